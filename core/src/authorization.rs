@@ -1,0 +1,136 @@
+//! The authorization request (RFC 6749 §4.1.1): the URL to send the user to,
+//! with state and PKCE made from the caller's entropy.
+
+use crate::client::{required, Client};
+use crate::error::{Error, Result};
+use crate::pending::{PendingAuthorization, DEFAULT_MAX_AGE};
+use crate::pkce::{code_challenge, verifier_from_entropy, VERIFIER_ENTROPY_LEN};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+/// Bytes of entropy the state takes: 128 bits, as RFC 6749 §10.10 asks.
+pub const STATE_ENTROPY_LEN: usize = 16;
+
+/// Bytes of entropy [`Client::authorization_request`] needs: the state's,
+/// then the PKCE verifier's.
+pub const AUTHORIZATION_ENTROPY_LEN: usize = STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN;
+
+/// Parameters the library sets itself and an extra parameter may not replace.
+const RESERVED: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// Options for one authorization request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizationOptions {
+    /// Scopes for this request; `None` uses the client's defaults.
+    pub scopes: Option<Vec<String>>,
+    /// Extra query parameters (e.g. `prompt`, `login_hint`), in order.
+    pub extra_params: Vec<(String, String)>,
+    /// Seconds the pending authorization stays valid; `None`: 10 minutes.
+    pub max_age: Option<u64>,
+}
+
+/// Where to send the user, and what to keep until they come back.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    /// The authorization URL.
+    pub url: String,
+    /// The pending authorization to keep (e.g. as [`PendingAuthorization::to_storage_string`]).
+    pub pending: PendingAuthorization,
+}
+
+impl Client {
+    /// Builds the authorization URL with the client's defaults. `entropy`
+    /// must hold at least [`AUTHORIZATION_ENTROPY_LEN`] bytes from a
+    /// cryptographically secure source.
+    pub fn authorization_request(&self, now: u64, entropy: &[u8]) -> Result<AuthorizationRequest> {
+        self.authorization_request_with(now, entropy, &AuthorizationOptions::default())
+    }
+
+    /// Builds the authorization URL with per-request options.
+    pub fn authorization_request_with(
+        &self,
+        now: u64,
+        entropy: &[u8],
+        options: &AuthorizationOptions,
+    ) -> Result<AuthorizationRequest> {
+        let endpoint = required(
+            self.profile().authorization_endpoint(),
+            "authorization endpoint",
+        )?;
+        let redirect_uri = self.required_redirect_uri()?;
+        if entropy.len() < AUTHORIZATION_ENTROPY_LEN {
+            return Err(Error::configuration(format!(
+                "authorization needs {AUTHORIZATION_ENTROPY_LEN} bytes of entropy, got {}",
+                entropy.len()
+            )));
+        }
+        if let Some((name, _)) = options
+            .extra_params
+            .iter()
+            .find(|(name, _)| RESERVED.contains(&name.as_str()))
+        {
+            return Err(Error::configuration(format!(
+                "extra parameter {name:?} is set by authflow itself"
+            )));
+        }
+        let (state_bytes, rest) = entropy.split_at(STATE_ENTROPY_LEN);
+        let state = URL_SAFE_NO_PAD.encode(state_bytes);
+        let pkce = match self.profile().pkce() {
+            Some(method) => {
+                let mut verifier_bytes = [0u8; VERIFIER_ENTROPY_LEN];
+                verifier_bytes.copy_from_slice(&rest[..VERIFIER_ENTROPY_LEN]);
+                let verifier = verifier_from_entropy(&verifier_bytes);
+                zeroize::Zeroize::zeroize(&mut verifier_bytes);
+                Some((verifier, method))
+            }
+            None => None,
+        };
+        let scopes = options
+            .scopes
+            .clone()
+            .unwrap_or_else(|| self.scopes().to_vec());
+
+        let mut url = endpoint.url().clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", self.client_id())
+                .append_pair("redirect_uri", redirect_uri);
+            if !scopes.is_empty() {
+                query.append_pair("scope", &scopes.join(" "));
+            }
+            query.append_pair("state", &state);
+            if let Some((verifier, method)) = &pkce {
+                query
+                    .append_pair("code_challenge", &code_challenge(verifier, *method))
+                    .append_pair("code_challenge_method", method.as_str());
+            }
+            for (name, value) in &options.extra_params {
+                query.append_pair(name, value);
+            }
+        }
+
+        let pending = PendingAuthorization::new(
+            self,
+            redirect_uri.to_owned(),
+            state,
+            pkce,
+            scopes,
+            now,
+            options.max_age.unwrap_or(DEFAULT_MAX_AGE),
+        );
+        Ok(AuthorizationRequest {
+            url: url.into(),
+            pending,
+        })
+    }
+}

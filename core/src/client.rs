@@ -1,0 +1,237 @@
+//! The client: a profile plus this application's registration (client id,
+//! secret, redirect URI, default scopes), and the one place where requests
+//! to client-authenticated endpoints are assembled.
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::http::{HttpRequest, Method};
+use crate::profile::{BodyEncoding, ClientAuthMethod, Profile};
+#[cfg(feature = "confidential")]
+use crate::secret::ClientSecret;
+use url::Url;
+use zeroize::Zeroizing;
+
+/// One parameter of a request body; values may be secrets and are wiped.
+pub(crate) type Param = (&'static str, Zeroizing<String>);
+
+pub(crate) fn param(name: &'static str, value: &str) -> Param {
+    (name, Zeroizing::new(value.to_owned()))
+}
+
+/// An OAuth client of one provider.
+///
+/// A client without a secret is a public client: it sends its `client_id`
+/// and relies on PKCE, whatever authentication method the profile names.
+#[derive(Debug, Clone)]
+pub struct Client {
+    profile: Profile,
+    client_id: String,
+    #[cfg(feature = "confidential")]
+    client_secret: Option<ClientSecret>,
+    redirect_uri: Option<String>,
+    scopes: Vec<String>,
+}
+
+impl Client {
+    /// A client with the given id (for MakeShift: the API key).
+    pub fn new(profile: Profile, client_id: impl Into<String>) -> Client {
+        Client {
+            profile,
+            client_id: client_id.into(),
+            #[cfg(feature = "confidential")]
+            client_secret: None,
+            redirect_uri: None,
+            scopes: Vec::new(),
+        }
+    }
+
+    /// Adds the client secret (for MakeShift: the API secret).
+    #[cfg(feature = "confidential")]
+    pub fn with_client_secret(mut self, secret: ClientSecret) -> Client {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// Sets the redirect URI registered with the provider. It must be an
+    /// absolute URL without a fragment (RFC 6749 §3.1.2); custom schemes
+    /// for native apps are allowed.
+    pub fn with_redirect_uri(mut self, redirect_uri: &str) -> Result<Client> {
+        let url = Url::parse(redirect_uri).map_err(|e| {
+            Error::configuration(format!("redirect URI is not an absolute URL: {e}"))
+        })?;
+        if url.fragment().is_some() {
+            return Err(Error::configuration(
+                "redirect URI must not have a fragment",
+            ));
+        }
+        self.redirect_uri = Some(redirect_uri.to_owned());
+        Ok(self)
+    }
+
+    /// Sets the scopes requested by default.
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> Client
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The provider profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The redirect URI, if set.
+    pub fn redirect_uri(&self) -> Option<&str> {
+        self.redirect_uri.as_deref()
+    }
+
+    /// The default scopes.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// Whether the client has a secret (is confidential).
+    pub fn has_client_secret(&self) -> bool {
+        #[cfg(feature = "confidential")]
+        {
+            self.client_secret.is_some()
+        }
+        #[cfg(not(feature = "confidential"))]
+        {
+            false
+        }
+    }
+
+    #[cfg(feature = "confidential")]
+    pub(crate) fn client_secret(&self) -> Option<&ClientSecret> {
+        self.client_secret.as_ref()
+    }
+
+    pub(crate) fn required_redirect_uri(&self) -> Result<&str> {
+        self.redirect_uri
+            .as_deref()
+            .ok_or_else(|| Error::configuration("the client has no redirect URI"))
+    }
+
+    pub(crate) fn token_endpoint(&self) -> Result<&Endpoint> {
+        required(self.profile.token_endpoint(), "token endpoint")
+    }
+
+    /// A `POST` to a client-authenticated endpoint (token, revocation,
+    /// introspection): applies the client authentication and encodes the body.
+    pub(crate) fn authenticated_post(
+        &self,
+        endpoint: &Endpoint,
+        mut params: Vec<Param>,
+        encoding: BodyEncoding,
+    ) -> Result<HttpRequest> {
+        let mut request = HttpRequest::new(Method::Post, endpoint.as_str().to_owned());
+        match self.profile.client_auth() {
+            ClientAuthMethod::Omitted => {}
+            method => {
+                if let Some(header) = self.apply_client_auth(method, &mut params) {
+                    request = request.with_header("Authorization", header.as_str());
+                }
+            }
+        }
+        let (content_type, body) = match encoding {
+            BodyEncoding::Form => ("application/x-www-form-urlencoded", encode_form(&params)),
+            BodyEncoding::Json => ("application/json", encode_json(&params)?),
+        };
+        Ok(request.with_body(content_type, body))
+    }
+
+    /// Adds the client's credentials to the parameters, or returns the
+    /// `Authorization` header value that carries them.
+    #[cfg(feature = "confidential")]
+    fn apply_client_auth(
+        &self,
+        method: ClientAuthMethod,
+        params: &mut Vec<Param>,
+    ) -> Option<Zeroizing<String>> {
+        use base64::engine::general_purpose::STANDARD;
+        use base64::Engine;
+        match (method, &self.client_secret) {
+            (ClientAuthMethod::ClientSecretBasic, Some(secret)) => {
+                // RFC 6749 §2.3.1: both parts are form-encoded before Base64.
+                let credentials = Zeroizing::new(format!(
+                    "{}:{}",
+                    form_encode(&self.client_id),
+                    form_encode(secret.secret())
+                ));
+                Some(Zeroizing::new(format!(
+                    "Basic {}",
+                    STANDARD.encode(credentials.as_bytes())
+                )))
+            }
+            (ClientAuthMethod::ClientSecretPost, Some(secret)) => {
+                params.push(param("client_id", &self.client_id));
+                params.push(param("client_secret", secret.secret()));
+                None
+            }
+            _ => {
+                params.push(param("client_id", &self.client_id));
+                None
+            }
+        }
+    }
+
+    /// Without the `confidential` feature every client is public.
+    #[cfg(not(feature = "confidential"))]
+    fn apply_client_auth(
+        &self,
+        _method: ClientAuthMethod,
+        params: &mut Vec<Param>,
+    ) -> Option<Zeroizing<String>> {
+        params.push(param("client_id", &self.client_id));
+        None
+    }
+}
+
+pub(crate) fn required<'a>(endpoint: Option<&'a Endpoint>, what: &str) -> Result<&'a Endpoint> {
+    endpoint.ok_or_else(|| Error::configuration(format!("the profile has no {what}")))
+}
+
+#[cfg(feature = "confidential")]
+fn form_encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+pub(crate) fn encode_form(params: &[Param]) -> Vec<u8> {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish().into_bytes()
+}
+
+fn encode_json(params: &[Param]) -> Result<Vec<u8>> {
+    serde_json::to_vec(&JsonParams(params))
+        .map_err(|e| Error::configuration(format!("cannot encode the request body: {e}")))
+}
+
+/// Serialises parameters as one JSON object in their order, borrowing the
+/// values so that no unwiped copy of a secret is made.
+struct JsonParams<'a>(&'a [Param]);
+
+impl serde::Serialize for JsonParams<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value.as_str())?;
+        }
+        map.end()
+    }
+}

@@ -1,0 +1,182 @@
+//! Authorization server metadata (RFC 8414) and OpenID Connect discovery:
+//! the request for the metadata document and a generic profile made from it.
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::error_response::{body_kind, error_from_response, json_object};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::profile::{ClientAuthMethod, PkceMethod, Profile, ResponseSource};
+use serde_json::{Map, Value};
+
+/// Which well-known document to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscoveryDocument {
+    /// RFC 8414: `/.well-known/oauth-authorization-server` inserted before the issuer's path.
+    OAuthAuthorizationServer,
+    /// OpenID Connect Discovery 1.0: `/.well-known/openid-configuration` appended to the issuer.
+    OpenIdConfiguration,
+}
+
+/// The metadata of an authorization server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderMetadata {
+    /// The issuer identifier (checked equal to the one asked for).
+    pub issuer: String,
+    /// `authorization_endpoint`
+    pub authorization_endpoint: Option<String>,
+    /// `token_endpoint`
+    pub token_endpoint: Option<String>,
+    /// `revocation_endpoint`
+    pub revocation_endpoint: Option<String>,
+    /// `introspection_endpoint`
+    pub introspection_endpoint: Option<String>,
+    /// `token_endpoint_auth_methods_supported`
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// `code_challenge_methods_supported`
+    pub code_challenge_methods_supported: Vec<String>,
+    /// `grant_types_supported`
+    pub grant_types_supported: Vec<String>,
+    /// `scopes_supported`
+    pub scopes_supported: Vec<String>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207)
+    pub authorization_response_iss_parameter_supported: bool,
+    /// Every other member.
+    pub extra: Map<String, Value>,
+}
+
+/// The request for an issuer's metadata document.
+pub fn discovery_request(issuer: &str, document: DiscoveryDocument) -> Result<HttpRequest> {
+    let issuer_url = Endpoint::parse("issuer", issuer)?;
+    if issuer_url.url().query().is_some() {
+        return Err(Error::configuration("an issuer must not have a query"));
+    }
+    let mut url = issuer_url.url().clone();
+    let path = url.path().trim_end_matches('/').to_owned();
+    let well_known = match document {
+        DiscoveryDocument::OAuthAuthorizationServer => {
+            format!("/.well-known/oauth-authorization-server{path}")
+        }
+        DiscoveryDocument::OpenIdConfiguration => {
+            format!("{path}/.well-known/openid-configuration")
+        }
+    };
+    url.set_path(&well_known);
+    Ok(HttpRequest::new(Method::Get, url.into()))
+}
+
+/// Reads a metadata document; its `issuer` must equal `expected_issuer`
+/// (RFC 8414 §3.3), or the document is refused.
+pub fn parse_discovery_response(
+    expected_issuer: &str,
+    response: &HttpResponse,
+) -> Result<ProviderMetadata> {
+    if response.status != 200 {
+        let profile = Profile::base(crate::profile::ProviderKind::Generic);
+        return Err(error_from_response(
+            &profile,
+            ResponseSource::Api,
+            0,
+            response,
+        ));
+    }
+    let mut body = json_object(response).ok_or_else(|| {
+        Error::invalid_response(format!("the metadata document is {}", body_kind(response)))
+    })?;
+    let issuer = match body.remove("issuer") {
+        Some(Value::String(s)) => s,
+        _ => {
+            return Err(Error::invalid_response(
+                "the metadata document has no issuer",
+            ))
+        }
+    };
+    if issuer != expected_issuer {
+        return Err(Error::invalid_response(format!(
+            "the metadata document is for issuer {issuer:?}, not {expected_issuer:?}"
+        )));
+    }
+    let mut string = |name: &str| match body.remove(name) {
+        Some(Value::String(s)) => Ok(Some(s)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(Error::invalid_response(format!("{name} is not a string"))),
+    };
+    let authorization_endpoint = string("authorization_endpoint")?;
+    let token_endpoint = string("token_endpoint")?;
+    let revocation_endpoint = string("revocation_endpoint")?;
+    let introspection_endpoint = string("introspection_endpoint")?;
+    let mut list = |name: &str| match body.remove(name) {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(Error::invalid_response(format!(
+                    "{name} holds a non-string"
+                ))),
+            })
+            .collect(),
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(_) => Err(Error::invalid_response(format!("{name} is not a list"))),
+    };
+    let token_endpoint_auth_methods_supported = list("token_endpoint_auth_methods_supported")?;
+    let code_challenge_methods_supported = list("code_challenge_methods_supported")?;
+    let grant_types_supported = list("grant_types_supported")?;
+    let scopes_supported = list("scopes_supported")?;
+    let iss_supported = matches!(
+        body.remove("authorization_response_iss_parameter_supported"),
+        Some(Value::Bool(true))
+    );
+    Ok(ProviderMetadata {
+        issuer,
+        authorization_endpoint,
+        token_endpoint,
+        revocation_endpoint,
+        introspection_endpoint,
+        token_endpoint_auth_methods_supported,
+        code_challenge_methods_supported,
+        grant_types_supported,
+        scopes_supported,
+        authorization_response_iss_parameter_supported: iss_supported,
+        extra: body,
+    })
+}
+
+impl ProviderMetadata {
+    /// A generic profile for this server: its endpoints (each checked by
+    /// the HTTPS rule), `client_secret_basic` unless only
+    /// `client_secret_post` is offered, PKCE S256 unless the server lists
+    /// methods without it, and `iss` required on callbacks when the server
+    /// says it sends it (RFC 9207).
+    pub fn profile(&self) -> Result<Profile> {
+        let token_endpoint = self.token_endpoint.as_deref().ok_or_else(|| {
+            Error::invalid_response("the metadata document has no token_endpoint")
+        })?;
+        let methods = &self.token_endpoint_auth_methods_supported;
+        let offers = |m: &str| methods.iter().any(|x| x == m);
+        let client_auth = if methods.is_empty() || offers("client_secret_basic") {
+            ClientAuthMethod::ClientSecretBasic
+        } else if offers("client_secret_post") {
+            ClientAuthMethod::ClientSecretPost
+        } else {
+            ClientAuthMethod::None
+        };
+        let challenges = &self.code_challenge_methods_supported;
+        let pkce = if challenges.is_empty() || challenges.iter().any(|m| m == "S256") {
+            Some(PkceMethod::S256)
+        } else {
+            None
+        };
+        let optional = |what: &str, url: &Option<String>| {
+            url.as_deref().map(|u| Endpoint::parse(what, u)).transpose()
+        };
+        let profile = Profile::generic(self.authorization_endpoint.as_deref(), token_endpoint)?
+            .with_client_auth(client_auth)
+            .with_pkce(pkce)
+            .set_discovered(
+                self.issuer.clone(),
+                self.authorization_response_iss_parameter_supported,
+                optional("revocation endpoint", &self.revocation_endpoint)?,
+                optional("introspection endpoint", &self.introspection_endpoint)?,
+            );
+        Ok(profile)
+    }
+}

@@ -1,0 +1,448 @@
+//! The one error type of the library: what went wrong ([`ErrorKind`]), what
+//! the caller should do about it ([`Action`]), and what the provider said.
+//!
+//! Messages are written by this crate from non-secret facts only (names of
+//! fields, statuses, lengths); a secret value never reaches an [`Error`].
+
+use std::fmt;
+
+/// What went wrong. `as_str()` gives the stable snake_case name used in the
+/// golden vectors and by every binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// RFC 6749 `invalid_request`.
+    InvalidRequest,
+    /// RFC 6749 `invalid_client`: client authentication failed.
+    InvalidClient,
+    /// RFC 6749 `invalid_grant`: the code or refresh token is invalid, expired or revoked.
+    InvalidGrant,
+    /// RFC 6749 `unauthorized_client`.
+    UnauthorizedClient,
+    /// RFC 6749 `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// RFC 6749 `invalid_scope`.
+    InvalidScope,
+    /// RFC 6749 `access_denied`: the user or server refused the authorization.
+    AccessDenied,
+    /// RFC 6749 `unsupported_response_type`.
+    UnsupportedResponseType,
+    /// RFC 6749 `server_error`.
+    ServerError,
+    /// RFC 6749 `temporarily_unavailable`.
+    TemporarilyUnavailable,
+    /// An OAuth error code outside RFC 6749 (kept in [`ProviderError::code`]).
+    OtherOAuthError,
+    /// The callback's `state` does not match the pending authorization's.
+    StateMismatch,
+    /// The callback carries neither a `code` nor an `error`.
+    MissingCode,
+    /// The callback carries no `state` although one was sent.
+    MissingState,
+    /// A callback parameter appears more than once (RFC 6749 §3.1).
+    DuplicateParameter,
+    /// The pending authorization is older than its maximum age.
+    PendingExpired,
+    /// The callback's `iss` is not the expected issuer (RFC 9207).
+    IssuerMismatch,
+    /// The callback has no `iss` although the profile requires it (RFC 9207).
+    MissingIssuer,
+    /// HTTP 401 from an API or token-info endpoint: the access token is not accepted.
+    Unauthorized,
+    /// HTTP 403 from an API: the token lacks the rights.
+    Forbidden,
+    /// HTTP 429, or a provider's rate-limit error.
+    RateLimited,
+    /// Another HTTP 4xx status with no OAuth error code in the body.
+    ClientStatus,
+    /// An HTTP 5xx status with no OAuth error code in the body.
+    ServerStatus,
+    /// An HTTP status the flow does not expect (1xx, 3xx).
+    UnexpectedStatus,
+    /// The request could not be sent or no response came back.
+    Transport,
+    /// The response could not be understood: not JSON, truncated, a field missing or of the wrong type.
+    InvalidResponse,
+    /// The caller's configuration or input is wrong: a URL, a missing endpoint, short entropy.
+    Configuration,
+    /// The session has no usable token and no way to get one without the user.
+    AuthorizationRequired,
+    /// A stored value (pending authorization, token set) is corrupt, of an unknown version, or not this client's.
+    InvalidStoredValue,
+}
+
+impl ErrorKind {
+    const ALL: [ErrorKind; 29] = [
+        ErrorKind::InvalidRequest,
+        ErrorKind::InvalidClient,
+        ErrorKind::InvalidGrant,
+        ErrorKind::UnauthorizedClient,
+        ErrorKind::UnsupportedGrantType,
+        ErrorKind::InvalidScope,
+        ErrorKind::AccessDenied,
+        ErrorKind::UnsupportedResponseType,
+        ErrorKind::ServerError,
+        ErrorKind::TemporarilyUnavailable,
+        ErrorKind::OtherOAuthError,
+        ErrorKind::StateMismatch,
+        ErrorKind::MissingCode,
+        ErrorKind::MissingState,
+        ErrorKind::DuplicateParameter,
+        ErrorKind::PendingExpired,
+        ErrorKind::IssuerMismatch,
+        ErrorKind::MissingIssuer,
+        ErrorKind::Unauthorized,
+        ErrorKind::Forbidden,
+        ErrorKind::RateLimited,
+        ErrorKind::ClientStatus,
+        ErrorKind::ServerStatus,
+        ErrorKind::UnexpectedStatus,
+        ErrorKind::Transport,
+        ErrorKind::InvalidResponse,
+        ErrorKind::Configuration,
+        ErrorKind::AuthorizationRequired,
+        ErrorKind::InvalidStoredValue,
+    ];
+
+    /// The stable snake_case name, e.g. `"invalid_grant"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::InvalidClient => "invalid_client",
+            ErrorKind::InvalidGrant => "invalid_grant",
+            ErrorKind::UnauthorizedClient => "unauthorized_client",
+            ErrorKind::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorKind::InvalidScope => "invalid_scope",
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::UnsupportedResponseType => "unsupported_response_type",
+            ErrorKind::ServerError => "server_error",
+            ErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorKind::OtherOAuthError => "other_oauth_error",
+            ErrorKind::StateMismatch => "state_mismatch",
+            ErrorKind::MissingCode => "missing_code",
+            ErrorKind::MissingState => "missing_state",
+            ErrorKind::DuplicateParameter => "duplicate_parameter",
+            ErrorKind::PendingExpired => "pending_expired",
+            ErrorKind::IssuerMismatch => "issuer_mismatch",
+            ErrorKind::MissingIssuer => "missing_issuer",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::ClientStatus => "client_status",
+            ErrorKind::ServerStatus => "server_status",
+            ErrorKind::UnexpectedStatus => "unexpected_status",
+            ErrorKind::Transport => "transport",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::AuthorizationRequired => "authorization_required",
+            ErrorKind::InvalidStoredValue => "invalid_stored_value",
+        }
+    }
+
+    /// The kind for a snake_case name, the inverse of [`ErrorKind::as_str`].
+    pub fn parse(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The kind for an RFC 6749 §5.2 / §4.1.2.1 error code; unknown codes
+    /// are [`ErrorKind::OtherOAuthError`].
+    pub fn from_oauth_code(code: &str) -> ErrorKind {
+        match ErrorKind::parse(code) {
+            Some(kind) if kind.is_oauth_code() => kind,
+            _ => ErrorKind::OtherOAuthError,
+        }
+    }
+
+    fn is_oauth_code(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::InvalidRequest
+                | ErrorKind::InvalidClient
+                | ErrorKind::InvalidGrant
+                | ErrorKind::UnauthorizedClient
+                | ErrorKind::UnsupportedGrantType
+                | ErrorKind::InvalidScope
+                | ErrorKind::AccessDenied
+                | ErrorKind::UnsupportedResponseType
+                | ErrorKind::ServerError
+                | ErrorKind::TemporarilyUnavailable
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the caller should do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Try the same operation again, after [`Error::retry_after`] seconds when given.
+    Retry,
+    /// Refresh the access token, then try again.
+    Refresh,
+    /// Get new tokens without the user (client credentials, MakeShift's password grant).
+    Reauthenticate,
+    /// Send the user through the authorization again.
+    AuthorizeAgain,
+    /// The configuration or input is wrong; retrying will not help.
+    FixConfiguration,
+    /// Nothing to do automatically: report it.
+    None,
+}
+
+impl Action {
+    const ALL: [Action; 6] = [
+        Action::Retry,
+        Action::Refresh,
+        Action::Reauthenticate,
+        Action::AuthorizeAgain,
+        Action::FixConfiguration,
+        Action::None,
+    ];
+
+    /// The stable snake_case name, e.g. `"authorize_again"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Retry => "retry",
+            Action::Refresh => "refresh",
+            Action::Reauthenticate => "reauthenticate",
+            Action::AuthorizeAgain => "authorize_again",
+            Action::FixConfiguration => "fix_configuration",
+            Action::None => "none",
+        }
+    }
+
+    /// The action for a snake_case name, the inverse of [`Action::as_str`].
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the provider said about an error, as it said it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderError {
+    /// The provider's error code (`error` in RFC 6749, `code` in Makini's API errors).
+    pub code: Option<String>,
+    /// The provider's human-readable description.
+    pub description: Option<String>,
+    /// RFC 6749 `error_uri`.
+    pub uri: Option<String>,
+    /// The provider's request id, from the body or an `X-Request-Id` header.
+    pub request_id: Option<String>,
+}
+
+impl ProviderError {
+    fn is_empty(&self) -> bool {
+        self.code.is_none()
+            && self.description.is_none()
+            && self.uri.is_none()
+            && self.request_id.is_none()
+    }
+}
+
+/// The error of every fallible operation in authflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(Box<Inner>);
+
+/// Boxed so that `Result<T, Error>` stays one pointer wide on the error side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
+    kind: ErrorKind,
+    action: Action,
+    retry_after: Option<u64>,
+    status: Option<u16>,
+    provider: Option<ProviderError>,
+    message: String,
+}
+
+impl Error {
+    /// An error with the default action for its kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            action: default_action(kind),
+            retry_after: None,
+            status: None,
+            provider: None,
+            message: message.into(),
+        }))
+    }
+
+    pub(crate) fn configuration(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Configuration, message)
+    }
+
+    pub(crate) fn invalid_response(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidResponse, message)
+    }
+
+    pub(crate) fn with_action(mut self, action: Action) -> Self {
+        self.0.action = action;
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
+        self.0.retry_after = seconds;
+        self
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_provider(mut self, provider: ProviderError) -> Self {
+        self.0.provider = (!provider.is_empty()).then_some(provider);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// What the caller should do.
+    pub fn action(&self) -> Action {
+        self.0.action
+    }
+
+    /// Seconds to wait before retrying, from `Retry-After` or the session's back-off.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.0.retry_after
+    }
+
+    /// The HTTP status of the response, when the error came from one.
+    pub fn status(&self) -> Option<u16> {
+        self.0.status
+    }
+
+    /// The provider's own code, description, URI and request id.
+    pub fn provider(&self) -> Option<&ProviderError> {
+        self.0.provider.as_ref()
+    }
+
+    /// This crate's description of the error (never a secret).
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.0;
+        write!(f, "{}: {}", inner.kind, inner.message)?;
+        if let Some(status) = inner.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(provider) = &inner.provider {
+            if let Some(code) = &provider.code {
+                write!(f, "; provider error {code}")?;
+            }
+            if let Some(description) = &provider.description {
+                write!(f, ": {description}")?;
+            }
+            if let Some(request_id) = &provider.request_id {
+                write!(f, " [request id {request_id}]")?;
+            }
+        }
+        write!(f, "; action: {}", inner.action)?;
+        if let Some(seconds) = inner.retry_after {
+            write!(f, " after {seconds} s")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The action for a kind when nothing more is known about the context;
+/// the grant-aware rules live in `token_response` and `session`.
+pub(crate) fn default_action(kind: ErrorKind) -> Action {
+    match kind {
+        ErrorKind::ServerError
+        | ErrorKind::TemporarilyUnavailable
+        | ErrorKind::RateLimited
+        | ErrorKind::ServerStatus
+        | ErrorKind::Transport
+        | ErrorKind::InvalidResponse => Action::Retry,
+        ErrorKind::InvalidRequest
+        | ErrorKind::InvalidClient
+        | ErrorKind::UnauthorizedClient
+        | ErrorKind::UnsupportedGrantType
+        | ErrorKind::InvalidScope
+        | ErrorKind::UnsupportedResponseType
+        | ErrorKind::Configuration
+        | ErrorKind::UnexpectedStatus => Action::FixConfiguration,
+        ErrorKind::InvalidGrant
+        | ErrorKind::AccessDenied
+        | ErrorKind::StateMismatch
+        | ErrorKind::MissingCode
+        | ErrorKind::MissingState
+        | ErrorKind::DuplicateParameter
+        | ErrorKind::PendingExpired
+        | ErrorKind::IssuerMismatch
+        | ErrorKind::MissingIssuer
+        | ErrorKind::AuthorizationRequired
+        | ErrorKind::InvalidStoredValue => Action::AuthorizeAgain,
+        ErrorKind::Unauthorized => Action::Refresh,
+        ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOAuthError => Action::None,
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::parse(kind.as_str()), Some(kind));
+        }
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.as_str()), Some(action));
+        }
+    }
+
+    #[test]
+    fn oauth_codes_map_to_kinds_and_others_are_kept_apart() {
+        assert_eq!(
+            ErrorKind::from_oauth_code("invalid_grant"),
+            ErrorKind::InvalidGrant
+        );
+        assert_eq!(
+            ErrorKind::from_oauth_code("slow_down"),
+            ErrorKind::OtherOAuthError
+        );
+        assert_eq!(
+            ErrorKind::from_oauth_code("state_mismatch"),
+            ErrorKind::OtherOAuthError
+        );
+    }
+
+    #[test]
+    fn display_names_kind_status_provider_and_action() {
+        let error = Error::new(ErrorKind::RateLimited, "too many requests")
+            .with_status(429)
+            .with_retry_after(Some(30))
+            .with_provider(ProviderError {
+                code: Some("rate_limited".into()),
+                request_id: Some("req_7".into()),
+                ..ProviderError::default()
+            });
+        assert_eq!(
+            error.to_string(),
+            "rate_limited: too many requests (HTTP 429); provider error rate_limited [request id req_7]; action: retry after 30 s"
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Reading a failed response into an [`Error`], once for every endpoint and
+//! every provider: RFC 6749 §5.2 bodies (also with status 200), Makini's
+//! `{"error":{code,type,message,request_id}}`, MakeShift's
+//! `{"errors":[{title,status_code}]}`, HTML, empty and truncated bodies.
+
+use crate::clock::retry_after;
+use crate::error::{Action, Error, ErrorKind, ProviderError};
+use crate::http::HttpResponse;
+use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
+use serde_json::{Map, Value};
+
+/// Headers that carry a provider's request id.
+const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlation-Id"];
+
+/// The RFC 6749 error code in a parsed body, if it has one (`error` as a string).
+pub(crate) fn oauth_error_code(body: &Map<String, Value>) -> Option<&str> {
+    body.get("error").and_then(Value::as_str)
+}
+
+/// Reads the body as a JSON object, if it is one.
+pub(crate) fn json_object(response: &HttpResponse) -> Option<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(&response.body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// The error a response stands for. `source` says which endpoint answered,
+/// so that statuses and codes get the meaning the profile gives them.
+pub(crate) fn error_from_response(
+    profile: &Profile,
+    source: ResponseSource,
+    now: u64,
+    response: &HttpResponse,
+) -> Error {
+    let status = response.status;
+    let body = json_object(response);
+    let mut provider = body.as_ref().map(provider_error).unwrap_or_default();
+    if provider.request_id.is_none() {
+        provider.request_id = REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|h| response.header(h))
+            .map(str::to_owned);
+    }
+    let oauth_code = body.as_ref().and_then(oauth_error_code);
+    let kind = match oauth_code {
+        Some(code) => ErrorKind::from_oauth_code(code),
+        None if status == 429 => ErrorKind::RateLimited,
+        None => profile
+            .status_kind(source, status)
+            .unwrap_or_else(|| kind_for_status(source, status)),
+    };
+    let message = describe(status, oauth_code.is_some(), body.is_some(), response);
+    Error::new(kind, message)
+        .with_action(action_for(profile, source, kind))
+        .with_retry_after(retry_after(response, now))
+        .with_status(status)
+        .with_provider(provider)
+}
+
+/// What a status means when neither the body nor the profile says.
+fn kind_for_status(source: ResponseSource, status: u16) -> ErrorKind {
+    let client_authenticated = !matches!(source, ResponseSource::Api);
+    match status {
+        200..=299 => ErrorKind::InvalidResponse,
+        400 if client_authenticated => ErrorKind::InvalidRequest,
+        401 if client_authenticated => ErrorKind::InvalidClient,
+        401 => ErrorKind::Unauthorized,
+        403 if !client_authenticated => ErrorKind::Forbidden,
+        429 => ErrorKind::RateLimited,
+        400..=499 => ErrorKind::ClientStatus,
+        500..=599 => ErrorKind::ServerStatus,
+        _ => ErrorKind::UnexpectedStatus,
+    }
+}
+
+/// What to do about an error of `kind` from `source`, for this provider.
+pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorKind) -> Action {
+    let reauthenticates = profile.reauthentication() != Reauthentication::None;
+    match (kind, source) {
+        (ErrorKind::InvalidGrant, ResponseSource::Token(GrantType::RefreshToken)) => {
+            if reauthenticates {
+                Action::Reauthenticate
+            } else {
+                Action::AuthorizeAgain
+            }
+        }
+        (
+            ErrorKind::InvalidGrant,
+            ResponseSource::Token(GrantType::ClientCredentials | GrantType::Password),
+        ) => Action::FixConfiguration,
+        (ErrorKind::Unauthorized, ResponseSource::Api) => {
+            if profile.supports_refresh() {
+                Action::Refresh
+            } else if reauthenticates {
+                Action::Reauthenticate
+            } else {
+                Action::AuthorizeAgain
+            }
+        }
+        _ => crate::error::default_action(kind),
+    }
+}
+
+/// The provider's own words, from whichever shape the body has.
+fn provider_error(body: &Map<String, Value>) -> ProviderError {
+    let text = |map: &Map<String, Value>, key: &str| -> Option<String> {
+        match map.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    // Makini: {"error": {"code", "type", "message", "request_id"}}.
+    if let Some(Value::Object(inner)) = body.get("error") {
+        return ProviderError {
+            code: text(inner, "code").or_else(|| text(inner, "type")),
+            description: text(inner, "message"),
+            uri: None,
+            request_id: text(inner, "request_id").or_else(|| text(body, "request_id")),
+        };
+    }
+    // MakeShift: {"errors": [{"title", "status_code"}]}.
+    if let Some(Value::Array(errors)) = body.get("errors") {
+        let titles: Vec<String> = errors
+            .iter()
+            .filter_map(|e| {
+                e.as_object()
+                    .and_then(|e| text(e, "title").or_else(|| text(e, "detail")))
+            })
+            .collect();
+        return ProviderError {
+            code: errors
+                .first()
+                .and_then(Value::as_object)
+                .and_then(|e| text(e, "code")),
+            description: (!titles.is_empty()).then(|| titles.join("; ")),
+            uri: None,
+            request_id: text(body, "request_id"),
+        };
+    }
+    // RFC 6749 §5.2, or a flat {"code", "message"} body.
+    ProviderError {
+        code: text(body, "error").or_else(|| text(body, "code")),
+        description: text(body, "error_description").or_else(|| text(body, "message")),
+        uri: text(body, "error_uri"),
+        request_id: text(body, "request_id"),
+    }
+}
+
+/// This crate's words for what came back (nothing of the body's content;
+/// the status is shown by the error itself).
+fn describe(status: u16, has_oauth_code: bool, is_json: bool, response: &HttpResponse) -> String {
+    match (has_oauth_code, is_json) {
+        (true, _) if (200..300).contains(&status) => {
+            "the provider sent an OAuth error with a success status".to_owned()
+        }
+        (true, _) => "the provider sent an OAuth error".to_owned(),
+        (false, true) => "the provider refused the request".to_owned(),
+        (false, false) => format!("the provider answered with {}", body_kind(response)),
+    }
+}
+
+/// A word on a body that is not a JSON object.
+pub(crate) fn body_kind(response: &HttpResponse) -> &'static str {
+    let trimmed = response.body.trim_ascii_start();
+    let content_type = response.header("Content-Type").unwrap_or_default();
+    if trimmed.is_empty() {
+        "an empty body"
+    } else if trimmed.starts_with(b"<") || content_type.contains("html") {
+        "an HTML page instead of JSON"
+    } else if content_type.contains("json")
+        || trimmed.starts_with(b"{")
+        || trimmed.starts_with(b"[")
+    {
+        "a malformed or truncated JSON body"
+    } else {
+        "a body that is not JSON"
+    }
+}

@@ -1,0 +1,158 @@
+//! Token-endpoint requests, one builder per grant (RFC 6749 §4.1.3, §6,
+//! §4.4, §4.3), all assembled by [`Client::authenticated_post`].
+
+use crate::callback::ValidatedCallback;
+use crate::client::{param, Client, Param};
+use crate::error::{Error, Result};
+use crate::http::HttpRequest;
+use crate::profile::GrantType;
+#[cfg(feature = "confidential")]
+use crate::profile::Reauthentication;
+use crate::secret::RefreshToken;
+
+impl Client {
+    fn grant_request(&self, grant: GrantType, mut params: Vec<Param>) -> Result<HttpRequest> {
+        params.insert(0, param("grant_type", grant.as_str()));
+        let endpoint = self.token_endpoint()?;
+        self.authenticated_post(endpoint, params, self.profile().body_encoding())
+    }
+
+    /// The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5). It takes a
+    /// [`ValidatedCallback`], so an unchecked code cannot be exchanged.
+    pub fn exchange_request(&self, callback: &ValidatedCallback) -> Result<HttpRequest> {
+        if callback.client_id != self.client_id() || callback.provider != self.profile().kind() {
+            return Err(Error::configuration(
+                "the callback belongs to another client or provider",
+            ));
+        }
+        let mut params = vec![
+            param("code", callback.code.secret()),
+            param("redirect_uri", &callback.redirect_uri),
+        ];
+        if let Some(verifier) = &callback.code_verifier {
+            params.push(param("code_verifier", verifier.secret()));
+        }
+        self.grant_request(GrantType::AuthorizationCode, params)
+    }
+
+    /// A refresh (RFC 6749 §6). Scopes are not sent: the new tokens keep the
+    /// scope of the old ones.
+    pub fn refresh_request(&self, refresh_token: &RefreshToken) -> Result<HttpRequest> {
+        if !self.profile().supports_refresh() {
+            return Err(Error::configuration(
+                "this provider issues no refresh tokens",
+            ));
+        }
+        self.grant_request(
+            GrantType::RefreshToken,
+            vec![param("refresh_token", refresh_token.secret())],
+        )
+    }
+
+    /// The client-credentials grant (RFC 6749 §4.4; the Makini Admin API).
+    #[cfg(feature = "confidential")]
+    pub fn client_credentials_request(&self) -> Result<HttpRequest> {
+        if self.client_secret().is_none() {
+            return Err(Error::configuration(
+                "client credentials need a client secret",
+            ));
+        }
+        let mut params = Vec::new();
+        if !self.scopes().is_empty() {
+            params.push(param("scope", &self.scopes().join(" ")));
+        }
+        self.grant_request(GrantType::ClientCredentials, params)
+    }
+
+    /// The resource-owner password grant (RFC 6749 §4.3).
+    #[cfg(feature = "confidential")]
+    pub fn password_request(
+        &self,
+        username: &str,
+        password: &crate::secret::Password,
+    ) -> Result<HttpRequest> {
+        let mut params = vec![
+            param("username", username),
+            param("password", password.secret()),
+        ];
+        if !self.scopes().is_empty() {
+            params.push(param("scope", &self.scopes().join(" ")));
+        }
+        self.grant_request(GrantType::Password, params)
+    }
+
+    /// The request that gets new tokens without the user, as the profile
+    /// says: client credentials (Makini Admin), or the password grant with
+    /// the API key and secret (MakeShift).
+    #[cfg(feature = "confidential")]
+    pub fn reauthentication_request(&self) -> Result<(GrantType, HttpRequest)> {
+        match self.profile().reauthentication() {
+            Reauthentication::ClientCredentials => Ok((
+                GrantType::ClientCredentials,
+                self.client_credentials_request()?,
+            )),
+            Reauthentication::PasswordWithClientCredentials => {
+                let secret = self.client_secret().ok_or_else(|| {
+                    Error::configuration("the password grant needs the API secret")
+                })?;
+                let password = crate::secret::Password::new(secret.secret());
+                Ok((
+                    GrantType::Password,
+                    self.password_request(self.client_id(), &password)?,
+                ))
+            }
+            Reauthentication::None => Err(Error::configuration(
+                "this provider needs the user to authorize again",
+            )),
+        }
+    }
+
+    /// Without the `confidential` feature no flow can authenticate again
+    /// without the user.
+    #[cfg(not(feature = "confidential"))]
+    pub fn reauthentication_request(&self) -> Result<(GrantType, HttpRequest)> {
+        Err(Error::configuration(
+            "re-authentication needs a client secret, which this build does not handle",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::client::Client;
+    use crate::profile::Profile;
+
+    /// Without the `confidential` feature a client is public: the exchange
+    /// carries the client id and the PKCE verifier, and nothing else.
+    #[cfg(not(feature = "confidential"))]
+    #[test]
+    fn public_build_sends_no_secret() {
+        let client = Client::new(Profile::makini_link(), "public-client")
+            .with_redirect_uri("https://app.example/cb")
+            .unwrap();
+        let start = client
+            .authorization_request(1_700_000_000, &[5u8; 48])
+            .unwrap();
+        let redirect = format!(
+            "https://app.example/cb?code=c0de&state={}",
+            start.pending.state()
+        );
+        let callback = start.pending.validate(&redirect, 1_700_000_010).unwrap();
+        let request = client.exchange_request(&callback).unwrap();
+        let body = String::from_utf8(request.body.to_vec()).unwrap();
+        assert!(body.contains("client_id=public-client"), "{body}");
+        assert!(body.contains("code_verifier="), "{body}");
+        assert!(!body.contains("client_secret"), "{body}");
+        assert!(request.header("Authorization").is_none());
+        assert!(client.reauthentication_request().is_err());
+    }
+
+    #[test]
+    fn refresh_is_refused_where_the_provider_has_none() {
+        let client = Client::new(Profile::makeshift(), "key");
+        let error = client
+            .refresh_request(&crate::secret::RefreshToken::new("rt-123456"))
+            .unwrap_err();
+        assert_eq!(error.kind(), crate::error::ErrorKind::Configuration);
+    }
+}

@@ -1,0 +1,111 @@
+//! Token introspection (RFC 7662).
+
+use crate::client::{required, Client};
+use crate::error::{Error, Result};
+use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::profile::ResponseSource;
+use crate::revocation::TokenRef;
+use crate::token_response::{scopes_field, seconds_field};
+use serde_json::{Map, Value};
+
+/// What the introspection endpoint says about a token (RFC 7662 §2.2).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Introspection {
+    /// Whether the token is active.
+    pub active: bool,
+    /// Its scopes.
+    pub scopes: Option<Vec<String>>,
+    /// The client it was issued to.
+    pub client_id: Option<String>,
+    /// The resource owner's user name.
+    pub username: Option<String>,
+    /// Its type.
+    pub token_type: Option<String>,
+    /// Expiry (Unix seconds, server clock).
+    pub exp: Option<u64>,
+    /// Issue time (Unix seconds, server clock).
+    pub iat: Option<u64>,
+    /// Not-before time.
+    pub nbf: Option<u64>,
+    /// Subject.
+    pub sub: Option<String>,
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Any other members.
+    pub extra: Map<String, Value>,
+}
+
+impl Client {
+    /// An introspection request (RFC 7662 §2.1) with the client's authentication.
+    pub fn introspection_request(&self, token: TokenRef<'_>) -> Result<HttpRequest> {
+        let endpoint = required(
+            self.profile().introspection_endpoint(),
+            "introspection endpoint",
+        )?;
+        self.token_management_request(endpoint, token)
+    }
+
+    /// Reads the introspection response.
+    pub fn parse_introspection_response(
+        &self,
+        now: u64,
+        response: &HttpResponse,
+    ) -> Result<Introspection> {
+        let source = ResponseSource::TokenManagement;
+        if response.status != 200 {
+            return Err(error_from_response(self.profile(), source, now, response));
+        }
+        let mut body = json_object(response).ok_or_else(|| {
+            Error::invalid_response(format!(
+                "the introspection response is {}",
+                body_kind(response)
+            ))
+        })?;
+        if oauth_error_code(&body).is_some() {
+            return Err(error_from_response(self.profile(), source, now, response));
+        }
+        let active = match body.get("active") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+            _ => {
+                return Err(Error::invalid_response(
+                    "the introspection response has no boolean active",
+                ))
+            }
+        };
+        let scopes = scopes_field(&body, "scope")?;
+        let exp = seconds_field(&body, "exp")?;
+        let iat = seconds_field(&body, "iat")?;
+        let nbf = seconds_field(&body, "nbf")?;
+        let mut take_string = |name: &str| match body.remove(name) {
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                body.insert(name.to_owned(), other);
+                None
+            }
+            None => None,
+        };
+        let client_id = take_string("client_id");
+        let username = take_string("username");
+        let token_type = take_string("token_type");
+        let sub = take_string("sub");
+        let iss = take_string("iss");
+        for known in ["active", "scope", "exp", "iat", "nbf"] {
+            body.remove(known);
+        }
+        Ok(Introspection {
+            active,
+            scopes,
+            client_id,
+            username,
+            token_type,
+            exp,
+            iat,
+            nbf,
+            sub,
+            iss,
+            extra: body,
+        })
+    }
+}

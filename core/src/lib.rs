@@ -1,0 +1,95 @@
+//! # authflow-core
+//!
+//! A sans-IO OAuth 2.0 client core: it builds HTTP requests and parses HTTP
+//! responses for every flow authflow supports, and never does IO itself.
+//! Time (`now`, Unix seconds) and entropy (bytes from a secure source) are
+//! arguments, so every operation is deterministic and every behaviour can
+//! be a golden vector (see `tests/vectors/` in the repository).
+//!
+//! ```
+//! use authflow_core::{Client, Profile, HttpResponse, GrantType};
+//!
+//! # fn main() -> Result<(), authflow_core::Error> {
+//! let client = Client::new(Profile::makini_link(), "my-client-id")
+//!     .with_redirect_uri("https://app.example/callback")?;
+//! let now = 1_713_082_414;
+//! let entropy = [7u8; authflow_core::AUTHORIZATION_ENTROPY_LEN]; // use a CSPRNG
+//! let start = client.authorization_request(now, &entropy)?;
+//! // Send the user to start.url; keep start.pending.to_storage_string().
+//! let redirect = format!("https://app.example/callback?code=abc&state={}", start.pending.state());
+//! let callback = start.pending.validate(&redirect, now + 30)?; // the only way to a code
+//! let request = client.exchange_request(&callback)?;          // method, url, headers, body
+//! # let _ = request;
+//! let response = HttpResponse::new(200, vec![], br#"{"access_token":"a","refresh_token":"r",
+//!     "token_type":"bearer","expires_in":1715674414}"#.to_vec());
+//! let tokens = client.parse_token_response(GrantType::AuthorizationCode, now + 31, &response)?;
+//! assert_eq!(tokens.expires_at(), Some(1_715_674_414)); // Makini: an absolute time
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces:
+//! - [`Profile`]: a provider as data (Makini Link, Makini Admin, MakeShift,
+//!   generic, or from [`discovery`]).
+//! - [`Client`]: a profile plus the app's registration; builds every request
+//!   and parses every response.
+//! - [`PendingAuthorization`] → [`ValidatedCallback`]: the redirect checked
+//!   before a code can be exchanged.
+//! - [`TokenSet`]: tokens with absolute expiry; [`Session`]: the state
+//!   machine that keeps them fresh, single-flight.
+//! - [`Error`]: one error type with [`ErrorKind`] and [`Action`].
+//!
+//! Secrets ([`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
+//! [`PkceCodeVerifier`], and with the `confidential` feature `ClientSecret`
+//! and `Password`) print redacted and are wiped on drop. Without the
+//! `confidential` feature (the browser build) no code that reads, encodes
+//! or sends a client secret is compiled.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod api;
+mod authorization;
+mod callback;
+mod client;
+mod clock;
+pub mod discovery;
+mod endpoint;
+mod error;
+mod error_response;
+mod grant;
+mod http;
+mod introspection;
+mod pending;
+mod pkce;
+mod profile;
+mod revocation;
+mod secret;
+mod session;
+mod token_info;
+mod token_response;
+mod token_set;
+
+pub use authorization::{
+    AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
+};
+pub use callback::ValidatedCallback;
+pub use client::Client;
+pub use clock::format_http_date;
+pub use discovery::{
+    discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
+};
+pub use endpoint::Endpoint;
+pub use error::{Action, Error, ErrorKind, ProviderError, Result};
+pub use http::{HttpRequest, HttpResponse, Method};
+pub use introspection::Introspection;
+pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE};
+pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
+pub use profile::*;
+pub use revocation::TokenRef;
+pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
+#[cfg(feature = "confidential")]
+pub use secret::{ClientSecret, Password};
+pub use session::{
+    OutgoingRequest, RequestId, RequestPurpose, Session, SessionAction, SessionUpdate,
+};
+pub use token_info::TokenInfo;
+pub use token_set::TokenSet;

@@ -1,0 +1,237 @@
+//! The pending authorization: what must survive the trip to the provider
+//! and back. It serialises to a compact, versioned string so that a server
+//! session store, a cookie or a browser's sessionStorage can hold it, and
+//! any runtime of authflow can resume it.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::profile::{PkceMethod, ProviderKind};
+use crate::secret::PkceCodeVerifier;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// Default maximum age of a pending authorization: 10 minutes.
+pub const DEFAULT_MAX_AGE: u64 = 600;
+
+/// The prefix of the storage string; its number is the format version.
+const STORAGE_PREFIX: &str = "afp1.";
+
+/// An authorization in progress: state, PKCE verifier, redirect URI,
+/// provider, client, scopes and when it was made.
+///
+/// `Debug` redacts the verifier. The only way on to a code exchange is
+/// [`PendingAuthorization::validate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAuthorization {
+    pub(crate) provider: ProviderKind,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) state: String,
+    pub(crate) code_verifier: Option<PkceCodeVerifier>,
+    pub(crate) pkce_method: Option<PkceMethod>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) require_issuer: bool,
+    pub(crate) created_at: u64,
+    pub(crate) max_age: u64,
+}
+
+/// The stored form. Field names are short because the string often lives
+/// in a cookie or URL-sized store.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    p: String,
+    c: String,
+    r: String,
+    s: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    k: Option<Zeroizing<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    m: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sc: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    i: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    ri: bool,
+    t: u64,
+    a: u64,
+}
+
+impl PendingAuthorization {
+    pub(crate) fn new(
+        client: &crate::client::Client,
+        redirect_uri: String,
+        state: String,
+        pkce: Option<(PkceCodeVerifier, PkceMethod)>,
+        scopes: Vec<String>,
+        now: u64,
+        max_age: u64,
+    ) -> PendingAuthorization {
+        let (code_verifier, pkce_method) = match pkce {
+            Some((verifier, method)) => (Some(verifier), Some(method)),
+            None => (None, None),
+        };
+        PendingAuthorization {
+            provider: client.profile().kind(),
+            client_id: client.client_id().to_owned(),
+            redirect_uri,
+            state,
+            code_verifier,
+            pkce_method,
+            scopes,
+            issuer: client.profile().issuer().map(str::to_owned),
+            require_issuer: client.profile().requires_issuer(),
+            created_at: now,
+            max_age,
+        }
+    }
+
+    /// The provider it was made for.
+    pub fn provider(&self) -> ProviderKind {
+        self.provider
+    }
+    /// The client id it was made for.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    /// The redirect URI sent in the request.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+    /// The state sent in the request (not a secret once sent: it is in the URL).
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+    /// The scopes requested.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+    /// When it was made (Unix seconds).
+    pub fn created_at(&self) -> u64 {
+        self.created_at
+    }
+    /// When it stops being accepted (Unix seconds).
+    pub fn expires_at(&self) -> u64 {
+        self.created_at.saturating_add(self.max_age)
+    }
+    /// The PKCE verifier, for a back end that exchanges the code itself.
+    pub fn code_verifier(&self) -> Option<&PkceCodeVerifier> {
+        self.code_verifier.as_ref()
+    }
+
+    /// The compact storage form: `afp1.` then base64url JSON. It contains
+    /// the PKCE verifier, so keep it where the user's session is kept
+    /// (server session, sessionStorage), never in a URL or a log.
+    pub fn to_storage_string(&self) -> String {
+        let stored = Stored {
+            p: self.provider.as_str().to_owned(),
+            c: self.client_id.clone(),
+            r: self.redirect_uri.clone(),
+            s: self.state.clone(),
+            k: self
+                .code_verifier
+                .as_ref()
+                .map(|v| Zeroizing::new(v.secret().to_owned())),
+            m: self.pkce_method.map(|m| m.as_str().to_owned()),
+            sc: self.scopes.clone(),
+            i: self.issuer.clone(),
+            ri: self.require_issuer,
+            t: self.created_at,
+            a: self.max_age,
+        };
+        // Serialising a struct of strings and integers cannot fail.
+        let json = Zeroizing::new(serde_json::to_vec(&stored).unwrap_or_default());
+        format!(
+            "{STORAGE_PREFIX}{}",
+            URL_SAFE_NO_PAD.encode(json.as_slice())
+        )
+    }
+
+    /// Reads a storage string back.
+    pub fn from_storage_string(value: &str) -> Result<PendingAuthorization> {
+        let invalid = |why: &str| {
+            Error::new(
+                ErrorKind::InvalidStoredValue,
+                format!("pending authorization: {why}"),
+            )
+        };
+        let encoded = value
+            .trim()
+            .strip_prefix(STORAGE_PREFIX)
+            .ok_or_else(|| invalid("not an authflow pending authorization of a known version"))?;
+        let json = Zeroizing::new(
+            URL_SAFE_NO_PAD
+                .decode(encoded)
+                .map_err(|_| invalid("not base64url"))?,
+        );
+        let mut stored: Stored =
+            serde_json::from_slice(&json).map_err(|_| invalid("malformed content"))?;
+        let provider = ProviderKind::parse(&stored.p).ok_or_else(|| invalid("unknown provider"))?;
+        let pkce_method = match &stored.m {
+            Some(m) => Some(PkceMethod::parse(m).ok_or_else(|| invalid("unknown PKCE method"))?),
+            None => None,
+        };
+        if pkce_method.is_some() != stored.k.is_some() {
+            return Err(invalid("PKCE method and verifier do not go together"));
+        }
+        Ok(PendingAuthorization {
+            provider,
+            client_id: std::mem::take(&mut stored.c),
+            redirect_uri: std::mem::take(&mut stored.r),
+            state: std::mem::take(&mut stored.s),
+            code_verifier: stored.k.take().map(|k| PkceCodeVerifier::new(k.as_str())),
+            pkce_method,
+            scopes: std::mem::take(&mut stored.sc),
+            issuer: stored.i.take(),
+            require_issuer: stored.ri,
+            created_at: stored.t,
+            max_age: stored.a,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Client;
+    use crate::profile::Profile;
+
+    fn pending() -> PendingAuthorization {
+        let client = Client::new(Profile::makini_link(), "client-1")
+            .with_redirect_uri("https://app.example/cb")
+            .unwrap();
+        client
+            .authorization_request(1_700_000_000, &[7u8; 48])
+            .unwrap()
+            .pending
+    }
+
+    #[test]
+    fn storage_string_round_trips() {
+        let pending = pending();
+        let stored = pending.to_storage_string();
+        assert!(stored.starts_with("afp1."));
+        assert_eq!(
+            PendingAuthorization::from_storage_string(&stored).unwrap(),
+            pending
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_verifier() {
+        let pending = pending();
+        let verifier = pending.code_verifier().unwrap().secret().to_owned();
+        assert!(!format!("{pending:?}").contains(&verifier));
+    }
+
+    #[test]
+    fn corrupt_strings_are_typed_errors() {
+        for bad in ["", "afp2.abc", "afp1.!!!", "afp1.e30", "afp1.bm90IGpzb24"] {
+            let error = PendingAuthorization::from_storage_string(bad).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidStoredValue, "{bad}");
+        }
+    }
+}

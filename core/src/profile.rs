@@ -1,0 +1,661 @@
+//! Provider profiles: everything that differs between providers, as data.
+//!
+//! A profile holds endpoints, how the client authenticates, how bodies are
+//! encoded, how `expires_in` is read, whether refresh rotates, how tokens
+//! are renewed without the user, and what HTTP statuses mean. The flows read
+//! these fields; no flow branches on which provider it talks to.
+
+use crate::endpoint::Endpoint;
+use crate::error::{ErrorKind, Result};
+
+/// The Makini Link authorization endpoint (seed: Makini authentication).
+pub const MAKINI_LINK_AUTHORIZATION_ENDPOINT: &str = "https://link.makini.io/oauth/authorize";
+/// The Makini Link token endpoint, for code exchange and refresh.
+pub const MAKINI_LINK_TOKEN_ENDPOINT: &str = "https://api.makini.io/link/token";
+/// The Makini Unified API, v4 (recommended).
+pub const MAKINI_API_V4: &str = "https://api.makini.io/v4/";
+/// The Makini Unified API, v3 (legacy, limited support).
+pub const MAKINI_API_V3: &str = "https://api.makini.io/api/";
+/// MakeShift's token endpoint (password grant with a JSON body).
+pub const MAKESHIFT_TOKEN_ENDPOINT: &str = "https://id.makeshift.ca/oauth/token";
+/// MakeShift's token-info endpoint.
+pub const MAKESHIFT_TOKEN_INFO_ENDPOINT: &str = "https://id.makeshift.ca/oauth/token/info";
+/// MakeShift's public API, v2.
+pub const MAKESHIFT_API_V2: &str = "https://app.makeshift.ca/api/public/v2/";
+
+const DAY: u64 = 86_400;
+
+/// Which provider a profile describes. Its name travels inside a pending
+/// authorization so that any runtime can resume it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    /// Makini Link: a user connects their system (authorization code).
+    MakiniLink,
+    /// The Makini Admin API (client credentials).
+    MakiniAdmin,
+    /// MakeShift (password grant with an API key and secret).
+    MakeShift,
+    /// Any standards-following OAuth 2.0 server.
+    Generic,
+}
+
+impl ProviderKind {
+    /// The stable name: `makini_link`, `makini_admin`, `makeshift` or `generic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::MakiniLink => "makini_link",
+            ProviderKind::MakiniAdmin => "makini_admin",
+            ProviderKind::MakeShift => "makeshift",
+            ProviderKind::Generic => "generic",
+        }
+    }
+
+    /// The kind for a stable name.
+    pub fn parse(name: &str) -> Option<ProviderKind> {
+        [
+            ProviderKind::MakiniLink,
+            ProviderKind::MakiniAdmin,
+            ProviderKind::MakeShift,
+            ProviderKind::Generic,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+}
+
+/// How the client proves who it is at the token endpoint (RFC 6749 §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientAuthMethod {
+    /// `client_id` and `client_secret` in the request body.
+    ClientSecretPost,
+    /// HTTP Basic with the form-encoded id and secret.
+    ClientSecretBasic,
+    /// A public client: `client_id` in the body, no secret (PKCE protects the code).
+    None,
+    /// No client identification at all: MakeShift, whose API key and secret
+    /// travel as the password grant's `username` and `password`.
+    Omitted,
+}
+
+/// How token-endpoint request bodies are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyEncoding {
+    /// `application/x-www-form-urlencoded`, as RFC 6749 requires.
+    Form,
+    /// `application/json`, as MakeShift requires.
+    Json,
+}
+
+/// How a token response says when the access token expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExpiryRule {
+    /// `expires_in` is seconds from now (RFC 6749 §5.1).
+    Seconds,
+    /// `expires_in` is an absolute Unix timestamp in the server's clock (Makini).
+    /// A value too small to be a date (before 2001-09-09) is read as seconds.
+    AbsoluteTimestamp,
+    /// No `expires_in`: `created_at` (server clock) plus the documented lifetime (MakeShift).
+    CreatedAtPlusLifetime,
+}
+
+/// Documented token lifetimes, used when a response does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Lifetimes {
+    /// Access-token lifetime in seconds.
+    pub access: Option<u64>,
+    /// Refresh-token lifetime in seconds.
+    pub refresh: Option<u64>,
+}
+
+/// How a session gets new tokens when refresh is impossible, without the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reauthentication {
+    /// Only the user can grant new tokens (authorization code flows).
+    None,
+    /// Repeat the client-credentials grant (Makini Admin).
+    ClientCredentials,
+    /// Repeat the password grant with the client id as `username` and the
+    /// client secret as `password` (MakeShift's API key and secret).
+    PasswordWithClientCredentials,
+}
+
+/// The grants a token-endpoint request can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrantType {
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// `client_credentials`
+    ClientCredentials,
+    /// `password`
+    Password,
+}
+
+impl GrantType {
+    /// The `grant_type` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::Password => "password",
+        }
+    }
+}
+
+/// Where a response came from, for reading its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseSource {
+    /// The token endpoint, answering a grant.
+    Token(GrantType),
+    /// The revocation or introspection endpoint (client-authenticated, like the token endpoint).
+    TokenManagement,
+    /// A resource API or the token-info endpoint (bearer-authenticated).
+    Api,
+}
+
+/// What one HTTP status means on one endpoint of one provider, when the body
+/// does not carry an RFC 6749 error code of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatusRule {
+    /// On which endpoint; `Token` with `grant: None` matches every grant.
+    pub on: StatusRuleScope,
+    /// The HTTP status.
+    pub status: u16,
+    /// What it means.
+    pub kind: ErrorKind,
+}
+
+/// The endpoints a [`StatusRule`] applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusRuleScope {
+    /// The token endpoint, for one grant or (None) for all.
+    Token(Option<GrantType>),
+    /// The resource API.
+    Api,
+}
+
+impl StatusRuleScope {
+    fn matches(self, source: ResponseSource) -> bool {
+        match (self, source) {
+            (StatusRuleScope::Token(None), ResponseSource::Token(_)) => true,
+            (StatusRuleScope::Token(Some(g)), ResponseSource::Token(h)) => g == h,
+            (StatusRuleScope::Api, ResponseSource::Api) => true,
+            _ => false,
+        }
+    }
+}
+
+/// PKCE code challenge method (RFC 7636 §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PkceMethod {
+    /// `S256`, the default.
+    S256,
+    /// `plain`, only when explicitly asked for.
+    Plain,
+}
+
+impl PkceMethod {
+    /// The `code_challenge_method` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PkceMethod::S256 => "S256",
+            PkceMethod::Plain => "plain",
+        }
+    }
+
+    /// The method for a `code_challenge_method` value.
+    pub fn parse(name: &str) -> Option<PkceMethod> {
+        match name {
+            "S256" => Some(PkceMethod::S256),
+            "plain" => Some(PkceMethod::Plain),
+            _ => None,
+        }
+    }
+}
+
+/// A provider profile. Start from a built-in ([`Profile::makini_link`],
+/// [`Profile::makini_admin`], [`Profile::makeshift`], [`Profile::generic`],
+/// or [`crate::discovery::ProviderMetadata::profile`]) and adjust it with the
+/// `with_*` methods, e.g. to point it at a test server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    kind: ProviderKind,
+    issuer: Option<String>,
+    require_issuer: bool,
+    authorization_endpoint: Option<Endpoint>,
+    token_endpoint: Option<Endpoint>,
+    revocation_endpoint: Option<Endpoint>,
+    introspection_endpoint: Option<Endpoint>,
+    token_info_endpoint: Option<Endpoint>,
+    api_base: Option<Endpoint>,
+    legacy_api_base: Option<Endpoint>,
+    client_auth: ClientAuthMethod,
+    body_encoding: BodyEncoding,
+    expiry: ExpiryRule,
+    lifetimes: Lifetimes,
+    refresh_rotates: bool,
+    supports_refresh: bool,
+    reauthentication: Reauthentication,
+    pkce: Option<PkceMethod>,
+    status_rules: Vec<StatusRule>,
+}
+
+fn builtin(what: &str, url: &str) -> Option<Endpoint> {
+    // The built-in URLs are constants checked by a unit test, so a parse
+    // failure here cannot happen; `ok()` keeps it panic-free regardless.
+    Endpoint::parse(what, url).ok()
+}
+
+impl Profile {
+    pub(crate) fn base(kind: ProviderKind) -> Profile {
+        Profile {
+            kind,
+            issuer: None,
+            require_issuer: false,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            token_info_endpoint: None,
+            api_base: None,
+            legacy_api_base: None,
+            client_auth: ClientAuthMethod::ClientSecretPost,
+            body_encoding: BodyEncoding::Form,
+            expiry: ExpiryRule::Seconds,
+            lifetimes: Lifetimes::default(),
+            refresh_rotates: false,
+            supports_refresh: true,
+            reauthentication: Reauthentication::None,
+            pkce: Some(PkceMethod::S256),
+            status_rules: Vec::new(),
+        }
+    }
+
+    /// Makini Link: authorization code at `link.makini.io`, token exchange and
+    /// refresh at `api.makini.io/link/token` with `client_secret_post`,
+    /// `expires_in` as an absolute timestamp (30 d access, 31 d refresh when
+    /// absent), rotation on refresh, API v4 (v3 as the legacy base).
+    pub fn makini_link() -> Profile {
+        Profile {
+            authorization_endpoint: builtin(
+                "authorization endpoint",
+                MAKINI_LINK_AUTHORIZATION_ENDPOINT,
+            ),
+            token_endpoint: builtin("token endpoint", MAKINI_LINK_TOKEN_ENDPOINT),
+            api_base: builtin("API base", MAKINI_API_V4),
+            legacy_api_base: builtin("legacy API base", MAKINI_API_V3),
+            expiry: ExpiryRule::AbsoluteTimestamp,
+            lifetimes: Lifetimes {
+                access: Some(30 * DAY),
+                refresh: Some(31 * DAY),
+            },
+            refresh_rotates: true,
+            status_rules: vec![StatusRule {
+                on: StatusRuleScope::Api,
+                status: 401,
+                kind: ErrorKind::Unauthorized,
+            }],
+            ..Profile::base(ProviderKind::MakiniLink)
+        }
+    }
+
+    /// The Makini Admin API: client credentials with rotation on refresh and
+    /// the seed's status table (400 malformed request, 403 wrong client id or
+    /// secret, 401 on refresh: the refresh token expired, so authenticate
+    /// again). The seed gives no token-endpoint URL, so it is required here.
+    pub fn makini_admin(token_endpoint: &str) -> Result<Profile> {
+        Ok(Profile {
+            token_endpoint: Some(Endpoint::parse("token endpoint", token_endpoint)?),
+            api_base: builtin("API base", MAKINI_API_V4),
+            legacy_api_base: builtin("legacy API base", MAKINI_API_V3),
+            expiry: ExpiryRule::AbsoluteTimestamp,
+            lifetimes: Lifetimes {
+                access: Some(30 * DAY),
+                refresh: Some(31 * DAY),
+            },
+            refresh_rotates: true,
+            reauthentication: Reauthentication::ClientCredentials,
+            pkce: None,
+            status_rules: vec![
+                StatusRule {
+                    on: StatusRuleScope::Token(None),
+                    status: 400,
+                    kind: ErrorKind::InvalidRequest,
+                },
+                StatusRule {
+                    on: StatusRuleScope::Token(None),
+                    status: 403,
+                    kind: ErrorKind::InvalidClient,
+                },
+                StatusRule {
+                    on: StatusRuleScope::Token(Some(GrantType::RefreshToken)),
+                    status: 401,
+                    kind: ErrorKind::InvalidGrant,
+                },
+                StatusRule {
+                    on: StatusRuleScope::Api,
+                    status: 401,
+                    kind: ErrorKind::Unauthorized,
+                },
+            ],
+            ..Profile::base(ProviderKind::MakiniAdmin)
+        })
+    }
+
+    /// MakeShift: the password grant with a JSON body (API key as `username`,
+    /// API secret as `password`), no client authentication, no refresh
+    /// token, tokens that live 4 hours from `created_at`, token info at
+    /// `id.makeshift.ca/oauth/token/info`, API v2.
+    pub fn makeshift() -> Profile {
+        Profile {
+            token_endpoint: builtin("token endpoint", MAKESHIFT_TOKEN_ENDPOINT),
+            token_info_endpoint: builtin("token info endpoint", MAKESHIFT_TOKEN_INFO_ENDPOINT),
+            api_base: builtin("API base", MAKESHIFT_API_V2),
+            client_auth: ClientAuthMethod::Omitted,
+            body_encoding: BodyEncoding::Json,
+            expiry: ExpiryRule::CreatedAtPlusLifetime,
+            lifetimes: Lifetimes {
+                access: Some(4 * 3600),
+                refresh: None,
+            },
+            supports_refresh: false,
+            reauthentication: Reauthentication::PasswordWithClientCredentials,
+            pkce: None,
+            status_rules: vec![StatusRule {
+                on: StatusRuleScope::Api,
+                status: 401,
+                kind: ErrorKind::Unauthorized,
+            }],
+            ..Profile::base(ProviderKind::MakeShift)
+        }
+    }
+
+    /// A standards-following server: RFC 6749 with `client_secret_basic`
+    /// (the method every server must support, RFC 6749 §2.3.1), `expires_in`
+    /// in seconds, PKCE S256. Set the endpoints it has with the `with_*`
+    /// methods, or build it from discovery.
+    pub fn generic(authorization_endpoint: Option<&str>, token_endpoint: &str) -> Result<Profile> {
+        Ok(Profile {
+            authorization_endpoint: authorization_endpoint
+                .map(|url| Endpoint::parse("authorization endpoint", url))
+                .transpose()?,
+            token_endpoint: Some(Endpoint::parse("token endpoint", token_endpoint)?),
+            client_auth: ClientAuthMethod::ClientSecretBasic,
+            ..Profile::base(ProviderKind::Generic)
+        })
+    }
+
+    /// The built-in profile with endpoints at their documented URLs, by
+    /// name; Makini Admin and generic have no documented token endpoint and
+    /// need one, so they are not available here.
+    pub fn builtin(kind: ProviderKind) -> Option<Profile> {
+        match kind {
+            ProviderKind::MakiniLink => Some(Profile::makini_link()),
+            ProviderKind::MakeShift => Some(Profile::makeshift()),
+            ProviderKind::MakiniAdmin | ProviderKind::Generic => None,
+        }
+    }
+
+    // ----- getters -----
+
+    /// Which provider this is.
+    pub fn kind(&self) -> ProviderKind {
+        self.kind
+    }
+    /// The issuer identifier, when known (RFC 8414 `issuer`).
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+    /// Whether a callback without `iss` is refused (RFC 9207).
+    pub fn requires_issuer(&self) -> bool {
+        self.require_issuer
+    }
+    /// The authorization endpoint.
+    pub fn authorization_endpoint(&self) -> Option<&Endpoint> {
+        self.authorization_endpoint.as_ref()
+    }
+    /// The token endpoint.
+    pub fn token_endpoint(&self) -> Option<&Endpoint> {
+        self.token_endpoint.as_ref()
+    }
+    /// The RFC 7009 revocation endpoint.
+    pub fn revocation_endpoint(&self) -> Option<&Endpoint> {
+        self.revocation_endpoint.as_ref()
+    }
+    /// The RFC 7662 introspection endpoint.
+    pub fn introspection_endpoint(&self) -> Option<&Endpoint> {
+        self.introspection_endpoint.as_ref()
+    }
+    /// MakeShift's token-info endpoint.
+    pub fn token_info_endpoint(&self) -> Option<&Endpoint> {
+        self.token_info_endpoint.as_ref()
+    }
+    /// The base of the provider's resource API.
+    pub fn api_base(&self) -> Option<&Endpoint> {
+        self.api_base.as_ref()
+    }
+    /// The legacy API base (Makini v3).
+    pub fn legacy_api_base(&self) -> Option<&Endpoint> {
+        self.legacy_api_base.as_ref()
+    }
+    /// How the client authenticates.
+    pub fn client_auth(&self) -> ClientAuthMethod {
+        self.client_auth
+    }
+    /// How token-endpoint bodies are encoded.
+    pub fn body_encoding(&self) -> BodyEncoding {
+        self.body_encoding
+    }
+    /// How `expires_in` is read.
+    pub fn expiry(&self) -> ExpiryRule {
+        self.expiry
+    }
+    /// Documented lifetimes used when a response does not give them.
+    pub fn lifetimes(&self) -> Lifetimes {
+        self.lifetimes
+    }
+    /// Whether every refresh returns a new refresh token and kills the old one.
+    pub fn refresh_rotates(&self) -> bool {
+        self.refresh_rotates
+    }
+    /// Whether the provider issues refresh tokens at all.
+    pub fn supports_refresh(&self) -> bool {
+        self.supports_refresh
+    }
+    /// How tokens are renewed without the user.
+    pub fn reauthentication(&self) -> Reauthentication {
+        self.reauthentication
+    }
+    /// The PKCE method sent with authorization requests, if any.
+    pub fn pkce(&self) -> Option<PkceMethod> {
+        self.pkce
+    }
+    /// What statuses mean, beyond RFC 6749.
+    pub fn status_rules(&self) -> &[StatusRule] {
+        &self.status_rules
+    }
+
+    /// The kind a profile rule gives to `status` on `source`, if any.
+    pub(crate) fn status_kind(&self, source: ResponseSource, status: u16) -> Option<ErrorKind> {
+        // A grant-specific rule wins over an all-grants rule.
+        let mut matching = self
+            .status_rules
+            .iter()
+            .filter(|r| r.status == status && r.on.matches(source));
+        let first = matching.next()?;
+        let specific = std::iter::once(first)
+            .chain(matching)
+            .find(|r| matches!(r.on, StatusRuleScope::Token(Some(_))));
+        Some(specific.unwrap_or(first).kind)
+    }
+
+    // ----- builders -----
+
+    /// Sets the issuer identifier; `require` refuses callbacks without `iss`.
+    pub fn with_issuer(mut self, issuer: &str, require: bool) -> Profile {
+        self.issuer = Some(issuer.to_owned());
+        self.require_issuer = require;
+        self
+    }
+    /// Sets the authorization endpoint.
+    pub fn with_authorization_endpoint(mut self, url: &str) -> Result<Profile> {
+        self.authorization_endpoint = Some(Endpoint::parse("authorization endpoint", url)?);
+        Ok(self)
+    }
+    /// Sets the token endpoint.
+    pub fn with_token_endpoint(mut self, url: &str) -> Result<Profile> {
+        self.token_endpoint = Some(Endpoint::parse("token endpoint", url)?);
+        Ok(self)
+    }
+    /// Sets the revocation endpoint.
+    pub fn with_revocation_endpoint(mut self, url: &str) -> Result<Profile> {
+        self.revocation_endpoint = Some(Endpoint::parse("revocation endpoint", url)?);
+        Ok(self)
+    }
+    /// Sets the introspection endpoint.
+    pub fn with_introspection_endpoint(mut self, url: &str) -> Result<Profile> {
+        self.introspection_endpoint = Some(Endpoint::parse("introspection endpoint", url)?);
+        Ok(self)
+    }
+    /// Sets the token-info endpoint.
+    pub fn with_token_info_endpoint(mut self, url: &str) -> Result<Profile> {
+        self.token_info_endpoint = Some(Endpoint::parse("token info endpoint", url)?);
+        Ok(self)
+    }
+    /// Sets the API base.
+    pub fn with_api_base(mut self, url: &str) -> Result<Profile> {
+        self.api_base = Some(Endpoint::parse("API base", url)?);
+        Ok(self)
+    }
+    /// Sets the legacy API base.
+    pub fn with_legacy_api_base(mut self, url: &str) -> Result<Profile> {
+        self.legacy_api_base = Some(Endpoint::parse("legacy API base", url)?);
+        Ok(self)
+    }
+    /// Makes the legacy API (Makini v3) the one API requests go to.
+    pub fn using_legacy_api(mut self) -> Profile {
+        if let Some(legacy) = self.legacy_api_base.clone() {
+            self.api_base = Some(legacy);
+        }
+        self
+    }
+    /// Sets the client authentication method.
+    pub fn with_client_auth(mut self, method: ClientAuthMethod) -> Profile {
+        self.client_auth = method;
+        self
+    }
+    /// Sets the body encoding.
+    pub fn with_body_encoding(mut self, encoding: BodyEncoding) -> Profile {
+        self.body_encoding = encoding;
+        self
+    }
+    /// Sets how `expires_in` is read and the documented lifetimes.
+    pub fn with_expiry(mut self, rule: ExpiryRule, lifetimes: Lifetimes) -> Profile {
+        self.expiry = rule;
+        self.lifetimes = lifetimes;
+        self
+    }
+    /// Declares that refresh rotates (the old refresh token dies at once).
+    pub fn with_refresh_rotation(mut self, rotates: bool) -> Profile {
+        self.refresh_rotates = rotates;
+        self
+    }
+    /// Sets how tokens are renewed without the user.
+    pub fn with_reauthentication(mut self, how: Reauthentication) -> Profile {
+        self.reauthentication = how;
+        self
+    }
+    /// Sets the PKCE method; `None` sends no challenge. `plain` must be asked for here.
+    pub fn with_pkce(mut self, method: Option<PkceMethod>) -> Profile {
+        self.pkce = method;
+        self
+    }
+    /// Adds a status rule; later rules for the same scope and status win.
+    pub fn with_status_rule(mut self, rule: StatusRule) -> Profile {
+        self.status_rules
+            .retain(|r| !(r.on == rule.on && r.status == rule.status));
+        self.status_rules.push(rule);
+        self
+    }
+    pub(crate) fn set_discovered(
+        mut self,
+        issuer: String,
+        require_issuer: bool,
+        revocation: Option<Endpoint>,
+        introspection: Option<Endpoint>,
+    ) -> Profile {
+        self.issuer = Some(issuer);
+        self.require_issuer = require_issuer;
+        self.revocation_endpoint = revocation;
+        self.introspection_endpoint = introspection;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_urls_are_valid_endpoints() {
+        let link = Profile::makini_link();
+        assert_eq!(
+            link.authorization_endpoint().unwrap().as_str(),
+            MAKINI_LINK_AUTHORIZATION_ENDPOINT
+        );
+        assert_eq!(
+            link.token_endpoint().unwrap().as_str(),
+            MAKINI_LINK_TOKEN_ENDPOINT
+        );
+        assert_eq!(link.api_base().unwrap().as_str(), MAKINI_API_V4);
+        assert_eq!(link.legacy_api_base().unwrap().as_str(), MAKINI_API_V3);
+        let makeshift = Profile::makeshift();
+        assert_eq!(
+            makeshift.token_endpoint().unwrap().as_str(),
+            MAKESHIFT_TOKEN_ENDPOINT
+        );
+        assert_eq!(
+            makeshift.token_info_endpoint().unwrap().as_str(),
+            MAKESHIFT_TOKEN_INFO_ENDPOINT
+        );
+        assert_eq!(makeshift.api_base().unwrap().as_str(), MAKESHIFT_API_V2);
+    }
+
+    #[test]
+    fn makini_admin_needs_a_valid_token_endpoint() {
+        assert!(Profile::makini_admin("http://admin.example/token").is_err());
+        let admin = Profile::makini_admin("https://api.makini.io/admin/token").unwrap();
+        assert_eq!(
+            admin.reauthentication(),
+            Reauthentication::ClientCredentials
+        );
+    }
+
+    #[test]
+    fn grant_specific_status_rules_win() {
+        let admin = Profile::makini_admin("https://api.makini.io/admin/token").unwrap();
+        let refresh = ResponseSource::Token(GrantType::RefreshToken);
+        let credentials = ResponseSource::Token(GrantType::ClientCredentials);
+        assert_eq!(
+            admin.status_kind(refresh, 401),
+            Some(ErrorKind::InvalidGrant)
+        );
+        assert_eq!(admin.status_kind(credentials, 401), None);
+        assert_eq!(
+            admin.status_kind(credentials, 403),
+            Some(ErrorKind::InvalidClient)
+        );
+        assert_eq!(
+            admin.status_kind(ResponseSource::Api, 401),
+            Some(ErrorKind::Unauthorized)
+        );
+    }
+
+    #[test]
+    fn legacy_api_switch() {
+        let v3 = Profile::makini_link().using_legacy_api();
+        assert_eq!(v3.api_base().unwrap().as_str(), MAKINI_API_V3);
+    }
+}

@@ -1,0 +1,70 @@
+//! Token revocation (RFC 7009).
+
+use crate::client::{param, required, Client};
+use crate::error::Result;
+use crate::error_response::error_from_response;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::profile::{BodyEncoding, ResponseSource};
+use crate::secret::{AccessToken, RefreshToken};
+
+/// A token to revoke or introspect, with its type as the hint.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenRef<'a> {
+    /// An access token.
+    Access(&'a AccessToken),
+    /// A refresh token.
+    Refresh(&'a RefreshToken),
+}
+
+impl TokenRef<'_> {
+    pub(crate) fn secret(&self) -> &str {
+        match self {
+            TokenRef::Access(t) => t.secret(),
+            TokenRef::Refresh(t) => t.secret(),
+        }
+    }
+
+    /// The `token_type_hint` value.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            TokenRef::Access(_) => "access_token",
+            TokenRef::Refresh(_) => "refresh_token",
+        }
+    }
+}
+
+impl Client {
+    /// A revocation request (RFC 7009 §2.1) with the client's authentication.
+    pub fn revocation_request(&self, token: TokenRef<'_>) -> Result<HttpRequest> {
+        let endpoint = required(self.profile().revocation_endpoint(), "revocation endpoint")?;
+        self.token_management_request(endpoint, token)
+    }
+
+    pub(crate) fn token_management_request(
+        &self,
+        endpoint: &crate::endpoint::Endpoint,
+        token: TokenRef<'_>,
+    ) -> Result<HttpRequest> {
+        let params = vec![
+            param("token", token.secret()),
+            param("token_type_hint", token.hint()),
+        ];
+        // RFC 7009 and RFC 7662 define form bodies only.
+        self.authenticated_post(endpoint, params, BodyEncoding::Form)
+    }
+
+    /// Reads the revocation response: any 200 is success (RFC 7009 §2.2,
+    /// also for a token that was already invalid).
+    pub fn parse_revocation_response(&self, now: u64, response: &HttpResponse) -> Result<()> {
+        if response.status == 200 {
+            Ok(())
+        } else {
+            Err(error_from_response(
+                self.profile(),
+                ResponseSource::TokenManagement,
+                now,
+                response,
+            ))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Newtypes for values that must never be printed: tokens, codes, PKCE
+//! verifiers and (with the `confidential` feature) client secrets.
+//!
+//! Every type here prints `[redacted]` from `Debug` and `Display`, is wiped
+//! from memory when dropped, and gives its value only through `secret()`,
+//! so that every read of a secret is visible in review. None of them
+//! implements `Serialize`: the serialised forms that must carry secrets
+//! (token sets, pending authorizations) write them explicitly.
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The secret value itself. Named so that every read shows in review.
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("[redacted]")
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// An OAuth access token (RFC 6749 §1.4).
+    AccessToken
+);
+secret_type!(
+    /// An OAuth refresh token (RFC 6749 §1.5).
+    RefreshToken
+);
+secret_type!(
+    /// An authorization code received on the redirect (RFC 6749 §4.1.2).
+    AuthorizationCode
+);
+secret_type!(
+    /// A PKCE code verifier (RFC 7636 §4.1).
+    PkceCodeVerifier
+);
+#[cfg(feature = "confidential")]
+secret_type!(
+    /// A confidential client's secret (RFC 6749 §2.3.1), or MakeShift's API secret.
+    ClientSecret
+);
+#[cfg(feature = "confidential")]
+secret_type!(
+    /// A resource owner's password for the password grant (RFC 6749 §4.3).
+    Password
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_never_show_the_value() {
+        let token = AccessToken::new("very-secret-access");
+        assert_eq!(format!("{token:?}"), "AccessToken([redacted])");
+        assert_eq!(format!("{token}"), "[redacted]");
+        assert_eq!(token.secret(), "very-secret-access");
+        let refresh = RefreshToken::new("very-secret-refresh");
+        assert!(!format!("{refresh:?}{refresh}").contains("very-secret"));
+        let verifier = PkceCodeVerifier::new("very-secret-verifier");
+        assert!(!format!("{verifier:?}{verifier}").contains("very-secret"));
+        let code = AuthorizationCode::new("very-secret-code");
+        assert!(!format!("{code:?}{code}").contains("very-secret"));
+    }
+
+    #[cfg(feature = "confidential")]
+    #[test]
+    fn client_secret_is_redacted() {
+        let secret = ClientSecret::new("very-secret-client");
+        assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+        assert!(!format!("{secret}").contains("very-secret"));
+    }
+}

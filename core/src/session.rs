@@ -1,0 +1,426 @@
+//! The session: a sans-IO state machine that keeps one connection's tokens
+//! fresh, for any number of callers.
+
+use crate::client::Client;
+use crate::error::{Action, Error, ErrorKind, Result};
+use crate::http::HttpResponse;
+use crate::profile::{GrantType, Reauthentication};
+use crate::secret::AccessToken;
+use crate::token_info::TokenInfo;
+use crate::token_set::TokenSet;
+
+/// The longest back-off after repeated failures without `Retry-After`.
+const MAX_BACKOFF: u64 = 300;
+/// Bounds of the default refresh margin (a tenth of the token's lifetime).
+const MIN_MARGIN: u64 = 30;
+const MAX_MARGIN: u64 = 86_400;
+
+/// Identifies a request the session handed out, so that its answer can be
+/// matched and a late answer to a superseded request dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// Why the session wants a request sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestPurpose {
+    /// A refresh with the current refresh token.
+    Refresh,
+    /// New tokens without the user (client credentials, MakeShift's password grant).
+    Reauthenticate,
+}
+
+/// A request the session wants sent; hand its outcome back with
+/// [`Session::handle_response`] or [`Session::handle_transport_error`].
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest {
+    /// Its id.
+    pub id: RequestId,
+    /// Why.
+    pub purpose: RequestPurpose,
+    /// The grant it carries.
+    pub grant: GrantType,
+    /// The HTTP request.
+    pub request: crate::http::HttpRequest,
+}
+
+/// What a caller should do now.
+#[derive(Debug, Clone)]
+pub enum SessionAction {
+    /// Use this access token (as `Authorization: Bearer …`).
+    UseToken(AccessToken),
+    /// Send this request, then hand the answer back. Only one caller gets
+    /// it; the others get `UseToken` (while the current token is still
+    /// valid) or `Wait`.
+    Send(OutgoingRequest),
+    /// No usable token yet: wait for the request in flight (`until: None`)
+    /// or until the given time (a back-off after a failure), then ask again.
+    Wait {
+        /// When to ask again, if not at the in-flight request's completion.
+        until: Option<u64>,
+    },
+    /// No token can be had without outside help; the error's
+    /// [`Error::action`] says which (authorize again, fix the configuration).
+    Stop(Error),
+}
+
+/// What handling an answer changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionUpdate {
+    /// New tokens are in place (a rotated refresh token already replaced the
+    /// old one); [`Session::poll_persist`] has them for storage.
+    Renewed,
+    /// The answer was for a request the session no longer waits for, and
+    /// was dropped.
+    Discarded,
+}
+
+#[derive(Debug, Clone)]
+struct InFlight {
+    id: u64,
+    purpose: RequestPurpose,
+    grant: GrantType,
+}
+
+/// Keeps one connection's token set usable.
+///
+/// The contract, in the manner of a sans-IO protocol machine:
+/// - **getters** (`&self`): [`Session::token_set`], [`Session::client`].
+/// - **polls**: [`Session::poll_action`] answers "what now?" for a given
+///   `now`; [`Session::poll_timeout`] says when the next proactive renewal
+///   is due (for a scheduled job or a timer).
+/// - [`Session::poll_persist`] gives the token set to store after every
+///   change (new tokens, a refresh token found dead, a corrected expiry):
+///   drain it after each handler, before using the new token elsewhere.
+/// - **handlers**: [`Session::handle_response`] and
+///   [`Session::handle_transport_error`] take the outcome of a request the
+///   session handed out; [`Session::handle_unauthorized`] and
+///   [`Session::apply_token_info`] take what an API said about the token.
+///
+/// Guarantees: at most one renewal request is outstanding, whatever the
+/// number of callers (single-flight); a rotated refresh token replaces the
+/// old one before any caller sees the new access token; a refresh token that
+/// was replaced or refused is never sent again; an answer to a superseded
+/// request is dropped. Renewal starts a margin before expiry: a tenth of the
+/// token's lifetime, between 30 s and 1 day, unless set.
+#[derive(Debug, Clone)]
+pub struct Session {
+    client: Client,
+    tokens: Option<TokenSet>,
+    in_flight: Option<InFlight>,
+    next_id: u64,
+    retry_at: Option<u64>,
+    failures: u32,
+    renew_now: bool,
+    stopped: Option<Error>,
+    authorization_lost: Option<Error>,
+    refresh_margin: Option<u64>,
+    unsaved: bool,
+}
+
+impl Session {
+    /// A session for `client`, starting from stored tokens or none (then a
+    /// client-credentials or password flow authenticates on first use).
+    pub fn new(client: Client, tokens: Option<TokenSet>) -> Session {
+        Session {
+            client,
+            tokens,
+            in_flight: None,
+            next_id: 1,
+            retry_at: None,
+            failures: 0,
+            renew_now: false,
+            stopped: None,
+            authorization_lost: None,
+            refresh_margin: None,
+            unsaved: false,
+        }
+    }
+
+    /// Renews this many seconds before expiry instead of the default margin.
+    pub fn with_refresh_margin(mut self, seconds: u64) -> Session {
+        self.refresh_margin = Some(seconds);
+        self
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The current token set.
+    pub fn token_set(&self) -> Option<&TokenSet> {
+        self.tokens.as_ref()
+    }
+
+    /// The token set to store, once after each change; `None` when nothing
+    /// changed since the last call. A dropped refresh token counts as a
+    /// change: storing it keeps a restarted process from sending it again.
+    pub fn poll_persist(&mut self) -> Option<TokenSet> {
+        if std::mem::take(&mut self.unsaved) {
+            self.tokens.clone()
+        } else {
+            None
+        }
+    }
+
+    /// Whether a renewal request is outstanding.
+    pub fn is_renewing(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// What to do at `now`.
+    pub fn poll_action(&mut self, now: u64) -> SessionAction {
+        if let Some(error) = &self.stopped {
+            return SessionAction::Stop(error.clone());
+        }
+        let usable = self.usable_token(now);
+        if self.in_flight.is_some() {
+            return match usable {
+                Some(token) => SessionAction::UseToken(token),
+                None => SessionAction::Wait { until: None },
+            };
+        }
+        if !self.renewal_due(now) {
+            if let Some(token) = usable {
+                return SessionAction::UseToken(token);
+            }
+        }
+        if let Some(at) = self.retry_at.filter(|at| now < *at) {
+            return match usable {
+                Some(token) => SessionAction::UseToken(token),
+                None => SessionAction::Wait { until: Some(at) },
+            };
+        }
+        match self.renewal_request(now) {
+            Some(Ok(outgoing)) => {
+                self.in_flight = Some(InFlight {
+                    id: outgoing.id.0,
+                    purpose: outgoing.purpose,
+                    grant: outgoing.grant,
+                });
+                SessionAction::Send(outgoing)
+            }
+            Some(Err(error)) => {
+                self.stopped = Some(error.clone());
+                SessionAction::Stop(error)
+            }
+            None => match usable {
+                // Nothing can renew it, but it still works until it expires.
+                Some(token) => SessionAction::UseToken(token),
+                None => SessionAction::Stop(self.authorization_required()),
+            },
+        }
+    }
+
+    /// When the session next needs to act (Unix seconds): the proactive
+    /// renewal time, the end of a back-off, or the expiry of a token that
+    /// cannot be renewed. `None`: nothing is scheduled (stopped, waiting for
+    /// an answer, or a token without known expiry).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if self.stopped.is_some() || self.in_flight.is_some() {
+            return None;
+        }
+        if let Some(at) = self.retry_at {
+            return Some(at);
+        }
+        let Some(tokens) = &self.tokens else {
+            return Some(0);
+        };
+        if self.renew_now {
+            return Some(0);
+        }
+        self.renewal_time(tokens)
+    }
+
+    /// Takes the answer to request `id`, received at `now`.
+    pub fn handle_response(
+        &mut self,
+        id: RequestId,
+        now: u64,
+        response: &HttpResponse,
+    ) -> Result<SessionUpdate> {
+        let Some(flight) = self.take_in_flight(id) else {
+            return Ok(SessionUpdate::Discarded);
+        };
+        let parsed = match (&flight.purpose, &self.tokens) {
+            (RequestPurpose::Refresh, Some(previous)) => {
+                self.client.parse_refresh_response(now, response, previous)
+            }
+            _ => self
+                .client
+                .parse_token_response(flight.grant, now, response),
+        };
+        match parsed {
+            Ok(tokens) => {
+                self.tokens = Some(tokens);
+                self.unsaved = true;
+                self.failures = 0;
+                self.retry_at = None;
+                self.renew_now = false;
+                self.authorization_lost = None;
+                Ok(SessionUpdate::Renewed)
+            }
+            Err(error) => Err(self.on_failure(now, error)),
+        }
+    }
+
+    /// Takes the news that request `id` got no answer (connection refused,
+    /// dropped, timed out). The refresh token is kept; the error says when
+    /// to retry.
+    pub fn handle_transport_error(
+        &mut self,
+        id: RequestId,
+        now: u64,
+        what: &str,
+    ) -> Result<SessionUpdate> {
+        if self.take_in_flight(id).is_none() {
+            return Ok(SessionUpdate::Discarded);
+        }
+        Err(self.on_failure(now, Error::new(ErrorKind::Transport, what.to_owned())))
+    }
+
+    /// Takes an API's 401 for `token`: if it is still the current token, it
+    /// is renewed on the next poll, whatever its recorded expiry.
+    pub fn handle_unauthorized(&mut self, token: &AccessToken) {
+        if self.is_current(token) {
+            self.renew_now = true;
+        }
+    }
+
+    /// Corrects the current token's expiry from a token-info answer
+    /// (MakeShift's `expires_in_seconds`) received at `now` for `token`.
+    /// Returns whether the token set changed ([`Session::poll_persist`] then has it).
+    pub fn apply_token_info(&mut self, now: u64, token: &AccessToken, info: &TokenInfo) -> bool {
+        if !self.is_current(token) {
+            return false;
+        }
+        match (self.tokens.as_mut(), info.expires_at(now)) {
+            (Some(tokens), Some(at)) if tokens.expires_at != Some(at) => {
+                tokens.expires_at = Some(at);
+                self.unsaved = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn is_current(&self, token: &AccessToken) -> bool {
+        self.tokens
+            .as_ref()
+            .is_some_and(|t| &t.access_token == token)
+    }
+
+    fn take_in_flight(&mut self, id: RequestId) -> Option<InFlight> {
+        if self.in_flight.as_ref().is_some_and(|f| f.id == id.0) {
+            self.in_flight.take()
+        } else {
+            None
+        }
+    }
+
+    fn usable_token(&self, now: u64) -> Option<AccessToken> {
+        let tokens = self.tokens.as_ref()?;
+        (tokens.is_access_valid(now) && !self.renew_now).then(|| tokens.access_token.clone())
+    }
+
+    fn renewal_due(&self, now: u64) -> bool {
+        match &self.tokens {
+            None => true,
+            Some(_) if self.renew_now => true,
+            Some(tokens) => self.renewal_time(tokens).is_some_and(|at| now >= at),
+        }
+    }
+
+    /// When renewal is due: a margin before the access token expires, or
+    /// before the refresh token does if that comes first.
+    fn renewal_time(&self, tokens: &TokenSet) -> Option<u64> {
+        let before = |expiry: u64| {
+            let lifetime = expiry.saturating_sub(tokens.issued_at);
+            let margin = self
+                .refresh_margin
+                .unwrap_or_else(|| (lifetime / 10).clamp(MIN_MARGIN, MAX_MARGIN));
+            expiry.saturating_sub(margin)
+        };
+        let access = tokens.expires_at.map(before);
+        let refresh = tokens
+            .refresh_token
+            .as_ref()
+            .and(tokens.refresh_expires_at)
+            .map(before);
+        match (access, refresh) {
+            (Some(a), Some(r)) => Some(a.min(r)),
+            (a, r) => a.or(r),
+        }
+    }
+
+    /// The request that renews the tokens, if the flow has one.
+    fn renewal_request(&mut self, now: u64) -> Option<Result<OutgoingRequest>> {
+        let refresh_token = self
+            .tokens
+            .as_ref()
+            .filter(|t| t.can_refresh(now) && self.client.profile().supports_refresh())
+            .and_then(|t| t.refresh_token.clone());
+        let built = if let Some(refresh_token) = refresh_token {
+            self.client
+                .refresh_request(&refresh_token)
+                .map(|request| (RequestPurpose::Refresh, GrantType::RefreshToken, request))
+        } else if self.client.profile().reauthentication() != Reauthentication::None {
+            self.client
+                .reauthentication_request()
+                .map(|(grant, request)| (RequestPurpose::Reauthenticate, grant, request))
+        } else {
+            return None;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        Some(built.map(|(purpose, grant, request)| OutgoingRequest {
+            id: RequestId(id),
+            purpose,
+            grant,
+            request,
+        }))
+    }
+
+    /// Records a failed renewal and says what the caller should know.
+    fn on_failure(&mut self, now: u64, error: Error) -> Error {
+        match error.action() {
+            Action::Retry => {
+                self.failures = self.failures.saturating_add(1);
+                let backoff = 1u64
+                    .checked_shl(self.failures.saturating_sub(1))
+                    .unwrap_or(MAX_BACKOFF)
+                    .min(MAX_BACKOFF);
+                let delay = error.retry_after().unwrap_or(backoff);
+                self.retry_at = Some(now.saturating_add(delay));
+                error.with_retry_after(Some(delay))
+            }
+            Action::Reauthenticate | Action::AuthorizeAgain => {
+                // The refresh token was refused: it is dead, never send it again.
+                if let Some(tokens) = self.tokens.as_mut() {
+                    if tokens.refresh_token.take().is_some() {
+                        self.unsaved = true;
+                    }
+                    tokens.refresh_expires_at = None;
+                }
+                self.retry_at = None;
+                if error.action() == Action::AuthorizeAgain {
+                    self.authorization_lost = Some(error.clone());
+                }
+                error
+            }
+            Action::Refresh | Action::FixConfiguration | Action::None => {
+                self.stopped = Some(error.clone());
+                error
+            }
+        }
+    }
+
+    fn authorization_required(&self) -> Error {
+        self.authorization_lost.clone().unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::AuthorizationRequired,
+                "no usable token, and this flow needs the user to authorize again",
+            )
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! Parsing token responses (RFC 6749 §5.1) into a [`TokenSet`], tolerant
+//! once for every provider: `expires_in` as a number, a numeric string or
+//! Makini's absolute timestamp; MakeShift's `created_at`; no `token_type`;
+//! `token_type` in any case; `scope` as a string or a list; unknown fields
+//! kept; an error sent with status 200.
+
+use crate::client::Client;
+use crate::clock::{server_skew, to_local};
+use crate::error::{Error, Result};
+use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
+use crate::http::HttpResponse;
+use crate::profile::{ExpiryRule, GrantType, ResponseSource};
+use crate::secret::{AccessToken, RefreshToken};
+use crate::token_set::TokenSet;
+use serde_json::{Map, Value};
+
+/// Absolute timestamps below this (2001-09-09) cannot be expiry dates, so
+/// a provider profiled as sending timestamps is taken to have sent seconds.
+const EARLIEST_TIMESTAMP: u64 = 1_000_000_000;
+
+/// Fields the token set holds in typed form; the rest go to `extra`.
+const KNOWN_FIELDS: [&str; 7] = [
+    "access_token",
+    "token_type",
+    "refresh_token",
+    "expires_in",
+    "refresh_expires_in",
+    "scope",
+    "created_at",
+];
+
+impl Client {
+    /// Parses the token endpoint's answer to `grant`, received at `now`.
+    ///
+    /// For a refresh, prefer [`Client::parse_refresh_response`], which keeps
+    /// the old refresh token when a non-rotating provider sends none.
+    pub fn parse_token_response(
+        &self,
+        grant: GrantType,
+        now: u64,
+        response: &HttpResponse,
+    ) -> Result<TokenSet> {
+        let source = ResponseSource::Token(grant);
+        if !(200..300).contains(&response.status) {
+            return Err(error_from_response(self.profile(), source, now, response));
+        }
+        let Some(mut body) = json_object(response) else {
+            return Err(Error::invalid_response(format!(
+                "the token response (status {}) is {}",
+                response.status,
+                body_kind(response)
+            ))
+            .with_status(response.status));
+        };
+        if oauth_error_code(&body).is_some() {
+            return Err(error_from_response(self.profile(), source, now, response));
+        }
+        let skew = server_skew(response, now);
+        self.token_set_from(&mut body, now, skew)
+            .map_err(|e| e.with_status(response.status))
+    }
+
+    /// Parses a refresh response and carries over what a refresh does not
+    /// repeat: the old refresh token when the provider does not rotate and
+    /// sent none (RFC 6749 §6), and the scopes when none are given.
+    pub fn parse_refresh_response(
+        &self,
+        now: u64,
+        response: &HttpResponse,
+        previous: &TokenSet,
+    ) -> Result<TokenSet> {
+        let mut tokens = self.parse_token_response(GrantType::RefreshToken, now, response)?;
+        if tokens.refresh_token.is_none() && !self.profile().refresh_rotates() {
+            tokens.refresh_token = previous.refresh_token.clone();
+            tokens.refresh_expires_at = previous.refresh_expires_at;
+        }
+        if tokens.scopes.is_none() {
+            tokens.scopes = previous.scopes.clone();
+        }
+        Ok(tokens)
+    }
+
+    fn token_set_from(
+        &self,
+        body: &mut Map<String, Value>,
+        now: u64,
+        skew: i64,
+    ) -> Result<TokenSet> {
+        let access_token = match body.get("access_token") {
+            Some(Value::String(token)) if !token.is_empty() => AccessToken::new(token.as_str()),
+            Some(_) => {
+                return Err(Error::invalid_response(
+                    "access_token is not a non-empty string",
+                ))
+            }
+            None => {
+                return Err(Error::invalid_response(
+                    "the token response has no access_token",
+                ))
+            }
+        };
+        let token_type = match body.get("token_type") {
+            None | Some(Value::Null) => "Bearer".to_owned(),
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+            Some(Value::String(t)) => t.clone(),
+            Some(_) => return Err(Error::invalid_response("token_type is not a string")),
+        };
+        let refresh_token = match body.get("refresh_token") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) if !t.is_empty() => Some(RefreshToken::new(t.as_str())),
+            Some(Value::String(_)) => None,
+            Some(_) => return Err(Error::invalid_response("refresh_token is not a string")),
+        };
+        let expires_in = seconds_field(body, "expires_in")?;
+        let created_at = seconds_field(body, "created_at")?;
+        let refresh_expires_in = seconds_field(body, "refresh_expires_in")?;
+        let scopes = scopes_field(body, "scope")?;
+
+        let lifetimes = self.profile().lifetimes();
+        let expires_at = match (self.profile().expiry(), expires_in, created_at) {
+            (ExpiryRule::AbsoluteTimestamp, Some(at), _) if at >= EARLIEST_TIMESTAMP => {
+                Some(to_local(at, skew))
+            }
+            (ExpiryRule::CreatedAtPlusLifetime, None, Some(created)) => lifetimes
+                .access
+                .map(|lifetime| to_local(created, skew).saturating_add(lifetime)),
+            (_, Some(seconds), _) => Some(now.saturating_add(seconds)),
+            (_, None, _) => lifetimes
+                .access
+                .map(|lifetime| now.saturating_add(lifetime)),
+        };
+        let refresh_expires_at = match (&refresh_token, refresh_expires_in) {
+            (None, _) => None,
+            (Some(_), Some(seconds)) => Some(now.saturating_add(seconds)),
+            (Some(_), None) => lifetimes
+                .refresh
+                .map(|lifetime| now.saturating_add(lifetime)),
+        };
+
+        // Take the secrets out of the map so that no copy outlives the parse.
+        for field in KNOWN_FIELDS {
+            if let Some(Value::String(mut s)) = body.remove(field) {
+                zeroize::Zeroize::zeroize(&mut s);
+            }
+        }
+        Ok(TokenSet {
+            access_token,
+            token_type,
+            refresh_token,
+            issued_at: now,
+            expires_at,
+            refresh_expires_at,
+            scopes,
+            clock_skew: skew,
+            extra: std::mem::take(body),
+        })
+    }
+}
+
+/// A non-negative number of seconds (or a Unix time), sent as a JSON
+/// number (integer or float) or a numeric string.
+pub(crate) fn seconds_field(body: &Map<String, Value>, name: &str) -> Result<Option<u64>> {
+    let invalid = || Error::invalid_response(format!("{name} is not a number of seconds"));
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(v) = n.as_u64() {
+                Ok(Some(v))
+            } else if n.as_i64().is_some() {
+                // A negative lifetime: already expired.
+                Ok(Some(0))
+            } else {
+                let v = n.as_f64().ok_or_else(invalid)?;
+                float_seconds(v).map(Some).ok_or_else(invalid)
+            }
+        }
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            if let Ok(v) = s.parse::<u64>() {
+                Ok(Some(v))
+            } else {
+                let v: f64 = s.parse().map_err(|_| invalid())?;
+                float_seconds(v).map(Some).ok_or_else(invalid)
+            }
+        }
+        Some(_) => Err(invalid()),
+    }
+}
+
+fn float_seconds(v: f64) -> Option<u64> {
+    if !v.is_finite() {
+        return None;
+    }
+    // Float-to-int `as` saturates; fractions of a second are dropped.
+    Some(v.max(0.0) as u64)
+}
+
+/// Scopes as a space-separated string (RFC 6749 §3.3) or a list of strings.
+pub(crate) fn scopes_field(body: &Map<String, Value>, name: &str) -> Result<Option<Vec<String>>> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.split_whitespace().map(str::to_owned).collect())),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::invalid_response("scope list holds a non-string"))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(Error::invalid_response(
+            "scope is neither a string nor a list",
+        )),
+    }
+}

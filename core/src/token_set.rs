@@ -1,0 +1,221 @@
+//! The token set: tokens with absolute times, in our clock, so that it
+//! survives being saved and loaded again.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::{AccessToken, RefreshToken};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+/// The version written in [`TokenSet::to_json`].
+const FORMAT_VERSION: u32 = 1;
+
+/// Tokens from one token response, with absolute expiry times (Unix
+/// seconds, our clock). `Debug` redacts the tokens and shows only the names
+/// of extra fields.
+#[derive(Clone, PartialEq)]
+pub struct TokenSet {
+    pub(crate) access_token: AccessToken,
+    pub(crate) token_type: String,
+    pub(crate) refresh_token: Option<RefreshToken>,
+    pub(crate) issued_at: u64,
+    pub(crate) expires_at: Option<u64>,
+    pub(crate) refresh_expires_at: Option<u64>,
+    pub(crate) scopes: Option<Vec<String>>,
+    pub(crate) clock_skew: i64,
+    pub(crate) extra: Map<String, Value>,
+}
+
+impl TokenSet {
+    /// The access token.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+    /// The token type, `Bearer` for every bearer token whatever its case on the wire.
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+    /// The refresh token, if any.
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+    /// When the response was received (Unix seconds).
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
+    }
+    /// When the access token expires (Unix seconds, our clock); `None` if unknown.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.expires_at
+    }
+    /// When the refresh token expires, if known.
+    pub fn refresh_expires_at(&self) -> Option<u64> {
+        self.refresh_expires_at
+    }
+    /// The granted scopes, if the response said.
+    pub fn scopes(&self) -> Option<&[String]> {
+        self.scopes.as_deref()
+    }
+    /// How far the server's clock was ahead of ours when the tokens were issued.
+    pub fn clock_skew(&self) -> i64 {
+        self.clock_skew
+    }
+    /// Response fields authflow does not interpret (e.g. MakeShift's `user`, `id_token`).
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+    /// Whether the access token is unexpired at `now` (an unknown expiry counts as valid).
+    pub fn is_access_valid(&self, now: u64) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
+    }
+    /// Whether a refresh token is held and unexpired at `now`.
+    pub fn can_refresh(&self, now: u64) -> bool {
+        self.refresh_token.is_some() && self.refresh_expires_at.is_none_or(|at| now < at)
+    }
+
+    /// The versioned JSON form for storage. It contains the tokens: store it
+    /// as a secret (encrypted at rest, never logged).
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let stored = Stored {
+            v: FORMAT_VERSION,
+            access_token: Zeroizing::new(self.access_token.secret().to_owned()),
+            token_type: self.token_type.clone(),
+            refresh_token: self
+                .refresh_token
+                .as_ref()
+                .map(|t| Zeroizing::new(t.secret().to_owned())),
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            refresh_expires_at: self.refresh_expires_at,
+            scopes: self.scopes.clone(),
+            clock_skew: self.clock_skew,
+            extra: self.extra.clone(),
+        };
+        // A struct of strings, integers and JSON values always serialises.
+        Zeroizing::new(serde_json::to_string(&stored).unwrap_or_default())
+    }
+
+    /// Reads the form [`TokenSet::to_json`] wrote.
+    pub fn from_json(json: &str) -> Result<TokenSet> {
+        let stored: Stored = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidStoredValue,
+                format!(
+                    "token set: malformed at line {} column {}",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if stored.v != FORMAT_VERSION {
+            return Err(Error::new(
+                ErrorKind::InvalidStoredValue,
+                format!("token set: unknown format version {}", stored.v),
+            ));
+        }
+        Ok(TokenSet {
+            access_token: AccessToken::new(stored.access_token.as_str()),
+            token_type: stored.token_type,
+            refresh_token: stored.refresh_token.map(|t| RefreshToken::new(t.as_str())),
+            issued_at: stored.issued_at,
+            expires_at: stored.expires_at,
+            refresh_expires_at: stored.refresh_expires_at,
+            scopes: stored.scopes,
+            clock_skew: stored.clock_skew,
+            extra: stored.extra,
+        })
+    }
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .field("scopes", &self.scopes)
+            .field("clock_skew", &self.clock_skew)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    v: u32,
+    access_token: Zeroizing<String>,
+    token_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<Zeroizing<String>>,
+    issued_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_expires_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    clock_skew: i64,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TokenSet {
+        let mut extra = Map::new();
+        extra.insert("user".into(), serde_json::json!({"id": 7443}));
+        TokenSet {
+            access_token: AccessToken::new("at-secret-1"),
+            token_type: "Bearer".into(),
+            refresh_token: Some(RefreshToken::new("rt-secret-1")),
+            issued_at: 100,
+            expires_at: Some(200),
+            refresh_expires_at: Some(300),
+            scopes: Some(vec!["read".into()]),
+            clock_skew: -4,
+            extra,
+        }
+    }
+
+    #[test]
+    fn json_round_trip_keeps_everything() {
+        let tokens = sample();
+        assert_eq!(TokenSet::from_json(&tokens.to_json()).unwrap(), tokens);
+    }
+
+    #[test]
+    fn debug_redacts_tokens() {
+        let shown = format!("{:?}", sample());
+        assert!(
+            !shown.contains("at-secret-1") && !shown.contains("rt-secret-1"),
+            "{shown}"
+        );
+        assert!(shown.contains("\"user\""));
+    }
+
+    #[test]
+    fn unknown_versions_and_garbage_are_typed_errors() {
+        for bad in [
+            "",
+            "{}",
+            "{\"v\":2,\"access_token\":\"a\",\"token_type\":\"Bearer\",\"issued_at\":1}",
+        ] {
+            let error = TokenSet::from_json(bad).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidStoredValue);
+        }
+    }
+
+    #[test]
+    fn validity_at_a_given_time() {
+        let tokens = sample();
+        assert!(tokens.is_access_valid(199));
+        assert!(!tokens.is_access_valid(200));
+        assert!(tokens.can_refresh(299));
+        assert!(!tokens.can_refresh(300));
+    }
+}

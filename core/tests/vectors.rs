@@ -1,0 +1,677 @@
+//! Runs every golden vector in `tests/vectors/` (at the repository root)
+//! against the core: one test per case, named `file::case`. The format is
+//! documented in `tests/vectors/README.md`; other bindings run the same files.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use authflow_core::{
+    discovery_request, parse_discovery_response, AccessToken, AuthorizationOptions, Client,
+    ClientAuthMethod, ClientSecret, DiscoveryDocument, Error, GrantType, HttpRequest, HttpResponse,
+    Method, Password, PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken,
+    RequestId, Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
+};
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let args = Arguments::from_args();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let mut trials = Vec::new();
+    let mut files: Vec<PathBuf> = walk(&dir);
+    files.sort();
+    assert!(!files.is_empty(), "no vector files under {}", dir.display());
+    for file in files {
+        let name = file
+            .strip_prefix(&dir)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        let text = std::fs::read_to_string(&file).expect("readable vector file");
+        let doc: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is not valid JSON: {e}"));
+        let cases = doc["cases"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} has no cases"));
+        for case in cases {
+            let case_name = case["name"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: a case has no name"));
+            let case = case.clone();
+            trials.push(Trial::test(format!("{name}::{case_name}"), move || {
+                run_case(&case)
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .expect("tests/vectors exists")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+type Outcome = Result<(), Failed>;
+
+fn fail(msg: impl Into<String>) -> Failed {
+    Failed::from(msg.into())
+}
+
+fn check_eq(what: &str, actual: &Value, expected: &Value) -> Outcome {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "{what} differs\n  expected: {expected}\n  actual:   {actual}"
+        )))
+    }
+}
+
+fn run_case(case: &Value) -> Outcome {
+    SECRETS.with(|secrets| {
+        let mut secrets = secrets.borrow_mut();
+        secrets.clear();
+        collect_secrets(case, &mut secrets);
+    });
+    let client = match client_from(case)? {
+        Ok(client) => client,
+        // Configuration the core refuses is an outcome the case can expect.
+        Err(error) => return compare(Err(error), &case["expect"]),
+    };
+    let now = case["now"].as_u64().unwrap_or(0);
+    let input = &case["input"];
+    let expect = &case["expect"];
+    let actual: Result<Value, Error> = match str_of(case, "operation")? {
+        "authorization_request" => authorization(&client, case, input, now),
+        "pending_from_storage" => {
+            PendingAuthorization::from_storage_string(str_of(input, "stored")?)
+                .map(|p| pending_json(&p))
+        }
+        "validate_callback" => validated(&client, case, input, now).map(|c| {
+            json!({
+                "code": c.code().secret(),
+                "state": c.state(),
+                "redirect_uri": c.redirect_uri(),
+                "code_verifier": c.code_verifier().map(|v| v.secret()),
+            })
+        }),
+        "exchange_request" => validated(&client, case, input, now)
+            .and_then(|c| client.exchange_request(&c))
+            .map(|r| request_json(&r)),
+        "refresh_request" => client
+            .refresh_request(&RefreshToken::new(str_of(input, "refresh_token")?))
+            .map(|r| request_json(&r)),
+        "client_credentials_request" => client
+            .client_credentials_request()
+            .map(|r| request_json(&r)),
+        "password_request" => client
+            .password_request(
+                str_of(input, "username")?,
+                &Password::new(str_of(input, "password")?),
+            )
+            .map(|r| request_json(&r)),
+        "reauthentication_request" => client
+            .reauthentication_request()
+            .map(|(grant, r)| json!({"grant": grant.as_str(), "request": request_json(&r)})),
+        "revocation_request" | "introspection_request" => {
+            let token = str_of(input, "token")?;
+            let (access, refresh) = (AccessToken::new(token), RefreshToken::new(token));
+            let token_ref = match str_of(input, "token_type_hint")? {
+                "access_token" => TokenRef::Access(&access),
+                "refresh_token" => TokenRef::Refresh(&refresh),
+                other => return Err(fail(format!("unknown token_type_hint {other}"))),
+            };
+            if case["operation"] == "revocation_request" {
+                client.revocation_request(token_ref)
+            } else {
+                client.introspection_request(token_ref)
+            }
+            .map(|r| request_json(&r))
+        }
+        "token_info_request" => client
+            .token_info_request(&AccessToken::new(str_of(input, "access_token")?))
+            .map(|r| request_json(&r)),
+        "api_request" => {
+            let method =
+                Method::parse(str_of(input, "method")?).ok_or_else(|| fail("bad method"))?;
+            let body = input["body"].as_str().map(str::as_bytes);
+            client
+                .api_request(
+                    &AccessToken::new(str_of(input, "access_token")?),
+                    method,
+                    str_of(input, "path")?,
+                    body,
+                )
+                .map(|r| request_json(&r))
+        }
+        "discovery_request" => {
+            let document = match str_of(input, "document")? {
+                "oauth" => DiscoveryDocument::OAuthAuthorizationServer,
+                "openid" => DiscoveryDocument::OpenIdConfiguration,
+                other => return Err(fail(format!("unknown document {other}"))),
+            };
+            discovery_request(str_of(input, "issuer")?, document).map(|r| request_json(&r))
+        }
+        "parse_token_response" => client
+            .parse_token_response(grant_of(input)?, now, &response_from(&input["response"])?)
+            .map(|t| token_set_json(&t)),
+        "parse_refresh_response" => {
+            let previous = token_set_from(&input["previous"])?;
+            client
+                .parse_refresh_response(now, &response_from(&input["response"])?, &previous)
+                .map(|t| token_set_json(&t))
+        }
+        "check_api_response" => client
+            .check_api_response(now, &response_from(&input["response"])?)
+            .map(|()| json!({"ok": true})),
+        "parse_token_info_response" => client
+            .parse_token_info_response(now, &response_from(&input["response"])?)
+            .map(|i| {
+                json!({
+                    "expires_in_seconds": i.expires_in_seconds,
+                    "expires_at": i.expires_at(now),
+                    "resource_owner_id": i.resource_owner_id,
+                    "scopes": i.scopes,
+                    "created_at": i.created_at,
+                    "extra": i.extra,
+                })
+            }),
+        "parse_revocation_response" => client
+            .parse_revocation_response(now, &response_from(&input["response"])?)
+            .map(|()| json!({"ok": true})),
+        "parse_introspection_response" => client
+            .parse_introspection_response(now, &response_from(&input["response"])?)
+            .map(|i| {
+                json!({
+                    "active": i.active, "scopes": i.scopes, "client_id": i.client_id,
+                    "username": i.username, "token_type": i.token_type, "exp": i.exp,
+                    "iat": i.iat, "nbf": i.nbf, "sub": i.sub, "iss": i.iss, "extra": i.extra,
+                })
+            }),
+        "parse_discovery_response" => parse_discovery_response(
+            str_of(input, "issuer")?,
+            &response_from(&input["response"])?,
+        )
+        .and_then(|m| Ok((m.profile()?, m)))
+        .map(|(profile, m)| {
+            json!({
+                "issuer": m.issuer,
+                "profile": profile_json(&profile),
+            })
+        }),
+        "token_set_from_json" => {
+            TokenSet::from_json(str_of(input, "json")?).map(|t| token_set_json(&t))
+        }
+        "session" => return run_session(&client, case),
+        other => return Err(fail(format!("unknown operation {other}"))),
+    };
+    compare(actual, expect)
+}
+
+/// Compares a result with `expect`: `{"error": {...}}` for a failure
+/// (kind and action required, other keys checked when present), otherwise
+/// `{"result": ...}` compared whole.
+fn compare(actual: Result<Value, Error>, expect: &Value) -> Outcome {
+    match (actual, expect.get("error")) {
+        (Err(error), Some(expected)) => check_error(&error, expected),
+        (Err(error), None) => Err(fail(format!("expected success, got error: {error}"))),
+        (Ok(value), Some(expected)) => Err(fail(format!(
+            "expected error {expected}, got success: {value}"
+        ))),
+        (Ok(value), None) => check_eq("result", &value, &expect["result"]),
+    }
+}
+
+fn check_error(error: &Error, expected: &Value) -> Outcome {
+    let expected = expected
+        .as_object()
+        .ok_or_else(|| fail("error expectation is not an object"))?;
+    for required in ["kind", "action"] {
+        if !expected.contains_key(required) {
+            return Err(fail(format!("error expectation lacks {required}")));
+        }
+    }
+    let provider = error.provider();
+    let actual = json!({
+        "kind": error.kind().as_str(),
+        "action": error.action().as_str(),
+        "retry_after": error.retry_after(),
+        "status": error.status(),
+        "provider_code": provider.and_then(|p| p.code.clone()),
+        "provider_description": provider.and_then(|p| p.description.clone()),
+        "provider_uri": provider.and_then(|p| p.uri.clone()),
+        "request_id": provider.and_then(|p| p.request_id.clone()),
+    });
+    for (key, want) in expected {
+        let got = actual
+            .get(key)
+            .ok_or_else(|| fail(format!("unknown error field {key}")))?;
+        check_eq(&format!("error.{key}"), got, want)?;
+    }
+    // No message may carry a secret the case handed in.
+    let shown = format!("{error} {error:?}");
+    SECRETS.with(
+        |secrets| match secrets.borrow().iter().find(|s| shown.contains(s.as_str())) {
+            Some(secret) => Err(fail(format!(
+                "error text shows the secret {secret:?}: {shown}"
+            ))),
+            None => Ok(()),
+        },
+    )
+}
+
+/// Field names whose string values in a case are secrets.
+const SECRET_FIELDS: [&str; 7] = [
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "password",
+    "token",
+    "code",
+    "code_verifier",
+];
+
+thread_local! {
+    /// The secrets of the case running on this thread (each trial runs on one thread).
+    static SECRETS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Every secret value a case contains, so that no error text may show one.
+fn collect_secrets(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    // Short values ("a", "x") would match innocent text.
+                    Value::String(s) if SECRET_FIELDS.contains(&key.as_str()) && s.len() >= 6 => {
+                        out.push(s.clone())
+                    }
+                    _ => collect_secrets(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_secrets(v, out)),
+        Value::String(s) => {
+            if let Ok(inner @ Value::Object(_)) = serde_json::from_str::<Value>(s) {
+                collect_secrets(&inner, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn str_of<'a>(value: &'a Value, key: &str) -> Result<&'a str, Failed> {
+    value[key]
+        .as_str()
+        .ok_or_else(|| fail(format!("missing string {key}")))
+}
+
+fn grant_of(input: &Value) -> Result<GrantType, Failed> {
+    Ok(match str_of(input, "grant")? {
+        "authorization_code" => GrantType::AuthorizationCode,
+        "refresh_token" => GrantType::RefreshToken,
+        "client_credentials" => GrantType::ClientCredentials,
+        "password" => GrantType::Password,
+        other => return Err(fail(format!("unknown grant {other}"))),
+    })
+}
+
+fn profile_from(spec: &Value) -> Result<Result<Profile, Error>, Failed> {
+    match build_profile(spec) {
+        Ok(profile) => Ok(Ok(profile)),
+        Err(Setup::Core(error)) => Ok(Err(error)),
+        Err(Setup::Bad(failed)) => Err(failed),
+    }
+}
+
+enum Setup {
+    Core(Error),
+    Bad(Failed),
+}
+
+impl From<Failed> for Setup {
+    fn from(f: Failed) -> Setup {
+        Setup::Bad(f)
+    }
+}
+
+fn build_profile(spec: &Value) -> Result<Profile, Setup> {
+    let kind =
+        ProviderKind::parse(str_of(spec, "kind")?).ok_or_else(|| fail("unknown profile kind"))?;
+    let e = |r: Result<Profile, Error>| r.map_err(Setup::Core);
+    let mut profile = match kind {
+        ProviderKind::MakiniLink => Profile::makini_link(),
+        ProviderKind::MakeShift => Profile::makeshift(),
+        ProviderKind::MakiniAdmin => e(Profile::makini_admin(str_of(spec, "token_endpoint")?))?,
+        ProviderKind::Generic => e(Profile::generic(
+            spec["authorization_endpoint"].as_str(),
+            str_of(spec, "token_endpoint")?,
+        ))?,
+    };
+    if let Some(url) = spec["token_endpoint"].as_str() {
+        profile = e(profile.with_token_endpoint(url))?;
+    }
+    if let Some(url) = spec["authorization_endpoint"].as_str() {
+        profile = e(profile.with_authorization_endpoint(url))?;
+    }
+    if let Some(url) = spec["revocation_endpoint"].as_str() {
+        profile = e(profile.with_revocation_endpoint(url))?;
+    }
+    if let Some(url) = spec["introspection_endpoint"].as_str() {
+        profile = e(profile.with_introspection_endpoint(url))?;
+    }
+    if let Some(url) = spec["token_info_endpoint"].as_str() {
+        profile = e(profile.with_token_info_endpoint(url))?;
+    }
+    if let Some(url) = spec["api_base"].as_str() {
+        profile = e(profile.with_api_base(url))?;
+    }
+    if spec["legacy_api"].as_bool() == Some(true) {
+        profile = profile.using_legacy_api();
+    }
+    if let Some(issuer) = spec["issuer"].as_str() {
+        profile = profile.with_issuer(issuer, spec["require_issuer"].as_bool().unwrap_or(false));
+    }
+    if let Some(method) = spec["client_auth"].as_str() {
+        profile = profile.with_client_auth(match method {
+            "client_secret_post" => ClientAuthMethod::ClientSecretPost,
+            "client_secret_basic" => ClientAuthMethod::ClientSecretBasic,
+            "none" => ClientAuthMethod::None,
+            other => return Err(fail(format!("unknown client_auth {other}")).into()),
+        });
+    }
+    if let Some(pkce) = spec.get("pkce") {
+        profile = profile.with_pkce(match pkce.as_str() {
+            None => None,
+            Some(name) => Some(PkceMethod::parse(name).ok_or_else(|| fail("unknown pkce"))?),
+        });
+    }
+    if let Some(rotates) = spec["refresh_rotates"].as_bool() {
+        profile = profile.with_refresh_rotation(rotates);
+    }
+    Ok(profile)
+}
+
+fn client_from(case: &Value) -> Result<Result<Client, Error>, Failed> {
+    let profile = match profile_from(&case["profile"])? {
+        Ok(profile) => profile,
+        Err(error) => return Ok(Err(error)),
+    };
+    let spec = &case["client"];
+    let mut client = Client::new(profile, spec["client_id"].as_str().unwrap_or_default());
+    if let Some(secret) = spec["client_secret"].as_str() {
+        client = client.with_client_secret(ClientSecret::new(secret));
+    }
+    if let Some(scopes) = spec["scopes"].as_array() {
+        client = client.with_scopes(scopes.iter().filter_map(Value::as_str));
+    }
+    Ok(match spec["redirect_uri"].as_str() {
+        Some(uri) => client.with_redirect_uri(uri),
+        None => Ok(client),
+    })
+}
+
+fn entropy_of(case: &Value) -> Result<Vec<u8>, Failed> {
+    let hex = case["entropy"].as_str().unwrap_or_default();
+    (0..hex.len() / 2)
+        .map(|i| {
+            u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| fail("entropy is not hex"))
+        })
+        .collect()
+}
+
+fn options_of(input: &Value) -> AuthorizationOptions {
+    AuthorizationOptions {
+        scopes: input["scopes"].as_array().map(|s| {
+            s.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        }),
+        extra_params: input["extra_params"]
+            .as_array()
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter_map(|p| Some((p[0].as_str()?.to_owned(), p[1].as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        max_age: input["max_age"].as_u64(),
+    }
+}
+
+fn authorization(client: &Client, case: &Value, input: &Value, now: u64) -> Result<Value, Error> {
+    let entropy = entropy_of(case)
+        .map_err(|_| Error::new(authflow_core::ErrorKind::Configuration, "bad hex"))?;
+    client
+        .authorization_request_with(now, &entropy, &options_of(input))
+        .map(|r| json!({"url": r.url, "pending": pending_json(&r.pending)}))
+}
+
+fn pending_json(p: &PendingAuthorization) -> Value {
+    json!({
+        "provider": p.provider().as_str(),
+        "client_id": p.client_id(),
+        "redirect_uri": p.redirect_uri(),
+        "state": p.state(),
+        "code_verifier": p.code_verifier().map(|v| v.secret()),
+        "scopes": p.scopes(),
+        "created_at": p.created_at(),
+        "expires_at": p.expires_at(),
+    })
+}
+
+/// Makes the pending authorization (at `input.authorized_at` with the
+/// case's entropy, or from `input.pending` as a storage string), then
+/// validates `input.callback` at `now`.
+fn validated(
+    client: &Client,
+    case: &Value,
+    input: &Value,
+    now: u64,
+) -> Result<authflow_core::ValidatedCallback, Error> {
+    let pending = match input["pending"].as_str() {
+        Some(stored) => PendingAuthorization::from_storage_string(stored)?,
+        None => {
+            let entropy = entropy_of(case).unwrap_or_default();
+            let at = input["authorized_at"].as_u64().unwrap_or(now);
+            client
+                .authorization_request_with(at, &entropy, &options_of(input))?
+                .pending
+        }
+    };
+    pending.validate(input["callback"].as_str().unwrap_or_default(), now)
+}
+
+fn request_json(r: &HttpRequest) -> Value {
+    json!({
+        "method": r.method.as_str(),
+        "url": r.url,
+        "headers": r.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
+        "body": String::from_utf8_lossy(&r.body),
+    })
+}
+
+fn response_from(spec: &Value) -> Result<HttpResponse, Failed> {
+    let status = spec["status"]
+        .as_u64()
+        .ok_or_else(|| fail("response has no status"))?;
+    let headers = spec["headers"]
+        .as_array()
+        .map(|hs| {
+            hs.iter()
+                .filter_map(|h| Some((h[0].as_str()?.to_owned(), h[1].as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = match (&spec["body"], &spec["body_json"]) {
+        (Value::String(s), _) => s.as_bytes().to_vec(),
+        (_, Value::Null) => Vec::new(),
+        (_, json) => serde_json::to_vec(json).map_err(|e| fail(e.to_string()))?,
+    };
+    Ok(HttpResponse::new(
+        u16::try_from(status).map_err(|_| fail("status out of range"))?,
+        headers,
+        body,
+    ))
+}
+
+fn token_set_json(t: &TokenSet) -> Value {
+    json!({
+        "access_token": t.access_token().secret(),
+        "token_type": t.token_type(),
+        "refresh_token": t.refresh_token().map(|r| r.secret()),
+        "issued_at": t.issued_at(),
+        "expires_at": t.expires_at(),
+        "refresh_expires_at": t.refresh_expires_at(),
+        "scopes": t.scopes(),
+        "clock_skew": t.clock_skew(),
+        "extra": t.extra(),
+    })
+}
+
+/// A token set from the same object form [`token_set_json`] writes.
+fn token_set_from(spec: &Value) -> Result<TokenSet, Failed> {
+    let mut stored: Map<String, Value> = spec
+        .as_object()
+        .cloned()
+        .ok_or_else(|| fail("token set spec"))?;
+    stored.insert("v".into(), json!(1));
+    stored.retain(|_, v| !v.is_null());
+    TokenSet::from_json(&Value::Object(stored).to_string())
+        .map_err(|e| fail(format!("token set: {e}")))
+}
+
+fn profile_json(p: &Profile) -> Value {
+    let url = |e: Option<&authflow_core::Endpoint>| e.map(|e| e.as_str().to_owned());
+    json!({
+        "kind": p.kind().as_str(),
+        "issuer": p.issuer(),
+        "require_issuer": p.requires_issuer(),
+        "authorization_endpoint": url(p.authorization_endpoint()),
+        "token_endpoint": url(p.token_endpoint()),
+        "revocation_endpoint": url(p.revocation_endpoint()),
+        "introspection_endpoint": url(p.introspection_endpoint()),
+        "client_auth": match p.client_auth() {
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::None => "none",
+            ClientAuthMethod::Omitted => "omitted",
+        },
+        "pkce": p.pkce().map(PkceMethod::as_str),
+    })
+}
+
+/// Runs a scripted session: `input.tokens` (or none), then `input.steps`,
+/// each an operation with its expectation.
+fn run_session(client: &Client, case: &Value) -> Outcome {
+    let input = &case["input"];
+    let tokens = match &input["tokens"] {
+        Value::Null => None,
+        spec => Some(token_set_from(spec)?),
+    };
+    let mut session = Session::new(client.clone(), tokens);
+    if let Some(margin) = input["refresh_margin"].as_u64() {
+        session = session.with_refresh_margin(margin);
+    }
+    let mut last_sent: Option<RequestId> = None;
+    let steps = input["steps"]
+        .as_array()
+        .ok_or_else(|| fail("session has no steps"))?;
+    for (index, step) in steps.iter().enumerate() {
+        let at = |e: Failed| {
+            fail(format!(
+                "step {index} ({}): {}",
+                step["op"],
+                e.message().unwrap_or("")
+            ))
+        };
+        let now = step["now"].as_u64().unwrap_or(0);
+        let expect = &step["expect"];
+        match str_of(step, "op").map_err(at)? {
+            "poll" => {
+                let actual = match session.poll_action(now) {
+                    SessionAction::UseToken(t) => {
+                        json!({"action": "use_token", "token": t.secret()})
+                    }
+                    SessionAction::Send(out) => {
+                        last_sent = Some(out.id);
+                        json!({
+                            "action": "send",
+                            "purpose": format!("{:?}", out.purpose).to_lowercase(),
+                            "grant": out.grant.as_str(),
+                            "request": request_json(&out.request),
+                        })
+                    }
+                    SessionAction::Wait { until } => json!({"action": "wait", "until": until}),
+                    SessionAction::Stop(error) => {
+                        check_error(&error, &expect["error"]).map_err(at)?;
+                        json!({"action": "stop"})
+                    }
+                };
+                let mut wanted = expect.clone();
+                if let Some(map) = wanted.as_object_mut() {
+                    map.remove("error");
+                }
+                check_eq("action", &actual, &wanted).map_err(at)?;
+            }
+            "respond" | "transport_error" => {
+                let id = match step["request"].as_u64() {
+                    Some(id) => RequestId(id),
+                    None => last_sent.ok_or_else(|| at(fail("nothing was sent")))?,
+                };
+                let result = if step["op"] == "respond" {
+                    session.handle_response(id, now, &response_from(&step["response"]).map_err(at)?)
+                } else {
+                    session.handle_transport_error(id, now, "connection refused")
+                };
+                let result = result.map(|u| {
+                    json!(match u {
+                        SessionUpdate::Renewed => "renewed",
+                        SessionUpdate::Discarded => "discarded",
+                    })
+                });
+                compare(result, expect).map_err(at)?;
+            }
+            "persist" => {
+                let actual = session
+                    .poll_persist()
+                    .map(|t| token_set_json(&t))
+                    .unwrap_or(Value::Null);
+                check_eq("persist", &actual, &expect["result"]).map_err(at)?;
+            }
+            "timeout" => {
+                check_eq("timeout", &json!(session.poll_timeout()), &expect["result"])
+                    .map_err(at)?;
+            }
+            "unauthorized" => {
+                session.handle_unauthorized(&AccessToken::new(str_of(step, "token").map_err(at)?))
+            }
+            "token_info" => {
+                let info = client
+                    .parse_token_info_response(now, &response_from(&step["response"]).map_err(at)?)
+                    .map_err(|e| at(fail(e.to_string())))?;
+                let changed = session.apply_token_info(
+                    now,
+                    &AccessToken::new(str_of(step, "token").map_err(at)?),
+                    &info,
+                );
+                check_eq("changed", &json!(changed), &expect["result"]).map_err(at)?;
+            }
+            other => return Err(at(fail(format!("unknown op {other}")))),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs the Rust pieces it needs
+# (rustfmt, clippy, the wasm32 target) when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+installed=$(rustup component list --installed)
+for component in rustfmt clippy; do
+  grep -q "^${component}" <<<"$installed" || rustup component add "$component"
+done
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (workspace, all targets; core without default features)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p authflow-core --no-default-features --all-targets --locked -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace --locked
+
+step "cargo test -p authflow-core --no-default-features"
+cargo test -p authflow-core --no-default-features --locked
+
+step "the core builds for wasm32-unknown-unknown without secrets or JS imports"
+cargo build -p authflow-core --no-default-features --target wasm32-unknown-unknown --locked
+# The core must not pull in anything that talks to JavaScript.
+js=$(cargo tree -p authflow-core --no-default-features --target wasm32-unknown-unknown \
+  -e normal --prefix none --locked | grep -E '^(wasm-bindgen|js-sys|web-sys|getrandom) ' || true)
+if [ -n "$js" ]; then
+  echo "authflow-core depends on JavaScript glue on wasm32:" >&2
+  echo "$js" >&2
+  exit 1
+fi
+echo "no JS glue in the core's wasm32 dependency graph"
