@@ -1,9 +1,10 @@
 //! Bearer requests to a provider's resource API (RFC 6750 §2.1).
 
-use crate::client::{required, Client};
+use crate::client::Client;
 use crate::error::Result;
 use crate::error_response::error_from_response;
 use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::secret::AccessToken;
 
@@ -25,7 +26,9 @@ impl Client {
         let url = if path.contains("://") {
             crate::endpoint::Endpoint::parse("API URL", path)?
         } else {
-            required(self.profile().api_base(), "API base URL")?.join("API URL", path)?
+            self.profile()
+                .required_endpoint(EndpointRole::ApiBase)?
+                .join("API URL", path)?
         };
         let request = bearer_request(method, url.as_str().to_owned(), token);
         Ok(match body {

@@ -1,10 +1,11 @@
 //! The authorization request (RFC 6749 §4.1.1): the URL to send the user to,
 //! with state and PKCE made from the caller's entropy.
 
-use crate::client::{required, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::pending::{PendingAuthorization, DEFAULT_MAX_AGE};
 use crate::pkce::{code_challenge, verifier_from_entropy, VERIFIER_ENTROPY_LEN};
+use crate::profile::EndpointRole;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -61,10 +62,9 @@ impl Client {
         entropy: &[u8],
         options: &AuthorizationOptions,
     ) -> Result<AuthorizationRequest> {
-        let endpoint = required(
-            self.profile().authorization_endpoint(),
-            "authorization endpoint",
-        )?;
+        let endpoint = self
+            .profile()
+            .required_endpoint(EndpointRole::Authorization)?;
         let redirect_uri = self.required_redirect_uri()?;
         if entropy.len() < AUTHORIZATION_ENTROPY_LEN {
             return Err(Error::configuration(format!(

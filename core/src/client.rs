@@ -5,7 +5,7 @@
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, Method};
-use crate::profile::{BodyEncoding, ClientAuthMethod, Profile};
+use crate::profile::{BodyEncoding, ClientAuthMethod, EndpointRole, Profile};
 #[cfg(feature = "confidential")]
 use crate::secret::ClientSecret;
 use url::Url;
@@ -122,7 +122,7 @@ impl Client {
     }
 
     pub(crate) fn token_endpoint(&self) -> Result<&Endpoint> {
-        required(self.profile.token_endpoint(), "token endpoint")
+        self.profile.required_endpoint(EndpointRole::Token)
     }
 
     /// A `POST` to a client-authenticated endpoint (token, revocation,
@@ -194,10 +194,6 @@ impl Client {
         params.push(param("client_id", &self.client_id));
         None
     }
-}
-
-pub(crate) fn required<'a>(endpoint: Option<&'a Endpoint>, what: &str) -> Result<&'a Endpoint> {
-    endpoint.ok_or_else(|| Error::configuration(format!("the profile has no {what}")))
 }
 
 #[cfg(feature = "confidential")]

@@ -5,7 +5,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::profile::{ClientAuthMethod, PkceMethod, Profile, ResponseSource};
+use crate::profile::{ClientAuthMethod, EndpointRole, PkceMethod, Profile, ResponseSource};
 use serde_json::{Map, Value};
 
 /// Which well-known document to fetch.
@@ -165,8 +165,10 @@ impl ProviderMetadata {
         } else {
             None
         };
-        let optional = |what: &str, url: &Option<String>| {
-            url.as_deref().map(|u| Endpoint::parse(what, u)).transpose()
+        let optional = |role: EndpointRole, url: &Option<String>| {
+            url.as_deref()
+                .map(|u| Endpoint::parse(role.describe(), u))
+                .transpose()
         };
         let profile = Profile::generic(self.authorization_endpoint.as_deref(), token_endpoint)?
             .with_client_auth(client_auth)
@@ -174,8 +176,8 @@ impl ProviderMetadata {
             .set_discovered(
                 self.issuer.clone(),
                 self.authorization_response_iss_parameter_supported,
-                optional("revocation endpoint", &self.revocation_endpoint)?,
-                optional("introspection endpoint", &self.introspection_endpoint)?,
+                optional(EndpointRole::Revocation, &self.revocation_endpoint)?,
+                optional(EndpointRole::Introspection, &self.introspection_endpoint)?,
             );
         Ok(profile)
     }

@@ -1,9 +1,10 @@
 //! Token introspection (RFC 7662).
 
-use crate::client::{required, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::revocation::TokenRef;
 use crate::token_response::{scopes_field, seconds_field};
@@ -39,10 +40,9 @@ pub struct Introspection {
 impl Client {
     /// An introspection request (RFC 7662 §2.1) with the client's authentication.
     pub fn introspection_request(&self, token: TokenRef<'_>) -> Result<HttpRequest> {
-        let endpoint = required(
-            self.profile().introspection_endpoint(),
-            "introspection endpoint",
-        )?;
+        let endpoint = self
+            .profile()
+            .required_endpoint(EndpointRole::Introspection)?;
         self.token_management_request(endpoint, token)
     }
 

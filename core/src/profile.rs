@@ -215,6 +215,65 @@ impl PkceMethod {
     }
 }
 
+/// The URLs a profile holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndpointRole {
+    /// Where the user is sent to authorize (RFC 6749 §3.1).
+    Authorization,
+    /// Where grants are exchanged for tokens (RFC 6749 §3.2).
+    Token,
+    /// RFC 7009 revocation.
+    Revocation,
+    /// RFC 7662 introspection.
+    Introspection,
+    /// MakeShift's token info.
+    TokenInfo,
+    /// The base of the resource API.
+    ApiBase,
+    /// The base of the legacy resource API (Makini v3).
+    LegacyApiBase,
+}
+
+impl EndpointRole {
+    /// Every role, in a fixed order.
+    pub const ALL: [EndpointRole; 7] = [
+        EndpointRole::Authorization,
+        EndpointRole::Token,
+        EndpointRole::Revocation,
+        EndpointRole::Introspection,
+        EndpointRole::TokenInfo,
+        EndpointRole::ApiBase,
+        EndpointRole::LegacyApiBase,
+    ];
+
+    /// The stable name, as in RFC 8414 metadata where it has one
+    /// (`token_endpoint`, …; `api_base`, `legacy_api_base` otherwise).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointRole::Authorization => "authorization_endpoint",
+            EndpointRole::Token => "token_endpoint",
+            EndpointRole::Revocation => "revocation_endpoint",
+            EndpointRole::Introspection => "introspection_endpoint",
+            EndpointRole::TokenInfo => "token_info_endpoint",
+            EndpointRole::ApiBase => "api_base",
+            EndpointRole::LegacyApiBase => "legacy_api_base",
+        }
+    }
+
+    /// Words for messages: `"token endpoint"`.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            EndpointRole::Authorization => "authorization endpoint",
+            EndpointRole::Token => "token endpoint",
+            EndpointRole::Revocation => "revocation endpoint",
+            EndpointRole::Introspection => "introspection endpoint",
+            EndpointRole::TokenInfo => "token info endpoint",
+            EndpointRole::ApiBase => "API base URL",
+            EndpointRole::LegacyApiBase => "legacy API base URL",
+        }
+    }
+}
+
 /// A provider profile. Start from a built-in ([`Profile::makini_link`],
 /// [`Profile::makini_admin`], [`Profile::makeshift`], [`Profile::generic`],
 /// or [`crate::discovery::ProviderMetadata::profile`]) and adjust it with the
@@ -242,10 +301,10 @@ pub struct Profile {
     status_rules: Vec<StatusRule>,
 }
 
-fn builtin(what: &str, url: &str) -> Option<Endpoint> {
+fn builtin(role: EndpointRole, url: &str) -> Option<Endpoint> {
     // The built-in URLs are constants checked by a unit test, so a parse
     // failure here cannot happen; `ok()` keeps it panic-free regardless.
-    Endpoint::parse(what, url).ok()
+    Endpoint::parse(role.describe(), url).ok()
 }
 
 impl Profile {
@@ -280,12 +339,12 @@ impl Profile {
     pub fn makini_link() -> Profile {
         Profile {
             authorization_endpoint: builtin(
-                "authorization endpoint",
+                EndpointRole::Authorization,
                 MAKINI_LINK_AUTHORIZATION_ENDPOINT,
             ),
-            token_endpoint: builtin("token endpoint", MAKINI_LINK_TOKEN_ENDPOINT),
-            api_base: builtin("API base", MAKINI_API_V4),
-            legacy_api_base: builtin("legacy API base", MAKINI_API_V3),
+            token_endpoint: builtin(EndpointRole::Token, MAKINI_LINK_TOKEN_ENDPOINT),
+            api_base: builtin(EndpointRole::ApiBase, MAKINI_API_V4),
+            legacy_api_base: builtin(EndpointRole::LegacyApiBase, MAKINI_API_V3),
             expiry: ExpiryRule::AbsoluteTimestamp,
             lifetimes: Lifetimes {
                 access: Some(30 * DAY),
@@ -307,9 +366,12 @@ impl Profile {
     /// again). The seed gives no token-endpoint URL, so it is required here.
     pub fn makini_admin(token_endpoint: &str) -> Result<Profile> {
         Ok(Profile {
-            token_endpoint: Some(Endpoint::parse("token endpoint", token_endpoint)?),
-            api_base: builtin("API base", MAKINI_API_V4),
-            legacy_api_base: builtin("legacy API base", MAKINI_API_V3),
+            token_endpoint: Some(Endpoint::parse(
+                EndpointRole::Token.describe(),
+                token_endpoint,
+            )?),
+            api_base: builtin(EndpointRole::ApiBase, MAKINI_API_V4),
+            legacy_api_base: builtin(EndpointRole::LegacyApiBase, MAKINI_API_V3),
             expiry: ExpiryRule::AbsoluteTimestamp,
             lifetimes: Lifetimes {
                 access: Some(30 * DAY),
@@ -350,9 +412,9 @@ impl Profile {
     /// `id.makeshift.ca/oauth/token/info`, API v2.
     pub fn makeshift() -> Profile {
         Profile {
-            token_endpoint: builtin("token endpoint", MAKESHIFT_TOKEN_ENDPOINT),
-            token_info_endpoint: builtin("token info endpoint", MAKESHIFT_TOKEN_INFO_ENDPOINT),
-            api_base: builtin("API base", MAKESHIFT_API_V2),
+            token_endpoint: builtin(EndpointRole::Token, MAKESHIFT_TOKEN_ENDPOINT),
+            token_info_endpoint: builtin(EndpointRole::TokenInfo, MAKESHIFT_TOKEN_INFO_ENDPOINT),
+            api_base: builtin(EndpointRole::ApiBase, MAKESHIFT_API_V2),
             client_auth: ClientAuthMethod::Omitted,
             body_encoding: BodyEncoding::Json,
             expiry: ExpiryRule::CreatedAtPlusLifetime,
@@ -379,9 +441,12 @@ impl Profile {
     pub fn generic(authorization_endpoint: Option<&str>, token_endpoint: &str) -> Result<Profile> {
         Ok(Profile {
             authorization_endpoint: authorization_endpoint
-                .map(|url| Endpoint::parse("authorization endpoint", url))
+                .map(|url| Endpoint::parse(EndpointRole::Authorization.describe(), url))
                 .transpose()?,
-            token_endpoint: Some(Endpoint::parse("token endpoint", token_endpoint)?),
+            token_endpoint: Some(Endpoint::parse(
+                EndpointRole::Token.describe(),
+                token_endpoint,
+            )?),
             client_auth: ClientAuthMethod::ClientSecretBasic,
             ..Profile::base(ProviderKind::Generic)
         })
@@ -412,6 +477,38 @@ impl Profile {
     pub fn requires_issuer(&self) -> bool {
         self.require_issuer
     }
+    /// One of the profile's URLs, by role.
+    pub fn endpoint(&self, role: EndpointRole) -> Option<&Endpoint> {
+        match role {
+            EndpointRole::Authorization => self.authorization_endpoint.as_ref(),
+            EndpointRole::Token => self.token_endpoint.as_ref(),
+            EndpointRole::Revocation => self.revocation_endpoint.as_ref(),
+            EndpointRole::Introspection => self.introspection_endpoint.as_ref(),
+            EndpointRole::TokenInfo => self.token_info_endpoint.as_ref(),
+            EndpointRole::ApiBase => self.api_base.as_ref(),
+            EndpointRole::LegacyApiBase => self.legacy_api_base.as_ref(),
+        }
+    }
+
+    /// One of the profile's URLs, or a configuration error naming the missing one.
+    pub fn required_endpoint(&self, role: EndpointRole) -> Result<&Endpoint> {
+        self.endpoint(role).ok_or_else(|| {
+            crate::error::Error::configuration(format!("the profile has no {}", role.describe()))
+        })
+    }
+
+    fn endpoint_slot(&mut self, role: EndpointRole) -> &mut Option<Endpoint> {
+        match role {
+            EndpointRole::Authorization => &mut self.authorization_endpoint,
+            EndpointRole::Token => &mut self.token_endpoint,
+            EndpointRole::Revocation => &mut self.revocation_endpoint,
+            EndpointRole::Introspection => &mut self.introspection_endpoint,
+            EndpointRole::TokenInfo => &mut self.token_info_endpoint,
+            EndpointRole::ApiBase => &mut self.api_base,
+            EndpointRole::LegacyApiBase => &mut self.legacy_api_base,
+        }
+    }
+
     /// The authorization endpoint.
     pub fn authorization_endpoint(&self) -> Option<&Endpoint> {
         self.authorization_endpoint.as_ref()
@@ -499,39 +596,9 @@ impl Profile {
         self.require_issuer = require;
         self
     }
-    /// Sets the authorization endpoint.
-    pub fn with_authorization_endpoint(mut self, url: &str) -> Result<Profile> {
-        self.authorization_endpoint = Some(Endpoint::parse("authorization endpoint", url)?);
-        Ok(self)
-    }
-    /// Sets the token endpoint.
-    pub fn with_token_endpoint(mut self, url: &str) -> Result<Profile> {
-        self.token_endpoint = Some(Endpoint::parse("token endpoint", url)?);
-        Ok(self)
-    }
-    /// Sets the revocation endpoint.
-    pub fn with_revocation_endpoint(mut self, url: &str) -> Result<Profile> {
-        self.revocation_endpoint = Some(Endpoint::parse("revocation endpoint", url)?);
-        Ok(self)
-    }
-    /// Sets the introspection endpoint.
-    pub fn with_introspection_endpoint(mut self, url: &str) -> Result<Profile> {
-        self.introspection_endpoint = Some(Endpoint::parse("introspection endpoint", url)?);
-        Ok(self)
-    }
-    /// Sets the token-info endpoint.
-    pub fn with_token_info_endpoint(mut self, url: &str) -> Result<Profile> {
-        self.token_info_endpoint = Some(Endpoint::parse("token info endpoint", url)?);
-        Ok(self)
-    }
-    /// Sets the API base.
-    pub fn with_api_base(mut self, url: &str) -> Result<Profile> {
-        self.api_base = Some(Endpoint::parse("API base", url)?);
-        Ok(self)
-    }
-    /// Sets the legacy API base.
-    pub fn with_legacy_api_base(mut self, url: &str) -> Result<Profile> {
-        self.legacy_api_base = Some(Endpoint::parse("legacy API base", url)?);
+    /// Sets one of the profile's URLs, checked by the HTTPS rule.
+    pub fn with_endpoint(mut self, role: EndpointRole, url: &str) -> Result<Profile> {
+        *self.endpoint_slot(role) = Some(Endpoint::parse(role.describe(), url)?);
         Ok(self)
     }
     /// Makes the legacy API (Makini v3) the one API requests go to.

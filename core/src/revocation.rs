@@ -1,10 +1,10 @@
 //! Token revocation (RFC 7009).
 
-use crate::client::{param, required, Client};
+use crate::client::{param, Client};
 use crate::error::Result;
 use crate::error_response::error_from_response;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::profile::{BodyEncoding, ResponseSource};
+use crate::profile::{BodyEncoding, EndpointRole, ResponseSource};
 use crate::secret::{AccessToken, RefreshToken};
 
 /// A token to revoke or introspect, with its type as the hint.
@@ -36,7 +36,7 @@ impl TokenRef<'_> {
 impl Client {
     /// A revocation request (RFC 7009 §2.1) with the client's authentication.
     pub fn revocation_request(&self, token: TokenRef<'_>) -> Result<HttpRequest> {
-        let endpoint = required(self.profile().revocation_endpoint(), "revocation endpoint")?;
+        let endpoint = self.profile().required_endpoint(EndpointRole::Revocation)?;
         self.token_management_request(endpoint, token)
     }
 

@@ -1,10 +1,11 @@
 //! MakeShift's token info (`GET /oauth/token/info`): how long the token has
 //! left, which the seed recommends checking to renew it in time.
 
-use crate::client::{required, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::secret::AccessToken;
 use crate::token_response::{scopes_field, seconds_field};
@@ -35,7 +36,7 @@ impl TokenInfo {
 impl Client {
     /// `GET` the token-info endpoint with the bearer token.
     pub fn token_info_request(&self, token: &AccessToken) -> Result<HttpRequest> {
-        let endpoint = required(self.profile().token_info_endpoint(), "token info endpoint")?;
+        let endpoint = self.profile().required_endpoint(EndpointRole::TokenInfo)?;
         Ok(
             crate::api::bearer_request(Method::Get, endpoint.as_str().to_owned(), token)
                 .with_header("Content-Type", "application/json"),

@@ -125,6 +125,6 @@ proptest! {
     #[test]
     fn endpoint_urls_never_panic(url in any::<String>()) {
         let _ = Profile::generic(Some(&url), &url);
-        let _ = Profile::makini_link().with_api_base(&url);
+        let _ = Profile::makini_link().with_endpoint(authflow_core::EndpointRole::ApiBase, &url);
     }
 }

@@ -6,9 +6,9 @@
 
 use authflow_core::{
     discovery_request, parse_discovery_response, AccessToken, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DiscoveryDocument, Error, GrantType, HttpRequest, HttpResponse,
-    Method, Password, PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken,
-    RequestId, Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
+    ClientAuthMethod, ClientSecret, DiscoveryDocument, EndpointRole, Error, GrantType, HttpRequest,
+    HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile, ProviderKind,
+    RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -359,23 +359,10 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
             str_of(spec, "token_endpoint")?,
         ))?,
     };
-    if let Some(url) = spec["token_endpoint"].as_str() {
-        profile = e(profile.with_token_endpoint(url))?;
-    }
-    if let Some(url) = spec["authorization_endpoint"].as_str() {
-        profile = e(profile.with_authorization_endpoint(url))?;
-    }
-    if let Some(url) = spec["revocation_endpoint"].as_str() {
-        profile = e(profile.with_revocation_endpoint(url))?;
-    }
-    if let Some(url) = spec["introspection_endpoint"].as_str() {
-        profile = e(profile.with_introspection_endpoint(url))?;
-    }
-    if let Some(url) = spec["token_info_endpoint"].as_str() {
-        profile = e(profile.with_token_info_endpoint(url))?;
-    }
-    if let Some(url) = spec["api_base"].as_str() {
-        profile = e(profile.with_api_base(url))?;
+    for role in EndpointRole::ALL {
+        if let Some(url) = spec[role.as_str()].as_str() {
+            profile = e(profile.with_endpoint(role, url))?;
+        }
     }
     if spec["legacy_api"].as_bool() == Some(true) {
         profile = profile.using_legacy_api();

@@ -1,0 +1,194 @@
+//! The Makini Admin API (seed 004): client credentials grant, refresh with
+//! rotation, and the bearer-protected `/admin/v4/` API.
+//!
+//! Errors follow the seed's troubleshooting table by status (400 bad
+//! grant_type or body, 403 bad client credentials, 401 dead refresh token)
+//! with Makini's error object as the body.
+
+use serde_json::json;
+
+use crate::credentials::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
+use crate::http::{Request, Response};
+use crate::makini_error::{api_data, makini_error, method_not_allowed, unauthenticated};
+use crate::params::{client_credentials, Params};
+use crate::state::{State, World};
+use crate::store::{NoRandomness, Pair, Provider, TokenProblem};
+use crate::urls::paths;
+
+/// `POST /admin/oauth/token`.
+pub(crate) fn token(state: &State, req: &Request, now: i64) -> Result<Response, NoRandomness> {
+    let request_id = state.next_request_id();
+    if req.method != "POST" {
+        return Ok(method_not_allowed(&request_id, "POST"));
+    }
+    let bad_request = |code: &str, message: &str| {
+        makini_error(400, code, "invalid_request_error", message, &request_id).no_store()
+    };
+    // The seed mentions a "malformed JSON/form body", so both encodings are
+    // taken; anything else is a malformed request.
+    let params = match req.media_type().as_deref() {
+        Some("application/x-www-form-urlencoded") => Params::from_urlencoded(&req.body),
+        Some("application/json") => match Params::from_json(&req.body) {
+            Ok(params) => params,
+            Err(problem) => return Ok(bad_request("invalid_request", &problem)),
+        },
+        _ => {
+            return Ok(bad_request(
+                "invalid_request",
+                "The body must be application/x-www-form-urlencoded or application/json.",
+            ))
+        }
+    };
+    let credentials = match client_credentials(req.header("authorization"), &params) {
+        Ok(credentials) => credentials,
+        Err(problem) => return Ok(bad_request("invalid_request", problem)),
+    };
+    let known_client = credentials
+        .id
+        .as_deref()
+        .filter(|id| *id == ADMIN_CLIENT_ID);
+    let grant_type = params.get("grant_type");
+
+    let mut world = state.world();
+    world
+        .stats
+        .token_request(Provider::MakiniAdmin, known_client, grant_type);
+    let response = if let Some(name) = params.repeated() {
+        bad_request(
+            "invalid_request",
+            &format!("The {name} parameter is repeated."),
+        )
+    } else if !matches!(grant_type, Some("client_credentials" | "refresh_token")) {
+        bad_request(
+            "unsupported_grant_type",
+            "grant_type must be client_credentials or refresh_token.",
+        )
+    } else if known_client.is_none() || credentials.secret.as_deref() != Some(ADMIN_CLIENT_SECRET) {
+        makini_error(
+            403,
+            "invalid_client",
+            "authorization_error",
+            "client_id or client_secret is invalid",
+            &request_id,
+        )
+        .no_store()
+    } else if grant_type == Some("refresh_token") {
+        refresh(&mut world, &params, now, &request_id)?
+    } else {
+        let pair = world
+            .store
+            .issue_pair(Provider::MakiniAdmin, ADMIN_CLIENT_ID, now)?;
+        tokens(&pair)
+    };
+    if response.status >= 400 {
+        world
+            .stats
+            .bump(Provider::MakiniAdmin, known_client, |c| c.token_errors += 1);
+    }
+    Ok(response)
+}
+
+fn refresh(
+    world: &mut World,
+    params: &Params,
+    now: i64,
+    request_id: &str,
+) -> Result<Response, NoRandomness> {
+    let Some(refresh_token) = params.get("refresh_token") else {
+        return Ok(makini_error(
+            400,
+            "invalid_request",
+            "invalid_request_error",
+            "refresh_token is missing",
+            request_id,
+        )
+        .no_store());
+    };
+    match world
+        .store
+        .rotate(Provider::MakiniAdmin, ADMIN_CLIENT_ID, refresh_token, now)?
+    {
+        Ok(pair) => {
+            world
+                .stats
+                .bump(Provider::MakiniAdmin, Some(ADMIN_CLIENT_ID), |c| {
+                    c.refreshes += 1;
+                });
+            Ok(tokens(&pair))
+        }
+        Err(problem) => {
+            if matches!(problem, TokenProblem::Dead { .. }) {
+                world
+                    .stats
+                    .bump(Provider::MakiniAdmin, Some(ADMIN_CLIENT_ID), |c| {
+                        c.replays += 1;
+                    });
+            }
+            Ok(makini_error(
+                401,
+                "unauthenticated",
+                "authentication_error",
+                "Refresh token expired or invalid",
+                request_id,
+            )
+            .no_store())
+        }
+    }
+}
+
+/// Seed 004's response; `expires_in` is an absolute Unix timestamp.
+fn tokens(pair: &Pair) -> Response {
+    Response::json(
+        200,
+        &json!({
+            "access_token": pair.access,
+            "refresh_token": pair.refresh,
+            "token_type": "bearer",
+            "expires_in": pair.access_expires_at,
+        }),
+    )
+    .no_store()
+}
+
+/// `GET|POST /admin/v4/{anything}`.
+pub(crate) fn api(state: &State, req: &Request, now: i64) -> Response {
+    let request_id = state.next_request_id();
+    if !matches!(req.method.as_str(), "GET" | "POST") {
+        return method_not_allowed(&request_id, "GET, POST");
+    }
+    let mut world = state.world();
+    let checked = match req.bearer_token() {
+        None => Err(TokenProblem::Unknown),
+        Some(token) => world
+            .store
+            .access(Provider::MakiniAdmin, token, now)
+            .map(|record| record.client_id.clone()),
+    };
+    let (client, response) = match checked {
+        Ok(client) => {
+            let connections = json!([{"id": "conn_1", "status": "active"}]);
+            (
+                Some(client),
+                api_data(
+                    &req.path,
+                    paths::ADMIN_API,
+                    "connections",
+                    &connections,
+                    &request_id,
+                ),
+            )
+        }
+        Err(problem) => (
+            problem.client().map(str::to_owned),
+            unauthenticated(&request_id),
+        ),
+    };
+    let unauthorized = response.status == 401;
+    world
+        .stats
+        .bump(Provider::MakiniAdmin, client.as_deref(), |c| {
+            c.api_calls += 1;
+            c.api_401 += u64::from(unauthorized);
+        });
+    response
+}
