@@ -115,6 +115,7 @@ pub struct Session {
     authorization_lost: Option<Error>,
     refresh_margin: Option<u64>,
     unsaved: bool,
+    last_error: Option<Error>,
 }
 
 impl Session {
@@ -133,6 +134,7 @@ impl Session {
             authorization_lost: None,
             refresh_margin: None,
             unsaved: false,
+            last_error: None,
         }
     }
 
@@ -161,6 +163,12 @@ impl Session {
         } else {
             None
         }
+    }
+
+    /// The failure behind the current back-off, if any: what a caller told
+    /// to [`SessionAction::Wait`] until a time can report.
+    pub fn last_error(&self) -> Option<&Error> {
+        self.last_error.as_ref()
     }
 
     /// Whether a renewal request is outstanding.
@@ -258,6 +266,7 @@ impl Session {
                 self.retry_at = None;
                 self.renew_now = false;
                 self.authorization_lost = None;
+                self.last_error = None;
                 Ok(SessionUpdate::Renewed)
             }
             Err(error) => Err(self.on_failure(now, error)),
@@ -392,7 +401,9 @@ impl Session {
                     .min(MAX_BACKOFF);
                 let delay = error.retry_after().unwrap_or(backoff);
                 self.retry_at = Some(now.saturating_add(delay));
-                error.with_retry_after(Some(delay))
+                let error = error.with_retry_after(Some(delay));
+                self.last_error = Some(error.clone());
+                error
             }
             Action::Reauthenticate | Action::AuthorizeAgain => {
                 // The refresh token was refused: it is dead, never send it again.

@@ -1,0 +1,99 @@
+//! A blocking HTTP transport over `ureq` for the core's requests.
+
+use authflow_core::{Error, ErrorKind, HttpRequest, HttpResponse, Method};
+use std::time::Duration;
+use ureq::http;
+
+/// Bodies larger than this are refused: no token or API answer in these
+/// flows comes near it, and it bounds what a hostile server can make us hold.
+const MAX_BODY: u64 = 4 * 1024 * 1024;
+
+/// Sends [`HttpRequest`]s and returns [`HttpResponse`]s. Redirects are not
+/// followed (a token endpoint that redirects is an error to see, not to
+/// follow); every status comes back as a response, never as an error.
+#[derive(Clone)]
+pub struct Transport {
+    agent: ureq::Agent,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Transport::new(Duration::from_secs(30))
+    }
+}
+
+impl Transport {
+    /// A transport whose requests give up after `timeout`.
+    pub fn new(timeout: Duration) -> Transport {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(timeout))
+            .user_agent("authflow-examples")
+            .build();
+        Transport {
+            agent: config.into(),
+        }
+    }
+
+    /// Sends one request. A failure to get any answer is an
+    /// [`ErrorKind::Transport`] error (action: retry); its message names the
+    /// cause but never the request's headers or body.
+    pub fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let mut builder = http::Request::builder()
+            .method(match request.method {
+                Method::Get => http::Method::GET,
+                Method::Post => http::Method::POST,
+                Method::Put => http::Method::PUT,
+                Method::Patch => http::Method::PATCH,
+                Method::Delete => http::Method::DELETE,
+            })
+            .uri(&request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let outgoing = builder
+            .body(request.body.to_vec())
+            .map_err(|e| Error::new(ErrorKind::Configuration, format!("invalid request: {e}")))?;
+        let mut response = self.agent.run(outgoing).map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(transport_error)?;
+        Ok(HttpResponse::new(status, headers, body))
+    }
+}
+
+fn transport_error(error: ureq::Error) -> Error {
+    Error::new(
+        ErrorKind::Transport,
+        format!("no answer: {}", describe(&error)),
+    )
+}
+
+/// Words for a transport failure. ureq's own messages can quote the URL,
+/// which may hold a query; this keeps to the kind of failure.
+fn describe(error: &ureq::Error) -> &'static str {
+    match error {
+        ureq::Error::Timeout(_) => "timed out",
+        ureq::Error::Io(_) => "the connection failed or was dropped",
+        ureq::Error::HostNotFound => "host not found",
+        ureq::Error::ConnectionFailed => "connection refused",
+        ureq::Error::BodyExceedsLimit(_) => "the body is too large",
+        ureq::Error::Protocol(_) => "the answer is not valid HTTP",
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS failed",
+        _ => "the request failed",
+    }
+}
