@@ -13,7 +13,7 @@ use crate::token_set::TokenSet;
 const MAX_BACKOFF: u64 = 300;
 /// Bounds of the default refresh margin (a tenth of the token's lifetime).
 const MIN_MARGIN: u64 = 30;
-const MAX_MARGIN: u64 = 86_400;
+const MAX_MARGIN: u64 = 3 * 86_400;
 
 /// Identifies a request the session handed out, so that its answer can be
 /// matched and a late answer to a superseded request dropped.
@@ -101,7 +101,9 @@ struct InFlight {
 /// old one before any caller sees the new access token; a refresh token that
 /// was replaced or refused is never sent again; an answer to a superseded
 /// request is dropped. Renewal starts a margin before expiry: a tenth of the
-/// token's lifetime, between 30 s and 1 day, unless set.
+/// token's lifetime, between 30 s and 3 days, unless set: Makini's 30-day
+/// tokens renew from day 27, so a daily job that fails twice still renews
+/// before the 31-day refresh token dies.
 #[derive(Debug, Clone)]
 pub struct Session {
     client: Client,

@@ -5,7 +5,9 @@
 //! None of this is part of the library: the core stays sans-IO, and each
 //! binding brings its platform's own HTTP stack.
 
+pub mod demo;
 pub mod driver;
+pub mod local;
 pub mod transport;
 
 pub use driver::SharedSession;
