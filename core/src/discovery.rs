@@ -91,9 +91,12 @@ pub fn parse_discovery_response(
         }
     };
     if issuer != expected_issuer {
+        // Retrying will not change the document: the issuer configured or
+        // the server's own setting is wrong (RFC 8414 §3.3).
         return Err(Error::invalid_response(format!(
             "the metadata document is for issuer {issuer:?}, not {expected_issuer:?}"
-        )));
+        ))
+        .with_action(crate::error::Action::FixConfiguration));
     }
     let mut string = |name: &str| match body.remove(name) {
         Some(Value::String(s)) => Ok(Some(s)),

@@ -351,11 +351,21 @@ impl Profile {
                 refresh: Some(31 * DAY),
             },
             refresh_rotates: true,
-            status_rules: vec![StatusRule {
-                on: StatusRuleScope::Api,
-                status: 401,
-                kind: ErrorKind::Unauthorized,
-            }],
+            status_rules: vec![
+                // The Link seeds give no status for an expired refresh
+                // token; Makini's Admin API, on the same token service,
+                // answers 401, so read it the same way here.
+                StatusRule {
+                    on: StatusRuleScope::Token(Some(GrantType::RefreshToken)),
+                    status: 401,
+                    kind: ErrorKind::InvalidGrant,
+                },
+                StatusRule {
+                    on: StatusRuleScope::Api,
+                    status: 401,
+                    kind: ErrorKind::Unauthorized,
+                },
+            ],
             ..Profile::base(ProviderKind::MakiniLink)
         }
     }

@@ -217,7 +217,11 @@ impl Session {
             None => match usable {
                 // Nothing can renew it, but it still works until it expires.
                 Some(token) => SessionAction::UseToken(token),
-                None => SessionAction::Stop(self.authorization_required()),
+                None => {
+                    let error = self.authorization_required();
+                    self.stopped = Some(error.clone());
+                    SessionAction::Stop(error)
+                }
             },
         }
     }
@@ -239,7 +243,19 @@ impl Session {
         if self.renew_now {
             return Some(0);
         }
-        self.renewal_time(tokens)
+        if self.can_renew(tokens) {
+            self.renewal_time(tokens)
+        } else {
+            // Nothing can renew it: the next event is its expiry.
+            tokens.expires_at
+        }
+    }
+
+    /// Whether the session has a way to renew `tokens` without the user.
+    fn can_renew(&self, tokens: &TokenSet) -> bool {
+        let profile = self.client.profile();
+        (tokens.refresh_token.is_some() && profile.supports_refresh())
+            || profile.reauthentication() != Reauthentication::None
     }
 
     /// Takes the answer to request `id`, received at `now`.

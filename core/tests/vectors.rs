@@ -272,13 +272,12 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
 }
 
 /// Field names whose string values in a case are secrets.
-const SECRET_FIELDS: [&str; 7] = [
+const SECRET_FIELDS: [&str; 6] = [
     "client_secret",
     "refresh_token",
     "access_token",
     "password",
     "token",
-    "code",
     "code_verifier",
 ];
 
@@ -306,6 +305,13 @@ fn collect_secrets(value: &Value, out: &mut Vec<String>) {
             if let Ok(inner @ Value::Object(_)) = serde_json::from_str::<Value>(s) {
                 collect_secrets(&inner, out);
             }
+            // Authorization codes travel in callback URLs, not as JSON fields.
+            let query = s.split_once('?').map_or(s.as_str(), |(_, q)| q);
+            out.extend(
+                form_urlencoded::parse(query.as_bytes())
+                    .filter(|(k, v)| k == "code" && v.len() >= 6)
+                    .map(|(_, v)| v.into_owned()),
+            );
         }
         _ => {}
     }
