@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod driver;
+pub mod fault_matrix;
 pub mod local;
 pub mod transport;
 
