@@ -50,12 +50,15 @@ struct CallbackParams {
 }
 
 impl CallbackParams {
-    /// Reads the query of a full redirect URL, or a bare query string (with
-    /// or without its leading `?`).
+    /// Reads the query of a full redirect URL, of a path with its query (an
+    /// HTTP request target, `/callback?code=…`), or a bare query string.
     fn parse(redirect: &str) -> Result<CallbackParams> {
         let query = match url::Url::parse(redirect) {
             Ok(url) => url.query().unwrap_or_default().to_owned(),
-            Err(_) => redirect.trim_start_matches('?').to_owned(),
+            Err(_) => match redirect.split_once('?') {
+                Some((_, query)) => query.to_owned(),
+                None => redirect.to_owned(),
+            },
         };
         let mut params = CallbackParams::default();
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {

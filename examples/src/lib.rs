@@ -5,10 +5,12 @@
 //! None of this is part of the library: the core stays sans-IO, and each
 //! binding brings its platform's own HTTP stack.
 
+pub mod cli;
 pub mod demo;
 pub mod driver;
 pub mod fault_matrix;
 pub mod local;
+pub mod token_file;
 pub mod transport;
 
 pub use driver::SharedSession;

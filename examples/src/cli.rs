@@ -1,0 +1,418 @@
+//! `authflow-demo login | refresh | call`: the demo binary used against a
+//! real provider. `login` runs the flow (a browser and a loopback redirect
+//! for Makini Link and generic servers; client credentials or the password
+//! grant for Makini Admin and MakeShift) and saves the token set; `refresh`
+//! is the scheduled job both Makini documents recommend; `call` makes an API
+//! request with the saved tokens, refreshing first when due.
+
+use crate::token_file;
+use crate::transport::Transport;
+use authflow_core::{
+    discovery_request, parse_discovery_response, Client, ClientSecret, DiscoveryDocument,
+    EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind, Session,
+    SessionAction, TokenSet,
+};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+/// The usage text.
+pub const USAGE: &str = "usage:
+  authflow-demo                     run the demo against local providers
+  authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
+                        [--scope S]... [--port N] [--ENDPOINT URL]... [--no-browser] [--show-secrets]
+  authflow-demo refresh --token-file F [--force] [--show-secrets]
+  authflow-demo call    --token-file F [--method M] PATH
+
+  P is makini-link, makini-admin, makeshift or generic. ENDPOINT is one of
+  authorization-endpoint, token-endpoint, revocation-endpoint,
+  introspection-endpoint, token-info-endpoint, api-base (required where the
+  provider documents none: the Makini Admin token endpoint, generic servers).
+  The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
+  API secret; the API key is --client-id); it is never printed or saved.";
+
+/// What went wrong, in words for the terminal; never a secret.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+fn usage(why: &str) -> CliError {
+    CliError(format!("{why}\n{USAGE}"))
+}
+
+/// Parsed flags: repeated ones keep every value.
+struct Flags {
+    values: Vec<(String, String)>,
+    switches: Vec<String>,
+    positional: Vec<String>,
+}
+
+const SWITCHES: [&str; 4] = ["--no-browser", "--show-secrets", "--force", "--help"];
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Flags, CliError> {
+        let mut flags = Flags {
+            values: Vec::new(),
+            switches: Vec::new(),
+            positional: Vec::new(),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            if SWITCHES.contains(&arg.as_str()) {
+                flags.switches.push(arg.clone());
+            } else if let Some(name) = arg.strip_prefix("--") {
+                let (name, value) = match name.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), v.to_owned()),
+                    None => (
+                        name.to_owned(),
+                        args.next()
+                            .cloned()
+                            .ok_or_else(|| usage(&format!("--{name} needs a value")))?,
+                    ),
+                };
+                flags.values.push((name, value));
+            } else {
+                flags.positional.push(arg.clone());
+            }
+        }
+        Ok(flags)
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.values
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    fn require(&self, name: &str) -> Result<&str, CliError> {
+        self.get(name)
+            .ok_or_else(|| usage(&format!("--{name} is required")))
+    }
+
+    fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+
+    fn check_known(&self, known: &[&str]) -> Result<(), CliError> {
+        match self
+            .values
+            .iter()
+            .find(|(n, _)| !known.contains(&n.as_str()))
+        {
+            Some((name, _)) => Err(usage(&format!("unknown flag --{name}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs a subcommand; `out` receives what the user reads.
+pub fn run(command: &str, args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
+    let flags = Flags::parse(args)?;
+    if flags.has("--help") {
+        writeln!(out, "{USAGE}")?;
+        return Ok(());
+    }
+    let transport = Transport::default();
+    match command {
+        "login" => login(&flags, &transport, out),
+        "refresh" => refresh(&flags, &transport, out),
+        "call" => call(&flags, &transport, out),
+        other => Err(usage(&format!("unknown command {other:?}"))),
+    }
+}
+
+fn secret_from_env() -> Option<ClientSecret> {
+    std::env::var("AUTHFLOW_CLIENT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(ClientSecret::new)
+}
+
+const ENDPOINT_FLAGS: [(&str, EndpointRole); 6] = [
+    ("authorization-endpoint", EndpointRole::Authorization),
+    ("token-endpoint", EndpointRole::Token),
+    ("revocation-endpoint", EndpointRole::Revocation),
+    ("introspection-endpoint", EndpointRole::Introspection),
+    ("token-info-endpoint", EndpointRole::TokenInfo),
+    ("api-base", EndpointRole::ApiBase),
+];
+
+fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliError> {
+    let token_endpoint = flags.get("token-endpoint");
+    let mut profile = match (flags.get("issuer"), flags.get("profile")) {
+        (Some(issuer), _) => {
+            let mut last = None;
+            let mut found = None;
+            for document in [
+                DiscoveryDocument::OAuthAuthorizationServer,
+                DiscoveryDocument::OpenIdConfiguration,
+            ] {
+                let response = transport.send(&discovery_request(issuer, document)?)?;
+                match parse_discovery_response(issuer, &response) {
+                    Ok(metadata) => {
+                        found = Some(metadata.profile()?);
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            match (found, last) {
+                (Some(profile), _) => profile,
+                (None, Some(e)) => return Err(CliError(format!("discovery failed: {e}"))),
+                (None, None) => return Err(CliError("discovery failed".into())),
+            }
+        }
+        (None, Some("makini-link")) => Profile::makini_link(),
+        (None, Some("makeshift")) => Profile::makeshift(),
+        (None, Some("makini-admin")) => {
+            Profile::makini_admin(token_endpoint.ok_or_else(|| {
+                usage("makini-admin needs --token-endpoint (its documents give none)")
+            })?)?
+        }
+        (None, Some("generic")) => Profile::generic(
+            flags.get("authorization-endpoint"),
+            token_endpoint.ok_or_else(|| usage("generic needs --token-endpoint"))?,
+        )?,
+        (None, Some(other)) => return Err(usage(&format!("unknown profile {other:?}"))),
+        (None, None) => return Err(usage("give --profile or --issuer")),
+    };
+    for (flag, role) in ENDPOINT_FLAGS {
+        if let Some(url) = flags.get(flag) {
+            profile = profile.with_endpoint(role, url)?;
+        }
+    }
+    Ok(profile)
+}
+
+fn show_tokens(
+    out: &mut dyn Write,
+    tokens: &TokenSet,
+    show_secrets: bool,
+    now: u64,
+) -> Result<(), CliError> {
+    let when = |at: Option<u64>| match at {
+        Some(at) => format!("at {at} (in {} h)", at.saturating_sub(now) / 3600),
+        None => "unknown".to_owned(),
+    };
+    writeln!(out, "access token expires {}", when(tokens.expires_at()))?;
+    match tokens.refresh_token() {
+        Some(_) => writeln!(
+            out,
+            "refresh token expires {}",
+            when(tokens.refresh_expires_at())
+        )?,
+        None => writeln!(out, "no refresh token")?,
+    }
+    if show_secrets {
+        writeln!(out, "access_token: {}", tokens.access_token().secret())?;
+        if let Some(refresh) = tokens.refresh_token() {
+            writeln!(out, "refresh_token: {}", refresh.secret())?;
+        }
+    }
+    Ok(())
+}
+
+fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    let mut known = vec![
+        "token-file",
+        "profile",
+        "issuer",
+        "client-id",
+        "scope",
+        "port",
+    ];
+    known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
+    flags.check_known(&known)?;
+    let token_file = PathBuf::from(flags.require("token-file")?);
+    let profile = profile_from(flags, transport)?;
+    let mut client =
+        Client::new(profile, flags.require("client-id")?).with_scopes(flags.all("scope"));
+    if let Some(secret) = secret_from_env() {
+        client = client.with_client_secret(secret);
+    }
+    let now = crate::unix_now();
+    let tokens = if matches!(
+        client.profile().kind(),
+        ProviderKind::MakiniAdmin | ProviderKind::MakeShift
+    ) {
+        let mut session = Session::new(client.clone(), None);
+        renew(&mut session, transport, now)?
+    } else {
+        browser_login(flags, &mut client, transport, out, now)?
+    };
+    token_file::save(&token_file, &client, &tokens)?;
+    writeln!(out, "saved the token set to {}", token_file.display())?;
+    show_tokens(out, &tokens, flags.has("--show-secrets"), now)
+}
+
+/// The code flow with a loopback redirect (RFC 8252 §7.3).
+fn browser_login(
+    flags: &Flags,
+    client: &mut Client,
+    transport: &Transport,
+    out: &mut dyn Write,
+    now: u64,
+) -> Result<TokenSet, CliError> {
+    let port: u16 = flags
+        .get("port")
+        .unwrap_or("8400")
+        .parse()
+        .map_err(|_| usage("--port is a number"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let port = listener.local_addr()?.port();
+    *client = client
+        .clone()
+        .with_redirect_uri(&format!("http://127.0.0.1:{port}/callback"))?;
+    let entropy =
+        crate::authorization_entropy().map_err(|e| CliError(format!("no entropy: {e}")))?;
+    let start = client.authorization_request(now, &entropy)?;
+    writeln!(out, "open this URL to sign in:\n{}", start.url)?;
+    out.flush()?;
+    if !flags.has("--no-browser") {
+        // Best effort: without a desktop the URL above is the way.
+        let _ = std::process::Command::new("xdg-open")
+            .arg(&start.url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+    let (mut stream, _) = listener.accept()?;
+    let mut request_line = String::new();
+    BufReader::new(&stream).read_line(&mut request_line)?;
+    let target = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let outcome = start.pending.validate(&target, crate::unix_now());
+    let page = match &outcome {
+        Ok(_) => "Signed in. You can close this window.",
+        Err(_) => "Sign-in failed. See the terminal.",
+    };
+    write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{page}", page.len())?;
+    let callback = outcome?;
+    let now = crate::unix_now();
+    let response = transport.send(&client.exchange_request(&callback)?)?;
+    Ok(client.parse_token_response(GrantType::AuthorizationCode, now, &response)?)
+}
+
+/// Drives a session until it has a usable token.
+fn renew(session: &mut Session, transport: &Transport, now: u64) -> Result<TokenSet, CliError> {
+    loop {
+        match session.poll_action(now) {
+            SessionAction::UseToken(_) => {
+                return session
+                    .token_set()
+                    .cloned()
+                    .ok_or_else(|| CliError("no token set".into()))
+            }
+            SessionAction::Stop(e) => return Err(e.into()),
+            SessionAction::Wait { .. } => {
+                let why = session
+                    .last_error()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                return Err(CliError(format!("renewal must wait: {why}")));
+            }
+            SessionAction::Send(out) => {
+                let response = transport.send(&out.request);
+                match response {
+                    Ok(r) => session.handle_response(out.id, now, &r)?,
+                    Err(e) => session.handle_transport_error(out.id, now, e.message())?,
+                };
+            }
+        }
+    }
+}
+
+fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file"])?;
+    let token_file = PathBuf::from(flags.require("token-file")?);
+    let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
+    let now = crate::unix_now();
+    let mut session = Session::new(client.clone(), Some(tokens));
+    let due = session.poll_timeout();
+    if !flags.has("--force") && due.is_some_and(|at| now < at) {
+        writeln!(
+            out,
+            "not due; next refresh due at {} (in {} h)",
+            due.unwrap_or(0),
+            due.unwrap_or(0).saturating_sub(now) / 3600
+        )?;
+        return Ok(());
+    }
+    if flags.has("--force") {
+        if let Some(current) = session.token_set().map(|t| t.access_token().clone()) {
+            session.handle_unauthorized(&current);
+        }
+    }
+    let result = renew(&mut session, transport, now);
+    // Whatever happened, store what changed: a rotated pair, or a refresh
+    // token the provider refused (so it is never sent again).
+    if let Some(changed) = session.poll_persist() {
+        token_file::save(&token_file, &client, &changed)?;
+        writeln!(out, "saved the token set to {}", token_file.display())?;
+    }
+    let tokens = result?;
+    show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
+    if let Some(next) = session.poll_timeout() {
+        writeln!(
+            out,
+            "next refresh due at {next} (in {} h)",
+            next.saturating_sub(now) / 3600
+        )?;
+    }
+    Ok(())
+}
+
+fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file", "method"])?;
+    let token_file = PathBuf::from(flags.require("token-file")?);
+    let path = flags
+        .positional
+        .first()
+        .ok_or_else(|| usage("call needs a PATH"))?;
+    let method = Method::parse(flags.get("method").unwrap_or("GET"))
+        .ok_or_else(|| usage("unknown --method"))?;
+    let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
+    let now = crate::unix_now();
+    let mut session = Session::new(client.clone(), Some(tokens));
+    let renewed = renew(&mut session, transport, now);
+    if let Some(changed) = session.poll_persist() {
+        token_file::save(&token_file, &client, &changed)?;
+    }
+    let tokens = renewed?;
+    let response =
+        transport.send(&client.api_request(tokens.access_token(), method, path, None)?)?;
+    client
+        .check_api_response(now, &response)
+        .map_err(|e| match e.kind() {
+            ErrorKind::Unauthorized => {
+                CliError(format!("{e}\n(try `authflow-demo refresh --force`)"))
+            }
+            _ => e.into(),
+        })?;
+    writeln!(out, "{}", String::from_utf8_lossy(&response.body))?;
+    Ok(())
+}

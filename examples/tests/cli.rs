@@ -1,0 +1,246 @@
+//! `authflow-demo login | refresh | call` against the local providers, run
+//! as a user would run them.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+use authflow_examples::Transport;
+use authflow_test_providers::credentials::*;
+use authflow_test_providers::Providers;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn demo(args: &[&str], secret: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authflow-demo"));
+    command.args(args).env_remove("AUTHFLOW_CLIENT_SECRET");
+    if let Some(secret) = secret {
+        command.env("AUTHFLOW_CLIENT_SECRET", secret);
+    }
+    command.output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn temp_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("authflow-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("tokens.json")
+}
+
+fn stored_refresh_token(path: &Path) -> Option<String> {
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    stored["tokens"]["refresh_token"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[test]
+fn admin_login_refresh_and_call() {
+    let p = Providers::start().unwrap();
+    let urls = p.urls();
+    let file = temp_file("admin");
+    let file_arg = file.to_str().unwrap();
+    let login = demo(
+        &[
+            "login",
+            "--profile",
+            "makini-admin",
+            "--client-id",
+            ADMIN_CLIENT_ID,
+            "--token-endpoint",
+            &urls.makini_admin.token_endpoint,
+            "--api-base",
+            &urls.makini_admin.api,
+            "--token-file",
+            file_arg,
+        ],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !saved.contains(ADMIN_CLIENT_SECRET),
+        "the client secret was saved"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let first_refresh = stored_refresh_token(&file).unwrap();
+    assert!(
+        !text(&login).contains(&first_refresh),
+        "login printed the refresh token"
+    );
+
+    let not_due = demo(
+        &["refresh", "--token-file", file_arg],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(not_due.status.success(), "{}", text(&not_due));
+    assert!(text(&not_due).contains("not due"), "{}", text(&not_due));
+    assert_eq!(stored_refresh_token(&file).unwrap(), first_refresh);
+
+    let forced = demo(
+        &["refresh", "--token-file", file_arg, "--force"],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(forced.status.success(), "{}", text(&forced));
+    assert!(
+        text(&forced).contains("next refresh due at"),
+        "{}",
+        text(&forced)
+    );
+    let rotated = stored_refresh_token(&file).unwrap();
+    assert_ne!(
+        rotated, first_refresh,
+        "the rotated refresh token was not saved"
+    );
+    let stats = p.stats().client(ADMIN_CLIENT_ID);
+    assert_eq!((stats.refreshes, stats.replays), (1, 0));
+
+    let call = demo(
+        &["call", "--token-file", file_arg, "connections"],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(call.status.success(), "{}", text(&call));
+    assert!(
+        String::from_utf8_lossy(&call.stdout).contains("conn_1"),
+        "{}",
+        text(&call)
+    );
+
+    let shown = demo(
+        &[
+            "refresh",
+            "--token-file",
+            file_arg,
+            "--force",
+            "--show-secrets",
+        ],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(
+        text(&shown).contains(&stored_refresh_token(&file).unwrap()),
+        "--show-secrets shows the tokens"
+    );
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn makini_link_login_through_the_loopback_redirect() {
+    let p = Providers::start().unwrap();
+    let urls = p.urls();
+    let file = temp_file("link");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
+        .args([
+            "login",
+            "--profile",
+            "makini-link",
+            "--client-id",
+            LINK_CLIENT_ID,
+            "--port",
+            "0",
+            "--no-browser",
+            "--authorization-endpoint",
+            &urls.makini_link.authorization_endpoint,
+            "--token-endpoint",
+            &urls.makini_link.token_endpoint,
+            "--api-base",
+            &urls.makini_link.api_v4,
+            "--token-file",
+            file.to_str().unwrap(),
+        ])
+        .env("AUTHFLOW_CLIENT_SECRET", LINK_CLIENT_SECRET)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("http"))
+        .unwrap();
+    // The "browser": the provider redirects to the CLI's loopback listener.
+    let transport = Transport::default();
+    let get = |url: &str| authflow_core::HttpRequest {
+        method: authflow_core::Method::Get,
+        url: url.to_owned(),
+        headers: vec![],
+        body: Default::default(),
+    };
+    let redirect = transport.send(&get(&url)).unwrap();
+    let location = redirect.header("Location").unwrap().to_owned();
+    assert!(location.starts_with("http://127.0.0.1:"), "{location}");
+    let page = transport.send(&get(&location)).unwrap();
+    assert!(String::from_utf8_lossy(&page.body).contains("Signed in"));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success(), "{rest:?}");
+    assert!(stored_refresh_token(&file).is_some());
+    assert_eq!(p.stats().client(LINK_CLIENT_ID).codes_redeemed, 1);
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn clear_errors_for_bad_flags_and_bad_credentials() {
+    let unknown = demo(&["login", "--bogus", "x"], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown).contains("unknown flag --bogus"),
+        "{}",
+        text(&unknown)
+    );
+    let missing = demo(
+        &[
+            "login",
+            "--profile",
+            "makini-admin",
+            "--client-id",
+            "x",
+            "--token-file",
+            "/tmp/x",
+        ],
+        None,
+    );
+    assert!(
+        text(&missing).contains("--token-endpoint"),
+        "{}",
+        text(&missing)
+    );
+
+    let p = Providers::start().unwrap();
+    let file = temp_file("wrong");
+    let wrong = demo(
+        &[
+            "login",
+            "--profile",
+            "makini-admin",
+            "--client-id",
+            ADMIN_CLIENT_ID,
+            "--token-endpoint",
+            &p.urls().makini_admin.token_endpoint,
+            "--token-file",
+            file.to_str().unwrap(),
+        ],
+        Some("wrong-secret-value"),
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    let said = text(&wrong);
+    assert!(
+        said.contains("invalid_client") && said.contains("fix_configuration"),
+        "{said}"
+    );
+    assert!(!said.contains("wrong-secret-value"), "{said}");
+    assert!(!file.exists());
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
