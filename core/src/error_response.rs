@@ -42,8 +42,16 @@ pub(crate) fn error_from_response(
             .find_map(|h| response.header(h))
             .map(str::to_owned);
     }
-    let oauth_code = body.as_ref().and_then(oauth_error_code);
+    let challenge = bearer_challenge_error(response);
+    if provider.code.is_none() {
+        provider.code = challenge.clone();
+    }
+    let oauth_code = body
+        .as_ref()
+        .and_then(oauth_error_code)
+        .or(challenge.as_deref());
     let kind = match oauth_code {
+        Some(code) if source == ResponseSource::Api => api_error_kind(code),
         Some(code) => ErrorKind::from_oauth_code(code),
         None if status == 429 => ErrorKind::RateLimited,
         None => profile
@@ -56,6 +64,25 @@ pub(crate) fn error_from_response(
         .with_retry_after(retry_after(response, now))
         .with_status(status)
         .with_provider(provider)
+}
+
+/// RFC 6750 §3.1 error codes, which resource servers send.
+fn api_error_kind(code: &str) -> ErrorKind {
+    match code {
+        "invalid_token" => ErrorKind::Unauthorized,
+        "insufficient_scope" => ErrorKind::Forbidden,
+        other => ErrorKind::from_oauth_code(other),
+    }
+}
+
+/// The `error` of a `WWW-Authenticate: Bearer …` challenge (RFC 6750 §3).
+fn bearer_challenge_error(response: &HttpResponse) -> Option<String> {
+    let challenge = response.header("WWW-Authenticate")?;
+    let params = challenge.trim_start().strip_prefix("Bearer")?;
+    params.split(',').find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        (name.trim() == "error").then(|| value.trim().trim_matches('"').to_owned())
+    })
 }
 
 /// What a status means when neither the body nor the profile says.

@@ -69,7 +69,9 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub(crate) fn new(method: Method, url: String) -> Self {
+    /// A request with `Accept: application/json` and no body; the core's
+    /// builders add the rest.
+    pub fn new(method: Method, url: String) -> Self {
         HttpRequest {
             method,
             url,

@@ -103,7 +103,8 @@ struct InFlight {
 /// request is dropped. Renewal starts a margin before expiry: a tenth of the
 /// token's lifetime, between 30 s and 3 days, unless set: Makini's 30-day
 /// tokens renew from day 27, so a daily job that fails twice still renews
-/// before the 31-day refresh token dies.
+/// before the 31-day refresh token dies. No margin, set or default, exceeds
+/// half the lifetime, so a fresh token is never due at once.
 #[derive(Debug, Clone)]
 pub struct Session {
     client: Client,
@@ -365,7 +366,10 @@ impl Session {
             let lifetime = expiry.saturating_sub(tokens.issued_at);
             let margin = self
                 .refresh_margin
-                .unwrap_or_else(|| (lifetime / 10).clamp(MIN_MARGIN, MAX_MARGIN));
+                .unwrap_or_else(|| (lifetime / 10).clamp(MIN_MARGIN, MAX_MARGIN))
+                // A margin as long as the lifetime would make every new
+                // token due at once: renew no earlier than half-way.
+                .min(lifetime / 2);
             expiry.saturating_sub(margin)
         };
         let access = tokens.expires_at.map(before);

@@ -9,8 +9,7 @@ use crate::token_file;
 use crate::transport::Transport;
 use authflow_core::{
     discovery_request, parse_discovery_response, Client, ClientSecret, DiscoveryDocument,
-    EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind, Session,
-    SessionAction, TokenSet,
+    EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind, Session, TokenSet,
 };
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -257,7 +256,11 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         ProviderKind::MakiniAdmin | ProviderKind::MakeShift
     ) {
         let mut session = Session::new(client.clone(), None);
-        renew(&mut session, transport, now)?
+        crate::driver::drive(&mut session, transport, now, &mut ())?;
+        session
+            .token_set()
+            .cloned()
+            .ok_or_else(|| CliError("no token set".into()))?
     } else {
         browser_login(flags, &mut client, transport, out, now)?
     };
@@ -317,33 +320,44 @@ fn browser_login(
     Ok(client.parse_token_response(GrantType::AuthorizationCode, now, &response)?)
 }
 
-/// Drives a session until it has a usable token.
-fn renew(session: &mut Session, transport: &Transport, now: u64) -> Result<TokenSet, CliError> {
-    loop {
-        match session.poll_action(now) {
-            SessionAction::UseToken(_) => {
-                return session
-                    .token_set()
-                    .cloned()
-                    .ok_or_else(|| CliError("no token set".into()))
-            }
-            SessionAction::Stop(e) => return Err(e.into()),
-            SessionAction::Wait { .. } => {
-                let why = session
-                    .last_error()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                return Err(CliError(format!("renewal must wait: {why}")));
-            }
-            SessionAction::Send(out) => {
-                let response = transport.send(&out.request);
-                match response {
-                    Ok(r) => session.handle_response(out.id, now, &r)?,
-                    Err(e) => session.handle_transport_error(out.id, now, e.message())?,
-                };
-            }
+/// Saves every token set the session asks to store, as soon as it asks.
+struct SaveTo<'a> {
+    path: &'a std::path::Path,
+    client: &'a Client,
+    failed: Option<std::io::Error>,
+}
+
+impl crate::driver::SessionObserver for SaveTo<'_> {
+    fn persist(&mut self, tokens: &TokenSet) {
+        if let Err(e) = token_file::save(self.path, self.client, tokens) {
+            self.failed = Some(e);
         }
     }
+}
+
+/// Drives `session` at `now`, saving what it asks to store to `path`;
+/// returns the usable token set.
+fn renew_saving(
+    session: &mut Session,
+    transport: &Transport,
+    now: u64,
+    path: &std::path::Path,
+) -> Result<TokenSet, CliError> {
+    let client = session.client().clone();
+    let mut save = SaveTo {
+        path,
+        client: &client,
+        failed: None,
+    };
+    let renewed = crate::driver::drive(session, transport, now, &mut save);
+    if let Some(e) = save.failed {
+        return Err(CliError(format!("cannot save {}: {e}", path.display())));
+    }
+    renewed?;
+    session
+        .token_set()
+        .cloned()
+        .ok_or_else(|| CliError("no token set".into()))
 }
 
 fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
@@ -367,14 +381,9 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
             session.handle_unauthorized(&current);
         }
     }
-    let result = renew(&mut session, transport, now);
-    // Whatever happened, store what changed: a rotated pair, or a refresh
-    // token the provider refused (so it is never sent again).
-    if let Some(changed) = session.poll_persist() {
-        token_file::save(&token_file, &client, &changed)?;
-        writeln!(out, "saved the token set to {}", token_file.display())?;
-    }
-    let tokens = result?;
+    // Whatever happens, what changed is saved at once: a rotated pair, or a
+    // refresh token the provider refused (so it is never sent again).
+    let tokens = renew_saving(&mut session, transport, now, &token_file)?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
     if let Some(next) = session.poll_timeout() {
         writeln!(
@@ -398,11 +407,7 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
     let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
     let now = crate::unix_now();
     let mut session = Session::new(client.clone(), Some(tokens));
-    let renewed = renew(&mut session, transport, now);
-    if let Some(changed) = session.poll_persist() {
-        token_file::save(&token_file, &client, &changed)?;
-    }
-    let tokens = renewed?;
+    let tokens = renew_saving(&mut session, transport, now, &token_file)?;
     let response =
         transport.send(&client.api_request(tokens.access_token(), method, path, None)?)?;
     client

@@ -160,39 +160,40 @@ fn advance_days(providers: &Providers, days: u64) -> u64 {
     now(providers)
 }
 
-/// Drives a session until it hands out a token or fails.
+/// Shows what the session sends and what it asks to store.
+impl crate::driver::SessionObserver for Report<'_> {
+    fn exchanged(
+        &mut self,
+        request: &authflow_core::OutgoingRequest,
+        answer: Result<&HttpResponse, &Error>,
+    ) {
+        self.line(&format!(
+            "  session sends a {:?} ({})",
+            request.purpose,
+            request.grant.as_str()
+        ));
+        self.request(&request.request);
+        match answer {
+            Ok(response) => self.response(response),
+            Err(error) => self.error(error),
+        }
+    }
+
+    fn persist(&mut self, tokens: &TokenSet) {
+        self.line("  session: persist the new token set (before anyone uses it)");
+        // The report shows expiry relative to when the tokens were issued.
+        self.tokens(tokens, tokens.issued_at());
+    }
+}
+
+/// Drives a session until it hands out a token or fails, reporting each step.
 fn bearer(
     report: &mut Report<'_>,
     session: &mut Session,
     transport: &Transport,
     now: u64,
 ) -> Result<AccessToken, Error> {
-    loop {
-        match session.poll_action(now) {
-            SessionAction::UseToken(token) => return Ok(token),
-            SessionAction::Stop(error) => return Err(error),
-            SessionAction::Wait { .. } => {
-                return Err(session.last_error().cloned().unwrap_or_else(|| {
-                    Error::new(ErrorKind::TemporarilyUnavailable, "waiting for a renewal")
-                }))
-            }
-            SessionAction::Send(outgoing) => {
-                report.line(&format!(
-                    "  session sends a {:?} ({})",
-                    outgoing.purpose,
-                    outgoing.grant.as_str()
-                ));
-                report.request(&outgoing.request);
-                let response = transport.send(&outgoing.request)?;
-                report.response(&response);
-                session.handle_response(outgoing.id, now, &response)?;
-                if let Some(tokens) = session.poll_persist() {
-                    report.line("  session: persist the new token set (before anyone uses it)");
-                    report.tokens(&tokens, now);
-                }
-            }
-        }
-    }
+    crate::driver::drive(session, transport, now, report)
 }
 
 fn api_get(

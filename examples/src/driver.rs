@@ -1,12 +1,90 @@
-//! A [`Session`] shared by threads: single-flight renewal over a blocking
-//! transport, the way a binding drives the core.
+//! Driving a [`Session`] over a blocking transport, the way a binding
+//! drives the core: alone ([`drive`]) or shared by threads
+//! ([`SharedSession`]: single-flight renewal).
 
 use crate::transport::Transport;
-use authflow_core::{AccessToken, Error, Session, SessionAction, TokenSet};
+use authflow_core::{
+    AccessToken, Error, ErrorKind, HttpResponse, OutgoingRequest, Session, SessionAction, TokenSet,
+};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+/// What a caller may want to see while a session renews its tokens.
+pub trait SessionObserver {
+    /// A renewal request went out and this came back.
+    fn exchanged(&mut self, _request: &OutgoingRequest, _answer: Result<&HttpResponse, &Error>) {}
+    /// Store this token set now (a rotated pair, a refresh token found dead).
+    fn persist(&mut self, _tokens: &TokenSet) {}
+}
+
+/// Observes nothing.
+impl SessionObserver for () {}
+
+/// Hands a request's outcome to the session, then passes on what to store.
+fn complete(
+    session: &mut Session,
+    outgoing: &OutgoingRequest,
+    answer: Result<HttpResponse, Error>,
+    now: u64,
+    observer: &mut dyn SessionObserver,
+) -> Result<(), Error> {
+    observer.exchanged(outgoing, answer.as_ref());
+    let handled = match &answer {
+        Ok(response) => session.handle_response(outgoing.id, now, response),
+        Err(error) => session.handle_transport_error(outgoing.id, now, error.message()),
+    };
+    if let Some(tokens) = session.poll_persist() {
+        observer.persist(&tokens);
+    }
+    handled.map(|_| ())
+}
+
+/// The error to report when the session says wait: the failure behind the
+/// back-off, if any.
+fn waiting(session: &Session, until: Option<u64>) -> Error {
+    session.last_error().cloned().unwrap_or_else(|| {
+        Error::new(
+            ErrorKind::TemporarilyUnavailable,
+            match until {
+                Some(at) => format!("renewal failed recently; retry at {at}"),
+                None => "a renewal is in flight".to_owned(),
+            },
+        )
+    })
+}
+
+/// Drives `session` at `now` until it hands out a token or fails, sending
+/// what it asks for; single-threaded.
+pub fn drive(
+    session: &mut Session,
+    transport: &Transport,
+    now: u64,
+    observer: &mut dyn SessionObserver,
+) -> Result<AccessToken, Error> {
+    loop {
+        match session.poll_action(now) {
+            SessionAction::UseToken(token) => return Ok(token),
+            SessionAction::Stop(error) => return Err(error),
+            SessionAction::Wait { until } => return Err(waiting(session, until)),
+            SessionAction::Send(outgoing) => {
+                let answer = transport.send(&outgoing.request);
+                complete(session, &outgoing, answer, now, observer)?;
+            }
+        }
+    }
+}
+
+/// Calls a closure with every token set to store.
+struct PersistWith<'a>(&'a (dyn Fn(&TokenSet) + Send + Sync));
+
+impl SessionObserver for PersistWith<'_> {
+    fn persist(&mut self, tokens: &TokenSet) {
+        (self.0)(tokens);
+    }
+}
+
 /// A session many threads ask for a token. One of them sends a renewal
-/// while the others wait on a condition variable; nothing is sent twice.
+/// while the others keep the still-valid token or wait on a condition
+/// variable; nothing is sent twice.
 pub struct SharedSession {
     state: Mutex<Session>,
     changed: Condvar,
@@ -52,31 +130,15 @@ impl SharedSession {
                         .wait(session)
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
-                SessionAction::Wait { until: Some(until) } => {
-                    // In a back-off with no valid token: report the failure
-                    // behind it rather than spin.
-                    return Err(session.last_error().cloned().unwrap_or_else(|| {
-                        Error::new(
-                            authflow_core::ErrorKind::TemporarilyUnavailable,
-                            format!("renewal failed recently; retry at {until}"),
-                        )
-                    }));
-                }
+                SessionAction::Wait { until } => return Err(waiting(&session, until)),
                 SessionAction::Send(outgoing) => {
                     // Send without holding the lock: other threads keep
                     // using the current token or wait for this answer.
                     drop(session);
                     let answer = self.transport.send(&outgoing.request);
                     session = self.lock();
-                    let handled = match answer {
-                        Ok(response) => session.handle_response(outgoing.id, now(), &response),
-                        Err(error) => {
-                            session.handle_transport_error(outgoing.id, now(), error.message())
-                        }
-                    };
-                    if let Some(tokens) = session.poll_persist() {
-                        (self.on_persist)(&tokens);
-                    }
+                    let mut persist = PersistWith(self.on_persist.as_ref());
+                    let handled = complete(&mut session, &outgoing, answer, now(), &mut persist);
                     self.changed.notify_all();
                     handled?;
                 }

@@ -4,7 +4,7 @@
 
 use crate::local;
 use crate::transport::Transport;
-use authflow_core::{Client, Error, GrantType, Method, Session, SessionAction, TokenSet};
+use authflow_core::{Client, Error, GrantType, Method, Session, TokenSet};
 use authflow_test_providers::credentials::{ADMIN_CLIENT_SECRET, LINK_CLIENT_ID};
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
 use std::time::Duration;
@@ -81,31 +81,13 @@ fn outcome<T>(result: &Result<T, Error>) -> String {
     }
 }
 
-/// Drives a session once: sends what it asks for, hands back the answer.
+/// Drives a session until it has a token, and returns its token set.
 fn renew(session: &mut Session, transport: &Transport, now: u64) -> Result<TokenSet, Error> {
-    loop {
-        match session.poll_action(now) {
-            SessionAction::UseToken(_) => {
-                return session.token_set().cloned().ok_or_else(|| {
-                    Error::new(authflow_core::ErrorKind::AuthorizationRequired, "no tokens")
-                })
-            }
-            SessionAction::Stop(e) => return Err(e),
-            SessionAction::Wait { .. } => {
-                return Err(session.last_error().cloned().unwrap_or_else(|| {
-                    Error::new(authflow_core::ErrorKind::TemporarilyUnavailable, "waiting")
-                }))
-            }
-            SessionAction::Send(out) => {
-                let handled = match transport.send(&out.request) {
-                    Ok(response) => session.handle_response(out.id, now, &response),
-                    Err(e) => session.handle_transport_error(out.id, now, e.message()),
-                };
-                session.poll_persist();
-                handled?;
-            }
-        }
-    }
+    crate::driver::drive(session, transport, now, &mut ())?;
+    session
+        .token_set()
+        .cloned()
+        .ok_or_else(|| Error::new(authflow_core::ErrorKind::AuthorizationRequired, "no tokens"))
 }
 
 fn now(providers: &Providers) -> u64 {
