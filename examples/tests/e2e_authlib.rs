@@ -19,11 +19,11 @@ use authflow_core::{
     Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
 use authflow_examples::{unix_now, SharedSession, Transport};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Barrier, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::{Arc, Barrier, Mutex};
+
+mod common;
+use common::peer::{run_installer, Peer};
 
 /// A client registered on the server (see `CLIENTS` in server.py).
 struct Registration {
@@ -52,52 +52,14 @@ const USER_PASSWORD: &str = "wonderland-pw";
 /// `OAUTH2_TOKEN_EXPIRES_IN` in server.py.
 const PASSWORD_LIFETIME: u64 = 3600;
 const CLIENT_CREDENTIALS_LIFETIME: u64 = 1800;
-/// How long the server may take to print its address (a failure guard, not
-/// a timing assertion).
-const STARTUP_LIMIT: Duration = Duration::from_secs(60);
-
 fn peer_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/authlib")
 }
 
-/// Runs install.sh once per test process; panics (fails the test) when it
-/// fails.
-fn install() {
-    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = INSTALLED.get_or_init(|| {
-        let output = Command::new("bash")
-            .arg(peer_dir().join("install.sh"))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run bash install.sh: {e}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "install.sh exited with {}\nstdout:\n{}\nstderr:\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ))
-        }
-    });
-    if let Err(message) = result {
-        panic!("installing the Authlib peer failed: {message}");
-    }
-}
-
 /// The running server; dropping it kills the process.
 struct AuthlibServer {
-    child: Child,
-    base: String,
+    peer: Peer,
     transport: Transport,
-}
-
-impl Drop for AuthlibServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The server's counters (`GET /stats`).
@@ -112,45 +74,21 @@ struct Stats {
 }
 
 impl AuthlibServer {
+    /// Installs the server's venv (a failed install fails the test), then
+    /// starts it.
     fn start() -> AuthlibServer {
-        install();
         let dir = peer_dir();
-        let child = Command::new(dir.join(".venv/bin/python"))
-            .arg("server.py")
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the Authlib server starts");
-        // From here on the guard kills the child, whatever happens.
-        let mut server = AuthlibServer {
-            child,
-            base: String::new(),
+        run_installer(&dir.join("install.sh"));
+        let python = dir.join(".venv/bin/python");
+        let python = python.to_str().expect("a UTF-8 path");
+        AuthlibServer {
+            peer: Peer::start("Authlib server", python, &["server.py"], &dir),
             transport: Transport::default(),
-        };
-        let stdout = server.child.stdout.take().unwrap();
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
-            let _ = sender.send(read);
-        });
-        let line = receiver
-            .recv_timeout(STARTUP_LIMIT)
-            .expect("the server prints its address")
-            .expect("the server's stdout is readable");
-        server.base = line
-            .split('"')
-            .nth(3)
-            .filter(|base| base.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("unexpected first line from server.py: {line:?}"))
-            .to_owned();
-        server
+        }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        format!("{}{}", self.peer.issuer, path)
     }
 
     /// A generic profile pointed at this server, for one client's method.

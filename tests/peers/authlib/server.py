@@ -8,7 +8,7 @@ registered clients and user, and a counter endpoint.
     .venv/bin/python server.py [PORT]
 
 listens on 127.0.0.1 (PORT, default 0: any free port), prints one JSON line
-{"base": "http://127.0.0.1:P"} to stdout once it listens, and exits when its
+{"issuer": "http://127.0.0.1:P"} to stdout once it listens, and exits when its
 stdin closes or on SIGTERM.
 
 Routes:
@@ -396,7 +396,7 @@ def main():
     serving = threading.Thread(target=httpd.serve_forever, daemon=True)
     serving.start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(json.dumps({"base": f"http://127.0.0.1:{httpd.server_port}"}), flush=True)
+    print(json.dumps({"issuer": f"http://127.0.0.1:{httpd.server_port}"}), flush=True)
     try:
         # Serve until stdin closes (the test process went away) or SIGTERM.
         for _ in sys.stdin:

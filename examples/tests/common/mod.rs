@@ -1,0 +1,12 @@
+//! Pieces the end-to-end tests against real authorization servers share:
+//! starting a peer server as a child process ([`peer`]) and a scripted
+//! browser that follows redirects, keeps cookies and submits HTML forms
+//! ([`browser`]).
+//!
+//! Each test binary that says `mod common;` compiles all of it and uses a
+//! part, hence the `dead_code` allowance.
+
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod peer;

@@ -1,0 +1,758 @@
+//! End to end against npm `oidc-provider` (panva, OpenID Certified): a real
+//! authorization server nobody here wrote, installed from npm at the version
+//! pinned in `tests/peers/oidc-provider/package-lock.json` and started on
+//! 127.0.0.1 for each test (`server.mjs` there has its configuration).
+//!
+//! Every OAuth step goes through `authflow_core` and
+//! `authflow_examples::Transport`. The only other HTTP is the scripted
+//! browser of `common::browser`, which logs in and consents on
+//! oidc-provider's own HTML pages (its `devInteractions`) the way a user's
+//! browser would, and stops at the redirect to the app's callback URL.
+//!
+//! The tests need `node` and `npm` (with access to the npm registry the
+//! first time). If the server cannot be installed, they fail; they never skip.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use authflow_core::{
+    discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
+    ClientAuthMethod, ClientSecret, DiscoveryDocument, Error, ErrorKind, GrantType, HttpRequest,
+    HttpResponse, Introspection, PendingAuthorization, ProviderMetadata, Reauthentication,
+    RefreshToken, Session, SessionAction, SessionUpdate, TokenRef, TokenSet, ValidatedCallback,
+};
+use authflow_examples::{authorization_entropy, unix_now, SharedSession, Transport};
+use common::browser::{self, Browser, Navigation};
+use common::peer::{run_installer, Peer};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+// The clients server.mjs registers (keep the two in step).
+/// The redirect URI every client registered. Nothing listens on it: the
+/// scripted browser stops at the redirect there (see `server.mjs`).
+const REDIRECT_URI: &str = "http://127.0.0.1:47613/cb";
+const BASIC_CLIENT: (&str, &str) = ("basic-client", "basic-client-secret-0123456789abcdef");
+const POST_CLIENT: (&str, &str) = ("post-client", "post-client-secret-0123456789abcdef");
+const PUBLIC_CLIENT: &str = "public-client";
+const CC_CLIENT: (&str, &str) = ("cc-client", "cc-client-secret-0123456789abcdef");
+/// devInteractions accept any user name (it becomes the subject) and password.
+const USER: &str = "alice";
+
+fn peer_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/oidc-provider")
+}
+
+/// Installs oidc-provider once per test binary (install.sh also locks
+/// against other processes). A failed install fails every test.
+fn install() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| run_installer(&peer_dir().join("install.sh")));
+}
+
+/// A running oidc-provider and what discovery said about it.
+struct Op {
+    peer: Peer,
+    metadata: ProviderMetadata,
+    transport: Transport,
+}
+
+/// What the user does at the consent screen.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Decision {
+    Allow,
+    /// Follow the page's "[ Cancel ]" link (oidc-provider's abort route).
+    Cancel,
+}
+
+impl Op {
+    /// Installs, starts the server, and reads its OpenID configuration.
+    fn start() -> Op {
+        install();
+        let peer = Peer::start("oidc-provider", "node", &["server.mjs"], &peer_dir());
+        let transport = Transport::new(Duration::from_secs(10));
+        let request = discovery_request(&peer.issuer, DiscoveryDocument::OpenIdConfiguration)
+            .expect("the issuer is a loopback http URL");
+        let response = transport.send(&request).unwrap();
+        let metadata = parse_discovery_response(&peer.issuer, &response).unwrap();
+        Op {
+            peer,
+            metadata,
+            transport,
+        }
+    }
+
+    fn issuer(&self) -> &str {
+        &self.peer.issuer
+    }
+
+    /// A client on the profile discovery made (client_secret_basic), with
+    /// the scopes for a refresh token.
+    fn client(&self, id: &str, secret: Option<&str>) -> Client {
+        let client = Client::new(self.metadata.profile().unwrap(), id)
+            .with_redirect_uri(REDIRECT_URI)
+            .unwrap()
+            .with_scopes(["openid", "offline_access"]);
+        match secret {
+            Some(secret) => client.with_client_secret(ClientSecret::new(secret)),
+            None => client,
+        }
+    }
+
+    fn send(&self, request: &HttpRequest) -> HttpResponse {
+        self.transport.send(request).unwrap()
+    }
+
+    /// The authorization request and the user at the browser: returns the
+    /// pending authorization, the URL the browser was sent back to, and the
+    /// prompts the user went through, in order.
+    fn authorize(
+        &self,
+        client: &Client,
+        decision: Decision,
+    ) -> (PendingAuthorization, String, Vec<String>) {
+        // OpenID Connect Core §11: oidc-provider drops `offline_access`
+        // unless the request also says prompt=consent.
+        let options = AuthorizationOptions {
+            extra_params: vec![("prompt".to_owned(), "consent".to_owned())],
+            ..AuthorizationOptions::default()
+        };
+        let start = client
+            .authorization_request_with(unix_now(), &authorization_entropy().unwrap(), &options)
+            .unwrap();
+        assert!(start.url.starts_with(&format!("{}/auth?", self.issuer())));
+        assert!(start.url.contains("code_challenge_method=S256"));
+        let (callback, prompts) = user_at_browser(&start.url, decision);
+        (start.pending, callback, prompts)
+    }
+
+    /// Authorizes with the user's consent and checks the redirect back.
+    fn authorized(&self, client: &Client) -> ValidatedCallback {
+        let (pending, callback, _) = self.authorize(client, Decision::Allow);
+        pending.validate(&callback, unix_now()).unwrap()
+    }
+
+    /// Authorizes with the user's consent and exchanges the code.
+    fn sign_in(&self, client: &Client) -> TokenSet {
+        let callback = self.authorized(client);
+        self.exchange(client, &callback).unwrap()
+    }
+
+    fn exchange(&self, client: &Client, callback: &ValidatedCallback) -> Result<TokenSet, Error> {
+        let response = self.send(&client.exchange_request(callback).unwrap());
+        client.parse_token_response(GrantType::AuthorizationCode, unix_now(), &response)
+    }
+
+    /// A refresh sent by hand, outside any session.
+    fn refresh_by_hand(
+        &self,
+        client: &Client,
+        refresh_token: &RefreshToken,
+        previous: &TokenSet,
+    ) -> Result<TokenSet, Error> {
+        let response = self.send(&client.refresh_request(refresh_token).unwrap());
+        client.parse_refresh_response(unix_now(), &response, previous)
+    }
+
+    fn introspect(&self, client: &Client, token: TokenRef<'_>) -> Introspection {
+        let response = self.send(&client.introspection_request(token).unwrap());
+        client
+            .parse_introspection_response(unix_now(), &response)
+            .unwrap()
+    }
+
+    fn revoke(&self, client: &Client, token: TokenRef<'_>) -> Result<(), Error> {
+        let response = self.send(&client.revocation_request(token).unwrap());
+        client.parse_revocation_response(unix_now(), &response)
+    }
+}
+
+/// The user's browser from the authorization URL to the app's callback:
+/// oidc-provider redirects to its login page (a form: user name, password),
+/// then to its consent page (a form, and a "[ Cancel ]" link), then back to
+/// the redirect URI. Returns that callback URL and the prompts seen.
+fn user_at_browser(authorization_url: &str, decision: Decision) -> (String, Vec<String>) {
+    let mut browser = Browser::new();
+    let mut prompts = Vec::new();
+    let mut navigation = browser.navigate(authorization_url, REDIRECT_URI);
+    for _ in 0..6 {
+        let page = match navigation {
+            Navigation::Callback(url) => return (url, prompts),
+            Navigation::Page(page) => page,
+        };
+        assert_eq!(page.status, 200, "{}:\n{}", page.url, page.body);
+        let mut form = browser::forms(&page.body)
+            .into_iter()
+            .find(|f| f.value("prompt").is_some())
+            .unwrap_or_else(|| panic!("no interaction form at {}:\n{}", page.url, page.body));
+        let prompt = form.value("prompt").unwrap_or_default().to_owned();
+        prompts.push(prompt.clone());
+        navigation = match (prompt.as_str(), decision) {
+            ("login", _) => {
+                form.fill("login", USER).fill("password", "any password");
+                let answer = browser.submit(&page, &form);
+                browser.follow(answer, REDIRECT_URI)
+            }
+            ("consent", Decision::Allow) => {
+                let answer = browser.submit(&page, &form);
+                browser.follow(answer, REDIRECT_URI)
+            }
+            ("consent", Decision::Cancel) => {
+                let (href, _) = browser::links(&page.body)
+                    .into_iter()
+                    .find(|(_, text)| text.contains("Cancel"))
+                    .unwrap_or_else(|| panic!("no Cancel link on\n{}", page.body));
+                browser.navigate(&browser::resolve(&page.url, &href), REDIRECT_URI)
+            }
+            (other, _) => panic!("unexpected prompt {other:?} at {}", page.url),
+        };
+    }
+    panic!("no redirect to {REDIRECT_URI} after {prompts:?}")
+}
+
+/// The callback URL without its `iss` parameter, and with `iss` naming
+/// another issuer.
+fn tamper_iss(callback_url: &str) -> (String, String) {
+    let (base, query) = callback_url.split_once('?').unwrap();
+    let others: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.starts_with("iss="))
+        .collect();
+    assert_eq!(others.len(), query.split('&').count() - 1, "one iss");
+    let without = format!("{base}?{}", others.join("&"));
+    let other = format!("{without}&iss=http%3A%2F%2F127.0.0.1%3A1");
+    (without, other)
+}
+
+fn refresh_of(tokens: &TokenSet) -> RefreshToken {
+    tokens
+        .refresh_token()
+        .cloned()
+        .expect("oidc-provider issues a refresh token")
+}
+
+/// A [`SharedSession`] that records every token set it is told to persist.
+fn shared_session(op: &Op, session: Session) -> (Arc<SharedSession>, Arc<Mutex<Vec<TokenSet>>>) {
+    let persisted = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&persisted);
+    let shared = SharedSession::new(session, op.transport.clone(), move |tokens| {
+        sink.lock().unwrap().push(tokens.clone());
+    });
+    (Arc::new(shared), persisted)
+}
+
+#[test]
+fn discovery_reads_the_openid_configuration_into_a_profile() {
+    let op = Op::start();
+    let issuer = op.issuer();
+
+    // oidc-provider serves OpenID Connect Discovery only; the RFC 8414
+    // location is a 404 with an OAuth error body, which authflow reports.
+    let rfc8414 = discovery_request(issuer, DiscoveryDocument::OAuthAuthorizationServer).unwrap();
+    assert_eq!(
+        rfc8414.url,
+        format!("{issuer}/.well-known/oauth-authorization-server")
+    );
+    let error = parse_discovery_response(issuer, &op.send(&rfc8414)).unwrap_err();
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+
+    // Another issuer's document is refused (RFC 8414 §3.3).
+    let oidc = discovery_request(issuer, DiscoveryDocument::OpenIdConfiguration).unwrap();
+    assert_eq!(
+        oidc.url,
+        format!("{issuer}/.well-known/openid-configuration")
+    );
+    let response = op.send(&oidc);
+    let wrong = parse_discovery_response("http://127.0.0.1:1", &response).unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::InvalidResponse);
+
+    let metadata = parse_discovery_response(issuer, &response).unwrap();
+    assert_eq!(metadata, op.metadata);
+    assert_eq!(metadata.issuer, issuer);
+    assert_eq!(
+        metadata.authorization_endpoint.as_deref(),
+        Some(format!("{issuer}/auth").as_str())
+    );
+    assert_eq!(
+        metadata.token_endpoint.as_deref(),
+        Some(format!("{issuer}/token").as_str())
+    );
+    assert_eq!(
+        metadata.revocation_endpoint.as_deref(),
+        Some(format!("{issuer}/token/revocation").as_str())
+    );
+    assert_eq!(
+        metadata.introspection_endpoint.as_deref(),
+        Some(format!("{issuer}/token/introspection").as_str())
+    );
+    assert_eq!(metadata.code_challenge_methods_supported, ["S256"]);
+    for grant in ["authorization_code", "refresh_token", "client_credentials"] {
+        assert!(metadata.grant_types_supported.iter().any(|g| g == grant));
+    }
+    for method in ["client_secret_basic", "client_secret_post", "none"] {
+        assert!(metadata
+            .token_endpoint_auth_methods_supported
+            .iter()
+            .any(|m| m == method));
+    }
+    assert!(metadata.authorization_response_iss_parameter_supported);
+    assert!(metadata.extra.contains_key("jwks_uri"));
+
+    let profile = metadata.profile().unwrap();
+    assert_eq!(profile.client_auth(), ClientAuthMethod::ClientSecretBasic);
+    assert_eq!(profile.pkce(), Some(authflow_core::PkceMethod::S256));
+    assert_eq!(profile.issuer(), Some(issuer));
+    assert!(profile.requires_issuer(), "RFC 9207 iss is advertised");
+    assert!(profile.revocation_endpoint().is_some());
+    assert!(profile.introspection_endpoint().is_some());
+}
+
+#[test]
+fn code_flow_with_client_secret_basic_and_pkce() {
+    let op = Op::start();
+    let client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+
+    let (pending, callback_url, prompts) = op.authorize(&client, Decision::Allow);
+    assert_eq!(prompts, ["login", "consent"]);
+    assert!(callback_url.starts_with(&format!("{REDIRECT_URI}?code=")));
+
+    // The redirect is checked before its code can be used. RFC 9207:
+    // oidc-provider names itself in `iss`, and the profile from discovery
+    // requires it, so a redirect without it or naming another issuer fails.
+    let (without_iss, with_other_iss) = tamper_iss(&callback_url);
+    let error = pending.validate(&without_iss, unix_now()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MissingIssuer);
+    let error = pending.validate(&with_other_iss, unix_now()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::IssuerMismatch);
+    // Another authorization's redirect (another state) is refused.
+    let other = client
+        .authorization_request(unix_now(), &authorization_entropy().unwrap())
+        .unwrap();
+    let error = other
+        .pending
+        .validate(&callback_url, unix_now())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::StateMismatch);
+    let callback = pending.validate(&callback_url, unix_now()).unwrap();
+
+    let request = client.exchange_request(&callback).unwrap();
+    assert!(request
+        .header("Authorization")
+        .is_some_and(|h| h.starts_with("Basic ")));
+    let body = String::from_utf8(request.body.to_vec()).unwrap();
+    assert!(body.contains("code_verifier="), "PKCE verifier sent");
+    assert!(
+        !body.contains("client_secret"),
+        "the secret is in the header only"
+    );
+
+    let before = unix_now();
+    let tokens = op.exchange(&client, &callback).unwrap();
+    assert_eq!(tokens.token_type(), "Bearer");
+    assert!(tokens.refresh_token().is_some());
+    let scopes = tokens.scopes().unwrap();
+    assert!(scopes.iter().any(|s| s == "openid"));
+    assert!(scopes.iter().any(|s| s == "offline_access"));
+    // server.mjs sets a 300 s access token lifetime.
+    let expires_at = tokens.expires_at().unwrap();
+    assert!(expires_at > before && expires_at <= unix_now() + 300);
+    assert!(tokens.extra().contains_key("id_token"));
+
+    let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.client_id.as_deref(), Some(BASIC_CLIENT.0));
+    assert_eq!(introspection.sub.as_deref(), Some(USER));
+    assert_eq!(introspection.iss.as_deref(), Some(op.issuer()));
+
+    // A code works once. oidc-provider answers a second use with
+    // invalid_grant and revokes what the code gave.
+    let again = op.exchange(&client, &callback).unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::InvalidGrant);
+    assert_eq!(again.action(), Action::AuthorizeAgain);
+    assert_eq!(again.status(), Some(400));
+    let after = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(!after.active);
+}
+
+#[test]
+fn code_flow_with_client_secret_post() {
+    let op = Op::start();
+    let profile = op
+        .metadata
+        .profile()
+        .unwrap()
+        .with_client_auth(ClientAuthMethod::ClientSecretPost);
+    let client = Client::new(profile, POST_CLIENT.0)
+        .with_redirect_uri(REDIRECT_URI)
+        .unwrap()
+        .with_scopes(["openid", "offline_access"])
+        .with_client_secret(ClientSecret::new(POST_CLIENT.1));
+
+    let callback = op.authorized(&client);
+    let request = client.exchange_request(&callback).unwrap();
+    assert!(request.header("Authorization").is_none());
+    let body = String::from_utf8(request.body.to_vec()).unwrap();
+    assert!(body.contains("client_id=post-client"));
+    assert!(body.contains("client_secret="));
+    let tokens = op.exchange(&client, &callback).unwrap();
+    let refresh = refresh_of(&tokens);
+
+    // The secret in the body is what authenticates the client: a wrong one
+    // is refused, and so is none at all; authflow says both are
+    // configuration problems. (Client authentication fails before the
+    // refresh token is looked at, so it is not consumed.) oidc-provider
+    // takes client_secret_basic and client_secret_post as one family: the
+    // same client over HTTP Basic would be accepted too.
+    let profile = client.profile().clone();
+    let wrong_secret = Client::new(profile.clone(), POST_CLIENT.0)
+        .with_client_secret(ClientSecret::new("not-the-secret"));
+    let refused = op
+        .refresh_by_hand(&wrong_secret, &refresh, &tokens)
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidClient);
+    assert_eq!(refused.action(), Action::FixConfiguration);
+    let no_secret = Client::new(profile, POST_CLIENT.0);
+    let refused = op
+        .refresh_by_hand(&no_secret, &refresh, &tokens)
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidClient);
+
+    let renewed = op.refresh_by_hand(&client, &refresh, &tokens).unwrap();
+    assert_ne!(refresh_of(&renewed), refresh, "rotated");
+    let introspection = op.introspect(&client, TokenRef::Access(renewed.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.client_id.as_deref(), Some(POST_CLIENT.0));
+}
+
+#[test]
+fn public_client_with_pkce_only_and_a_sans_io_session() {
+    let op = Op::start();
+    let client = op.client(PUBLIC_CLIENT, None);
+    assert!(!client.has_client_secret());
+
+    let callback = op.authorized(&client);
+    let request = client.exchange_request(&callback).unwrap();
+    assert!(request.header("Authorization").is_none());
+    let body = String::from_utf8(request.body.to_vec()).unwrap();
+    assert!(body.contains("client_id=public-client"));
+    assert!(body.contains("code_verifier="));
+    assert!(!body.contains("client_secret"));
+    let tokens = op.exchange(&client, &callback).unwrap();
+    let first_refresh = refresh_of(&tokens);
+
+    // The session state machine driven by hand: told the token was refused,
+    // it hands out one refresh; the answer puts the rotated pair in place
+    // and asks for it to be persisted.
+    let mut session = Session::new(client.clone(), Some(tokens.clone()));
+    session.handle_unauthorized(tokens.access_token());
+    let outgoing = match session.poll_action(unix_now()) {
+        SessionAction::Send(outgoing) => outgoing,
+        other => panic!("expected a refresh to send, got {other:?}"),
+    };
+    assert_eq!(outgoing.grant, GrantType::RefreshToken);
+    // While it is in flight, nobody gets the refused token or a second request.
+    assert!(matches!(
+        session.poll_action(unix_now()),
+        SessionAction::Wait { until: None }
+    ));
+    let response = op.send(&outgoing.request);
+    assert_eq!(
+        session
+            .handle_response(outgoing.id, unix_now(), &response)
+            .unwrap(),
+        SessionUpdate::Renewed
+    );
+    let stored = session.poll_persist().expect("the rotated pair to persist");
+    assert_ne!(refresh_of(&stored), first_refresh);
+    assert_ne!(stored.access_token(), tokens.access_token());
+    match session.poll_action(unix_now()) {
+        SessionAction::UseToken(token) => assert_eq!(&token, stored.access_token()),
+        other => panic!("expected the new token, got {other:?}"),
+    }
+
+    // A public client introspects and revokes its own tokens with its client_id.
+    let live = op.introspect(&client, TokenRef::Access(stored.access_token()));
+    assert!(live.active);
+    assert_eq!(live.client_id.as_deref(), Some(PUBLIC_CLIENT));
+    let consumed = op.introspect(&client, TokenRef::Refresh(&first_refresh));
+    assert!(!consumed.active, "the rotated-away refresh token is spent");
+    op.revoke(&client, TokenRef::Refresh(&refresh_of(&stored)))
+        .unwrap();
+    let revoked = op.introspect(&client, TokenRef::Refresh(&refresh_of(&stored)));
+    assert!(!revoked.active);
+}
+
+#[test]
+fn session_refreshes_rotate_and_never_replay_a_refresh_token() {
+    let op = Op::start();
+    let client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let tokens = op.sign_in(&client);
+    let mut seen: HashSet<String> = HashSet::new();
+    seen.insert(refresh_of(&tokens).secret().to_owned());
+
+    let (shared, persisted) = shared_session(&op, Session::new(client.clone(), Some(tokens)));
+    let count = || persisted.lock().unwrap().len();
+    let current = || shared.token_set().unwrap();
+
+    // 1. A forced refresh (the API said 401): the refresh token changes and
+    //    the new pair is persisted before the new access token is handed out.
+    let old = current();
+    shared.unauthorized(old.access_token());
+    let token = shared.access_token(unix_now).unwrap();
+    assert_ne!(&token, old.access_token());
+    assert_eq!(count(), 1);
+    let new = current();
+    assert_eq!(&persisted.lock().unwrap()[0], &new);
+    assert_eq!(new.access_token(), &token);
+    assert!(seen.insert(refresh_of(&new).secret().to_owned()), "rotated");
+
+    // 2. Several in a row, each with the refresh token the last one returned.
+    for round in 2..=6 {
+        let before = current();
+        shared.unauthorized(before.access_token());
+        let token = shared.access_token(unix_now).unwrap();
+        assert_ne!(&token, before.access_token());
+        assert_eq!(count(), round);
+        assert!(seen.insert(refresh_of(&current()).secret().to_owned()));
+    }
+
+    // 3. Sixteen threads ask at once for a token just refused: one refresh
+    //    goes out, the others wait for it, and all get the same new token.
+    let before = current();
+    shared.unauthorized(before.access_token());
+    let tokens: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| scope.spawn(|| shared.access_token(unix_now)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(count(), 7, "exactly one refresh for sixteen callers");
+    let after = current();
+    assert!(tokens.iter().all(|t| t == after.access_token()));
+    assert_ne!(after.access_token(), before.access_token());
+    assert!(seen.insert(refresh_of(&after).secret().to_owned()));
+
+    // 4. Sixteen threads, each using a token and being told four times that
+    //    it was refused (as if the API said 401 to all of them): refreshes
+    //    run one after another, each with the newest refresh token; a 401
+    //    for a token already replaced is ignored, and nobody gets an error.
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| {
+                for _ in 0..4 {
+                    let token = shared.access_token(unix_now).unwrap();
+                    shared.unauthorized(&token);
+                }
+            });
+        }
+    });
+    let last = {
+        // The last 401 may have left a renewal due: take it, so that every refresh
+        // token the session got has been used once, the newest excepted.
+        shared.access_token(unix_now).unwrap();
+        current()
+    };
+    let rotations = persisted.lock().unwrap()[7..].to_vec();
+    // Each thread got a new token between any two of its turns, so there
+    // were at least four refreshes (usually many more).
+    assert!(rotations.len() >= 4, "{} refreshes", rotations.len());
+    for tokens in &rotations {
+        assert!(
+            seen.insert(refresh_of(tokens).secret().to_owned()),
+            "every refresh returned a refresh token never seen before"
+        );
+    }
+
+    // 5. The grant is alive: had any refresh token been sent twice,
+    //    oidc-provider would have revoked the whole grant.
+    assert_eq!(&last, rotations.last().unwrap());
+    let live = op.introspect(&client, TokenRef::Access(last.access_token()));
+    assert!(
+        live.active,
+        "the grant survived {} refreshes",
+        seen.len() - 1
+    );
+    let last_refresh = op.introspect(&client, TokenRef::Refresh(&refresh_of(&last)));
+    assert!(last_refresh.active);
+    let further = op
+        .refresh_by_hand(&client, &refresh_of(&last), &last)
+        .unwrap();
+    assert!(
+        op.introspect(&client, TokenRef::Access(further.access_token()))
+            .active
+    );
+}
+
+#[test]
+fn replaying_a_rotated_refresh_token_by_hand_kills_the_grant() {
+    let op = Op::start();
+    let client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let tokens = op.sign_in(&client);
+    let first = refresh_of(&tokens);
+
+    let rotated = op.refresh_by_hand(&client, &first, &tokens).unwrap();
+    let second = refresh_of(&rotated);
+    assert_ne!(second, first);
+    assert!(
+        op.introspect(&client, TokenRef::Access(rotated.access_token()))
+            .active
+    );
+
+    // What a session never does: send the old refresh token again.
+    let replay = op.refresh_by_hand(&client, &first, &tokens).unwrap_err();
+    assert_eq!(replay.kind(), ErrorKind::InvalidGrant);
+    assert_eq!(replay.action(), Action::AuthorizeAgain);
+    assert_eq!(replay.status(), Some(400));
+    assert_eq!(
+        replay.provider().and_then(|p| p.code.as_deref()),
+        Some("invalid_grant")
+    );
+
+    // oidc-provider took the replay for a stolen token and revoked the grant:
+    // the legitimate newest refresh token and access token are dead too.
+    let dead = op.refresh_by_hand(&client, &second, &rotated).unwrap_err();
+    assert_eq!(dead.kind(), ErrorKind::InvalidGrant);
+    assert_eq!(dead.action(), Action::AuthorizeAgain);
+    assert!(
+        !op.introspect(&client, TokenRef::Access(rotated.access_token()))
+            .active
+    );
+
+    // A session holding the newest pair finds out at its next refresh,
+    // drops the refresh token and asks for the user.
+    let (shared, persisted) = shared_session(&op, Session::new(client, Some(rotated.clone())));
+    shared.unauthorized(rotated.access_token());
+    let error = shared.access_token(unix_now).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidGrant);
+    assert_eq!(error.action(), Action::AuthorizeAgain);
+    let stored = persisted.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        stored.refresh_token().is_none(),
+        "the dead token is forgotten"
+    );
+    let again = shared.access_token(unix_now).unwrap_err();
+    assert_eq!(again.action(), Action::AuthorizeAgain);
+}
+
+#[test]
+fn revocation_and_introspection() {
+    let op = Op::start();
+    let client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let tokens = op.sign_in(&client);
+    let refresh = refresh_of(&tokens);
+
+    let access = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(access.active);
+    assert_eq!(access.client_id.as_deref(), Some(BASIC_CLIENT.0));
+    assert_eq!(access.sub.as_deref(), Some(USER));
+    assert_eq!(access.token_type.as_deref(), Some("Bearer"));
+    let scopes = access.scopes.unwrap();
+    assert!(scopes.iter().any(|s| s == "offline_access"));
+    assert!(access.exp.unwrap() > access.iat.unwrap());
+    assert!(op.introspect(&client, TokenRef::Refresh(&refresh)).active);
+
+    op.revoke(&client, TokenRef::Refresh(&refresh)).unwrap();
+    assert!(!op.introspect(&client, TokenRef::Refresh(&refresh)).active);
+    // oidc-provider revokes the grant with its refresh token, so the access
+    // token from the same grant goes too.
+    assert!(
+        !op.introspect(&client, TokenRef::Access(tokens.access_token()))
+            .active
+    );
+    // RFC 7009 §2.2: revoking an already invalid token is still a success.
+    op.revoke(&client, TokenRef::Refresh(&refresh)).unwrap();
+    let refused = op.refresh_by_hand(&client, &refresh, &tokens).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidGrant);
+
+    // Introspection needs client authentication: a wrong secret is refused.
+    let impostor = op.client(BASIC_CLIENT.0, Some("not-the-secret"));
+    let response = op.send(
+        &impostor
+            .introspection_request(TokenRef::Access(tokens.access_token()))
+            .unwrap(),
+    );
+    let error = impostor
+        .parse_introspection_response(unix_now(), &response)
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidClient);
+    assert_eq!(error.action(), Action::FixConfiguration);
+}
+
+#[test]
+fn client_credentials_grant() {
+    let op = Op::start();
+    let client = Client::new(op.metadata.profile().unwrap(), CC_CLIENT.0)
+        .with_client_secret(ClientSecret::new(CC_CLIENT.1))
+        .with_scopes(["api:read"]);
+
+    let request = client.client_credentials_request().unwrap();
+    let body = String::from_utf8(request.body.to_vec()).unwrap();
+    assert_eq!(body, "grant_type=client_credentials&scope=api%3Aread");
+    let response = op.send(&request);
+    let tokens = client
+        .parse_token_response(GrantType::ClientCredentials, unix_now(), &response)
+        .unwrap();
+    assert!(tokens.refresh_token().is_none());
+    assert_eq!(tokens.scopes(), Some(&["api:read".to_owned()][..]));
+    assert!(tokens.expires_at().is_some());
+
+    let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.client_id.as_deref(), Some(CC_CLIENT.0));
+    assert_eq!(introspection.sub, None, "no user behind it");
+    assert_eq!(
+        introspection.scopes.as_deref(),
+        Some(&["api:read".to_owned()][..])
+    );
+
+    // A session that re-authenticates with client credentials: it starts
+    // with no token and gets a new one whenever the old one is refused.
+    let profile = op
+        .metadata
+        .profile()
+        .unwrap()
+        .with_reauthentication(Reauthentication::ClientCredentials);
+    let machine = Client::new(profile, CC_CLIENT.0)
+        .with_client_secret(ClientSecret::new(CC_CLIENT.1))
+        .with_scopes(["api:read"]);
+    let (shared, persisted) = shared_session(&op, Session::new(machine, None));
+    let first = shared.access_token(unix_now).unwrap();
+    shared.unauthorized(&first);
+    let second = shared.access_token(unix_now).unwrap();
+    assert_ne!(first, second);
+    assert_eq!(persisted.lock().unwrap().len(), 2);
+    assert!(op.introspect(&client, TokenRef::Access(&second)).active);
+
+    // A wrong secret is a configuration problem, not a retry.
+    let wrong = Client::new(op.metadata.profile().unwrap(), CC_CLIENT.0)
+        .with_client_secret(ClientSecret::new("wrong-secret"));
+    let response = op.send(&wrong.client_credentials_request().unwrap());
+    let error = wrong
+        .parse_token_response(GrantType::ClientCredentials, unix_now(), &response)
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidClient);
+    assert_eq!(error.action(), Action::FixConfiguration);
+}
+
+#[test]
+fn cancelled_consent_is_access_denied() {
+    let op = Op::start();
+    let client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let (pending, callback_url, prompts) = op.authorize(&client, Decision::Cancel);
+    assert_eq!(prompts, ["login", "consent"]);
+    assert!(callback_url.contains("error=access_denied"));
+    assert!(!callback_url.contains("code="));
+    // state and iss are checked first, then the error is reported.
+    let error = pending.validate(&callback_url, unix_now()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AccessDenied);
+    assert_eq!(error.action(), Action::AuthorizeAgain);
+    let provider = error.provider().unwrap();
+    assert_eq!(provider.code.as_deref(), Some("access_denied"));
+    assert!(provider.description.is_some());
+}
