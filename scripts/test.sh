@@ -38,3 +38,6 @@ if [ -n "$js" ]; then
   exit 1
 fi
 echo "no JS glue in the core's wasm32 dependency graph"
+
+step "fuzz smoke run: every parser target for a few seconds (scripts/fuzz.sh)"
+bash scripts/fuzz.sh 5

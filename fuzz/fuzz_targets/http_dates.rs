@@ -1,0 +1,30 @@
+//! `Retry-After` (seconds or HTTP date) and `Date` (clock skew) headers on
+//! rate-limited, unavailable and successful answers.
+#![no_main]
+
+use authflow_core::{GrantType, HttpResponse};
+use libfuzzer_sys::fuzz_target;
+
+#[path = "input.rs"]
+mod input;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let (retry_after, date) = text.split_once('\n').unwrap_or((&text, ""));
+    let headers = vec![
+        ("Retry-After".to_owned(), retry_after.to_owned()),
+        ("Date".to_owned(), date.to_owned()),
+    ];
+    let client = input::client(selector);
+    let now = input::now(selector);
+    for status in [429u16, 503] {
+        let response = HttpResponse::new(status, headers.clone(), Vec::new());
+        let _ = client.check_api_response(now, &response);
+    }
+    let body = br#"{"access_token":"a","refresh_token":"r","expires_in":1715674414,"created_at":1713082400}"#;
+    let ok = HttpResponse::new(200, headers, body.to_vec());
+    let _ = client.parse_token_response(GrantType::AuthorizationCode, now, &ok);
+});

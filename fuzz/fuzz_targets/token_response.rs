@@ -1,0 +1,24 @@
+//! Token responses under every profile and grant, and the refresh merge.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "input.rs"]
+mod input;
+
+fuzz_target!(|data: &[u8]| {
+    let Some(input) = input::response(data) else {
+        return;
+    };
+    let client = input::client(input.selector);
+    let now = input::now(input.selector);
+    if let Ok(tokens) =
+        client.parse_token_response(input::grant(input.selector), now, &input.response)
+    {
+        // What parses must survive storage unchanged.
+        let stored = authflow_core::TokenSet::from_json(&tokens.to_json())
+            .expect("a parsed token set round-trips");
+        assert!(stored == tokens, "the stored form changed the token set");
+        let _ = client.parse_refresh_response(now, &input.response, &tokens);
+    }
+});

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Fuzzes every parser of authflow-core with cargo-fuzz (libFuzzer).
+#
+#   scripts/fuzz.sh            smoke run: each target for 5 s (the test command runs this)
+#   scripts/fuzz.sh SECONDS    each target for SECONDS (e.g. 3600 for a long run)
+#
+# Installs what it needs, idempotently: a nightly toolchain (rustup, minimal
+# profile) and cargo-fuzz (into .tools/). Seeds come from tests/vectors.
+# Prints the executions per target; exits non-zero on any crash, and leaves
+# the crashing input under fuzz/artifacts/TARGET/ (make it a golden vector).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-5}"
+root="$PWD"
+tools="$root/.tools"
+
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+if [ ! -x "$tools/bin/cargo-fuzz" ]; then
+  cargo install cargo-fuzz --locked --root "$tools"
+fi
+export PATH="$tools/bin:$PATH"
+
+corpus="$root/target/fuzz-corpus"
+python3 scripts/fuzz-seeds.py "$corpus"
+
+cd fuzz
+targets=$(cargo +nightly fuzz list)
+build_log="$root/target/fuzz-build.log"
+if ! cargo +nightly fuzz build --release >"$build_log" 2>&1; then
+  tail -n 40 "$build_log" >&2
+  exit 1
+fi
+report=()
+for target in $targets; do
+  mkdir -p "$corpus/$target"
+  log="$root/target/fuzz-$target.log"
+  if ! cargo +nightly fuzz run --release "$target" "$corpus/$target" -- \
+      -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "fuzz: $target FAILED (log: $log)" >&2
+    exit 1
+  fi
+  runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
+  report+=("$(printf '%-16s %12s executions in %s s' "$target" "$runs" "$seconds")")
+done
+printf '%s\n' "${report[@]}"
+echo "fuzz: $(echo "$targets" | wc -w) targets, 0 crashes"
