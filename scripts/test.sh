@@ -21,6 +21,9 @@ step "cargo clippy (workspace, all targets; core without default features)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p authflow-core --no-default-features --all-targets --locked -- -D warnings
 
+step "rustdoc of the core builds without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc -p authflow-core --no-deps --locked
+
 step "cargo test (workspace)"
 cargo test --workspace --locked
 
