@@ -42,5 +42,8 @@ if [ -n "$js" ]; then
 fi
 echo "no JS glue in the core's wasm32 dependency graph"
 
+step "the browser package: wasm-bindgen-test in Chromium, Node tests, end to end, size report"
+bash scripts/test-wasm.sh
+
 step "fuzz smoke run: every parser target for a few seconds (scripts/fuzz.sh)"
 bash scripts/fuzz.sh 5

@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 mod clock;
 mod control;
+mod cors;
 pub mod credentials;
 mod fault;
 mod http;

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::clock::http_date;
 use crate::control;
+use crate::cors;
 use crate::fault::{truncate, Endpoint, Fault};
 use crate::http::{Handler, Reply, Request, Response};
 use crate::state::State;
@@ -42,7 +43,27 @@ impl Handler for Router {
             let body = json!({"error": "not_found", "path": req.path});
             return send(Response::json(404, &body), state.clock.now());
         };
+        if endpoint != Endpoint::MakiniLinkToken {
+            return self.serve(endpoint, &req);
+        }
+        // A browser's preflight is no token request: no fault, no count.
+        if req.method == "OPTIONS" {
+            return send(cors::preflight(&req), state.clock.now());
+        }
+        match self.serve(endpoint, &req) {
+            Reply::Send(mut response) => {
+                cors::allow(&req, &mut response);
+                Reply::Send(response)
+            }
+            Reply::Drop => Reply::Drop,
+        }
+    }
+}
 
+impl Router {
+    /// Answers a request to a provider endpoint, applying its armed fault.
+    fn serve(&self, endpoint: Endpoint, req: &Request) -> Reply {
+        let state = &*self.state;
         let fault = state.faults().take(endpoint);
         if fault.is_some() {
             state.world().stats.fault(endpoint);
@@ -62,7 +83,7 @@ impl Handler for Router {
             }
         }
 
-        let response = dispatch(state, endpoint, &req, now).unwrap_or_else(|e| {
+        let response = dispatch(state, endpoint, req, now).unwrap_or_else(|e| {
             Response::json(
                 500,
                 &json!({"error": "server_error", "error_description": e.to_string()}),

@@ -1,0 +1,49 @@
+// The browser pieces the binding needs: entropy, the clock, sessionStorage,
+// the address bar, fetch, and the error class. IO only: every OAuth
+// decision is made by authflow-core inside the WebAssembly module.
+
+/**
+ * The one error type authflow throws. `kind` says what went wrong and
+ * `action` what to do about it (the snake_case names of authflow-core's
+ * `ErrorKind` and `Action`); absent facts are `null`. The message never
+ * contains a token, code, verifier or secret.
+ */
+export class AuthflowError extends Error {
+  constructor(message, kind, action, retryAfter, status, providerError,
+    providerErrorDescription, providerErrorUri, requestId) {
+    super(message);
+    this.name = "AuthflowError";
+    this.kind = kind;
+    this.action = action;
+    this.retryAfter = retryAfter ?? null;
+    this.status = status ?? null;
+    this.providerError = providerError ?? null;
+    this.providerErrorDescription = providerErrorDescription ?? null;
+    this.providerErrorUri = providerErrorUri ?? null;
+    this.requestId = requestId ?? null;
+  }
+}
+
+export const randomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export const storageGet = (key) => sessionStorage.getItem(key);
+
+export const storageSet = (key, value) => sessionStorage.setItem(key, value);
+
+export const storageRemove = (key) => sessionStorage.removeItem(key);
+
+export const currentUrl = () => location.href;
+
+export const replaceUrl = (url) => history.replaceState(history.state, "", url);
+
+/**
+ * Sends one request the core built and resolves to
+ * `[status, [[name, value], ...], bodyBytes]` for the core to parse.
+ * Rejects only when no response arrived (network failure, CORS refusal).
+ */
+export async function send(method, url, headers, body) {
+  const response = await fetch(url, { method, headers, body: body.length ? body.slice() : undefined });
+  return [response.status, [...response.headers], new Uint8Array(await response.arrayBuffer())];
+}

@@ -1,0 +1,2 @@
+// authflow for browsers. Functions, classes and types: see authflow_wasm.d.ts.
+export * from "./authflow_wasm.js";

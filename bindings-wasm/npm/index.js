@@ -1,0 +1,14 @@
+// authflow for browsers: the entry point. It instantiates the WebAssembly
+// module once (top-level await), so every function is ready on import.
+import init from "./authflow_wasm.js";
+
+export * from "./authflow_wasm.js";
+export { AuthflowError } from "__BROWSER_SNIPPET__";
+
+const wasm = new URL("./authflow_wasm_bg.wasm", import.meta.url);
+await init({
+  module_or_path: wasm.protocol === "file:"
+    // Node.js (tests, server-side rendering): fetch() cannot read file: URLs.
+    ? import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises").then((fs) => fs.readFile(wasm))
+    : wasm,
+});

@@ -1,0 +1,414 @@
+//! The functions and the class JavaScript sees. Each one converts its
+//! arguments, calls the core, does the browser IO around it, and converts
+//! the result or the error back.
+
+use crate::browser;
+use crate::convert::{
+    browser_error, error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
+};
+use crate::options::{
+    authorization_options, bool_field, client_from_options, storage_key, string_field,
+};
+use authflow_core::{Error, ErrorKind, GrantType, PendingAuthorization, AUTHORIZATION_ENTROPY_LEN};
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+/// The option, result and error types of the `.d.ts` (the functions and the
+/// class are generated from the Rust items below).
+#[allow(dead_code)] // read by the typescript_custom_section below, which rustc does not see
+const TYPESCRIPT: &str = r#"
+/** A provider profile, by authflow-core's name for it. */
+export type ProfileName = "makini_link" | "generic";
+
+/** Provider URLs by their RFC 8414 names. Each must be https (plain http only to a loopback address). */
+export interface Endpoints {
+  /** Where the user is sent to authorize. */
+  authorization_endpoint?: string;
+  /** Where codes and refresh tokens are exchanged for tokens. */
+  token_endpoint?: string;
+}
+
+/** The provider and this app's registration with it (a public client: no secret). */
+export interface ClientOptions {
+  /** The provider profile: `"makini_link"` (URLs built in) or `"generic"` (give `endpoints.token_endpoint`). */
+  profile: ProfileName;
+  /** URLs that replace or complete the profile's (e.g. a test server's). */
+  endpoints?: Endpoints;
+  /** The client id registered with the provider. */
+  clientId: string;
+  /** The redirect URI registered with the provider: an absolute URL without a fragment. */
+  redirectUri: string;
+  /** Scopes to ask for. */
+  scopes?: string[];
+  /** The provider's issuer identifier, checked against the redirect's `iss` (RFC 9207). */
+  issuer?: string;
+  /** Refuse a redirect without `iss`. Default `false`. */
+  requireIssuer?: boolean;
+}
+
+/** Options of {@link createAuthorizationUrl}. */
+export interface AuthorizationUrlOptions extends ClientOptions {
+  /** More query parameters for the authorize URL, e.g. `{ prompt: "consent" }`; authflow's own (state, PKCE, ...) cannot be replaced. */
+  extraParams?: Record<string, string>;
+  /** Seconds the pending authorization stays valid. Default 600. */
+  maxAge?: number;
+  /** The sessionStorage key for the pending authorization (default `"authflow.pending"`), or `null` to have it returned instead. */
+  storageKey?: string | null;
+}
+
+/** Where to send the user, and the pending authorization when the caller keeps it. */
+export interface AuthorizationStart {
+  /** The authorize URL: send the user there (`location.assign(url)`). */
+  url: string;
+  /** With `storageKey: null`: the pending authorization as a string to keep until the redirect (it holds the PKCE verifier: keep it like a session secret). Otherwise `null`. */
+  pending: string | null;
+}
+
+/** Options of {@link handleRedirect}. */
+export interface HandleRedirectOptions {
+  /** The sessionStorage key {@link createAuthorizationUrl} used. Default `"authflow.pending"`. */
+  storageKey?: string;
+  /** The pending authorization string, when the caller kept it instead of sessionStorage. */
+  pending?: string;
+  /** Replace the address bar's URL with the redirect URI (no code, no state) via `history.replaceState`. Default `false`. */
+  clearUrl?: boolean;
+}
+
+/** Tokens with absolute expiry times (Unix seconds, this browser's clock). A plain object: `JSON.stringify` and `JSON.parse` keep it whole. It holds secrets: keep it out of logs and URLs. */
+export interface TokenSet {
+  /** The access token. */
+  accessToken: string;
+  /** `"Bearer"` for bearer tokens, whatever their case on the wire. */
+  tokenType: string;
+  /** The refresh token, if the provider sent one. After a refresh, only the new one is valid when the provider rotates. */
+  refreshToken: string | null;
+  /** When the tokens were received. */
+  issuedAt: number;
+  /** When the access token expires, if known (for Makini, from its absolute `expires_in`). */
+  expiresAt: number | null;
+  /** When the refresh token expires, if known. */
+  refreshExpiresAt: number | null;
+  /** The granted scopes, if the provider said. */
+  scopes: string[] | null;
+  /** How many seconds the provider's clock was ahead of this one (0 when its `Date` header is not readable). */
+  clockSkew: number;
+  /** Response fields authflow does not interpret. */
+  extra: Record<string, unknown>;
+}
+
+/** What went wrong: authflow-core's `ErrorKind` names. */
+export type ErrorKind =
+  | "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client"
+  | "unsupported_grant_type" | "invalid_scope" | "access_denied" | "unsupported_response_type"
+  | "server_error" | "temporarily_unavailable" | "other_oauth_error" | "state_mismatch"
+  | "missing_code" | "missing_state" | "duplicate_parameter" | "pending_expired"
+  | "issuer_mismatch" | "missing_issuer" | "unauthorized" | "forbidden" | "rate_limited"
+  | "client_status" | "server_status" | "unexpected_status" | "transport" | "invalid_response"
+  | "configuration" | "authorization_required" | "invalid_stored_value";
+
+/** What to do about it: authflow-core's `Action` names. */
+export type Action =
+  | "retry" | "refresh" | "reauthenticate" | "authorize_again" | "fix_configuration" | "none";
+
+/** The one error type authflow throws (or rejects with). Its message never contains a token, code, verifier or secret. */
+export declare class AuthflowError extends Error {
+  readonly name: "AuthflowError";
+  /** What went wrong. */
+  readonly kind: ErrorKind;
+  /** What to do about it. */
+  readonly action: Action;
+  /** Seconds to wait before retrying, from the provider's `Retry-After`. */
+  readonly retryAfter: number | null;
+  /** The HTTP status of the provider's response, when there was one. */
+  readonly status: number | null;
+  /** The provider's error code (`error`), e.g. `"access_denied"`. */
+  readonly providerError: string | null;
+  /** The provider's `error_description`. */
+  readonly providerErrorDescription: string | null;
+  /** The provider's `error_uri`. */
+  readonly providerErrorUri: string | null;
+  /** The provider's request id, when it sent one. */
+  readonly requestId: string | null;
+}
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = TYPESCRIPT;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The provider and the app's registration (`ClientOptions` in the types).
+    #[wasm_bindgen(typescript_type = "ClientOptions")]
+    pub type ClientOptions;
+
+    /// `AuthorizationUrlOptions` in the types.
+    #[wasm_bindgen(typescript_type = "AuthorizationUrlOptions")]
+    pub type AuthorizationUrlOptions;
+
+    /// `HandleRedirectOptions` in the types.
+    #[wasm_bindgen(typescript_type = "HandleRedirectOptions")]
+    pub type HandleRedirectOptions;
+
+    /// `AuthorizationStart` in the types: `{ url, pending }`.
+    #[wasm_bindgen(typescript_type = "AuthorizationStart")]
+    pub type AuthorizationStart;
+
+    /// `TokenSet` in the types: see [`crate::token_set_to_js`].
+    #[wasm_bindgen(typescript_type = "TokenSet")]
+    pub type TokenSetObject;
+}
+
+fn js_error(error: Error) -> JsValue {
+    error_to_js(&error)
+}
+
+/// Builds the authorize URL with a fresh `state` and PKCE S256 verifier
+/// (entropy from `crypto.getRandomValues`) and keeps the pending
+/// authorization in `sessionStorage` under `storageKey`, or returns it when
+/// `storageKey` is `null`. Throws an `AuthflowError` (`kind`
+/// `"configuration"`) when the options are wrong.
+#[wasm_bindgen(js_name = createAuthorizationUrl)]
+pub fn create_authorization_url(
+    options: AuthorizationUrlOptions,
+) -> Result<AuthorizationStart, JsValue> {
+    let options: &JsValue = options.as_ref();
+    let client = client_from_options(options).map_err(js_error)?;
+    let request_options = authorization_options(options).map_err(js_error)?;
+    let key = storage_key(options).map_err(js_error)?;
+    let entropy = browser::random_bytes(AUTHORIZATION_ENTROPY_LEN).map_err(|e| {
+        js_error(browser_error(
+            ErrorKind::Configuration,
+            "crypto.getRandomValues",
+            &e,
+        ))
+    })?;
+    let start = client
+        .authorization_request_with(browser::now(), &entropy, &request_options)
+        .map_err(js_error)?;
+    let stored = start.pending.to_storage_string();
+    let result = Object::new();
+    let _ = Reflect::set(&result, &"url".into(), &start.url.into());
+    let pending = match key {
+        Some(key) => {
+            browser::storage_set(&key, &stored).map_err(|e| {
+                js_error(browser_error(
+                    ErrorKind::Configuration,
+                    "sessionStorage",
+                    &e,
+                ))
+            })?;
+            JsValue::NULL
+        }
+        None => stored.into(),
+    };
+    let _ = Reflect::set(&result, &"pending".into(), &pending);
+    Ok(JsValue::from(result).unchecked_into())
+}
+
+/// Checks the redirect the provider sent the user back with (`url`, by
+/// default `location.href`) against the pending authorization (from
+/// `sessionStorage`, or `options.pending`), which is cleared whatever the
+/// outcome. Returns the code, state, PKCE verifier and redirect URI for the
+/// app's back end (or for {@link exchangeCode}); throws an `AuthflowError`
+/// for a refusal by the provider (`kind` `"access_denied"`, …, with
+/// `providerError` and `providerErrorDescription`), a state mismatch, an
+/// expired or missing pending authorization. With `clearUrl: true` the
+/// address bar shows the redirect URI without code and state afterwards
+/// (when it is of the page's origin; otherwise the address is left alone).
+#[wasm_bindgen(js_name = handleRedirect)]
+pub fn handle_redirect(
+    url: Option<String>,
+    options: Option<HandleRedirectOptions>,
+) -> Result<ValidatedCallback, JsValue> {
+    let options: JsValue = options.map(Into::into).unwrap_or_default();
+    let storage_error = |e: JsValue| {
+        js_error(browser_error(
+            ErrorKind::Configuration,
+            "sessionStorage",
+            &e,
+        ))
+    };
+    let stored = match string_field(&options, "pending").map_err(js_error)? {
+        Some(pending) => pending,
+        None => {
+            let key = string_field(&options, "storageKey")
+                .map_err(js_error)?
+                .unwrap_or_else(|| crate::DEFAULT_STORAGE_KEY.to_owned());
+            let stored = browser::storage_get(&key).map_err(storage_error)?;
+            browser::storage_remove(&key).map_err(storage_error)?;
+            stored.unwrap_or_default()
+        }
+    };
+    let pending = PendingAuthorization::from_storage_string(&stored).map_err(js_error)?;
+    let url = match url {
+        Some(url) => url,
+        None => browser::current_url()
+            .map_err(|e| js_error(browser_error(ErrorKind::Configuration, "location", &e)))?,
+    };
+    let result = pending.validate(&url, browser::now());
+    if bool_field(&options, "clearUrl").map_err(js_error)? == Some(true) {
+        // Best effort: a redirect URI of another origin than the page's
+        // cannot be shown (SecurityError), and that must not cost the app
+        // a valid code.
+        let _ = browser::replace_url(pending.redirect_uri());
+    }
+    result.map(ValidatedCallback).map_err(js_error)
+}
+
+/// Exchanges the code of a validated redirect for tokens, as a public
+/// client (client id and PKCE verifier, no secret), reading the response
+/// the way the profile says (e.g. Makini's absolute `expires_in`).
+/// Resolves to a {@link TokenSet}; rejects with an `AuthflowError`. The
+/// provider's token endpoint must allow this page's origin (CORS).
+#[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
+pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Promise {
+    let prepared = client_from_options(options.as_ref()).and_then(|client| {
+        let request = client.exchange_request(&callback.0)?;
+        Ok((client, request))
+    });
+    future_to_promise(async move {
+        let (client, request) = prepared.map_err(js_error)?;
+        let response = send(&request).await.map_err(js_error)?;
+        client
+            .parse_token_response(GrantType::AuthorizationCode, browser::now(), &response)
+            .map(|tokens| token_set_to_js(&tokens))
+            .map_err(js_error)
+    })
+}
+
+/// Refreshes a token set as a public client. Resolves to the new
+/// {@link TokenSet}, which replaces the old one: where the provider rotates
+/// (Makini), the old refresh token is dead from now on. Rejects with an
+/// `AuthflowError`; `action` `"authorize_again"` means the refresh token is
+/// no longer accepted.
+#[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
+pub fn refresh(options: ClientOptions, tokens: TokenSetObject) -> Promise {
+    let prepared = client_from_options(options.as_ref()).and_then(|client| {
+        let previous = token_set_from_js(tokens.as_ref())?;
+        let refresh_token = previous.refresh_token().ok_or_else(|| {
+            Error::new(
+                ErrorKind::AuthorizationRequired,
+                "the token set has no refresh token",
+            )
+        })?;
+        let request = client.refresh_request(refresh_token)?;
+        Ok((client, previous, request))
+    });
+    future_to_promise(async move {
+        let (client, previous, request) = prepared.map_err(js_error)?;
+        let response = send(&request).await.map_err(js_error)?;
+        client
+            .parse_refresh_response(browser::now(), &response, &previous)
+            .map(|tokens| token_set_to_js(&tokens))
+            .map_err(js_error)
+    })
+}
+
+/// Sends a request the core built through `fetch`.
+async fn send(request: &authflow_core::HttpRequest) -> Result<authflow_core::HttpResponse, Error> {
+    let (method, url, headers, body) = request_to_js(request);
+    let response = browser::send(method, url, headers, body)
+        .await
+        .map_err(|e| browser_error(ErrorKind::Transport, "the request got no response", &e))?;
+    response_from_js(&response)
+}
+
+/// A redirect that passed every check: the only value a code exchange can
+/// be made from. Send `JSON.stringify(callback)` (code, state, verifier,
+/// redirect URI) to the app's back end, or pass it to {@link exchangeCode}.
+/// It holds the code and verifier in WebAssembly memory, wiped by `free()`
+/// or when it is garbage-collected.
+#[wasm_bindgen]
+pub struct ValidatedCallback(authflow_core::ValidatedCallback);
+
+#[wasm_bindgen]
+impl ValidatedCallback {
+    /// The authorization code.
+    #[wasm_bindgen(getter)]
+    pub fn code(&self) -> String {
+        self.0.code().secret().to_owned()
+    }
+
+    /// The state that matched the pending authorization.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.0.state().to_owned()
+    }
+
+    /// The PKCE verifier the code exchange must send (absent only for a
+    /// profile without PKCE).
+    #[wasm_bindgen(getter, js_name = codeVerifier)]
+    pub fn code_verifier(&self) -> Option<String> {
+        self.0.code_verifier().map(|v| v.secret().to_owned())
+    }
+
+    /// The redirect URI the code was issued for (the exchange repeats it).
+    #[wasm_bindgen(getter, js_name = redirectUri)]
+    pub fn redirect_uri(&self) -> String {
+        self.0.redirect_uri().to_owned()
+    }
+
+    /// `{ code, state, codeVerifier, redirectUri }` as a plain object, what
+    /// `JSON.stringify` writes.
+    #[wasm_bindgen(
+        js_name = toJSON,
+        unchecked_return_type = "{ code: string; state: string; codeVerifier: string | null; redirectUri: string }"
+    )]
+    pub fn to_json(&self) -> JsValue {
+        let object = Object::new();
+        let verifier = self.code_verifier().map_or(JsValue::NULL, JsValue::from);
+        for (name, value) in [
+            ("code", JsValue::from(self.code())),
+            ("state", self.state().into()),
+            ("codeVerifier", verifier),
+            ("redirectUri", self.redirect_uri().into()),
+        ] {
+            let _ = Reflect::set(&object, &name.into(), &value);
+        }
+        object.into()
+    }
+}
+
+impl ValidatedCallback {
+    /// Wraps a core callback (for Rust callers and tests).
+    pub fn new(callback: authflow_core::ValidatedCallback) -> Self {
+        ValidatedCallback(callback)
+    }
+
+    /// The core callback.
+    pub fn inner(&self) -> &authflow_core::ValidatedCallback {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TYPESCRIPT as TYPES;
+    use authflow_core::{Action, ErrorKind};
+
+    /// The quoted names of the TypeScript union `export type {name} = …;`.
+    fn union(name: &str) -> Vec<&'static str> {
+        let start = TYPES
+            .find(&format!("export type {name} ="))
+            .unwrap_or_else(|| panic!("no type {name}"));
+        let end = start + TYPES[start..].find(';').unwrap_or_default();
+        TYPES[start..end].split('"').skip(1).step_by(2).collect()
+    }
+
+    /// The `.d.ts` spells exactly the core's names, so `kind` and `action`
+    /// checks in TypeScript match what the core throws.
+    #[test]
+    fn typescript_error_names_are_the_cores() {
+        let kinds = union("ErrorKind");
+        assert_eq!(kinds.len(), 29, "one name per ErrorKind");
+        for kind in kinds {
+            assert_eq!(ErrorKind::parse(kind).map(ErrorKind::as_str), Some(kind));
+        }
+        let actions = union("Action");
+        assert_eq!(actions.len(), 6, "one name per Action");
+        for action in actions {
+            assert_eq!(Action::parse(action).map(Action::as_str), Some(action));
+        }
+    }
+}

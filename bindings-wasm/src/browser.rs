@@ -1,0 +1,63 @@
+//! The browser's IO, imported from `js/browser.js`: entropy, the clock,
+//! `sessionStorage`, the address bar, `fetch` and the error class.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/browser.js")]
+extern "C" {
+    /// The `AuthflowError` class (a subclass of `Error`).
+    pub(crate) type AuthflowError;
+
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        message: &str,
+        kind: &str,
+        action: &str,
+        retry_after: Option<f64>,
+        status: Option<u16>,
+        provider_error: Option<String>,
+        provider_error_description: Option<String>,
+        provider_error_uri: Option<String>,
+        request_id: Option<String>,
+    ) -> AuthflowError;
+
+    /// `length` bytes from `crypto.getRandomValues`.
+    #[wasm_bindgen(js_name = randomBytes, catch)]
+    pub(crate) fn random_bytes(length: usize) -> Result<Vec<u8>, JsValue>;
+
+    /// The current Unix time in whole seconds.
+    #[wasm_bindgen(js_name = nowSeconds)]
+    pub(crate) fn now_seconds() -> f64;
+
+    #[wasm_bindgen(js_name = storageGet, catch)]
+    pub(crate) fn storage_get(key: &str) -> Result<Option<String>, JsValue>;
+
+    #[wasm_bindgen(js_name = storageSet, catch)]
+    pub(crate) fn storage_set(key: &str, value: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_name = storageRemove, catch)]
+    pub(crate) fn storage_remove(key: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_name = currentUrl, catch)]
+    pub(crate) fn current_url() -> Result<String, JsValue>;
+
+    #[wasm_bindgen(js_name = replaceUrl, catch)]
+    pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
+
+    /// Resolves to `[status, headers, body]`; rejects when no response came.
+    #[wasm_bindgen(catch)]
+    pub(crate) async fn send(
+        method: &str,
+        url: &str,
+        headers: JsValue,
+        body: &[u8],
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// The current Unix time in seconds, from the browser's clock.
+pub(crate) fn now() -> u64 {
+    // Date.now() is never negative or fractional after the floor in JS;
+    // `as` saturates anyway.
+    now_seconds() as u64
+}

@@ -1,0 +1,160 @@
+//! Core values ⇄ JavaScript values: token sets, HTTP requests and
+//! responses, and errors. Renaming and copying only.
+
+use crate::browser::AuthflowError;
+use authflow_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result, TokenSet};
+use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The JavaScript token set's fields and their names in the core's stored
+/// form ([`TokenSet::to_json`]).
+const TOKEN_SET_FIELDS: [(&str, &str); 9] = [
+    ("accessToken", "access_token"),
+    ("tokenType", "token_type"),
+    ("refreshToken", "refresh_token"),
+    ("issuedAt", "issued_at"),
+    ("expiresAt", "expires_at"),
+    ("refreshExpiresAt", "refresh_expires_at"),
+    ("scopes", "scopes"),
+    ("clockSkew", "clock_skew"),
+    ("extra", "extra"),
+];
+
+/// The stored form's version field.
+const VERSION_FIELD: &str = "v";
+
+fn set(object: &Object, name: &str, value: &JsValue) {
+    // Setting a data property on a plain object cannot fail.
+    let _ = Reflect::set(object, &JsValue::from_str(name), value);
+}
+
+fn get(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or_default()
+}
+
+/// A token set as a plain JavaScript object: `accessToken`, `tokenType`,
+/// `refreshToken`, `issuedAt`, `expiresAt`, `refreshExpiresAt` (Unix
+/// seconds, absolute), `scopes`, `clockSkew`, `extra`; `null` where absent.
+/// It survives `JSON.stringify` and `JSON.parse`.
+pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
+    let stored = JSON::parse(&tokens.to_json()).unwrap_or_default();
+    let object = Object::new();
+    for (js_name, stored_name) in TOKEN_SET_FIELDS {
+        let value = get(&stored, stored_name);
+        let value = match (value.is_undefined(), stored_name) {
+            // The stored form leaves out an empty `extra`.
+            (true, "extra") => Object::new().into(),
+            (true, _) => JsValue::NULL,
+            (false, _) => value,
+        };
+        set(&object, js_name, &value);
+    }
+    object.into()
+}
+
+/// Reads a token set made by [`token_set_to_js`] (or saved and loaded with
+/// JSON) back into the core's type; a malformed one is an
+/// `invalid_stored_value` error.
+pub fn token_set_from_js(tokens: &JsValue) -> Result<TokenSet> {
+    if !tokens.is_object() {
+        return Err(Error::new(
+            ErrorKind::InvalidStoredValue,
+            "token set: not an object",
+        ));
+    }
+    let stored = Object::new();
+    set(&stored, VERSION_FIELD, &JsValue::from_f64(1.0));
+    for (js_name, stored_name) in TOKEN_SET_FIELDS {
+        let value = get(tokens, js_name);
+        if !value.is_undefined() && !value.is_null() {
+            set(&stored, stored_name, &value);
+        }
+    }
+    let json = JSON::stringify(&stored)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    TokenSet::from_json(&json)
+}
+
+/// The parts of a request the browser's `fetch` takes: method, URL,
+/// headers as `[[name, value], ...]`, body bytes.
+pub fn request_to_js(request: &HttpRequest) -> (&'static str, &str, JsValue, &[u8]) {
+    let headers: Array = request
+        .headers
+        .iter()
+        .map(|(name, value)| Array::of2(&JsValue::from_str(name), &JsValue::from_str(value)).into())
+        .collect::<Vec<JsValue>>()
+        .into_iter()
+        .collect();
+    (
+        request.method.as_str(),
+        request.url.as_str(),
+        headers.into(),
+        request.body.as_slice(),
+    )
+}
+
+/// A response from `[status, [[name, value], ...], Uint8Array]`, the shape
+/// `js/browser.js` resolves to.
+pub fn response_from_js(response: &JsValue) -> Result<HttpResponse> {
+    let invalid = || {
+        Error::new(
+            ErrorKind::Transport,
+            "the browser returned no usable response",
+        )
+    };
+    let parts = response.dyn_ref::<Array>().ok_or_else(invalid)?;
+    let status = parts
+        .get(0)
+        .as_f64()
+        .filter(|s| (0.0..=999.0).contains(s))
+        .ok_or_else(invalid)? as u16;
+    let headers = Array::from(&parts.get(1))
+        .iter()
+        .filter_map(|pair| {
+            let pair = Array::from(&pair);
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect();
+    let body = parts
+        .get(2)
+        .dyn_into::<Uint8Array>()
+        .map_err(|_| invalid())?
+        .to_vec();
+    Ok(HttpResponse::new(status, headers, body))
+}
+
+/// The `AuthflowError` for a core error: `message` (the core's text, which
+/// never holds a secret), `kind`, `action`, `retryAfter`, `status`,
+/// `providerError`, `providerErrorDescription`, `providerErrorUri`,
+/// `requestId`.
+pub fn error_to_js(error: &Error) -> JsValue {
+    let provider = error.provider();
+    let text = |f: fn(&authflow_core::ProviderError) -> &Option<String>| {
+        provider.and_then(|p| f(p).clone())
+    };
+    AuthflowError::new(
+        &error.to_string(),
+        error.kind().as_str(),
+        error.action().as_str(),
+        error.retry_after().map(|s| s as f64),
+        error.status(),
+        text(|p| &p.code),
+        text(|p| &p.description),
+        text(|p| &p.uri),
+        text(|p| &p.request_id),
+    )
+    .into()
+}
+
+/// The core error for a failure the browser reported (a `fetch` that got no
+/// response, unavailable storage): `kind` with the browser's own message.
+pub(crate) fn browser_error(kind: ErrorKind, what: &str, thrown: &JsValue) -> Error {
+    let detail = thrown
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| thrown.as_string())
+        .unwrap_or_else(|| "unknown failure".to_owned());
+    Error::new(kind, format!("{what}: {detail}"))
+}

@@ -1,0 +1,42 @@
+//! # authflow-wasm
+//!
+//! The browser binding of [`authflow_core`]: a thin `wasm-bindgen` layer
+//! that turns JavaScript values into core types and back, and does the
+//! browser's IO (entropy from `crypto.getRandomValues`, the clock,
+//! `sessionStorage`, `history.replaceState`, `fetch`). Every OAuth decision
+//! (what goes in the authorize URL, whether a redirect is valid, how a token
+//! response or an error is read) is made by the core.
+//!
+//! The JavaScript API (see `README.md` and the generated `.d.ts`):
+//! - `createAuthorizationUrl(options)`: the authorize URL with state and
+//!   PKCE S256; the pending authorization goes to `sessionStorage` or back
+//!   to the caller.
+//! - `handleRedirect(url?, options?)`: validates the redirect against the
+//!   pending authorization and gives a [`ValidatedCallback`] (code, state,
+//!   verifier, redirect URI) for the app's back end, or throws an
+//!   `AuthflowError`.
+//! - `exchangeCode(options, callback)` and `refresh(options, tokens)`: for
+//!   public clients (no secret, PKCE), a token set with absolute expiry.
+//!
+//! The core is built without its `confidential` feature: no function here
+//! takes, returns or sends a client secret, and no code that could is in
+//! the `.wasm` (the package's tests scan it).
+//!
+//! The Rust items besides the exports are the same operations with time and
+//! entropy as arguments, so the golden vectors can run through this crate's
+//! conversions deterministically.
+
+mod api;
+mod browser;
+pub mod convert;
+pub mod options;
+
+pub use api::{
+    create_authorization_url, exchange_code, handle_redirect, refresh, AuthorizationStart,
+    AuthorizationUrlOptions, ClientOptions, HandleRedirectOptions, TokenSetObject,
+    ValidatedCallback,
+};
+pub use convert::{
+    error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
+};
+pub use options::{authorization_options, client_from_options, DEFAULT_STORAGE_KEY};

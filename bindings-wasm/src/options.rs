@@ -1,0 +1,166 @@
+//! JavaScript option objects → core values: a [`Client`] (profile plus
+//! registration) and [`AuthorizationOptions`]. Only reading and type
+//! checks happen here; the core checks the values themselves (URLs, the
+//! HTTPS rule, reserved parameters).
+
+use authflow_core::{
+    AuthorizationOptions, Client, EndpointRole, Error, ErrorKind, Profile, ProviderKind, Result,
+};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The `sessionStorage` key of the pending authorization when the options
+/// name none.
+pub const DEFAULT_STORAGE_KEY: &str = "authflow.pending";
+
+/// Reads `object[name]`; `None` when absent, `undefined` or `null`.
+pub(crate) fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+    if !object.is_object() {
+        return None;
+    }
+    Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn wrong_type(name: &str, expected: &str) -> Error {
+    Error::new(
+        ErrorKind::Configuration,
+        format!("option {name} must be {expected}"),
+    )
+}
+
+/// An optional string option.
+pub(crate) fn string_field(object: &JsValue, name: &str) -> Result<Option<String>> {
+    field(object, name)
+        .map(|v| v.as_string().ok_or_else(|| wrong_type(name, "a string")))
+        .transpose()
+}
+
+fn required_string(object: &JsValue, name: &str) -> Result<String> {
+    string_field(object, name)?.ok_or_else(|| wrong_type(name, "a string"))
+}
+
+/// An optional boolean option.
+pub(crate) fn bool_field(object: &JsValue, name: &str) -> Result<Option<bool>> {
+    field(object, name)
+        .map(|v| v.as_bool().ok_or_else(|| wrong_type(name, "a boolean")))
+        .transpose()
+}
+
+fn string_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>> {
+    let Some(value) = field(object, name) else {
+        return Ok(None);
+    };
+    let array = value
+        .dyn_into::<Array>()
+        .map_err(|_| wrong_type(name, "an array of strings"))?;
+    array
+        .iter()
+        .map(|item| {
+            item.as_string()
+                .ok_or_else(|| wrong_type(name, "an array of strings"))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// The client an options object describes: `profile` (a provider name as
+/// authflow-core spells it: `makini_link` or `generic`; the other profiles'
+/// flows need a client secret), `endpoints` (URLs by
+/// RFC 8414 name, replacing or completing the profile's), `clientId`,
+/// `redirectUri`, `scopes`, `issuer` and `requireIssuer`.
+pub fn client_from_options(options: &JsValue) -> Result<Client> {
+    if !options.is_object() {
+        return Err(wrong_type("object", "an object"));
+    }
+    let name = required_string(options, "profile")?;
+    let kind = ProviderKind::parse(&name).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Configuration,
+            format!("unknown profile {name:?}"),
+        )
+    })?;
+    let endpoints = field(options, "endpoints").unwrap_or(JsValue::UNDEFINED);
+    let endpoint = |role: EndpointRole| string_field(&endpoints, role.as_str());
+    let token = endpoint(EndpointRole::Token)?.unwrap_or_default();
+    let mut profile = match kind {
+        ProviderKind::MakiniLink => Profile::makini_link(),
+        ProviderKind::Generic => {
+            Profile::generic(endpoint(EndpointRole::Authorization)?.as_deref(), &token)?
+        }
+        // Their flows need a client secret (client credentials, MakeShift's
+        // password grant), which has no place in a browser.
+        ProviderKind::MakiniAdmin | ProviderKind::MakeShift => {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!("profile {name:?} needs a client secret: not available in the browser"),
+            ))
+        }
+    };
+    for role in EndpointRole::ALL {
+        if let Some(url) = endpoint(role)? {
+            profile = profile.with_endpoint(role, &url)?;
+        }
+    }
+    if let Some(issuer) = string_field(options, "issuer")? {
+        let require = bool_field(options, "requireIssuer")?.unwrap_or(false);
+        profile = profile.with_issuer(&issuer, require);
+    }
+    let mut client = Client::new(profile, required_string(options, "clientId")?)
+        .with_redirect_uri(&required_string(options, "redirectUri")?)?;
+    if let Some(scopes) = string_list(options, "scopes")? {
+        client = client.with_scopes(scopes);
+    }
+    Ok(client)
+}
+
+/// The per-request options: `extraParams` (an object of string values, in
+/// its key order) and `maxAge` (seconds the pending authorization is kept).
+pub fn authorization_options(options: &JsValue) -> Result<AuthorizationOptions> {
+    let mut extra_params = Vec::new();
+    if let Some(extra) = field(options, "extraParams") {
+        let object = extra
+            .dyn_into::<Object>()
+            .map_err(|_| wrong_type("extraParams", "an object of strings"))?;
+        for entry in Object::entries(&object).iter() {
+            let pair = Array::from(&entry);
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(name), Some(value)) => extra_params.push((name, value)),
+                _ => return Err(wrong_type("extraParams", "an object of strings")),
+            }
+        }
+    }
+    let max_age = field(options, "maxAge")
+        .map(|v| {
+            v.as_f64()
+                .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0)
+                .map(|n| n as u64)
+                .ok_or_else(|| wrong_type("maxAge", "a whole number of seconds"))
+        })
+        .transpose()?;
+    Ok(AuthorizationOptions {
+        scopes: None,
+        extra_params,
+        max_age,
+    })
+}
+
+/// The `storageKey` option: the default key when absent, `None` when
+/// `null` (the caller keeps the pending authorization).
+pub(crate) fn storage_key(options: &JsValue) -> Result<Option<String>> {
+    if !options.is_object() {
+        return Ok(Some(DEFAULT_STORAGE_KEY.to_owned()));
+    }
+    let value = Reflect::get(options, &JsValue::from_str("storageKey")).unwrap_or_default();
+    if value.is_undefined() {
+        Ok(Some(DEFAULT_STORAGE_KEY.to_owned()))
+    } else if value.is_null() {
+        Ok(None)
+    } else {
+        value
+            .as_string()
+            .map(Some)
+            .ok_or_else(|| wrong_type("storageKey", "a string or null"))
+    }
+}

@@ -1,0 +1,90 @@
+// No client secret exists in the browser package: neither the shipped
+// .wasm and JS glue (as bytes: the `client_secret` parameter name, the
+// `Basic ` scheme) nor the module's code (by function name, in the
+// names-kept build of the same module that scripts/wasm-build.sh --names
+// writes) contains anything of the core that reads, encodes or sends a
+// client secret or a password. authflow-core keeps all of that
+// behind its `confidential` feature, which the browser build leaves off.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, readdir } from "node:fs/promises";
+
+const root = new URL("../../", import.meta.url);
+const pkg = new URL("bindings-wasm/pkg/", root);
+const targetDir = process.env.AUTHFLOW_TARGET_DIR
+  ? new URL(`file://${process.env.AUTHFLOW_TARGET_DIR.replace(/\/?$/, "/")}`)
+  : new URL("target/", root);
+const named = new URL("wasm-bindgen/named/authflow_wasm_bg.wasm", targetDir);
+
+/** Text that only code handling a secret carries. */
+const SECRET_TEXT = [/client_secret/i, /clientSecret/i, /\bBasic /];
+/** The core's secret-handling items (confidential feature), by symbol. */
+const SECRET_SYMBOLS = [
+  /ClientSecret/, /client_secret/, /\bPassword\b/, /password_request/,
+  /client_credentials_request/, /with_client_secret/,
+];
+
+async function shippedFiles(dir = pkg) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const url = new URL(entry.name + (entry.isDirectory() ? "/" : ""), dir);
+    if (entry.isDirectory()) out.push(...await shippedFiles(url));
+    else if (/\.(wasm|js)$/.test(entry.name)) out.push(url);
+  }
+  return out;
+}
+
+/** The function names in a module's `name` custom section. */
+function functionNames(bytes) {
+  let i = 8;
+  const leb = () => {
+    let result = 0, shift = 0, byte;
+    do { byte = bytes[i++]; result += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    return result;
+  };
+  const text = (length) => new TextDecoder().decode(bytes.subarray(i, (i += length)));
+  while (i < bytes.length) {
+    const id = bytes[i++];
+    const size = leb();
+    const end = i + size;
+    if (id === 0 && text(leb()) === "name") {
+      while (i < end) {
+        const sub = bytes[i++];
+        const subEnd = leb() + i;
+        if (sub === 1) {
+          const names = [];
+          for (let n = leb(); n > 0; n--) { leb(); names.push(text(leb())); }
+          return names;
+        }
+        i = subEnd;
+      }
+    }
+    i = end;
+  }
+  return [];
+}
+
+test("the shipped .wasm and JS glue hold no secret-handling text", async () => {
+  const files = await shippedFiles();
+  assert.ok(files.some((f) => f.pathname.endsWith("authflow_wasm_bg.wasm")), "the .wasm is shipped");
+  assert.ok(files.some((f) => f.pathname.endsWith("/browser.js")), "the browser glue is shipped");
+  for (const file of files) {
+    const text = new TextDecoder("latin1").decode(await readFile(file));
+    for (const pattern of SECRET_TEXT) {
+      assert.doesNotMatch(text, pattern, `${file.pathname} contains ${pattern}`);
+    }
+  }
+});
+
+test("the module has none of the core's secret-handling functions", async () => {
+  const names = functionNames(await readFile(named));
+  // The scan sees the core's code: functions of it that survive inlining
+  // are there by name.
+  for (const expected of ["PendingAuthorization::from_storage_string", "error_response::error_from_response", "endpoint::Endpoint::parse", "clock::parse_http_date"]) {
+    assert.ok(names.some((n) => n.includes(expected)), `${expected} not found among ${names.length} names`);
+  }
+  for (const pattern of SECRET_SYMBOLS) {
+    const found = names.filter((n) => pattern.test(n));
+    assert.deepEqual(found, [], `secret-handling code in the module: ${pattern}`);
+  }
+});

@@ -1,0 +1,246 @@
+// The built npm package (bindings-wasm/pkg, from scripts/wasm-build.sh)
+// under Node's test runner: it imports, ships its types with doc comments,
+// and its functions and errors behave as documented. Browser-only pieces
+// (sessionStorage, the address bar) are tested in Chromium instead.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, stat } from "node:fs/promises";
+import { createServer } from "node:http";
+
+const pkg = new URL("../pkg/", import.meta.url);
+const authflow = await import(new URL("index.js", pkg));
+const { AuthflowError, ValidatedCallback, createAuthorizationUrl, handleRedirect, exchangeCode, refresh } = authflow;
+
+const REDIRECT = "http://127.0.0.1:8400/callback";
+const options = (extra = {}) => ({
+  profile: "makini_link",
+  clientId: "link-public",
+  redirectUri: REDIRECT,
+  storageKey: null,
+  ...extra,
+});
+
+test("package.json describes an ES module with types and the project's licence", async () => {
+  const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
+  assert.equal(meta.name, "authflow");
+  assert.equal(meta.license, "MIT OR Apache-2.0");
+  assert.equal(meta.type, "module");
+  assert.equal(meta.exports["."].default, "./index.js");
+  assert.equal(meta.exports["."].types, "./index.d.ts");
+  for (const file of meta.files) {
+    await stat(new URL(file, pkg)); // throws when a listed file is missing
+  }
+});
+
+test("the exports are the documented API", () => {
+  for (const name of ["createAuthorizationUrl", "handleRedirect", "exchangeCode", "refresh"]) {
+    assert.equal(typeof authflow[name], "function", name);
+  }
+  assert.equal(typeof AuthflowError, "function");
+  assert.ok(AuthflowError.prototype instanceof Error);
+  assert.equal(typeof ValidatedCallback, "function");
+});
+
+test("the types declare every function, option and field, each with a doc comment", async () => {
+  const index = await readFile(new URL("index.d.ts", pkg), "utf8");
+  assert.match(index, /export \* from "\.\/authflow_wasm\.js"/);
+  const types = await readFile(new URL("authflow_wasm.d.ts", pkg), "utf8");
+  const declarations = [
+    /export function createAuthorizationUrl\(options: AuthorizationUrlOptions\): AuthorizationStart;/,
+    /export function handleRedirect\(url\?: string \| null, options\?: HandleRedirectOptions \| null\): ValidatedCallback;/,
+    /export function exchangeCode\(options: ClientOptions, callback: ValidatedCallback\): Promise<TokenSet>;/,
+    /export function refresh\(options: ClientOptions, tokens: TokenSet\): Promise<TokenSet>;/,
+    /export declare class AuthflowError extends Error/,
+    /export class ValidatedCallback/,
+    /export interface ClientOptions/,
+    /export interface AuthorizationUrlOptions extends ClientOptions/,
+    /export interface HandleRedirectOptions/,
+    /export interface TokenSet/,
+    /export type ErrorKind =/,
+    /export type Action =/,
+  ];
+  for (const declaration of declarations) {
+    assert.match(types, declaration);
+  }
+  // Every exported function, class, interface and type (but wasm-bindgen's
+  // own loader) has a doc comment right above it.
+  const lines = types.split("\n");
+  const loader = /^export (function initSync|interface InitOutput|type (InitInput|SyncInitInput))\b/;
+  let checked = 0;
+  lines.forEach((line, i) => {
+    if (/^export (declare )?(function|class|interface|type) /.test(line) && !loader.test(line)) {
+      let j = i - 1;
+      while (j >= 0 && lines[j].trim() === "") j -= 1;
+      assert.match(lines[j] ?? "", /\*\/\s*$/, `no doc comment above: ${line}`);
+      checked += 1;
+    }
+  });
+  assert.equal(checked, 15, "declarations checked");
+  for (const field of ["kind", "action", "retryAfter", "status", "providerError", "providerErrorDescription", "accessToken", "refreshToken", "expiresAt", "codeVerifier", "redirectUri"]) {
+    assert.match(types, new RegExp(`\\b${field}\\b`), field);
+  }
+  assert.doesNotMatch(types, /secret\s*[:?]/i, "no option or field takes a secret");
+});
+
+test("an authorization URL carries state and PKCE S256, and its redirect validates", () => {
+  const start = createAuthorizationUrl(options({ scopes: ["sites:read"], extraParams: { login_hint: "ada" } }));
+  const url = new URL(start.url);
+  assert.equal(url.origin + url.pathname, "https://link.makini.io/oauth/authorize");
+  const q = url.searchParams;
+  assert.equal(q.get("response_type"), "code");
+  assert.equal(q.get("client_id"), "link-public");
+  assert.equal(q.get("redirect_uri"), REDIRECT);
+  assert.equal(q.get("scope"), "sites:read");
+  assert.equal(q.get("code_challenge_method"), "S256");
+  assert.match(q.get("code_challenge"), /^[A-Za-z0-9_-]{43}$/);
+  assert.match(q.get("state"), /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(q.get("login_hint"), "ada");
+  assert.match(start.pending, /^afp1\./);
+  // Fresh entropy every time.
+  assert.notEqual(createAuthorizationUrl(options()).pending, start.pending);
+
+  const callback = handleRedirect(`${REDIRECT}?code=code-123456&state=${q.get("state")}`, { pending: start.pending });
+  assert.ok(callback instanceof ValidatedCallback);
+  assert.equal(callback.code, "code-123456");
+  assert.equal(callback.state, q.get("state"));
+  assert.equal(callback.redirectUri, REDIRECT);
+  assert.match(callback.codeVerifier, /^[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(JSON.parse(JSON.stringify(callback)), {
+    code: "code-123456", state: q.get("state"), codeVerifier: callback.codeVerifier, redirectUri: REDIRECT,
+  });
+});
+
+function thrown(fn) {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  assert.fail("expected an AuthflowError");
+}
+
+function assertShape(error) {
+  assert.ok(error instanceof AuthflowError, String(error));
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, "AuthflowError");
+  for (const field of ["kind", "action", "retryAfter", "status", "providerError", "providerErrorDescription", "providerErrorUri", "requestId"]) {
+    assert.ok(field in error, field);
+  }
+  assert.equal(typeof error.kind, "string");
+  assert.equal(typeof error.action, "string");
+  assert.equal(typeof error.message, "string");
+}
+
+test("a refusal by the provider is an AuthflowError with its code and description", () => {
+  const start = createAuthorizationUrl(options());
+  const state = new URL(start.url).searchParams.get("state");
+  const error = thrown(() => handleRedirect(
+    `${REDIRECT}?error=access_denied&error_description=The+user+denied+access&state=${state}`,
+    { pending: start.pending },
+  ));
+  assertShape(error);
+  assert.equal(error.kind, "access_denied");
+  assert.equal(error.action, "authorize_again");
+  assert.equal(error.providerError, "access_denied");
+  assert.equal(error.providerErrorDescription, "The user denied access");
+  assert.equal(error.providerErrorUri, null);
+  assert.equal(error.status, null);
+  assert.equal(error.retryAfter, null);
+});
+
+test("a state mismatch, a bad pending value and bad options are typed errors without secrets", () => {
+  const start = createAuthorizationUrl(options());
+  const mismatch = thrown(() => handleRedirect(`${REDIRECT}?code=secret-code-77&state=forged`, { pending: start.pending }));
+  assertShape(mismatch);
+  assert.equal(mismatch.kind, "state_mismatch");
+  assert.doesNotMatch(mismatch.message, /secret-code-77/);
+
+  const corrupt = thrown(() => handleRedirect(`${REDIRECT}?code=c&state=s`, { pending: "afp1.garbage" }));
+  assertShape(corrupt);
+  assert.equal(corrupt.kind, "invalid_stored_value");
+  assert.equal(corrupt.action, "authorize_again");
+
+  const config = thrown(() => createAuthorizationUrl({ ...options(), endpoints: { authorization_endpoint: "http://as.example/authorize" } }));
+  assertShape(config);
+  assert.equal(config.kind, "configuration");
+  assert.equal(config.action, "fix_configuration");
+});
+
+test("without sessionStorage (Node) the default storage is a configuration error", () => {
+  const error = thrown(() => createAuthorizationUrl({ ...options(), storageKey: undefined }));
+  assertShape(error);
+  assert.equal(error.kind, "configuration");
+  assert.match(error.message, /sessionStorage/);
+});
+
+/** A one-shot token endpoint on 127.0.0.1 that records what it got. */
+async function tokenEndpoint(status, body, headers = {}) {
+  const seen = [];
+  const server = createServer((req, res) => {
+    let data = "";
+    req.on("data", (chunk) => { data += chunk; });
+    req.on("end", () => {
+      seen.push({ method: req.method, headers: req.headers, body: data });
+      res.writeHead(status, { "Content-Type": "application/json", ...headers });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${server.address().port}/link/token`;
+  return { url, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+test("exchangeCode and refresh talk to the token endpoint as a public client", async () => {
+  const expiresAt = Math.floor(Date.now() / 1000) + 30 * 86400; // Makini: absolute
+  const endpoint = await tokenEndpoint(200, {
+    access_token: "at-abcdef", refresh_token: "rt-abcdef", token_type: "bearer", expires_in: expiresAt,
+  });
+  try {
+    const client = options({ endpoints: { token_endpoint: endpoint.url } });
+    const start = createAuthorizationUrl(client);
+    const state = new URL(start.url).searchParams.get("state");
+    const callback = handleRedirect(`${REDIRECT}?code=code-abcdef&state=${state}`, { pending: start.pending });
+    const tokens = await exchangeCode(client, callback);
+    assert.equal(tokens.accessToken, "at-abcdef");
+    assert.equal(tokens.refreshToken, "rt-abcdef");
+    assert.equal(tokens.tokenType, "Bearer");
+    assert.equal(tokens.expiresAt, expiresAt);
+    assert.equal(typeof tokens.issuedAt, "number");
+    const sent = new URLSearchParams(endpoint.seen[0].body);
+    assert.equal(endpoint.seen[0].method, "POST");
+    assert.equal(endpoint.seen[0].headers["content-type"], "application/x-www-form-urlencoded");
+    assert.equal(sent.get("grant_type"), "authorization_code");
+    assert.equal(sent.get("code"), "code-abcdef");
+    assert.equal(sent.get("code_verifier"), callback.codeVerifier);
+    assert.equal(sent.get("client_id"), "link-public");
+    assert.equal(sent.has("client_secret"), false);
+    assert.equal(endpoint.seen[0].headers.authorization, undefined);
+
+    const renewed = await refresh(client, JSON.parse(JSON.stringify(tokens)));
+    const again = new URLSearchParams(endpoint.seen[1].body);
+    assert.equal(again.get("grant_type"), "refresh_token");
+    assert.equal(again.get("refresh_token"), "rt-abcdef");
+    assert.equal(again.has("client_secret"), false);
+    assert.equal(renewed.accessToken, "at-abcdef");
+  } finally {
+    await endpoint.close();
+  }
+});
+
+test("a provider's error answer rejects with its status and words", async () => {
+  const endpoint = await tokenEndpoint(429, { message: "Too Many Attempts." }, { "Retry-After": "30" });
+  try {
+    const client = options({ endpoints: { token_endpoint: endpoint.url } });
+    const tokens = { accessToken: "at-1", tokenType: "Bearer", refreshToken: "rt-123456", issuedAt: 1 };
+    const error = await refresh(client, tokens).then(() => assert.fail("expected a rejection"), (e) => e);
+    assertShape(error);
+    assert.equal(error.kind, "rate_limited");
+    assert.equal(error.action, "retry");
+    assert.equal(error.status, 429);
+    assert.equal(error.retryAfter, 30);
+    assert.equal(error.providerErrorDescription, "Too Many Attempts.");
+    assert.doesNotMatch(error.message, /rt-123456/);
+  } finally {
+    await endpoint.close();
+  }
+});

@@ -1,0 +1,94 @@
+// The example page's logic: everything OAuth goes through the authflow
+// package; this file only wires buttons and shows the outcome. Tokens stay
+// in sessionStorage and are never shown or logged.
+import { createAuthorizationUrl, handleRedirect, exchangeCode, refresh, AuthflowError } from "authflow";
+
+const TOKENS_KEY = "example.tokens";
+const $ = (id) => document.getElementById(id);
+
+/** The provider's URLs, from the example server (the local test providers). */
+const config = await (await fetch("config.json")).json();
+const client = {
+  profile: "makini_link",
+  clientId: "link-public",
+  redirectUri: new URL("./", location.href).href,
+  endpoints: {
+    authorization_endpoint: config.makini_link.authorization_endpoint,
+    token_endpoint: config.makini_link.token_endpoint,
+  },
+};
+
+function show(state, text) {
+  $("status").dataset.state = state;
+  $("status").textContent = text;
+  const signedIn = state === "signed-in";
+  $("sign-in").hidden = signedIn;
+  $("sign-in").disabled = false;
+  $("refresh").hidden = !signedIn;
+  $("sign-out").hidden = !signedIn;
+}
+
+function showError(error) {
+  const box = $("error");
+  box.hidden = false;
+  if (error instanceof AuthflowError) {
+    box.dataset.kind = error.kind;
+    box.dataset.action = error.action;
+    const provider = error.providerError
+      ? ` The provider said: ${error.providerError}${error.providerErrorDescription ? ` (${error.providerErrorDescription})` : ""}.`
+      : "";
+    box.textContent = `Sign-in failed: ${error.kind} (what to do: ${error.action}).${provider}`;
+  } else {
+    box.dataset.kind = "unexpected";
+    box.textContent = `Unexpected failure: ${error}`;
+  }
+}
+
+function showTokens(tokens, verb) {
+  sessionStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
+  const until = tokens.expiresAt ? new Date(tokens.expiresAt * 1000).toISOString() : "an unknown time";
+  show("signed-in", `${verb}: access token valid until ${until}.`);
+  $("status").dataset.expiresAt = String(tokens.expiresAt);
+  $("status").dataset.issuedAt = String(tokens.issuedAt);
+}
+
+$("sign-in").addEventListener("click", () => {
+  $("error").hidden = true;
+  // prompt=consent: the provider asks the user to approve or deny.
+  const { url } = createAuthorizationUrl({ ...client, extraParams: { prompt: "consent" } });
+  location.assign(url);
+});
+
+$("refresh").addEventListener("click", async () => {
+  try {
+    showTokens(await refresh(client, JSON.parse(sessionStorage.getItem(TOKENS_KEY))), "Refreshed");
+  } catch (error) {
+    showError(error);
+  }
+});
+
+$("sign-out").addEventListener("click", () => {
+  sessionStorage.removeItem(TOKENS_KEY);
+  show("signed-out", "Signed out.");
+});
+
+const params = new URLSearchParams(location.search);
+if (params.has("code") || params.has("error")) {
+  // Back from the provider: check the redirect, take code and state out of
+  // the address bar, and exchange the code in this page (public client).
+  try {
+    const callback = handleRedirect(undefined, { clearUrl: true });
+    try {
+      showTokens(await exchangeCode(client, callback), "Signed in");
+    } finally {
+      callback.free(); // wipes the code and verifier from WebAssembly memory
+    }
+  } catch (error) {
+    show("signed-out", "Not signed in.");
+    showError(error);
+  }
+} else if (sessionStorage.getItem(TOKENS_KEY)) {
+  showTokens(JSON.parse(sessionStorage.getItem(TOKENS_KEY)), "Signed in");
+} else {
+  show("signed-out", "Not signed in.");
+}

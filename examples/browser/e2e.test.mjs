@@ -1,0 +1,125 @@
+// End to end in a real browser: the example page (index.html + app.js,
+// using the built authflow package) signs in through the local Makini Link
+// provider's authorize endpoint and consent page and back, exchanges the
+// code in the page as the public client `link-public` (PKCE, no secret),
+// refreshes with rotation, and shows a denied authorization as an error.
+//
+// playwright-core drives the system Chromium (/usr/bin/chromium, from
+// Debian); no browser is downloaded. Needs the package built
+// (scripts/wasm-build.sh); scripts/test-wasm.sh runs this file.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { serve, startProviders } from "./server.mjs";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+let providers, page_server, context, profileDir;
+
+before(async () => {
+  providers = await startProviders();
+  page_server = await serve({ providers: providers.urls });
+  profileDir = await mkdtemp(join(tmpdir(), "authflow-e2e-"));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run",
+    ],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await page_server?.close();
+  await providers?.stop();
+  if (profileDir) await rm(profileDir, { recursive: true, force: true });
+});
+
+async function control(path, init) {
+  const response = await fetch(new URL(path, providers.urls.control + "/"), init);
+  assert.ok(response.ok, `${path}: ${response.status}`);
+  return response.json();
+}
+
+/** A fresh page that records console output and page errors. */
+async function openPage() {
+  const page = await context.newPage();
+  const console_ = [];
+  page.on("console", (message) => console_.push(message.text()));
+  page.on("pageerror", (error) => console_.push(String(error)));
+  await page.goto(page_server.url);
+  await page.waitForSelector('#status[data-state="signed-out"]');
+  return { page, console_ };
+}
+
+test("sign in through the provider's consent page, exchange in the page, refresh", async () => {
+  await control("reset", { method: "POST" });
+  const { page, console_ } = await openPage();
+  const before = (await control("clock")).now;
+
+  await page.click("#sign-in");
+  await page.waitForURL((url) => url.href.startsWith(providers.urls.makini_link.authorization_endpoint));
+  const authorize = new URL(page.url());
+  assert.equal(authorize.searchParams.get("client_id"), "link-public");
+  assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
+  assert.equal(authorize.searchParams.get("redirect_uri"), page_server.url);
+  await page.click("#approve");
+
+  await page.waitForSelector('#status[data-state="signed-in"]');
+  assert.match(await page.textContent("#status"), /^Signed in: access token valid until /);
+  // The code and state are gone from the address bar.
+  assert.equal(page.url(), page_server.url);
+  assert.equal(await page.isHidden("#error"), true);
+  // Makini's expires_in is an absolute time (the provider's clock + 30 days),
+  // read as such, not as seconds from now.
+  const after = (await control("clock")).now;
+  const expiresAt = Number(await page.getAttribute("#status", "data-expires-at"));
+  assert.ok(expiresAt >= before + 30 * 86400 && expiresAt <= after + 30 * 86400, `${before}..${after} → ${expiresAt}`);
+  let stats = await control("stats");
+  assert.equal(stats.clients["link-public"].codes_redeemed, 1);
+  assert.deepEqual(stats.clients["link-public"].token_requests, { authorization_code: 1 });
+  const first = JSON.parse(await page.evaluate(() => sessionStorage.getItem("example.tokens")));
+  // The pending authorization was used up.
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("authflow.pending")), null);
+
+  await page.click("#refresh");
+  await page.waitForSelector("#status:text-matches('^Refreshed')");
+  stats = await control("stats");
+  assert.equal(stats.clients["link-public"].refreshes, 1);
+  assert.equal(stats.clients["link-public"].replays, 0);
+  const second = JSON.parse(await page.evaluate(() => sessionStorage.getItem("example.tokens")));
+  assert.notEqual(second.refreshToken, first.refreshToken);
+  assert.notEqual(second.accessToken, first.accessToken);
+
+  // No token or code ever reached the screen or the console.
+  const shown = (await page.textContent("body")) + console_.join("\n");
+  for (const secret of [first.accessToken, first.refreshToken, second.accessToken, second.refreshToken]) {
+    assert.ok(!shown.includes(secret), "a token was shown");
+  }
+  assert.deepEqual(console_.filter((line) => /error/i.test(line)), []);
+  await page.close();
+});
+
+test("a denied authorization shows the provider's error and exchanges nothing", async () => {
+  await control("reset", { method: "POST" });
+  const { page } = await openPage();
+
+  await page.click("#sign-in");
+  await page.waitForURL((url) => url.href.startsWith(providers.urls.makini_link.authorization_endpoint));
+  await page.click("#deny");
+
+  await page.waitForSelector("#error:not([hidden])");
+  assert.equal(await page.getAttribute("#error", "data-kind"), "access_denied");
+  assert.equal(await page.getAttribute("#error", "data-action"), "authorize_again");
+  assert.match(await page.textContent("#error"), /access_denied \(The user denied access\)/);
+  assert.equal(await page.getAttribute("#status", "data-state"), "signed-out");
+  assert.equal(page.url(), page_server.url);
+  const stats = await control("stats");
+  assert.equal(stats.clients["link-public"].authorizations_denied, 1);
+  assert.deepEqual(stats.clients["link-public"].token_requests, {});
+  await page.close();
+});

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Every test of the browser package, from a clean checkout: installs the
+# tools it needs (scripts/wasm-tools.sh: wasm32 target, wasm-bindgen-cli and
+# twiggy into .tools/wasm/, binaryen and playwright-core from the npm lockfiles,
+# Chromium and chromedriver from Debian), then
+#   1. cargo fmt --check, clippy -D warnings (wasm32 and host), the host
+#      unit tests;
+#   2. the local providers' CORS tests (what the browser exchange relies on);
+#   3. wasm-bindgen-test in headless Chromium: the golden vectors through the
+#      exported API, and the browser behaviour (sessionStorage, address bar,
+#      errors, fetch);
+#   4. the npm package build (scripts/wasm-build.sh) and Node's test runner
+#      over it: import, types, errors, and no secret-handling code inside;
+#   5. the end-to-end test: the example page in Chromium (playwright-core)
+#      against the local Makini Link provider;
+#   6. the size report (scripts/wasm-size.sh).
+# Idempotent: a second run reinstalls nothing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/wasm-env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+for tool in cargo rustup node npm gzip; do
+  command -v "$tool" >/dev/null || { echo "test-wasm.sh needs $tool on PATH" >&2; exit 1; }
+done
+
+step "tools"
+bash scripts/wasm-tools.sh
+
+step "cargo fmt --check (authflow-wasm, authflow-test-providers)"
+cargo fmt -p authflow-wasm -p authflow-test-providers -- --check
+
+step "cargo clippy -p authflow-wasm (wasm32 and host, all targets)"
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
+
+step "cargo test -p authflow-wasm --lib (host: the .d.ts names match the core's)"
+cargo test -p authflow-wasm --lib --locked
+
+step "local providers: CORS of the Makini Link token endpoint"
+cargo test -p authflow-test-providers --test cors --locked
+
+step "wasm-bindgen-test in headless Chromium"
+CHROMEDRIVER="$CHROMEDRIVER" \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/bindings-wasm/webdriver.json" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER" \
+  cargo test -p authflow-wasm --target wasm32-unknown-unknown --locked
+
+step "npm package: build (bindings-wasm/pkg) and the names-kept module"
+bash scripts/wasm-build.sh
+bash scripts/wasm-build.sh --names
+
+step "node --test: the npm package"
+node --test bindings-wasm/test/
+
+step "node --test: end to end in Chromium (examples/browser)"
+cargo build -p authflow-test-providers --bin authflow-providers --locked
+CHROMIUM="$CHROMIUM" node --test examples/browser/
+
+step "size report"
+bash scripts/wasm-size.sh
