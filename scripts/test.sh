@@ -45,5 +45,8 @@ echo "no JS glue in the core's wasm32 dependency graph"
 step "the browser package: wasm-bindgen-test in Chromium, Node tests, end to end, size report"
 bash scripts/test-wasm.sh
 
+step "UniFFI bindings: Python wheel, Kotlin, Swift package (scripts/test-uniffi.sh)"
+bash scripts/test-uniffi.sh
+
 step "fuzz smoke run: every parser target for a few seconds (scripts/fuzz.sh)"
 bash scripts/fuzz.sh 5

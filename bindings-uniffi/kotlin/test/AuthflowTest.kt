@@ -1,0 +1,460 @@
+// The Kotlin binding's test program: every golden vector in tests/vectors/
+// (as core/tests/vectors.rs runs them), then end-to-end flows against the
+// local providers over java.net.http, blocking and suspend. Exits 1 on any
+// failure.
+//
+//   java ... io.authflow.test.AuthflowTestKt <repo root> <authflow-providers binary>
+package io.authflow.test
+
+import io.authflow.*
+import java.io.File
+import java.net.URI
+import java.net.http.HttpClient
+import kotlinx.coroutines.async
+import kotlinx.coroutines.runBlocking
+
+class Failure(message: String) : Exception(message)
+
+fun expect(condition: Boolean, message: () -> String) {
+    if (!condition) throw Failure(message())
+}
+
+@Suppress("UNCHECKED_CAST")
+fun Any?.obj(): Map<String, Any?> = (this as? Map<String, Any?>) ?: emptyMap()
+
+fun Any?.str(key: String): String = (obj()[key] as? String) ?: throw Failure("missing string $key")
+
+fun ULong?.j(): Any? = this?.toLong()
+
+val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier")
+
+fun collectSecrets(value: Any?, out: MutableList<String>) {
+    when (value) {
+        is Map<*, *> -> value.forEach { (k, v) ->
+            if (v is String && k in SECRET_FIELDS && v.length >= 6) out.add(v) else collectSecrets(v, out)
+        }
+        is List<*> -> value.forEach { collectSecrets(it, out) }
+        is String -> {
+            val inner = runCatching { Json.parse(value) }.getOrNull()
+            if (inner is Map<*, *>) collectSecrets(inner, out)
+            val query = value.substringAfter('?', value)
+            for (pair in query.split('&')) {
+                val (k, v) = pair.split('=', limit = 2).let { it[0] to it.getOrElse(1) { "" } }
+                val decoded = runCatching { java.net.URLDecoder.decode(v, "UTF-8") }.getOrDefault(v)
+                if (k == "code" && decoded.length >= 6) out.add(decoded)
+            }
+        }
+    }
+}
+
+fun name(e: Enum<*>) = e.name.lowercase()
+
+val ROLES = listOf(
+    "authorization_endpoint" to EndpointRole.AUTHORIZATION, "token_endpoint" to EndpointRole.TOKEN,
+    "revocation_endpoint" to EndpointRole.REVOCATION, "introspection_endpoint" to EndpointRole.INTROSPECTION,
+    "token_info_endpoint" to EndpointRole.TOKEN_INFO, "api_base" to EndpointRole.API_BASE,
+    "legacy_api_base" to EndpointRole.LEGACY_API_BASE,
+)
+
+fun buildProfile(spec: Map<String, Any?>): Profile {
+    var p = when (spec.str("kind")) {
+        "makini_link" -> Profile.makiniLink()
+        "makeshift" -> Profile.makeshift()
+        "makini_admin" -> Profile.makiniAdmin(spec.str("token_endpoint"))
+        "generic" -> Profile.generic(spec.str("token_endpoint"), spec["authorization_endpoint"] as? String)
+        else -> throw Failure("unknown kind")
+    }
+    for ((key, role) in ROLES) (spec[key] as? String)?.let { p = p.withEndpoint(role, it) }
+    if (spec["legacy_api"] == true) p = p.usingLegacyApi()
+    (spec["issuer"] as? String)?.let { p = p.withIssuer(it, spec["require_issuer"] == true) }
+    (spec["client_auth"] as? String)?.let {
+        p = p.withClientAuth(when (it) {
+            "client_secret_post" -> ClientAuthMethod.CLIENT_SECRET_POST
+            "client_secret_basic" -> ClientAuthMethod.CLIENT_SECRET_BASIC
+            else -> ClientAuthMethod.NONE
+        })
+    }
+    if (spec.containsKey("pkce")) {
+        p = p.withPkce(when (spec["pkce"]) { null -> null; "plain" -> PkceMethod.PLAIN; else -> PkceMethod.S256 })
+    }
+    (spec["refresh_rotates"] as? Boolean)?.let { p = p.withRefreshRotation(it) }
+    return p
+}
+
+fun hex(s: String): ByteArray = ByteArray(s.length / 2) { s.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
+
+fun options(input: Map<String, Any?>) = AuthorizationOptions(
+    scopes = (input["scopes"] as? List<*>)?.map { it as String },
+    extraParams = (input["extra_params"] as? List<*>)?.map { val p = it as List<*>; QueryParam(p[0] as String, p[1] as String) } ?: listOf(),
+    maxAge = (input["max_age"] as? Long)?.toULong(),
+)
+
+fun requestJson(r: HttpRequest): Map<String, Any?> = mapOf(
+    "method" to methodName(r.method), "url" to r.url,
+    "headers" to r.headers.map { listOf(it.name, it.value) }, "body" to r.body.toString(Charsets.UTF_8),
+)
+
+fun responseFrom(spec: Any?): HttpResponse {
+    val s = spec.obj()
+    val body = when {
+        s["body"] is String -> (s["body"] as String).toByteArray()
+        s["body_json"] == null -> ByteArray(0)
+        else -> Json.write(s["body_json"]).toByteArray()
+    }
+    val headers = (s["headers"] as? List<*>)?.map { val h = it as List<*>; HttpHeader(h[0] as String, h[1] as String) } ?: listOf()
+    return HttpResponse((s["status"] as Long).toInt().toUShort(), headers, body)
+}
+
+fun tokenSetJson(t: TokenSet): Map<String, Any?> = mapOf(
+    "access_token" to t.accessToken(), "token_type" to t.tokenType(), "refresh_token" to t.refreshToken(),
+    "issued_at" to t.issuedAt().toLong(), "expires_at" to t.expiresAt().j(),
+    "refresh_expires_at" to t.refreshExpiresAt().j(), "scopes" to t.scopes(),
+    "clock_skew" to t.clockSkew(), "extra" to Json.parse(t.extraJson()),
+)
+
+fun tokenSetFrom(spec: Any?): TokenSet {
+    val stored = LinkedHashMap(spec.obj().filterValues { it != null })
+    stored["v"] = 1L
+    return TokenSet.fromJson(Json.write(stored))
+}
+
+fun pendingJson(p: PendingAuthorization): Map<String, Any?> = mapOf(
+    "provider" to providerKindName(p.provider()), "client_id" to p.clientId(), "redirect_uri" to p.redirectUri(),
+    "state" to p.state(), "code_verifier" to p.codeVerifier(), "scopes" to p.scopes(),
+    "created_at" to p.createdAt().toLong(), "expires_at" to p.expiresAt().toLong(),
+)
+
+fun profileJson(p: Profile): Map<String, Any?> = mapOf(
+    "kind" to providerKindName(p.kind()), "issuer" to p.issuer(), "require_issuer" to p.requiresIssuer(),
+    "authorization_endpoint" to p.endpoint(EndpointRole.AUTHORIZATION),
+    "token_endpoint" to p.endpoint(EndpointRole.TOKEN),
+    "revocation_endpoint" to p.endpoint(EndpointRole.REVOCATION),
+    "introspection_endpoint" to p.endpoint(EndpointRole.INTROSPECTION),
+    "client_auth" to name(p.clientAuth()), "pkce" to p.pkce()?.let { pkceMethodName(it) },
+)
+
+fun errorJson(d: ErrorDetails): Map<String, Any?> = mapOf(
+    "kind" to errorKindName(d.kind), "action" to actionName(d.action), "retry_after" to d.retryAfter.j(),
+    "status" to d.status?.toLong(), "provider_code" to d.providerCode,
+    "provider_description" to d.providerDescription, "provider_uri" to d.providerUri, "request_id" to d.requestId,
+)
+
+fun checkError(actual: Map<String, Any?>, shown: String, expected: Map<String, Any?>, secrets: List<String>) {
+    expect("kind" in expected && "action" in expected) { "error expectation lacks kind or action" }
+    for ((key, want) in expected) {
+        expect(key in actual) { "unknown error field $key" }
+        expect(actual[key] == want) { "error.$key: expected $want, got ${actual[key]}" }
+    }
+    for (s in secrets) expect(s !in shown) { "error text shows a secret: $shown" }
+}
+
+fun compare(expect: Map<String, Any?>, secrets: List<String>, run: () -> Any?) {
+    val value = try { run() } catch (e: AuthflowException) {
+        expect("error" in expect) { "expected success, got $e" }
+        checkError(errorJson(e.details), "$e ${e.message}", expect["error"].obj(), secrets)
+        return
+    }
+    expect("error" !in expect) { "expected error ${expect["error"]}, got success: $value" }
+    expect(value == expect["result"]) { "result differs\n  expected: ${expect["result"]}\n  actual:   $value" }
+}
+
+fun validated(client: Client, case: Map<String, Any?>, input: Map<String, Any?>, now: ULong): ValidatedCallback {
+    val pending = (input["pending"] as? String)?.let { PendingAuthorization.fromStorageString(it) }
+        ?: client.authorizationRequest(((input["authorized_at"] as? Long)?.toULong() ?: now), hex((case["entropy"] as? String) ?: ""), options(input)).pending
+    return pending.validate((input["callback"] as? String) ?: "", now)
+}
+
+val GRANTS = mapOf("authorization_code" to GrantType.AUTHORIZATION_CODE, "refresh_token" to GrantType.REFRESH_TOKEN,
+    "client_credentials" to GrantType.CLIENT_CREDENTIALS, "password" to GrantType.PASSWORD)
+val HINTS = mapOf("access_token" to TokenTypeHint.ACCESS_TOKEN, "refresh_token" to TokenTypeHint.REFRESH_TOKEN)
+
+fun runCase(case: Map<String, Any?>) {
+    val secrets = mutableListOf<String>().also { collectSecrets(case, it) }
+    val expectation = case["expect"].obj()
+    val client = try {
+        val spec = case["client"].obj()
+        Client(buildProfile(case["profile"].obj()), (spec["client_id"] as? String) ?: "",
+            spec["client_secret"] as? String, spec["redirect_uri"] as? String,
+            (spec["scopes"] as? List<*>)?.filterIsInstance<String>() ?: listOf())
+    } catch (e: AuthflowException) {
+        compare(expectation, secrets) { throw e }
+        return
+    }
+    val now = ((case["now"] as? Long) ?: 0L).toULong()
+    val input = case["input"].obj()
+    val op = case.str("operation")
+    if (op == "session") return runSession(client, input, secrets)
+    compare(expectation, secrets) {
+        when (op) {
+            "authorization_request" -> client.authorizationRequest(now, hex((case["entropy"] as? String) ?: ""), options(input))
+                .let { mapOf("url" to it.url, "pending" to pendingJson(it.pending)) }
+            "pending_from_storage" -> pendingJson(PendingAuthorization.fromStorageString(input.str("stored")))
+            "validate_callback" -> validated(client, case, input, now).let {
+                mapOf("code" to it.code(), "state" to it.state(), "redirect_uri" to it.redirectUri(), "code_verifier" to it.codeVerifier())
+            }
+            "exchange_request" -> requestJson(client.exchangeRequest(validated(client, case, input, now)))
+            "refresh_request" -> requestJson(client.refreshRequest(input.str("refresh_token")))
+            "client_credentials_request" -> requestJson(client.clientCredentialsRequest())
+            "password_request" -> requestJson(client.passwordRequest(input.str("username"), input.str("password")))
+            "reauthentication_request" -> client.reauthenticationRequest().let {
+                mapOf("grant" to grantTypeName(it.grant), "request" to requestJson(it.request))
+            }
+            "revocation_request" -> requestJson(client.revocationRequest(input.str("token"), HINTS.getValue(input.str("token_type_hint"))))
+            "introspection_request" -> requestJson(client.introspectionRequest(input.str("token"), HINTS.getValue(input.str("token_type_hint"))))
+            "token_info_request" -> requestJson(client.tokenInfoRequest(input.str("access_token")))
+            "api_request" -> requestJson(client.apiRequest(input.str("access_token"),
+                Method.valueOf(input.str("method").uppercase()), input.str("path"), (input["body"] as? String)?.toByteArray()))
+            "discovery_request" -> requestJson(discoveryRequest(input.str("issuer"),
+                if (input.str("document") == "oauth") DiscoveryDocument.O_AUTH_AUTHORIZATION_SERVER else DiscoveryDocument.OPEN_ID_CONFIGURATION))
+            "parse_token_response" -> tokenSetJson(client.parseTokenResponse(GRANTS.getValue(input.str("grant")), now, responseFrom(input["response"])))
+            "parse_refresh_response" -> tokenSetJson(client.parseRefreshResponse(now, responseFrom(input["response"]), tokenSetFrom(input["previous"])))
+            "check_api_response" -> { client.checkApiResponse(now, responseFrom(input["response"])); mapOf("ok" to true) }
+            "parse_token_info_response" -> client.parseTokenInfoResponse(now, responseFrom(input["response"])).let {
+                mapOf("expires_in_seconds" to it.expiresInSeconds.j(), "expires_at" to it.expiresAt.j(),
+                    "resource_owner_id" to it.resourceOwnerIdJson?.let(Json::parse), "scopes" to it.scopes,
+                    "created_at" to it.createdAt.j(), "extra" to Json.parse(it.extraJson))
+            }
+            "parse_revocation_response" -> { client.parseRevocationResponse(now, responseFrom(input["response"])); mapOf("ok" to true) }
+            "parse_introspection_response" -> client.parseIntrospectionResponse(now, responseFrom(input["response"])).let {
+                mapOf("active" to it.active, "scopes" to it.scopes, "client_id" to it.clientId, "username" to it.username,
+                    "token_type" to it.tokenType, "exp" to it.exp.j(), "iat" to it.iat.j(), "nbf" to it.nbf.j(),
+                    "sub" to it.sub, "iss" to it.iss, "extra" to Json.parse(it.extraJson))
+            }
+            "parse_discovery_response" -> parseDiscoveryResponse(input.str("issuer"), responseFrom(input["response"])).let {
+                mapOf("issuer" to it.issuer(), "profile" to profileJson(it.profile()))
+            }
+            "token_set_from_json" -> tokenSetJson(TokenSet.fromJson(input.str("json")))
+            else -> throw Failure("unknown operation $op")
+        }
+    }
+}
+
+fun runSession(client: Client, input: Map<String, Any?>, secrets: List<String>) {
+    val tokens = input["tokens"]?.let { tokenSetFrom(it) }
+    val session = Session(client, tokens, (input["refresh_margin"] as? Long)?.toULong())
+    var lastSent: ULong? = null
+    (input["steps"] as List<*>).forEachIndexed { index, raw ->
+        val step = raw.obj()
+        val now = ((step["now"] as? Long) ?: 0L).toULong()
+        val exp = step["expect"].obj()
+        try {
+            when (val op = step.str("op")) {
+                "poll" -> {
+                    val actual: Map<String, Any?> = when (val action = session.pollAction(now)) {
+                        is SessionAction.UseToken -> {
+                            for (s in secrets) expect(s !in action.toString()) { "token shown: $action" }
+                            mapOf("action" to "use_token", "token" to action.token.secret())
+                        }
+                        is SessionAction.Send -> {
+                            lastSent = action.request.id
+                            for (s in secrets) expect(s !in action.toString()) { "request shown: $action" }
+                            mapOf("action" to "send", "purpose" to name(action.request.purpose),
+                                "grant" to grantTypeName(action.request.grant), "request" to requestJson(action.request.request))
+                        }
+                        is SessionAction.Wait -> mapOf("action" to "wait", "until" to action.until.j())
+                        is SessionAction.Stop -> {
+                            checkError(errorJson(action.error), action.toString(), exp["error"].obj(), secrets)
+                            mapOf("action" to "stop")
+                        }
+                    }
+                    val wanted = exp.filterKeys { it != "error" }
+                    expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
+                }
+                "respond", "transport_error" -> {
+                    val id = (step["request"] as? Long)?.toULong() ?: lastSent ?: throw Failure("nothing was sent")
+                    compare(exp, secrets) {
+                        val update = if (op == "respond") session.handleResponse(id, now, responseFrom(step["response"]))
+                        else session.handleTransportError(id, now, "connection refused")
+                        name(update)
+                    }
+                }
+                "persist" -> {
+                    val actual = session.pollPersist()?.let { tokenSetJson(it) }
+                    expect(actual == exp["result"]) { "persist differs\n  expected: ${exp["result"]}\n  actual:   $actual" }
+                }
+                "timeout" -> expect(session.pollTimeout().j() == exp["result"]) { "timeout ${session.pollTimeout()}" }
+                "unauthorized" -> session.handleUnauthorized(step.str("token"))
+                "token_info" -> {
+                    val info = client.parseTokenInfoResponse(now, responseFrom(step["response"]))
+                    expect(session.applyTokenInfo(now, step.str("token"), info) == exp["result"]) { "token_info changed differs" }
+                }
+                else -> throw Failure("unknown op $op")
+            }
+        } catch (f: Failure) {
+            throw Failure("step $index (${step["op"]}): ${f.message}")
+        }
+    }
+}
+
+fun runVectors(repo: File): Pair<Int, Int> {
+    var passed = 0
+    var failed = 0
+    val files = File(repo, "tests/vectors").walkTopDown().filter { it.isFile && it.name.endsWith(".json") }.sortedBy { it.path }
+    for (file in files) {
+        for (case in (Json.parse(file.readText()).obj()["cases"] as List<*>)) {
+            val c = case.obj()
+            try {
+                runCase(c)
+                passed++
+            } catch (e: Throwable) {
+                failed++
+                System.err.println("FAIL vector ${file.relativeTo(File(repo, "tests/vectors"))}::${c["name"]}: ${e.message ?: e}")
+            }
+        }
+    }
+    return passed to failed
+}
+
+// ----- end to end -----
+
+class Providers(binary: String) : AutoCloseable {
+    private val process = ProcessBuilder(binary).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    val urls = Json.parse(process.inputStream.bufferedReader().readLine() ?: throw Failure("no URL line")).obj()
+    private val http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
+
+    fun control(method: String, path: String, body: String? = null): Map<String, Any?> {
+        val request = java.net.http.HttpRequest.newBuilder(URI.create(urls.str("control") + path))
+            .method(method, body?.let { java.net.http.HttpRequest.BodyPublishers.ofString(it) } ?: java.net.http.HttpRequest.BodyPublishers.noBody())
+            .header("Content-Type", "application/json").build()
+        return Json.parse(http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body()).obj()
+    }
+
+    fun clientStats(id: String) = control("GET", "/stats")["clients"].obj()[id].obj()
+
+    /** What the local Makini Link does with the user: the redirect target. */
+    fun authorize(url: String): String {
+        val answer = http.send(java.net.http.HttpRequest.newBuilder(URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+        expect(answer.statusCode() == 302) { "authorize answered ${answer.statusCode()}" }
+        return answer.headers().firstValue("Location").orElseThrow()
+    }
+
+    override fun close() {
+        process.outputStream.close()
+        process.waitFor()
+    }
+}
+
+/** The providers' clock: real time plus how far it was moved. */
+class ProviderClock(private val providers: Providers) : Environment {
+    @Volatile private var offset = 0L
+    private val system = SystemEnvironment()
+    fun advance(seconds: Long) {
+        val now = (providers.control("POST", "/clock", "{\"advance\":$seconds}")["now"] as Long)
+        offset = now - System.currentTimeMillis() / 1000
+    }
+    override fun now(): ULong = (System.currentTimeMillis() / 1000 + offset).toULong()
+    override fun randomBytes(len: UInt): ByteArray = system.randomBytes(len)
+}
+
+const val DAY = 86_400L
+
+fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
+    lateinit var providers: Providers
+    fun link(clock: Environment, secret: String = "link-secret"): OAuthClient {
+        val urls = providers.urls["makini_link"].obj()
+        val profile = Profile.makiniLink()
+            .withEndpoint(EndpointRole.AUTHORIZATION, urls.str("authorization_endpoint"))
+            .withEndpoint(EndpointRole.TOKEN, urls.str("token_endpoint"))
+            .withEndpoint(EndpointRole.API_BASE, urls.str("api_v4"))
+        return oauthClient(Client(profile, "link-client", secret, "http://127.0.0.1:8400/callback"), environment = clock)
+    }
+    return listOf(
+        "start the providers" to { providers = Providers(binary) },
+        "makini link code flow, refresh with rotation (blocking)" to {
+            providers.control("POST", "/reset", "{}")
+            val clock = ProviderClock(providers)
+            val client = link(clock)
+            val start = client.authorizationUrl()
+            expect(!start.toString().contains(start.pending)) { "AuthorizationStart shows the pending string" }
+            val tokens = client.exchange(providers.authorize(start.url), start.pending)
+            val persisted = mutableListOf<TokenSet>()
+            val session = client.session(tokens, persister { persisted.add(it) })
+            val sites = session.get("sites").text()
+            expect(sites.contains("site_1")) { "sites: $sites" }
+            clock.advance(30 * DAY + 60)
+            expect(session.get("sites").status.toInt() == 200) { "after expiry" }
+            expect(providers.clientStats("link-client")["refreshes"] == 1L) { "one refresh" }
+            expect(persisted.size == 1 && persisted[0].refreshToken() != tokens.refreshToken()) { "rotated pair persisted" }
+            for (value in listOf(tokens, persisted[0], client.client(), client.client().refreshRequest(tokens.refreshToken()!!))) {
+                for (secret in listOf(tokens.accessToken(), tokens.refreshToken()!!, "link-secret")) {
+                    expect(!value.toString().contains(secret)) { "${value::class.simpleName} shows a secret" }
+                }
+            }
+            try {
+                client.refresh(tokens)
+                throw Failure("a rotated-away refresh token was accepted")
+            } catch (e: AuthflowException.OAuth) {
+                expect(errorKindName(e.kind) == "invalid_grant" && e.action == Action.AUTHORIZE_AGAIN) { "$e" }
+                expect(!e.toString().contains(tokens.refreshToken()!!) && !e.message.contains("link-secret")) { "error shows a secret" }
+            }
+        },
+        "makini link and makeshift with suspend calls" to {
+            providers.control("POST", "/reset", "{}")
+            val clock = ProviderClock(providers)
+            runBlocking {
+                val client = link(clock)
+                val start = client.authorizationUrl()
+                val tokens = client.exchangeAsync(providers.authorize(start.url), start.pending)
+                val session = client.session(tokens)
+                expect(session.getAsync("sites").text().contains("Plant 1")) { "sites (suspend)" }
+                clock.advance(30 * DAY + 60)
+                val answers = (1..10).map { async { session.accessTokenAsync() } }.map { it.await() }
+                expect(answers.toSet().size == 1 && answers[0] != tokens.accessToken()) { "one new token for all" }
+                expect(providers.clientStats("link-client")["refreshes"] == 1L) { "one refresh (suspend)" }
+                val urls = providers.urls["makeshift"].obj()
+                val makeshift = oauthClient(Client(Profile.makeshift()
+                    .withEndpoint(EndpointRole.TOKEN, urls.str("token_endpoint"))
+                    .withEndpoint(EndpointRole.TOKEN_INFO, urls.str("token_info_endpoint"))
+                    .withEndpoint(EndpointRole.API_BASE, urls.str("api")), "makeshift-key", "makeshift-secret"), environment = clock)
+                val conn = makeshift.session()
+                expect(conn.getAsync("employees").text().contains("Ada")) { "employees (suspend)" }
+                val info = conn.tokenInfoAsync()
+                expect(info.expiresInSeconds != null && info.expiresInSeconds!! <= 14_400uL) { "token info $info" }
+            }
+        },
+        "wrong secret: a typed error without the secret" to {
+            try {
+                link(ProviderClock(providers), secret = "not-the-link-secret").refresh(
+                    TokenSet.fromJson("{\"v\":1,\"access_token\":\"at-123456\",\"token_type\":\"Bearer\",\"refresh_token\":\"rt-123456\",\"issued_at\":1}"))
+                throw Failure("accepted")
+            } catch (e: AuthflowException.OAuth) {
+                expect(errorKindName(e.kind) == "invalid_client" && e.status?.toInt() == 401) { "$e" }
+                expect(!e.toString().contains("not-the-link-secret")) { "error shows the secret" }
+            }
+        },
+        "stop the providers" to { providers.close() },
+    )
+}
+
+fun main(args: Array<String>) {
+    val repo = File(args.getOrElse(0) { "." })
+    val binary = args.getOrElse(1) { File(repo, "target/debug/authflow-providers").path }
+    val (vectorsPassed, vectorsFailed) = runVectors(repo)
+    println("vectors: $vectorsPassed passed, $vectorsFailed failed")
+    var passed = vectorsPassed
+    var failed = vectorsFailed
+    val crossRuntime = System.getenv("AUTHFLOW_CROSS_RUNTIME_DIR")?.let { dir ->
+        listOf("a pending authorization made in Python resumes here" to {
+            val made = Json.parse(File(dir, "pending-from-python.json").readText()).obj()
+            val pending = PendingAuthorization.fromStorageString(made.str("pending"))
+            expect(pending.state() == made.str("state") && pending.codeVerifier() == made.str("code_verifier")) { "fields differ" }
+            val callback = pending.validate("https://app.example/cb?code=code-from-provider&state=${made.str("state")}", 1_700_000_010uL)
+            val client = Client(Profile.makiniLink(), "link-client", null, "https://app.example/cb")
+            val body = client.exchangeRequest(callback).body.toString(Charsets.UTF_8)
+            expect(body.contains("code_verifier=${made.str("code_verifier")}")) { "exchange body lacks the verifier" }
+        })
+    } ?: listOf()
+    for ((title, test) in crossRuntime + endToEnd(binary)) {
+        try {
+            test()
+            passed++
+            println("ok   $title")
+        } catch (e: Throwable) {
+            failed++
+            println("FAIL $title: ${e.message ?: e}")
+            e.printStackTrace()
+        }
+    }
+    println("kotlin: $passed passed, $failed failed")
+    kotlin.system.exitProcess(if (failed == 0) 0 else 1)
+}

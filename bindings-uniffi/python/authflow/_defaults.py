@@ -1,0 +1,136 @@
+"""The default transport and environment, from the standard library only:
+``urllib.request`` for HTTP (so Python's TLS, proxies and trust store
+apply), the system clock, and ``os.urandom``."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import socket
+import time
+import typing
+import urllib.error
+import urllib.request
+
+from ._native import (
+    AuthflowError,
+    Environment,
+    HttpHeader,
+    HttpRequest,
+    HttpResponse,
+    HttpTransport,
+    TokenPersister,
+    TokenSet,
+    method_name,
+    transport_error,
+)
+
+#: Bodies larger than this are refused: no token or API answer comes near it.
+MAX_BODY = 4 * 1024 * 1024
+
+
+def raise_transport_error(reason: str) -> typing.NoReturn:
+    """Raises the error a transport raises when no answer came back
+    (kind ``transport``, action ``retry``). ``reason`` must not quote the
+    request's URL, headers or body."""
+    d = transport_error(reason)
+    raise AuthflowError.Transport(
+        kind=d.kind, action=d.action, reason=d.reason, retry_after=d.retry_after,
+        status=d.status, provider_code=d.provider_code,
+        provider_description=d.provider_description, provider_uri=d.provider_uri,
+        request_id=d.request_id,
+    )
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A token endpoint that redirects is an answer to see, not to follow."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None
+
+
+class UrllibTransport(HttpTransport):
+    """Sends requests with ``urllib.request``: no redirects followed, every
+    status returned as a response, failures raised as
+    :data:`authflow.TransportError` without the URL or headers in the
+    message. ``send_async`` runs ``send`` in the event loop's default
+    executor."""
+
+    def __init__(self, timeout: float = 30.0, opener: typing.Optional[urllib.request.OpenerDirector] = None) -> None:
+        self.timeout = timeout
+        self._opener = opener if opener is not None else urllib.request.build_opener(_NoRedirect())
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        """Sends one request, blocking."""
+        outgoing = urllib.request.Request(
+            request.url,
+            data=request.body if request.body else None,
+            method=method_name(request.method),
+        )
+        for header in request.headers:
+            outgoing.add_header(header.name, header.value)
+        try:
+            try:
+                answer = self._opener.open(outgoing, timeout=self.timeout)
+            except urllib.error.HTTPError as error:  # a status, not a failure
+                answer = error
+            with answer:
+                body = answer.read(MAX_BODY + 1)
+                if len(body) > MAX_BODY:
+                    raise_transport_error("the body is too large")
+                headers = [HttpHeader(name=k, value=v) for k, v in answer.headers.items()]
+                return HttpResponse(status=answer.status, headers=headers, body=body)
+        except AuthflowError:
+            raise
+        except (socket.timeout, TimeoutError):
+            raise_transport_error("timed out")
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, (socket.timeout, TimeoutError)):
+                raise_transport_error("timed out")
+            if isinstance(error.reason, ConnectionRefusedError):
+                raise_transport_error("connection refused")
+            raise_transport_error("the connection failed")
+        except (http.client.HTTPException, ConnectionError, OSError):
+            raise_transport_error("the connection failed or was dropped")
+
+    async def send_async(self, request: HttpRequest) -> HttpResponse:
+        """Sends one request in the running loop's default executor."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.send, request)
+
+
+class SystemEnvironment(Environment):
+    """The system clock and ``os.urandom``."""
+
+    def now(self) -> int:
+        """The current Unix time in seconds."""
+        return int(time.time())
+
+    def random_bytes(self, len: int) -> bytes:  # noqa: A002 (the trait's name)
+        """``len`` bytes from the operating system's CSPRNG."""
+        return os.urandom(len)
+
+
+class _CallablePersister(TokenPersister):
+    def __init__(self, callback: typing.Callable[[TokenSet], None]) -> None:
+        self._callback = callback
+
+    def persist(self, tokens: TokenSet) -> None:
+        try:
+            self._callback(tokens)
+        except Exception:  # noqa: BLE001 - a persister must not raise into the session
+            import logging
+
+            logging.getLogger("authflow").exception("on_persist failed")
+
+    def __repr__(self) -> str:
+        return "TokenPersister(callback)"
+
+
+def persister(
+    on_persist: typing.Union[None, TokenPersister, typing.Callable[[TokenSet], None]],
+) -> typing.Optional[TokenPersister]:
+    """A :class:`TokenPersister` from a callable (or one given as is)."""
+    if on_persist is None or isinstance(on_persist, TokenPersister):
+        return on_persist
+    return _CallablePersister(on_persist)

@@ -1,0 +1,85 @@
+"""The installed package: where it comes from, its metadata, what an IDE
+shows (docstrings, type hints), and a pending authorization string for the
+other runtimes to resume."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import json
+import os
+import pathlib
+import typing
+
+import authflow as af
+
+
+def test_it_is_the_installed_wheel() -> None:
+    assert "site-packages" in pathlib.Path(af.__file__).parts, af.__file__
+    native = pathlib.Path(af.__file__).parent / "_native"
+    assert any(p.name.startswith("libauthflow_uniffi") for p in native.iterdir())
+
+
+def test_metadata_names_the_licence() -> None:
+    meta = importlib.metadata.metadata("authflow")
+    assert meta["License-Expression"] == "MIT OR Apache-2.0"
+    assert meta["Requires-Python"] == ">=3.9"
+
+
+def test_docstrings_and_type_hints_for_an_ide() -> None:
+    public = [af.Client, af.OAuthClient, af.ClientSession, af.Session, af.TokenSet, af.Profile,
+              af.PendingAuthorization, af.HttpTransport, af.UrllibTransport, af.AsyncOAuthClient]
+    for cls in public:
+        assert inspect.getdoc(cls), f"{cls.__name__} has no docstring"
+    for method in (af.Client.authorization_request, af.Client.parse_token_response,
+                   af.OAuthClient.exchange, af.ClientSession.access_token, af.Profile.with_endpoint):
+        assert inspect.getdoc(method), f"{method.__qualname__} has no docstring"
+        hints = typing.get_type_hints(method)
+        assert "return" in hints, f"{method.__qualname__} has no return type"
+    assert inspect.getdoc(af.connect) and typing.get_type_hints(af.connect)["return"] is af.OAuthClient
+    assert (pathlib.Path(af.__file__).parent / "py.typed").exists()
+
+
+def test_exception_families_share_one_base() -> None:
+    for family in (af.OAuthError, af.CallbackError, af.HttpError, af.TransportError, af.InvalidResponseError,
+                   af.ConfigurationError, af.AuthorizationRequiredError, af.InvalidStoredValueError):
+        assert issubclass(family, af.AuthflowError) and issubclass(family, Exception)
+    try:
+        af.Profile.makini_admin("http://admin.example/token")
+    except af.ConfigurationError as error:
+        assert af.error_kind_name(error.kind) == "configuration"
+        assert af.action_name(error.action) == "fix_configuration"
+        assert "https" in error.reason
+    else:
+        raise AssertionError("plain http to a non-loopback host was accepted")
+
+
+def test_pending_string_for_the_other_runtimes() -> None:
+    """Writes a pending authorization made here; the Kotlin test program
+    resumes it (tests/vectors already pin the Rust core's strings)."""
+    client = af.Client(af.Profile.makini_link(), "link-client", redirect_uri="https://app.example/cb")
+    start = client.authorization_request(1_700_000_000, bytes(range(48)))
+    pending = start.pending.to_storage_string()
+    resumed = af.PendingAuthorization.from_storage_string(pending)
+    assert (resumed.state(), resumed.code_verifier()) == (start.pending.state(), start.pending.code_verifier())
+    out = os.environ.get("AUTHFLOW_CROSS_RUNTIME_DIR")
+    if out:
+        pathlib.Path(out).mkdir(parents=True, exist_ok=True)
+        (pathlib.Path(out) / "pending-from-python.json").write_text(json.dumps({
+            "pending": pending, "state": resumed.state(), "code_verifier": resumed.code_verifier(),
+        }))
+
+
+def test_status_rules_are_data() -> None:
+    admin = af.Profile.makini_admin("https://api.makini.io/admin/token")
+    rules = {(r.status, af.error_kind_name(r.kind)) for r in admin.status_rules()}
+    assert (403, "invalid_client") in rules and (400, "invalid_request") in rules
+    teapot = af.StatusRule(on=af.StatusRuleScope.API(), status=418, kind=af.ErrorKind.RATE_LIMITED)
+    client = af.Client(af.Profile.makeshift().with_status_rule(teapot), "key")
+    try:
+        client.check_api_response(0, af.HttpResponse(status=418, headers=[], body=b""))
+    except af.HttpError as error:
+        assert af.error_kind_name(error.kind) == "rate_limited" and error.status == 418
+    else:
+        raise AssertionError("418 was accepted")
+    assert af.authorization_entropy_len() == 48

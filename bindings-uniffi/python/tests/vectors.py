@@ -1,0 +1,389 @@
+"""Runs the golden vectors of tests/vectors/ against the Python binding,
+case for case as core/tests/vectors.rs runs them against the core (the
+format is in tests/vectors/README.md)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import typing
+import urllib.parse
+
+import authflow as af
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+VECTORS = REPO / "tests" / "vectors"
+
+SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier"}
+
+
+def load_cases() -> list[tuple[str, dict]]:
+    """Every case, as (file::name, case), in file order."""
+    cases = []
+    for path in sorted(VECTORS.rglob("*.json")):
+        doc = json.loads(path.read_text())
+        rel = path.relative_to(VECTORS).as_posix()
+        for case in doc["cases"]:
+            cases.append((f"{rel}::{case['name']}", case))
+    return cases
+
+
+def collect_secrets(value: typing.Any, out: list[str]) -> None:
+    """Every secret value in a case (as the Rust runner collects them)."""
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if isinstance(v, str) and key in SECRET_FIELDS and len(v) >= 6:
+                out.append(v)
+            else:
+                collect_secrets(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            collect_secrets(v, out)
+    elif isinstance(value, str):
+        try:
+            inner = json.loads(value)
+        except ValueError:
+            inner = None
+        if isinstance(inner, dict):
+            collect_secrets(inner, out)
+        query = value.split("?", 1)[1] if "?" in value else value
+        for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True):
+            if k == "code" and len(v) >= 6:
+                out.append(v)
+
+
+class CoreRefused(Exception):
+    """The binding refused the case's configuration (an expected outcome)."""
+
+    def __init__(self, error: af.AuthflowError) -> None:
+        super().__init__("configuration refused")
+        self.error = error
+
+
+def build_profile(spec: dict) -> af.Profile:
+    kind = spec["kind"]
+    if kind == "makini_link":
+        profile = af.Profile.makini_link()
+    elif kind == "makeshift":
+        profile = af.Profile.makeshift()
+    elif kind == "makini_admin":
+        profile = af.Profile.makini_admin(spec["token_endpoint"])
+    elif kind == "generic":
+        profile = af.Profile.generic(spec["token_endpoint"], spec.get("authorization_endpoint"))
+    else:
+        raise AssertionError(f"unknown profile kind {kind}")
+    roles = {
+        "authorization_endpoint": af.EndpointRole.AUTHORIZATION,
+        "token_endpoint": af.EndpointRole.TOKEN,
+        "revocation_endpoint": af.EndpointRole.REVOCATION,
+        "introspection_endpoint": af.EndpointRole.INTROSPECTION,
+        "token_info_endpoint": af.EndpointRole.TOKEN_INFO,
+        "api_base": af.EndpointRole.API_BASE,
+        "legacy_api_base": af.EndpointRole.LEGACY_API_BASE,
+    }
+    for name, role in roles.items():  # in EndpointRole order, as the Rust runner
+        if isinstance(spec.get(name), str):
+            profile = profile.with_endpoint(role, spec[name])
+    if spec.get("legacy_api") is True:
+        profile = profile.using_legacy_api()
+    if isinstance(spec.get("issuer"), str):
+        profile = profile.with_issuer(spec["issuer"], bool(spec.get("require_issuer", False)))
+    if "client_auth" in spec:
+        profile = profile.with_client_auth({
+            "client_secret_post": af.ClientAuthMethod.CLIENT_SECRET_POST,
+            "client_secret_basic": af.ClientAuthMethod.CLIENT_SECRET_BASIC,
+            "none": af.ClientAuthMethod.NONE,
+        }[spec["client_auth"]])
+    if "pkce" in spec:
+        profile = profile.with_pkce(None if spec["pkce"] is None else
+                                    {"S256": af.PkceMethod.S256, "plain": af.PkceMethod.PLAIN}[spec["pkce"]])
+    if isinstance(spec.get("refresh_rotates"), bool):
+        profile = profile.with_refresh_rotation(spec["refresh_rotates"])
+    return profile
+
+
+def build_client(case: dict) -> af.Client:
+    try:
+        profile = build_profile(case["profile"])
+        spec = case.get("client", {})
+        return af.Client(
+            profile,
+            spec.get("client_id", ""),
+            client_secret=spec.get("client_secret"),
+            redirect_uri=spec.get("redirect_uri"),
+            scopes=[s for s in spec.get("scopes", []) if isinstance(s, str)],
+        )
+    except af.AuthflowError as error:
+        raise CoreRefused(error) from None
+
+
+def options_of(inp: dict) -> af.AuthorizationOptions:
+    return af.AuthorizationOptions(
+        scopes=inp.get("scopes"),
+        extra_params=[af.QueryParam(name=p[0], value=p[1]) for p in inp.get("extra_params", [])],
+        max_age=inp.get("max_age"),
+    )
+
+
+def request_json(r: af.HttpRequest) -> dict:
+    return {
+        "method": af.method_name(r.method),
+        "url": r.url,
+        "headers": [[h.name, h.value] for h in r.headers],
+        "body": r.body.decode("utf-8", errors="replace"),
+    }
+
+
+def response_from(spec: dict) -> af.HttpResponse:
+    if isinstance(spec.get("body"), str):
+        body = spec["body"].encode()
+    elif spec.get("body_json") is None:
+        body = b""
+    else:
+        body = json.dumps(spec["body_json"], separators=(",", ":")).encode()
+    headers = [af.HttpHeader(name=h[0], value=h[1]) for h in spec.get("headers", [])]
+    return af.HttpResponse(status=spec["status"], headers=headers, body=body)
+
+
+def token_set_json(t: af.TokenSet) -> dict:
+    return {
+        "access_token": t.access_token(),
+        "token_type": t.token_type(),
+        "refresh_token": t.refresh_token(),
+        "issued_at": t.issued_at(),
+        "expires_at": t.expires_at(),
+        "refresh_expires_at": t.refresh_expires_at(),
+        "scopes": t.scopes(),
+        "clock_skew": t.clock_skew(),
+        "extra": json.loads(t.extra_json()),
+    }
+
+
+def token_set_from(spec: dict) -> af.TokenSet:
+    stored = {k: v for k, v in spec.items() if v is not None}
+    stored["v"] = 1
+    return af.TokenSet.from_json(json.dumps(stored))
+
+
+def pending_json(p: af.PendingAuthorization) -> dict:
+    return {
+        "provider": af.provider_kind_name(p.provider()),
+        "client_id": p.client_id(),
+        "redirect_uri": p.redirect_uri(),
+        "state": p.state(),
+        "code_verifier": p.code_verifier(),
+        "scopes": p.scopes(),
+        "created_at": p.created_at(),
+        "expires_at": p.expires_at(),
+    }
+
+
+def profile_json(p: af.Profile) -> dict:
+    pkce = p.pkce()
+    return {
+        "kind": af.provider_kind_name(p.kind()),
+        "issuer": p.issuer(),
+        "require_issuer": p.requires_issuer(),
+        "authorization_endpoint": p.endpoint(af.EndpointRole.AUTHORIZATION),
+        "token_endpoint": p.endpoint(af.EndpointRole.TOKEN),
+        "revocation_endpoint": p.endpoint(af.EndpointRole.REVOCATION),
+        "introspection_endpoint": p.endpoint(af.EndpointRole.INTROSPECTION),
+        "client_auth": p.client_auth().name.lower(),
+        "pkce": None if pkce is None else af.pkce_method_name(pkce),
+    }
+
+
+def validated(client: af.Client, case: dict, inp: dict, now: int) -> af.ValidatedCallback:
+    if isinstance(inp.get("pending"), str):
+        pending = af.PendingAuthorization.from_storage_string(inp["pending"])
+    else:
+        at = inp.get("authorized_at", now)
+        pending = client.authorization_request(at, bytes.fromhex(case.get("entropy", "")), options_of(inp)).pending
+    return pending.validate(inp.get("callback", ""), now)
+
+
+def error_json(e: af.AuthflowError) -> dict:
+    return {
+        "kind": af.error_kind_name(e.kind),
+        "action": af.action_name(e.action),
+        "retry_after": e.retry_after,
+        "status": e.status,
+        "provider_code": e.provider_code,
+        "provider_description": e.provider_description,
+        "provider_uri": e.provider_uri,
+        "request_id": e.request_id,
+    }
+
+
+def check_error(actual: dict, shown: str, expected: dict, secrets: list[str]) -> None:
+    assert "kind" in expected and "action" in expected, "error expectation lacks kind or action"
+    for key, want in expected.items():
+        assert key in actual, f"unknown error field {key}"
+        assert actual[key] == want, f"error.{key}: expected {want!r}, got {actual[key]!r}"
+    for secret in secrets:
+        assert secret not in shown, f"error text shows a secret: {shown}"
+
+
+def compare(run: typing.Callable[[], typing.Any], expect: dict, secrets: list[str]) -> None:
+    try:
+        value = run()
+    except af.AuthflowError as error:
+        assert "error" in expect, f"expected success, got error: {error!r}"
+        check_error(error_json(error), f"{error} {error!r}", expect["error"], secrets)
+        return
+    assert "error" not in expect, f"expected error {expect['error']}, got success: {value}"
+    assert value == expect["result"], f"result differs\n  expected: {expect['result']}\n  actual:   {value}"
+
+
+def run_case(case: dict) -> None:
+    """Runs one case; raises AssertionError when the binding differs."""
+    secrets: list[str] = []
+    collect_secrets(case, secrets)
+    try:
+        client = build_client(case)
+    except CoreRefused as refused:
+        def raise_it() -> None:
+            raise refused.error
+        compare(raise_it, case["expect"], secrets)
+        return
+    now = case.get("now", 0)
+    inp = case.get("input", {})
+    op = case["operation"]
+    if op == "session":
+        run_session(client, case, secrets)
+        return
+    hints = {"access_token": af.TokenTypeHint.ACCESS_TOKEN, "refresh_token": af.TokenTypeHint.REFRESH_TOKEN}
+    grants = {
+        "authorization_code": af.GrantType.AUTHORIZATION_CODE,
+        "refresh_token": af.GrantType.REFRESH_TOKEN,
+        "client_credentials": af.GrantType.CLIENT_CREDENTIALS,
+        "password": af.GrantType.PASSWORD,
+    }
+
+    def run() -> typing.Any:
+        if op == "authorization_request":
+            r = client.authorization_request(now, bytes.fromhex(case.get("entropy", "")), options_of(inp))
+            return {"url": r.url, "pending": pending_json(r.pending)}
+        if op == "pending_from_storage":
+            return pending_json(af.PendingAuthorization.from_storage_string(inp["stored"]))
+        if op == "validate_callback":
+            c = validated(client, case, inp, now)
+            return {"code": c.code(), "state": c.state(), "redirect_uri": c.redirect_uri(),
+                    "code_verifier": c.code_verifier()}
+        if op == "exchange_request":
+            return request_json(client.exchange_request(validated(client, case, inp, now)))
+        if op == "refresh_request":
+            return request_json(client.refresh_request(inp["refresh_token"]))
+        if op == "client_credentials_request":
+            return request_json(client.client_credentials_request())
+        if op == "password_request":
+            return request_json(client.password_request(inp["username"], inp["password"]))
+        if op == "reauthentication_request":
+            g = client.reauthentication_request()
+            return {"grant": af.grant_type_name(g.grant), "request": request_json(g.request)}
+        if op in ("revocation_request", "introspection_request"):
+            build = client.revocation_request if op == "revocation_request" else client.introspection_request
+            return request_json(build(inp["token"], hints[inp["token_type_hint"]]))
+        if op == "token_info_request":
+            return request_json(client.token_info_request(inp["access_token"]))
+        if op == "api_request":
+            method = {"GET": af.Method.GET, "POST": af.Method.POST, "PUT": af.Method.PUT,
+                      "PATCH": af.Method.PATCH, "DELETE": af.Method.DELETE}[inp["method"].upper()]
+            body = inp["body"].encode() if isinstance(inp.get("body"), str) else None
+            return request_json(client.api_request(inp["access_token"], method, inp["path"], body))
+        if op == "discovery_request":
+            document = {"oauth": af.DiscoveryDocument.O_AUTH_AUTHORIZATION_SERVER,
+                        "openid": af.DiscoveryDocument.OPEN_ID_CONFIGURATION}[inp["document"]]
+            return request_json(af.discovery_request(inp["issuer"], document))
+        if op == "parse_token_response":
+            return token_set_json(client.parse_token_response(grants[inp["grant"]], now, response_from(inp["response"])))
+        if op == "parse_refresh_response":
+            previous = token_set_from(inp["previous"])
+            return token_set_json(client.parse_refresh_response(now, response_from(inp["response"]), previous))
+        if op == "check_api_response":
+            client.check_api_response(now, response_from(inp["response"]))
+            return {"ok": True}
+        if op == "parse_token_info_response":
+            i = client.parse_token_info_response(now, response_from(inp["response"]))
+            return {
+                "expires_in_seconds": i.expires_in_seconds, "expires_at": i.expires_at,
+                "resource_owner_id": None if i.resource_owner_id_json is None else json.loads(i.resource_owner_id_json),
+                "scopes": i.scopes, "created_at": i.created_at, "extra": json.loads(i.extra_json),
+            }
+        if op == "parse_revocation_response":
+            client.parse_revocation_response(now, response_from(inp["response"]))
+            return {"ok": True}
+        if op == "parse_introspection_response":
+            i = client.parse_introspection_response(now, response_from(inp["response"]))
+            return {"active": i.active, "scopes": i.scopes, "client_id": i.client_id, "username": i.username,
+                    "token_type": i.token_type, "exp": i.exp, "iat": i.iat, "nbf": i.nbf, "sub": i.sub,
+                    "iss": i.iss, "extra": json.loads(i.extra_json)}
+        if op == "parse_discovery_response":
+            m = af.parse_discovery_response(inp["issuer"], response_from(inp["response"]))
+            return {"issuer": m.issuer(), "profile": profile_json(m.profile())}
+        if op == "token_set_from_json":
+            return token_set_json(af.TokenSet.from_json(inp["json"]))
+        raise AssertionError(f"unknown operation {op}")
+
+    compare(run, case["expect"], secrets)
+
+
+def run_session(client: af.Client, case: dict, secrets: list[str]) -> None:
+    inp = case["input"]
+    tokens = None if inp.get("tokens") is None else token_set_from(inp["tokens"])
+    session = af.Session(client, tokens, inp.get("refresh_margin"))
+    last_sent = None
+    for index, step in enumerate(inp["steps"]):
+        where = f"step {index} ({step['op']})"
+        now = step.get("now", 0)
+        expect = step.get("expect", {})
+        op = step["op"]
+        try:
+            if op == "poll":
+                action = session.poll_action(now)
+                if action.is_use_token():
+                    actual = {"action": "use_token", "token": action.token.secret()}
+                    for secret in secrets:
+                        assert secret not in repr(action) and secret not in str(action.token), "token shown"
+                elif action.is_send():
+                    out = action.request
+                    last_sent = out.id
+                    actual = {"action": "send", "purpose": out.purpose.name.lower(),
+                              "grant": af.grant_type_name(out.grant), "request": request_json(out.request)}
+                    for secret in secrets:
+                        assert secret not in repr(action) and secret not in str(out), "request shown"
+                elif action.is_wait():
+                    actual = {"action": "wait", "until": action.until}
+                else:
+                    d = action.error
+                    check_error(error_json(d), f"{d} {d!r}", expect.get("error", {}), secrets)
+                    actual = {"action": "stop"}
+                wanted = {k: v for k, v in expect.items() if k != "error"}
+                assert actual == wanted, f"action differs\n  expected: {wanted}\n  actual:   {actual}"
+            elif op in ("respond", "transport_error"):
+                request_id = step.get("request", last_sent)
+                assert request_id is not None, "nothing was sent"
+
+                def handle() -> str:
+                    if op == "respond":
+                        update = session.handle_response(request_id, now, response_from(step["response"]))
+                    else:
+                        update = session.handle_transport_error(request_id, now, "connection refused")
+                    return update.name.lower()
+
+                compare(handle, expect, secrets)
+            elif op == "persist":
+                persisted = session.poll_persist()
+                actual = None if persisted is None else token_set_json(persisted)
+                assert actual == expect["result"], f"persist differs\n  expected: {expect['result']}\n  actual:   {actual}"
+            elif op == "timeout":
+                assert session.poll_timeout() == expect["result"], f"timeout: {session.poll_timeout()}"
+            elif op == "unauthorized":
+                session.handle_unauthorized(step["token"])
+            elif op == "token_info":
+                info = client.parse_token_info_response(now, response_from(step["response"]))
+                assert session.apply_token_info(now, step["token"], info) == expect["result"]
+            else:
+                raise AssertionError(f"unknown op {op}")
+        except AssertionError as failure:
+            raise AssertionError(f"{where}: {failure}") from None

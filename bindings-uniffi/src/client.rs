@@ -1,0 +1,291 @@
+//! The sans-IO client: a profile plus this application's registration.
+//! Every method builds a request record or parses a response record; the
+//! caller's own HTTP client sends them.
+
+use crate::error::Result;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::pending::{PendingAuthorization, ValidatedCallback};
+use crate::profile::Profile;
+use crate::token_set::{Introspection, TokenInfo, TokenSet};
+use authflow_core::{
+    AccessToken, ClientSecret, GrantType, Method, Password, RefreshToken, TokenRef,
+};
+use std::sync::Arc;
+
+/// Options for one authorization request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct AuthorizationOptions {
+    /// Scopes for this request; `None` uses the client's defaults.
+    #[uniffi(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Extra query parameters (e.g. `prompt`, `login_hint`), in order.
+    #[uniffi(default)]
+    pub extra_params: Vec<QueryParam>,
+    /// Seconds the pending authorization stays valid; `None`: 10 minutes.
+    #[uniffi(default)]
+    pub max_age: Option<u64>,
+}
+
+/// One query parameter.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QueryParam {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+impl AuthorizationOptions {
+    pub(crate) fn to_core(&self) -> authflow_core::AuthorizationOptions {
+        authflow_core::AuthorizationOptions {
+            scopes: self.scopes.clone(),
+            extra_params: self
+                .extra_params
+                .iter()
+                .map(|p| (p.name.clone(), p.value.clone()))
+                .collect(),
+            max_age: self.max_age,
+        }
+    }
+}
+
+/// Where to send the user, and what to keep until they come back.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AuthorizationRequest {
+    /// The authorization URL.
+    pub url: String,
+    /// The pending authorization to keep (`to_storage_string()`).
+    pub pending: Arc<PendingAuthorization>,
+}
+
+/// A request that gets tokens without the user, with the grant it carries.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct GrantRequest {
+    /// The grant.
+    pub grant: GrantType,
+    /// The HTTP request.
+    pub request: HttpRequest,
+}
+
+/// Which kind of token is revoked or introspected (`token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenTypeHint {
+    /// An access token.
+    AccessToken,
+    /// A refresh token.
+    RefreshToken,
+}
+
+/// Calls `f` with the core's token reference for `token` and `hint`.
+fn with_token_ref<T>(token: &str, hint: TokenTypeHint, f: impl FnOnce(TokenRef<'_>) -> T) -> T {
+    match hint {
+        TokenTypeHint::AccessToken => f(TokenRef::Access(&AccessToken::new(token))),
+        TokenTypeHint::RefreshToken => f(TokenRef::Refresh(&RefreshToken::new(token))),
+    }
+}
+
+/// An OAuth client of one provider: the profile plus the client id,
+/// secret (for MakeShift: the API key and secret), redirect URI and
+/// default scopes. `repr` / `toString` never show the secret.
+#[derive(Debug, Clone, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Client(pub(crate) authflow_core::Client);
+
+#[uniffi::export]
+impl Client {
+    /// A client. Without a secret it is a public client (PKCE only).
+    #[uniffi::constructor(default(client_secret = None, redirect_uri = None, scopes = []))]
+    pub fn new(
+        profile: Arc<Profile>,
+        client_id: String,
+        client_secret: Option<String>,
+        redirect_uri: Option<String>,
+        scopes: Vec<String>,
+    ) -> Result<Arc<Client>> {
+        let mut client =
+            authflow_core::Client::new(profile.0.clone(), client_id).with_scopes(scopes);
+        if let Some(secret) = client_secret {
+            client = client.with_client_secret(ClientSecret::new(secret));
+        }
+        if let Some(uri) = redirect_uri {
+            client = client.with_redirect_uri(&uri)?;
+        }
+        Ok(Arc::new(Client(client)))
+    }
+
+    /// The provider profile.
+    pub fn profile(&self) -> Arc<Profile> {
+        Arc::new(Profile(self.0.profile().clone()))
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> String {
+        self.0.client_id().to_owned()
+    }
+
+    /// The redirect URI, if set.
+    pub fn redirect_uri(&self) -> Option<String> {
+        self.0.redirect_uri().map(str::to_owned)
+    }
+
+    /// The default scopes.
+    pub fn scopes(&self) -> Vec<String> {
+        self.0.scopes().to_vec()
+    }
+
+    /// Whether the client has a secret (is confidential).
+    pub fn has_client_secret(&self) -> bool {
+        self.0.has_client_secret()
+    }
+
+    /// The authorization URL and the pending authorization to keep.
+    /// `entropy` must be at least 48 bytes from a secure random source.
+    #[uniffi::method(default(options = None))]
+    pub fn authorization_request(
+        &self,
+        now: u64,
+        entropy: Vec<u8>,
+        options: Option<AuthorizationOptions>,
+    ) -> Result<AuthorizationRequest> {
+        let options = options.unwrap_or_default().to_core();
+        let start = self.0.authorization_request_with(now, &entropy, &options)?;
+        Ok(AuthorizationRequest {
+            url: start.url,
+            pending: Arc::new(PendingAuthorization(start.pending)),
+        })
+    }
+
+    /// The code exchange for a validated callback.
+    pub fn exchange_request(&self, callback: Arc<ValidatedCallback>) -> Result<HttpRequest> {
+        Ok(self.0.exchange_request(&callback.0)?.into())
+    }
+
+    /// A refresh with `refresh_token`.
+    pub fn refresh_request(&self, refresh_token: String) -> Result<HttpRequest> {
+        Ok(self
+            .0
+            .refresh_request(&RefreshToken::new(refresh_token))?
+            .into())
+    }
+
+    /// The client-credentials grant (Makini Admin).
+    pub fn client_credentials_request(&self) -> Result<HttpRequest> {
+        Ok(self.0.client_credentials_request()?.into())
+    }
+
+    /// The resource-owner password grant.
+    pub fn password_request(&self, username: String, password: String) -> Result<HttpRequest> {
+        Ok(self
+            .0
+            .password_request(&username, &Password::new(password))?
+            .into())
+    }
+
+    /// The request that gets new tokens without the user, as the profile says.
+    pub fn reauthentication_request(&self) -> Result<GrantRequest> {
+        let (grant, request) = self.0.reauthentication_request()?;
+        Ok(GrantRequest {
+            grant,
+            request: request.into(),
+        })
+    }
+
+    /// An RFC 7009 revocation request.
+    pub fn revocation_request(&self, token: String, hint: TokenTypeHint) -> Result<HttpRequest> {
+        with_token_ref(&token, hint, |t| self.0.revocation_request(t))
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    /// An RFC 7662 introspection request.
+    pub fn introspection_request(&self, token: String, hint: TokenTypeHint) -> Result<HttpRequest> {
+        with_token_ref(&token, hint, |t| self.0.introspection_request(t))
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    /// MakeShift's token-info request.
+    pub fn token_info_request(&self, access_token: String) -> Result<HttpRequest> {
+        Ok(self
+            .0
+            .token_info_request(&AccessToken::new(access_token))?
+            .into())
+    }
+
+    /// A bearer request to the API: `path` relative to the API base
+    /// (`"sites"`) or an absolute URL; a `body` is sent as JSON.
+    #[uniffi::method(default(body = None))]
+    pub fn api_request(
+        &self,
+        access_token: String,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpRequest> {
+        Ok(self
+            .0
+            .api_request(
+                &AccessToken::new(access_token),
+                method,
+                &path,
+                body.as_deref(),
+            )?
+            .into())
+    }
+
+    /// Parses the token endpoint's answer to `grant`, received at `now`.
+    pub fn parse_token_response(
+        &self,
+        grant: GrantType,
+        now: u64,
+        response: HttpResponse,
+    ) -> Result<Arc<TokenSet>> {
+        Ok(TokenSet::wrap(self.0.parse_token_response(
+            grant,
+            now,
+            &response.to_core(),
+        )?))
+    }
+
+    /// Parses a refresh answer, keeping what a refresh does not repeat.
+    pub fn parse_refresh_response(
+        &self,
+        now: u64,
+        response: HttpResponse,
+        previous: Arc<TokenSet>,
+    ) -> Result<Arc<TokenSet>> {
+        Ok(TokenSet::wrap(self.0.parse_refresh_response(
+            now,
+            &response.to_core(),
+            &previous.0,
+        )?))
+    }
+
+    /// Checks an API response: nothing for 2xx, else the typed error.
+    pub fn check_api_response(&self, now: u64, response: HttpResponse) -> Result<()> {
+        Ok(self.0.check_api_response(now, &response.to_core())?)
+    }
+
+    /// Parses MakeShift's token-info answer.
+    pub fn parse_token_info_response(&self, now: u64, response: HttpResponse) -> Result<TokenInfo> {
+        let info = self.0.parse_token_info_response(now, &response.to_core())?;
+        Ok(TokenInfo::from_core(&info, now))
+    }
+
+    /// Parses a revocation answer (any 200 is success).
+    pub fn parse_revocation_response(&self, now: u64, response: HttpResponse) -> Result<()> {
+        Ok(self.0.parse_revocation_response(now, &response.to_core())?)
+    }
+
+    /// Parses an introspection answer.
+    pub fn parse_introspection_response(
+        &self,
+        now: u64,
+        response: HttpResponse,
+    ) -> Result<Introspection> {
+        Ok(self
+            .0
+            .parse_introspection_response(now, &response.to_core())?
+            .into())
+    }
+}

@@ -1,0 +1,928 @@
+//! The client level: the core's flows over the host language's transport,
+//! blocking (`exchange`) and async (`exchange_async`), and a session that
+//! keeps tokens fresh for any number of threads and coroutines.
+//!
+//! Nothing here decides anything about OAuth: every request comes from the
+//! core and every answer is parsed by it; this module only sends, reads
+//! the clock and entropy from the [`Environment`], and, for the session,
+//! does what `Session::poll_action` says, the way
+//! `examples/src/driver.rs` does: one caller sends the renewal without
+//! holding the lock, the others keep the current token or wait on a
+//! condition variable (threads) or a waker list (coroutines).
+
+use crate::client::{AuthorizationOptions, Client, TokenTypeHint};
+use crate::error::{AuthflowError, Result};
+use crate::http::HttpResponse;
+use crate::profile::Profile;
+use crate::token_set::{Introspection, TokenInfo, TokenSet};
+use crate::transport::{Environment, HttpTransport, TokenPersister};
+use authflow_core::{
+    AccessToken, Action, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error, ErrorKind,
+    GrantType, HttpResponse as CoreResponse, Method, OutgoingRequest, PendingAuthorization,
+    RefreshToken, SessionAction, TokenRef, AUTHORIZATION_ENTROPY_LEN,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+/// Where to send the user, and the pending authorization to keep until
+/// they come back. `repr` / `toString` redact `pending` (it holds the
+/// PKCE verifier).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
+pub struct AuthorizationStart {
+    /// The authorization URL.
+    pub url: String,
+    /// `PendingAuthorization.to_storage_string()`: keep it in the user's
+    /// session, never in a URL or a log.
+    pub pending: String,
+}
+
+impl std::fmt::Debug for AuthorizationStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationStart")
+            .field("url", &self.url)
+            .field("pending", &"[redacted]")
+            .finish()
+    }
+}
+
+impl std::fmt::Display for AuthorizationStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// How a step reads its answer, received at `now`.
+type Parse<T> = Box<dyn FnOnce(u64, &CoreResponse) -> authflow_core::Result<T> + Send>;
+
+/// One step of a flow: the request to send and how to read its answer.
+struct Step<T> {
+    request: authflow_core::HttpRequest,
+    parse: Parse<T>,
+}
+
+impl<T> Step<T> {
+    fn new(
+        request: authflow_core::HttpRequest,
+        parse: impl FnOnce(u64, &CoreResponse) -> authflow_core::Result<T> + Send + 'static,
+    ) -> Step<T> {
+        Step {
+            request,
+            parse: Box::new(parse),
+        }
+    }
+}
+
+/// A client over the host language's HTTP stack. Every flow of the core,
+/// blocking and async; `session()` for tokens that stay fresh.
+#[derive(uniffi::Object)]
+pub struct OAuthClient {
+    client: Arc<Client>,
+    transport: Arc<dyn HttpTransport>,
+    environment: Arc<dyn Environment>,
+}
+
+impl std::fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuthClient {
+    fn core(&self) -> &authflow_core::Client {
+        &self.client.0
+    }
+
+    fn now(&self) -> u64 {
+        self.environment.now()
+    }
+
+    fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
+        let step = step?;
+        let response = self.transport.send((&step.request).into())?;
+        Ok((step.parse)(self.now(), &response.to_core())?)
+    }
+
+    async fn run_async<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
+        let step = step?;
+        let response = self.transport.send_async((&step.request).into()).await?;
+        Ok((step.parse)(self.now(), &response.to_core())?)
+    }
+
+    fn exchange_step(
+        &self,
+        callback_url: &str,
+        pending: &str,
+    ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
+        let pending = PendingAuthorization::from_storage_string(pending)?;
+        let callback = pending.validate(callback_url, self.now())?;
+        let client = self.core().clone();
+        Ok(Step::new(
+            client.exchange_request(&callback)?,
+            move |now, r| {
+                client
+                    .parse_token_response(GrantType::AuthorizationCode, now, r)
+                    .map(TokenSet::wrap)
+            },
+        ))
+    }
+
+    fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Arc<TokenSet>>> {
+        let refresh_token = tokens.0.refresh_token().cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::AuthorizationRequired,
+                "the token set has no refresh token",
+            )
+        })?;
+        let client = self.core().clone();
+        let previous = tokens.0.clone();
+        Ok(Step::new(
+            client.refresh_request(&refresh_token)?,
+            move |now, r| {
+                client
+                    .parse_refresh_response(now, r, &previous)
+                    .map(TokenSet::wrap)
+            },
+        ))
+    }
+
+    fn grant_step(
+        &self,
+        built: authflow_core::Result<(GrantType, authflow_core::HttpRequest)>,
+    ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
+        let (grant, request) = built?;
+        let client = self.core().clone();
+        Ok(Step::new(request, move |now, r| {
+            client
+                .parse_token_response(grant, now, r)
+                .map(TokenSet::wrap)
+        }))
+    }
+
+    fn password_grant(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> authflow_core::Result<(GrantType, authflow_core::HttpRequest)> {
+        let password = authflow_core::Password::new(password);
+        Ok((
+            GrantType::Password,
+            self.core().password_request(username, &password)?,
+        ))
+    }
+
+    fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflow_core::Result<Step<()>> {
+        let client = self.core().clone();
+        let request = with_token(token, hint, |t| client.revocation_request(t))?;
+        Ok(Step::new(request, move |now, r| {
+            client.parse_revocation_response(now, r)
+        }))
+    }
+
+    fn introspect_step(
+        &self,
+        token: &str,
+        hint: TokenTypeHint,
+    ) -> authflow_core::Result<Step<Introspection>> {
+        let client = self.core().clone();
+        let request = with_token(token, hint, |t| client.introspection_request(t))?;
+        Ok(Step::new(request, move |now, r| {
+            client.parse_introspection_response(now, r).map(Into::into)
+        }))
+    }
+
+    fn token_info_step(&self, access_token: &str) -> authflow_core::Result<Step<TokenInfo>> {
+        let client = self.core().clone();
+        let request = client.token_info_request(&AccessToken::new(access_token))?;
+        Ok(Step::new(request, move |now, r| {
+            client
+                .parse_token_info_response(now, r)
+                .map(|info| TokenInfo::from_core(&info, now))
+        }))
+    }
+
+    fn api_step(
+        &self,
+        access_token: &str,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> authflow_core::Result<Step<HttpResponse>> {
+        let client = self.core().clone();
+        let request = client.api_request(&AccessToken::new(access_token), method, path, body)?;
+        Ok(Step::new(request, move |now, r| {
+            client.check_api_response(now, r)?;
+            Ok(response_record(r))
+        }))
+    }
+}
+
+fn response_record(response: &CoreResponse) -> HttpResponse {
+    HttpResponse {
+        status: response.status,
+        headers: response
+            .headers
+            .iter()
+            .map(|(name, value)| crate::http::HttpHeader {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        body: response.body.to_vec(),
+    }
+}
+
+fn with_token<T>(token: &str, hint: TokenTypeHint, f: impl FnOnce(TokenRef<'_>) -> T) -> T {
+    match hint {
+        TokenTypeHint::AccessToken => f(TokenRef::Access(&AccessToken::new(token))),
+        TokenTypeHint::RefreshToken => f(TokenRef::Refresh(&RefreshToken::new(token))),
+    }
+}
+
+#[uniffi::export]
+impl OAuthClient {
+    /// A client sending through `transport`, reading time and entropy
+    /// from `environment`.
+    #[uniffi::constructor]
+    pub fn new(
+        client: Arc<Client>,
+        transport: Arc<dyn HttpTransport>,
+        environment: Arc<dyn Environment>,
+    ) -> Arc<OAuthClient> {
+        Arc::new(OAuthClient {
+            client,
+            transport,
+            environment,
+        })
+    }
+
+    /// The sans-IO client underneath.
+    pub fn client(&self) -> Arc<Client> {
+        self.client.clone()
+    }
+
+    /// The authorization URL, with state and PKCE from the environment's
+    /// entropy, and the pending authorization's storage string to keep.
+    #[uniffi::method(default(options = None))]
+    pub fn authorization_url(
+        &self,
+        options: Option<AuthorizationOptions>,
+    ) -> Result<AuthorizationStart> {
+        let options: CoreOptions = options.map(|o| o.to_core()).unwrap_or_default();
+        let entropy = self
+            .environment
+            .random_bytes(AUTHORIZATION_ENTROPY_LEN as u32);
+        let start = self
+            .core()
+            .authorization_request_with(self.now(), &entropy, &options)?;
+        Ok(AuthorizationStart {
+            url: start.url,
+            pending: start.pending.to_storage_string(),
+        })
+    }
+
+    /// Validates the redirect against `pending` (a storage string) and
+    /// exchanges the code.
+    pub fn exchange(&self, callback_url: String, pending: String) -> Result<Arc<TokenSet>> {
+        self.run(self.exchange_step(&callback_url, &pending))
+    }
+
+    /// Refreshes `tokens` (a rotated refresh token replaces the old one).
+    pub fn refresh(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
+        self.run(self.refresh_step(&tokens))
+    }
+
+    /// The client-credentials grant (Makini Admin).
+    pub fn client_credentials(&self) -> Result<Arc<TokenSet>> {
+        self.run(
+            self.grant_step(
+                self.core()
+                    .client_credentials_request()
+                    .map(|r| (GrantType::ClientCredentials, r)),
+            ),
+        )
+    }
+
+    /// The resource-owner password grant.
+    pub fn password(&self, username: String, password: String) -> Result<Arc<TokenSet>> {
+        self.run(self.grant_step(self.password_grant(&username, &password)))
+    }
+
+    /// New tokens without the user, as the profile says (client
+    /// credentials; MakeShift's password grant with the API key and secret).
+    pub fn reauthenticate(&self) -> Result<Arc<TokenSet>> {
+        self.run(self.grant_step(self.core().reauthentication_request()))
+    }
+
+    /// Revokes a token (RFC 7009).
+    pub fn revoke(&self, token: String, hint: TokenTypeHint) -> Result<()> {
+        self.run(self.revoke_step(&token, hint))
+    }
+
+    /// Introspects a token (RFC 7662).
+    pub fn introspect(&self, token: String, hint: TokenTypeHint) -> Result<Introspection> {
+        self.run(self.introspect_step(&token, hint))
+    }
+
+    /// MakeShift's token info for `access_token`.
+    pub fn token_info(&self, access_token: String) -> Result<TokenInfo> {
+        self.run(self.token_info_step(&access_token))
+    }
+
+    /// A bearer API call with `access_token`; a non-2xx answer is the typed error.
+    #[uniffi::method(default(body = None))]
+    pub fn api(
+        &self,
+        access_token: String,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse> {
+        self.run(self.api_step(&access_token, method, &path, body.as_deref()))
+    }
+
+    /// Async [`OAuthClient::exchange`].
+    pub async fn exchange_async(
+        &self,
+        callback_url: String,
+        pending: String,
+    ) -> Result<Arc<TokenSet>> {
+        self.run_async(self.exchange_step(&callback_url, &pending))
+            .await
+    }
+
+    /// Async [`OAuthClient::refresh`].
+    pub async fn refresh_async(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
+        self.run_async(self.refresh_step(&tokens)).await
+    }
+
+    /// Async [`OAuthClient::client_credentials`].
+    pub async fn client_credentials_async(&self) -> Result<Arc<TokenSet>> {
+        let built = self
+            .core()
+            .client_credentials_request()
+            .map(|r| (GrantType::ClientCredentials, r));
+        self.run_async(self.grant_step(built)).await
+    }
+
+    /// Async [`OAuthClient::password`].
+    pub async fn password_async(
+        &self,
+        username: String,
+        password: String,
+    ) -> Result<Arc<TokenSet>> {
+        self.run_async(self.grant_step(self.password_grant(&username, &password)))
+            .await
+    }
+
+    /// Async [`OAuthClient::reauthenticate`].
+    pub async fn reauthenticate_async(&self) -> Result<Arc<TokenSet>> {
+        self.run_async(self.grant_step(self.core().reauthentication_request()))
+            .await
+    }
+
+    /// Async [`OAuthClient::revoke`].
+    pub async fn revoke_async(&self, token: String, hint: TokenTypeHint) -> Result<()> {
+        self.run_async(self.revoke_step(&token, hint)).await
+    }
+
+    /// Async [`OAuthClient::introspect`].
+    pub async fn introspect_async(
+        &self,
+        token: String,
+        hint: TokenTypeHint,
+    ) -> Result<Introspection> {
+        self.run_async(self.introspect_step(&token, hint)).await
+    }
+
+    /// Async [`OAuthClient::token_info`].
+    pub async fn token_info_async(&self, access_token: String) -> Result<TokenInfo> {
+        self.run_async(self.token_info_step(&access_token)).await
+    }
+
+    /// Async [`OAuthClient::api`].
+    #[uniffi::method(default(body = None))]
+    pub async fn api_async(
+        &self,
+        access_token: String,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse> {
+        self.run_async(self.api_step(&access_token, method, &path, body.as_deref()))
+            .await
+    }
+
+    /// A session that keeps `tokens` fresh (or, with none, authenticates
+    /// on first use where the flow allows it), calling `persister` with
+    /// every token set to store.
+    #[uniffi::method(default(tokens = None, persister = None, refresh_margin = None))]
+    pub fn session(
+        &self,
+        tokens: Option<Arc<TokenSet>>,
+        persister: Option<Arc<dyn TokenPersister>>,
+        refresh_margin: Option<u64>,
+    ) -> Arc<ClientSession> {
+        let mut session =
+            authflow_core::Session::new(self.core().clone(), tokens.map(|t| t.0.clone()));
+        if let Some(margin) = refresh_margin {
+            session = session.with_refresh_margin(margin);
+        }
+        Arc::new(ClientSession {
+            state: Mutex::new(State {
+                session,
+                generation: 0,
+                wakers: Vec::new(),
+            }),
+            changed: Condvar::new(),
+            client: OAuthClient {
+                client: self.client.clone(),
+                transport: self.transport.clone(),
+                environment: self.environment.clone(),
+            },
+            persister,
+        })
+    }
+}
+
+/// Fetches an issuer's metadata through `transport` and makes a profile.
+#[uniffi::export]
+pub fn discover(
+    issuer: String,
+    document: DiscoveryDocument,
+    transport: Arc<dyn HttpTransport>,
+) -> Result<Arc<Profile>> {
+    let request = authflow_core::discovery_request(&issuer, document)?;
+    let response = transport.send((&request).into())?;
+    let metadata = authflow_core::parse_discovery_response(&issuer, &response.to_core())?;
+    Ok(Arc::new(Profile(metadata.profile()?)))
+}
+
+/// Async [`discover`].
+#[uniffi::export]
+pub async fn discover_async(
+    issuer: String,
+    document: DiscoveryDocument,
+    transport: Arc<dyn HttpTransport>,
+) -> Result<Arc<Profile>> {
+    let request = authflow_core::discovery_request(&issuer, document)?;
+    let response = transport.send_async((&request).into()).await?;
+    let metadata = authflow_core::parse_discovery_response(&issuer, &response.to_core())?;
+    Ok(Arc::new(Profile(metadata.profile()?)))
+}
+
+struct State {
+    session: authflow_core::Session,
+    /// Bumped on every handled answer, so that waiters see a change.
+    generation: u64,
+    /// Coroutines waiting for the answer in flight.
+    wakers: Vec<Waker>,
+}
+
+/// What one poll of the session tells a caller to do.
+enum Next {
+    Done(AccessToken),
+    WaitForAnswer(u64),
+    Send(OutgoingRequest),
+}
+
+/// A session over the client's transport: `access_token()` renews when
+/// due, one renewal at a time however many threads or coroutines ask;
+/// `get` / `request` call the API and renew once on a 401. Every token
+/// set to store goes to the persister before any caller sees the new
+/// access token.
+#[derive(uniffi::Object)]
+pub struct ClientSession {
+    state: Mutex<State>,
+    changed: Condvar,
+    client: OAuthClient,
+    persister: Option<Arc<dyn TokenPersister>>,
+}
+
+impl std::fmt::Debug for ClientSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSession")
+            .field("session", &self.lock().session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error for a `Wait` with a time: the failure behind the back-off.
+fn waiting(session: &authflow_core::Session, until: Option<u64>) -> Error {
+    session.last_error().cloned().unwrap_or_else(|| {
+        Error::new(
+            ErrorKind::TemporarilyUnavailable,
+            match until {
+                Some(at) => format!("renewal failed recently; retry at {at}"),
+                None => "a renewal is in flight".to_owned(),
+            },
+        )
+    })
+}
+
+impl ClientSession {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change to the state is one assignment: go on after a panic.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Polls the session once at the environment's `now`.
+    fn next(&self, state: &mut State) -> Result<Next> {
+        match state.session.poll_action(self.client.now()) {
+            SessionAction::UseToken(token) => Ok(Next::Done(token)),
+            SessionAction::Stop(error) => Err(error.into()),
+            SessionAction::Wait { until: None } => Ok(Next::WaitForAnswer(state.generation)),
+            SessionAction::Wait { until } => Err(waiting(&state.session, until).into()),
+            SessionAction::Send(outgoing) => Ok(Next::Send(outgoing)),
+        }
+    }
+
+    /// Hands a renewal's outcome to the session, passes on what to store,
+    /// and wakes every waiter.
+    fn complete(&self, outgoing: &OutgoingRequest, answer: Result<HttpResponse>) -> Result<()> {
+        let mut state = self.lock();
+        let now = self.client.now();
+        let handled = match &answer {
+            Ok(response) => state
+                .session
+                .handle_response(outgoing.id, now, &response.to_core()),
+            Err(error) => {
+                state
+                    .session
+                    .handle_transport_error(outgoing.id, now, &error.details().reason)
+            }
+        };
+        if let (Some(tokens), Some(persister)) = (state.session.poll_persist(), &self.persister) {
+            persister.persist(TokenSet::wrap(tokens));
+        }
+        state.generation = state.generation.wrapping_add(1);
+        for waker in state.wakers.drain(..) {
+            waker.wake();
+        }
+        self.changed.notify_all();
+        handled.map(|_| ()).map_err(Into::into)
+    }
+
+    fn token_blocking(&self) -> Result<AccessToken> {
+        let mut state = self.lock();
+        loop {
+            match self.next(&mut state)? {
+                Next::Done(token) => return Ok(token),
+                Next::WaitForAnswer(seen) => {
+                    while state.generation == seen {
+                        state = self
+                            .changed
+                            .wait(state)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    }
+                }
+                Next::Send(outgoing) => {
+                    // Send without the lock: the others keep the current
+                    // token or wait for this answer.
+                    drop(state);
+                    let answer = self.client.transport.send((&outgoing.request).into());
+                    self.complete(&outgoing, answer)?;
+                    state = self.lock();
+                }
+            }
+        }
+    }
+
+    async fn token_async(&self) -> Result<AccessToken> {
+        loop {
+            let next = {
+                let mut state = self.lock();
+                self.next(&mut state)?
+            };
+            match next {
+                Next::Done(token) => return Ok(token),
+                Next::WaitForAnswer(seen) => {
+                    Changed {
+                        session: self,
+                        seen,
+                    }
+                    .await
+                }
+                Next::Send(outgoing) => {
+                    let mut guard = InFlight {
+                        session: self,
+                        outgoing: Some(outgoing.clone()),
+                    };
+                    let answer = self
+                        .client
+                        .transport
+                        .send_async((&outgoing.request).into())
+                        .await;
+                    guard.outgoing = None;
+                    self.complete(&outgoing, answer)?;
+                }
+            }
+        }
+    }
+
+    fn mark_unauthorized(&self, token: &AccessToken) {
+        self.lock().session.handle_unauthorized(token);
+    }
+
+    fn api_request(
+        &self,
+        token: &AccessToken,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<authflow_core::HttpRequest> {
+        Ok(self.client.core().api_request(token, method, path, body)?)
+    }
+
+    /// What to do with an API answer: return it, or (when the core says
+    /// the token needs renewing and this was the first try) renew and retry.
+    fn check(
+        &self,
+        token: &AccessToken,
+        response: HttpResponse,
+        first: bool,
+    ) -> Result<Option<HttpResponse>> {
+        match self
+            .client
+            .core()
+            .check_api_response(self.client.now(), &response.to_core())
+        {
+            Ok(()) => Ok(Some(response)),
+            Err(error)
+                if first && matches!(error.action(), Action::Refresh | Action::Reauthenticate) =>
+            {
+                self.mark_unauthorized(token);
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    fn apply_info(&self, token: &AccessToken, info: &TokenInfo) {
+        let mut state = self.lock();
+        let now = self.client.now();
+        state.session.apply_token_info(now, token, &info.to_core());
+        if let (Some(tokens), Some(persister)) = (state.session.poll_persist(), &self.persister) {
+            persister.persist(TokenSet::wrap(tokens));
+        }
+    }
+}
+
+/// Waits until the session's state changes (an answer was handled).
+struct Changed<'a> {
+    session: &'a ClientSession,
+    seen: u64,
+}
+
+impl Future for Changed<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.session.lock();
+        if state.generation != self.seen {
+            return Poll::Ready(());
+        }
+        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            state.wakers.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// A renewal sent by a coroutine. If the coroutine is cancelled before
+/// the answer comes, the session is told it got none, so that the
+/// others stop waiting and one of them sends again.
+struct InFlight<'a> {
+    session: &'a ClientSession,
+    outgoing: Option<OutgoingRequest>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(outgoing) = self.outgoing.take() {
+            let cancelled = Error::new(ErrorKind::Transport, "the renewal was cancelled");
+            let _ = self.session.complete(&outgoing, Err(cancelled.into()));
+        }
+    }
+}
+
+#[uniffi::export]
+impl ClientSession {
+    /// A valid access token, renewing first when due (blocking).
+    pub fn access_token(&self) -> Result<String> {
+        Ok(self.token_blocking()?.secret().to_owned())
+    }
+
+    /// A bearer API call (`path` relative to the API base, or absolute);
+    /// renews once and retries when the API refuses the token.
+    #[uniffi::method(default(body = None))]
+    pub fn request(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse> {
+        for first in [true, false] {
+            let token = self.token_blocking()?;
+            let request = self.api_request(&token, method, &path, body.as_deref())?;
+            let response = self.client.transport.send((&request).into())?;
+            if let Some(response) = self.check(&token, response, first)? {
+                return Ok(response);
+            }
+        }
+        Err(AuthflowError::from(Error::new(
+            ErrorKind::Unauthorized,
+            "the API refused a renewed token",
+        )))
+    }
+
+    /// `GET path` with [`ClientSession::request`].
+    pub fn get(&self, path: String) -> Result<HttpResponse> {
+        self.request(Method::Get, path, None)
+    }
+
+    /// Asks MakeShift's token info and corrects the token's expiry from it.
+    pub fn token_info(&self) -> Result<TokenInfo> {
+        let token = self.token_blocking()?;
+        let info = self
+            .client
+            .run(self.client.token_info_step(token.secret()))?;
+        self.apply_info(&token, &info);
+        Ok(info)
+    }
+
+    /// Async [`ClientSession::access_token`].
+    pub async fn access_token_async(&self) -> Result<String> {
+        Ok(self.token_async().await?.secret().to_owned())
+    }
+
+    /// Async [`ClientSession::request`].
+    #[uniffi::method(default(body = None))]
+    pub async fn request_async(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse> {
+        for first in [true, false] {
+            let token = self.token_async().await?;
+            let request = self.api_request(&token, method, &path, body.as_deref())?;
+            let response = self.client.transport.send_async((&request).into()).await?;
+            if let Some(response) = self.check(&token, response, first)? {
+                return Ok(response);
+            }
+        }
+        Err(AuthflowError::from(Error::new(
+            ErrorKind::Unauthorized,
+            "the API refused a renewed token",
+        )))
+    }
+
+    /// Async [`ClientSession::get`].
+    pub async fn get_async(&self, path: String) -> Result<HttpResponse> {
+        self.request_async(Method::Get, path, None).await
+    }
+
+    /// Async [`ClientSession::token_info`].
+    pub async fn token_info_async(&self) -> Result<TokenInfo> {
+        let token = self.token_async().await?;
+        let info = self
+            .client
+            .run_async(self.client.token_info_step(token.secret()))
+            .await?;
+        self.apply_info(&token, &info);
+        Ok(info)
+    }
+
+    /// The current token set.
+    pub fn token_set(&self) -> Option<Arc<TokenSet>> {
+        self.lock().session.token_set().cloned().map(TokenSet::wrap)
+    }
+
+    /// When renewal is next due (Unix seconds): for a scheduled job.
+    pub fn next_renewal(&self) -> Option<u64> {
+        self.lock().session.poll_timeout()
+    }
+
+    /// Tells the session an API refused `access_token` (401), so that the
+    /// next call renews it.
+    pub fn unauthorized(&self, access_token: String) {
+        self.mark_unauthorized(&AccessToken::new(access_token));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::HttpRequest;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    const NOW: u64 = 1_713_082_414;
+
+    /// A Makini-like token endpoint in memory: every refresh rotates.
+    struct Counting {
+        refreshes: AtomicUsize,
+    }
+
+    impl Counting {
+        fn answer(&self, request: &HttpRequest) -> HttpResponse {
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            assert!(body.contains("grant_type=refresh_token"), "{body}");
+            let n = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
+            // Long enough for the other threads to ask while it is in flight.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: format!(
+                    r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
+                    NOW + 40 * 86_400
+                )
+                .into_bytes(),
+            }
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpTransport for Counting {
+        fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+            Ok(self.answer(&request))
+        }
+        async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
+            Ok(self.answer(&request))
+        }
+    }
+
+    struct Fixed(AtomicU64);
+
+    impl Environment for Fixed {
+        fn now(&self) -> u64 {
+            self.0.load(Ordering::SeqCst)
+        }
+        fn random_bytes(&self, len: u32) -> Vec<u8> {
+            vec![7; len as usize]
+        }
+    }
+
+    struct Saved(Mutex<Vec<String>>);
+
+    impl TokenPersister for Saved {
+        fn persist(&self, tokens: Arc<TokenSet>) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(tokens.refresh_token().unwrap_or_default());
+        }
+    }
+
+    #[test]
+    fn one_refresh_for_many_threads_at_expiry() {
+        let transport = Arc::new(Counting {
+            refreshes: AtomicUsize::new(0),
+        });
+        let client = Client::new(
+            Profile::makini_link(),
+            "client".into(),
+            Some("secret".into()),
+            None,
+            vec![],
+        )
+        .unwrap();
+        let expired = TokenSet::from_json(format!(
+            r#"{{"v":1,"access_token":"at-0","token_type":"Bearer","refresh_token":"rt-0","issued_at":{},"expires_at":{NOW}}}"#,
+            NOW - 30 * 86_400
+        ))
+        .unwrap();
+        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+        let oauth = OAuthClient::new(
+            client,
+            transport.clone(),
+            Arc::new(Fixed(AtomicU64::new(NOW + 1))),
+        );
+        let session = oauth.session(Some(expired), Some(saved.clone()), None);
+        let tokens: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..16)
+                .map(|_| scope.spawn(|| session.access_token().unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(transport.refreshes.load(Ordering::SeqCst), 1);
+        assert!(tokens.iter().all(|t| t == "at-1"), "{tokens:?}");
+        assert_eq!(*saved.0.lock().unwrap(), vec!["rt-1".to_owned()]);
+    }
+
+    #[test]
+    fn authorization_start_hides_the_pending_string() {
+        let start = AuthorizationStart {
+            url: "https://as.example/authorize?state=s".into(),
+            pending: "afp1.secret-verifier".into(),
+        };
+        assert!(!format!("{start:?}{start}").contains("secret-verifier"));
+    }
+}

@@ -1,0 +1,55 @@
+//! # authflow-uniffi
+//!
+//! authflow for Python, Kotlin and Swift through UniFFI. A thin layer over
+//! `authflow-core`: it converts types and errors one-to-one and decides
+//! nothing about OAuth itself.
+//!
+//! Three levels, the same in every language:
+//! - **sans-IO**: [`Client`] builds every request as an [`HttpRequest`]
+//!   record and parses every [`HttpResponse`] record; [`Session`] is the
+//!   core's renewal state machine; [`PendingAuthorization`] resumes in any
+//!   runtime from its storage string.
+//! - **client**: [`OAuthClient`] runs each flow over an [`HttpTransport`]
+//!   the host language implements (each language ships one from its
+//!   standard library), blocking and async.
+//! - **session**: [`ClientSession`] keeps tokens fresh, single-flight
+//!   across threads and coroutines, and hands every token set to store to
+//!   a [`TokenPersister`].
+//!
+//! Errors are one [`AuthflowError`] whose variants group the core's kinds;
+//! every variant carries kind, action, retry-after and the provider's
+//! code, description and request id. Values that hold secrets print
+//! redacted in every language.
+
+// `AuthflowError` carries its fields flat because that is the shape every
+// language sees (`e.kind`, `e.retryAfter`); it is lowered across the FFI
+// the moment it is returned, so its size on the Rust stack does not matter.
+#![allow(clippy::result_large_err)]
+
+mod client;
+mod connection;
+mod discovery;
+mod enums;
+mod error;
+mod http;
+mod pending;
+mod profile;
+mod session;
+mod token_set;
+mod transport;
+
+pub use client::{
+    AuthorizationOptions, AuthorizationRequest, Client, GrantRequest, QueryParam, TokenTypeHint,
+};
+pub use connection::{discover, discover_async, AuthorizationStart, ClientSession, OAuthClient};
+pub use discovery::{discovery_request, parse_discovery_response, ProviderMetadata};
+pub use enums::*;
+pub use error::{transport_error, AuthflowError, ErrorDetails};
+pub use http::{HttpHeader, HttpRequest, HttpResponse};
+pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};
+pub use profile::Profile;
+pub use session::{AccessToken, OutgoingRequest, Session, SessionAction};
+pub use token_set::{Introspection, TokenInfo, TokenSet};
+pub use transport::{Environment, HttpTransport, TokenPersister};
+
+uniffi::setup_scaffolding!("authflow");

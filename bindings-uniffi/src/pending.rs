@@ -1,0 +1,127 @@
+//! The pending authorization and the validated callback.
+
+use crate::error::Result;
+use authflow_core::{PkceMethod, ProviderKind};
+use std::sync::Arc;
+
+/// An authorization in progress: state, PKCE verifier, redirect URI,
+/// provider, client, scopes and when it was made. Keep its
+/// `to_storage_string()` where the user's session is kept (it holds the
+/// PKCE verifier); any authflow runtime resumes it with
+/// `from_storage_string`. `repr` / `toString` redact the verifier.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct PendingAuthorization(pub(crate) authflow_core::PendingAuthorization);
+
+impl std::fmt::Display for PendingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[uniffi::export]
+impl PendingAuthorization {
+    /// Reads a storage string back (made by any authflow runtime).
+    #[uniffi::constructor]
+    pub fn from_storage_string(value: String) -> Result<Arc<PendingAuthorization>> {
+        Ok(Arc::new(PendingAuthorization(
+            authflow_core::PendingAuthorization::from_storage_string(&value)?,
+        )))
+    }
+
+    /// The compact storage form (`afp1.…`). It holds the PKCE verifier:
+    /// never put it in a URL or a log.
+    pub fn to_storage_string(&self) -> String {
+        self.0.to_storage_string()
+    }
+
+    /// Checks the redirect (the full URL the user came back on, a path with
+    /// its query, or the query) at `now`: state, issuer, age, provider
+    /// error, code. The only way to a code.
+    pub fn validate(&self, redirect: String, now: u64) -> Result<Arc<ValidatedCallback>> {
+        Ok(Arc::new(ValidatedCallback(
+            self.0.validate(&redirect, now)?,
+        )))
+    }
+
+    /// The provider it was made for.
+    pub fn provider(&self) -> ProviderKind {
+        self.0.provider()
+    }
+
+    /// The client id it was made for.
+    pub fn client_id(&self) -> String {
+        self.0.client_id().to_owned()
+    }
+
+    /// The redirect URI sent in the request.
+    pub fn redirect_uri(&self) -> String {
+        self.0.redirect_uri().to_owned()
+    }
+
+    /// The state sent in the request.
+    pub fn state(&self) -> String {
+        self.0.state().to_owned()
+    }
+
+    /// The scopes requested.
+    pub fn scopes(&self) -> Vec<String> {
+        self.0.scopes().to_vec()
+    }
+
+    /// When it was made (Unix seconds).
+    pub fn created_at(&self) -> u64 {
+        self.0.created_at()
+    }
+
+    /// When it stops being accepted (Unix seconds).
+    pub fn expires_at(&self) -> u64 {
+        self.0.expires_at()
+    }
+
+    /// The PKCE verifier (a secret), for a back end that exchanges the code itself.
+    pub fn code_verifier(&self) -> Option<String> {
+        self.0.code_verifier().map(|v| v.secret().to_owned())
+    }
+}
+
+/// A callback that passed every check: what a code exchange is built
+/// from. `repr` / `toString` redact the code and verifier.
+#[derive(Debug, Clone, uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct ValidatedCallback(pub(crate) authflow_core::ValidatedCallback);
+
+impl std::fmt::Display for ValidatedCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[uniffi::export]
+impl ValidatedCallback {
+    /// The authorization code (a secret), for an app that hands it to its back end.
+    pub fn code(&self) -> String {
+        self.0.code().secret().to_owned()
+    }
+
+    /// The PKCE verifier (a secret) that goes with the code.
+    pub fn code_verifier(&self) -> Option<String> {
+        self.0.code_verifier().map(|v| v.secret().to_owned())
+    }
+
+    /// The redirect URI the code was issued for.
+    pub fn redirect_uri(&self) -> String {
+        self.0.redirect_uri().to_owned()
+    }
+
+    /// The state that matched.
+    pub fn state(&self) -> String {
+        self.0.state().to_owned()
+    }
+}
+
+/// The name of a PKCE method (`"S256"`).
+#[uniffi::export]
+pub fn pkce_method_name(method: PkceMethod) -> String {
+    method.as_str().to_owned()
+}

@@ -1,0 +1,180 @@
+//! Provider profiles: the core's [`authflow_core::Profile`] as an
+//! immutable object. Every `with_*` method returns a new profile.
+
+use crate::error::Result;
+use authflow_core::{
+    BodyEncoding, ClientAuthMethod, EndpointRole, ExpiryRule, Lifetimes, PkceMethod, ProviderKind,
+    Reauthentication, StatusRule,
+};
+use std::sync::Arc;
+
+/// A provider as data: endpoints, client authentication, body encoding,
+/// how expiry is read, rotation, re-authentication, PKCE. Start from a
+/// built-in (`makini_link()`, `makini_admin(url)`, `makeshift()`,
+/// `generic(…)`, or discovery) and adjust it with the `with_*` methods,
+/// e.g. to point it at a test server.
+#[derive(Debug, Clone, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct Profile(pub(crate) authflow_core::Profile);
+
+impl Profile {
+    fn wrap(profile: authflow_core::Profile) -> Arc<Profile> {
+        Arc::new(Profile(profile))
+    }
+}
+
+#[uniffi::export]
+impl Profile {
+    /// Makini Link: authorization code at `link.makini.io`, exchange and
+    /// refresh at `api.makini.io/link/token`, `expires_in` as an absolute
+    /// timestamp, rotation on refresh, API v4.
+    #[uniffi::constructor]
+    pub fn makini_link() -> Arc<Profile> {
+        Profile::wrap(authflow_core::Profile::makini_link())
+    }
+
+    /// The Makini Admin API (client credentials, the seed's status table).
+    /// Its token endpoint is not documented, so it is required here.
+    #[uniffi::constructor]
+    pub fn makini_admin(token_endpoint: String) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(authflow_core::Profile::makini_admin(
+            &token_endpoint,
+        )?))
+    }
+
+    /// MakeShift: the password grant with a JSON body (API key and secret),
+    /// no refresh token, 4-hour tokens, token info, API v2.
+    #[uniffi::constructor]
+    pub fn makeshift() -> Arc<Profile> {
+        Profile::wrap(authflow_core::Profile::makeshift())
+    }
+
+    /// A standards-following server (`client_secret_basic`, `expires_in` in
+    /// seconds, PKCE S256).
+    #[uniffi::constructor(default(authorization_endpoint = None))]
+    pub fn generic(
+        token_endpoint: String,
+        authorization_endpoint: Option<String>,
+    ) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(authflow_core::Profile::generic(
+            authorization_endpoint.as_deref(),
+            &token_endpoint,
+        )?))
+    }
+
+    /// Which provider this is.
+    pub fn kind(&self) -> ProviderKind {
+        self.0.kind()
+    }
+
+    /// The issuer identifier, when known.
+    pub fn issuer(&self) -> Option<String> {
+        self.0.issuer().map(str::to_owned)
+    }
+
+    /// Whether a callback without `iss` is refused (RFC 9207).
+    pub fn requires_issuer(&self) -> bool {
+        self.0.requires_issuer()
+    }
+
+    /// One of the profile's URLs, by role.
+    pub fn endpoint(&self, role: EndpointRole) -> Option<String> {
+        self.0.endpoint(role).map(|e| e.as_str().to_owned())
+    }
+
+    /// How the client authenticates.
+    pub fn client_auth(&self) -> ClientAuthMethod {
+        self.0.client_auth()
+    }
+
+    /// How token-endpoint bodies are encoded.
+    pub fn body_encoding(&self) -> BodyEncoding {
+        self.0.body_encoding()
+    }
+
+    /// How `expires_in` is read.
+    pub fn expiry(&self) -> ExpiryRule {
+        self.0.expiry()
+    }
+
+    /// Documented lifetimes used when a response does not give them.
+    pub fn lifetimes(&self) -> Lifetimes {
+        self.0.lifetimes()
+    }
+
+    /// Whether every refresh returns a new refresh token and kills the old one.
+    pub fn refresh_rotates(&self) -> bool {
+        self.0.refresh_rotates()
+    }
+
+    /// Whether the provider issues refresh tokens at all.
+    pub fn supports_refresh(&self) -> bool {
+        self.0.supports_refresh()
+    }
+
+    /// How tokens are renewed without the user.
+    pub fn reauthentication(&self) -> Reauthentication {
+        self.0.reauthentication()
+    }
+
+    /// The PKCE method sent with authorization requests, if any.
+    pub fn pkce(&self) -> Option<PkceMethod> {
+        self.0.pkce()
+    }
+
+    /// What statuses mean on this provider, beyond RFC 6749.
+    pub fn status_rules(&self) -> Vec<StatusRule> {
+        self.0.status_rules().to_vec()
+    }
+
+    /// This profile with a status rule added (a later rule for the same
+    /// scope and status wins).
+    pub fn with_status_rule(&self, rule: StatusRule) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_status_rule(rule))
+    }
+
+    /// This profile with one URL set (checked: https, or http to loopback).
+    pub fn with_endpoint(&self, role: EndpointRole, url: String) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(self.0.clone().with_endpoint(role, &url)?))
+    }
+
+    /// This profile with the issuer set; `require` refuses callbacks without `iss`.
+    pub fn with_issuer(&self, issuer: String, require: bool) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_issuer(&issuer, require))
+    }
+
+    /// This profile with the legacy API (Makini v3) as the API base.
+    pub fn using_legacy_api(&self) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().using_legacy_api())
+    }
+
+    /// This profile with another client authentication method.
+    pub fn with_client_auth(&self, method: ClientAuthMethod) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_client_auth(method))
+    }
+
+    /// This profile with another body encoding.
+    pub fn with_body_encoding(&self, encoding: BodyEncoding) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_body_encoding(encoding))
+    }
+
+    /// This profile reading expiry another way, with documented lifetimes.
+    pub fn with_expiry(&self, rule: ExpiryRule, lifetimes: Lifetimes) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_expiry(rule, lifetimes))
+    }
+
+    /// This profile with refresh rotation declared on or off.
+    pub fn with_refresh_rotation(&self, rotates: bool) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_refresh_rotation(rotates))
+    }
+
+    /// This profile renewing tokens without the user another way.
+    pub fn with_reauthentication(&self, how: Reauthentication) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_reauthentication(how))
+    }
+
+    /// This profile with another PKCE method (`None`: no challenge).
+    pub fn with_pkce(&self, method: Option<PkceMethod>) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_pkce(method))
+    }
+}

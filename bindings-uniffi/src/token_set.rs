@@ -1,0 +1,183 @@
+//! Token sets, token info and introspection answers.
+
+use crate::error::Result;
+use std::sync::Arc;
+
+/// Tokens from one token response, with absolute expiry times (Unix
+/// seconds, our clock). Its `repr` / `toString` redacts the tokens; read
+/// them through `access_token()` / `refresh_token()`, and store the set
+/// with `to_json()` (a secret: keep it encrypted, never log it).
+#[derive(Debug, Clone, PartialEq, uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct TokenSet(pub(crate) authflow_core::TokenSet);
+
+impl std::fmt::Display for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl TokenSet {
+    pub(crate) fn wrap(tokens: authflow_core::TokenSet) -> Arc<TokenSet> {
+        Arc::new(TokenSet(tokens))
+    }
+}
+
+#[uniffi::export]
+impl TokenSet {
+    /// Reads the form `to_json()` wrote (in any language).
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<TokenSet>> {
+        Ok(TokenSet::wrap(authflow_core::TokenSet::from_json(&json)?))
+    }
+
+    /// The versioned JSON form for storage. It contains the tokens.
+    pub fn to_json(&self) -> String {
+        self.0.to_json().to_string()
+    }
+
+    /// The access token (a secret).
+    pub fn access_token(&self) -> String {
+        self.0.access_token().secret().to_owned()
+    }
+
+    /// The token type: `Bearer` for every bearer token, whatever its case on the wire.
+    pub fn token_type(&self) -> String {
+        self.0.token_type().to_owned()
+    }
+
+    /// The refresh token (a secret), if any.
+    pub fn refresh_token(&self) -> Option<String> {
+        self.0.refresh_token().map(|t| t.secret().to_owned())
+    }
+
+    /// When the response was received (Unix seconds).
+    pub fn issued_at(&self) -> u64 {
+        self.0.issued_at()
+    }
+
+    /// When the access token expires (Unix seconds, our clock), if known.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.0.expires_at()
+    }
+
+    /// When the refresh token expires, if known.
+    pub fn refresh_expires_at(&self) -> Option<u64> {
+        self.0.refresh_expires_at()
+    }
+
+    /// The granted scopes, if the response said.
+    pub fn scopes(&self) -> Option<Vec<String>> {
+        self.0.scopes().map(<[String]>::to_vec)
+    }
+
+    /// How far the server's clock was ahead of ours at issue (seconds).
+    pub fn clock_skew(&self) -> i64 {
+        self.0.clock_skew()
+    }
+
+    /// Response fields authflow does not interpret (e.g. MakeShift's
+    /// `user`), as a JSON object.
+    pub fn extra_json(&self) -> String {
+        serde_json::Value::Object(self.0.extra().clone()).to_string()
+    }
+
+    /// Whether the access token is unexpired at `now` (unknown expiry: valid).
+    pub fn is_access_valid(&self, now: u64) -> bool {
+        self.0.is_access_valid(now)
+    }
+
+    /// Whether a refresh token is held and unexpired at `now`.
+    pub fn can_refresh(&self, now: u64) -> bool {
+        self.0.can_refresh(now)
+    }
+}
+
+/// What MakeShift's token-info endpoint says about the current token.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TokenInfo {
+    /// Seconds the token has left.
+    pub expires_in_seconds: Option<u64>,
+    /// The absolute expiry in our clock, given when the answer arrived.
+    pub expires_at: Option<u64>,
+    /// The resource owner's id, as JSON (`7443`, `"abc"`), if given.
+    pub resource_owner_id_json: Option<String>,
+    /// The token's scopes.
+    pub scopes: Option<Vec<String>>,
+    /// When the token was made (server clock).
+    pub created_at: Option<u64>,
+    /// Any other members, as a JSON object.
+    pub extra_json: String,
+}
+
+impl TokenInfo {
+    pub(crate) fn from_core(info: &authflow_core::TokenInfo, now: u64) -> TokenInfo {
+        TokenInfo {
+            expires_in_seconds: info.expires_in_seconds,
+            expires_at: info.expires_at(now),
+            resource_owner_id_json: info.resource_owner_id.as_ref().map(|v| v.to_string()),
+            scopes: info.scopes.clone(),
+            created_at: info.created_at,
+            extra_json: serde_json::Value::Object(info.extra.clone()).to_string(),
+        }
+    }
+
+    /// The core's value, for a session's expiry correction.
+    pub(crate) fn to_core(&self) -> authflow_core::TokenInfo {
+        authflow_core::TokenInfo {
+            expires_in_seconds: self.expires_in_seconds,
+            resource_owner_id: self
+                .resource_owner_id_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+            scopes: self.scopes.clone(),
+            created_at: self.created_at,
+            extra: serde_json::from_str(&self.extra_json).unwrap_or_default(),
+        }
+    }
+}
+
+/// What an introspection endpoint says about a token (RFC 7662 §2.2).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Introspection {
+    /// Whether the token is active.
+    pub active: bool,
+    /// Its scopes.
+    pub scopes: Option<Vec<String>>,
+    /// The client it was issued to.
+    pub client_id: Option<String>,
+    /// The resource owner's user name.
+    pub username: Option<String>,
+    /// Its type.
+    pub token_type: Option<String>,
+    /// Expiry (Unix seconds, server clock).
+    pub exp: Option<u64>,
+    /// Issue time (Unix seconds, server clock).
+    pub iat: Option<u64>,
+    /// Not-before time.
+    pub nbf: Option<u64>,
+    /// Subject.
+    pub sub: Option<String>,
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Any other members, as a JSON object.
+    pub extra_json: String,
+}
+
+impl From<authflow_core::Introspection> for Introspection {
+    fn from(i: authflow_core::Introspection) -> Introspection {
+        Introspection {
+            active: i.active,
+            scopes: i.scopes,
+            client_id: i.client_id,
+            username: i.username,
+            token_type: i.token_type,
+            exp: i.exp,
+            iat: i.iat,
+            nbf: i.nbf,
+            sub: i.sub,
+            iss: i.iss,
+            extra_json: serde_json::Value::Object(i.extra).to_string(),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! What the host language provides: HTTP (its own stack, so its TLS,
+//! proxies and trust store apply), the clock and entropy, and where
+//! rotated tokens are stored. Each language ships default implementations
+//! from its standard library; tests pass their own.
+
+use crate::error::AuthflowError;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::token_set::TokenSet;
+use std::sync::Arc;
+
+/// Sends the core's requests. Implementations must send the request as
+/// given (method, URL, headers in order, body), must not follow
+/// redirects, and must return every status as a response. A failure to
+/// get any answer is thrown as `AuthflowError.Transport` (see
+/// `transport_error`), whose reason never quotes the request.
+#[uniffi::export(foreign)]
+#[async_trait::async_trait]
+pub trait HttpTransport: Send + Sync {
+    /// Sends one request, blocking the calling thread.
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, AuthflowError>;
+    /// Sends one request without blocking (asyncio, a coroutine, a Swift task).
+    async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse, AuthflowError>;
+}
+
+/// The clock and the entropy the core takes as arguments.
+#[uniffi::export(foreign)]
+pub trait Environment: Send + Sync {
+    /// The current time, Unix seconds.
+    fn now(&self) -> u64;
+    /// `len` bytes from a cryptographically secure random source.
+    fn random_bytes(&self, len: u32) -> Vec<u8>;
+}
+
+/// Receives every token set to store: a rotated pair (before any caller
+/// sees the new access token), a refresh token found dead, a corrected
+/// expiry. Store `tokens.to_json()`; an old refresh token is dead.
+#[uniffi::export(foreign)]
+pub trait TokenPersister: Send + Sync {
+    /// Stores the token set. It must not raise.
+    fn persist(&self, tokens: Arc<TokenSet>);
+}
