@@ -163,11 +163,13 @@ AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross \
 
 step "examples/kotlin against the local providers"
 coproc PROVIDERS_PROC { exec "$PROVIDERS"; }
+# Bash unsets PROVIDERS_PROC_PID once the coprocess has exited: keep it now.
+providers_pid=$PROVIDERS_PROC_PID
 read -r urls <&"${PROVIDERS_PROC[0]}"
 base=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["base"])' "$urls")
 java -Djna.library.path="$LIB_DIR" -cp "$RUN_CP" io.authflow.sample.SampleKt "$base"
 exec {PROVIDERS_PROC[1]}>&-
-wait "$PROVIDERS_PROC_PID"
+wait "$providers_pid"
 
 # ---------------------------------------------------------------- Swift
 step "Swift: generated files current, package layout complete"

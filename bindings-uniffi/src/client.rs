@@ -168,6 +168,13 @@ impl Client {
             .into())
     }
 
+    /// A refresh with the refresh token of `tokens`, if it holds one that is
+    /// unexpired at `now`; otherwise an `AuthorizationRequired` error whose
+    /// action says how to get new tokens.
+    pub fn refresh_request_for(&self, tokens: Arc<TokenSet>, now: u64) -> Result<HttpRequest> {
+        Ok(self.0.refresh_request_for(&tokens.0, now)?.into())
+    }
+
     /// The client-credentials grant (Makini Admin).
     pub fn client_credentials_request(&self) -> Result<HttpRequest> {
         Ok(self.0.client_credentials_request()?.into())

@@ -132,16 +132,10 @@ impl OAuthClient {
     }
 
     fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Arc<TokenSet>>> {
-        let refresh_token = tokens.0.refresh_token().cloned().ok_or_else(|| {
-            Error::new(
-                ErrorKind::AuthorizationRequired,
-                "the token set has no refresh token",
-            )
-        })?;
         let client = self.core().clone();
         let previous = tokens.0.clone();
         Ok(Step::new(
-            client.refresh_request(&refresh_token)?,
+            client.refresh_request_for(&previous, self.now())?,
             move |now, r| {
                 client
                     .parse_refresh_response(now, r, &previous)
@@ -511,19 +505,6 @@ impl std::fmt::Debug for ClientSession {
     }
 }
 
-/// The error for a `Wait` with a time: the failure behind the back-off.
-fn waiting(session: &authflow_core::Session, until: Option<u64>) -> Error {
-    session.last_error().cloned().unwrap_or_else(|| {
-        Error::new(
-            ErrorKind::TemporarilyUnavailable,
-            match until {
-                Some(at) => format!("renewal failed recently; retry at {at}"),
-                None => "a renewal is in flight".to_owned(),
-            },
-        )
-    })
-}
-
 impl ClientSession {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every change to the state is one assignment: go on after a panic.
@@ -538,7 +519,7 @@ impl ClientSession {
             SessionAction::UseToken(token) => Ok(Next::Done(token)),
             SessionAction::Stop(error) => Err(error.into()),
             SessionAction::Wait { until: None } => Ok(Next::WaitForAnswer(state.generation)),
-            SessionAction::Wait { until } => Err(waiting(&state.session, until).into()),
+            SessionAction::Wait { .. } => Err(state.session.wait_error().into()),
             SessionAction::Send(outgoing) => Ok(Next::Send(outgoing)),
         }
     }

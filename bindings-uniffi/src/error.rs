@@ -5,7 +5,7 @@
 //! `catch AuthflowError.http`). No field ever holds a secret: the core
 //! writes its messages from non-secret facts only.
 
-use authflow_core::{Action, Error, ErrorKind};
+use authflow_core::{Action, Error, ErrorFamily, ErrorKind};
 
 /// An authflow failure: what went wrong (`kind`), what to do about it
 /// (`action`), when to retry, and what the provider said.
@@ -246,36 +246,15 @@ impl ErrorDetails {
 impl AuthflowError {
     /// The error for `details`, in the variant its kind belongs to.
     pub fn from_details(details: ErrorDetails) -> AuthflowError {
-        match details.kind {
-            ErrorKind::InvalidRequest
-            | ErrorKind::InvalidClient
-            | ErrorKind::InvalidGrant
-            | ErrorKind::UnauthorizedClient
-            | ErrorKind::UnsupportedGrantType
-            | ErrorKind::InvalidScope
-            | ErrorKind::AccessDenied
-            | ErrorKind::UnsupportedResponseType
-            | ErrorKind::ServerError
-            | ErrorKind::TemporarilyUnavailable
-            | ErrorKind::OtherOAuthError => variant!(OAuth, details),
-            ErrorKind::StateMismatch
-            | ErrorKind::MissingCode
-            | ErrorKind::MissingState
-            | ErrorKind::DuplicateParameter
-            | ErrorKind::PendingExpired
-            | ErrorKind::IssuerMismatch
-            | ErrorKind::MissingIssuer => variant!(Callback, details),
-            ErrorKind::Unauthorized
-            | ErrorKind::Forbidden
-            | ErrorKind::RateLimited
-            | ErrorKind::ClientStatus
-            | ErrorKind::ServerStatus
-            | ErrorKind::UnexpectedStatus => variant!(Http, details),
-            ErrorKind::Transport => variant!(Transport, details),
-            ErrorKind::InvalidResponse => variant!(InvalidResponse, details),
-            ErrorKind::Configuration => variant!(Configuration, details),
-            ErrorKind::AuthorizationRequired => variant!(AuthorizationRequired, details),
-            ErrorKind::InvalidStoredValue => variant!(InvalidStoredValue, details),
+        match details.kind.family() {
+            ErrorFamily::OAuth => variant!(OAuth, details),
+            ErrorFamily::Callback => variant!(Callback, details),
+            ErrorFamily::Http => variant!(Http, details),
+            ErrorFamily::Transport => variant!(Transport, details),
+            ErrorFamily::InvalidResponse => variant!(InvalidResponse, details),
+            ErrorFamily::Configuration => variant!(Configuration, details),
+            ErrorFamily::AuthorizationRequired => variant!(AuthorizationRequired, details),
+            ErrorFamily::InvalidStoredValue => variant!(InvalidStoredValue, details),
         }
     }
 

@@ -15,10 +15,15 @@ pub struct HttpHeader {
     pub value: String,
 }
 
-/// Prints the name only: a header's value can be a credential.
+/// Prints the value only where it cannot be a credential (the core's
+/// list: `Authorization`, cookies).
 impl std::fmt::Debug for HttpHeader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HttpHeader({}: [redacted])", self.name)
+        if authflow_core::is_sensitive_header(&self.name) {
+            write!(f, "HttpHeader({}: [redacted])", self.name)
+        } else {
+            write!(f, "HttpHeader({}: {})", self.name, self.value)
+        }
     }
 }
 

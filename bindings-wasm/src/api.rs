@@ -286,13 +286,7 @@ pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Pr
 pub fn refresh(options: ClientOptions, tokens: TokenSetObject) -> Promise {
     let prepared = client_from_options(options.as_ref()).and_then(|client| {
         let previous = token_set_from_js(tokens.as_ref())?;
-        let refresh_token = previous.refresh_token().ok_or_else(|| {
-            Error::new(
-                ErrorKind::AuthorizationRequired,
-                "the token set has no refresh token",
-            )
-        })?;
-        let request = client.refresh_request(refresh_token)?;
+        let request = client.refresh_request_for(&previous, crate::browser::now())?;
         Ok((client, previous, request))
     });
     future_to_promise(async move {

@@ -435,6 +435,19 @@ async fn parse_token_response_through_exchange_code() {
 }
 
 #[wasm_bindgen_test]
+async fn refresh_request_for_through_refresh() {
+    let applies = |case: &Value| browser_profile(case) && public_client(case);
+    run("refresh_request_for", applies, 2, |case| async move {
+        set_now(case["now"].as_f64().unwrap());
+        set_response(&json!({"status": 200, "body_json": {"access_token": "at-123456"}}));
+        let tokens = browser_token_set(&case["input"]["tokens"]);
+        refresh_tokens(&exchange_options(&case), &tokens).await?;
+        Ok(last_request())
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn parse_refresh_response_through_refresh() {
     run(
         "parse_refresh_response",

@@ -70,8 +70,30 @@ pub enum ErrorKind {
     InvalidStoredValue,
 }
 
+/// The groups of kinds a binding maps to its exception classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorFamily {
+    /// An RFC 6749 error code from the provider.
+    OAuth,
+    /// The redirect back from the provider failed its checks.
+    Callback,
+    /// An HTTP status without an OAuth error code.
+    Http,
+    /// No answer came back.
+    Transport,
+    /// The answer could not be understood.
+    InvalidResponse,
+    /// The caller's configuration or input is wrong.
+    Configuration,
+    /// Only the user can grant new tokens.
+    AuthorizationRequired,
+    /// A stored value could not be read.
+    InvalidStoredValue,
+}
+
 impl ErrorKind {
-    const ALL: [ErrorKind; 29] = [
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 29] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -143,6 +165,28 @@ impl ErrorKind {
         ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
+    /// The family a binding groups this kind under.
+    pub fn family(self) -> ErrorFamily {
+        match self {
+            kind if kind.is_oauth_code() || kind == ErrorKind::OtherOAuthError => {
+                ErrorFamily::OAuth
+            }
+            ErrorKind::StateMismatch
+            | ErrorKind::MissingCode
+            | ErrorKind::MissingState
+            | ErrorKind::DuplicateParameter
+            | ErrorKind::PendingExpired
+            | ErrorKind::IssuerMismatch
+            | ErrorKind::MissingIssuer => ErrorFamily::Callback,
+            ErrorKind::Transport => ErrorFamily::Transport,
+            ErrorKind::InvalidResponse => ErrorFamily::InvalidResponse,
+            ErrorKind::Configuration => ErrorFamily::Configuration,
+            ErrorKind::AuthorizationRequired => ErrorFamily::AuthorizationRequired,
+            ErrorKind::InvalidStoredValue => ErrorFamily::InvalidStoredValue,
+            _ => ErrorFamily::Http,
+        }
+    }
+
     /// The kind for an RFC 6749 §5.2 / §4.1.2.1 error code; unknown codes
     /// are [`ErrorKind::OtherOAuthError`].
     pub fn from_oauth_code(code: &str) -> ErrorKind {
@@ -193,7 +237,8 @@ pub enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 6] = [
+    /// Every action, in declaration order.
+    pub const ALL: [Action; 6] = [
         Action::Retry,
         Action::Refresh,
         Action::Reauthenticate,
@@ -412,6 +457,20 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(Action::parse(action.as_str()), Some(action));
         }
+    }
+
+    #[test]
+    fn families_group_the_kinds() {
+        assert_eq!(ErrorKind::InvalidGrant.family(), ErrorFamily::OAuth);
+        assert_eq!(ErrorKind::OtherOAuthError.family(), ErrorFamily::OAuth);
+        assert_eq!(ErrorKind::StateMismatch.family(), ErrorFamily::Callback);
+        assert_eq!(ErrorKind::RateLimited.family(), ErrorFamily::Http);
+        assert_eq!(ErrorKind::UnexpectedStatus.family(), ErrorFamily::Http);
+        assert_eq!(ErrorKind::Transport.family(), ErrorFamily::Transport);
+        assert_eq!(
+            ErrorKind::InvalidStoredValue.family(),
+            ErrorFamily::InvalidStoredValue
+        );
     }
 
     #[test]

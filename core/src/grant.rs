@@ -3,11 +3,10 @@
 
 use crate::callback::ValidatedCallback;
 use crate::client::{param, Client, Param};
+use crate::error::{Action, ErrorKind};
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
-use crate::profile::GrantType;
-#[cfg(feature = "confidential")]
-use crate::profile::Reauthentication;
+use crate::profile::{GrantType, Reauthentication};
 use crate::secret::RefreshToken;
 
 impl Client {
@@ -47,6 +46,33 @@ impl Client {
             GrantType::RefreshToken,
             vec![param("refresh_token", refresh_token.secret())],
         )
+    }
+
+    /// A refresh with the refresh token of `tokens`, if it holds one that is
+    /// unexpired at `now`; otherwise an [`ErrorKind::AuthorizationRequired`]
+    /// error whose action says how to get new tokens (re-authenticate where
+    /// the profile can, else authorize again).
+    pub fn refresh_request_for(
+        &self,
+        tokens: &crate::token_set::TokenSet,
+        now: u64,
+    ) -> Result<HttpRequest> {
+        match tokens.refresh_token() {
+            Some(refresh_token) if tokens.can_refresh(now) => self.refresh_request(refresh_token),
+            held => {
+                let action = if self.profile().reauthentication() == Reauthentication::None {
+                    Action::AuthorizeAgain
+                } else {
+                    Action::Reauthenticate
+                };
+                let why = if held.is_some() {
+                    "the refresh token has expired"
+                } else {
+                    "no refresh token is held"
+                };
+                Err(Error::new(ErrorKind::AuthorizationRequired, why).with_action(action))
+            }
+        }
     }
 
     /// The client-credentials grant (RFC 6749 §4.4; the Makini Admin API).

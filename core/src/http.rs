@@ -162,20 +162,26 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .map(|(_, v)| v.as_str())
 }
 
+/// Whether a header's value may be a secret (credentials, cookies), so that
+/// whatever prints headers shows its name only.
+pub fn is_sensitive_header(name: &str) -> bool {
+    const SECRET: [&str; 4] = [
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "proxy-authorization",
+    ];
+    SECRET.iter().any(|s| name.eq_ignore_ascii_case(s))
+}
+
 /// Headers whose values may be secret print as names only.
 struct RedactedHeaders<'a>(&'a [(String, String)]);
 
 impl std::fmt::Debug for RedactedHeaders<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const SECRET: [&str; 4] = [
-            "authorization",
-            "cookie",
-            "set-cookie",
-            "proxy-authorization",
-        ];
         let mut map = f.debug_map();
         for (name, value) in self.0 {
-            if SECRET.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+            if is_sensitive_header(name) {
                 map.entry(name, &"[redacted]");
             } else {
                 map.entry(name, value);

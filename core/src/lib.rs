@@ -78,8 +78,8 @@ pub use discovery::{
     discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
 };
 pub use endpoint::Endpoint;
-pub use error::{Action, Error, ErrorKind, ProviderError, Result};
-pub use http::{HttpRequest, HttpResponse, Method};
+pub use error::{Action, Error, ErrorFamily, ErrorKind, ProviderError, Result};
+pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
 pub use introspection::Introspection;
 pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};

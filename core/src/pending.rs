@@ -158,6 +158,11 @@ impl PendingAuthorization {
                 format!("pending authorization: {why}"),
             )
         };
+        if value.trim().is_empty() {
+            return Err(invalid(
+                "none is stored (was the redirect already handled?)",
+            ));
+        }
         let encoded = value
             .trim()
             .strip_prefix(STORAGE_PREFIX)

@@ -174,6 +174,15 @@ impl Session {
         self.last_error.as_ref()
     }
 
+    /// What to tell a caller the session asked to [`SessionAction::Wait`]
+    /// and that cannot wait: the failure behind a back-off, or that a
+    /// renewal is in flight.
+    pub fn wait_error(&self) -> Error {
+        self.last_error.clone().unwrap_or_else(|| {
+            Error::new(ErrorKind::TemporarilyUnavailable, "a renewal is in flight")
+        })
+    }
+
     /// Whether a renewal request is outstanding.
     pub fn is_renewing(&self) -> bool {
         self.in_flight.is_some()

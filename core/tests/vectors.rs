@@ -112,6 +112,9 @@ fn run_case(case: &Value) -> Outcome {
         "refresh_request" => client
             .refresh_request(&RefreshToken::new(str_of(input, "refresh_token")?))
             .map(|r| request_json(&r)),
+        "refresh_request_for" => client
+            .refresh_request_for(&token_set_from(&input["tokens"])?, now)
+            .map(|r| request_json(&r)),
         "client_credentials_request" => client
             .client_credentials_request()
             .map(|r| request_json(&r)),

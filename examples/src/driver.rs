@@ -4,7 +4,7 @@
 
 use crate::transport::Transport;
 use authflow_core::{
-    AccessToken, Error, ErrorKind, HttpResponse, OutgoingRequest, Session, SessionAction, TokenSet,
+    AccessToken, Error, HttpResponse, OutgoingRequest, Session, SessionAction, TokenSet,
 };
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -38,20 +38,6 @@ fn complete(
     handled.map(|_| ())
 }
 
-/// The error to report when the session says wait: the failure behind the
-/// back-off, if any.
-fn waiting(session: &Session, until: Option<u64>) -> Error {
-    session.last_error().cloned().unwrap_or_else(|| {
-        Error::new(
-            ErrorKind::TemporarilyUnavailable,
-            match until {
-                Some(at) => format!("renewal failed recently; retry at {at}"),
-                None => "a renewal is in flight".to_owned(),
-            },
-        )
-    })
-}
-
 /// Drives `session` at `now` until it hands out a token or fails, sending
 /// what it asks for; single-threaded.
 pub fn drive(
@@ -64,7 +50,7 @@ pub fn drive(
         match session.poll_action(now) {
             SessionAction::UseToken(token) => return Ok(token),
             SessionAction::Stop(error) => return Err(error),
-            SessionAction::Wait { until } => return Err(waiting(session, until)),
+            SessionAction::Wait { .. } => return Err(session.wait_error()),
             SessionAction::Send(outgoing) => {
                 let answer = transport.send(&outgoing.request);
                 complete(session, &outgoing, answer, now, observer)?;
@@ -130,7 +116,7 @@ impl SharedSession {
                         .wait(session)
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
-                SessionAction::Wait { until } => return Err(waiting(&session, until)),
+                SessionAction::Wait { .. } => return Err(session.wait_error()),
                 SessionAction::Send(outgoing) => {
                     // Send without holding the lock: other threads keep
                     // using the current token or wait for this answer.

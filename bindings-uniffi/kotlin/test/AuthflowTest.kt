@@ -194,6 +194,7 @@ fun runCase(case: Map<String, Any?>) {
             }
             "exchange_request" -> requestJson(client.exchangeRequest(validated(client, case, input, now)))
             "refresh_request" -> requestJson(client.refreshRequest(input.str("refresh_token")))
+            "refresh_request_for" -> requestJson(client.refreshRequestFor(tokenSetFrom(input["tokens"]), now))
             "client_credentials_request" -> requestJson(client.clientCredentialsRequest())
             "password_request" -> requestJson(client.passwordRequest(input.str("username"), input.str("password")))
             "reauthentication_request" -> client.reauthenticationRequest().let {

@@ -274,6 +274,8 @@ def run_case(case: dict) -> None:
             return request_json(client.exchange_request(validated(client, case, inp, now)))
         if op == "refresh_request":
             return request_json(client.refresh_request(inp["refresh_token"]))
+        if op == "refresh_request_for":
+            return request_json(client.refresh_request_for(token_set_from(inp["tokens"]), now))
         if op == "client_credentials_request":
             return request_json(client.client_credentials_request())
         if op == "password_request":

@@ -876,6 +876,13 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func refreshRequest(refreshToken: String) throws  -> HttpRequest
     
     /**
+     * A refresh with the refresh token of `tokens`, if it holds one that is
+     * unexpired at `now`; otherwise an `AuthorizationRequired` error whose
+     * action says how to get new tokens.
+     */
+    func refreshRequestFor(tokens: TokenSet, now: UInt64) throws  -> HttpRequest
+    
+    /**
      * An RFC 7009 revocation request.
      */
     func revocationRequest(token: String, hint: TokenTypeHint) throws  -> HttpRequest
@@ -1204,6 +1211,22 @@ open func refreshRequest(refreshToken: String)throws  -> HttpRequest  {
     uniffi_authflow_uniffi_fn_method_client_refresh_request(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(refreshToken),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A refresh with the refresh token of `tokens`, if it holds one that is
+     * unexpired at `now`; otherwise an `AuthorizationRequired` error whose
+     * action says how to get new tokens.
+     */
+open func refreshRequestFor(tokens: TokenSet, now: UInt64)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_refresh_request_for(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenSet_lower(tokens),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -9499,6 +9522,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_refresh_request() != 18648) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_refresh_request_for() != 5029) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_revocation_request() != 14555) {

@@ -411,6 +411,11 @@ RustBuffer uniffi_authflow_uniffi_fn_method_client_redirect_uri(uint64_t ptr, Ru
 RustBuffer uniffi_authflow_uniffi_fn_method_client_refresh_request(uint64_t ptr, RustBuffer refresh_token, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENT_REFRESH_REQUEST_FOR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENT_REFRESH_REQUEST_FOR
+RustBuffer uniffi_authflow_uniffi_fn_method_client_refresh_request_for(uint64_t ptr, uint64_t tokens, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENT_REVOCATION_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENT_REVOCATION_REQUEST
 RustBuffer uniffi_authflow_uniffi_fn_method_client_revocation_request(uint64_t ptr, RustBuffer token, RustBuffer hint, RustCallStatus *_Nonnull out_status
@@ -1741,6 +1746,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_client_redirect_uri(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_CLIENT_REFRESH_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_CLIENT_REFRESH_REQUEST
 uint16_t uniffi_authflow_uniffi_checksum_method_client_refresh_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_CLIENT_REFRESH_REQUEST_FOR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_CLIENT_REFRESH_REQUEST_FOR
+uint16_t uniffi_authflow_uniffi_checksum_method_client_refresh_request_for(void
     
 );
 #endif
