@@ -125,8 +125,9 @@ python3 -m venv "$TEST_VENV"
 AUTHFLOW_PROVIDERS_BIN=$PROVIDERS AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/tests
 
-step "Authlib peer server (tests/peers/authlib) from Python"
+step "real peer servers from Python: Authlib (tests/peers/authlib), oidc-provider discovery (tests/peers/oidc-provider)"
 bash tests/peers/authlib/install.sh || fail "tests/peers/authlib/install.sh failed"
+bash tests/peers/oidc-provider/install.sh || fail "tests/peers/oidc-provider/install.sh failed"
 AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/peer_tests
 
