@@ -188,6 +188,16 @@ mod tests {
         assert_eq!(TokenSet::from_json(&tokens.to_json()).unwrap(), tokens);
     }
 
+    /// Found by the stored_forms fuzz target: an integer too large for u64
+    /// in `extra` is read as a float, and must come back as the same float.
+    #[test]
+    fn huge_numbers_in_extra_round_trip() {
+        let json = r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","issued_at":1,
+            "extra":{"user":{"id":488888888003445173350830411302,"f":0.30000000000000004}}}"#;
+        let tokens = TokenSet::from_json(json).unwrap();
+        assert_eq!(TokenSet::from_json(&tokens.to_json()).unwrap(), tokens);
+    }
+
     #[test]
     fn debug_redacts_tokens() {
         let shown = format!("{:?}", sample());
