@@ -217,6 +217,22 @@ where
     assert_eq!(ran, expected, "{operation}: applicable cases");
 }
 
+/// A validated callback carries the pending authorization's verifier and
+/// redirect URI (the vectors' pending object).
+fn assert_matches_pending<P>(callback: &authflow_wasm::ValidatedCallback, pending: &P)
+where
+    P: std::ops::Index<&'static str, Output = Value> + ?Sized,
+{
+    assert_eq!(
+        callback.code_verifier().as_deref(),
+        pending["code_verifier"].as_str()
+    );
+    assert_eq!(
+        callback.redirect_uri(),
+        pending["redirect_uri"].as_str().unwrap()
+    );
+}
+
 /// `createAuthorizationUrl` at `at` with the case's entropy: the start.
 fn start_at(case: &Value, at: u64) -> Result<Value, wasm_bindgen::JsValue> {
     set_now(at as f64);
@@ -257,14 +273,7 @@ async fn authorization_request() {
             Some(&format!("?code=c0de-c0de&state={state}")),
             Some(&json!({"pending": start["pending"]})),
         )?;
-        assert_eq!(
-            callback.code_verifier().as_deref(),
-            pending["code_verifier"].as_str()
-        );
-        assert_eq!(
-            callback.redirect_uri(),
-            pending["redirect_uri"].as_str().unwrap()
-        );
+        assert_matches_pending(&callback, pending);
         Ok(json!({"url": start["url"], "pending": pending}))
     })
     .await;
@@ -327,14 +336,7 @@ async fn pending_from_storage() {
                 Some(&json!({"pending": stored})),
             )?;
             assert_eq!(callback.state(), state);
-            assert_eq!(
-                callback.code_verifier().as_deref(),
-                pending["code_verifier"].as_str()
-            );
-            assert_eq!(
-                callback.redirect_uri(),
-                pending["redirect_uri"].as_str().unwrap()
-            );
+            assert_matches_pending(&callback, pending);
             Ok(case["expect"]["result"].clone())
         },
     )

@@ -332,10 +332,41 @@ impl Profile {
         }
     }
 
+    /// What Makini Link and the Makini Admin API share, being one token
+    /// service: `expires_in` as an absolute timestamp (30 d access, 31 d
+    /// refresh when absent), rotation on refresh, the v4 API (v3 legacy), a
+    /// refresh answered 401 meaning the refresh token expired (the Admin
+    /// seed's table; the Link seeds give no status), and an API 401 meaning
+    /// the access token is not accepted.
+    fn makini(kind: ProviderKind) -> Profile {
+        Profile {
+            api_base: builtin(EndpointRole::ApiBase, MAKINI_API_V4),
+            legacy_api_base: builtin(EndpointRole::LegacyApiBase, MAKINI_API_V3),
+            expiry: ExpiryRule::AbsoluteTimestamp,
+            lifetimes: Lifetimes {
+                access: Some(30 * DAY),
+                refresh: Some(31 * DAY),
+            },
+            refresh_rotates: true,
+            status_rules: vec![
+                StatusRule {
+                    on: StatusRuleScope::Token(Some(GrantType::RefreshToken)),
+                    status: 401,
+                    kind: ErrorKind::InvalidGrant,
+                },
+                StatusRule {
+                    on: StatusRuleScope::Api,
+                    status: 401,
+                    kind: ErrorKind::Unauthorized,
+                },
+            ],
+            ..Profile::base(kind)
+        }
+    }
+
     /// Makini Link: authorization code at `link.makini.io`, token exchange and
-    /// refresh at `api.makini.io/link/token` with `client_secret_post`,
-    /// `expires_in` as an absolute timestamp (30 d access, 31 d refresh when
-    /// absent), rotation on refresh, API v4 (v3 as the legacy base).
+    /// refresh at `api.makini.io/link/token` with `client_secret_post`, and
+    /// the Makini token service's rules (absolute `expires_in`, rotation).
     pub fn makini_link() -> Profile {
         Profile {
             authorization_endpoint: builtin(
@@ -343,76 +374,39 @@ impl Profile {
                 MAKINI_LINK_AUTHORIZATION_ENDPOINT,
             ),
             token_endpoint: builtin(EndpointRole::Token, MAKINI_LINK_TOKEN_ENDPOINT),
-            api_base: builtin(EndpointRole::ApiBase, MAKINI_API_V4),
-            legacy_api_base: builtin(EndpointRole::LegacyApiBase, MAKINI_API_V3),
-            expiry: ExpiryRule::AbsoluteTimestamp,
-            lifetimes: Lifetimes {
-                access: Some(30 * DAY),
-                refresh: Some(31 * DAY),
-            },
-            refresh_rotates: true,
-            status_rules: vec![
-                // The Link seeds give no status for an expired refresh
-                // token; Makini's Admin API, on the same token service,
-                // answers 401, so read it the same way here.
-                StatusRule {
-                    on: StatusRuleScope::Token(Some(GrantType::RefreshToken)),
-                    status: 401,
-                    kind: ErrorKind::InvalidGrant,
-                },
-                StatusRule {
-                    on: StatusRuleScope::Api,
-                    status: 401,
-                    kind: ErrorKind::Unauthorized,
-                },
-            ],
-            ..Profile::base(ProviderKind::MakiniLink)
+            ..Profile::makini(ProviderKind::MakiniLink)
         }
     }
 
-    /// The Makini Admin API: client credentials with rotation on refresh and
-    /// the seed's status table (400 malformed request, 403 wrong client id or
-    /// secret, 401 on refresh: the refresh token expired, so authenticate
-    /// again). The seed gives no token-endpoint URL, so it is required here.
+    /// The Makini Admin API: client credentials, the Makini token service's
+    /// rules, and the seed's status table on the token endpoint (400
+    /// malformed request, 403 wrong client id or secret, 401 on refresh:
+    /// the refresh token expired, so authenticate again). The seed gives no
+    /// token-endpoint URL, so it is required here.
     pub fn makini_admin(token_endpoint: &str) -> Result<Profile> {
+        let shared = Profile::makini(ProviderKind::MakiniAdmin);
+        let mut status_rules = vec![
+            StatusRule {
+                on: StatusRuleScope::Token(None),
+                status: 400,
+                kind: ErrorKind::InvalidRequest,
+            },
+            StatusRule {
+                on: StatusRuleScope::Token(None),
+                status: 403,
+                kind: ErrorKind::InvalidClient,
+            },
+        ];
+        status_rules.extend(shared.status_rules.iter().copied());
         Ok(Profile {
             token_endpoint: Some(Endpoint::parse(
                 EndpointRole::Token.describe(),
                 token_endpoint,
             )?),
-            api_base: builtin(EndpointRole::ApiBase, MAKINI_API_V4),
-            legacy_api_base: builtin(EndpointRole::LegacyApiBase, MAKINI_API_V3),
-            expiry: ExpiryRule::AbsoluteTimestamp,
-            lifetimes: Lifetimes {
-                access: Some(30 * DAY),
-                refresh: Some(31 * DAY),
-            },
-            refresh_rotates: true,
             reauthentication: Reauthentication::ClientCredentials,
             pkce: None,
-            status_rules: vec![
-                StatusRule {
-                    on: StatusRuleScope::Token(None),
-                    status: 400,
-                    kind: ErrorKind::InvalidRequest,
-                },
-                StatusRule {
-                    on: StatusRuleScope::Token(None),
-                    status: 403,
-                    kind: ErrorKind::InvalidClient,
-                },
-                StatusRule {
-                    on: StatusRuleScope::Token(Some(GrantType::RefreshToken)),
-                    status: 401,
-                    kind: ErrorKind::InvalidGrant,
-                },
-                StatusRule {
-                    on: StatusRuleScope::Api,
-                    status: 401,
-                    kind: ErrorKind::Unauthorized,
-                },
-            ],
-            ..Profile::base(ProviderKind::MakiniAdmin)
+            status_rules,
+            ..shared
         })
     }
 
