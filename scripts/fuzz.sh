@@ -2,7 +2,9 @@
 # Fuzzes every parser of authflow-core with cargo-fuzz (libFuzzer).
 #
 #   scripts/fuzz.sh            smoke run: each target for 5 s (the test command runs this)
-#   scripts/fuzz.sh SECONDS    each target for SECONDS (e.g. 3600 for a long run)
+#   scripts/fuzz.sh SECONDS    each target for SECONDS
+#   scripts/fuzz.sh --runs N   each target for N executions (the long run:
+#                              --runs 10000000)
 #
 # Installs what it needs, idempotently: a nightly toolchain (rustup, minimal
 # profile) and cargo-fuzz (into .tools/). Seeds come from tests/vectors.
@@ -11,7 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${1:-5}"
+if [ "${1:-}" = "--runs" ]; then
+  limit=(-runs="${2:?--runs needs a number}")
+  budget="$2 runs"
+else
+  limit=(-max_total_time="${1:-5}")
+  budget="${1:-5} s"
+fi
 root="$PWD"
 tools="$root/.tools"
 
@@ -36,13 +44,14 @@ for target in $targets; do
   mkdir -p "$corpus/$target"
   log="$root/target/fuzz-$target.log"
   if ! cargo +nightly fuzz run --release "$target" "$corpus/$target" -- \
-      -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+      "${limit[@]}" -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "fuzz: $target FAILED (log: $log)" >&2
     exit 1
   fi
   runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
-  report+=("$(printf '%-16s %12s executions in %s s' "$target" "$runs" "$seconds")")
+  took=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -Eo '[0-9]+ second' || echo "$budget")
+  report+=("$(printf '%-16s %12s executions (%s)' "$target" "$runs" "$took")")
 done
 printf '%s\n' "${report[@]}"
 echo "fuzz: $(echo "$targets" | wc -w) targets, 0 crashes"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs the Rust pieces it needs
-# (rustfmt, clippy, the wasm32 target) when they are missing.
+# (rustfmt, clippy, the wasm32 target) and redis-server when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,8 @@ cargo clippy -p authflow-core --no-default-features --all-targets --locked -- -D
 step "rustdoc of the core builds without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc -p authflow-core --no-deps --locked
 
-step "cargo test (workspace)"
+step "cargo test (workspace; the fleet tests start redis-server from scripts/redis-tools.sh)"
+bash scripts/redis-tools.sh
 cargo test --workspace --locked
 
 step "cargo test -p authflow-core --no-default-features"

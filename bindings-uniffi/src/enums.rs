@@ -225,6 +225,8 @@ pub enum ErrorKind {
     UnexpectedStatus,
     /// The request could not be sent or no response came back.
     Transport,
+    /// The token store shared by several processes did not answer.
+    StoreUnavailable,
     /// The response could not be understood.
     InvalidResponse,
     /// The caller's configuration or input is wrong.

@@ -60,6 +60,9 @@ pub enum ErrorKind {
     UnexpectedStatus,
     /// The request could not be sent or no response came back.
     Transport,
+    /// The token store shared by several processes (see [`crate::fleet`]) did
+    /// not answer.
+    StoreUnavailable,
     /// The response could not be understood: not JSON, truncated, a field missing or of the wrong type.
     InvalidResponse,
     /// The caller's configuration or input is wrong: a URL, a missing endpoint, short entropy.
@@ -79,7 +82,7 @@ pub enum ErrorFamily {
     Callback,
     /// An HTTP status without an OAuth error code.
     Http,
-    /// No answer came back.
+    /// No answer came back (from the provider, or from a shared token store).
     Transport,
     /// The answer could not be understood.
     InvalidResponse,
@@ -93,7 +96,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 29] = [
+    pub const ALL: [ErrorKind; 30] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -119,6 +122,7 @@ impl ErrorKind {
         ErrorKind::ServerStatus,
         ErrorKind::UnexpectedStatus,
         ErrorKind::Transport,
+        ErrorKind::StoreUnavailable,
         ErrorKind::InvalidResponse,
         ErrorKind::Configuration,
         ErrorKind::AuthorizationRequired,
@@ -153,6 +157,7 @@ impl ErrorKind {
             ErrorKind::ServerStatus => "server_status",
             ErrorKind::UnexpectedStatus => "unexpected_status",
             ErrorKind::Transport => "transport",
+            ErrorKind::StoreUnavailable => "store_unavailable",
             ErrorKind::InvalidResponse => "invalid_response",
             ErrorKind::Configuration => "configuration",
             ErrorKind::AuthorizationRequired => "authorization_required",
@@ -178,7 +183,7 @@ impl ErrorKind {
             | ErrorKind::PendingExpired
             | ErrorKind::IssuerMismatch
             | ErrorKind::MissingIssuer => ErrorFamily::Callback,
-            ErrorKind::Transport => ErrorFamily::Transport,
+            ErrorKind::Transport | ErrorKind::StoreUnavailable => ErrorFamily::Transport,
             ErrorKind::InvalidResponse => ErrorFamily::InvalidResponse,
             ErrorKind::Configuration => ErrorFamily::Configuration,
             ErrorKind::AuthorizationRequired => ErrorFamily::AuthorizationRequired,
@@ -417,6 +422,7 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::RateLimited
         | ErrorKind::ServerStatus
         | ErrorKind::Transport
+        | ErrorKind::StoreUnavailable
         | ErrorKind::InvalidResponse => Action::Retry,
         ErrorKind::InvalidRequest
         | ErrorKind::InvalidClient

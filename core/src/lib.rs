@@ -36,6 +36,8 @@
 //!   before a code can be exchanged.
 //! - [`TokenSet`]: tokens with absolute expiry; [`Session`]: the state
 //!   machine that keeps them fresh, single-flight.
+//! - [`fleet`]: one token set shared by many processes through a store
+//!   (leases, generations), renewed once per expiry.
 //! - [`Error`]: one error type with [`ErrorKind`] and [`Action`].
 //!
 //! Secrets ([`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
@@ -55,6 +57,7 @@ pub mod discovery;
 mod endpoint;
 mod error;
 mod error_response;
+pub mod fleet;
 mod grant;
 mod http;
 mod introspection;
@@ -79,6 +82,10 @@ pub use discovery::{
 };
 pub use endpoint::Endpoint;
 pub use error::{Action, Error, ErrorFamily, ErrorKind, ProviderError, Result};
+pub use fleet::{
+    FleetAction, FleetSession, FleetTimings, StoreKey, StoreOperation, StoreOutcome, StoreRequest,
+    StoreRequestId, StoredRecord, TokenStore,
+};
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
 pub use introspection::Introspection;
 pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE};

@@ -5,7 +5,7 @@ use crate::client::Client;
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::http::HttpResponse;
 use crate::profile::{GrantType, Reauthentication};
-use crate::secret::AccessToken;
+use crate::secret::{AccessToken, RefreshToken};
 use crate::token_info::TokenInfo;
 use crate::token_set::TokenSet;
 
@@ -72,6 +72,15 @@ pub enum SessionUpdate {
     /// The answer was for a request the session no longer waits for, and
     /// was dropped.
     Discarded,
+}
+
+/// What [`Session::poll_action`] decides before acting on it.
+enum Plan {
+    Use(AccessToken),
+    Wait(Option<u64>),
+    Stopped(Error),
+    Renew,
+    CannotRenew,
 }
 
 #[derive(Debug, Clone)]
@@ -190,50 +199,81 @@ impl Session {
 
     /// What to do at `now`.
     pub fn poll_action(&mut self, now: u64) -> SessionAction {
-        if let Some(error) = &self.stopped {
-            return SessionAction::Stop(error.clone());
-        }
-        let usable = self.usable_token(now);
-        if self.in_flight.is_some() {
-            return match usable {
-                Some(token) => SessionAction::UseToken(token),
-                None => SessionAction::Wait { until: None },
-            };
-        }
-        if !self.renewal_due(now) {
-            if let Some(token) = usable {
-                return SessionAction::UseToken(token);
-            }
-        }
-        if let Some(at) = self.retry_at.filter(|at| now < *at) {
-            return match usable {
-                Some(token) => SessionAction::UseToken(token),
-                None => SessionAction::Wait { until: Some(at) },
-            };
-        }
-        match self.renewal_request(now) {
-            Some(Ok(outgoing)) => {
-                self.in_flight = Some(InFlight {
-                    id: outgoing.id.0,
-                    purpose: outgoing.purpose,
-                    grant: outgoing.grant,
-                });
-                SessionAction::Send(outgoing)
-            }
-            Some(Err(error)) => {
-                self.stopped = Some(error.clone());
-                SessionAction::Stop(error)
-            }
-            None => match usable {
-                // Nothing can renew it, but it still works until it expires.
-                Some(token) => SessionAction::UseToken(token),
-                None => {
-                    let error = self.authorization_required();
+        match self.plan(now) {
+            Plan::Use(token) => SessionAction::UseToken(token),
+            Plan::Wait(until) => SessionAction::Wait { until },
+            Plan::Stopped(error) => SessionAction::Stop(error),
+            Plan::Renew => match self.renewal_request(now) {
+                Ok(outgoing) => {
+                    self.in_flight = Some(InFlight {
+                        id: outgoing.id.0,
+                        purpose: outgoing.purpose,
+                        grant: outgoing.grant,
+                    });
+                    SessionAction::Send(outgoing)
+                }
+                Err(error) => {
                     self.stopped = Some(error.clone());
                     SessionAction::Stop(error)
                 }
             },
+            Plan::CannotRenew => {
+                let error = self.authorization_required();
+                self.stopped = Some(error.clone());
+                SessionAction::Stop(error)
+            }
         }
+    }
+
+    /// Whether [`Session::poll_action`] at `now` would hand out a renewal
+    /// request. Changes nothing: a caller that must first arrange something
+    /// (a lease shared by processes, see [`crate::fleet`]) asks this, then
+    /// polls.
+    pub fn wants_renewal(&self, now: u64) -> bool {
+        matches!(self.plan(now), Plan::Renew)
+    }
+
+    /// Replaces the token set with one another process stored (already
+    /// persisted, so [`Session::poll_persist`] does not return it). What
+    /// this session learnt about the old tokens (a back-off, a 401, a
+    /// refused refresh token) no longer applies and is forgotten; a request
+    /// still in flight is superseded and its answer will be discarded.
+    pub fn adopt(&mut self, tokens: Option<TokenSet>) {
+        self.tokens = tokens;
+        self.in_flight = None;
+        self.retry_at = None;
+        self.failures = 0;
+        self.renew_now = false;
+        self.stopped = None;
+        self.authorization_lost = None;
+        self.unsaved = false;
+        self.last_error = None;
+    }
+
+    /// The decision behind [`Session::poll_action`], without its effects.
+    fn plan(&self, now: u64) -> Plan {
+        if let Some(error) = &self.stopped {
+            return Plan::Stopped(error.clone());
+        }
+        let usable = self.usable_token(now);
+        if self.in_flight.is_some() {
+            return usable.map_or(Plan::Wait(None), Plan::Use);
+        }
+        if !self.renewal_due(now) {
+            if let Some(token) = usable {
+                return Plan::Use(token);
+            }
+        }
+        if let Some(at) = self.retry_at.filter(|at| now < *at) {
+            return usable.map_or(Plan::Wait(Some(at)), Plan::Use);
+        }
+        if self.usable_refresh_token(now).is_some()
+            || self.client.profile().reauthentication() != Reauthentication::None
+        {
+            return Plan::Renew;
+        }
+        // Nothing can renew it, but it still works until it expires.
+        usable.map_or(Plan::CannotRenew, Plan::Use)
     }
 
     /// When the session next needs to act (Unix seconds): the proactive
@@ -393,32 +433,36 @@ impl Session {
         }
     }
 
-    /// The request that renews the tokens, if the flow has one.
-    fn renewal_request(&mut self, now: u64) -> Option<Result<OutgoingRequest>> {
-        let refresh_token = self
-            .tokens
+    /// The refresh token to renew with at `now`, if the flow refreshes.
+    fn usable_refresh_token(&self, now: u64) -> Option<&RefreshToken> {
+        self.tokens
             .as_ref()
             .filter(|t| t.can_refresh(now) && self.client.profile().supports_refresh())
-            .and_then(|t| t.refresh_token.clone());
-        let built = if let Some(refresh_token) = refresh_token {
-            self.client
-                .refresh_request(&refresh_token)
-                .map(|request| (RequestPurpose::Refresh, GrantType::RefreshToken, request))
-        } else if self.client.profile().reauthentication() != Reauthentication::None {
-            self.client
+            .and_then(|t| t.refresh_token.as_ref())
+    }
+
+    /// The request that renews the tokens: a refresh when a refresh token
+    /// is usable, else a re-authentication ([`Session::plan`] checked that
+    /// one of them applies).
+    fn renewal_request(&mut self, now: u64) -> Result<OutgoingRequest> {
+        let built = match self.usable_refresh_token(now) {
+            Some(refresh_token) => self
+                .client
+                .refresh_request(refresh_token)
+                .map(|request| (RequestPurpose::Refresh, GrantType::RefreshToken, request)),
+            None => self
+                .client
                 .reauthentication_request()
-                .map(|(grant, request)| (RequestPurpose::Reauthenticate, grant, request))
-        } else {
-            return None;
+                .map(|(grant, request)| (RequestPurpose::Reauthenticate, grant, request)),
         };
         let id = self.next_id;
         self.next_id += 1;
-        Some(built.map(|(purpose, grant, request)| OutgoingRequest {
+        built.map(|(purpose, grant, request)| OutgoingRequest {
             id: RequestId(id),
             purpose,
             grant,
             request,
-        }))
+        })
     }
 
     /// Records a failed renewal and says what the caller should know.

@@ -130,3 +130,36 @@ fn nothing_secret_in_errors_even_when_the_provider_echoes_it() {
         assert_clean("parse error", &format!("{error} {error:?}"));
     }
 }
+
+#[test]
+fn nothing_secret_in_the_fleet_protocol() {
+    use authflow_core::fleet::{FleetAction, FleetSession, StoreKey, StoreOutcome, StoredRecord};
+    let client = Client::new(Profile::makini_link(), "client-1")
+        .with_client_secret(ClientSecret::new(CLIENT_SECRET));
+    let tokens = client
+        .parse_token_response(GrantType::AuthorizationCode, 1_700_000_000, &token_response())
+        .unwrap();
+    let key = StoreKey::for_connection(&client, "user-1");
+    let mut fleet = FleetSession::new(
+        Session::new(client, Some(tokens.clone())),
+        key,
+        "owner".into(),
+    );
+    // The first poll writes the local tokens: the request carries them.
+    let FleetAction::Store(write) = fleet.poll(1_700_000_000_000) else {
+        panic!("expected a store write");
+    };
+    assert_clean("store request", &format!("{write:?}"));
+    assert_clean("fleet session", &format!("{fleet:?}"));
+    let record = StoredRecord {
+        generation: 1,
+        value: tokens.to_json(),
+    };
+    assert_clean("stored record", &format!("{record:?}"));
+    assert_clean("store outcome", &format!("{:?}", StoreOutcome::Got(Some(record))));
+    fleet.handle_store_error(write.id, 1_700_000_000_000, "connection refused");
+    let FleetAction::UseToken(_) = fleet.poll(1_700_000_000_001) else {
+        panic!("a valid local token serves while the store is down");
+    };
+    assert_clean("fleet session after an error", &format!("{fleet:?}"));
+}

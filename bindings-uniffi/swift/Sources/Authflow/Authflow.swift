@@ -7573,6 +7573,10 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case transport
     /**
+     * The token store shared by several processes did not answer.
+     */
+    case storeUnavailable
+    /**
      * The response could not be understood.
      */
     case invalidResponse
@@ -7659,13 +7663,15 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 25: return .transport
         
-        case 26: return .invalidResponse
+        case 26: return .storeUnavailable
         
-        case 27: return .configuration
+        case 27: return .invalidResponse
         
-        case 28: return .authorizationRequired
+        case 28: return .configuration
         
-        case 29: return .invalidStoredValue
+        case 29: return .authorizationRequired
+        
+        case 30: return .invalidStoredValue
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7775,20 +7781,24 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(25))
         
         
-        case .invalidResponse:
+        case .storeUnavailable:
             writeInt(&buf, Int32(26))
         
         
-        case .configuration:
+        case .invalidResponse:
             writeInt(&buf, Int32(27))
         
         
-        case .authorizationRequired:
+        case .configuration:
             writeInt(&buf, Int32(28))
         
         
-        case .invalidStoredValue:
+        case .authorizationRequired:
             writeInt(&buf, Int32(29))
+        
+        
+        case .invalidStoredValue:
+            writeInt(&buf, Int32(30))
         
         }
     }

@@ -1,0 +1,794 @@
+//! One connection's token set shared by many processes through a store,
+//! renewed once per expiry however many processes ask.
+//!
+//! A [`Session`] keeps tokens fresh for the threads of one process. When
+//! several processes (web workers, cron jobs, machines) hold the same
+//! connection, each would renew on its own, and with rotating refresh tokens
+//! (Makini) the second refresh sends a token the first one killed. A
+//! [`FleetSession`] wraps the session and coordinates through a store that
+//! offers four primitive operations ([`TokenStore`]): read the token set with
+//! its generation, compare-and-set it on the generation, take a lease with a
+//! time to live, release it. Every decision is made here; a store only
+//! carries them out, and this module does no IO: the caller performs each
+//! [`StoreRequest`] and hands the outcome back, as with HTTP requests.
+//!
+//! The protocol, per renewal:
+//! 1. Read the stored set before using a token. A newer generation (another
+//!    process renewed) replaces the local copy; nothing is sent.
+//! 2. When the session wants to renew, take the lease. Not taken: another
+//!    process is renewing; sleep, re-read, and try again (the lease expires
+//!    if its holder died), up to a deadline.
+//! 3. Lease taken: read again (the holder before may have just written). Still
+//!    due: send the renewal, write the answer with compare-and-set on the
+//!    generation read, release the lease.
+//!
+//! A rotated refresh token is written to the store before any caller gets
+//! the new access token. A refresh token the provider refused is written as
+//! dropped, so no process sends it again. If the store loses the value (a
+//! restart without persistence), the freshest local copy is written back;
+//! if the store is unreachable, a still-valid local token is used and a
+//! renewal waits for the store (renewing without the lease could replay a
+//! rotated token), with [`ErrorKind::StoreUnavailable`] for callers that
+//! have no valid token. If the store write after a renewal fails, the new
+//! tokens are kept in memory and written at the next poll. A process that
+//! finds the value gone waits a lease's time to live before renewing, so
+//! that a renewal in flight when the store lost it lands first.
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::HttpResponse;
+use crate::secret::AccessToken;
+use crate::session::{OutgoingRequest, RequestId, Session, SessionAction, SessionUpdate};
+use crate::token_set::TokenSet;
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// The store key prefix and layout version: changing the layout changes it,
+/// so processes of two versions never read each other's values.
+const KEY_PREFIX: &str = "authflow:v1";
+
+/// A stored token set and its generation (1 for the first write, one more
+/// for every write after it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The generation of this value.
+    pub generation: u64,
+    /// The token set's versioned JSON form ([`TokenSet::to_json`]).
+    pub value: Zeroizing<String>,
+}
+
+impl fmt::Debug for StoredRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredRecord")
+            .field("generation", &self.generation)
+            .field("value", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The primitive operations a shared store offers. Implementations do only
+/// what each method says, atomically; [`FleetSession`] decides when to call
+/// which. The values are token sets: keep the store as protected as any
+/// secret store (authentication, TLS when it leaves the host).
+pub trait TokenStore {
+    /// The value at `key` and its generation, or `None` if there is none.
+    fn get(&self, key: &str) -> std::result::Result<Option<StoredRecord>, String>;
+    /// Stores `value` with `new_generation` at `key` if the generation there
+    /// is `expected` (0: no value); says whether it did. Atomic.
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: u64,
+        new_generation: u64,
+        value: &str,
+    ) -> std::result::Result<bool, String>;
+    /// Takes the lease at `key` for `owner` for `ttl_ms` milliseconds if no
+    /// unexpired lease is there; says whether it did. Atomic.
+    fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> std::result::Result<bool, String>;
+    /// Releases the lease at `key` if `owner` holds it. Atomic.
+    fn release_lease(&self, key: &str, owner: &str) -> std::result::Result<(), String>;
+
+    /// Carries out `request` and gives its outcome, for
+    /// [`FleetSession::handle_store`]. Errors are texts for
+    /// [`ErrorKind::StoreUnavailable`]: they must not contain the values.
+    fn perform(&self, request: &StoreRequest) -> std::result::Result<StoreOutcome, String> {
+        match &request.operation {
+            StoreOperation::Get => self.get(&request.key).map(StoreOutcome::Got),
+            StoreOperation::CompareAndSet {
+                expected,
+                new_generation,
+                value,
+            } => self
+                .compare_and_set(&request.key, *expected, *new_generation, value)
+                .map(StoreOutcome::Done),
+            StoreOperation::TakeLease { owner, ttl_ms } => self
+                .take_lease(&request.key, owner, *ttl_ms)
+                .map(StoreOutcome::Done),
+            StoreOperation::ReleaseLease { owner } => self
+                .release_lease(&request.key, owner)
+                .map(|()| StoreOutcome::Done(true)),
+        }
+    }
+}
+
+/// Where one connection's token set and its lease live in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreKey {
+    tokens: String,
+    lease: String,
+}
+
+impl StoreKey {
+    /// The keys for `connection` (the app's name for whose tokens these are:
+    /// a user id, an account, `"default"`) of `client`: namespaced by
+    /// provider kind, token endpoint and client id, so two providers or two
+    /// registrations never share a value.
+    pub fn for_connection(client: &Client, connection: &str) -> StoreKey {
+        let profile = client.profile();
+        let endpoint = profile
+            .endpoint(crate::profile::EndpointRole::Token)
+            .map(|e| e.as_str())
+            .unwrap_or("");
+        let tokens = [
+            KEY_PREFIX.to_owned(),
+            escape(profile.kind().as_str()),
+            escape(endpoint),
+            escape(client.client_id()),
+            escape(connection),
+        ]
+        .join(":");
+        StoreKey {
+            lease: format!("{tokens}:lease"),
+            tokens,
+        }
+    }
+
+    /// The key of the token set.
+    pub fn tokens(&self) -> &str {
+        &self.tokens
+    }
+
+    /// The key of the renewal lease.
+    pub fn lease(&self) -> &str {
+        &self.lease
+    }
+}
+
+/// Percent-escapes `:` and `%`, so that a part can never be read as two.
+fn escape(part: &str) -> String {
+    part.replace('%', "%25").replace(':', "%3A")
+}
+
+/// Timings of the protocol, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetTimings {
+    /// How long a lease lasts if its holder never releases it (it died).
+    /// Must exceed the longest renewal request (the transport's timeout);
+    /// default 30 s.
+    pub lease_ttl_ms: u64,
+    /// How long to sleep before re-reading while another process renews;
+    /// default 50 ms.
+    pub recheck_ms: u64,
+    /// How long to wait for another process's renewal before telling the
+    /// caller to retry later; default twice the lease's time to live.
+    pub wait_deadline_ms: u64,
+    /// How long a read stays good enough to hand out the local token without
+    /// reading again; default 0 (read before every use: with rotating
+    /// providers, another process's renewal kills the local token at once).
+    pub fresh_for_ms: u64,
+    /// How long to wait before trying an unreachable store again; default 1 s.
+    pub store_retry_ms: u64,
+}
+
+impl Default for FleetTimings {
+    fn default() -> Self {
+        FleetTimings {
+            lease_ttl_ms: 30_000,
+            recheck_ms: 50,
+            wait_deadline_ms: 60_000,
+            fresh_for_ms: 0,
+            store_retry_ms: 1_000,
+        }
+    }
+}
+
+/// Identifies a store request, so that its outcome can be matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoreRequestId(pub u64);
+
+/// One primitive operation on the store.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreOperation {
+    /// Read the value and its generation.
+    Get,
+    /// Write `value` with `new_generation` if the stored generation is `expected`.
+    CompareAndSet {
+        /// The generation the store must hold (0: no value).
+        expected: u64,
+        /// The generation to write.
+        new_generation: u64,
+        /// The token set's JSON form.
+        value: Zeroizing<String>,
+    },
+    /// Take the lease for `owner` unless someone holds it.
+    TakeLease {
+        /// Who takes it.
+        owner: String,
+        /// For how long.
+        ttl_ms: u64,
+    },
+    /// Release the lease if `owner` holds it.
+    ReleaseLease {
+        /// Who releases it.
+        owner: String,
+    },
+}
+
+impl fmt::Debug for StoreOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreOperation::Get => f.write_str("Get"),
+            StoreOperation::CompareAndSet {
+                expected,
+                new_generation,
+                ..
+            } => f
+                .debug_struct("CompareAndSet")
+                .field("expected", expected)
+                .field("new_generation", new_generation)
+                .field("value", &"[redacted]")
+                .finish(),
+            StoreOperation::TakeLease { owner, ttl_ms } => f
+                .debug_struct("TakeLease")
+                .field("owner", owner)
+                .field("ttl_ms", ttl_ms)
+                .finish(),
+            StoreOperation::ReleaseLease { owner } => f
+                .debug_struct("ReleaseLease")
+                .field("owner", owner)
+                .finish(),
+        }
+    }
+}
+
+/// A store operation to carry out, then hand back with
+/// [`FleetSession::handle_store`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRequest {
+    /// Its id.
+    pub id: StoreRequestId,
+    /// The key it applies to.
+    pub key: String,
+    /// What to do.
+    pub operation: StoreOperation,
+}
+
+/// What the store answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// The answer to [`StoreOperation::Get`].
+    Got(Option<StoredRecord>),
+    /// Whether a compare-and-set wrote or a lease was taken (`true` for a release).
+    Done(bool),
+}
+
+/// What a caller should do now.
+#[derive(Debug, Clone)]
+pub enum FleetAction {
+    /// Use this access token.
+    UseToken(AccessToken),
+    /// Carry out this store operation, then hand its outcome to
+    /// [`FleetSession::handle_store`] (or the failure to
+    /// [`FleetSession::handle_store_error`]).
+    Store(StoreRequest),
+    /// Send this renewal request, then hand the answer to
+    /// [`FleetSession::handle_response`] (or
+    /// [`FleetSession::handle_transport_error`]).
+    Send(OutgoingRequest),
+    /// Another process is renewing: sleep this long, then poll again.
+    Sleep {
+        /// Milliseconds.
+        millis: u64,
+    },
+    /// A store operation or request of this process is outstanding (another
+    /// thread is carrying it out): wait for it to complete, then poll again.
+    WaitLocal,
+    /// No token now. The error's action says what next: retry later (with
+    /// [`Error::retry_after`]), authorize again, fix the configuration.
+    Fail(Error),
+}
+
+/// Where the protocol stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Nothing outstanding.
+    Idle,
+    /// A read must be issued, for this purpose.
+    ReadDue(ReadPurpose),
+    /// A read is out.
+    Reading(ReadPurpose),
+    /// A lease request is out.
+    Leasing,
+    /// The lease is held and the value read under it.
+    LeaseHeld,
+    /// The renewal request is out.
+    Renewing,
+    /// A compare-and-set is out.
+    Writing { new_generation: u64 },
+    /// A release is out.
+    Releasing,
+    /// Another process holds the lease; read again at `next_read_ms`.
+    Waiting { next_read_ms: u64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadPurpose {
+    /// Before handing out the local token.
+    Check,
+    /// After taking the lease.
+    UnderLease,
+    /// After a compare-and-set found another generation.
+    AfterConflict,
+}
+
+/// A [`Session`] whose token set lives in a store shared by many processes.
+///
+/// The contract, as for [`Session`]: poll [`FleetSession::poll`] with the
+/// current time in milliseconds, do what it says, hand outcomes back with the
+/// `handle_*` methods, and poll again, until it says
+/// [`FleetAction::UseToken`] or [`FleetAction::Fail`]. Within a process,
+/// share one `FleetSession` between threads behind a lock; the store
+/// operations are short and may be carried out while holding it, the HTTP
+/// request should not be. Only the thread given an action hands its
+/// outcome back; the others get [`FleetAction::WaitLocal`] meanwhile.
+#[derive(Debug)]
+pub struct FleetSession {
+    session: Session,
+    key: StoreKey,
+    owner: String,
+    timings: FleetTimings,
+    phase: Phase,
+    next_id: u64,
+    outstanding: Option<u64>,
+    /// The generation the local token set came from or was written as.
+    generation: u64,
+    /// The generation the store was last seen holding (0: none).
+    stored_generation: u64,
+    /// The local token set is newer than the store's and must be written.
+    unwritten: bool,
+    holds_lease: bool,
+    /// A read completed and no token was handed out since.
+    just_read: bool,
+    read_at_ms: Option<u64>,
+    waiting_since_ms: Option<u64>,
+    store_retry_at_ms: Option<u64>,
+    store_error: Option<Error>,
+    /// No renewal before this time: the store lost its value, and a process
+    /// that was renewing then must get to write its tokens first.
+    renewals_held_until_ms: Option<u64>,
+}
+
+impl FleetSession {
+    /// Wraps `session` (with the local tokens, if any: they are written to
+    /// the store unless it holds a newer set) for the connection at `key`.
+    /// `owner_id` names this process's leases: make it unique
+    /// ([`owner_id`] makes one from random bytes).
+    pub fn new(session: Session, key: StoreKey, owner_id: String) -> FleetSession {
+        let unwritten = session.token_set().is_some();
+        FleetSession {
+            session,
+            key,
+            owner: owner_id,
+            timings: FleetTimings::default(),
+            phase: Phase::Idle,
+            next_id: 1,
+            outstanding: None,
+            generation: 0,
+            stored_generation: 0,
+            unwritten,
+            holds_lease: false,
+            just_read: false,
+            read_at_ms: None,
+            waiting_since_ms: None,
+            store_retry_at_ms: None,
+            store_error: None,
+            renewals_held_until_ms: None,
+        }
+    }
+
+    /// Uses these timings instead of the defaults.
+    pub fn with_timings(mut self, timings: FleetTimings) -> FleetSession {
+        self.timings = timings;
+        self
+    }
+
+    /// The wrapped session.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The store keys.
+    pub fn key(&self) -> &StoreKey {
+        &self.key
+    }
+
+    /// The generation of the local token set (0: never stored).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether this process believes it holds the renewal lease.
+    pub fn holds_lease(&self) -> bool {
+        self.holds_lease
+    }
+
+    /// Whether this process holds tokens newer than the store's, still to
+    /// be written (the store failed when they came): poll again before
+    /// shutting down, or they are lost to the other processes.
+    pub fn has_unwritten_tokens(&self) -> bool {
+        self.unwritten
+    }
+
+    /// What to do at `now_ms` (Unix milliseconds).
+    pub fn poll(&mut self, now_ms: u64) -> FleetAction {
+        match self.phase {
+            Phase::Reading(_) | Phase::Leasing | Phase::Writing { .. } | Phase::Releasing => {
+                FleetAction::WaitLocal
+            }
+            Phase::Renewing => match self.session.poll_action(now_ms / 1000) {
+                // The answer is not in yet: the current token still works.
+                SessionAction::UseToken(token) => FleetAction::UseToken(token),
+                _ => FleetAction::WaitLocal,
+            },
+            Phase::ReadDue(purpose) => self.store(Phase::Reading(purpose), StoreOperation::Get),
+            Phase::LeaseHeld => self.poll_under_lease(now_ms / 1000),
+            Phase::Waiting { next_read_ms } => {
+                let since = *self.waiting_since_ms.get_or_insert(now_ms);
+                if now_ms.saturating_sub(since) >= self.timings.wait_deadline_ms {
+                    self.waiting_since_ms = None;
+                    self.phase = Phase::Idle;
+                    return FleetAction::Fail(
+                        Error::new(
+                            ErrorKind::TemporarilyUnavailable,
+                            "another process has been renewing this connection's tokens \
+                             for longer than the wait deadline",
+                        )
+                        .with_retry_after(Some(1)),
+                    );
+                }
+                if now_ms < next_read_ms {
+                    FleetAction::Sleep {
+                        millis: next_read_ms - now_ms,
+                    }
+                } else {
+                    self.store(Phase::Reading(ReadPurpose::Check), StoreOperation::Get)
+                }
+            }
+            Phase::Idle => self.poll_idle(now_ms),
+        }
+    }
+
+    fn poll_idle(&mut self, now_ms: u64) -> FleetAction {
+        let now = now_ms / 1000;
+        if self.store_retry_at_ms.is_some_and(|at| now_ms < at) {
+            // The store is unreachable: a valid local token is the best
+            // there is; renewing without the lease could replay a rotated
+            // refresh token, so that waits for the store.
+            if !self.session.wants_renewal(now) {
+                if let SessionAction::UseToken(token) = self.session.poll_action(now) {
+                    return FleetAction::UseToken(token);
+                }
+            }
+            return FleetAction::Fail(self.store_error(now_ms));
+        }
+        if self.unwritten {
+            return self.write();
+        }
+        let fresh = self.just_read
+            || self
+                .read_at_ms
+                .is_some_and(|at| now_ms < at.saturating_add(self.timings.fresh_for_ms));
+        if !fresh {
+            return self.store(Phase::Reading(ReadPurpose::Check), StoreOperation::Get);
+        }
+        if self.session.wants_renewal(now) {
+            if let Some(until) = self.renewals_held_until_ms.filter(|until| now_ms < *until) {
+                // Read again after a pause; meanwhile a valid token serves.
+                self.just_read = false;
+                if let Some(tokens) = self.session.token_set().filter(|t| t.is_access_valid(now)) {
+                    return FleetAction::UseToken(tokens.access_token().clone());
+                }
+                return FleetAction::Sleep {
+                    millis: (until - now_ms).min(self.timings.recheck_ms),
+                };
+            }
+            let operation = StoreOperation::TakeLease {
+                owner: self.owner.clone(),
+                ttl_ms: self.timings.lease_ttl_ms,
+            };
+            return self.store(Phase::Leasing, operation);
+        }
+        self.just_read = false;
+        match self.session.poll_action(now) {
+            SessionAction::UseToken(token) => {
+                self.waiting_since_ms = None;
+                FleetAction::UseToken(token)
+            }
+            SessionAction::Stop(error) => FleetAction::Fail(error),
+            SessionAction::Wait { .. } => FleetAction::Fail(self.session.wait_error()),
+            // `wants_renewal` said no at this `now`, so the session sends
+            // nothing here; were it to, the answer would still be written
+            // with compare-and-set, never blindly.
+            SessionAction::Send(outgoing) => {
+                self.phase = Phase::Renewing;
+                FleetAction::Send(outgoing)
+            }
+        }
+    }
+
+    fn poll_under_lease(&mut self, now: u64) -> FleetAction {
+        if self.unwritten {
+            return self.write();
+        }
+        if self.session.wants_renewal(now) {
+            if let SessionAction::Send(outgoing) = self.session.poll_action(now) {
+                self.phase = Phase::Renewing;
+                return FleetAction::Send(outgoing);
+            }
+        }
+        // Renewed, found renewed by another process, or nothing to send:
+        // the session says what callers get once the lease is released.
+        let operation = StoreOperation::ReleaseLease {
+            owner: self.owner.clone(),
+        };
+        self.store(Phase::Releasing, operation)
+    }
+
+    fn write(&mut self) -> FleetAction {
+        let Some(tokens) = self.session.token_set() else {
+            // Nothing to write: the session holds no tokens.
+            self.unwritten = false;
+            self.phase = self.resting_phase();
+            return FleetAction::WaitLocal;
+        };
+        let value = tokens.to_json();
+        let new_generation = self.generation.max(self.stored_generation) + 1;
+        let operation = StoreOperation::CompareAndSet {
+            expected: self.stored_generation,
+            new_generation,
+            value,
+        };
+        self.store(Phase::Writing { new_generation }, operation)
+    }
+
+    fn store(&mut self, phase: Phase, operation: StoreOperation) -> FleetAction {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.outstanding = Some(id);
+        self.phase = phase;
+        let key = match operation {
+            StoreOperation::TakeLease { .. } | StoreOperation::ReleaseLease { .. } => {
+                self.key.lease.clone()
+            }
+            _ => self.key.tokens.clone(),
+        };
+        FleetAction::Store(StoreRequest {
+            id: StoreRequestId(id),
+            key,
+            operation,
+        })
+    }
+
+    fn resting_phase(&self) -> Phase {
+        if self.holds_lease {
+            Phase::LeaseHeld
+        } else {
+            Phase::Idle
+        }
+    }
+
+    fn store_error(&self, now_ms: u64) -> Error {
+        let retry_after = self
+            .store_retry_at_ms
+            .map(|at| at.saturating_sub(now_ms).div_ceil(1000).max(1));
+        self.store_error
+            .clone()
+            .unwrap_or_else(|| Error::new(ErrorKind::StoreUnavailable, "token store: unreachable"))
+            .with_retry_after(retry_after)
+    }
+
+    /// Takes the outcome of store request `id`, carried out at `now_ms`.
+    /// Returns an error only for a stored value that cannot be read; it is
+    /// then treated as absent, and overwritten if this process has tokens.
+    pub fn handle_store(
+        &mut self,
+        id: StoreRequestId,
+        now_ms: u64,
+        outcome: StoreOutcome,
+    ) -> Result<()> {
+        if self.outstanding != Some(id.0) {
+            return Ok(());
+        }
+        self.outstanding = None;
+        self.store_retry_at_ms = None;
+        self.store_error = None;
+        match (self.phase, outcome) {
+            (Phase::Reading(purpose), StoreOutcome::Got(record)) => {
+                return self.handle_read(purpose, now_ms, record);
+            }
+            (Phase::Leasing, StoreOutcome::Done(true)) => {
+                self.holds_lease = true;
+                self.waiting_since_ms = None;
+                self.phase = Phase::ReadDue(ReadPurpose::UnderLease);
+            }
+            (Phase::Leasing, StoreOutcome::Done(false)) => {
+                self.waiting_since_ms.get_or_insert(now_ms);
+                self.just_read = false;
+                self.phase = Phase::Waiting {
+                    next_read_ms: now_ms.saturating_add(self.timings.recheck_ms),
+                };
+            }
+            (Phase::Writing { new_generation }, StoreOutcome::Done(true)) => {
+                self.generation = new_generation;
+                self.stored_generation = new_generation;
+                self.unwritten = false;
+                self.just_read = true;
+                self.read_at_ms = Some(now_ms);
+                self.phase = self.resting_phase();
+            }
+            // Another process wrote since we read: see what it wrote.
+            (Phase::Writing { .. }, StoreOutcome::Done(false)) => {
+                self.phase = Phase::ReadDue(ReadPurpose::AfterConflict);
+            }
+            (Phase::Releasing, StoreOutcome::Done(_)) => {
+                self.holds_lease = false;
+                self.phase = Phase::Idle;
+            }
+            // An answer of the wrong shape: the store is broken; start over.
+            _ => {
+                self.holds_lease = false;
+                self.just_read = false;
+                self.phase = Phase::Idle;
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_read(
+        &mut self,
+        purpose: ReadPurpose,
+        now_ms: u64,
+        record: Option<StoredRecord>,
+    ) -> Result<()> {
+        let mut unreadable = None;
+        match record {
+            None if self.generation > 0 => {
+                // The store lost the value (restarted without persistence,
+                // flushed, evicted), and with it any lease: a process
+                // renewing right then still holds new tokens it will write.
+                // Renewing before it has could send the refresh token it
+                // just rotated, so wait a lease's time to live.
+                self.stored_generation = 0;
+                self.renewals_held_until_ms =
+                    Some(now_ms.saturating_add(self.timings.lease_ttl_ms));
+            }
+            None => self.stored_generation = 0,
+            Some(record) => {
+                self.stored_generation = record.generation;
+                let known = record.generation == self.generation
+                    && !self.unwritten
+                    && self.session.token_set().is_some();
+                if !known {
+                    match TokenSet::from_json(&record.value) {
+                        Ok(theirs) => self.take_stored(record.generation, theirs),
+                        Err(error) => unreadable = Some(error),
+                    }
+                }
+            }
+        }
+        if self.stored_generation == 0 || unreadable.is_some() {
+            // Nothing usable stored (a store restarted without persistence,
+            // a corrupt value): ours, if any, goes in.
+            self.unwritten = self.session.token_set().is_some();
+        }
+        self.just_read = true;
+        self.read_at_ms = Some(now_ms);
+        self.phase = match purpose {
+            ReadPurpose::UnderLease => Phase::LeaseHeld,
+            ReadPurpose::Check | ReadPurpose::AfterConflict => self.resting_phase(),
+        };
+        unreadable.map_or(Ok(()), Err)
+    }
+
+    /// Adopts a stored set, unless the local one is newer and not yet
+    /// written (two processes renewed at once, or the store lost a write):
+    /// then the later one wins and ours is written over theirs.
+    fn take_stored(&mut self, generation: u64, theirs: TokenSet) {
+        if self.unwritten {
+            if let Some(ours) = self.session.token_set() {
+                let ours_newer = ours.issued_at() > theirs.issued_at()
+                    || (theirs.refresh_token().is_none() && ours.refresh_token().is_some());
+                if ours_newer {
+                    return;
+                }
+            }
+        }
+        self.session.adopt(Some(theirs));
+        self.generation = generation;
+        self.unwritten = false;
+    }
+
+    /// Takes the news that store request `id` failed (`what`: a text for
+    /// the error, which must not contain the stored values). Tokens not yet
+    /// written are kept and written when the store answers again.
+    pub fn handle_store_error(&mut self, id: StoreRequestId, now_ms: u64, what: &str) {
+        if self.outstanding != Some(id.0) {
+            return;
+        }
+        self.outstanding = None;
+        self.store_retry_at_ms = Some(now_ms.saturating_add(self.timings.store_retry_ms));
+        self.store_error = Some(Error::new(
+            ErrorKind::StoreUnavailable,
+            format!("token store: {what}"),
+        ));
+        // A lease we may still hold in the store expires on its own.
+        self.holds_lease = false;
+        self.just_read = false;
+        self.phase = Phase::Idle;
+    }
+
+    /// Takes the answer to renewal request `id`, received at `now_ms`; the
+    /// result is the session's ([`Session::handle_response`]).
+    pub fn handle_response(
+        &mut self,
+        id: RequestId,
+        now_ms: u64,
+        response: &HttpResponse,
+    ) -> Result<SessionUpdate> {
+        if self.phase != Phase::Renewing {
+            return Ok(SessionUpdate::Discarded);
+        }
+        let handled = self.session.handle_response(id, now_ms / 1000, response);
+        self.after_renewal(&handled);
+        handled
+    }
+
+    /// Takes the news that renewal request `id` got no answer.
+    pub fn handle_transport_error(
+        &mut self,
+        id: RequestId,
+        now_ms: u64,
+        what: &str,
+    ) -> Result<SessionUpdate> {
+        if self.phase != Phase::Renewing {
+            return Ok(SessionUpdate::Discarded);
+        }
+        let handled = self.session.handle_transport_error(id, now_ms / 1000, what);
+        self.after_renewal(&handled);
+        handled
+    }
+
+    fn after_renewal(&mut self, handled: &Result<SessionUpdate>) {
+        if matches!(handled, Ok(SessionUpdate::Discarded)) {
+            return;
+        }
+        // New tokens, or a refresh token found dead: the store must know.
+        if self.session.poll_persist().is_some() {
+            self.unwritten = true;
+        }
+        self.phase = self.resting_phase();
+    }
+
+    /// Takes an API's 401 for `token`: the next poll reads the store (another
+    /// process may have renewed) and renews only if it holds nothing newer.
+    pub fn handle_unauthorized(&mut self, token: &AccessToken) {
+        self.session.handle_unauthorized(token);
+        self.just_read = false;
+        self.read_at_ms = None;
+    }
+}
+
+/// A lease owner id from 16 random bytes, in hex.
+pub fn owner_id(random: &[u8; 16]) -> String {
+    random.iter().map(|b| format!("{b:02x}")).collect()
+}

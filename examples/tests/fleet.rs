@@ -1,0 +1,512 @@
+//! Fleets: processes (`fleet-worker`) sharing one Makini Link and one Makini
+//! Admin connection through a Redis server started here on 127.0.0.1, against
+//! the local providers, whose clock the test moves past expiry.
+//!
+//! Counted at the providers: refreshes per expiry, replays of a rotated
+//! refresh token, client-credentials grants; counted by the workers: errors
+//! by kind and "authorize again". Figures are printed (`--nocapture`).
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // test code
+
+use authflow_core::fleet::{StoreKey, TokenStore};
+use authflow_core::{Client, GrantType, TokenSet};
+use authflow_examples::local::{admin_client, code_flow, link_client};
+use authflow_examples::{unix_now, Transport};
+use authflow_store::RedisStore;
+use authflow_test_providers::credentials::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, LINK_CLIENT_ID};
+use authflow_test_providers::Providers;
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Past the access token's 30 days, within the refresh token's 31.
+const EXPIRY_STEP: i64 = 30 * 86_400 + 3_600;
+const PASSWORD: &str = "fleet-test-redis-password";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A redis-server of its own on 127.0.0.1, no persistence, with a password;
+/// killed when dropped.
+struct Redis {
+    port: u16,
+    child: Child,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        Redis::start_on(free_port())
+    }
+
+    fn start_on(port: u16) -> Redis {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--requirepass",
+                PASSWORD,
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/redis-tools.sh installs it)");
+        let redis = Redis { port, child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while redis.store().get("ping").is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://:{PASSWORD}@127.0.0.1:{}/0", self.port)
+    }
+
+    fn store(&self) -> RedisStore {
+        RedisStore::open(&self.url()).unwrap()
+    }
+
+    /// Killed and started again on the same port: empty (no persistence).
+    fn restart(mut self) -> Redis {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        Redis::start_on(self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// The providers, a Redis server, a directory the workers read and write,
+/// and the workers.
+struct Fleet {
+    providers: Providers,
+    redis: Option<Redis>,
+    dir: tempfile::TempDir,
+    workers: Vec<Child>,
+    offset: i64,
+}
+
+impl Fleet {
+    fn start() -> Fleet {
+        let providers = Providers::start().unwrap();
+        // Hundreds of callers: no per-token API budget (429) in the way.
+        providers.set_api_budget(u64::MAX);
+        let fleet = Fleet {
+            providers,
+            redis: Some(Redis::start()),
+            dir: tempfile::tempdir().unwrap(),
+            workers: Vec::new(),
+            offset: 0,
+        };
+        fleet.set_offset_file(0);
+        fleet
+    }
+
+    fn redis(&self) -> &Redis {
+        self.redis.as_ref().unwrap()
+    }
+
+    fn link(&self) -> Client {
+        link_client(self.providers.urls()).unwrap()
+    }
+
+    fn admin(&self) -> Client {
+        admin_client(self.providers.urls(), ADMIN_CLIENT_SECRET).unwrap()
+    }
+
+    /// Puts a Makini Link connection (the code flow, as a user would) and a
+    /// Makini Admin token set in the store, as generation 1.
+    fn seed(&self) {
+        let transport = Transport::default();
+        let now = unix_now();
+        let link = self.link();
+        let tokens = code_flow(&transport, &link, now).unwrap();
+        self.write(&link, &tokens);
+        let admin = self.admin();
+        let (grant, request) = admin.reauthentication_request().unwrap();
+        assert_eq!(grant, GrantType::ClientCredentials);
+        let response = transport.send(&request).unwrap();
+        let tokens = admin.parse_token_response(grant, now, &response).unwrap();
+        self.write(&admin, &tokens);
+    }
+
+    fn write(&self, client: &Client, tokens: &TokenSet) {
+        let key = StoreKey::for_connection(client, "fleet-test");
+        let store = self.redis().store();
+        assert!(store
+            .compare_and_set(key.tokens(), 0, 1, &tokens.to_json())
+            .unwrap());
+    }
+
+    fn spawn(&mut self, threads: usize, extra: &[&str]) -> u32 {
+        let urls = serde_json::to_string(self.providers.urls()).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_fleet-worker"))
+            .args(["--redis", &self.redis().url(), "--urls", &urls])
+            .args(["--threads", &threads.to_string()])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(extra)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        self.workers.push(child);
+        pid
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn set_offset_file(&self, offset: i64) {
+        let temporary = self.path(".clock");
+        std::fs::write(&temporary, offset.to_string()).unwrap();
+        std::fs::rename(&temporary, self.path("clock")).unwrap();
+    }
+
+    /// Moves the providers' clock and the workers' together.
+    fn advance(&mut self) {
+        self.providers.advance_clock(EXPIRY_STEP);
+        self.offset += EXPIRY_STEP;
+        self.set_offset_file(self.offset);
+    }
+
+    fn statuses(&self, pids: &[u32]) -> Vec<Value> {
+        pids.iter()
+            .map(|pid| {
+                let path = self.path(&format!("status-{pid}.json"));
+                std::fs::read_to_string(path)
+                    .ok()
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or(Value::Null)
+            })
+            .collect()
+    }
+
+    /// Waits until `done` holds for every worker's status; panics with the
+    /// statuses after `limit`. Returns how long it took.
+    fn wait_for(&self, pids: &[u32], limit: Duration, done: impl Fn(&Value) -> bool) -> Duration {
+        let start = Instant::now();
+        loop {
+            let statuses = self.statuses(pids);
+            if statuses.iter().all(&done) {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < limit,
+                "workers did not get there in {limit:?}: {statuses:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn wait_for_file(&self, name: &str, limit: Duration) {
+        let start = Instant::now();
+        while !self.path(name).exists() {
+            assert!(
+                start.elapsed() < limit,
+                "{name} did not appear in {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Every thread of every worker completed a call with `connection` at
+    /// the current clock.
+    fn all_hold(&self, pids: &[u32], connection: &str, limit: Duration) -> Duration {
+        let offset = self.offset;
+        self.wait_for(pids, limit, |s| s["epochs"][connection] == offset)
+    }
+
+    /// Stops every worker; each must exit cleanly (no panic).
+    fn stop(&mut self) {
+        std::fs::write(self.path("stop"), "").unwrap();
+        for mut child in self.workers.drain(..) {
+            let status = child.wait().unwrap();
+            assert!(status.success(), "a worker failed: {status}");
+        }
+    }
+
+    fn counts(&self, client_id: &str) -> (u64, u64, u64) {
+        let counters = self.providers.stats().client(client_id);
+        (
+            counters.token_requests_for("refresh_token"),
+            counters.replays,
+            counters.token_requests_for("client_credentials"),
+        )
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        std::fs::write(self.path("stop"), "").ok();
+        for child in &mut self.workers {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
+fn total(statuses: &[Value], field: &str) -> u64 {
+    statuses
+        .iter()
+        .map(|s| s[field].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// Pauses every thread, moves the clock past expiry, lets them go, and
+/// returns how long until every thread of every worker completed a call
+/// with both connections at the new time.
+fn expire_once(fleet: &mut Fleet, pids: &[u32], threads: usize) -> Duration {
+    std::fs::write(fleet.path("pause"), "").unwrap();
+    fleet.wait_for(pids, Duration::from_secs(30), |s| {
+        s["paused"].as_u64() == Some(threads as u64)
+    });
+    fleet.advance();
+    std::fs::remove_file(fleet.path("pause")).unwrap();
+    let start = Instant::now();
+    fleet.all_hold(pids, "link", Duration::from_secs(60));
+    fleet.all_hold(pids, "admin", Duration::from_secs(60));
+    start.elapsed()
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[test]
+fn eight_processes_one_refresh_per_expiry_no_replay() {
+    const PROCESSES: usize = 8;
+    const THREADS: usize = 25;
+    const EXPIRIES: u64 = 20;
+    let mut fleet = Fleet::start();
+    fleet.seed();
+    let pids: Vec<u32> = (0..PROCESSES).map(|_| fleet.spawn(THREADS, &[])).collect();
+    fleet.all_hold(&pids, "link", Duration::from_secs(60));
+    fleet.all_hold(&pids, "admin", Duration::from_secs(60));
+
+    let mut took = Vec::new();
+    for _ in 0..EXPIRIES {
+        took.push(expire_once(&mut fleet, &pids, THREADS));
+    }
+    fleet.stop();
+    let statuses = fleet.statuses(&pids);
+    let (link_refreshes, link_replays, _) = fleet.counts(LINK_CLIENT_ID);
+    let (admin_refreshes, admin_replays, admin_grants) = fleet.counts(ADMIN_CLIENT_ID);
+    let worst = took.iter().max().copied().unwrap_or_default();
+    let mean = took.iter().sum::<Duration>() / EXPIRIES as u32;
+    println!(
+        "fleet: {PROCESSES} processes x {THREADS} threads, {EXPIRIES} expiries: \
+         Makini Link {link_refreshes} refreshes, {link_replays} replays; \
+         Makini Admin {admin_refreshes} refreshes, {admin_replays} replays, \
+         {admin_grants} client-credentials grants (1 = the seed); \
+         authorize again {}; API calls {}, 401s {} (a token another process replaced); \
+         until all {} callers held the new tokens: mean {:.0} ms, worst {:.0} ms",
+        total(&statuses, "authorize_again"),
+        total(&statuses, "calls"),
+        total(&statuses, "unauthorized"),
+        PROCESSES * THREADS,
+        millis(mean),
+        millis(worst),
+    );
+    assert_eq!(
+        link_refreshes, EXPIRIES,
+        "one Makini Link refresh per expiry"
+    );
+    assert_eq!(
+        admin_refreshes, EXPIRIES,
+        "one Makini Admin refresh per expiry"
+    );
+    assert_eq!(
+        link_replays + admin_replays,
+        0,
+        "no rotated refresh token sent"
+    );
+    assert_eq!(
+        admin_grants, 1,
+        "no re-authentication: only the seed's grant"
+    );
+    assert_eq!(total(&statuses, "authorize_again"), 0);
+    for status in &statuses {
+        assert_eq!(status["errors"], serde_json::json!({}), "{status}");
+    }
+}
+
+#[test]
+fn a_lease_holder_killed_before_sending_is_replaced_when_its_lease_expires() {
+    let mut fleet = Fleet::start();
+    fleet.seed();
+    let lease = ["--lease-ttl-ms", "2000"];
+    let doomed = fleet.spawn(2, &[&lease[..], &["--die", "before-send"]].concat());
+    fleet.advance();
+    fleet.wait_for_file(&format!("holding-{doomed}"), Duration::from_secs(30));
+    let mut child = fleet.workers.remove(0);
+    child.kill().unwrap(); // SIGKILL: no cleanup, the lease stays in Redis
+    child.wait().unwrap();
+    let killed_at = Instant::now();
+    let pids = vec![fleet.spawn(4, &lease), fleet.spawn(4, &lease)];
+    fleet.all_hold(&pids, "link", Duration::from_secs(30));
+    fleet.all_hold(&pids, "admin", Duration::from_secs(30));
+    let recovered = killed_at.elapsed();
+    fleet.stop();
+    let (link_refreshes, link_replays, _) = fleet.counts(LINK_CLIENT_ID);
+    let (admin_refreshes, admin_replays, admin_grants) = fleet.counts(ADMIN_CLIENT_ID);
+    println!(
+        "fleet, lease holder killed before sending: recovered {:.0} ms after the kill \
+         (lease 2000 ms); Link {link_refreshes} refresh, Admin {admin_refreshes} refresh, \
+         replays {}, client-credentials grants {admin_grants}",
+        millis(recovered),
+        link_replays + admin_replays,
+    );
+    assert_eq!((link_refreshes, admin_refreshes), (1, 1));
+    assert_eq!(link_replays + admin_replays, 0);
+    assert_eq!(admin_grants, 1);
+    assert_eq!(total(&fleet.statuses(&pids), "authorize_again"), 0);
+}
+
+#[test]
+fn a_process_killed_after_the_provider_answered_costs_admin_a_grant_and_link_the_user() {
+    let mut fleet = Fleet::start();
+    fleet.seed();
+    let lease = ["--lease-ttl-ms", "2000"];
+    let die = ["--die", "after-response"];
+    let link_doomed = fleet.spawn(2, &[&lease[..], &die, &["--connections", "link"]].concat());
+    let admin_doomed = fleet.spawn(2, &[&lease[..], &die, &["--connections", "admin"]].concat());
+    fleet.advance();
+    for pid in [link_doomed, admin_doomed] {
+        fleet.wait_for_file(&format!("answered-{pid}"), Duration::from_secs(30));
+    }
+    for mut child in fleet.workers.drain(..) {
+        child.kill().unwrap(); // SIGKILL after the provider rotated, before the store write
+        child.wait().unwrap();
+    }
+    let killed_at = Instant::now();
+    let pids = vec![fleet.spawn(4, &lease), fleet.spawn(4, &lease)];
+    // Makini Admin re-authenticates with its client credentials.
+    fleet.all_hold(&pids, "admin", Duration::from_secs(30));
+    let admin_recovered = killed_at.elapsed();
+    // Makini Link can't: the connection is flagged for the user.
+    fleet.wait_for(&pids, Duration::from_secs(30), |s| {
+        s["errors"]["link:invalid_grant"].as_u64().unwrap_or(0)
+            + s["errors"]["link:authorization_required"]
+                .as_u64()
+                .unwrap_or(0)
+            > 0
+    });
+    fleet.stop();
+    let statuses = fleet.statuses(&pids);
+    let (link_refreshes, link_replays, _) = fleet.counts(LINK_CLIENT_ID);
+    let (admin_refreshes, admin_replays, admin_grants) = fleet.counts(ADMIN_CLIENT_ID);
+    println!(
+        "fleet, killed after the provider answered: Admin re-authenticated in {:.0} ms \
+         ({admin_refreshes} refreshes, {admin_replays} replay, {admin_grants} grants); \
+         Link {link_refreshes} refreshes, {link_replays} replay, then authorize again \
+         ({} caller errors with action authorize_again)",
+        millis(admin_recovered),
+        total(&statuses, "authorize_again"),
+    );
+    // The dead process's refresh, then one refresh with the token it rotated.
+    assert_eq!((admin_refreshes, admin_replays), (2, 1));
+    assert_eq!(admin_grants, 2, "the seed, then one re-authentication");
+    assert_eq!((link_refreshes, link_replays), (2, 1));
+    assert!(total(&statuses, "authorize_again") > 0);
+    for status in &statuses {
+        assert_eq!(status["epochs"]["admin"], fleet.offset, "{status}");
+    }
+    // The store says so too: the refresh token is gone, for every process.
+    let key = StoreKey::for_connection(&fleet.link(), "fleet-test");
+    let stored = fleet.redis().store().get(key.tokens()).unwrap().unwrap();
+    let tokens = TokenSet::from_json(&stored.value).unwrap();
+    assert!(tokens.refresh_token().is_none());
+}
+
+#[test]
+fn redis_restarted_during_a_renewal_loses_nothing() {
+    const THREADS: usize = 10;
+    const EXPIRIES: u64 = 6;
+    let mut fleet = Fleet::start();
+    fleet.seed();
+    let lease = ["--lease-ttl-ms", "2000"];
+    let pids: Vec<u32> = (0..4).map(|_| fleet.spawn(THREADS, &lease)).collect();
+    let mut restart_took = Duration::ZERO;
+    for round in 0..EXPIRIES {
+        if round != 3 {
+            expire_once(&mut fleet, &pids, THREADS);
+            continue;
+        }
+        // Move the clock with every thread running, and kill Redis the
+        // moment the provider has seen this expiry's first refresh: the
+        // renewing process has new tokens and nowhere to write them.
+        fleet.advance();
+        let start = Instant::now();
+        while fleet.counts(LINK_CLIENT_ID).0 + fleet.counts(ADMIN_CLIENT_ID).0 < 2 * round + 1 {
+            assert!(start.elapsed() < Duration::from_secs(30), "no refresh");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let redis = fleet.redis.take().unwrap();
+        fleet.redis = Some(redis.restart());
+        fleet.all_hold(&pids, "link", Duration::from_secs(60));
+        fleet.all_hold(&pids, "admin", Duration::from_secs(60));
+        restart_took = start.elapsed();
+    }
+    fleet.stop();
+    let statuses = fleet.statuses(&pids);
+    let (link_refreshes, link_replays, _) = fleet.counts(LINK_CLIENT_ID);
+    let (admin_refreshes, admin_replays, admin_grants) = fleet.counts(ADMIN_CLIENT_ID);
+    let errors = |suffix: &str| {
+        statuses
+            .iter()
+            .filter_map(|s| s["errors"].as_object())
+            .flat_map(|e| e.iter())
+            .filter(|(k, _)| k.ends_with(suffix))
+            .map(|(_, v)| v.as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    println!(
+        "fleet, Redis killed and restarted empty during the 4th of {EXPIRIES} renewals: \
+         Link {link_refreshes} refreshes, Admin {admin_refreshes} refreshes, replays {}, \
+         grants {admin_grants}, authorize again {}; callers told store_unavailable {}, \
+         401s {}; all callers on the new tokens {:.0} ms after the clock moved",
+        link_replays + admin_replays,
+        total(&statuses, "authorize_again"),
+        errors("store_unavailable"),
+        total(&statuses, "unauthorized"),
+        millis(restart_took),
+    );
+    assert_eq!((link_refreshes, admin_refreshes), (EXPIRIES, EXPIRIES));
+    assert_eq!(link_replays + admin_replays, 0);
+    assert_eq!(admin_grants, 1);
+    assert_eq!(total(&statuses, "authorize_again"), 0);
+}
+
+#[test]
+fn the_redis_store_keeps_the_store_contract_and_never_shows_its_password() {
+    let redis = Redis::start();
+    let store = redis.store();
+    authflow_store::conformance::check(&store, "conformance").unwrap();
+    let shown = format!("{store:?}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+    assert!(shown.contains(&redis.port.to_string()), "{shown}");
+    // A wrong password: a clear error, without either password in it.
+    let wrong = format!("redis://:not-the-{PASSWORD}@127.0.0.1:{}/0", redis.port);
+    let error = RedisStore::open(&wrong).unwrap().get("k").unwrap_err();
+    assert!(!error.contains(PASSWORD), "{error}");
+    assert!(error.contains("127.0.0.1"), "{error}");
+    // An unreachable server is an error, not a hang.
+    let gone = format!("redis://127.0.0.1:{}/0", free_port());
+    assert!(RedisStore::open(&gone).unwrap().get("k").is_err());
+}

@@ -1,0 +1,234 @@
+//! A store in a directory, for processes on one host (a server and the
+//! CLI's scheduled `refresh` job).
+
+use authflow_core::fleet::{StoredRecord, TokenStore};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use zeroize::Zeroizing;
+
+/// One file per key in a directory. Every operation holds an exclusive lock
+/// on the key's `.lock` file (an OS advisory lock: released when a process
+/// dies); values are replaced atomically (written beside, flushed, renamed
+/// over), so a crash leaves the old value or the new one. Files are created
+/// readable by their owner only. Leases expire by the host's wall clock.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    directory: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ValueFile {
+    generation: u64,
+    value: Zeroizing<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LeaseFile {
+    owner: String,
+    until_ms: u64,
+}
+
+impl FileStore {
+    /// A store in `directory`, created if missing.
+    pub fn new(directory: impl Into<PathBuf>) -> io::Result<FileStore> {
+        let directory = directory.into();
+        fs::create_dir_all(&directory)?;
+        Ok(FileStore { directory })
+    }
+
+    /// The file for `key` with `extension`: the key with every byte outside
+    /// `[A-Za-z0-9._-]` percent-encoded, so any key is one file name.
+    fn path(&self, key: &str, extension: &str) -> PathBuf {
+        let mut name = String::with_capacity(key.len() + extension.len());
+        for byte in key.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-') {
+                name.push(char::from(byte));
+            } else {
+                name.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        name.push_str(extension);
+        self.directory.join(name)
+    }
+
+    /// Runs `operation` holding the exclusive lock of `key`.
+    fn locked<T>(&self, key: &str, operation: impl FnOnce() -> io::Result<T>) -> Result<T, String> {
+        let lock_path = self.path(key, ".lock");
+        let lock = private_file(&lock_path, false).map_err(|e| describe("lock", &e))?;
+        lock.lock().map_err(|e| describe("lock", &e))?;
+        let result = operation().map_err(|e| describe("file", &e));
+        // Closing the file releases the lock too; unlock first to say so.
+        let _ = lock.unlock();
+        result
+    }
+}
+
+fn describe(what: &str, error: &io::Error) -> String {
+    format!("{what}: {}", error.kind())
+}
+
+/// Opens `path` for writing (truncating if asked), creating it readable by
+/// its owner only.
+fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options
+        .create(true)
+        .write(true)
+        .truncate(truncate)
+        .read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// Writes `contents` to `path` atomically: beside it, flushed, renamed over.
+fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".new");
+    let temporary = PathBuf::from(temporary);
+    let mut file = private_file(&temporary, true)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    fs::rename(&temporary, path)
+}
+
+/// Reads `path`, `None` if it does not exist.
+fn read(path: &Path) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn read_value(path: &Path) -> io::Result<Option<ValueFile>> {
+    let Some(bytes) = read(path)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "malformed value file"))
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl TokenStore for FileStore {
+    fn get(&self, key: &str) -> Result<Option<StoredRecord>, String> {
+        let path = self.path(key, ".json");
+        let value = self.locked(key, || read_value(&path))?;
+        Ok(value.map(|v| StoredRecord {
+            generation: v.generation,
+            value: v.value,
+        }))
+    }
+
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: u64,
+        new_generation: u64,
+        value: &str,
+    ) -> Result<bool, String> {
+        let path = self.path(key, ".json");
+        self.locked(key, || {
+            let current = read_value(&path)?.map_or(0, |v| v.generation);
+            if current != expected {
+                return Ok(false);
+            }
+            let file = ValueFile {
+                generation: new_generation,
+                value: Zeroizing::new(value.to_owned()),
+            };
+            let json = Zeroizing::new(serde_json::to_vec(&file).map_err(io::Error::other)?);
+            replace(&path, &json)?;
+            Ok(true)
+        })
+    }
+
+    fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> Result<bool, String> {
+        let path = self.path(key, ".json");
+        self.locked(key, || {
+            let now = now_ms();
+            let held = read(&path)?
+                .and_then(|bytes| serde_json::from_slice::<LeaseFile>(&bytes).ok())
+                .is_some_and(|lease| now < lease.until_ms);
+            if held {
+                return Ok(false);
+            }
+            let lease = LeaseFile {
+                owner: owner.to_owned(),
+                until_ms: now.saturating_add(ttl_ms),
+            };
+            replace(
+                &path,
+                &serde_json::to_vec(&lease).map_err(io::Error::other)?,
+            )?;
+            Ok(true)
+        })
+    }
+
+    fn release_lease(&self, key: &str, owner: &str) -> Result<(), String> {
+        let path = self.path(key, ".json");
+        self.locked(key, || {
+            let mine = read(&path)?
+                .and_then(|bytes| serde_json::from_slice::<LeaseFile>(&bytes).ok())
+                .is_some_and(|lease| lease.owner == owner);
+            if mine {
+                fs::remove_file(&path)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn keeps_the_store_contract() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = FileStore::new(directory.path()).unwrap();
+        crate::conformance::check(&store, "file").unwrap();
+    }
+
+    #[test]
+    fn any_key_is_one_file_name_and_files_are_private() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = FileStore::new(directory.path()).unwrap();
+        let key = "authflow:v1:makini_link:https%3A//x/../y:client:user/1";
+        assert!(store.compare_and_set(key, 0, 1, "secret-value").unwrap());
+        let names: Vec<_> = fs::read_dir(directory.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.contains('/') && !n.contains(':')),
+            "{names:?}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(store.path(key, ".json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "readable by its owner only");
+        }
+        assert_eq!(
+            store.get(key).unwrap().unwrap().value.as_str(),
+            "secret-value"
+        );
+    }
+}
