@@ -1,13 +1,40 @@
 #!/usr/bin/env python3
-"""Writes BENCHMARKS.md from criterion's estimates (target/criterion)."""
+"""Writes BENCHMARKS.md (to stdout) from one run of scripts/bench.sh.
+
+Reads criterion's estimates (target/criterion: the Rust rows) and every
+target/bench/*.json that the other parts wrote, each of the shape
+
+    {"title": "...", "goal": 2.0, "versions": {...}, "method": "...",
+     "rows": [{"operation": "...", "authflow_ns": <mean ns or null>,
+               "peers": {"<peer>": <mean ns or null>}, "note": "...",
+               "profile": {...}}],
+     "concurrency": [{"runtime": "...", "callers": N, "refreshes": N,
+                      "replays": N, "ms_until_all": X, "rounds": N,
+                      "ms_one_caller": X, "all_hold_new_token": true, "note": "..."}],
+     "sizes": [{"what": "...", "authflow_bytes": N, "peer": "...",
+                "peer_bytes": M, "note": "..."}]}
+
+(every key optional but the title; other JSON there, such as a tool's raw
+output, is left out). Each file's rows become a section of their own
+(ratio = peer time / authflow time, per peer; the goal is met when every
+peer's ratio reaches it); the concurrency and size entries of all files are
+gathered into one table each.
+"""
+import datetime
 import json
+import os
 import pathlib
 import platform
 import re
 import subprocess
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CRITERION = ROOT / "target" / "criterion"
+TARGET = pathlib.Path(os.environ.get("AUTHFLOW_TARGET_DIR") or os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+if not TARGET.is_absolute():
+    TARGET = ROOT / TARGET
+CRITERION = TARGET / "criterion"
+BENCH = TARGET / "bench"
 GOAL = 2.0
 
 
@@ -31,33 +58,61 @@ def cpu() -> str:
     return platform.processor()
 
 
+def command(*args: str) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def load() -> str:
+    try:
+        return ", ".join(pathlib.Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def fmt(ns):
-    return "—" if ns is None else (f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns")
+    if ns is None:
+        return "— (no such operation)"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1000:
+        return f"{ns / 1000:.2f} µs"
+    return f"{ns:.0f} ns"
 
 
-rows = []
-for group in sorted(p for p in CRITERION.iterdir() if p.is_dir() and p.name != "report"):
-    ours, peer = mean_ns(group, "authflow"), mean_ns(group, "oauth2")
-    title = json.loads((group / "authflow" / "new" / "benchmark.json").read_text())["group_id"]
-    if peer is None:
-        rows.append(f"| {title} | {fmt(ours)} | — (no such operation) | — | — |")
-    else:
-        ratio = peer / ours
-        verdict = "met" if ratio >= GOAL else "**not met**"
-        rows.append(f"| {title} | {fmt(ours)} | {fmt(peer)} | {ratio:.2f}× | {verdict} |")
+def fmt_bytes(n):
+    return "—" if n is None else f"{n:,} B ({n / 1024:.1f} KiB)"
 
-rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
-print(f"""# Benchmarks
 
-Written by `scripts/bench.sh` from one run; every row measures authflow and
-its peer in the same process, one after the other. Ratio = peer time ÷
-authflow time (above 1: authflow is faster). Absolute times are for
-orientation only: these machines are shared and noisy.
+def verdict(ratios, goal):
+    if not ratios:
+        return "—"
+    return "met" if all(r >= goal for r in ratios) else "**not met**"
 
-Machine: {cpu()}, {subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()} cores; {rustc}.
-Versions: authflow-core {locked_version("authflow-core")}, oauth2 {locked_version("oauth2")}, criterion {locked_version("criterion")}.
 
-## Rust: authflow-core vs oauth2 (goal ≥ {GOAL:.0f}×)
+def criterion_section():
+    if not CRITERION.is_dir():
+        return None
+    rows = []
+    for group in sorted(p for p in CRITERION.iterdir() if p.is_dir() and p.name != "report"):
+        meta = group / "authflow" / "new" / "benchmark.json"
+        if not meta.exists():
+            continue
+        ours, peer = mean_ns(group, "authflow"), mean_ns(group, "oauth2")
+        title = json.loads(meta.read_text())["group_id"]
+        if peer is None:
+            rows.append(f"| {title} | {fmt(ours)} | {fmt(None)} | — | — |")
+        else:
+            ratio = peer / ours
+            rows.append(f"| {title} | {fmt(ours)} | {fmt(peer)} | {ratio:.2f}× | {verdict([ratio], GOAL)} |")
+    if not rows:
+        return None
+    return f"""## Rust: authflow-core vs oauth2 (goal ≥ {GOAL:g}×)
+
+criterion {locked_version("criterion")}, 2 s warm-up and 5 s of measurement per function
+(`benches/benches/peer.rs`); the mean of each.
 
 | operation | authflow | oauth2 | ratio | goal |
 |---|---:|---:|---:|---|
@@ -76,4 +131,169 @@ What each row does:
   `BasicTokenResponse` / `BasicErrorResponse`, which is what oauth2 does.
 - *session hot path*: `Session::poll_action` with a valid token, formatted as
   a bearer header; oauth2 has no session.
-""")
+"""
+
+
+def rows_section(name, data):
+    rows = data.get("rows") or []
+    if not rows:
+        return None
+    goal = float(data.get("goal", GOAL))
+    peers = []
+    for row in rows:
+        for peer in (row.get("peers") or {}):
+            if peer not in peers:
+                peers.append(peer)
+    head = "| operation | authflow | " + " | ".join(f"{p} | ratio" for p in peers) + " | goal |"
+    rule = "|---|---:|" + "---:|---:|" * len(peers) + "---|"
+    lines = [head, rule]
+    notes = []
+    for row in rows:
+        ours = row.get("authflow_ns")
+        cells, ratios = [], []
+        for peer in peers:
+            theirs = (row.get("peers") or {}).get(peer)
+            cells.append(fmt(theirs))
+            if ours and theirs:
+                ratio = theirs / ours
+                ratios.append(ratio)
+                cells.append(f"{ratio:.2f}×")
+            else:
+                cells.append("—")
+        lines.append(f"| {row['operation']} | {fmt(ours)} | " + " | ".join(cells) + f" | {verdict(ratios, goal)} |")
+        if row.get("note"):
+            notes.append(f"- *{row['operation']}*: {row['note']}")
+    out = [f"## {data.get('title', name)} (goal ≥ {goal:g}×)", ""]
+    out.append(f"From `{name}`, written {written(name)}.")
+    if data.get("method"):
+        out.append(f"Method: {data['method']}")
+    out += ["", *lines, ""]
+    if notes:
+        out += ["What each row does:", *notes, ""]
+    profiled = [row for row in rows if row.get("profile")]
+    if profiled:
+        out += [
+            "Where authflow's side is short of the goal, what dominates it (a CPU profile",
+            "of that side alone, `node --cpu-prof`, in a plain loop; shares of the samples):",
+        ]
+        for row in profiled:
+            profile = row["profile"]
+            kinds = ", ".join(f"{k['name']} {k['share']:g}%" for k in profile.get("by_kind", [])[:4])
+            hot = "; ".join(f"{code_name(h['name'])} {h['share']:g}%" for h in profile.get("hottest_inclusive", [])[:6])
+            out.append(f"- *{row['operation']}*: by kind of code: {kinds}. Heaviest calls (inclusive): {hot}.")
+        module = profiled[0]["profile"].get("module")
+        if module:
+            folder = pathlib.Path(profiled[0]["profile"].get("file", "?")).parent.parent
+            out.append(f"  (Profiled against the module with function names kept, `{module}`; the `.cpuprofile` files are in `{folder}`.)")
+        out.append("")
+    return "\n".join(out)
+
+
+def code_name(label):
+    """`function` [file] from a profile label "function  [file]"."""
+    name, _, where = label.partition("  [")
+    return f"`{name}`" + (f" [{where.rstrip(']')}]" if where else "")
+
+
+def written(name):
+    stamp = datetime.datetime.fromtimestamp((BENCH / name).stat().st_mtime)
+    return stamp.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def concurrency_section(entries):
+    if not entries:
+        return None
+    lines = [
+        "## Concurrency: callers asking for a token at expiry (goal: exactly 1 refresh, no replay)",
+        "",
+        "| runtime | callers | rounds | refresh requests the provider saw | replays | until all hold the new token | one caller, same refresh | goal | from |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    notes = []
+    for name, entry in entries:
+        refreshes, replays = entry.get("refreshes"), entry.get("replays")
+        met = refreshes == 1 and (replays or 0) == 0 and entry.get("all_hold_new_token", True)
+        ms, alone = entry.get("ms_until_all"), entry.get("ms_one_caller")
+        lines.append(
+            f"| {entry.get('runtime', '?')} | {entry.get('callers', '?')} | {entry.get('rounds', 1)} "
+            f"| {refreshes if refreshes is not None else '—'} | {replays if replays is not None else '—'} "
+            f"| {'—' if ms is None else f'{ms:.1f} ms'} | {'—' if alone is None else f'{alone:.1f} ms'} "
+            f"| {'met' if met else '**not met**'} | `{name}` |"
+        )
+        if entry.get("note"):
+            notes.append(f"- *{entry.get('runtime', '?')}*: {entry['note']}")
+    return "\n".join(lines + [""] + notes + [""])
+
+
+def sizes_section(entries):
+    if not entries:
+        return None
+    lines = [
+        "## Sizes (gzip -9; reported side by side, no goal)",
+        "",
+        "| what | authflow | peer | peer's size | authflow ÷ peer |",
+        "|---|---:|---|---:|---:|",
+    ]
+    notes = []
+    for _, entry in entries:
+        ours, theirs = entry.get("authflow_bytes"), entry.get("peer_bytes")
+        ratio = f"{ours / theirs:.1f}×" if ours and theirs else "—"
+        lines.append(f"| {entry.get('what', '?')} | {fmt_bytes(ours)} | {entry.get('peer', '—')} | {fmt_bytes(theirs)} | {ratio} |")
+        if entry.get("note"):
+            notes.append(f"- *{entry.get('what', '?')}*: {entry['note']}")
+    return "\n".join(lines + [""] + notes + [""])
+
+
+# A part's report is small; a part may leave raw output beside it (e.g.
+# pytest-benchmark's own JSON, tens of MB): files over this size, and JSON
+# that is not a report (not an object with a title and rows, concurrency or
+# sizes), are left out, with a line on stderr.
+MAX_REPORT_BYTES = 4 << 20
+
+
+def is_report(data) -> bool:
+    return isinstance(data, dict) and "title" in data and any(
+        isinstance(data.get(key), list) for key in ("rows", "concurrency", "sizes"))
+
+
+files = []
+if BENCH.is_dir():
+    for path in sorted(BENCH.glob("*.json")):
+        if path.stat().st_size > MAX_REPORT_BYTES:
+            print(f"bench-report.py: {path.name}: over {MAX_REPORT_BYTES} bytes, not a report; left out", file=sys.stderr)
+            continue
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise SystemExit(f"bench-report.py: {path} is not valid JSON: {error}")
+        if not is_report(data):
+            print(f"bench-report.py: {path.name}: not a report (no title with rows, concurrency or sizes); left out", file=sys.stderr)
+            continue
+        files.append((path.name, data))
+
+versions = [
+    f"authflow-core {locked_version('authflow-core')}, oauth2 {locked_version('oauth2')}, "
+    f"criterion {locked_version('criterion')} (Rust rows)"
+]
+for name, data in files:
+    if data.get("versions"):
+        versions.append(", ".join(f"{k} {v}" for k, v in data["versions"].items()) + f" (`{name}`)")
+
+sections = [criterion_section()]
+sections += [rows_section(name, data) for name, data in files]
+sections.append(concurrency_section([(n, e) for n, d in files for e in d.get("concurrency") or []]))
+sections.append(sizes_section([(n, e) for n, d in files for e in d.get("sizes") or []]))
+
+print(f"""# Benchmarks
+
+Written by `scripts/bench.sh` from one run; every row measures authflow and
+its peer in the same process, one after the other. Ratio = peer time ÷
+authflow time (above 1: authflow is faster). Absolute times are for
+orientation only: these machines are shared and noisy.
+
+Machine: {cpu()}, {command("nproc")} cores, {platform.system()} {platform.release()}; {command("rustc", "--version")}; Node {command("node", "--version")}; {platform.python_implementation()} {platform.python_version()}.
+Load average (1, 5, 15 min) when this was written, this run included: {load()} (2 cores; above 2, other work competed with the run).
+
+Versions:
+""" + "\n".join(f"- {v}" for v in versions) + "\n")
+print("\n".join(s for s in sections if s))

@@ -18,12 +18,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# The build venv (maturin), the wheel and the local providers, shared with
+# scripts/bench-python.sh: MATURIN_VERSION, BUILD_VENV, WHEEL_DIR, uniffi_build_*.
+source scripts/uniffi-build.sh
 
-TOOLS=$ROOT/.tools/uniffi
-MATURIN_VERSION=1.16.0
+TOOLS=$UNIFFI_TOOLS
 PYTEST_VERSION=9.2.0
+# redis-py, for authflow.RedisStore (the wheel's `redis` extra) in the fleet tests.
+REDIS_PY_VERSION=8.1.0
 KOTLIN_VERSION=2.4.20
-WHEEL_DIR=$ROOT/target/wheels
 WORK=$ROOT/target/uniffi
 started=$(date +%s)
 
@@ -75,18 +78,7 @@ KOTLINC=$KOTLIN_HOME/bin/kotlinc
 KOTLIN_STDLIB=$KOTLIN_HOME/lib/kotlin-stdlib.jar
 [ -f "$KOTLIN_STDLIB" ] || fail "$KOTLIN_STDLIB is missing"
 
-BUILD_VENV=$TOOLS/build-venv
-build_venv_ok() {
-  [ "$("$BUILD_VENV/bin/maturin" --version 2>/dev/null)" = "maturin $MATURIN_VERSION" ]
-}
-if ! build_venv_ok; then
-  echo "creating $BUILD_VENV with maturin $MATURIN_VERSION"
-  rm -rf "$BUILD_VENV"
-  python3 -m venv "$BUILD_VENV" || fail "python3 -m venv failed"
-  "$BUILD_VENV/bin/pip" install --disable-pip-version-check --no-input -q "maturin==$MATURIN_VERSION" \
-    || fail "pip install maturin==$MATURIN_VERSION failed"
-  build_venv_ok || fail "maturin $MATURIN_VERSION does not run"
-fi
+uniffi_build_venv
 echo "maturin $MATURIN_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
 
 # ---------------------------------------------------------------- Rust
@@ -99,29 +91,22 @@ cargo clippy -p authflow-uniffi --all-targets --locked -- -D warnings
 step "cargo test -p authflow-uniffi"
 cargo test -p authflow-uniffi --locked
 
-step "build the local providers"
-cargo build -p authflow-test-providers --bin authflow-providers --locked
-PROVIDERS=$ROOT/target/debug/authflow-providers
+step "build the local providers, and the Rust fleet worker the Python fleet test runs beside its own"
+uniffi_build_providers
+cargo build -p authflow-examples --bin fleet-worker --locked
+bash scripts/redis-tools.sh || fail "scripts/redis-tools.sh could not install redis-server"
 
 # ---------------------------------------------------------------- Python
 step "build the wheel (maturin, release)"
-rm -f "$WHEEL_DIR"/authflow-*.whl
-wheel_started=$(date +%s)
-"$BUILD_VENV/bin/maturin" build --release --locked -m bindings-uniffi/Cargo.toml --out "$WHEEL_DIR"
-wheel_seconds=$(( $(date +%s) - wheel_started ))
-WHEEL=$(ls "$WHEEL_DIR"/authflow-*.whl)
-[ "$(echo "$WHEEL" | wc -l)" = 1 ] || fail "expected one wheel, found: $WHEEL"
-echo "wheel: $(basename "$WHEEL"), $(stat -c %s "$WHEEL") bytes, built in ${wheel_seconds}s"
-LIB_DIR=$ROOT/target/release
-LIB=$LIB_DIR/libauthflow_uniffi.so
-[ -f "$LIB" ] || fail "$LIB was not built"
+uniffi_build_wheel
 
 step "install the wheel into a fresh venv and run pytest"
 TEST_VENV=$TOOLS/test-venv
 rm -rf "$TEST_VENV" "$WORK/cross"
 python3 -m venv "$TEST_VENV"
 "$TEST_VENV/bin/pip" install --disable-pip-version-check --no-input -q "$WHEEL" "pytest==$PYTEST_VERSION" \
-  || fail "pip install of the wheel (or pytest==$PYTEST_VERSION) failed"
+    "redis==$REDIS_PY_VERSION" \
+  || fail "pip install of the wheel (or pytest==$PYTEST_VERSION, redis==$REDIS_PY_VERSION) failed"
 AUTHFLOW_PROVIDERS_BIN=$PROVIDERS AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/tests
 

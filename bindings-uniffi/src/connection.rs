@@ -12,6 +12,7 @@
 
 use crate::client::{AuthorizationOptions, Client, TokenTypeHint};
 use crate::error::{AuthflowError, Result};
+use crate::fleet::{SharedSession, TokenStore};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
@@ -93,8 +94,27 @@ impl std::fmt::Debug for OAuthClient {
 }
 
 impl OAuthClient {
-    fn core(&self) -> &authflow_core::Client {
+    pub(crate) fn core(&self) -> &authflow_core::Client {
         &self.client.0
+    }
+
+    /// The host's transport.
+    pub(crate) fn transport(&self) -> Arc<dyn HttpTransport> {
+        self.transport.clone()
+    }
+
+    /// The host's clock and entropy.
+    pub(crate) fn environment(&self) -> Arc<dyn Environment> {
+        self.environment.clone()
+    }
+
+    /// Another handle on the same client, transport and environment.
+    fn handle(&self) -> OAuthClient {
+        OAuthClient {
+            client: self.client.clone(),
+            transport: self.transport.clone(),
+            environment: self.environment.clone(),
+        }
     }
 
     fn now(&self) -> u64 {
@@ -433,13 +453,26 @@ impl OAuthClient {
                 wakers: Vec::new(),
             }),
             changed: Condvar::new(),
-            client: OAuthClient {
-                client: self.client.clone(),
-                transport: self.transport.clone(),
-                environment: self.environment.clone(),
-            },
+            client: self.handle(),
             persister,
         })
+    }
+
+    /// A session whose tokens are shared, through `store`, with every
+    /// process that uses the same provider, client and `connection` name
+    /// (e.g. a user id): one renewal per expiry across all of them. `tokens`
+    /// (e.g. fresh from `exchange`) go into the store unless it holds newer
+    /// ones. `lease_ttl_ms` (default 60 s) must exceed the transport's
+    /// timeout: a renewing process that died frees the renewal after it.
+    #[uniffi::method(default(connection = "default", tokens = None, lease_ttl_ms = None))]
+    pub fn shared_session(
+        &self,
+        store: Arc<dyn TokenStore>,
+        connection: String,
+        tokens: Option<Arc<TokenSet>>,
+        lease_ttl_ms: Option<u64>,
+    ) -> Result<Arc<SharedSession>> {
+        SharedSession::new(self.handle(), store, &connection, tokens, lease_ttl_ms).map(Arc::new)
     }
 }
 

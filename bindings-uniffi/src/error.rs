@@ -421,6 +421,14 @@ pub fn transport_error(reason: String) -> ErrorDetails {
     ErrorDetails::from_core(&Error::new(ErrorKind::Transport, reason))
 }
 
+/// The error a `TokenStore` raises when its store cannot be reached (kind
+/// `store_unavailable`, action `retry`). `reason` must not quote a stored
+/// value.
+#[uniffi::export]
+pub fn store_error(reason: String) -> ErrorDetails {
+    ErrorDetails::from_core(&Error::new(ErrorKind::StoreUnavailable, reason))
+}
+
 /// Shorthand for the binding's results.
 pub type Result<T, E = AuthflowError> = std::result::Result<T, E>;
 

@@ -14,7 +14,9 @@
 //!   standard library), blocking and async.
 //! - **session**: [`ClientSession`] keeps tokens fresh, single-flight
 //!   across threads and coroutines, and hands every token set to store to
-//!   a [`TokenPersister`].
+//!   a [`TokenPersister`]; [`SharedSession`] does it for many processes
+//!   through a [`TokenStore`] the host implements (one renewal per expiry
+//!   across all of them).
 //!
 //! Errors are one [`AuthflowError`] whose variants group the core's kinds;
 //! every variant carries kind, action, retry-after and the provider's
@@ -31,6 +33,7 @@ mod connection;
 mod discovery;
 mod enums;
 mod error;
+mod fleet;
 mod http;
 mod pending;
 mod profile;
@@ -44,7 +47,8 @@ pub use client::{
 pub use connection::{discover, discover_async, AuthorizationStart, ClientSession, OAuthClient};
 pub use discovery::{discovery_request, parse_discovery_response, ProviderMetadata};
 pub use enums::*;
-pub use error::{transport_error, AuthflowError, ErrorDetails};
+pub use error::{store_error, transport_error, AuthflowError, ErrorDetails};
+pub use fleet::{SharedSession, StoredTokens, TokenStore};
 pub use http::{HttpHeader, HttpRequest, HttpResponse};
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};
 pub use profile::Profile;

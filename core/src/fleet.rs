@@ -163,8 +163,8 @@ fn escape(part: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FleetTimings {
     /// How long a lease lasts if its holder never releases it (it died).
-    /// Must exceed the longest renewal request (the transport's timeout);
-    /// default 30 s.
+    /// Must exceed the longest renewal request (the transport's timeout,
+    /// often 30 s); default 60 s.
     pub lease_ttl_ms: u64,
     /// How long to sleep before re-reading while another process renews;
     /// default 50 ms.
@@ -183,9 +183,9 @@ pub struct FleetTimings {
 impl Default for FleetTimings {
     fn default() -> Self {
         FleetTimings {
-            lease_ttl_ms: 30_000,
+            lease_ttl_ms: 60_000,
             recheck_ms: 50,
-            wait_deadline_ms: 60_000,
+            wait_deadline_ms: 120_000,
             fresh_for_ms: 0,
             store_retry_ms: 1_000,
         }

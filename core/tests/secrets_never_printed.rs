@@ -137,7 +137,11 @@ fn nothing_secret_in_the_fleet_protocol() {
     let client = Client::new(Profile::makini_link(), "client-1")
         .with_client_secret(ClientSecret::new(CLIENT_SECRET));
     let tokens = client
-        .parse_token_response(GrantType::AuthorizationCode, 1_700_000_000, &token_response())
+        .parse_token_response(
+            GrantType::AuthorizationCode,
+            1_700_000_000,
+            &token_response(),
+        )
         .unwrap();
     let key = StoreKey::for_connection(&client, "user-1");
     let mut fleet = FleetSession::new(
@@ -156,7 +160,10 @@ fn nothing_secret_in_the_fleet_protocol() {
         value: tokens.to_json(),
     };
     assert_clean("stored record", &format!("{record:?}"));
-    assert_clean("store outcome", &format!("{:?}", StoreOutcome::Got(Some(record))));
+    assert_clean(
+        "store outcome",
+        &format!("{:?}", StoreOutcome::Got(Some(record))),
+    );
     fleet.handle_store_error(write.id, 1_700_000_000_000, "connection refused");
     let FleetAction::UseToken(_) = fleet.poll(1_700_000_000_001) else {
         panic!("a valid local token serves while the store is down");

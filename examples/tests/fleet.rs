@@ -448,10 +448,16 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
             expire_once(&mut fleet, &pids, THREADS);
             continue;
         }
-        // Move the clock with every thread running, and kill Redis the
-        // moment the provider has seen this expiry's first refresh: the
-        // renewing process has new tokens and nowhere to write them.
+        // Move the clock (threads paused, so that no process sees the
+        // providers' new time before its own), then kill Redis the moment
+        // the provider has seen this expiry's first refresh: the renewing
+        // process has new tokens and nowhere to write them.
+        std::fs::write(fleet.path("pause"), "").unwrap();
+        fleet.wait_for(&pids, Duration::from_secs(30), |s| {
+            s["paused"].as_u64() == Some(THREADS as u64)
+        });
         fleet.advance();
+        std::fs::remove_file(fleet.path("pause")).unwrap();
         let start = Instant::now();
         while fleet.counts(LINK_CLIENT_ID).0 + fleet.counts(ADMIN_CLIENT_ID).0 < 2 * round + 1 {
             assert!(start.elapsed() < Duration::from_secs(30), "no refresh");

@@ -16,6 +16,37 @@
 //! process: one store operation at a time, the renewal request sent without
 //! holding the lock, the other threads waiting for its outcome.
 //!
+//! The README's example, as it compiles:
+//!
+//! ```no_run
+//! # use authflow_core::{Error, HttpRequest, HttpResponse};
+//! # struct Http;
+//! # impl Http { fn send(&self, _: &HttpRequest) -> Result<HttpResponse, Error> { unimplemented!() } }
+//! # fn main() -> Result<(), Error> {
+//! # let (http, secret, random_16_bytes) = (std::sync::Arc::new(Http), "s", [0u8; 16]);
+//! # const TOKEN_URL: &str = "https://admin.example/oauth/token";
+//! # const CLIENT_ID: &str = "id";
+//! use authflow_core::fleet::{owner_id, FleetSession, StoreKey};
+//! use authflow_core::{Client, ClientSecret, Method, Profile, Session};
+//! use authflow_store::{RedisStore, SharedFleetSession};
+//!
+//! let client = Client::new(Profile::makini_admin(TOKEN_URL)?, CLIENT_ID)
+//!     .with_client_secret(ClientSecret::new(secret));
+//! let key = StoreKey::for_connection(&client, "default"); // the same in every process
+//! let fleet = FleetSession::new(Session::new(client.clone(), None), key, owner_id(&random_16_bytes));
+//! let store = RedisStore::open("rediss://:PASSWORD@redis.internal:6380/0")?;
+//! let sender = http.clone(); // your HTTP client
+//! let tokens = SharedFleetSession::new(fleet, store, move |request| sender.send(request));
+//!
+//! // In any thread of any process:
+//! let token = tokens.access_token()?; // one refresh per expiry, fleet-wide
+//! let response = http.send(&client.api_request(&token, Method::Get, "connections", None)?)?;
+//! if response.status == 401 {
+//!     tokens.unauthorized(&token) // re-read before renewing
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! Every store holds tokens: protect it as a secret store (Redis AUTH or an
 //! ACL user, TLS when it leaves the host; a file readable by its owner only,
 //! which [`FileStore`] creates so).
@@ -24,10 +55,12 @@ pub mod conformance;
 mod driver;
 mod file;
 mod memory;
+#[cfg(feature = "redis")]
 mod redis_store;
 
 pub use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
 pub use driver::{system_now_ms, SharedFleetSession};
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
 pub use redis_store::RedisStore;

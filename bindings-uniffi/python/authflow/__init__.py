@@ -12,7 +12,9 @@ Three levels, the same as in Kotlin and Swift:
   asyncio.
 * session: :meth:`OAuthClient.session` keeps tokens fresh, one renewal at a
   time however many threads ask, and calls ``on_persist`` with every token
-  set to store.
+  set to store. :meth:`OAuthClient.shared_session` does it for many
+  processes through a :class:`TokenStore` (:class:`RedisStore`): one
+  renewal per expiry across all of them.
 
 Errors are :class:`AuthflowError` (aliases: :data:`OAuthError`,
 :data:`CallbackError`, :data:`HttpError`, :data:`TransportError`, ...), each
@@ -57,6 +59,7 @@ from ._defaults import (
     persister,
 )
 from ._aio import AsyncOAuthClient, AsyncSession
+from ._redis import RedisStore
 
 import json as _json
 import typing as _typing

@@ -2318,6 +2318,16 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     func session(tokens: TokenSet?, persister: TokenPersister?, refreshMargin: UInt64?)  -> ClientSession
     
     /**
+     * A session whose tokens are shared, through `store`, with every
+     * process that uses the same provider, client and `connection` name
+     * (e.g. a user id): one renewal per expiry across all of them. `tokens`
+     * (e.g. fresh from `exchange`) go into the store unless it holds newer
+     * ones. `lease_ttl_ms` (default 60 s) must exceed the transport's
+     * timeout: a renewing process that died frees the renewal after it.
+     */
+    func sharedSession(store: TokenStore, connection: String, tokens: TokenSet?, leaseTtlMs: UInt64?) throws  -> SharedSession
+    
+    /**
      * MakeShift's token info for `access_token`.
      */
     func tokenInfo(accessToken: String) throws  -> TokenInfo
@@ -2701,6 +2711,27 @@ open func session(tokens: TokenSet? = nil, persister: TokenPersister? = nil, ref
         FfiConverterOptionTypeTokenSet.lower(tokens),
         FfiConverterOptionTypeTokenPersister.lower(persister),
         FfiConverterOptionUInt64.lower(refreshMargin),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A session whose tokens are shared, through `store`, with every
+     * process that uses the same provider, client and `connection` name
+     * (e.g. a user id): one renewal per expiry across all of them. `tokens`
+     * (e.g. fresh from `exchange`) go into the store unless it holds newer
+     * ones. `lease_ttl_ms` (default 60 s) must exceed the transport's
+     * timeout: a renewing process that died frees the renewal after it.
+     */
+open func sharedSession(store: TokenStore, connection: String = "default", tokens: TokenSet? = nil, leaseTtlMs: UInt64? = nil)throws  -> SharedSession  {
+    return try  FfiConverterTypeSharedSession_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_shared_session(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenStore_lower(store),
+        FfiConverterString.lower(connection),
+        FfiConverterOptionTypeTokenSet.lower(tokens),
+        FfiConverterOptionUInt64.lower(leaseTtlMs),uniffiCallStatus
     )
 })
 }
@@ -4351,6 +4382,236 @@ public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
 
 
 /**
+ * A connection's tokens shared with every process that uses the same store
+ * and connection name: renewed once per expiry across all of them, a
+ * rotated pair written to the store before anyone uses it. Blocking; share
+ * one per process between threads.
+ */
+public protocol SharedSessionProtocol: AnyObject, Sendable {
+    
+    /**
+     * A valid access token: renewed first if due and no other process has
+     * renewed it (then its tokens are read from the store).
+     */
+    func accessToken() throws  -> String
+    
+    /**
+     * The store generation of this process's copy (0: never stored).
+     */
+    func generation()  -> UInt64
+    
+    /**
+     * `GET path` with [`SharedSession::request`].
+     */
+    func get(path: String) throws  -> HttpResponse
+    
+    /**
+     * A bearer API call; when the API refuses the token (another process
+     * may have renewed it), reads the store, renews only if nothing newer
+     * is there, and retries once.
+     */
+    func request(method: Method, path: String, body: Data?) throws  -> HttpResponse
+    
+    /**
+     * This process's copy of the token set.
+     */
+    func tokenSet()  -> TokenSet?
+    
+    /**
+     * Tells the session an API refused `access_token` (401).
+     */
+    func unauthorized(accessToken: String) 
+    
+}
+/**
+ * A connection's tokens shared with every process that uses the same store
+ * and connection name: renewed once per expiry across all of them, a
+ * rotated pair written to the store before anyone uses it. Blocking; share
+ * one per process between threads.
+ */
+open class SharedSession: SharedSessionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_sharedsession(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_sharedsession(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A valid access token: renewed first if due and no other process has
+     * renewed it (then its tokens are read from the store).
+     */
+open func accessToken()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_sharedsession_access_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The store generation of this process's copy (0: never stored).
+     */
+open func generation() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_sharedsession_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET path` with [`SharedSession::request`].
+     */
+open func get(path: String)throws  -> HttpResponse  {
+    return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_sharedsession_get(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A bearer API call; when the API refuses the token (another process
+     * may have renewed it), reads the store, renews only if nothing newer
+     * is there, and retries once.
+     */
+open func request(method: Method, path: String, body: Data? = nil)throws  -> HttpResponse  {
+    return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_sharedsession_request(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeMethod_lower(method),
+        FfiConverterString.lower(path),
+        FfiConverterOptionData.lower(body),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This process's copy of the token set.
+     */
+open func tokenSet() -> TokenSet?  {
+    return try!  FfiConverterOptionTypeTokenSet.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_sharedsession_token_set(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Tells the session an API refused `access_token` (401).
+     */
+open func unauthorized(accessToken: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_sharedsession_unauthorized(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(accessToken),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedSession: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SharedSession
+
+    public static func lift(_ handle: UInt64) throws -> SharedSession {
+        return SharedSession(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SharedSession) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedSession {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SharedSession, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedSession_lift(_ handle: UInt64) throws -> SharedSession {
+    return try FfiConverterTypeSharedSession.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedSession_lower(_ value: SharedSession) -> UInt64 {
+    return FfiConverterTypeSharedSession.lower(value)
+}
+
+
+
+
+
+
+/**
  * Receives every token set to store: a rotated pair (before any caller
  * sees the new access token), a refresh token found dead, a corrected
  * expiry. Store `tokens.to_json()`; an old refresh token is dead.
@@ -4917,6 +5178,374 @@ public func FfiConverterTypeTokenSet_lift(_ handle: UInt64) throws -> TokenSet {
 #endif
 public func FfiConverterTypeTokenSet_lower(_ value: TokenSet) -> UInt64 {
     return FfiConverterTypeTokenSet.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The four primitive operations of a store shared by processes. Each must
+ * be atomic; the library decides when to call which. A failure is raised
+ * as the error `store_error(reason)` describes (kind `store_unavailable`),
+ * whose reason never quotes a stored value.
+ */
+public protocol TokenStore: AnyObject, Sendable {
+    
+    /**
+     * The value at `key` and its generation, or none.
+     */
+    func get(key: String) throws  -> StoredTokens?
+    
+    /**
+     * Stores `value` with `new_generation` if the generation at `key` is
+     * `expected` (0: no value); returns whether it did.
+     */
+    func compareAndSet(key: String, expected: UInt64, newGeneration: UInt64, value: String) throws  -> Bool
+    
+    /**
+     * Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
+     * an unexpired lease is there; returns whether it did.
+     */
+    func takeLease(key: String, owner: String, ttlMs: UInt64) throws  -> Bool
+    
+    /**
+     * Releases the lease at `key` if `owner` holds it.
+     */
+    func releaseLease(key: String, owner: String) throws 
+    
+}
+/**
+ * The four primitive operations of a store shared by processes. Each must
+ * be atomic; the library decides when to call which. A failure is raised
+ * as the error `store_error(reason)` describes (kind `store_unavailable`),
+ * whose reason never quotes a stored value.
+ */
+open class TokenStoreImpl: TokenStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_tokenstore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_tokenstore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The value at `key` and its generation, or none.
+     */
+open func get(key: String)throws  -> StoredTokens?  {
+    return try  FfiConverterOptionTypeStoredTokens.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenstore_get(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stores `value` with `new_generation` if the generation at `key` is
+     * `expected` (0: no value); returns whether it did.
+     */
+open func compareAndSet(key: String, expected: UInt64, newGeneration: UInt64, value: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenstore_compare_and_set(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterUInt64.lower(expected),
+        FfiConverterUInt64.lower(newGeneration),
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
+     * an unexpired lease is there; returns whether it did.
+     */
+open func takeLease(key: String, owner: String, ttlMs: UInt64)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenstore_take_lease(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(owner),
+        FfiConverterUInt64.lower(ttlMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Releases the lease at `key` if `owner` holds it.
+     */
+open func releaseLease(key: String, owner: String)throws   {try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenstore_release_lease(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(owner),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceTokenStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceTokenStore = UniffiVTableCallbackInterfaceTokenStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeTokenStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface TokenStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeTokenStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface TokenStore: handle missing in uniffiClone")
+            }
+        },
+        get: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> StoredTokens? in
+                guard let uniffiObj = try? FfiConverterTypeTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.get(
+                     key: try FfiConverterString.lift(key)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionTypeStoredTokens.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeAuthflowError_lower
+            )
+        },
+        compareAndSet: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            expected: UInt64,
+            newGeneration: UInt64,
+            value: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.compareAndSet(
+                     key: try FfiConverterString.lift(key),
+                     expected: try FfiConverterUInt64.lift(expected),
+                     newGeneration: try FfiConverterUInt64.lift(newGeneration),
+                     value: try FfiConverterString.lift(value)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeAuthflowError_lower
+            )
+        },
+        takeLease: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            owner: RustBuffer,
+            ttlMs: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.takeLease(
+                     key: try FfiConverterString.lift(key),
+                     owner: try FfiConverterString.lift(owner),
+                     ttlMs: try FfiConverterUInt64.lift(ttlMs)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeAuthflowError_lower
+            )
+        },
+        releaseLease: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            owner: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.releaseLease(
+                     key: try FfiConverterString.lift(key),
+                     owner: try FfiConverterString.lift(owner)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeAuthflowError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceTokenStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceTokenStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitTokenStore() {
+    uniffi_authflow_uniffi_fn_init_callback_vtable_tokenstore(UniffiCallbackInterfaceTokenStore.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<TokenStore>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = TokenStore
+
+    public static func lift(_ handle: UInt64) throws -> TokenStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return TokenStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: TokenStore) -> UInt64 {
+         if let rustImpl = value as? TokenStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TokenStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStore_lift(_ handle: UInt64) throws -> TokenStore {
+    return try FfiConverterTypeTokenStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStore_lower(_ value: TokenStore) -> UInt64 {
+    return FfiConverterTypeTokenStore.lower(value)
 }
 
 
@@ -6347,6 +6976,87 @@ public func FfiConverterTypeStatusRule_lift(_ buf: RustBuffer) throws -> StatusR
 #endif
 public func FfiConverterTypeStatusRule_lower(_ value: StatusRule) -> RustBuffer {
     return FfiConverterTypeStatusRule.lower(value)
+}
+
+
+/**
+ * A token set as a store keeps it: its generation and its JSON form
+ * (`TokenSet.to_json()`). `repr` / `toString` redact the value.
+ */
+public struct StoredTokens: Equatable, Hashable, CustomDebugStringConvertible {
+    /**
+     * 1 for the first write, one more for each write after it.
+     */
+    public var generation: UInt64
+    /**
+     * The token set's JSON form: a secret.
+     */
+    public var value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 1 for the first write, one more for each write after it.
+         */generation: UInt64, 
+        /**
+         * The token set's JSON form: a secret.
+         */value: String) {
+        self.generation = generation
+        self.value = value
+    }
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_storedtokens_uniffi_trait_debug(
+            FfiConverterTypeStoredTokens_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension StoredTokens: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoredTokens: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoredTokens {
+        return
+            try StoredTokens(
+                generation: FfiConverterUInt64.read(from: &buf), 
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StoredTokens, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.generation, into: &buf)
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoredTokens_lift(_ buf: RustBuffer) throws -> StoredTokens {
+    return try FfiConverterTypeStoredTokens.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoredTokens_lower(_ value: StoredTokens) -> RustBuffer {
+    return FfiConverterTypeStoredTokens.lower(value)
 }
 
 
@@ -8978,6 +9688,30 @@ fileprivate struct FfiConverterOptionTypeErrorDetails: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeStoredTokens: FfiConverterRustBuffer {
+    typealias SwiftType = StoredTokens?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStoredTokens.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStoredTokens.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeGrantType: FfiConverterRustBuffer {
     typealias SwiftType = GrantType?
 
@@ -9405,6 +10139,19 @@ public func providerKindName(kind: ProviderKind) -> String  {
 })
 }
 /**
+ * The error a `TokenStore` raises when its store cannot be reached (kind
+ * `store_unavailable`, action `retry`). `reason` must not quote a stored
+ * value.
+ */
+public func storeError(reason: String) -> ErrorDetails  {
+    return try!  FfiConverterTypeErrorDetails_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_store_error(
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+/**
  * The error a transport raises when no response came back, with the
  * kind and action the core gives such failures (transport; retry).
  * `reason` must not quote the request's headers, body or query.
@@ -9472,6 +10219,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_provider_kind_name() != 41265) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_store_error() != 30499) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_transport_error() != 38818) {
@@ -9636,6 +10386,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_session() != 16254) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_shared_session() != 59042) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_token_info() != 3732) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9676,6 +10429,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_token_endpoint_auth_methods_supported() != 50306) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_access_token() != 1628) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_generation() != 6593) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_get() != 29552) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_request() != 23896) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_token_set() != 53680) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_unauthorized() != 53974) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenstore_get() != 12056) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenstore_compare_and_set() != 21601) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenstore_take_lease() != 32138) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenstore_release_lease() != 26665) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_client_id() != 51750) {
@@ -9904,6 +10687,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitEnvironment()
     uniffiCallbackInitHttpTransport()
     uniffiCallbackInitTokenPersister()
+    uniffiCallbackInitTokenStore()
     return InitializationResult.ok
 }()
 

@@ -243,6 +243,34 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD0
+typedef void (*UniffiCallbackInterfaceTokenStoreMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD1
+typedef void (*UniffiCallbackInterfaceTokenStoreMethod1)(uint64_t, RustBuffer, uint64_t, uint64_t, RustBuffer, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD2
+typedef void (*UniffiCallbackInterfaceTokenStoreMethod2)(uint64_t, RustBuffer, RustBuffer, uint64_t, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD3
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_TOKEN_STORE_METHOD3
+typedef void (*UniffiCallbackInterfaceTokenStoreMethod3)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ENVIRONMENT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ENVIRONMENT_METHOD0
 typedef void (*UniffiCallbackInterfaceEnvironmentMethod0)(uint64_t, uint64_t* _Nonnull, 
@@ -275,6 +303,18 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, RustBuffer
 typedef void (*UniffiCallbackInterfaceTokenPersisterMethod0)(uint64_t, uint64_t, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_TOKEN_STORE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_TOKEN_STORE
+typedef struct UniffiVTableCallbackInterfaceTokenStore {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceTokenStoreMethod0 _Nonnull get;
+    UniffiCallbackInterfaceTokenStoreMethod1 _Nonnull compareAndSet;
+    UniffiCallbackInterfaceTokenStoreMethod2 _Nonnull takeLease;
+    UniffiCallbackInterfaceTokenStoreMethod3 _Nonnull releaseLease;
+} UniffiVTableCallbackInterfaceTokenStore;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ENVIRONMENT
@@ -611,6 +651,11 @@ uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_revoke_async(uint64_t ptr,
 uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_session(uint64_t ptr, RustBuffer tokens, RustBuffer persister, RustBuffer refresh_margin, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SHARED_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SHARED_SESSION
+uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_shared_session(uint64_t ptr, uint64_t store, RustBuffer connection, RustBuffer tokens, RustBuffer lease_ttl_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_TOKEN_INFO
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_TOKEN_INFO
 RustBuffer uniffi_authflow_uniffi_fn_method_oauthclient_token_info(uint64_t ptr, RustBuffer access_token, RustCallStatus *_Nonnull out_status
@@ -694,6 +739,81 @@ RustBuffer uniffi_authflow_uniffi_fn_method_providermetadata_token_endpoint_auth
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_PROVIDERMETADATA_UNIFFI_TRAIT_DEBUG
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_PROVIDERMETADATA_UNIFFI_TRAIT_DEBUG
 RustBuffer uniffi_authflow_uniffi_fn_method_providermetadata_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_SHAREDSESSION
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_SHAREDSESSION
+uint64_t uniffi_authflow_uniffi_fn_clone_sharedsession(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FREE_SHAREDSESSION
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FREE_SHAREDSESSION
+void uniffi_authflow_uniffi_fn_free_sharedsession(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_ACCESS_TOKEN
+RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_access_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_GENERATION
+uint64_t uniffi_authflow_uniffi_fn_method_sharedsession_generation(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_GET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_GET
+RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_get(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_REQUEST
+RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_TOKEN_SET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_TOKEN_SET
+RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_token_set(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_UNAUTHORIZED
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_UNAUTHORIZED
+void uniffi_authflow_uniffi_fn_method_sharedsession_unauthorized(uint64_t ptr, RustBuffer access_token, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_TOKENSTORE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_TOKENSTORE
+uint64_t uniffi_authflow_uniffi_fn_clone_tokenstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FREE_TOKENSTORE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FREE_TOKENSTORE
+void uniffi_authflow_uniffi_fn_free_tokenstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_INIT_CALLBACK_VTABLE_TOKENSTORE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_INIT_CALLBACK_VTABLE_TOKENSTORE
+void uniffi_authflow_uniffi_fn_init_callback_vtable_tokenstore(const UniffiVTableCallbackInterfaceTokenStore* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_GET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_GET
+RustBuffer uniffi_authflow_uniffi_fn_method_tokenstore_get(uint64_t ptr, RustBuffer key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_COMPARE_AND_SET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_COMPARE_AND_SET
+int8_t uniffi_authflow_uniffi_fn_method_tokenstore_compare_and_set(uint64_t ptr, RustBuffer key, uint64_t expected, uint64_t new_generation, RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_TAKE_LEASE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_TAKE_LEASE
+int8_t uniffi_authflow_uniffi_fn_method_tokenstore_take_lease(uint64_t ptr, RustBuffer key, RustBuffer owner, uint64_t ttl_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_RELEASE_LEASE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSTORE_RELEASE_LEASE
+void uniffi_authflow_uniffi_fn_method_tokenstore_release_lease(uint64_t ptr, RustBuffer key, RustBuffer owner, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_PENDINGAUTHORIZATION
@@ -1218,6 +1338,11 @@ RustBuffer uniffi_authflow_uniffi_fn_method_authorizationstart_uniffi_trait_debu
 RustBuffer uniffi_authflow_uniffi_fn_method_authorizationstart_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_STOREDTOKENS_UNIFFI_TRAIT_DEBUG
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_STOREDTOKENS_UNIFFI_TRAIT_DEBUG
+RustBuffer uniffi_authflow_uniffi_fn_method_storedtokens_uniffi_trait_debug(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_HTTPHEADER_UNIFFI_TRAIT_DEBUG
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_HTTPHEADER_UNIFFI_TRAIT_DEBUG
 RustBuffer uniffi_authflow_uniffi_fn_method_httpheader_uniffi_trait_debug(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -1297,6 +1422,11 @@ RustBuffer uniffi_authflow_uniffi_fn_func_method_name(RustBuffer method, RustCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_PROVIDER_KIND_NAME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_PROVIDER_KIND_NAME
 RustBuffer uniffi_authflow_uniffi_fn_func_provider_kind_name(RustBuffer kind, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
+RustBuffer uniffi_authflow_uniffi_fn_func_store_error(RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_TRANSPORT_ERROR
@@ -1629,6 +1759,12 @@ uint16_t uniffi_authflow_uniffi_checksum_func_provider_kind_name(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_STORE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_STORE_ERROR
+uint16_t uniffi_authflow_uniffi_checksum_func_store_error(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_TRANSPORT_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_TRANSPORT_ERROR
 uint16_t uniffi_authflow_uniffi_checksum_func_transport_error(void
@@ -1953,6 +2089,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_session(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_SHARED_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_SHARED_SESSION
+uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_shared_session(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_TOKEN_INFO
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_TOKEN_INFO
 uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_token_info(void
@@ -2034,6 +2176,66 @@ uint16_t uniffi_authflow_uniffi_checksum_method_providermetadata_token_endpoint(
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PROVIDERMETADATA_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PROVIDERMETADATA_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED
 uint16_t uniffi_authflow_uniffi_checksum_method_providermetadata_token_endpoint_auth_methods_supported(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_ACCESS_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_ACCESS_TOKEN
+uint16_t uniffi_authflow_uniffi_checksum_method_sharedsession_access_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_GENERATION
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_GENERATION
+uint16_t uniffi_authflow_uniffi_checksum_method_sharedsession_generation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_GET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_GET
+uint16_t uniffi_authflow_uniffi_checksum_method_sharedsession_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_REQUEST
+uint16_t uniffi_authflow_uniffi_checksum_method_sharedsession_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_TOKEN_SET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_TOKEN_SET
+uint16_t uniffi_authflow_uniffi_checksum_method_sharedsession_token_set(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_UNAUTHORIZED
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SHAREDSESSION_UNAUTHORIZED
+uint16_t uniffi_authflow_uniffi_checksum_method_sharedsession_unauthorized(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_GET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_GET
+uint16_t uniffi_authflow_uniffi_checksum_method_tokenstore_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_COMPARE_AND_SET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_COMPARE_AND_SET
+uint16_t uniffi_authflow_uniffi_checksum_method_tokenstore_compare_and_set(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_TAKE_LEASE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_TAKE_LEASE
+uint16_t uniffi_authflow_uniffi_checksum_method_tokenstore_take_lease(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_RELEASE_LEASE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSTORE_RELEASE_LEASE
+uint16_t uniffi_authflow_uniffi_checksum_method_tokenstore_release_lease(void
     
 );
 #endif

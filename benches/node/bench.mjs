@@ -1,0 +1,412 @@
+// The Node rows of BENCHMARKS.md: the authflow npm package as built into
+// bindings-wasm/pkg (the Rust core in WebAssembly behind wasm-bindgen's JS
+// glue) beside npm `oauth4webapi`, the low-level OAuth client JavaScript
+// users pick, on the same operations, in one process run. Writes one JSON
+// file (the shape scripts/bench-report.py reads) and prints it.
+//
+//   node benches/node/bench.mjs --out target/bench/node.json
+//       [--rounds 5] [--time 400]       rounds of every task; ms per task per round
+//   node --cpu-prof benches/node/bench.mjs --profile "<operation>" [--seconds 4]
+//       [--side authflow|peer] [--pkg target/wasm-bindgen/named]
+//       a plain loop of one row (both sides, one after the other) for a CPU
+//       profile; with the names-kept module the WebAssembly frames have names.
+//
+// Timing: tinybench (pinned in package.json), one Bench per round with
+// every task of every row, the order of the two sides swapped every round;
+// the figure kept is the median over the rounds of each task's mean time.
+// Each task is checked once before it is timed (right answer, or the right
+// error), so no row times a failure path by mistake.
+//
+// Fairness, row by row (the notes in the JSON say the same):
+// - Neither side gets a parse-only entry point it does not have. authflow's
+//   package exports createAuthorizationUrl, handleRedirect, exchangeCode and
+//   refresh; its token-response parsing is reachable only through
+//   exchangeCode/refresh, which build the request and call `fetch`. Both
+//   sides get the same `fetch` stub, which answers a fresh `Response` (a
+//   body can be read once), so both pay for constructing a Response and
+//   reading its body the same way.
+// - Node has no sessionStorage: createAuthorizationUrl is called with
+//   `storageKey: null` and returns the pending authorization as a string,
+//   which handleRedirect reads back (`options.pending`) on every call.
+import { Bench } from "tinybench";
+import * as oauth from "oauth4webapi";
+import * as esbuild from "esbuild";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+
+// ---- arguments ------------------------------------------------------------
+const args = process.argv.slice(2);
+function arg(name, fallback) {
+  const at = args.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const value = args[at + 1];
+  if (value === undefined) throw new Error(`--${name} needs a value`);
+  return value;
+}
+const out = arg("out", null);
+const rounds = Number(arg("rounds", "5"));
+const timeMs = Number(arg("time", "400"));
+const profileRow = arg("profile", null);
+const profileSeconds = Number(arg("seconds", "4"));
+const profileSides = arg("side", "authflow,peer").split(",");
+const pkgDir = resolve(root, arg("pkg", "bindings-wasm/pkg"));
+
+// ---- the two libraries ----------------------------------------------------
+async function loadAuthflow(dir) {
+  try {
+    statSync(join(dir, "index.js"));
+    // The npm package: index.js instantiates the module on import.
+    return await import(pathToFileURL(join(dir, "index.js")).href);
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+  }
+  // A wasm-bindgen output folder without the npm entry point (the
+  // names-kept build of `scripts/wasm-build.sh --names`): initialise by hand.
+  const glue = await import(pathToFileURL(join(dir, "authflow_wasm.js")).href);
+  await glue.default({ module_or_path: readFileSync(join(dir, "authflow_wasm_bg.wasm")) });
+  const [snippet] = readdirSync(join(dir, "snippets"));
+  const { AuthflowError } = await import(pathToFileURL(join(dir, "snippets", snippet, "js/browser.js")).href);
+  return { ...glue, AuthflowError };
+}
+const authflow = await loadAuthflow(pkgDir);
+const OAUTH4 = `oauth4webapi ${oauth4Version()}`;
+
+function oauth4Version() {
+  return JSON.parse(readFileSync(join(here, "node_modules/oauth4webapi/package.json"), "utf8")).version;
+}
+function packageVersion(path) {
+  return JSON.parse(readFileSync(path, "utf8")).version;
+}
+
+// ---- the same inputs as the Rust rows (benches/benches/peer.rs) -----------
+const AUTHORIZE = "https://as.example/oauth/authorize";
+const TOKEN = "https://as.example/oauth/token";
+const REDIRECT = "https://app.example/callback";
+const TOKEN_BODY = '{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"read write"}';
+const ERROR_BODY = '{"error":"invalid_grant","error_description":"The refresh token has expired","error_uri":"https://as.example/errors/invalid_grant"}';
+const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
+
+const options = {
+  profile: "generic",
+  endpoints: { authorization_endpoint: AUTHORIZE, token_endpoint: TOKEN },
+  clientId: "bench-client",
+  redirectUri: REDIRECT,
+  scopes: ["read", "write"],
+  storageKey: null,
+};
+const as = { issuer: "https://as.example", authorization_endpoint: AUTHORIZE, token_endpoint: TOKEN };
+const client = { client_id: "bench-client" };
+
+// The token endpoint both sides talk to: a fresh Response per request.
+let answer = { status: 200, body: TOKEN_BODY };
+const stubFetch = async () => new Response(answer.body, { status: answer.status, headers: JSON_HEADERS });
+globalThis.fetch = stubFetch; // what authflow's glue calls
+const viaStub = { [oauth.customFetch]: stubFetch }; // what oauth4webapi is given
+
+// Fixed inputs for the later steps, made once with each library.
+const start = authflow.createAuthorizationUrl(options);
+const state = new URL(start.url).searchParams.get("state");
+const redirect = `${REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=${state}`;
+const callback = authflow.handleRedirect(redirect, { pending: start.pending });
+answer = { status: 200, body: TOKEN_BODY };
+const tokens = await authflow.exchangeCode(options, callback);
+const peerVerifier = oauth.generateRandomCodeVerifier();
+const peerParams = oauth.validateAuthResponse(as, client, new URL(redirect), state);
+
+// ---- the rows ---------------------------------------------------------------
+// Each side: { answer (the stub's reply while it runs), fn, check(result) }.
+const rows = [
+  {
+    operation: "authorization URL with state + PKCE S256",
+    note: "authflow: createAuthorizationUrl (entropy from crypto.getRandomValues, the URL, the pending authorization returned as a string with storageKey: null). oauth4webapi has no URL builder: its documented recipe (generateRandomCodeVerifier, await calculatePKCECodeChallenge (WebCrypto, async), generateRandomState, URL + searchParams.set).",
+    authflow: {
+      fn: () => authflow.createAuthorizationUrl(options),
+      check: (r) => r.url.includes("code_challenge_method=S256") && r.pending.length > 0,
+    },
+    peer: {
+      fn: async () => {
+        const verifier = oauth.generateRandomCodeVerifier();
+        const challenge = await oauth.calculatePKCECodeChallenge(verifier);
+        const peerState = oauth.generateRandomState();
+        const url = new URL(as.authorization_endpoint);
+        url.searchParams.set("client_id", client.client_id);
+        url.searchParams.set("redirect_uri", REDIRECT);
+        url.searchParams.set("response_type", "code");
+        url.searchParams.set("scope", "read write");
+        url.searchParams.set("code_challenge", challenge);
+        url.searchParams.set("code_challenge_method", "S256");
+        url.searchParams.set("state", peerState);
+        return { url: url.href, state: peerState, verifier };
+      },
+      check: (r) => r.url.includes("code_challenge_method=S256"),
+    },
+  },
+  {
+    operation: "validate a callback",
+    note: "authflow: handleRedirect(url, { pending }) (reads the pending string back, checks duplicates, state in constant time, iss, age, error, code) and free() of the result (wipes code and verifier). oauth4webapi: new URL(redirect) + validateAuthResponse (iss, state, error, no implicit/JARM).",
+    authflow: {
+      fn: () => {
+        const validated = authflow.handleRedirect(redirect, { pending: start.pending });
+        validated.free();
+        return true;
+      },
+      check: (r) => r === true,
+    },
+    peer: {
+      fn: () => oauth.validateAuthResponse(as, client, new URL(redirect), state),
+      check: (r) => r.get("code") === "SplxlOBeZQQYbYS6WxSbIA",
+    },
+  },
+  {
+    operation: "parse a token response",
+    note: "authflow has no parse-only export: exchangeCode through the fetch stub (options to client, the request built, fetch, the Response read, the core's tolerant parse, a plain TokenSet object), so its side does more. oauth4webapi: processAuthorizationCodeResponse on a new Response (async: reads the body, checks the fields). Both sides construct one Response per call.",
+    authflow: {
+      answer: { status: 200, body: TOKEN_BODY },
+      fn: () => authflow.exchangeCode(options, callback),
+      check: (r) => r.accessToken === "2YotnFZFEjr1zCsicMWpAA" && r.expiresAt !== null,
+    },
+    peer: {
+      fn: () => oauth.processAuthorizationCodeResponse(as, client,
+        new Response(TOKEN_BODY, { status: 200, headers: JSON_HEADERS })),
+      check: (r) => r.access_token === "2YotnFZFEjr1zCsicMWpAA",
+    },
+  },
+  {
+    operation: "parse an error response",
+    note: "A 400 invalid_grant body. authflow: exchangeCode through the fetch stub, rejecting with an AuthflowError (kind, action, provider code, description, URI). oauth4webapi: processAuthorizationCodeResponse on a new Response, throwing its ResponseBodyError.",
+    authflow: {
+      answer: { status: 400, body: ERROR_BODY },
+      fn: () => authflow.exchangeCode(options, callback).then(
+        () => { throw new Error("authflow accepted an error response"); },
+        (error) => error),
+      check: (r) => r instanceof authflow.AuthflowError && r.kind === "invalid_grant",
+    },
+    peer: {
+      fn: () => oauth.processAuthorizationCodeResponse(as, client,
+        new Response(ERROR_BODY, { status: 400, headers: JSON_HEADERS })).then(
+        () => { throw new Error("oauth4webapi accepted an error response"); },
+        (error) => error),
+      check: (r) => r instanceof oauth.ResponseBodyError && r.error === "invalid_grant",
+    },
+  },
+  {
+    operation: "code exchange through a stubbed fetch (request + response)",
+    note: "Like for like: both sides build the public-client code exchange (client_id, code, redirect_uri, PKCE verifier), send it through the same fetch stub and read the 200 answer. authflow: exchangeCode. oauth4webapi: authorizationCodeGrantRequest (None() client auth, customFetch) + processAuthorizationCodeResponse.",
+    authflow: {
+      answer: { status: 200, body: TOKEN_BODY },
+      fn: () => authflow.exchangeCode(options, callback),
+      check: (r) => r.accessToken === "2YotnFZFEjr1zCsicMWpAA",
+    },
+    peer: {
+      answer: { status: 200, body: TOKEN_BODY },
+      fn: async () => oauth.processAuthorizationCodeResponse(as, client,
+        await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), peerParams, REDIRECT,
+          peerVerifier, viaStub)),
+      check: (r) => r.access_token === "2YotnFZFEjr1zCsicMWpAA",
+    },
+  },
+  {
+    operation: "refresh through a stubbed fetch (request + response)",
+    note: "authflow: refresh(options, tokenSet) (reads the plain TokenSet back, builds the request, fetch stub, parse, new TokenSet). oauth4webapi: refreshTokenGrantRequest (None(), customFetch) + processRefreshTokenResponse.",
+    authflow: {
+      answer: { status: 200, body: TOKEN_BODY },
+      fn: () => authflow.refresh(options, tokens),
+      check: (r) => r.accessToken === "2YotnFZFEjr1zCsicMWpAA",
+    },
+    peer: {
+      answer: { status: 200, body: TOKEN_BODY },
+      fn: async () => oauth.processRefreshTokenResponse(as, client,
+        await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refreshToken, viaStub)),
+      check: (r) => r.access_token === "2YotnFZFEjr1zCsicMWpAA",
+    },
+  },
+  {
+    operation: "session hot path: valid token to bearer header",
+    note: "Neither package has a session object (the Rust core's Session is not exported to JavaScript).",
+    authflow: null,
+    peer: null,
+  },
+];
+
+// Sets the stub's answer for a side, runs it once and checks the result.
+async function prepared(row, side) {
+  const task = row[side];
+  if (!task) return null;
+  const reply = task.answer ?? { status: 200, body: TOKEN_BODY };
+  const fn = task.fn;
+  answer = reply;
+  const result = await fn();
+  if (!task.check(result)) {
+    throw new Error(`${row.operation}, ${side}: unexpected result ${String(result)}`);
+  }
+  return { reply, fn };
+}
+
+// ---- profile mode: one row in a plain loop -----------------------------------
+if (profileRow !== null) {
+  const row = rows.find((r) => r.operation === profileRow);
+  if (!row) throw new Error(`no row "${profileRow}"; rows: ${rows.map((r) => r.operation).join("; ")}`);
+  for (const side of profileSides) {
+    const task = await prepared(row, side);
+    if (!task) continue;
+    answer = task.reply;
+    const until = performance.now() + profileSeconds * 1000;
+    let n = 0;
+    while (performance.now() < until) {
+      for (let i = 0; i < 256; i++) await task.fn();
+      n += 256;
+    }
+    console.error(`${side}: ${n} calls in ${profileSeconds} s (${(profileSeconds * 1e9 / n).toFixed(0)} ns each, including the profiler)`);
+  }
+  process.exit(0);
+}
+
+// ---- sizes ------------------------------------------------------------------
+// gzip -9 of each file, summed, the way scripts/wasm-size.sh measures the
+// package (gzip's own header, with the file name, included).
+function gzipSize(file) {
+  return execFileSync("gzip", ["-9c", file], { maxBuffer: 64 << 20 }).length;
+}
+function filesUnder(dir, test) {
+  const found = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...filesUnder(path, test));
+    else if (test(entry.name)) found.push(path);
+  }
+  return found.sort();
+}
+const sizeDir = join(process.env.AUTHFLOW_TARGET_DIR ?? join(root, "target"), "bench", "node");
+mkdirSync(sizeDir, { recursive: true });
+
+// A minified ES module bundle (esbuild, browser platform) of `source`.
+async function bundle(name, source, external = []) {
+  const outfile = join(sizeDir, `${name}.min.js`);
+  await esbuild.build({
+    stdin: { contents: source, resolveDir: here, sourcefile: `${name}.mjs`, loader: "js" },
+    bundle: true, minify: true, format: "esm", platform: "browser", target: "es2022",
+    external, outfile, logLevel: "error",
+  });
+  return outfile;
+}
+const OAUTH4_AUTHORIZE_CALLBACK = ["generateRandomCodeVerifier", "calculatePKCECodeChallenge",
+  "generateRandomState", "validateAuthResponse"];
+const OAUTH4_PUBLIC_CLIENT = [...OAUTH4_AUTHORIZE_CALLBACK, "None", "authorizationCodeGrantRequest",
+  "processAuthorizationCodeResponse", "refreshTokenGrantRequest", "processRefreshTokenResponse"];
+
+const shippedFiles = filesUnder(pkgDir, (n) => n.endsWith(".wasm") || n.endsWith(".js"));
+const wasmFiles = shippedFiles.filter((f) => f.endsWith(".wasm"));
+const shipped = shippedFiles.reduce((sum, f) => sum + gzipSize(f), 0);
+const wasmOnly = wasmFiles.reduce((sum, f) => sum + gzipSize(f), 0);
+const ourBundle = gzipSize(await bundle("authflow",
+  `export * from ${JSON.stringify(join(pkgDir, "index.js"))};`, ["node:*"])) + wasmOnly;
+const peerPublished = gzipSize(join(here, "node_modules/oauth4webapi/build/index.js"));
+const peerBundle = gzipSize(await bundle("oauth4webapi", 'export * from "oauth4webapi";'));
+const peerAuthorize = gzipSize(await bundle("oauth4webapi-authorize-callback",
+  `export { ${OAUTH4_AUTHORIZE_CALLBACK.join(", ")} } from "oauth4webapi";`));
+const peerPublic = gzipSize(await bundle("oauth4webapi-public-client",
+  `export { ${OAUTH4_PUBLIC_CLIENT.join(", ")} } from "oauth4webapi";`));
+await esbuild.stop();
+
+const rel = (p) => relative(root, p);
+const sizes = [
+  {
+    what: "the package as published (gzip -9 of each .wasm and .js file, summed)",
+    authflow_bytes: shipped,
+    peer: OAUTH4,
+    peer_bytes: peerPublished,
+    note: `authflow: ${shippedFiles.map(rel).join(", ")} (what scripts/wasm-size.sh totals). oauth4webapi: build/index.js as installed (not minified).`,
+  },
+  {
+    what: "the whole library in an app bundle (esbuild --bundle --minify, ESM, browser; gzip -9)",
+    authflow_bytes: ourBundle,
+    peer: OAUTH4,
+    peer_bytes: peerBundle,
+    note: `esbuild ${packageVersion(join(here, "node_modules/esbuild/package.json"))} (bundle, minify, format esm, platform browser, target es2022) from an entry file re-exporting the library, then gzip -9c of the output file (gzip's header holds the file name). authflow: index.js and its glue, plus the .wasm (an asset the bundler copies). oauth4webapi: every export (\`export * from "oauth4webapi"\`); bindings-wasm/SIZE.md quotes 14,378 B for it.`,
+  },
+  {
+    what: "authorize + callback only, tree-shaken (same bundling)",
+    authflow_bytes: ourBundle,
+    peer: OAUTH4,
+    peer_bytes: peerAuthorize,
+    note: `authflow: the whole module (a bundler cannot tree-shake inside one .wasm). oauth4webapi: ${OAUTH4_AUTHORIZE_CALLBACK.join(", ")}.`,
+  },
+  {
+    what: "authflow's JS API, tree-shaken (authorize, callback, code exchange, refresh)",
+    authflow_bytes: ourBundle,
+    peer: OAUTH4,
+    peer_bytes: peerPublic,
+    note: `oauth4webapi: ${OAUTH4_PUBLIC_CLIENT.join(", ")}.`,
+  },
+];
+
+// ---- timing -----------------------------------------------------------------
+const tasks = [];
+for (const row of rows) {
+  for (const side of ["authflow", "peer"]) {
+    const task = await prepared(row, side);
+    if (task) tasks.push({ row, side, ...task, means: [] });
+  }
+}
+for (let round = 0; round < rounds; round++) {
+  const bench = new Bench({ name: `round ${round + 1}`, time: timeMs, warmupTime: 100, throws: true });
+  // Swap which side goes first every round.
+  const order = round % 2 === 0 ? tasks : rows.flatMap((row) =>
+    tasks.filter((t) => t.row === row).reverse());
+  for (const task of order) {
+    const reply = task.reply;
+    bench.add(`${task.row.operation} / ${task.side}`, task.fn, {
+      beforeAll() { answer = reply; },
+    });
+  }
+  await bench.run();
+  for (const task of order) {
+    const result = bench.getTask(`${task.row.operation} / ${task.side}`).result;
+    if (result.state !== "completed") {
+      throw new Error(`${task.row.operation} / ${task.side}: ${result.state} ${result.error ?? ""}`);
+    }
+    task.means.push(result.latency.mean * 1e6); // ms to ns
+  }
+  process.stderr.write(`node bench: round ${round + 1}/${rounds} done\n`);
+}
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const meanOf = (row, side) => {
+  const task = tasks.find((t) => t.row === row && t.side === side);
+  return task ? median(task.means) : null;
+};
+
+const report = {
+  title: `Node ${process.versions.node}: the authflow npm package (WebAssembly) vs ${OAUTH4}`,
+  goal: 2.0,
+  versions: {
+    node: process.versions.node,
+    v8: process.versions.v8,
+    "authflow (bindings-wasm/pkg)": packageVersion(join(root, "bindings-wasm/npm/package.json")),
+    oauth4webapi: oauth4Version(),
+    tinybench: packageVersion(join(here, "node_modules/tinybench/package.json")),
+    esbuild: packageVersion(join(here, "node_modules/esbuild/package.json")),
+  },
+  method: `tinybench, ${rounds} rounds of ${timeMs} ms per task after 100 ms of warm-up, the sides' order swapped every round; each figure is the median over the rounds of the task's mean; one Node process.`,
+  rows: rows.map((row) => ({
+    operation: row.operation,
+    authflow_ns: meanOf(row, "authflow"),
+    peers: { [OAUTH4]: meanOf(row, "peer") },
+    note: row.note,
+  })),
+  sizes,
+};
+const text = JSON.stringify(report, null, 2);
+if (out) {
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  writeFileSync(out, text + "\n");
+}
+console.log(text);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The Node rows of BENCHMARKS.md: the authflow npm package (bindings-wasm/pkg)
+# beside npm oauth4webapi, timed in one Node process by
+# benches/node/bench.mjs, plus the size rows (gzip -9 of the package as
+# scripts/wasm-size.sh measures it, and esbuild bundles of both libraries).
+# Writes $AUTHFLOW_TARGET_DIR/bench/node.json (the shape
+# scripts/bench-report.py reads).
+#
+# Then, for every row short of its goal, a CPU profile of authflow's side
+# (benches/node/profile-rows.mjs, node --cpu-prof, the module built with
+# function names kept) whose summary goes into that row of node.json; the
+# .cpuprofile files stay in $AUTHFLOW_TARGET_DIR/bench/node/profiles/.
+#
+# Installs what it needs, idempotently: the npm packages pinned in
+# benches/node/package-lock.json (oauth4webapi, tinybench, esbuild), and,
+# only when missing, the package itself (scripts/wasm-tools.sh, then
+# scripts/wasm-build.sh) and the names-kept module (scripts/wasm-build.sh
+# --names). Rebuild the package yourself after changing the Rust code:
+# this script benchmarks the package that is there.
+#
+#   scripts/bench-node.sh [--no-profile]
+#   BENCH_NODE_ROUNDS=5 BENCH_NODE_TIME_MS=400   rounds, and ms per task per round
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/wasm-env.sh
+
+profile=1
+[ "${1:-}" = --no-profile ] && profile=0
+
+for tool in node npm gzip; do
+  command -v "$tool" >/dev/null || { echo "bench-node.sh needs $tool on PATH" >&2; exit 1; }
+done
+major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 20 ] || { echo "bench-node.sh needs Node.js 20 or later (found $(node --version))" >&2; exit 1; }
+
+# npm packages from the committed lockfile; again only when the lock changed.
+dir=benches/node
+stamp=$dir/node_modules/.package-lock.json
+if [ -f "$stamp" ] && [ -f "$dir/node_modules/oauth4webapi/package.json" ] \
+  && [ ! "$dir/package-lock.json" -nt "$stamp" ]; then
+  echo "npm packages of $dir: present"
+else
+  echo "npm packages of $dir: npm ci"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+fi
+
+pkg=bindings-wasm/pkg
+named="$AUTHFLOW_TARGET_DIR/wasm-bindgen/named"
+tools_checked=0
+wasm_tools() {
+  [ "$tools_checked" = 1 ] && return
+  bash scripts/wasm-tools.sh
+  tools_checked=1
+}
+if [ ! -f "$pkg/index.js" ] || [ ! -f "$pkg/authflow_wasm_bg.wasm" ]; then
+  echo "no package in $pkg: building it"
+  wasm_tools
+  bash scripts/wasm-build.sh
+fi
+
+out="$AUTHFLOW_TARGET_DIR/bench/node.json"
+mkdir -p "$(dirname "$out")"
+node "$dir/bench.mjs" --out "$out" \
+  --rounds "${BENCH_NODE_ROUNDS:-5}" --time "${BENCH_NODE_TIME_MS:-400}" >/dev/null
+
+if [ "$profile" = 1 ]; then
+  if [ ! -f "$named/authflow_wasm_bg.wasm" ] || [ ! -f "$named/authflow_wasm.js" ]; then
+    echo "no names-kept module in $named: building it"
+    wasm_tools
+    bash scripts/wasm-build.sh --names
+  fi
+  node "$dir/profile-rows.mjs" "$out" --pkg "$named" --dir "$AUTHFLOW_TARGET_DIR/bench/node/profiles"
+fi
+echo "wrote $out"
