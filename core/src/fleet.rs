@@ -111,6 +111,28 @@ pub trait TokenStore {
     }
 }
 
+/// A boxed store is a store (for callers that pick one at run time).
+impl<T: TokenStore + ?Sized> TokenStore for Box<T> {
+    fn get(&self, key: &str) -> std::result::Result<Option<StoredRecord>, String> {
+        (**self).get(key)
+    }
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: u64,
+        new_generation: u64,
+        value: &str,
+    ) -> std::result::Result<bool, String> {
+        (**self).compare_and_set(key, expected, new_generation, value)
+    }
+    fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> std::result::Result<bool, String> {
+        (**self).take_lease(key, owner, ttl_ms)
+    }
+    fn release_lease(&self, key: &str, owner: &str) -> std::result::Result<(), String> {
+        (**self).release_lease(key, owner)
+    }
+}
+
 /// Where one connection's token set and its lease live in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreKey {

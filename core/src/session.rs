@@ -235,15 +235,20 @@ impl Session {
 
     /// Replaces the token set with one another process stored (already
     /// persisted, so [`Session::poll_persist`] does not return it). What
-    /// this session learnt about the old tokens (a back-off, a 401, a
-    /// refused refresh token) no longer applies and is forgotten; a request
-    /// still in flight is superseded and its answer will be discarded.
+    /// this session learnt about the old tokens (a back-off, a refused
+    /// refresh token) no longer applies and is forgotten, except a 401 for
+    /// an access token the new set still holds; a request still in flight
+    /// is superseded and its answer will be discarded.
     pub fn adopt(&mut self, tokens: Option<TokenSet>) {
+        let same_access = match (&self.tokens, &tokens) {
+            (Some(old), Some(new)) => old.access_token == new.access_token,
+            _ => false,
+        };
         self.tokens = tokens;
         self.in_flight = None;
         self.retry_at = None;
         self.failures = 0;
-        self.renew_now = false;
+        self.renew_now = self.renew_now && same_access;
         self.stopped = None;
         self.authorization_lost = None;
         self.unsaved = false;

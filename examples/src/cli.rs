@@ -3,30 +3,37 @@
 //! for Makini Link and generic servers; client credentials or the password
 //! grant for Makini Admin and MakeShift) and saves the token set; `refresh`
 //! is the scheduled job both Makini documents recommend; `call` makes an API
-//! request with the saved tokens, refreshing first when due.
+//! request with the saved tokens, refreshing first when due. With
+//! `--store-dir`, `refresh` and `call` share the tokens with every other
+//! process through a file store (`authflow-store`), one renewal per expiry.
 
 use crate::token_file;
 use crate::transport::Transport;
+use authflow_core::fleet::{owner_id, FleetSession, StoreKey};
 use authflow_core::{
     discovery_request, parse_discovery_response, Client, ClientSecret, DiscoveryDocument,
     EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind, Session, TokenSet,
 };
+use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The usage text.
 pub const USAGE: &str = "usage:
   authflow-demo                     run the demo against local providers
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
                         [--scope S]... [--port N] [--ENDPOINT URL]... [--no-browser] [--show-secrets]
-  authflow-demo refresh --token-file F [--force] [--show-secrets]
-  authflow-demo call    --token-file F [--method M] PATH
+  authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
+  authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
 
   P is makini-link, makini-admin, makeshift or generic. ENDPOINT is one of
   authorization-endpoint, token-endpoint, revocation-endpoint,
   introspection-endpoint, token-info-endpoint, api-base (required where the
   provider documents none: the Makini Admin token endpoint, generic servers).
+  --store-dir D shares the tokens, through a file store in D, with every
+  process that uses it (a server, other refresh or call runs): one refresh
+  per expiry however many run at once; the token file then mirrors the store.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
   API secret; the API key is --client-id); it is never printed or saved.";
 
@@ -360,32 +367,79 @@ fn renew_saving(
         .ok_or_else(|| CliError("no token set".into()))
 }
 
+/// Renews through the file store in `dir`, shared with every other process
+/// that uses it: a stale token file here never sends a refresh token that
+/// another process already rotated, and however many run at once, one
+/// renews. The token file is brought up to date with what the store holds,
+/// also when renewal failed (a refresh token found dead is dropped there too).
+fn renew_shared(
+    session: Session,
+    dir: &Path,
+    force: bool,
+    transport: &Transport,
+    token_file: &Path,
+) -> Result<TokenSet, CliError> {
+    let client = session.client().clone();
+    let loaded = session.token_set().map(|t| t.access_token().clone());
+    let random =
+        crate::authorization_entropy().map_err(|e| CliError(format!("no entropy: {e}")))?;
+    let mut owner = [0u8; 16];
+    owner.copy_from_slice(&random[..16]);
+    let fleet = FleetSession::new(
+        session,
+        StoreKey::for_connection(&client, "cli"),
+        owner_id(&owner),
+    );
+    let sender = transport.clone();
+    let shared = SharedFleetSession::new(fleet, FileStore::new(dir)?, move |request| {
+        sender.send(request)
+    });
+    if let (true, Some(token)) = (force, &loaded) {
+        // Renew unless another process already replaced the token read here.
+        shared.unauthorized(token);
+    }
+    let renewed = shared.access_token();
+    let tokens = shared
+        .token_set()
+        .ok_or_else(|| CliError("no token set".into()))?;
+    token_file::save(token_file, &client, &tokens)?;
+    renewed?;
+    Ok(tokens)
+}
+
 fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
-    flags.check_known(&["token-file"])?;
+    flags.check_known(&["token-file", "store-dir"])?;
     let token_file = PathBuf::from(flags.require("token-file")?);
     let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
     let now = crate::unix_now();
     let mut session = Session::new(client.clone(), Some(tokens));
-    let due = session.poll_timeout();
-    if !flags.has("--force") && due.is_some_and(|at| now < at) {
-        writeln!(
-            out,
-            "not due; next refresh due at {} (in {} h)",
-            due.unwrap_or(0),
-            due.unwrap_or(0).saturating_sub(now) / 3600
-        )?;
-        return Ok(());
-    }
-    if flags.has("--force") {
-        if let Some(current) = session.token_set().map(|t| t.access_token().clone()) {
-            session.handle_unauthorized(&current);
+    let force = flags.has("--force");
+    let tokens = match flags.get("store-dir") {
+        Some(dir) => renew_shared(session, Path::new(dir), force, transport, &token_file)?,
+        None => {
+            let due = session.poll_timeout();
+            if !force && due.is_some_and(|at| now < at) {
+                writeln!(
+                    out,
+                    "not due; next refresh due at {} (in {} h)",
+                    due.unwrap_or(0),
+                    due.unwrap_or(0).saturating_sub(now) / 3600
+                )?;
+                return Ok(());
+            }
+            if force {
+                if let Some(current) = session.token_set().map(|t| t.access_token().clone()) {
+                    session.handle_unauthorized(&current);
+                }
+            }
+            // Whatever happens, what changed is saved at once: a rotated
+            // pair, or a refresh token the provider refused (so it is never
+            // sent again).
+            renew_saving(&mut session, transport, now, &token_file)?
         }
-    }
-    // Whatever happens, what changed is saved at once: a rotated pair, or a
-    // refresh token the provider refused (so it is never sent again).
-    let tokens = renew_saving(&mut session, transport, now, &token_file)?;
+    };
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
-    if let Some(next) = session.poll_timeout() {
+    if let Some(next) = Session::new(client, Some(tokens)).poll_timeout() {
         writeln!(
             out,
             "next refresh due at {next} (in {} h)",
@@ -396,7 +450,7 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
 }
 
 fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
-    flags.check_known(&["token-file", "method"])?;
+    flags.check_known(&["token-file", "method", "store-dir"])?;
     let token_file = PathBuf::from(flags.require("token-file")?);
     let path = flags
         .positional
@@ -407,7 +461,10 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
     let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
     let now = crate::unix_now();
     let mut session = Session::new(client.clone(), Some(tokens));
-    let tokens = renew_saving(&mut session, transport, now, &token_file)?;
+    let tokens = match flags.get("store-dir") {
+        Some(dir) => renew_shared(session, Path::new(dir), false, transport, &token_file)?,
+        None => renew_saving(&mut session, transport, now, &token_file)?,
+    };
     let response =
         transport.send(&client.api_request(tokens.access_token(), method, path, None)?)?;
     client

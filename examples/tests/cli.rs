@@ -41,12 +41,9 @@ fn stored_refresh_token(path: &Path) -> Option<String> {
         .map(str::to_owned)
 }
 
-#[test]
-fn admin_login_refresh_and_call() {
-    let p = Providers::start().unwrap();
+/// `login` with the local Makini Admin client into `file`; must succeed.
+fn admin_login(p: &Providers, file: &Path) -> Output {
     let urls = p.urls();
-    let file = temp_file("admin");
-    let file_arg = file.to_str().unwrap();
     let login = demo(
         &[
             "login",
@@ -59,11 +56,20 @@ fn admin_login_refresh_and_call() {
             "--api-base",
             &urls.makini_admin.api,
             "--token-file",
-            file_arg,
+            file.to_str().unwrap(),
         ],
         Some(ADMIN_CLIENT_SECRET),
     );
     assert!(login.status.success(), "{}", text(&login));
+    login
+}
+
+#[test]
+fn admin_login_refresh_and_call() {
+    let p = Providers::start().unwrap();
+    let file = temp_file("admin");
+    let file_arg = file.to_str().unwrap();
+    let login = admin_login(&p, &file);
     let saved = std::fs::read_to_string(&file).unwrap();
     assert!(
         !saved.contains(ADMIN_CLIENT_SECRET),
@@ -243,4 +249,75 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
     assert!(!said.contains("wrong-secret-value"), "{said}");
     assert!(!file.exists());
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+/// Two holders of one connection (a server's token file and a cron job's
+/// copy): through a shared store, the stale copy takes the other's rotated
+/// pair instead of replaying the refresh token it holds; without the store,
+/// the same stale copy replays it.
+#[test]
+fn a_stale_token_file_with_a_shared_store_takes_the_rotated_pair() {
+    let p = Providers::start().unwrap();
+    let server = temp_file("shared-server");
+    let dir = server.parent().unwrap().to_owned();
+    let (cron, unshared, store) = (
+        dir.join("cron.json"),
+        dir.join("unshared.json"),
+        dir.join("store"),
+    );
+    admin_login(&p, &server);
+    std::fs::copy(&server, &cron).unwrap();
+    std::fs::copy(&server, &unshared).unwrap();
+    let first = stored_refresh_token(&server).unwrap();
+    let store_arg = store.to_str().unwrap();
+    let refresh = |file: &Path, shared: bool| {
+        let mut args = vec!["refresh", "--token-file", file.to_str().unwrap(), "--force"];
+        if shared {
+            args.extend(["--store-dir", store_arg]);
+        }
+        demo(&args, Some(ADMIN_CLIENT_SECRET))
+    };
+
+    let renewed = refresh(&server, true);
+    assert!(renewed.status.success(), "{}", text(&renewed));
+    let rotated = stored_refresh_token(&server).unwrap();
+    assert_ne!(rotated, first);
+    // The cron job's copy still holds the first pair, which is dead now.
+    assert_eq!(stored_refresh_token(&cron).unwrap(), first);
+    let stale = refresh(&cron, true);
+    assert!(stale.status.success(), "{}", text(&stale));
+    assert_eq!(
+        stored_refresh_token(&cron).unwrap(),
+        rotated,
+        "took the rotated pair"
+    );
+    let stats = p.stats().client(ADMIN_CLIENT_ID);
+    assert_eq!(
+        (stats.refreshes, stats.replays),
+        (1, 0),
+        "one refresh, no replay"
+    );
+
+    let call = demo(
+        &[
+            "call",
+            "--token-file",
+            cron.to_str().unwrap(),
+            "--store-dir",
+            store_arg,
+            "connections",
+        ],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(call.status.success(), "{}", text(&call));
+
+    // The counter-case: the same stale copy without the store replays.
+    let replayed = refresh(&unshared, false);
+    assert_eq!(
+        p.stats().client(ADMIN_CLIENT_ID).replays,
+        1,
+        "{}",
+        text(&replayed)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -12,7 +12,7 @@ use authflow_core::fleet::{StoreKey, TokenStore};
 use authflow_core::{Client, GrantType, TokenSet};
 use authflow_examples::local::{admin_client, code_flow, link_client};
 use authflow_examples::{unix_now, Transport};
-use authflow_store::RedisStore;
+use authflow_store::{FileStore, RedisStore};
 use authflow_test_providers::credentials::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, LINK_CLIENT_ID};
 use authflow_test_providers::Providers;
 use serde_json::Value;
@@ -99,6 +99,8 @@ struct Fleet {
     dir: tempfile::TempDir,
     workers: Vec<Child>,
     offset: i64,
+    /// Workers use a file store in this directory instead of Redis.
+    store_dir: Option<PathBuf>,
 }
 
 impl Fleet {
@@ -112,6 +114,7 @@ impl Fleet {
             dir: tempfile::tempdir().unwrap(),
             workers: Vec::new(),
             offset: 0,
+            store_dir: None,
         };
         fleet.set_offset_file(0);
         fleet
@@ -147,7 +150,10 @@ impl Fleet {
 
     fn write(&self, client: &Client, tokens: &TokenSet) {
         let key = StoreKey::for_connection(client, "fleet-test");
-        let store = self.redis().store();
+        let store: Box<dyn TokenStore> = match &self.store_dir {
+            Some(dir) => Box::new(FileStore::new(dir).unwrap()),
+            None => Box::new(self.redis().store()),
+        };
         assert!(store
             .compare_and_set(key.tokens(), 0, 1, &tokens.to_json())
             .unwrap());
@@ -155,8 +161,13 @@ impl Fleet {
 
     fn spawn(&mut self, threads: usize, extra: &[&str]) -> u32 {
         let urls = serde_json::to_string(self.providers.urls()).unwrap();
+        let store = match &self.store_dir {
+            Some(dir) => ["--store-dir".to_owned(), dir.to_str().unwrap().to_owned()],
+            None => ["--redis".to_owned(), self.redis().url()],
+        };
         let child = Command::new(env!("CARGO_BIN_EXE_fleet-worker"))
-            .args(["--redis", &self.redis().url(), "--urls", &urls])
+            .args(&store)
+            .args(["--urls", &urls])
             .args(["--threads", &threads.to_string()])
             .arg("--dir")
             .arg(self.dir.path())
@@ -340,6 +351,39 @@ fn eight_processes_one_refresh_per_expiry_no_replay() {
         admin_grants, 1,
         "no re-authentication: only the seed's grant"
     );
+    assert_eq!(total(&statuses, "authorize_again"), 0);
+    for status in &statuses {
+        assert_eq!(status["errors"], serde_json::json!({}), "{status}");
+    }
+}
+
+#[test]
+fn four_processes_through_the_file_store_one_refresh_per_expiry() {
+    const THREADS: usize = 10;
+    const EXPIRIES: u64 = 5;
+    let mut fleet = Fleet::start();
+    fleet.store_dir = Some(fleet.path("store"));
+    fleet.seed();
+    let pids: Vec<u32> = (0..4).map(|_| fleet.spawn(THREADS, &[])).collect();
+    fleet.all_hold(&pids, "link", Duration::from_secs(60));
+    fleet.all_hold(&pids, "admin", Duration::from_secs(60));
+    let took: Vec<Duration> = (0..EXPIRIES)
+        .map(|_| expire_once(&mut fleet, &pids, THREADS))
+        .collect();
+    fleet.stop();
+    let statuses = fleet.statuses(&pids);
+    let (link_refreshes, link_replays, _) = fleet.counts(LINK_CLIENT_ID);
+    let (admin_refreshes, admin_replays, admin_grants) = fleet.counts(ADMIN_CLIENT_ID);
+    println!(
+        "fleet, file store: 4 processes x {THREADS} threads, {EXPIRIES} expiries: Link \
+         {link_refreshes} refreshes, Admin {admin_refreshes}, replays {}, grants {admin_grants}; \
+         worst time until all callers held the new tokens {:.0} ms",
+        link_replays + admin_replays,
+        millis(took.iter().max().copied().unwrap_or_default()),
+    );
+    assert_eq!((link_refreshes, admin_refreshes), (EXPIRIES, EXPIRIES));
+    assert_eq!(link_replays + admin_replays, 0);
+    assert_eq!(admin_grants, 1);
     assert_eq!(total(&statuses, "authorize_again"), 0);
     for status in &statuses {
         assert_eq!(status["errors"], serde_json::json!({}), "{status}");

@@ -1,5 +1,6 @@
 //! One process of a fleet: threads that share a Makini Link and a Makini
-//! Admin connection with every other worker through Redis, calling the local
+//! Admin connection with every other worker through Redis (`--redis URL`)
+//! or a directory (`--store-dir DIR`, the file store), calling the local
 //! providers' APIs until told to stop. Started by `examples/tests/fleet.rs`;
 //! it talks to the test through files in a directory:
 //!
@@ -18,11 +19,11 @@
 //! the provider saw the request, or after the provider answered and before
 //! the store was written.
 
-use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey};
+use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, TokenStore};
 use authflow_core::{AccessToken, Action, Client, Error, HttpRequest, Method, Session};
 use authflow_examples::local::{admin_client, link_client};
 use authflow_examples::Transport;
-use authflow_store::{RedisStore, SharedFleetSession};
+use authflow_store::{FileStore, RedisStore, SharedFleetSession};
 use authflow_test_providers::credentials::ADMIN_CLIENT_SECRET;
 use authflow_test_providers::Urls;
 use serde_json::json;
@@ -35,7 +36,8 @@ use std::time::Duration;
 
 /// What the test passes on the command line.
 struct Options {
-    redis: String,
+    /// A Redis URL, or `file:DIR` for a [`FileStore`] in DIR.
+    store: String,
     urls: Urls,
     threads: usize,
     dir: PathBuf,
@@ -53,6 +55,7 @@ fn options() -> Result<Options, String> {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--redis" => redis = Some(value()?),
+            "--store-dir" => redis = Some(format!("file:{}", value()?)),
             "--urls" => {
                 urls = Some(serde_json::from_str(&value()?).map_err(|e| format!("--urls: {e}"))?)
             }
@@ -69,7 +72,7 @@ fn options() -> Result<Options, String> {
         }
     }
     Ok(Options {
-        redis: redis.ok_or("--redis is required")?,
+        store: redis.ok_or("--redis URL or --store-dir DIR is required")?,
         urls: urls.ok_or("--urls is required")?,
         threads,
         dir: dir.ok_or("--dir is required")?,
@@ -100,7 +103,7 @@ struct Connection {
     name: &'static str,
     client: Client,
     api_path: &'static str,
-    shared: SharedFleetSession<RedisStore>,
+    shared: SharedFleetSession<Box<dyn TokenStore + Send + Sync>>,
 }
 
 fn connect(
@@ -143,7 +146,13 @@ fn connect(
         wait_deadline_ms: options.lease_ttl_ms * 3,
         ..FleetTimings::default()
     });
-    let store = RedisStore::open(&options.redis)?;
+    let store: Box<dyn TokenStore + Send + Sync> = match options.store.strip_prefix("file:") {
+        Some(dir) => Box::new(
+            FileStore::new(dir)
+                .map_err(|e| Error::new(authflow_core::ErrorKind::Configuration, e.to_string()))?,
+        ),
+        None => Box::new(RedisStore::open(&options.store)?),
+    };
     Ok(Connection {
         name,
         client,
