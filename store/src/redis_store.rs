@@ -172,3 +172,24 @@ impl TokenStore for RedisStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// TLS is compiled in (`rediss://` opens), and no URL's password shows.
+    #[test]
+    fn rediss_urls_open_and_passwords_never_show() {
+        for url in [
+            "rediss://:s3cret-pw@redis.internal:6380/0",
+            "redis://app-user:s3cret-pw@127.0.0.1:6379/2",
+        ] {
+            let store = RedisStore::open(url).unwrap();
+            let shown = format!("{store:?}");
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+        }
+        let error = RedisStore::open("http://:s3cret-pw@x/").unwrap_err();
+        assert!(!error.to_string().contains("s3cret-pw"), "{error}");
+    }
+}
