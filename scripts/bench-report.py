@@ -95,7 +95,6 @@ def verdict(ratios, goal):
 # Each part timed alone (a "part:" group) and the row it belongs to.
 PARTS = {
     "part: 48 bytes from the OS (getrandom)": "authorization URL with state + PKCE S256",
-    "part: the callback URL through url::Url::parse": "validate a callback",
     "part: the token body into a generic JSON map (serde_json::Map)": "parse a token response",
     "part: the error body into a generic JSON map (serde_json::Map)": "parse an error response",
 }
@@ -146,6 +145,12 @@ from the OS for every URL (the core takes entropy as an argument); oauth2
 draws from `rand`'s thread-local generator, seeded once. Not changed in
 this round: a typed deserializer with the same tolerance is the next step
 for the parsers.
+
+Changed after profiling: validating a callback parsed the whole redirect URL
+(`url::Url::parse`, 55% of the row, 218 of 398 ns in the previous run) only
+to read its query; it now reads the query alone (after the first `?`, up to
+a `#`, trimmed and without tabs and newlines as a URL parser would), with
+three golden vectors for fragments and pasted URLs.
 """
     return f"""## Rust: authflow-core vs oauth2 (goal ≥ {GOAL:g}×)
 

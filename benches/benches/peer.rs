@@ -188,12 +188,6 @@ fn parts(c: &mut Criterion) {
         })
     });
     group.finish();
-    let mut group = c.benchmark_group("part: the callback URL through url::Url::parse");
-    let redirect = format!("{REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=abcdefghijklmnopqrstuv");
-    group.bench_function("authflow", |b| {
-        b.iter(|| black_box(url::Url::parse(black_box(&redirect)).unwrap()))
-    });
-    group.finish();
     for (name, body) in [("token", TOKEN_BODY), ("error", ERROR_BODY)] {
         let mut group = c.benchmark_group(format!(
             "part: the {name} body into a generic JSON map (serde_json::Map)"

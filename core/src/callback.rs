@@ -53,13 +53,7 @@ impl CallbackParams {
     /// Reads the query of a full redirect URL, of a path with its query (an
     /// HTTP request target, `/callback?code=…`), or a bare query string.
     fn parse(redirect: &str) -> Result<CallbackParams> {
-        let query = match url::Url::parse(redirect) {
-            Ok(url) => url.query().unwrap_or_default().to_owned(),
-            Err(_) => match redirect.split_once('?') {
-                Some((_, query)) => query.to_owned(),
-                None => redirect.to_owned(),
-            },
-        };
+        let query = query_of(redirect);
         let mut params = CallbackParams::default();
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             let slot = match name.as_ref() {
@@ -81,6 +75,27 @@ impl CallbackParams {
             *slot = Some(value.into_owned());
         }
         Ok(params)
+    }
+}
+
+/// The query of a redirect: what follows the first `?` up to a `#` (the
+/// fragment is never part of it), or the whole text when there is no `?`
+/// (a bare query). As a URL parser would (WHATWG URL), the ends are
+/// trimmed of spaces and controls and tabs and newlines inside are dropped,
+/// so a pasted URL reads the same. Only the query matters here: a full URL
+/// parse would cost half of the validation for nothing more.
+fn query_of(redirect: &str) -> String {
+    let trimmed = redirect.trim_matches(|c: char| c <= ' ');
+    let mut text: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if let Some(fragment) = text.find('#') {
+        text.truncate(fragment);
+    }
+    match text.split_once('?') {
+        Some((_, query)) => query.to_owned(),
+        None => text,
     }
 }
 
