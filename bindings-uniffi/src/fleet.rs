@@ -52,7 +52,8 @@ pub trait TokenStore: Send + Sync {
         value: String,
     ) -> Result<bool>;
     /// Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
-    /// an unexpired lease is there; returns whether it did.
+    /// another owner holds an unexpired lease there (the holder taking it
+    /// again restarts its time to live); returns whether `owner` holds it.
     fn take_lease(&self, key: String, owner: String, ttl_ms: u64) -> Result<bool>;
     /// Releases the lease at `key` if `owner` holds it.
     fn release_lease(&self, key: String, owner: String) -> Result<()>;

@@ -19,7 +19,9 @@
 //!    process is renewing; sleep, re-read, and try again (the lease expires
 //!    if its holder died), up to a deadline.
 //! 3. Lease taken: read again (the holder before may have just written). Still
-//!    due: send the renewal, write the answer with compare-and-set on the
+//!    due: confirm the lease (taking it again restarts its time to live and
+//!    fails if a store that lost everything gave it to another process),
+//!    send the renewal, write the answer with compare-and-set on the
 //!    generation read, release the lease.
 //!
 //! A rotated refresh token is written to the store before any caller gets
@@ -31,8 +33,15 @@
 //! rotated token), with [`ErrorKind::StoreUnavailable`] for callers that
 //! have no valid token. If the store write after a renewal fails, the new
 //! tokens are kept in memory and written at the next poll. A process that
-//! finds the value gone waits a lease's time to live before renewing, so
-//! that a renewal in flight when the store lost it lands first.
+//! finds the value gone (a store restarted without persistence) takes the
+//! lease and never releases it before writing its copy back, marked as
+//! restored; whoever sees a restored copy waits a lease's time to live
+//! before renewing: nobody renews from a copy that may be stale until a
+//! renewal in flight when the store lost everything has landed (its
+//! compare-and-set then finds the copy and wins by age) and the holder of
+//! the newest tokens has written them over it (at its next use; a holder
+//! idle for longer than the lease's time to live is the remaining risk, so
+//! give Redis persistence where it can be had).
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -42,6 +51,12 @@ use crate::session::{OutgoingRequest, RequestId, Session, SessionAction, Session
 use crate::token_set::TokenSet;
 use std::fmt;
 use zeroize::Zeroizing;
+
+/// Marks the generation of a copy written back after the store lost its
+/// value: it may be older than a renewal that was in flight then, so no
+/// process renews from it for a lease's time to live after seeing it (the
+/// holder of newer tokens writes them over it in the meantime).
+const RESTORED: u64 = 1 << 62;
 
 /// The store key prefix and layout version: changing the layout changes it,
 /// so processes of two versions never read each other's values.
@@ -83,7 +98,8 @@ pub trait TokenStore {
         value: &str,
     ) -> std::result::Result<bool, String>;
     /// Takes the lease at `key` for `owner` for `ttl_ms` milliseconds if no
-    /// unexpired lease is there; says whether it did. Atomic.
+    /// unexpired lease is there, or if `owner` holds it (its time to live
+    /// then starts again); says whether `owner` holds it now. Atomic.
     fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> std::result::Result<bool, String>;
     /// Releases the lease at `key` if `owner` holds it. Atomic.
     fn release_lease(&self, key: &str, owner: &str) -> std::result::Result<(), String>;
@@ -333,6 +349,11 @@ enum Phase {
     Leasing,
     /// The lease is held and the value read under it.
     LeaseHeld,
+    /// Right before sending: a lease request is out that confirms this
+    /// process still holds the lease (a store that lost everything lost
+    /// the lease too, and another process may hold it now) and restarts its
+    /// time to live for the request.
+    Confirming,
     /// The renewal request is out.
     Renewing,
     /// A compare-and-set is out.
@@ -341,6 +362,9 @@ enum Phase {
     Releasing,
     /// Another process holds the lease; read again at `next_read_ms`.
     Waiting { next_read_ms: u64 },
+    /// After finding the value gone: a lease request is out that, taken,
+    /// is never released, so that nobody renews for its time to live.
+    Quarantining,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,6 +412,19 @@ pub struct FleetSession {
     /// No renewal before this time: the store lost its value, and a process
     /// that was renewing then must get to write its tokens first.
     renewals_held_until_ms: Option<u64>,
+    /// The store lost its value: take the quarantine lease before writing
+    /// the local copy back.
+    store_lost: bool,
+    /// The lease was confirmed right before the renewal to send.
+    lease_confirmed: bool,
+    /// The stored value the local token set came from or was written as.
+    known_value: Option<Zeroizing<String>>,
+    /// The value of the compare-and-set that is out.
+    written_value: Option<Zeroizing<String>>,
+    /// The next write puts back a copy after the store lost its value.
+    restoring: bool,
+    /// The restored generation whose hold was already counted.
+    restored_seen: Option<u64>,
 }
 
 impl FleetSession {
@@ -415,6 +452,12 @@ impl FleetSession {
             store_retry_at_ms: None,
             store_error: None,
             renewals_held_until_ms: None,
+            store_lost: false,
+            lease_confirmed: false,
+            known_value: None,
+            written_value: None,
+            restoring: false,
+            restored_seen: None,
         }
     }
 
@@ -454,16 +497,19 @@ impl FleetSession {
     /// What to do at `now_ms` (Unix milliseconds).
     pub fn poll(&mut self, now_ms: u64) -> FleetAction {
         match self.phase {
-            Phase::Reading(_) | Phase::Leasing | Phase::Writing { .. } | Phase::Releasing => {
-                FleetAction::WaitLocal
-            }
+            Phase::Reading(_)
+            | Phase::Leasing
+            | Phase::Writing { .. }
+            | Phase::Releasing
+            | Phase::Confirming
+            | Phase::Quarantining => FleetAction::WaitLocal,
             Phase::Renewing => match self.session.poll_action(now_ms / 1000) {
                 // The answer is not in yet: the current token still works.
                 SessionAction::UseToken(token) => FleetAction::UseToken(token),
                 _ => FleetAction::WaitLocal,
             },
             Phase::ReadDue(purpose) => self.store(Phase::Reading(purpose), StoreOperation::Get),
-            Phase::LeaseHeld => self.poll_under_lease(now_ms / 1000),
+            Phase::LeaseHeld => self.poll_under_lease(now_ms),
             Phase::Waiting { next_read_ms } => {
                 let since = *self.waiting_since_ms.get_or_insert(now_ms);
                 if now_ms.saturating_sub(since) >= self.timings.wait_deadline_ms {
@@ -502,6 +548,19 @@ impl FleetSession {
                 }
             }
             return FleetAction::Fail(self.store_error(now_ms));
+        }
+        if self.store_lost {
+            // Before writing our copy back: a process that renews after
+            // reading that copy (its holder's tokens may be stale while a
+            // renewal was in flight when the store lost everything) must
+            // find the lease taken. It expires on its own.
+            // Under an owner name of its own, so that this process's own
+            // renewals wait for it too.
+            let operation = StoreOperation::TakeLease {
+                owner: format!("{}:quarantine", self.owner),
+                ttl_ms: self.timings.lease_ttl_ms,
+            };
+            return self.store(Phase::Quarantining, operation);
         }
         if self.unwritten {
             return self.write();
@@ -548,11 +607,23 @@ impl FleetSession {
         }
     }
 
-    fn poll_under_lease(&mut self, now: u64) -> FleetAction {
+    fn poll_under_lease(&mut self, now_ms: u64) -> FleetAction {
+        let now = now_ms / 1000;
         if self.unwritten {
             return self.write();
         }
-        if self.session.wants_renewal(now) {
+        let held = self
+            .renewals_held_until_ms
+            .is_some_and(|until| now_ms < until);
+        if self.session.wants_renewal(now) && !held {
+            if !self.lease_confirmed {
+                let operation = StoreOperation::TakeLease {
+                    owner: self.owner.clone(),
+                    ttl_ms: self.timings.lease_ttl_ms,
+                };
+                return self.store(Phase::Confirming, operation);
+            }
+            self.lease_confirmed = false;
             if let SessionAction::Send(outgoing) = self.session.poll_action(now) {
                 self.phase = Phase::Renewing;
                 return FleetAction::Send(outgoing);
@@ -574,7 +645,13 @@ impl FleetSession {
             return FleetAction::WaitLocal;
         };
         let value = tokens.to_json();
-        let new_generation = self.generation.max(self.stored_generation) + 1;
+        let base = (self.generation.max(self.stored_generation) & !RESTORED) + 1;
+        let new_generation = if self.restoring {
+            base | RESTORED
+        } else {
+            base
+        };
+        self.written_value = Some(value.clone());
         let operation = StoreOperation::CompareAndSet {
             expected: self.stored_generation,
             new_generation,
@@ -651,6 +728,8 @@ impl FleetSession {
                 };
             }
             (Phase::Writing { new_generation }, StoreOutcome::Done(true)) => {
+                self.restoring = false;
+                self.known_value = self.written_value.take();
                 self.generation = new_generation;
                 self.stored_generation = new_generation;
                 self.unwritten = false;
@@ -664,6 +743,25 @@ impl FleetSession {
             }
             (Phase::Releasing, StoreOutcome::Done(_)) => {
                 self.holds_lease = false;
+                self.phase = Phase::Idle;
+            }
+            (Phase::Confirming, StoreOutcome::Done(true)) => {
+                self.lease_confirmed = true;
+                self.phase = Phase::LeaseHeld;
+            }
+            // Someone else holds it now: wait for their renewal.
+            (Phase::Confirming, StoreOutcome::Done(false)) => {
+                self.holds_lease = false;
+                self.just_read = false;
+                self.waiting_since_ms.get_or_insert(now_ms);
+                self.phase = Phase::Waiting {
+                    next_read_ms: now_ms.saturating_add(self.timings.recheck_ms),
+                };
+            }
+            // Taken or not (another process that found the value gone took
+            // it first), nobody renews before it expires.
+            (Phase::Quarantining, StoreOutcome::Done(_)) => {
+                self.store_lost = false;
                 self.phase = Phase::Idle;
             }
             // An answer of the wrong shape: the store is broken; start over.
@@ -693,16 +791,31 @@ impl FleetSession {
                 self.stored_generation = 0;
                 self.renewals_held_until_ms =
                     Some(now_ms.saturating_add(self.timings.lease_ttl_ms));
+                self.store_lost = true;
+                self.restoring = true;
+                // A lease held before went with the value.
+                self.holds_lease = false;
             }
             None => self.stored_generation = 0,
             Some(record) => {
                 self.stored_generation = record.generation;
+                if record.generation & RESTORED != 0
+                    && self.restored_seen != Some(record.generation)
+                {
+                    self.restored_seen = Some(record.generation);
+                    let until = now_ms.saturating_add(self.timings.lease_ttl_ms);
+                    self.renewals_held_until_ms =
+                        Some(self.renewals_held_until_ms.map_or(until, |u| u.max(until)));
+                }
+                // Generations restart when a store loses everything, so a
+                // value is known only if it is also the one read or written.
                 let known = record.generation == self.generation
+                    && self.known_value.as_ref() == Some(&record.value)
                     && !self.unwritten
                     && self.session.token_set().is_some();
                 if !known {
                     match TokenSet::from_json(&record.value) {
-                        Ok(theirs) => self.take_stored(record.generation, theirs),
+                        Ok(theirs) => self.take_stored(record.generation, theirs, record.value),
                         Err(error) => unreadable = Some(error),
                     }
                 }
@@ -716,27 +829,28 @@ impl FleetSession {
         self.just_read = true;
         self.read_at_ms = Some(now_ms);
         self.phase = match purpose {
-            ReadPurpose::UnderLease => Phase::LeaseHeld,
-            ReadPurpose::Check | ReadPurpose::AfterConflict => self.resting_phase(),
+            ReadPurpose::UnderLease if self.holds_lease => Phase::LeaseHeld,
+            _ => self.resting_phase(),
         };
         unreadable.map_or(Ok(()), Err)
     }
 
-    /// Adopts a stored set, unless the local one is newer and not yet
-    /// written (two processes renewed at once, or the store lost a write):
-    /// then the later one wins and ours is written over theirs.
-    fn take_stored(&mut self, generation: u64, theirs: TokenSet) {
-        if self.unwritten {
-            if let Some(ours) = self.session.token_set() {
-                let ours_newer = ours.issued_at() > theirs.issued_at()
-                    || (theirs.refresh_token().is_none() && ours.refresh_token().is_some());
-                if ours_newer {
-                    return;
-                }
+    /// Adopts a stored set, unless the local one was issued later (two
+    /// processes renewed at once, or the store lost a write and got an older
+    /// copy back): then the later one wins and ours is written over theirs.
+    fn take_stored(&mut self, generation: u64, theirs: TokenSet, value: Zeroizing<String>) {
+        if let Some(ours) = self.session.token_set() {
+            // Renewals only ever store later sets; an earlier one is a stale
+            // copy written back after the store lost everything (or a lost
+            // race): ours goes over it.
+            if ours.issued_at() > theirs.issued_at() {
+                self.unwritten = true;
+                return;
             }
         }
         self.session.adopt(Some(theirs));
         self.generation = generation;
+        self.known_value = Some(value);
         self.unwritten = false;
     }
 

@@ -41,6 +41,10 @@ pub fn check(store: &dyn TokenStore, prefix: &str) -> Result<(), String> {
         !store.take_lease(&lease, "b", 200)?,
         "a held lease is refused",
     )?;
+    expect(
+        store.take_lease(&lease, "a", 200)?,
+        "the holder taking its lease again keeps it",
+    )?;
     store.release_lease(&lease, "b")?;
     expect(
         !store.take_lease(&lease, "b", 200)?,

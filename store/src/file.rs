@@ -161,7 +161,7 @@ impl TokenStore for FileStore {
             let now = now_ms();
             let held = read(&path)?
                 .and_then(|bytes| serde_json::from_slice::<LeaseFile>(&bytes).ok())
-                .is_some_and(|lease| now < lease.until_ms);
+                .is_some_and(|lease| now < lease.until_ms && lease.owner != owner);
             if held {
                 return Ok(false);
             }

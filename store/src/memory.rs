@@ -83,7 +83,7 @@ impl TokenStore for MemoryStore {
         if contents
             .leases
             .get(key)
-            .is_some_and(|(_, until)| now < *until)
+            .is_some_and(|(held_by, until)| now < *until && held_by != owner)
         {
             return Ok(false);
         }

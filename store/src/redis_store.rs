@@ -19,6 +19,19 @@ end
 return 0
 ";
 
+/// Takes the lease if free, or restarts its time to live if `owner` holds it.
+const TAKE_LEASE: &str = r"
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+return 0
+";
+
 /// Deletes the lease only if `owner` holds it: a holder whose lease expired
 /// must not release the next holder's.
 const RELEASE: &str = r"
@@ -29,8 +42,9 @@ return 0
 ";
 
 /// Token sets in Redis hashes (`g`: generation, `v`: the token set's
-/// versioned JSON form), leases as `SET key owner NX PX ttl`, the
-/// compare-and-set and the release as Lua scripts. One connection per
+/// versioned JSON form), leases as keys holding their owner with a `PX`
+/// time to live; the compare-and-set, the lease and its release are Lua
+/// scripts (one atomic step each). One connection per
 /// store, re-opened after any error (a restarted server).
 ///
 /// Redis holds the tokens: give it a password or an ACL user, and use
@@ -40,6 +54,7 @@ pub struct RedisStore {
     connection: Mutex<Option<Connection>>,
     timeout: Duration,
     compare_and_set: Script,
+    take_lease: Script,
     release: Script,
     /// Where it connects, without credentials: for `Debug` and errors.
     address: String,
@@ -63,6 +78,7 @@ impl RedisStore {
             connection: Mutex::new(None),
             timeout: Duration::from_secs(5),
             compare_and_set: Script::new(COMPARE_AND_SET),
+            take_lease: Script::new(TAKE_LEASE),
             release: Script::new(RELEASE),
             address,
         })
@@ -155,16 +171,14 @@ impl TokenStore for RedisStore {
     }
 
     fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> Result<bool, String> {
-        let reply: Option<String> = self.with_connection(|c| {
-            redis::cmd("SET")
-                .arg(key)
+        let taken: i64 = self.with_connection(|c| {
+            self.take_lease
+                .key(key)
                 .arg(owner)
-                .arg("NX")
-                .arg("PX")
                 .arg(ttl_ms.max(1))
-                .query(c)
+                .invoke(c)
         })?;
-        Ok(reply.is_some())
+        Ok(taken == 1)
     }
 
     fn release_lease(&self, key: &str, owner: &str) -> Result<(), String> {

@@ -4,8 +4,9 @@ process of a fleet renews a connection's tokens once per expiry.
 
 The layout is the Rust ``authflow-store`` crate's ``RedisStore``, so Python
 and Rust processes can share one connection: a hash per token set (``g``:
-generation, ``v``: the token set's JSON form), the lease as ``SET key owner
-NX PX ttl``, compare-and-set and release as Lua scripts.
+generation, ``v``: the token set's JSON form), the lease as a key holding
+its owner with a ``PX`` time to live; compare-and-set, taking the lease and
+releasing it are Lua scripts.
 
 Redis holds live tokens: give it a password or an ACL user and use
 ``rediss://`` (TLS, Python's own ``ssl``) when it leaves the host."""
@@ -22,6 +23,19 @@ local current = redis.call('HGET', KEYS[1], 'g')
 if not current then current = '0' end
 if current == ARGV[1] then
   redis.call('HSET', KEYS[1], 'g', ARGV[2], 'v', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+#: Takes the lease if free, or restarts its time to live for its holder.
+TAKE_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 1
 end
 return 0
@@ -63,6 +77,7 @@ class RedisStore(TokenStore):
         kwargs = self._redis.connection_pool.connection_kwargs
         self._where = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
         self._compare_and_set = self._redis.register_script(COMPARE_AND_SET)
+        self._take_lease = self._redis.register_script(TAKE_LEASE)
         self._release = self._redis.register_script(RELEASE)
         self._errors: typing.Tuple[typing.Type[Exception], ...] = (redis.RedisError, OSError)
 
@@ -88,9 +103,10 @@ class RedisStore(TokenStore):
         return int(written) == 1
 
     def take_lease(self, key: str, owner: str, ttl_ms: int) -> bool:
-        """Takes the lease for ``ttl_ms`` unless someone holds it."""
+        """Takes the lease for ``ttl_ms`` unless someone else holds it (its
+        holder taking it again restarts its time to live)."""
         try:
-            return bool(self._redis.set(key, owner, nx=True, px=max(ttl_ms, 1)))
+            return int(self._take_lease(keys=[key], args=[owner, max(ttl_ms, 1)])) == 1
         except self._errors as error:
             raise _unavailable(error) from None
 

@@ -5206,7 +5206,8 @@ public protocol TokenStore: AnyObject, Sendable {
     
     /**
      * Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
-     * an unexpired lease is there; returns whether it did.
+     * another owner holds an unexpired lease there (the holder taking it
+     * again restarts its time to live); returns whether `owner` holds it.
      */
     func takeLease(key: String, owner: String, ttlMs: UInt64) throws  -> Bool
     
@@ -5307,7 +5308,8 @@ open func compareAndSet(key: String, expected: UInt64, newGeneration: UInt64, va
     
     /**
      * Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
-     * an unexpired lease is there; returns whether it did.
+     * another owner holds an unexpired lease there (the holder taking it
+     * again restarts its time to live); returns whether `owner` holds it.
      */
 open func takeLease(key: String, owner: String, ttlMs: UInt64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -10455,7 +10457,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_tokenstore_compare_and_set() != 21601) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_tokenstore_take_lease() != 32138) {
+    if (uniffi_authflow_uniffi_checksum_method_tokenstore_take_lease() != 28519) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenstore_release_lease() != 26665) {
