@@ -303,7 +303,7 @@ async fn validate_callback() {
     run(
         "validate_callback",
         browser_profile,
-        47,
+        50,
         |case| async move { validated(&case).map(|c| callback_json(&c)) },
     )
     .await;
