@@ -881,12 +881,7 @@ impl FleetSession {
         now_ms: u64,
         response: &HttpResponse,
     ) -> Result<SessionUpdate> {
-        if self.phase != Phase::Renewing {
-            return Ok(SessionUpdate::Discarded);
-        }
-        let handled = self.session.handle_response(id, now_ms / 1000, response);
-        self.after_renewal(&handled);
-        handled
+        self.renewal_outcome(|session| session.handle_response(id, now_ms / 1000, response))
     }
 
     /// Takes the news that renewal request `id` got no answer.
@@ -896,18 +891,26 @@ impl FleetSession {
         now_ms: u64,
         what: &str,
     ) -> Result<SessionUpdate> {
+        self.renewal_outcome(|session| session.handle_transport_error(id, now_ms / 1000, what))
+    }
+
+    /// Hands a renewal's outcome to the session, then notes what the store
+    /// must learn.
+    fn renewal_outcome(
+        &mut self,
+        handle: impl FnOnce(&mut Session) -> Result<SessionUpdate>,
+    ) -> Result<SessionUpdate> {
         if self.phase != Phase::Renewing {
             return Ok(SessionUpdate::Discarded);
         }
-        let handled = self.session.handle_transport_error(id, now_ms / 1000, what);
-        self.after_renewal(&handled);
+        let handled = handle(&mut self.session);
+        if !matches!(handled, Ok(SessionUpdate::Discarded)) {
+            self.after_renewal();
+        }
         handled
     }
 
-    fn after_renewal(&mut self, handled: &Result<SessionUpdate>) {
-        if matches!(handled, Ok(SessionUpdate::Discarded)) {
-            return;
-        }
+    fn after_renewal(&mut self) {
         // New tokens, or a refresh token found dead: the store must know.
         if self.session.poll_persist().is_some() {
             self.unwritten = true;

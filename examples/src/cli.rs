@@ -9,7 +9,7 @@
 
 use crate::token_file;
 use crate::transport::Transport;
-use authflow_core::fleet::{owner_id, FleetSession, StoreKey};
+use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
     discovery_request, parse_discovery_response, Client, ClientSecret, DiscoveryDocument,
     EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind, Session, TokenSet,
@@ -381,15 +381,8 @@ fn renew_shared(
 ) -> Result<TokenSet, CliError> {
     let client = session.client().clone();
     let loaded = session.token_set().map(|t| t.access_token().clone());
-    let random =
-        crate::authorization_entropy().map_err(|e| CliError(format!("no entropy: {e}")))?;
-    let mut owner = [0u8; 16];
-    owner.copy_from_slice(&random[..16]);
-    let fleet = FleetSession::new(
-        session,
-        StoreKey::for_connection(&client, "cli"),
-        owner_id(&owner),
-    );
+    let owner = crate::lease_owner_id().map_err(|e| CliError(format!("no entropy: {e}")))?;
+    let fleet = FleetSession::new(session, StoreKey::for_connection(&client, "cli"), owner);
     let sender = transport.clone();
     let shared = SharedFleetSession::new(fleet, FileStore::new(dir)?, move |request| {
         sender.send(request)

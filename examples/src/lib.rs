@@ -24,6 +24,13 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// A fleet lease owner id for this process: 16 random bytes in hex.
+pub fn lease_owner_id() -> Result<String, getrandom::Error> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random)?;
+    Ok(authflow_core::fleet::owner_id(&random))
+}
+
 /// Entropy for an authorization request, from the operating system.
 pub fn authorization_entropy(
 ) -> Result<[u8; authflow_core::AUTHORIZATION_ENTROPY_LEN], getrandom::Error> {

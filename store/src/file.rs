@@ -1,12 +1,12 @@
 //! A store in a directory, for processes on one host (a server and the
 //! CLI's scheduled `refresh` job).
 
+use crate::system_now_ms;
 use authflow_core::fleet::{StoredRecord, TokenStore};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
 /// One file per key in a directory. Every operation holds an exclusive lock
@@ -116,10 +116,9 @@ fn read_value(path: &Path) -> io::Result<Option<ValueFile>> {
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "malformed value file"))
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+/// The lease at `path`, if there is a readable one.
+fn read_lease(path: &Path) -> io::Result<Option<LeaseFile>> {
+    Ok(read(path)?.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
 }
 
 impl TokenStore for FileStore {
@@ -158,9 +157,8 @@ impl TokenStore for FileStore {
     fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> Result<bool, String> {
         let path = self.path(key, ".json");
         self.locked(key, || {
-            let now = now_ms();
-            let held = read(&path)?
-                .and_then(|bytes| serde_json::from_slice::<LeaseFile>(&bytes).ok())
+            let now = system_now_ms();
+            let held = read_lease(&path)?
                 .is_some_and(|lease| now < lease.until_ms && lease.owner != owner);
             if held {
                 return Ok(false);
@@ -180,9 +178,7 @@ impl TokenStore for FileStore {
     fn release_lease(&self, key: &str, owner: &str) -> Result<(), String> {
         let path = self.path(key, ".json");
         self.locked(key, || {
-            let mine = read(&path)?
-                .and_then(|bytes| serde_json::from_slice::<LeaseFile>(&bytes).ok())
-                .is_some_and(|lease| lease.owner == owner);
+            let mine = read_lease(&path)?.is_some_and(|lease| lease.owner == owner);
             if mine {
                 fs::remove_file(&path)?;
             }

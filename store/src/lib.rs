@@ -21,7 +21,9 @@
 //! ```no_run
 //! # use authflow_core::{Error, HttpRequest, HttpResponse};
 //! # struct Http;
-//! # impl Http { fn send(&self, _: &HttpRequest) -> Result<HttpResponse, Error> { unimplemented!() } }
+//! # impl Http { fn send(&self, _: &HttpRequest) -> Result<HttpResponse, Error> {
+//! #     Err(Error::new(authflow_core::ErrorKind::Transport, "no network in this example"))
+//! # } }
 //! # fn main() -> Result<(), Error> {
 //! # let (http, secret, random_16_bytes) = (std::sync::Arc::new(Http), "s", [0u8; 16]);
 //! # const TOKEN_URL: &str = "https://admin.example/oauth/token";

@@ -19,7 +19,7 @@
 //! the provider saw the request, or after the provider answered and before
 //! the store was written.
 
-use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, TokenStore};
+use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, TokenStore};
 use authflow_core::{AccessToken, Action, Client, Error, HttpRequest, Method, Session};
 use authflow_examples::local::{admin_client, link_client};
 use authflow_examples::Transport;
@@ -132,14 +132,12 @@ fn connect(
         }
         answer
     };
-    let random = authflow_examples::authorization_entropy()
+    let owner = authflow_examples::lease_owner_id()
         .map_err(|e| Error::new(authflow_core::ErrorKind::Configuration, e.to_string()))?;
-    let mut owner = [0u8; 16];
-    owner.copy_from_slice(&random[..16]);
     let fleet = FleetSession::new(
         Session::new(client.clone(), None),
         StoreKey::for_connection(&client, "fleet-test"),
-        owner_id(&owner),
+        owner,
     )
     .with_timings(FleetTimings {
         lease_ttl_ms: options.lease_ttl_ms,
