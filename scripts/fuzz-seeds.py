@@ -5,7 +5,8 @@ Usage: fuzz-seeds.py CORPUS_DIR
 
 Every response in tests/vectors becomes a seed in the byte layout of
 fuzz/fuzz_targets/input.rs, callbacks seed the callback target, stored forms
-the stored_forms target. Seeds are generated, never committed.
+the stored_forms target, response bodies and stored JSON the
+json_matches_serde target. Seeds are generated, never committed.
 """
 import hashlib
 import json
@@ -26,18 +27,21 @@ RESPONSE_TARGETS = {
 }
 
 
+def body_of(response):
+    if "body" in response:
+        return response["body"].encode()
+    if "body_json" in response:
+        return json.dumps(response["body_json"]).encode()
+    return b""
+
+
 def encode_response(case, response):
     profile = PROFILES.get(case.get("profile", {}).get("kind", ""), 0)
     grant = GRANTS.get(case.get("input", {}).get("grant", ""), 0)
     selector = bytes([profile + 4 * grant + 128])  # now = 1713082414
     status = int(response.get("status", 200)) & 0xFFFF
     head = "".join(f"{n}: {v}\n" for n, v in response.get("headers", []))
-    if "body" in response:
-        body = response["body"].encode()
-    elif "body_json" in response:
-        body = json.dumps(response["body_json"]).encode()
-    else:
-        body = b""
+    body = body_of(response)
     return selector + status.to_bytes(2, "big") + head.encode() + b"\0" + body
 
 
@@ -47,12 +51,14 @@ def seeds():
             operation, given = case["operation"], case.get("input", {})
             for target in RESPONSE_TARGETS.get(operation, []):
                 yield target, encode_response(case, given["response"])
+                yield "json_matches_serde", body_of(given["response"])
             if operation in ("validate_callback", "exchange_request") and "callback" in given:
                 yield "callback", given["callback"].encode()
             if operation == "pending_from_storage":
                 yield "stored_forms", given["stored"].encode()
             if operation == "token_set_from_json":
                 yield "stored_forms", given["json"].encode()
+                yield "json_matches_serde", given["json"].encode()
             for step in given.get("steps", []):
                 if "response" in step:
                     yield "token_response", encode_response(case, step["response"])

@@ -6,12 +6,14 @@
 #   scripts/fuzz.sh --runs N   each target for N executions (the long run:
 #                              --runs 10000000)
 #
-# Installs what it needs, idempotently: a nightly toolchain (rustup, minimal
-# profile) and cargo-fuzz (into .tools/). Seeds come from tests/vectors.
+# Installs what it needs, idempotently: the project's pinned nightly
+# ($AUTHFLOW_NIGHTLY in scripts/wasm-env.sh; rustup, minimal profile) and
+# cargo-fuzz (into .tools/). Seeds come from tests/vectors.
 # Prints the executions per target; exits non-zero on any crash, and leaves
 # the crashing input under fuzz/artifacts/TARGET/ (make it a golden vector).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/wasm-env.sh # AUTHFLOW_NIGHTLY: the one nightly of the project
 
 if [ "${1:-}" = "--runs" ]; then
   limit=(-runs="${2:?--runs needs a number}")
@@ -23,7 +25,8 @@ fi
 root="$PWD"
 tools="$root/.tools"
 
-rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+rustup toolchain list | grep -q "^$AUTHFLOW_NIGHTLY-" \
+  || rustup toolchain install "$AUTHFLOW_NIGHTLY" --profile minimal
 if [ ! -x "$tools/bin/cargo-fuzz" ]; then
   cargo install cargo-fuzz --locked --root "$tools"
 fi
@@ -33,9 +36,9 @@ corpus="$root/target/fuzz-corpus"
 python3 scripts/fuzz-seeds.py "$corpus"
 
 cd fuzz
-targets=$(cargo +nightly fuzz list)
+targets=$(cargo +"$AUTHFLOW_NIGHTLY" fuzz list)
 build_log="$root/target/fuzz-build.log"
-if ! cargo +nightly fuzz build --release >"$build_log" 2>&1; then
+if ! cargo +"$AUTHFLOW_NIGHTLY" fuzz build --release >"$build_log" 2>&1; then
   tail -n 40 "$build_log" >&2
   exit 1
 fi
@@ -43,7 +46,7 @@ report=()
 for target in $targets; do
   mkdir -p "$corpus/$target"
   log="$root/target/fuzz-$target.log"
-  if ! cargo +nightly fuzz run --release "$target" "$corpus/$target" -- \
+  if ! cargo +"$AUTHFLOW_NIGHTLY" fuzz run --release "$target" "$corpus/$target" -- \
       "${limit[@]}" -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "fuzz: $target FAILED (log: $log)" >&2

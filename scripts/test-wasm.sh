@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the browser package, from a clean checkout: installs the
-# tools it needs (scripts/wasm-tools.sh: wasm32 target, wasm-bindgen-cli and
-# twiggy into .tools/wasm/, binaryen and playwright-core from the npm lockfiles,
-# Chromium and chromedriver from Debian), then
+# tools it needs (scripts/wasm-tools.sh: wasm32 target, the pinned nightly
+# with rust-src, wasm-bindgen-cli and twiggy into .tools/wasm/, binaryen,
+# esbuild and playwright-core from the npm lockfiles, Chromium and
+# chromedriver from Debian), then
 #   1. cargo fmt --check, clippy -D warnings (wasm32 and host), the host
 #      unit tests;
 #   2. the local providers' CORS tests (what the browser exchange relies on);
@@ -13,7 +14,8 @@
 #      over it: import, types, errors, and no secret-handling code inside;
 #   5. the end-to-end test: the example page in Chromium (playwright-core)
 #      against the local Makini Link provider;
-#   6. the size report (scripts/wasm-size.sh).
+#   6. the size report (scripts/wasm-size.sh --check): fails when the
+#      package is over its budget (60 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,5 +60,5 @@ step "node --test: end to end in Chromium (examples/browser)"
 cargo build -p authflow-test-providers --bin authflow-providers --locked
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
-step "size report"
-bash scripts/wasm-size.sh
+step "size report (fails over the budget)"
+bash scripts/wasm-size.sh --check

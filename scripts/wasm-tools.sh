@@ -2,11 +2,14 @@
 # Installs what building and testing the browser package needs, each piece
 # only when it is missing or of the wrong version, and fails loudly when
 # one cannot be installed:
-#   - the wasm32-unknown-unknown Rust target;
+#   - the wasm32-unknown-unknown Rust target (stable: clippy and the
+#     wasm-bindgen-test tests build with it);
+#   - the project's pinned nightly ($AUTHFLOW_NIGHTLY, scripts/wasm-env.sh)
+#     with its rust-src component: the package build rebuilds std with it;
 #   - wasm-bindgen-cli of exactly the version Cargo.toml pins, and twiggy,
 #     into .tools/wasm/ (gitignored; built in target/tools so a reinstall is fast);
-#   - npm packages from the committed lockfiles: binaryen (wasm-opt) in
-#     bindings-wasm/, playwright-core in examples/browser/;
+#   - npm packages from the committed lockfiles: binaryen (wasm-opt) and
+#     esbuild in bindings-wasm/, playwright-core in examples/browser/;
 #   - Chromium and its WebDriver from Debian (/usr/bin/chromium, /usr/bin/chromedriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +19,23 @@ say() { printf '  %s\n' "$*"; }
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
+
+# The nightly, only when it or its rust-src is missing (rustup would
+# otherwise go to the network). rust-src's library/ is what -Zbuild-std
+# compiles.
+nightly_src() { echo "$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/rustlib/src/rust/library"; }
+if ! rustup toolchain list | grep -q "^$AUTHFLOW_NIGHTLY-"; then
+  say "$AUTHFLOW_NIGHTLY with rust-src: rustup toolchain install"
+  rustup toolchain install "$AUTHFLOW_NIGHTLY" --profile minimal --component rust-src
+elif [ ! -d "$(nightly_src)" ]; then
+  say "$AUTHFLOW_NIGHTLY: present; rust-src: rustup component add"
+  rustup component add rust-src --toolchain "$AUTHFLOW_NIGHTLY"
+else
+  say "$AUTHFLOW_NIGHTLY with rust-src: present"
+fi
+[ -d "$(nightly_src)" ] \
+  || { echo "$AUTHFLOW_NIGHTLY: installed, but its rust-src ($(nightly_src)) is missing" >&2; exit 1; }
+rustc +"$AUTHFLOW_NIGHTLY" --version
 
 cargo_tool() { # name binary version
   local name=$1 binary=$2 version=$3
@@ -33,19 +53,27 @@ cargo_tool wasm-bindgen-cli "$WASM_BINDGEN" "$WASM_BINDGEN_VERSION"
 [ -x "$WASM_BINDGEN_TEST_RUNNER" ] || { echo "missing $WASM_BINDGEN_TEST_RUNNER" >&2; exit 1; }
 cargo_tool twiggy "$TWIGGY" "$TWIGGY_VERSION"
 
-npm_ci() { # directory
-  local dir=$1
-  if [ -f "$dir/node_modules/.package-lock.json" ] \
+npm_ci() { # directory [file it must provide...]
+  local dir=$1 file missing=0
+  shift
+  # (`npm install --package-lock-only` rewrites node_modules/.package-lock.json
+  # too, so a fresh one alone does not mean the packages are there.)
+  for file in "$@"; do [ -e "$file" ] || missing=1; done
+  if [ "$missing" = 0 ] && [ -f "$dir/node_modules/.package-lock.json" ] \
     && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
     say "npm packages of $dir: present"
     return
   fi
   say "npm packages of $dir: npm ci"
   (cd "$dir" && npm ci --no-audit --no-fund)
+  for file in "$@"; do
+    [ -e "$file" ] || { echo "npm ci in $dir: $file still missing" >&2; exit 1; }
+  done
 }
-npm_ci bindings-wasm
+npm_ci bindings-wasm "$WASM_OPT" "$ESBUILD"
 npm_ci examples/browser
 "$WASM_OPT" --version
+"$ESBUILD" --version
 
 if [ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ]; then
   say "chromium and chromedriver: present"

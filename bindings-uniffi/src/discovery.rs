@@ -55,7 +55,7 @@ impl ProviderMetadata {
     }
     /// Every other member, as a JSON object.
     pub fn extra_json(&self) -> String {
-        serde_json::Value::Object(self.0.extra.clone()).to_string()
+        authflow_core::json::object_to_json(&self.0.extra)
     }
     /// A generic profile for this server (endpoints checked, client
     /// authentication and PKCE chosen from what it offers).

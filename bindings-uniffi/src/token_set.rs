@@ -1,6 +1,7 @@
 //! Token sets, token info and introspection answers.
 
 use crate::error::Result;
+use authflow_core::json;
 use std::sync::Arc;
 
 /// Tokens from one token response, with absolute expiry times (Unix
@@ -79,7 +80,7 @@ impl TokenSet {
     /// Response fields authflow does not interpret (e.g. MakeShift's
     /// `user`), as a JSON object.
     pub fn extra_json(&self) -> String {
-        serde_json::Value::Object(self.0.extra().clone()).to_string()
+        json::object_to_json(self.0.extra())
     }
 
     /// Whether the access token is unexpired at `now` (unknown expiry: valid).
@@ -115,10 +116,10 @@ impl TokenInfo {
         TokenInfo {
             expires_in_seconds: info.expires_in_seconds,
             expires_at: info.expires_at(now),
-            resource_owner_id_json: info.resource_owner_id.as_ref().map(|v| v.to_string()),
+            resource_owner_id_json: info.resource_owner_id.as_ref().map(json::Value::to_json),
             scopes: info.scopes.clone(),
             created_at: info.created_at,
-            extra_json: serde_json::Value::Object(info.extra.clone()).to_string(),
+            extra_json: json::object_to_json(&info.extra),
         }
     }
 
@@ -129,10 +130,10 @@ impl TokenInfo {
             resource_owner_id: self
                 .resource_owner_id_json
                 .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
+                .and_then(|j| json::Value::parse(j.as_bytes())),
             scopes: self.scopes.clone(),
             created_at: self.created_at,
-            extra: serde_json::from_str(&self.extra_json).unwrap_or_default(),
+            extra: json::parse_object(self.extra_json.as_bytes()).unwrap_or_default(),
         }
     }
 }
@@ -177,7 +178,7 @@ impl From<authflow_core::Introspection> for Introspection {
             nbf: i.nbf,
             sub: i.sub,
             iss: i.iss,
-            extra_json: serde_json::Value::Object(i.extra).to_string(),
+            extra_json: json::object_to_json(&i.extra),
         }
     }
 }

@@ -78,7 +78,7 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     let kind = ProviderKind::parse(&name).ok_or_else(|| {
         Error::new(
             ErrorKind::Configuration,
-            format!("unknown profile {name:?}"),
+            format!("unknown profile \"{name}\""),
         )
     })?;
     let endpoints = field(options, "endpoints").unwrap_or(JsValue::UNDEFINED);
@@ -94,7 +94,7 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         ProviderKind::MakiniAdmin | ProviderKind::MakeShift => {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                format!("profile {name:?} needs a client secret: not available in the browser"),
+                format!("profile \"{name}\" needs a client secret: not available in the browser"),
             ))
         }
     };

@@ -78,7 +78,7 @@ impl Client {
             .find(|(name, _)| RESERVED.contains(&name.as_str()))
         {
             return Err(Error::configuration(format!(
-                "extra parameter {name:?} is set by authflow itself"
+                "extra parameter \"{name}\" is set by authflow itself"
             )));
         }
         let (state_bytes, rest) = entropy.split_at(STATE_ENTROPY_LEN);
@@ -98,9 +98,15 @@ impl Client {
             .clone()
             .unwrap_or_else(|| self.scopes().to_vec());
 
-        let mut url = endpoint.url().clone();
-        {
-            let mut query = url.query_pairs_mut();
+        // The endpoint's own query is kept (RFC 6749 §3.1): `?` if it has
+        // none, `&` between it and ours.
+        let mut url = endpoint.as_str().to_owned();
+        if !url.contains('?') {
+            url.push('?');
+        }
+        let start = url.find('?').map_or(url.len(), |i| i + 1);
+        let url = {
+            let mut query = form_urlencoded::Serializer::for_suffix(url, start);
             query
                 .append_pair("response_type", "code")
                 .append_pair("client_id", self.client_id())
@@ -117,7 +123,8 @@ impl Client {
             for (name, value) in &options.extra_params {
                 query.append_pair(name, value);
             }
-        }
+            query.finish()
+        };
 
         let pending = PendingAuthorization::new(
             self,
@@ -128,9 +135,6 @@ impl Client {
             now,
             options.max_age.unwrap_or(DEFAULT_MAX_AGE),
         );
-        Ok(AuthorizationRequest {
-            url: url.into(),
-            pending,
-        })
+        Ok(AuthorizationRequest { url, pending })
     }
 }

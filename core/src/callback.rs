@@ -69,7 +69,7 @@ impl CallbackParams {
                 // RFC 6749 §3.1: parameters must not be included more than once.
                 return Err(Error::new(
                     ErrorKind::DuplicateParameter,
-                    format!("the callback repeats the {name:?} parameter"),
+                    format!("the callback repeats the \"{name}\" parameter"),
                 ));
             }
             *slot = Some(value.into_owned());
@@ -123,7 +123,7 @@ impl PendingAuthorization {
             (Some(iss), Some(expected)) if iss != expected => {
                 return Err(Error::new(
                     ErrorKind::IssuerMismatch,
-                    format!("the callback's issuer {iss:?} is not the expected {expected:?}"),
+                    format!("the callback's issuer \"{iss}\" is not the expected \"{expected}\""),
                 ))
             }
             (None, _) if self.require_issuer => {

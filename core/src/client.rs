@@ -5,10 +5,10 @@
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, Method};
+use crate::json::ObjectWriter;
 use crate::profile::{BodyEncoding, ClientAuthMethod, EndpointRole, Profile};
 #[cfg(feature = "confidential")]
 use crate::secret::ClientSecret;
-use url::Url;
 use zeroize::Zeroizing;
 
 /// One parameter of a request body; values may be secrets and are wiped.
@@ -56,10 +56,10 @@ impl Client {
     /// absolute URL without a fragment (RFC 6749 §3.1.2); custom schemes
     /// for native apps are allowed.
     pub fn with_redirect_uri(mut self, redirect_uri: &str) -> Result<Client> {
-        let url = Url::parse(redirect_uri).map_err(|e| {
+        let url = fluent_uri::Uri::parse(redirect_uri).map_err(|e| {
             Error::configuration(format!("redirect URI is not an absolute URL: {e}"))
         })?;
-        if url.fragment().is_some() {
+        if url.has_fragment() {
             return Err(Error::configuration(
                 "redirect URI must not have a fragment",
             ));
@@ -144,7 +144,7 @@ impl Client {
         }
         let (content_type, body) = match encoding {
             BodyEncoding::Form => ("application/x-www-form-urlencoded", encode_form(&params)),
-            BodyEncoding::Json => ("application/json", encode_json(&params)?),
+            BodyEncoding::Json => ("application/json", encode_json(&params)),
         };
         Ok(request.with_body(content_type, body))
     }
@@ -209,25 +209,18 @@ pub(crate) fn encode_form(params: &[Param]) -> Vec<u8> {
     serializer.finish().into_bytes()
 }
 
-fn encode_json(params: &[Param]) -> Result<Vec<u8>> {
-    serde_json::to_vec(&JsonParams(params))
-        .map_err(|e| Error::configuration(format!("cannot encode the request body: {e}")))
-}
-
-/// Serialises parameters as one JSON object in their order, borrowing the
-/// values so that no unwiped copy of a secret is made.
-struct JsonParams<'a>(&'a [Param]);
-
-impl serde::Serialize for JsonParams<'_> {
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            map.serialize_entry(name, value.as_str())?;
-        }
-        map.end()
+/// The parameters as one JSON object of strings, in their order. The
+/// buffer is sized up front so that no unwiped copy of a secret is left by
+/// a reallocation.
+fn encode_json(params: &[Param]) -> Vec<u8> {
+    let capacity = params
+        .iter()
+        .map(|(name, value)| name.len() + 2 * value.len() + 8)
+        .sum::<usize>()
+        + 2;
+    let mut json = ObjectWriter::with_capacity(capacity);
+    for (name, value) in params {
+        json.string(name, value);
     }
+    json.finish().into_bytes()
 }

@@ -5,8 +5,8 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::json::{Object, Value};
 use crate::profile::{ClientAuthMethod, EndpointRole, PkceMethod, Profile, ResponseSource};
-use serde_json::{Map, Value};
 
 /// Which well-known document to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,17 +41,17 @@ pub struct ProviderMetadata {
     /// `authorization_response_iss_parameter_supported` (RFC 9207)
     pub authorization_response_iss_parameter_supported: bool,
     /// Every other member.
-    pub extra: Map<String, Value>,
+    pub extra: Object,
 }
 
 /// The request for an issuer's metadata document.
 pub fn discovery_request(issuer: &str, document: DiscoveryDocument) -> Result<HttpRequest> {
     let issuer_url = Endpoint::parse("issuer", issuer)?;
-    if issuer_url.url().query().is_some() {
+    let uri = issuer_url.uri();
+    if uri.has_query() {
         return Err(Error::configuration("an issuer must not have a query"));
     }
-    let mut url = issuer_url.url().clone();
-    let path = url.path().trim_end_matches('/').to_owned();
+    let path = uri.path().as_str().trim_end_matches('/');
     let well_known = match document {
         DiscoveryDocument::OAuthAuthorizationServer => {
             format!("/.well-known/oauth-authorization-server{path}")
@@ -60,8 +60,12 @@ pub fn discovery_request(issuer: &str, document: DiscoveryDocument) -> Result<Ht
             format!("{path}/.well-known/openid-configuration")
         }
     };
-    url.set_path(&well_known);
-    Ok(HttpRequest::new(Method::Get, url.into()))
+    let origin = format!(
+        "{}://{}",
+        uri.scheme().as_str(),
+        uri.authority().map(|a| a.as_str()).unwrap_or_default()
+    );
+    Ok(HttpRequest::new(Method::Get, origin + &well_known))
 }
 
 /// Reads a metadata document; its `issuer` must equal `expected_issuer`
@@ -94,7 +98,7 @@ pub fn parse_discovery_response(
         // Retrying will not change the document: the issuer configured or
         // the server's own setting is wrong (RFC 8414 §3.3).
         return Err(Error::invalid_response(format!(
-            "the metadata document is for issuer {issuer:?}, not {expected_issuer:?}"
+            "the metadata document is for issuer \"{issuer}\", not \"{expected_issuer}\""
         ))
         .with_action(crate::error::Action::FixConfiguration));
     }

@@ -2,47 +2,68 @@
 //! HTTPS everywhere, plain HTTP only to a loopback address.
 
 use crate::error::{Error, Result};
-use url::{Host, Url};
+use fluent_uri::component::Host;
+use fluent_uri::{Uri, UriRef};
 
 /// An absolute provider URL that is `https`, or `http` to a loopback host
-/// (`127.0.0.0/8`, `::1`, `localhost`).
+/// (`127.0.0.0/8`, `::1`, `localhost`). Read strictly as RFC 3986 writes
+/// URIs (`fluent-uri`): nothing is repaired or normalised, so spaces and
+/// non-ASCII characters must be percent-encoded and host names given in
+/// punycode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint(Url);
+pub struct Endpoint(Uri<String>);
 
 impl Endpoint {
     /// Parses and checks an endpoint URL. `what` names it in the error
     /// (e.g. `"token endpoint"`).
     pub fn parse(what: &str, value: &str) -> Result<Endpoint> {
-        let url = Url::parse(value)
+        let uri = Uri::parse(value)
             .map_err(|e| Error::configuration(format!("{what} is not an absolute URL: {e}")))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => {
+        let scheme = uri.scheme().as_str();
+        let Some(authority) = uri.authority() else {
+            return Err(Error::configuration(format!("{what} has no host")));
+        };
+        if scheme.eq_ignore_ascii_case("https") {
+        } else if scheme.eq_ignore_ascii_case("http") {
+            let loopback = match authority.host_parsed() {
+                Host::RegName(name) => name.as_str().eq_ignore_ascii_case("localhost"),
+                Host::Ipv4(ip) => ip.is_loopback(),
+                Host::Ipv6(ip) => ip.is_loopback(),
+                _ => false,
+            };
+            if !loopback {
                 return Err(Error::configuration(format!(
                     "{what} must use https (plain http is allowed only for loopback addresses)"
-                )))
+                )));
             }
-            other => {
-                return Err(Error::configuration(format!(
-                    "{what} has scheme {other:?}; only https is allowed"
-                )))
-            }
+        } else {
+            return Err(Error::configuration(format!(
+                "{what} has scheme \"{scheme}\"; only https is allowed"
+            )));
         }
-        if url.host().is_none() {
+        if authority.host().is_empty() {
             return Err(Error::configuration(format!("{what} has no host")));
         }
-        if url.fragment().is_some() {
+        if uri.has_fragment() {
             return Err(Error::configuration(format!(
                 "{what} must not have a fragment"
             )));
         }
-        if !url.username().is_empty() || url.password().is_some() {
+        if authority.has_userinfo() {
             return Err(Error::configuration(format!(
                 "{what} must not carry credentials in the URL"
             )));
         }
-        Ok(Endpoint(url))
+        // An empty path is `/` (RFC 9110 §4.2.3), the form requests use.
+        if uri.path().is_empty() {
+            let (head, tail) = value.split_at(path_start(&uri));
+            let fixed = format!("{head}/{tail}");
+            let uri = Uri::parse(fixed).map_err(|(e, _)| {
+                Error::configuration(format!("{what} is not an absolute URL: {e}"))
+            })?;
+            return Ok(Endpoint(uri));
+        }
+        Ok(Endpoint(uri.to_owned()))
     }
 
     /// The URL as a string.
@@ -50,7 +71,7 @@ impl Endpoint {
         self.0.as_str()
     }
 
-    pub(crate) fn url(&self) -> &Url {
+    pub(crate) fn uri(&self) -> &Uri<String> {
         &self.0
     }
 
@@ -61,30 +82,31 @@ impl Endpoint {
         if path.contains("://") {
             return Endpoint::parse(what, path);
         }
-        let mut base = self.0.clone();
-        if !base.path().ends_with('/') {
-            let with_slash = format!("{}/", base.path());
-            base.set_path(&with_slash);
-        }
-        let joined = base
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| Error::configuration(format!("{what}: cannot join {path:?}: {e}")))?;
+        let cannot = |e: &dyn std::fmt::Display| {
+            Error::configuration(format!("{what}: cannot join \"{path}\": {e}"))
+        };
+        let base_path = self.0.path().as_str();
+        let base = if base_path.ends_with('/') {
+            self.0.clone()
+        } else {
+            let s = self.0.as_str();
+            let end = path_start(&self.0.borrow()) + base_path.len();
+            Uri::parse(format!("{}/{}", &s[..end], &s[end..])).map_err(|(e, _)| cannot(&e))?
+        };
+        let reference = UriRef::parse(path.trim_start_matches('/')).map_err(|e| cannot(&e))?;
+        let joined = reference.resolve_against(&base).map_err(|e| cannot(&e))?;
         Endpoint::parse(what, joined.as_str())
     }
+}
+
+/// Where the path starts in a URI with an authority: after `scheme://authority`.
+fn path_start(uri: &Uri<&str>) -> usize {
+    uri.scheme().as_str().len() + 3 + uri.authority().map_or(0, |a| a.as_str().len())
 }
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

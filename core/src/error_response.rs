@@ -6,23 +6,23 @@
 use crate::clock::retry_after;
 use crate::error::{Action, Error, ErrorKind, ProviderError};
 use crate::http::HttpResponse;
+use crate::json::{Object, Value};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
-use serde_json::{Map, Value};
 
 /// Headers that carry a provider's request id.
 const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlation-Id"];
 
 /// The RFC 6749 error code in a parsed body, if it has one (`error` as a string).
-pub(crate) fn oauth_error_code(body: &Map<String, Value>) -> Option<&str> {
-    body.get("error").and_then(Value::as_str)
+pub(crate) fn oauth_error_code(body: &Object) -> Option<&str> {
+    match body.get("error") {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
 }
 
 /// Reads the body as a JSON object, if it is one.
-pub(crate) fn json_object(response: &HttpResponse) -> Option<Map<String, Value>> {
-    match serde_json::from_slice::<Value>(&response.body) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
-    }
+pub(crate) fn json_object(response: &HttpResponse) -> Option<Object> {
+    crate::json::parse_object(&response.body)
 }
 
 /// The error a response stands for. `source` says which endpoint answered,
@@ -130,8 +130,8 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
 }
 
 /// The provider's own words, from whichever shape the body has.
-fn provider_error(body: &Map<String, Value>) -> ProviderError {
-    let text = |map: &Map<String, Value>, key: &str| -> Option<String> {
+fn provider_error(body: &Object) -> ProviderError {
+    let text = |map: &Object, key: &str| -> Option<String> {
         match map.get(key)? {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -151,16 +151,16 @@ fn provider_error(body: &Map<String, Value>) -> ProviderError {
     if let Some(Value::Array(errors)) = body.get("errors") {
         let titles: Vec<String> = errors
             .iter()
-            .filter_map(|e| {
-                e.as_object()
-                    .and_then(|e| text(e, "title").or_else(|| text(e, "detail")))
+            .filter_map(|e| match e {
+                Value::Object(e) => text(e, "title").or_else(|| text(e, "detail")),
+                _ => None,
             })
             .collect();
         return ProviderError {
-            code: errors
-                .first()
-                .and_then(Value::as_object)
-                .and_then(|e| text(e, "code")),
+            code: match errors.first() {
+                Some(Value::Object(e)) => text(e, "code"),
+                _ => None,
+            },
             description: (!titles.is_empty()).then(|| titles.join("; ")),
             uri: None,
             request_id: text(body, "request_id"),

@@ -4,11 +4,11 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::{Object, Value};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::revocation::TokenRef;
 use crate::token_response::{scopes_field, seconds_field};
-use serde_json::{Map, Value};
 
 /// What the introspection endpoint says about a token (RFC 7662 §2.2).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,7 +34,7 @@ pub struct Introspection {
     /// Issuer.
     pub iss: Option<String>,
     /// Any other members.
-    pub extra: Map<String, Value>,
+    pub extra: Object,
 }
 
 impl Client {

@@ -61,6 +61,7 @@ pub mod fleet;
 mod grant;
 mod http;
 mod introspection;
+pub mod json;
 mod pending;
 mod pkce;
 mod profile;

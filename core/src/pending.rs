@@ -4,11 +4,11 @@
 //! any runtime of authflow can resume it.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::json::{self, ObjectReader, ObjectWriter, WrongType};
 use crate::profile::{PkceMethod, ProviderKind};
 use crate::secret::PkceCodeVerifier;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// Default maximum age of a pending authorization: 10 minutes.
@@ -35,29 +35,6 @@ pub struct PendingAuthorization {
     pub(crate) require_issuer: bool,
     pub(crate) created_at: u64,
     pub(crate) max_age: u64,
-}
-
-/// The stored form. Field names are short because the string often lives
-/// in a cookie or URL-sized store.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Stored {
-    p: String,
-    c: String,
-    r: String,
-    s: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    k: Option<Zeroizing<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    m: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    sc: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    i: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    ri: bool,
-    t: u64,
-    a: u64,
 }
 
 impl PendingAuthorization {
@@ -126,27 +103,35 @@ impl PendingAuthorization {
     /// the PKCE verifier, so keep it where the user's session is kept
     /// (server session, sessionStorage), never in a URL or a log.
     pub fn to_storage_string(&self) -> String {
-        let stored = Stored {
-            p: self.provider.as_str().to_owned(),
-            c: self.client_id.clone(),
-            r: self.redirect_uri.clone(),
-            s: self.state.clone(),
-            k: self
-                .code_verifier
-                .as_ref()
-                .map(|v| Zeroizing::new(v.secret().to_owned())),
-            m: self.pkce_method.map(|m| m.as_str().to_owned()),
-            sc: self.scopes.clone(),
-            i: self.issuer.clone(),
-            ri: self.require_issuer,
-            t: self.created_at,
-            a: self.max_age,
-        };
-        // Serialising a struct of strings and integers cannot fail.
-        let json = Zeroizing::new(serde_json::to_vec(&stored).unwrap_or_default());
+        // Short member names: the string often lives in a cookie or a
+        // URL-sized store.
+        let verifier = self.code_verifier.as_ref().map(|v| v.secret());
+        let mut json = ObjectWriter::with_capacity(256 + 2 * verifier.map_or(0, str::len));
+        json.string("p", self.provider.as_str())
+            .string("c", &self.client_id)
+            .string("r", &self.redirect_uri)
+            .string("s", &self.state);
+        if let Some(verifier) = verifier {
+            json.string("k", verifier);
+        }
+        if let Some(method) = self.pkce_method {
+            json.string("m", method.as_str());
+        }
+        if !self.scopes.is_empty() {
+            json.strings("sc", &self.scopes);
+        }
+        if let Some(issuer) = &self.issuer {
+            json.string("i", issuer);
+        }
+        if self.require_issuer {
+            json.bool("ri", true);
+        }
+        json.integer("t", self.created_at)
+            .integer("a", self.max_age);
+        let json = Zeroizing::new(json.finish());
         format!(
             "{STORAGE_PREFIX}{}",
-            URL_SAFE_NO_PAD.encode(json.as_slice())
+            URL_SAFE_NO_PAD.encode(json.as_bytes())
         )
     }
 
@@ -172,28 +157,53 @@ impl PendingAuthorization {
                 .decode(encoded)
                 .map_err(|_| invalid("not base64url"))?,
         );
-        let mut stored: Stored =
-            serde_json::from_slice(&json).map_err(|_| invalid("malformed content"))?;
-        let provider = ProviderKind::parse(&stored.p).ok_or_else(|| invalid("unknown provider"))?;
-        let pkce_method = match &stored.m {
+        let object = json::parse_object(&json).ok_or_else(|| invalid("malformed content"))?;
+        let mut stored = ObjectReader(object);
+        let malformed = |_: WrongType| invalid("malformed content");
+        let required = |stored: &mut ObjectReader, name: &str| {
+            stored
+                .string(name)
+                .map_err(malformed)?
+                .ok_or_else(|| invalid("malformed content"))
+        };
+        let provider = required(&mut stored, "p")?;
+        let client_id = required(&mut stored, "c")?;
+        let redirect_uri = required(&mut stored, "r")?;
+        let state = required(&mut stored, "s")?;
+        let verifier = stored.string("k").map_err(malformed)?.map(Zeroizing::new);
+        let method = stored.string("m").map_err(malformed)?;
+        let scopes = stored.strings("sc").map_err(malformed)?.unwrap_or_default();
+        let issuer = stored.string("i").map_err(malformed)?;
+        let require_issuer = stored.bool("ri").map_err(malformed)?.unwrap_or(false);
+        let created_at = stored.integer("t").map_err(malformed)?;
+        let max_age = stored.integer("a").map_err(malformed)?;
+        let (Some(created_at), Some(max_age)) = (created_at, max_age) else {
+            return Err(invalid("malformed content"));
+        };
+        if !stored.0.is_empty() {
+            // Only authflow writes this form: anything else is not ours.
+            return Err(invalid("malformed content"));
+        }
+        let provider = ProviderKind::parse(&provider).ok_or_else(|| invalid("unknown provider"))?;
+        let pkce_method = match &method {
             Some(m) => Some(PkceMethod::parse(m).ok_or_else(|| invalid("unknown PKCE method"))?),
             None => None,
         };
-        if pkce_method.is_some() != stored.k.is_some() {
+        if pkce_method.is_some() != verifier.is_some() {
             return Err(invalid("PKCE method and verifier do not go together"));
         }
         Ok(PendingAuthorization {
             provider,
-            client_id: std::mem::take(&mut stored.c),
-            redirect_uri: std::mem::take(&mut stored.r),
-            state: std::mem::take(&mut stored.s),
-            code_verifier: stored.k.take().map(|k| PkceCodeVerifier::new(k.as_str())),
+            client_id,
+            redirect_uri,
+            state,
+            code_verifier: verifier.map(|k| PkceCodeVerifier::new(k.as_str())),
             pkce_method,
-            scopes: std::mem::take(&mut stored.sc),
-            issuer: stored.i.take(),
-            require_issuer: stored.ri,
-            created_at: stored.t,
-            max_age: stored.a,
+            scopes,
+            issuer,
+            require_issuer,
+            created_at,
+            max_age,
         })
     }
 }

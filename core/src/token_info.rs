@@ -5,11 +5,11 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::json::{Object, Value};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::secret::AccessToken;
 use crate::token_response::{scopes_field, seconds_field};
-use serde_json::{Map, Value};
 
 /// What the token-info endpoint says about the current token.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -23,7 +23,7 @@ pub struct TokenInfo {
     /// When the token was made (server clock).
     pub created_at: Option<u64>,
     /// Any other members (e.g. `application`).
-    pub extra: Map<String, Value>,
+    pub extra: Object,
 }
 
 impl TokenInfo {
@@ -77,7 +77,7 @@ impl Client {
             resource_owner_id: body.remove("resource_owner_id"),
             scopes: scopes_field(&body, "scopes")?,
             created_at: seconds_field(&body, "created_at")?,
-            extra: Map::new(),
+            extra: Object::new(),
         };
         for known in ["expires_in_seconds", "scopes", "created_at"] {
             body.remove(known);

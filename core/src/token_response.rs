@@ -9,10 +9,10 @@ use crate::clock::{server_skew, to_local};
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
 use crate::http::HttpResponse;
+use crate::json::{Number, Object, Value};
 use crate::profile::{ExpiryRule, GrantType, ResponseSource};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::token_set::TokenSet;
-use serde_json::{Map, Value};
 
 /// Absolute timestamps below this (2001-09-09) cannot be expiry dates, so
 /// a provider profiled as sending timestamps is taken to have sent seconds.
@@ -80,12 +80,7 @@ impl Client {
         Ok(tokens)
     }
 
-    fn token_set_from(
-        &self,
-        body: &mut Map<String, Value>,
-        now: u64,
-        skew: i64,
-    ) -> Result<TokenSet> {
+    fn token_set_from(&self, body: &mut Object, now: u64, skew: i64) -> Result<TokenSet> {
         let access_token = match body.get("access_token") {
             Some(Value::String(token)) if !token.is_empty() => AccessToken::new(token.as_str()),
             Some(_) => {
@@ -159,53 +154,29 @@ impl Client {
 
 /// A non-negative number of seconds (or a Unix time), sent as a JSON
 /// number (integer or float) or a numeric string.
-pub(crate) fn seconds_field(body: &Map<String, Value>, name: &str) -> Result<Option<u64>> {
+pub(crate) fn seconds_field(body: &Object, name: &str) -> Result<Option<u64>> {
     let invalid = || Error::invalid_response(format!("{name} is not a number of seconds"));
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(v) = n.as_u64() {
-                Ok(Some(v))
-            } else if n.as_i64().is_some() {
-                // A negative lifetime: already expired.
-                Ok(Some(0))
-            } else {
-                let v = n.as_f64().ok_or_else(invalid)?;
-                float_seconds(v).map(Some).ok_or_else(invalid)
-            }
-        }
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            if let Ok(v) = s.parse::<u64>() {
-                Ok(Some(v))
-            } else {
-                let v: f64 = s.parse().map_err(|_| invalid())?;
-                float_seconds(v).map(Some).ok_or_else(invalid)
-            }
-        }
+        // A negative lifetime: already expired (0); fractions dropped.
+        Some(Value::Number(n)) => Ok(Some(n.whole_seconds())),
+        Some(Value::String(s)) => Number::parse(s.trim())
+            .map(|n| Some(n.whole_seconds()))
+            .ok_or_else(invalid),
         Some(_) => Err(invalid()),
     }
 }
 
-fn float_seconds(v: f64) -> Option<u64> {
-    if !v.is_finite() {
-        return None;
-    }
-    // Float-to-int `as` saturates; fractions of a second are dropped.
-    Some(v.max(0.0) as u64)
-}
-
 /// Scopes as a space-separated string (RFC 6749 §3.3) or a list of strings.
-pub(crate) fn scopes_field(body: &Map<String, Value>, name: &str) -> Result<Option<Vec<String>>> {
+pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<String>>> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.split_whitespace().map(str::to_owned).collect())),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::invalid_response("scope list holds a non-string"))
+            .map(|item| match item {
+                Value::String(s) => Ok(s.clone()),
+                _ => Err(Error::invalid_response("scope list holds a non-string")),
             })
             .collect::<Result<Vec<_>>>()
             .map(Some),

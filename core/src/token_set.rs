@@ -2,9 +2,8 @@
 //! survives being saved and loaded again.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::json::{self, Object, ObjectReader, ObjectWriter, WrongType};
 use crate::secret::{AccessToken, RefreshToken};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 /// The version written in [`TokenSet::to_json`].
@@ -23,7 +22,7 @@ pub struct TokenSet {
     pub(crate) refresh_expires_at: Option<u64>,
     pub(crate) scopes: Option<Vec<String>>,
     pub(crate) clock_skew: i64,
-    pub(crate) extra: Map<String, Value>,
+    pub(crate) extra: Object,
 }
 
 impl TokenSet {
@@ -60,7 +59,7 @@ impl TokenSet {
         self.clock_skew
     }
     /// Response fields authflow does not interpret (e.g. MakeShift's `user`, `id_token`).
-    pub fn extra(&self) -> &Map<String, Value> {
+    pub fn extra(&self) -> &Object {
         &self.extra
     }
     /// Whether the access token is unexpired at `now` (an unknown expiry counts as valid).
@@ -75,55 +74,95 @@ impl TokenSet {
     /// The versioned JSON form for storage. It contains the tokens: store it
     /// as a secret (encrypted at rest, never logged).
     pub fn to_json(&self) -> Zeroizing<String> {
-        let stored = Stored {
-            v: FORMAT_VERSION,
-            access_token: Zeroizing::new(self.access_token.secret().to_owned()),
-            token_type: self.token_type.clone(),
-            refresh_token: self
-                .refresh_token
-                .as_ref()
-                .map(|t| Zeroizing::new(t.secret().to_owned())),
-            issued_at: self.issued_at,
-            expires_at: self.expires_at,
-            refresh_expires_at: self.refresh_expires_at,
-            scopes: self.scopes.clone(),
-            clock_skew: self.clock_skew,
-            extra: self.extra.clone(),
-        };
-        // A struct of strings, integers and JSON values always serialises.
-        Zeroizing::new(serde_json::to_string(&stored).unwrap_or_default())
+        let access_token = self.access_token.secret();
+        let refresh_token = self.refresh_token.as_ref().map(|t| t.secret());
+        // Room for the tokens escaped and the rest, so that the buffer
+        // holding them is written once and wiped once.
+        let capacity = 2 * (access_token.len() + refresh_token.map_or(0, str::len)) + 256;
+        let mut json = ObjectWriter::with_capacity(capacity);
+        json.integer("v", u64::from(FORMAT_VERSION))
+            .string("access_token", access_token)
+            .string("token_type", &self.token_type);
+        if let Some(refresh_token) = refresh_token {
+            json.string("refresh_token", refresh_token);
+        }
+        json.integer("issued_at", self.issued_at);
+        if let Some(at) = self.expires_at {
+            json.integer("expires_at", at);
+        }
+        if let Some(at) = self.refresh_expires_at {
+            json.integer("refresh_expires_at", at);
+        }
+        if let Some(scopes) = &self.scopes {
+            json.strings("scopes", scopes);
+        }
+        json.integer("clock_skew", self.clock_skew);
+        if !self.extra.is_empty() {
+            json.object("extra", &self.extra);
+        }
+        Zeroizing::new(json.finish())
     }
 
     /// Reads the form [`TokenSet::to_json`] wrote.
     pub fn from_json(json: &str) -> Result<TokenSet> {
-        let stored: Stored = serde_json::from_str(json).map_err(|e| {
+        let object = json::parse_object(json.as_bytes()).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidStoredValue,
-                format!(
-                    "token set: malformed at line {} column {}",
-                    e.line(),
-                    e.column()
-                ),
+                "token set: not a JSON object",
             )
         })?;
-        if stored.v != FORMAT_VERSION {
+        let mut stored = ObjectReader(object);
+        let version: u64 = required(&mut stored, "v", ObjectReader::integer)?;
+        if version != u64::from(FORMAT_VERSION) {
             return Err(Error::new(
                 ErrorKind::InvalidStoredValue,
-                format!("token set: unknown format version {}", stored.v),
+                format!("token set: unknown format version {version}"),
             ));
         }
+        let access_token: Zeroizing<String> =
+            required(&mut stored, "access_token", ObjectReader::string)?.into();
+        let refresh_token: Option<Zeroizing<String>> =
+            optional(&mut stored, "refresh_token", ObjectReader::string)?.map(Zeroizing::new);
         Ok(TokenSet {
-            access_token: AccessToken::new(stored.access_token.as_str()),
-            token_type: stored.token_type,
-            refresh_token: stored.refresh_token.map(|t| RefreshToken::new(t.as_str())),
-            issued_at: stored.issued_at,
-            expires_at: stored.expires_at,
-            refresh_expires_at: stored.refresh_expires_at,
-            scopes: stored.scopes,
-            clock_skew: stored.clock_skew,
-            extra: stored.extra,
+            access_token: AccessToken::new(access_token.as_str()),
+            token_type: required(&mut stored, "token_type", ObjectReader::string)?,
+            refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
+            issued_at: required(&mut stored, "issued_at", ObjectReader::integer)?,
+            expires_at: optional(&mut stored, "expires_at", ObjectReader::integer)?,
+            refresh_expires_at: optional(&mut stored, "refresh_expires_at", ObjectReader::integer)?,
+            scopes: optional(&mut stored, "scopes", ObjectReader::strings)?,
+            clock_skew: optional(&mut stored, "clock_skew", ObjectReader::integer)?.unwrap_or(0),
+            extra: optional(&mut stored, "extra", ObjectReader::object)?.unwrap_or_default(),
         })
     }
+}
+
+/// A member of the stored form that may be absent.
+fn optional<T>(
+    stored: &mut ObjectReader,
+    name: &str,
+    read: impl FnOnce(&mut ObjectReader, &str) -> std::result::Result<Option<T>, WrongType>,
+) -> Result<Option<T>> {
+    read(stored, name).map_err(|WrongType| {
+        Error::new(
+            ErrorKind::InvalidStoredValue,
+            format!("token set: {name} has the wrong type"),
+        )
+    })
+}
+
+/// A member of the stored form that must be there.
+fn required<T>(
+    stored: &mut ObjectReader,
+    name: &str,
+    read: impl FnOnce(&mut ObjectReader, &str) -> std::result::Result<Option<T>, WrongType>,
+) -> Result<T> {
+    optional(stored, name, read)?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidStoredValue,
+            format!("token set: {name} is missing"),
+        )
+    })
 }
 
 impl std::fmt::Debug for TokenSet {
@@ -142,33 +181,12 @@ impl std::fmt::Debug for TokenSet {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    v: u32,
-    access_token: Zeroizing<String>,
-    token_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<Zeroizing<String>>,
-    issued_at: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expires_at: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_expires_at: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    scopes: Option<Vec<String>>,
-    #[serde(default)]
-    clock_skew: i64,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    extra: Map<String, Value>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sample() -> TokenSet {
-        let mut extra = Map::new();
-        extra.insert("user".into(), serde_json::json!({"id": 7443}));
+        let extra = json::parse_object(br#"{"user":{"id":7443}}"#).unwrap();
         TokenSet {
             access_token: AccessToken::new("at-secret-1"),
             token_type: "Bearer".into(),
@@ -189,13 +207,21 @@ mod tests {
     }
 
     /// Found by the stored_forms fuzz target: an integer too large for u64
-    /// in `extra` is read as a float, and must come back as the same float.
+    /// in `extra` must come back unchanged; numbers keep their text.
     #[test]
     fn huge_numbers_in_extra_round_trip() {
         let json = r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","issued_at":1,
             "extra":{"user":{"id":488888888003445173350830411302,"f":0.30000000000000004}}}"#;
         let tokens = TokenSet::from_json(json).unwrap();
-        assert_eq!(TokenSet::from_json(&tokens.to_json()).unwrap(), tokens);
+        let written = tokens.to_json();
+        assert!(
+            written.contains(
+                r#""extra":{"user":{"f":0.30000000000000004,"id":488888888003445173350830411302}}"#
+            ),
+            "{}",
+            written.as_str()
+        );
+        assert_eq!(TokenSet::from_json(&written).unwrap(), tokens);
     }
 
     #[test]
