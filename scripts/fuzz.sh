@@ -7,8 +7,7 @@
 #                              --runs 10000000)
 #
 # Installs what it needs, idempotently: the project's pinned nightly
-# ($AUTHFLOW_NIGHTLY in scripts/wasm-env.sh; rustup, minimal profile) and
-# cargo-fuzz (into .tools/). Seeds come from tests/vectors.
+# (scripts/nightly.sh) and cargo-fuzz (into .tools/). Seeds come from tests/vectors.
 # Prints the executions per target; exits non-zero on any crash, and leaves
 # the crashing input under fuzz/artifacts/TARGET/ (make it a golden vector).
 set -euo pipefail
@@ -25,8 +24,7 @@ fi
 root="$PWD"
 tools="$root/.tools"
 
-rustup toolchain list | grep -q "^$AUTHFLOW_NIGHTLY-" \
-  || rustup toolchain install "$AUTHFLOW_NIGHTLY" --profile minimal
+bash scripts/nightly.sh
 if [ ! -x "$tools/bin/cargo-fuzz" ]; then
   cargo install cargo-fuzz --locked --root "$tools"
 fi

@@ -10,7 +10,7 @@ TWIGGY_VERSION=0.8.0
 # repeat: the package build (scripts/wasm-build.sh: -Zbuild-std, with the
 # rust-src component) and the fuzzing (scripts/fuzz.sh, which sources this
 # file too) use it; everything else builds on stable. rustc 1.101.0-nightly
-# (92b5b8c87 2026-10-29). Installed by scripts/wasm-tools.sh.
+# (92b5b8c87 2026-10-29). Installed by scripts/nightly.sh.
 AUTHFLOW_NIGHTLY=nightly-2026-10-30
 # Cargo's target directory (CARGO_TARGET_DIR when set); the Node tests read it too.
 export AUTHFLOW_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"

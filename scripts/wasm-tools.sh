@@ -20,22 +20,7 @@ say() { printf '  %s\n' "$*"; }
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 
-# The nightly, only when it or its rust-src is missing (rustup would
-# otherwise go to the network). rust-src's library/ is what -Zbuild-std
-# compiles.
-nightly_src() { echo "$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/rustlib/src/rust/library"; }
-if ! rustup toolchain list | grep -q "^$AUTHFLOW_NIGHTLY-"; then
-  say "$AUTHFLOW_NIGHTLY with rust-src: rustup toolchain install"
-  rustup toolchain install "$AUTHFLOW_NIGHTLY" --profile minimal --component rust-src
-elif [ ! -d "$(nightly_src)" ]; then
-  say "$AUTHFLOW_NIGHTLY: present; rust-src: rustup component add"
-  rustup component add rust-src --toolchain "$AUTHFLOW_NIGHTLY"
-else
-  say "$AUTHFLOW_NIGHTLY with rust-src: present"
-fi
-[ -d "$(nightly_src)" ] \
-  || { echo "$AUTHFLOW_NIGHTLY: installed, but its rust-src ($(nightly_src)) is missing" >&2; exit 1; }
-rustc +"$AUTHFLOW_NIGHTLY" --version
+bash scripts/nightly.sh
 
 cargo_tool() { # name binary version
   local name=$1 binary=$2 version=$3

@@ -56,12 +56,7 @@ impl Endpoint {
         }
         // An empty path is `/` (RFC 9110 §4.2.3), the form requests use.
         if uri.path().is_empty() {
-            let (head, tail) = value.split_at(path_start(&uri));
-            let fixed = format!("{head}/{tail}");
-            let uri = Uri::parse(fixed).map_err(|(e, _)| {
-                Error::configuration(format!("{what} is not an absolute URL: {e}"))
-            })?;
-            return Ok(Endpoint(uri));
+            return with_slash_after_path(what, &uri).map(Endpoint);
         }
         Ok(Endpoint(uri.to_owned()))
     }
@@ -85,13 +80,10 @@ impl Endpoint {
         let cannot = |e: &dyn std::fmt::Display| {
             Error::configuration(format!("{what}: cannot join \"{path}\": {e}"))
         };
-        let base_path = self.0.path().as_str();
-        let base = if base_path.ends_with('/') {
+        let base = if self.0.path().as_str().ends_with('/') {
             self.0.clone()
         } else {
-            let s = self.0.as_str();
-            let end = path_start(&self.0.borrow()) + base_path.len();
-            Uri::parse(format!("{}/{}", &s[..end], &s[end..])).map_err(|(e, _)| cannot(&e))?
+            with_slash_after_path(what, &self.0.borrow())?
         };
         let reference = UriRef::parse(path.trim_start_matches('/')).map_err(|e| cannot(&e))?;
         let joined = reference.resolve_against(&base).map_err(|e| cannot(&e))?;
@@ -99,9 +91,16 @@ impl Endpoint {
     }
 }
 
-/// Where the path starts in a URI with an authority: after `scheme://authority`.
-fn path_start(uri: &Uri<&str>) -> usize {
-    uri.scheme().as_str().len() + 3 + uri.authority().map_or(0, |a| a.as_str().len())
+/// `uri` with `/` appended to its path (an endpoint's path follows
+/// `scheme://authority` and ends at `?`, `#` or the end).
+fn with_slash_after_path(what: &str, uri: &Uri<&str>) -> Result<Uri<String>> {
+    let text = uri.as_str();
+    let end = uri.scheme().as_str().len()
+        + "://".len()
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path().as_str().len();
+    Uri::parse(format!("{}/{}", &text[..end], &text[end..]))
+        .map_err(|(e, _)| Error::configuration(format!("{what} is not an absolute URL: {e}")))
 }
 
 impl std::fmt::Display for Endpoint {

@@ -14,10 +14,7 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlat
 
 /// The RFC 6749 error code in a parsed body, if it has one (`error` as a string).
 pub(crate) fn oauth_error_code(body: &Object) -> Option<&str> {
-    match body.get("error") {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
+    body.get("error").and_then(Value::as_str)
 }
 
 /// Reads the body as a JSON object, if it is one.
@@ -151,16 +148,16 @@ fn provider_error(body: &Object) -> ProviderError {
     if let Some(Value::Array(errors)) = body.get("errors") {
         let titles: Vec<String> = errors
             .iter()
-            .filter_map(|e| match e {
-                Value::Object(e) => text(e, "title").or_else(|| text(e, "detail")),
-                _ => None,
+            .filter_map(|e| {
+                e.as_object()
+                    .and_then(|e| text(e, "title").or_else(|| text(e, "detail")))
             })
             .collect();
         return ProviderError {
-            code: match errors.first() {
-                Some(Value::Object(e)) => text(e, "code"),
-                _ => None,
-            },
+            code: errors
+                .first()
+                .and_then(Value::as_object)
+                .and_then(|e| text(e, "code")),
             description: (!titles.is_empty()).then(|| titles.join("; ")),
             uri: None,
             request_id: text(body, "request_id"),

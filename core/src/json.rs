@@ -62,6 +62,14 @@ impl Value {
             _ => None,
         }
     }
+
+    /// The object, if this is one.
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
 }
 
 /// Reads a JSON document that must be an object.
@@ -368,31 +376,35 @@ fn write_value(value: &Value, out: &mut String) {
         Value::Bool(false) => out.push_str("false"),
         Value::Number(n) => out.push_str(&n.0),
         Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(item, out);
-            }
-            out.push(']');
-        }
+        Value::Array(items) => write_list(out, '[', ']', items, write_value),
         Value::Object(object) => write_object(object, out),
     }
 }
 
 fn write_object(object: &Object, out: &mut String) {
-    out.push('{');
-    for (i, (name, value)) in object.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+    write_list(out, '{', '}', object, |(name, value), out| {
         write_string(name, out);
         out.push(':');
         write_value(value, out);
+    });
+}
+
+/// Writes `items` between `open` and `close`, separated by commas.
+fn write_list<I: IntoIterator>(
+    out: &mut String,
+    open: char,
+    close: char,
+    items: I,
+    mut write_item: impl FnMut(I::Item, &mut String),
+) {
+    out.push(open);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_item(item, out);
     }
-    out.push('}');
+    out.push(close);
 }
 
 /// Writes a JSON string literal, escaping as `serde_json` does: the two
@@ -467,15 +479,9 @@ impl ObjectWriter {
 
     /// An array-of-strings member.
     pub(crate) fn strings(&mut self, name: &str, values: &[String]) -> &mut ObjectWriter {
-        let out = self.name(name);
-        out.push('[');
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(value, out);
-        }
-        out.push(']');
+        write_list(self.name(name), '[', ']', values, |value, out| {
+            write_string(value, out)
+        });
         self
     }
 
@@ -486,81 +492,87 @@ impl ObjectWriter {
     }
 
     /// The object's text.
-    pub(crate) fn finish(&mut self) -> String {
+    pub(crate) fn finish(mut self) -> String {
         self.out.push('}');
-        std::mem::take(&mut self.out)
+        self.out
     }
 }
 
 /// Takes the members of a stored form out of its object, one typed read at
-/// a time; a member that is absent or `null` reads as `None`, one of
-/// another type as an error.
+/// a time; a member that is absent or `null` reads as `None`.
 pub(crate) struct ObjectReader(pub(crate) Object);
 
-/// A member of the wrong type.
-pub(crate) struct WrongType;
+/// A member of a stored form that is of the wrong type, or missing where it
+/// is required: its name.
+pub(crate) struct BadMember(pub(crate) &'static str);
 
 impl ObjectReader {
-    fn take(&mut self, name: &str) -> Option<Value> {
-        match self.0.remove(name)? {
-            Value::Null => None,
-            value => Some(value),
+    /// The member `name` as `read` takes it, if it is there.
+    fn member<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(Value) -> Option<T>,
+    ) -> Result<Option<T>, BadMember> {
+        match self.0.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => read(value).map(Some).ok_or(BadMember(name)),
         }
     }
 
+    /// A member that must be there, read by one of the readers below.
+    pub(crate) fn required<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(&mut Self, &'static str) -> Result<Option<T>, BadMember>,
+    ) -> Result<T, BadMember> {
+        read(self, name)?.ok_or(BadMember(name))
+    }
+
     /// A string member.
-    pub(crate) fn string(&mut self, name: &str) -> Result<Option<String>, WrongType> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(WrongType),
-        }
+    pub(crate) fn string(&mut self, name: &'static str) -> Result<Option<String>, BadMember> {
+        self.member(name, string_of)
     }
 
     /// An integer member.
     pub(crate) fn integer<T: std::str::FromStr>(
         &mut self,
-        name: &str,
-    ) -> Result<Option<T>, WrongType> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => n.0.parse().map(Some).map_err(|_| WrongType),
-            Some(_) => Err(WrongType),
-        }
+        name: &'static str,
+    ) -> Result<Option<T>, BadMember> {
+        self.member(name, |value| match value {
+            Value::Number(n) => n.0.parse().ok(),
+            _ => None,
+        })
     }
 
     /// A `true`/`false` member.
-    pub(crate) fn bool(&mut self, name: &str) -> Result<Option<bool>, WrongType> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(_) => Err(WrongType),
-        }
+    pub(crate) fn bool(&mut self, name: &'static str) -> Result<Option<bool>, BadMember> {
+        self.member(name, |value| match value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })
     }
 
     /// An array-of-strings member.
-    pub(crate) fn strings(&mut self, name: &str) -> Result<Option<Vec<String>>, WrongType> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(s) => Ok(s),
-                    _ => Err(WrongType),
-                })
-                .collect::<Result<_, _>>()
-                .map(Some),
-            Some(_) => Err(WrongType),
-        }
+    pub(crate) fn strings(&mut self, name: &'static str) -> Result<Option<Vec<String>>, BadMember> {
+        self.member(name, |value| match value {
+            Value::Array(items) => items.into_iter().map(string_of).collect(),
+            _ => None,
+        })
     }
 
     /// An object member.
-    pub(crate) fn object(&mut self, name: &str) -> Result<Option<Object>, WrongType> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(Value::Object(o)) => Ok(Some(o)),
-            Some(_) => Err(WrongType),
-        }
+    pub(crate) fn object(&mut self, name: &'static str) -> Result<Option<Object>, BadMember> {
+        self.member(name, |value| match value {
+            Value::Object(o) => Some(o),
+            _ => None,
+        })
+    }
+}
+
+fn string_of(value: Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s),
+        _ => None,
     }
 }
 

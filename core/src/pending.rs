@@ -4,7 +4,7 @@
 //! any runtime of authflow can resume it.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::{self, ObjectReader, ObjectWriter, WrongType};
+use crate::json::{self, BadMember, ObjectReader, ObjectWriter};
 use crate::profile::{PkceMethod, ProviderKind};
 use crate::secret::PkceCodeVerifier;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -159,27 +159,30 @@ impl PendingAuthorization {
         );
         let object = json::parse_object(&json).ok_or_else(|| invalid("malformed content"))?;
         let mut stored = ObjectReader(object);
-        let malformed = |_: WrongType| invalid("malformed content");
-        let required = |stored: &mut ObjectReader, name: &str| {
-            stored
-                .string(name)
-                .map_err(malformed)?
-                .ok_or_else(|| invalid("malformed content"))
-        };
-        let provider = required(&mut stored, "p")?;
-        let client_id = required(&mut stored, "c")?;
-        let redirect_uri = required(&mut stored, "r")?;
-        let state = required(&mut stored, "s")?;
+        let malformed = |_: BadMember| invalid("malformed content");
+        let provider = stored
+            .required("p", ObjectReader::string)
+            .map_err(malformed)?;
+        let client_id = stored
+            .required("c", ObjectReader::string)
+            .map_err(malformed)?;
+        let redirect_uri = stored
+            .required("r", ObjectReader::string)
+            .map_err(malformed)?;
+        let state = stored
+            .required("s", ObjectReader::string)
+            .map_err(malformed)?;
         let verifier = stored.string("k").map_err(malformed)?.map(Zeroizing::new);
         let method = stored.string("m").map_err(malformed)?;
         let scopes = stored.strings("sc").map_err(malformed)?.unwrap_or_default();
         let issuer = stored.string("i").map_err(malformed)?;
         let require_issuer = stored.bool("ri").map_err(malformed)?.unwrap_or(false);
-        let created_at = stored.integer("t").map_err(malformed)?;
-        let max_age = stored.integer("a").map_err(malformed)?;
-        let (Some(created_at), Some(max_age)) = (created_at, max_age) else {
-            return Err(invalid("malformed content"));
-        };
+        let created_at = stored
+            .required("t", ObjectReader::integer)
+            .map_err(malformed)?;
+        let max_age = stored
+            .required("a", ObjectReader::integer)
+            .map_err(malformed)?;
         if !stored.0.is_empty() {
             // Only authflow writes this form: anything else is not ours.
             return Err(invalid("malformed content"));

@@ -174,9 +174,10 @@ pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<Strin
         Some(Value::String(s)) => Ok(Some(s.split_whitespace().map(str::to_owned).collect())),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s.clone()),
-                _ => Err(Error::invalid_response("scope list holds a non-string")),
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::invalid_response("scope list holds a non-string"))
             })
             .collect::<Result<Vec<_>>>()
             .map(Some),

@@ -2,7 +2,7 @@
 //! survives being saved and loaded again.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::{self, Object, ObjectReader, ObjectWriter, WrongType};
+use crate::json::{self, BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
 use zeroize::Zeroizing;
 
@@ -112,57 +112,44 @@ impl TokenSet {
             )
         })?;
         let mut stored = ObjectReader(object);
-        let version: u64 = required(&mut stored, "v", ObjectReader::integer)?;
+        let bad = |BadMember(name)| {
+            Error::new(
+                ErrorKind::InvalidStoredValue,
+                format!("token set: {name} is missing or of the wrong type"),
+            )
+        };
+        let version: u64 = stored.required("v", ObjectReader::integer).map_err(bad)?;
         if version != u64::from(FORMAT_VERSION) {
             return Err(Error::new(
                 ErrorKind::InvalidStoredValue,
                 format!("token set: unknown format version {version}"),
             ));
         }
-        let access_token: Zeroizing<String> =
-            required(&mut stored, "access_token", ObjectReader::string)?.into();
-        let refresh_token: Option<Zeroizing<String>> =
-            optional(&mut stored, "refresh_token", ObjectReader::string)?.map(Zeroizing::new);
+        let access_token = Zeroizing::new(
+            stored
+                .required("access_token", ObjectReader::string)
+                .map_err(bad)?,
+        );
+        let refresh_token = stored
+            .string("refresh_token")
+            .map_err(bad)?
+            .map(Zeroizing::new);
         Ok(TokenSet {
             access_token: AccessToken::new(access_token.as_str()),
-            token_type: required(&mut stored, "token_type", ObjectReader::string)?,
+            token_type: stored
+                .required("token_type", ObjectReader::string)
+                .map_err(bad)?,
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
-            issued_at: required(&mut stored, "issued_at", ObjectReader::integer)?,
-            expires_at: optional(&mut stored, "expires_at", ObjectReader::integer)?,
-            refresh_expires_at: optional(&mut stored, "refresh_expires_at", ObjectReader::integer)?,
-            scopes: optional(&mut stored, "scopes", ObjectReader::strings)?,
-            clock_skew: optional(&mut stored, "clock_skew", ObjectReader::integer)?.unwrap_or(0),
-            extra: optional(&mut stored, "extra", ObjectReader::object)?.unwrap_or_default(),
+            issued_at: stored
+                .required("issued_at", ObjectReader::integer)
+                .map_err(bad)?,
+            expires_at: stored.integer("expires_at").map_err(bad)?,
+            refresh_expires_at: stored.integer("refresh_expires_at").map_err(bad)?,
+            scopes: stored.strings("scopes").map_err(bad)?,
+            clock_skew: stored.integer("clock_skew").map_err(bad)?.unwrap_or(0),
+            extra: stored.object("extra").map_err(bad)?.unwrap_or_default(),
         })
     }
-}
-
-/// A member of the stored form that may be absent.
-fn optional<T>(
-    stored: &mut ObjectReader,
-    name: &str,
-    read: impl FnOnce(&mut ObjectReader, &str) -> std::result::Result<Option<T>, WrongType>,
-) -> Result<Option<T>> {
-    read(stored, name).map_err(|WrongType| {
-        Error::new(
-            ErrorKind::InvalidStoredValue,
-            format!("token set: {name} has the wrong type"),
-        )
-    })
-}
-
-/// A member of the stored form that must be there.
-fn required<T>(
-    stored: &mut ObjectReader,
-    name: &str,
-    read: impl FnOnce(&mut ObjectReader, &str) -> std::result::Result<Option<T>, WrongType>,
-) -> Result<T> {
-    optional(stored, name, read)?.ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidStoredValue,
-            format!("token set: {name} is missing"),
-        )
-    })
 }
 
 impl std::fmt::Debug for TokenSet {
