@@ -1,15 +1,30 @@
 //! Bearer requests to a provider's resource API (RFC 6750 §2.1).
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::error_response::error_from_response;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::secret::AccessToken;
+use crate::syntax::is_token68;
 
-pub(crate) fn bearer_request(method: Method, url: String, token: &AccessToken) -> HttpRequest {
-    HttpRequest::new(method, url).with_header("Authorization", format!("Bearer {}", token.secret()))
+/// A request carrying `token` as `Authorization: Bearer`. Tokens read from
+/// a response or a stored set were checked then; this also refuses one the
+/// caller hands in that is not a `b64token` (RFC 6750 §2.1), so that no line
+/// break can reach a header in a transport that does not check.
+pub(crate) fn bearer_request(
+    method: Method,
+    url: String,
+    token: &AccessToken,
+) -> Result<HttpRequest> {
+    if !is_token68(token.secret()) {
+        return Err(Error::configuration(
+            "the access token has characters outside the RFC 6750 b64token syntax",
+        ));
+    }
+    Ok(HttpRequest::new(method, url)
+        .with_header("Authorization", format!("Bearer {}", token.secret())))
 }
 
 impl Client {
@@ -30,7 +45,7 @@ impl Client {
                 .required_endpoint(EndpointRole::ApiBase)?
                 .join("API URL", path)?
         };
-        let request = bearer_request(method, url.as_str().to_owned(), token);
+        let request = bearer_request(method, url.as_str().to_owned(), token)?;
         Ok(match body {
             Some(body) => request.with_body("application/json", body.to_vec()),
             None => request,

@@ -68,6 +68,7 @@ mod profile;
 mod revocation;
 mod secret;
 mod session;
+mod syntax;
 mod token_info;
 mod token_response;
 mod token_set;

@@ -38,7 +38,7 @@ impl Client {
     pub fn token_info_request(&self, token: &AccessToken) -> Result<HttpRequest> {
         let endpoint = self.profile().required_endpoint(EndpointRole::TokenInfo)?;
         Ok(
-            crate::api::bearer_request(Method::Get, endpoint.as_str().to_owned(), token)
+            crate::api::bearer_request(Method::Get, endpoint.as_str().to_owned(), token)?
                 .with_header("Content-Type", "application/json"),
         )
     }

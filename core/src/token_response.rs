@@ -1,18 +1,22 @@
 //! Parsing token responses (RFC 6749 §5.1) into a [`TokenSet`], tolerant
-//! once for every provider: `expires_in` as a number, a numeric string or
-//! Makini's absolute timestamp; MakeShift's `created_at`; no `token_type`;
-//! `token_type` in any case; `scope` as a string or a list; unknown fields
-//! kept; an error sent with status 200.
+//! once for every provider where tolerance is harmless: `expires_in` as a
+//! number, a numeric string or Makini's absolute timestamp; MakeShift's
+//! `created_at`; no `token_type`; `token_type` in any case; `scope` as a
+//! string or a list; unknown fields kept; an error sent with status 200.
+//! Strict where a value is sent on or printed: tokens, scopes and the token
+//! type follow RFC 6749 Appendix A / RFC 6750 §2.1, and a token type other
+//! than Bearer is refused (RFC 6749 §7.1).
 
 use crate::client::Client;
 use crate::clock::{server_skew, to_local};
-use crate::error::{Error, Result};
+use crate::error::{Action, Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
 use crate::http::HttpResponse;
 use crate::json::{Number, Object, Value};
 use crate::profile::{ExpiryRule, GrantType, ResponseSource};
 use crate::secret::{AccessToken, RefreshToken};
-use crate::token_set::TokenSet;
+use crate::syntax::is_scope_token;
+use crate::token_set::{bearer_token_type, check_tokens, TokenSet, BEARER};
 
 /// Absolute timestamps below this (2001-09-09) cannot be expiry dates, so
 /// a provider profiled as sending timestamps is taken to have sent seconds.
@@ -82,7 +86,7 @@ impl Client {
 
     fn token_set_from(&self, body: &mut Object, now: u64, skew: i64) -> Result<TokenSet> {
         let access_token = match body.get("access_token") {
-            Some(Value::String(token)) if !token.is_empty() => AccessToken::new(token.as_str()),
+            Some(Value::String(token)) if !token.is_empty() => token.as_str(),
             Some(_) => {
                 return Err(Error::invalid_response(
                     "access_token is not a non-empty string",
@@ -95,17 +99,20 @@ impl Client {
             }
         };
         let token_type = match body.get("token_type") {
-            None | Some(Value::Null) => "Bearer".to_owned(),
-            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
-            Some(Value::String(t)) => t.clone(),
+            None | Some(Value::Null) => BEARER,
+            Some(Value::String(t)) => bearer_token_type(t)
+                .map_err(|e| Error::invalid_response(e).with_action(Action::FixConfiguration))?,
             Some(_) => return Err(Error::invalid_response("token_type is not a string")),
         };
         let refresh_token = match body.get("refresh_token") {
             None | Some(Value::Null) => None,
-            Some(Value::String(t)) if !t.is_empty() => Some(RefreshToken::new(t.as_str())),
+            Some(Value::String(t)) if !t.is_empty() => Some(t.as_str()),
             Some(Value::String(_)) => None,
             Some(_) => return Err(Error::invalid_response("refresh_token is not a string")),
         };
+        check_tokens(access_token, refresh_token).map_err(Error::invalid_response)?;
+        let access_token = AccessToken::new(access_token);
+        let refresh_token = refresh_token.map(RefreshToken::new);
         let expires_in = seconds_field(body, "expires_in")?;
         let created_at = seconds_field(body, "created_at")?;
         let refresh_expires_in = seconds_field(body, "refresh_expires_in")?;
@@ -140,7 +147,7 @@ impl Client {
         }
         Ok(TokenSet {
             access_token,
-            token_type,
+            token_type: token_type.to_owned(),
             refresh_token,
             issued_at: now,
             expires_at,
@@ -167,11 +174,18 @@ pub(crate) fn seconds_field(body: &Object, name: &str) -> Result<Option<u64>> {
     }
 }
 
-/// Scopes as a space-separated string (RFC 6749 §3.3) or a list of strings.
+/// Scopes as a space-separated string (RFC 6749 §3.3) or a list of
+/// strings, each scope of the A.4 syntax (`1*NQCHAR`: no control
+/// character, no `"` or `\`, ASCII only). Extra spaces between scopes
+/// are tolerated; an empty string is no scope.
 pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<String>>> {
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.split_whitespace().map(str::to_owned).collect())),
+    let scopes: Vec<String> = match body.get(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s
+            .split(' ')
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
@@ -179,10 +193,18 @@ pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<Strin
                     .map(str::to_owned)
                     .ok_or_else(|| Error::invalid_response("scope list holds a non-string"))
             })
-            .collect::<Result<Vec<_>>>()
-            .map(Some),
-        Some(_) => Err(Error::invalid_response(
-            "scope is neither a string nor a list",
-        )),
+            .collect::<Result<Vec<_>>>()?,
+        Some(_) => {
+            return Err(Error::invalid_response(
+                "scope is neither a string nor a list",
+            ))
+        }
+    };
+    if scopes.iter().all(|scope| is_scope_token(scope)) {
+        Ok(Some(scopes))
+    } else {
+        Err(Error::invalid_response(format!(
+            "{name} holds a scope outside the RFC 6749 §3.3 syntax"
+        )))
     }
 }

@@ -4,10 +4,52 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{self, BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
+use crate::syntax::{is_refresh_token, is_scope_token, is_token68};
 use zeroize::Zeroizing;
 
 /// The version written in [`TokenSet::to_json`].
 const FORMAT_VERSION: u32 = 1;
+
+/// The one token type this client can use (RFC 6750).
+pub(crate) const BEARER: &str = "Bearer";
+
+/// The token type a `token_type` value names, if this client can use it:
+/// Bearer in any case (RFC 6749 §5.1). RFC 6749 §7.1: a client MUST NOT
+/// use a token whose type it does not understand, so any other (`DPoP`,
+/// `MAC`, `N_A`, ...) is refused rather than sent as a bearer token.
+pub(crate) fn bearer_token_type(value: &str) -> std::result::Result<&'static str, String> {
+    if value.eq_ignore_ascii_case(BEARER) {
+        return Ok(BEARER);
+    }
+    // RFC 6749 A.13 `type-name = 1*name-char`: safe to show in a message.
+    let type_name = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+    Err(if type_name {
+        format!("the token type \"{value}\" is not one this client can use (only Bearer)")
+    } else {
+        "token_type is not a token type name".to_owned()
+    })
+}
+
+/// Checks the tokens' syntax wherever a token set comes from: the access
+/// token is a `b64token` (RFC 6750 §2.1; it goes into an `Authorization`
+/// header, so a line break would inject a header), the refresh token
+/// `1*VSCHAR` (RFC 6749 A.17). The message names the token, never its value.
+pub(crate) fn check_tokens(
+    access_token: &str,
+    refresh_token: Option<&str>,
+) -> std::result::Result<(), &'static str> {
+    if !is_token68(access_token) {
+        return Err("access_token has characters outside the RFC 6750 b64token syntax");
+    }
+    if refresh_token.is_some_and(|t| !is_refresh_token(t)) {
+        return Err("refresh_token has characters outside the RFC 6749 VSCHAR syntax");
+    }
+    Ok(())
+}
 
 /// Tokens from one token response, with absolute expiry times (Unix
 /// seconds, our clock). `Debug` redacts the tokens and shows only the names
@@ -134,18 +176,30 @@ impl TokenSet {
             .string("refresh_token")
             .map_err(bad)?
             .map(Zeroizing::new);
+        let invalid =
+            |what: String| Error::new(ErrorKind::InvalidStoredValue, format!("token set: {what}"));
+        check_tokens(&access_token, refresh_token.as_deref().map(String::as_str))
+            .map_err(|e| invalid(e.to_owned()))?;
+        let token_type = stored
+            .required("token_type", ObjectReader::string)
+            .map_err(bad)?;
+        let token_type = bearer_token_type(&token_type).map_err(invalid)?;
+        let scopes = stored.strings("scopes").map_err(bad)?;
+        if scopes.iter().flatten().any(|scope| !is_scope_token(scope)) {
+            return Err(invalid(
+                "scopes holds a scope outside the RFC 6749 §3.3 syntax".to_owned(),
+            ));
+        }
         Ok(TokenSet {
             access_token: AccessToken::new(access_token.as_str()),
-            token_type: stored
-                .required("token_type", ObjectReader::string)
-                .map_err(bad)?,
+            token_type: token_type.to_owned(),
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
             issued_at: stored
                 .required("issued_at", ObjectReader::integer)
                 .map_err(bad)?,
             expires_at: stored.integer("expires_at").map_err(bad)?,
             refresh_expires_at: stored.integer("refresh_expires_at").map_err(bad)?,
-            scopes: stored.strings("scopes").map_err(bad)?,
+            scopes,
             clock_skew: stored.integer("clock_skew").map_err(bad)?.unwrap_or(0),
             extra: stored.object("extra").map_err(bad)?.unwrap_or_default(),
         })

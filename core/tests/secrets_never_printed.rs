@@ -122,12 +122,28 @@ fn nothing_secret_in_errors_even_when_the_provider_echoes_it() {
         format!(r#"{{"access_token":"{ACCESS}","scope":{{"x":"{REFRESH}"}}}}"#),
         format!(r#"{{"access_token":"{ACCESS}","#),
         format!("<html>{ACCESS}</html>"),
+        // Tokens outside their RFC 6749 / RFC 6750 syntax are refused
+        // without quoting them.
+        format!(r#"{{"access_token":"{ACCESS}\r\nX-Injected: 1"}}"#),
+        format!(r#"{{"access_token":"{ACCESS} x","refresh_token":"{REFRESH}"}}"#),
+        format!(r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}\u0000"}}"#),
+        format!(r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}","scope":"a\tb"}}"#),
+        format!(r#"{{"access_token":"{ACCESS}","refresh_token":"{REFRESH}","token_type":"DPoP"}}"#),
     ] {
         let response = HttpResponse::new(200, vec![], body.into_bytes());
         let error = client
             .parse_token_response(GrantType::RefreshToken, 1, &response)
             .unwrap_err();
         assert_clean("parse error", &format!("{error} {error:?}"));
+    }
+    for stored in [
+        format!(r#"{{"v":1,"access_token":"{ACCESS}\n","token_type":"Bearer","issued_at":1}}"#),
+        format!(
+            r#"{{"v":1,"access_token":"{ACCESS}","refresh_token":"{REFRESH}\u0001","token_type":"Bearer","issued_at":1}}"#
+        ),
+    ] {
+        let error = authflow_core::TokenSet::from_json(&stored).unwrap_err();
+        assert_clean("stored token set error", &format!("{error} {error:?}"));
     }
 }
 
