@@ -1,20 +1,30 @@
 //! Reading a failed response into an [`Error`], once for every endpoint and
-//! every provider: RFC 6749 §5.2 bodies (also with status 200), Makini's
+//! every provider: RFC 6749 §5.2 bodies (also with status 200), RFC 6750 §3
+//! `WWW-Authenticate: Bearer` challenges from resource servers, Makini's
 //! `{"error":{code,type,message,request_id}}`, MakeShift's
 //! `{"errors":[{title,status_code}]}`, HTML, empty and truncated bodies.
+//!
+//! A response without an OAuth error code is an HTTP-status error (or what
+//! the profile's status rules say the status means): no code is made up
+//! from the status or from a body that is not an RFC 6749 error.
 
+use crate::challenge::Challenge;
 use crate::clock::retry_after;
 use crate::error::{Action, Error, ErrorKind, ProviderError};
 use crate::http::HttpResponse;
 use crate::json::{Object, Value};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
+use crate::syntax::{is_error_text, is_error_uri, is_printable};
 
 /// Headers that carry a provider's request id.
 const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlation-Id"];
 
-/// The RFC 6749 error code in a parsed body, if it has one (`error` as a string).
+/// The RFC 6749 error code in a parsed body, if it has one: `error` as a
+/// string of the §5.2 syntax (`1*NQSCHAR`).
 pub(crate) fn oauth_error_code(body: &Object) -> Option<&str> {
-    body.get("error").and_then(Value::as_str)
+    body.get("error")
+        .and_then(Value::as_str)
+        .filter(|code| is_error_text(code))
 }
 
 /// Reads the body as a JSON object, if it is one.
@@ -37,16 +47,25 @@ pub(crate) fn error_from_response(
         provider.request_id = REQUEST_ID_HEADERS
             .iter()
             .find_map(|h| response.header(h))
+            .filter(|id| is_printable(id))
             .map(str::to_owned);
     }
-    let challenge = bearer_challenge_error(response);
-    if provider.code.is_none() {
-        provider.code = challenge.clone();
+    // RFC 6750 §3: resource servers send their errors in the challenge.
+    let challenge = match source {
+        ResponseSource::Api => bearer_error(response),
+        _ => None,
+    };
+    if let Some(challenge) = &challenge {
+        provider.code = provider.code.or_else(|| Some(challenge.code.clone()));
+        provider.description = provider
+            .description
+            .or_else(|| challenge.description.clone());
+        provider.uri = provider.uri.or_else(|| challenge.uri.clone());
     }
     let oauth_code = body
         .as_ref()
         .and_then(oauth_error_code)
-        .or(challenge.as_deref());
+        .or(challenge.as_ref().map(|c| c.code.as_str()));
     let kind = match oauth_code {
         Some(code) if source == ResponseSource::Api => api_error_kind(code),
         Some(code) => ErrorKind::from_oauth_code(code),
@@ -72,25 +91,45 @@ fn api_error_kind(code: &str) -> ErrorKind {
     }
 }
 
-/// The `error` of a `WWW-Authenticate: Bearer …` challenge (RFC 6750 §3).
-fn bearer_challenge_error(response: &HttpResponse) -> Option<String> {
-    let challenge = response.header("WWW-Authenticate")?;
-    let params = challenge.trim_start().strip_prefix("Bearer")?;
-    params.split(',').find_map(|param| {
-        let (name, value) = param.split_once('=')?;
-        (name.trim() == "error").then(|| value.trim().trim_matches('"').to_owned())
-    })
+/// The RFC 6750 §3 error of a `WWW-Authenticate: Bearer` challenge.
+struct BearerError {
+    code: String,
+    description: Option<String>,
+    uri: Option<String>,
 }
 
-/// What a status means when neither the body nor the profile says.
+/// The error of the first Bearer challenge (scheme in any case, in any
+/// position, on any field line) that carries one of the RFC 6750 §3
+/// syntax; a header that is not a valid challenge list carries none.
+fn bearer_error(response: &HttpResponse) -> Option<BearerError> {
+    let challenges = response.challenges().ok()?;
+    challenges
+        .iter()
+        .filter(|c| c.is_scheme("Bearer"))
+        .find_map(|challenge: &Challenge| {
+            let code = challenge.param("error").filter(|c| is_error_text(c))?;
+            Some(BearerError {
+                code: code.to_owned(),
+                description: challenge
+                    .param("error_description")
+                    .filter(|d| is_error_text(d))
+                    .map(str::to_owned),
+                uri: challenge
+                    .param("error_uri")
+                    .filter(|u| is_error_uri(u))
+                    .map(str::to_owned),
+            })
+        })
+}
+
+/// What a status means when neither the body nor the profile says: the
+/// HTTP-status kinds, never an OAuth code the server did not send.
 fn kind_for_status(source: ResponseSource, status: u16) -> ErrorKind {
-    let client_authenticated = !matches!(source, ResponseSource::Api);
+    let bearer_authenticated = matches!(source, ResponseSource::Api);
     match status {
         200..=299 => ErrorKind::InvalidResponse,
-        400 if client_authenticated => ErrorKind::InvalidRequest,
-        401 if client_authenticated => ErrorKind::InvalidClient,
-        401 => ErrorKind::Unauthorized,
-        403 if !client_authenticated => ErrorKind::Forbidden,
+        401 if bearer_authenticated => ErrorKind::Unauthorized,
+        403 if bearer_authenticated => ErrorKind::Forbidden,
         429 => ErrorKind::RateLimited,
         400..=499 => ErrorKind::ClientStatus,
         500..=599 => ErrorKind::ServerStatus,
@@ -113,6 +152,12 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
             ErrorKind::InvalidGrant,
             ResponseSource::Token(GrantType::ClientCredentials | GrantType::Password),
         ) => Action::FixConfiguration,
+        // A client-authenticated endpoint refusing without saying why: the
+        // request or the client's credentials are wrong, as RFC 6749 §5.2
+        // says of 400 and 401; sending it again will not help.
+        (ErrorKind::ClientStatus, ResponseSource::Token(_) | ResponseSource::TokenManagement) => {
+            Action::FixConfiguration
+        }
         (ErrorKind::Unauthorized, ResponseSource::Api) => {
             if profile.supports_refresh() {
                 Action::Refresh
@@ -126,11 +171,14 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
     }
 }
 
-/// The provider's own words, from whichever shape the body has.
+/// The provider's own words, from whichever shape the body has. Only
+/// strings of the documented shapes count, and only printable ones (RFC
+/// 6749's of its §5.2 syntax): a number or an object where a code belongs
+/// is not a code.
 fn provider_error(body: &Object) -> ProviderError {
-    let text = |map: &Object, key: &str| -> Option<String> {
+    let printable = |map: &Object, key: &str| -> Option<String> {
         match map.get(key)? {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) if is_printable(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         }
@@ -138,10 +186,10 @@ fn provider_error(body: &Object) -> ProviderError {
     // Makini: {"error": {"code", "type", "message", "request_id"}}.
     if let Some(Value::Object(inner)) = body.get("error") {
         return ProviderError {
-            code: text(inner, "code").or_else(|| text(inner, "type")),
-            description: text(inner, "message"),
+            code: printable(inner, "code").or_else(|| printable(inner, "type")),
+            description: printable(inner, "message"),
             uri: None,
-            request_id: text(inner, "request_id").or_else(|| text(body, "request_id")),
+            request_id: printable(inner, "request_id").or_else(|| printable(body, "request_id")),
         };
     }
     // MakeShift: {"errors": [{"title", "status_code"}]}.
@@ -150,25 +198,33 @@ fn provider_error(body: &Object) -> ProviderError {
             .iter()
             .filter_map(|e| {
                 e.as_object()
-                    .and_then(|e| text(e, "title").or_else(|| text(e, "detail")))
+                    .and_then(|e| printable(e, "title").or_else(|| printable(e, "detail")))
             })
             .collect();
         return ProviderError {
             code: errors
                 .first()
                 .and_then(Value::as_object)
-                .and_then(|e| text(e, "code")),
+                .and_then(|e| printable(e, "code")),
             description: (!titles.is_empty()).then(|| titles.join("; ")),
             uri: None,
-            request_id: text(body, "request_id"),
+            request_id: printable(body, "request_id"),
         };
     }
-    // RFC 6749 §5.2, or a flat {"code", "message"} body.
+    // RFC 6749 §5.2; a body without a valid `error` has no code, but its
+    // `message` (a common framework shape) is still worth showing.
+    let rfc_text = |key: &str, valid: fn(&str) -> bool| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| valid(s))
+            .map(str::to_owned)
+    };
     ProviderError {
-        code: text(body, "error").or_else(|| text(body, "code")),
-        description: text(body, "error_description").or_else(|| text(body, "message")),
-        uri: text(body, "error_uri"),
-        request_id: text(body, "request_id"),
+        code: oauth_error_code(body).map(str::to_owned),
+        description: rfc_text("error_description", is_error_text)
+            .or_else(|| printable(body, "message")),
+        uri: rfc_text("error_uri", is_error_uri),
+        request_id: printable(body, "request_id"),
     }
 }
 

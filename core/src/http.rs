@@ -140,6 +140,16 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
+
+    /// Every value of a header, by case-insensitive name, in the order
+    /// received: for list headers such as `WWW-Authenticate`, which a
+    /// server may send on several field lines.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl std::fmt::Debug for HttpResponse {

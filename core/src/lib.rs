@@ -39,6 +39,8 @@
 //! - [`fleet`]: one token set shared by many processes through a store
 //!   (leases, generations), renewed once per expiry.
 //! - [`Error`]: one error type with [`ErrorKind`] and [`Action`].
+//! - [`Challenge`]: `WWW-Authenticate` challenges (RFC 9110 §11.6.1), which
+//!   carry a resource server's RFC 6750 §3 errors.
 //!
 //! Secrets ([`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
 //! [`PkceCodeVerifier`], and with the `confidential` feature `ClientSecret`
@@ -51,6 +53,7 @@
 mod api;
 mod authorization;
 mod callback;
+mod challenge;
 mod client;
 mod clock;
 pub mod discovery;
@@ -77,6 +80,7 @@ pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
 };
 pub use callback::ValidatedCallback;
+pub use challenge::Challenge;
 pub use client::Client;
 pub use clock::format_http_date;
 pub use discovery::{

@@ -1,11 +1,16 @@
 //! The character rules of the values a provider sends: RFC 6749 Appendix A
-//! (tokens, scopes) and RFC 6750 §2.1 (`b64token`). A value outside its
-//! rule is refused where it is read, so that nothing the client prints or
-//! sends on (an `Authorization` header, a log line) carries a character it
-//! must not.
+//! (tokens, scopes, error codes), RFC 6750 §2.1 (`b64token`) and RFC 9110
+//! §5.6.2 / §11.2 (`token`, `token68`). A value outside its rule is refused
+//! where it is read, so that nothing the client prints or sends on (an
+//! `Authorization` header, a log line) carries a character it must not.
 
-/// RFC 6750 §2.1 `b64token`: base64 or base64url characters, `=` only at
-/// the end.
+/// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.
+pub(crate) fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// RFC 9110 §11.2 `token68` (and RFC 6750 §2.1 `b64token`, the same
+/// rule): base64 or base64url characters, `=` only at the end.
 pub(crate) fn is_token68(value: &str) -> bool {
     let body = value.trim_end_matches('=');
     !body.is_empty()
@@ -23,6 +28,24 @@ pub(crate) fn is_refresh_token(value: &str) -> bool {
 /// `"` and `\`.
 pub(crate) fn is_scope_token(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| is_nqschar(b) && b != b' ')
+}
+
+/// RFC 6749 A.7 / A.8 `error` and `error-description = 1*NQSCHAR`:
+/// printable ASCII and space, except `"` and `\` (also RFC 6750 §3).
+pub(crate) fn is_error_text(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(is_nqschar)
+}
+
+/// RFC 6749 A.9 `error-uri = URI-reference` (RFC 3986), which keeps it
+/// within `%x21 / %x23-5B / %x5D-7E`.
+pub(crate) fn is_error_uri(value: &str) -> bool {
+    !value.is_empty() && fluent_uri::UriRef::parse(value).is_ok()
+}
+
+/// Text from a provider's own error format (not RFC 6749's) that may be
+/// printed: no control characters, so it cannot break a log line.
+pub(crate) fn is_printable(value: &str) -> bool {
+    !value.is_empty() && !value.chars().any(char::is_control)
 }
 
 /// `NQSCHAR = %x20-21 / %x23-5B / %x5D-7E`.
@@ -52,5 +75,25 @@ mod tests {
         for bad in ["a b", "a\"b", "a\\b", "", "é", "a\u{7f}"] {
             assert!(!is_scope_token(bad), "{bad:?}");
         }
+        assert!(is_error_text("invalid_grant") && is_error_text("a b !"));
+        for bad in ["", "a\"b", "a\\b", "a\nb", "é"] {
+            assert!(!is_error_text(bad), "{bad:?}");
+        }
+        assert!(is_error_uri("https://as.example/e#x") && is_error_uri("/docs?a=%5B1%5D"));
+        assert!(!is_error_uri("https://as.example/a b") && !is_error_uri("/a?[1]"));
+        assert!(!is_error_uri("é") && !is_error_uri("a\"b"));
+        assert!(is_printable("Código caducado") && !is_printable("a\r\nb"));
+    }
+
+    #[test]
+    fn tchar_is_rfc_9110s() {
+        let tchars: String = (0u8..=127)
+            .filter(|b| is_tchar(*b))
+            .map(char::from)
+            .collect();
+        assert_eq!(
+            tchars,
+            "!#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~"
+        );
     }
 }

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use authflow_core::{
-    parse_discovery_response, Client, GrantType, HttpResponse, PendingAuthorization, Profile,
-    TokenSet,
+    parse_discovery_response, Challenge, Client, GrantType, HttpResponse, PendingAuthorization,
+    Profile, TokenSet,
 };
 use proptest::prelude::*;
 
@@ -33,6 +33,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
                 "Content-Type",
                 "X-Request-Id",
                 "X-Other",
+                "WWW-Authenticate",
             ]),
             any::<String>(),
         )
@@ -120,6 +121,20 @@ proptest! {
         let _ = PendingAuthorization::from_storage_string(&text);
         let _ = PendingAuthorization::from_storage_string(&format!("afp1.{text}"));
         let _ = TokenSet::from_json(&text);
+    }
+
+    #[test]
+    fn challenges_never_panic(
+        lines in prop::collection::vec(any::<String>(), 0..3),
+        shaped in "([A-Za-z]{1,6}( [A-Za-z0-9+/=]{1,8}| [a-z_]{1,6} ?= ?(\"([^\"\\\\]|\\\\.){0,8}\"|[a-z_]{1,6}))?[ ,]{0,3}){0,4}",
+    ) {
+        let _ = Challenge::parse_all(lines.iter().map(String::as_str));
+        if let Ok(challenges) = Challenge::parse_all([shaped.as_str()]) {
+            for challenge in challenges {
+                prop_assert!(!challenge.scheme().is_empty());
+                prop_assert!(challenge.token68().is_none() || challenge.params().is_empty());
+            }
+        }
     }
 
     #[test]
