@@ -65,15 +65,15 @@ impl Client {
         if oauth_error_code(&body).is_some() {
             return Err(error_from_response(self.profile(), source, now, response));
         }
-        let active = match body.get("active") {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-            _ => {
-                return Err(Error::invalid_response(
-                    "the introspection response has no boolean active",
-                ))
-            }
+        // RFC 7662 §2.2: `active` is REQUIRED and a JSON boolean. Anything
+        // else (the strings "true"/"false", 1, null) is an error, so that a
+        // malformed answer never reads as an active token (fail closed).
+        let Some(Value::Bool(active)) = body.get("active") else {
+            return Err(Error::invalid_response(
+                "the introspection response has no boolean active",
+            ));
         };
+        let active = *active;
         let scopes = scopes_field(&body, "scope")?;
         let exp = seconds_field(&body, "exp")?;
         let iat = seconds_field(&body, "iat")?;
