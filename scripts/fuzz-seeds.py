@@ -6,7 +6,8 @@ Usage: fuzz-seeds.py CORPUS_DIR
 Every response in tests/vectors becomes a seed in the byte layout of
 fuzz/fuzz_targets/input.rs, callbacks seed the callback target, stored forms
 the stored_forms target, response bodies and stored JSON the
-json_matches_serde target. Seeds are generated, never committed.
+json_matches_serde target, WWW-Authenticate headers the challenge target.
+Seeds are generated, never committed.
 """
 import hashlib
 import json
@@ -66,6 +67,10 @@ def seeds():
                 for name, value in header:
                     if name.lower() in ("retry-after", "date"):
                         yield "http_dates", b"\x80" + value.encode() + b"\n"
+                # One line per WWW-Authenticate field line, as the target reads them.
+                challenges = [v for n, v in header if n.lower() == "www-authenticate"]
+                if challenges:
+                    yield "challenge", "\n".join(challenges).encode()
 
 
 def main():
