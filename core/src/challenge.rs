@@ -6,7 +6,8 @@
 //! split on commas: it is read one list element at a time. An element
 //! `name = value` is a parameter of the challenge before it (a scheme is
 //! never followed by `=`), any other element starts a challenge. Several
-//! field lines are one list (RFC 9110 §5.3), read as if joined by commas.
+//! field lines are one list (RFC 9110 §5.3), read as if joined by commas,
+//! except that a quoted string must end on the line where it starts.
 
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
