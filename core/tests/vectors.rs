@@ -401,6 +401,12 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
     if let Some(rotates) = spec["refresh_rotates"].as_bool() {
         profile = profile.with_refresh_rotation(rotates);
     }
+    for origin in spec["api_origins"].as_array().into_iter().flatten() {
+        let origin = origin
+            .as_str()
+            .ok_or_else(|| fail("api_origins holds a non-string"))?;
+        profile = e(profile.with_api_origin(origin))?;
+    }
     Ok(profile)
 }
 

@@ -78,6 +78,7 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
         p = p.withPkce(when (spec["pkce"]) { null -> null; "plain" -> PkceMethod.PLAIN; else -> PkceMethod.S256 })
     }
     (spec["refresh_rotates"] as? Boolean)?.let { p = p.withRefreshRotation(it) }
+    (spec["api_origins"] as? List<*>)?.forEach { p = p.withApiOrigin(it as String) }
     return p
 }
 

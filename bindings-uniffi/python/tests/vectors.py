@@ -99,6 +99,8 @@ def build_profile(spec: dict) -> af.Profile:
                                     {"S256": af.PkceMethod.S256, "plain": af.PkceMethod.PLAIN}[spec["pkce"]])
     if isinstance(spec.get("refresh_rotates"), bool):
         profile = profile.with_refresh_rotation(spec["refresh_rotates"])
+    for origin in spec.get("api_origins", []):
+        profile = profile.with_api_origin(origin)
     return profile
 
 
