@@ -103,7 +103,8 @@ export type ErrorKind =
   | "unsupported_grant_type" | "invalid_scope" | "access_denied" | "unsupported_response_type"
   | "server_error" | "temporarily_unavailable" | "other_oauth_error" | "state_mismatch"
   | "missing_code" | "missing_state" | "duplicate_parameter" | "pending_expired"
-  | "issuer_mismatch" | "missing_issuer" | "unauthorized" | "forbidden" | "rate_limited"
+  | "issuer_mismatch" | "missing_issuer" | "token_in_callback" | "pending_already_used"
+  | "unauthorized" | "forbidden" | "rate_limited"
   | "client_status" | "server_status" | "unexpected_status" | "transport" | "store_unavailable"
   | "invalid_response" | "configuration" | "authorization_required" | "invalid_stored_value";
 

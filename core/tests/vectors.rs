@@ -109,6 +109,7 @@ fn run_case(case: &Value) -> Outcome {
                 "state": c.state(),
                 "redirect_uri": c.redirect_uri(),
                 "code_verifier": c.code_verifier().map(|v| v.secret()),
+                "params": c.params().iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
             })
         }),
         "exchange_request" => validated(&client, case, input, now)
@@ -477,6 +478,7 @@ fn pending_json(p: &PendingAuthorization) -> Value {
         "scopes": p.scopes(),
         "created_at": p.created_at(),
         "expires_at": p.expires_at(),
+        "token_endpoint": p.token_endpoint(),
     })
 }
 
