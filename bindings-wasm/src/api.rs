@@ -344,6 +344,21 @@ impl ValidatedCallback {
         self.0.redirect_uri().to_owned()
     }
 
+    /// The redirect's other parameters (all but `code` and `state`) as
+    /// `[name, value]` pairs, in order, repeats included: `iss`, `scope`,
+    /// extensions.
+    #[wasm_bindgen(getter, unchecked_return_type = "[string, string][]")]
+    pub fn params(&self) -> JsValue {
+        let pairs = js_sys::Array::new();
+        for (name, value) in self.0.params() {
+            pairs.push(&js_sys::Array::of2(
+                &JsValue::from_str(name),
+                &JsValue::from_str(value),
+            ));
+        }
+        pairs.into()
+    }
+
     /// `{ code, state, codeVerifier, redirectUri }` as a plain object, what
     /// `JSON.stringify` writes.
     #[wasm_bindgen(
