@@ -20,7 +20,7 @@ use crate::transport::{Environment, HttpTransport, TokenPersister};
 use authflow_core::{
     AccessToken, Action, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error, ErrorKind,
     GrantType, HttpResponse as CoreResponse, Method, OutgoingRequest, PendingAuthorization,
-    RefreshToken, SessionAction, TokenRef, AUTHORIZATION_ENTROPY_LEN,
+    RefreshToken, SessionAction, TokenRef, UsedStates, AUTHORIZATION_ENTROPY_LEN,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -54,6 +54,12 @@ impl std::fmt::Display for AuthorizationStart {
         std::fmt::Debug::fmt(self, f)
     }
 }
+
+/// The pending authorizations this process has used: `exchange` and
+/// `exchange_async` take the stored string, so the library refuses a
+/// second use of it (a replayed redirect, a string not deleted), whichever
+/// client object gets it.
+static USED_STATES: Mutex<UsedStates> = Mutex::new(UsedStates::new());
 
 /// How a step reads its answer, received at `now`.
 type Parse<T> = Box<dyn FnOnce(u64, &CoreResponse) -> authflow_core::Result<T> + Send>;
@@ -139,7 +145,11 @@ impl OAuthClient {
         pending: &str,
     ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
         let pending = PendingAuthorization::from_storage_string(pending)?;
-        let callback = pending.validate(callback_url, self.now())?;
+        let callback = USED_STATES
+            .lock()
+            // One insert or lookup per use: go on after a panic elsewhere.
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .validate(&pending, callback_url, self.now())?;
         let client = self.core().clone();
         Ok(Step::new(
             client.exchange_request(&callback)?,
@@ -300,7 +310,11 @@ impl OAuthClient {
     }
 
     /// Validates the redirect against `pending` (a storage string) and
-    /// exchanges the code.
+    /// exchanges the code. A pending authorization is used once: a second
+    /// call with the same string in this process is refused
+    /// (`pending_already_used`), whatever the first call's outcome (a code
+    /// may have reached the provider; a new authorization is the way on).
+    /// Delete the stored string as you call this.
     pub fn exchange(&self, callback_url: String, pending: String) -> Result<Arc<TokenSet>> {
         self.run(self.exchange_step(&callback_url, &pending))
     }
@@ -839,48 +853,58 @@ mod tests {
 
     const NOW: u64 = 1_713_082_414;
 
-    /// A Makini-like token endpoint in memory: every refresh rotates.
-    struct Counting {
-        refreshes: AtomicUsize,
+    /// A token endpoint in memory: `answer` answers each request, and
+    /// `count` counts them.
+    struct InMemory<F> {
+        count: AtomicUsize,
+        answer: F,
     }
 
-    impl Counting {
-        fn answer(&self, request: &HttpRequest) -> HttpResponse {
-            let body = String::from_utf8_lossy(&request.body).into_owned();
-            assert!(body.contains("grant_type=refresh_token"), "{body}");
-            let n = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
-            // Long enough for the other threads to ask while it is in flight.
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            HttpResponse {
-                status: 200,
-                headers: vec![],
-                body: format!(
-                    r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
-                    NOW + 40 * 86_400
-                )
-                .into_bytes(),
-            }
+    impl<F: Fn(&HttpRequest, usize) -> HttpResponse> InMemory<F> {
+        fn new(answer: F) -> Arc<InMemory<F>> {
+            Arc::new(InMemory {
+                count: AtomicUsize::new(0),
+                answer,
+            })
+        }
+
+        fn respond(&self, request: &HttpRequest) -> HttpResponse {
+            let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+            (self.answer)(request, n)
         }
     }
 
     #[async_trait::async_trait]
-    impl HttpTransport for Counting {
+    impl<F: Fn(&HttpRequest, usize) -> HttpResponse + Send + Sync> HttpTransport for InMemory<F> {
         fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
-            Ok(self.answer(&request))
+            Ok(self.respond(&request))
         }
         async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
-            Ok(self.answer(&request))
+            Ok(self.respond(&request))
         }
     }
 
-    struct Fixed(AtomicU64);
+    /// A token endpoint's answer `body` to a request of `grant`.
+    fn tokens(request: &HttpRequest, grant: &str, body: String) -> HttpResponse {
+        let sent = String::from_utf8_lossy(&request.body).into_owned();
+        assert!(sent.contains(&format!("grant_type={grant}")), "{sent}");
+        HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.into_bytes(),
+        }
+    }
+
+    /// A clock (settable) and entropy made of one byte, so that each test
+    /// has states of its own (used states are remembered process-wide).
+    struct Fixed(AtomicU64, u8);
 
     impl Environment for Fixed {
         fn now(&self) -> u64 {
             self.0.load(Ordering::SeqCst)
         }
         fn random_bytes(&self, len: u32) -> Vec<u8> {
-            vec![7; len as usize]
+            vec![self.1; len as usize]
         }
     }
 
@@ -897,8 +921,15 @@ mod tests {
 
     #[test]
     fn one_refresh_for_many_threads_at_expiry() {
-        let transport = Arc::new(Counting {
-            refreshes: AtomicUsize::new(0),
+        // A Makini-like token endpoint: every refresh rotates.
+        let transport = InMemory::new(|request: &HttpRequest, n| {
+            // Long enough for the other threads to ask while it is in flight.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let body = format!(
+                r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
+                NOW + 40 * 86_400
+            );
+            tokens(request, "refresh_token", body)
         });
         let client = Client::new(
             Profile::makini_link(),
@@ -917,7 +948,7 @@ mod tests {
         let oauth = OAuthClient::new(
             client,
             transport.clone(),
-            Arc::new(Fixed(AtomicU64::new(NOW + 1))),
+            Arc::new(Fixed(AtomicU64::new(NOW + 1), 7)),
         );
         let session = oauth.session(Some(expired), Some(saved.clone()), None);
         let tokens: Vec<String> = std::thread::scope(|scope| {
@@ -926,9 +957,67 @@ mod tests {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        assert_eq!(transport.refreshes.load(Ordering::SeqCst), 1);
+        assert_eq!(transport.count.load(Ordering::SeqCst), 1);
         assert!(tokens.iter().all(|t| t == "at-1"), "{tokens:?}");
         assert_eq!(*saved.0.lock().unwrap(), vec!["rt-1".to_owned()]);
+    }
+
+    /// Runs a future whose awaits are all ready (the in-memory transport).
+    fn ready<F: Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("the future waited"),
+        }
+    }
+
+    /// RFC 6749 §4.1.2 / RFC 9700 §4.2.4: a pending authorization is used
+    /// once in this process, whichever client object, blocking or async,
+    /// is handed its string again; the code never goes out twice.
+    #[test]
+    fn a_pending_authorization_is_exchanged_once() {
+        let transport = InMemory::new(|request: &HttpRequest, _| {
+            let body = r#"{"access_token":"at-1","token_type":"bearer","expires_in":3600}"#;
+            tokens(request, "authorization_code", body.to_owned())
+        });
+        let environment = Arc::new(Fixed(AtomicU64::new(NOW), 0x42));
+        let client = Client::new(
+            Profile::makini_link(),
+            "client".into(),
+            Some("secret".into()),
+            Some("https://app.example/cb".into()),
+            vec![],
+        )
+        .unwrap();
+        let oauth = OAuthClient::new(client.clone(), transport.clone(), environment.clone());
+        let start = oauth.authorization_url(None).unwrap();
+        let pending =
+            authflow_core::PendingAuthorization::from_storage_string(&start.pending).unwrap();
+        let callback = format!(
+            "https://app.example/cb?code=c0de-123456&state={}",
+            pending.state()
+        );
+        oauth
+            .exchange(callback.clone(), start.pending.clone())
+            .unwrap();
+        let again = OAuthClient::new(client, transport.clone(), environment);
+        for second in [
+            oauth.exchange(callback.clone(), start.pending.clone()),
+            again.exchange(callback.clone(), start.pending.clone()),
+            ready(again.exchange_async(callback.clone(), start.pending.clone())),
+        ] {
+            let error = second.unwrap_err();
+            assert_eq!(
+                error.details().kind.as_str(),
+                "pending_already_used",
+                "{error}"
+            );
+            assert!(!format!("{error} {error:?}").contains("c0de-123456"));
+        }
+        assert_eq!(transport.count.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -207,10 +207,19 @@ pub enum ErrorKind {
     DuplicateParameter,
     /// The pending authorization is older than its maximum age.
     PendingExpired,
-    /// The callback's `iss` is not the expected issuer (RFC 9207).
+    /// The callback's `iss` is not the expected issuer (RFC 9207), or a code
+    /// exchange would go to another server than the one the authorization
+    /// was made with (RFC 9700 §4.4, mix-up).
     IssuerMismatch,
     /// The callback has no `iss` although the profile requires it (RFC 9207).
     MissingIssuer,
+    /// The callback of a code request carries `access_token`, `id_token`,
+    /// `token` or `refresh_token`: an implicit or hybrid response nobody
+    /// asked for.
+    TokenInCallback,
+    /// The pending authorization was already used once in this process: a
+    /// replayed redirect, or a stored string that was not deleted on use.
+    PendingAlreadyUsed,
     /// HTTP 401 from an API or token-info endpoint: the access token is not accepted.
     Unauthorized,
     /// HTTP 403 from an API: the token lacks the rights.

@@ -442,6 +442,8 @@ mod tests {
             ("invalid_grant", "OAuth"),
             ("other_oauth_error", "OAuth"),
             ("state_mismatch", "Callback"),
+            ("token_in_callback", "Callback"),
+            ("pending_already_used", "Callback"),
             ("rate_limited", "Http"),
             ("transport", "Transport"),
             ("invalid_response", "InvalidResponse"),

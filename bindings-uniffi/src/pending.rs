@@ -1,14 +1,17 @@
 //! The pending authorization and the validated callback.
 
+use crate::client::QueryParam;
 use crate::error::Result;
 use authflow_core::{PkceMethod, ProviderKind};
 use std::sync::Arc;
 
 /// An authorization in progress: state, PKCE verifier, redirect URI,
-/// provider, client, scopes and when it was made. Keep its
-/// `to_storage_string()` where the user's session is kept (it holds the
-/// PKCE verifier); any authflow runtime resumes it with
-/// `from_storage_string`. `repr` / `toString` redact the verifier.
+/// provider, client, scopes, the token endpoint the code is for, and when
+/// it was made. Keep its `to_storage_string()` where the user's session is
+/// kept (it holds the PKCE verifier) and delete it when the redirect comes
+/// back, whatever the outcome: it is good for one redirect. Any authflow
+/// runtime resumes it with `from_storage_string`. `repr` / `toString`
+/// redact the verifier.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct PendingAuthorization(pub(crate) authflow_core::PendingAuthorization);
@@ -36,8 +39,11 @@ impl PendingAuthorization {
     }
 
     /// Checks the redirect (the full URL the user came back on, a path with
-    /// its query, or the query) at `now`: state, issuer, age, provider
-    /// error, code. The only way to a code.
+    /// its query, or the query) at `now`: repeated parameters, tokens where
+    /// only a code was asked for, state, issuer, age, provider error, code.
+    /// The only way to a code. It does not remember the pending
+    /// authorization: delete its stored string now (`OAuthClient.exchange`
+    /// also refuses a second use in this process).
     pub fn validate(&self, redirect: String, now: u64) -> Result<Arc<ValidatedCallback>> {
         Ok(Arc::new(ValidatedCallback(
             self.0.validate(&redirect, now)?,
@@ -83,6 +89,12 @@ impl PendingAuthorization {
     pub fn code_verifier(&self) -> Option<String> {
         self.0.code_verifier().map(|v| v.secret().to_owned())
     }
+
+    /// The token endpoint the code may be exchanged at (`None` for a string
+    /// written before authflow recorded it).
+    pub fn token_endpoint(&self) -> Option<String> {
+        self.0.token_endpoint().map(str::to_owned)
+    }
 }
 
 /// A callback that passed every check: what a code exchange is built
@@ -117,6 +129,24 @@ impl ValidatedCallback {
     /// The state that matched.
     pub fn state(&self) -> String {
         self.0.state().to_owned()
+    }
+
+    /// The response's other parameters (all but `code` and `state`), in the
+    /// order received, repeats included: `iss`, `scope`, extensions.
+    pub fn params(&self) -> Vec<QueryParam> {
+        self.0
+            .params()
+            .iter()
+            .map(|(name, value)| QueryParam {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
+
+    /// The first value of the response parameter `name` (e.g. `"scope"`).
+    pub fn param(&self, name: String) -> Option<String> {
+        self.0.param(&name).map(str::to_owned)
     }
 }
 

@@ -138,6 +138,23 @@ impl Profile {
         Ok(Profile::wrap(self.0.clone().with_endpoint(role, &url)?))
     }
 
+    /// Origins besides the API base where API requests may carry the
+    /// access token (see `with_api_origin`).
+    pub fn api_origins(&self) -> Vec<String> {
+        self.0
+            .api_origins()
+            .iter()
+            .map(|o| o.as_str().to_owned())
+            .collect()
+    }
+
+    /// This profile with one more origin (`https://files.example`, no path)
+    /// where absolute API URLs may carry the access token, on any path.
+    /// Without it an absolute URL gets the token only below the API base.
+    pub fn with_api_origin(&self, origin: String) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(self.0.clone().with_api_origin(&origin)?))
+    }
+
     /// This profile with the issuer set; `require` refuses callbacks without `iss`.
     pub fn with_issuer(&self, issuer: String, require: bool) -> Arc<Profile> {
         Profile::wrap(self.0.clone().with_issuer(&issuer, require))

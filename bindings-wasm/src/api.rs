@@ -103,7 +103,8 @@ export type ErrorKind =
   | "unsupported_grant_type" | "invalid_scope" | "access_denied" | "unsupported_response_type"
   | "server_error" | "temporarily_unavailable" | "other_oauth_error" | "state_mismatch"
   | "missing_code" | "missing_state" | "duplicate_parameter" | "pending_expired"
-  | "issuer_mismatch" | "missing_issuer" | "unauthorized" | "forbidden" | "rate_limited"
+  | "issuer_mismatch" | "missing_issuer" | "token_in_callback" | "pending_already_used"
+  | "unauthorized" | "forbidden" | "rate_limited"
   | "client_status" | "server_status" | "unexpected_status" | "transport" | "store_unavailable"
   | "invalid_response" | "configuration" | "authorization_required" | "invalid_stored_value";
 
@@ -341,6 +342,21 @@ impl ValidatedCallback {
     #[wasm_bindgen(getter, js_name = redirectUri)]
     pub fn redirect_uri(&self) -> String {
         self.0.redirect_uri().to_owned()
+    }
+
+    /// The redirect's other parameters (all but `code` and `state`) as
+    /// `[name, value]` pairs, in order, repeats included: `iss`, `scope`,
+    /// extensions.
+    #[wasm_bindgen(getter, unchecked_return_type = "[string, string][]")]
+    pub fn params(&self) -> JsValue {
+        let pairs = js_sys::Array::new();
+        for (name, value) in self.0.params() {
+            pairs.push(&js_sys::Array::of2(
+                &JsValue::from_str(name),
+                &JsValue::from_str(value),
+            ));
+        }
+        pairs.into()
     }
 
     /// `{ code, state, codeVerifier, redirectUri }` as a plain object, what

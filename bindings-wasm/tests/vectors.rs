@@ -303,7 +303,7 @@ async fn validate_callback() {
     run(
         "validate_callback",
         browser_profile,
-        50,
+        67,
         |case| async move { validated(&case).map(|c| callback_json(&c)) },
     )
     .await;
@@ -314,7 +314,7 @@ async fn pending_from_storage() {
     run(
         "pending_from_storage",
         |_| true,
-        15,
+        17,
         |case| async move {
             let stored = &case["input"]["stored"];
             let Some(pending) = case["expect"]["result"].as_object() else {
@@ -346,7 +346,7 @@ async fn pending_from_storage() {
 #[wasm_bindgen_test]
 async fn exchange_request() {
     let applies = |case: &Value| browser_profile(case) && public_client(case);
-    run("exchange_request", applies, 2, |case| async move {
+    run("exchange_request", applies, 12, |case| async move {
         let callback = validated(&case)?;
         set_response(&json!({"status": 200, "body_json": {"access_token": "at-123456"}}));
         exchange(&options(&case), &callback).await?;

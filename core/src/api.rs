@@ -1,6 +1,7 @@
 //! Bearer requests to a provider's resource API (RFC 6750 §2.1).
 
 use crate::client::Client;
+use crate::endpoint::{dot_segment_error, Endpoint};
 use crate::error::{Error, Result};
 use crate::error_response::error_from_response;
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -8,6 +9,7 @@ use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::secret::AccessToken;
 use crate::syntax::is_token68;
+use fluent_uri::UriRef;
 
 /// A request carrying `token` as `Authorization: Bearer`. Tokens read from
 /// a response or a stored set were checked then; this also refuses one the
@@ -28,9 +30,15 @@ pub(crate) fn bearer_request(
 }
 
 impl Client {
-    /// A request to the profile's API: `path` is relative to the API base
-    /// (`"sites"` → `…/v4/sites`) or an absolute URL that passes the same
-    /// HTTPS rule. A `body` is sent as JSON.
+    /// A request to the profile's API with the bearer token (RFC 6750 §2.1).
+    /// `path` is relative to the API base (`"sites"` → `…/v4/sites`), or an
+    /// absolute URL below the API base (a `next` link) or on an origin the
+    /// profile names with [`Profile::with_api_origin`](crate::Profile::with_api_origin).
+    /// Anything else is refused with a configuration error, so that the
+    /// token goes nowhere else (RFC 6750 §5.3, RFC 9700 §4.9): another
+    /// origin, another path of the API's origin, dot segments (also
+    /// percent-encoded), a scheme-relative `//host/…`. A `body` is sent as
+    /// JSON.
     pub fn api_request(
         &self,
         token: &AccessToken,
@@ -38,18 +46,48 @@ impl Client {
         path: &str,
         body: Option<&[u8]>,
     ) -> Result<HttpRequest> {
-        let url = if path.contains("://") {
-            crate::endpoint::Endpoint::parse("API URL", path)?
-        } else {
-            self.profile()
-                .required_endpoint(EndpointRole::ApiBase)?
-                .join("API URL", path)?
-        };
+        let url = self.api_url(path)?;
         let request = bearer_request(method, url.as_str().to_owned(), token)?;
         Ok(match body {
             Some(body) => request.with_body("application/json", body.to_vec()),
             None => request,
         })
+    }
+
+    /// Where `path` goes, if the bearer token may go there.
+    fn api_url(&self, path: &str) -> Result<Endpoint> {
+        const WHAT: &str = "API URL";
+        let base = self.profile().endpoint(EndpointRole::ApiBase);
+        let absolute = UriRef::parse(path).is_ok_and(|r| r.has_scheme());
+        if !absolute {
+            return self
+                .profile()
+                .required_endpoint(EndpointRole::ApiBase)?
+                .join(WHAT, path);
+        }
+        let url = Endpoint::parse(WHAT, path)?;
+        if url.has_dot_segment() {
+            return Err(dot_segment_error(WHAT));
+        }
+        let origin = url.origin();
+        let named = self
+            .profile()
+            .api_origins()
+            .iter()
+            .any(|o| o.origin() == origin);
+        if named || base.is_some_and(|base| url.is_under(base)) {
+            return Ok(url);
+        }
+        Err(Error::configuration(match base {
+            Some(base) => format!(
+                "{WHAT} on {origin} is not below the API base {base}; the access token is \
+                 sent only there, or to an origin named with the profile's API origins"
+            ),
+            None => format!(
+                "{WHAT} on {origin}: the profile has no API base URL and does not name this \
+                 origin among its API origins"
+            ),
+        }))
     }
 
     /// Checks an API response: `Ok` for 2xx, otherwise the typed error
@@ -64,6 +102,67 @@ impl Client {
                 now,
                 response,
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    fn makini() -> Client {
+        Client::new(Profile::makini_link(), "client")
+    }
+
+    /// RFC 6750 §5.3 / RFC 9700 §4.9: the bearer token goes to the API base
+    /// and below it, never out of it by dot segments (plain or
+    /// percent-encoded), a scheme-relative path, or an absolute URL of
+    /// another origin or path.
+    #[test]
+    fn the_bearer_token_stays_under_the_api_base() {
+        let token = AccessToken::new("at-secret-123456");
+        for path in [
+            "../link/token",
+            "sites/../../link/token",
+            "%2e%2e/link/token",
+            "%2E%2E/link/token",
+            ".%2e/link/token",
+            "sites/%2e%2e%2f%2e%2e/link/token",
+            "./sites",
+            "//evil.example/steal",
+            "https://evil.example/steal",
+            "https://api.makini.io/link/token",
+            "https://api.makini.io/v4/../link/token",
+            "https://api.makini.io/v4/%2e%2e/link/token",
+            "http://127.0.0.1:8089/v4/sites",
+            "https://api.makini.io:8443/v4/sites",
+        ] {
+            let outcome = makini().api_request(&token, Method::Get, path, None);
+            let error = match outcome {
+                Ok(request) => panic!("{path}: sent to {}", request.url),
+                Err(error) => error,
+            };
+            assert_eq!(error.kind().as_str(), "configuration", "{path}: {error}");
+            assert!(!format!("{error} {error:?}").contains("at-secret-123456"));
+        }
+        for (path, url) in [
+            ("sites", "https://api.makini.io/v4/sites"),
+            ("/sites", "https://api.makini.io/v4/sites"),
+            ("sites/a%2Fb", "https://api.makini.io/v4/sites/a%2Fb"),
+            (
+                "sites?next=..%2F",
+                "https://api.makini.io/v4/sites?next=..%2F",
+            ),
+            (
+                "https://api.makini.io/v4/sites?cursor=abc",
+                "https://api.makini.io/v4/sites?cursor=abc",
+            ),
+        ] {
+            let request = makini()
+                .api_request(&token, Method::Get, path, None)
+                .unwrap();
+            assert_eq!(request.url, url, "{path}");
         }
     }
 }

@@ -1,14 +1,23 @@
 //! The redirect back from the authorization endpoint (RFC 6749 §4.1.2):
 //! checked against the pending authorization before any code is let out.
 
+use crate::client::Client;
 use crate::error::{Error, ErrorKind, ProviderError, Result};
 use crate::pending::PendingAuthorization;
 use crate::profile::ProviderKind;
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
 use subtle::ConstantTimeEq;
 
+/// Parameters that carry tokens: in the response to a code request they
+/// mean an implicit or hybrid response the client did not ask for
+/// (`refresh_token` is in no authorization response at all). Refusing them
+/// also keeps their values out of [`ValidatedCallback::params`].
+const TOKEN_PARAMETERS: [&str; 4] = ["access_token", "id_token", "token", "refresh_token"];
+
 /// A callback that passed every check: the only value a code exchange
-/// request can be built from.
+/// request can be built from. It remembers the server its authorization
+/// was made for, so that [`Client::exchange_request`] sends the code
+/// nowhere else.
 #[derive(Debug, Clone)]
 pub struct ValidatedCallback {
     pub(crate) code: AuthorizationCode,
@@ -17,6 +26,9 @@ pub struct ValidatedCallback {
     pub(crate) client_id: String,
     pub(crate) provider: ProviderKind,
     pub(crate) state: String,
+    pub(crate) issuer: Option<String>,
+    pub(crate) token_endpoint: Option<String>,
+    pub(crate) params: Vec<(String, String)>,
 }
 
 impl ValidatedCallback {
@@ -36,9 +48,74 @@ impl ValidatedCallback {
     pub fn state(&self) -> &str {
         &self.state
     }
+    /// The response's other parameters (all but `code` and `state`), in the
+    /// order received, repeats included: `iss`, `scope` where a server
+    /// sends it, extensions. RFC 6749 §4.1.2 has the client ignore the
+    /// ones it does not know; they are kept for the app to read.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+    /// The first value of the response parameter `name` (e.g. `"scope"`).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Checks that `client` is the one the authorization was made with, at
+    /// the same server (RFC 9700 §4.4.2: the issuer, standing for the
+    /// authorization and token endpoints, is bound to each request).
+    ///
+    /// The client id and provider kind must match (a configuration
+    /// mistake otherwise). Then the issuer, recorded or not, must be the
+    /// client's, and the recorded token endpoint the client's. A string
+    /// written before the token endpoint was recorded is checked against
+    /// what it holds: its issuer when it has one; for Makini Link and
+    /// MakeShift, whose kind names one provider, the kind; a generic or
+    /// Makini Admin string without an issuer names no server and is
+    /// refused (the user authorizes again).
+    pub(crate) fn check_issued_for(&self, client: &Client) -> Result<()> {
+        let profile = client.profile();
+        if self.client_id != client.client_id() || self.provider != profile.kind() {
+            return Err(Error::configuration(
+                "the callback belongs to another client or provider",
+            ));
+        }
+        let mismatch = |why: String| Error::new(ErrorKind::IssuerMismatch, why);
+        if self.issuer.as_deref() != profile.issuer() {
+            return Err(mismatch(format!(
+                "the authorization was made with issuer {}, this client's is {}",
+                self.issuer.as_deref().unwrap_or("(none)"),
+                profile.issuer().unwrap_or("(none)"),
+            )));
+        }
+        let token_endpoint = client.token_endpoint()?.as_str();
+        match &self.token_endpoint {
+            Some(recorded) if recorded != token_endpoint => Err(mismatch(format!(
+                "the authorization was made for the token endpoint {recorded}, \
+                 not this client's {token_endpoint}"
+            ))),
+            Some(_) => Ok(()),
+            None if self.issuer.is_none()
+                && matches!(
+                    self.provider,
+                    ProviderKind::Generic | ProviderKind::MakiniAdmin
+                ) =>
+            {
+                Err(mismatch(
+                    "the pending authorization was written by an older authflow and names \
+                     no issuer or token endpoint"
+                        .to_owned(),
+                ))
+            }
+            None => Ok(()),
+        }
+    }
 }
 
-/// The parameters of one callback, each at most once.
+/// The parameters of one callback: the ones authflow reads, each at most
+/// once, and all but `code` and `state` in order.
 #[derive(Default)]
 struct CallbackParams {
     code: Option<String>,
@@ -47,15 +124,24 @@ struct CallbackParams {
     error_description: Option<String>,
     error_uri: Option<String>,
     iss: Option<String>,
+    others: Vec<(String, String)>,
+    /// The first token-carrying parameter seen, in the query or the fragment.
+    token: Option<&'static str>,
 }
 
 impl CallbackParams {
     /// Reads the query of a full redirect URL, of a path with its query (an
-    /// HTTP request target, `/callback?code=…`), or a bare query string.
+    /// HTTP request target, `/callback?code=…`), or a bare query string,
+    /// and looks for token parameters in the fragment too.
     fn parse(redirect: &str) -> Result<CallbackParams> {
-        let query = query_of(redirect);
+        let (query, fragment) = split_redirect(redirect);
         let mut params = CallbackParams::default();
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if let Some(token) = TOKEN_PARAMETERS.into_iter().find(|t| *t == name) {
+                // The value is a credential: not kept, never shown.
+                params.token = params.token.or(Some(token));
+                continue;
+            }
             let slot = match name.as_ref() {
                 "code" => &mut params.code,
                 "state" => &mut params.state,
@@ -63,7 +149,12 @@ impl CallbackParams {
                 "error_description" => &mut params.error_description,
                 "error_uri" => &mut params.error_uri,
                 "iss" => &mut params.iss,
-                _ => continue,
+                // RFC 6749 §4.1.2: unknown parameters are ignored, so a
+                // repeat of one is no reason to refuse the response.
+                _ => {
+                    params.others.push((name.into_owned(), value.into_owned()));
+                    continue;
+                }
             };
             if slot.is_some() {
                 // RFC 6749 §3.1: parameters must not be included more than once.
@@ -72,40 +163,81 @@ impl CallbackParams {
                     format!("the callback repeats the \"{name}\" parameter"),
                 ));
             }
+            if !matches!(name.as_ref(), "code" | "state") {
+                params.others.push((name.to_string(), value.to_string()));
+            }
             *slot = Some(value.into_owned());
         }
+        // An implicit or hybrid response puts its tokens in the fragment.
+        let in_fragment = form_urlencoded::parse(fragment.as_bytes())
+            .find_map(|(name, _)| TOKEN_PARAMETERS.into_iter().find(|t| *t == name));
+        params.token = params.token.or(in_fragment);
         Ok(params)
     }
 }
 
-/// The query of a redirect: what follows the first `?` up to a `#` (the
-/// fragment is never part of it), or the whole text when there is no `?`
-/// (a bare query). As a URL parser would (WHATWG URL), the ends are
-/// trimmed of spaces and controls and tabs and newlines inside are dropped,
-/// so a pasted URL reads the same. Only the query matters here: a full URL
-/// parse would cost half of the validation for nothing more.
-fn query_of(redirect: &str) -> String {
+/// The query and the fragment of a redirect: the query is what follows the
+/// first `?` up to a `#`, or the whole text before any `#` when there is no
+/// `?` (a bare query); the fragment is what follows the `#`. As a URL
+/// parser would (WHATWG URL), the ends are trimmed of spaces and controls
+/// and tabs and newlines inside are dropped, so a pasted URL reads the
+/// same. Only these two parts matter here: a full URL parse would cost half
+/// of the validation for nothing more.
+fn split_redirect(redirect: &str) -> (String, String) {
     let trimmed = redirect.trim_matches(|c: char| c <= ' ');
     let mut text: String = trimmed
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
-    if let Some(fragment) = text.find('#') {
-        text.truncate(fragment);
-    }
-    match text.split_once('?') {
+    let fragment = match text.find('#') {
+        Some(at) => {
+            let fragment = text[at + 1..].to_owned();
+            text.truncate(at);
+            fragment
+        }
+        None => String::new(),
+    };
+    let query = match text.split_once('?') {
         Some((_, query)) => query.to_owned(),
         None => text,
-    }
+    };
+    (query, fragment)
+}
+
+/// `value` if it holds only the characters RFC 6749 §4.1.2.1 allows in an
+/// error redirect: printable ASCII but `"` and `\`, and the space where
+/// `space` (not in `error_uri`). The provider's words go into messages and
+/// logs: one with a line break could forge a log line, so it is not kept.
+fn rfc_charset(value: Option<String>, space: bool) -> Option<String> {
+    value.filter(|v| {
+        v.bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) || (space && b == b' '))
+    })
 }
 
 impl PendingAuthorization {
     /// Checks a redirect (the full URL the user came back on, or its query)
     /// against this pending authorization at time `now`, in this order:
-    /// repeated parameters, `state` (constant-time), RFC 9207 `iss`, the
-    /// pending authorization's age, an `error` from the provider, the code.
+    /// repeated parameters, tokens in the response (`access_token`,
+    /// `id_token`, `token`, `refresh_token`, in the query or the fragment:
+    /// an implicit or hybrid response to a code request), `state` (constant-time), RFC 9207
+    /// `iss`, the pending authorization's age, an `error` from the
+    /// provider, the code.
+    ///
+    /// It does not remember the pending authorization: delete its stored
+    /// form now, whatever the outcome, or validate through
+    /// [`crate::UsedStates::validate`], which refuses a second use.
     pub fn validate(&self, redirect: &str, now: u64) -> Result<ValidatedCallback> {
         let mut params = CallbackParams::parse(redirect)?;
+        if let Some(token) = params.token {
+            return Err(Error::new(
+                ErrorKind::TokenInCallback,
+                format!(
+                    "the callback carries \"{token}\": an implicit or hybrid response, \
+                     where only a code was asked for"
+                ),
+            ));
+        }
         let state = params.state.take().ok_or_else(|| {
             Error::new(
                 ErrorKind::MissingState,
@@ -145,14 +277,16 @@ impl PendingAuthorization {
             ));
         }
         if let Some(code) = params.error.take() {
+            let code = rfc_charset(Some(code), true);
             return Err(Error::new(
-                ErrorKind::from_oauth_code(&code),
+                code.as_deref()
+                    .map_or(ErrorKind::OtherOAuthError, ErrorKind::from_oauth_code),
                 "the provider refused the authorization",
             )
             .with_provider(ProviderError {
-                code: Some(code),
-                description: params.error_description.take(),
-                uri: params.error_uri.take(),
+                code,
+                description: rfc_charset(params.error_description.take(), true),
+                uri: rfc_charset(params.error_uri.take(), false),
                 request_id: None,
             }));
         }
@@ -168,6 +302,47 @@ impl PendingAuthorization {
             client_id: self.client_id.clone(),
             provider: self.provider,
             state,
+            issuer: self.issuer.clone(),
+            token_endpoint: self.token_endpoint.clone(),
+            params: params.others,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::pending::tests::pending;
+
+    /// A code response that also carries tokens is an implicit or hybrid
+    /// response the client never asked for (RFC 9700 §2.1.2, §4.1.2):
+    /// refused, wherever the tokens are, and their values never shown.
+    #[test]
+    fn tokens_in_a_code_response_are_refused() {
+        let pending = pending();
+        let state = pending.state().to_owned();
+        for extra in [
+            "?access_token=at-leaked-123456&token_type=bearer",
+            "?id_token=eyJ.leaked.123456",
+            "?token=tk-leaked-123456",
+            "#access_token=at-leaked-123456",
+            "#id_token=eyJ.leaked.123456",
+            "?refresh_token=rt-leaked-123456",
+        ] {
+            let (query, fragment) = match extra.split_once('#') {
+                Some((_, fragment)) => (String::new(), format!("#{fragment}")),
+                None => (format!("&{}", &extra[1..]), String::new()),
+            };
+            let redirect =
+                format!("https://app.example/cb?code=c0de-123456&state={state}{query}{fragment}");
+            let error = pending.validate(&redirect, 1_700_000_010).unwrap_err();
+            assert_eq!(
+                error.kind().as_str(),
+                "token_in_callback",
+                "{extra}: {error}"
+            );
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("leaked"), "{shown}");
+            assert!(!shown.contains("c0de-123456"), "{shown}");
+        }
     }
 }

@@ -70,25 +70,130 @@ impl Endpoint {
         &self.0
     }
 
-    /// Resolves `path` against this base: a relative path is appended below
-    /// the base (a leading `/` is ignored, so `"sites"` and `"/sites"` both
-    /// land under `…/v4/`); an absolute URL must pass the same checks.
+    /// The origin (RFC 6454: scheme, host, port), normalised as RFC 3986
+    /// §6.2.2 says (lower-case scheme and host, no default port), e.g.
+    /// `https://api.makini.io`.
+    pub(crate) fn origin(&self) -> String {
+        let normal = self.0.normalize();
+        let authority = normal.authority().map_or("", |a| a.as_str());
+        format!("{}://{authority}", normal.scheme().as_str())
+    }
+
+    /// Whether this URL is below `base`: the same origin, and the base's
+    /// path, as a directory (`/v1` is `/v1/`, as [`Endpoint::join`] reads
+    /// it), a prefix of this one's. Paths are compared as written: a
+    /// differently encoded path is not below.
+    pub(crate) fn is_under(&self, base: &Endpoint) -> bool {
+        let base_path = base.0.path().as_str();
+        let path = self.0.path().as_str();
+        let below = match base_path.strip_suffix('/') {
+            Some(_) => path.starts_with(base_path),
+            None => path
+                .strip_prefix(base_path)
+                .is_some_and(|rest| rest.starts_with('/')),
+        };
+        below && self.origin() == base.origin()
+    }
+
+    /// Resolves a relative `path` below this base: `"sites"` and `"/sites"`
+    /// both land under `…/v4/`. Refused: an absolute URL or a
+    /// scheme-relative `//host/…` (they name a server, not a path), and
+    /// dot segments, plain or percent-encoded (see [`has_dot_segment`]), so
+    /// that nothing climbs out of the base.
     pub(crate) fn join(&self, what: &str, path: &str) -> Result<Endpoint> {
-        if path.contains("://") {
-            return Endpoint::parse(what, path);
-        }
         let cannot = |e: &dyn std::fmt::Display| {
             Error::configuration(format!("{what}: cannot join \"{path}\": {e}"))
         };
+        if path.starts_with("//") {
+            return Err(Error::configuration(format!(
+                "{what}: a path that starts with // names another host; \
+                 paths are relative to the base"
+            )));
+        }
+        let reference =
+            UriRef::parse(path.strip_prefix('/').unwrap_or(path)).map_err(|e| cannot(&e))?;
+        if reference.has_scheme() {
+            return Err(cannot(&"it is an absolute URL, not a path"));
+        }
+        if has_dot_segment(reference.path().as_str()) {
+            return Err(dot_segment_error(what));
+        }
         let base = if self.0.path().as_str().ends_with('/') {
             self.0.clone()
         } else {
             with_slash_after_path(what, &self.0.borrow())?
         };
-        let reference = UriRef::parse(path.trim_start_matches('/')).map_err(|e| cannot(&e))?;
         let joined = reference.resolve_against(&base).map_err(|e| cannot(&e))?;
-        Endpoint::parse(what, joined.as_str())
+        let joined = Endpoint::parse(what, joined.as_str())?;
+        // Without dot segments a relative path cannot leave the base; this
+        // keeps it so whatever the resolver does.
+        if !joined.is_under(&Endpoint(base)) {
+            return Err(cannot(&"the result is not below the base"));
+        }
+        Ok(joined)
     }
+
+    /// Whether this URL's path has a dot segment (see [`has_dot_segment`]).
+    pub(crate) fn has_dot_segment(&self) -> bool {
+        has_dot_segment(self.0.path().as_str())
+    }
+}
+
+/// The error for a path with a dot segment.
+pub(crate) fn dot_segment_error(what: &str) -> Error {
+    Error::configuration(format!(
+        "{what} has a \".\" or \"..\" segment (perhaps percent-encoded): \
+         refused, so that the request stays below the base"
+    ))
+}
+
+/// Whether a URL path has a `.` or `..` segment, also one a server would
+/// see after percent-decoding (`%2e%2e`, `.%2E`, `%252e%252e`) or behind an
+/// encoded separator (`..%2f`, `..%5c`). RFC 3986 §5.2.4 removes only the
+/// plain ones; a server or proxy that decodes first would follow the
+/// others out of the path they were meant to stay in.
+pub(crate) fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let mut text = segment.to_owned();
+        loop {
+            if text
+                .split(['/', '\\'])
+                .any(|part| part == "." || part == "..")
+            {
+                return true;
+            }
+            let decoded = percent_decode(&text);
+            if decoded == text {
+                return false;
+            }
+            text = decoded;
+        }
+    })
+}
+
+/// `text` with each `%XX` replaced by its octet (invalid UTF-8 replaced).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|_| bytes[i] == b'%')
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(octet) => {
+                out.push(octet);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `uri` with `/` appended to its path (an endpoint's path follows
@@ -156,5 +261,64 @@ mod tests {
             "https://api.makini.io/v4/sites?x=1"
         );
         assert!(base.join("api", "http://evil.example/x").is_err());
+        assert!(base.join("api", "https://api.makini.io/v4/x").is_err());
+    }
+
+    #[test]
+    fn dot_segments_are_found_however_they_are_written() {
+        for path in [
+            "..",
+            "/v4/../x",
+            "./x",
+            "%2e%2e/x",
+            "%2E%2e",
+            ".%2e",
+            "%2e",
+            "a/..%2fb",
+            "a/%2e%2e%5cb",
+            "%252e%252e/x",
+            "..%5C",
+        ] {
+            assert!(has_dot_segment(path), "{path}");
+        }
+        for path in [
+            "",
+            "/v4/sites",
+            "a/...",
+            "a/.b",
+            "a%2Fb",
+            "%2e%2ex",
+            "..x",
+            "%zz/%2",
+        ] {
+            assert!(!has_dot_segment(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn below_a_base_is_below_its_path_as_a_directory() {
+        let url = |u: &str| Endpoint::parse("api", u).unwrap();
+        for base in ["https://api.as.example/v1", "https://api.as.example/v1/"] {
+            let base = url(base);
+            assert!(url("https://api.as.example/v1/users").is_under(&base));
+            assert!(!url("https://api.as.example/v10/users").is_under(&base));
+            assert!(!url("https://api.as.example/other").is_under(&base));
+            assert!(!url("https://api.as.example.evil/v1/users").is_under(&base));
+            assert!(!url("https://api.as.example:8443/v1/users").is_under(&base));
+        }
+    }
+
+    #[test]
+    fn origins_are_compared_normalised() {
+        let origin = |url: &str| Endpoint::parse("api", url).unwrap().origin();
+        assert_eq!(
+            origin("HTTPS://API.Makini.io:443/v4/"),
+            "https://api.makini.io"
+        );
+        assert_eq!(origin("http://127.0.0.1:8089/x"), "http://127.0.0.1:8089");
+        assert_ne!(
+            origin("https://api.makini.io:8443/"),
+            origin("https://api.makini.io/")
+        );
     }
 }

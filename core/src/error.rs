@@ -42,10 +42,19 @@ pub enum ErrorKind {
     DuplicateParameter,
     /// The pending authorization is older than its maximum age.
     PendingExpired,
-    /// The callback's `iss` is not the expected issuer (RFC 9207).
+    /// The callback's `iss` is not the expected issuer (RFC 9207), or a code
+    /// exchange would go to another server than the one the authorization
+    /// was made with (RFC 9700 §4.4, mix-up).
     IssuerMismatch,
     /// The callback has no `iss` although the profile requires it (RFC 9207).
     MissingIssuer,
+    /// The callback of a code request carries `access_token`, `id_token`,
+    /// `token` or `refresh_token`: an implicit or hybrid response nobody
+    /// asked for (RFC 9700 §2.1.2).
+    TokenInCallback,
+    /// The pending authorization was already used once in this process
+    /// (RFC 6749 §4.1.2, RFC 9700 §4.2.4): a replayed redirect.
+    PendingAlreadyUsed,
     /// HTTP 401 from an API or token-info endpoint: the access token is not accepted.
     Unauthorized,
     /// HTTP 403 from an API: the token lacks the rights.
@@ -96,7 +105,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 30] = [
+    pub const ALL: [ErrorKind; 32] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -115,6 +124,8 @@ impl ErrorKind {
         ErrorKind::PendingExpired,
         ErrorKind::IssuerMismatch,
         ErrorKind::MissingIssuer,
+        ErrorKind::TokenInCallback,
+        ErrorKind::PendingAlreadyUsed,
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
         ErrorKind::RateLimited,
@@ -150,6 +161,8 @@ impl ErrorKind {
             ErrorKind::PendingExpired => "pending_expired",
             ErrorKind::IssuerMismatch => "issuer_mismatch",
             ErrorKind::MissingIssuer => "missing_issuer",
+            ErrorKind::TokenInCallback => "token_in_callback",
+            ErrorKind::PendingAlreadyUsed => "pending_already_used",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::RateLimited => "rate_limited",
@@ -182,7 +195,9 @@ impl ErrorKind {
             | ErrorKind::DuplicateParameter
             | ErrorKind::PendingExpired
             | ErrorKind::IssuerMismatch
-            | ErrorKind::MissingIssuer => ErrorFamily::Callback,
+            | ErrorKind::MissingIssuer
+            | ErrorKind::TokenInCallback
+            | ErrorKind::PendingAlreadyUsed => ErrorFamily::Callback,
             ErrorKind::Transport | ErrorKind::StoreUnavailable => ErrorFamily::Transport,
             ErrorKind::InvalidResponse => ErrorFamily::InvalidResponse,
             ErrorKind::Configuration => ErrorFamily::Configuration,
@@ -441,6 +456,8 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::PendingExpired
         | ErrorKind::IssuerMismatch
         | ErrorKind::MissingIssuer
+        | ErrorKind::TokenInCallback
+        | ErrorKind::PendingAlreadyUsed
         | ErrorKind::AuthorizationRequired
         | ErrorKind::InvalidStoredValue => Action::AuthorizeAgain,
         ErrorKind::Unauthorized => Action::Refresh,
@@ -470,6 +487,11 @@ mod tests {
         assert_eq!(ErrorKind::InvalidGrant.family(), ErrorFamily::OAuth);
         assert_eq!(ErrorKind::OtherOAuthError.family(), ErrorFamily::OAuth);
         assert_eq!(ErrorKind::StateMismatch.family(), ErrorFamily::Callback);
+        assert_eq!(ErrorKind::TokenInCallback.family(), ErrorFamily::Callback);
+        assert_eq!(
+            ErrorKind::PendingAlreadyUsed.family(),
+            ErrorFamily::Callback
+        );
         assert_eq!(ErrorKind::RateLimited.family(), ErrorFamily::Http);
         assert_eq!(ErrorKind::UnexpectedStatus.family(), ErrorFamily::Http);
         assert_eq!(ErrorKind::Transport.family(), ErrorFamily::Transport);

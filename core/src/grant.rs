@@ -17,13 +17,20 @@ impl Client {
     }
 
     /// The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5). It takes a
-    /// [`ValidatedCallback`], so an unchecked code cannot be exchanged.
+    /// [`ValidatedCallback`], so an unchecked code cannot be exchanged, and
+    /// only by the client, at the server, its authorization was made for
+    /// (RFC 9700 §4.4, mix-up): another client id or provider is a
+    /// configuration error; another issuer or token endpoint than the
+    /// pending authorization recorded is
+    /// [`ErrorKind::IssuerMismatch`](crate::ErrorKind::IssuerMismatch).
+    ///
+    /// A pending authorization stored before authflow recorded the token
+    /// endpoint is checked against what it holds: its issuer, when it has
+    /// one; for Makini Link and MakeShift, whose provider kind names one
+    /// server, the kind; a generic or Makini Admin one without an issuer
+    /// names no server and is refused (`IssuerMismatch`: authorize again).
     pub fn exchange_request(&self, callback: &ValidatedCallback) -> Result<HttpRequest> {
-        if callback.client_id != self.client_id() || callback.provider != self.profile().kind() {
-            return Err(Error::configuration(
-                "the callback belongs to another client or provider",
-            ));
-        }
+        callback.check_issued_for(self)?;
         let mut params = vec![
             param("code", callback.code.secret()),
             param("redirect_uri", &callback.redirect_uri),
@@ -171,6 +178,40 @@ mod tests {
         assert!(!body.contains("client_secret"), "{body}");
         assert!(request.header("Authorization").is_none());
         assert!(client.reauthentication_request().is_err());
+    }
+
+    /// RFC 9700 §4.4 (mix-up): a code and verifier issued through server A
+    /// are never posted to server B's token endpoint, even when both are
+    /// generic servers and the client id is the same.
+    #[test]
+    fn a_code_is_exchanged_only_where_its_authorization_was_made() {
+        let server = |host: &str| {
+            let profile = Profile::generic(
+                Some(&format!("https://{host}/authorize")),
+                &format!("https://{host}/token"),
+            )
+            .unwrap();
+            Client::new(profile, "app")
+                .with_redirect_uri("https://app.example/cb")
+                .unwrap()
+        };
+        let (a, b) = (server("a.example"), server("b.example"));
+        let start = a.authorization_request(1_700_000_000, &[5u8; 48]).unwrap();
+        // As a back end does: the pending authorization kept as a string.
+        let pending = crate::pending::PendingAuthorization::from_storage_string(
+            &start.pending.to_storage_string(),
+        )
+        .unwrap();
+        let redirect = format!(
+            "https://app.example/cb?code=c0de-from-a&state={}",
+            pending.state()
+        );
+        let callback = pending.validate(&redirect, 1_700_000_010).unwrap();
+        let error = b.exchange_request(&callback).unwrap_err();
+        assert_eq!(error.kind().as_str(), "issuer_mismatch", "{error}");
+        assert!(!error.to_string().contains("c0de-from-a"), "{error}");
+        let request = a.exchange_request(&callback).unwrap();
+        assert_eq!(request.url, "https://a.example/token");
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //! let now = 1_713_082_414;
 //! let entropy = [7u8; authflow_core::AUTHORIZATION_ENTROPY_LEN]; // use a CSPRNG
 //! let start = client.authorization_request(now, &entropy)?;
-//! // Send the user to start.url; keep start.pending.to_storage_string().
+//! // Send the user to start.url; keep start.pending.to_storage_string()
+//! // until the redirect comes back, then delete it.
 //! let redirect = format!("https://app.example/callback?code=abc&state={}", start.pending.state());
 //! let callback = start.pending.validate(&redirect, now + 30)?; // the only way to a code
 //! let request = client.exchange_request(&callback)?;          // method, url, headers, body
@@ -33,7 +34,10 @@
 //! - [`Client`]: a profile plus the app's registration; builds every request
 //!   and parses every response.
 //! - [`PendingAuthorization`] → [`ValidatedCallback`]: the redirect checked
-//!   before a code can be exchanged.
+//!   before a code can be exchanged, and the code exchanged only at the
+//!   server the authorization was made for. A pending authorization is good
+//!   for one redirect: delete its stored string on use, or let
+//!   [`UsedStates`] refuse a second use.
 //! - [`TokenSet`]: tokens with absolute expiry; [`Session`]: the state
 //!   machine that keeps them fresh, single-flight.
 //! - [`fleet`]: one token set shared by many processes through a store
@@ -75,6 +79,7 @@ mod syntax;
 mod token_info;
 mod token_response;
 mod token_set;
+mod used_states;
 
 pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
@@ -106,3 +111,4 @@ pub use session::{
 };
 pub use token_info::TokenInfo;
 pub use token_set::TokenSet;
+pub use used_states::UsedStates;

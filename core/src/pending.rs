@@ -2,6 +2,11 @@
 //! and back. It serialises to a compact, versioned string so that a server
 //! session store, a cookie or a browser's sessionStorage can hold it, and
 //! any runtime of authflow can resume it.
+//!
+//! It is good for one redirect: whoever stores the string deletes it when
+//! the redirect comes back, whatever the outcome (RFC 9700 §4.2.4: the
+//! state is invalidated after its first use), so that a replayed redirect
+//! finds nothing to resume.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{self, BadMember, ObjectReader, ObjectWriter};
@@ -18,10 +23,14 @@ pub const DEFAULT_MAX_AGE: u64 = 600;
 const STORAGE_PREFIX: &str = "afp1.";
 
 /// An authorization in progress: state, PKCE verifier, redirect URI,
-/// provider, client, scopes and when it was made.
+/// provider, client, scopes, the server it was sent to (issuer and token
+/// endpoint, so that the code goes nowhere else: RFC 9700 §4.4) and when
+/// it was made.
 ///
 /// `Debug` redacts the verifier. The only way on to a code exchange is
-/// [`PendingAuthorization::validate`].
+/// [`PendingAuthorization::validate`] (or [`crate::UsedStates::validate`],
+/// which also refuses a second use). Delete the stored form when the
+/// redirect comes back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingAuthorization {
     pub(crate) provider: ProviderKind,
@@ -33,6 +42,10 @@ pub struct PendingAuthorization {
     pub(crate) scopes: Vec<String>,
     pub(crate) issuer: Option<String>,
     pub(crate) require_issuer: bool,
+    /// The token endpoint the code is for; `None` in strings written before
+    /// it was recorded (see `Client::exchange_request` for what those are
+    /// checked against).
+    pub(crate) token_endpoint: Option<String>,
     pub(crate) created_at: u64,
     pub(crate) max_age: u64,
 }
@@ -61,6 +74,10 @@ impl PendingAuthorization {
             scopes,
             issuer: client.profile().issuer().map(str::to_owned),
             require_issuer: client.profile().requires_issuer(),
+            token_endpoint: client
+                .profile()
+                .token_endpoint()
+                .map(|e| e.as_str().to_owned()),
             created_at: now,
             max_age,
         }
@@ -98,15 +115,33 @@ impl PendingAuthorization {
     pub fn code_verifier(&self) -> Option<&PkceCodeVerifier> {
         self.code_verifier.as_ref()
     }
+    /// The token endpoint the code may be exchanged at (`None` for a string
+    /// written before authflow recorded it).
+    pub fn token_endpoint(&self) -> Option<&str> {
+        self.token_endpoint.as_deref()
+    }
 
     /// The compact storage form: `afp1.` then base64url JSON. It contains
     /// the PKCE verifier, so keep it where the user's session is kept
-    /// (server session, sessionStorage), never in a URL or a log.
+    /// (server session, sessionStorage), never in a URL or a log, and
+    /// delete it when the redirect comes back.
     pub fn to_storage_string(&self) -> String {
         // Short member names: the string often lives in a cookie or a
         // URL-sized store.
         let verifier = self.code_verifier.as_ref().map(|v| v.secret());
-        let mut json = ObjectWriter::with_capacity(256 + 2 * verifier.map_or(0, str::len));
+        // Room for every value escaped, so that no reallocation leaves an
+        // unwiped copy of the verifier behind.
+        let texts = [
+            Some(self.client_id.as_str()),
+            Some(&self.redirect_uri),
+            Some(&self.state),
+            verifier,
+            self.issuer.as_deref(),
+            self.token_endpoint.as_deref(),
+        ];
+        let text_len: usize = texts.iter().flatten().map(|t| t.len()).sum::<usize>()
+            + self.scopes.iter().map(|s| s.len() + 3).sum::<usize>();
+        let mut json = ObjectWriter::with_capacity(128 + 2 * text_len);
         json.string("p", self.provider.as_str())
             .string("c", &self.client_id)
             .string("r", &self.redirect_uri)
@@ -125,6 +160,9 @@ impl PendingAuthorization {
         }
         if self.require_issuer {
             json.bool("ri", true);
+        }
+        if let Some(token_endpoint) = &self.token_endpoint {
+            json.string("te", token_endpoint);
         }
         json.integer("t", self.created_at)
             .integer("a", self.max_age);
@@ -177,6 +215,7 @@ impl PendingAuthorization {
         let scopes = stored.strings("sc").map_err(malformed)?.unwrap_or_default();
         let issuer = stored.string("i").map_err(malformed)?;
         let require_issuer = stored.bool("ri").map_err(malformed)?.unwrap_or(false);
+        let token_endpoint = stored.string("te").map_err(malformed)?;
         let created_at = stored
             .required("t", ObjectReader::integer)
             .map_err(malformed)?;
@@ -205,6 +244,7 @@ impl PendingAuthorization {
             scopes,
             issuer,
             require_issuer,
+            token_endpoint,
             created_at,
             max_age,
         })
@@ -212,12 +252,13 @@ impl PendingAuthorization {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::client::Client;
     use crate::profile::Profile;
 
-    fn pending() -> PendingAuthorization {
+    /// A Makini Link pending authorization made with entropy of sevens.
+    pub(crate) fn pending() -> PendingAuthorization {
         let client = Client::new(Profile::makini_link(), "client-1")
             .with_redirect_uri("https://app.example/cb")
             .unwrap();
@@ -235,6 +276,26 @@ mod tests {
         assert_eq!(
             PendingAuthorization::from_storage_string(&stored).unwrap(),
             pending
+        );
+    }
+
+    /// RFC 9700 §4.4.2: the string records the token endpoint the code is
+    /// for, so that whoever resumes it exchanges the code nowhere else.
+    #[test]
+    fn storage_string_records_the_token_endpoint() {
+        let stored = pending().to_storage_string();
+        let json = URL_SAFE_NO_PAD
+            .decode(stored.trim_start_matches(STORAGE_PREFIX))
+            .unwrap();
+        let json = String::from_utf8(json).unwrap();
+        assert!(
+            json.contains(r#""te":"https://api.makini.io/link/token""#),
+            "{json}"
+        );
+        let resumed = PendingAuthorization::from_storage_string(&stored).unwrap();
+        assert_eq!(
+            resumed.token_endpoint(),
+            Some("https://api.makini.io/link/token")
         );
     }
 

@@ -290,6 +290,7 @@ pub struct Profile {
     token_info_endpoint: Option<Endpoint>,
     api_base: Option<Endpoint>,
     legacy_api_base: Option<Endpoint>,
+    api_origins: Vec<Endpoint>,
     client_auth: ClientAuthMethod,
     body_encoding: BodyEncoding,
     expiry: ExpiryRule,
@@ -320,6 +321,7 @@ impl Profile {
             token_info_endpoint: None,
             api_base: None,
             legacy_api_base: None,
+            api_origins: Vec::new(),
             client_auth: ClientAuthMethod::ClientSecretPost,
             body_encoding: BodyEncoding::Form,
             expiry: ExpiryRule::Seconds,
@@ -541,6 +543,11 @@ impl Profile {
     pub fn legacy_api_base(&self) -> Option<&Endpoint> {
         self.legacy_api_base.as_ref()
     }
+    /// Origins besides the API base where API requests may carry the
+    /// access token, on any path (see [`Profile::with_api_origin`]).
+    pub fn api_origins(&self) -> &[Endpoint] {
+        &self.api_origins
+    }
     /// How the client authenticates.
     pub fn client_auth(&self) -> ClientAuthMethod {
         self.client_auth
@@ -603,6 +610,25 @@ impl Profile {
     /// Sets one of the profile's URLs, checked by the HTTPS rule.
     pub fn with_endpoint(mut self, role: EndpointRole, url: &str) -> Result<Profile> {
         *self.endpoint_slot(role) = Some(Endpoint::parse(role.describe(), url)?);
+        Ok(self)
+    }
+    /// Names an origin (`https://files.example`, `scheme://host[:port]`
+    /// with no path or query) where absolute API URLs may carry the access
+    /// token, on any path: for a provider whose API answers on more than
+    /// the API base (file downloads, another region). Without it an
+    /// absolute URL gets the token only below the API base; a bearer token
+    /// is accepted wherever it is shown (RFC 6750 §5.3), so name only
+    /// origins of the provider that issued it.
+    pub fn with_api_origin(mut self, origin: &str) -> Result<Profile> {
+        let endpoint = Endpoint::parse("API origin", origin)?;
+        if endpoint.uri().path().as_str() != "/" || endpoint.uri().has_query() {
+            return Err(crate::error::Error::configuration(
+                "an API origin is scheme://host[:port], without a path or query",
+            ));
+        }
+        if !self.api_origins.contains(&endpoint) {
+            self.api_origins.push(endpoint);
+        }
         Ok(self)
     }
     /// Makes the legacy API (Makini v3) the one API requests go to.
@@ -722,6 +748,25 @@ mod tests {
             admin.status_kind(ResponseSource::Api, 401),
             Some(ErrorKind::Unauthorized)
         );
+    }
+
+    #[test]
+    fn api_origins_are_origins_only() {
+        let profile = Profile::makini_link()
+            .with_api_origin("https://files.makini.io")
+            .unwrap()
+            .with_api_origin("https://files.makini.io/")
+            .unwrap();
+        assert_eq!(profile.api_origins().len(), 1);
+        for bad in [
+            "https://files.makini.io/exports",
+            "https://files.makini.io/?x=1",
+            "http://files.makini.io",
+            "files.makini.io",
+        ] {
+            let error = Profile::makini_link().with_api_origin(bad).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Configuration, "{bad}");
+        }
     }
 
     #[test]

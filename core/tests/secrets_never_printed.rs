@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use authflow_core::{
-    Client, ClientSecret, GrantType, HttpResponse, Password, Profile, Session, SessionAction,
-    TokenRef,
+    AccessToken, Client, ClientSecret, GrantType, HttpResponse, Method, Password, Profile, Session,
+    SessionAction, TokenRef, UsedStates,
 };
 
 const CLIENT_SECRET: &str = "cs-SECRET-0001";
@@ -144,6 +144,65 @@ fn nothing_secret_in_errors_even_when_the_provider_echoes_it() {
     ] {
         let error = authflow_core::TokenSet::from_json(&stored).unwrap_err();
         assert_clean("stored token set error", &format!("{error} {error:?}"));
+    }
+}
+
+/// The refusals of this change: tokens in a callback, a replayed pending
+/// authorization, a mixed-up exchange, an API URL out of the base. Each
+/// is handed the secrets and shows none of them.
+#[test]
+fn nothing_secret_in_callback_exchange_and_api_refusals() {
+    let client = Client::new(Profile::makini_link(), "client-1")
+        .with_client_secret(ClientSecret::new(CLIENT_SECRET))
+        .with_redirect_uri("https://app.example/cb")
+        .unwrap();
+    let start = client
+        .authorization_request(1_700_000_000, &[9u8; 48])
+        .unwrap();
+    let state = start.pending.state().to_owned();
+    for redirect in [
+        format!("https://app.example/cb?code={CODE}&state={state}&access_token={ACCESS}"),
+        format!("https://app.example/cb?code={CODE}&state={state}&refresh_token={REFRESH}"),
+        format!("https://app.example/cb?code={CODE}&state={state}#access_token={ACCESS}"),
+    ] {
+        let error = start
+            .pending
+            .validate(&redirect, 1_700_000_001)
+            .unwrap_err();
+        assert_clean("token in callback", &format!("{error} {error:?}"));
+    }
+    let redirect = format!("https://app.example/cb?code={CODE}&state={state}");
+    let mut used = UsedStates::new();
+    let callback = used
+        .validate(&start.pending, &redirect, 1_700_000_001)
+        .unwrap();
+    assert_clean("validated callback", &format!("{callback:?}"));
+    let replay = used
+        .validate(&start.pending, &redirect, 1_700_000_002)
+        .unwrap_err();
+    assert_clean("replay", &format!("{replay} {replay:?} {used:?}"));
+    let elsewhere = Client::new(
+        Profile::makini_link()
+            .with_endpoint(
+                authflow_core::EndpointRole::Token,
+                "https://attacker.example/token",
+            )
+            .unwrap(),
+        "client-1",
+    )
+    .with_client_secret(ClientSecret::new(CLIENT_SECRET));
+    let mixed_up = elsewhere.exchange_request(&callback).unwrap_err();
+    assert_clean("mix-up", &format!("{mixed_up} {mixed_up:?}"));
+    let token = AccessToken::new(ACCESS);
+    for path in [
+        "../link/token",
+        "https://attacker.example/x",
+        "//attacker.example/x",
+    ] {
+        let error = client
+            .api_request(&token, Method::Get, path, None)
+            .unwrap_err();
+        assert_clean("API refusal", &format!("{error} {error:?}"));
     }
 }
 

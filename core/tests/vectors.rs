@@ -109,6 +109,7 @@ fn run_case(case: &Value) -> Outcome {
                 "state": c.state(),
                 "redirect_uri": c.redirect_uri(),
                 "code_verifier": c.code_verifier().map(|v| v.secret()),
+                "params": c.params().iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
             })
         }),
         "exchange_request" => validated(&client, case, input, now)
@@ -401,6 +402,12 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
     if let Some(rotates) = spec["refresh_rotates"].as_bool() {
         profile = profile.with_refresh_rotation(rotates);
     }
+    for origin in spec["api_origins"].as_array().into_iter().flatten() {
+        let origin = origin
+            .as_str()
+            .ok_or_else(|| fail("api_origins holds a non-string"))?;
+        profile = e(profile.with_api_origin(origin))?;
+    }
     Ok(profile)
 }
 
@@ -471,6 +478,7 @@ fn pending_json(p: &PendingAuthorization) -> Value {
         "scopes": p.scopes(),
         "created_at": p.created_at(),
         "expires_at": p.expires_at(),
+        "token_endpoint": p.token_endpoint(),
     })
 }
 

@@ -78,6 +78,7 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
         p = p.withPkce(when (spec["pkce"]) { null -> null; "plain" -> PkceMethod.PLAIN; else -> PkceMethod.S256 })
     }
     (spec["refresh_rotates"] as? Boolean)?.let { p = p.withRefreshRotation(it) }
+    (spec["api_origins"] as? List<*>)?.forEach { p = p.withApiOrigin(it as String) }
     return p
 }
 
@@ -122,6 +123,7 @@ fun pendingJson(p: PendingAuthorization): Map<String, Any?> = mapOf(
     "provider" to providerKindName(p.provider()), "client_id" to p.clientId(), "redirect_uri" to p.redirectUri(),
     "state" to p.state(), "code_verifier" to p.codeVerifier(), "scopes" to p.scopes(),
     "created_at" to p.createdAt().toLong(), "expires_at" to p.expiresAt().toLong(),
+    "token_endpoint" to p.tokenEndpoint(),
 )
 
 fun profileJson(p: Profile): Map<String, Any?> = mapOf(
@@ -190,7 +192,8 @@ fun runCase(case: Map<String, Any?>) {
                 .let { mapOf("url" to it.url, "pending" to pendingJson(it.pending)) }
             "pending_from_storage" -> pendingJson(PendingAuthorization.fromStorageString(input.str("stored")))
             "validate_callback" -> validated(client, case, input, now).let {
-                mapOf("code" to it.code(), "state" to it.state(), "redirect_uri" to it.redirectUri(), "code_verifier" to it.codeVerifier())
+                mapOf("code" to it.code(), "state" to it.state(), "redirect_uri" to it.redirectUri(), "code_verifier" to it.codeVerifier(),
+                    "params" to it.params().map { p -> listOf(p.name, p.value) })
             }
             "exchange_request" -> requestJson(client.exchangeRequest(validated(client, case, input, now)))
             "refresh_request" -> requestJson(client.refreshRequest(input.str("refresh_token")))
@@ -395,7 +398,17 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
             runBlocking {
                 val client = link(clock)
                 val start = client.authorizationUrl()
-                val tokens = client.exchangeAsync(providers.authorize(start.url), start.pending)
+                val location = providers.authorize(start.url)
+                val tokens = client.exchangeAsync(location, start.pending)
+                // The pending string is spent: a replayed redirect is refused, blocking or suspend.
+                for (replay in listOf<suspend () -> TokenSet>({ client.exchangeAsync(location, start.pending) }, { client.exchange(location, start.pending) })) {
+                    try {
+                        replay()
+                        throw Failure("a pending authorization was used twice")
+                    } catch (e: AuthflowException.Callback) {
+                        expect(errorKindName(e.kind) == "pending_already_used" && e.action == Action.AUTHORIZE_AGAIN) { "$e" }
+                    }
+                }
                 val session = client.session(tokens)
                 expect(session.getAsync("sites").text().contains("Plant 1")) { "sites (suspend)" }
                 clock.advance(30 * DAY + 60)

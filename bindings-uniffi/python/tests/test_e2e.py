@@ -85,6 +85,11 @@ def test_callback_errors_are_typed(providers: Providers, clock: ProviderClock) -
     with pytest.raises(af.CallbackError) as caught:
         client.exchange(location.replace("state=", "state=x"), start.pending)
     assert af.error_kind_name(caught.value.kind) == "state_mismatch"
+    # That attempt spent the pending string: its own redirect is refused now.
+    with pytest.raises(af.CallbackError) as caught:
+        client.exchange(location, start.pending)
+    assert af.error_kind_name(caught.value.kind) == "pending_already_used"
+    assert af.action_name(caught.value.action) == "authorize_again"
     denied = client.authorization_url(af.AuthorizationOptions(extra_params=[af.QueryParam(name="login_hint", value="deny")]))
     with pytest.raises(af.OAuthError) as caught:
         client.exchange(authorize(denied.url), denied.pending)

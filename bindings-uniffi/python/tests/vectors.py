@@ -99,6 +99,8 @@ def build_profile(spec: dict) -> af.Profile:
                                     {"S256": af.PkceMethod.S256, "plain": af.PkceMethod.PLAIN}[spec["pkce"]])
     if isinstance(spec.get("refresh_rotates"), bool):
         profile = profile.with_refresh_rotation(spec["refresh_rotates"])
+    for origin in spec.get("api_origins", []):
+        profile = profile.with_api_origin(origin)
     return profile
 
 
@@ -175,6 +177,7 @@ def pending_json(p: af.PendingAuthorization) -> dict:
         "scopes": p.scopes(),
         "created_at": p.created_at(),
         "expires_at": p.expires_at(),
+        "token_endpoint": p.token_endpoint(),
     }
 
 
@@ -269,7 +272,7 @@ def run_case(case: dict) -> None:
         if op == "validate_callback":
             c = validated(client, case, inp, now)
             return {"code": c.code(), "state": c.state(), "redirect_uri": c.redirect_uri(),
-                    "code_verifier": c.code_verifier()}
+                    "code_verifier": c.code_verifier(), "params": [[p.name, p.value] for p in c.params()]}
         if op == "exchange_request":
             return request_json(client.exchange_request(validated(client, case, inp, now)))
         if op == "refresh_request":

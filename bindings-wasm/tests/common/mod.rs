@@ -177,5 +177,6 @@ pub fn callback_json(callback: &ValidatedCallback) -> Value {
         "state": callback.state(),
         "redirect_uri": callback.redirect_uri(),
         "code_verifier": callback.code_verifier(),
+        "params": json_of(&callback.params()),
     })
 }

@@ -2250,7 +2250,11 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     
     /**
      * Validates the redirect against `pending` (a storage string) and
-     * exchanges the code.
+     * exchanges the code. A pending authorization is used once: a second
+     * call with the same string in this process is refused
+     * (`pending_already_used`), whatever the first call's outcome (a code
+     * may have reached the provider; a new authorization is the way on).
+     * Delete the stored string as you call this.
      */
     func exchange(callbackUrl: String, pending: String) throws  -> TokenSet
     
@@ -2504,7 +2508,11 @@ open func clientCredentialsAsync()async throws  -> TokenSet  {
     
     /**
      * Validates the redirect against `pending` (a storage string) and
-     * exchanges the code.
+     * exchanges the code. A pending authorization is used once: a second
+     * call with the same string in this process is refused
+     * (`pending_already_used`), whatever the first call's outcome (a code
+     * may have reached the provider; a new authorization is the way on).
+     * Delete the stored string as you call this.
      */
 open func exchange(callbackUrl: String, pending: String)throws  -> TokenSet  {
     return try  FfiConverterTypeTokenSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -2820,10 +2828,12 @@ public func FfiConverterTypeOAuthClient_lower(_ value: OAuthClient) -> UInt64 {
 
 /**
  * An authorization in progress: state, PKCE verifier, redirect URI,
- * provider, client, scopes and when it was made. Keep its
- * `to_storage_string()` where the user's session is kept (it holds the
- * PKCE verifier); any authflow runtime resumes it with
- * `from_storage_string`. `repr` / `toString` redact the verifier.
+ * provider, client, scopes, the token endpoint the code is for, and when
+ * it was made. Keep its `to_storage_string()` where the user's session is
+ * kept (it holds the PKCE verifier) and delete it when the redirect comes
+ * back, whatever the outcome: it is good for one redirect. Any authflow
+ * runtime resumes it with `from_storage_string`. `repr` / `toString`
+ * redact the verifier.
  */
 public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     
@@ -2874,19 +2884,30 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     func toStorageString()  -> String
     
     /**
+     * The token endpoint the code may be exchanged at (`None` for a string
+     * written before authflow recorded it).
+     */
+    func tokenEndpoint()  -> String?
+    
+    /**
      * Checks the redirect (the full URL the user came back on, a path with
-     * its query, or the query) at `now`: state, issuer, age, provider
-     * error, code. The only way to a code.
+     * its query, or the query) at `now`: repeated parameters, tokens where
+     * only a code was asked for, state, issuer, age, provider error, code.
+     * The only way to a code. It does not remember the pending
+     * authorization: delete its stored string now (`OAuthClient.exchange`
+     * also refuses a second use in this process).
      */
     func validate(redirect: String, now: UInt64) throws  -> ValidatedCallback
     
 }
 /**
  * An authorization in progress: state, PKCE verifier, redirect URI,
- * provider, client, scopes and when it was made. Keep its
- * `to_storage_string()` where the user's session is kept (it holds the
- * PKCE verifier); any authflow runtime resumes it with
- * `from_storage_string`. `repr` / `toString` redact the verifier.
+ * provider, client, scopes, the token endpoint the code is for, and when
+ * it was made. Keep its `to_storage_string()` where the user's session is
+ * kept (it holds the PKCE verifier) and delete it when the redirect comes
+ * back, whatever the outcome: it is good for one redirect. Any authflow
+ * runtime resumes it with `from_storage_string`. `repr` / `toString`
+ * redact the verifier.
  */
 open class PendingAuthorization: PendingAuthorizationProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
     fileprivate let handle: UInt64
@@ -3063,9 +3084,25 @@ open func toStorageString() -> String  {
 }
     
     /**
+     * The token endpoint the code may be exchanged at (`None` for a string
+     * written before authflow recorded it).
+     */
+open func tokenEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_token_endpoint(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Checks the redirect (the full URL the user came back on, a path with
-     * its query, or the query) at `now`: state, issuer, age, provider
-     * error, code. The only way to a code.
+     * its query, or the query) at `now`: repeated parameters, tokens where
+     * only a code was asked for, state, issuer, age, provider error, code.
+     * The only way to a code. It does not remember the pending
+     * authorization: delete its stored string now (`OAuthClient.exchange`
+     * also refuses a second use in this process).
      */
 open func validate(redirect: String, now: UInt64)throws  -> ValidatedCallback  {
     return try  FfiConverterTypeValidatedCallback_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -3160,6 +3197,12 @@ public func FfiConverterTypePendingAuthorization_lower(_ value: PendingAuthoriza
 public protocol ProfileProtocol: AnyObject, Sendable {
     
     /**
+     * Origins besides the API base where API requests may carry the
+     * access token (see `with_api_origin`).
+     */
+    func apiOrigins()  -> [String]
+    
+    /**
      * How token-endpoint bodies are encoded.
      */
     func bodyEncoding()  -> BodyEncoding
@@ -3228,6 +3271,13 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * This profile with the legacy API (Makini v3) as the API base.
      */
     func usingLegacyApi()  -> Profile
+    
+    /**
+     * This profile with one more origin (`https://files.example`, no path)
+     * where absolute API URLs may carry the access token, on any path.
+     * Without it an absolute URL gets the token only below the API base.
+     */
+    func withApiOrigin(origin: String) throws  -> Profile
     
     /**
      * This profile with another body encoding.
@@ -3387,6 +3437,19 @@ public static func makiniLink() -> Profile  {
 }
     
 
+    
+    /**
+     * Origins besides the API base where API requests may carry the
+     * access token (see `with_api_origin`).
+     */
+open func apiOrigins() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_api_origins(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * How token-endpoint bodies are encoded.
@@ -3553,6 +3616,21 @@ open func usingLegacyApi() -> Profile  {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_profile_using_legacy_api(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This profile with one more origin (`https://files.example`, no path)
+     * where absolute API URLs may carry the access token, on any path.
+     * Without it an absolute URL gets the token only below the API base.
+     */
+open func withApiOrigin(origin: String)throws  -> Profile  {
+    return try  FfiConverterTypeProfile_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_api_origin(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(origin),uniffiCallStatus
     )
 })
 }
@@ -5572,6 +5650,17 @@ public protocol ValidatedCallbackProtocol: AnyObject, Sendable {
     func codeVerifier()  -> String?
     
     /**
+     * The first value of the response parameter `name` (e.g. `"scope"`).
+     */
+    func param(name: String)  -> String?
+    
+    /**
+     * The response's other parameters (all but `code` and `state`), in the
+     * order received, repeats included: `iss`, `scope`, extensions.
+     */
+    func params()  -> [QueryParam]
+    
+    /**
      * The redirect URI the code was issued for.
      */
     func redirectUri()  -> String
@@ -5658,6 +5747,32 @@ open func codeVerifier() -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_validatedcallback_code_verifier(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The first value of the response parameter `name` (e.g. `"scope"`).
+     */
+open func param(name: String) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_validatedcallback_param(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The response's other parameters (all but `code` and `state`), in the
+     * order received, repeats included: `iss`, `scope`, extensions.
+     */
+open func params() -> [QueryParam]  {
+    return try!  FfiConverterSequenceTypeQueryParam.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_validatedcallback_params(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -8249,13 +8364,26 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case pendingExpired
     /**
-     * The callback's `iss` is not the expected issuer (RFC 9207).
+     * The callback's `iss` is not the expected issuer (RFC 9207), or a code
+     * exchange would go to another server than the one the authorization
+     * was made with (RFC 9700 §4.4, mix-up).
      */
     case issuerMismatch
     /**
      * The callback has no `iss` although the profile requires it (RFC 9207).
      */
     case missingIssuer
+    /**
+     * The callback of a code request carries `access_token`, `id_token`,
+     * `token` or `refresh_token`: an implicit or hybrid response nobody
+     * asked for.
+     */
+    case tokenInCallback
+    /**
+     * The pending authorization was already used once in this process: a
+     * replayed redirect, or a stored string that was not deleted on use.
+     */
+    case pendingAlreadyUsed
     /**
      * HTTP 401 from an API or token-info endpoint: the access token is not accepted.
      */
@@ -8361,29 +8489,33 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 18: return .missingIssuer
         
-        case 19: return .unauthorized
+        case 19: return .tokenInCallback
         
-        case 20: return .forbidden
+        case 20: return .pendingAlreadyUsed
         
-        case 21: return .rateLimited
+        case 21: return .unauthorized
         
-        case 22: return .clientStatus
+        case 22: return .forbidden
         
-        case 23: return .serverStatus
+        case 23: return .rateLimited
         
-        case 24: return .unexpectedStatus
+        case 24: return .clientStatus
         
-        case 25: return .transport
+        case 25: return .serverStatus
         
-        case 26: return .storeUnavailable
+        case 26: return .unexpectedStatus
         
-        case 27: return .invalidResponse
+        case 27: return .transport
         
-        case 28: return .configuration
+        case 28: return .storeUnavailable
         
-        case 29: return .authorizationRequired
+        case 29: return .invalidResponse
         
-        case 30: return .invalidStoredValue
+        case 30: return .configuration
+        
+        case 31: return .authorizationRequired
+        
+        case 32: return .invalidStoredValue
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8465,52 +8597,60 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(18))
         
         
-        case .unauthorized:
+        case .tokenInCallback:
             writeInt(&buf, Int32(19))
         
         
-        case .forbidden:
+        case .pendingAlreadyUsed:
             writeInt(&buf, Int32(20))
         
         
-        case .rateLimited:
+        case .unauthorized:
             writeInt(&buf, Int32(21))
         
         
-        case .clientStatus:
+        case .forbidden:
             writeInt(&buf, Int32(22))
         
         
-        case .serverStatus:
+        case .rateLimited:
             writeInt(&buf, Int32(23))
         
         
-        case .unexpectedStatus:
+        case .clientStatus:
             writeInt(&buf, Int32(24))
         
         
-        case .transport:
+        case .serverStatus:
             writeInt(&buf, Int32(25))
         
         
-        case .storeUnavailable:
+        case .unexpectedStatus:
             writeInt(&buf, Int32(26))
         
         
-        case .invalidResponse:
+        case .transport:
             writeInt(&buf, Int32(27))
         
         
-        case .configuration:
+        case .storeUnavailable:
             writeInt(&buf, Int32(28))
         
         
-        case .authorizationRequired:
+        case .invalidResponse:
             writeInt(&buf, Int32(29))
         
         
-        case .invalidStoredValue:
+        case .configuration:
             writeInt(&buf, Int32(30))
+        
+        
+        case .authorizationRequired:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .invalidStoredValue:
+            writeInt(&buf, Int32(32))
         
         }
     }
@@ -10349,7 +10489,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_client_credentials_async() != 55189) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 64548) {
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 55383) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange_async() != 52925) {
@@ -10490,7 +10630,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_to_storage_string() != 49987) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_validate() != 14613) {
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_token_endpoint() != 46619) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_validate() != 5702) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_code() != 49146) {
@@ -10499,10 +10642,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_code_verifier() != 15100) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_validatedcallback_param() != 3405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_validatedcallback_params() != 25676) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_redirect_uri() != 59159) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_state() != 39444) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_api_origins() != 25493) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_body_encoding() != 37107) {
@@ -10545,6 +10697,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_using_legacy_api() != 53415) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_api_origin() != 24334) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_body_encoding() != 35785) {
