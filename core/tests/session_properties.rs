@@ -174,24 +174,39 @@ fn renewing_client(which: u8) -> Client {
 }
 
 fn reply_response(client: &Client, reply: Reply, now: u64, n: u32) -> Option<HttpResponse> {
-    let json = |status: u16, body: String| Some(HttpResponse::new(status, vec![], body.into_bytes()));
+    let json =
+        |status: u16, body: String| Some(HttpResponse::new(status, vec![], body.into_bytes()));
     // Makini reads `expires_in` as a time, MakeShift as seconds.
     let absolute = client.profile().expiry() == authflow_core::ExpiryRule::AbsoluteTimestamp;
     let expiry = |lifetime: u64| if absolute { now + lifetime } else { lifetime };
     match reply {
-        Reply::Tokens => json(200, format!(
-            r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
-            expiry(14_400)
-        )),
-        Reply::DeadOnArrival => json(200, format!(
-            r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
-            expiry(0)
-        )),
+        Reply::Tokens => json(
+            200,
+            format!(
+                r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
+                expiry(14_400)
+            ),
+        ),
+        Reply::DeadOnArrival => json(
+            200,
+            format!(
+                r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
+                expiry(0)
+            ),
+        ),
         Reply::InvalidClient401 => json(401, r#"{"error":"invalid_client"}"#.into()),
         Reply::InvalidGrant => json(400, r#"{"error":"invalid_grant"}"#.into()),
         Reply::AccessDenied => json(400, r#"{"error":"access_denied"}"#.into()),
-        Reply::RetryNow => Some(HttpResponse::new(503, vec![("Retry-After".into(), "0".into())], Vec::new())),
-        Reply::RetryNextCentury => Some(HttpResponse::new(429, vec![("Retry-After".into(), "3153600000".into())], Vec::new())),
+        Reply::RetryNow => Some(HttpResponse::new(
+            503,
+            vec![("Retry-After".into(), "0".into())],
+            Vec::new(),
+        )),
+        Reply::RetryNextCentury => Some(HttpResponse::new(
+            429,
+            vec![("Retry-After".into(), "3153600000".into())],
+            Vec::new(),
+        )),
         Reply::Transport => None,
     }
 }
