@@ -1008,15 +1008,7 @@ mod tests {
             let n = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
             // Long enough for the other threads to ask while it is in flight.
             std::thread::sleep(std::time::Duration::from_millis(50));
-            HttpResponse {
-                status: 200,
-                headers: vec![],
-                body: format!(
-                    r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
-                    NOW + 40 * 86_400
-                )
-                .into_bytes(),
-            }
+            ok_tokens(n)
         }
     }
 
@@ -1052,13 +1044,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_refresh_for_many_threads_at_expiry() {
-        let transport = Arc::new(Counting {
-            refreshes: AtomicUsize::new(0),
-        });
+    /// A session of `profile`'s client over `transport` at `NOW + 1`,
+    /// holding a pair whose access token has just expired.
+    fn expired_session(
+        profile: Arc<Profile>,
+        transport: Arc<dyn HttpTransport>,
+        saved: Arc<Saved>,
+    ) -> Arc<ClientSession> {
         let client = Client::new(
-            Profile::makini_link(),
+            profile,
             "client".into(),
             Some("secret".into()),
             None,
@@ -1070,13 +1064,20 @@ mod tests {
             NOW - 30 * 86_400
         ))
         .unwrap();
+        OAuthClient::new(client, transport, Arc::new(Fixed(AtomicU64::new(NOW + 1)))).session(
+            Some(expired),
+            Some(saved),
+            None,
+        )
+    }
+
+    #[test]
+    fn one_refresh_for_many_threads_at_expiry() {
+        let transport = Arc::new(Counting {
+            refreshes: AtomicUsize::new(0),
+        });
         let saved = Arc::new(Saved(Mutex::new(Vec::new())));
-        let oauth = OAuthClient::new(
-            client,
-            transport.clone(),
-            Arc::new(Fixed(AtomicU64::new(NOW + 1))),
-        );
-        let session = oauth.session(Some(expired), Some(saved.clone()), None);
+        let session = expired_session(Profile::makini_link(), transport.clone(), saved.clone());
         let tokens: Vec<String> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..16)
                 .map(|_| scope.spawn(|| session.access_token().unwrap()))
@@ -1107,6 +1108,7 @@ mod tests {
         }
     }
 
+    /// A Makini answer with the `n`th pair.
     fn ok_tokens(n: usize) -> HttpResponse {
         HttpResponse {
             status: 200,
@@ -1160,26 +1162,9 @@ mod tests {
         transport: Arc<AdminRefusingRefresh>,
         saved: Arc<Saved>,
     ) -> Arc<ClientSession> {
-        let client = Client::new(
-            Arc::new(Profile(
-                authflow_core::Profile::makini_admin("https://admin.example/oauth/token").unwrap(),
-            )),
-            "admin-client".into(),
-            Some("admin-secret".into()),
-            None,
-            vec![],
-        )
-        .unwrap();
-        let expired = TokenSet::from_json(format!(
-            r#"{{"v":1,"access_token":"at-0","token_type":"Bearer","refresh_token":"rt-0","issued_at":{},"expires_at":{NOW}}}"#,
-            NOW - 30 * 86_400
-        ))
-        .unwrap();
-        OAuthClient::new(client, transport, Arc::new(Fixed(AtomicU64::new(NOW + 1)))).session(
-            Some(expired),
-            Some(saved),
-            None,
-        )
+        let admin =
+            authflow_core::Profile::makini_admin("https://admin.example/oauth/token").unwrap();
+        expired_session(Arc::new(Profile(admin)), transport, saved)
     }
 
     #[test]
@@ -1262,26 +1247,8 @@ mod tests {
     #[test]
     fn a_renewal_whose_caller_is_cancelled_still_completes_and_is_stored() {
         let transport = Arc::new(Held::default());
-        let client = Client::new(
-            Profile::makini_link(),
-            "client".into(),
-            Some("secret".into()),
-            None,
-            vec![],
-        )
-        .unwrap();
-        let expired = TokenSet::from_json(format!(
-            r#"{{"v":1,"access_token":"at-0","token_type":"Bearer","refresh_token":"rt-0","issued_at":{},"expires_at":{NOW}}}"#,
-            NOW - 30 * 86_400
-        ))
-        .unwrap();
         let saved = Arc::new(Saved(Mutex::new(Vec::new())));
-        let session = OAuthClient::new(
-            client,
-            transport.clone(),
-            Arc::new(Fixed(AtomicU64::new(NOW + 1))),
-        )
-        .session(Some(expired), Some(saved.clone()), None);
+        let session = expired_session(Profile::makini_link(), transport.clone(), saved.clone());
 
         // The caller's coroutine sends the refresh, then is cancelled (its
         // future dropped) before the answer comes.
