@@ -24,6 +24,7 @@ use authflow_core::{
 };
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -461,14 +462,16 @@ impl OAuthClient {
             session = session.with_refresh_margin(margin);
         }
         Arc::new(ClientSession {
-            state: Mutex::new(State {
-                session,
-                generation: 0,
-                wakers: Vec::new(),
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    session,
+                    generation: 0,
+                    wakers: Vec::new(),
+                }),
+                changed: Condvar::new(),
+                client: self.handle(),
+                persister,
             }),
-            changed: Condvar::new(),
-            client: self.handle(),
-            persister,
         })
     }
 
@@ -535,9 +538,17 @@ enum Next {
 /// due, one renewal at a time however many threads or coroutines ask;
 /// `get` / `request` call the API and renew once on a 401. Every token
 /// set to store goes to the persister before any caller sees the new
-/// access token.
+/// access token. A refresh the provider refuses is followed, within the
+/// same call, by a re-authentication where the profile has one. A
+/// renewal sent for a coroutine that is then cancelled still completes,
+/// and its answer is handled and stored.
 #[derive(uniffi::Object)]
 pub struct ClientSession {
+    shared: Arc<Shared>,
+}
+
+/// What the callers of one session share; renewals in flight hold it too.
+struct Shared {
     state: Mutex<State>,
     changed: Condvar,
     client: OAuthClient,
@@ -547,12 +558,12 @@ pub struct ClientSession {
 impl std::fmt::Debug for ClientSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientSession")
-            .field("session", &self.lock().session)
+            .field("session", &self.shared.lock().session)
             .finish_non_exhaustive()
     }
 }
 
-impl ClientSession {
+impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every change to the state is one assignment: go on after a panic.
         self.state
@@ -572,7 +583,9 @@ impl ClientSession {
     }
 
     /// Hands a renewal's outcome to the session, passes on what to store,
-    /// and wakes every waiter.
+    /// and wakes every waiter. `Ok`: poll again (new tokens, or a failure
+    /// the session recovers from by itself, such as a refused refresh
+    /// followed by a re-authentication); `Err`: the call ends with it.
     fn complete(&self, outgoing: &OutgoingRequest, answer: Result<HttpResponse>) -> Result<()> {
         let mut state = self.lock();
         let now = self.client.now();
@@ -589,12 +602,16 @@ impl ClientSession {
         if let (Some(tokens), Some(persister)) = (state.session.poll_persist(), &self.persister) {
             persister.persist(TokenSet::wrap(tokens));
         }
+        let outcome = match handled {
+            Err(error) if !state.session.wants_renewal(now) => Err(error.into()),
+            _ => Ok(()),
+        };
         state.generation = state.generation.wrapping_add(1);
         for waker in state.wakers.drain(..) {
             waker.wake();
         }
         self.changed.notify_all();
-        handled.map(|_| ()).map_err(Into::into)
+        outcome
     }
 
     fn token_blocking(&self) -> Result<AccessToken> {
@@ -622,7 +639,7 @@ impl ClientSession {
         }
     }
 
-    async fn token_async(&self) -> Result<AccessToken> {
+    async fn token_async(self: &Arc<Self>) -> Result<AccessToken> {
         loop {
             let next = {
                 let mut state = self.lock();
@@ -630,26 +647,8 @@ impl ClientSession {
             };
             match next {
                 Next::Done(token) => return Ok(token),
-                Next::WaitForAnswer(seen) => {
-                    Changed {
-                        session: self,
-                        seen,
-                    }
-                    .await
-                }
-                Next::Send(outgoing) => {
-                    let mut guard = InFlight {
-                        session: self,
-                        outgoing: Some(outgoing.clone()),
-                    };
-                    let answer = self
-                        .client
-                        .transport
-                        .send_async((&outgoing.request).into())
-                        .await;
-                    guard.outgoing = None;
-                    self.complete(&outgoing, answer)?;
-                }
+                Next::WaitForAnswer(seen) => Changed { shared: self, seen }.await,
+                Next::Send(outgoing) => Renewal::start(self, outgoing).outcome().await?,
             }
         }
     }
@@ -704,7 +703,7 @@ impl ClientSession {
 
 /// Waits until the session's state changes (an answer was handled).
 struct Changed<'a> {
-    session: &'a ClientSession,
+    shared: &'a Shared,
     seen: u64,
 }
 
@@ -712,7 +711,7 @@ impl Future for Changed<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.session.lock();
+        let mut state = self.shared.lock();
         if state.generation != self.seen {
             return Poll::Ready(());
         }
@@ -723,20 +722,164 @@ impl Future for Changed<'_> {
     }
 }
 
-/// A renewal sent by a coroutine. If the coroutine is cancelled before
-/// the answer comes, the session is told it got none, so that the
-/// others stop waiting and one of them sends again.
-struct InFlight<'a> {
-    session: &'a ClientSession,
-    outgoing: Option<OutgoingRequest>,
+/// The host's answer to a renewal, still to come.
+type Answer = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send>>;
+
+/// A renewal sent for a coroutine, owned by the session rather than by
+/// that coroutine. The coroutine only waits for its outcome: cancelling it
+/// (a Python task, a Kotlin coroutine, a Swift task) drops the wait, not
+/// the request, so the answer is still handled and a pair the provider
+/// rotated is stored, not lost. Dropping the request instead would also
+/// cancel the host's call (UniFFI cancels a foreign future that Rust
+/// drops), after the provider may have acted on it.
+///
+/// It needs no executor: the host's completion wakes it, and waking polls
+/// it, on whichever thread completed the host's call. Until then the
+/// request and this value keep each other alive (through the waker the
+/// request holds), as any request in flight is kept by its caller.
+struct Renewal {
+    shared: Arc<Shared>,
+    outgoing: OutgoingRequest,
+    answer: Mutex<Option<Answer>>,
+    /// [`IDLE`], [`POLLING`], [`WOKEN`] (woken while being polled: poll
+    /// again) or [`DONE`].
+    polling: AtomicU8,
+    finished: Mutex<Finished>,
 }
 
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        if let Some(outgoing) = self.outgoing.take() {
-            let cancelled = Error::new(ErrorKind::Transport, "the renewal was cancelled");
-            let _ = self.session.complete(&outgoing, Err(cancelled.into()));
+const IDLE: u8 = 0;
+const POLLING: u8 = 1;
+const WOKEN: u8 = 2;
+const DONE: u8 = 3;
+
+/// A renewal's outcome, for the coroutine that sent it if it still waits.
+#[derive(Default)]
+struct Finished {
+    outcome: Option<Result<()>>,
+    waiter: Option<Waker>,
+}
+
+impl Renewal {
+    /// Sends `outgoing` through the host's async transport and starts
+    /// driving it.
+    fn start(shared: &Arc<Shared>, outgoing: OutgoingRequest) -> Arc<Renewal> {
+        let transport = shared.client.transport.clone();
+        let request: crate::http::HttpRequest = (&outgoing.request).into();
+        let renewal = Arc::new(Renewal {
+            shared: shared.clone(),
+            outgoing,
+            answer: Mutex::new(Some(Box::pin(async move {
+                transport.send_async(request).await
+            }))),
+            polling: AtomicU8::new(IDLE),
+            finished: Mutex::new(Finished::default()),
+        });
+        renewal.clone().drive();
+        renewal
+    }
+
+    /// Polls the request; when another thread is polling it already, has
+    /// that one poll again instead.
+    fn drive(self: Arc<Self>) {
+        let mut seen = self.polling.load(Ordering::Acquire);
+        loop {
+            let claim = match seen {
+                IDLE => POLLING,
+                POLLING => WOKEN,
+                _ => return,
+            };
+            match self
+                .polling
+                .compare_exchange(seen, claim, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) if claim == WOKEN => return,
+                Ok(_) => break,
+                Err(now) => seen = now,
+            }
         }
+        let waker = Waker::from(self.clone());
+        loop {
+            let polled = match lock(&self.answer).as_mut() {
+                Some(answer) => answer.as_mut().poll(&mut Context::from_waker(&waker)),
+                None => return,
+            };
+            match polled {
+                Poll::Ready(answer) => {
+                    self.polling.store(DONE, Ordering::Release);
+                    // The finished request no longer needs this renewal.
+                    lock(&self.answer).take();
+                    self.finish(answer);
+                    return;
+                }
+                Poll::Pending => {
+                    if self
+                        .polling
+                        .compare_exchange(POLLING, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        return;
+                    }
+                    // Woken while polling: poll again.
+                    self.polling.store(POLLING, Ordering::Release);
+                }
+            }
+        }
+    }
+
+    /// Hands the answer to the session, then to the coroutine that sent it.
+    fn finish(&self, answer: Result<HttpResponse>) {
+        let outcome = self.shared.complete(&self.outgoing, answer);
+        let waiter = {
+            let mut finished = lock(&self.finished);
+            finished.outcome = Some(outcome);
+            finished.waiter.take()
+        };
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+
+    /// The outcome ([`Shared::complete`]'s), for the coroutine that sent it.
+    fn outcome(&self) -> RenewalOutcome<'_> {
+        RenewalOutcome(self)
+    }
+}
+
+impl std::task::Wake for Renewal {
+    fn wake(self: Arc<Self>) {
+        self.drive();
+    }
+}
+
+/// Locks a mutex whose holders never leave it half-changed.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Waits for a renewal's outcome; dropping it (a cancelled coroutine)
+/// leaves the renewal running.
+struct RenewalOutcome<'a>(&'a Renewal);
+
+impl Future for RenewalOutcome<'_> {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut finished = lock(&self.0.finished);
+        match finished.outcome.take() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => {
+                finished.waiter = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for RenewalOutcome<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.finished).waiter = None;
     }
 }
 
@@ -744,7 +887,7 @@ impl Drop for InFlight<'_> {
 impl ClientSession {
     /// A valid access token, renewing first when due (blocking).
     pub fn access_token(&self) -> Result<String> {
-        Ok(self.token_blocking()?.secret().to_owned())
+        Ok(self.shared.token_blocking()?.secret().to_owned())
     }
 
     /// A bearer API call (`path` relative to the API base, or absolute);
@@ -757,10 +900,12 @@ impl ClientSession {
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse> {
         for first in [true, false] {
-            let token = self.token_blocking()?;
-            let request = self.api_request(&token, method, &path, body.as_deref())?;
-            let response = self.client.transport.send((&request).into())?;
-            if let Some(response) = self.check(&token, response, first)? {
+            let token = self.shared.token_blocking()?;
+            let request = self
+                .shared
+                .api_request(&token, method, &path, body.as_deref())?;
+            let response = self.shared.client.transport.send((&request).into())?;
+            if let Some(response) = self.shared.check(&token, response, first)? {
                 return Ok(response);
             }
         }
@@ -777,17 +922,16 @@ impl ClientSession {
 
     /// Asks MakeShift's token info and corrects the token's expiry from it.
     pub fn token_info(&self) -> Result<TokenInfo> {
-        let token = self.token_blocking()?;
-        let info = self
-            .client
-            .run(self.client.token_info_step(token.secret()))?;
-        self.apply_info(&token, &info);
+        let token = self.shared.token_blocking()?;
+        let client = &self.shared.client;
+        let info = client.run(client.token_info_step(token.secret()))?;
+        self.shared.apply_info(&token, &info);
         Ok(info)
     }
 
     /// Async [`ClientSession::access_token`].
     pub async fn access_token_async(&self) -> Result<String> {
-        Ok(self.token_async().await?.secret().to_owned())
+        Ok(self.shared.token_async().await?.secret().to_owned())
     }
 
     /// Async [`ClientSession::request`].
@@ -799,10 +943,17 @@ impl ClientSession {
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse> {
         for first in [true, false] {
-            let token = self.token_async().await?;
-            let request = self.api_request(&token, method, &path, body.as_deref())?;
-            let response = self.client.transport.send_async((&request).into()).await?;
-            if let Some(response) = self.check(&token, response, first)? {
+            let token = self.shared.token_async().await?;
+            let request = self
+                .shared
+                .api_request(&token, method, &path, body.as_deref())?;
+            let response = self
+                .shared
+                .client
+                .transport
+                .send_async((&request).into())
+                .await?;
+            if let Some(response) = self.shared.check(&token, response, first)? {
                 return Ok(response);
             }
         }
@@ -819,29 +970,35 @@ impl ClientSession {
 
     /// Async [`ClientSession::token_info`].
     pub async fn token_info_async(&self) -> Result<TokenInfo> {
-        let token = self.token_async().await?;
-        let info = self
-            .client
-            .run_async(self.client.token_info_step(token.secret()))
+        let token = self.shared.token_async().await?;
+        let client = &self.shared.client;
+        let info = client
+            .run_async(client.token_info_step(token.secret()))
             .await?;
-        self.apply_info(&token, &info);
+        self.shared.apply_info(&token, &info);
         Ok(info)
     }
 
     /// The current token set.
     pub fn token_set(&self) -> Option<Arc<TokenSet>> {
-        self.lock().session.token_set().cloned().map(TokenSet::wrap)
+        self.shared
+            .lock()
+            .session
+            .token_set()
+            .cloned()
+            .map(TokenSet::wrap)
     }
 
     /// When renewal is next due (Unix seconds): for a scheduled job.
     pub fn next_renewal(&self) -> Option<u64> {
-        self.lock().session.poll_timeout()
+        self.shared.lock().session.poll_timeout()
     }
 
     /// Tells the session an API refused `access_token` (401), so that the
     /// next call renews it.
     pub fn unauthorized(&self, access_token: String) {
-        self.mark_unauthorized(&AccessToken::new(access_token));
+        self.shared
+            .mark_unauthorized(&AccessToken::new(access_token));
     }
 }
 
@@ -853,45 +1010,29 @@ mod tests {
 
     const NOW: u64 = 1_713_082_414;
 
-    /// A token endpoint in memory: `answer` answers each request, and
-    /// `count` counts them.
-    struct InMemory<F> {
-        count: AtomicUsize,
-        answer: F,
+    /// A Makini-like token endpoint in memory: every refresh rotates.
+    struct Counting {
+        refreshes: AtomicUsize,
     }
 
-    impl<F: Fn(&HttpRequest, usize) -> HttpResponse> InMemory<F> {
-        fn new(answer: F) -> Arc<InMemory<F>> {
-            Arc::new(InMemory {
-                count: AtomicUsize::new(0),
-                answer,
-            })
-        }
-
-        fn respond(&self, request: &HttpRequest) -> HttpResponse {
-            let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
-            (self.answer)(request, n)
+    impl Counting {
+        fn answer(&self, request: &HttpRequest) -> HttpResponse {
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            assert!(body.contains("grant_type=refresh_token"), "{body}");
+            let n = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
+            // Long enough for the other threads to ask while it is in flight.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            ok_tokens(n)
         }
     }
 
     #[async_trait::async_trait]
-    impl<F: Fn(&HttpRequest, usize) -> HttpResponse + Send + Sync> HttpTransport for InMemory<F> {
+    impl HttpTransport for Counting {
         fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
-            Ok(self.respond(&request))
+            Ok(self.answer(&request))
         }
         async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
-            Ok(self.respond(&request))
-        }
-    }
-
-    /// A token endpoint's answer `body` to a request of `grant`.
-    fn tokens(request: &HttpRequest, grant: &str, body: String) -> HttpResponse {
-        let sent = String::from_utf8_lossy(&request.body).into_owned();
-        assert!(sent.contains(&format!("grant_type={grant}")), "{sent}");
-        HttpResponse {
-            status: 200,
-            headers: vec![],
-            body: body.into_bytes(),
+            Ok(self.answer(&request))
         }
     }
 
@@ -919,20 +1060,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_refresh_for_many_threads_at_expiry() {
-        // A Makini-like token endpoint: every refresh rotates.
-        let transport = InMemory::new(|request: &HttpRequest, n| {
-            // Long enough for the other threads to ask while it is in flight.
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            let body = format!(
-                r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
-                NOW + 40 * 86_400
-            );
-            tokens(request, "refresh_token", body)
-        });
+    /// A session of `profile`'s client over `transport` at `NOW + 1`,
+    /// holding a pair whose access token has just expired.
+    fn expired_session(
+        profile: Arc<Profile>,
+        transport: Arc<dyn HttpTransport>,
+        saved: Arc<Saved>,
+    ) -> Arc<ClientSession> {
         let client = Client::new(
-            Profile::makini_link(),
+            profile,
             "client".into(),
             Some("secret".into()),
             None,
@@ -944,33 +1080,247 @@ mod tests {
             NOW - 30 * 86_400
         ))
         .unwrap();
-        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
-        let oauth = OAuthClient::new(
+        OAuthClient::new(
             client,
-            transport.clone(),
+            transport,
             Arc::new(Fixed(AtomicU64::new(NOW + 1), 7)),
-        );
-        let session = oauth.session(Some(expired), Some(saved.clone()), None);
+        )
+        .session(Some(expired), Some(saved), None)
+    }
+
+    #[test]
+    fn one_refresh_for_many_threads_at_expiry() {
+        let transport = Arc::new(Counting {
+            refreshes: AtomicUsize::new(0),
+        });
+        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+        let session = expired_session(Profile::makini_link(), transport.clone(), saved.clone());
         let tokens: Vec<String> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..16)
                 .map(|_| scope.spawn(|| session.access_token().unwrap()))
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        assert_eq!(transport.count.load(Ordering::SeqCst), 1);
+        assert_eq!(transport.refreshes.load(Ordering::SeqCst), 1);
         assert!(tokens.iter().all(|t| t == "at-1"), "{tokens:?}");
         assert_eq!(*saved.0.lock().unwrap(), vec!["rt-1".to_owned()]);
     }
 
-    /// Runs a future whose awaits are all ready (the in-memory transport).
-    fn ready<F: Future>(future: F) -> F::Output {
+    /// Runs `future` to completion on this thread.
+    fn block_on<F: Future>(future: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
         let mut future = std::pin::pin!(future);
-        match future
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// A Makini answer with the `n`th pair.
+    fn ok_tokens(n: usize) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: format!(
+                r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":{}}}"#,
+                NOW + 40 * 86_400
+            )
+            .into_bytes(),
+        }
+    }
+
+    /// Makini Admin in memory: every refresh is refused with 401 and
+    /// `invalid_client` (seed 004: the refresh token expired, whatever the
+    /// code says); client credentials give a new pair.
+    #[derive(Default)]
+    struct AdminRefusingRefresh {
+        grants: Mutex<Vec<String>>,
+    }
+
+    impl AdminRefusingRefresh {
+        fn answer(&self, request: &HttpRequest) -> HttpResponse {
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            let mut grants = self.grants.lock().unwrap();
+            if body.contains("grant_type=refresh_token") {
+                grants.push("refresh_token".into());
+                HttpResponse {
+                    status: 401,
+                    headers: vec![],
+                    body: br#"{"error":"invalid_client"}"#.to_vec(),
+                }
+            } else {
+                assert!(body.contains("grant_type=client_credentials"), "{body}");
+                grants.push("client_credentials".into());
+                ok_tokens(grants.len())
+            }
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpTransport for AdminRefusingRefresh {
+        fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+            Ok(self.answer(&request))
+        }
+        async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
+            Ok(self.answer(&request))
+        }
+    }
+
+    fn admin_session(
+        transport: Arc<AdminRefusingRefresh>,
+        saved: Arc<Saved>,
+    ) -> Arc<ClientSession> {
+        let admin =
+            authflow_core::Profile::makini_admin("https://admin.example/oauth/token").unwrap();
+        expired_session(Arc::new(Profile(admin)), transport, saved)
+    }
+
+    #[test]
+    fn refused_refresh_reauthenticates_inside_one_access_token_call() {
+        let transport = Arc::new(AdminRefusingRefresh::default());
+        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+        let session = admin_session(transport.clone(), saved.clone());
+        assert_eq!(session.access_token().unwrap(), "at-2");
+        assert_eq!(
+            *transport.grants.lock().unwrap(),
+            ["refresh_token", "client_credentials"]
+        );
+        // The refused refresh token dropped first, then the new pair.
+        assert_eq!(*saved.0.lock().unwrap(), ["", "rt-2"]);
+    }
+
+    #[test]
+    fn refused_refresh_reauthenticates_inside_one_async_access_token_call() {
+        let transport = Arc::new(AdminRefusingRefresh::default());
+        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+        let session = admin_session(transport.clone(), saved.clone());
+        assert_eq!(block_on(session.access_token_async()).unwrap(), "at-2");
+        assert_eq!(
+            *transport.grants.lock().unwrap(),
+            ["refresh_token", "client_credentials"]
+        );
+        assert_eq!(*saved.0.lock().unwrap(), ["", "rt-2"]);
+    }
+
+    /// A token endpoint whose async answers come when the test delivers
+    /// them, from outside the future (as a Python task or a Kotlin
+    /// coroutine completes a foreign future).
+    #[derive(Default)]
+    struct Held(Mutex<HeldState>);
+
+    #[derive(Default)]
+    struct HeldState {
+        sent: usize,
+        answer: Option<HttpResponse>,
+        waker: Option<Waker>,
+    }
+
+    impl Held {
+        fn deliver(&self, response: HttpResponse) {
+            let waker = {
+                let mut state = self.0.lock().unwrap();
+                state.answer = Some(response);
+                state.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+        fn sent(&self) -> usize {
+            self.0.lock().unwrap().sent
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpTransport for Held {
+        fn send(&self, _request: HttpRequest) -> Result<HttpResponse> {
+            panic!("only the async path is under test")
+        }
+        async fn send_async(&self, _request: HttpRequest) -> Result<HttpResponse> {
+            self.0.lock().unwrap().sent += 1;
+            std::future::poll_fn(|cx| {
+                let mut state = self.0.lock().unwrap();
+                match state.answer.take() {
+                    Some(answer) => Poll::Ready(Ok(answer)),
+                    None => {
+                        state.waker = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            })
+            .await
+        }
+    }
+
+    #[test]
+    fn a_renewal_whose_caller_is_cancelled_still_completes_and_is_stored() {
+        let transport = Arc::new(Held::default());
+        let saved = Arc::new(Saved(Mutex::new(Vec::new())));
+        let session = expired_session(Profile::makini_link(), transport.clone(), saved.clone());
+
+        // The caller's coroutine sends the refresh, then is cancelled (its
+        // future dropped) before the answer comes.
+        let mut caller = Box::pin(session.access_token_async());
+        let waker = Waker::from(Arc::new(Nothing));
+        assert!(caller
             .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("the future waited"),
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        assert_eq!(transport.sent(), 1);
+        drop(caller);
+
+        // The provider rotated the pair: its answer is stored all the same.
+        transport.deliver(ok_tokens(1));
+        assert_eq!(*saved.0.lock().unwrap(), ["rt-1"]);
+        assert_eq!(session.access_token().unwrap(), "at-1");
+        assert_eq!(
+            transport.sent(),
+            1,
+            "the rotated-away refresh token was sent again"
+        );
+    }
+
+    struct Nothing;
+    impl std::task::Wake for Nothing {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn authorization_start_hides_the_pending_string() {
+        let start = AuthorizationStart {
+            url: "https://as.example/authorize?state=s".into(),
+            pending: "afp1.secret-verifier".into(),
+        };
+        assert!(!format!("{start:?}{start}").contains("secret-verifier"));
+    }
+
+    /// A code exchange answered with one access token; counts the requests.
+    struct CodeExchange(AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl HttpTransport for CodeExchange {
+        fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+            let sent = String::from_utf8_lossy(&request.body).into_owned();
+            assert!(sent.contains("grant_type=authorization_code"), "{sent}");
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: br#"{"access_token":"at-1","token_type":"bearer","expires_in":3600}"#
+                    .to_vec(),
+            })
+        }
+        async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
+            self.send(request)
         }
     }
 
@@ -979,10 +1329,7 @@ mod tests {
     /// is handed its string again; the code never goes out twice.
     #[test]
     fn a_pending_authorization_is_exchanged_once() {
-        let transport = InMemory::new(|request: &HttpRequest, _| {
-            let body = r#"{"access_token":"at-1","token_type":"bearer","expires_in":3600}"#;
-            tokens(request, "authorization_code", body.to_owned())
-        });
+        let transport = Arc::new(CodeExchange(AtomicUsize::new(0)));
         let environment = Arc::new(Fixed(AtomicU64::new(NOW), 0x42));
         let client = Client::new(
             Profile::makini_link(),
@@ -1007,7 +1354,7 @@ mod tests {
         for second in [
             oauth.exchange(callback.clone(), start.pending.clone()),
             again.exchange(callback.clone(), start.pending.clone()),
-            ready(again.exchange_async(callback.clone(), start.pending.clone())),
+            block_on(again.exchange_async(callback.clone(), start.pending.clone())),
         ] {
             let error = second.unwrap_err();
             assert_eq!(
@@ -1017,15 +1364,6 @@ mod tests {
             );
             assert!(!format!("{error} {error:?}").contains("c0de-123456"));
         }
-        assert_eq!(transport.count.load(Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn authorization_start_hides_the_pending_string() {
-        let start = AuthorizationStart {
-            url: "https://as.example/authorize?state=s".into(),
-            pending: "afp1.secret-verifier".into(),
-        };
-        assert!(!format!("{start:?}{start}").contains("secret-verifier"));
+        assert_eq!(transport.0.load(Ordering::SeqCst), 1);
     }
 }

@@ -25,20 +25,36 @@ pub(crate) fn server_skew(response: &HttpResponse, now: u64) -> i64 {
         .unwrap_or(0)
 }
 
-/// Seconds to wait from a `Retry-After` header: delay-seconds, or an HTTP
-/// date measured against the server's own `Date` when present (so our
-/// clock's error does not count twice), else against `now`.
+/// The shortest wait a `Retry-After` can ask for, in seconds: `0` (or a
+/// date already past) would have a session retry in a tight loop.
+pub const RETRY_AFTER_FLOOR: u64 = 1;
+/// The longest wait a `Retry-After` can ask for, in seconds (one hour): a
+/// server's slip (a date in the wrong century, a value in milliseconds)
+/// must not park a connection for longer than an operator would notice.
+pub const RETRY_AFTER_CEILING: u64 = 3600;
+
+/// Seconds to wait from a `Retry-After` header (RFC 9110 §10.2.3):
+/// delay-seconds, or an HTTP date measured against the server's own `Date`
+/// when present (so our clock's error does not count twice), else against
+/// `now`; held between [`RETRY_AFTER_FLOOR`] and [`RETRY_AFTER_CEILING`].
+/// This is the one place a response's wait is read: every
+/// [`crate::Error::retry_after`] from a response, and so every session's
+/// back-off after one, comes from here.
 pub(crate) fn retry_after(response: &HttpResponse, now: u64) -> Option<u64> {
     let value = response.header("Retry-After")?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(seconds);
-    }
-    let at = parse_http_date(value)?;
-    let reference = response
-        .header("Date")
-        .and_then(parse_http_date)
-        .unwrap_or(now);
-    Some(at.saturating_sub(reference))
+    let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // delay-seconds = 1*DIGIT: more digits than a u64 holds is still
+        // a (very long) delay, not garbage.
+        value.parse::<u64>().unwrap_or(u64::MAX)
+    } else {
+        let at = parse_http_date(value)?;
+        let reference = response
+            .header("Date")
+            .and_then(parse_http_date)
+            .unwrap_or(now);
+        at.saturating_sub(reference)
+    };
+    Some(seconds.clamp(RETRY_AFTER_FLOOR, RETRY_AFTER_CEILING))
 }
 
 /// Converts a server-clock instant to ours.
@@ -90,8 +106,34 @@ mod tests {
         assert_eq!(retry_after(&response(&date), 5), Some(60));
         let no_date = [("Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT")];
         assert_eq!(retry_after(&response(&no_date), 784_111_777), Some(60));
-        assert_eq!(retry_after(&response(&no_date), 784_111_900), Some(0));
         assert_eq!(retry_after(&response(&[("Retry-After", "soon")]), 0), None);
+        // Not delay-seconds (1*DIGIT), and not a date either.
+        assert_eq!(retry_after(&response(&[("Retry-After", "+5")]), 0), None);
+        assert_eq!(retry_after(&response(&[("Retry-After", "-5")]), 0), None);
+        assert_eq!(retry_after(&response(&[("Retry-After", "")]), 0), None);
+    }
+
+    #[test]
+    fn retry_after_is_held_between_floor_and_ceiling() {
+        let wait = |value: &str, now: u64| retry_after(&response(&[("Retry-After", value)]), now);
+        assert_eq!(wait("0", 0), Some(RETRY_AFTER_FLOOR));
+        assert_eq!(wait("1", 0), Some(1));
+        assert_eq!(wait("3600", 0), Some(3600));
+        assert_eq!(wait("3601", 0), Some(RETRY_AFTER_CEILING));
+        assert_eq!(wait("3153600000", 0), Some(RETRY_AFTER_CEILING));
+        assert_eq!(
+            wait("99999999999999999999999", 0),
+            Some(RETRY_AFTER_CEILING)
+        );
+        // A date already past, and one centuries ahead.
+        assert_eq!(
+            wait("Sun, 06 Nov 1994 08:50:37 GMT", 784_111_900),
+            Some(RETRY_AFTER_FLOOR)
+        );
+        assert_eq!(
+            wait("Fri, 31 Dec 9999 23:59:59 GMT", 784_111_900),
+            Some(RETRY_AFTER_CEILING)
+        );
     }
 
     #[test]

@@ -379,7 +379,9 @@ impl Error {
         self.0.action
     }
 
-    /// Seconds to wait before retrying, from `Retry-After` or the session's back-off.
+    /// Seconds to wait before retrying, from `Retry-After` (held between
+    /// [`crate::RETRY_AFTER_FLOOR`] and [`crate::RETRY_AFTER_CEILING`]) or
+    /// the session's back-off (1 s, doubling up to 5 minutes).
     pub fn retry_after(&self) -> Option<u64> {
         self.0.retry_after
     }

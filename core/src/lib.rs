@@ -87,7 +87,7 @@ pub use authorization::{
 pub use callback::ValidatedCallback;
 pub use challenge::Challenge;
 pub use client::Client;
-pub use clock::format_http_date;
+pub use clock::{format_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
 pub use discovery::{
     discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
 };

@@ -105,6 +105,21 @@ struct InFlight {
 ///   session handed out; [`Session::handle_unauthorized`] and
 ///   [`Session::apply_token_info`] take what an API said about the token.
 ///
+/// A driver (the loop that sends what the session asks for) calls a handler,
+/// drains [`Session::poll_persist`], then polls again within the same call
+/// of its caller. A handler's error is the outcome of that request, not yet
+/// of the call: when [`Session::wants_renewal`] says yes after it, the
+/// session recovers on its own and the next poll hands out the request to
+/// send (a refresh the provider refused, on a profile that can get tokens
+/// without the user, is followed by a re-authentication), so the caller
+/// gets a token, not the refusal. Otherwise the call ends with that error.
+/// Nothing loops: a retryable failure allows the next renewal no sooner
+/// than a second later (`Retry-After` is held between
+/// [`crate::RETRY_AFTER_FLOOR`] and [`crate::RETRY_AFTER_CEILING`]), a
+/// refused refresh leads to at most one re-authentication, a refused
+/// re-authentication stops the session (fix the configuration), and new
+/// tokens that are already expired count as a failed renewal.
+///
 /// Guarantees: at most one renewal request is outstanding, whatever the
 /// number of callers (single-flight); a rotated refresh token replaces the
 /// old one before any caller sees the new access token; a refresh token that
@@ -333,16 +348,27 @@ impl Session {
         };
         match parsed {
             Ok(tokens) => {
+                let dead_on_arrival = !tokens.is_access_valid(now);
+                // Kept even when dead on arrival: a rotated refresh token in
+                // it is the only live one.
                 self.tokens = Some(tokens);
                 self.unsaved = true;
-                self.failures = 0;
                 self.retry_at = None;
                 self.renew_now = false;
                 self.authorization_lost = None;
                 self.last_error = None;
+                if dead_on_arrival {
+                    // Renewing again at once would loop as fast as the
+                    // provider answers: back off as after any failure.
+                    let error = Error::invalid_response(
+                        "the provider issued an access token that has already expired",
+                    );
+                    return Err(self.on_failure(flight.purpose, now, error));
+                }
+                self.failures = 0;
                 Ok(SessionUpdate::Renewed)
             }
-            Err(error) => Err(self.on_failure(now, error)),
+            Err(error) => Err(self.on_failure(flight.purpose, now, error)),
         }
     }
 
@@ -355,10 +381,11 @@ impl Session {
         now: u64,
         what: &str,
     ) -> Result<SessionUpdate> {
-        if self.take_in_flight(id).is_none() {
+        let Some(flight) = self.take_in_flight(id) else {
             return Ok(SessionUpdate::Discarded);
-        }
-        Err(self.on_failure(now, Error::new(ErrorKind::Transport, what.to_owned())))
+        };
+        let error = Error::new(ErrorKind::Transport, what.to_owned());
+        Err(self.on_failure(flight.purpose, now, error))
     }
 
     /// Takes an API's 401 for `token`: if it is still the current token, it
@@ -470,40 +497,62 @@ impl Session {
         })
     }
 
-    /// Records a failed renewal and says what the caller should know.
-    fn on_failure(&mut self, now: u64, error: Error) -> Error {
-        match error.action() {
-            Action::Retry => {
-                self.failures = self.failures.saturating_add(1);
-                let backoff = 1u64
-                    .checked_shl(self.failures.saturating_sub(1))
-                    .unwrap_or(MAX_BACKOFF)
-                    .min(MAX_BACKOFF);
-                let delay = error.retry_after().unwrap_or(backoff);
-                self.retry_at = Some(now.saturating_add(delay));
-                let error = error.with_retry_after(Some(delay));
-                self.last_error = Some(error.clone());
+    /// Records a failed renewal (a request sent for `purpose`) and says what
+    /// the caller should know.
+    fn on_failure(&mut self, purpose: RequestPurpose, now: u64, error: Error) -> Error {
+        if error.action() == Action::Retry {
+            self.failures = self.failures.saturating_add(1);
+            let backoff = 1u64
+                .checked_shl(self.failures.saturating_sub(1))
+                .unwrap_or(MAX_BACKOFF)
+                .min(MAX_BACKOFF);
+            // `Retry-After` was held between its floor and ceiling when
+            // read, so a retry is never due at the `now` of the failure.
+            let delay = error.retry_after().unwrap_or(backoff);
+            self.retry_at = Some(now.saturating_add(delay));
+            let error = error.with_retry_after(Some(delay));
+            self.last_error = Some(error.clone());
+            return error;
+        }
+        let reauthenticates = self.client.profile().reauthentication() != Reauthentication::None;
+        match (purpose, error.action()) {
+            // Refused, whatever the code: Makini Admin answers an expired
+            // refresh token with 401 and any code (seed 004), and for every
+            // provider new credentials-based tokens settle it. Should the
+            // client itself be refused, the re-authentication says so.
+            (RequestPurpose::Refresh, _) if reauthenticates => {
+                self.drop_refresh_token();
+                error.with_action(Action::Reauthenticate)
+            }
+            (RequestPurpose::Refresh, Action::Reauthenticate | Action::AuthorizeAgain) => {
+                self.drop_refresh_token();
+                self.authorization_lost = Some(error.clone());
                 error
             }
-            Action::Reauthenticate | Action::AuthorizeAgain => {
-                // The refresh token was refused: it is dead, never send it again.
-                if let Some(tokens) = self.tokens.as_mut() {
-                    if tokens.refresh_token.take().is_some() {
-                        self.unsaved = true;
-                    }
-                    tokens.refresh_expires_at = None;
-                }
-                self.retry_at = None;
-                if error.action() == Action::AuthorizeAgain {
-                    self.authorization_lost = Some(error.clone());
-                }
+            // The credentials themselves were refused: asking again would
+            // loop, and only new configuration helps.
+            (RequestPurpose::Reauthenticate, action) if action != Action::None => {
+                let error = error.with_action(Action::FixConfiguration);
+                self.stopped = Some(error.clone());
                 error
             }
-            Action::Refresh | Action::FixConfiguration | Action::None => {
+            _ => {
                 self.stopped = Some(error.clone());
                 error
             }
         }
+    }
+
+    /// Forgets a refresh token the provider refused: it is dead, and sending
+    /// it again would look like a replay (RFC 9700 §4.14).
+    fn drop_refresh_token(&mut self) {
+        if let Some(tokens) = self.tokens.as_mut() {
+            if tokens.refresh_token.take().is_some() {
+                self.unsaved = true;
+            }
+            tokens.refresh_expires_at = None;
+        }
+        self.retry_at = None;
     }
 
     fn authorization_required(&self) -> Error {

@@ -19,7 +19,10 @@ pub trait SessionObserver {
 /// Observes nothing.
 impl SessionObserver for () {}
 
-/// Hands a request's outcome to the session, then passes on what to store.
+/// Hands a request's outcome to the session and passes on what to store.
+/// `Ok`: poll again, the session has more to say (new tokens, or a way to
+/// recover from the failure: a re-authentication after a refused
+/// refresh). `Err`: the call ends with this failure.
 fn complete(
     session: &mut Session,
     outgoing: &OutgoingRequest,
@@ -35,11 +38,15 @@ fn complete(
     if let Some(tokens) = session.poll_persist() {
         observer.persist(&tokens);
     }
-    handled.map(|_| ())
+    match handled {
+        Err(error) if !session.wants_renewal(now) => Err(error),
+        _ => Ok(()),
+    }
 }
 
 /// Drives `session` at `now` until it hands out a token or fails, sending
-/// what it asks for; single-threaded.
+/// what it asks for (a refused refresh and the re-authentication after it
+/// in one call); single-threaded.
 pub fn drive(
     session: &mut Session,
     transport: &Transport,

@@ -127,3 +127,65 @@ impl<S: TokenStore> SharedFleetSession<S> {
         self.lock().generation()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+    use authflow_core::fleet::{owner_id, StoreKey};
+    use authflow_core::{Client, ClientSecret, Profile, Session};
+    use std::sync::Arc;
+
+    const NOW: u64 = 1_713_082_414;
+
+    /// Makini Admin in memory: a refresh is refused with 401 and
+    /// `invalid_client` (seed 004: the refresh token expired, whatever the
+    /// code); client credentials give a new pair.
+    fn admin_token_endpoint(grants: &Mutex<Vec<String>>, request: &HttpRequest) -> HttpResponse {
+        let body = String::from_utf8_lossy(&request.body).into_owned();
+        let mut grants = grants.lock().unwrap();
+        if body.contains("grant_type=refresh_token") {
+            grants.push("refresh_token".into());
+            HttpResponse::new(401, vec![], br#"{"error":"invalid_client"}"#.to_vec())
+        } else {
+            grants.push("client_credentials".into());
+            let tokens = format!(
+                r#"{{"access_token":"at-new-1","refresh_token":"rt-new-1","token_type":"bearer","expires_in":{}}}"#,
+                NOW + 30 * 86_400
+            );
+            HttpResponse::new(200, vec![], tokens.into_bytes())
+        }
+    }
+
+    #[test]
+    fn a_refused_refresh_reauthenticates_within_one_call() {
+        let client = Client::new(
+            Profile::makini_admin("https://admin.example/oauth/token").unwrap(),
+            "admin-client",
+        )
+        .with_client_secret(ClientSecret::new("admin-secret"));
+        let expired = TokenSet::from_json(&format!(
+            r#"{{"v":1,"access_token":"at-old-1","token_type":"Bearer","refresh_token":"rt-old-1","issued_at":{},"expires_at":{NOW}}}"#,
+            NOW - 30 * 86_400
+        ))
+        .unwrap();
+        let fleet = FleetSession::new(
+            Session::new(client.clone(), Some(expired)),
+            StoreKey::for_connection(&client, "default"),
+            owner_id(&[7; 16]),
+        );
+        let grants = Arc::new(Mutex::new(Vec::new()));
+        let seen = grants.clone();
+        let shared = SharedFleetSession::new(fleet, MemoryStore::new(), move |request| {
+            Ok(admin_token_endpoint(&seen, request))
+        })
+        .with_clock(|| (NOW + 1) * 1000);
+        assert_eq!(shared.access_token().unwrap().secret(), "at-new-1");
+        assert_eq!(
+            *grants.lock().unwrap(),
+            ["refresh_token", "client_credentials"]
+        );
+        let stored = shared.token_set().unwrap();
+        assert_eq!(stored.refresh_token().unwrap().secret(), "rt-new-1");
+    }
+}

@@ -10,8 +10,12 @@ import io.authflow.*
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 
 class Failure(message: String) : Exception(message)
 
@@ -354,13 +358,13 @@ const val DAY = 86_400L
 
 fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
     lateinit var providers: Providers
-    fun link(clock: Environment, secret: String = "link-secret"): OAuthClient {
+    fun link(clock: Environment, secret: String = "link-secret", transport: HttpTransport = JavaNetHttpTransport()): OAuthClient {
         val urls = providers.urls["makini_link"].obj()
         val profile = Profile.makiniLink()
             .withEndpoint(EndpointRole.AUTHORIZATION, urls.str("authorization_endpoint"))
             .withEndpoint(EndpointRole.TOKEN, urls.str("token_endpoint"))
             .withEndpoint(EndpointRole.API_BASE, urls.str("api_v4"))
-        return oauthClient(Client(profile, "link-client", secret, "http://127.0.0.1:8400/callback"), environment = clock)
+        return oauthClient(Client(profile, "link-client", secret, "http://127.0.0.1:8400/callback"), transport, clock)
     }
     return listOf(
         "start the providers" to { providers = Providers(binary) },
@@ -425,6 +429,38 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
                 val info = conn.tokenInfoAsync()
                 expect(info.expiresInSeconds != null && info.expiresInSeconds!! <= 14_400uL) { "token info $info" }
             }
+        },
+        "a renewal whose coroutine is cancelled still completes and is stored" to {
+            providers.control("POST", "/reset", "{}")
+            val clock = ProviderClock(providers)
+            val sent = CompletableDeferred<Unit>()
+            val http = JavaNetHttpTransport()
+            val watched = object : HttpTransport {
+                override fun send(request: HttpRequest) = http.send(request)
+                override suspend fun sendAsync(request: HttpRequest): HttpResponse {
+                    sent.complete(Unit)
+                    return http.sendAsync(request)
+                }
+            }
+            val client = link(clock, transport = watched)
+            val start = client.authorizationUrl()
+            val tokens = client.exchange(providers.authorize(start.url), start.pending)
+            val persisted = java.util.concurrent.CopyOnWriteArrayList<TokenSet>()
+            val session = client.session(tokens, persister { persisted.add(it) })
+            clock.advance(30 * DAY + 60)
+            // The provider takes 1.5 s, and rotates the pair whatever the client does meanwhile.
+            providers.control("POST", "/fault", "{\"endpoint\":\"makini_link.token\",\"fault\":\"slow\",\"delay_ms\":1500}")
+            runBlocking {
+                val carrier = launch { session.accessTokenAsync() }
+                withTimeout(10_000) { sent.await() }
+                carrier.cancelAndJoin()
+            }
+            val deadline = System.currentTimeMillis() + 10_000
+            while (persisted.isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(20)
+            expect(persisted.size == 1 && persisted[0].refreshToken() != tokens.refreshToken()) { "the rotated pair was lost with the cancelled coroutine" }
+            expect(session.accessToken() == persisted[0].accessToken()) { "the next call does not use the stored pair" }
+            val stats = providers.clientStats("link-client")
+            expect(stats["refreshes"] == 1L && stats["replays"] == 0L) { "refreshes/replays: $stats" }
         },
         "wrong secret: a typed error without the secret" to {
             try {

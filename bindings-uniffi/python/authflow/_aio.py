@@ -23,7 +23,12 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 
 class AsyncSession:
-    """A :class:`authflow.ClientSession` whose calls are awaitable."""
+    """A :class:`authflow.ClientSession` whose calls are awaitable.
+
+    Cancelling a task that waits here never loses tokens: a renewal belongs
+    to the session, not to the task that sent it, so it completes, its
+    answer (a rotated pair) goes to ``on_persist``, and the next call uses
+    it. No ``asyncio.shield`` is needed."""
 
     def __init__(self, session: ClientSession) -> None:
         self.session = session

@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import json
 import threading
+import typing
 
 import pytest
 
@@ -17,13 +18,15 @@ DAY = 86_400
 REDIRECT = "http://127.0.0.1:8400/callback"
 
 
-def link_client(providers: Providers, clock: ProviderClock, secret: str = "link-secret") -> af.OAuthClient:
+def link_client(providers: Providers, clock: ProviderClock, secret: str = "link-secret",
+                transport: typing.Optional[af.HttpTransport] = None) -> af.OAuthClient:
     urls = providers.urls["makini_link"]
     profile = (af.Profile.makini_link()
                .with_endpoint(af.EndpointRole.AUTHORIZATION, urls["authorization_endpoint"])
                .with_endpoint(af.EndpointRole.TOKEN, urls["token_endpoint"])
                .with_endpoint(af.EndpointRole.API_BASE, urls["api_v4"]))
-    return af.connect(profile, "link-client", client_secret=secret, redirect_uri=REDIRECT, environment=clock)
+    return af.connect(profile, "link-client", client_secret=secret, redirect_uri=REDIRECT,
+                      transport=transport, environment=clock)
 
 
 def makeshift_client(providers: Providers, clock: ProviderClock) -> af.OAuthClient:
@@ -183,6 +186,64 @@ def test_asyncio_code_flow_and_single_flight(providers: Providers, clock: Provid
         assert info.token_type() == "Bearer" and info.refresh_token() is None
 
     asyncio.run(main())
+
+
+def test_makini_admin_refused_refresh_reauthenticates_in_the_same_call(providers: Providers, clock: ProviderClock) -> None:
+    client = admin_client(providers, clock)
+    tokens = client.client_credentials()
+    client.refresh(tokens)  # rotated elsewhere: the refresh token in `tokens` is dead
+    clock.advance(30 * DAY + 60)  # the access token expired; the refresh token is not due to
+    for call in ("blocking", "asyncio"):
+        persisted: list[af.TokenSet] = []
+        conn = client.session(tokens, on_persist=persisted.append)
+        if call == "blocking":
+            token = conn.access_token()
+        else:
+            token = asyncio.run(af.AsyncSession(conn).access_token())
+        # One call: the refused refresh (401), then client credentials, then the token.
+        assert token != tokens.access_token()
+        assert [t.refresh_token() is None for t in persisted] == [True, False]
+        assert persisted[-1].access_token() == token
+    requests = providers.client_stats("admin-client")["token_requests"]
+    assert requests["client_credentials"] == 3 and requests["refresh_token"] == 3
+
+
+def test_cancelled_asyncio_renewal_still_completes_and_is_stored(providers: Providers, clock: ProviderClock) -> None:
+    sent = threading.Event()
+
+    class Watched(af.UrllibTransport):
+        async def send_async(self, request: af.HttpRequest) -> af.HttpResponse:
+            sent.set()
+            return await super().send_async(request)
+
+    client, tokens = logged_in(providers, clock)
+    client = link_client(providers, clock, transport=Watched())
+    persisted: list[af.TokenSet] = []
+    conn = af.AsyncOAuthClient(client).session(tokens, on_persist=persisted.append)
+    clock.advance(30 * DAY + 60)
+    # The provider takes 1.5 s, and rotates the pair, whatever the client does meanwhile.
+    providers.fault("makini_link.token", "slow", delay_ms=1500)
+
+    async def main() -> None:
+        carrier = asyncio.ensure_future(conn.access_token())
+        while not sent.is_set():
+            await asyncio.sleep(0.01)
+        carrier.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await carrier
+        for _ in range(500):
+            if persisted:
+                break
+            await asyncio.sleep(0.02)
+        assert len(persisted) == 1, "the rotated pair was lost with the cancelled task"
+        assert persisted[0].refresh_token() != tokens.refresh_token()
+        # The next caller uses it: no second refresh, no replay of the dead one.
+        assert await conn.access_token() == persisted[0].access_token()
+
+    asyncio.run(main())
+    stats = providers.client_stats("link-client")
+    assert stats["token_requests"]["refresh_token"] == 1
+    assert (stats["refreshes"], stats["replays"]) == (1, 0)
 
 
 def test_secrets_never_in_repr_or_str(providers: Providers, clock: ProviderClock) -> None:

@@ -1336,7 +1336,10 @@ public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
  * due, one renewal at a time however many threads or coroutines ask;
  * `get` / `request` call the API and renew once on a 401. Every token
  * set to store goes to the persister before any caller sees the new
- * access token.
+ * access token. A refresh the provider refuses is followed, within the
+ * same call, by a re-authentication where the profile has one. A
+ * renewal sent for a coroutine that is then cancelled still completes,
+ * and its answer is handled and stored.
  */
 public protocol ClientSessionProtocol: AnyObject, Sendable {
     
@@ -1403,7 +1406,10 @@ public protocol ClientSessionProtocol: AnyObject, Sendable {
  * due, one renewal at a time however many threads or coroutines ask;
  * `get` / `request` call the API and renew once on a 401. Every token
  * set to store goes to the persister before any caller sees the new
- * access token.
+ * access token. A refresh the provider refuses is followed, within the
+ * same call, by a re-authentication where the profile has one. A
+ * renewal sent for a coroutine that is then cancelled still completes,
+ * and its answer is handled and stored.
  */
 open class ClientSession: ClientSessionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
