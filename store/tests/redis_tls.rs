@@ -25,15 +25,16 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+/// Runs `openssl` in `dir` with `args` (split at spaces).
+fn openssl(dir: &Path, args: &str) {
     let output = Command::new("openssl")
         .current_dir(dir)
-        .args(args)
+        .args(args.split_whitespace())
         .output()
         .expect("openssl is installed (scripts/redis-tools.sh installs it)");
     assert!(
         output.status.success(),
-        "openssl {args:?}: {}",
+        "openssl {args}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
@@ -41,78 +42,34 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// A CA (`<name>-ca.pem`), and, signed by it, a server certificate for
 /// `127.0.0.1` only (`<name>-server.pem`, `<name>-server.key`).
 fn make_ca_and_server_certificate(dir: &Path, name: &str) {
-    let ca_key = format!("{name}-ca.key");
-    let ca = format!("{name}-ca.pem");
+    const NEW_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &ca_key,
-            "-out",
-            &ca,
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN=authflow test CA {name}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        &format!(
+            "req -x509 {NEW_KEY} -keyout {name}-ca.key -out {name}-ca.pem -days 2 \
+             -subj /CN=authflow-test-CA-{name} -addext basicConstraints=critical,CA:TRUE \
+             -addext keyUsage=critical,keyCertSign,cRLSign"
+        ),
     );
-    let key = format!("{name}-server.key");
-    let csr = format!("{name}-server.csr");
     openssl(
         dir,
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &csr,
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
+        &format!(
+            "req -new {NEW_KEY} -keyout {name}-server.key -out {name}-server.csr \
+             -subj /CN=127.0.0.1"
+        ),
     );
-    let extensions = format!("{name}-server.ext");
     std::fs::write(
-        dir.join(&extensions),
+        dir.join(format!("{name}-server.ext")),
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n\
          keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
     )
     .unwrap();
     openssl(
         dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-out",
-            &format!("{name}-server.pem"),
-            "-days",
-            "2",
-            "-extfile",
-            &extensions,
-        ],
+        &format!(
+            "x509 -req -in {name}-server.csr -CA {name}-ca.pem -CAkey {name}-ca.key \
+             -CAcreateserial -out {name}-server.pem -days 2 -extfile {name}-server.ext"
+        ),
     );
 }
 
