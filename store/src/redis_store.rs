@@ -129,6 +129,10 @@ impl RedisStore {
     /// `redis+unix:///path`. Plain `redis://` must point at this host (see
     /// [`RedisOptions::allow_plaintext_remote`]). Connects on first use;
     /// each operation gives up after 5 seconds.
+    ///
+    /// TLS is rustls with ring: the first `rediss://` store makes ring the
+    /// process's rustls crypto provider, unless the application installed
+    /// one before (`CryptoProvider::install_default`), which is then used.
     pub fn open(url: &str) -> Result<RedisStore, Error> {
         RedisStore::open_with(url, RedisOptions::new())
     }
