@@ -76,11 +76,11 @@ impl Redis {
         RedisStore::open(&self.url()).unwrap()
     }
 
-    /// Killed and started again on the same port: empty (no persistence).
-    fn restart(mut self) -> Redis {
+    /// Killed; its port, to start an empty one there (no persistence).
+    fn kill(mut self) -> u16 {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
-        Redis::start_on(self.port)
+        self.port
     }
 }
 
@@ -490,15 +490,19 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
     let lease = ["--lease-ttl-ms", "10000"];
     let pids: Vec<u32> = (0..4).map(|_| fleet.spawn(THREADS, &lease)).collect();
     let mut restart_took = Duration::ZERO;
+    let mut held = Vec::new();
     for round in 0..EXPIRIES {
         if round != 3 {
             expire_once(&mut fleet, &pids, THREADS);
             continue;
         }
         // Move the clock (threads paused, so that no process sees the
-        // providers' new time before its own), then kill Redis the moment
-        // the provider has seen this expiry's first refresh: the renewing
-        // process has new tokens and nowhere to write them.
+        // providers' new time before its own) with renewals held after the
+        // provider's answer (`hold`); kill Redis once one is held, let it
+        // go: the renewing process has new tokens and nowhere to write them.
+        // Redis comes back empty once that write has failed (without the
+        // hold, the write mostly landed before the kill).
+        std::fs::write(fleet.path("hold"), "").unwrap();
         std::fs::write(fleet.path("pause"), "").unwrap();
         fleet.wait_for(&pids, Duration::from_secs(30), |s| {
             s["paused"].as_u64() == Some(THREADS as u64)
@@ -506,12 +510,20 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
         fleet.advance();
         std::fs::remove_file(fleet.path("pause")).unwrap();
         let start = Instant::now();
-        while fleet.counts(LINK_CLIENT_ID).0 + fleet.counts(ADMIN_CLIENT_ID).0 < 2 * round + 1 {
-            assert!(start.elapsed() < Duration::from_secs(30), "no refresh");
+        held = loop {
+            let held = held_pids(&fleet, &pids);
+            if !held.is_empty() {
+                break held;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "no renewal");
             std::thread::sleep(Duration::from_millis(1));
-        }
-        let redis = fleet.redis.take().unwrap();
-        fleet.redis = Some(redis.restart());
+        };
+        let port = fleet.redis.take().unwrap().kill();
+        std::fs::remove_file(fleet.path("hold")).unwrap();
+        fleet.wait_for(&held, Duration::from_secs(30), |s| {
+            s["store_failures"]["writes"].as_u64().unwrap_or(0) > 0
+        });
+        fleet.redis = Some(Redis::start_on(port));
         fleet.all_hold(&pids, "link", Duration::from_secs(60));
         fleet.all_hold(&pids, "admin", Duration::from_secs(60));
         restart_took = start.elapsed();
@@ -532,10 +544,16 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
     println!(
         "fleet, Redis killed and restarted empty during the 4th of {EXPIRIES} renewals (lease 10 s): \
          Link {link_refreshes} refreshes, Admin {admin_refreshes} refreshes, replays {}, \
-         grants {admin_grants}, authorize again {}; callers told store_unavailable {}, \
+         grants {admin_grants}, authorize again {}; store writes that failed per process {:?} \
+         (renewals held then: {}); callers told store_unavailable {}, \
          401s {}; all callers on the new tokens {:.0} ms after the clock moved",
         link_replays + admin_replays,
         total(&statuses, "authorize_again"),
+        statuses
+            .iter()
+            .map(|s| s["store_failures"]["writes"].as_u64().unwrap_or(0))
+            .collect::<Vec<_>>(),
+        held.len(),
         errors("store_unavailable"),
         total(&statuses, "unauthorized"),
         millis(restart_took),
@@ -544,6 +562,22 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
     assert_eq!(link_replays + admin_replays, 0);
     assert_eq!(admin_grants, 1);
     assert_eq!(total(&statuses, "authorize_again"), 0);
+    // Every process whose renewal was held had its write fail: the outage
+    // hit the write this test is about.
+    for status in fleet.statuses(&held) {
+        assert!(
+            status["store_failures"]["writes"].as_u64().unwrap_or(0) > 0,
+            "the outage hit no store write: {status}"
+        );
+    }
+}
+
+/// The workers that hold a renewal's answer (`held-<pid>` exists).
+fn held_pids(fleet: &Fleet, pids: &[u32]) -> Vec<u32> {
+    pids.iter()
+        .copied()
+        .filter(|pid| fleet.path(&format!("held-{pid}")).exists())
+        .collect()
 }
 
 #[test]

@@ -9,8 +9,9 @@
 //! - [`MemoryStore`]: the threads of one process (and tests).
 //! - [`FileStore`]: processes on one host, e.g. a scheduled refresh job
 //!   beside a server: atomic replace of the value, a lock file.
-//! - [`RedisStore`]: processes anywhere; `redis://` and `rediss://` URLs,
-//!   with a password or an ACL user.
+//! - [`RedisStore`]: processes anywhere; `rediss://` (TLS, with the system's
+//!   trust store or a CA of yours: [`RedisOptions`]) and `redis://` to this
+//!   host, with a password or an ACL user.
 //!
 //! [`SharedFleetSession`] drives a [`FleetSession`] for all threads of a
 //! process: one store operation at a time, the renewal request sent without
@@ -65,4 +66,4 @@ pub use driver::{system_now_ms, SharedFleetSession};
 pub use file::FileStore;
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
-pub use redis_store::RedisStore;
+pub use redis_store::{RedisOptions, RedisStore};

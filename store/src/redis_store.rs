@@ -2,8 +2,11 @@
 
 use authflow_core::fleet::{StoredRecord, TokenStore};
 use authflow_core::{Error, ErrorKind};
-use redis::{Client, Connection, ConnectionLike, Script};
-use std::sync::{Mutex, MutexGuard};
+use redis::{Client, Connection, ConnectionAddr, ConnectionLike, Script, TlsCertificates};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -47,8 +50,11 @@ return 0
 /// scripts (one atomic step each). One connection per
 /// store, re-opened after any error (a restarted server).
 ///
-/// Redis holds the tokens: give it a password or an ACL user, and use
-/// `rediss://` (TLS) when it leaves the host.
+/// Redis holds live tokens, in clear (the values are the token sets' JSON
+/// forms): give it a password or an ACL user, and use `rediss://` (TLS)
+/// when it leaves the host. Plain `redis://` is accepted only to this host
+/// (a loopback address, `localhost`, a Unix socket) unless
+/// [`RedisOptions::allow_plaintext_remote`] says otherwise.
 pub struct RedisStore {
     client: Client,
     connection: Mutex<Option<Connection>>,
@@ -58,21 +64,140 @@ pub struct RedisStore {
     release: Script,
     /// Where it connects, without credentials: for `Debug` and errors.
     address: String,
+    tls: bool,
+}
+
+/// How [`RedisStore::open_with`] connects: the CA that signed a private
+/// Redis's certificate, and the opt-in to plain `redis://` to another host.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use authflow_store::{RedisOptions, RedisStore};
+///
+/// // A Redis whose certificate a private CA signed:
+/// let ca = std::fs::read("/etc/redis/tls/ca.pem")?;
+/// let store = RedisStore::open_with(
+///     "rediss://:PASSWORD@redis.internal:6380/0",
+///     RedisOptions::new().with_ca_pem(ca),
+/// )?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct RedisOptions {
+    ca_pem: Option<Vec<u8>>,
+    allow_plaintext_remote: bool,
+}
+
+impl RedisOptions {
+    /// The defaults: `rediss://` servers checked against the system's trust
+    /// store, plain `redis://` only to this host.
+    pub fn new() -> RedisOptions {
+        RedisOptions::default()
+    }
+
+    /// Trusts the CA certificate(s) in `pem` (PEM, one or more `CERTIFICATE`
+    /// blocks) for `rediss://`, instead of the system's trust store: for a
+    /// Redis whose certificate a private CA signed. The server's
+    /// certificate must still name the URL's host.
+    pub fn with_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> RedisOptions {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Accepts plain `redis://` to a host other than this one. The password,
+    /// the tokens and the leases then cross the network in clear: only for
+    /// a network where nobody else can listen (a private link, a tunnel or
+    /// a service mesh that encrypts); `rediss://` is the way otherwise.
+    pub fn allow_plaintext_remote(mut self) -> RedisOptions {
+        self.allow_plaintext_remote = true;
+        self
+    }
+}
+
+impl std::fmt::Debug for RedisOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisOptions")
+            .field("ca_pem", &self.ca_pem.is_some())
+            .field("allow_plaintext_remote", &self.allow_plaintext_remote)
+            .finish()
+    }
 }
 
 impl RedisStore {
     /// A store at `url`: `redis://[[user]:password@]host[:port][/db]` or
-    /// `rediss://…` for TLS. Connects on first use; each operation gives up
-    /// after 5 seconds.
+    /// `rediss://…` for TLS (checked against the system's trust store), or
+    /// `redis+unix:///path`. Plain `redis://` must point at this host (see
+    /// [`RedisOptions::allow_plaintext_remote`]). Connects on first use;
+    /// each operation gives up after 5 seconds.
+    ///
+    /// TLS is rustls with ring: the first `rediss://` store makes ring the
+    /// process's rustls crypto provider, unless the application installed
+    /// one before (`CryptoProvider::install_default`), which is then used.
     pub fn open(url: &str) -> Result<RedisStore, Error> {
-        let client = Client::open(url).map_err(|e| {
-            Error::new(
-                ErrorKind::Configuration,
-                format!("Redis URL not usable: {:?}", e.kind()),
-            )
-        })?;
-        let info = client.get_connection_info();
-        let address = info.addr().to_string();
+        RedisStore::open_with(url, RedisOptions::new())
+    }
+
+    /// A store at `url` (as [`RedisStore::open`]) with `options`: a CA of
+    /// your own for `rediss://`, or plain `redis://` to another host.
+    pub fn open_with(url: &str, options: RedisOptions) -> Result<RedisStore, Error> {
+        let configuration = |what: String| Error::new(ErrorKind::Configuration, what);
+        let unusable =
+            |e: redis::RedisError| configuration(format!("Redis URL not usable: {:?}", e.kind()));
+        let client = match &options.ca_pem {
+            None => Client::open(url).map_err(unusable)?,
+            Some(pem) => {
+                let client = Client::open(url).map_err(unusable)?;
+                if !matches!(
+                    client.get_connection_info().addr(),
+                    ConnectionAddr::TcpTls { .. }
+                ) {
+                    return Err(configuration(
+                        "Redis: a CA (RedisOptions::with_ca_pem) is for rediss:// URLs".to_owned(),
+                    ));
+                }
+                // Zero certificates would trust nothing: every connection
+                // would fail later, far from the mistake.
+                let certificates = CertificateDer::pem_slice_iter(pem)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| configuration("Redis CA: not PEM certificates".to_owned()))?;
+                if certificates.is_empty() {
+                    return Err(configuration(
+                        "Redis CA: no CERTIFICATE block in the PEM".to_owned(),
+                    ));
+                }
+                let certificates = TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                };
+                Client::build_with_tls(url, certificates)
+                    .map_err(|e| configuration(format!("Redis CA not usable: {:?}", e.kind())))?
+            }
+        };
+        let address = client.get_connection_info().addr().to_string();
+        let tls = match client.get_connection_info().addr() {
+            ConnectionAddr::Tcp(host, _) => {
+                if !options.allow_plaintext_remote && !is_this_host(host) {
+                    return Err(configuration(format!(
+                        "Redis at {address}: plain redis:// to another host sends the password \
+                         and the tokens in clear; use rediss:// (TLS), or opt in with \
+                         RedisOptions::allow_plaintext_remote (Python: \
+                         allow_plaintext_remote=True) on a network nobody else can read"
+                    )));
+                }
+                false
+            }
+            ConnectionAddr::TcpTls { insecure: true, .. } => {
+                return Err(configuration(format!(
+                    "Redis at {address}: #insecure turns the certificate check off; give the \
+                     CA that signed the server's certificate (RedisOptions::with_ca_pem) instead"
+                )));
+            }
+            ConnectionAddr::TcpTls { .. } => {
+                install_crypto_provider();
+                true
+            }
+            _ => false,
+        };
         Ok(RedisStore {
             client,
             connection: Mutex::new(None),
@@ -81,6 +206,7 @@ impl RedisStore {
             take_lease: Script::new(TAKE_LEASE),
             release: Script::new(RELEASE),
             address,
+            tls,
         })
     }
 
@@ -120,9 +246,13 @@ impl RedisStore {
     }
 
     /// The error's kind and code, never its whole text: a server's reply
-    /// could echo what it was sent.
+    /// could echo what it was sent. A TLS failure says what failed (an
+    /// untrusted certificate, one for another name): rustls's errors
+    /// describe certificates and protocol steps, never data sent.
     fn describe(&self, error: &redis::RedisError) -> String {
-        let detail = if error.is_io_error() {
+        let detail = if let Some(tls) = tls_error(error) {
+            format!("TLS: {tls}")
+        } else if error.is_io_error() {
             "connection failed".to_owned()
         } else {
             format!("{:?}", error.kind())
@@ -131,10 +261,55 @@ impl RedisStore {
     }
 }
 
+/// Makes ring the process's rustls crypto provider unless one is installed.
+///
+/// The redis crate builds its TLS configuration from the process default,
+/// and rustls infers that default only when exactly one provider feature is
+/// compiled in anywhere in the program: none (this crate alone) or two (an
+/// application that also uses aws-lc-rs) made the first `rediss://`
+/// connection panic. ring: already in the graph, builds with a C compiler
+/// only, and has the suites Redis servers offer. An application that
+/// installed its own provider first (e.g. a FIPS one) keeps it.
+fn install_crypto_provider() {
+    // Err only means a provider is installed already: the one to use.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The rustls error under a connection error, if the TLS handshake failed.
+fn tls_error(error: &redis::RedisError) -> Option<&rustls::Error> {
+    let mut next = std::error::Error::source(error);
+    while let Some(mut current) = next {
+        // The redis crate keeps the cause in an `Arc`, and `io::Error` its
+        // own: neither's `source` is the error it holds.
+        if let Some(shared) = current.downcast_ref::<Arc<dyn std::error::Error + Send + Sync>>() {
+            current = shared.as_ref();
+        }
+        if let Some(inner) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            current = inner;
+        }
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        next = current.source();
+    }
+    None
+}
+
+/// Whether `host` (as the redis crate parsed it: IPv6 without brackets) is
+/// this machine: a loopback address or `localhost`.
+fn is_this_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("address", &self.address)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -195,15 +370,79 @@ mod tests {
     /// TLS is compiled in (`rediss://` opens), and no URL's password shows.
     #[test]
     fn rediss_urls_open_and_passwords_never_show() {
-        for url in [
-            "rediss://:s3cret-pw@redis.internal:6380/0",
-            "redis://app-user:s3cret-pw@127.0.0.1:6379/2",
+        for (url, tls) in [
+            ("rediss://:s3cret-pw@redis.internal:6380/0", true),
+            ("redis://app-user:s3cret-pw@127.0.0.1:6379/2", false),
         ] {
             let store = RedisStore::open(url).unwrap();
             let shown = format!("{store:?}");
             assert!(!shown.contains("s3cret-pw"), "{shown}");
+            assert!(shown.contains(&format!("tls: {tls}")), "{shown}");
         }
         let error = RedisStore::open("http://:s3cret-pw@x/").unwrap_err();
         assert!(!error.to_string().contains("s3cret-pw"), "{error}");
+    }
+
+    /// Plain `redis://` to a host other than this one sends the password
+    /// and the tokens in clear: refused, naming the opt-in, unless opted in.
+    #[test]
+    fn plain_redis_to_another_host_is_refused_unless_allowed() {
+        for url in [
+            "redis://:s3cret-pw@10.0.0.5:6379/0",
+            "redis://app-user:s3cret-pw@redis.internal/0",
+            "redis://:s3cret-pw@[2001:db8::1]:6379",
+            "redis://:s3cret-pw@127.0.0.1.example.com/0",
+        ] {
+            let error = RedisStore::open(url).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Configuration, "{url}");
+            let shown = format!("{error} {error:?}");
+            assert!(shown.contains("allow_plaintext_remote"), "{shown}");
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+            let allowed = RedisOptions::new().allow_plaintext_remote();
+            let store = RedisStore::open_with(url, allowed).unwrap();
+            assert!(format!("{store:?}").contains("tls: false"));
+        }
+        for url in [
+            "redis://:s3cret-pw@127.0.0.1:6379/0",
+            "redis://127.0.0.2",
+            "redis://LOCALHOST:6379",
+            "redis://[::1]:6379",
+            "redis+unix:///run/redis.sock",
+            "rediss://:s3cret-pw@redis.internal:6380/0",
+        ] {
+            RedisStore::open(url).unwrap();
+        }
+    }
+
+    /// Mistakes in the TLS options are configuration errors at `open`, not
+    /// connections that fail later.
+    #[test]
+    fn tls_options_are_checked_when_opened() {
+        let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let cases = [
+            ("redis://:s3cret-pw@127.0.0.1/0", Some(ca), "rediss://"),
+            (
+                "rediss://:s3cret-pw@127.0.0.1/0",
+                Some("not a PEM"),
+                "no CERTIFICATE",
+            ),
+            ("rediss://:s3cret-pw@127.0.0.1/0", Some(ca), "CA not usable"),
+            (
+                "rediss://:s3cret-pw@127.0.0.1/#insecure",
+                None,
+                "with_ca_pem",
+            ),
+        ];
+        for (url, ca, expected) in cases {
+            let options = match ca {
+                Some(pem) => RedisOptions::new().with_ca_pem(pem),
+                None => RedisOptions::new(),
+            };
+            let error = RedisStore::open_with(url, options).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Configuration, "{url}");
+            let shown = format!("{error} {error:?}");
+            assert!(shown.contains(expected), "{shown}");
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+        }
     }
 }

@@ -8,14 +8,18 @@ generation, ``v``: the token set's JSON form), the lease as a key holding
 its owner with a ``PX`` time to live; compare-and-set, taking the lease and
 releasing it are Lua scripts.
 
-Redis holds live tokens: give it a password or an ACL user and use
-``rediss://`` (TLS, Python's own ``ssl``) when it leaves the host."""
+Redis holds live tokens, in clear: give it a password or an ACL user and
+use ``rediss://`` (TLS, Python's own ``ssl``) when it leaves the host. Plain
+``redis://`` is refused to any host but this one (a loopback address,
+``localhost``, ``unix://``) unless ``allow_plaintext_remote=True``, as the
+Rust store does."""
 
 from __future__ import annotations
 
+import ipaddress
 import typing
 
-from ._native import AuthflowError, StoredTokens, TokenStore, store_error
+from ._native import Action, AuthflowError, ErrorKind, StoredTokens, TokenStore, store_error
 
 #: Writes only if the stored generation (absent: 0) is the expected one.
 COMPARE_AND_SET = """
@@ -62,27 +66,88 @@ def _unavailable(error: Exception) -> AuthflowError:
     )
 
 
+def _configuration(reason: str) -> AuthflowError:
+    """``configuration`` (action ``fix_configuration``): the store's settings
+    are wrong, retrying will not help."""
+    return AuthflowError.Configuration(
+        kind=ErrorKind.CONFIGURATION, action=Action.FIX_CONFIGURATION, reason=reason,
+        retry_after=None, status=None, provider_code=None, provider_description=None,
+        provider_uri=None, request_id=None,
+    )
+
+
+def _is_this_host(host: str) -> bool:
+    """A loopback address or ``localhost``: traffic that stays on this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class RedisStore(TokenStore):
     """Token sets and leases in Redis at ``url`` (``redis://[[user]:password@]
-    host[:port][/db]`` or ``rediss://…``), each operation bounded by
-    ``timeout`` seconds. ``repr`` shows the host, never the password."""
+    host[:port][/db]``, ``rediss://…`` or ``unix://…``), each operation
+    bounded by ``timeout`` seconds. ``repr`` shows the host, never the
+    password.
 
-    def __init__(self, url: str, timeout: float = 5.0) -> None:
+    ``rediss://`` checks the server's certificate and name against the
+    system's trust store, or against ``ca_pem`` (PEM text of the CA that
+    signed a private Redis's certificate); URL options that turn either
+    check off are refused. Plain ``redis://`` to another host sends the
+    password and the tokens in clear: refused with
+    :data:`authflow.ConfigurationError` unless ``allow_plaintext_remote=True``
+    (a network nobody else can read)."""
+
+    def __init__(self, url: str, timeout: float = 5.0, *, ca_pem: typing.Optional[str] = None,
+                 allow_plaintext_remote: bool = False) -> None:
         import redis  # the optional dependency: authflow[redis]
+        from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
+        try:
+            settings = parse_url(url)
+        except ValueError:
+            # Its message may quote a part of the URL: the password's, too.
+            raise _configuration("Redis URL not usable") from None
+        connection_class = settings.get("connection_class")
+        tls = connection_class is SSLConnection
+        where = f"{settings.get('host', 'localhost')}:{settings.get('port', 6379)}"
+        if connection_class is UnixDomainSocketConnection:
+            where = str(settings.get("path", "?"))
+        elif not tls and not allow_plaintext_remote and not _is_this_host(settings.get("host", "localhost")):
+            raise _configuration(
+                f"Redis at {where}: plain redis:// to another host sends the password and the "
+                "tokens in clear; use rediss:// (TLS), or opt in with allow_plaintext_remote=True "
+                "(Rust: RedisOptions::allow_plaintext_remote) on a network nobody else can read")
+        if tls and (str(settings.get("ssl_cert_reqs", "required")).lower() != "required"
+                    or settings.get("ssl_check_hostname") is False):
+            raise _configuration(
+                f"Redis at {where}: the URL turns the certificate check off; give the CA that "
+                "signed the server's certificate (ca_pem=...) instead")
+        extra: typing.Dict[str, typing.Any] = {}
+        if tls:
+            # redis-py 5 did not check the name by default (6 does).
+            extra["ssl_check_hostname"] = True
+        if ca_pem is not None:
+            if not tls:
+                raise _configuration("Redis: a CA (ca_pem) is for rediss:// URLs")
+            if "-----BEGIN CERTIFICATE-----" not in ca_pem:
+                raise _configuration("Redis CA: no CERTIFICATE block in the PEM")
+            extra["ssl_ca_data"] = ca_pem
         self._redis = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout,
-            health_check_interval=30,
+            health_check_interval=30, **extra,
         )
-        kwargs = self._redis.connection_pool.connection_kwargs
-        self._where = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+        self._where = where
+        self._tls = tls
         self._compare_and_set = self._redis.register_script(COMPARE_AND_SET)
         self._take_lease = self._redis.register_script(TAKE_LEASE)
         self._release = self._redis.register_script(RELEASE)
         self._errors: typing.Tuple[typing.Type[Exception], ...] = (redis.RedisError, OSError)
 
     def __repr__(self) -> str:
-        return f"RedisStore({self._where})"
+        return f"RedisStore({self._where}, tls={self._tls})"
 
     def get(self, key: str) -> typing.Optional[StoredTokens]:
         """The token set at ``key`` and its generation, or ``None``."""

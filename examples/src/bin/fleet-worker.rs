@@ -9,9 +9,12 @@
 //! - `pause`: while it exists, threads stop between calls; the status says
 //!   how many are paused;
 //! - `stop`: threads finish, a last status is written, the process exits;
-//! - `status-<pid>.json` (written here): calls, errors by kind, and the
-//!   clock offset at which every thread last completed a call with each
-//!   connection.
+//! - `hold`: while it exists, a renewal's answer from the provider is held
+//!   before the session sees it (so before the store write); `held-<pid>`
+//!   (written here) says one is;
+//! - `status-<pid>.json` (written here): calls, errors by kind, store
+//!   operations that failed (reads, writes, leases), and the clock offset at
+//!   which every thread last completed a call with each connection.
 //!
 //! `--connections link,admin` picks the connections (default both);
 //! `--die before-send|after-response` makes the process stop dead (waiting
@@ -19,7 +22,7 @@
 //! the provider saw the request, or after the provider answered and before
 //! the store was written.
 
-use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, TokenStore};
+use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
 use authflow_core::{AccessToken, Action, Client, Error, HttpRequest, Method, Session};
 use authflow_examples::local::{admin_client, link_client};
 use authflow_examples::Transport;
@@ -103,7 +106,7 @@ struct Connection {
     name: &'static str,
     client: Client,
     api_path: &'static str,
-    shared: SharedFleetSession<Box<dyn TokenStore + Send + Sync>>,
+    shared: SharedFleetSession<Counted>,
 }
 
 fn connect(
@@ -111,6 +114,7 @@ fn connect(
     client: Client,
     api_path: &'static str,
     options: &Options,
+    tally: &Arc<Tally>,
 ) -> Result<Connection, Error> {
     let transport = Transport::new(Duration::from_secs(10));
     let dir = options.dir.clone();
@@ -124,6 +128,13 @@ fn connect(
             }
         }
         let answer = transport.send(request);
+        let hold = dir.join("hold");
+        if hold.exists() {
+            std::fs::write(dir.join(format!("held-{pid}")), "").ok();
+            while hold.exists() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         if die.as_deref() == Some("after-response") {
             std::fs::write(dir.join(format!("answered-{pid}")), "").ok();
             loop {
@@ -151,6 +162,10 @@ fn connect(
         ),
         None => Box::new(RedisStore::open(&options.store)?),
     };
+    let store = Counted {
+        store,
+        tally: tally.clone(),
+    };
     Ok(Connection {
         name,
         client,
@@ -167,6 +182,54 @@ struct Tally {
     errors: Mutex<BTreeMap<String, u64>>,
     authorize_again: AtomicU64,
     paused: AtomicUsize,
+    failed_reads: AtomicU64,
+    failed_writes: AtomicU64,
+    failed_leases: AtomicU64,
+}
+
+/// The store, counting the operations that failed: what a test of an
+/// outage asserts to know that the outage hit them.
+struct Counted {
+    store: Box<dyn TokenStore + Send + Sync>,
+    tally: Arc<Tally>,
+}
+
+impl Counted {
+    fn count<T>(&self, counter: &AtomicU64, outcome: Result<T, String>) -> Result<T, String> {
+        if outcome.is_err() {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        outcome
+    }
+}
+
+impl TokenStore for Counted {
+    fn get(&self, key: &str) -> Result<Option<StoredRecord>, String> {
+        self.count(&self.tally.failed_reads, self.store.get(key))
+    }
+
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: u64,
+        new_generation: u64,
+        value: &str,
+    ) -> Result<bool, String> {
+        let outcome = self
+            .store
+            .compare_and_set(key, expected, new_generation, value);
+        self.count(&self.tally.failed_writes, outcome)
+    }
+
+    fn take_lease(&self, key: &str, owner: &str, ttl_ms: u64) -> Result<bool, String> {
+        let outcome = self.store.take_lease(key, owner, ttl_ms);
+        self.count(&self.tally.failed_leases, outcome)
+    }
+
+    fn release_lease(&self, key: &str, owner: &str) -> Result<(), String> {
+        let outcome = self.store.release_lease(key, owner);
+        self.count(&self.tally.failed_leases, outcome)
+    }
 }
 
 impl Tally {
@@ -241,6 +304,11 @@ fn write_status(
         "unauthorized": tally.unauthorized.load(Ordering::Relaxed),
         "authorize_again": tally.authorize_again.load(Ordering::Relaxed),
         "errors": errors,
+        "store_failures": {
+            "reads": tally.failed_reads.load(Ordering::Relaxed),
+            "writes": tally.failed_writes.load(Ordering::Relaxed),
+            "leases": tally.failed_leases.load(Ordering::Relaxed),
+        },
         "paused": tally.paused.load(Ordering::Relaxed),
         "threads": epochs.len(),
         "epochs": held,
@@ -261,16 +329,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tally = Arc::new(Tally::default());
     let connections = options
         .connections
         .iter()
         .map(|name| match name.as_str() {
-            "link" => connect("link", link_client(&options.urls)?, "sites", &options),
+            "link" => connect(
+                "link",
+                link_client(&options.urls)?,
+                "sites",
+                &options,
+                &tally,
+            ),
             "admin" => connect(
                 "admin",
                 admin_client(&options.urls, ADMIN_CLIENT_SECRET)?,
                 "connections",
                 &options,
+                &tally,
             ),
             other => Err(Error::new(
                 authflow_core::ErrorKind::Configuration,
@@ -285,7 +361,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let tally = Arc::new(Tally::default());
     let now = clock(&options.dir);
     let offset_file = options.dir.join("clock");
     let (pause, stop) = (options.dir.join("pause"), options.dir.join("stop"));
