@@ -5,7 +5,7 @@
 //! kept; an error sent with status 200.
 
 use crate::client::Client;
-use crate::clock::{server_skew, to_local};
+use crate::clock::{server_skew, to_local, to_server};
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
 use crate::http::HttpResponse;
@@ -62,7 +62,8 @@ impl Client {
 
     /// Parses a refresh response and carries over what a refresh does not
     /// repeat: the old refresh token when the provider does not rotate and
-    /// sent none (RFC 6749 §6), and the scopes when none are given.
+    /// sent none (RFC 6749 §6), the scopes when none are given, and the
+    /// history: the answer is `previous`'s successor.
     pub fn parse_refresh_response(
         &self,
         now: u64,
@@ -77,6 +78,7 @@ impl Client {
         if tokens.scopes.is_none() {
             tokens.scopes = previous.scopes.clone();
         }
+        tokens.continue_from(previous);
         Ok(tokens)
     }
 
@@ -147,6 +149,10 @@ impl Client {
             refresh_expires_at,
             scopes,
             clock_skew: skew,
+            // A grant of its own; a renewal's caller continues the history
+            // of the set it renewed (`TokenSet::continue_from`).
+            authorized_at: to_server(now, skew),
+            renewals: 0,
             extra: std::mem::take(body),
         })
     }
