@@ -63,6 +63,11 @@ pub(crate) fn to_local(server_time: u64, skew: i64) -> u64 {
     u64::try_from(local).unwrap_or(0)
 }
 
+/// Converts an instant of our clock to the server's.
+pub(crate) fn to_server(local_time: u64, skew: i64) -> u64 {
+    local_time.saturating_add_signed(skew)
+}
+
 fn clamp_to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -141,6 +146,8 @@ mod tests {
         let r = response(&[("Date", "Sun, 06 Nov 1994 08:54:37 GMT")]);
         assert_eq!(server_skew(&r, 784_111_777), 300);
         assert_eq!(to_local(784_112_077, 300), 784_111_777);
+        assert_eq!(to_server(784_111_777, 300), 784_112_077);
+        assert_eq!(to_server(5, -300), 0);
         assert_eq!(server_skew(&response(&[]), 5), 0);
     }
 }

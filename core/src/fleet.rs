@@ -13,35 +13,101 @@
 //! [`StoreRequest`] and hands the outcome back, as with HTTP requests.
 //!
 //! The protocol, per renewal:
-//! 1. Read the stored set before using a token. A newer generation (another
-//!    process renewed) replaces the local copy; nothing is sent.
+//! 1. Read the stored set before using a token. Another process's write
+//!    replaces the local copy, unless the local set is later (see below:
+//!    then it is written over it); nothing is sent.
 //! 2. When the session wants to renew, take the lease. Not taken: another
 //!    process is renewing; sleep, re-read, and try again (the lease expires
 //!    if its holder died), up to a deadline.
 //! 3. Lease taken: read again (the holder before may have just written). Still
 //!    due: confirm the lease (taking it again restarts its time to live and
-//!    fails if a store that lost everything gave it to another process),
-//!    send the renewal, write the answer with compare-and-set on the
-//!    generation read, release the lease.
+//!    fails if a store that lost everything gave it to another process; if
+//!    it may have lapsed since it was taken, read again first), send the
+//!    renewal, write the answer with compare-and-set on the generation
+//!    read, release the lease.
 //!
 //! A rotated refresh token is written to the store before any caller gets
 //! the new access token. A refresh token the provider refused is written as
-//! dropped, so no process sends it again. If the store loses the value (a
-//! restart without persistence), the freshest local copy is written back;
-//! if the store is unreachable, a still-valid local token is used and a
-//! renewal waits for the store (renewing without the lease could replay a
-//! rotated token), with [`ErrorKind::StoreUnavailable`] for callers that
-//! have no valid token. If the store write after a renewal fails, the new
-//! tokens are kept in memory and written at the next poll. A process that
-//! finds the value gone (a store restarted without persistence) takes the
-//! lease and never releases it before writing its copy back, marked as
-//! restored; whoever sees a restored copy waits a lease's time to live
-//! before renewing: nobody renews from a copy that may be stale until a
-//! renewal in flight when the store lost everything has landed (its
-//! compare-and-set then finds the copy and wins by age) and the holder of
-//! the newest tokens has written them over it (at its next use; a holder
-//! idle for longer than the lease's time to live is the remaining risk, so
-//! give Redis persistence where it can be had).
+//! dropped, so no process sends it again. If the store is unreachable, a
+//! still-valid local token is used and a renewal waits for the store
+//! (renewing without the lease could replay a rotated token), with
+//! [`ErrorKind::StoreUnavailable`] for callers that have no valid token. If
+//! the store write after a renewal fails, the new tokens are kept in memory
+//! and written at the next poll.
+//!
+//! # Which copy is later: history, not clocks
+//!
+//! Processes meet each other's writes: a compare-and-set that finds another
+//! generation, a store that lost a write and got an earlier copy back, a
+//! process started from a saved copy. Which set wins is decided by the
+//! sets' place in their authorization's history, carried in the stored
+//! value ([`TokenSet::authorized_at`], [`TokenSet::renewals`]): every
+//! renewal (refresh or re-authentication) numbers its answer one more than
+//! the set it renewed, and renewals are serialised by the lease, so the
+//! number grows by one per renewal on whatever machine it ran, and keeps
+//! growing across a store that lost everything (generations restart then;
+//! the number does not). The later set is the one with more renewals; at
+//! the same number, the one whose refresh token was found dead and dropped;
+//! sets of two authorizations (the user authorized again) are ordered by
+//! the time of authorization in the provider's clock (its `Date` header; in
+//! the clock of the machine that received it when the provider sends
+//! none), the only place a clock still counts. At the same place, the
+//! store's copy wins. The machines' own clocks never decide: with clocks
+//! minutes apart, an earlier set ordered by `issued_at` used to overwrite
+//! the newest rotated pair.
+//!
+//! # Times in a stored set
+//!
+//! A set's times (`issued_at`, `expires_at`, `refresh_expires_at`) are in
+//! the clock of the machine that received it, and its `clock_skew` is how
+//! far the provider's clock was ahead of that machine's, so `time +
+//! clock_skew` is the provider's time. A process that adopts a set another
+//! process wrote moves its times into its own clock through the provider's
+//! ([`Session::adopt`] gets the moved set, and renewal timing follows it),
+//! with the skew it measured on its own last renewal answer; until it has
+//! renewed once, its clock is taken to agree with the provider's. A
+//! provider that sends no `Date` gives no reference: the times then stay in
+//! the writer's clock, and a machine whose clock is off renews that much
+//! early or late (an API's 401 then triggers the renewal).
+//!
+//! # Outside the guarantees
+//!
+//! - A process that stalls for longer than the lease's time to live with
+//!   its renewal request out (or its answer in and not yet written):
+//!   another process may renew meanwhile with the same refresh token. With
+//!   a rotating provider one of the two gets `invalid_grant` and drops that
+//!   refresh token (written as dropped, later than the same set with it);
+//!   the other's new pair is later by its number and wins in the store and
+//!   in every process. A process that stalls before sending confirms its
+//!   lease and, when it may have lapsed meanwhile, reads the store again
+//!   before it sends: it renews from what the store holds then.
+//! - A process that dies after the provider answered and before the store
+//!   write: its new pair (or the news that the refresh token was refused)
+//!   is lost, and the other processes hold a refresh token the provider
+//!   killed. The next renewal sends it once, gets `invalid_grant`, and the
+//!   connection drops it: a profile that can re-authenticate (Makini Admin,
+//!   MakeShift) does so, a Makini Link connection reports `authorize_again`
+//!   in every process.
+//! - The store losing everything (a restart without persistence). The
+//!   freshest local copy is written back; a process that finds the value
+//!   gone takes the lease and never releases it before writing its copy
+//!   back, marked as restored (with a generation no process can still hold
+//!   from before the loss); whoever sees a restored copy waits a lease's
+//!   time to live before renewing: nobody renews from a copy that may be
+//!   stale until a renewal in flight when the store lost everything has
+//!   landed (its compare-and-set then finds the copy and wins by its
+//!   number) and the holder of the latest tokens has written them over it
+//!   (at its next use). A holder idle for longer than the lease's time to
+//!   live, or dead, is the remaining risk; so is a process started from a
+//!   saved copy while the store is empty: it cannot tell a new store from
+//!   one that lost a later set, writes its copy as the connection's tokens
+//!   and may renew from it at once. After a store lost everything, start
+//!   processes without tokens (they wait for the holders' copies) or from
+//!   the latest copy, and give Redis persistence where it can be had.
+//! - Processes of versions before the history was stored: their values
+//!   carry no renewal number and are ordered as authorizations of their
+//!   own, by the time they were issued, as before. Upgrade every process of
+//!   a fleet together.
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -49,6 +115,7 @@ use crate::http::HttpResponse;
 use crate::secret::AccessToken;
 use crate::session::{OutgoingRequest, RequestId, Session, SessionAction, SessionUpdate};
 use crate::token_set::TokenSet;
+use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -57,6 +124,17 @@ use zeroize::Zeroizing;
 /// process renews from it for a lease's time to live after seeing it (the
 /// holder of newer tokens writes them over it in the meantime).
 const RESTORED: u64 = 1 << 62;
+
+/// In a written-back copy's generation, the bits that name the process that
+/// wrote it back (from its owner id), above a count higher than any
+/// generation that process has seen. Generations restart when the store
+/// loses everything, and a process may still hold one from before as the
+/// generation its compare-and-set expects: were a copy written back with
+/// that same generation, the compare-and-set would take it for the value
+/// it read and write an earlier set over a later one.
+const RESTORER: u64 = 0xF_FFFF << 40;
+/// The count below [`RESTORER`].
+const COUNT: u64 = (1 << 40) - 1;
 
 /// The store key prefix and layout version: changing the layout changes it,
 /// so processes of two versions never read each other's values.
@@ -425,15 +503,33 @@ pub struct FleetSession {
     restoring: bool,
     /// The restored generation whose hold was already counted.
     restored_seen: Option<u64>,
+    /// When the lease request that is out was asked for (our clock).
+    lease_asked_at_ms: u64,
+    /// Until when the lease is surely ours (our clock): a lease's time to
+    /// live after the request that took or confirmed it was asked for.
+    lease_valid_until_ms: u64,
+    /// How far the provider's clock is ahead of ours, from the `Date` of
+    /// this process's own last renewal answer; `None` before it has one.
+    own_skew: Option<i64>,
+    /// This process's [`RESTORER`] bits.
+    restorer: u64,
+    /// The highest [`COUNT`] of any generation this process has read or
+    /// written.
+    highest_count: u64,
 }
 
 impl FleetSession {
     /// Wraps `session` (with the local tokens, if any: they are written to
-    /// the store unless it holds a newer set) for the connection at `key`.
+    /// the store unless it holds a later set) for the connection at `key`.
     /// `owner_id` names this process's leases: make it unique
     /// ([`owner_id`] makes one from random bytes).
     pub fn new(session: Session, key: StoreKey, owner_id: String) -> FleetSession {
         let unwritten = session.token_set().is_some();
+        let digest = Sha256::digest(owner_id.as_bytes());
+        // Distinct owners, distinct bits (from a digest of the owner id).
+        let digest = digest.iter().take(3);
+        let bits = digest.fold(0, |bits, byte| (bits << 8) | u64::from(*byte));
+        let restorer = (bits << 40) & RESTORER;
         FleetSession {
             session,
             key,
@@ -458,6 +554,11 @@ impl FleetSession {
             written_value: None,
             restoring: false,
             restored_seen: None,
+            lease_asked_at_ms: 0,
+            lease_valid_until_ms: 0,
+            own_skew: None,
+            restorer,
+            highest_count: 0,
         }
     }
 
@@ -587,6 +688,7 @@ impl FleetSession {
                 owner: self.owner.clone(),
                 ttl_ms: self.timings.lease_ttl_ms,
             };
+            self.lease_asked_at_ms = now_ms;
             return self.store(Phase::Leasing, operation);
         }
         self.just_read = false;
@@ -616,11 +718,15 @@ impl FleetSession {
             .renewals_held_until_ms
             .is_some_and(|until| now_ms < until);
         if self.session.wants_renewal(now) && !held {
-            if !self.lease_confirmed {
+            // Confirmed, and not so long ago that it may have lapsed since
+            // (this process stalled): else confirm it again.
+            if !self.lease_confirmed || now_ms >= self.lease_valid_until_ms {
+                self.lease_confirmed = false;
                 let operation = StoreOperation::TakeLease {
                     owner: self.owner.clone(),
                     ttl_ms: self.timings.lease_ttl_ms,
                 };
+                self.lease_asked_at_ms = now_ms;
                 return self.store(Phase::Confirming, operation);
             }
             self.lease_confirmed = false;
@@ -645,11 +751,10 @@ impl FleetSession {
             return FleetAction::WaitLocal;
         };
         let value = tokens.to_json();
-        let base = (self.generation.max(self.stored_generation) & !RESTORED) + 1;
         let new_generation = if self.restoring {
-            base | RESTORED
+            RESTORED | self.restorer | ((self.highest_count + 1) & COUNT)
         } else {
-            base
+            (self.generation.max(self.stored_generation) & !RESTORED) + 1
         };
         self.written_value = Some(value.clone());
         let operation = StoreOperation::CompareAndSet {
@@ -676,6 +781,13 @@ impl FleetSession {
             key,
             operation,
         })
+    }
+
+    /// Until when a lease taken by the request asked for last is surely
+    /// ours: its time to live started no earlier than the asking.
+    fn lease_until(&self) -> u64 {
+        self.lease_asked_at_ms
+            .saturating_add(self.timings.lease_ttl_ms)
     }
 
     fn resting_phase(&self) -> Phase {
@@ -717,6 +829,7 @@ impl FleetSession {
             }
             (Phase::Leasing, StoreOutcome::Done(true)) => {
                 self.holds_lease = true;
+                self.lease_valid_until_ms = self.lease_until();
                 self.waiting_since_ms = None;
                 self.phase = Phase::ReadDue(ReadPurpose::UnderLease);
             }
@@ -728,6 +841,7 @@ impl FleetSession {
                 };
             }
             (Phase::Writing { new_generation }, StoreOutcome::Done(true)) => {
+                self.highest_count = self.highest_count.max(new_generation & COUNT);
                 self.restoring = false;
                 self.known_value = self.written_value.take();
                 self.generation = new_generation;
@@ -746,8 +860,17 @@ impl FleetSession {
                 self.phase = Phase::Idle;
             }
             (Phase::Confirming, StoreOutcome::Done(true)) => {
+                // Taken again after it may have lapsed (this process
+                // stalled): meanwhile another process may have taken it,
+                // renewed and released it, so read again before renewing.
+                let lapsed = now_ms >= self.lease_valid_until_ms;
+                self.lease_valid_until_ms = self.lease_until();
                 self.lease_confirmed = true;
-                self.phase = Phase::LeaseHeld;
+                self.phase = if lapsed {
+                    Phase::ReadDue(ReadPurpose::UnderLease)
+                } else {
+                    Phase::LeaseHeld
+                };
             }
             // Someone else holds it now: wait for their renewal.
             (Phase::Confirming, StoreOutcome::Done(false)) => {
@@ -799,6 +922,7 @@ impl FleetSession {
             None => self.stored_generation = 0,
             Some(record) => {
                 self.stored_generation = record.generation;
+                self.highest_count = self.highest_count.max(record.generation & COUNT);
                 if record.generation & RESTORED != 0
                     && self.restored_seen != Some(record.generation)
                 {
@@ -835,20 +959,28 @@ impl FleetSession {
         unreadable.map_or(Ok(()), Err)
     }
 
-    /// Adopts a stored set, unless the local one was issued later (two
-    /// processes renewed at once, or the store lost a write and got an older
-    /// copy back): then the later one wins and ours is written over theirs.
+    /// Adopts a stored set, unless the local one is later in the
+    /// connection's history (two processes renewed at once, or the store
+    /// lost a write and got an earlier copy back): then ours is written over
+    /// theirs. Sets are ordered by their history
+    /// ([`TokenSet::renewals`]), never by the clocks of the machines
+    /// that received them; at the same place, the store's copy wins.
     fn take_stored(&mut self, generation: u64, theirs: TokenSet, value: Zeroizing<String>) {
         if let Some(ours) = self.session.token_set() {
             // Renewals only ever store later sets; an earlier one is a stale
             // copy written back after the store lost everything (or a lost
             // race): ours goes over it.
-            if ours.issued_at() > theirs.issued_at() {
+            if ours.is_later_than(&theirs) {
                 self.unwritten = true;
                 return;
             }
         }
-        self.session.adopt(Some(theirs));
+        // Its times are in the clock of the machine that received it: into
+        // ours, through the provider's clock, before the session plans by
+        // them. Until this process has measured its own skew, its clock is
+        // taken to agree with the provider's.
+        self.session
+            .adopt(Some(theirs.in_clock(self.own_skew.unwrap_or(0))));
         self.generation = generation;
         self.known_value = Some(value);
         self.unwritten = false;
@@ -904,6 +1036,9 @@ impl FleetSession {
             return Ok(SessionUpdate::Discarded);
         }
         let handled = handle(&mut self.session);
+        if matches!(handled, Ok(SessionUpdate::Renewed)) {
+            self.own_skew = self.session.token_set().map(TokenSet::clock_skew);
+        }
         if !matches!(handled, Ok(SessionUpdate::Discarded)) {
             self.after_renewal();
         }

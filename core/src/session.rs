@@ -342,9 +342,18 @@ impl Session {
             (RequestPurpose::Refresh, Some(previous)) => {
                 self.client.parse_refresh_response(now, response, previous)
             }
-            _ => self
+            (_, previous) => self
                 .client
-                .parse_token_response(flight.grant, now, response),
+                .parse_token_response(flight.grant, now, response)
+                .map(|mut tokens| {
+                    // Re-authenticating renews this connection too: its
+                    // answer succeeds the set it replaces, so that copies
+                    // of the two are ordered without clocks.
+                    if let Some(previous) = previous {
+                        tokens.continue_from(previous);
+                    }
+                    tokens
+                }),
         };
         match parsed {
             Ok(tokens) => {

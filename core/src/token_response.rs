@@ -8,7 +8,7 @@
 //! than Bearer is refused (RFC 6749 §7.1).
 
 use crate::client::Client;
-use crate::clock::{server_skew, to_local};
+use crate::clock::{server_skew, to_local, to_server};
 use crate::error::{Action, Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
 use crate::http::HttpResponse;
@@ -66,7 +66,8 @@ impl Client {
 
     /// Parses a refresh response and carries over what a refresh does not
     /// repeat: the old refresh token when the provider does not rotate and
-    /// sent none (RFC 6749 §6), and the scopes when none are given.
+    /// sent none (RFC 6749 §6), the scopes when none are given, and the
+    /// history: the answer is `previous`'s successor.
     pub fn parse_refresh_response(
         &self,
         now: u64,
@@ -81,6 +82,7 @@ impl Client {
         if tokens.scopes.is_none() {
             tokens.scopes = previous.scopes.clone();
         }
+        tokens.continue_from(previous);
         Ok(tokens)
     }
 
@@ -154,6 +156,10 @@ impl Client {
             refresh_expires_at,
             scopes,
             clock_skew: skew,
+            // A grant of its own; a renewal's caller continues the history
+            // of the set it renewed (`TokenSet::continue_from`).
+            authorized_at: to_server(now, skew),
+            renewals: 0,
             extra: std::mem::take(body),
         })
     }

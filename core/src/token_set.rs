@@ -1,6 +1,9 @@
 //! The token set: tokens with absolute times, in our clock, so that it
-//! survives being saved and loaded again.
+//! survives being saved and loaded again, and its place in its
+//! authorization's history, so that copies held by many processes can be
+//! ordered without comparing their clocks.
 
+use crate::clock::{to_local, to_server};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{self, BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
@@ -54,6 +57,12 @@ pub(crate) fn check_tokens(
 /// Tokens from one token response, with absolute expiry times (Unix
 /// seconds, our clock). `Debug` redacts the tokens and shows only the names
 /// of extra fields.
+///
+/// Besides its times, a set knows where it stands in its authorization's
+/// history ([`TokenSet::authorized_at`], [`TokenSet::renewals`]): a renewal
+/// numbers its answer one more than the set it renewed, so two copies of
+/// one connection's tokens are ordered without comparing the clocks of the
+/// machines that received them (see [`crate::fleet`]).
 #[derive(Clone, PartialEq)]
 pub struct TokenSet {
     pub(crate) access_token: AccessToken,
@@ -64,6 +73,8 @@ pub struct TokenSet {
     pub(crate) refresh_expires_at: Option<u64>,
     pub(crate) scopes: Option<Vec<String>>,
     pub(crate) clock_skew: i64,
+    pub(crate) authorized_at: u64,
+    pub(crate) renewals: u64,
     pub(crate) extra: Object,
 }
 
@@ -100,6 +111,18 @@ impl TokenSet {
     pub fn clock_skew(&self) -> i64 {
         self.clock_skew
     }
+    /// When the authorization this set descends from was granted (the code
+    /// exchange, or the first client-credentials or password grant), in
+    /// the provider's clock as its `Date` header gave it (the receiving
+    /// machine's clock when it sent none); every renewal keeps it.
+    pub fn authorized_at(&self) -> u64 {
+        self.authorized_at
+    }
+    /// How many renewals (refreshes or re-authentications) lie between that
+    /// authorization and this set: one more than the set it renewed.
+    pub fn renewals(&self) -> u64 {
+        self.renewals
+    }
     /// Response fields authflow does not interpret (e.g. MakeShift's `user`, `id_token`).
     pub fn extra(&self) -> &Object {
         &self.extra
@@ -111,6 +134,43 @@ impl TokenSet {
     /// Whether a refresh token is held and unexpired at `now`.
     pub fn can_refresh(&self, now: u64) -> bool {
         self.refresh_token.is_some() && self.refresh_expires_at.is_none_or(|at| now < at)
+    }
+
+    /// Makes this set, received as the answer to a renewal of `previous`,
+    /// its successor in the authorization's history.
+    pub(crate) fn continue_from(&mut self, previous: &TokenSet) {
+        self.authorized_at = previous.authorized_at;
+        self.renewals = previous.renewals.saturating_add(1);
+    }
+
+    /// Whether this set is later than `other` in the history of one
+    /// connection: a later authorization, or more renewals since the same
+    /// one, or the same set with its refresh token since found dead and
+    /// dropped. No clock but the provider's (to tell two authorizations
+    /// apart) takes part.
+    pub(crate) fn is_later_than(&self, other: &TokenSet) -> bool {
+        self.history_position() > other.history_position()
+    }
+
+    fn history_position(&self) -> (u64, u64, bool) {
+        (
+            self.authorized_at,
+            self.renewals,
+            self.refresh_token.is_none(),
+        )
+    }
+
+    /// The same set with its times moved to the clock of a machine whose
+    /// clock is `skew` seconds behind the provider's: its own times are in
+    /// the clock of the machine that received it, `clock_skew` behind.
+    pub(crate) fn in_clock(mut self, skew: i64) -> TokenSet {
+        let from = self.clock_skew;
+        let moved = |at: u64| to_local(to_server(at, from), skew);
+        self.expires_at = self.expires_at.map(moved);
+        self.refresh_expires_at = self.refresh_expires_at.map(moved);
+        self.issued_at = to_local(to_server(self.issued_at, from), skew);
+        self.clock_skew = skew;
+        self
     }
 
     /// The versioned JSON form for storage. It contains the tokens: store it
@@ -138,7 +198,9 @@ impl TokenSet {
         if let Some(scopes) = &self.scopes {
             json.strings("scopes", scopes);
         }
-        json.integer("clock_skew", self.clock_skew);
+        json.integer("clock_skew", self.clock_skew)
+            .integer("authorized_at", self.authorized_at)
+            .integer("renewals", self.renewals);
         if !self.extra.is_empty() {
             json.object("extra", &self.extra);
         }
@@ -190,17 +252,26 @@ impl TokenSet {
                 "scopes holds a scope outside the RFC 6749 §3.3 syntax".to_owned(),
             ));
         }
+        let issued_at = stored
+            .required("issued_at", ObjectReader::integer)
+            .map_err(bad)?;
+        let clock_skew = stored.integer("clock_skew").map_err(bad)?.unwrap_or(0);
         Ok(TokenSet {
             access_token: AccessToken::new(access_token.as_str()),
             token_type: token_type.to_owned(),
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
-            issued_at: stored
-                .required("issued_at", ObjectReader::integer)
-                .map_err(bad)?,
+            issued_at,
             expires_at: stored.integer("expires_at").map_err(bad)?,
             refresh_expires_at: stored.integer("refresh_expires_at").map_err(bad)?,
             scopes,
-            clock_skew: stored.integer("clock_skew").map_err(bad)?.unwrap_or(0),
+            clock_skew,
+            // Written before sets knew their history: taken as an
+            // authorization of their own, received when they were issued.
+            authorized_at: stored
+                .integer("authorized_at")
+                .map_err(bad)?
+                .unwrap_or_else(|| to_server(issued_at, clock_skew)),
+            renewals: stored.integer("renewals").map_err(bad)?.unwrap_or(0),
             extra: stored.object("extra").map_err(bad)?.unwrap_or_default(),
         })
     }
@@ -217,6 +288,8 @@ impl std::fmt::Debug for TokenSet {
             .field("refresh_expires_at", &self.refresh_expires_at)
             .field("scopes", &self.scopes)
             .field("clock_skew", &self.clock_skew)
+            .field("authorized_at", &self.authorized_at)
+            .field("renewals", &self.renewals)
             .field("extra", &self.extra.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -237,6 +310,8 @@ mod tests {
             refresh_expires_at: Some(300),
             scopes: Some(vec!["read".into()]),
             clock_skew: -4,
+            authorized_at: 96,
+            renewals: 3,
             extra,
         }
     }
@@ -285,6 +360,112 @@ mod tests {
             let error = TokenSet::from_json(bad).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidStoredValue);
         }
+    }
+
+    /// Values written before sets knew their history read as an
+    /// authorization of their own, received when they were issued.
+    #[test]
+    fn a_set_without_its_history_reads_as_its_own_authorization() {
+        let json = r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","issued_at":1000,"clock_skew":30}"#;
+        let tokens = TokenSet::from_json(json).unwrap();
+        assert_eq!((tokens.authorized_at(), tokens.renewals()), (1030, 0));
+        let written = tokens.to_json();
+        assert!(
+            written.contains(r#""authorized_at":1030,"renewals":0"#),
+            "{}",
+            written.as_str()
+        );
+    }
+
+    #[test]
+    fn later_means_a_later_authorization_more_renewals_or_a_dropped_refresh_token() {
+        let base = sample();
+        let with = |authorized_at: u64, renewals: u64, dropped: bool| {
+            let mut tokens = sample();
+            tokens.authorized_at = authorized_at;
+            tokens.renewals = renewals;
+            if dropped {
+                tokens.refresh_token = None;
+            }
+            // Times do not count: a machine's clock may be anywhere.
+            tokens.issued_at = 0;
+            tokens
+        };
+        assert!(with(96, 4, false).is_later_than(&base));
+        assert!(with(96, 3, true).is_later_than(&base));
+        assert!(with(97, 0, false).is_later_than(&base));
+        assert!(!with(96, 3, false).is_later_than(&base));
+        assert!(!with(96, 2, true).is_later_than(&base));
+        assert!(!with(95, 9, true).is_later_than(&base));
+        let mut issued_later = sample();
+        issued_later.issued_at = base.issued_at + 3600;
+        assert!(!issued_later.is_later_than(&base));
+    }
+
+    #[test]
+    fn moving_to_another_clock_keeps_the_providers_times() {
+        // Received on a machine 4 s ahead of the provider; read on one
+        // 300 s ahead of it.
+        let moved = sample().in_clock(-300);
+        assert_eq!(moved.issued_at(), 100 - 4 + 300);
+        assert_eq!(moved.expires_at(), Some(200 + 296));
+        assert_eq!(moved.refresh_expires_at(), Some(300 + 296));
+        assert_eq!(moved.clock_skew(), -300);
+        assert_eq!(
+            (moved.authorized_at(), moved.renewals()),
+            (sample().authorized_at(), 3)
+        );
+        assert_eq!(moved.in_clock(-4), sample());
+    }
+
+    /// A refresh and a re-authentication each number their answer one
+    /// more than the set they renewed; a first grant starts a history at
+    /// the provider's time.
+    #[test]
+    #[cfg(feature = "confidential")]
+    fn renewals_continue_the_history_of_the_set_they_renew() {
+        use crate::{
+            Client, ClientSecret, GrantType, HttpResponse, Profile, Session, SessionAction,
+        };
+        let client = Client::new(
+            Profile::makini_admin("https://admin.example/token").unwrap(),
+            "admin-client",
+        )
+        .with_client_secret(ClientSecret::new("admin-secret"));
+        let date = vec![("Date".to_owned(), crate::format_http_date(1_000_030))];
+        let answer = |n: u32| {
+            let body = format!(
+                r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","token_type":"bearer","expires_in":3600}}"#
+            );
+            HttpResponse::new(200, date.clone(), body.into_bytes())
+        };
+        let first = client
+            .parse_token_response(GrantType::ClientCredentials, 1_000_000, &answer(0))
+            .unwrap();
+        assert_eq!((first.authorized_at(), first.renewals()), (1_000_030, 0));
+        let refreshed = client
+            .parse_refresh_response(1_000_100, &answer(1), &first)
+            .unwrap();
+        assert_eq!(
+            (refreshed.authorized_at(), refreshed.renewals()),
+            (1_000_030, 1)
+        );
+
+        // The refresh token refused, the session re-authenticates.
+        let mut session = Session::new(client, Some(refreshed));
+        let now = 1_010_000;
+        let SessionAction::Send(refresh) = session.poll_action(now) else {
+            panic!("expected a refresh")
+        };
+        let refused = HttpResponse::new(400, vec![], br#"{"error":"invalid_grant"}"#.to_vec());
+        assert!(session.handle_response(refresh.id, now, &refused).is_err());
+        let SessionAction::Send(again) = session.poll_action(now) else {
+            panic!("expected a re-authentication")
+        };
+        assert_eq!(again.grant, GrantType::ClientCredentials);
+        session.handle_response(again.id, now, &answer(2)).unwrap();
+        let tokens = session.token_set().unwrap();
+        assert_eq!((tokens.authorized_at(), tokens.renewals()), (1_000_030, 2));
     }
 
     #[test]
