@@ -44,6 +44,26 @@ impl Endpoint {
         if authority.host().is_empty() {
             return Err(Error::configuration(format!("{what} has no host")));
         }
+        // RFC 3986 lets a host name carry percent-encoded bytes, empty
+        // labels and sub-delimiters, and reads `1.2.3` or `0x7f.1` as names,
+        // where a WHATWG parser (browsers, many HTTP clients) decodes `%2E`
+        // to a dot, refuses control bytes and reads numeric names as IPv4
+        // addresses. Where the token goes must not depend on the client, so
+        // a host name is a plain DNS name (punycode for other characters).
+        if let Host::RegName(name) = authority.host_parsed() {
+            if !is_plain_dns_name(name.as_str()) {
+                return Err(Error::configuration(format!(
+                    "{what}: the host must be a plain DNS name (letters, digits, '-', '_' in \
+                     dot-separated labels; no percent-encoding; punycode for other characters; \
+                     not numeric like an IPv4 address) or an IP address"
+                )));
+            }
+        }
+        if authority.port_to_u16().is_err() {
+            return Err(Error::configuration(format!(
+                "{what} has a port outside 0-65535"
+            )));
+        }
         if uri.has_fragment() {
             return Err(Error::configuration(format!(
                 "{what} must not have a fragment"
@@ -196,6 +216,27 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether `name` is a DNS name every URL parser reads alike: non-empty
+/// labels of ASCII letters, digits, `-` and `_`, the last of which does not
+/// look like a number (WHATWG reads `1.2.3`, `0x7f` and `017` as IPv4).
+fn is_plain_dns_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    let plain = labels.iter().all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    });
+    let numeric = labels.last().is_some_and(|last| {
+        last.bytes().all(|b| b.is_ascii_digit())
+            || last
+                .strip_prefix("0x")
+                .or_else(|| last.strip_prefix("0X"))
+                .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    plain && !numeric
+}
+
 /// `uri` with `/` appended to its path (an endpoint's path follows
 /// `scheme://authority` and ends at `?`, `#` or the end).
 fn with_slash_after_path(what: &str, uri: &Uri<&str>) -> Result<Uri<String>> {
@@ -242,6 +283,17 @@ mod tests {
             "/relative/token",
             "https://as.example/token#frag",
             "https://user:pw@as.example/token",
+            // Hosts that HTTP clients read in different ways.
+            "https://as%2Eexample/token",
+            "https://ap.xbaan%1E%2Ex",
+            "https://as.example%2F@evil.example/token",
+            "https://as!example/token",
+            "https://.0X/token",
+            "https://as..example/token",
+            "https://0x7f.1/token",
+            "https://1.2.3/token",
+            "https://as.example:65536/token",
+            "https://as.example:99999999999999999999/token",
         ] {
             let error = Endpoint::parse("token endpoint", bad).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::Configuration, "{bad}");
