@@ -6,7 +6,8 @@ Usage: fuzz-seeds.py CORPUS_DIR
 Every response in tests/vectors becomes a seed in the byte layout of
 fuzz/fuzz_targets/input.rs, callbacks seed the callback target, stored forms
 the stored_forms target, response bodies and stored JSON the
-json_matches_serde target, WWW-Authenticate headers the challenge target.
+json_matches_serde target, WWW-Authenticate headers the challenge target,
+API paths the api_paths target.
 Seeds are generated, never committed.
 """
 import hashlib
@@ -55,6 +56,9 @@ def seeds():
                 yield "json_matches_serde", body_of(given["response"])
             if operation in ("validate_callback", "exchange_request") and "callback" in given:
                 yield "callback", given["callback"].encode()
+            if operation == "api_request":
+                # Selector 0: the Makini v4 base the API vectors use.
+                yield "api_paths", b"\x00" + given["path"].encode()
             if operation == "pending_from_storage":
                 yield "stored_forms", given["stored"].encode()
             if operation == "token_set_from_json":
