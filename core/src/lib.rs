@@ -65,6 +65,7 @@ pub mod json;
 mod pending;
 mod pkce;
 mod profile;
+mod redact;
 mod revocation;
 mod secret;
 mod session;

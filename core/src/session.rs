@@ -346,19 +346,26 @@ impl Session {
         }
     }
 
-    /// Takes the news that request `id` got no answer (connection refused,
-    /// dropped, timed out). The refresh token is kept; the error says when
-    /// to retry.
+    /// Takes the news that request `id` got no answer: `failure` is the
+    /// transport's error (connection refused or dropped: any kind; timed
+    /// out: [`ErrorKind::Timeout`], kept as such). The refresh token is
+    /// kept; the error says when to retry.
     pub fn handle_transport_error(
         &mut self,
         id: RequestId,
         now: u64,
-        what: &str,
+        failure: &Error,
     ) -> Result<SessionUpdate> {
         if self.take_in_flight(id).is_none() {
             return Ok(SessionUpdate::Discarded);
         }
-        Err(self.on_failure(now, Error::new(ErrorKind::Transport, what.to_owned())))
+        // Only the transport's words and whether it timed out are taken: no
+        // answer came, so nothing else (a dead refresh token) can be known.
+        let kind = match failure.kind() {
+            ErrorKind::Timeout => ErrorKind::Timeout,
+            _ => ErrorKind::Transport,
+        };
+        Err(self.on_failure(now, Error::new(kind, failure.message().to_owned())))
     }
 
     /// Takes an API's 401 for `token`: if it is still the current token, it
@@ -499,7 +506,7 @@ impl Session {
                 }
                 error
             }
-            Action::Refresh | Action::FixConfiguration | Action::None => {
+            Action::Refresh | Action::FixConfiguration | Action::UserDenied | Action::None => {
                 self.stopped = Some(error.clone());
                 error
             }

@@ -18,7 +18,8 @@ use authflow_core::fleet::{
     FleetAction, FleetSession, StoreKey, StoreOutcome, StoreRequest, StoredRecord, TokenStore,
 };
 use authflow_core::{
-    Client, ClientSecret, GrantType, HttpResponse, OutgoingRequest, Profile, Session, TokenSet,
+    Client, ClientSecret, Error, ErrorKind, GrantType, HttpResponse, OutgoingRequest, Profile,
+    Session, TokenSet,
 };
 use proptest::prelude::*;
 use std::cell::RefCell;
@@ -242,7 +243,7 @@ proptest! {
                     let fleet = &mut processes[p].fleet;
                     match answer {
                         Answer::Refused => {
-                            let _ = fleet.handle_transport_error(out.id, now_ms, "refused");
+                            let _ = fleet.handle_transport_error(out.id, now_ms, &Error::new(ErrorKind::Transport, "refused"));
                         }
                         Answer::Unavailable => {
                             let response = HttpResponse::new(503, vec![], Vec::new());
