@@ -130,14 +130,22 @@ impl OAuthClient {
 
     fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
         let step = step?;
-        let response = self.transport.send((&step.request).into())?;
-        Ok((step.parse)(self.now(), &response.to_core())?)
+        let answer = self.transport.send((&step.request).into());
+        self.read(step, answer)
     }
 
     async fn run_async<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
         let step = step?;
-        let response = self.transport.send_async((&step.request).into()).await?;
-        Ok((step.parse)(self.now(), &response.to_core())?)
+        let answer = self.transport.send_async((&step.request).into()).await;
+        self.read(step, answer)
+    }
+
+    /// Reads a step's answer. No error shows a secret the request carried,
+    /// whether the provider echoes it or the host's transport quotes it.
+    fn read<T>(&self, step: Step<T>, answer: Result<HttpResponse>) -> Result<T> {
+        let response = answer.map_err(|e| e.without_secrets_of(&step.request))?;
+        (step.parse)(self.now(), &response.to_core())
+            .map_err(|e| e.without_secrets_of(&step.request).into())
     }
 
     fn exchange_step(
@@ -594,16 +602,19 @@ impl Shared {
                 .session
                 .handle_response(outgoing.id, now, &response.to_core()),
             Err(error) => {
+                let failure = error.to_core().without_secrets_of(&outgoing.request);
                 state
                     .session
-                    .handle_transport_error(outgoing.id, now, &error.details().reason)
+                    .handle_transport_error(outgoing.id, now, &failure)
             }
         };
         if let (Some(tokens), Some(persister)) = (state.session.poll_persist(), &self.persister) {
             persister.persist(TokenSet::wrap(tokens));
         }
         let outcome = match handled {
-            Err(error) if !state.session.wants_renewal(now) => Err(error.into()),
+            Err(error) if !state.session.wants_renewal(now) => {
+                Err(error.without_secrets_of(&outgoing.request).into())
+            }
             _ => Ok(()),
         };
         state.generation = state.generation.wrapping_add(1);
@@ -669,12 +680,16 @@ impl Shared {
 
     /// What to do with an API answer: return it, or (when the core says
     /// the token needs renewing and this was the first try) renew and retry.
+    /// No error shows a secret `request` carried (the bearer token), whether
+    /// the API echoes it or the host's transport quotes it.
     fn check(
         &self,
         token: &AccessToken,
-        response: HttpResponse,
+        request: &authflow_core::HttpRequest,
+        answer: Result<HttpResponse>,
         first: bool,
     ) -> Result<Option<HttpResponse>> {
+        let response = answer.map_err(|e| e.without_secrets_of(request))?;
         match self
             .client
             .core()
@@ -687,7 +702,7 @@ impl Shared {
                 self.mark_unauthorized(token);
                 Ok(None)
             }
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error.without_secrets_of(request).into()),
         }
     }
 
@@ -904,8 +919,8 @@ impl ClientSession {
             let request = self
                 .shared
                 .api_request(&token, method, &path, body.as_deref())?;
-            let response = self.shared.client.transport.send((&request).into())?;
-            if let Some(response) = self.shared.check(&token, response, first)? {
+            let answer = self.shared.client.transport.send((&request).into());
+            if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
             }
         }
@@ -947,13 +962,13 @@ impl ClientSession {
             let request = self
                 .shared
                 .api_request(&token, method, &path, body.as_deref())?;
-            let response = self
+            let answer = self
                 .shared
                 .client
                 .transport
                 .send_async((&request).into())
-                .await?;
-            if let Some(response) = self.shared.check(&token, response, first)? {
+                .await;
+            if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
             }
         }

@@ -234,6 +234,9 @@ pub enum ErrorKind {
     UnexpectedStatus,
     /// The request could not be sent or no response came back.
     Transport,
+    /// No complete response came back in the time the transport allows
+    /// (the request may have been carried out); action retry.
+    Timeout,
     /// The token store shared by several processes did not answer.
     StoreUnavailable,
     /// The response could not be understood.
@@ -257,6 +260,9 @@ pub enum Action {
     Reauthenticate,
     /// Send the user through the authorization again.
     AuthorizeAgain,
+    /// The user declined the authorization: tell them, and do not send
+    /// them back on your own.
+    UserDenied,
     /// The configuration or input is wrong; retrying will not help.
     FixConfiguration,
     /// Nothing to do automatically: report it.

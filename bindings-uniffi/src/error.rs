@@ -363,6 +363,34 @@ impl AuthflowError {
     }
 }
 
+impl AuthflowError {
+    /// This error without the secrets `request` carried, in every text it
+    /// holds: a host transport's reason may quote the request.
+    pub(crate) fn without_secrets_of(self, request: &authflow_core::HttpRequest) -> AuthflowError {
+        let mut d = self.details();
+        d.reason = request.redact_secrets(&d.reason);
+        for text in [
+            &mut d.provider_code,
+            &mut d.provider_description,
+            &mut d.provider_uri,
+            &mut d.request_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *text = request.redact_secrets(text);
+        }
+        AuthflowError::from_details(d)
+    }
+
+    /// The core error for a failure a host transport reported: its kind
+    /// (a timeout stays one) and reason.
+    pub(crate) fn to_core(&self) -> Error {
+        let d = self.details();
+        Error::new(d.kind, d.reason)
+    }
+}
+
 impl From<Error> for AuthflowError {
     fn from(error: Error) -> AuthflowError {
         AuthflowError::from_details(ErrorDetails::from_core(&error))
@@ -421,6 +449,15 @@ pub fn transport_error(reason: String) -> ErrorDetails {
     ErrorDetails::from_core(&Error::new(ErrorKind::Transport, reason))
 }
 
+/// The error a transport raises when no complete response came back in
+/// the time it allows (kind `timeout`, action `retry`): the request may
+/// have reached the provider. `reason` must not quote the request's
+/// headers, body or query.
+#[uniffi::export]
+pub fn timeout_error(reason: String) -> ErrorDetails {
+    ErrorDetails::from_core(&Error::new(ErrorKind::Timeout, reason))
+}
+
 /// The error a `TokenStore` raises when its store cannot be reached (kind
 /// `store_unavailable`, action `retry`). `reason` must not quote a stored
 /// value.
@@ -446,6 +483,7 @@ mod tests {
             ("pending_already_used", "Callback"),
             ("rate_limited", "Http"),
             ("transport", "Transport"),
+            ("timeout", "Transport"),
             ("invalid_response", "InvalidResponse"),
             ("configuration", "Configuration"),
             ("authorization_required", "AuthorizationRequired"),
@@ -470,6 +508,11 @@ mod tests {
             error.to_string(),
             "transport: connection refused; action: retry"
         );
-        assert_eq!(transport_error("timed out".into()).action, Action::Retry);
+        assert_eq!(transport_error("refused".into()).action, Action::Retry);
+        let timeout = timeout_error("timed out".into());
+        assert_eq!(
+            (timeout.kind, timeout.action),
+            (ErrorKind::Timeout, Action::Retry)
+        );
     }
 }

@@ -151,7 +151,8 @@ impl SharedSession {
             transport
                 .send(request.into())
                 .map(|response| response.to_core())
-                .map_err(|error| Error::new(ErrorKind::Transport, reason(error)))
+                // A timeout stays one; the host's words lose the request's secrets.
+                .map_err(|error| error.to_core().without_secrets_of(request))
         };
         // The environment's clock in seconds, with the system's milliseconds:
         // the protocol waits in fractions of a second.
@@ -197,7 +198,11 @@ impl SharedSession {
                 .client
                 .core()
                 .api_request(&token, method, &path, body.as_deref())?;
-            let response = self.client.transport().send((&request).into())?;
+            let response = self
+                .client
+                .transport()
+                .send((&request).into())
+                .map_err(|e| e.without_secrets_of(&request))?;
             if response.status == 401 && first {
                 self.shared.unauthorized(&token);
                 continue;

@@ -47,7 +47,7 @@ pub use client::{
 pub use connection::{discover, discover_async, AuthorizationStart, ClientSession, OAuthClient};
 pub use discovery::{discovery_request, parse_discovery_response, ProviderMetadata};
 pub use enums::*;
-pub use error::{store_error, transport_error, AuthflowError, ErrorDetails};
+pub use error::{store_error, timeout_error, transport_error, AuthflowError, ErrorDetails};
 pub use fleet::{SharedSession, StoredTokens, TokenStore};
 pub use http::{HttpHeader, HttpRequest, HttpResponse};
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};

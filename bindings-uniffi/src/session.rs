@@ -160,11 +160,19 @@ impl Session {
             .handle_response(RequestId(id), now, &response.to_core())?)
     }
 
-    /// Takes the news that request `id` got no answer (`what`: why, no secrets).
-    pub fn handle_transport_error(&self, id: u64, now: u64, what: String) -> Result<SessionUpdate> {
+    /// Takes the news that request `id` got no answer: `failure` is what
+    /// the transport reported, `transport_error(reason)` or, when the time
+    /// ran out, `timeout_error(reason)` (a reason without secrets).
+    pub fn handle_transport_error(
+        &self,
+        id: u64,
+        now: u64,
+        failure: ErrorDetails,
+    ) -> Result<SessionUpdate> {
+        let failure = AuthflowError::from_details(failure).to_core();
         Ok(self
             .lock()
-            .handle_transport_error(RequestId(id), now, &what)?)
+            .handle_transport_error(RequestId(id), now, &failure)?)
     }
 
     /// The token set to store, once after each change.

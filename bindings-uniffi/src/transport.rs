@@ -11,8 +11,10 @@ use std::sync::Arc;
 /// Sends the core's requests. Implementations must send the request as
 /// given (method, URL, headers in order, body), must not follow
 /// redirects, and must return every status as a response. A failure to
-/// get any answer is thrown as `AuthflowError.Transport` (see
-/// `transport_error`), whose reason never quotes the request.
+/// get any answer is thrown as `AuthflowError.Transport`: built from
+/// `timeout_error` when no complete answer came in the time allowed, from
+/// `transport_error` otherwise; its reason should not quote the request
+/// (authflow redacts the request's secrets from it anyway).
 #[uniffi::export(foreign)]
 #[async_trait::async_trait]
 pub trait HttpTransport: Send + Sync {

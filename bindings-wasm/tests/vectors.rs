@@ -425,7 +425,7 @@ fn vector_token_set(tokens: &Value) -> Value {
 async fn parse_token_response_through_exchange_code() {
     let applies =
         |case: &Value| browser_profile(case) && case["input"]["grant"] == "authorization_code";
-    run("parse_token_response", applies, 88, |case| async move {
+    run("parse_token_response", applies, 89, |case| async move {
         let now = case["now"].as_u64().unwrap();
         let callback = callback_for(&case, now);
         set_response(&case["input"]["response"]);
@@ -454,7 +454,7 @@ async fn parse_refresh_response_through_refresh() {
     run(
         "parse_refresh_response",
         browser_profile,
-        5,
+        6,
         |case| async move {
             set_now(case["now"].as_f64().unwrap());
             set_response(&case["input"]["response"]);

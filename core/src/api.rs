@@ -3,7 +3,6 @@
 use crate::client::Client;
 use crate::endpoint::{dot_segment_error, Endpoint};
 use crate::error::{Error, Result};
-use crate::error_response::error_from_response;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
@@ -96,12 +95,7 @@ impl Client {
         if (200..300).contains(&response.status) {
             Ok(())
         } else {
-            Err(error_from_response(
-                self.profile(),
-                ResponseSource::Api,
-                now,
-                response,
-            ))
+            Err(self.error_from_response(ResponseSource::Api, now, response))
         }
     }
 }

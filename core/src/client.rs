@@ -152,7 +152,7 @@ impl Client {
     /// Adds the client's credentials to the parameters, or returns the
     /// `Authorization` header value that carries them.
     #[cfg(feature = "confidential")]
-    fn apply_client_auth(
+    pub(crate) fn apply_client_auth(
         &self,
         method: ClientAuthMethod,
         params: &mut Vec<Param>,
@@ -197,7 +197,7 @@ impl Client {
 }
 
 #[cfg(feature = "confidential")]
-fn form_encode(value: &str) -> String {
+pub(crate) fn form_encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 

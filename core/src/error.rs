@@ -69,6 +69,11 @@ pub enum ErrorKind {
     UnexpectedStatus,
     /// The request could not be sent or no response came back.
     Transport,
+    /// No complete response came back in the time the transport allows.
+    /// A transport failure of its own, because the request may have reached
+    /// the provider (a renewal may have been carried out there); the action
+    /// is still retry.
+    Timeout,
     /// The token store shared by several processes (see [`crate::fleet`]) did
     /// not answer.
     StoreUnavailable,
@@ -105,7 +110,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 32] = [
+    pub const ALL: [ErrorKind; 33] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -133,6 +138,7 @@ impl ErrorKind {
         ErrorKind::ServerStatus,
         ErrorKind::UnexpectedStatus,
         ErrorKind::Transport,
+        ErrorKind::Timeout,
         ErrorKind::StoreUnavailable,
         ErrorKind::InvalidResponse,
         ErrorKind::Configuration,
@@ -170,6 +176,7 @@ impl ErrorKind {
             ErrorKind::ServerStatus => "server_status",
             ErrorKind::UnexpectedStatus => "unexpected_status",
             ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
             ErrorKind::StoreUnavailable => "store_unavailable",
             ErrorKind::InvalidResponse => "invalid_response",
             ErrorKind::Configuration => "configuration",
@@ -198,7 +205,9 @@ impl ErrorKind {
             | ErrorKind::MissingIssuer
             | ErrorKind::TokenInCallback
             | ErrorKind::PendingAlreadyUsed => ErrorFamily::Callback,
-            ErrorKind::Transport | ErrorKind::StoreUnavailable => ErrorFamily::Transport,
+            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::StoreUnavailable => {
+                ErrorFamily::Transport
+            }
             ErrorKind::InvalidResponse => ErrorFamily::InvalidResponse,
             ErrorKind::Configuration => ErrorFamily::Configuration,
             ErrorKind::AuthorizationRequired => ErrorFamily::AuthorizationRequired,
@@ -250,6 +259,10 @@ pub enum Action {
     Reauthenticate,
     /// Send the user through the authorization again.
     AuthorizeAgain,
+    /// The user declined the authorization (`access_denied` on the
+    /// redirect): tell them, and do not send them back on your own; only
+    /// the user's own new attempt may start another authorization.
+    UserDenied,
     /// The configuration or input is wrong; retrying will not help.
     FixConfiguration,
     /// Nothing to do automatically: report it.
@@ -258,11 +271,12 @@ pub enum Action {
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Retry,
         Action::Refresh,
         Action::Reauthenticate,
         Action::AuthorizeAgain,
+        Action::UserDenied,
         Action::FixConfiguration,
         Action::None,
     ];
@@ -274,6 +288,7 @@ impl Action {
             Action::Refresh => "refresh",
             Action::Reauthenticate => "reauthenticate",
             Action::AuthorizeAgain => "authorize_again",
+            Action::UserDenied => "user_denied",
             Action::FixConfiguration => "fix_configuration",
             Action::None => "none",
         }
@@ -369,6 +384,39 @@ impl Error {
         self
     }
 
+    /// This error without the secrets `request` carried: wherever the
+    /// provider's words (code, description, URI, request id) or this
+    /// error's message (a transport's reason) quote one, it reads
+    /// `[redacted]`. The core's own parsers already apply what they know
+    /// (the client's secret, the tokens a refresh sends); a caller that
+    /// sends a request and parses its answer applies this to the error, as
+    /// every binding does.
+    pub fn without_secrets_of(self, request: &crate::http::HttpRequest) -> Error {
+        let secrets = request.secret_values();
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
+        self.without(&secrets)
+    }
+
+    /// This error with each of `secrets` replaced wherever its texts quote it.
+    pub(crate) fn without(mut self, secrets: &[&str]) -> Self {
+        let inner = &mut *self.0;
+        crate::redact::redact(&mut inner.message, secrets);
+        if let Some(provider) = inner.provider.as_mut() {
+            for text in [
+                &mut provider.code,
+                &mut provider.description,
+                &mut provider.uri,
+                &mut provider.request_id,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                crate::redact::redact(text, secrets);
+            }
+        }
+        self
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -431,7 +479,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The action for a kind when nothing more is known about the context;
-/// the grant-aware rules live in `token_response` and `session`.
+/// the grant-aware rules live in `error_response::action_for` and `session`.
 pub(crate) fn default_action(kind: ErrorKind) -> Action {
     match kind {
         ErrorKind::ServerError
@@ -439,6 +487,7 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::RateLimited
         | ErrorKind::ServerStatus
         | ErrorKind::Transport
+        | ErrorKind::Timeout
         | ErrorKind::StoreUnavailable
         | ErrorKind::InvalidResponse => Action::Retry,
         ErrorKind::InvalidRequest
@@ -449,8 +498,11 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::UnsupportedResponseType
         | ErrorKind::Configuration
         | ErrorKind::UnexpectedStatus => Action::FixConfiguration,
+        // RFC 6749 §4.1.2.1: on the redirect, the resource owner (or the
+        // server for them) declined; the token endpoint's own
+        // access_denied gets its action in `error_response::action_for`.
+        ErrorKind::AccessDenied => Action::UserDenied,
         ErrorKind::InvalidGrant
-        | ErrorKind::AccessDenied
         | ErrorKind::StateMismatch
         | ErrorKind::MissingCode
         | ErrorKind::MissingState
@@ -517,6 +569,27 @@ mod tests {
             ErrorKind::from_oauth_code("state_mismatch"),
             ErrorKind::OtherOAuthError
         );
+    }
+
+    /// A timeout is told apart from other transport failures, and a user's
+    /// refusal from a lost grant (issue 13, items 17 and 18).
+    #[test]
+    fn timeout_is_a_kind_of_its_own_and_user_denied_an_action_of_its_own() {
+        let kind_at = |name: &str| ErrorKind::ALL.iter().position(|k| k.as_str() == name);
+        let timeout = ErrorKind::parse("timeout").expect("a timeout kind");
+        assert_ne!(timeout, ErrorKind::Transport);
+        assert_eq!(kind_at("timeout"), kind_at("transport").map(|at| at + 1));
+        assert_eq!(timeout.family(), ErrorFamily::Transport);
+        assert_eq!(default_action(timeout), Action::Retry);
+
+        let action_at = |name: &str| Action::ALL.iter().position(|a| a.as_str() == name);
+        let denied = Action::parse("user_denied").expect("a user_denied action");
+        assert_ne!(denied, Action::AuthorizeAgain);
+        assert_eq!(
+            action_at("user_denied"),
+            action_at("authorize_again").map(|at| at + 1)
+        );
+        assert_eq!(default_action(ErrorKind::AccessDenied), denied);
     }
 
     #[test]

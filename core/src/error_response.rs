@@ -9,11 +9,13 @@
 //! from the status or from a body that is not an RFC 6749 error.
 
 use crate::challenge::Challenge;
+use crate::client::Client;
 use crate::clock::retry_after;
 use crate::error::{Action, Error, ErrorKind, ProviderError};
 use crate::http::HttpResponse;
 use crate::json::{Object, Value};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
+use crate::redact::json_secrets;
 use crate::syntax::{is_error_text, is_error_uri, is_printable};
 
 /// Headers that carry a provider's request id.
@@ -75,11 +77,43 @@ pub(crate) fn error_from_response(
             .unwrap_or_else(|| kind_for_status(source, status)),
     };
     let message = describe(status, oauth_code.is_some(), body.is_some(), response);
-    Error::new(kind, message)
+    let error = Error::new(kind, message)
         .with_action(action_for(profile, source, kind))
         .with_retry_after(retry_after(response, now))
         .with_status(status)
-        .with_provider(provider)
+        .with_provider(provider);
+    // Tokens sent beside the error (a confused server) are secrets too.
+    let tokens = body.as_ref().map(json_secrets).unwrap_or_default();
+    let tokens: Vec<&str> = tokens.iter().map(|s| s.as_str()).collect();
+    error.without(&tokens)
+}
+
+impl Client {
+    /// The error a response to this client stands for ([`error_from_response`]),
+    /// without the client's own secret: a provider may echo it.
+    pub(crate) fn error_from_response(
+        &self,
+        source: ResponseSource,
+        now: u64,
+        response: &HttpResponse,
+    ) -> Error {
+        let error = error_from_response(self.profile(), source, now, response);
+        #[cfg(feature = "confidential")]
+        if let Some(secret) = self.client_secret() {
+            // As sent: itself, form-encoded, or inside Basic credentials.
+            let encoded = crate::client::form_encode(secret.secret());
+            let basic = self.apply_client_auth(
+                crate::profile::ClientAuthMethod::ClientSecretBasic,
+                &mut Vec::new(),
+            );
+            let credentials = basic
+                .as_deref()
+                .and_then(|header| header.split_once(' '))
+                .map_or("", |(_, credentials)| credentials);
+            return error.without(&[secret.secret(), &encoded, credentials]);
+        }
+        error
+    }
 }
 
 /// RFC 6750 §3.1 error codes, which resource servers send.
@@ -140,18 +174,31 @@ fn kind_for_status(source: ResponseSource, status: u16) -> ErrorKind {
 /// What to do about an error of `kind` from `source`, for this provider.
 pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorKind) -> Action {
     let reauthenticates = profile.reauthentication() != Reauthentication::None;
+    // access_denied is an authorization-endpoint code (RFC 6749 §4.1.2.1):
+    // the user declined. From any other endpoint nobody was asked; the
+    // server refuses what this request carries, so it is read like
+    // invalid_grant for that grant: the grant behind a code or a refresh
+    // token is withdrawn (never sent again), a client may not use client
+    // credentials or a password, and an API refuses the call.
+    let refused_grant = matches!(kind, ErrorKind::InvalidGrant | ErrorKind::AccessDenied);
     match (kind, source) {
-        (ErrorKind::InvalidGrant, ResponseSource::Token(GrantType::RefreshToken)) => {
+        (_, ResponseSource::Token(GrantType::RefreshToken)) if refused_grant => {
             if reauthenticates {
                 Action::Reauthenticate
             } else {
                 Action::AuthorizeAgain
             }
         }
-        (
-            ErrorKind::InvalidGrant,
-            ResponseSource::Token(GrantType::ClientCredentials | GrantType::Password),
-        ) => Action::FixConfiguration,
+        (_, ResponseSource::Token(GrantType::ClientCredentials | GrantType::Password))
+            if refused_grant =>
+        {
+            Action::FixConfiguration
+        }
+        (ErrorKind::AccessDenied, ResponseSource::Token(GrantType::AuthorizationCode)) => {
+            Action::AuthorizeAgain
+        }
+        (ErrorKind::AccessDenied, ResponseSource::TokenManagement) => Action::FixConfiguration,
+        (ErrorKind::AccessDenied, ResponseSource::Api) => Action::None,
         // A client-authenticated endpoint refusing without saying why: the
         // request or the client's credentials are wrong, as RFC 6749 §5.2
         // says of 400 and 401; sending it again will not help.

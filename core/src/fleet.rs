@@ -1016,14 +1016,15 @@ impl FleetSession {
         self.renewal_outcome(|session| session.handle_response(id, now_ms / 1000, response))
     }
 
-    /// Takes the news that renewal request `id` got no answer.
+    /// Takes the news that renewal request `id` got no answer (see
+    /// [`Session::handle_transport_error`]).
     pub fn handle_transport_error(
         &mut self,
         id: RequestId,
         now_ms: u64,
-        what: &str,
+        failure: &Error,
     ) -> Result<SessionUpdate> {
-        self.renewal_outcome(|session| session.handle_transport_error(id, now_ms / 1000, what))
+        self.renewal_outcome(|session| session.handle_transport_error(id, now_ms / 1000, failure))
     }
 
     /// Hands a renewal's outcome to the session, then notes what the store

@@ -2,7 +2,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
+use crate::error_response::{body_kind, json_object, oauth_error_code};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::{Object, Value};
 use crate::profile::EndpointRole;
@@ -54,7 +54,7 @@ impl Client {
     ) -> Result<Introspection> {
         let source = ResponseSource::TokenManagement;
         if response.status != 200 {
-            return Err(error_from_response(self.profile(), source, now, response));
+            return Err(self.error_from_response(source, now, response));
         }
         let mut body = json_object(response).ok_or_else(|| {
             Error::invalid_response(format!(
@@ -63,7 +63,7 @@ impl Client {
             ))
         })?;
         if oauth_error_code(&body).is_some() {
-            return Err(error_from_response(self.profile(), source, now, response));
+            return Err(self.error_from_response(source, now, response));
         }
         // RFC 7662 §2.2: `active` is REQUIRED and a JSON boolean. Anything
         // else (the strings "true"/"false", 1, null) is an error, so that a

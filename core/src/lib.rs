@@ -72,6 +72,7 @@ pub mod json;
 mod pending;
 mod pkce;
 mod profile;
+mod redact;
 mod revocation;
 mod secret;
 mod session;

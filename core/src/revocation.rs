@@ -2,7 +2,6 @@
 
 use crate::client::{param, Client};
 use crate::error::Result;
-use crate::error_response::error_from_response;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::profile::{BodyEncoding, EndpointRole, ResponseSource};
 use crate::secret::{AccessToken, RefreshToken};
@@ -59,12 +58,7 @@ impl Client {
         if response.status == 200 {
             Ok(())
         } else {
-            Err(error_from_response(
-                self.profile(),
-                ResponseSource::TokenManagement,
-                now,
-                response,
-            ))
+            Err(self.error_from_response(ResponseSource::TokenManagement, now, response))
         }
     }
 }

@@ -381,19 +381,26 @@ impl Session {
         }
     }
 
-    /// Takes the news that request `id` got no answer (connection refused,
-    /// dropped, timed out). The refresh token is kept; the error says when
-    /// to retry.
+    /// Takes the news that request `id` got no answer: `failure` is the
+    /// transport's error (connection refused or dropped: any kind; timed
+    /// out: [`ErrorKind::Timeout`], kept as such). The refresh token is
+    /// kept; the error says when to retry.
     pub fn handle_transport_error(
         &mut self,
         id: RequestId,
         now: u64,
-        what: &str,
+        failure: &Error,
     ) -> Result<SessionUpdate> {
         let Some(flight) = self.take_in_flight(id) else {
             return Ok(SessionUpdate::Discarded);
         };
-        let error = Error::new(ErrorKind::Transport, what.to_owned());
+        // Only the transport's words and whether it timed out are taken: no
+        // answer came, so nothing else (a dead refresh token) can be known.
+        let kind = match failure.kind() {
+            ErrorKind::Timeout => ErrorKind::Timeout,
+            _ => ErrorKind::Transport,
+        };
+        let error = Error::new(kind, failure.message().to_owned());
         Err(self.on_failure(flight.purpose, now, error))
     }
 

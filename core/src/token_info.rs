@@ -3,7 +3,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::error_response::{body_kind, error_from_response, json_object};
+use crate::error_response::{body_kind, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::{Object, Value};
 use crate::profile::EndpointRole;
@@ -51,12 +51,7 @@ impl Client {
         response: &HttpResponse,
     ) -> Result<TokenInfo> {
         if response.status != 200 {
-            return Err(error_from_response(
-                self.profile(),
-                ResponseSource::Api,
-                now,
-                response,
-            ));
+            return Err(self.error_from_response(ResponseSource::Api, now, response));
         }
         let mut body = json_object(response).ok_or_else(|| {
             Error::invalid_response(format!(
@@ -65,12 +60,7 @@ impl Client {
             ))
         })?;
         if body.contains_key("errors") {
-            return Err(error_from_response(
-                self.profile(),
-                ResponseSource::Api,
-                now,
-                response,
-            ));
+            return Err(self.error_from_response(ResponseSource::Api, now, response));
         }
         let info = TokenInfo {
             expires_in_seconds: seconds_field(&body, "expires_in_seconds")?,

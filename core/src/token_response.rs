@@ -10,7 +10,7 @@
 use crate::client::Client;
 use crate::clock::{server_skew, to_local, to_server};
 use crate::error::{Action, Error, Result};
-use crate::error_response::{body_kind, error_from_response, json_object, oauth_error_code};
+use crate::error_response::{body_kind, json_object, oauth_error_code};
 use crate::http::HttpResponse;
 use crate::json::{Number, Object, Value};
 use crate::profile::{ExpiryRule, GrantType, ResponseSource};
@@ -46,7 +46,7 @@ impl Client {
     ) -> Result<TokenSet> {
         let source = ResponseSource::Token(grant);
         if !(200..300).contains(&response.status) {
-            return Err(error_from_response(self.profile(), source, now, response));
+            return Err(self.error_from_response(source, now, response));
         }
         let Some(mut body) = json_object(response) else {
             return Err(Error::invalid_response(format!(
@@ -57,7 +57,7 @@ impl Client {
             .with_status(response.status));
         };
         if oauth_error_code(&body).is_some() {
-            return Err(error_from_response(self.profile(), source, now, response));
+            return Err(self.error_from_response(source, now, response));
         }
         let skew = server_skew(response, now);
         self.token_set_from(&mut body, now, skew)
@@ -74,7 +74,16 @@ impl Client {
         response: &HttpResponse,
         previous: &TokenSet,
     ) -> Result<TokenSet> {
-        let mut tokens = self.parse_token_response(GrantType::RefreshToken, now, response)?;
+        let mut tokens = self
+            .parse_token_response(GrantType::RefreshToken, now, response)
+            .map_err(|error| {
+                // The tokens this refresh sent: a provider may echo them.
+                let sent = [
+                    previous.access_token.secret(),
+                    previous.refresh_token.as_ref().map_or("", |t| t.secret()),
+                ];
+                error.without(&sent)
+            })?;
         if tokens.refresh_token.is_none() && !self.profile().refresh_rotates() {
             tokens.refresh_token = previous.refresh_token.clone();
             tokens.refresh_expires_at = previous.refresh_expires_at;

@@ -38,8 +38,8 @@ use authflow_core::fleet::{
     StoredRecord, TokenStore,
 };
 use authflow_core::{
-    format_http_date, Action, Client, ClientSecret, GrantType, HttpResponse, OutgoingRequest,
-    Profile, Session, TokenSet,
+    format_http_date, Action, Client, ClientSecret, Error, ErrorKind, GrantType, HttpResponse,
+    OutgoingRequest, Profile, Session, TokenSet,
 };
 use proptest::prelude::*;
 use std::cell::RefCell;
@@ -503,7 +503,11 @@ impl World {
         let response = match answer {
             Answer::Refused => {
                 let fleet = &mut self.processes[p].fleet;
-                let _ = fleet.handle_transport_error(request.out.id, now, "refused");
+                let _ = fleet.handle_transport_error(
+                    request.out.id,
+                    now,
+                    &Error::new(ErrorKind::Transport, "refused"),
+                );
                 return self.processes[p].check_held(p, &self.provider.expiry_ms);
             }
             Answer::Unavailable => {

@@ -112,9 +112,8 @@ fn nothing_secret_in_errors_even_when_the_provider_echoes_it() {
     let client = Client::new(Profile::makini_link(), "client-1")
         .with_client_secret(ClientSecret::new(CLIENT_SECRET));
     // Bodies that contain our secrets in odd places must not leak through
-    // the error's own text (the provider's description is kept verbatim,
-    // so a provider that echoes a secret there is the one case we show it:
-    // these bodies keep the secrets outside the description).
+    // the error's own text (a provider that echoes a secret in its own
+    // words is `a_provider_that_echoes_what_it_got_gets_it_redacted`).
     for body in [
         format!(r#"{{"access_token":{{"nested":"{ACCESS}"}}}}"#),
         format!(r#"{{"access_token":"{ACCESS}","expires_in":"{REFRESH}"}}"#),
@@ -203,6 +202,163 @@ fn nothing_secret_in_callback_exchange_and_api_refusals() {
             .api_request(&token, Method::Get, path, None)
             .unwrap_err();
         assert_clean("API refusal", &format!("{error} {error:?}"));
+    }
+}
+
+/// Error bodies that echo what the provider got, in every field the core
+/// keeps (code, description, URI, request id, in RFC 6749, Makini and
+/// MakeShift shapes, and the request-id header).
+fn echoing_bodies(echo: &str) -> Vec<HttpResponse> {
+    let headers = || vec![("X-Request-Id".to_owned(), echo.to_owned())];
+    [
+        (400, format!(r#"{{"error":"invalid_grant","error_description":"{echo}","error_uri":"https://as.example/e?{echo}"}}"#)),
+        (401, format!(r#"{{"error":{{"code":"{echo}","type":"x","message":"{echo}","request_id":"{echo}"}}}}"#)),
+        (403, format!(r#"{{"errors":[{{"title":"{echo}","code":"{echo}"}}],"request_id":"{echo}"}}"#)),
+        (200, format!(r#"{{"error":"{echo}","error_description":"{echo}"}}"#)),
+        (400, format!(r#"{{"code":"{echo}","message":"{echo}"}}"#)),
+    ]
+    .into_iter()
+    .map(|(status, body)| HttpResponse::new(status, headers(), body.into_bytes()))
+    .collect()
+}
+
+/// A provider may echo what it got: a refresh token in its description, a
+/// client secret in a request id. What the core knows it sent (the client's
+/// secret, the tokens a refresh sends) never comes back out of an error.
+#[test]
+fn a_provider_that_echoes_what_it_got_gets_it_redacted() {
+    let client = Client::new(Profile::makini_link(), "client-1")
+        .with_client_secret(ClientSecret::new(CLIENT_SECRET))
+        .with_redirect_uri("https://app.example/cb")
+        .unwrap();
+    let now = 1_700_000_000;
+    let tokens = client
+        .parse_token_response(GrantType::AuthorizationCode, now, &token_response())
+        .unwrap();
+    let echo = format!("refresh token {REFRESH} (access {ACCESS}) for secret {CLIENT_SECRET}");
+    for response in echoing_bodies(&echo) {
+        let error = client
+            .parse_refresh_response(now, &response, &tokens)
+            .unwrap_err();
+        assert_clean("refresh error", &format!("{error} {error:?}"));
+    }
+    // Client credentials send the client's secret only.
+    for response in echoing_bodies(&format!("client secret {CLIENT_SECRET}")) {
+        let error = client
+            .parse_token_response(GrantType::ClientCredentials, now, &response)
+            .unwrap_err();
+        assert_clean("client credentials error", &format!("{error} {error:?}"));
+    }
+
+    // HTTP Basic (the generic profile's default) carries it encoded.
+    let basic = Client::new(
+        Profile::generic(None, "https://as.example/token").unwrap(),
+        "client-1",
+    )
+    .with_client_secret(ClientSecret::new(CLIENT_SECRET));
+    let request = basic.client_credentials_request().unwrap();
+    let header = request.header("Authorization").unwrap().to_owned();
+    for response in echoing_bodies(&header) {
+        let error = basic
+            .parse_token_response(GrantType::ClientCredentials, now, &response)
+            .unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(
+            !shown.contains(&header[6..]),
+            "Basic credentials shown: {shown}"
+        );
+    }
+
+    // Through a session: the error handed back, and the one it stops with.
+    for response in echoing_bodies(&echo) {
+        let mut session = Session::new(client.clone(), Some(tokens.clone()));
+        let later = now + 3_500;
+        let SessionAction::Send(outgoing) = session.poll_action(later) else {
+            panic!("the token is due for renewal");
+        };
+        let error = session
+            .handle_response(outgoing.id, later, &response)
+            .unwrap_err();
+        assert_clean("session error", &format!("{error} {error:?}"));
+        let action = session.poll_action(later + 1);
+        assert_clean("session action", &format!("{action:?}"));
+        assert_clean("session", &format!("{session:?}"));
+    }
+}
+
+/// What only the request knows (the code and PKCE verifier of an exchange,
+/// a password, a token being revoked, the bearer token of an API call, HTTP
+/// Basic credentials) comes out of an error through
+/// [`authflow_core::Error::without_secrets_of`], which every binding applies
+/// where it sends a request and reads the answer; a transport's own words
+/// that quote the request go the same way.
+#[test]
+fn what_a_request_carried_is_redacted_from_errors_about_it() {
+    use authflow_core::{AccessToken, Error, ErrorKind, Method, RefreshToken};
+    let profile = Profile::generic(
+        Some("https://as.example/authorize"),
+        "https://as.example/token",
+    )
+    .unwrap()
+    .with_endpoint(
+        authflow_core::EndpointRole::Revocation,
+        "https://as.example/revoke",
+    )
+    .unwrap()
+    .with_endpoint(
+        authflow_core::EndpointRole::ApiBase,
+        "https://api.example/v1/",
+    )
+    .unwrap();
+    let client = Client::new(profile, "client-1")
+        .with_client_secret(ClientSecret::new(CLIENT_SECRET))
+        .with_redirect_uri("https://app.example/cb")
+        .unwrap();
+    let start = client.authorization_request(1, &[3u8; 48]).unwrap();
+    let verifier = start.pending.code_verifier().unwrap().secret().to_owned();
+    let redirect = format!(
+        "https://app.example/cb?code={CODE}&state={}",
+        start.pending.state()
+    );
+    let callback = start.pending.validate(&redirect, 2).unwrap();
+    let requests = [
+        client.exchange_request(&callback).unwrap(),
+        client
+            .password_request("ada", &Password::new(PASSWORD))
+            .unwrap(),
+        client
+            .revocation_request(TokenRef::Refresh(&RefreshToken::new(REFRESH)))
+            .unwrap(),
+        client
+            .api_request(&AccessToken::new(ACCESS), Method::Get, "sites", None)
+            .unwrap(),
+    ];
+    for request in &requests {
+        let sent = format!(
+            "{} {} {:?}",
+            request.url,
+            String::from_utf8_lossy(&request.body),
+            request.headers
+        );
+        let mut errors = vec![Error::new(
+            ErrorKind::Transport,
+            format!("could not send {sent}"),
+        )];
+        for response in echoing_bodies(&sent) {
+            errors.push(
+                client
+                    .parse_token_response(GrantType::AuthorizationCode, 3, &response)
+                    .unwrap_err(),
+            );
+            errors.extend(client.check_api_response(3, &response).err());
+            errors.extend(client.parse_revocation_response(3, &response).err());
+        }
+        for error in errors {
+            let error = error.without_secrets_of(request);
+            let shown = format!("{error} {error:?}");
+            assert_clean("error about a request", &shown);
+            assert!(!shown.contains(&verifier), "the verifier is shown: {shown}");
+        }
     }
 }
 

@@ -11,7 +11,8 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use authflow_core::{
-    Client, ClientSecret, HttpRequest, HttpResponse, Profile, Session, SessionAction, TokenSet,
+    Client, ClientSecret, Error, ErrorKind, HttpRequest, HttpResponse, Profile, Session,
+    SessionAction, TokenSet,
 };
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -96,7 +97,7 @@ proptest! {
                             HttpResponse::new(200, vec![], body.into_bytes())
                         }
                         Answer::Transport => {
-                            let _ = session.handle_transport_error(id, now, "reset");
+                            let _ = session.handle_transport_error(id, now, &Error::new(ErrorKind::Transport, "reset"));
                             continue;
                         }
                         Answer::Unavailable => HttpResponse::new(503, vec![("Retry-After".into(), "5".into())], Vec::new()),
@@ -248,7 +249,7 @@ proptest! {
                 let reply = replies.next().unwrap();
                 let handled = match reply_response(&client, reply, now, issued) {
                     Some(response) => session.handle_response(out.id, now, &response),
-                    None => session.handle_transport_error(out.id, now, "reset"),
+                    None => session.handle_transport_error(out.id, now, &Error::new(ErrorKind::Transport, "reset")),
                 };
                 let _ = session.poll_persist();
                 match handled {

@@ -6,9 +6,10 @@
 
 use authflow_core::{
     discovery_request, parse_discovery_response, AccessToken, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DiscoveryDocument, EndpointRole, Error, GrantType, HttpRequest,
-    HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile, ProviderKind,
-    RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
+    ClientAuthMethod, ClientSecret, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType,
+    HttpRequest, HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile,
+    ProviderKind, RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef,
+    TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -644,7 +645,12 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
                 let result = if step["op"] == "respond" {
                     session.handle_response(id, now, &response_from(&step["response"]).map_err(at)?)
                 } else {
-                    session.handle_transport_error(id, now, "connection refused")
+                    let kind = match step["kind"].as_str() {
+                        Some(name) => ErrorKind::parse(name)
+                            .ok_or_else(|| at(fail(format!("unknown kind {name}"))))?,
+                        None => ErrorKind::Transport,
+                    };
+                    session.handle_transport_error(id, now, &Error::new(kind, "connection refused"))
                 };
                 let result = result.map(|u| {
                     json!(match u {

@@ -338,8 +338,8 @@ fn makini_link_edges(
         Err(e) => {
             report.error(&e);
             report.check(
-                e.kind() == ErrorKind::AccessDenied && e.action() == Action::AuthorizeAgain,
-                "the refusal is access_denied: ask the user again",
+                e.kind() == ErrorKind::AccessDenied && e.action() == Action::UserDenied,
+                "the refusal is access_denied: the user declined, do not ask again on our own",
             );
         }
         Ok(_) => report.check(false, "a refused authorization yields no code"),

@@ -33,7 +33,7 @@ fn complete(
     observer.exchanged(outgoing, answer.as_ref());
     let handled = match &answer {
         Ok(response) => session.handle_response(outgoing.id, now, response),
-        Err(error) => session.handle_transport_error(outgoing.id, now, error.message()),
+        Err(error) => session.handle_transport_error(outgoing.id, now, error),
     };
     if let Some(tokens) = session.poll_persist() {
         observer.persist(&tokens);
@@ -148,5 +148,37 @@ impl SharedSession {
     /// The current token set.
     pub fn token_set(&self) -> Option<TokenSet> {
         self.lock().token_set().cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authflow_core::{Client, Profile};
+    use std::time::Duration;
+
+    /// The session records a renewal that timed out as a timeout (kind
+    /// `timeout`, action retry), keeps the refresh token and backs off.
+    #[test]
+    fn a_renewal_that_times_out_is_recorded_as_a_timeout() {
+        let (_listener, url) = crate::transport::tests::silent_server();
+        let profile = Profile::generic(None, &url).unwrap();
+        let client = Client::new(profile, "client-1");
+        let tokens = TokenSet::from_json(
+            r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","refresh_token":"rt-123456","issued_at":1,"expires_at":2}"#,
+        )
+        .unwrap();
+        let mut session = Session::new(client, Some(tokens));
+        let transport = Transport::new(Duration::from_millis(300));
+        let error = drive(&mut session, &transport, 100, &mut ()).unwrap_err();
+        assert_eq!(error.kind().as_str(), "timeout", "{error}");
+        assert_eq!(error.action().as_str(), "retry", "{error}");
+        assert_eq!(error.retry_after(), Some(1));
+        let kept = session
+            .token_set()
+            .unwrap()
+            .refresh_token()
+            .map(|t| t.secret().to_owned());
+        assert_eq!(kept.as_deref(), Some("rt-123456"));
     }
 }

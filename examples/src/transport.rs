@@ -39,8 +39,9 @@ impl Transport {
     }
 
     /// Sends one request. A failure to get any answer is an
-    /// [`ErrorKind::Transport`] error (action: retry); its message names the
-    /// cause but never the request's headers or body.
+    /// [`ErrorKind::Transport`] error, or [`ErrorKind::Timeout`] when the
+    /// time ran out (action: retry); its message names the cause but never
+    /// the request's headers or body.
     pub fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let mut builder = http::Request::builder()
             .method(match request.method {
@@ -77,10 +78,13 @@ impl Transport {
 }
 
 fn transport_error(error: ureq::Error) -> Error {
-    Error::new(
-        ErrorKind::Transport,
-        format!("no answer: {}", describe(&error)),
-    )
+    // Told apart: a request that timed out may have been carried out.
+    let kind = match &error {
+        ureq::Error::Timeout(_) => ErrorKind::Timeout,
+        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+        _ => ErrorKind::Transport,
+    };
+    Error::new(kind, format!("no answer: {}", describe(&error)))
 }
 
 /// Words for a transport failure. ureq's own messages can quote the URL,
@@ -95,5 +99,41 @@ fn describe(error: &ureq::Error) -> &'static str {
         ureq::Error::Protocol(_) => "the answer is not valid HTTP",
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS failed",
         _ => "the request failed",
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A server on 127.0.0.1 that accepts connections (the kernel's backlog
+    /// does, while the listener lives) and never answers.
+    pub(crate) fn silent_server() -> (TcpListener, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        (listener, url)
+    }
+
+    #[test]
+    fn a_server_that_never_answers_is_a_timeout_not_another_failure() {
+        let (_listener, url) = silent_server();
+        let transport = Transport::new(Duration::from_millis(300));
+        let error = transport
+            .send(&HttpRequest::new(Method::Post, url))
+            .unwrap_err();
+        assert_eq!(error.kind().as_str(), "timeout", "{error}");
+        assert_eq!(error.action().as_str(), "retry", "{error}");
+
+        // A refused connection stays a plain transport failure.
+        let closed = {
+            let (listener, url) = silent_server();
+            drop(listener);
+            url
+        };
+        let error = transport
+            .send(&HttpRequest::new(Method::Post, closed))
+            .unwrap_err();
+        assert_eq!(error.kind().as_str(), "transport", "{error}");
     }
 }

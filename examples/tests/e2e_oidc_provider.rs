@@ -751,7 +751,7 @@ fn cancelled_consent_is_access_denied() {
     // state and iss are checked first, then the error is reported.
     let error = pending.validate(&callback_url, unix_now()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDenied);
-    assert_eq!(error.action(), Action::AuthorizeAgain);
+    assert_eq!(error.action(), Action::UserDenied);
     let provider = error.provider().unwrap();
     assert_eq!(provider.code.as_deref(), Some("access_denied"));
     assert!(provider.description.is_some());

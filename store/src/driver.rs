@@ -88,9 +88,12 @@ impl<S: TokenStore> SharedFleetSession<S> {
                     // reports, after the store has been told.
                     let _ = match &answer {
                         Ok(response) => fleet.handle_response(outgoing.id, now, response),
-                        Err(error) => {
-                            fleet.handle_transport_error(outgoing.id, now, error.message())
-                        }
+                        // The host's transport may quote the request.
+                        Err(error) => fleet.handle_transport_error(
+                            outgoing.id,
+                            now,
+                            &error.clone().without_secrets_of(&outgoing.request),
+                        ),
                     };
                     self.changed.notify_all();
                 }

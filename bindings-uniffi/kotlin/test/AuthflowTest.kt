@@ -272,7 +272,8 @@ fun runSession(client: Client, input: Map<String, Any?>, secrets: List<String>) 
                     val id = (step["request"] as? Long)?.toULong() ?: lastSent ?: throw Failure("nothing was sent")
                     compare(exp, secrets) {
                         val update = if (op == "respond") session.handleResponse(id, now, responseFrom(step["response"]))
-                        else session.handleTransportError(id, now, "connection refused")
+                        else session.handleTransportError(id, now,
+                            if (step["kind"] == "timeout") timeoutError("connection refused") else transportError("connection refused"))
                         name(update)
                     }
                 }
@@ -494,7 +495,7 @@ fun main(args: Array<String>) {
             expect(body.contains("code_verifier=${made.str("code_verifier")}")) { "exchange body lacks the verifier" }
         })
     } ?: listOf()
-    for ((title, test) in crossRuntime + endToEnd(binary)) {
+    for ((title, test) in crossRuntime + endToEnd(binary) + errorTests()) {
         try {
             test()
             passed++

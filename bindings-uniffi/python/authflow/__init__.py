@@ -55,6 +55,7 @@ from ._native import OAuthClient as _NativeOAuthClient
 from ._defaults import (
     SystemEnvironment,
     UrllibTransport,
+    raise_timeout_error,
     raise_transport_error,
     persister,
 )

@@ -16,6 +16,7 @@ import urllib.request
 from ._native import (
     AuthflowError,
     Environment,
+    ErrorDetails,
     HttpHeader,
     HttpRequest,
     HttpResponse,
@@ -23,6 +24,7 @@ from ._native import (
     TokenPersister,
     TokenSet,
     method_name,
+    timeout_error,
     transport_error,
 )
 
@@ -34,7 +36,18 @@ def raise_transport_error(reason: str) -> typing.NoReturn:
     """Raises the error a transport raises when no answer came back
     (kind ``transport``, action ``retry``). ``reason`` must not quote the
     request's URL, headers or body."""
-    d = transport_error(reason)
+    _raise(transport_error(reason))
+
+
+def raise_timeout_error(reason: str) -> typing.NoReturn:
+    """Raises the error a transport raises when no complete answer came
+    back in the time it allows (kind ``timeout``, action ``retry``): the
+    request may have reached the provider. ``reason`` must not quote the
+    request's URL, headers or body."""
+    _raise(timeout_error(reason))
+
+
+def _raise(d: ErrorDetails) -> typing.NoReturn:
     raise AuthflowError.Transport(
         kind=d.kind, action=d.action, reason=d.reason, retry_after=d.retry_after,
         status=d.status, provider_code=d.provider_code,
@@ -54,7 +67,8 @@ class UrllibTransport(HttpTransport):
     """Sends requests with ``urllib.request``: no redirects followed, every
     status returned as a response, failures raised as
     :data:`authflow.TransportError` without the URL or headers in the
-    message. ``send_async`` runs ``send`` in the event loop's default
+    message (kind ``timeout`` when ``timeout`` seconds passed without a
+    complete answer, ``transport`` otherwise). ``send_async`` runs ``send`` in the event loop's default
     executor."""
 
     def __init__(self, timeout: float = 30.0, opener: typing.Optional[urllib.request.OpenerDirector] = None) -> None:
@@ -84,10 +98,10 @@ class UrllibTransport(HttpTransport):
         except AuthflowError:
             raise
         except (socket.timeout, TimeoutError):
-            raise_transport_error("timed out")
+            raise_timeout_error("timed out")
         except urllib.error.URLError as error:
             if isinstance(error.reason, (socket.timeout, TimeoutError)):
-                raise_transport_error("timed out")
+                raise_timeout_error("timed out")
             if isinstance(error.reason, ConnectionRefusedError):
                 raise_transport_error("connection refused")
             raise_transport_error("the connection failed")

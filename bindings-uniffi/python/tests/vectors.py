@@ -373,7 +373,8 @@ def run_session(client: af.Client, case: dict, secrets: list[str]) -> None:
                     if op == "respond":
                         update = session.handle_response(request_id, now, response_from(step["response"]))
                     else:
-                        update = session.handle_transport_error(request_id, now, "connection refused")
+                        failure = af.timeout_error if step.get("kind") == "timeout" else af.transport_error
+                        update = session.handle_transport_error(request_id, now, failure("connection refused"))
                     return update.name.lower()
 
                 compare(handle, expect, secrets)

@@ -16,6 +16,18 @@ public func transportFailure(_ reason: String) -> AuthflowError {
                       requestId: d.requestId)
 }
 
+/// The error a transport throws when no complete answer came back in the
+/// time it allows (kind `timeout`, action `retry`): the request may have
+/// reached the provider. `reason` must not quote the request's URL, headers
+/// or body.
+public func timeoutFailure(_ reason: String) -> AuthflowError {
+    let d = timeoutError(reason: reason)
+    return .Transport(kind: d.kind, action: d.action, reason: d.reason, retryAfter: d.retryAfter,
+                      status: d.status, providerCode: d.providerCode,
+                      providerDescription: d.providerDescription, providerUri: d.providerUri,
+                      requestId: d.requestId)
+}
+
 /// Refuses every redirect: a token endpoint that redirects is an answer to
 /// see, not to follow.
 final class NoRedirect: NSObject, URLSessionTaskDelegate {
@@ -29,7 +41,8 @@ final class NoRedirect: NSObject, URLSessionTaskDelegate {
 
 /// Sends requests with URLSession: no redirects followed, every status
 /// returned as a response, failures thrown as `AuthflowError.Transport`
-/// without the URL or headers in the reason. `send` blocks the calling
+/// without the URL or headers in the reason (kind `timeout` for
+/// `URLError.timedOut`). `send` blocks the calling
 /// thread (never call it on the main thread); `sendAsync` suspends.
 public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
     private let session: URLSession
@@ -72,7 +85,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
     private static func failure(_ error: Error) -> AuthflowError {
         if let error = error as? AuthflowError { return error }
         switch (error as? URLError)?.code {
-        case .timedOut?: return transportFailure("timed out")
+        case .timedOut?: return timeoutFailure("timed out")
         case .cannotConnectToHost?: return transportFailure("connection refused")
         case .cannotFindHost?, .dnsLookupFailed?: return transportFailure("host not found")
         case .secureConnectionFailed?, .serverCertificateUntrusted?: return transportFailure("TLS failed")

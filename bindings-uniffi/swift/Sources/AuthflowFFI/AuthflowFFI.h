@@ -1160,7 +1160,7 @@ RustBuffer uniffi_authflow_uniffi_fn_method_session_handle_response(uint64_t ptr
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_HANDLE_TRANSPORT_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_HANDLE_TRANSPORT_ERROR
-RustBuffer uniffi_authflow_uniffi_fn_method_session_handle_transport_error(uint64_t ptr, uint64_t id, uint64_t now, RustBuffer what, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_authflow_uniffi_fn_method_session_handle_transport_error(uint64_t ptr, uint64_t id, uint64_t now, RustBuffer failure, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_HANDLE_UNAUTHORIZED
@@ -1452,6 +1452,11 @@ RustBuffer uniffi_authflow_uniffi_fn_func_provider_kind_name(RustBuffer kind, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
 RustBuffer uniffi_authflow_uniffi_fn_func_store_error(RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_TIMEOUT_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_TIMEOUT_ERROR
+RustBuffer uniffi_authflow_uniffi_fn_func_timeout_error(RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_TRANSPORT_ERROR
@@ -1787,6 +1792,12 @@ uint16_t uniffi_authflow_uniffi_checksum_func_provider_kind_name(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_STORE_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_STORE_ERROR
 uint16_t uniffi_authflow_uniffi_checksum_func_store_error(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_TIMEOUT_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_TIMEOUT_ERROR
+uint16_t uniffi_authflow_uniffi_checksum_func_timeout_error(void
     
 );
 #endif

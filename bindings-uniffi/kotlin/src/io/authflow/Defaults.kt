@@ -7,7 +7,6 @@ import java.io.IOException
 import java.net.ConnectException
 import java.net.URI
 import java.net.http.HttpClient
-import java.net.http.HttpConnectTimeoutException
 import java.net.http.HttpTimeoutException
 import java.security.SecureRandom
 import java.time.Duration
@@ -26,9 +25,21 @@ fun transportException(reason: String): AuthflowException {
     )
 }
 
+/** The exception a transport throws when no complete answer came back in the time it allows
+ *  (kind `timeout`, action `retry`): the request may have reached the provider.
+ *  [reason] must not quote the request's URL, headers or body. */
+fun timeoutException(reason: String): AuthflowException {
+    val d = timeoutError(reason)
+    return AuthflowException.Transport(
+        d.kind, d.action, d.reason, d.retryAfter, d.status,
+        d.providerCode, d.providerDescription, d.providerUri, d.requestId,
+    )
+}
+
 /** Sends requests with `java.net.http.HttpClient`: no redirects followed, every status
  *  returned as a response, failures thrown as [AuthflowException.Transport] without the
- *  URL or headers in the message. [sendAsync] suspends on `HttpClient.sendAsync`. */
+ *  URL or headers in the message (kind `timeout` when [timeout] passed without a complete
+ *  answer or the connection was not made in time). [sendAsync] suspends on `HttpClient.sendAsync`. */
 class JavaNetHttpTransport(
     private val timeout: Duration = Duration.ofSeconds(30),
     private val http: HttpClient = HttpClient.newBuilder()
@@ -61,7 +72,8 @@ class JavaNetHttpTransport(
 
     private fun failure(error: Throwable): AuthflowException = when (val cause = (error as? CompletionException)?.cause ?: error) {
         is AuthflowException -> cause
-        is HttpConnectTimeoutException, is HttpTimeoutException -> transportException("timed out")
+        // HttpConnectTimeoutException (no connection in time) is a subclass.
+        is HttpTimeoutException -> timeoutException("timed out")
         is ConnectException -> transportException("connection refused")
         is IOException -> transportException("the connection failed or was dropped")
         is IllegalArgumentException -> transportException("the request could not be built")

@@ -1,0 +1,277 @@
+"""Errors users act on, and errors that must not show a secret: a timeout
+is its own kind (the urllib transport against a server that never
+answers), a user's refusal is its own action, and every error path of the
+binding keeps the secrets a request carried out of ``repr`` and ``str``,
+whatever a server or a transport puts in its words."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+import time
+import typing
+
+import pytest
+
+import authflow as af
+
+CLIENT_SECRET = "cs-SECRET-0001"
+ACCESS = "at-SECRET-0002"
+REFRESH = "rt-SECRET-0003"
+CODE = "code-SECRET-0004"
+PASSWORD = "pw-SECRET-0005"
+REDIRECT = "http://127.0.0.1:8400/callback"
+#: Long enough for a loaded machine to connect, short for a test.
+SHORT_TIMEOUT = 0.5
+
+
+class SilentServer:
+    """A server on 127.0.0.1 that accepts connections and never answers."""
+
+    def __enter__(self) -> str:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(8)
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/token"
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.close()
+
+
+def kind(error: af.AuthflowError) -> str:
+    return af.error_kind_name(error.kind)
+
+
+def action(error: af.AuthflowError) -> str:
+    return af.action_name(error.action)
+
+
+def tokens() -> af.TokenSet:
+    return af.TokenSet.from_json(json.dumps({
+        "v": 1, "access_token": ACCESS, "token_type": "Bearer", "refresh_token": REFRESH,
+        "issued_at": 1, "expires_at": 2,
+    }))
+
+
+# ------------------------------------------------------------- timeouts (item 18)
+
+def test_the_urllib_transport_reports_a_server_that_never_answers_as_a_timeout() -> None:
+    with SilentServer() as url:
+        transport = af.UrllibTransport(timeout=SHORT_TIMEOUT)
+        started = time.monotonic()
+        with pytest.raises(af.TransportError) as caught:
+            transport.send(af.HttpRequest(method=af.Method.POST, url=url, headers=[], body=b"x=1"))
+        assert time.monotonic() - started < 10
+        assert (kind(caught.value), action(caught.value)) == ("timeout", "retry")
+
+        # Through a flow and through a session: the same kind, and the
+        # session keeps its refresh token and backs off.
+        client = af.connect(af.Profile.generic(url), "client-1", client_secret=CLIENT_SECRET,
+                            transport=transport)
+        with pytest.raises(af.TransportError) as caught:
+            client.client_credentials()
+        assert kind(caught.value) == "timeout"
+        session = client.session(tokens())
+        with pytest.raises(af.TransportError) as caught:
+            session.access_token()
+        assert (kind(caught.value), action(caught.value), caught.value.retry_after) == ("timeout", "retry", 1)
+        assert session.token_set().refresh_token() == REFRESH
+
+
+def test_a_refused_connection_is_not_a_timeout() -> None:
+    with SilentServer() as url:
+        pass  # closed: nothing listens there any more
+    with pytest.raises(af.TransportError) as caught:
+        af.UrllibTransport(timeout=5).send(af.HttpRequest(method=af.Method.GET, url=url, headers=[], body=b""))
+    assert kind(caught.value) == "transport"
+
+
+# --------------------------------------------------------- user denied (item 17)
+
+def test_a_user_who_declines_gets_user_denied_not_authorize_again() -> None:
+    client = af.connect(af.Profile.makini_link(), "link-client", redirect_uri=REDIRECT)
+    start = client.authorization_url()
+    state = af.PendingAuthorization.from_storage_string(start.pending).state()
+    with pytest.raises(af.OAuthError) as caught:
+        client.exchange(f"{REDIRECT}?error=access_denied&state={state}", start.pending)
+    assert (kind(caught.value), action(caught.value)) == ("access_denied", "user_denied")
+    names = [af.action_name(a) for a in af.Action]
+    assert names.index("user_denied") == names.index("authorize_again") + 1
+
+
+# ---------------------------------------------------- no secret in any error
+
+class EchoServer:
+    """Answers every request with an error that echoes the request (body and
+    Authorization header) in every field authflow keeps: `/<status>/...`
+    picks the status; `/bad/...` answers 200 with the echo in token fields
+    of the wrong type."""
+
+    def __enter__(self) -> str:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                self.answer()
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.answer()
+
+            def answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                echo = f"{self.path} {self.rfile.read(length).decode()} {self.headers.get('Authorization', '')}"
+                first = self.path.split("/")[1]
+                if first == "bad":
+                    status, body = 200, {"access_token": {"echo": echo}, "expires_in": echo}
+                else:
+                    status = int(first)
+                    body = {"error": "invalid_grant", "error_description": echo,
+                            "error_uri": f"https://as.example/e?{echo}", "request_id": echo}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Request-Id", echo.replace("\r", " ").replace("\n", " ")[:500])
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def echoing_client(base: str, status: str, transport: typing.Optional[af.HttpTransport] = None) -> af.OAuthClient:
+    profile = af.Profile.generic(f"{base}/{status}/token", f"{base}/{status}/authorize")
+    for role, path in ((af.EndpointRole.REVOCATION, "revoke"), (af.EndpointRole.INTROSPECTION, "introspect"),
+                       (af.EndpointRole.TOKEN_INFO, "info"), (af.EndpointRole.API_BASE, "api/")):
+        profile = profile.with_endpoint(role, f"{base}/{status}/{path}")
+    return af.connect(profile, "client-1", client_secret=CLIENT_SECRET, redirect_uri=REDIRECT,
+                      transport=transport)
+
+
+def every_flow(client: af.OAuthClient) -> tuple[list[typing.Callable[[], object]], list[str]]:
+    """Each flow of the client with secrets in its request, and those
+    secrets (the PKCE verifier of the exchange among them)."""
+    start = client.authorization_url()
+    pending = af.PendingAuthorization.from_storage_string(start.pending)
+    flows: list[typing.Callable[[], object]] = [
+        lambda: client.exchange(f"{REDIRECT}?code={CODE}&state={pending.state()}", start.pending),
+        lambda: client.refresh(tokens()),
+        lambda: client.client_credentials(),
+        lambda: client.password("ada", PASSWORD),
+        lambda: client.revoke(REFRESH, af.TokenTypeHint.REFRESH_TOKEN),
+        lambda: client.introspect(ACCESS, af.TokenTypeHint.ACCESS_TOKEN),
+        lambda: client.token_info(ACCESS),
+        lambda: client.api(ACCESS, af.Method.GET, "sites"),
+        lambda: client.session(tokens()).get("sites"),
+    ]
+    return flows, [CLIENT_SECRET, ACCESS, REFRESH, CODE, PASSWORD, pending.code_verifier()]
+
+
+def assert_clean(error: BaseException, secrets: typing.Sequence[str]) -> None:
+    shown = f"{error!r} {error!s} {error.args!r} {vars(error)!r}"
+    for secret in secrets:
+        assert secret not in shown, f"{type(error).__name__} shows {secret}: {shown}"
+
+
+@pytest.mark.parametrize("status", ["400", "401", "403", "500", "bad"])
+def test_no_error_shows_a_secret_a_server_echoes(status: str) -> None:
+    with EchoServer() as base:
+        flows, secrets = every_flow(echoing_client(base, status))
+        failed = 0
+        for flow in flows:
+            try:
+                flow()
+            except af.AuthflowError as error:
+                failed += 1
+                assert_clean(error, secrets)
+        # A 200 is an answer for revocation and the API: the others fail.
+        assert failed >= 5, f"only {failed} flows failed"
+
+
+class CarelessTransport(af.HttpTransport):
+    """A host transport that quotes the whole request in its failures."""
+
+    def __init__(self, unexpected: bool) -> None:
+        self.unexpected = unexpected
+
+    def send(self, request: af.HttpRequest) -> af.HttpResponse:
+        words = f"{request.url} {request.body.decode()} {[h.value for h in request.headers]}"
+        if self.unexpected:
+            raise ValueError(words)
+        af.raise_transport_error(f"could not send {words}")
+
+    async def send_async(self, request: af.HttpRequest) -> af.HttpResponse:
+        return self.send(request)
+
+
+@pytest.mark.parametrize("unexpected", [False, True])
+def test_no_error_shows_a_secret_a_transport_quotes(unexpected: bool) -> None:
+    flows, secrets = every_flow(echoing_client("http://127.0.0.1:9", "400", CarelessTransport(unexpected)))
+    for flow in flows:
+        with pytest.raises(af.TransportError) as caught:
+            flow()
+        assert_clean(caught.value, secrets)
+
+
+def test_no_error_of_any_family_shows_a_secret() -> None:
+    client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
+                        redirect_uri=REDIRECT)
+    start = client.authorization_url()
+    pending = af.PendingAuthorization.from_storage_string(start.pending)
+    verifier = pending.code_verifier()
+    secrets = [CLIENT_SECRET, ACCESS, REFRESH, CODE, verifier]
+    raised: list[BaseException] = []
+
+    def expect(error_class: type, call: typing.Callable[[], object]) -> None:
+        with pytest.raises(error_class) as caught:
+            call()
+        raised.append(caught.value)
+
+    # Callback: a code with a forged state, a code twice.
+    expect(af.CallbackError, lambda: client.exchange(f"{REDIRECT}?code={CODE}&state=forged", start.pending))
+    expect(af.CallbackError, lambda: client.exchange(f"{REDIRECT}?code={CODE}&code={CODE}&state={pending.state()}",
+                                                     start.pending))
+    # Stored values that hold secrets, corrupt.
+    expect(af.InvalidStoredValueError, lambda: af.TokenSet.from_json(f'{{"v":1,"access_token":"{ACCESS}"'))
+    expect(af.InvalidStoredValueError, lambda: af.TokenSet.from_json(f'{{"v":9,"access_token":"{ACCESS}"}}'))
+    expect(af.InvalidStoredValueError, lambda: af.PendingAuthorization.from_storage_string(f"afp1.{verifier}"))
+    # Responses that hold secrets, malformed.
+    for body in (f'{{"access_token":{{"x":"{ACCESS}"}}}}', f'{{"access_token":"{ACCESS}","expires_in":"{REFRESH}"}}',
+                 f'<html>{ACCESS}</html>'):
+        response = af.HttpResponse(status=200, headers=[], body=body.encode())
+        expect(af.InvalidResponseError, lambda: client.client().parse_refresh_response(1, response, tokens()))
+    # Authorization required, configuration.
+    expect(af.AuthorizationRequiredError, lambda: client.refresh(af.TokenSet.from_json(
+        f'{{"v":1,"access_token":"{ACCESS}","token_type":"Bearer","issued_at":1}}')))
+    expect(af.ConfigurationError, lambda: af.Client(af.Profile.makini_link(), "c", client_secret=CLIENT_SECRET,
+                                                     redirect_uri="not a url"))
+    expect(af.ConfigurationError, lambda: client.client().api_request(ACCESS, af.Method.GET, "http://plain.example/x"))
+    assert {type(e).__name__ for e in raised} == {"Callback", "InvalidStoredValue", "InvalidResponse",
+                                                 "AuthorizationRequired", "Configuration"}
+    for error in raised:
+        assert_clean(error, secrets)
+
+
+def test_records_that_hold_secrets_print_none() -> None:
+    client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
+                        redirect_uri=REDIRECT)
+    start = client.authorization_url()
+    pending = af.PendingAuthorization.from_storage_string(start.pending)
+    callback = pending.validate(f"{REDIRECT}?code={CODE}&state={pending.state()}", pending.created_at())
+    exchange = client.client().exchange_request(callback)
+    answer = af.HttpResponse(status=200, headers=[af.HttpHeader(name="Set-Cookie", value=ACCESS)],
+                             body=json.dumps({"access_token": ACCESS, "refresh_token": REFRESH}).encode())
+    secrets = [CLIENT_SECRET, ACCESS, REFRESH, CODE, pending.code_verifier()]
+    for value in (callback, exchange, answer, answer.headers[0], tokens(), pending, start,
+                  client.client().password_request("ada", PASSWORD)):
+        for text in (repr(value), str(value)):
+            for secret in secrets + [PASSWORD]:
+                assert secret not in text, f"{type(value).__name__} shows {secret}: {text}"

@@ -1,0 +1,204 @@
+//! Keeping secrets out of error texts the core did not write: a provider's
+//! own words (a server may echo what it got: the refresh token in an
+//! `invalid_grant` description, the code in a request id) and a
+//! transport's reason (a host's HTTP client may quote the request). The
+//! core's own messages never hold a secret; these may, so every secret the
+//! request carried is replaced by [`REDACTED`] wherever it appears.
+
+use crate::http::HttpRequest;
+use zeroize::Zeroizing;
+
+/// What a secret is replaced with.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Shorter values are not looked for: they would match ordinary words of a
+/// description, and no credential is that short.
+const MIN_SECRET_LEN: usize = 4;
+
+/// Request parameters (form, JSON body or query) whose values are secrets.
+fn is_secret_param(name: &str) -> bool {
+    match name {
+        "code" | "code_verifier" | "refresh_token" | "access_token" | "token" | "id_token" => true,
+        #[cfg(feature = "confidential")]
+        "client_secret" | "password" | "client_assertion" | "assertion" => true,
+        _ => false,
+    }
+}
+
+/// Replaces every occurrence of each secret in `text`, longest first (so
+/// that a secret containing another goes whole).
+pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .copied()
+        .filter(|s| s.len() >= MIN_SECRET_LEN)
+        .collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for secret in secrets {
+        if text.contains(secret) {
+            let redacted = Zeroizing::new(text.replace(secret, REDACTED));
+            *text = redacted.to_string();
+        }
+    }
+}
+
+/// The secret values in a parsed JSON object's members named like secret
+/// parameters (a request's JSON body, a token response).
+pub(crate) fn json_secrets(object: &crate::json::Object) -> Vec<Zeroizing<String>> {
+    object
+        .iter()
+        .filter(|(name, _)| is_secret_param(name))
+        .filter_map(|(_, value)| value.as_str())
+        .map(|value| Zeroizing::new(value.to_owned()))
+        .collect()
+}
+
+impl HttpRequest {
+    /// `text` with every secret this request carries replaced by
+    /// `[redacted]`: for words about the request that did not come from the
+    /// core, such as a host transport's reason for a failure.
+    pub fn redact_secrets(&self, text: &str) -> String {
+        let secrets = self.secret_values();
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.as_str()).collect();
+        let mut text = text.to_owned();
+        redact(&mut text, &secrets);
+        text
+    }
+
+    /// The secrets this request carries, as sent and as decoded: the values
+    /// of secret parameters in its body (form or JSON) and query, and the
+    /// credentials of its `Authorization` header.
+    pub(crate) fn secret_values(&self) -> Vec<Zeroizing<String>> {
+        let mut found = Vec::new();
+        let is_json = self
+            .header("Content-Type")
+            .is_some_and(|t| t.contains("json"));
+        if is_json {
+            if let Some(object) = crate::json::parse_object(&self.body) {
+                found.extend(json_secrets(&object));
+            }
+        } else {
+            form_secrets(&self.body, &mut found);
+        }
+        if let Some((_, query)) = self.url.split_once('?') {
+            let query = query.split('#').next().unwrap_or_default();
+            form_secrets(query.as_bytes(), &mut found);
+        }
+        for (name, value) in &self.headers {
+            if name.eq_ignore_ascii_case("authorization") {
+                if let Some((_scheme, credentials)) = value.split_once(' ') {
+                    let credentials = credentials.trim();
+                    #[cfg(feature = "confidential")]
+                    found.extend(basic_password(_scheme, credentials));
+                    found.push(Zeroizing::new(credentials.to_owned()));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The values of secret parameters in a form-encoded text, as sent and as
+/// decoded (a provider may echo either).
+fn form_secrets(encoded: &[u8], found: &mut Vec<Zeroizing<String>>) {
+    for pair in encoded.split(|b| *b == b'&') {
+        let Some(at) = pair.iter().position(|b| *b == b'=') else {
+            continue;
+        };
+        let Some((name, value)) = form_urlencoded::parse(pair).next() else {
+            continue;
+        };
+        if is_secret_param(&name) {
+            found.push(Zeroizing::new(
+                String::from_utf8_lossy(&pair[at + 1..]).into_owned(),
+            ));
+            found.push(Zeroizing::new(value.into_owned()));
+        }
+    }
+}
+
+/// The password (client secret) inside HTTP Basic credentials (RFC 7617;
+/// RFC 6749 §2.3.1 form-encodes it first), as sent and as decoded.
+#[cfg(feature = "confidential")]
+fn basic_password(scheme: &str, credentials: &str) -> Vec<Zeroizing<String>> {
+    use base64::Engine as _;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Vec::new();
+    }
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credentials) else {
+        return Vec::new();
+    };
+    let decoded = Zeroizing::new(decoded);
+    let Some(at) = decoded.iter().position(|b| *b == b':') else {
+        return Vec::new();
+    };
+    let raw = &decoded[at + 1..];
+    let unescaped: String = form_urlencoded::parse(&[b"p=".as_slice(), raw].concat())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    vec![
+        Zeroizing::new(String::from_utf8_lossy(raw).into_owned()),
+        Zeroizing::new(unescaped),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+
+    #[test]
+    fn every_occurrence_goes_and_short_values_stay() {
+        let mut text = "rt-123456 and again rt-123456, not abc".to_owned();
+        redact(&mut text, &["rt-123456", "abc", ""]);
+        assert_eq!(text, "[redacted] and again [redacted], not abc");
+        let mut nested = "rt-123456-long".to_owned();
+        redact(&mut nested, &["rt-123456", "rt-123456-long"]);
+        assert_eq!(nested, "[redacted]");
+    }
+
+    #[test]
+    fn a_requests_secrets_from_form_json_query_and_authorization() {
+        let form = HttpRequest::new(
+            Method::Post,
+            "https://as.example/t?access_token=q-secret".into(),
+        )
+        .with_header("Authorization", "Bearer bearer-secret")
+        .with_body(
+            "application/x-www-form-urlencoded",
+            b"grant_type=authorization_code&code=c%2Fode-1&client_id=client-1".to_vec(),
+        );
+        let found: Vec<String> = form.secret_values().iter().map(|s| s.to_string()).collect();
+        for secret in ["c%2Fode-1", "c/ode-1", "q-secret", "bearer-secret"] {
+            assert!(found.iter().any(|f| f == secret), "{secret} in {found:?}");
+        }
+        assert!(!found
+            .iter()
+            .any(|f| f == "client-1" || f == "authorization_code"));
+
+        let json = HttpRequest::new(Method::Post, "https://as.example/t".into()).with_body(
+            "application/json",
+            br#"{"grant_type":"refresh_token","refresh_token":"rt-json-1"}"#.to_vec(),
+        );
+        let found: Vec<String> = json.secret_values().iter().map(|s| s.to_string()).collect();
+        assert_eq!(found, ["rt-json-1"]);
+    }
+
+    #[cfg(feature = "confidential")]
+    #[test]
+    fn the_password_of_basic_credentials_is_a_secret() {
+        use base64::Engine as _;
+        let credentials = base64::engine::general_purpose::STANDARD.encode("client-1:s%2Becret");
+        let request = HttpRequest::new(Method::Post, "https://as.example/t".into())
+            .with_header("Authorization", format!("Basic {credentials}"));
+        let found: Vec<String> = request
+            .secret_values()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for secret in ["s%2Becret", "s+ecret", credentials.as_str()] {
+            assert!(found.iter().any(|f| f == secret), "{secret} in {found:?}");
+        }
+    }
+}
