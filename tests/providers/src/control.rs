@@ -116,6 +116,8 @@ fn faults(state: &State) -> Result<Value, String> {
 struct ConfigRequest {
     api_budget: Option<u64>,
     authorize_user: Option<AuthorizeUser>,
+    /// A scope (`""` for none) the Makini Admin API requires.
+    admin_api_scope: Option<String>,
 }
 
 fn set_config(state: &State, body: &[u8]) -> Result<Value, String> {
@@ -126,6 +128,9 @@ fn set_config(state: &State, body: &[u8]) -> Result<Value, String> {
     }
     if let Some(user) = request.authorize_user {
         world.config.authorize_user = user;
+    }
+    if let Some(scope) = request.admin_api_scope {
+        world.config.admin_api_scope = Some(scope).filter(|s| !s.is_empty());
     }
     to_json(&world.config)
 }

@@ -141,6 +141,12 @@ impl Providers {
         self.state.world().config.api_budget = budget;
     }
 
+    /// Makes the Makini Admin API answer 403 `insufficient_scope` to access
+    /// tokens not granted `scope` (`None`, the default: no scope needed).
+    pub fn set_admin_api_scope(&self, scope: Option<&str>) {
+        self.state.world().config.admin_api_scope = scope.map(str::to_owned);
+    }
+
     /// Sets how the Makini Link test user answers (default: approve).
     pub fn set_authorize_user(&self, user: AuthorizeUser) {
         self.state.world().config.authorize_user = user;

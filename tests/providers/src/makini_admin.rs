@@ -75,9 +75,11 @@ pub(crate) fn token(state: &State, req: &Request, now: i64) -> Result<Response, 
     } else if grant_type == Some("refresh_token") {
         refresh(&mut world, &params, now, &request_id)?
     } else {
+        // RFC 6749 §4.4.2: the scope asked for is the scope granted.
+        let scope = params.get("scope").filter(|s| !s.is_empty());
         let pair = world
             .store
-            .issue_pair(Provider::MakiniAdmin, ADMIN_CLIENT_ID, now)?;
+            .issue_pair(Provider::MakiniAdmin, ADMIN_CLIENT_ID, scope, now)?;
         tokens(&pair)
     };
     if response.status >= 400 {
@@ -136,18 +138,19 @@ fn refresh(
     }
 }
 
-/// Seed 004's response; `expires_in` is an absolute Unix timestamp.
+/// Seed 004's response; `expires_in` is an absolute Unix timestamp. The
+/// granted `scope`, when the client asked for one (RFC 6749 §5.1).
 fn tokens(pair: &Pair) -> Response {
-    Response::json(
-        200,
-        &json!({
-            "access_token": pair.access,
-            "refresh_token": pair.refresh,
-            "token_type": "bearer",
-            "expires_in": pair.access_expires_at,
-        }),
-    )
-    .no_store()
+    let mut body = json!({
+        "access_token": pair.access,
+        "refresh_token": pair.refresh,
+        "token_type": "bearer",
+        "expires_in": pair.access_expires_at,
+    });
+    if let Some(scope) = &pair.scope {
+        body["scope"] = json!(scope);
+    }
+    Response::json(200, &body).no_store()
 }
 
 /// `GET|POST /admin/v4/{anything}`.
@@ -157,15 +160,23 @@ pub(crate) fn api(state: &State, req: &Request, now: i64) -> Response {
         return method_not_allowed(&request_id, "GET, POST");
     }
     let mut world = state.world();
+    let required = world.config.admin_api_scope.clone();
     let checked = match req.bearer_token() {
         None => Err(TokenProblem::Unknown),
         Some(token) => world
             .store
             .access(Provider::MakiniAdmin, token, now)
-            .map(|record| record.client_id.clone()),
+            .map(|record| {
+                let scoped = required.as_deref().is_none_or(|s| record.has_scope(s));
+                (record.client_id.clone(), scoped)
+            }),
     };
     let (client, response) = match checked {
-        Ok(client) => {
+        Ok((client, false)) => (
+            Some(client),
+            insufficient_scope(required.as_deref().unwrap_or_default(), &request_id),
+        ),
+        Ok((client, true)) => {
             let connections = json!([{"id": "conn_1", "status": "active"}]);
             (
                 Some(client),
@@ -191,4 +202,19 @@ pub(crate) fn api(state: &State, req: &Request, now: i64) -> Response {
             c.api_401 += u64::from(unauthorized);
         });
     response
+}
+
+/// 403 for a live token without the scope the API requires (RFC 6750 §3.1).
+fn insufficient_scope(scope: &str, request_id: &str) -> Response {
+    makini_error(
+        403,
+        "insufficient_scope",
+        "authorization_error",
+        "The access token does not grant the required scope",
+        request_id,
+    )
+    .header(
+        "WWW-Authenticate",
+        &format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\""),
+    )
 }

@@ -354,7 +354,7 @@ fn exchange_code(
                 });
             let pair = world
                 .store
-                .issue_pair(Provider::MakiniLink, client.id, now)?;
+                .issue_pair(Provider::MakiniLink, client.id, None, now)?;
             Ok(tokens(client, &pair))
         }
         Err(problem) => {

@@ -53,12 +53,16 @@ pub enum AuthorizeUser {
 }
 
 /// Switches set through `/__control/config`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Config {
     /// Requests each Makini Link access token may make before 429s.
     pub(crate) api_budget: u64,
     /// The Makini Link test user's answer.
     pub(crate) authorize_user: AuthorizeUser,
+    /// A scope the Makini Admin API requires of every access token (none
+    /// by default: the seed names no scopes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) admin_api_scope: Option<String>,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
         Self {
             api_budget: DEFAULT_API_BUDGET,
             authorize_user: AuthorizeUser::Approve,
+            admin_api_scope: None,
         }
     }
 }
@@ -97,6 +102,17 @@ pub(crate) struct TokenRecord {
     pub(crate) death: Option<Death>,
     /// API requests made with it (budgeted on Makini Link).
     pub(crate) api_used: u64,
+    /// The scope granted (space-separated), as the client asked for it.
+    pub(crate) scope: Option<String>,
+}
+
+impl TokenRecord {
+    /// Whether the granted scope holds `scope`.
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|granted| granted.split(' ').any(|s| s == scope))
+    }
 }
 
 /// Why a token was refused.
@@ -136,6 +152,7 @@ pub(crate) struct Pair {
     pub(crate) access: String,
     pub(crate) refresh: String,
     pub(crate) access_expires_at: i64,
+    pub(crate) scope: Option<String>,
 }
 
 /// A pending authorization code.
@@ -198,11 +215,12 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Issues an access/refresh pair (Makini).
+    /// Issues an access/refresh pair (Makini) with the granted `scope`.
     pub(crate) fn issue_pair(
         &mut self,
         provider: Provider,
         client_id: &str,
+        scope: Option<&str>,
         now: i64,
     ) -> Result<Pair, NoRandomness> {
         let access = random_base64url::<32>()?;
@@ -216,6 +234,7 @@ impl Store {
             sibling: Some(sibling.to_owned()),
             death: None,
             api_used: 0,
+            scope: scope.map(str::to_owned),
         };
         let access_expires_at = now + MAKINI_ACCESS_LIFETIME;
         self.tokens.insert(
@@ -230,6 +249,7 @@ impl Store {
             access,
             refresh,
             access_expires_at,
+            scope: scope.map(str::to_owned),
         })
     }
 
@@ -253,6 +273,7 @@ impl Store {
                 sibling: None,
                 death: None,
                 api_used: 0,
+                scope: None,
             },
         );
         Ok(token)
@@ -292,7 +313,8 @@ impl Store {
     }
 
     /// Refreshes with rotation: the presented refresh token and its access
-    /// token die, a new pair is issued. Refusals carry the owning client.
+    /// token die, a new pair with the same scope is issued (RFC 6749 §6).
+    /// Refusals carry the owning client.
     pub(crate) fn rotate(
         &mut self,
         provider: Provider,
@@ -300,14 +322,14 @@ impl Store {
         refresh: &str,
         now: i64,
     ) -> Result<Result<Pair, TokenProblem>, NoRandomness> {
-        let sibling = match self.live(provider, Kind::Refresh, refresh, now) {
+        let (sibling, scope) = match self.live(provider, Kind::Refresh, refresh, now) {
             // Another client's token is treated as unknown to this one.
             Ok(record) if record.client_id != client_id => {
                 return Ok(Err(TokenProblem::Unknown));
             }
             Ok(record) => {
                 record.death = Some(Death::Rotated);
-                record.sibling.clone()
+                (record.sibling.clone(), record.scope.clone())
             }
             Err(problem) => {
                 let other_client = problem.client().is_some_and(|c| c != client_id);
@@ -321,7 +343,8 @@ impl Store {
         if let Some(access) = sibling.and_then(|s| self.tokens.get_mut(&s)) {
             access.death = Some(Death::Rotated);
         }
-        self.issue_pair(provider, client_id, now).map(Ok)
+        self.issue_pair(provider, client_id, scope.as_deref(), now)
+            .map(Ok)
     }
 
     /// Stores a new authorization code.
@@ -421,7 +444,7 @@ mod tests {
     fn rotation_kills_the_old_pair() {
         let mut store = Store::default();
         let first = store
-            .issue_pair(Provider::MakiniLink, "c", 100)
+            .issue_pair(Provider::MakiniLink, "c", None, 100)
             .map_err(|e| e.to_string());
         let Ok(first) = first else {
             panic!("no randomness")

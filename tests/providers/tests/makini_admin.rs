@@ -167,3 +167,43 @@ fn api_refuses_expired_and_malformed_tokens() -> TestResult {
     assert_makini_error(&get_bearer(&other, &access)?, 401)?;
     Ok(())
 }
+
+/// The scope switch: the API wants a scope; a client-credentials token
+/// asked with it gets it (echoed, and kept across a refresh), one asked
+/// without it gets 403 `insufficient_scope`.
+#[test]
+fn scope_switch_refuses_tokens_without_the_scope() -> TestResult {
+    let p = Providers::start()?;
+    p.set_admin_api_scope(Some("connections:read"));
+    let connections = format!("{}connections", p.urls().makini_admin.api);
+
+    let unscoped = string(&client_credentials(&p)?, "access_token")?;
+    let refused = get_bearer(&connections, &unscoped)?;
+    assert_makini_error(&refused, 403)?;
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some("Bearer error=\"insufficient_scope\", scope=\"connections:read\"")
+    );
+
+    let scoped = post_form(
+        &p.urls().makini_admin.token_endpoint,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", ADMIN_CLIENT_ID),
+            ("client_secret", ADMIN_CLIENT_SECRET),
+            ("scope", "other connections:read"),
+        ],
+    )?
+    .json()?;
+    assert_eq!(scoped["scope"], "other connections:read");
+    let access = string(&scoped, "access_token")?;
+    assert_eq!(get_bearer(&connections, &access)?.status, 200);
+    let refreshed = refresh(&p, &string(&scoped, "refresh_token")?)?.json()?;
+    assert_eq!(refreshed["scope"], "other connections:read");
+    let access = string(&refreshed, "access_token")?;
+    assert_eq!(get_bearer(&connections, &access)?.status, 200);
+
+    p.set_admin_api_scope(None);
+    assert_eq!(get_bearer(&connections, &unscoped)?.status, 200);
+    Ok(())
+}
