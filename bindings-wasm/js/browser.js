@@ -38,12 +38,49 @@ export const currentUrl = () => location.href;
 
 export const replaceUrl = (url) => history.replaceState(history.state, "", url);
 
+/** Bodies larger than this are refused, as the native transports do. */
+const MAX_BODY = 4 * 1024 * 1024;
+
+/** A failure with the kind authflow reports it as, in words of its own. */
+const failure = (kind, message) => Object.assign(new Error(message), { kind });
+
 /**
  * Sends one request the core built and resolves to
  * `[status, [[name, value], ...], bodyBytes]` for the core to parse.
- * Rejects only when no response arrived (network failure, CORS refusal).
+ * Redirects are not followed (a 307/308 would send the code, verifier or
+ * refresh token on to another server): the core reads a 3xx it can see,
+ * and a browser's opaque redirect rejects. Gives up after `timeoutMs` for
+ * the whole answer, body included, and refuses bodies over 4 MiB. Rejects,
+ * with `kind` set for the core, when no usable response arrived.
  */
-export async function send(method, url, headers, body) {
-  const response = await fetch(url, { method, headers, body: body.length ? body.slice() : undefined });
-  return [response.status, [...response.headers], new Uint8Array(await response.arrayBuffer())];
+export async function send(method, url, headers, body, timeoutMs) {
+  try {
+    const response = await fetch(url, {
+      method, headers, body: body.length ? body.slice() : undefined,
+      redirect: "manual", signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (response.type === "opaqueredirect") {
+      throw failure("unexpected_status", "the provider answered with a redirect, which is not followed");
+    }
+    if (Number(response.headers.get("Content-Length")) > MAX_BODY) {
+      throw failure("transport", "the body is too large");
+    }
+    const chunks = [];
+    let size = 0;
+    const reader = response.body?.getReader();
+    for (let part = await reader?.read(); part && !part.done; part = await reader.read()) {
+      size += part.value.length;
+      if (size > MAX_BODY) {
+        reader.cancel().catch(() => {});
+        throw failure("transport", "the body is too large");
+      }
+      chunks.push(part.value);
+    }
+    const bytes = new Uint8Array(size);
+    chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
+    return [response.status, [...response.headers], bytes];
+  } catch (error) {
+    if (error?.name === "TimeoutError") throw failure("timeout", "no complete answer in time");
+    throw error;
+  }
 }

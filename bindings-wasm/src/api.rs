@@ -7,7 +7,7 @@ use crate::convert::{
     browser_error, error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
 };
 use crate::options::{
-    authorization_options, bool_field, client_from_options, storage_key, string_field,
+    authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
 };
 use authflow_core::{Error, ErrorKind, GrantType, PendingAuthorization, AUTHORIZATION_ENTROPY_LEN};
 use js_sys::{Object, Promise, Reflect};
@@ -45,6 +45,8 @@ export interface ClientOptions {
   issuer?: string;
   /** Refuse a redirect without `iss`. Default `false`. */
   requireIssuer?: boolean;
+  /** Seconds the token endpoint has for its whole answer before the call fails with kind `"timeout"`. Default 30. */
+  timeout?: number;
 }
 
 /** Options of {@link createAuthorizationUrl}. */
@@ -71,7 +73,7 @@ export interface HandleRedirectOptions {
   storageKey?: string;
   /** The pending authorization string, when the caller kept it instead of sessionStorage. */
   pending?: string;
-  /** Replace the address bar's URL with the redirect URI (no code, no state) via `history.replaceState`. Default `false`. */
+  /** Replace the address bar's URL with the redirect URI (no code, no state) via `history.replaceState`, so that the code and state stay out of history and `Referer`. Default `true` when the redirect is read from the address bar, `false` when `url` is given. */
   clearUrl?: boolean;
 }
 
@@ -104,13 +106,14 @@ export type ErrorKind =
   | "server_error" | "temporarily_unavailable" | "other_oauth_error" | "state_mismatch"
   | "missing_code" | "missing_state" | "duplicate_parameter" | "pending_expired"
   | "issuer_mismatch" | "missing_issuer" | "token_in_callback" | "pending_already_used"
-  | "unauthorized" | "forbidden" | "rate_limited"
-  | "client_status" | "server_status" | "unexpected_status" | "transport" | "store_unavailable"
-  | "invalid_response" | "configuration" | "authorization_required" | "invalid_stored_value";
+  | "unauthorized" | "forbidden" | "rate_limited" | "client_status" | "server_status"
+  | "unexpected_status" | "transport" | "timeout" | "store_unavailable" | "invalid_response"
+  | "configuration" | "authorization_required" | "invalid_stored_value";
 
 /** What to do about it: authflow-core's `Action` names. */
 export type Action =
-  | "retry" | "refresh" | "reauthenticate" | "authorize_again" | "fix_configuration" | "none";
+  | "retry" | "refresh" | "reauthenticate" | "authorize_again" | "user_denied" | "fix_configuration"
+  | "none";
 
 /** The one error type authflow throws (or rejects with). Its message never contains a token, code, verifier or secret. */
 export declare class AuthflowError extends Error {
@@ -212,11 +215,16 @@ pub fn create_authorization_url(
 /// `sessionStorage`, or `options.pending`), which is cleared whatever the
 /// outcome. Returns the code, state, PKCE verifier and redirect URI for the
 /// app's back end (or for {@link exchangeCode}); throws an `AuthflowError`
-/// for a refusal by the provider (`kind` `"access_denied"`, …, with
-/// `providerError` and `providerErrorDescription`), a state mismatch, an
-/// expired or missing pending authorization. With `clearUrl: true` the
-/// address bar shows the redirect URI without code and state afterwards
-/// (when it is of the page's origin; otherwise the address is left alone).
+/// for a refusal by the provider (`kind` `"access_denied"` with `action`
+/// `"user_denied"` when the user declined: say so, and do not send them back
+/// on your own; other codes likewise, with `providerError` and
+/// `providerErrorDescription`), a state mismatch, an
+/// expired or missing pending authorization. Afterwards the address bar
+/// shows the redirect URI without code and state (RFC 9700 §4.2: they must
+/// not stay in history or leak through `Referer`), when the redirect was read
+/// from it or `clearUrl: true` is given, and the redirect URI is of the
+/// page's origin (otherwise the address is left alone); `clearUrl: false`
+/// leaves it as it is.
 #[wasm_bindgen(js_name = handleRedirect)]
 pub fn handle_redirect(
     url: Option<String>,
@@ -242,13 +250,15 @@ pub fn handle_redirect(
         }
     };
     let pending = PendingAuthorization::from_storage_string(&stored).map_err(js_error)?;
+    let from_address_bar = url.is_none();
     let url = match url {
         Some(url) => url,
         None => browser::current_url()
             .map_err(|e| js_error(browser_error(ErrorKind::Configuration, "location", &e)))?,
     };
     let result = pending.validate(&url, browser::now());
-    if bool_field(&options, "clearUrl").map_err(js_error)? == Some(true) {
+    let clear_url = bool_field(&options, "clearUrl").map_err(js_error)?;
+    if clear_url.unwrap_or(from_address_bar) {
         // Best effort: a redirect URI of another origin than the page's
         // cannot be shown (SecurityError), and that must not cost the app
         // a valid code.
@@ -264,17 +274,18 @@ pub fn handle_redirect(
 /// provider's token endpoint must allow this page's origin (CORS).
 #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
 pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Promise {
-    let prepared = client_from_options(options.as_ref()).and_then(|client| {
+    let options: &JsValue = options.as_ref();
+    let prepared = client_from_options(options).and_then(|client| {
         let request = client.exchange_request(&callback.0)?;
-        Ok((client, request))
+        Ok((client, request, timeout_ms(options)?))
     });
     future_to_promise(async move {
-        let (client, request) = prepared.map_err(js_error)?;
-        let response = send(&request).await.map_err(js_error)?;
+        let (client, request, timeout) = prepared.map_err(js_error)?;
+        let response = send(&request, timeout).await?;
         client
             .parse_token_response(GrantType::AuthorizationCode, browser::now(), &response)
             .map(|tokens| token_set_to_js(&tokens))
-            .map_err(js_error)
+            .map_err(|e| js_error(e.without_secrets_of(&request)))
     })
 }
 
@@ -285,28 +296,43 @@ pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Pr
 /// no longer accepted.
 #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
 pub fn refresh(options: ClientOptions, tokens: TokenSetObject) -> Promise {
-    let prepared = client_from_options(options.as_ref()).and_then(|client| {
+    let options: &JsValue = options.as_ref();
+    let prepared = client_from_options(options).and_then(|client| {
         let previous = token_set_from_js(tokens.as_ref())?;
         let request = client.refresh_request_for(&previous, crate::browser::now())?;
-        Ok((client, previous, request))
+        Ok((client, previous, request, timeout_ms(options)?))
     });
     future_to_promise(async move {
-        let (client, previous, request) = prepared.map_err(js_error)?;
-        let response = send(&request).await.map_err(js_error)?;
+        let (client, previous, request, timeout) = prepared.map_err(js_error)?;
+        let response = send(&request, timeout).await?;
         client
             .parse_refresh_response(browser::now(), &response, &previous)
             .map(|tokens| token_set_to_js(&tokens))
-            .map_err(js_error)
+            .map_err(|e| js_error(e.without_secrets_of(&request)))
     })
 }
 
-/// Sends a request the core built through `fetch`.
-async fn send(request: &authflow_core::HttpRequest) -> Result<authflow_core::HttpResponse, Error> {
+/// Sends a request the core built through `fetch`, giving up after
+/// `timeout_ms`. A failure is an `AuthflowError` of the kind the browser
+/// glue names (`timeout`, `unexpected_status` for an opaque redirect,
+/// else `transport`), without the request's secrets in its words.
+async fn send(
+    request: &authflow_core::HttpRequest,
+    timeout_ms: f64,
+) -> Result<authflow_core::HttpResponse, JsValue> {
     let (method, url, headers, body) = request_to_js(request);
-    let response = browser::send(method, url, headers, body)
+    let response = browser::send(method, url, headers, body, timeout_ms)
         .await
-        .map_err(|e| browser_error(ErrorKind::Transport, "the request got no response", &e))?;
-    response_from_js(&response)
+        .map_err(|thrown| {
+            let kind = Reflect::get(&thrown, &"kind".into())
+                .ok()
+                .and_then(|kind| kind.as_string())
+                .and_then(|kind| ErrorKind::parse(&kind))
+                .unwrap_or(ErrorKind::Transport);
+            browser_error(kind, "the request got no response", &thrown)
+        })
+        .and_then(|response| response_from_js(&response));
+    response.map_err(|e| js_error(e.without_secrets_of(request)))
 }
 
 /// A redirect that passed every check: the only value a code exchange can
@@ -416,7 +442,7 @@ mod tests {
             assert_eq!(ErrorKind::parse(kind).map(ErrorKind::as_str), Some(kind));
         }
         let actions = union("Action");
-        assert_eq!(actions.len(), 6, "one name per Action");
+        assert_eq!(actions.len(), Action::ALL.len(), "one name per Action");
         for action in actions {
             assert_eq!(Action::parse(action).map(Action::as_str), Some(action));
         }

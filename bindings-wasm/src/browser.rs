@@ -45,13 +45,15 @@ extern "C" {
     #[wasm_bindgen(js_name = replaceUrl, catch)]
     pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
 
-    /// Resolves to `[status, headers, body]`; rejects when no response came.
+    /// Resolves to `[status, headers, body]`; rejects when no usable
+    /// response came in `timeout_ms` (with `kind` for the core).
     #[wasm_bindgen(catch)]
     pub(crate) async fn send(
         method: &str,
         url: &str,
         headers: JsValue,
         body: &[u8],
+        timeout_ms: f64,
     ) -> Result<JsValue, JsValue>;
 }
 

@@ -146,6 +146,23 @@ pub fn authorization_options(options: &JsValue) -> Result<AuthorizationOptions> 
     })
 }
 
+/// Seconds the token endpoint has for its whole answer when the options
+/// name none: the native transports' figure.
+const DEFAULT_TIMEOUT_SECONDS: f64 = 30.0;
+
+/// The `timeout` option in milliseconds: a positive number of seconds,
+/// 30 when absent.
+pub(crate) fn timeout_ms(options: &JsValue) -> Result<f64> {
+    let seconds = match field(options, "timeout") {
+        None => DEFAULT_TIMEOUT_SECONDS,
+        Some(value) => value
+            .as_f64()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .ok_or_else(|| wrong_type("timeout", "a positive number of seconds"))?,
+    };
+    Ok((seconds * 1000.0).ceil())
+}
+
 /// The `storageKey` option: the default key when absent, `None` when
 /// `null` (the caller keeps the pending authorization).
 pub(crate) fn storage_key(options: &JsValue) -> Result<Option<String>> {

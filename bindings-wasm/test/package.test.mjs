@@ -140,7 +140,7 @@ test("a refusal by the provider is an AuthflowError with its code and descriptio
   ));
   assertShape(error);
   assert.equal(error.kind, "access_denied");
-  assert.equal(error.action, "authorize_again");
+  assert.equal(error.action, "user_denied");
   assert.equal(error.providerError, "access_denied");
   assert.equal(error.providerErrorDescription, "The user denied access");
   assert.equal(error.providerErrorUri, null);

@@ -120,7 +120,7 @@ fn a_denied_authorization_is_an_authflow_error_with_the_providers_words() {
     let thrown = redirect(Some(&url), None).err().unwrap();
     let error = error_json(&thrown);
     assert_eq!(error["kind"], "access_denied");
-    assert_eq!(error["action"], "authorize_again");
+    assert_eq!(error["action"], "user_denied");
     assert_eq!(error["provider_code"], "access_denied");
     assert_eq!(error["provider_description"], "The user denied access");
     assert_eq!(error["status"], Value::Null);
@@ -129,7 +129,7 @@ fn a_denied_authorization_is_an_authflow_error_with_the_providers_words() {
 }
 
 #[wasm_bindgen_test]
-fn the_redirect_defaults_to_the_address_bar_and_clear_url_removes_the_code() {
+fn the_redirect_defaults_to_the_address_bar_and_the_code_is_removed_from_it() {
     let original = location_href();
     let origin = original.split('/').take(3).collect::<Vec<_>>().join("/");
     let redirect_uri = format!("{origin}/callback?tab=2");
@@ -149,11 +149,20 @@ fn the_redirect_defaults_to_the_address_bar_and_clear_url_removes_the_code() {
     assert_eq!(callback.code(), "auth-code-4");
     assert_eq!(location_href(), original);
 
-    // Without clearUrl the address bar is left alone.
+    // Read from the address bar, the code leaves it without being asked
+    // (RFC 9700 §4.2: history, Referer).
+    let state = start(&mut link_options(&redirect_uri), None);
+    set_location(&format!("{redirect_uri}&code=auth-code-5&state={state}"));
+    redirect(None, None).unwrap();
+    let after = location_href();
+    set_location(&original);
+    assert_eq!(after, redirect_uri);
+
+    // With clearUrl: false the address bar is left alone.
     let state = start(&mut link_options(&redirect_uri), None);
     let with_code = format!("{redirect_uri}&code=auth-code-3&state={state}");
     set_location(&with_code);
-    redirect(None, None).unwrap();
+    redirect(None, Some(&json!({"clearUrl": false}))).unwrap();
     let after = location_href();
     set_location(&original);
     assert_eq!(after, with_code);

@@ -114,7 +114,7 @@ test("a denied authorization shows the provider's error and exchanges nothing", 
 
   await page.waitForSelector("#error:not([hidden])");
   assert.equal(await page.getAttribute("#error", "data-kind"), "access_denied");
-  assert.equal(await page.getAttribute("#error", "data-action"), "authorize_again");
+  assert.equal(await page.getAttribute("#error", "data-action"), "user_denied");
   assert.match(await page.textContent("#error"), /access_denied \(The user denied access\)/);
   assert.equal(await page.getAttribute("#status", "data-state"), "signed-out");
   assert.equal(page.url(), page_server.url);

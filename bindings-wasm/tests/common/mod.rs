@@ -28,7 +28,10 @@ export function setResponse(status, headers, body) {
       headers: init.headers,
       body: init.body === undefined ? "" : new TextDecoder().decode(init.body),
     });
-    return { status, headers: new Headers(headers), arrayBuffer: async () => bytes.buffer };
+    // A real Response, read as the package reads one (its body stream);
+    // statuses that cannot have a body get none.
+    const empty = [101, 103, 204, 205, 304].includes(status);
+    return new Response(empty ? null : bytes, { status, headers: new Headers(headers) });
   };
 }
 export function setFetchFailure(message) {
