@@ -7,7 +7,7 @@
 //! `--store-dir`, `refresh` and `call` share the tokens with every other
 //! process through a file store (`authflow-store`), one renewal per expiry.
 
-use crate::token_file;
+use crate::token_file::{self, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
@@ -271,7 +271,9 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     } else {
         browser_login(flags, &mut client, transport, out, now)?
     };
-    token_file::save(&token_file, &client, &tokens)?;
+    // New tokens from the user or the credentials: saved whatever the file
+    // held, under its lock so that no refresh run interleaves.
+    TokenFile::lock(&token_file)?.save(&client, &tokens, None)?;
     writeln!(out, "saved the token set to {}", token_file.display())?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)
 }
@@ -329,31 +331,43 @@ fn browser_login(
 
 /// Saves every token set the session asks to store, as soon as it asks.
 struct SaveTo<'a> {
-    path: &'a std::path::Path,
+    file: &'a TokenFile,
     client: &'a Client,
+    /// The generation the session's tokens derive from.
+    read_from: u64,
     failed: Option<std::io::Error>,
 }
 
 impl crate::driver::SessionObserver for SaveTo<'_> {
     fn persist(&mut self, tokens: &TokenSet) {
-        if let Err(e) = token_file::save(self.path, self.client, tokens) {
-            self.failed = Some(e);
+        match self.file.save(self.client, tokens, Some(self.read_from)) {
+            Ok(Saved::Written(generation)) => self.read_from = generation,
+            Ok(Saved::KeptNewer) => {
+                self.failed = Some(std::io::Error::other(
+                    "another process saved newer tokens meanwhile; they were kept",
+                ));
+            }
+            Err(e) => self.failed = Some(e),
         }
     }
 }
 
-/// Drives `session` at `now`, saving what it asks to store to `path`;
+/// Drives `session` at `now`, saving what it asks to store to `file`
+/// (whose tokens, read as generation `read_from`, it started from);
 /// returns the usable token set.
 fn renew_saving(
     session: &mut Session,
     transport: &Transport,
     now: u64,
-    path: &std::path::Path,
+    file: &TokenFile,
+    read_from: u64,
+    path: &Path,
 ) -> Result<TokenSet, CliError> {
     let client = session.client().clone();
     let mut save = SaveTo {
-        path,
+        file,
         client: &client,
+        read_from,
         failed: None,
     };
     let renewed = crate::driver::drive(session, transport, now, &mut save);
@@ -367,20 +381,68 @@ fn renew_saving(
         .ok_or_else(|| CliError("no token set".into()))
 }
 
+/// What [`renew_locked`] ends with.
+struct Renewed {
+    client: Client,
+    tokens: TokenSet,
+    /// Another run renewed between this one's first read and its lock,
+    /// and its tokens were used as they were.
+    by_another: bool,
+}
+
+/// Renews the token file's tokens if due (`force`: if the access token
+/// read at start, in `seen`, is still the file's), holding the file's lock
+/// from reading it again to saving what changed: a run that waited for
+/// another run's renewal takes its pair instead of sending the refresh
+/// token that run already rotated.
+fn renew_locked(
+    seen: &Loaded,
+    force: bool,
+    transport: &Transport,
+    path: &Path,
+) -> Result<Renewed, CliError> {
+    let file = TokenFile::lock(path)?;
+    let current = file.load(secret_from_env())?;
+    let mut session = Session::new(current.client.clone(), Some(current.tokens.clone()));
+    if force {
+        // Renews only if no other run replaced the token read at start.
+        session.handle_unauthorized(seen.tokens.access_token());
+    }
+    // Whatever happens, what changed is saved at once: a rotated pair, or
+    // a refresh token the provider refused (so it is never sent again).
+    let now = crate::unix_now();
+    let tokens = renew_saving(
+        &mut session,
+        transport,
+        now,
+        &file,
+        current.generation,
+        path,
+    )?;
+    let by_another = current.tokens.access_token() != seen.tokens.access_token()
+        && tokens.access_token() == current.tokens.access_token();
+    Ok(Renewed {
+        client: current.client,
+        tokens,
+        by_another,
+    })
+}
+
 /// Renews through the file store in `dir`, shared with every other process
 /// that uses it: a stale token file here never sends a refresh token that
 /// another process already rotated, and however many run at once, one
 /// renews. The token file is brought up to date with what the store holds,
 /// also when renewal failed (a refresh token found dead is dropped there too).
 fn renew_shared(
-    session: Session,
+    seen: &Loaded,
     dir: &Path,
     force: bool,
     transport: &Transport,
     token_file: &Path,
 ) -> Result<TokenSet, CliError> {
-    let client = session.client().clone();
-    let loaded = session.token_set().map(|t| t.access_token().clone());
+    let client = seen.client.clone();
+    let session = Session::new(client.clone(), Some(seen.tokens.clone()));
+    let loaded = Some(seen.tokens.access_token().clone());
     let owner = crate::lease_owner_id().map_err(|e| CliError(format!("no entropy: {e}")))?;
     let fleet = FleetSession::new(session, StoreKey::for_connection(&client, "cli"), owner);
     let sender = transport.clone();
@@ -395,7 +457,9 @@ fn renew_shared(
     let tokens = shared
         .token_set()
         .ok_or_else(|| CliError("no token set".into()))?;
-    token_file::save(token_file, &client, &tokens)?;
+    // A newer file (another run saved a pair since this one read it) is
+    // kept if the store's set has no refresh token.
+    TokenFile::lock(token_file)?.save(&client, &tokens, Some(seen.generation))?;
     renewed?;
     Ok(tokens)
 }
@@ -403,14 +467,16 @@ fn renew_shared(
 fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
     flags.check_known(&["token-file", "store-dir"])?;
     let token_file = PathBuf::from(flags.require("token-file")?);
-    let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
+    let seen = token_file::load(&token_file, secret_from_env())?;
     let now = crate::unix_now();
-    let mut session = Session::new(client.clone(), Some(tokens));
     let force = flags.has("--force");
-    let tokens = match flags.get("store-dir") {
-        Some(dir) => renew_shared(session, Path::new(dir), force, transport, &token_file)?,
+    let (client, tokens) = match flags.get("store-dir") {
+        Some(dir) => {
+            let tokens = renew_shared(&seen, Path::new(dir), force, transport, &token_file)?;
+            (seen.client, tokens)
+        }
         None => {
-            let due = session.poll_timeout();
+            let due = Session::new(seen.client.clone(), Some(seen.tokens.clone())).poll_timeout();
             if !force && due.is_some_and(|at| now < at) {
                 writeln!(
                     out,
@@ -420,15 +486,14 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
                 )?;
                 return Ok(());
             }
-            if force {
-                if let Some(current) = session.token_set().map(|t| t.access_token().clone()) {
-                    session.handle_unauthorized(&current);
-                }
+            let renewed = renew_locked(&seen, force, transport, &token_file)?;
+            if renewed.by_another {
+                writeln!(
+                    out,
+                    "another process renewed the tokens meanwhile; using its pair"
+                )?;
             }
-            // Whatever happens, what changed is saved at once: a rotated
-            // pair, or a refresh token the provider refused (so it is never
-            // sent again).
-            renew_saving(&mut session, transport, now, &token_file)?
+            (renewed.client, renewed.tokens)
         }
     };
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
@@ -451,13 +516,18 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
         .ok_or_else(|| usage("call needs a PATH"))?;
     let method = Method::parse(flags.get("method").unwrap_or("GET"))
         .ok_or_else(|| usage("unknown --method"))?;
-    let (client, tokens) = token_file::load(&token_file, secret_from_env())?;
-    let now = crate::unix_now();
-    let mut session = Session::new(client.clone(), Some(tokens));
-    let tokens = match flags.get("store-dir") {
-        Some(dir) => renew_shared(session, Path::new(dir), false, transport, &token_file)?,
-        None => renew_saving(&mut session, transport, now, &token_file)?,
+    let seen = token_file::load(&token_file, secret_from_env())?;
+    let (client, tokens) = match flags.get("store-dir") {
+        Some(dir) => {
+            let tokens = renew_shared(&seen, Path::new(dir), false, transport, &token_file)?;
+            (seen.client, tokens)
+        }
+        None => {
+            let renewed = renew_locked(&seen, false, transport, &token_file)?;
+            (renewed.client, renewed.tokens)
+        }
     };
+    let now = crate::unix_now();
     let response =
         transport.send(&client.api_request(tokens.access_token(), method, path, None)?)?;
     client

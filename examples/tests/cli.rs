@@ -5,7 +5,7 @@
 
 use authflow_examples::Transport;
 use authflow_test_providers::credentials::*;
-use authflow_test_providers::Providers;
+use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -31,6 +31,21 @@ fn temp_file(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("authflow-cli-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join("tokens.json")
+}
+
+/// The scopes the saved token set was granted.
+fn stored_scopes(path: &Path) -> Vec<String> {
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    stored["tokens"]["scopes"]
+        .as_array()
+        .map(|scopes| {
+            scopes
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn stored_refresh_token(path: &Path) -> Option<String> {
@@ -143,11 +158,10 @@ fn admin_login_refresh_and_call() {
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }
 
-#[test]
-fn makini_link_login_through_the_loopback_redirect() {
-    let p = Providers::start().unwrap();
+/// `login` with the local Makini Link client into `file`, through the
+/// loopback redirect; must succeed.
+fn link_login(p: &Providers, file: &Path) {
     let urls = p.urls();
-    let file = temp_file("link");
     let mut child = Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
         .args([
             "login",
@@ -192,6 +206,13 @@ fn makini_link_login_through_the_loopback_redirect() {
     assert!(String::from_utf8_lossy(&page.body).contains("Signed in"));
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
     assert!(child.wait().unwrap().success(), "{rest:?}");
+}
+
+#[test]
+fn makini_link_login_through_the_loopback_redirect() {
+    let p = Providers::start().unwrap();
+    let file = temp_file("link");
+    link_login(&p, &file);
     assert!(stored_refresh_token(&file).is_some());
     assert_eq!(p.stats().client(LINK_CLIENT_ID).codes_redeemed, 1);
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
@@ -320,4 +341,152 @@ fn a_stale_token_file_with_a_shared_store_takes_the_rotated_pair() {
         text(&replayed)
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Two cron jobs run `refresh --force` on one token file at once (no
+/// store): the token file's lock lets one refresh while the other waits,
+/// and the other, reading the file again under the lock, takes the rotated
+/// pair instead of replaying the refresh token both read at start. The
+/// first refresh is made slow at the provider, so both processes have read
+/// the file before either has written it.
+#[test]
+fn concurrent_forced_refreshes_of_one_token_file_refresh_once() {
+    let p = Providers::start().unwrap();
+    let file = temp_file("concurrent");
+    let file_arg = file.to_str().unwrap();
+    link_login(&p, &file);
+    let first = stored_refresh_token(&file).unwrap();
+    p.set_fault_spec(
+        Endpoint::MakiniLinkToken,
+        FaultSpec::new(Fault::Slow).delay_ms(2500),
+    );
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
+            .args(["refresh", "--token-file", file_arg, "--force"])
+            .env("AUTHFLOW_CLIENT_SECRET", LINK_CLIENT_SECRET)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (one, two) = (spawn(), spawn());
+    let (one, two) = (
+        one.wait_with_output().unwrap(),
+        two.wait_with_output().unwrap(),
+    );
+    let stats = p.stats().client(LINK_CLIENT_ID);
+    assert_eq!(
+        (stats.refreshes, stats.replays),
+        (1, 0),
+        "one refresh, no replay:\n{}\n{}",
+        text(&one),
+        text(&two)
+    );
+    assert!(one.status.success(), "{}", text(&one));
+    assert!(two.status.success(), "{}", text(&two));
+    let said = format!("{}{}", text(&one), text(&two));
+    assert!(
+        said.contains("another process renewed the tokens"),
+        "the loser says it used the fresh pair: {said}"
+    );
+    let newest = stored_refresh_token(&file).expect("the file keeps a refresh token");
+    assert_ne!(newest, first);
+    assert!(!said.contains(&newest), "a refresh token was printed");
+    // The file holds the live pair: it calls, and it refreshes again.
+    let call = demo(
+        &["call", "--token-file", file_arg, "sites"],
+        Some(LINK_CLIENT_SECRET),
+    );
+    assert!(call.status.success(), "{}", text(&call));
+    let again = demo(
+        &["refresh", "--token-file", file_arg, "--force"],
+        Some(LINK_CLIENT_SECRET),
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    let stats = p.stats().client(LINK_CLIENT_ID);
+    assert_eq!((stats.refreshes, stats.replays), (2, 0));
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+/// Client credentials with `--scope`: when the CLI gets new tokens by
+/// client credentials again (here: the refresh token died, as when a stale
+/// copy refreshed, and the next `refresh --force` re-authenticates), it
+/// asks for the scope again, so the API that needs it still answers.
+#[test]
+fn client_credentials_keep_their_scope_when_tokens_are_obtained_again() {
+    const SCOPE: &str = "connections:read";
+    let p = Providers::start().unwrap();
+    p.set_admin_api_scope(Some(SCOPE));
+    let file = temp_file("scope");
+    let file_arg = file.to_str().unwrap();
+    let stale = file.parent().unwrap().join("stale.json");
+    let urls = p.urls();
+    let login = demo(
+        &[
+            "login",
+            "--profile",
+            "makini-admin",
+            "--client-id",
+            ADMIN_CLIENT_ID,
+            "--token-endpoint",
+            &urls.makini_admin.token_endpoint,
+            "--api-base",
+            &urls.makini_admin.api,
+            "--scope",
+            SCOPE,
+            "--token-file",
+            file_arg,
+        ],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let call = || {
+        demo(
+            &["call", "--token-file", file_arg, "connections"],
+            Some(ADMIN_CLIENT_SECRET),
+        )
+    };
+    let first_call = call();
+    assert!(first_call.status.success(), "{}", text(&first_call));
+    assert_eq!(stored_scopes(&file), vec![SCOPE.to_owned()]);
+
+    // A copy refreshes first, so the file's refresh token is dead: the
+    // file's next renewal has to use client credentials.
+    std::fs::copy(&file, &stale).unwrap();
+    let other = demo(
+        &[
+            "refresh",
+            "--token-file",
+            stale.to_str().unwrap(),
+            "--force",
+        ],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(other.status.success(), "{}", text(&other));
+    // One run: the refused refresh is followed by client credentials in
+    // the same run (issue 13 item 2), which ask for the scope again.
+    let again = demo(
+        &["refresh", "--token-file", file_arg, "--force"],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    let stats = p.stats().client(ADMIN_CLIENT_ID);
+    assert_eq!(
+        stats.token_requests_for("client_credentials"),
+        2,
+        "the CLI authenticated again: {stats:?}"
+    );
+    assert_eq!(
+        stored_scopes(&file),
+        vec![SCOPE.to_owned()],
+        "the new token has the scope"
+    );
+    let second_call = call();
+    assert!(second_call.status.success(), "{}", text(&second_call));
+    assert!(
+        String::from_utf8_lossy(&second_call.stdout).contains("conn_1"),
+        "{}",
+        text(&second_call)
+    );
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }

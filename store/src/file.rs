@@ -1,19 +1,21 @@
 //! A store in a directory, for processes on one host (a server and the
 //! CLI's scheduled `refresh` job).
 
+use crate::secret_file::{read, replace, FileLock};
 use crate::system_now_ms;
 use authflow_core::fleet::{StoredRecord, TokenStore};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// One file per key in a directory. Every operation holds an exclusive lock
 /// on the key's `.lock` file (an OS advisory lock: released when a process
-/// dies); values are replaced atomically (written beside, flushed, renamed
-/// over), so a crash leaves the old value or the new one. Files are created
-/// readable by their owner only. Leases expire by the host's wall clock.
+/// dies); values are replaced atomically and durably
+/// ([`crate::secret_file::replace`]), so a crash leaves the old value or the
+/// new one. Files are created readable by their owner only. Leases expire
+/// by the host's wall clock.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     directory: PathBuf,
@@ -56,55 +58,14 @@ impl FileStore {
 
     /// Runs `operation` holding the exclusive lock of `key`.
     fn locked<T>(&self, key: &str, operation: impl FnOnce() -> io::Result<T>) -> Result<T, String> {
-        let lock_path = self.path(key, ".lock");
-        let lock = private_file(&lock_path, false).map_err(|e| describe("lock", &e))?;
-        lock.lock().map_err(|e| describe("lock", &e))?;
-        let result = operation().map_err(|e| describe("file", &e));
-        // Closing the file releases the lock too; unlock first to say so.
-        let _ = lock.unlock();
-        result
+        let _lock =
+            FileLock::acquire(&self.path(key, ".lock")).map_err(|e| describe("lock", &e))?;
+        operation().map_err(|e| describe("file", &e))
     }
 }
 
 fn describe(what: &str, error: &io::Error) -> String {
     format!("{what}: {}", error.kind())
-}
-
-/// Opens `path` for writing (truncating if asked), creating it readable by
-/// its owner only.
-fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options
-        .create(true)
-        .write(true)
-        .truncate(truncate)
-        .read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-/// Writes `contents` to `path` atomically: beside it, flushed, renamed over.
-fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".new");
-    let temporary = PathBuf::from(temporary);
-    let mut file = private_file(&temporary, true)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    fs::rename(&temporary, path)
-}
-
-/// Reads `path`, `None` if it does not exist.
-fn read(path: &Path) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 fn read_value(path: &Path) -> io::Result<Option<ValueFile>> {
@@ -225,6 +186,38 @@ mod tests {
         assert_eq!(
             store.get(key).unwrap().unwrap().value.as_str(),
             "secret-value"
+        );
+    }
+
+    /// What a killed writer may leave beside a value, under the name the
+    /// store used for its temporary file: a world-readable file, or a link
+    /// somewhere else. Neither gets the secret or widens who can read it.
+    #[cfg(unix)]
+    #[test]
+    fn a_leftover_temporary_file_is_never_reused() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        let store = FileStore::new(directory.path()).unwrap();
+        let readable = store.path("readable", ".json.new");
+        fs::write(&readable, b"").unwrap();
+        fs::set_permissions(&readable, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(store
+            .compare_and_set("readable", 0, 1, "secret-one")
+            .unwrap());
+        let mode = fs::metadata(store.path("readable", ".json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "readable by its owner only");
+
+        let elsewhere = directory.path().join("elsewhere");
+        fs::write(&elsewhere, b"").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, store.path("linked", ".json.new")).unwrap();
+        assert!(store.compare_and_set("linked", 0, 1, "secret-two").unwrap());
+        assert_eq!(fs::read(&elsewhere).unwrap(), b"", "written through a link");
+        assert_eq!(
+            store.get("linked").unwrap().unwrap().value.as_str(),
+            "secret-two"
         );
     }
 }

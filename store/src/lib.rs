@@ -8,7 +8,8 @@
 //!
 //! - [`MemoryStore`]: the threads of one process (and tests).
 //! - [`FileStore`]: processes on one host, e.g. a scheduled refresh job
-//!   beside a server: atomic replace of the value, a lock file.
+//!   beside a server: atomic replace of the value, a lock file (both in
+//!   [`secret_file`], which other files of secrets on the host can use).
 //! - [`RedisStore`]: processes anywhere; `rediss://` (TLS, with the system's
 //!   trust store or a CA of yours: [`RedisOptions`]) and `redis://` to this
 //!   host, with a password or an ACL user.
@@ -60,6 +61,7 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
+pub mod secret_file;
 
 pub use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
 pub use driver::{system_now_ms, SharedFleetSession};
