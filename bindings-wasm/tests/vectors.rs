@@ -259,7 +259,7 @@ fn full_entropy(case: &Value) -> bool {
 #[wasm_bindgen_test]
 async fn authorization_request() {
     let applies = |case: &Value| browser_profile(case) && full_entropy(case);
-    run("authorization_request", applies, 15, |case| async move {
+    run("authorization_request", applies, 19, |case| async move {
         let now = case["now"].as_u64().unwrap();
         let start = start_at(&case, now)?;
         let expected = &case["expect"]["result"];
@@ -303,7 +303,7 @@ async fn validate_callback() {
     run(
         "validate_callback",
         browser_profile,
-        67,
+        71,
         |case| async move { validated(&case).map(|c| callback_json(&c)) },
     )
     .await;
@@ -425,7 +425,7 @@ fn vector_token_set(tokens: &Value) -> Value {
 async fn parse_token_response_through_exchange_code() {
     let applies =
         |case: &Value| browser_profile(case) && case["input"]["grant"] == "authorization_code";
-    run("parse_token_response", applies, 89, |case| async move {
+    run("parse_token_response", applies, 92, |case| async move {
         let now = case["now"].as_u64().unwrap();
         let callback = callback_for(&case, now);
         set_response(&case["input"]["response"]);

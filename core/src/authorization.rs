@@ -3,7 +3,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::pending::{PendingAuthorization, DEFAULT_MAX_AGE};
+use crate::pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 use crate::pkce::{code_challenge, verifier_from_entropy, VERIFIER_ENTROPY_LEN};
 use crate::profile::EndpointRole;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -34,7 +34,8 @@ pub struct AuthorizationOptions {
     pub scopes: Option<Vec<String>>,
     /// Extra query parameters (e.g. `prompt`, `login_hint`), in order.
     pub extra_params: Vec<(String, String)>,
-    /// Seconds the pending authorization stays valid; `None`: 10 minutes.
+    /// Seconds the pending authorization stays valid; `None`: 10 minutes;
+    /// at most [`crate::MAX_PENDING_AGE`] (one hour).
     pub max_age: Option<u64>,
 }
 
@@ -81,6 +82,31 @@ impl Client {
                 "extra parameter \"{name}\" is set by authflow itself"
             )));
         }
+        // RFC 6749 §3.1: a parameter must not appear twice, and some
+        // servers read the first one: the endpoint's own query must not
+        // name one the client sends.
+        if let Some(query) = endpoint.uri().query() {
+            let names = form_urlencoded::parse(query.as_str().as_bytes()).map(|(name, _)| name);
+            if let Some(name) = names.into_iter().find(|n| RESERVED.contains(&n.as_ref())) {
+                return Err(Error::configuration(format!(
+                    "the authorization endpoint's query sets \"{name}\", which authflow sends itself"
+                )));
+            }
+        }
+        // RFC 9700 §2.1.1: public clients MUST use PKCE. Only a confidential
+        // client (which authenticates its code exchange) may do without.
+        if self.profile().pkce().is_none() && !self.has_client_secret() {
+            return Err(Error::configuration(
+                "a public client (no client secret) must use PKCE (RFC 9700 §2.1.1); \
+                 the profile turns it off",
+            ));
+        }
+        if options.max_age.is_some_and(|age| age > MAX_PENDING_AGE) {
+            return Err(Error::configuration(format!(
+                "max_age is at most {MAX_PENDING_AGE} s (a pending authorization that waits \
+                 longer keeps its state and verifier usable for too long)"
+            )));
+        }
         let (state_bytes, rest) = entropy.split_at(STATE_ENTROPY_LEN);
         let state = URL_SAFE_NO_PAD.encode(state_bytes);
         let pkce = match self.profile().pkce() {
@@ -97,6 +123,7 @@ impl Client {
             .scopes
             .clone()
             .unwrap_or_else(|| self.scopes().to_vec());
+        let scope = Client::scope_param(&scopes)?;
 
         // The endpoint's own query is kept (RFC 6749 §3.1): `?` if it has
         // none, `&` between it and ours.
@@ -111,8 +138,8 @@ impl Client {
                 .append_pair("response_type", "code")
                 .append_pair("client_id", self.client_id())
                 .append_pair("redirect_uri", redirect_uri);
-            if !scopes.is_empty() {
-                query.append_pair("scope", &scopes.join(" "));
+            if let Some(scope) = &scope {
+                query.append_pair("scope", scope);
             }
             query.append_pair("state", &state);
             if let Some((verifier, method)) = &pkce {

@@ -2,10 +2,11 @@
 //! checked against the pending authorization before any code is let out.
 
 use crate::client::Client;
-use crate::error::{Error, ErrorKind, ProviderError, Result};
+use crate::error::{Action, Error, ErrorKind, ProviderError, Result};
 use crate::pending::PendingAuthorization;
 use crate::profile::ProviderKind;
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
+use crate::syntax::{is_error_text, is_error_uri};
 use subtle::ConstantTimeEq;
 
 /// Parameters that carry tokens: in the response to a code request they
@@ -142,6 +143,12 @@ impl CallbackParams {
                 params.token = params.token.or(Some(token));
                 continue;
             }
+            // RFC 6749 §3.1: a parameter without a value is as if omitted
+            // (a token parameter, even empty, still says the response is
+            // not a code response).
+            if value.is_empty() {
+                continue;
+            }
             let slot = match name.as_ref() {
                 "code" => &mut params.code,
                 "state" => &mut params.state,
@@ -204,17 +211,6 @@ fn split_redirect(redirect: &str) -> (String, String) {
     (query, fragment)
 }
 
-/// `value` if it holds only the characters RFC 6749 §4.1.2.1 allows in an
-/// error redirect: printable ASCII but `"` and `\`, and the space where
-/// `space` (not in `error_uri`). The provider's words go into messages and
-/// logs: one with a line break could forge a log line, so it is not kept.
-fn rfc_charset(value: Option<String>, space: bool) -> Option<String> {
-    value.filter(|v| {
-        v.bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) || (space && b == b' '))
-    })
-}
-
 impl PendingAuthorization {
     /// Checks a redirect (the full URL the user came back on, or its query)
     /// against this pending authorization at time `now`, in this order:
@@ -255,7 +251,10 @@ impl PendingAuthorization {
             (Some(iss), Some(expected)) if iss != expected => {
                 return Err(Error::new(
                     ErrorKind::IssuerMismatch,
-                    format!("the callback's issuer \"{iss}\" is not the expected \"{expected}\""),
+                    format!(
+                        "the callback's issuer \"{}\" is not the expected \"{expected}\"",
+                        crate::syntax::escape_controls(iss)
+                    ),
                 ))
             }
             (None, _) if self.require_issuer => {
@@ -277,16 +276,23 @@ impl PendingAuthorization {
             ));
         }
         if let Some(code) = params.error.take() {
-            let code = rfc_charset(Some(code), true);
+            // RFC 6749 §4.1.2.1: the error's words are of a set charset. A
+            // code outside it is no OAuth error code (and could forge a log
+            // line); a description or URI outside it is dropped.
+            if !is_error_text(&code) {
+                return Err(Error::invalid_response(
+                    "the callback's error is not an OAuth error code (RFC 6749 §4.1.2.1)",
+                )
+                .with_action(Action::AuthorizeAgain));
+            }
             return Err(Error::new(
-                code.as_deref()
-                    .map_or(ErrorKind::OtherOAuthError, ErrorKind::from_oauth_code),
+                ErrorKind::from_oauth_code(&code),
                 "the provider refused the authorization",
             )
             .with_provider(ProviderError {
-                code,
-                description: rfc_charset(params.error_description.take(), true),
-                uri: rfc_charset(params.error_uri.take(), false),
+                code: Some(code),
+                description: params.error_description.take().filter(|d| is_error_text(d)),
+                uri: params.error_uri.take().filter(|u| is_error_uri(u)),
                 request_id: None,
             }));
         }

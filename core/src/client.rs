@@ -52,18 +52,14 @@ impl Client {
         self
     }
 
-    /// Sets the redirect URI registered with the provider. It must be an
-    /// absolute URL without a fragment (RFC 6749 §3.1.2); custom schemes
-    /// for native apps are allowed.
+    /// Sets the redirect URI registered with the provider: an absolute URL
+    /// without a fragment (RFC 6749 §3.1.2) that is `https`, `http` to a
+    /// loopback address (native apps' listener, RFC 8252 §7.3), or a
+    /// private-use scheme such as `com.example.app:/cb` (RFC 8252 §7.1).
+    /// Plain `http` to another host (the code would cross the network in
+    /// clear, RFC 9700 §2.6) and script schemes are configuration errors.
     pub fn with_redirect_uri(mut self, redirect_uri: &str) -> Result<Client> {
-        let url = fluent_uri::Uri::parse(redirect_uri).map_err(|e| {
-            Error::configuration(format!("redirect URI is not an absolute URL: {e}"))
-        })?;
-        if url.has_fragment() {
-            return Err(Error::configuration(
-                "redirect URI must not have a fragment",
-            ));
-        }
+        crate::endpoint::check_redirect_uri(redirect_uri)?;
         self.redirect_uri = Some(redirect_uri.to_owned());
         Ok(self)
     }
@@ -113,6 +109,20 @@ impl Client {
     #[cfg(feature = "confidential")]
     pub(crate) fn client_secret(&self) -> Option<&ClientSecret> {
         self.client_secret.as_ref()
+    }
+
+    /// The `scope` parameter for `scopes`: `None` for none; a
+    /// configuration error if one is not an RFC 6749 §3.3 scope token
+    /// (`1*NQCHAR`: empty, a space, `"` or `\` would change what is asked).
+    pub(crate) fn scope_param(scopes: &[String]) -> Result<Option<String>> {
+        if let Some(bad) = scopes.iter().find(|s| !crate::syntax::is_scope_token(s)) {
+            return Err(Error::configuration(format!(
+                "scope \"{}\" is not a scope token (RFC 6749 §3.3: printable ASCII, no space, \
+                 '\"' or '\\')",
+                crate::syntax::escape_controls(bad)
+            )));
+        }
+        Ok((!scopes.is_empty()).then(|| scopes.join(" ")))
     }
 
     pub(crate) fn required_redirect_uri(&self) -> Result<&str> {

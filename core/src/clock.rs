@@ -68,7 +68,7 @@ pub(crate) fn to_server(local_time: u64, skew: i64) -> u64 {
     local_time.saturating_add_signed(skew)
 }
 
-fn clamp_to_i64(value: u64) -> i64 {
+pub(crate) fn clamp_to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 

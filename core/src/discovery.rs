@@ -98,7 +98,8 @@ pub fn parse_discovery_response(
         // Retrying will not change the document: the issuer configured or
         // the server's own setting is wrong (RFC 8414 §3.3).
         return Err(Error::invalid_response(format!(
-            "the metadata document is for issuer \"{issuer}\", not \"{expected_issuer}\""
+            "the metadata document is for issuer \"{}\", not \"{expected_issuer}\"",
+            crate::syntax::escape_controls(&issuer)
         ))
         .with_action(crate::error::Action::FixConfiguration));
     }
@@ -128,10 +129,18 @@ pub fn parse_discovery_response(
     let code_challenge_methods_supported = list("code_challenge_methods_supported")?;
     let grant_types_supported = list("grant_types_supported")?;
     let scopes_supported = list("scopes_supported")?;
-    let iss_supported = matches!(
-        body.remove("authorization_response_iss_parameter_supported"),
-        Some(Value::Bool(true))
-    );
+    // RFC 9207 §3: a boolean. Any other type is refused, not read as
+    // false: that would turn the issuer check off (fail open).
+    let iss_supported = match body.remove("authorization_response_iss_parameter_supported") {
+        Some(Value::Bool(supported)) => supported,
+        None | Some(Value::Null) => false,
+        Some(_) => {
+            return Err(Error::invalid_response(
+                "authorization_response_iss_parameter_supported is not a boolean",
+            )
+            .with_action(crate::error::Action::FixConfiguration))
+        }
+    };
     Ok(ProviderMetadata {
         issuer,
         authorization_endpoint,
@@ -150,9 +159,11 @@ pub fn parse_discovery_response(
 impl ProviderMetadata {
     /// A generic profile for this server: its endpoints (each checked by
     /// the HTTPS rule), `client_secret_basic` unless only
-    /// `client_secret_post` is offered, PKCE S256 unless the server lists
-    /// methods without it, and `iss` required on callbacks when the server
-    /// says it sends it (RFC 9207).
+    /// `client_secret_post` is offered, PKCE S256 (a configuration error
+    /// if the server lists methods without it), and `iss` required on
+    /// callbacks when the server says it sends it (RFC 9207). Endpoints use
+    /// https, or plain http only when the issuer itself is a loopback http
+    /// URL.
     pub fn profile(&self) -> Result<Profile> {
         let token_endpoint = self.token_endpoint.as_deref().ok_or_else(|| {
             Error::invalid_response("the metadata document has no token_endpoint")
@@ -166,20 +177,52 @@ impl ProviderMetadata {
         } else {
             ClientAuthMethod::None
         };
+        // RFC 7636 §4.2 and RFC 9700 §2.1.1: S256 whenever it can be used.
+        // A list without it does not turn PKCE off (nor down to `plain`)
+        // by itself: the user chooses, with `Profile::with_pkce`.
         let challenges = &self.code_challenge_methods_supported;
-        let pkce = if challenges.is_empty() || challenges.iter().any(|m| m == "S256") {
-            Some(PkceMethod::S256)
-        } else {
-            None
+        if !challenges.is_empty() && !challenges.iter().any(|m| m == "S256") {
+            return Err(Error::configuration(
+                "the server does not list S256 in code_challenge_methods_supported; \
+                 choose PKCE explicitly with Profile::with_pkce",
+            ));
+        }
+        // Plain http is for a server on this machine: a remote issuer's
+        // document naming a loopback http endpoint would send codes and
+        // secrets in clear to whatever listens on that port here.
+        let issuer_is_local = Endpoint::parse("issuer", &self.issuer)
+            .is_ok_and(|issuer| issuer.uri().scheme().as_str().eq_ignore_ascii_case("http"));
+        let endpoint = |role: EndpointRole, url: &str| {
+            let endpoint = Endpoint::parse(role.describe(), url)?;
+            let plain = endpoint
+                .uri()
+                .scheme()
+                .as_str()
+                .eq_ignore_ascii_case("http");
+            if plain && !issuer_is_local {
+                return Err(Error::invalid_response(format!(
+                    "the metadata document of an https issuer names a plain http {}",
+                    role.describe()
+                ))
+                .with_action(crate::error::Action::FixConfiguration));
+            }
+            Ok(endpoint)
         };
+        for (role, url) in [
+            (
+                EndpointRole::Authorization,
+                self.authorization_endpoint.as_deref(),
+            ),
+            (EndpointRole::Token, Some(token_endpoint)),
+        ] {
+            url.map(|u| endpoint(role, u)).transpose()?;
+        }
         let optional = |role: EndpointRole, url: &Option<String>| {
-            url.as_deref()
-                .map(|u| Endpoint::parse(role.describe(), u))
-                .transpose()
+            url.as_deref().map(|u| endpoint(role, u)).transpose()
         };
         let profile = Profile::generic(self.authorization_endpoint.as_deref(), token_endpoint)?
             .with_client_auth(client_auth)
-            .with_pkce(pkce)
+            .with_pkce(Some(PkceMethod::S256))
             .set_discovered(
                 self.issuer.clone(),
                 self.authorization_response_iss_parameter_supported,

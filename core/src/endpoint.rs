@@ -5,13 +5,60 @@ use crate::error::{Error, Result};
 use fluent_uri::component::Host;
 use fluent_uri::{Uri, UriRef};
 
-/// An absolute provider URL that is `https`, or `http` to a loopback host
-/// (`127.0.0.0/8`, `::1`, `localhost`). Read strictly as RFC 3986 writes
+/// An absolute provider URL that is `https`, or `http` to a loopback IP
+/// address (`127.0.0.0/8`, `::1`; not the name `localhost`, which a hosts
+/// file, a search domain or a proxy may send elsewhere: RFC 8252 §8.3).
+/// Read strictly as RFC 3986 writes
 /// URIs (`fluent-uri`): nothing is repaired or normalised, so spaces and
 /// non-ASCII characters must be percent-encoded and host names given in
 /// punycode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint(Uri<String>);
+
+/// Whether `host` is this machine: a loopback IP address, or (where
+/// `name_too`) the name `localhost`.
+fn is_loopback(host: &Host<'_>, name_too: bool) -> bool {
+    match host {
+        Host::RegName(name) => name_too && name.as_str().eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+/// Checks a redirect URI (RFC 6749 §3.1.2, RFC 9700 §2.6, RFC 8252 §7):
+/// absolute, without a fragment, and `https`, or `http` to this machine (a
+/// native app's loopback listener; `localhost` too, as RFC 8252 allows it
+/// there), or a private-use scheme named after a domain in reverse order
+/// (`com.example.app:/cb`). Anything else (plain `http` elsewhere, which
+/// sends the code in clear; `javascript:`, `data:`, `file:` and other
+/// schemes without a dot) is a configuration error.
+pub(crate) fn check_redirect_uri(value: &str) -> Result<()> {
+    let uri = Uri::parse(value)
+        .map_err(|e| Error::configuration(format!("redirect URI is not an absolute URL: {e}")))?;
+    if uri.has_fragment() {
+        return Err(Error::configuration(
+            "redirect URI must not have a fragment",
+        ));
+    }
+    let scheme = uri.scheme().as_str();
+    let host = uri.authority().map(|a| a.host_parsed());
+    let allowed = if scheme.eq_ignore_ascii_case("https") {
+        uri.authority().is_some_and(|a| !a.host().is_empty())
+    } else if scheme.eq_ignore_ascii_case("http") {
+        host.is_some_and(|host| is_loopback(&host, true))
+    } else {
+        scheme.contains('.')
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::configuration(
+            "redirect URI must use https, http to a loopback address (127.0.0.1, [::1], \
+             localhost) or a private-use scheme named after a reverse domain (com.example.app:/cb)",
+        ))
+    }
+}
 
 impl Endpoint {
     /// Parses and checks an endpoint URL. `what` names it in the error
@@ -25,15 +72,10 @@ impl Endpoint {
         };
         if scheme.eq_ignore_ascii_case("https") {
         } else if scheme.eq_ignore_ascii_case("http") {
-            let loopback = match authority.host_parsed() {
-                Host::RegName(name) => name.as_str().eq_ignore_ascii_case("localhost"),
-                Host::Ipv4(ip) => ip.is_loopback(),
-                Host::Ipv6(ip) => ip.is_loopback(),
-                _ => false,
-            };
-            if !loopback {
+            if !is_loopback(&authority.host_parsed(), false) {
                 return Err(Error::configuration(format!(
-                    "{what} must use https (plain http is allowed only for loopback addresses)"
+                    "{what} must use https (plain http is allowed only for loopback IP \
+                     addresses such as 127.0.0.1, not for names)"
                 )));
             }
         } else {
@@ -267,9 +309,42 @@ mod tests {
             "http://127.0.0.1:8080/token",
             "http://127.5.6.7/token",
             "http://[::1]:9000/token",
-            "http://localhost:3000/token",
         ] {
             assert!(Endpoint::parse("token endpoint", ok).is_ok(), "{ok}");
+        }
+    }
+
+    /// RFC 9700 §2.6, RFC 8252 §7: what a redirect URI may be.
+    #[test]
+    fn redirect_uris_are_https_loopback_http_or_private_use_schemes() {
+        for ok in [
+            "https://app.example/cb",
+            "https://app.example/cb?tab=2",
+            "http://127.0.0.1:8400/callback",
+            "http://[::1]:8400/callback",
+            "http://localhost:3000/cb",
+            "com.example.app:/oauth2redirect",
+            "com.example.app://callback",
+        ] {
+            assert!(check_redirect_uri(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://app.example/cb",
+            "http://10.0.0.1/cb",
+            "http://localhost.evil.example/cb",
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+            "blob:https://app.example/1",
+            "about:blank",
+            "myapp://callback",
+            "https:///cb",
+            "https://app.example/cb#frag",
+            "/relative/cb",
+        ] {
+            let error = check_redirect_uri(bad).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Configuration, "{bad}");
         }
     }
 
@@ -279,6 +354,9 @@ mod tests {
             "http://as.example/token",
             "http://10.0.0.1/token",
             "http://localhost.evil.example/token",
+            // A name may resolve elsewhere (RFC 8252 §8.3): IP literals only.
+            "http://localhost:3000/token",
+            "http://LOCALHOST/token",
             "ftp://as.example/token",
             "/relative/token",
             "https://as.example/token#frag",

@@ -91,8 +91,8 @@ impl Client {
             ));
         }
         let mut params = Vec::new();
-        if !self.scopes().is_empty() {
-            params.push(param("scope", &self.scopes().join(" ")));
+        if let Some(scope) = Client::scope_param(self.scopes())? {
+            params.push(param("scope", &scope));
         }
         self.grant_request(GrantType::ClientCredentials, params)
     }
@@ -108,8 +108,8 @@ impl Client {
             param("username", username),
             param("password", password.secret()),
         ];
-        if !self.scopes().is_empty() {
-            params.push(param("scope", &self.scopes().join(" ")));
+        if let Some(scope) = Client::scope_param(self.scopes())? {
+            params.push(param("scope", &scope));
         }
         self.grant_request(GrantType::Password, params)
     }

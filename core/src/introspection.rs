@@ -1,6 +1,7 @@
 //! Token introspection (RFC 7662).
 
 use crate::client::Client;
+use crate::clock::{clamp_to_i64, server_skew};
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, json_object, oauth_error_code};
 use crate::http::{HttpRequest, HttpResponse};
@@ -46,7 +47,10 @@ impl Client {
         self.token_management_request(endpoint, token)
     }
 
-    /// Reads the introspection response.
+    /// Reads the introspection response. An inactive token comes back as
+    /// `Introspection::default()` (`active: false`, nothing else: RFC 7662
+    /// §2.2), and so does an "active" one whose `exp` is past or whose
+    /// `nbf` is ahead at `now` in the server's clock (its `Date` header).
     pub fn parse_introspection_response(
         &self,
         now: u64,
@@ -73,11 +77,26 @@ impl Client {
                 "the introspection response has no boolean active",
             ));
         };
-        let active = *active;
+        // RFC 7662 §2.2: an inactive token's other members mean nothing
+        // (the server SHOULD NOT send them); none is passed on, so that a
+        // caller reading `scopes` or `sub` cannot take them for a grant.
+        if !*active {
+            return Ok(Introspection::default());
+        }
         let scopes = scopes_field(&body, "scope")?;
         let exp = seconds_field(&body, "exp")?;
         let iat = seconds_field(&body, "iat")?;
         let nbf = seconds_field(&body, "nbf")?;
+        // Active means within its validity window: an `exp` already past
+        // or an `nbf` still ahead, in the server's clock (its `Date`), is
+        // an inactive token whatever `active` says.
+        let server_now = clamp_to_i64(now).saturating_add(server_skew(response, now));
+        let expired = exp.is_some_and(|at| clamp_to_i64(at) <= server_now);
+        let not_yet = nbf.is_some_and(|at| clamp_to_i64(at) > server_now);
+        if expired || not_yet {
+            return Ok(Introspection::default());
+        }
+        let active = true;
         let mut take_string = |name: &str| match body.remove(name) {
             Some(Value::String(s)) => Some(s),
             Some(other) => {

@@ -17,8 +17,10 @@ use std::fmt;
 /// can exhaust the stack; the same limit as `serde_json`'s.
 const MAX_DEPTH: usize = 127;
 
-/// A JSON object: members by name, in name order. A name that appears twice
-/// keeps its last value.
+/// A JSON object: members by name, in name order. The reader refuses a
+/// document in which one object names a member twice (RFC 6749 §3.2: a
+/// parameter must not appear more than once; RFC 8259 §4: readers differ
+/// on which one wins, so a proxy could read another value than the client).
 pub type Object = BTreeMap<String, Value>;
 
 /// A JSON value.
@@ -40,7 +42,8 @@ pub enum Value {
 
 impl Value {
     /// Reads one JSON document (surrounding whitespace allowed). `None` when
-    /// it is not valid JSON or nests deeper than 127 levels.
+    /// it is not valid JSON, nests deeper than 127 levels, or has an object
+    /// that names a member twice.
     pub fn parse(text: &[u8]) -> Option<Value> {
         let mut reader = Reader { text, at: 0 };
         let value = reader.value(MAX_DEPTH)?;
@@ -259,7 +262,9 @@ impl Reader<'_> {
                 return None;
             }
             let value = self.value(depth)?;
-            members.insert(name, value);
+            if members.insert(name, value).is_some() {
+                return None;
+            }
             self.skip_whitespace();
             match self.next()? {
                 b',' => continue,
@@ -639,13 +644,15 @@ mod tests {
     }
 
     #[test]
-    fn surrogate_pairs_join_and_duplicates_keep_the_last() {
+    fn surrogate_pairs_join_and_a_repeated_member_is_refused() {
         assert_eq!(
             Value::parse(br#""\ud83d\ude00""#),
             Some(Value::String("😀".into()))
         );
-        let object = parse_object(br#"{"a":1,"a":2}"#).unwrap();
-        assert_eq!(object_to_json(&object), r#"{"a":2}"#);
+        assert_eq!(parse_object(br#"{"a":1,"a":2}"#), None);
+        assert_eq!(Value::parse(br#"[{"b":{"a":1,"a":1}}]"#), None);
+        // The same name in different objects is no repeat.
+        assert!(Value::parse(br#"{"a":{"a":1},"b":{"a":2}}"#).is_some());
     }
 
     #[test]

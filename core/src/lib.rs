@@ -100,7 +100,7 @@ pub use fleet::{
 };
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
 pub use introspection::Introspection;
-pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE};
+pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;
 pub use revocation::TokenRef;

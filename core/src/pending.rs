@@ -19,6 +19,15 @@ use zeroize::Zeroizing;
 /// Default maximum age of a pending authorization: 10 minutes.
 pub const DEFAULT_MAX_AGE: u64 = 600;
 
+/// The longest a pending authorization may wait for its redirect: one
+/// hour. A longer one (a stored string with any age in it) would keep a
+/// state and verifier usable for an attack long after the user left.
+pub const MAX_PENDING_AGE: u64 = 3600;
+
+/// The shortest state authflow writes: 16 bytes of entropy in base64url
+/// (RFC 6749 §10.10: guessing it must be at most 2^-128 likely).
+const MIN_STATE_LEN: usize = 22;
+
 /// The prefix of the storage string; its number is the format version.
 const STORAGE_PREFIX: &str = "afp1.";
 
@@ -234,6 +243,25 @@ impl PendingAuthorization {
         if pkce_method.is_some() != verifier.is_some() {
             return Err(invalid("PKCE method and verifier do not go together"));
         }
+        // Only what authflow itself could have written is used: a string
+        // planted in the storage (cookie tossing, a sibling's script) with
+        // an empty state or a one-letter verifier would void the CSRF and
+        // PKCE checks (RFC 6749 §10.12, RFC 7636 §4.1).
+        let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if state.len() < MIN_STATE_LEN || !state.bytes().all(base64url) {
+            return Err(invalid("the state is not one authflow makes"));
+        }
+        if let Some(verifier) = &verifier {
+            let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+            if !(43..=128).contains(&verifier.len()) || !verifier.bytes().all(unreserved) {
+                return Err(invalid("the PKCE verifier is not of RFC 7636 §4.1's form"));
+            }
+        }
+        if max_age > MAX_PENDING_AGE {
+            return Err(invalid("the maximum age is longer than an hour"));
+        }
+        crate::endpoint::check_redirect_uri(&redirect_uri)
+            .map_err(|_| invalid("the redirect URI is not one a client may use"))?;
         Ok(PendingAuthorization {
             provider,
             client_id,

@@ -52,10 +52,12 @@ impl Client {
         self.authenticated_post(endpoint, params, BodyEncoding::Form)
     }
 
-    /// Reads the revocation response: any 200 is success (RFC 7009 §2.2,
-    /// also for a token that was already invalid).
+    /// Reads the revocation response: 200 is success (RFC 7009 §2.2, also
+    /// for a token that was already invalid; the body is ignored), and so
+    /// is any other 2xx (a 204 is common): the token is gone, and retrying
+    /// would only revoke it again.
     pub fn parse_revocation_response(&self, now: u64, response: &HttpResponse) -> Result<()> {
-        if response.status == 200 {
+        if (200..300).contains(&response.status) {
             Ok(())
         } else {
             Err(self.error_from_response(ResponseSource::TokenManagement, now, response))

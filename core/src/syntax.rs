@@ -36,16 +36,39 @@ pub(crate) fn is_error_text(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(is_nqschar)
 }
 
-/// RFC 6749 A.9 `error-uri = URI-reference` (RFC 3986), which keeps it
-/// within `%x21 / %x23-5B / %x5D-7E`.
+/// RFC 6749 A.9 `error-uri = URI-reference` (RFC 3986, which keeps it
+/// within `%x21 / %x23-5B / %x5D-7E`), here only an absolute `https` or
+/// `http` URI: apps show it as a link, and a `javascript:` or `data:` URI
+/// there is script the provider (or whoever wrote the redirect) chose
+/// (RFC 6749 §10.14, RFC 9700 §4.10).
 pub(crate) fn is_error_uri(value: &str) -> bool {
-    !value.is_empty() && fluent_uri::UriRef::parse(value).is_ok()
+    fluent_uri::Uri::parse(value).is_ok_and(|uri| {
+        let scheme = uri.scheme().as_str();
+        (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
+            && uri.authority().is_some_and(|a| !a.host().is_empty())
+    })
 }
 
 /// Text from a provider's own error format (not RFC 6749's) that may be
 /// printed: no control characters, so it cannot break a log line.
 pub(crate) fn is_printable(value: &str) -> bool {
     !value.is_empty() && !value.chars().any(char::is_control)
+}
+
+/// `value` for quoting in a message: control characters (a line break
+/// that would forge a log line, a terminal escape) written as `\u{..}`.
+/// (`str::escape_debug` would do, at the cost of Unicode tables in the
+/// browser package.)
+pub(crate) fn escape_controls(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `NQSCHAR = %x20-21 / %x23-5B / %x5D-7E`.
@@ -79,9 +102,19 @@ mod tests {
         for bad in ["", "a\"b", "a\\b", "a\nb", "é"] {
             assert!(!is_error_text(bad), "{bad:?}");
         }
-        assert!(is_error_uri("https://as.example/e#x") && is_error_uri("/docs?a=%5B1%5D"));
+        assert!(is_error_uri("https://as.example/e#x") && is_error_uri("http://127.0.0.1/e"));
         assert!(!is_error_uri("https://as.example/a b") && !is_error_uri("/a?[1]"));
         assert!(!is_error_uri("é") && !is_error_uri("a\"b"));
+        // Only absolute http(s): a relative reference has no base here, and
+        // other schemes are script or local files when shown as a link.
+        for bad in [
+            "/docs?a=%5B1%5D",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "https:///x",
+        ] {
+            assert!(!is_error_uri(bad), "{bad:?}");
+        }
         assert!(is_printable("Código caducado") && !is_printable("a\r\nb"));
     }
 
