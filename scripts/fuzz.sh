@@ -7,7 +7,10 @@
 #                              --runs 10000000)
 #
 # Installs what it needs, idempotently: the project's pinned nightly
-# (scripts/nightly.sh) and cargo-fuzz (into .tools/). Seeds come from tests/vectors.
+# (scripts/nightly.sh) and cargo-fuzz (into .tools/). Seeds: the committed
+# corpus of each target (fuzz/seeds/TARGET: what earlier long runs found,
+# minimised with `cargo fuzz cmin`; long-run figures in fuzz/LONG-RUNS.md)
+# and inputs made from tests/vectors.
 # Prints the executions per target; exits non-zero on any crash, and leaves
 # the crashing input under fuzz/artifacts/TARGET/ (make it a golden vector).
 set -euo pipefail
@@ -44,7 +47,9 @@ report=()
 for target in $targets; do
   mkdir -p "$corpus/$target"
   log="$root/target/fuzz-$target.log"
-  if ! cargo +"$AUTHFLOW_NIGHTLY" fuzz run --release "$target" "$corpus/$target" -- \
+  seeds=()
+  [ -d "$root/fuzz/seeds/$target" ] && seeds=("$root/fuzz/seeds/$target")
+  if ! cargo +"$AUTHFLOW_NIGHTLY" fuzz run --release "$target" "$corpus/$target" "${seeds[@]}" -- \
       "${limit[@]}" -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "fuzz: $target FAILED (log: $log)" >&2
