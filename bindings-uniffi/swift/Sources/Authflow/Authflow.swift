@@ -1928,10 +1928,8 @@ public func FfiConverterTypeEnvironment_lower(_ value: Environment) -> UInt64 {
  * Sends the core's requests. Implementations must send the request as
  * given (method, URL, headers in order, body), must not follow
  * redirects, and must return every status as a response. A failure to
- * get any answer is thrown as `AuthflowError.Transport`: built from
- * `timeout_error` when no complete answer came in the time allowed, from
- * `transport_error` otherwise; its reason should not quote the request
- * (authflow redacts the request's secrets from it anyway).
+ * get any answer is thrown as `AuthflowError.Transport` (see
+ * `transport_error`), whose reason never quotes the request.
  */
 public protocol HttpTransport: AnyObject, Sendable {
     
@@ -1950,10 +1948,8 @@ public protocol HttpTransport: AnyObject, Sendable {
  * Sends the core's requests. Implementations must send the request as
  * given (method, URL, headers in order, body), must not follow
  * redirects, and must return every status as a response. A failure to
- * get any answer is thrown as `AuthflowError.Transport`: built from
- * `timeout_error` when no complete answer came in the time allowed, from
- * `transport_error` otherwise; its reason should not quote the request
- * (authflow redacts the request's secrets from it anyway).
+ * get any answer is thrown as `AuthflowError.Transport` (see
+ * `transport_error`), whose reason never quotes the request.
  */
 open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -4090,11 +4086,9 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func handleResponse(id: UInt64, now: UInt64, response: HttpResponse) throws  -> SessionUpdate
     
     /**
-     * Takes the news that request `id` got no answer: `failure` is what
-     * the transport reported, `transport_error(reason)` or, when the time
-     * ran out, `timeout_error(reason)` (a reason without secrets).
+     * Takes the news that request `id` got no answer (`what`: why, no secrets).
      */
-    func handleTransportError(id: UInt64, now: UInt64, failure: ErrorDetails) throws  -> SessionUpdate
+    func handleTransportError(id: UInt64, now: UInt64, what: String) throws  -> SessionUpdate
     
     /**
      * An API refused `access_token` (401): renew it on the next poll.
@@ -4238,18 +4232,16 @@ open func handleResponse(id: UInt64, now: UInt64, response: HttpResponse)throws 
 }
     
     /**
-     * Takes the news that request `id` got no answer: `failure` is what
-     * the transport reported, `transport_error(reason)` or, when the time
-     * ran out, `timeout_error(reason)` (a reason without secrets).
+     * Takes the news that request `id` got no answer (`what`: why, no secrets).
      */
-open func handleTransportError(id: UInt64, now: UInt64, failure: ErrorDetails)throws  -> SessionUpdate  {
+open func handleTransportError(id: UInt64, now: UInt64, what: String)throws  -> SessionUpdate  {
     return try  FfiConverterTypeSessionUpdate_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_session_handle_transport_error(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(id),
         FfiConverterUInt64.lower(now),
-        FfiConverterTypeErrorDetails_lower(failure),uniffiCallStatus
+        FfiConverterString.lower(what),uniffiCallStatus
     )
 })
 }
@@ -7202,11 +7194,6 @@ public enum Action: Equatable, Hashable {
      */
     case authorizeAgain
     /**
-     * The user declined the authorization: tell them, and do not send
-     * them back on your own.
-     */
-    case userDenied
-    /**
      * The configuration or input is wrong; retrying will not help.
      */
     case fixConfiguration
@@ -7243,11 +7230,9 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
         
         case 4: return .authorizeAgain
         
-        case 5: return .userDenied
+        case 5: return .fixConfiguration
         
-        case 6: return .fixConfiguration
-        
-        case 7: return .none
+        case 6: return .none
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7273,16 +7258,12 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
             writeInt(&buf, Int32(4))
         
         
-        case .userDenied:
+        case .fixConfiguration:
             writeInt(&buf, Int32(5))
         
         
-        case .fixConfiguration:
-            writeInt(&buf, Int32(6))
-        
-        
         case .none:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(6))
         
         }
     }
@@ -8304,11 +8285,6 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case transport
     /**
-     * No complete response came back in the time the transport allows
-     * (the request may have been carried out); action retry.
-     */
-    case timeout
-    /**
      * The token store shared by several processes did not answer.
      */
     case storeUnavailable
@@ -8399,17 +8375,15 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 25: return .transport
         
-        case 26: return .timeout
+        case 26: return .storeUnavailable
         
-        case 27: return .storeUnavailable
+        case 27: return .invalidResponse
         
-        case 28: return .invalidResponse
+        case 28: return .configuration
         
-        case 29: return .configuration
+        case 29: return .authorizationRequired
         
-        case 30: return .authorizationRequired
-        
-        case 31: return .invalidStoredValue
+        case 30: return .invalidStoredValue
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8519,28 +8493,24 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(25))
         
         
-        case .timeout:
+        case .storeUnavailable:
             writeInt(&buf, Int32(26))
         
         
-        case .storeUnavailable:
+        case .invalidResponse:
             writeInt(&buf, Int32(27))
         
         
-        case .invalidResponse:
+        case .configuration:
             writeInt(&buf, Int32(28))
         
         
-        case .configuration:
+        case .authorizationRequired:
             writeInt(&buf, Int32(29))
         
         
-        case .authorizationRequired:
-            writeInt(&buf, Int32(30))
-        
-        
         case .invalidStoredValue:
-            writeInt(&buf, Int32(31))
+            writeInt(&buf, Int32(30))
         
         }
     }
@@ -10184,20 +10154,6 @@ public func storeError(reason: String) -> ErrorDetails  {
 })
 }
 /**
- * The error a transport raises when no complete response came back in
- * the time it allows (kind `timeout`, action `retry`): the request may
- * have reached the provider. `reason` must not quote the request's
- * headers, body or query.
- */
-public func timeoutError(reason: String) -> ErrorDetails  {
-    return try!  FfiConverterTypeErrorDetails_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_authflow_uniffi_fn_func_timeout_error(
-        FfiConverterString.lower(reason),uniffiCallStatus
-    )
-})
-}
-/**
  * The error a transport raises when no response came back, with the
  * kind and action the core gives such failures (transport; retry).
  * `reason` must not quote the request's headers, body or query.
@@ -10268,9 +10224,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_store_error() != 30499) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authflow_uniffi_checksum_func_timeout_error() != 38637) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_transport_error() != 38818) {
@@ -10630,7 +10583,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_session_handle_response() != 43616) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_session_handle_transport_error() != 2856) {
+    if (uniffi_authflow_uniffi_checksum_method_session_handle_transport_error() != 55623) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_session_handle_unauthorized() != 55730) {
