@@ -155,9 +155,14 @@ impl Client {
         })
     }
 
-    /// The code exchange for a validated callback.
+    /// The code exchange for a validated callback, once per callback (a
+    /// second one is refused with kind `pending_already_used`): to retry
+    /// after a transport failure, send the same request again.
     pub fn exchange_request(&self, callback: Arc<ValidatedCallback>) -> Result<HttpRequest> {
-        Ok(self.0.exchange_request(&callback.0)?.into())
+        Ok(self
+            .0
+            .exchange_request(callback.take_for_exchange()?)?
+            .into())
     }
 
     /// A refresh with `refresh_token`.

@@ -161,7 +161,7 @@ impl OAuthClient {
             .validate(&pending, callback_url, self.now())?;
         let client = self.core().clone();
         Ok(Step::new(
-            client.exchange_request(&callback)?,
+            client.exchange_request(callback)?,
             move |now, r| {
                 client
                     .parse_token_response(GrantType::AuthorizationCode, now, r)

@@ -264,7 +264,7 @@ pub fn handle_redirect(
         // a valid code.
         let _ = browser::replace_url(pending.redirect_uri());
     }
-    result.map(ValidatedCallback).map_err(js_error)
+    result.map(ValidatedCallback::new).map_err(js_error)
 }
 
 /// Exchanges the code of a validated redirect for tokens, as a public
@@ -276,7 +276,13 @@ pub fn handle_redirect(
 pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Promise {
     let options: &JsValue = options.as_ref();
     let prepared = client_from_options(options).and_then(|client| {
-        let request = client.exchange_request(&callback.0)?;
+        if callback.exchanged.replace(true) {
+            return Err(Error::new(
+                ErrorKind::PendingAlreadyUsed,
+                "this callback was already exchanged: a code is used once (RFC 6749 §4.1.2)",
+            ));
+        }
+        let request = client.exchange_request(callback.callback.clone())?;
         Ok((client, request, timeout_ms(options)?))
     });
     future_to_promise(async move {
@@ -339,35 +345,41 @@ async fn send(
 /// be made from. Send `JSON.stringify(callback)` (code, state, verifier,
 /// redirect URI) to the app's back end, or pass it to {@link exchangeCode}.
 /// It holds the code and verifier in WebAssembly memory, wiped by `free()`
-/// or when it is garbage-collected.
+/// or when it is garbage-collected. {@link exchangeCode} takes it once: a
+/// code is used once (RFC 6749 §4.1.2), so a second exchange is refused
+/// (`pending_already_used`) without a request.
 #[wasm_bindgen]
-pub struct ValidatedCallback(authflow_core::ValidatedCallback);
+pub struct ValidatedCallback {
+    callback: authflow_core::ValidatedCallback,
+    /// Set by the first exchange made from it.
+    exchanged: std::cell::Cell<bool>,
+}
 
 #[wasm_bindgen]
 impl ValidatedCallback {
     /// The authorization code.
     #[wasm_bindgen(getter)]
     pub fn code(&self) -> String {
-        self.0.code().secret().to_owned()
+        self.callback.code().secret().to_owned()
     }
 
     /// The state that matched the pending authorization.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        self.0.state().to_owned()
+        self.callback.state().to_owned()
     }
 
     /// The PKCE verifier the code exchange must send (absent only for a
     /// profile without PKCE).
     #[wasm_bindgen(getter, js_name = codeVerifier)]
     pub fn code_verifier(&self) -> Option<String> {
-        self.0.code_verifier().map(|v| v.secret().to_owned())
+        self.callback.code_verifier().map(|v| v.secret().to_owned())
     }
 
     /// The redirect URI the code was issued for (the exchange repeats it).
     #[wasm_bindgen(getter, js_name = redirectUri)]
     pub fn redirect_uri(&self) -> String {
-        self.0.redirect_uri().to_owned()
+        self.callback.redirect_uri().to_owned()
     }
 
     /// The redirect's other parameters (all but `code` and `state`) as
@@ -376,7 +388,7 @@ impl ValidatedCallback {
     #[wasm_bindgen(getter, unchecked_return_type = "[string, string][]")]
     pub fn params(&self) -> JsValue {
         let pairs = js_sys::Array::new();
-        for (name, value) in self.0.params() {
+        for (name, value) in self.callback.params() {
             pairs.push(&js_sys::Array::of2(
                 &JsValue::from_str(name),
                 &JsValue::from_str(value),
@@ -409,12 +421,15 @@ impl ValidatedCallback {
 impl ValidatedCallback {
     /// Wraps a core callback (for Rust callers and tests).
     pub fn new(callback: authflow_core::ValidatedCallback) -> Self {
-        ValidatedCallback(callback)
+        ValidatedCallback {
+            callback,
+            exchanged: std::cell::Cell::new(false),
+        }
     }
 
     /// The core callback.
     pub fn inner(&self) -> &authflow_core::ValidatedCallback {
-        &self.0
+        &self.callback
     }
 }
 

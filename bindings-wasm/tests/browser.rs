@@ -208,6 +208,25 @@ fn link_callback() -> (Value, authflow_wasm::ValidatedCallback) {
     (options, callback)
 }
 
+/// RFC 6749 §4.1.2: a code is used once. A second `exchangeCode` with the
+/// same callback is refused before any request is sent.
+#[wasm_bindgen_test]
+async fn a_validated_callback_is_exchanged_once() {
+    let (options, callback) = link_callback();
+    set_response(&json!({
+        "status": 200,
+        "body_json": {"access_token": "at-123456", "token_type": "bearer"},
+    }));
+    exchange(&options, &callback).await.unwrap();
+    assert_eq!(request_count(), 1);
+    let error = error_json(&exchange(&options, &callback).await.err().unwrap());
+    assert_eq!(error["kind"], "pending_already_used");
+    assert_eq!(error["action"], "authorize_again");
+    assert_eq!(request_count(), 1, "nothing was sent the second time");
+    // What a back end needs stays readable.
+    assert_eq!(callback.code(), "auth-code-9");
+}
+
 #[wasm_bindgen_test]
 async fn exchange_code_sends_no_secret_and_reads_makinis_absolute_expiry() {
     let (options, callback) = link_callback();

@@ -29,7 +29,20 @@ impl Client {
     /// one; for Makini Link and MakeShift, whose provider kind names one
     /// server, the kind; a generic or Makini Admin one without an issuer
     /// names no server and is refused (`IssuerMismatch`: authorize again).
-    pub fn exchange_request(&self, callback: &ValidatedCallback) -> Result<HttpRequest> {
+    ///
+    /// The callback is taken by value: a code is used once (RFC 6749
+    /// §4.1.2; a second exchange makes a compliant server revoke the tokens
+    /// of the first). To retry after a transport failure, send the same
+    /// request again; after the provider answered, start a new
+    /// authorization. Using a callback twice does not compile:
+    ///
+    /// ```compile_fail,E0382
+    /// # fn twice(client: &authflow_core::Client, callback: authflow_core::ValidatedCallback) {
+    /// let first = client.exchange_request(callback);
+    /// let second = client.exchange_request(callback); // use of a moved value
+    /// # }
+    /// ```
+    pub fn exchange_request(&self, callback: ValidatedCallback) -> Result<HttpRequest> {
         callback.check_issued_for(self)?;
         let mut params = vec![
             param("code", callback.code.secret()),
@@ -171,7 +184,7 @@ mod tests {
             start.pending.state()
         );
         let callback = start.pending.validate(&redirect, 1_700_000_010).unwrap();
-        let request = client.exchange_request(&callback).unwrap();
+        let request = client.exchange_request(callback).unwrap();
         let body = String::from_utf8(request.body.to_vec()).unwrap();
         assert!(body.contains("client_id=public-client"), "{body}");
         assert!(body.contains("code_verifier="), "{body}");
@@ -207,10 +220,10 @@ mod tests {
             pending.state()
         );
         let callback = pending.validate(&redirect, 1_700_000_010).unwrap();
-        let error = b.exchange_request(&callback).unwrap_err();
+        let error = b.exchange_request(callback.clone()).unwrap_err();
         assert_eq!(error.kind().as_str(), "issuer_mismatch", "{error}");
         assert!(!error.to_string().contains("c0de-from-a"), "{error}");
-        let request = a.exchange_request(&callback).unwrap();
+        let request = a.exchange_request(callback).unwrap();
         assert_eq!(request.url, "https://a.example/token");
     }
 

@@ -19,7 +19,7 @@
 //! // until the redirect comes back, then delete it.
 //! let redirect = format!("https://app.example/callback?code=abc&state={}", start.pending.state());
 //! let callback = start.pending.validate(&redirect, now + 30)?; // the only way to a code
-//! let request = client.exchange_request(&callback)?;          // method, url, headers, body
+//! let request = client.exchange_request(callback)?;           // method, url, headers, body
 //! # let _ = request;
 //! let response = HttpResponse::new(200, vec![], br#"{"access_token":"a","refresh_token":"r",
 //!     "token_type":"bearer","expires_in":1715674414}"#.to_vec());

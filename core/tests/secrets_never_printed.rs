@@ -68,7 +68,7 @@ fn nothing_secret_in_debug_output() {
     );
 
     for request in [
-        client.exchange_request(&callback).unwrap(),
+        client.exchange_request(callback).unwrap(),
         client
             .password_request("ada", &Password::new(PASSWORD))
             .unwrap(),
@@ -190,7 +190,7 @@ fn nothing_secret_in_callback_exchange_and_api_refusals() {
         "client-1",
     )
     .with_client_secret(ClientSecret::new(CLIENT_SECRET));
-    let mixed_up = elsewhere.exchange_request(&callback).unwrap_err();
+    let mixed_up = elsewhere.exchange_request(callback).unwrap_err();
     assert_clean("mix-up", &format!("{mixed_up} {mixed_up:?}"));
     let token = AccessToken::new(ACCESS);
     for path in [
@@ -322,7 +322,7 @@ fn what_a_request_carried_is_redacted_from_errors_about_it() {
     );
     let callback = start.pending.validate(&redirect, 2).unwrap();
     let requests = [
-        client.exchange_request(&callback).unwrap(),
+        client.exchange_request(callback).unwrap(),
         client
             .password_request("ada", &Password::new(PASSWORD))
             .unwrap(),

@@ -114,7 +114,7 @@ fn run_case(case: &Value) -> Outcome {
             })
         }),
         "exchange_request" => validated(&client, case, input, now)
-            .and_then(|c| client.exchange_request(&c))
+            .and_then(|c| client.exchange_request(c))
             .map(|r| request_json(&r)),
         "refresh_request" => client
             .refresh_request(&RefreshToken::new(str_of(input, "refresh_token")?))

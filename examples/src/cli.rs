@@ -325,7 +325,7 @@ fn browser_login(
     write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{page}", page.len())?;
     let callback = outcome?;
     let now = crate::unix_now();
-    let response = transport.send(&client.exchange_request(&callback)?)?;
+    let response = transport.send(&client.exchange_request(callback)?)?;
     Ok(client.parse_token_response(GrantType::AuthorizationCode, now, &response)?)
 }
 

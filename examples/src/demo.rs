@@ -233,7 +233,7 @@ fn makini_link(
         "the redirect's state matches the pending authorization",
     );
 
-    let exchange = client.exchange_request(&callback)?;
+    let exchange = client.exchange_request(callback)?;
     report.request(&exchange);
     let response = transport.send(&exchange)?;
     report.response(&response);

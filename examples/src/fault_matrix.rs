@@ -111,7 +111,7 @@ fn cell(
             let client = local::link_client(urls)?;
             let authorized = local::authorize(transport, &client, t0, None)?;
             let callback = authorized.pending.validate(&authorized.redirect, t0)?;
-            let request = client.exchange_request(&callback)?;
+            let request = client.exchange_request(callback)?;
             arm();
             let attempt = || {
                 transport

@@ -122,6 +122,6 @@ pub fn authorize(
 pub fn code_flow(transport: &Transport, client: &Client, now: u64) -> Result<TokenSet, Error> {
     let authorized = authorize(transport, client, now, None)?;
     let callback = authorized.pending.validate(&authorized.redirect, now)?;
-    let response = transport.send(&client.exchange_request(&callback)?)?;
+    let response = transport.send(&client.exchange_request(callback)?)?;
     client.parse_token_response(GrantType::AuthorizationCode, now, &response)
 }

@@ -137,10 +137,10 @@ impl Op {
     /// Authorizes with the user's consent and exchanges the code.
     fn sign_in(&self, client: &Client) -> TokenSet {
         let callback = self.authorized(client);
-        self.exchange(client, &callback).unwrap()
+        self.exchange(client, callback).unwrap()
     }
 
-    fn exchange(&self, client: &Client, callback: &ValidatedCallback) -> Result<TokenSet, Error> {
+    fn exchange(&self, client: &Client, callback: ValidatedCallback) -> Result<TokenSet, Error> {
         let response = self.send(&client.exchange_request(callback).unwrap());
         client.parse_token_response(GrantType::AuthorizationCode, unix_now(), &response)
     }
@@ -338,7 +338,8 @@ fn code_flow_with_client_secret_basic_and_pkce() {
     assert_eq!(error.kind(), ErrorKind::StateMismatch);
     let callback = pending.validate(&callback_url, unix_now()).unwrap();
 
-    let request = client.exchange_request(&callback).unwrap();
+    // Built to be looked at, never sent: the exchange below sends the code.
+    let request = client.exchange_request(callback.clone()).unwrap();
     assert!(request
         .header("Authorization")
         .is_some_and(|h| h.starts_with("Basic ")));
@@ -350,7 +351,8 @@ fn code_flow_with_client_secret_basic_and_pkce() {
     );
 
     let before = unix_now();
-    let tokens = op.exchange(&client, &callback).unwrap();
+    let replay = callback.clone();
+    let tokens = op.exchange(&client, callback).unwrap();
     assert_eq!(tokens.token_type(), "Bearer");
     assert!(tokens.refresh_token().is_some());
     let scopes = tokens.scopes().unwrap();
@@ -368,8 +370,9 @@ fn code_flow_with_client_secret_basic_and_pkce() {
     assert_eq!(introspection.iss.as_deref(), Some(op.issuer()));
 
     // A code works once. oidc-provider answers a second use with
-    // invalid_grant and revokes what the code gave.
-    let again = op.exchange(&client, &callback).unwrap_err();
+    // invalid_grant and revokes what the code gave. (authflow itself never
+    // sends a code twice: this replays a deliberate clone.)
+    let again = op.exchange(&client, replay).unwrap_err();
     assert_eq!(again.kind(), ErrorKind::InvalidGrant);
     assert_eq!(again.action(), Action::AuthorizeAgain);
     assert_eq!(again.status(), Some(400));
@@ -392,12 +395,13 @@ fn code_flow_with_client_secret_post() {
         .with_client_secret(ClientSecret::new(POST_CLIENT.1));
 
     let callback = op.authorized(&client);
-    let request = client.exchange_request(&callback).unwrap();
+    // Built to be looked at, never sent: the exchange below sends the code.
+    let request = client.exchange_request(callback.clone()).unwrap();
     assert!(request.header("Authorization").is_none());
     let body = String::from_utf8(request.body.to_vec()).unwrap();
     assert!(body.contains("client_id=post-client"));
     assert!(body.contains("client_secret="));
-    let tokens = op.exchange(&client, &callback).unwrap();
+    let tokens = op.exchange(&client, callback).unwrap();
     let refresh = refresh_of(&tokens);
 
     // The secret in the body is what authenticates the client: a wrong one
@@ -434,13 +438,14 @@ fn public_client_with_pkce_only_and_a_sans_io_session() {
     assert!(!client.has_client_secret());
 
     let callback = op.authorized(&client);
-    let request = client.exchange_request(&callback).unwrap();
+    // Built to be looked at, never sent: the exchange below sends the code.
+    let request = client.exchange_request(callback.clone()).unwrap();
     assert!(request.header("Authorization").is_none());
     let body = String::from_utf8(request.body.to_vec()).unwrap();
     assert!(body.contains("client_id=public-client"));
     assert!(body.contains("code_verifier="));
     assert!(!body.contains("client_secret"));
-    let tokens = op.exchange(&client, &callback).unwrap();
+    let tokens = op.exchange(&client, callback).unwrap();
     let first_refresh = refresh_of(&tokens);
 
     // The session state machine driven by hand: told the token was refused,

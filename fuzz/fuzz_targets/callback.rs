@@ -30,6 +30,6 @@ fuzz_target!(|data: &[u8]| {
             start.pending.state(),
             "a callback with another state was accepted"
         );
-        let _ = client.exchange_request(&callback);
+        let _ = client.exchange_request(callback);
     }
 });

@@ -260,6 +260,23 @@ def test_no_error_of_any_family_shows_a_secret() -> None:
         assert_clean(error, secrets)
 
 
+def test_a_validated_callback_builds_one_code_exchange() -> None:
+    """RFC 6749 §4.1.2: a code is used once. A second exchange request from
+    the same callback is refused, and says nothing secret."""
+    client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
+                        redirect_uri=REDIRECT)
+    start = client.authorization_url()
+    pending = af.PendingAuthorization.from_storage_string(start.pending)
+    callback = pending.validate(f"{REDIRECT}?code={CODE}&state={pending.state()}", pending.created_at())
+    first = client.client().exchange_request(callback)
+    assert CODE in first.body.decode()
+    with pytest.raises(af.CallbackError) as caught:
+        client.client().exchange_request(callback)
+    assert af.error_kind_name(caught.value.kind) == "pending_already_used"
+    assert af.action_name(caught.value.action) == "authorize_again"
+    assert_clean(caught.value, [CODE, CLIENT_SECRET, pending.code_verifier()])
+
+
 def test_records_that_hold_secrets_print_none() -> None:
     client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
                         redirect_uri=REDIRECT)
