@@ -306,12 +306,15 @@ async fn provider_and_transport_failures_are_authflow_errors() {
         "headers": [["Retry-After", "120"]],
         "body": "<html>down</html>",
     }));
+    // Each attempt spends its callback (a code is used once): a new one.
+    let (options, callback) = link_callback();
     let error = error_json(&exchange(&options, &callback).await.err().unwrap());
     assert_eq!(error["kind"], "server_status");
     assert_eq!(error["action"], "retry");
     assert_eq!(error["retry_after"], 120);
 
     set_fetch_failure("Failed to fetch");
+    let (options, callback) = link_callback();
     let error = error_json(&exchange(&options, &callback).await.err().unwrap());
     assert_eq!(error["kind"], "transport");
     assert_eq!(error["action"], "retry");
