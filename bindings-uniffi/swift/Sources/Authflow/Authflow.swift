@@ -811,7 +811,9 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func clientId()  -> String
     
     /**
-     * The code exchange for a validated callback.
+     * The code exchange for a validated callback, once per callback (a
+     * second one is refused with kind `pending_already_used`): to retry
+     * after a transport failure, send the same request again.
      */
     func exchangeRequest(callback: ValidatedCallback) throws  -> HttpRequest
     
@@ -1043,7 +1045,9 @@ open func clientId() -> String  {
 }
     
     /**
-     * The code exchange for a validated callback.
+     * The code exchange for a validated callback, once per callback (a
+     * second one is refused with kind `pending_already_used`): to retry
+     * after a transport failure, send the same request again.
      */
 open func exchangeRequest(callback: ValidatedCallback)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -1336,7 +1340,10 @@ public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
  * due, one renewal at a time however many threads or coroutines ask;
  * `get` / `request` call the API and renew once on a 401. Every token
  * set to store goes to the persister before any caller sees the new
- * access token.
+ * access token. A refresh the provider refuses is followed, within the
+ * same call, by a re-authentication where the profile has one. A
+ * renewal sent for a coroutine that is then cancelled still completes,
+ * and its answer is handled and stored.
  */
 public protocol ClientSessionProtocol: AnyObject, Sendable {
     
@@ -1403,7 +1410,10 @@ public protocol ClientSessionProtocol: AnyObject, Sendable {
  * due, one renewal at a time however many threads or coroutines ask;
  * `get` / `request` call the API and renew once on a 401. Every token
  * set to store goes to the persister before any caller sees the new
- * access token.
+ * access token. A refresh the provider refuses is followed, within the
+ * same call, by a re-authentication where the profile has one. A
+ * renewal sent for a coroutine that is then cancelled still completes,
+ * and its answer is handled and stored.
  */
 open class ClientSession: ClientSessionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1928,8 +1938,10 @@ public func FfiConverterTypeEnvironment_lower(_ value: Environment) -> UInt64 {
  * Sends the core's requests. Implementations must send the request as
  * given (method, URL, headers in order, body), must not follow
  * redirects, and must return every status as a response. A failure to
- * get any answer is thrown as `AuthflowError.Transport` (see
- * `transport_error`), whose reason never quotes the request.
+ * get any answer is thrown as `AuthflowError.Transport`: built from
+ * `timeout_error` when no complete answer came in the time allowed, from
+ * `transport_error` otherwise; its reason should not quote the request
+ * (authflow redacts the request's secrets from it anyway).
  */
 public protocol HttpTransport: AnyObject, Sendable {
     
@@ -1948,8 +1960,10 @@ public protocol HttpTransport: AnyObject, Sendable {
  * Sends the core's requests. Implementations must send the request as
  * given (method, URL, headers in order, body), must not follow
  * redirects, and must return every status as a response. A failure to
- * get any answer is thrown as `AuthflowError.Transport` (see
- * `transport_error`), whose reason never quotes the request.
+ * get any answer is thrown as `AuthflowError.Transport`: built from
+ * `timeout_error` when no complete answer came in the time allowed, from
+ * `transport_error` otherwise; its reason should not quote the request
+ * (authflow redacts the request's secrets from it anyway).
  */
 open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2250,7 +2264,11 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     
     /**
      * Validates the redirect against `pending` (a storage string) and
-     * exchanges the code.
+     * exchanges the code. A pending authorization is used once: a second
+     * call with the same string in this process is refused
+     * (`pending_already_used`), whatever the first call's outcome (a code
+     * may have reached the provider; a new authorization is the way on).
+     * Delete the stored string as you call this.
      */
     func exchange(callbackUrl: String, pending: String) throws  -> TokenSet
     
@@ -2504,7 +2522,11 @@ open func clientCredentialsAsync()async throws  -> TokenSet  {
     
     /**
      * Validates the redirect against `pending` (a storage string) and
-     * exchanges the code.
+     * exchanges the code. A pending authorization is used once: a second
+     * call with the same string in this process is refused
+     * (`pending_already_used`), whatever the first call's outcome (a code
+     * may have reached the provider; a new authorization is the way on).
+     * Delete the stored string as you call this.
      */
 open func exchange(callbackUrl: String, pending: String)throws  -> TokenSet  {
     return try  FfiConverterTypeTokenSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -2820,10 +2842,12 @@ public func FfiConverterTypeOAuthClient_lower(_ value: OAuthClient) -> UInt64 {
 
 /**
  * An authorization in progress: state, PKCE verifier, redirect URI,
- * provider, client, scopes and when it was made. Keep its
- * `to_storage_string()` where the user's session is kept (it holds the
- * PKCE verifier); any authflow runtime resumes it with
- * `from_storage_string`. `repr` / `toString` redact the verifier.
+ * provider, client, scopes, the token endpoint the code is for, and when
+ * it was made. Keep its `to_storage_string()` where the user's session is
+ * kept (it holds the PKCE verifier) and delete it when the redirect comes
+ * back, whatever the outcome: it is good for one redirect. Any authflow
+ * runtime resumes it with `from_storage_string`. `repr` / `toString`
+ * redact the verifier.
  */
 public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     
@@ -2874,19 +2898,30 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     func toStorageString()  -> String
     
     /**
+     * The token endpoint the code may be exchanged at (`None` for a string
+     * written before authflow recorded it).
+     */
+    func tokenEndpoint()  -> String?
+    
+    /**
      * Checks the redirect (the full URL the user came back on, a path with
-     * its query, or the query) at `now`: state, issuer, age, provider
-     * error, code. The only way to a code.
+     * its query, or the query) at `now`: repeated parameters, tokens where
+     * only a code was asked for, state, issuer, age, provider error, code.
+     * The only way to a code. It does not remember the pending
+     * authorization: delete its stored string now (`OAuthClient.exchange`
+     * also refuses a second use in this process).
      */
     func validate(redirect: String, now: UInt64) throws  -> ValidatedCallback
     
 }
 /**
  * An authorization in progress: state, PKCE verifier, redirect URI,
- * provider, client, scopes and when it was made. Keep its
- * `to_storage_string()` where the user's session is kept (it holds the
- * PKCE verifier); any authflow runtime resumes it with
- * `from_storage_string`. `repr` / `toString` redact the verifier.
+ * provider, client, scopes, the token endpoint the code is for, and when
+ * it was made. Keep its `to_storage_string()` where the user's session is
+ * kept (it holds the PKCE verifier) and delete it when the redirect comes
+ * back, whatever the outcome: it is good for one redirect. Any authflow
+ * runtime resumes it with `from_storage_string`. `repr` / `toString`
+ * redact the verifier.
  */
 open class PendingAuthorization: PendingAuthorizationProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
     fileprivate let handle: UInt64
@@ -3063,9 +3098,25 @@ open func toStorageString() -> String  {
 }
     
     /**
+     * The token endpoint the code may be exchanged at (`None` for a string
+     * written before authflow recorded it).
+     */
+open func tokenEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_token_endpoint(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Checks the redirect (the full URL the user came back on, a path with
-     * its query, or the query) at `now`: state, issuer, age, provider
-     * error, code. The only way to a code.
+     * its query, or the query) at `now`: repeated parameters, tokens where
+     * only a code was asked for, state, issuer, age, provider error, code.
+     * The only way to a code. It does not remember the pending
+     * authorization: delete its stored string now (`OAuthClient.exchange`
+     * also refuses a second use in this process).
      */
 open func validate(redirect: String, now: UInt64)throws  -> ValidatedCallback  {
     return try  FfiConverterTypeValidatedCallback_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -3160,6 +3211,12 @@ public func FfiConverterTypePendingAuthorization_lower(_ value: PendingAuthoriza
 public protocol ProfileProtocol: AnyObject, Sendable {
     
     /**
+     * Origins besides the API base where API requests may carry the
+     * access token (see `with_api_origin`).
+     */
+    func apiOrigins()  -> [String]
+    
+    /**
      * How token-endpoint bodies are encoded.
      */
     func bodyEncoding()  -> BodyEncoding
@@ -3228,6 +3285,13 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * This profile with the legacy API (Makini v3) as the API base.
      */
     func usingLegacyApi()  -> Profile
+    
+    /**
+     * This profile with one more origin (`https://files.example`, no path)
+     * where absolute API URLs may carry the access token, on any path.
+     * Without it an absolute URL gets the token only below the API base.
+     */
+    func withApiOrigin(origin: String) throws  -> Profile
     
     /**
      * This profile with another body encoding.
@@ -3387,6 +3451,19 @@ public static func makiniLink() -> Profile  {
 }
     
 
+    
+    /**
+     * Origins besides the API base where API requests may carry the
+     * access token (see `with_api_origin`).
+     */
+open func apiOrigins() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_api_origins(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * How token-endpoint bodies are encoded.
@@ -3553,6 +3630,21 @@ open func usingLegacyApi() -> Profile  {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_profile_using_legacy_api(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This profile with one more origin (`https://files.example`, no path)
+     * where absolute API URLs may carry the access token, on any path.
+     * Without it an absolute URL gets the token only below the API base.
+     */
+open func withApiOrigin(origin: String)throws  -> Profile  {
+    return try  FfiConverterTypeProfile_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_api_origin(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(origin),uniffiCallStatus
     )
 })
 }
@@ -4086,9 +4178,11 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func handleResponse(id: UInt64, now: UInt64, response: HttpResponse) throws  -> SessionUpdate
     
     /**
-     * Takes the news that request `id` got no answer (`what`: why, no secrets).
+     * Takes the news that request `id` got no answer: `failure` is what
+     * the transport reported, `transport_error(reason)` or, when the time
+     * ran out, `timeout_error(reason)` (a reason without secrets).
      */
-    func handleTransportError(id: UInt64, now: UInt64, what: String) throws  -> SessionUpdate
+    func handleTransportError(id: UInt64, now: UInt64, failure: ErrorDetails) throws  -> SessionUpdate
     
     /**
      * An API refused `access_token` (401): renew it on the next poll.
@@ -4232,16 +4326,18 @@ open func handleResponse(id: UInt64, now: UInt64, response: HttpResponse)throws 
 }
     
     /**
-     * Takes the news that request `id` got no answer (`what`: why, no secrets).
+     * Takes the news that request `id` got no answer: `failure` is what
+     * the transport reported, `transport_error(reason)` or, when the time
+     * ran out, `timeout_error(reason)` (a reason without secrets).
      */
-open func handleTransportError(id: UInt64, now: UInt64, what: String)throws  -> SessionUpdate  {
+open func handleTransportError(id: UInt64, now: UInt64, failure: ErrorDetails)throws  -> SessionUpdate  {
     return try  FfiConverterTypeSessionUpdate_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_session_handle_transport_error(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(id),
         FfiConverterUInt64.lower(now),
-        FfiConverterString.lower(what),uniffiCallStatus
+        FfiConverterTypeErrorDetails_lower(failure),uniffiCallStatus
     )
 })
 }
@@ -5557,7 +5653,9 @@ public func FfiConverterTypeTokenStore_lower(_ value: TokenStore) -> UInt64 {
 
 /**
  * A callback that passed every check: what a code exchange is built
- * from. `repr` / `toString` redact the code and verifier.
+ * from, once (RFC 6749 §4.1.2: a code is used once; a second
+ * `exchange_request` is refused with kind `pending_already_used`).
+ * `repr` / `toString` redact the code and verifier.
  */
 public protocol ValidatedCallbackProtocol: AnyObject, Sendable {
     
@@ -5572,6 +5670,17 @@ public protocol ValidatedCallbackProtocol: AnyObject, Sendable {
     func codeVerifier()  -> String?
     
     /**
+     * The first value of the response parameter `name` (e.g. `"scope"`).
+     */
+    func param(name: String)  -> String?
+    
+    /**
+     * The response's other parameters (all but `code` and `state`), in the
+     * order received, repeats included: `iss`, `scope`, extensions.
+     */
+    func params()  -> [QueryParam]
+    
+    /**
      * The redirect URI the code was issued for.
      */
     func redirectUri()  -> String
@@ -5584,7 +5693,9 @@ public protocol ValidatedCallbackProtocol: AnyObject, Sendable {
 }
 /**
  * A callback that passed every check: what a code exchange is built
- * from. `repr` / `toString` redact the code and verifier.
+ * from, once (RFC 6749 §4.1.2: a code is used once; a second
+ * `exchange_request` is refused with kind `pending_already_used`).
+ * `repr` / `toString` redact the code and verifier.
  */
 open class ValidatedCallback: ValidatedCallbackProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
     fileprivate let handle: UInt64
@@ -5658,6 +5769,32 @@ open func codeVerifier() -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_validatedcallback_code_verifier(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The first value of the response parameter `name` (e.g. `"scope"`).
+     */
+open func param(name: String) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_validatedcallback_param(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The response's other parameters (all but `code` and `state`), in the
+     * order received, repeats included: `iss`, `scope`, extensions.
+     */
+open func params() -> [QueryParam]  {
+    return try!  FfiConverterSequenceTypeQueryParam.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_validatedcallback_params(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -7194,6 +7331,11 @@ public enum Action: Equatable, Hashable {
      */
     case authorizeAgain
     /**
+     * The user declined the authorization: tell them, and do not send
+     * them back on your own.
+     */
+    case userDenied
+    /**
      * The configuration or input is wrong; retrying will not help.
      */
     case fixConfiguration
@@ -7230,9 +7372,11 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
         
         case 4: return .authorizeAgain
         
-        case 5: return .fixConfiguration
+        case 5: return .userDenied
         
-        case 6: return .none
+        case 6: return .fixConfiguration
+        
+        case 7: return .none
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7258,12 +7402,16 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
             writeInt(&buf, Int32(4))
         
         
-        case .fixConfiguration:
+        case .userDenied:
             writeInt(&buf, Int32(5))
         
         
-        case .none:
+        case .fixConfiguration:
             writeInt(&buf, Int32(6))
+        
+        
+        case .none:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -8249,13 +8397,26 @@ public enum ErrorKind: Equatable, Hashable {
      */
     case pendingExpired
     /**
-     * The callback's `iss` is not the expected issuer (RFC 9207).
+     * The callback's `iss` is not the expected issuer (RFC 9207), or a code
+     * exchange would go to another server than the one the authorization
+     * was made with (RFC 9700 §4.4, mix-up).
      */
     case issuerMismatch
     /**
      * The callback has no `iss` although the profile requires it (RFC 9207).
      */
     case missingIssuer
+    /**
+     * The callback of a code request carries `access_token`, `id_token`,
+     * `token` or `refresh_token`: an implicit or hybrid response nobody
+     * asked for.
+     */
+    case tokenInCallback
+    /**
+     * The pending authorization was already used once in this process: a
+     * replayed redirect, or a stored string that was not deleted on use.
+     */
+    case pendingAlreadyUsed
     /**
      * HTTP 401 from an API or token-info endpoint: the access token is not accepted.
      */
@@ -8284,6 +8445,11 @@ public enum ErrorKind: Equatable, Hashable {
      * The request could not be sent or no response came back.
      */
     case transport
+    /**
+     * No complete response came back in the time the transport allows
+     * (the request may have been carried out); action retry.
+     */
+    case timeout
     /**
      * The token store shared by several processes did not answer.
      */
@@ -8361,29 +8527,35 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 18: return .missingIssuer
         
-        case 19: return .unauthorized
+        case 19: return .tokenInCallback
         
-        case 20: return .forbidden
+        case 20: return .pendingAlreadyUsed
         
-        case 21: return .rateLimited
+        case 21: return .unauthorized
         
-        case 22: return .clientStatus
+        case 22: return .forbidden
         
-        case 23: return .serverStatus
+        case 23: return .rateLimited
         
-        case 24: return .unexpectedStatus
+        case 24: return .clientStatus
         
-        case 25: return .transport
+        case 25: return .serverStatus
         
-        case 26: return .storeUnavailable
+        case 26: return .unexpectedStatus
         
-        case 27: return .invalidResponse
+        case 27: return .transport
         
-        case 28: return .configuration
+        case 28: return .timeout
         
-        case 29: return .authorizationRequired
+        case 29: return .storeUnavailable
         
-        case 30: return .invalidStoredValue
+        case 30: return .invalidResponse
+        
+        case 31: return .configuration
+        
+        case 32: return .authorizationRequired
+        
+        case 33: return .invalidStoredValue
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8465,52 +8637,64 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(18))
         
         
-        case .unauthorized:
+        case .tokenInCallback:
             writeInt(&buf, Int32(19))
         
         
-        case .forbidden:
+        case .pendingAlreadyUsed:
             writeInt(&buf, Int32(20))
         
         
-        case .rateLimited:
+        case .unauthorized:
             writeInt(&buf, Int32(21))
         
         
-        case .clientStatus:
+        case .forbidden:
             writeInt(&buf, Int32(22))
         
         
-        case .serverStatus:
+        case .rateLimited:
             writeInt(&buf, Int32(23))
         
         
-        case .unexpectedStatus:
+        case .clientStatus:
             writeInt(&buf, Int32(24))
         
         
-        case .transport:
+        case .serverStatus:
             writeInt(&buf, Int32(25))
         
         
-        case .storeUnavailable:
+        case .unexpectedStatus:
             writeInt(&buf, Int32(26))
         
         
-        case .invalidResponse:
+        case .transport:
             writeInt(&buf, Int32(27))
         
         
-        case .configuration:
+        case .timeout:
             writeInt(&buf, Int32(28))
         
         
-        case .authorizationRequired:
+        case .storeUnavailable:
             writeInt(&buf, Int32(29))
         
         
-        case .invalidStoredValue:
+        case .invalidResponse:
             writeInt(&buf, Int32(30))
+        
+        
+        case .configuration:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .authorizationRequired:
+            writeInt(&buf, Int32(32))
+        
+        
+        case .invalidStoredValue:
+            writeInt(&buf, Int32(33))
         
         }
     }
@@ -10154,6 +10338,20 @@ public func storeError(reason: String) -> ErrorDetails  {
 })
 }
 /**
+ * The error a transport raises when no complete response came back in
+ * the time it allows (kind `timeout`, action `retry`): the request may
+ * have reached the provider. `reason` must not quote the request's
+ * headers, body or query.
+ */
+public func timeoutError(reason: String) -> ErrorDetails  {
+    return try!  FfiConverterTypeErrorDetails_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_timeout_error(
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+/**
  * The error a transport raises when no response came back, with the
  * kind and action the core gives such failures (transport; retry).
  * `reason` must not quote the request's headers, body or query.
@@ -10226,6 +10424,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_store_error() != 30499) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_func_timeout_error() != 38637) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_func_transport_error() != 38818) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10247,7 +10448,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_client_id() != 11935) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_client_exchange_request() != 41) {
+    if (uniffi_authflow_uniffi_checksum_method_client_exchange_request() != 17589) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_has_client_secret() != 55008) {
@@ -10349,7 +10550,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_client_credentials_async() != 55189) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 64548) {
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 55383) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange_async() != 52925) {
@@ -10490,7 +10691,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_to_storage_string() != 49987) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_validate() != 14613) {
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_token_endpoint() != 46619) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_validate() != 5702) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_code() != 49146) {
@@ -10499,10 +10703,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_code_verifier() != 15100) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_validatedcallback_param() != 3405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_validatedcallback_params() != 25676) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_redirect_uri() != 59159) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_state() != 39444) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_api_origins() != 25493) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_body_encoding() != 37107) {
@@ -10547,6 +10760,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_profile_using_legacy_api() != 53415) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_api_origin() != 24334) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_body_encoding() != 35785) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10583,7 +10799,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_session_handle_response() != 43616) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_session_handle_transport_error() != 55623) {
+    if (uniffi_authflow_uniffi_checksum_method_session_handle_transport_error() != 2856) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_session_handle_unauthorized() != 55730) {
