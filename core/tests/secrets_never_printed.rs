@@ -28,8 +28,8 @@ fn token_response() -> HttpResponse {
     HttpResponse::new(200, vec![], body.into_bytes())
 }
 
-#[test]
-fn nothing_secret_in_debug_output() {
+/// A confidential client of a generic server with revocation and an API.
+fn confidential_client() -> Client {
     let profile = Profile::generic(
         Some("https://as.example/authorize"),
         "https://as.example/token",
@@ -39,11 +39,21 @@ fn nothing_secret_in_debug_output() {
         authflow_core::EndpointRole::Revocation,
         "https://as.example/revoke",
     )
+    .unwrap()
+    .with_endpoint(
+        authflow_core::EndpointRole::ApiBase,
+        "https://api.example/v1/",
+    )
     .unwrap();
-    let client = Client::new(profile, "client-1")
+    Client::new(profile, "client-1")
         .with_client_secret(ClientSecret::new(CLIENT_SECRET))
         .with_redirect_uri("https://app.example/cb")
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn nothing_secret_in_debug_output() {
+    let client = confidential_client();
     assert_clean("client", &format!("{client:?}"));
 
     let start = client
@@ -295,25 +305,7 @@ fn a_provider_that_echoes_what_it_got_gets_it_redacted() {
 #[test]
 fn what_a_request_carried_is_redacted_from_errors_about_it() {
     use authflow_core::{AccessToken, Error, ErrorKind, Method, RefreshToken};
-    let profile = Profile::generic(
-        Some("https://as.example/authorize"),
-        "https://as.example/token",
-    )
-    .unwrap()
-    .with_endpoint(
-        authflow_core::EndpointRole::Revocation,
-        "https://as.example/revoke",
-    )
-    .unwrap()
-    .with_endpoint(
-        authflow_core::EndpointRole::ApiBase,
-        "https://api.example/v1/",
-    )
-    .unwrap();
-    let client = Client::new(profile, "client-1")
-        .with_client_secret(ClientSecret::new(CLIENT_SECRET))
-        .with_redirect_uri("https://app.example/cb")
-        .unwrap();
+    let client = confidential_client();
     let start = client.authorization_request(1, &[3u8; 48]).unwrap();
     let verifier = start.pending.code_verifier().unwrap().secret().to_owned();
     let redirect = format!(

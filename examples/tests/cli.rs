@@ -56,25 +56,25 @@ fn stored_refresh_token(path: &Path) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `login` with the local Makini Admin client into `file`; must succeed.
-fn admin_login(p: &Providers, file: &Path) -> Output {
+/// `login` with the local Makini Admin client into `file`, with `more`
+/// flags; must succeed.
+fn admin_login(p: &Providers, file: &Path, more: &[&str]) -> Output {
     let urls = p.urls();
-    let login = demo(
-        &[
-            "login",
-            "--profile",
-            "makini-admin",
-            "--client-id",
-            ADMIN_CLIENT_ID,
-            "--token-endpoint",
-            &urls.makini_admin.token_endpoint,
-            "--api-base",
-            &urls.makini_admin.api,
-            "--token-file",
-            file.to_str().unwrap(),
-        ],
-        Some(ADMIN_CLIENT_SECRET),
-    );
+    let mut args = vec![
+        "login",
+        "--profile",
+        "makini-admin",
+        "--client-id",
+        ADMIN_CLIENT_ID,
+        "--token-endpoint",
+        &urls.makini_admin.token_endpoint,
+        "--api-base",
+        &urls.makini_admin.api,
+        "--token-file",
+        file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    let login = demo(&args, Some(ADMIN_CLIENT_SECRET));
     assert!(login.status.success(), "{}", text(&login));
     login
 }
@@ -84,7 +84,7 @@ fn admin_login_refresh_and_call() {
     let p = Providers::start().unwrap();
     let file = temp_file("admin");
     let file_arg = file.to_str().unwrap();
-    let login = admin_login(&p, &file);
+    let login = admin_login(&p, &file, &[]);
     let saved = std::fs::read_to_string(&file).unwrap();
     assert!(
         !saved.contains(ADMIN_CLIENT_SECRET),
@@ -286,7 +286,7 @@ fn a_stale_token_file_with_a_shared_store_takes_the_rotated_pair() {
         dir.join("unshared.json"),
         dir.join("store"),
     );
-    admin_login(&p, &server);
+    admin_login(&p, &server, &[]);
     std::fs::copy(&server, &cron).unwrap();
     std::fs::copy(&server, &unshared).unwrap();
     let first = stored_refresh_token(&server).unwrap();
@@ -420,26 +420,7 @@ fn client_credentials_keep_their_scope_when_tokens_are_obtained_again() {
     let file = temp_file("scope");
     let file_arg = file.to_str().unwrap();
     let stale = file.parent().unwrap().join("stale.json");
-    let urls = p.urls();
-    let login = demo(
-        &[
-            "login",
-            "--profile",
-            "makini-admin",
-            "--client-id",
-            ADMIN_CLIENT_ID,
-            "--token-endpoint",
-            &urls.makini_admin.token_endpoint,
-            "--api-base",
-            &urls.makini_admin.api,
-            "--scope",
-            SCOPE,
-            "--token-file",
-            file_arg,
-        ],
-        Some(ADMIN_CLIENT_SECRET),
-    );
-    assert!(login.status.success(), "{}", text(&login));
+    admin_login(&p, &file, &["--scope", SCOPE]);
     let call = || {
         demo(
             &["call", "--token-file", file_arg, "connections"],

@@ -260,14 +260,20 @@ def test_no_error_of_any_family_shows_a_secret() -> None:
         assert_clean(error, secrets)
 
 
-def test_a_validated_callback_builds_one_code_exchange() -> None:
-    """RFC 6749 §4.1.2: a code is used once. A second exchange request from
-    the same callback is refused, and says nothing secret."""
+def link_callback() -> tuple[af.OAuthClient, af.AuthorizationStart, af.PendingAuthorization, af.ValidatedCallback]:
+    """A confidential Makini Link client and a redirect carrying CODE, validated."""
     client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
                         redirect_uri=REDIRECT)
     start = client.authorization_url()
     pending = af.PendingAuthorization.from_storage_string(start.pending)
     callback = pending.validate(f"{REDIRECT}?code={CODE}&state={pending.state()}", pending.created_at())
+    return client, start, pending, callback
+
+
+def test_a_validated_callback_builds_one_code_exchange() -> None:
+    """RFC 6749 §4.1.2: a code is used once. A second exchange request from
+    the same callback is refused, and says nothing secret."""
+    client, start, pending, callback = link_callback()
     first = client.client().exchange_request(callback)
     assert CODE in first.body.decode()
     with pytest.raises(af.CallbackError) as caught:
@@ -278,11 +284,7 @@ def test_a_validated_callback_builds_one_code_exchange() -> None:
 
 
 def test_records_that_hold_secrets_print_none() -> None:
-    client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
-                        redirect_uri=REDIRECT)
-    start = client.authorization_url()
-    pending = af.PendingAuthorization.from_storage_string(start.pending)
-    callback = pending.validate(f"{REDIRECT}?code={CODE}&state={pending.state()}", pending.created_at())
+    client, start, pending, callback = link_callback()
     exchange = client.client().exchange_request(callback)
     answer = af.HttpResponse(status=200, headers=[af.HttpHeader(name="Set-Cookie", value=ACCESS)],
                              body=json.dumps({"access_token": ACCESS, "refresh_token": REFRESH}).encode())
