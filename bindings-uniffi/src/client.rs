@@ -161,7 +161,7 @@ impl Client {
     pub fn exchange_request(&self, callback: Arc<ValidatedCallback>) -> Result<HttpRequest> {
         Ok(self
             .0
-            .exchange_request(callback.take_for_exchange()?)?
+            .exchange_request(callback.0.take_for_exchange()?)?
             .into())
     }
 

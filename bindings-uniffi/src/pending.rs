@@ -3,7 +3,6 @@
 use crate::client::QueryParam;
 use crate::error::Result;
 use authflow_core::{PkceMethod, ProviderKind};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// An authorization in progress: state, PKCE verifier, redirect URI,
@@ -46,8 +45,8 @@ impl PendingAuthorization {
     /// authorization: delete its stored string now (`OAuthClient.exchange`
     /// also refuses a second use in this process).
     pub fn validate(&self, redirect: String, now: u64) -> Result<Arc<ValidatedCallback>> {
-        Ok(Arc::new(ValidatedCallback::new(
-            self.0.validate(&redirect, now)?,
+        Ok(Arc::new(ValidatedCallback(
+            authflow_core::OneUseCallback::new(self.0.validate(&redirect, now)?),
         )))
     }
 
@@ -104,42 +103,17 @@ impl PendingAuthorization {
 /// `repr` / `toString` redact the code and verifier.
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
-pub struct ValidatedCallback {
-    callback: authflow_core::ValidatedCallback,
-    /// Set by the first exchange built from it.
-    exchanged: AtomicBool,
-}
-
-impl ValidatedCallback {
-    pub(crate) fn new(callback: authflow_core::ValidatedCallback) -> Self {
-        ValidatedCallback {
-            callback,
-            exchanged: AtomicBool::new(false),
-        }
-    }
-
-    /// The core callback for the one code exchange it may build.
-    pub(crate) fn take_for_exchange(&self) -> Result<authflow_core::ValidatedCallback> {
-        if self.exchanged.swap(true, Ordering::SeqCst) {
-            return Err(authflow_core::Error::new(
-                authflow_core::ErrorKind::PendingAlreadyUsed,
-                "this callback was already exchanged: a code is used once (RFC 6749 §4.1.2)",
-            )
-            .into());
-        }
-        Ok(self.callback.clone())
-    }
-}
+pub struct ValidatedCallback(pub(crate) authflow_core::OneUseCallback);
 
 impl std::fmt::Debug for ValidatedCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.callback, f)
+        std::fmt::Debug::fmt(self.0.callback(), f)
     }
 }
 
 impl std::fmt::Display for ValidatedCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.callback, f)
+        std::fmt::Debug::fmt(self.0.callback(), f)
     }
 }
 
@@ -147,28 +121,32 @@ impl std::fmt::Display for ValidatedCallback {
 impl ValidatedCallback {
     /// The authorization code (a secret), for an app that hands it to its back end.
     pub fn code(&self) -> String {
-        self.callback.code().secret().to_owned()
+        self.0.callback().code().secret().to_owned()
     }
 
     /// The PKCE verifier (a secret) that goes with the code.
     pub fn code_verifier(&self) -> Option<String> {
-        self.callback.code_verifier().map(|v| v.secret().to_owned())
+        self.0
+            .callback()
+            .code_verifier()
+            .map(|v| v.secret().to_owned())
     }
 
     /// The redirect URI the code was issued for.
     pub fn redirect_uri(&self) -> String {
-        self.callback.redirect_uri().to_owned()
+        self.0.callback().redirect_uri().to_owned()
     }
 
     /// The state that matched.
     pub fn state(&self) -> String {
-        self.callback.state().to_owned()
+        self.0.callback().state().to_owned()
     }
 
     /// The response's other parameters (all but `code` and `state`), in the
     /// order received, repeats included: `iss`, `scope`, extensions.
     pub fn params(&self) -> Vec<QueryParam> {
-        self.callback
+        self.0
+            .callback()
             .params()
             .iter()
             .map(|(name, value)| QueryParam {
@@ -180,7 +158,7 @@ impl ValidatedCallback {
 
     /// The first value of the response parameter `name` (e.g. `"scope"`).
     pub fn param(&self, name: String) -> Option<String> {
-        self.callback.param(&name).map(str::to_owned)
+        self.0.callback().param(&name).map(str::to_owned)
     }
 }
 

@@ -276,13 +276,7 @@ pub fn handle_redirect(
 pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Promise {
     let options: &JsValue = options.as_ref();
     let prepared = client_from_options(options).and_then(|client| {
-        if callback.exchanged.replace(true) {
-            return Err(Error::new(
-                ErrorKind::PendingAlreadyUsed,
-                "this callback was already exchanged: a code is used once (RFC 6749 §4.1.2)",
-            ));
-        }
-        let request = client.exchange_request(callback.callback.clone())?;
+        let request = client.exchange_request(callback.0.take_for_exchange()?)?;
         Ok((client, request, timeout_ms(options)?))
     });
     future_to_promise(async move {
@@ -349,37 +343,36 @@ async fn send(
 /// code is used once (RFC 6749 §4.1.2), so a second exchange is refused
 /// (`pending_already_used`) without a request.
 #[wasm_bindgen]
-pub struct ValidatedCallback {
-    callback: authflow_core::ValidatedCallback,
-    /// Set by the first exchange made from it.
-    exchanged: std::cell::Cell<bool>,
-}
+pub struct ValidatedCallback(authflow_core::OneUseCallback);
 
 #[wasm_bindgen]
 impl ValidatedCallback {
     /// The authorization code.
     #[wasm_bindgen(getter)]
     pub fn code(&self) -> String {
-        self.callback.code().secret().to_owned()
+        self.0.callback().code().secret().to_owned()
     }
 
     /// The state that matched the pending authorization.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        self.callback.state().to_owned()
+        self.0.callback().state().to_owned()
     }
 
     /// The PKCE verifier the code exchange must send (absent only for a
     /// profile without PKCE).
     #[wasm_bindgen(getter, js_name = codeVerifier)]
     pub fn code_verifier(&self) -> Option<String> {
-        self.callback.code_verifier().map(|v| v.secret().to_owned())
+        self.0
+            .callback()
+            .code_verifier()
+            .map(|v| v.secret().to_owned())
     }
 
     /// The redirect URI the code was issued for (the exchange repeats it).
     #[wasm_bindgen(getter, js_name = redirectUri)]
     pub fn redirect_uri(&self) -> String {
-        self.callback.redirect_uri().to_owned()
+        self.0.callback().redirect_uri().to_owned()
     }
 
     /// The redirect's other parameters (all but `code` and `state`) as
@@ -388,7 +381,7 @@ impl ValidatedCallback {
     #[wasm_bindgen(getter, unchecked_return_type = "[string, string][]")]
     pub fn params(&self) -> JsValue {
         let pairs = js_sys::Array::new();
-        for (name, value) in self.callback.params() {
+        for (name, value) in self.0.callback().params() {
             pairs.push(&js_sys::Array::of2(
                 &JsValue::from_str(name),
                 &JsValue::from_str(value),
@@ -421,15 +414,12 @@ impl ValidatedCallback {
 impl ValidatedCallback {
     /// Wraps a core callback (for Rust callers and tests).
     pub fn new(callback: authflow_core::ValidatedCallback) -> Self {
-        ValidatedCallback {
-            callback,
-            exchanged: std::cell::Cell::new(false),
-        }
+        ValidatedCallback(authflow_core::OneUseCallback::new(callback))
     }
 
     /// The core callback.
     pub fn inner(&self) -> &authflow_core::ValidatedCallback {
-        &self.callback
+        self.0.callback()
     }
 }
 

@@ -7,6 +7,7 @@ use crate::pending::PendingAuthorization;
 use crate::profile::ProviderKind;
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
 use crate::syntax::{is_error_text, is_error_uri};
+use std::sync::atomic::{AtomicBool, Ordering};
 use subtle::ConstantTimeEq;
 
 /// Parameters that carry tokens: in the response to a code request they
@@ -315,8 +316,49 @@ impl PendingAuthorization {
     }
 }
 
+/// A [`ValidatedCallback`] kept where it cannot be moved out (an object a
+/// binding shares with JavaScript, Python, Kotlin or Swift): its fields
+/// stay readable, and it builds one code exchange, because a code is used
+/// once (RFC 6749 §4.1.2). [`OneUseCallback::take_for_exchange`] gives the
+/// callback the first time and [`ErrorKind::PendingAlreadyUsed`] after.
+#[derive(Debug)]
+pub struct OneUseCallback {
+    callback: ValidatedCallback,
+    exchanged: AtomicBool,
+}
+
+impl OneUseCallback {
+    /// Holds `callback` for one exchange.
+    pub fn new(callback: ValidatedCallback) -> Self {
+        OneUseCallback {
+            callback,
+            exchanged: AtomicBool::new(false),
+        }
+    }
+
+    /// The callback, to read (its code, state, parameters).
+    pub fn callback(&self) -> &ValidatedCallback {
+        &self.callback
+    }
+
+    /// The callback for its one code exchange; refused after the first
+    /// call, whatever became of that exchange (the code may have reached
+    /// the provider: start a new authorization).
+    pub fn take_for_exchange(&self) -> Result<ValidatedCallback> {
+        if self.exchanged.swap(true, Ordering::SeqCst) {
+            return Err(Error::new(
+                ErrorKind::PendingAlreadyUsed,
+                "this callback was already exchanged: a code is used once (RFC 6749 §4.1.2)",
+            ));
+        }
+        Ok(self.callback.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::OneUseCallback;
+    use crate::error::{Action, ErrorKind};
     use crate::pending::tests::pending;
 
     /// A code response that also carries tokens is an implicit or hybrid
@@ -350,5 +392,25 @@ mod tests {
             assert!(!shown.contains("leaked"), "{shown}");
             assert!(!shown.contains("c0de-123456"), "{shown}");
         }
+    }
+
+    /// RFC 6749 §4.1.2: held by a binding, a callback builds one exchange.
+    #[test]
+    fn a_one_use_callback_is_taken_once() {
+        let pending = pending();
+        let redirect = format!("?code=c0de-123456&state={}", pending.state());
+        let held = OneUseCallback::new(pending.validate(&redirect, pending.created_at()).unwrap());
+        assert_eq!(
+            held.take_for_exchange().unwrap().code().secret(),
+            "c0de-123456"
+        );
+        let error = held.take_for_exchange().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::PendingAlreadyUsed);
+        assert_eq!(error.action(), Action::AuthorizeAgain);
+        assert_eq!(
+            held.callback().code().secret(),
+            "c0de-123456",
+            "still readable"
+        );
     }
 }

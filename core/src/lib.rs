@@ -85,7 +85,7 @@ mod used_states;
 pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
 };
-pub use callback::ValidatedCallback;
+pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
 pub use clock::{format_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};

@@ -56,6 +56,16 @@ fn stored_refresh_token(path: &Path) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// `refresh --force` of the token file `file` with `secret`; must succeed.
+fn forced_refresh(file: &Path, secret: &str) -> Output {
+    let refreshed = demo(
+        &["refresh", "--token-file", file.to_str().unwrap(), "--force"],
+        Some(secret),
+    );
+    assert!(refreshed.status.success(), "{}", text(&refreshed));
+    refreshed
+}
+
 /// `login` with the local Makini Admin client into `file`, with `more`
 /// flags; must succeed.
 fn admin_login(p: &Providers, file: &Path, more: &[&str]) -> Output {
@@ -112,11 +122,7 @@ fn admin_login_refresh_and_call() {
     assert!(text(&not_due).contains("not due"), "{}", text(&not_due));
     assert_eq!(stored_refresh_token(&file).unwrap(), first_refresh);
 
-    let forced = demo(
-        &["refresh", "--token-file", file_arg, "--force"],
-        Some(ADMIN_CLIENT_SECRET),
-    );
-    assert!(forced.status.success(), "{}", text(&forced));
+    let forced = forced_refresh(&file, ADMIN_CLIENT_SECRET);
     assert!(
         text(&forced).contains("next refresh due at"),
         "{}",
@@ -398,11 +404,7 @@ fn concurrent_forced_refreshes_of_one_token_file_refresh_once() {
         Some(LINK_CLIENT_SECRET),
     );
     assert!(call.status.success(), "{}", text(&call));
-    let again = demo(
-        &["refresh", "--token-file", file_arg, "--force"],
-        Some(LINK_CLIENT_SECRET),
-    );
-    assert!(again.status.success(), "{}", text(&again));
+    forced_refresh(&file, LINK_CLIENT_SECRET);
     let stats = p.stats().client(LINK_CLIENT_ID);
     assert_eq!((stats.refreshes, stats.replays), (2, 0));
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
@@ -434,23 +436,10 @@ fn client_credentials_keep_their_scope_when_tokens_are_obtained_again() {
     // A copy refreshes first, so the file's refresh token is dead: the
     // file's next renewal has to use client credentials.
     std::fs::copy(&file, &stale).unwrap();
-    let other = demo(
-        &[
-            "refresh",
-            "--token-file",
-            stale.to_str().unwrap(),
-            "--force",
-        ],
-        Some(ADMIN_CLIENT_SECRET),
-    );
-    assert!(other.status.success(), "{}", text(&other));
+    forced_refresh(&stale, ADMIN_CLIENT_SECRET);
     // One run: the refused refresh is followed by client credentials in
     // the same run (issue 13 item 2), which ask for the scope again.
-    let again = demo(
-        &["refresh", "--token-file", file_arg, "--force"],
-        Some(ADMIN_CLIENT_SECRET),
-    );
-    assert!(again.status.success(), "{}", text(&again));
+    forced_refresh(&file, ADMIN_CLIENT_SECRET);
     let stats = p.stats().client(ADMIN_CLIENT_ID);
     assert_eq!(
         stats.token_requests_for("client_credentials"),
