@@ -9,11 +9,7 @@ import Security
 /// The error a transport throws when no answer came back (kind `transport`,
 /// action `retry`). `reason` must not quote the request's URL, headers or body.
 public func transportFailure(_ reason: String) -> AuthflowError {
-    let d = transportError(reason: reason)
-    return .Transport(kind: d.kind, action: d.action, reason: d.reason, retryAfter: d.retryAfter,
-                      status: d.status, providerCode: d.providerCode,
-                      providerDescription: d.providerDescription, providerUri: d.providerUri,
-                      requestId: d.requestId)
+    transportCase(transportError(reason: reason))
 }
 
 /// The error a transport throws when no complete answer came back in the
@@ -21,11 +17,15 @@ public func transportFailure(_ reason: String) -> AuthflowError {
 /// reached the provider. `reason` must not quote the request's URL, headers
 /// or body.
 public func timeoutFailure(_ reason: String) -> AuthflowError {
-    let d = timeoutError(reason: reason)
-    return .Transport(kind: d.kind, action: d.action, reason: d.reason, retryAfter: d.retryAfter,
-                      status: d.status, providerCode: d.providerCode,
-                      providerDescription: d.providerDescription, providerUri: d.providerUri,
-                      requestId: d.requestId)
+    transportCase(timeoutError(reason: reason))
+}
+
+/// The `Transport` case that carries `d` (the core's words for the failure).
+private func transportCase(_ d: ErrorDetails) -> AuthflowError {
+    .Transport(kind: d.kind, action: d.action, reason: d.reason, retryAfter: d.retryAfter,
+               status: d.status, providerCode: d.providerCode,
+               providerDescription: d.providerDescription, providerUri: d.providerUri,
+               requestId: d.requestId)
 }
 
 /// Refuses every redirect: a token endpoint that redirects is an answer to

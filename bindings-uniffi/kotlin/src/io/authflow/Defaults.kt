@@ -17,24 +17,18 @@ import kotlinx.coroutines.suspendCancellableCoroutine
 
 /** The exception a transport throws when no answer came back (kind `transport`, action `retry`).
  *  [reason] must not quote the request's URL, headers or body. */
-fun transportException(reason: String): AuthflowException {
-    val d = transportError(reason)
-    return AuthflowException.Transport(
-        d.kind, d.action, d.reason, d.retryAfter, d.status,
-        d.providerCode, d.providerDescription, d.providerUri, d.requestId,
-    )
-}
+fun transportException(reason: String): AuthflowException = transportCase(transportError(reason))
 
 /** The exception a transport throws when no complete answer came back in the time it allows
  *  (kind `timeout`, action `retry`): the request may have reached the provider.
  *  [reason] must not quote the request's URL, headers or body. */
-fun timeoutException(reason: String): AuthflowException {
-    val d = timeoutError(reason)
-    return AuthflowException.Transport(
-        d.kind, d.action, d.reason, d.retryAfter, d.status,
-        d.providerCode, d.providerDescription, d.providerUri, d.requestId,
-    )
-}
+fun timeoutException(reason: String): AuthflowException = transportCase(timeoutError(reason))
+
+/** The `Transport` case that carries [d] (the core's words for the failure). */
+private fun transportCase(d: ErrorDetails): AuthflowException = AuthflowException.Transport(
+    d.kind, d.action, d.reason, d.retryAfter, d.status,
+    d.providerCode, d.providerDescription, d.providerUri, d.requestId,
+)
 
 /** Sends requests with `java.net.http.HttpClient`: no redirects followed, every status
  *  returned as a response, failures thrown as [AuthflowException.Transport] without the
