@@ -5,6 +5,8 @@
 #          fresh venv; pytest: every golden vector, end to end against the
 #          local providers (urllib, asyncio, 100 threads), the package itself;
 #          the Authlib peer server; examples/python against the providers
+#          and the Authlib peer (measured beside the same program written
+#          with Authlib); mypy --strict over the examples and README snippets
 #   Kotlin the generated sources + the java.net.http transport compiled with
 #          kotlinc; the test program: every golden vector, end to end
 #          (blocking and suspend); examples/kotlin against the providers
@@ -26,6 +28,8 @@ TOOLS=$UNIFFI_TOOLS
 PYTEST_VERSION=9.2.0
 # redis-py, for authflow.RedisStore (the wheel's `redis` extra) in the fleet tests.
 REDIS_PY_VERSION=8.1.0
+# mypy --strict over the Python examples and README snippets.
+MYPY_VERSION=2.4.1
 KOTLIN_VERSION=2.4.20
 WORK=$ROOT/target/uniffi
 started=$(date +%s)
@@ -105,16 +109,21 @@ TEST_VENV=$TOOLS/test-venv
 rm -rf "$TEST_VENV" "$WORK/cross"
 python3 -m venv "$TEST_VENV"
 "$TEST_VENV/bin/pip" install --disable-pip-version-check --no-input -q "$WHEEL" "pytest==$PYTEST_VERSION" \
-    "redis==$REDIS_PY_VERSION" \
-  || fail "pip install of the wheel (or pytest==$PYTEST_VERSION, redis==$REDIS_PY_VERSION) failed"
+    "redis==$REDIS_PY_VERSION" "mypy==$MYPY_VERSION" \
+  || fail "pip install of the wheel (or pytest==$PYTEST_VERSION, redis==$REDIS_PY_VERSION, mypy==$MYPY_VERSION) failed"
 AUTHFLOW_PROVIDERS_BIN=$PROVIDERS AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/tests
 
 step "real peer servers from Python: Authlib (tests/peers/authlib), oidc-provider discovery (tests/peers/oidc-provider)"
 bash tests/peers/authlib/install.sh || fail "tests/peers/authlib/install.sh failed"
 bash tests/peers/oidc-provider/install.sh || fail "tests/peers/oidc-provider/install.sh failed"
-AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python \
+AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python AUTHFLOW_PROVIDERS_BIN=$PROVIDERS \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/peer_tests
+
+step "mypy --strict: the Python examples and the README's Python snippets, against the installed wheel"
+"$TEST_VENV/bin/python" bindings-uniffi/python/check_types.py "$WORK/python-snippets" bindings-uniffi/README.md \
+  -- examples/python/everyday.py examples/python/authflow_example.py \
+  || fail "mypy --strict found errors in the examples or README snippets"
 
 step "examples/python against the local providers"
 "$TEST_VENV/bin/python" examples/python/authflow_example.py --providers "$PROVIDERS"

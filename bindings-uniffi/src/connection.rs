@@ -13,7 +13,7 @@
 use crate::client::{AuthorizationOptions, Client, TokenTypeHint};
 use crate::error::{AuthflowError, Result};
 use crate::fleet::{SharedSession, TokenStore};
-use crate::http::HttpResponse;
+use crate::http::{HttpHeader, HttpResponse};
 use crate::profile::Profile;
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use crate::transport::{Environment, HttpTransport, TokenPersister};
@@ -674,8 +674,16 @@ impl Shared {
         method: Method,
         path: &str,
         body: Option<&[u8]>,
+        headers: &[HttpHeader],
     ) -> Result<authflow_core::HttpRequest> {
-        Ok(self.client.core().api_request(token, method, path, body)?)
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect();
+        Ok(self
+            .client
+            .core()
+            .api_request_with_headers(token, method, path, body, &headers)?)
     }
 
     /// What to do with an API answer: return it, or (when the core says
@@ -906,19 +914,23 @@ impl ClientSession {
     }
 
     /// A bearer API call (`path` relative to the API base, or absolute);
-    /// renews once and retries when the API refuses the token.
-    #[uniffi::method(default(body = None))]
+    /// renews once and retries when the API refuses the token. `headers`
+    /// go with it (see the core's `api_request_with_headers` for the ones
+    /// refused); a `body` is sent as JSON unless they name another
+    /// `Content-Type`.
+    #[uniffi::method(default(body = None, headers = []))]
     pub fn request(
         &self,
         method: Method,
         path: String,
         body: Option<Vec<u8>>,
+        headers: Vec<HttpHeader>,
     ) -> Result<HttpResponse> {
         for first in [true, false] {
             let token = self.shared.token_blocking()?;
-            let request = self
-                .shared
-                .api_request(&token, method, &path, body.as_deref())?;
+            let request =
+                self.shared
+                    .api_request(&token, method, &path, body.as_deref(), &headers)?;
             let answer = self.shared.client.transport.send((&request).into());
             if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
@@ -932,7 +944,7 @@ impl ClientSession {
 
     /// `GET path` with [`ClientSession::request`].
     pub fn get(&self, path: String) -> Result<HttpResponse> {
-        self.request(Method::Get, path, None)
+        self.request(Method::Get, path, None, Vec::new())
     }
 
     /// Asks MakeShift's token info and corrects the token's expiry from it.
@@ -950,18 +962,19 @@ impl ClientSession {
     }
 
     /// Async [`ClientSession::request`].
-    #[uniffi::method(default(body = None))]
+    #[uniffi::method(default(body = None, headers = []))]
     pub async fn request_async(
         &self,
         method: Method,
         path: String,
         body: Option<Vec<u8>>,
+        headers: Vec<HttpHeader>,
     ) -> Result<HttpResponse> {
         for first in [true, false] {
             let token = self.shared.token_async().await?;
-            let request = self
-                .shared
-                .api_request(&token, method, &path, body.as_deref())?;
+            let request =
+                self.shared
+                    .api_request(&token, method, &path, body.as_deref(), &headers)?;
             let answer = self
                 .shared
                 .client
@@ -980,7 +993,8 @@ impl ClientSession {
 
     /// Async [`ClientSession::get`].
     pub async fn get_async(&self, path: String) -> Result<HttpResponse> {
-        self.request_async(Method::Get, path, None).await
+        self.request_async(Method::Get, path, None, Vec::new())
+            .await
     }
 
     /// Async [`ClientSession::token_info`].

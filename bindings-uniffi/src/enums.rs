@@ -49,8 +49,8 @@ pub enum ClientAuthMethod {
     ClientSecretPost,
     /// HTTP Basic with the form-encoded id and secret.
     ClientSecretBasic,
-    /// A public client: `client_id` in the body, no secret (PKCE protects the code).
-    None,
+    /// A public client: `client_id` in the body, no secret (PKCE protects the code); RFC 8414's `none`.
+    PublicClient,
     /// No client identification at all (MakeShift: the API key and secret
     /// travel as the password grant's `username` and `password`).
     Omitted,
@@ -98,7 +98,7 @@ pub struct Lifetimes {
 #[uniffi::remote(Enum)]
 pub enum Reauthentication {
     /// Only the user can grant new tokens (authorization code flows).
-    None,
+    Never,
     /// Repeat the client-credentials grant (Makini Admin).
     ClientCredentials,
     /// Repeat the password grant with the client id and secret (MakeShift).
@@ -167,9 +167,9 @@ pub enum RequestPurpose {
 #[uniffi::remote(Enum)]
 pub enum DiscoveryDocument {
     /// RFC 8414: `/.well-known/oauth-authorization-server`.
-    OAuthAuthorizationServer,
+    AuthorizationServer,
     /// OpenID Connect Discovery 1.0: `/.well-known/openid-configuration`.
-    OpenIdConfiguration,
+    OpenidConfiguration,
 }
 
 /// What went wrong; `name` in the vectors is the snake_case of the variant.
@@ -196,7 +196,7 @@ pub enum ErrorKind {
     /// RFC 6749 `temporarily_unavailable`.
     TemporarilyUnavailable,
     /// An OAuth error code outside RFC 6749 (kept as the provider code).
-    OtherOAuthError,
+    OtherOauthError,
     /// The callback's `state` does not match the pending authorization's.
     StateMismatch,
     /// The callback carries neither a `code` nor an `error`.
@@ -266,7 +266,7 @@ pub enum Action {
     /// The configuration or input is wrong; retrying will not help.
     FixConfiguration,
     /// Nothing to do automatically: report it.
-    None,
+    Report,
 }
 
 /// The stable snake_case name of an error kind (`"invalid_grant"`), as in

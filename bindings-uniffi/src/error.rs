@@ -418,15 +418,10 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for AuthflowError {
 impl std::fmt::Display for AuthflowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let d = self.details();
+        // As the core's: the reason quotes the provider's code and description.
         write!(f, "{}: {}", d.kind.as_str(), d.reason)?;
         if let Some(status) = d.status {
             write!(f, " (HTTP {status})")?;
-        }
-        if let Some(code) = &d.provider_code {
-            write!(f, "; provider error {code}")?;
-        }
-        if let Some(description) = &d.provider_description {
-            write!(f, ": {description}")?;
         }
         if let Some(request_id) = &d.request_id {
             write!(f, " [request id {request_id}]")?;
@@ -440,6 +435,14 @@ impl std::fmt::Display for AuthflowError {
 }
 
 impl std::error::Error for AuthflowError {}
+
+/// The one-line text of an error, as the core writes it: kind, reason
+/// (with what the provider said), status, request id, action. What a
+/// binding shows as the exception's message (Python's `str(e)`).
+#[uniffi::export]
+pub fn error_message(details: ErrorDetails) -> String {
+    AuthflowError::from_details(details).to_string()
+}
 
 /// The error a transport raises when no response came back, with the
 /// kind and action the core gives such failures (transport; retry).
@@ -499,6 +502,27 @@ mod tests {
             assert_eq!(details.reason, "what happened");
             assert_eq!(AuthflowError::from_details(details), error);
         }
+    }
+
+    #[test]
+    fn the_message_is_the_cores_text() {
+        let client = authflow_core::Client::new(
+            authflow_core::Profile::generic(None, "https://as.example/token").unwrap(),
+            "c",
+        );
+        let response = authflow_core::HttpResponse::new(
+            401,
+            vec![("X-Request-Id".into(), "req-9".into())],
+            br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#
+                .to_vec(),
+        );
+        let core = client
+            .parse_token_response(authflow_core::GrantType::ClientCredentials, 1, &response)
+            .unwrap_err();
+        let error = AuthflowError::from(&core);
+        assert_eq!(error.to_string(), core.to_string());
+        assert_eq!(error_message(error.details()), core.to_string());
+        assert!(error.to_string().contains("Client authentication failed"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::connection::OAuthClient;
 use crate::error::{AuthflowError, Result};
-use crate::http::HttpResponse;
+use crate::http::{HttpHeader, HttpResponse};
 use crate::token_set::TokenSet;
 use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, StoredRecord};
 use authflow_core::{AccessToken, Error, ErrorKind, Method, Session};
@@ -184,20 +184,26 @@ impl SharedSession {
 
     /// A bearer API call; when the API refuses the token (another process
     /// may have renewed it), reads the store, renews only if nothing newer
-    /// is there, and retries once.
-    #[uniffi::method(default(body = None))]
+    /// is there, and retries once. `headers` as in `ClientSession.request`.
+    #[uniffi::method(default(body = None, headers = []))]
     pub fn request(
         &self,
         method: Method,
         path: String,
         body: Option<Vec<u8>>,
+        headers: Vec<HttpHeader>,
     ) -> Result<HttpResponse> {
+        let headers: Vec<(String, String)> =
+            headers.into_iter().map(|h| (h.name, h.value)).collect();
         for first in [true, false] {
             let token = self.token()?;
-            let request = self
-                .client
-                .core()
-                .api_request(&token, method, &path, body.as_deref())?;
+            let request = self.client.core().api_request_with_headers(
+                &token,
+                method,
+                &path,
+                body.as_deref(),
+                &headers,
+            )?;
             let response = self
                 .client
                 .transport()
@@ -217,7 +223,7 @@ impl SharedSession {
 
     /// `GET path` with [`SharedSession::request`].
     pub fn get(&self, path: String) -> Result<HttpResponse> {
-        self.request(Method::Get, path, None)
+        self.request(Method::Get, path, None, Vec::new())
     }
 
     /// Tells the session an API refused `access_token` (401).

@@ -113,7 +113,7 @@ export type ErrorKind =
 /** What to do about it: authflow-core's `Action` names. */
 export type Action =
   | "retry" | "refresh" | "reauthenticate" | "authorize_again" | "user_denied" | "fix_configuration"
-  | "none";
+  | "report";
 
 /** The one error type authflow throws (or rejects with). Its message never contains a token, code, verifier or secret. */
 export declare class AuthflowError extends Error {

@@ -53,6 +53,55 @@ impl Client {
         })
     }
 
+    /// [`Client::api_request`] with the caller's own `headers` added (an
+    /// `If-None-Match`, an `Accept`, a `Content-Type` for a body that is
+    /// not JSON): a caller's header of the same name replaces the core's.
+    /// Names must be RFC 9110 tokens and values may hold no control
+    /// character (a line break would start another header). The headers
+    /// the flow owns are refused: `Authorization` and `DPoP` (the token is
+    /// the session's), `Host`, `Content-Length`, `Transfer-Encoding` and
+    /// `Connection` (the transport's).
+    pub fn api_request_with_headers(
+        &self,
+        token: &AccessToken,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(String, String)],
+    ) -> Result<HttpRequest> {
+        const OWNED: [&str; 6] = [
+            "authorization",
+            "dpop",
+            "host",
+            "content-length",
+            "transfer-encoding",
+            "connection",
+        ];
+        let mut request = self.api_request(token, method, path, body)?;
+        for (name, value) in headers {
+            if name.is_empty() || !name.bytes().all(crate::syntax::is_tchar) {
+                return Err(Error::configuration(
+                    "a header name is not an RFC 9110 token",
+                ));
+            }
+            if OWNED.iter().any(|owned| name.eq_ignore_ascii_case(owned)) {
+                return Err(Error::configuration(format!(
+                    "the {name} header is set by authflow or the transport, not by the caller"
+                )));
+            }
+            if value.chars().any(char::is_control) {
+                return Err(Error::configuration(format!(
+                    "the value of the {name} header has a control character"
+                )));
+            }
+            request
+                .headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            request.headers.push((name.clone(), value.clone()));
+        }
+        Ok(request)
+    }
+
     /// Where `path` goes, if the bearer token may go there.
     fn api_url(&self, path: &str) -> Result<Endpoint> {
         const WHAT: &str = "API URL";
@@ -107,6 +156,65 @@ mod tests {
 
     fn makini() -> Client {
         Client::new(Profile::makini_link(), "client")
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// A caller's headers go with the call; the token's header, the
+    /// transport's framing and header injection are refused.
+    #[test]
+    fn caller_headers_never_replace_the_token_or_break_the_framing() {
+        let token = AccessToken::new("at-secret-123456");
+        let call = |extra: &[(&str, &str)]| {
+            makini().api_request_with_headers(
+                &token,
+                Method::Post,
+                "sites",
+                Some(b"a=1"),
+                &headers(extra),
+            )
+        };
+        let request = call(&[
+            ("If-None-Match", "\"v1\""),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ])
+        .unwrap();
+        assert_eq!(request.header("If-None-Match"), Some("\"v1\""));
+        assert_eq!(
+            request.header("Content-Type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(
+            request
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .count(),
+            1
+        );
+        assert_eq!(
+            request.header("Authorization"),
+            Some("Bearer at-secret-123456")
+        );
+        for bad in [
+            [("Authorization", "Bearer other")],
+            [("dpop", "x")],
+            [("Host", "evil.example")],
+            [("Content-Length", "0")],
+            [("Transfer-Encoding", "chunked")],
+            [("X-Trace", "a\r\nAuthorization: Bearer stolen")],
+            [("X Trace", "a")],
+            [("", "a")],
+        ] {
+            let error = call(&bad).unwrap_err();
+            assert_eq!(error.kind().as_str(), "configuration", "{bad:?}: {error}");
+            assert!(!error.to_string().contains("at-secret-123456"));
+        }
     }
 
     /// RFC 6750 §5.3 / RFC 9700 §4.9: the bearer token goes to the API base

@@ -12,9 +12,9 @@ use crate::profile::{ClientAuthMethod, EndpointRole, PkceMethod, Profile, Respon
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiscoveryDocument {
     /// RFC 8414: `/.well-known/oauth-authorization-server` inserted before the issuer's path.
-    OAuthAuthorizationServer,
+    AuthorizationServer,
     /// OpenID Connect Discovery 1.0: `/.well-known/openid-configuration` appended to the issuer.
-    OpenIdConfiguration,
+    OpenidConfiguration,
 }
 
 /// The metadata of an authorization server.
@@ -53,10 +53,10 @@ pub fn discovery_request(issuer: &str, document: DiscoveryDocument) -> Result<Ht
     }
     let path = uri.path().as_str().trim_end_matches('/');
     let well_known = match document {
-        DiscoveryDocument::OAuthAuthorizationServer => {
+        DiscoveryDocument::AuthorizationServer => {
             format!("/.well-known/oauth-authorization-server{path}")
         }
-        DiscoveryDocument::OpenIdConfiguration => {
+        DiscoveryDocument::OpenidConfiguration => {
             format!("{path}/.well-known/openid-configuration")
         }
     };
@@ -175,7 +175,7 @@ impl ProviderMetadata {
         } else if offers("client_secret_post") {
             ClientAuthMethod::ClientSecretPost
         } else {
-            ClientAuthMethod::None
+            ClientAuthMethod::PublicClient
         };
         // RFC 7636 §4.2 and RFC 9700 §2.1.1: S256 whenever it can be used.
         // A list without it does not turn PKCE off (nor down to `plain`)

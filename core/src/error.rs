@@ -31,7 +31,7 @@ pub enum ErrorKind {
     /// RFC 6749 `temporarily_unavailable`.
     TemporarilyUnavailable,
     /// An OAuth error code outside RFC 6749 (kept in [`ProviderError::code`]).
-    OtherOAuthError,
+    OtherOauthError,
     /// The callback's `state` does not match the pending authorization's.
     StateMismatch,
     /// The callback carries neither a `code` nor an `error`.
@@ -121,7 +121,7 @@ impl ErrorKind {
         ErrorKind::UnsupportedResponseType,
         ErrorKind::ServerError,
         ErrorKind::TemporarilyUnavailable,
-        ErrorKind::OtherOAuthError,
+        ErrorKind::OtherOauthError,
         ErrorKind::StateMismatch,
         ErrorKind::MissingCode,
         ErrorKind::MissingState,
@@ -159,7 +159,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedResponseType => "unsupported_response_type",
             ErrorKind::ServerError => "server_error",
             ErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
-            ErrorKind::OtherOAuthError => "other_oauth_error",
+            ErrorKind::OtherOauthError => "other_oauth_error",
             ErrorKind::StateMismatch => "state_mismatch",
             ErrorKind::MissingCode => "missing_code",
             ErrorKind::MissingState => "missing_state",
@@ -193,7 +193,7 @@ impl ErrorKind {
     /// The family a binding groups this kind under.
     pub fn family(self) -> ErrorFamily {
         match self {
-            kind if kind.is_oauth_code() || kind == ErrorKind::OtherOAuthError => {
+            kind if kind.is_oauth_code() || kind == ErrorKind::OtherOauthError => {
                 ErrorFamily::OAuth
             }
             ErrorKind::StateMismatch
@@ -217,11 +217,11 @@ impl ErrorKind {
     }
 
     /// The kind for an RFC 6749 §5.2 / §4.1.2.1 error code; unknown codes
-    /// are [`ErrorKind::OtherOAuthError`].
+    /// are [`ErrorKind::OtherOauthError`].
     pub fn from_oauth_code(code: &str) -> ErrorKind {
         match ErrorKind::parse(code) {
             Some(kind) if kind.is_oauth_code() => kind,
-            _ => ErrorKind::OtherOAuthError,
+            _ => ErrorKind::OtherOauthError,
         }
     }
 
@@ -266,7 +266,7 @@ pub enum Action {
     /// The configuration or input is wrong; retrying will not help.
     FixConfiguration,
     /// Nothing to do automatically: report it.
-    None,
+    Report,
 }
 
 impl Action {
@@ -278,7 +278,7 @@ impl Action {
         Action::AuthorizeAgain,
         Action::UserDenied,
         Action::FixConfiguration,
-        Action::None,
+        Action::Report,
     ];
 
     /// The stable snake_case name, e.g. `"authorize_again"`.
@@ -290,7 +290,7 @@ impl Action {
             Action::AuthorizeAgain => "authorize_again",
             Action::UserDenied => "user_denied",
             Action::FixConfiguration => "fix_configuration",
-            Action::None => "none",
+            Action::Report => "report",
         }
     }
 
@@ -379,8 +379,28 @@ impl Error {
         self
     }
 
+    /// Keeps what the provider said, and quotes its code and description
+    /// in the message: a reader of the message alone learns what the
+    /// provider said, not only that it refused.
     pub(crate) fn with_provider(mut self, provider: ProviderError) -> Self {
+        let message = &mut self.0.message;
+        match (&provider.code, &provider.description) {
+            (Some(code), Some(description)) => {
+                *message = format!("{message}: {code} (\"{description}\")")
+            }
+            (Some(code), None) => *message = format!("{message}: {code}"),
+            (None, Some(description)) => *message = format!("{message}: \"{description}\""),
+            (None, None) => {}
+        }
         self.0.provider = (!provider.is_empty()).then_some(provider);
+        self
+    }
+
+    /// This error with `detail` added to its message.
+    pub(crate) fn with_detail(mut self, detail: Option<String>) -> Self {
+        if let Some(detail) = detail {
+            self.0.message = format!("{}; {detail}", self.0.message);
+        }
         self
     }
 
@@ -457,16 +477,9 @@ impl fmt::Display for Error {
         if let Some(status) = inner.status {
             write!(f, " (HTTP {status})")?;
         }
-        if let Some(provider) = &inner.provider {
-            if let Some(code) = &provider.code {
-                write!(f, "; provider error {code}")?;
-            }
-            if let Some(description) = &provider.description {
-                write!(f, ": {description}")?;
-            }
-            if let Some(request_id) = &provider.request_id {
-                write!(f, " [request id {request_id}]")?;
-            }
+        // The message quotes the provider's code and description already.
+        if let Some(request_id) = inner.provider.as_ref().and_then(|p| p.request_id.as_ref()) {
+            write!(f, " [request id {request_id}]")?;
         }
         write!(f, "; action: {}", inner.action)?;
         if let Some(seconds) = inner.retry_after {
@@ -515,7 +528,9 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::AuthorizationRequired
         | ErrorKind::InvalidStoredValue => Action::AuthorizeAgain,
         ErrorKind::Unauthorized => Action::Refresh,
-        ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOAuthError => Action::None,
+        ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOauthError => {
+            Action::Report
+        }
     }
 }
 
@@ -539,7 +554,7 @@ mod tests {
     #[test]
     fn families_group_the_kinds() {
         assert_eq!(ErrorKind::InvalidGrant.family(), ErrorFamily::OAuth);
-        assert_eq!(ErrorKind::OtherOAuthError.family(), ErrorFamily::OAuth);
+        assert_eq!(ErrorKind::OtherOauthError.family(), ErrorFamily::OAuth);
         assert_eq!(ErrorKind::StateMismatch.family(), ErrorFamily::Callback);
         assert_eq!(ErrorKind::TokenInCallback.family(), ErrorFamily::Callback);
         assert_eq!(
@@ -563,11 +578,11 @@ mod tests {
         );
         assert_eq!(
             ErrorKind::from_oauth_code("slow_down"),
-            ErrorKind::OtherOAuthError
+            ErrorKind::OtherOauthError
         );
         assert_eq!(
             ErrorKind::from_oauth_code("state_mismatch"),
-            ErrorKind::OtherOAuthError
+            ErrorKind::OtherOauthError
         );
     }
 
@@ -604,7 +619,7 @@ mod tests {
             });
         assert_eq!(
             error.to_string(),
-            "rate_limited: too many requests (HTTP 429); provider error rate_limited [request id req_7]; action: retry after 30 s"
+            "rate_limited: too many requests: rate_limited (HTTP 429) [request id req_7]; action: retry after 30 s"
         );
     }
 }

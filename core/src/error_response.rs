@@ -77,11 +77,28 @@ pub(crate) fn error_from_response(
             .unwrap_or_else(|| kind_for_status(source, status)),
     };
     let message = describe(status, oauth_code.is_some(), body.is_some(), response);
+    let mut needed_scope = None;
+    let insufficient_scope =
+        source == ResponseSource::Api && oauth_code == Some("insufficient_scope");
+    let mut action = action_for(profile, source, kind);
+    if insufficient_scope {
+        // RFC 6750 §3.1: the token lacks the scope the resource needs, and
+        // the challenge may name it. Only a new grant with that scope helps:
+        // the user's consent, or, for a client acting on its own behalf, a
+        // configuration that asks for it.
+        needed_scope = challenge.as_ref().and_then(|c| c.scope.as_deref());
+        action = if profile.reauthentication() == Reauthentication::Never {
+            Action::AuthorizeAgain
+        } else {
+            Action::FixConfiguration
+        };
+    }
     let error = Error::new(kind, message)
-        .with_action(action_for(profile, source, kind))
+        .with_action(action)
         .with_retry_after(retry_after(response, now))
         .with_status(status)
-        .with_provider(provider);
+        .with_provider(provider)
+        .with_detail(needed_scope.map(|scope| format!("the API asks for the scope \"{scope}\"")));
     // Tokens sent beside the error (a confused server) are secrets too.
     let tokens = body.as_ref().map(json_secrets).unwrap_or_default();
     let tokens: Vec<&str> = tokens.iter().map(|s| s.as_str()).collect();
@@ -130,6 +147,8 @@ struct BearerError {
     code: String,
     description: Option<String>,
     uri: Option<String>,
+    /// The scope the resource needs (RFC 6750 §3, `insufficient_scope`).
+    scope: Option<String>,
 }
 
 /// The error of the first Bearer challenge (scheme in any case, in any
@@ -152,6 +171,10 @@ fn bearer_error(response: &HttpResponse) -> Option<BearerError> {
                     .param("error_uri")
                     .filter(|u| is_error_uri(u))
                     .map(str::to_owned),
+                scope: challenge
+                    .param("scope")
+                    .filter(|s| is_error_text(s))
+                    .map(str::to_owned),
             })
         })
 }
@@ -173,7 +196,7 @@ fn kind_for_status(source: ResponseSource, status: u16) -> ErrorKind {
 
 /// What to do about an error of `kind` from `source`, for this provider.
 pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorKind) -> Action {
-    let reauthenticates = profile.reauthentication() != Reauthentication::None;
+    let reauthenticates = profile.reauthentication() != Reauthentication::Never;
     // access_denied is an authorization-endpoint code (RFC 6749 §4.1.2.1):
     // the user declined. From any other endpoint nobody was asked; the
     // server refuses what this request carries, so it is read like
@@ -198,7 +221,7 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
             Action::AuthorizeAgain
         }
         (ErrorKind::AccessDenied, ResponseSource::TokenManagement) => Action::FixConfiguration,
-        (ErrorKind::AccessDenied, ResponseSource::Api) => Action::None,
+        (ErrorKind::AccessDenied, ResponseSource::Api) => Action::Report,
         // A client-authenticated endpoint refusing without saying why: the
         // request or the client's credentials are wrong, as RFC 6749 §5.2
         // says of 400 and 401; sending it again will not help.
@@ -282,7 +305,7 @@ fn describe(status: u16, has_oauth_code: bool, is_json: bool, response: &HttpRes
         (true, _) if (200..300).contains(&status) => {
             "the provider sent an OAuth error with a success status".to_owned()
         }
-        (true, _) => "the provider sent an OAuth error".to_owned(),
+        (true, _) => "the provider refused the request".to_owned(),
         (false, true) => "the provider refused the request".to_owned(),
         (false, false) => format!("the provider answered with {}", body_kind(response)),
     }

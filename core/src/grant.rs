@@ -80,7 +80,7 @@ impl Client {
         match tokens.refresh_token() {
             Some(refresh_token) if tokens.can_refresh(now) => self.refresh_request(refresh_token),
             held => {
-                let action = if self.profile().reauthentication() == Reauthentication::None {
+                let action = if self.profile().reauthentication() == Reauthentication::Never {
                     Action::AuthorizeAgain
                 } else {
                     Action::Reauthenticate
@@ -147,7 +147,7 @@ impl Client {
                     self.password_request(self.client_id(), &password)?,
                 ))
             }
-            Reauthentication::None => Err(Error::configuration(
+            Reauthentication::Never => Err(Error::configuration(
                 "this provider needs the user to authorize again",
             )),
         }

@@ -70,8 +70,9 @@ pub enum ClientAuthMethod {
     ClientSecretPost,
     /// HTTP Basic with the form-encoded id and secret.
     ClientSecretBasic,
-    /// A public client: `client_id` in the body, no secret (PKCE protects the code).
-    None,
+    /// A public client: `client_id` in the body, no secret (PKCE protects
+    /// the code); RFC 8414's `none`.
+    PublicClient,
     /// No client identification at all: MakeShift, whose API key and secret
     /// travel as the password grant's `username` and `password`.
     Omitted,
@@ -111,7 +112,7 @@ pub struct Lifetimes {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reauthentication {
     /// Only the user can grant new tokens (authorization code flows).
-    None,
+    Never,
     /// Repeat the client-credentials grant (Makini Admin).
     ClientCredentials,
     /// Repeat the password grant with the client id as `username` and the
@@ -328,7 +329,7 @@ impl Profile {
             lifetimes: Lifetimes::default(),
             refresh_rotates: false,
             supports_refresh: true,
-            reauthentication: Reauthentication::None,
+            reauthentication: Reauthentication::Never,
             pkce: Some(PkceMethod::S256),
             status_rules: Vec::new(),
         }

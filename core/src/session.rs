@@ -288,7 +288,7 @@ impl Session {
             return usable.map_or(Plan::Wait(Some(at)), Plan::Use);
         }
         if self.usable_refresh_token(now).is_some()
-            || self.client.profile().reauthentication() != Reauthentication::None
+            || self.client.profile().reauthentication() != Reauthentication::Never
         {
             return Plan::Renew;
         }
@@ -325,7 +325,7 @@ impl Session {
     fn can_renew(&self, tokens: &TokenSet) -> bool {
         let profile = self.client.profile();
         (tokens.refresh_token.is_some() && profile.supports_refresh())
-            || profile.reauthentication() != Reauthentication::None
+            || profile.reauthentication() != Reauthentication::Never
     }
 
     /// Takes the answer to request `id`, received at `now`.
@@ -530,7 +530,7 @@ impl Session {
             self.last_error = Some(error.clone());
             return error;
         }
-        let reauthenticates = self.client.profile().reauthentication() != Reauthentication::None;
+        let reauthenticates = self.client.profile().reauthentication() != Reauthentication::Never;
         match (purpose, error.action()) {
             // Refused, whatever the code: Makini Admin answers an expired
             // refresh token with 401 and any code (seed 004), and for every
@@ -547,7 +547,7 @@ impl Session {
             }
             // The credentials themselves were refused: asking again would
             // loop, and only new configuration helps.
-            (RequestPurpose::Reauthenticate, action) if action != Action::None => {
+            (RequestPurpose::Reauthenticate, action) if action != Action::Report => {
                 let error = error.with_action(Action::FixConfiguration);
                 self.stopped = Some(error.clone());
                 error

@@ -54,3 +54,48 @@ fn a_mismatched_issuer_is_quoted_escaped() {
     shows_no_control_character(&error.to_string());
     assert!(error.to_string().contains(r"\u{d}\u{a}FAKE"), "{error}");
 }
+
+/// The message (`reason` in the bindings) says what the provider said, not
+/// only that it refused: its code and description, and for RFC 6750
+/// `insufficient_scope` the scope the API asks for.
+#[test]
+fn the_message_quotes_what_the_provider_said() {
+    let client = Client::new(
+        Profile::generic(None, "https://as.example/token").unwrap(),
+        "c",
+    );
+    let response = HttpResponse::new(
+        401,
+        vec![],
+        br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#
+            .to_vec(),
+    );
+    let error = client
+        .parse_token_response(GrantType::ClientCredentials, 1, &response)
+        .unwrap_err();
+    assert_eq!(
+        error.message(),
+        r#"the provider refused the request: invalid_client ("Client authentication failed")"#
+    );
+    assert_eq!(
+        error.to_string(),
+        r#"invalid_client: the provider refused the request: invalid_client ("Client authentication failed") (HTTP 401); action: fix_configuration"#
+    );
+
+    let forbidden = HttpResponse::new(
+        403,
+        vec![(
+            "WWW-Authenticate".into(),
+            r#"Bearer error="insufficient_scope", scope="sites:write""#.into(),
+        )],
+        Vec::new(),
+    );
+    let error = client.check_api_response(1, &forbidden).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Forbidden);
+    assert!(
+        error
+            .message()
+            .ends_with(r#"insufficient_scope; the API asks for the scope "sites:write""#),
+        "{error}"
+    );
+}

@@ -167,8 +167,8 @@ fn run_case(case: &Value) -> Outcome {
         }
         "discovery_request" => {
             let document = match str_of(input, "document")? {
-                "oauth" => DiscoveryDocument::OAuthAuthorizationServer,
-                "openid" => DiscoveryDocument::OpenIdConfiguration,
+                "oauth" => DiscoveryDocument::AuthorizationServer,
+                "openid" => DiscoveryDocument::OpenidConfiguration,
                 other => return Err(fail(format!("unknown document {other}"))),
             };
             discovery_request(str_of(input, "issuer")?, document).map(|r| request_json(&r))
@@ -390,7 +390,7 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
         profile = profile.with_client_auth(match method {
             "client_secret_post" => ClientAuthMethod::ClientSecretPost,
             "client_secret_basic" => ClientAuthMethod::ClientSecretBasic,
-            "none" => ClientAuthMethod::None,
+            "none" => ClientAuthMethod::PublicClient,
             other => return Err(fail(format!("unknown client_auth {other}")).into()),
         });
     }
@@ -577,7 +577,7 @@ fn profile_json(p: &Profile) -> Value {
         "client_auth": match p.client_auth() {
             ClientAuthMethod::ClientSecretPost => "client_secret_post",
             ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
-            ClientAuthMethod::None => "none",
+            ClientAuthMethod::PublicClient => "none",
             ClientAuthMethod::Omitted => "omitted",
         },
         "pkce": p.pkce().map(PkceMethod::as_str),

@@ -27,57 +27,40 @@ import os
 import pathlib
 import subprocess
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import authflow
+from approving_browser import follow_redirect
 
 
 def local_demo(providers_binary: str) -> None:
     """Both flows against the local providers, the way a new user writes them."""
     proc = subprocess.Popen([providers_binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
     try:
         urls = json.loads(proc.stdout.readline())
         link, shift = urls["makini_link"], urls["makeshift"]
 
-        # Makini Link: authorization code + PKCE, exchange, API call (under 20 lines).
-        profile = (authflow.Profile.makini_link()
-                   .with_endpoint(authflow.EndpointRole.AUTHORIZATION, link["authorization_endpoint"])
-                   .with_endpoint(authflow.EndpointRole.TOKEN, link["token_endpoint"])
-                   .with_endpoint(authflow.EndpointRole.API_BASE, link["api_v4"]))
-        makini = authflow.connect(profile, "link-client", client_secret="link-secret",
-                                  redirect_uri="http://127.0.0.1:8400/callback")
-        start = makini.authorization_url()                    # send the user to start.url
-        redirect = simulate_user(start.url)                   # the local provider approves at once
-        tokens = makini.exchange(redirect, start.pending)     # validates state, then exchanges
+        # Makini Link: authorization code + PKCE, exchange, API call.
+        makini = authflow.connect("makini_link", client_id="link-client", client_secret="link-secret",
+                                  redirect_uri="http://127.0.0.1:8400/callback",
+                                  authorization_url=link["authorization_endpoint"],
+                                  token_url=link["token_endpoint"], api_base=link["api_v4"])
+        url, pending = makini.authorization_url()             # send the user to url
+        redirect = follow_redirect(url)                         # the local provider approves at once
+        tokens = makini.exchange(redirect, pending)           # validates state, then exchanges
         conn = makini.session(tokens, on_persist=lambda t: print("  store:", t))
         print("Makini Link sites:", conn.get("sites").json()["data"])
 
         # MakeShift: the password grant with the API key and secret; logs in on first use.
-        profile = (authflow.Profile.makeshift()
-                   .with_endpoint(authflow.EndpointRole.TOKEN, shift["token_endpoint"])
-                   .with_endpoint(authflow.EndpointRole.TOKEN_INFO, shift["token_info_endpoint"])
-                   .with_endpoint(authflow.EndpointRole.API_BASE, shift["api"]))
-        staff = authflow.connect(profile, "makeshift-key", client_secret="makeshift-secret").session()
-        print("MakeShift employees:", staff.get("employees").json()["data"])
-        print("MakeShift token expires in", staff.token_info().expires_in_seconds, "s")
+        makeshift = authflow.Profile.makeshift().with_endpoint(
+            authflow.sansio.EndpointRole.TOKEN_INFO, shift["token_info_endpoint"])
+        employees = authflow.connect(makeshift, client_id="makeshift-key", client_secret="makeshift-secret",
+                                     token_url=shift["token_endpoint"], api_base=shift["api"]).session()
+        print("MakeShift employees:", employees.get("employees").json()["data"])
+        print("MakeShift token expires in", employees.token_info().expires_in_seconds, "s")
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
-
-
-def simulate_user(authorize_url: str) -> str:
-    """Opens the authorize URL as a browser would and returns where the
-    provider redirects to (the local provider approves without a page)."""
-    class Stop(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            return None
-    try:
-        urllib.request.build_opener(Stop()).open(authorize_url, timeout=30)
-    except urllib.error.HTTPError as answer:
-        return answer.headers["Location"]
-    raise SystemExit("the provider did not redirect")
 
 
 def wait_for_callback(port: int) -> str:
@@ -105,19 +88,19 @@ def real_provider(args: argparse.Namespace) -> None:
     secret = os.environ.get("AUTHFLOW_CLIENT_SECRET")
     if args.profile == "makini-link":
         redirect_uri = f"http://127.0.0.1:{args.port}/callback"
-        client = authflow.connect(authflow.Profile.makini_link(), args.client_id, client_secret=secret,
+        client = authflow.connect("makini_link", client_id=args.client_id, client_secret=secret,
                                   redirect_uri=redirect_uri)
-        start = client.authorization_url()
-        print("Open this URL and approve:\n ", start.url)
-        tokens = client.exchange(wait_for_callback(args.port), start.pending)
+        url, pending = client.authorization_url()
+        print("Open this URL and approve:\n ", url)
+        tokens = client.exchange(wait_for_callback(args.port), pending)
     elif args.profile == "makeshift":
-        client = authflow.connect(authflow.Profile.makeshift(), args.client_id, client_secret=secret)
+        client = authflow.connect("makeshift", client_id=args.client_id, client_secret=secret)
         tokens = client.reauthenticate()
     else:
         if not args.token_endpoint:
             raise SystemExit("--token-endpoint is required for makini-admin")
-        client = authflow.connect(authflow.Profile.makini_admin(args.token_endpoint), args.client_id,
-                                  client_secret=secret)
+        client = authflow.connect("makini_admin", client_id=args.client_id, client_secret=secret,
+                                  token_url=args.token_endpoint)
         tokens = client.client_credentials()
     print("Tokens:", tokens)                                       # printed redacted
     if args.token_file:
@@ -126,7 +109,7 @@ def real_provider(args: argparse.Namespace) -> None:
         path.chmod(0o600)
         print("Saved to", path)
     if args.call:
-        print(client.session(tokens).get(args.call).text())
+        print(client.session(tokens).get(args.call).text)
 
 
 def main() -> None:
@@ -148,8 +131,7 @@ def main() -> None:
                 raise SystemExit("--client-id is required")
             real_provider(args)
     except authflow.AuthflowError as error:
-        print(f"authflow error: {authflow.error_kind_name(error.kind)} "
-              f"(action: {authflow.action_name(error.action)}): {error.reason}", file=sys.stderr)
+        print(f"authflow error: {error}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -171,8 +171,8 @@ fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliErro
             let mut last = None;
             let mut found = None;
             for document in [
-                DiscoveryDocument::OAuthAuthorizationServer,
-                DiscoveryDocument::OpenIdConfiguration,
+                DiscoveryDocument::AuthorizationServer,
+                DiscoveryDocument::OpenidConfiguration,
             ] {
                 let response = transport.send(&discovery_request(issuer, document)?)?;
                 match parse_discovery_response(issuer, &response) {

@@ -86,7 +86,7 @@ struct Head {
 const CLIENT_AUTH: [(ClientAuthMethod, &str); 4] = [
     (ClientAuthMethod::ClientSecretPost, "client_secret_post"),
     (ClientAuthMethod::ClientSecretBasic, "client_secret_basic"),
-    (ClientAuthMethod::None, "none"),
+    (ClientAuthMethod::PublicClient, "none"),
     (ClientAuthMethod::Omitted, "omitted"),
 ];
 
@@ -103,7 +103,7 @@ const EXPIRY_RULES: [(ExpiryRule, &str); 3] = [
 ];
 
 const REAUTHENTICATIONS: [(Reauthentication, &str); 3] = [
-    (Reauthentication::None, "none"),
+    (Reauthentication::Never, "none"),
     (Reauthentication::ClientCredentials, "client_credentials"),
     (
         Reauthentication::PasswordWithClientCredentials,

@@ -73,7 +73,7 @@ impl Op {
         install();
         let peer = Peer::start("oidc-provider", "node", &["server.mjs"], &peer_dir());
         let transport = Transport::new(Duration::from_secs(10));
-        let request = discovery_request(&peer.issuer, DiscoveryDocument::OpenIdConfiguration)
+        let request = discovery_request(&peer.issuer, DiscoveryDocument::OpenidConfiguration)
             .expect("the issuer is a loopback http URL");
         let response = transport.send(&request).unwrap();
         let metadata = parse_discovery_response(&peer.issuer, &response).unwrap();
@@ -250,7 +250,7 @@ fn discovery_reads_the_openid_configuration_into_a_profile() {
 
     // oidc-provider serves OpenID Connect Discovery only; the RFC 8414
     // location is a 404 with an OAuth error body, which authflow reports.
-    let rfc8414 = discovery_request(issuer, DiscoveryDocument::OAuthAuthorizationServer).unwrap();
+    let rfc8414 = discovery_request(issuer, DiscoveryDocument::AuthorizationServer).unwrap();
     assert_eq!(
         rfc8414.url,
         format!("{issuer}/.well-known/oauth-authorization-server")
@@ -260,7 +260,7 @@ fn discovery_reads_the_openid_configuration_into_a_profile() {
     assert_eq!(error.kind(), ErrorKind::InvalidRequest);
 
     // Another issuer's document is refused (RFC 8414 §3.3).
-    let oidc = discovery_request(issuer, DiscoveryDocument::OpenIdConfiguration).unwrap();
+    let oidc = discovery_request(issuer, DiscoveryDocument::OpenidConfiguration).unwrap();
     assert_eq!(
         oidc.url,
         format!("{issuer}/.well-known/openid-configuration")

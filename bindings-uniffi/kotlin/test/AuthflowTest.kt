@@ -75,7 +75,7 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
         p = p.withClientAuth(when (it) {
             "client_secret_post" -> ClientAuthMethod.CLIENT_SECRET_POST
             "client_secret_basic" -> ClientAuthMethod.CLIENT_SECRET_BASIC
-            else -> ClientAuthMethod.NONE
+            else -> ClientAuthMethod.PUBLIC_CLIENT
         })
     }
     if (spec.containsKey("pkce")) {
@@ -213,7 +213,7 @@ fun runCase(case: Map<String, Any?>) {
             "api_request" -> requestJson(client.apiRequest(input.str("access_token"),
                 Method.valueOf(input.str("method").uppercase()), input.str("path"), (input["body"] as? String)?.toByteArray()))
             "discovery_request" -> requestJson(discoveryRequest(input.str("issuer"),
-                if (input.str("document") == "oauth") DiscoveryDocument.O_AUTH_AUTHORIZATION_SERVER else DiscoveryDocument.OPEN_ID_CONFIGURATION))
+                if (input.str("document") == "oauth") DiscoveryDocument.AUTHORIZATION_SERVER else DiscoveryDocument.OPENID_CONFIGURATION))
             "parse_token_response" -> tokenSetJson(client.parseTokenResponse(GRANTS.getValue(input.str("grant")), now, responseFrom(input["response"])))
             "parse_refresh_response" -> tokenSetJson(client.parseRefreshResponse(now, responseFrom(input["response"]), tokenSetFrom(input["previous"])))
             "check_api_response" -> { client.checkApiResponse(now, responseFrom(input["response"])); mapOf("ok" to true) }

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import typing
 
+from ._client import AuthorizationStart, OnPersist, Response, Session, api_call
 from ._native import (
     AuthorizationOptions,
-    AuthorizationStart,
     ClientSession,
     HttpResponse,
     Introspection,
@@ -19,46 +19,66 @@ from ._native import (
 )
 
 if typing.TYPE_CHECKING:  # pragma: no cover
-    from . import OAuthClient
+    from ._client import OAuthClient
 
 
 class AsyncSession:
-    """A :class:`authflow.ClientSession` whose calls are awaitable.
+    """A :class:`authflow.Session` whose calls are awaitable.
 
     Cancelling a task that waits here never loses tokens: a renewal belongs
     to the session, not to the task that sent it, so it completes, its
     answer (a rotated pair) goes to ``on_persist``, and the next call uses
     it. No ``asyncio.shield`` is needed."""
 
-    def __init__(self, session: ClientSession) -> None:
-        self.session = session
+    def __init__(self, session: typing.Union[Session, ClientSession]) -> None:
+        native = session.native if isinstance(session, Session) else session
+        if not isinstance(native, ClientSession):
+            raise TypeError("a shared session has no awaitable calls")
+        self._session = native
+
+    @property
+    def native(self) -> ClientSession:
+        """The native session (for :mod:`authflow.sansio` users)."""
+        return self._session
 
     async def access_token(self) -> str:
         """A valid access token, renewing first when due."""
-        return await self.session.access_token_async()
+        return await self._session.access_token_async()
 
-    async def request(self, method: Method, path: str, body: typing.Optional[bytes] = None) -> HttpResponse:
-        """A bearer API call; renews once and retries when the token is refused."""
-        return await self.session.request_async(method, path, body)
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: typing.Optional[typing.Mapping[str, typing.Any]] = None,
+        json: typing.Any = None,
+        body: typing.Optional[bytes] = None,
+        headers: typing.Optional[typing.Mapping[str, str]] = None,
+    ) -> Response:
+        """As :meth:`authflow.Session.request`, awaited."""
+        call = api_call(method, path, params, json, body, headers)
+        return Response(await self._session.request_async(call.method, call.path, call.body, call.headers))
 
-    async def get(self, path: str) -> HttpResponse:
-        """``GET path`` with :meth:`request`."""
-        return await self.session.get_async(path)
+    async def get(self, path: str, *, params: typing.Optional[typing.Mapping[str, typing.Any]] = None,
+                  headers: typing.Optional[typing.Mapping[str, str]] = None) -> Response:
+        """``GET path`` (see :meth:`request`)."""
+        return await self.request("GET", path, params=params, headers=headers)
+
+    async def post(self, path: str, *, json: typing.Any = None, body: typing.Optional[bytes] = None,
+                   headers: typing.Optional[typing.Mapping[str, str]] = None) -> Response:
+        """``POST path`` (see :meth:`request`)."""
+        return await self.request("POST", path, json=json, body=body, headers=headers)
 
     async def token_info(self) -> TokenInfo:
         """MakeShift's token info; corrects the token's expiry."""
-        return await self.session.token_info_async()
+        return await self._session.token_info_async()
 
     def token_set(self) -> typing.Optional[TokenSet]:
         """The current token set."""
-        return self.session.token_set()
-
-    def next_renewal(self) -> typing.Optional[int]:
-        """When renewal is next due (Unix seconds)."""
-        return self.session.next_renewal()
+        return self._session.token_set()
 
     def __repr__(self) -> str:
-        return f"AsyncSession({self.session!r})"
+        return f"AsyncSession({self._session!r})"
 
 
 class AsyncOAuthClient:
@@ -109,10 +129,10 @@ class AsyncOAuthClient:
         """A bearer API call."""
         return await self.client.api_async(access_token, method, path, body)
 
-    def session(self, tokens: typing.Optional[TokenSet] = None, on_persist: typing.Any = None,
+    def session(self, tokens: typing.Optional[TokenSet] = None, on_persist: OnPersist = None,
                 refresh_margin: typing.Optional[int] = None) -> AsyncSession:
         """An awaitable session (see :meth:`authflow.OAuthClient.session`)."""
-        return AsyncSession(self.client.session(tokens, on_persist, refresh_margin))
+        return AsyncSession(self.client.native_session(tokens, on_persist, refresh_margin))
 
     def __repr__(self) -> str:
         return f"AsyncOAuthClient({self.client!r})"

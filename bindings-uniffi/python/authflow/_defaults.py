@@ -13,8 +13,8 @@ import typing
 import urllib.error
 import urllib.request
 
+from ._errors import AuthflowError, native_error
 from ._native import (
-    AuthflowError,
     Environment,
     ErrorDetails,
     HttpHeader,
@@ -48,12 +48,7 @@ def raise_timeout_error(reason: str) -> typing.NoReturn:
 
 
 def _raise(d: ErrorDetails) -> typing.NoReturn:
-    raise AuthflowError.Transport(
-        kind=d.kind, action=d.action, reason=d.reason, retry_after=d.retry_after,
-        status=d.status, provider_code=d.provider_code,
-        provider_description=d.provider_description, provider_uri=d.provider_uri,
-        request_id=d.request_id,
-    )
+    raise native_error("Transport", d)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

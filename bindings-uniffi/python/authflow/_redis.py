@@ -19,7 +19,10 @@ from __future__ import annotations
 import ipaddress
 import typing
 
-from ._native import Action, AuthflowError, ErrorKind, StoredTokens, TokenStore, store_error
+from ._errors import AuthflowError, native_error
+from ._native import Action as NativeAction
+from ._native import ErrorDetails, StoredTokens, TokenStore, store_error
+from ._native import ErrorKind as NativeErrorKind
 
 #: Writes only if the stored generation (absent: 0) is the expected one.
 COMPARE_AND_SET = """
@@ -57,23 +60,17 @@ return 0
 def _unavailable(error: Exception) -> AuthflowError:
     """``store_unavailable``, naming the error's type only: a server's reply
     could echo what it was sent."""
-    d = store_error(f"Redis: {type(error).__name__}")
-    return AuthflowError.Transport(
-        kind=d.kind, action=d.action, reason=d.reason, retry_after=d.retry_after,
-        status=d.status, provider_code=d.provider_code,
-        provider_description=d.provider_description, provider_uri=d.provider_uri,
-        request_id=d.request_id,
-    )
+    return native_error("Transport", store_error(f"Redis: {type(error).__name__}"))
 
 
 def _configuration(reason: str) -> AuthflowError:
     """``configuration`` (action ``fix_configuration``): the store's settings
     are wrong, retrying will not help."""
-    return AuthflowError.Configuration(
-        kind=ErrorKind.CONFIGURATION, action=Action.FIX_CONFIGURATION, reason=reason,
+    return native_error("Configuration", ErrorDetails(
+        kind=NativeErrorKind.CONFIGURATION, action=NativeAction.FIX_CONFIGURATION, reason=reason,
         retry_after=None, status=None, provider_code=None, provider_description=None,
         provider_uri=None, request_id=None,
-    )
+    ))
 
 
 def _is_this_host(host: str) -> bool:

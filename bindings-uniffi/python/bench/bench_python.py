@@ -81,9 +81,9 @@ def test_concurrency_threads_at_expiry(providers: e2e.Providers, clock: e2e.Prov
     return). Recorded, not asserted against a time."""
     urls = providers.urls["makini_link"]
     profile = (af.Profile.makini_link()
-               .with_endpoint(af.EndpointRole.AUTHORIZATION, urls["authorization_endpoint"])
-               .with_endpoint(af.EndpointRole.TOKEN, urls["token_endpoint"])
-               .with_endpoint(af.EndpointRole.API_BASE, urls["api_v4"]))
+               .with_endpoint(af.sansio.EndpointRole.AUTHORIZATION, urls["authorization_endpoint"])
+               .with_endpoint(af.sansio.EndpointRole.TOKEN, urls["token_endpoint"])
+               .with_endpoint(af.sansio.EndpointRole.API_BASE, urls["api_v4"]))
     client = af.connect(profile, "link-client", client_secret="link-secret", redirect_uri=REDIRECT_URI,
                         environment=clock)
     start = client.authorization_url()

@@ -115,23 +115,23 @@ def now() -> int:
     return int(time.time())
 
 
-def authflow_client() -> af.Client:
+def authflow_client() -> af.sansio.Client:
     profile = af.Profile.generic(TOKEN, AUTHORIZE)
-    return af.Client(profile, CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT, scopes=SCOPES)
+    return af.sansio.Client(profile, CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT, scopes=SCOPES)
 
 
-def response(status: int, body: bytes) -> af.HttpResponse:
-    return af.HttpResponse(status=status, headers=[af.HttpHeader(name=n, value=v) for n, v in HEADERS], body=body)
+def response(status: int, body: bytes) -> af.sansio.HttpResponse:
+    return af.sansio.HttpResponse(status=status, headers=[af.sansio.HttpHeader(name=n, value=v) for n, v in HEADERS], body=body)
 
 
-class _FixedTransport(af.HttpTransport):
+class _FixedTransport(af.sansio.HttpTransport):
     """Never called in the hot path (the token is valid); there so that the
     session can be made."""
 
-    def send(self, request: af.HttpRequest) -> af.HttpResponse:
+    def send(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
         raise AssertionError("the hot path sent a request")
 
-    async def send_async(self, request: af.HttpRequest) -> af.HttpResponse:
+    async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
         raise AssertionError("the hot path sent a request")
 
 
@@ -183,7 +183,7 @@ def build() -> typing.Tuple[typing.List[Row], typing.Dict[str, Op], typing.Dict[
     token_answer = _TokenEndpointAnswer(200, TOKEN_BODY)
 
     def authflow_token() -> typing.Any:
-        return client.parse_token_response(af.GrantType.AUTHORIZATION_CODE, now(), token_response)
+        return client.parse_token_response(af.sansio.GrantType.AUTHORIZATION_CODE, now(), token_response)
 
     def oauthlib_token_response() -> typing.Any:
         return oauthlib_client.parse_request_body_response(token_text, scope=SCOPES)
@@ -200,7 +200,7 @@ def build() -> typing.Tuple[typing.List[Row], typing.Dict[str, Op], typing.Dict[
 
     def authflow_error() -> typing.Any:
         try:
-            client.parse_token_response(af.GrantType.REFRESH_TOKEN, now(), error_response)
+            client.parse_token_response(af.sansio.GrantType.REFRESH_TOKEN, now(), error_response)
         except af.OAuthError as error:
             return error
         raise AssertionError("no error")
@@ -220,9 +220,9 @@ def build() -> typing.Tuple[typing.List[Row], typing.Dict[str, Op], typing.Dict[
         raise AssertionError("no error")
 
     # --- session hot path: valid token -> bearer header
-    tokens = client.parse_token_response(af.GrantType.AUTHORIZATION_CODE, now(), token_response)
+    tokens = client.parse_token_response(af.sansio.GrantType.AUTHORIZATION_CODE, now(), token_response)
     connection = af.OAuthClient(client, _FixedTransport()).session(tokens)
-    sans_io_session = af.Session(client, tokens)
+    sans_io_session = af.sansio.Session(client, tokens)
     hot_oauthlib = WebApplicationClient(CLIENT_ID)
     hot_oauthlib.parse_request_body_response(token_text, scope=SCOPES)
     hot_authlib = OAuth2Client(None, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
@@ -245,7 +245,7 @@ def build() -> typing.Tuple[typing.List[Row], typing.Dict[str, Op], typing.Dict[
         return oauth_client.authorization_url()
 
     def variant_callback_from_storage() -> typing.Any:
-        return af.PendingAuthorization.from_storage_string(pending_string).validate(callback, now())
+        return af.sansio.PendingAuthorization.from_storage_string(pending_string).validate(callback, now())
 
     def variant_sans_io_hot() -> typing.Any:
         action = sans_io_session.poll_action(now())

@@ -55,7 +55,7 @@ class Providers:
         self.call("POST", "/reset", {})
 
 
-class ProviderClock(af.Environment):
+class ProviderClock(af.sansio.Environment):
     """The providers' clock, as the session's `now`: real time plus the
     offset the providers' clock was moved by (through :meth:`advance`),
     and os.urandom."""

@@ -19,7 +19,7 @@ import time
 import authflow as af
 
 
-class FileClock(af.Environment):
+class FileClock(af.sansio.Environment):
     """The system clock plus the offset in the test's ``clock`` file."""
 
     def __init__(self, directory: pathlib.Path) -> None:
@@ -44,9 +44,9 @@ def main() -> int:
     clock = FileClock(directory)
     link = urls["makini_link"]
     profile = (af.Profile.makini_link()
-               .with_endpoint(af.EndpointRole.AUTHORIZATION, link["authorization_endpoint"])
-               .with_endpoint(af.EndpointRole.TOKEN, link["token_endpoint"])
-               .with_endpoint(af.EndpointRole.API_BASE, link["api_v4"]))
+               .with_endpoint(af.sansio.EndpointRole.AUTHORIZATION, link["authorization_endpoint"])
+               .with_endpoint(af.sansio.EndpointRole.TOKEN, link["token_endpoint"])
+               .with_endpoint(af.sansio.EndpointRole.API_BASE, link["api_v4"]))
     client = af.connect(profile, "link-client", client_secret="link-secret",
                         redirect_uri="http://127.0.0.1:8400/callback", environment=clock)
     shared = client.shared_session(af.RedisStore(redis_url), connection=connection, lease_ttl_ms=2000)
@@ -68,10 +68,10 @@ def main() -> int:
             seen = clock.offset()
             try:
                 response = shared.get("sites")
-                ok = response.status == 200
-                kind = None if ok else f"status_{response.status}"
+                ok = response.status_code == 200
+                kind = None if ok else f"status_{response.status_code}"
             except af.AuthflowError as error:
-                ok, kind = False, af.error_kind_name(error.kind)
+                ok, kind = False, error.kind.value
             with lock:
                 if ok:
                     tally["calls"] += 1

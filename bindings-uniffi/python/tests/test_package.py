@@ -27,12 +27,12 @@ def test_metadata_names_the_licence() -> None:
 
 
 def test_docstrings_and_type_hints_for_an_ide() -> None:
-    public = [af.Client, af.OAuthClient, af.ClientSession, af.Session, af.TokenSet, af.Profile,
-              af.PendingAuthorization, af.HttpTransport, af.UrllibTransport, af.AsyncOAuthClient]
+    public = [af.sansio.Client, af.OAuthClient, af.sansio.ClientSession, af.Session, af.TokenSet, af.Profile,
+              af.sansio.PendingAuthorization, af.sansio.HttpTransport, af.UrllibTransport, af.AsyncOAuthClient]
     for cls in public:
         assert inspect.getdoc(cls), f"{cls.__name__} has no docstring"
-    for method in (af.Client.authorization_request, af.Client.parse_token_response,
-                   af.OAuthClient.exchange, af.ClientSession.access_token, af.Profile.with_endpoint):
+    for method in (af.sansio.Client.authorization_request, af.sansio.Client.parse_token_response,
+                   af.OAuthClient.exchange, af.sansio.ClientSession.access_token, af.Profile.with_endpoint):
         assert inspect.getdoc(method), f"{method.__qualname__} has no docstring"
         hints = typing.get_type_hints(method)
         assert "return" in hints, f"{method.__qualname__} has no return type"
@@ -47,8 +47,8 @@ def test_exception_families_share_one_base() -> None:
     try:
         af.Profile.makini_admin("http://admin.example/token")
     except af.ConfigurationError as error:
-        assert af.error_kind_name(error.kind) == "configuration"
-        assert af.action_name(error.action) == "fix_configuration"
+        assert error.kind == "configuration"
+        assert error.action == "fix_configuration"
         assert "https" in error.reason
     else:
         raise AssertionError("plain http to a non-loopback host was accepted")
@@ -57,10 +57,10 @@ def test_exception_families_share_one_base() -> None:
 def test_pending_string_for_the_other_runtimes() -> None:
     """Writes a pending authorization made here; the Kotlin test program
     resumes it (tests/vectors already pin the Rust core's strings)."""
-    client = af.Client(af.Profile.makini_link(), "link-client", redirect_uri="https://app.example/cb")
+    client = af.sansio.Client(af.Profile.makini_link(), "link-client", redirect_uri="https://app.example/cb")
     start = client.authorization_request(1_700_000_000, bytes(range(48)))
     pending = start.pending.to_storage_string()
-    resumed = af.PendingAuthorization.from_storage_string(pending)
+    resumed = af.sansio.PendingAuthorization.from_storage_string(pending)
     assert (resumed.state(), resumed.code_verifier()) == (start.pending.state(), start.pending.code_verifier())
     out = os.environ.get("AUTHFLOW_CROSS_RUNTIME_DIR")
     if out:
@@ -72,14 +72,14 @@ def test_pending_string_for_the_other_runtimes() -> None:
 
 def test_status_rules_are_data() -> None:
     admin = af.Profile.makini_admin("https://api.makini.io/admin/token")
-    rules = {(r.status, af.error_kind_name(r.kind)) for r in admin.status_rules()}
+    rules = {(r.status, af.sansio.error_kind_name(r.kind)) for r in admin.status_rules()}
     assert (403, "invalid_client") in rules and (400, "invalid_request") in rules
-    teapot = af.StatusRule(on=af.StatusRuleScope.API(), status=418, kind=af.ErrorKind.RATE_LIMITED)
-    client = af.Client(af.Profile.makeshift().with_status_rule(teapot), "key")
+    teapot = af.sansio.StatusRule(on=af.sansio.StatusRuleScope.API(), status=418, kind=af.sansio.ErrorKind.RATE_LIMITED)
+    client = af.sansio.Client(af.Profile.makeshift().with_status_rule(teapot), "key")
     try:
-        client.check_api_response(0, af.HttpResponse(status=418, headers=[], body=b""))
+        client.check_api_response(0, af.sansio.HttpResponse(status=418, headers=[], body=b""))
     except af.HttpError as error:
-        assert af.error_kind_name(error.kind) == "rate_limited" and error.status == 418
+        assert error.kind == "rate_limited" and error.status == 418
     else:
         raise AssertionError("418 was accepted")
-    assert af.authorization_entropy_len() == 48
+    assert af.sansio.authorization_entropy_len() == 48

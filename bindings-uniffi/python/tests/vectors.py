@@ -73,13 +73,13 @@ def build_profile(spec: dict) -> af.Profile:
     else:
         raise AssertionError(f"unknown profile kind {kind}")
     roles = {
-        "authorization_endpoint": af.EndpointRole.AUTHORIZATION,
-        "token_endpoint": af.EndpointRole.TOKEN,
-        "revocation_endpoint": af.EndpointRole.REVOCATION,
-        "introspection_endpoint": af.EndpointRole.INTROSPECTION,
-        "token_info_endpoint": af.EndpointRole.TOKEN_INFO,
-        "api_base": af.EndpointRole.API_BASE,
-        "legacy_api_base": af.EndpointRole.LEGACY_API_BASE,
+        "authorization_endpoint": af.sansio.EndpointRole.AUTHORIZATION,
+        "token_endpoint": af.sansio.EndpointRole.TOKEN,
+        "revocation_endpoint": af.sansio.EndpointRole.REVOCATION,
+        "introspection_endpoint": af.sansio.EndpointRole.INTROSPECTION,
+        "token_info_endpoint": af.sansio.EndpointRole.TOKEN_INFO,
+        "api_base": af.sansio.EndpointRole.API_BASE,
+        "legacy_api_base": af.sansio.EndpointRole.LEGACY_API_BASE,
     }
     for name, role in roles.items():  # in EndpointRole order, as the Rust runner
         if isinstance(spec.get(name), str):
@@ -90,13 +90,13 @@ def build_profile(spec: dict) -> af.Profile:
         profile = profile.with_issuer(spec["issuer"], bool(spec.get("require_issuer", False)))
     if "client_auth" in spec:
         profile = profile.with_client_auth({
-            "client_secret_post": af.ClientAuthMethod.CLIENT_SECRET_POST,
-            "client_secret_basic": af.ClientAuthMethod.CLIENT_SECRET_BASIC,
-            "none": af.ClientAuthMethod.NONE,
+            "client_secret_post": af.sansio.ClientAuthMethod.CLIENT_SECRET_POST,
+            "client_secret_basic": af.sansio.ClientAuthMethod.CLIENT_SECRET_BASIC,
+            "none": af.sansio.ClientAuthMethod.PUBLIC_CLIENT,
         }[spec["client_auth"]])
     if "pkce" in spec:
         profile = profile.with_pkce(None if spec["pkce"] is None else
-                                    {"S256": af.PkceMethod.S256, "plain": af.PkceMethod.PLAIN}[spec["pkce"]])
+                                    {"S256": af.sansio.PkceMethod.S256, "plain": af.sansio.PkceMethod.PLAIN}[spec["pkce"]])
     if isinstance(spec.get("refresh_rotates"), bool):
         profile = profile.with_refresh_rotation(spec["refresh_rotates"])
     for origin in spec.get("api_origins", []):
@@ -104,11 +104,11 @@ def build_profile(spec: dict) -> af.Profile:
     return profile
 
 
-def build_client(case: dict) -> af.Client:
+def build_client(case: dict) -> af.sansio.Client:
     try:
         profile = build_profile(case["profile"])
         spec = case.get("client", {})
-        return af.Client(
+        return af.sansio.Client(
             profile,
             spec.get("client_id", ""),
             client_secret=spec.get("client_secret"),
@@ -122,29 +122,29 @@ def build_client(case: dict) -> af.Client:
 def options_of(inp: dict) -> af.AuthorizationOptions:
     return af.AuthorizationOptions(
         scopes=inp.get("scopes"),
-        extra_params=[af.QueryParam(name=p[0], value=p[1]) for p in inp.get("extra_params", [])],
+        extra_params=[af.sansio.QueryParam(name=p[0], value=p[1]) for p in inp.get("extra_params", [])],
         max_age=inp.get("max_age"),
     )
 
 
-def request_json(r: af.HttpRequest) -> dict:
+def request_json(r: af.sansio.HttpRequest) -> dict:
     return {
-        "method": af.method_name(r.method),
+        "method": af.sansio.method_name(r.method),
         "url": r.url,
         "headers": [[h.name, h.value] for h in r.headers],
         "body": r.body.decode("utf-8", errors="replace"),
     }
 
 
-def response_from(spec: dict) -> af.HttpResponse:
+def response_from(spec: dict) -> af.sansio.HttpResponse:
     if isinstance(spec.get("body"), str):
         body = spec["body"].encode()
     elif spec.get("body_json") is None:
         body = b""
     else:
         body = json.dumps(spec["body_json"], separators=(",", ":")).encode()
-    headers = [af.HttpHeader(name=h[0], value=h[1]) for h in spec.get("headers", [])]
-    return af.HttpResponse(status=spec["status"], headers=headers, body=body)
+    headers = [af.sansio.HttpHeader(name=h[0], value=h[1]) for h in spec.get("headers", [])]
+    return af.sansio.HttpResponse(status=spec["status"], headers=headers, body=body)
 
 
 def token_set_json(t: af.TokenSet) -> dict:
@@ -167,9 +167,9 @@ def token_set_from(spec: dict) -> af.TokenSet:
     return af.TokenSet.from_json(json.dumps(stored))
 
 
-def pending_json(p: af.PendingAuthorization) -> dict:
+def pending_json(p: af.sansio.PendingAuthorization) -> dict:
     return {
-        "provider": af.provider_kind_name(p.provider()),
+        "provider": af.sansio.provider_kind_name(p.provider()),
         "client_id": p.client_id(),
         "redirect_uri": p.redirect_uri(),
         "state": p.state(),
@@ -184,31 +184,34 @@ def pending_json(p: af.PendingAuthorization) -> dict:
 def profile_json(p: af.Profile) -> dict:
     pkce = p.pkce()
     return {
-        "kind": af.provider_kind_name(p.kind()),
+        "kind": af.sansio.provider_kind_name(p.kind()),
         "issuer": p.issuer(),
         "require_issuer": p.requires_issuer(),
-        "authorization_endpoint": p.endpoint(af.EndpointRole.AUTHORIZATION),
-        "token_endpoint": p.endpoint(af.EndpointRole.TOKEN),
-        "revocation_endpoint": p.endpoint(af.EndpointRole.REVOCATION),
-        "introspection_endpoint": p.endpoint(af.EndpointRole.INTROSPECTION),
+        "authorization_endpoint": p.endpoint(af.sansio.EndpointRole.AUTHORIZATION),
+        "token_endpoint": p.endpoint(af.sansio.EndpointRole.TOKEN),
+        "revocation_endpoint": p.endpoint(af.sansio.EndpointRole.REVOCATION),
+        "introspection_endpoint": p.endpoint(af.sansio.EndpointRole.INTROSPECTION),
         "client_auth": p.client_auth().name.lower(),
-        "pkce": None if pkce is None else af.pkce_method_name(pkce),
+        "pkce": None if pkce is None else af.sansio.pkce_method_name(pkce),
     }
 
 
-def validated(client: af.Client, case: dict, inp: dict, now: int) -> af.ValidatedCallback:
+def validated(client: af.sansio.Client, case: dict, inp: dict, now: int) -> af.sansio.ValidatedCallback:
     if isinstance(inp.get("pending"), str):
-        pending = af.PendingAuthorization.from_storage_string(inp["pending"])
+        pending = af.sansio.PendingAuthorization.from_storage_string(inp["pending"])
     else:
         at = inp.get("authorized_at", now)
         pending = client.authorization_request(at, bytes.fromhex(case.get("entropy", "")), options_of(inp)).pending
     return pending.validate(inp.get("callback", ""), now)
 
 
-def error_json(e: af.AuthflowError) -> dict:
+def error_json(e: typing.Union[af.AuthflowError, af.sansio.ErrorDetails]) -> dict:
+    """An error's fields; an exception's kind and action are str-valued,
+    the sans-IO ErrorDetails' the native enums."""
+    native = isinstance(e, af.sansio.ErrorDetails)
     return {
-        "kind": af.error_kind_name(e.kind),
-        "action": af.action_name(e.action),
+        "kind": af.sansio.error_kind_name(e.kind) if native else e.kind.value,
+        "action": af.sansio.action_name(e.action) if native else e.action.value,
         "retry_after": e.retry_after,
         "status": e.status,
         "provider_code": e.provider_code,
@@ -257,10 +260,10 @@ def run_case(case: dict) -> None:
         return
     hints = {"access_token": af.TokenTypeHint.ACCESS_TOKEN, "refresh_token": af.TokenTypeHint.REFRESH_TOKEN}
     grants = {
-        "authorization_code": af.GrantType.AUTHORIZATION_CODE,
-        "refresh_token": af.GrantType.REFRESH_TOKEN,
-        "client_credentials": af.GrantType.CLIENT_CREDENTIALS,
-        "password": af.GrantType.PASSWORD,
+        "authorization_code": af.sansio.GrantType.AUTHORIZATION_CODE,
+        "refresh_token": af.sansio.GrantType.REFRESH_TOKEN,
+        "client_credentials": af.sansio.GrantType.CLIENT_CREDENTIALS,
+        "password": af.sansio.GrantType.PASSWORD,
     }
 
     def run() -> typing.Any:
@@ -268,7 +271,7 @@ def run_case(case: dict) -> None:
             r = client.authorization_request(now, bytes.fromhex(case.get("entropy", "")), options_of(inp))
             return {"url": r.url, "pending": pending_json(r.pending)}
         if op == "pending_from_storage":
-            return pending_json(af.PendingAuthorization.from_storage_string(inp["stored"]))
+            return pending_json(af.sansio.PendingAuthorization.from_storage_string(inp["stored"]))
         if op == "validate_callback":
             c = validated(client, case, inp, now)
             return {"code": c.code(), "state": c.state(), "redirect_uri": c.redirect_uri(),
@@ -285,21 +288,21 @@ def run_case(case: dict) -> None:
             return request_json(client.password_request(inp["username"], inp["password"]))
         if op == "reauthentication_request":
             g = client.reauthentication_request()
-            return {"grant": af.grant_type_name(g.grant), "request": request_json(g.request)}
+            return {"grant": af.sansio.grant_type_name(g.grant), "request": request_json(g.request)}
         if op in ("revocation_request", "introspection_request"):
             build = client.revocation_request if op == "revocation_request" else client.introspection_request
             return request_json(build(inp["token"], hints[inp["token_type_hint"]]))
         if op == "token_info_request":
             return request_json(client.token_info_request(inp["access_token"]))
         if op == "api_request":
-            method = {"GET": af.Method.GET, "POST": af.Method.POST, "PUT": af.Method.PUT,
-                      "PATCH": af.Method.PATCH, "DELETE": af.Method.DELETE}[inp["method"].upper()]
+            method = {"GET": af.sansio.Method.GET, "POST": af.sansio.Method.POST, "PUT": af.sansio.Method.PUT,
+                      "PATCH": af.sansio.Method.PATCH, "DELETE": af.sansio.Method.DELETE}[inp["method"].upper()]
             body = inp["body"].encode() if isinstance(inp.get("body"), str) else None
             return request_json(client.api_request(inp["access_token"], method, inp["path"], body))
         if op == "discovery_request":
-            document = {"oauth": af.DiscoveryDocument.O_AUTH_AUTHORIZATION_SERVER,
-                        "openid": af.DiscoveryDocument.OPEN_ID_CONFIGURATION}[inp["document"]]
-            return request_json(af.discovery_request(inp["issuer"], document))
+            document = {"oauth": af.sansio.DiscoveryDocument.AUTHORIZATION_SERVER,
+                        "openid": af.sansio.DiscoveryDocument.OPENID_CONFIGURATION}[inp["document"]]
+            return request_json(af.sansio.discovery_request(inp["issuer"], document))
         if op == "parse_token_response":
             return token_set_json(client.parse_token_response(grants[inp["grant"]], now, response_from(inp["response"])))
         if op == "parse_refresh_response":
@@ -324,7 +327,7 @@ def run_case(case: dict) -> None:
                     "token_type": i.token_type, "exp": i.exp, "iat": i.iat, "nbf": i.nbf, "sub": i.sub,
                     "iss": i.iss, "extra": json.loads(i.extra_json)}
         if op == "parse_discovery_response":
-            m = af.parse_discovery_response(inp["issuer"], response_from(inp["response"]))
+            m = af.sansio.parse_discovery_response(inp["issuer"], response_from(inp["response"]))
             return {"issuer": m.issuer(), "profile": profile_json(m.profile())}
         if op == "token_set_from_json":
             return token_set_json(af.TokenSet.from_json(inp["json"]))
@@ -333,10 +336,10 @@ def run_case(case: dict) -> None:
     compare(run, case["expect"], secrets)
 
 
-def run_session(client: af.Client, case: dict, secrets: list[str]) -> None:
+def run_session(client: af.sansio.Client, case: dict, secrets: list[str]) -> None:
     inp = case["input"]
     tokens = None if inp.get("tokens") is None else token_set_from(inp["tokens"])
-    session = af.Session(client, tokens, inp.get("refresh_margin"))
+    session = af.sansio.Session(client, tokens, inp.get("refresh_margin"))
     last_sent = None
     for index, step in enumerate(inp["steps"]):
         where = f"step {index} ({step['op']})"
@@ -354,7 +357,7 @@ def run_session(client: af.Client, case: dict, secrets: list[str]) -> None:
                     out = action.request
                     last_sent = out.id
                     actual = {"action": "send", "purpose": out.purpose.name.lower(),
-                              "grant": af.grant_type_name(out.grant), "request": request_json(out.request)}
+                              "grant": af.sansio.grant_type_name(out.grant), "request": request_json(out.request)}
                     for secret in secrets:
                         assert secret not in repr(action) and secret not in str(out), "request shown"
                 elif action.is_wait():
@@ -373,7 +376,7 @@ def run_session(client: af.Client, case: dict, secrets: list[str]) -> None:
                     if op == "respond":
                         update = session.handle_response(request_id, now, response_from(step["response"]))
                     else:
-                        failure = af.timeout_error if step.get("kind") == "timeout" else af.transport_error
+                        failure = af.sansio.timeout_error if step.get("kind") == "timeout" else af.sansio.transport_error
                         update = session.handle_transport_error(request_id, now, failure("connection refused"))
                     return update.name.lower()
 

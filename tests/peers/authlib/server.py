@@ -12,7 +12,11 @@ listens on 127.0.0.1 (PORT, default 0: any free port), prints one JSON line
 stdin closes or on SIGTERM.
 
 Routes:
-    POST /oauth/token        password, client_credentials, refresh_token
+    GET  /oauth/authorize    authorization code with PKCE S256 (RFC 7636,
+                             required); approves at once as the user alice
+                             and redirects to the client's redirect URI
+    POST /oauth/token        authorization_code, password,
+                             client_credentials, refresh_token
                              (rotating: each refresh issues a new refresh
                              token and revokes the one presented)
     POST /oauth/revoke       RFC 7009
@@ -21,7 +25,11 @@ Routes:
                              (see StockPasswordGrant)
     GET  /api/me             a protected resource (RFC 6750 bearer, scope
                              "profile"), through Authlib's ResourceProtector
-    GET  /stats              {"refresh_attempts", "refreshes", "replays"}
+    GET  /stats              {"refresh_attempts", "refreshes", "replays",
+                             "client_credentials"}
+
+PEER_CLIENT_CREDENTIALS_EXPIRES_IN (seconds, default 1800) sets the
+lifetime of client-credentials tokens: a short one makes clients renew.
 
 Every client-authenticated route accepts client_secret_basic and
 client_secret_post, but each client may use only the method it registered.
@@ -50,6 +58,7 @@ from authlib.oauth2.rfc6749 import InvalidGrantError  # noqa: E402
 from authlib.oauth2.rfc6749 import TokenMixin  # noqa: E402
 from authlib.oauth2.rfc6749 import grants  # noqa: E402
 from authlib.oauth2.rfc6750 import BearerTokenValidator  # noqa: E402
+from authlib.oauth2.rfc7636 import CodeChallenge  # noqa: E402
 from authlib.oauth2.rfc7009 import RevocationEndpoint  # noqa: E402
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint  # noqa: E402
 from flask import Flask  # noqa: E402
@@ -61,8 +70,15 @@ from werkzeug.serving import make_server  # noqa: E402
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 SCOPES = ["profile", "email"]
 # Token lifetimes (seconds) per grant, as Authlib's OAUTH2_TOKEN_EXPIRES_IN.
-EXPIRES_IN = {"password": 3600, "client_credentials": 1800, "refresh_token": 3600}
+EXPIRES_IN = {
+    "authorization_code": 3600,
+    "password": 3600,
+    "client_credentials": int(os.environ.get("PEER_CLIENT_CREDENTIALS_EXPIRES_IN", "1800")),
+    "refresh_token": 3600,
+}
 ALL_GRANTS = {"password", "client_credentials", "refresh_token"}
+# The redirect URI of the code-flow client (an app on this machine).
+APP_REDIRECT_URI = "http://127.0.0.1:8400/callback"
 
 
 class User:
@@ -76,18 +92,19 @@ class User:
 
 
 class Client(ClientMixin):
-    def __init__(self, client_id, secret, auth_method, scope, grant_types):
+    def __init__(self, client_id, secret, auth_method, scope, grant_types, redirect_uris=()):
         self.client_id = client_id
         self.secret = secret
         self.auth_method = auth_method
         self.scope = scope
         self.grant_types = grant_types
+        self.redirect_uris = list(redirect_uris)
 
     def get_client_id(self):
         return self.client_id
 
     def get_default_redirect_uri(self):
-        return None
+        return self.redirect_uris[0] if self.redirect_uris else None
 
     def get_allowed_scope(self, scope):
         allowed = self.scope.split()
@@ -96,7 +113,7 @@ class Client(ClientMixin):
         return " ".join(s for s in scope.split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri):
-        return False
+        return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret):
         return hmac.compare_digest(self.secret.encode(), client_secret.encode())
@@ -105,7 +122,7 @@ class Client(ClientMixin):
         return method == self.auth_method
 
     def check_response_type(self, response_type):
-        return False
+        return response_type == "code" and "authorization_code" in self.grant_types
 
     def check_grant_type(self, grant_type):
         return grant_type in self.grant_types
@@ -121,6 +138,10 @@ CLIENTS = {
     for c in [
         Client("basic-client", "b4sic:s3cret/+%&=?", "client_secret_basic", "profile email", ALL_GRANTS),
         Client("post-client", "p0st-s3cret", "client_secret_post", "profile email", ALL_GRANTS),
+        Client("service-client", "s3rvice-s3cret", "client_secret_basic", "profile email",
+               {"client_credentials"}),
+        Client("app-client", "app-s3cret", "client_secret_basic", "profile email",
+               {"authorization_code", "refresh_token"}, [APP_REDIRECT_URI]),
     ]
 }
 USERS = {u.username: u for u in [User(1, "alice", "wonderland-pw")]}
@@ -189,6 +210,8 @@ class Store:
         self.refresh_attempts = 0
         self.refreshes = 0
         self.replays = 0
+        self.client_credentials = 0
+        self.codes = {}
 
     def save(self, token, req):
         user_id = req.user.get_user_id() if req.user else None
@@ -198,6 +221,8 @@ class Store:
             self.by_refresh[record.refresh_token] = record
         if req.payload.grant_type == "refresh_token":
             self.refreshes += 1
+        if req.payload.grant_type == "client_credentials":
+            self.client_credentials += 1
 
     def find(self, token_string, hint):
         kinds = ["refresh_token", "access_token"] if hint == "refresh_token" else ["access_token", "refresh_token"]
@@ -236,6 +261,64 @@ class StockPasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         if user is not None and hmac.compare_digest(user.password.encode(), password.encode()):
             return user
         return None
+
+
+class AuthorizationCode:
+    """One code the authorize route issued, with its PKCE challenge."""
+
+    def __init__(self, code, client_id, redirect_uri, scope, user_id, challenge, method):
+        self.code = code
+        self.client_id = client_id
+        self.redirect_uri = redirect_uri
+        self.scope = scope
+        self.user_id = user_id
+        self.code_challenge = challenge
+        self.code_challenge_method = method
+        self.auth_time = int(time.time())
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return None
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return None
+
+    def get_amr(self):
+        return None
+
+    def is_expired(self):
+        return time.time() > self.auth_time + 300
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def save_authorization_code(self, code, request):
+        payload = request.payload
+        STORE.codes[code] = AuthorizationCode(
+            code, request.client.get_client_id(), payload.redirect_uri, payload.scope,
+            request.user.get_user_id(), payload.data.get("code_challenge"),
+            payload.data.get("code_challenge_method"))
+
+    def query_authorization_code(self, code, client):
+        found = STORE.codes.get(code)
+        if found is not None and found.client_id == client.get_client_id() and not found.is_expired():
+            return found
+        return None
+
+    def delete_authorization_code(self, authorization_code):
+        STORE.codes.pop(authorization_code.code, None)
+
+    def authenticate_user(self, authorization_code):
+        return USERS_BY_ID.get(authorization_code.user_id)
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
@@ -328,6 +411,7 @@ def create_app():
         return CLIENTS.get(client_id)
 
     server = AuthorizationServer(app, query_client=query_client, save_token=STORE.save)
+    server.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=True)])
     server.register_grant(PasswordGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(RefreshTokenGrant)
@@ -336,6 +420,12 @@ def create_app():
 
     stock = AuthorizationServer(app, query_client=query_client, save_token=STORE.save)
     stock.register_grant(StockPasswordGrant)
+
+    @app.get("/oauth/authorize")
+    def authorize():
+        # No login page: the test user approves at once.
+        with STORE.lock:
+            return server.create_authorization_response(grant_user=USERS["alice"])
 
     @app.post("/oauth/token")
     def token():
@@ -378,6 +468,7 @@ def create_app():
                 refresh_attempts=STORE.refresh_attempts,
                 refreshes=STORE.refreshes,
                 replays=STORE.replays,
+                client_credentials=STORE.client_credentials,
             )
 
     return app

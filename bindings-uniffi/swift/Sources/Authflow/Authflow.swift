@@ -1374,14 +1374,17 @@ public protocol ClientSessionProtocol: AnyObject, Sendable {
     
     /**
      * A bearer API call (`path` relative to the API base, or absolute);
-     * renews once and retries when the API refuses the token.
+     * renews once and retries when the API refuses the token. `headers`
+     * go with it (see the core's `api_request_with_headers` for the ones
+     * refused); a `body` is sent as JSON unless they name another
+     * `Content-Type`.
      */
-    func request(method: Method, path: String, body: Data?) throws  -> HttpResponse
+    func request(method: Method, path: String, body: Data?, headers: [HttpHeader]) throws  -> HttpResponse
     
     /**
      * Async [`ClientSession::request`].
      */
-    func requestAsync(method: Method, path: String, body: Data?) async throws  -> HttpResponse
+    func requestAsync(method: Method, path: String, body: Data?, headers: [HttpHeader]) async throws  -> HttpResponse
     
     /**
      * Asks MakeShift's token info and corrects the token's expiry from it.
@@ -1545,16 +1548,20 @@ open func nextRenewal() -> UInt64?  {
     
     /**
      * A bearer API call (`path` relative to the API base, or absolute);
-     * renews once and retries when the API refuses the token.
+     * renews once and retries when the API refuses the token. `headers`
+     * go with it (see the core's `api_request_with_headers` for the ones
+     * refused); a `body` is sent as JSON unless they name another
+     * `Content-Type`.
      */
-open func request(method: Method, path: String, body: Data? = nil)throws  -> HttpResponse  {
+open func request(method: Method, path: String, body: Data? = nil, headers: [HttpHeader] = [])throws  -> HttpResponse  {
     return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_clientsession_request(
             self.uniffiCloneHandle(),
         FfiConverterTypeMethod_lower(method),
         FfiConverterString.lower(path),
-        FfiConverterOptionData.lower(body),uniffiCallStatus
+        FfiConverterOptionData.lower(body),
+        FfiConverterSequenceTypeHttpHeader.lower(headers),uniffiCallStatus
     )
 })
 }
@@ -1562,12 +1569,12 @@ open func request(method: Method, path: String, body: Data? = nil)throws  -> Htt
     /**
      * Async [`ClientSession::request`].
      */
-open func requestAsync(method: Method, path: String, body: Data? = nil)async throws  -> HttpResponse  {
+open func requestAsync(method: Method, path: String, body: Data? = nil, headers: [HttpHeader] = [])async throws  -> HttpResponse  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_authflow_uniffi_fn_method_clientsession_request_async(
-                        self.uniffiCloneHandle(),FfiConverterTypeMethod_lower(method),FfiConverterString.lower(path),FfiConverterOptionData.lower(body)
+                        self.uniffiCloneHandle(),FfiConverterTypeMethod_lower(method),FfiConverterString.lower(path),FfiConverterOptionData.lower(body),FfiConverterSequenceTypeHttpHeader.lower(headers)
                 )
             },
             pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
@@ -4504,9 +4511,9 @@ public protocol SharedSessionProtocol: AnyObject, Sendable {
     /**
      * A bearer API call; when the API refuses the token (another process
      * may have renewed it), reads the store, renews only if nothing newer
-     * is there, and retries once.
+     * is there, and retries once. `headers` as in `ClientSession.request`.
      */
-    func request(method: Method, path: String, body: Data?) throws  -> HttpResponse
+    func request(method: Method, path: String, body: Data?, headers: [HttpHeader]) throws  -> HttpResponse
     
     /**
      * This process's copy of the token set.
@@ -4619,16 +4626,17 @@ open func get(path: String)throws  -> HttpResponse  {
     /**
      * A bearer API call; when the API refuses the token (another process
      * may have renewed it), reads the store, renews only if nothing newer
-     * is there, and retries once.
+     * is there, and retries once. `headers` as in `ClientSession.request`.
      */
-open func request(method: Method, path: String, body: Data? = nil)throws  -> HttpResponse  {
+open func request(method: Method, path: String, body: Data? = nil, headers: [HttpHeader] = [])throws  -> HttpResponse  {
     return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_sharedsession_request(
             self.uniffiCloneHandle(),
         FfiConverterTypeMethod_lower(method),
         FfiConverterString.lower(path),
-        FfiConverterOptionData.lower(body),uniffiCallStatus
+        FfiConverterOptionData.lower(body),
+        FfiConverterSequenceTypeHttpHeader.lower(headers),uniffiCallStatus
     )
 })
 }
@@ -7342,7 +7350,7 @@ public enum Action: Equatable, Hashable {
     /**
      * Nothing to do automatically: report it.
      */
-    case none
+    case report
 
 
 
@@ -7376,7 +7384,7 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
         
         case 6: return .fixConfiguration
         
-        case 7: return .none
+        case 7: return .report
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7410,7 +7418,7 @@ public struct FfiConverterTypeAction: FfiConverterRustBuffer {
             writeInt(&buf, Int32(6))
         
         
-        case .none:
+        case .report:
             writeInt(&buf, Int32(7))
         
         }
@@ -8045,9 +8053,9 @@ public enum ClientAuthMethod: Equatable, Hashable {
      */
     case clientSecretBasic
     /**
-     * A public client: `client_id` in the body, no secret (PKCE protects the code).
+     * A public client: `client_id` in the body, no secret (PKCE protects the code); RFC 8414's `none`.
      */
-    case none
+    case publicClient
     /**
      * No client identification at all (MakeShift: the API key and secret
      * travel as the password grant's `username` and `password`).
@@ -8078,7 +8086,7 @@ public struct FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer {
         
         case 2: return .clientSecretBasic
         
-        case 3: return .none
+        case 3: return .publicClient
         
         case 4: return .omitted
         
@@ -8098,7 +8106,7 @@ public struct FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .none:
+        case .publicClient:
             writeInt(&buf, Int32(3))
         
         
@@ -8135,11 +8143,11 @@ public enum DiscoveryDocument: Equatable, Hashable {
     /**
      * RFC 8414: `/.well-known/oauth-authorization-server`.
      */
-    case oAuthAuthorizationServer
+    case authorizationServer
     /**
      * OpenID Connect Discovery 1.0: `/.well-known/openid-configuration`.
      */
-    case openIdConfiguration
+    case openidConfiguration
 
 
 
@@ -8161,9 +8169,9 @@ public struct FfiConverterTypeDiscoveryDocument: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .oAuthAuthorizationServer
+        case 1: return .authorizationServer
         
-        case 2: return .openIdConfiguration
+        case 2: return .openidConfiguration
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8173,11 +8181,11 @@ public struct FfiConverterTypeDiscoveryDocument: FfiConverterRustBuffer {
         switch value {
         
         
-        case .oAuthAuthorizationServer:
+        case .authorizationServer:
             writeInt(&buf, Int32(1))
         
         
-        case .openIdConfiguration:
+        case .openidConfiguration:
             writeInt(&buf, Int32(2))
         
         }
@@ -8375,7 +8383,7 @@ public enum ErrorKind: Equatable, Hashable {
     /**
      * An OAuth error code outside RFC 6749 (kept as the provider code).
      */
-    case otherOAuthError
+    case otherOauthError
     /**
      * The callback's `state` does not match the pending authorization's.
      */
@@ -8511,7 +8519,7 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case 10: return .temporarilyUnavailable
         
-        case 11: return .otherOAuthError
+        case 11: return .otherOauthError
         
         case 12: return .stateMismatch
         
@@ -8605,7 +8613,7 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
             writeInt(&buf, Int32(10))
         
         
-        case .otherOAuthError:
+        case .otherOauthError:
             writeInt(&buf, Int32(11))
         
         
@@ -9182,7 +9190,7 @@ public enum Reauthentication: Equatable, Hashable {
     /**
      * Only the user can grant new tokens (authorization code flows).
      */
-    case none
+    case never
     /**
      * Repeat the client-credentials grant (Makini Admin).
      */
@@ -9212,7 +9220,7 @@ public struct FfiConverterTypeReauthentication: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .none
+        case 1: return .never
         
         case 2: return .clientCredentials
         
@@ -9226,7 +9234,7 @@ public struct FfiConverterTypeReauthentication: FfiConverterRustBuffer {
         switch value {
         
         
-        case .none:
+        case .never:
             writeInt(&buf, Int32(1))
         
         
@@ -10325,6 +10333,19 @@ public func providerKindName(kind: ProviderKind) -> String  {
 })
 }
 /**
+ * The one-line text of an error, as the core writes it: kind, reason
+ * (with what the provider said), status, request id, action. What a
+ * binding shows as the exception's message (Python's `str(e)`).
+ */
+public func errorMessage(details: ErrorDetails) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_error_message(
+        FfiConverterTypeErrorDetails_lower(details),uniffiCallStatus
+    )
+})
+}
+/**
  * The error a `TokenStore` raises when its store cannot be reached (kind
  * `store_unavailable`, action `retry`). `reason` must not quote a stored
  * value.
@@ -10421,6 +10442,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_provider_kind_name() != 41265) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_func_error_message() != 17228) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_func_store_error() != 30499) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10514,10 +10538,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_clientsession_next_renewal() != 33890) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_clientsession_request() != 37901) {
+    if (uniffi_authflow_uniffi_checksum_method_clientsession_request() != 40106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_clientsession_request_async() != 32693) {
+    if (uniffi_authflow_uniffi_checksum_method_clientsession_request_async() != 37970) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_clientsession_token_info() != 42948) {
@@ -10643,7 +10667,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_get() != 29552) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_sharedsession_request() != 23896) {
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_request() != 33692) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_token_set() != 53680) {

@@ -513,12 +513,12 @@ RustBuffer uniffi_authflow_uniffi_fn_method_clientsession_next_renewal(uint64_t 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENTSESSION_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENTSESSION_REQUEST
-RustBuffer uniffi_authflow_uniffi_fn_method_clientsession_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_authflow_uniffi_fn_method_clientsession_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body, RustBuffer headers, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENTSESSION_REQUEST_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENTSESSION_REQUEST_ASYNC
-uint64_t uniffi_authflow_uniffi_fn_method_clientsession_request_async(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body
+uint64_t uniffi_authflow_uniffi_fn_method_clientsession_request_async(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body, RustBuffer headers
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_CLIENTSESSION_TOKEN_INFO
@@ -768,7 +768,7 @@ RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_get(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_REQUEST
-RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_authflow_uniffi_fn_method_sharedsession_request(uint64_t ptr, RustBuffer method, RustBuffer path, RustBuffer body, RustBuffer headers, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SHAREDSESSION_TOKEN_SET
@@ -1449,6 +1449,11 @@ RustBuffer uniffi_authflow_uniffi_fn_func_method_name(RustBuffer method, RustCal
 RustBuffer uniffi_authflow_uniffi_fn_func_provider_kind_name(RustBuffer kind, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_ERROR_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_ERROR_MESSAGE
+RustBuffer uniffi_authflow_uniffi_fn_func_error_message(RustBuffer details, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
 RustBuffer uniffi_authflow_uniffi_fn_func_store_error(RustBuffer reason, RustCallStatus *_Nonnull out_status
@@ -1786,6 +1791,12 @@ uint16_t uniffi_authflow_uniffi_checksum_func_method_name(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_PROVIDER_KIND_NAME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_PROVIDER_KIND_NAME
 uint16_t uniffi_authflow_uniffi_checksum_func_provider_kind_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_ERROR_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_ERROR_MESSAGE
+uint16_t uniffi_authflow_uniffi_checksum_func_error_message(void
     
 );
 #endif
