@@ -10,8 +10,10 @@
 #   3. wasm-bindgen-test in headless Chromium: the golden vectors through the
 #      exported API, and the browser behaviour (sessionStorage, address bar,
 #      errors, fetch);
-#   4. the npm package build (scripts/wasm-build.sh) and Node's test runner
-#      over it: import, types, errors, and no secret-handling code inside;
+#   4. the npm package build (scripts/wasm-build.sh); `tsc --strict
+#      --noEmit` over the TypeScript example, the example page and the
+#      README's snippets (scripts/check-ts-types.mjs); Node's test runner
+#      over the package: import, types, errors, no secret-handling code;
 #   5. the end-to-end test: the example page in Chromium (playwright-core)
 #      against the local Makini Link provider;
 #   6. the size report (scripts/wasm-size.sh --check): fails when the
@@ -52,6 +54,9 @@ CHROMEDRIVER="$CHROMEDRIVER" \
 step "npm package: build (bindings-wasm/pkg) and the names-kept module"
 bash scripts/wasm-build.sh
 bash scripts/wasm-build.sh --names
+
+step "tsc --strict --noEmit: the TypeScript example, the example page and the README's snippets"
+node scripts/check-ts-types.mjs target/ts-check
 
 step "node --test: the npm package"
 node --test bindings-wasm/test/

@@ -1,2 +1,9 @@
-// authflow for browsers. Functions, classes and types: see authflow_wasm.d.ts.
-export * from "./authflow_wasm.js";
+// authflow for browsers: the API. wasm-bindgen's own exports (its loader)
+// are not part of it.
+export {
+  createAuthorizationUrl, handleRedirect, exchangeCode, refresh, ValidatedCallback, AuthflowError,
+} from "./authflow_wasm.js";
+export type {
+  ProfileName, Endpoints, ClientOptions, AuthorizationUrlOptions, AuthorizationStart,
+  HandleRedirectOptions, TokenSet, ErrorKind, Action,
+} from "./authflow_wasm.js";

@@ -2,7 +2,9 @@
 // module once (top-level await), so every function is ready on import.
 import init from "./authflow_wasm.js";
 
-export * from "./authflow_wasm.js";
+// The API only: wasm-bindgen's own exports (its loader)
+// stay inside the package.
+export { createAuthorizationUrl, handleRedirect, exchangeCode, refresh, ValidatedCallback } from "./authflow_wasm.js";
 export { AuthflowError } from "__BROWSER_SNIPPET__";
 
 const wasm = new URL("./authflow_wasm_bg.wasm", import.meta.url);

@@ -18,20 +18,20 @@ use wasm_bindgen_futures::future_to_promise;
 /// class are generated from the Rust items below).
 #[allow(dead_code)] // read by the typescript_custom_section below, which rustc does not see
 const TYPESCRIPT: &str = r#"
-/** A provider profile, by authflow-core's name for it. */
-export type ProfileName = "makini_link" | "generic";
+/** A provider profile, by authflow-core's name for it (any other string is refused when used). */
+export type ProfileName = "makini_link" | "generic" | (string & {});
 
-/** Provider URLs by their RFC 8414 names. Each must be https (plain http only to a loopback address). */
+/** Provider URLs (RFC 8414's `authorization_endpoint` and `token_endpoint`). Each must be https (plain http only to a loopback address); another key is refused. */
 export interface Endpoints {
   /** Where the user is sent to authorize. */
-  authorization_endpoint?: string;
+  authorization?: string;
   /** Where codes and refresh tokens are exchanged for tokens. */
-  token_endpoint?: string;
+  token?: string;
 }
 
 /** The provider and this app's registration with it (a public client: no secret). */
 export interface ClientOptions {
-  /** The provider profile: `"makini_link"` (URLs built in) or `"generic"` (give `endpoints.token_endpoint`). */
+  /** The provider profile: `"makini_link"` (URLs built in) or `"generic"` (give `endpoints.token`). */
   profile: ProfileName;
   /** URLs that replace or complete the profile's (e.g. a test server's). */
   endpoints?: Endpoints;
@@ -71,8 +71,8 @@ export interface AuthorizationStart {
 export interface HandleRedirectOptions {
   /** The sessionStorage key {@link createAuthorizationUrl} used. Default `"authflow.pending"`. */
   storageKey?: string;
-  /** The pending authorization string, when the caller kept it instead of sessionStorage. */
-  pending?: string;
+  /** The pending authorization string, when the caller kept it instead of sessionStorage (`start.pending` as {@link createAuthorizationUrl} returned it; `null` reads sessionStorage). */
+  pending?: string | null;
   /** Replace the address bar's URL with the redirect URI (no code, no state) via `history.replaceState`, so that the code and state stay out of history and `Referer`. Default `true` when the redirect is read from the address bar, `false` when `url` is given. */
   clearUrl?: boolean;
 }

@@ -13,6 +13,13 @@ use wasm_bindgen::{JsCast, JsValue};
 /// name none.
 pub const DEFAULT_STORAGE_KEY: &str = "authflow.pending";
 
+/// The URLs `options.endpoints` may set, by their JavaScript names: the
+/// only endpoints a browser calls.
+const ENDPOINT_KEYS: [(&str, EndpointRole); 2] = [
+    ("authorization", EndpointRole::Authorization),
+    ("token", EndpointRole::Token),
+];
+
 /// Reads `object[name]`; `None` when absent, `undefined` or `null`.
 pub(crate) fn field(object: &JsValue, name: &str) -> Option<JsValue> {
     if !object.is_object() {
@@ -67,8 +74,8 @@ fn string_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>> {
 
 /// The client an options object describes: `profile` (a provider name as
 /// authflow-core spells it: `makini_link` or `generic`; the other profiles'
-/// flows need a client secret), `endpoints` (URLs by
-/// RFC 8414 name, replacing or completing the profile's), `clientId`,
+/// flows need a client secret), `endpoints` (`authorization` and `token`
+/// URLs, replacing or completing the profile's), `clientId`,
 /// `redirectUri`, `scopes`, `issuer` and `requireIssuer`.
 pub fn client_from_options(options: &JsValue) -> Result<Client> {
     if !options.is_object() {
@@ -82,7 +89,27 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         )
     })?;
     let endpoints = field(options, "endpoints").unwrap_or(JsValue::UNDEFINED);
-    let endpoint = |role: EndpointRole| string_field(&endpoints, role.as_str());
+    if endpoints.is_object() {
+        // A misspelt or old name (`token_endpoint`) would otherwise leave
+        // the profile's own URL in place without a word.
+        if let Some(key) = Object::keys(endpoints.unchecked_ref::<Object>())
+            .iter()
+            .filter_map(|key| key.as_string())
+            .find(|key| !ENDPOINT_KEYS.iter().any(|(name, _)| name == key))
+        {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!("unknown endpoint \"{key}\": endpoints takes authorization and token"),
+            ));
+        }
+    }
+    let endpoint = |role: EndpointRole| {
+        let key = ENDPOINT_KEYS
+            .iter()
+            .find(|(_, r)| *r == role)
+            .map_or("", |(k, _)| k);
+        string_field(&endpoints, key)
+    };
     let token = endpoint(EndpointRole::Token)?.unwrap_or_default();
     let mut profile = match kind {
         ProviderKind::MakiniLink => Profile::makini_link(),
@@ -98,7 +125,7 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
             ))
         }
     };
-    for role in EndpointRole::ALL {
+    for (_, role) in ENDPOINT_KEYS {
         if let Some(url) = endpoint(role)? {
             profile = profile.with_endpoint(role, &url)?;
         }

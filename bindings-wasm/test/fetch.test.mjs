@@ -49,7 +49,7 @@ const clientOptions = (tokenEndpoint, extra = {}) => ({
   clientId: "link-public",
   redirectUri: REDIRECT,
   storageKey: null,
-  endpoints: { token_endpoint: tokenEndpoint },
+  endpoints: { token: tokenEndpoint },
   ...extra,
 });
 

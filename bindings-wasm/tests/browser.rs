@@ -40,8 +40,8 @@ fn link_options(redirect_uri: &str) -> Value {
         "clientId": "link-public",
         "redirectUri": redirect_uri,
         "endpoints": {
-            "authorization_endpoint": "http://127.0.0.1:9/link/oauth/authorize",
-            "token_endpoint": "http://127.0.0.1:9/link/token",
+            "authorization": "http://127.0.0.1:9/link/oauth/authorize",
+            "token": "http://127.0.0.1:9/link/token",
         },
     })
 }
@@ -177,7 +177,9 @@ fn wrong_options_are_configuration_errors() {
         json!({"profile": "makini_link", "clientId": 7, "redirectUri": "https://app.example/cb"}),
         json!({"profile": "makini_link", "clientId": "c", "redirectUri": "not a url"}),
         json!({"profile": "makini_link", "clientId": "c", "redirectUri": "https://app.example/cb",
-               "endpoints": {"token_endpoint": "http://as.example/token"}}),
+               "endpoints": {"token": "http://as.example/token"}}),
+        json!({"profile": "makini_link", "clientId": "c", "redirectUri": "https://app.example/cb",
+               "endpoints": {"token_endpoint": "https://as.example/token"}}),
         json!({"profile": "makini_link", "clientId": "c", "redirectUri": "https://app.example/cb",
                "scopes": "read"}),
         json!({"profile": "makini_link", "clientId": "c", "redirectUri": "https://app.example/cb",
@@ -187,7 +189,7 @@ fn wrong_options_are_configuration_errors() {
         json!({"profile": "generic", "clientId": "c", "redirectUri": "https://app.example/cb"}),
         json!({"profile": "makeshift", "clientId": "c", "redirectUri": "https://app.example/cb"}),
         json!({"profile": "makini_admin", "clientId": "c", "redirectUri": "https://app.example/cb",
-               "endpoints": {"token_endpoint": "https://api.makini.io/admin/token"}}),
+               "endpoints": {"token": "https://api.makini.io/admin/token"}}),
     ] {
         let error = error_json(&create(&options).err().unwrap());
         assert_eq!(error["kind"], "configuration", "{options}");

@@ -4,20 +4,23 @@
 import { createAuthorizationUrl, handleRedirect, exchangeCode, refresh, AuthflowError } from "authflow";
 
 const TOKENS_KEY = "example.tokens";
-const $ = (id) => document.getElementById(id);
+/** An element of index.html (all of them are there). */
+const $ = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (document.getElementById(id));
 
 /** The provider's URLs, from the example server (the local test providers). */
 const config = await (await fetch("config.json")).json();
+/** @type {import("authflow").ClientOptions} */
 const client = {
   profile: "makini_link",
   clientId: "link-public",
   redirectUri: new URL("./", location.href).href,
   endpoints: {
-    authorization_endpoint: config.makini_link.authorization_endpoint,
-    token_endpoint: config.makini_link.token_endpoint,
+    authorization: config.makini_link.authorization_endpoint,
+    token: config.makini_link.token_endpoint,
   },
 };
 
+/** @param {string} state @param {string} text */
 function show(state, text) {
   $("status").dataset.state = state;
   $("status").textContent = text;
@@ -28,6 +31,7 @@ function show(state, text) {
   $("sign-out").hidden = !signedIn;
 }
 
+/** @param {unknown} error */
 function showError(error) {
   const box = $("error");
   box.hidden = false;
@@ -44,6 +48,7 @@ function showError(error) {
   }
 }
 
+/** @param {import("authflow").TokenSet} tokens @param {string} verb */
 function showTokens(tokens, verb) {
   sessionStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
   const until = tokens.expiresAt ? new Date(tokens.expiresAt * 1000).toISOString() : "an unknown time";
@@ -61,7 +66,7 @@ $("sign-in").addEventListener("click", () => {
 
 $("refresh").addEventListener("click", async () => {
   try {
-    showTokens(await refresh(client, JSON.parse(sessionStorage.getItem(TOKENS_KEY))), "Refreshed");
+    showTokens(await refresh(client, JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null")), "Refreshed");
   } catch (error) {
     showError(error);
   }
@@ -77,18 +82,16 @@ if (params.has("code") || params.has("error")) {
   // Back from the provider: check the redirect, take code and state out of
   // the address bar, and exchange the code in this page (public client).
   try {
+    // Code and verifier are wiped from WebAssembly memory once the callback
+    // is garbage (or at once with callback.free()).
     const callback = handleRedirect(undefined, { clearUrl: true });
-    try {
-      showTokens(await exchangeCode(client, callback), "Signed in");
-    } finally {
-      callback.free(); // wipes the code and verifier from WebAssembly memory
-    }
+    showTokens(await exchangeCode(client, callback), "Signed in");
   } catch (error) {
     show("signed-out", "Not signed in.");
     showError(error);
   }
 } else if (sessionStorage.getItem(TOKENS_KEY)) {
-  showTokens(JSON.parse(sessionStorage.getItem(TOKENS_KEY)), "Signed in");
+  showTokens(JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null"), "Signed in");
 } else {
   show("signed-out", "Not signed in.");
 }
