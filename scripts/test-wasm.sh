@@ -10,10 +10,14 @@
 #   3. wasm-bindgen-test in headless Chromium: the golden vectors through the
 #      exported API, and the browser behaviour (sessionStorage, address bar,
 #      errors, fetch);
-#   4. the npm package build (scripts/wasm-build.sh); `tsc --strict
-#      --noEmit` over the TypeScript example, the example page and the
-#      README's snippets (scripts/check-ts-types.mjs); Node's test runner
-#      over the package: import, types, errors, no secret-handling code;
+#   4. the npm package build (scripts/wasm-build.sh: the browser entry and
+#      the Node.js entry, authflow/node); `tsc --strict --noEmit` over the
+#      TypeScript example, the example pages and the README's snippets
+#      (scripts/check-ts-types.mjs); Node's test runner over the package:
+#      import, types, errors, no secret-handling code in the browser entry,
+#      the Node.js entry against the local providers and oidc-provider;
+#      examples/node against the local providers and the Authlib peer,
+#      measured beside the same program written with oauth4webapi;
 #   5. the end-to-end test: the example page in Chromium (playwright-core)
 #      against the local Makini Link provider;
 #   6. the size report (scripts/wasm-size.sh --check): fails when the
@@ -35,8 +39,10 @@ bash scripts/wasm-tools.sh
 step "cargo fmt --check (authflow-wasm, authflow-test-providers)"
 cargo fmt -p authflow-wasm -p authflow-test-providers -- --check
 
-step "cargo clippy -p authflow-wasm (wasm32 and host, all targets)"
+step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser and the Node.js features)"
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,session \
+  --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
 
 step "cargo test -p authflow-wasm --lib (host: the .d.ts names match the core's)"
@@ -55,14 +61,23 @@ step "npm package: build (bindings-wasm/pkg) and the names-kept module"
 bash scripts/wasm-build.sh
 bash scripts/wasm-build.sh --names
 
-step "tsc --strict --noEmit: the TypeScript example, the example page and the README's snippets"
+step "examples/node: npm ci (the built package, oauth4webapi); the Authlib and oidc-provider peers"
+# After the build: examples/node links the package in bindings-wasm/pkg.
+(cd examples/node && npm ci --no-audit --no-fund --loglevel=error)
+bash tests/peers/authlib/install.sh
+bash tests/peers/oidc-provider/install.sh
+
+step "tsc --strict --noEmit: the TypeScript example, the example pages and the README's snippets"
 node scripts/check-ts-types.mjs target/ts-check
 
-step "node --test: the npm package"
+step "node --test: the npm package (both entries; the Node.js one against the local providers and oidc-provider)"
+cargo build -p authflow-test-providers --bin authflow-providers --locked
 node --test bindings-wasm/test/
 
+step "node --test: examples/node against the local providers and the Authlib peer, measured beside oauth4webapi"
+node --test examples/node/
+
 step "node --test: end to end in Chromium (examples/browser)"
-cargo build -p authflow-test-providers --bin authflow-providers --locked
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
 step "size report (fails over the budget)"

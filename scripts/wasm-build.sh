@@ -125,4 +125,17 @@ sed -i 's/^export class ValidatedCallback {$/export class ValidatedCallback {\n 
   --legal-comments=inline --log-level=warning --outfile="$glue" --allow-overwrite
 "$ESBUILD" "$pkg/$snippet" --minify --keep-names --format=esm --target=es2020 \
   --legal-comments=inline --log-level=warning --outfile="$pkg/$snippet" --allow-overwrite
+# The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
+# core's `confidential` feature (client secrets, client credentials) and
+# `Session`. Built on the stable toolchain in the shared target directory:
+# its size is no browser's concern, and a server loads it from disk.
+cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,session \
+  --target wasm32-unknown-unknown --profile wasm-release --locked
+node_raw="$AUTHFLOW_TARGET_DIR/wasm32-unknown-unknown/wasm-release/authflow_wasm.wasm"
+"$WASM_BINDGEN" "$node_raw" --target web --out-dir "$pkg/node" --out-name authflow_node
+rm -f "$pkg/node/.gitignore" "$pkg/node/package.json"
+sed -Ei '/^ *\[Symbol\.dispose\]\(\): void;$/d' "$pkg/node/authflow_node.d.ts"
+cp bindings-wasm/npm/node/index.js bindings-wasm/npm/node/index.d.ts "$pkg/node/"
+node_snippet=$(cd "$pkg/node" && ls snippets/*/js/browser.js)
+sed -i "s#__BROWSER_SNIPPET__#./$node_snippet#" "$pkg/node/index.js"
 echo "built $pkg"

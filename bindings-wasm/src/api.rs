@@ -19,14 +19,16 @@ use wasm_bindgen_futures::future_to_promise;
 #[allow(dead_code)] // read by the typescript_custom_section below, which rustc does not see
 const TYPESCRIPT: &str = r#"
 /** A provider profile, by authflow-core's name for it (any other string is refused when used). */
-export type ProfileName = "makini_link" | "generic" | (string & {});
+export type ProfileName = "makini_link" | "generic" | "makini_admin" | "makeshift" | (string & {});
 
-/** Provider URLs (RFC 8414's `authorization_endpoint` and `token_endpoint`). Each must be https (plain http only to a loopback address); another key is refused. */
+/** Provider URLs (RFC 8414's `authorization_endpoint` and `token_endpoint`, and the API's base). Each must be https (plain http only to a loopback address); another key is refused. */
 export interface Endpoints {
   /** Where the user is sent to authorize. */
   authorization?: string;
   /** Where codes and refresh tokens are exchanged for tokens. */
   token?: string;
+  /** The API the access token is for: {@link Session.fetch} paths are relative to it, and the token goes nowhere else. */
+  apiBase?: string;
 }
 
 /** The provider and this app's registration with it (a public client: no secret). */
@@ -140,12 +142,40 @@ export declare class AuthflowError extends Error {
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = TYPESCRIPT;
 
+/// The Node.js build's options: a client with a secret.
+#[cfg(feature = "confidential")]
+#[wasm_bindgen(typescript_custom_section)]
+const NODE_TYPES: &str = r#"
+/** A server's registration (the `authflow/node` entry only): the client's secret, and how it gets tokens without a user. */
+export interface ConfidentialClientOptions extends Omit<ClientOptions, "redirectUri"> {
+  /** The redirect URI, for the code flow. */
+  redirectUri?: string;
+  /** The client secret (never logged, never in an error). */
+  clientSecret?: string;
+  /** `"client_credentials"`: a {@link Session} gets tokens with the client's own credentials, on first use and when they expire. */
+  grant?: "authorization_code" | "client_credentials" | (string & {});
+}
+"#;
+
+#[cfg(not(feature = "confidential"))]
 #[wasm_bindgen]
 extern "C" {
     /// The provider and the app's registration (`ClientOptions` in the types).
     #[wasm_bindgen(typescript_type = "ClientOptions")]
     pub type ClientOptions;
+}
 
+#[cfg(feature = "confidential")]
+#[wasm_bindgen]
+extern "C" {
+    /// The provider and the server's registration, with its secret
+    /// (`ConfidentialClientOptions` in the Node.js types).
+    #[wasm_bindgen(typescript_type = "ConfidentialClientOptions")]
+    pub type ClientOptions;
+}
+
+#[wasm_bindgen]
+extern "C" {
     /// `AuthorizationUrlOptions` in the types.
     #[wasm_bindgen(typescript_type = "AuthorizationUrlOptions")]
     pub type AuthorizationUrlOptions;
@@ -267,23 +297,34 @@ pub fn handle_redirect(
     result.map(ValidatedCallback::new).map_err(js_error)
 }
 
-/// Exchanges the code of a validated redirect for tokens, as a public
-/// client (client id and PKCE verifier, no secret), reading the response
-/// the way the profile says (e.g. Makini's absolute `expires_in`).
-/// Resolves to a {@link TokenSet}; rejects with an `AuthflowError`. The
+/// Exchanges the code of a validated redirect for tokens: as a public
+/// client (client id and PKCE verifier) in the browser; in the Node.js
+/// entry with `clientSecret` when given. Reads the response the way the
+/// profile says (e.g. Makini's absolute `expires_in`). Resolves to a
+/// {@link TokenSet}; rejects with an `AuthflowError`. From a page, the
 /// provider's token endpoint must allow this page's origin (CORS).
 #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
 pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Promise {
+    token_grant(options, GrantType::AuthorizationCode, |client| {
+        client.exchange_request(callback.0.take_for_exchange()?)
+    })
+}
+
+/// Sends the grant request `build` makes for the client `options`
+/// describe and reads its token response.
+fn token_grant(
+    options: ClientOptions,
+    grant: GrantType,
+    build: impl FnOnce(&authflow_core::Client) -> authflow_core::Result<authflow_core::HttpRequest>,
+) -> Promise {
     let options: &JsValue = options.as_ref();
-    let prepared = client_from_options(options).and_then(|client| {
-        let request = client.exchange_request(callback.0.take_for_exchange()?)?;
-        Ok((client, request, timeout_ms(options)?))
-    });
+    let prepared = client_from_options(options)
+        .and_then(|client| Ok((build(&client)?, client, timeout_ms(options)?)));
     future_to_promise(async move {
-        let (client, request, timeout) = prepared.map_err(js_error)?;
+        let (request, client, timeout) = prepared.map_err(js_error)?;
         let response = send(&request, timeout).await?;
         client
-            .parse_token_response(GrantType::AuthorizationCode, browser::now(), &response)
+            .parse_token_response(grant, browser::now(), &response)
             .map(|tokens| token_set_to_js(&tokens))
             .map_err(|e| js_error(e.without_secrets_of(&request)))
     })
@@ -312,11 +353,22 @@ pub fn refresh(options: ClientOptions, tokens: TokenSetObject) -> Promise {
     })
 }
 
+/// The client-credentials grant (RFC 6749 §4.4): tokens for the client
+/// itself, authenticated with `clientSecret`. Node.js entry only (the
+/// browser build has no secret code). Resolves to a {@link TokenSet}.
+#[cfg(feature = "confidential")]
+#[wasm_bindgen(js_name = clientCredentials, unchecked_return_type = "Promise<TokenSet>")]
+pub fn client_credentials(options: ClientOptions) -> Promise {
+    token_grant(options, GrantType::ClientCredentials, |client| {
+        client.client_credentials_request()
+    })
+}
+
 /// Sends a request the core built through `fetch`, giving up after
 /// `timeout_ms`. A failure is an `AuthflowError` of the kind the browser
 /// glue names (`timeout`, `unexpected_status` for an opaque redirect,
 /// else `transport`), without the request's secrets in its words.
-async fn send(
+pub(crate) async fn send(
     request: &authflow_core::HttpRequest,
     timeout_ms: f64,
 ) -> Result<authflow_core::HttpResponse, JsValue> {

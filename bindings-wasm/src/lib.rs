@@ -30,6 +30,8 @@ mod api;
 mod browser;
 pub mod convert;
 pub mod options;
+#[cfg(feature = "session")]
+mod session;
 
 pub use api::{
     create_authorization_url, exchange_code, handle_redirect, refresh, AuthorizationStart,
@@ -40,3 +42,5 @@ pub use convert::{
     error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
 };
 pub use options::{authorization_options, client_from_options, DEFAULT_STORAGE_KEY};
+#[cfg(feature = "session")]
+pub use session::Session;

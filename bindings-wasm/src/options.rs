@@ -15,9 +15,10 @@ pub const DEFAULT_STORAGE_KEY: &str = "authflow.pending";
 
 /// The URLs `options.endpoints` may set, by their JavaScript names: the
 /// only endpoints a browser calls.
-const ENDPOINT_KEYS: [(&str, EndpointRole); 2] = [
+const ENDPOINT_KEYS: [(&str, EndpointRole); 3] = [
     ("authorization", EndpointRole::Authorization),
     ("token", EndpointRole::Token),
+    ("apiBase", EndpointRole::ApiBase),
 ];
 
 /// Reads `object[name]`; `None` when absent, `undefined` or `null`.
@@ -99,7 +100,9 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                format!("unknown endpoint \"{key}\": endpoints takes authorization and token"),
+                format!(
+                    "unknown endpoint \"{key}\": endpoints takes authorization, token and apiBase"
+                ),
             ));
         }
     }
@@ -116,8 +119,13 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         ProviderKind::Generic => {
             Profile::generic(endpoint(EndpointRole::Authorization)?.as_deref(), &token)?
         }
+        #[cfg(feature = "confidential")]
+        ProviderKind::MakiniAdmin => Profile::makini_admin(&token)?,
+        #[cfg(feature = "confidential")]
+        ProviderKind::MakeShift => Profile::makeshift(),
         // Their flows need a client secret (client credentials, MakeShift's
         // password grant), which has no place in a browser.
+        #[cfg(not(feature = "confidential"))]
         ProviderKind::MakiniAdmin | ProviderKind::MakeShift => {
             return Err(Error::new(
                 ErrorKind::Configuration,
@@ -125,6 +133,20 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
             ))
         }
     };
+    #[cfg(feature = "confidential")]
+    match string_field(options, "grant")?.as_deref() {
+        None | Some("authorization_code") => {}
+        Some("client_credentials") => {
+            profile =
+                profile.with_reauthentication(authflow_core::Reauthentication::ClientCredentials);
+        }
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!("grant \"{other}\" is not one of authorization_code, client_credentials"),
+            ))
+        }
+    }
     for (_, role) in ENDPOINT_KEYS {
         if let Some(url) = endpoint(role)? {
             profile = profile.with_endpoint(role, &url)?;
@@ -134,8 +156,17 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         let require = bool_field(options, "requireIssuer")?.unwrap_or(false);
         profile = profile.with_issuer(&issuer, require);
     }
-    let mut client = Client::new(profile, required_string(options, "clientId")?)
-        .with_redirect_uri(&required_string(options, "redirectUri")?)?;
+    let mut client = Client::new(profile, required_string(options, "clientId")?);
+    // A client acting on its own behalf has no redirect URI.
+    if let Some(redirect_uri) = string_field(options, "redirectUri")? {
+        client = client.with_redirect_uri(&redirect_uri)?;
+    } else if cfg!(not(feature = "confidential")) {
+        return Err(wrong_type("redirectUri", "a string"));
+    }
+    #[cfg(feature = "confidential")]
+    if let Some(secret) = string_field(options, "clientSecret")? {
+        client = client.with_client_secret(authflow_core::ClientSecret::new(secret));
+    }
     if let Some(scopes) = string_list(options, "scopes")? {
         client = client.with_scopes(scopes);
     }

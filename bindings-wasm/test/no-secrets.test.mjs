@@ -24,10 +24,12 @@ const SECRET_SYMBOLS = [
   /client_credentials_request/, /with_client_secret/,
 ];
 
+/** The browser entry's files: everything but node/, the Node.js entry's own module. */
 async function shippedFiles(dir = pkg) {
   const out = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const url = new URL(entry.name + (entry.isDirectory() ? "/" : ""), dir);
+    if (entry.isDirectory() && url.href === new URL("node/", pkg).href) continue;
     if (entry.isDirectory()) out.push(...await shippedFiles(url));
     else if (/\.(wasm|js)$/.test(entry.name)) out.push(url);
   }
@@ -74,6 +76,17 @@ test("the shipped .wasm and JS glue hold no secret-handling text", async () => {
       assert.doesNotMatch(text, pattern, `${file.pathname} contains ${pattern}`);
     }
   }
+});
+
+test("the browser entry never loads the Node.js entry's module", async () => {
+  for (const file of await shippedFiles()) {
+    if (!file.pathname.endsWith(".js")) continue;
+    const text = await readFile(file, "utf8");
+    assert.doesNotMatch(text, /node\/|authflow_node/, `${file.pathname} refers to the Node.js entry`);
+  }
+  // ... which does hold the secret code: the scan above would see it.
+  const node = await readFile(new URL("node/authflow_node.js", pkg), "utf8");
+  assert.match(node, /clientCredentials/);
 });
 
 test("the module has none of the core's secret-handling functions", async () => {

@@ -1,0 +1,148 @@
+// The Node.js entry (`authflow/node`, bindings-wasm/pkg/node) under Node's
+// test runner, against servers started here on 127.0.0.1: the local
+// providers (client credentials, a confidential code exchange, Session with
+// single-flight renewal and API calls) and npm oidc-provider (client
+// credentials with HTTP Basic). The browser entry keeps none of it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { startProviders } from "../../examples/browser/server.mjs";
+
+const pkg = new URL("../pkg/", import.meta.url);
+const server = await import(new URL("node/index.js", pkg));
+const browser = await import(new URL("index.js", pkg));
+const { AuthflowError, Session, clientCredentials, createAuthorizationUrl, handleRedirect, exchangeCode, refresh } = server;
+const REDIRECT = "http://127.0.0.1:8400/callback";
+
+let providers;
+let oidc;
+before(async () => {
+  providers = await startProviders();
+  oidc = await startOidcProvider();
+});
+after(async () => {
+  await providers?.stop();
+  await oidc?.stop();
+});
+
+/** npm oidc-provider (tests/peers/oidc-provider), on a free port. */
+async function startOidcProvider() {
+  const script = fileURLToPath(new URL("../../tests/peers/oidc-provider/server.mjs", import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "ignore"] });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const line = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (first) => { lines.close(); resolve(first); });
+    child.once("exit", (code) => reject(new Error(`oidc-provider exited with ${code}`)));
+  });
+  return { issuer: JSON.parse(line).issuer, stop: async () => { child.stdin.end(); await exited; } };
+}
+
+const control = async (path, body) => {
+  const response = await fetch(`${providers.urls.control}${path}`, body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  return response.json();
+};
+
+const admin = (extra = {}) => ({
+  profile: "makini_admin",
+  clientId: "admin-client",
+  clientSecret: "admin-secret",
+  grant: "client_credentials",
+  endpoints: { token: providers.urls.makini_admin.token_endpoint, apiBase: providers.urls.makini_admin.api },
+  ...extra,
+});
+
+test("the Node entry has the server API; the browser entry has none of it", () => {
+  assert.deepEqual(Object.keys(server).sort(), [
+    "AuthflowError", "Session", "ValidatedCallback", "clientCredentials", "createAuthorizationUrl",
+    "exchangeCode", "handleRedirect", "refresh",
+  ]);
+  assert.equal(browser.clientCredentials, undefined);
+  assert.equal(browser.Session, undefined);
+});
+
+test("client credentials: tokens, and a wrong secret is invalid_client without the secret in sight", async () => {
+  const tokens = await clientCredentials(admin());
+  assert.match(tokens.accessToken, /\S{8,}/);
+  const refused = await clientCredentials(admin({ clientSecret: "not-the-secret" })).catch((e) => e);
+  assert.ok(refused instanceof AuthflowError, String(refused));
+  assert.equal(refused.kind, "invalid_client");
+  assert.equal(refused.action, "fix_configuration");
+  assert.doesNotMatch(`${refused.message} ${JSON.stringify(refused)}`, /not-the-secret|admin-secret/);
+});
+
+test("a Session gets tokens on first use, once for many callers, renews after expiry and calls the API", async () => {
+  await control("/reset", {});
+  const stored = [];
+  const session = new Session(admin(), { onPersist: (tokens) => stored.push(tokens) });
+  assert.equal(session.tokens, null);
+  const tokens = await Promise.all(Array.from({ length: 20 }, () => session.accessToken()));
+  assert.equal(new Set(tokens).size, 1, "one token for every caller");
+  assert.equal(stored.length, 1, "one token set stored, before any caller got it");
+  assert.equal(stored[0].accessToken, tokens[0]);
+  const answer = await session.fetch("connections");
+  assert.ok(answer instanceof Response);
+  assert.equal(answer.status, 200);
+  assert.equal((await answer.json()).data[0].status, "active");
+
+  // 31 days later, for the provider and for this process's clock (the
+  // session reads Date.now()): past the token's lifetime.
+  const later = 31 * 24 * 3600;
+  await control("/clock", { advance: later });
+  const realNow = Date.now;
+  Date.now = () => realNow() + later * 1000;
+  let renewed;
+  try {
+    renewed = await Promise.all(Array.from({ length: 10 }, () => session.accessToken()));
+  } finally {
+    Date.now = realNow;
+  }
+  assert.equal(new Set(renewed).size, 1);
+  assert.notEqual(renewed[0], tokens[0]);
+  assert.equal(stored.length, 2, "the renewed set stored once");
+  assert.equal(session.tokens.accessToken, renewed[0]);
+
+  const elsewhere = await session.fetch("https://evil.example/steal").catch((e) => e);
+  assert.ok(elsewhere instanceof AuthflowError);
+  assert.equal(elsewhere.kind, "configuration", "the token goes nowhere but the API");
+  const wrong = new Session(admin({ clientSecret: "not-the-secret" }));
+  const refused = await wrong.accessToken().catch((e) => e);
+  assert.equal(refused.kind, "invalid_client");
+});
+
+test("a confidential code exchange, refresh with the secret, and a Session from the user's tokens", async () => {
+  const link = providers.urls.makini_link;
+  const client = {
+    profile: "makini_link", clientId: "link-client", clientSecret: "link-secret", redirectUri: REDIRECT,
+    endpoints: { authorization: link.authorization_endpoint, token: link.token_endpoint, apiBase: link.api_v4 },
+  };
+  const start = createAuthorizationUrl({ ...client, storageKey: null });
+  const approved = await fetch(start.url, { redirect: "manual" });
+  const callback = handleRedirect(approved.headers.get("Location"), { pending: start.pending });
+  const tokens = await exchangeCode(client, callback);
+  assert.ok(tokens.refreshToken);
+  const renewed = await refresh(client, tokens);
+  assert.notEqual(renewed.refreshToken, tokens.refreshToken);
+  const session = new Session(client, { tokens: renewed });
+  const sites = await (await session.fetch("sites")).json();
+  assert.equal(sites.data[0].name, "Plant 1");
+});
+
+test("oidc-provider: client credentials with HTTP Basic, and a Session on them", async () => {
+  const client = {
+    profile: "generic", clientId: "cc-client", clientSecret: "cc-client-secret-0123456789abcdef",
+    grant: "client_credentials", scopes: ["api:read"], endpoints: { token: `${oidc.issuer}/token` },
+  };
+  const tokens = await clientCredentials(client);
+  assert.equal(tokens.tokenType, "Bearer");
+  assert.ok(tokens.expiresAt > tokens.issuedAt);
+  const session = new Session(client);
+  assert.match(await session.accessToken(), /\S{8,}/);
+  const refused = await clientCredentials({ ...client, clientSecret: "wrong" }).catch((e) => e);
+  assert.equal(refused.kind, "invalid_client");
+  assert.equal(refused.action, "fix_configuration");
+});
