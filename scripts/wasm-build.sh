@@ -5,6 +5,10 @@
 # npm layout (package.json, index.js, types, README, licences) with its JS
 # minified (esbuild). Needs the tools scripts/wasm-tools.sh installs.
 #
+# AUTHFLOW_WASM_FEATURES=session (any of the crate's features) builds the
+# browser module with them, to measure what they would cost it (e.g.
+# `AUTHFLOW_WASM_FEATURES=session bash scripts/wasm-size.sh`).
+#
 # `scripts/wasm-build.sh --names` builds the same module with its function
 # names kept into target/wasm-bindgen/named/ instead (for twiggy and the
 # test that no secret-handling code of the core is in the module); the
@@ -54,7 +58,7 @@ done
 remap+=("--remap-path-prefix=$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/rustlib/src/rust=/rust")
 CARGO_TARGET_DIR="$nightly_target" \
   RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Csymbol-mangling-version=legacy ${remap[*]}" \
-  cargo +"$AUTHFLOW_NIGHTLY" rustc -p authflow-wasm --lib --crate-type cdylib \
+  cargo +"$AUTHFLOW_NIGHTLY" rustc -p authflow-wasm --lib --crate-type cdylib ${AUTHFLOW_WASM_FEATURES:+--features "$AUTHFLOW_WASM_FEATURES"} \
   --target wasm32-unknown-unknown --profile wasm-release --locked \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 
