@@ -121,7 +121,7 @@ AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python AUTHFLOW_PROVIDERS_BIN
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/peer_tests
 
 step "mypy --strict: the Python examples and the README's Python snippets, against the installed wheel"
-"$TEST_VENV/bin/python" bindings-uniffi/python/check_types.py "$WORK/python-snippets" bindings-uniffi/README.md \
+"$TEST_VENV/bin/python" bindings-uniffi/python/check_types.py "$WORK/python-snippets" README.md bindings-uniffi/README.md \
   -- examples/python/everyday.py examples/python/authflow_example.py \
   || fail "mypy --strict found errors in the examples or README snippets"
 

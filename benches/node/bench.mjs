@@ -93,7 +93,7 @@ const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-
 
 const options = {
   profile: "generic",
-  endpoints: { authorization_endpoint: AUTHORIZE, token_endpoint: TOKEN },
+  endpoints: { authorization: AUTHORIZE, token: TOKEN },
   clientId: "bench-client",
   redirectUri: REDIRECT,
   scopes: ["read", "write"],

@@ -23,6 +23,9 @@ import typing
 import authflow
 
 # What the reader supplies.
+ID: str
+TOKEN_URL: str
+API_BASE: str
 SECRET: str
 CLIENT_ID: str
 API_KEY: str
