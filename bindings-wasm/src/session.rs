@@ -21,8 +21,8 @@ const SESSION_TYPES: &str = r#"
 export interface SessionInit {
   /** Tokens to start with (e.g. from {@link exchangeCode}, or stored earlier); none: get them on first use where the client can without the user. */
   tokens?: TokenSet | null;
-  /** Called with every new token set, before any caller gets its access token: store it here. */
-  onPersist?: (tokens: TokenSet) => void;
+  /** Called with every new token set, before any caller gets its access token (a returned promise is awaited first): store it here. What it throws or rejects with is its own; the session goes on. */
+  onPersist?: (tokens: TokenSet) => void | Promise<void>;
 }
 
 /** An API call through {@link Session.fetch}. */
@@ -53,6 +53,8 @@ struct State {
     generation: u64,
     /// Callers waiting for the renewal in flight.
     waiting: Vec<Function>,
+    /// A new token set is with `onPersist`: nobody gets its token yet.
+    persisting: bool,
 }
 
 /// Keeps a token set fresh: renews it a margin before it expires (refresh
@@ -100,6 +102,7 @@ impl Session {
                 session: authflow_core::Session::new(client, tokens),
                 generation: 0,
                 waiting: Vec::new(),
+                persisting: false,
             })),
             timeout_ms: timeout_ms(&options).map_err(|e| error_to_js(&e))?,
             on_persist,
@@ -211,6 +214,9 @@ impl Session {
 
     fn next(&self) -> Result<Next, JsValue> {
         let mut state = self.state.borrow_mut();
+        if state.persisting {
+            return Ok(Next::Wait(state.generation));
+        }
         match state.session.poll_action(crate::browser::now()) {
             SessionAction::UseToken(token) => Ok(Next::Token(token)),
             SessionAction::Stop(error) => Err(error_to_js(&error)),
@@ -235,7 +241,7 @@ impl Session {
     async fn renew(&self, outgoing: OutgoingRequest) -> Result<(), JsValue> {
         let answer = send(&outgoing.request, self.timeout_ms).await;
         let now = crate::browser::now();
-        let (handled, persist, waiting) = {
+        let (handled, persist) = {
             let mut state = self.state.borrow_mut();
             let handled = match &answer {
                 Ok(response) => state.session.handle_response(outgoing.id, now, response),
@@ -257,14 +263,26 @@ impl Session {
                 }
                 _ => Ok(()),
             };
-            state.generation = state.generation.wrapping_add(1);
-            let waiting = std::mem::take(&mut state.waiting);
-            (handled, state.session.poll_persist(), waiting)
+            let persist = state.session.poll_persist();
+            state.persisting = persist.is_some() && self.on_persist.is_some();
+            (handled, persist)
         };
         if let (Some(tokens), Some(on_persist)) = (persist, &self.on_persist) {
-            // A persister that throws must not lose the renewal for the others.
-            let _ = on_persist.call1(&JsValue::NULL, &token_set_to_js(&tokens));
+            // Stored before any caller gets the new token: an async
+            // persister is awaited. One that throws or rejects must not
+            // lose the renewal for the others: the failure is its own.
+            if let Ok(returned) = on_persist.call1(&JsValue::NULL, &token_set_to_js(&tokens)) {
+                if let Ok(promise) = returned.dyn_into::<Promise>() {
+                    let _ = JsFuture::from(promise).await;
+                }
+            }
         }
+        let waiting = {
+            let mut state = self.state.borrow_mut();
+            state.persisting = false;
+            state.generation = state.generation.wrapping_add(1);
+            std::mem::take(&mut state.waiting)
+        };
         for resolve in waiting {
             let _ = resolve.call0(&JsValue::NULL);
         }

@@ -114,6 +114,27 @@ test("a Session gets tokens on first use, once for many callers, renews after ex
   assert.equal(refused.kind, "invalid_client");
 });
 
+test("an async onPersist is awaited: nobody gets the new token before it is stored", async () => {
+  let release;
+  const storing = new Promise((resolve) => { release = resolve; });
+  let persistCalled;
+  const called = new Promise((resolve) => { persistCalled = resolve; });
+  const stored = [];
+  const session = new Session(admin(), {
+    onPersist: async (tokens) => { persistCalled(); await storing; stored.push(tokens.accessToken); },
+  });
+  const got = [];
+  const callers = Array.from({ length: 5 }, () => session.accessToken().then((t) => { got.push(t); return t; }));
+  await called;
+  const late = session.accessToken().then((t) => { got.push(t); return t; });
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(got, [], "no caller got the token while it was being stored");
+  release();
+  const tokens = await Promise.all([...callers, late]);
+  assert.equal(new Set(tokens).size, 1);
+  assert.deepEqual(stored, [tokens[0]]);
+});
+
 test("a confidential code exchange, refresh with the secret, and a Session from the user's tokens", async () => {
   const link = providers.urls.makini_link;
   const client = {
