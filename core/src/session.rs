@@ -573,6 +573,17 @@ impl Session {
 
     fn authorization_required(&self) -> Error {
         self.authorization_lost.clone().unwrap_or_else(|| {
+            #[cfg(feature = "confidential")]
+            if self.tokens.is_none() && self.client.client_secret().is_some() {
+                // The likely mistake: a service meant to use its own
+                // credentials, configured without saying so.
+                return Error::new(
+                    ErrorKind::AuthorizationRequired,
+                    "no token yet, and this flow needs the user to authorize; a client acting on \
+                     its own behalf gets tokens with client credentials: set that grant (the \
+                     profile's reauthentication) in its configuration",
+                );
+            }
             Error::new(
                 ErrorKind::AuthorizationRequired,
                 "no usable token, and this flow needs the user to authorize again",

@@ -160,3 +160,13 @@ def test_the_pending_string_is_never_shown() -> None:
     url, pending = start
     assert (url, pending) == (start.url, start.pending) and pending.startswith("afp")
     assert pending not in repr(start) and pending not in str(start) and "[redacted]" in repr(start)
+
+
+def test_a_service_without_grant_is_told_how_to_get_tokens() -> None:
+    transport = Recording()
+    session = af.connect(token_url="https://as.example/token", client_id="svc", client_secret="svc-secret",
+                         transport=transport).session()
+    with pytest.raises(af.AuthorizationRequiredError) as caught:
+        session.access_token()
+    assert caught.value.kind == "authorization_required" and "client credentials" in caught.value.reason
+    assert transport.sent == [] and "svc-secret" not in str(caught.value)
