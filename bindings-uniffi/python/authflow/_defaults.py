@@ -24,6 +24,7 @@ from ._native import (
     TokenPersister,
     TokenSet,
     method_name,
+    store_error,
     timeout_error,
     transport_error,
 )
@@ -45,6 +46,13 @@ def raise_timeout_error(reason: str) -> typing.NoReturn:
     request may have reached the provider. ``reason`` must not quote the
     request's URL, headers or body."""
     _raise(timeout_error(reason))
+
+
+def raise_store_error(reason: str) -> typing.NoReturn:
+    """Raises the error a :class:`authflow.TokenStore` raises when its store
+    cannot be reached (kind ``store_unavailable``, action ``retry``).
+    ``reason`` must not quote a stored value."""
+    _raise(store_error(reason))
 
 
 def _raise(d: ErrorDetails) -> typing.NoReturn:

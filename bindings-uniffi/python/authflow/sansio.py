@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from ._native import *  # noqa: F401,F403
 from ._native import authflow as _generated
-from ._defaults import SystemEnvironment, raise_timeout_error, raise_transport_error, persister  # noqa: F401
+from ._defaults import (  # noqa: F401
+    SystemEnvironment, persister, raise_store_error, raise_timeout_error, raise_transport_error,
+)
 from ._errors import AuthflowError  # noqa: F401  (the native name is a namespace, not an exception)
 
 __all__ = [name for name in getattr(_generated, "__all__", dir(_generated)) if not name.startswith("_")
            and name != "authflow"] + [
-    "SystemEnvironment", "raise_timeout_error", "raise_transport_error", "persister"]
+    "SystemEnvironment", "raise_store_error", "raise_timeout_error", "raise_transport_error", "persister"]

@@ -170,3 +170,26 @@ def test_a_service_without_grant_is_told_how_to_get_tokens() -> None:
         session.access_token()
     assert caught.value.kind == "authorization_required" and "client credentials" in caught.value.reason
     assert transport.sent == [] and "svc-secret" not in str(caught.value)
+
+
+class Unreachable(af.TokenStore):
+    """A store whose server is down: every operation raises as documented."""
+
+    def get(self, key: str) -> typing.Optional[af.sansio.StoredTokens]:
+        af.sansio.raise_store_error("the store's server did not answer")
+
+    def compare_and_set(self, key: str, expected: int, new_generation: int, value: str) -> bool:
+        af.sansio.raise_store_error("the store's server did not answer")
+
+    def take_lease(self, key: str, owner: str, ttl_ms: int) -> bool:
+        af.sansio.raise_store_error("the store's server did not answer")
+
+    def release_lease(self, key: str, owner: str) -> None:
+        af.sansio.raise_store_error("the store's server did not answer")
+
+
+def test_a_custom_store_reports_an_unreachable_server() -> None:
+    with pytest.raises(af.TransportError) as caught:
+        service(Recording(TOKEN)).shared_session(Unreachable(), connection="svc").access_token()
+    assert (caught.value.kind, caught.value.action) == ("store_unavailable", "retry")
+    assert "did not answer" in caught.value.reason
