@@ -676,14 +676,13 @@ impl Shared {
         body: Option<&[u8]>,
         headers: &[HttpHeader],
     ) -> Result<authflow_core::HttpRequest> {
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|h| (h.name.clone(), h.value.clone()))
-            .collect();
-        Ok(self
-            .client
-            .core()
-            .api_request_with_headers(token, method, path, body, &headers)?)
+        Ok(self.client.core().api_request_with_headers(
+            token,
+            method,
+            path,
+            body,
+            &crate::http::pairs(headers),
+        )?)
     }
 
     /// What to do with an API answer: return it, or (when the core says

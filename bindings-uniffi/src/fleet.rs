@@ -193,8 +193,7 @@ impl SharedSession {
         body: Option<Vec<u8>>,
         headers: Vec<HttpHeader>,
     ) -> Result<HttpResponse> {
-        let headers: Vec<(String, String)> =
-            headers.into_iter().map(|h| (h.name, h.value)).collect();
+        let headers = crate::http::pairs(&headers);
         for first in [true, false] {
             let token = self.token()?;
             let request = self.client.core().api_request_with_headers(

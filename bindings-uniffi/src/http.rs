@@ -63,7 +63,8 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-fn pairs(headers: &[HttpHeader]) -> Vec<(String, String)> {
+/// Header records as the core's name-value pairs.
+pub(crate) fn pairs(headers: &[HttpHeader]) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|h| (h.name.clone(), h.value.clone()))
