@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 use authflow_core::{
-    BodyEncoding, ClientAuthMethod, EndpointRole, ExpiryRule, Lifetimes, PkceMethod, ProviderKind,
-    Reauthentication, StatusRule,
+    BodyEncoding, ClientAuthMethod, EndpointRole, ExpiryRule, GrantType, Lifetimes, PkceMethod,
+    ProviderKind, Reauthentication, StatusRule,
 };
 use std::sync::Arc;
 
@@ -183,6 +183,12 @@ impl Profile {
     /// This profile with refresh rotation declared on or off.
     pub fn with_refresh_rotation(&self, rotates: bool) -> Arc<Profile> {
         Profile::wrap(self.0.clone().with_refresh_rotation(rotates))
+    }
+
+    /// This profile with the grant its clients get tokens with
+    /// (`ClientCredentials`: sessions get and renew tokens on their own).
+    pub fn with_grant(&self, grant: GrantType) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(self.0.clone().with_grant(grant)?))
     }
 
     /// This profile renewing tokens without the user another way.

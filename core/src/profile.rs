@@ -143,6 +143,18 @@ impl GrantType {
             GrantType::Password => "password",
         }
     }
+
+    /// The grant type of a `grant_type` value, the inverse of [`GrantType::as_str`].
+    pub fn parse(name: &str) -> Option<GrantType> {
+        [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::ClientCredentials,
+            GrantType::Password,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == name)
+    }
 }
 
 /// Where a response came from, for reading its status.
@@ -660,6 +672,25 @@ impl Profile {
         self.refresh_rotates = rotates;
         self
     }
+    /// Sets the grant a client of this profile gets its tokens with: the
+    /// authorization code (the user's, the default) or client credentials
+    /// (RFC 6749 §4.4: the client on its own behalf, so a session gets
+    /// tokens on first use and again when they expire, without a user).
+    /// A refresh token is no grant to start from, and the password grant
+    /// needs the user's password (MakeShift's profile has its own rule):
+    /// both are configuration errors.
+    pub fn with_grant(self, grant: GrantType) -> Result<Profile> {
+        match grant {
+            GrantType::AuthorizationCode => Ok(self),
+            GrantType::ClientCredentials => {
+                Ok(self.with_reauthentication(Reauthentication::ClientCredentials))
+            }
+            GrantType::RefreshToken | GrantType::Password => Err(crate::error::Error::configuration(format!(
+                "grant {} is not one a client starts with: authorization_code or client_credentials",
+                grant.as_str()
+            ))),
+        }
+    }
     /// Sets how tokens are renewed without the user.
     pub fn with_reauthentication(mut self, how: Reauthentication) -> Profile {
         self.reauthentication = how;
@@ -695,6 +726,34 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Client credentials make a profile's sessions get tokens on their
+    /// own; the authorization code leaves it to the user; the others are
+    /// no grant to start from.
+    #[test]
+    fn a_grant_decides_how_sessions_get_tokens() {
+        let generic = || Profile::generic(None, "https://as.example/token").unwrap();
+        for grant in [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::ClientCredentials,
+            GrantType::Password,
+        ] {
+            assert_eq!(GrantType::parse(grant.as_str()), Some(grant));
+        }
+        assert_eq!(GrantType::parse("implicit"), None);
+        let service = generic().with_grant(GrantType::ClientCredentials).unwrap();
+        assert_eq!(
+            service.reauthentication(),
+            Reauthentication::ClientCredentials
+        );
+        let app = generic().with_grant(GrantType::AuthorizationCode).unwrap();
+        assert_eq!(app.reauthentication(), Reauthentication::Never);
+        for refused in [GrantType::RefreshToken, GrantType::Password] {
+            let error = generic().with_grant(refused).unwrap_err();
+            assert_eq!(error.kind().as_str(), "configuration");
+        }
+    }
 
     #[test]
     fn builtin_urls_are_valid_endpoints() {

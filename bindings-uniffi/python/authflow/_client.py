@@ -19,8 +19,8 @@ from ._native import (
     HttpResponse,
     HttpTransport,
     Method,
+    GrantType,
     Profile,
-    Reauthentication,
     SharedSession,
     TokenInfo,
     TokenPersister,
@@ -48,12 +48,6 @@ _AUTH_METHODS = {
     "client_secret_post": ClientAuthMethod.CLIENT_SECRET_POST,
     "none": ClientAuthMethod.PUBLIC_CLIENT,
 }
-
-_GRANTS = {
-    "authorization_code": None,
-    "client_credentials": Reauthentication.CLIENT_CREDENTIALS,
-}
-
 
 def _with_token_url(profile: Profile, token_url: typing.Optional[str]) -> Profile:
     return profile if token_url is None else profile.with_endpoint(EndpointRole.TOKEN, token_url)
@@ -114,9 +108,10 @@ def connect(
         if url is not None:
             chosen = chosen.with_endpoint(role, url)
     if grant is not None:
-        how = _choice("grant", grant, _GRANTS)
-        if how is not None:
-            chosen = chosen.with_reauthentication(how)
+        # The core decides what a grant means for the profile (client
+        # credentials: sessions get tokens on their own).
+        grants = {g.name.lower(): g for g in GrantType}
+        chosen = chosen.with_grant(_choice("grant", grant, grants))
     if auth_method is not None:
         chosen = chosen.with_client_auth(_choice("auth_method", auth_method, _AUTH_METHODS))
     client = _Client(chosen, client_id, client_secret=client_secret,

@@ -110,6 +110,9 @@ def test_connect_refuses_what_it_cannot_use() -> None:
         af.connect(token_url="https://as.example/token")
     with pytest.raises(ValueError, match="grant='implicit'"):
         af.connect(token_url="https://as.example/token", client_id="c", grant="implicit")
+    with pytest.raises(af.ConfigurationError) as refused:  # the core's rule: no grant to start from
+        af.connect(token_url="https://as.example/token", client_id="c", grant="refresh_token")
+    assert "refresh_token" in refused.value.reason
     with pytest.raises(ValueError, match="profile='okta'"):
         af.connect("okta", client_id="c")
     with pytest.raises(TypeError, match="token_url"):

@@ -3321,6 +3321,12 @@ public protocol ProfileProtocol: AnyObject, Sendable {
     func withExpiry(rule: ExpiryRule, lifetimes: Lifetimes)  -> Profile
     
     /**
+     * This profile with the grant its clients get tokens with
+     * (`ClientCredentials`: sessions get and renew tokens on their own).
+     */
+    func withGrant(grant: GrantType) throws  -> Profile
+    
+    /**
      * This profile with the issuer set; `require` refuses callbacks without `iss`.
      */
     func withIssuer(issuer: String, require: Bool)  -> Profile
@@ -3706,6 +3712,20 @@ open func withExpiry(rule: ExpiryRule, lifetimes: Lifetimes) -> Profile  {
             self.uniffiCloneHandle(),
         FfiConverterTypeExpiryRule_lower(rule),
         FfiConverterTypeLifetimes_lower(lifetimes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This profile with the grant its clients get tokens with
+     * (`ClientCredentials`: sessions get and renew tokens on their own).
+     */
+open func withGrant(grant: GrantType)throws  -> Profile  {
+    return try  FfiConverterTypeProfile_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_grant(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeGrantType_lower(grant),uniffiCallStatus
     )
 })
 }
@@ -10797,6 +10817,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_expiry() != 34209) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_grant() != 61963) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_issuer() != 9352) {

@@ -1078,6 +1078,11 @@ uint64_t uniffi_authflow_uniffi_fn_method_profile_with_endpoint(uint64_t ptr, Ru
 uint64_t uniffi_authflow_uniffi_fn_method_profile_with_expiry(uint64_t ptr, RustBuffer rule, RustBuffer lifetimes, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_PROFILE_WITH_GRANT
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_PROFILE_WITH_GRANT
+uint64_t uniffi_authflow_uniffi_fn_method_profile_with_grant(uint64_t ptr, RustBuffer grant, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_PROFILE_WITH_ISSUER
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_PROFILE_WITH_ISSUER
 uint64_t uniffi_authflow_uniffi_fn_method_profile_with_issuer(uint64_t ptr, RustBuffer issuer, int8_t require, RustCallStatus *_Nonnull out_status
@@ -2505,6 +2510,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_profile_with_endpoint(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PROFILE_WITH_EXPIRY
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PROFILE_WITH_EXPIRY
 uint16_t uniffi_authflow_uniffi_checksum_method_profile_with_expiry(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PROFILE_WITH_GRANT
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PROFILE_WITH_GRANT
+uint16_t uniffi_authflow_uniffi_checksum_method_profile_with_grant(void
     
 );
 #endif
