@@ -18,13 +18,18 @@
 // error), so no row times a failure path by mistake.
 //
 // Fairness, row by row (the notes in the JSON say the same):
+// - Both sides make their client once (authflow: `new OAuthClient(options)`;
+//   oauth4webapi: its `as` and `client` objects) and call it per row.
 // - Neither side gets a parse-only entry point it does not have. authflow's
-//   package exports createAuthorizationUrl, handleRedirect, exchangeCode and
+//   client has createAuthorizationUrl, handleRedirect, exchangeCode and
 //   refresh; its token-response parsing is reachable only through
 //   exchangeCode/refresh, which build the request and call `fetch`. Both
 //   sides get the same `fetch` stub, which answers a fresh `Response` (a
 //   body can be read once), so both pay for constructing a Response and
 //   reading its body the same way.
+// - A validated callback is exchanged once (a code is used once), so the
+//   code-exchange row validates a redirect and exchanges it on both sides,
+//   and the parse rows read their answer through refresh.
 // - Node has no sessionStorage: createAuthorizationUrl is called with
 //   `storageKey: null` and returns the pending authorization as a string,
 //   which handleRedirect reads back (`options.pending`) on every call.
@@ -97,8 +102,9 @@ const options = {
   clientId: "bench-client",
   redirectUri: REDIRECT,
   scopes: ["read", "write"],
-  storageKey: null,
 };
+const ours = new authflow.OAuthClient(options);
+const request = { storageKey: null };
 const as = { issuer: "https://as.example", authorization_endpoint: AUTHORIZE, token_endpoint: TOKEN };
 const client = { client_id: "bench-client" };
 
@@ -109,23 +115,21 @@ globalThis.fetch = stubFetch; // what authflow's glue calls
 const viaStub = { [oauth.customFetch]: stubFetch }; // what oauth4webapi is given
 
 // Fixed inputs for the later steps, made once with each library.
-const start = authflow.createAuthorizationUrl(options);
+const start = ours.createAuthorizationUrl(request);
 const state = new URL(start.url).searchParams.get("state");
 const redirect = `${REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=${state}`;
-const callback = authflow.handleRedirect(redirect, { pending: start.pending });
 answer = { status: 200, body: TOKEN_BODY };
-const tokens = await authflow.exchangeCode(options, callback);
+const tokens = await ours.exchangeCode(ours.handleRedirect(redirect, { pending: start.pending }));
 const peerVerifier = oauth.generateRandomCodeVerifier();
-const peerParams = oauth.validateAuthResponse(as, client, new URL(redirect), state);
 
 // ---- the rows ---------------------------------------------------------------
 // Each side: { answer (the stub's reply while it runs), fn, check(result) }.
 const rows = [
   {
     operation: "authorization URL with state + PKCE S256",
-    note: "authflow: createAuthorizationUrl (entropy from crypto.getRandomValues, the URL, the pending authorization returned as a string with storageKey: null). oauth4webapi has no URL builder: its documented recipe (generateRandomCodeVerifier, await calculatePKCECodeChallenge (WebCrypto, async), generateRandomState, URL + searchParams.set).",
+    note: "authflow: client.createAuthorizationUrl (entropy from crypto.getRandomValues, the URL, the pending authorization returned as a string with storageKey: null). oauth4webapi has no URL builder: its documented recipe (generateRandomCodeVerifier, await calculatePKCECodeChallenge (WebCrypto, async), generateRandomState, URL + searchParams.set).",
     authflow: {
-      fn: () => authflow.createAuthorizationUrl(options),
+      fn: () => ours.createAuthorizationUrl(request),
       check: (r) => r.url.includes("code_challenge_method=S256") && r.pending.length > 0,
     },
     peer: {
@@ -148,10 +152,10 @@ const rows = [
   },
   {
     operation: "validate a callback",
-    note: "authflow: handleRedirect(url, { pending }) (reads the pending string back, checks duplicates, state in constant time, iss, age, error, code) and free() of the result (wipes code and verifier). oauth4webapi: new URL(redirect) + validateAuthResponse (iss, state, error, no implicit/JARM).",
+    note: "authflow: client.handleRedirect(url, { pending }) (reads the pending string back, checks duplicates, state in constant time, iss, age, error, code) and free() of the result (wipes code and verifier). oauth4webapi: new URL(redirect) + validateAuthResponse (iss, state, error, no implicit/JARM).",
     authflow: {
       fn: () => {
-        const validated = authflow.handleRedirect(redirect, { pending: start.pending });
+        const validated = ours.handleRedirect(redirect, { pending: start.pending });
         validated.free();
         return true;
       },
@@ -164,10 +168,10 @@ const rows = [
   },
   {
     operation: "parse a token response",
-    note: "authflow has no parse-only export: exchangeCode through the fetch stub (options to client, the request built, fetch, the Response read, the core's tolerant parse, a plain TokenSet object), so its side does more. oauth4webapi: processAuthorizationCodeResponse on a new Response (async: reads the body, checks the fields). Both sides construct one Response per call.",
+    note: "authflow has no parse-only export: client.refresh through the fetch stub (the token set read back, the request built, fetch, the Response read, the core's tolerant parse, a plain TokenSet object), so its side does more. oauth4webapi: processAuthorizationCodeResponse on a new Response (async: reads the body, checks the fields). Both sides construct one Response per call.",
     authflow: {
       answer: { status: 200, body: TOKEN_BODY },
-      fn: () => authflow.exchangeCode(options, callback),
+      fn: () => ours.refresh(tokens),
       check: (r) => r.accessToken === "2YotnFZFEjr1zCsicMWpAA" && r.expiresAt !== null,
     },
     peer: {
@@ -178,10 +182,10 @@ const rows = [
   },
   {
     operation: "parse an error response",
-    note: "A 400 invalid_grant body. authflow: exchangeCode through the fetch stub, rejecting with an AuthflowError (kind, action, provider code, description, URI). oauth4webapi: processAuthorizationCodeResponse on a new Response, throwing its ResponseBodyError.",
+    note: "A 400 invalid_grant body. authflow: client.refresh through the fetch stub, rejecting with an AuthflowError (kind, action, provider code, description, URI). oauth4webapi: processAuthorizationCodeResponse on a new Response, throwing its ResponseBodyError.",
     authflow: {
       answer: { status: 400, body: ERROR_BODY },
-      fn: () => authflow.exchangeCode(options, callback).then(
+      fn: () => ours.refresh(tokens).then(
         () => { throw new Error("authflow accepted an error response"); },
         (error) => error),
       check: (r) => r instanceof authflow.AuthflowError && r.kind === "invalid_grant",
@@ -195,27 +199,28 @@ const rows = [
     },
   },
   {
-    operation: "code exchange through a stubbed fetch (request + response)",
-    note: "Like for like: both sides build the public-client code exchange (client_id, code, redirect_uri, PKCE verifier), send it through the same fetch stub and read the 200 answer. authflow: exchangeCode. oauth4webapi: authorizationCodeGrantRequest (None() client auth, customFetch) + processAuthorizationCodeResponse.",
+    operation: "callback + code exchange through a stubbed fetch (request + response)",
+    note: "Like for like: both sides validate the redirect, build the public-client code exchange (client_id, code, redirect_uri, PKCE verifier), send it through the same fetch stub and read the 200 answer (a validated callback is exchanged once, so each call validates its own). authflow: client.handleRedirect + client.exchangeCode. oauth4webapi: validateAuthResponse + authorizationCodeGrantRequest (None() client auth, customFetch) + processAuthorizationCodeResponse.",
     authflow: {
       answer: { status: 200, body: TOKEN_BODY },
-      fn: () => authflow.exchangeCode(options, callback),
+      fn: () => ours.exchangeCode(ours.handleRedirect(redirect, { pending: start.pending })),
       check: (r) => r.accessToken === "2YotnFZFEjr1zCsicMWpAA",
     },
     peer: {
       answer: { status: 200, body: TOKEN_BODY },
       fn: async () => oauth.processAuthorizationCodeResponse(as, client,
-        await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), peerParams, REDIRECT,
+        await oauth.authorizationCodeGrantRequest(as, client, oauth.None(),
+          oauth.validateAuthResponse(as, client, new URL(redirect), state), REDIRECT,
           peerVerifier, viaStub)),
       check: (r) => r.access_token === "2YotnFZFEjr1zCsicMWpAA",
     },
   },
   {
     operation: "refresh through a stubbed fetch (request + response)",
-    note: "authflow: refresh(options, tokenSet) (reads the plain TokenSet back, builds the request, fetch stub, parse, new TokenSet). oauth4webapi: refreshTokenGrantRequest (None(), customFetch) + processRefreshTokenResponse.",
+    note: "authflow: client.refresh(tokenSet) (reads the plain TokenSet back, builds the request, fetch stub, parse, new TokenSet). oauth4webapi: refreshTokenGrantRequest (None(), customFetch) + processRefreshTokenResponse.",
     authflow: {
       answer: { status: 200, body: TOKEN_BODY },
-      fn: () => authflow.refresh(options, tokens),
+      fn: () => ours.refresh(tokens),
       check: (r) => r.accessToken === "2YotnFZFEjr1zCsicMWpAA",
     },
     peer: {

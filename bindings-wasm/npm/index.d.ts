@@ -1,8 +1,6 @@
 // authflow for browsers: the API. wasm-bindgen's own exports (its loader)
 // are not part of it.
-export {
-  createAuthorizationUrl, handleRedirect, exchangeCode, refresh, ValidatedCallback, AuthflowError,
-} from "./authflow_wasm.js";
+export { OAuthClient, ValidatedCallback, AuthflowError } from "./authflow_wasm.js";
 export type {
   ProfileName, Endpoints, ClientOptions, AuthorizationUrlOptions, AuthorizationStart,
   HandleRedirectOptions, TokenSet, ErrorKind, Action,

@@ -1,10 +1,10 @@
 // authflow for browsers: the entry point. It instantiates the WebAssembly
-// module once (top-level await), so every function is ready on import.
+// module once (top-level await), so the API is ready on import.
 import init from "./authflow_wasm.js";
 
 // The API only: wasm-bindgen's own exports (its loader)
 // stay inside the package.
-export { createAuthorizationUrl, handleRedirect, exchangeCode, refresh, ValidatedCallback } from "./authflow_wasm.js";
+export { OAuthClient, ValidatedCallback } from "./authflow_wasm.js";
 export { AuthflowError } from "__BROWSER_SNIPPET__";
 
 const wasm = new URL("./authflow_wasm_bg.wasm", import.meta.url);

@@ -4,13 +4,17 @@
 
 use crate::browser;
 use crate::convert::{
-    browser_error, error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
+    browser_error, error_to_js, request_to_js, response_from_js, set, token_set_from_js,
+    token_set_to_js,
 };
 use crate::options::{
     authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
 };
-use authflow_core::{Error, ErrorKind, GrantType, PendingAuthorization, AUTHORIZATION_ENTROPY_LEN};
+use authflow_core::{
+    Client, Error, ErrorKind, GrantType, PendingAuthorization, AUTHORIZATION_ENTROPY_LEN,
+};
 use js_sys::{Object, Promise, Reflect};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -51,8 +55,8 @@ export interface ClientOptions {
   timeout?: number;
 }
 
-/** Options of {@link createAuthorizationUrl}. */
-export interface AuthorizationUrlOptions extends ClientOptions {
+/** Options of {@link OAuthClient.createAuthorizationUrl}. */
+export interface AuthorizationUrlOptions {
   /** More query parameters for the authorize URL, e.g. `{ prompt: "consent" }`; authflow's own (state, PKCE, ...) cannot be replaced. */
   extraParams?: Record<string, string>;
   /** Seconds the pending authorization stays valid. Default 600. */
@@ -69,11 +73,11 @@ export interface AuthorizationStart {
   pending: string | null;
 }
 
-/** Options of {@link handleRedirect}. */
+/** Options of {@link OAuthClient.handleRedirect}. */
 export interface HandleRedirectOptions {
-  /** The sessionStorage key {@link createAuthorizationUrl} used. Default `"authflow.pending"`. */
+  /** The sessionStorage key {@link OAuthClient.createAuthorizationUrl} used. Default `"authflow.pending"`. */
   storageKey?: string;
-  /** The pending authorization string, when the caller kept it instead of sessionStorage (`start.pending` as {@link createAuthorizationUrl} returned it; `null` reads sessionStorage). */
+  /** The pending authorization string, when the caller kept it instead of sessionStorage (`start.pending` as {@link OAuthClient.createAuthorizationUrl} returned it; `null` reads sessionStorage). */
   pending?: string | null;
   /** Replace the address bar's URL with the redirect URI (no code, no state) via `history.replaceState`, so that the code and state stay out of history and `Referer`. Default `true` when the redirect is read from the address bar, `false` when `url` is given. */
   clearUrl?: boolean;
@@ -197,171 +201,213 @@ fn js_error(error: Error) -> JsValue {
     error_to_js(&error)
 }
 
-/// Builds the authorize URL with a fresh `state` and PKCE S256 verifier
-/// (entropy from `crypto.getRandomValues`) and keeps the pending
-/// authorization in `sessionStorage` under `storageKey`, or returns it when
-/// `storageKey` is `null`. Throws an `AuthflowError` (`kind`
-/// `"configuration"`) when the options are wrong.
-#[wasm_bindgen(js_name = createAuthorizationUrl)]
-pub fn create_authorization_url(
-    options: AuthorizationUrlOptions,
-) -> Result<AuthorizationStart, JsValue> {
-    let options: &JsValue = options.as_ref();
-    let client = client_from_options(options).map_err(js_error)?;
-    let request_options = authorization_options(options).map_err(js_error)?;
-    let key = storage_key(options).map_err(js_error)?;
-    let entropy = browser::random_bytes(AUTHORIZATION_ENTROPY_LEN).map_err(|e| {
-        js_error(browser_error(
-            ErrorKind::Configuration,
-            "crypto.getRandomValues",
-            &e,
-        ))
-    })?;
-    let start = client
-        .authorization_request_with(browser::now(), &entropy, &request_options)
-        .map_err(js_error)?;
-    let stored = start.pending.to_storage_string();
-    let result = Object::new();
-    let _ = Reflect::set(&result, &"url".into(), &start.url.into());
-    let pending = match key {
-        Some(key) => {
-            browser::storage_set(&key, &stored).map_err(|e| {
-                js_error(browser_error(
-                    ErrorKind::Configuration,
-                    "sessionStorage",
-                    &e,
-                ))
-            })?;
-            JsValue::NULL
-        }
-        None => stored.into(),
-    };
-    let _ = Reflect::set(&result, &"pending".into(), &pending);
-    Ok(JsValue::from(result).unchecked_into())
+/// One provider registration, read and checked once: the profile, its
+/// endpoints (parsed), the client id, redirect URI and scopes. Every flow
+/// is one of its methods, so a call reads no options object again.
+#[wasm_bindgen]
+pub struct OAuthClient {
+    client: Rc<Client>,
+    timeout_ms: f64,
 }
 
-/// Checks the redirect the provider sent the user back with (`url`, by
-/// default `location.href`) against the pending authorization (from
-/// `sessionStorage`, or `options.pending`), which is cleared whatever the
-/// outcome. Returns the code, state, PKCE verifier and redirect URI for the
-/// app's back end (or for {@link exchangeCode}); throws an `AuthflowError`
-/// for a refusal by the provider (`kind` `"access_denied"` with `action`
-/// `"user_denied"` when the user declined: say so, and do not send them back
-/// on your own; other codes likewise, with `providerError` and
-/// `providerErrorDescription`), a state mismatch, an
-/// expired or missing pending authorization. Afterwards the address bar
-/// shows the redirect URI without code and state (RFC 9700 §4.2: they must
-/// not stay in history or leak through `Referer`), when the redirect was read
-/// from it or `clearUrl: true` is given, and the redirect URI is of the
-/// page's origin (otherwise the address is left alone); `clearUrl: false`
-/// leaves it as it is.
-#[wasm_bindgen(js_name = handleRedirect)]
-pub fn handle_redirect(
-    url: Option<String>,
-    options: Option<HandleRedirectOptions>,
-) -> Result<ValidatedCallback, JsValue> {
-    let options: JsValue = options.map(Into::into).unwrap_or_default();
-    let storage_error = |e: JsValue| {
-        js_error(browser_error(
-            ErrorKind::Configuration,
-            "sessionStorage",
-            &e,
-        ))
-    };
-    let stored = match string_field(&options, "pending").map_err(js_error)? {
-        Some(pending) => pending,
-        None => {
-            let key = string_field(&options, "storageKey")
-                .map_err(js_error)?
-                .unwrap_or_else(|| crate::DEFAULT_STORAGE_KEY.to_owned());
-            let stored = browser::storage_get(&key).map_err(storage_error)?;
-            browser::storage_remove(&key).map_err(storage_error)?;
-            stored.unwrap_or_default()
-        }
-    };
-    let pending = PendingAuthorization::from_storage_string(&stored).map_err(js_error)?;
-    let from_address_bar = url.is_none();
-    let url = match url {
-        Some(url) => url,
-        None => browser::current_url()
-            .map_err(|e| js_error(browser_error(ErrorKind::Configuration, "location", &e)))?,
-    };
-    let result = pending.validate(&url, browser::now());
-    let clear_url = bool_field(&options, "clearUrl").map_err(js_error)?;
-    if clear_url.unwrap_or(from_address_bar) {
-        // Best effort: a redirect URI of another origin than the page's
-        // cannot be shown (SecurityError), and that must not cost the app
-        // a valid code.
-        let _ = browser::replace_url(pending.redirect_uri());
+#[wasm_bindgen]
+impl OAuthClient {
+    /// The client `options` describe. Throws an `AuthflowError` (`kind`
+    /// `"configuration"`) for a wrong option, an unknown profile or
+    /// endpoint name, or a URL the core refuses.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: ClientOptions) -> Result<OAuthClient, JsValue> {
+        let options: &JsValue = options.as_ref();
+        Ok(OAuthClient {
+            client: Rc::new(client_from_options(options).map_err(js_error)?),
+            timeout_ms: timeout_ms(options).map_err(js_error)?,
+        })
     }
-    result.map(ValidatedCallback::new).map_err(js_error)
+
+    /// Builds the authorize URL with a fresh `state` and PKCE S256 verifier
+    /// (entropy from `crypto.getRandomValues`) and keeps the pending
+    /// authorization in `sessionStorage` under `storageKey`, or returns it
+    /// when `storageKey` is `null`. Throws an `AuthflowError` (`kind`
+    /// `"configuration"`) when the options are wrong.
+    #[wasm_bindgen(js_name = createAuthorizationUrl)]
+    pub fn create_authorization_url(
+        &self,
+        options: Option<AuthorizationUrlOptions>,
+    ) -> Result<AuthorizationStart, JsValue> {
+        let options: JsValue = options.map(Into::into).unwrap_or_default();
+        let request_options = authorization_options(&options).map_err(js_error)?;
+        let key = storage_key(&options).map_err(js_error)?;
+        let entropy = browser::random_bytes(AUTHORIZATION_ENTROPY_LEN).map_err(|e| {
+            js_error(browser_error(
+                ErrorKind::Configuration,
+                "crypto.getRandomValues",
+                &e,
+            ))
+        })?;
+        let start = self
+            .client
+            .authorization_request_with(browser::now(), &entropy, &request_options)
+            .map_err(js_error)?;
+        let stored = start.pending.to_storage_string();
+        let pending = match key {
+            Some(key) => {
+                browser::storage_set(&key, &stored).map_err(|e| {
+                    js_error(browser_error(
+                        ErrorKind::Configuration,
+                        "sessionStorage",
+                        &e,
+                    ))
+                })?;
+                JsValue::NULL
+            }
+            None => stored.into(),
+        };
+        let result = Object::new();
+        set(&result, "url", &start.url.into());
+        set(&result, "pending", &pending);
+        Ok(JsValue::from(result).unchecked_into())
+    }
+
+    /// Checks the redirect the provider sent the user back with (`url`, by
+    /// default `location.href`) against the pending authorization (from
+    /// `sessionStorage`, or `options.pending`), which is cleared whatever
+    /// the outcome. Returns the code, state, PKCE verifier and redirect URI
+    /// for the app's back end (or for {@link OAuthClient.exchangeCode});
+    /// throws an `AuthflowError` for a refusal by the provider (`kind`
+    /// `"access_denied"` with `action` `"user_denied"` when the user
+    /// declined: say so, and do not send them back on your own; other codes
+    /// likewise, with `providerError` and `providerErrorDescription`), a
+    /// state mismatch, an expired or missing pending authorization.
+    /// Afterwards the address bar shows the redirect URI without code and
+    /// state (RFC 9700 §4.2: they must not stay in history or leak through
+    /// `Referer`), when the redirect was read from it or `clearUrl: true` is
+    /// given, and the redirect URI is of the page's origin (otherwise the
+    /// address is left alone); `clearUrl: false` leaves it as it is. The
+    /// pending authorization names its client and server: the exchange
+    /// checks they are this client's.
+    #[wasm_bindgen(js_name = handleRedirect)]
+    pub fn handle_redirect(
+        &self,
+        url: Option<String>,
+        options: Option<HandleRedirectOptions>,
+    ) -> Result<ValidatedCallback, JsValue> {
+        let options: JsValue = options.map(Into::into).unwrap_or_default();
+        let storage_error = |e: JsValue| {
+            js_error(browser_error(
+                ErrorKind::Configuration,
+                "sessionStorage",
+                &e,
+            ))
+        };
+        let stored = match string_field(&options, "pending").map_err(js_error)? {
+            Some(pending) => pending,
+            None => {
+                let key = string_field(&options, "storageKey")
+                    .map_err(js_error)?
+                    .unwrap_or_else(|| crate::DEFAULT_STORAGE_KEY.to_owned());
+                let stored = browser::storage_get(&key).map_err(storage_error)?;
+                browser::storage_remove(&key).map_err(storage_error)?;
+                stored.unwrap_or_default()
+            }
+        };
+        let pending = PendingAuthorization::from_storage_string(&stored).map_err(js_error)?;
+        let from_address_bar = url.is_none();
+        let url = match url {
+            Some(url) => url,
+            None => browser::current_url()
+                .map_err(|e| js_error(browser_error(ErrorKind::Configuration, "location", &e)))?,
+        };
+        let result = pending.validate(&url, browser::now());
+        let clear_url = bool_field(&options, "clearUrl").map_err(js_error)?;
+        if clear_url.unwrap_or(from_address_bar) {
+            // Best effort: a redirect URI of another origin than the page's
+            // cannot be shown (SecurityError), and that must not cost the
+            // app a valid code.
+            let _ = browser::replace_url(pending.redirect_uri());
+        }
+        result.map(ValidatedCallback::new).map_err(js_error)
+    }
+
+    /// Exchanges the code of a validated redirect for tokens: as a public
+    /// client (client id and PKCE verifier) in the browser; in the Node.js
+    /// entry with `clientSecret` when given. Reads the response the way the
+    /// profile says (e.g. Makini's absolute `expires_in`). Resolves to a
+    /// {@link TokenSet}; rejects with an `AuthflowError`. From a page, the
+    /// provider's token endpoint must allow this page's origin (CORS).
+    #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn exchange_code(&self, callback: &ValidatedCallback) -> Promise {
+        let request = callback
+            .0
+            .take_for_exchange()
+            .and_then(|callback| self.client.exchange_request(callback));
+        self.token_grant(GrantType::AuthorizationCode, request)
+    }
+
+    /// Refreshes a token set. Resolves to the new {@link TokenSet}, which
+    /// replaces the old one: where the provider rotates (Makini), the old
+    /// refresh token is dead from now on. Rejects with an `AuthflowError`;
+    /// `action` `"authorize_again"` means the refresh token is no longer
+    /// accepted.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
+    pub fn refresh(&self, tokens: TokenSetObject) -> Promise {
+        let client = Rc::clone(&self.client);
+        let timeout = self.timeout_ms;
+        let prepared = token_set_from_js(tokens.as_ref()).and_then(|previous| {
+            let request = client.refresh_request_for(&previous, browser::now())?;
+            Ok((previous, request))
+        });
+        future_to_promise(async move {
+            let (previous, request) = prepared.map_err(js_error)?;
+            let response = send(&request, timeout).await?;
+            client
+                .parse_refresh_response(browser::now(), &response, &previous)
+                .map(|tokens| token_set_to_js(&tokens))
+                .map_err(|e| js_error(e.without_secrets_of(&request)))
+        })
+    }
+
+    /// The client-credentials grant (RFC 6749 §4.4): tokens for the client
+    /// itself, authenticated with `clientSecret`. Node.js entry only (the
+    /// browser build has no secret code). Resolves to a {@link TokenSet}.
+    #[cfg(feature = "confidential")]
+    #[wasm_bindgen(js_name = clientCredentials, unchecked_return_type = "Promise<TokenSet>")]
+    pub fn client_credentials(&self) -> Promise {
+        self.token_grant(
+            GrantType::ClientCredentials,
+            self.client.client_credentials_request(),
+        )
+    }
 }
 
-/// Exchanges the code of a validated redirect for tokens: as a public
-/// client (client id and PKCE verifier) in the browser; in the Node.js
-/// entry with `clientSecret` when given. Reads the response the way the
-/// profile says (e.g. Makini's absolute `expires_in`). Resolves to a
-/// {@link TokenSet}; rejects with an `AuthflowError`. From a page, the
-/// provider's token endpoint must allow this page's origin (CORS).
-#[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
-pub fn exchange_code(options: ClientOptions, callback: &ValidatedCallback) -> Promise {
-    token_grant(options, GrantType::AuthorizationCode, |client| {
-        client.exchange_request(callback.0.take_for_exchange()?)
-    })
-}
+impl OAuthClient {
+    /// The core client (for the Node.js entry's `Session`, and tests).
+    pub fn inner(&self) -> &Client {
+        &self.client
+    }
 
-/// Sends the grant request `build` makes for the client `options`
-/// describe and reads its token response.
-fn token_grant(
-    options: ClientOptions,
-    grant: GrantType,
-    build: impl FnOnce(&authflow_core::Client) -> authflow_core::Result<authflow_core::HttpRequest>,
-) -> Promise {
-    let options: &JsValue = options.as_ref();
-    let prepared = client_from_options(options)
-        .and_then(|client| Ok((build(&client)?, client, timeout_ms(options)?)));
-    future_to_promise(async move {
-        let (request, client, timeout) = prepared.map_err(js_error)?;
-        let response = send(&request, timeout).await?;
-        client
-            .parse_token_response(grant, browser::now(), &response)
-            .map(|tokens| token_set_to_js(&tokens))
-            .map_err(|e| js_error(e.without_secrets_of(&request)))
-    })
-}
+    /// The `timeout` option, in milliseconds.
+    #[cfg(feature = "session")]
+    pub(crate) fn timeout_ms(&self) -> f64 {
+        self.timeout_ms
+    }
 
-/// Refreshes a token set as a public client. Resolves to the new
-/// {@link TokenSet}, which replaces the old one: where the provider rotates
-/// (Makini), the old refresh token is dead from now on. Rejects with an
-/// `AuthflowError`; `action` `"authorize_again"` means the refresh token is
-/// no longer accepted.
-#[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
-pub fn refresh(options: ClientOptions, tokens: TokenSetObject) -> Promise {
-    let options: &JsValue = options.as_ref();
-    let prepared = client_from_options(options).and_then(|client| {
-        let previous = token_set_from_js(tokens.as_ref())?;
-        let request = client.refresh_request_for(&previous, crate::browser::now())?;
-        Ok((client, previous, request, timeout_ms(options)?))
-    });
-    future_to_promise(async move {
-        let (client, previous, request, timeout) = prepared.map_err(js_error)?;
-        let response = send(&request, timeout).await?;
-        client
-            .parse_refresh_response(browser::now(), &response, &previous)
-            .map(|tokens| token_set_to_js(&tokens))
-            .map_err(|e| js_error(e.without_secrets_of(&request)))
-    })
-}
-
-/// The client-credentials grant (RFC 6749 §4.4): tokens for the client
-/// itself, authenticated with `clientSecret`. Node.js entry only (the
-/// browser build has no secret code). Resolves to a {@link TokenSet}.
-#[cfg(feature = "confidential")]
-#[wasm_bindgen(js_name = clientCredentials, unchecked_return_type = "Promise<TokenSet>")]
-pub fn client_credentials(options: ClientOptions) -> Promise {
-    token_grant(options, GrantType::ClientCredentials, |client| {
-        client.client_credentials_request()
-    })
+    /// Sends a grant request and reads its token response.
+    fn token_grant(
+        &self,
+        grant: GrantType,
+        request: authflow_core::Result<authflow_core::HttpRequest>,
+    ) -> Promise {
+        let client = Rc::clone(&self.client);
+        let timeout = self.timeout_ms;
+        future_to_promise(async move {
+            let request = request.map_err(js_error)?;
+            let response = send(&request, timeout).await?;
+            client
+                .parse_token_response(grant, browser::now(), &response)
+                .map(|tokens| token_set_to_js(&tokens))
+                .map_err(|e| js_error(e.without_secrets_of(&request)))
+        })
+    }
 }
 
 /// Sends a request the core built through `fetch`, giving up after
@@ -389,9 +435,9 @@ pub(crate) async fn send(
 
 /// A redirect that passed every check: the only value a code exchange can
 /// be made from. Send `JSON.stringify(callback)` (code, state, verifier,
-/// redirect URI) to the app's back end, or pass it to {@link exchangeCode}.
+/// redirect URI) to the app's back end, or pass it to {@link OAuthClient.exchangeCode}.
 /// It holds the code and verifier in WebAssembly memory, wiped by `free()`
-/// or when it is garbage-collected. {@link exchangeCode} takes it once: a
+/// or when it is garbage-collected. {@link OAuthClient.exchangeCode} takes it once: a
 /// code is used once (RFC 6749 §4.1.2), so a second exchange is refused
 /// (`pending_already_used`) without a request.
 #[wasm_bindgen]

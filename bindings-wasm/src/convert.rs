@@ -7,7 +7,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The JavaScript token set's fields and their names in the core's stored
-/// form ([`TokenSet::to_json`]).
+/// form ([`TokenSet::to_json`]), which reads a set back.
 const TOKEN_SET_FIELDS: [(&str, &str); 9] = [
     ("accessToken", "access_token"),
     ("tokenType", "token_type"),
@@ -23,7 +23,8 @@ const TOKEN_SET_FIELDS: [(&str, &str); 9] = [
 /// The stored form's version field.
 const VERSION_FIELD: &str = "v";
 
-fn set(object: &Object, name: &str, value: &JsValue) {
+/// Sets a data property of a plain object.
+pub(crate) fn set(object: &Object, name: &str, value: &JsValue) {
     // Setting a data property on a plain object cannot fail.
     let _ = Reflect::set(object, &JsValue::from_str(name), value);
 }
@@ -35,20 +36,50 @@ fn get(object: &JsValue, name: &str) -> JsValue {
 /// A token set as a plain JavaScript object: `accessToken`, `tokenType`,
 /// `refreshToken`, `issuedAt`, `expiresAt`, `refreshExpiresAt` (Unix
 /// seconds, absolute), `scopes`, `clockSkew`, `extra`; `null` where absent.
-/// It survives `JSON.stringify` and `JSON.parse`.
+/// It survives `JSON.stringify` and `JSON.parse`. Built member by member:
+/// only `extra`, when the provider sent fields authflow does not read,
+/// goes through JSON.
 pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
-    let stored = JSON::parse(&tokens.to_json()).unwrap_or_default();
+    let seconds = |at: Option<u64>| at.map_or(JsValue::NULL, |at| JsValue::from_f64(at as f64));
     let object = Object::new();
-    for (js_name, stored_name) in TOKEN_SET_FIELDS {
-        let value = get(&stored, stored_name);
-        let value = match (value.is_undefined(), stored_name) {
-            // The stored form leaves out an empty `extra`.
-            (true, "extra") => Object::new().into(),
-            (true, _) => JsValue::NULL,
-            (false, _) => value,
-        };
-        set(&object, js_name, &value);
-    }
+    set(
+        &object,
+        "accessToken",
+        &tokens.access_token().secret().into(),
+    );
+    set(&object, "tokenType", &tokens.token_type().into());
+    let refresh_token = tokens.refresh_token();
+    set(
+        &object,
+        "refreshToken",
+        &refresh_token.map_or(JsValue::NULL, |t| t.secret().into()),
+    );
+    set(&object, "issuedAt", &seconds(Some(tokens.issued_at())));
+    set(&object, "expiresAt", &seconds(tokens.expires_at()));
+    set(
+        &object,
+        "refreshExpiresAt",
+        &seconds(tokens.refresh_expires_at()),
+    );
+    let scopes = tokens.scopes().map_or(JsValue::NULL, |scopes| {
+        scopes
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into()
+    });
+    set(&object, "scopes", &scopes);
+    set(
+        &object,
+        "clockSkew",
+        &JsValue::from_f64(tokens.clock_skew() as f64),
+    );
+    let extra = if tokens.extra().is_empty() {
+        Object::new().into()
+    } else {
+        JSON::parse(&authflow_core::json::object_to_json(tokens.extra())).unwrap_or_default()
+    };
+    set(&object, "extra", &extra);
     object.into()
 }
 

@@ -7,16 +7,18 @@
 //! (what goes in the authorize URL, whether a redirect is valid, how a token
 //! response or an error is read) is made by the core.
 //!
-//! The JavaScript API (see `README.md` and the generated `.d.ts`):
-//! - `createAuthorizationUrl(options)`: the authorize URL with state and
+//! The JavaScript API (see `README.md` and the generated `.d.ts`) is one
+//! class made once per registration, [`OAuthClient`] (its options read and
+//! its endpoints parsed in the constructor), with the flows as methods:
+//! - `createAuthorizationUrl(options?)`: the authorize URL with state and
 //!   PKCE S256; the pending authorization goes to `sessionStorage` or back
 //!   to the caller.
 //! - `handleRedirect(url?, options?)`: validates the redirect against the
 //!   pending authorization and gives a [`ValidatedCallback`] (code, state,
 //!   verifier, redirect URI) for the app's back end, or throws an
 //!   `AuthflowError`.
-//! - `exchangeCode(options, callback)` and `refresh(options, tokens)`: for
-//!   public clients (no secret, PKCE), a token set with absolute expiry.
+//! - `exchangeCode(callback)` and `refresh(tokens)`: for public clients
+//!   (no secret, PKCE), a token set with absolute expiry.
 //!
 //! The core is built without its `confidential` feature: no function here
 //! takes, returns or sends a client secret, and no code that could is in
@@ -34,9 +36,8 @@ pub mod options;
 mod session;
 
 pub use api::{
-    create_authorization_url, exchange_code, handle_redirect, refresh, AuthorizationStart,
-    AuthorizationUrlOptions, ClientOptions, HandleRedirectOptions, TokenSetObject,
-    ValidatedCallback,
+    AuthorizationStart, AuthorizationUrlOptions, ClientOptions, HandleRedirectOptions, OAuthClient,
+    TokenSetObject, ValidatedCallback,
 };
 pub use convert::{
     error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,

@@ -5,9 +5,9 @@
 //! handed to `onPersist` before any caller gets its access token, and one
 //! renewal and retry when the API refuses a token.
 
-use crate::api::{send, ClientOptions, TokenSetObject};
+use crate::api::{send, OAuthClient, TokenSetObject};
 use crate::convert::{error_to_js, token_set_from_js, token_set_to_js};
-use crate::options::{client_from_options, field, string_field, timeout_ms};
+use crate::options::{field, string_field};
 use authflow_core::{AccessToken, Error, ErrorKind, Method, OutgoingRequest, SessionAction};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 const SESSION_TYPES: &str = r#"
 /** How a {@link Session} starts. */
 export interface SessionInit {
-  /** Tokens to start with (e.g. from {@link exchangeCode}, or stored earlier); none: get them on first use where the client can without the user. */
+  /** Tokens to start with (e.g. from {@link OAuthClient.exchangeCode}, or stored earlier); none: get them on first use where the client can without the user. */
   tokens?: TokenSet | null;
   /** Called with every new token set, before any caller gets its access token (a returned promise is awaited first): store it here. What it throws or rejects with is its own; the session goes on. */
   onPersist?: (tokens: TokenSet) => void | Promise<void>;
@@ -77,13 +77,10 @@ enum Next {
 
 #[wasm_bindgen]
 impl Session {
-    /// A session for the client `options` describe, starting with
-    /// `init.tokens` (or none).
+    /// A session for `client`, starting with `init.tokens` (or none).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: ClientOptions, init: Option<SessionInit>) -> Result<Session, JsValue> {
-        let options: JsValue = options.into();
+    pub fn new(client: &OAuthClient, init: Option<SessionInit>) -> Result<Session, JsValue> {
         let init: JsValue = init.map(Into::into).unwrap_or_default();
-        let client = client_from_options(&options).map_err(|e| error_to_js(&e))?;
         let tokens = field(&init, "tokens")
             .map(|t| token_set_from_js(&t))
             .transpose()
@@ -99,12 +96,12 @@ impl Session {
         };
         Ok(Session {
             state: Rc::new(RefCell::new(State {
-                session: authflow_core::Session::new(client, tokens),
+                session: authflow_core::Session::new(client.inner().clone(), tokens),
                 generation: 0,
                 waiting: Vec::new(),
                 persisting: false,
             })),
-            timeout_ms: timeout_ms(&options).map_err(|e| error_to_js(&e))?,
+            timeout_ms: client.timeout_ms(),
             on_persist,
         })
     }

@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 
 const pkg = new URL("../pkg/", import.meta.url);
-const { AuthflowError, createAuthorizationUrl, handleRedirect, exchangeCode, refresh } =
-  await import(new URL("index.js", pkg));
+const { AuthflowError, OAuthClient } = await import(new URL("index.js", pkg));
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
 const CODE = "code-SECRET-0004";
@@ -44,20 +43,19 @@ async function serve(handler) {
   };
 }
 
-const clientOptions = (tokenEndpoint, extra = {}) => ({
+const client = (tokenEndpoint, extra = {}) => new OAuthClient({
   profile: "makini_link",
   clientId: "link-public",
   redirectUri: REDIRECT,
-  storageKey: null,
   endpoints: { token: tokenEndpoint },
   ...extra,
 });
 
 /** A validated redirect carrying CODE, and its PKCE verifier. */
-function validatedCallback(options) {
-  const start = createAuthorizationUrl(options);
+function validatedCallback(client) {
+  const start = client.createAuthorizationUrl({ storageKey: null });
   const state = new URL(start.url).searchParams.get("state");
-  return handleRedirect(`${REDIRECT}?code=${CODE}&state=${state}`, { pending: start.pending });
+  return client.handleRedirect(`${REDIRECT}?code=${CODE}&state=${state}`, { pending: start.pending });
 }
 
 const tokens = () => ({ accessToken: ACCESS, tokenType: "Bearer", refreshToken: REFRESH, issuedAt: 1 });
@@ -83,10 +81,10 @@ for (const status of [307, 308]) {
       res.end();
     });
     try {
-      const options = clientOptions(endpoint.url);
-      const callback = validatedCallback(options);
-      const exchanged = await exchangeCode(options, callback).then(() => null, (e) => e);
-      const refreshed = await refresh(options, tokens()).then(() => null, (e) => e);
+      const app = client(endpoint.url);
+      const callback = validatedCallback(app);
+      const exchanged = await app.exchangeCode(callback).then(() => null, (e) => e);
+      const refreshed = await app.refresh(tokens()).then(() => null, (e) => e);
       assert.equal(endpoint.seen.length, 2, "the token endpoint got both requests");
       assert.deepEqual(elsewhere.seen, [], "the redirect's target received nothing");
       for (const error of [exchanged, refreshed]) {
@@ -106,7 +104,7 @@ test("a token endpoint that never answers is a timeout (action retry)", { timeou
   const silent = await serve(() => {}); // reads the request, never answers
   try {
     const started = Date.now();
-    const error = await rejection(refresh(clientOptions(silent.url, { timeout: SHORT_TIMEOUT }), tokens()));
+    const error = await rejection(client(silent.url, { timeout: SHORT_TIMEOUT }).refresh(tokens()));
     assert.ok(error instanceof AuthflowError, String(error));
     assert.equal(error.kind, "timeout");
     assert.equal(error.action, "retry");
@@ -124,7 +122,7 @@ test("the timeout also covers a body that stops half-way", { timeout: 20_000 }, 
     res.write('{"access_token":'); // and nothing more
   });
   try {
-    const error = await rejection(refresh(clientOptions(stalled.url, { timeout: SHORT_TIMEOUT }), tokens()));
+    const error = await rejection(client(stalled.url, { timeout: SHORT_TIMEOUT }).refresh(tokens()));
     assert.ok(error instanceof AuthflowError, String(error));
     assert.equal(error.kind, "timeout");
   } finally {
@@ -134,7 +132,15 @@ test("the timeout also covers a body that stops half-way", { timeout: 20_000 }, 
 
 test("the timeout option must be a positive number of seconds", async () => {
   for (const timeout of [0, -1, "30", Number.NaN, Number.POSITIVE_INFINITY]) {
-    const error = await rejection(refresh(clientOptions("http://127.0.0.1:9/token", { timeout }), tokens()));
+    const error = (() => {
+      try {
+        client("http://127.0.0.1:9/token", { timeout });
+      } catch (e) {
+        return e;
+      }
+      return assert.fail(`timeout ${String(timeout)} was taken`);
+    })();
+    assert.ok(error instanceof AuthflowError, String(error));
     assert.equal(error.kind, "configuration", String(timeout));
   }
 });
@@ -150,7 +156,7 @@ test("a body over 4 MiB is refused, announced or not", async () => {
       res.end(body);
     });
     try {
-      const error = await rejection(refresh(clientOptions(big.url), tokens()));
+      const error = await rejection(client(big.url).refresh(tokens()));
       assert.ok(error instanceof AuthflowError, String(error));
       assert.equal(error.kind, "transport", `chunked: ${chunked}`);
       assert.equal(error.action, "retry");
@@ -165,7 +171,7 @@ test("a body over 4 MiB is refused, announced or not", async () => {
     res.end(JSON.stringify({ access_token: "at-123456", token_type: "bearer", padding: "x".repeat(4 * 1024 * 1024 - 100) }));
   });
   try {
-    const renewed = await refresh(clientOptions(fits.url), tokens());
+    const renewed = await client(fits.url).refresh(tokens());
     assert.equal(renewed.accessToken, "at-123456");
   } finally {
     await fits.close();
@@ -189,11 +195,11 @@ test("a provider that echoes the request's secrets gets none of them into an err
       res.end(JSON.stringify(answer));
     });
     try {
-      const options = clientOptions(echoing.url);
-      const callback = validatedCallback(options);
+      const app = client(echoing.url);
+      const callback = validatedCallback(app);
       const verifier = callback.codeVerifier;
-      const exchanged = await rejection(exchangeCode(options, callback));
-      const refreshed = await rejection(refresh(options, tokens()));
+      const exchanged = await rejection(app.exchangeCode(callback));
+      const refreshed = await rejection(app.refresh(tokens()));
       for (const error of [exchanged, refreshed]) {
         assert.ok(error instanceof AuthflowError, String(error));
         for (const secret of [CODE, verifier, REFRESH, ACCESS]) {

@@ -13,7 +13,7 @@ import { startProviders } from "../../examples/browser/server.mjs";
 const pkg = new URL("../pkg/", import.meta.url);
 const server = await import(new URL("node/index.js", pkg));
 const browser = await import(new URL("index.js", pkg));
-const { AuthflowError, Session, clientCredentials, createAuthorizationUrl, handleRedirect, exchangeCode, refresh } = server;
+const { AuthflowError, OAuthClient, Session } = server;
 const REDIRECT = "http://127.0.0.1:8400/callback";
 
 let providers;
@@ -47,7 +47,7 @@ const control = async (path, body) => {
   return response.json();
 };
 
-const admin = (extra = {}) => ({
+const admin = (extra = {}) => new OAuthClient({
   profile: "makini_admin",
   clientId: "admin-client",
   clientSecret: "admin-secret",
@@ -57,18 +57,16 @@ const admin = (extra = {}) => ({
 });
 
 test("the Node entry has the server API; the browser entry has none of it", () => {
-  assert.deepEqual(Object.keys(server).sort(), [
-    "AuthflowError", "Session", "ValidatedCallback", "clientCredentials", "createAuthorizationUrl",
-    "exchangeCode", "handleRedirect", "refresh",
-  ]);
-  assert.equal(browser.clientCredentials, undefined);
+  assert.deepEqual(Object.keys(server).sort(), ["AuthflowError", "OAuthClient", "Session", "ValidatedCallback"]);
+  assert.equal(typeof server.OAuthClient.prototype.clientCredentials, "function");
+  assert.equal(browser.OAuthClient.prototype.clientCredentials, undefined);
   assert.equal(browser.Session, undefined);
 });
 
 test("client credentials: tokens, and a wrong secret is invalid_client without the secret in sight", async () => {
-  const tokens = await clientCredentials(admin());
+  const tokens = await admin().clientCredentials();
   assert.match(tokens.accessToken, /\S{8,}/);
-  const refused = await clientCredentials(admin({ clientSecret: "not-the-secret" })).catch((e) => e);
+  const refused = await admin({ clientSecret: "not-the-secret" }).clientCredentials().catch((e) => e);
   assert.ok(refused instanceof AuthflowError, String(refused));
   assert.equal(refused.kind, "invalid_client");
   assert.equal(refused.action, "fix_configuration");
@@ -137,16 +135,16 @@ test("an async onPersist is awaited: nobody gets the new token before it is stor
 
 test("a confidential code exchange, refresh with the secret, and a Session from the user's tokens", async () => {
   const link = providers.urls.makini_link;
-  const client = {
+  const client = new OAuthClient({
     profile: "makini_link", clientId: "link-client", clientSecret: "link-secret", redirectUri: REDIRECT,
     endpoints: { authorization: link.authorization_endpoint, token: link.token_endpoint, apiBase: link.api_v4 },
-  };
-  const start = createAuthorizationUrl({ ...client, storageKey: null });
+  });
+  const start = client.createAuthorizationUrl({ storageKey: null });
   const approved = await fetch(start.url, { redirect: "manual" });
-  const callback = handleRedirect(approved.headers.get("Location"), { pending: start.pending });
-  const tokens = await exchangeCode(client, callback);
+  const callback = client.handleRedirect(approved.headers.get("Location"), { pending: start.pending });
+  const tokens = await client.exchangeCode(callback);
   assert.ok(tokens.refreshToken);
-  const renewed = await refresh(client, tokens);
+  const renewed = await client.refresh(tokens);
   assert.notEqual(renewed.refreshToken, tokens.refreshToken);
   const session = new Session(client, { tokens: renewed });
   const sites = await (await session.fetch("sites")).json();
@@ -154,16 +152,17 @@ test("a confidential code exchange, refresh with the secret, and a Session from 
 });
 
 test("oidc-provider: client credentials with HTTP Basic, and a Session on them", async () => {
-  const client = {
+  const options = {
     profile: "generic", clientId: "cc-client", clientSecret: "cc-client-secret-0123456789abcdef",
     grant: "client_credentials", scopes: ["api:read"], endpoints: { token: `${oidc.issuer}/token` },
   };
-  const tokens = await clientCredentials(client);
+  const client = new OAuthClient(options);
+  const tokens = await client.clientCredentials();
   assert.equal(tokens.tokenType, "Bearer");
   assert.ok(tokens.expiresAt > tokens.issuedAt);
   const session = new Session(client);
   assert.match(await session.accessToken(), /\S{8,}/);
-  const refused = await clientCredentials({ ...client, clientSecret: "wrong" }).catch((e) => e);
+  const refused = await new OAuthClient({ ...options, clientSecret: "wrong" }).clientCredentials().catch((e) => e);
   assert.equal(refused.kind, "invalid_client");
   assert.equal(refused.action, "fix_configuration");
 });

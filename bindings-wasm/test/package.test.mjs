@@ -9,16 +9,16 @@ import { createServer } from "node:http";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const authflow = await import(new URL("index.js", pkg));
-const { AuthflowError, ValidatedCallback, createAuthorizationUrl, handleRedirect, exchangeCode, refresh } = authflow;
+const { AuthflowError, ValidatedCallback, OAuthClient } = authflow;
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
 const options = (extra = {}) => ({
   profile: "makini_link",
   clientId: "link-public",
   redirectUri: REDIRECT,
-  storageKey: null,
   ...extra,
 });
+const link = new OAuthClient(options());
 
 test("package.json describes an ES module with types and the project's licence", async () => {
   const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
@@ -33,18 +33,17 @@ test("package.json describes an ES module with types and the project's licence",
 });
 
 test("the exports are the documented API, and nothing of wasm-bindgen's", async () => {
-  assert.deepEqual(Object.keys(authflow).sort(), [
-    "AuthflowError", "ValidatedCallback", "createAuthorizationUrl", "exchangeCode", "handleRedirect", "refresh",
-  ]);
+  assert.deepEqual(Object.keys(authflow).sort(), ["AuthflowError", "OAuthClient", "ValidatedCallback"]);
   const index = await readFile(new URL("index.d.ts", pkg), "utf8");
   assert.doesNotMatch(index, /initSync|InitOutput|__wbindgen|closures|export \*/);
   for (const name of ["createAuthorizationUrl", "handleRedirect", "exchangeCode", "refresh"]) {
-    assert.equal(typeof authflow[name], "function", name);
+    assert.equal(typeof OAuthClient.prototype[name], "function", name);
   }
+  assert.equal(OAuthClient.prototype.clientCredentials, undefined, "no secret-holding flow in the browser entry");
   // The glue is minified; the class keeps its name for its own messages.
   assert.equal(ValidatedCallback.name, "ValidatedCallback");
   assert.equal(AuthflowError.name, "AuthflowError");
-  await assert.rejects(async () => exchangeCode(options(), { code: "c" }), /expected instance of ValidatedCallback/);
+  await assert.rejects(async () => link.exchangeCode({ code: "c" }), /expected instance of ValidatedCallback/);
   assert.equal(typeof AuthflowError, "function");
   assert.ok(AuthflowError.prototype instanceof Error);
   assert.equal(typeof ValidatedCallback, "function");
@@ -55,14 +54,16 @@ test("the types declare every function, option and field, each with a doc commen
   assert.match(index, /from "\.\/authflow_wasm\.js"/);
   const types = await readFile(new URL("authflow_wasm.d.ts", pkg), "utf8");
   const declarations = [
-    /export function createAuthorizationUrl\(options: AuthorizationUrlOptions\): AuthorizationStart;/,
-    /export function handleRedirect\(url\?: string \| null, options\?: HandleRedirectOptions \| null\): ValidatedCallback;/,
-    /export function exchangeCode\(options: ClientOptions, callback: ValidatedCallback\): Promise<TokenSet>;/,
-    /export function refresh\(options: ClientOptions, tokens: TokenSet\): Promise<TokenSet>;/,
+    /export class OAuthClient/,
+    /constructor\(options: ClientOptions\);/,
+    /createAuthorizationUrl\(options\?: AuthorizationUrlOptions \| null\): AuthorizationStart;/,
+    /handleRedirect\(url\?: string \| null, options\?: HandleRedirectOptions \| null\): ValidatedCallback;/,
+    /exchangeCode\(callback: ValidatedCallback\): Promise<TokenSet>;/,
+    /refresh\(tokens: TokenSet\): Promise<TokenSet>;/,
     /export declare class AuthflowError extends Error/,
     /export class ValidatedCallback/,
     /export interface ClientOptions/,
-    /export interface AuthorizationUrlOptions extends ClientOptions/,
+    /export interface AuthorizationUrlOptions/,
     /export interface HandleRedirectOptions/,
     /export interface TokenSet/,
     /export type ErrorKind =/,
@@ -84,7 +85,7 @@ test("the types declare every function, option and field, each with a doc commen
       checked += 1;
     }
   });
-  assert.equal(checked, 15, "declarations checked");
+  assert.equal(checked, 12, "declarations checked");
   for (const field of ["kind", "action", "retryAfter", "status", "providerError", "providerErrorDescription", "accessToken", "refreshToken", "expiresAt", "codeVerifier", "redirectUri"]) {
     assert.match(types, new RegExp(`\\b${field}\\b`), field);
   }
@@ -92,7 +93,8 @@ test("the types declare every function, option and field, each with a doc commen
 });
 
 test("an authorization URL carries state and PKCE S256, and its redirect validates", () => {
-  const start = createAuthorizationUrl(options({ scopes: ["sites:read"], extraParams: { login_hint: "ada" } }));
+  const client = new OAuthClient(options({ scopes: ["sites:read"] }));
+  const start = client.createAuthorizationUrl({ storageKey: null, extraParams: { login_hint: "ada" } });
   const url = new URL(start.url);
   assert.equal(url.origin + url.pathname, "https://link.makini.io/oauth/authorize");
   const q = url.searchParams;
@@ -106,9 +108,9 @@ test("an authorization URL carries state and PKCE S256, and its redirect validat
   assert.equal(q.get("login_hint"), "ada");
   assert.match(start.pending, /^afp1\./);
   // Fresh entropy every time.
-  assert.notEqual(createAuthorizationUrl(options()).pending, start.pending);
+  assert.notEqual(client.createAuthorizationUrl({ storageKey: null }).pending, start.pending);
 
-  const callback = handleRedirect(`${REDIRECT}?code=code-123456&state=${q.get("state")}`, { pending: start.pending });
+  const callback = client.handleRedirect(`${REDIRECT}?code=code-123456&state=${q.get("state")}`, { pending: start.pending });
   assert.ok(callback instanceof ValidatedCallback);
   assert.equal(callback.code, "code-123456");
   assert.equal(callback.state, q.get("state"));
@@ -141,9 +143,9 @@ function assertShape(error) {
 }
 
 test("a refusal by the provider is an AuthflowError with its code and description", () => {
-  const start = createAuthorizationUrl(options());
+  const start = link.createAuthorizationUrl({ storageKey: null });
   const state = new URL(start.url).searchParams.get("state");
-  const error = thrown(() => handleRedirect(
+  const error = thrown(() => link.handleRedirect(
     `${REDIRECT}?error=access_denied&error_description=The+user+denied+access&state=${state}`,
     { pending: start.pending },
   ));
@@ -158,25 +160,25 @@ test("a refusal by the provider is an AuthflowError with its code and descriptio
 });
 
 test("a state mismatch, a bad pending value and bad options are typed errors without secrets", () => {
-  const start = createAuthorizationUrl(options());
-  const mismatch = thrown(() => handleRedirect(`${REDIRECT}?code=secret-code-77&state=forged`, { pending: start.pending }));
+  const start = link.createAuthorizationUrl({ storageKey: null });
+  const mismatch = thrown(() => link.handleRedirect(`${REDIRECT}?code=secret-code-77&state=forged`, { pending: start.pending }));
   assertShape(mismatch);
   assert.equal(mismatch.kind, "state_mismatch");
   assert.doesNotMatch(mismatch.message, /secret-code-77/);
 
-  const corrupt = thrown(() => handleRedirect(`${REDIRECT}?code=c&state=s`, { pending: "afp1.garbage" }));
+  const corrupt = thrown(() => link.handleRedirect(`${REDIRECT}?code=c&state=s`, { pending: "afp1.garbage" }));
   assertShape(corrupt);
   assert.equal(corrupt.kind, "invalid_stored_value");
   assert.equal(corrupt.action, "authorize_again");
 
-  const config = thrown(() => createAuthorizationUrl({ ...options(), endpoints: { authorization: "http://as.example/authorize" } }));
+  const config = thrown(() => new OAuthClient(options({ endpoints: { authorization: "http://as.example/authorize" } })));
   assertShape(config);
   assert.equal(config.kind, "configuration");
   assert.equal(config.action, "fix_configuration");
 });
 
 test("without sessionStorage (Node) the default storage is a configuration error", () => {
-  const error = thrown(() => createAuthorizationUrl({ ...options(), storageKey: undefined }));
+  const error = thrown(() => link.createAuthorizationUrl());
   assertShape(error);
   assert.equal(error.kind, "configuration");
   assert.match(error.message, /sessionStorage/);
@@ -205,11 +207,11 @@ test("exchangeCode and refresh talk to the token endpoint as a public client", a
     access_token: "at-abcdef", refresh_token: "rt-abcdef", token_type: "bearer", expires_in: expiresAt,
   });
   try {
-    const client = options({ endpoints: { token: endpoint.url } });
-    const start = createAuthorizationUrl(client);
+    const client = new OAuthClient(options({ endpoints: { token: endpoint.url } }));
+    const start = client.createAuthorizationUrl({ storageKey: null });
     const state = new URL(start.url).searchParams.get("state");
-    const callback = handleRedirect(`${REDIRECT}?code=code-abcdef&state=${state}`, { pending: start.pending });
-    const tokens = await exchangeCode(client, callback);
+    const callback = client.handleRedirect(`${REDIRECT}?code=code-abcdef&state=${state}`, { pending: start.pending });
+    const tokens = await client.exchangeCode(callback);
     assert.equal(tokens.accessToken, "at-abcdef");
     assert.equal(tokens.refreshToken, "rt-abcdef");
     assert.equal(tokens.tokenType, "Bearer");
@@ -225,7 +227,12 @@ test("exchangeCode and refresh talk to the token endpoint as a public client", a
     assert.equal(sent.has("client_secret"), false);
     assert.equal(endpoint.seen[0].headers.authorization, undefined);
 
-    const renewed = await refresh(client, JSON.parse(JSON.stringify(tokens)));
+    assert.deepEqual(Object.keys(tokens), [
+      "accessToken", "tokenType", "refreshToken", "issuedAt", "expiresAt", "refreshExpiresAt", "scopes", "clockSkew", "extra",
+    ]);
+    assert.equal(typeof tokens.refreshExpiresAt, "number", "Makini's refresh tokens live 90 days");
+    assert.deepEqual([tokens.scopes, tokens.clockSkew, tokens.extra], [null, 0, {}]);
+    const renewed = await client.refresh(JSON.parse(JSON.stringify(tokens)));
     const again = new URLSearchParams(endpoint.seen[1].body);
     assert.equal(again.get("grant_type"), "refresh_token");
     assert.equal(again.get("refresh_token"), "rt-abcdef");
@@ -239,9 +246,9 @@ test("exchangeCode and refresh talk to the token endpoint as a public client", a
 test("a provider's error answer rejects with its status and words", async () => {
   const endpoint = await tokenEndpoint(429, { message: "Too Many Attempts." }, { "Retry-After": "30" });
   try {
-    const client = options({ endpoints: { token: endpoint.url } });
+    const client = new OAuthClient(options({ endpoints: { token: endpoint.url } }));
     const tokens = { accessToken: "at-1", tokenType: "Bearer", refreshToken: "rt-123456", issuedAt: 1 };
-    const error = await refresh(client, tokens).then(() => assert.fail("expected a rejection"), (e) => e);
+    const error = await client.refresh(tokens).then(() => assert.fail("expected a rejection"), (e) => e);
     assertShape(error);
     assert.equal(error.kind, "rate_limited");
     assert.equal(error.action, "retry");

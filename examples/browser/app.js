@@ -1,7 +1,7 @@
 // The example page's logic: everything OAuth goes through the authflow
 // package; this file only wires buttons and shows the outcome. Tokens stay
 // in sessionStorage and are never shown or logged.
-import { createAuthorizationUrl, handleRedirect, exchangeCode, refresh, AuthflowError } from "authflow";
+import { OAuthClient, AuthflowError } from "authflow";
 
 const TOKENS_KEY = "example.tokens";
 /** An element of index.html (all of them are there). */
@@ -9,8 +9,7 @@ const $ = (/** @type {string} */ id) => /** @type {HTMLButtonElement} */ (docume
 
 /** The provider's URLs, from the example server (the local test providers). */
 const config = await (await fetch("config.json")).json();
-/** @type {import("authflow").ClientOptions} */
-const client = {
+const client = new OAuthClient({
   profile: "makini_link",
   clientId: "link-public",
   redirectUri: new URL("./", location.href).href,
@@ -18,7 +17,7 @@ const client = {
     authorization: config.makini_link.authorization_endpoint,
     token: config.makini_link.token_endpoint,
   },
-};
+});
 
 /** @param {string} state @param {string} text */
 function show(state, text) {
@@ -60,13 +59,13 @@ function showTokens(tokens, verb) {
 $("sign-in").addEventListener("click", () => {
   $("error").hidden = true;
   // prompt=consent: the provider asks the user to approve or deny.
-  const { url } = createAuthorizationUrl({ ...client, extraParams: { prompt: "consent" } });
+  const { url } = client.createAuthorizationUrl({ extraParams: { prompt: "consent" } });
   location.assign(url);
 });
 
 $("refresh").addEventListener("click", async () => {
   try {
-    showTokens(await refresh(client, JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null")), "Refreshed");
+    showTokens(await client.refresh(JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null")), "Refreshed");
   } catch (error) {
     showError(error);
   }
@@ -84,8 +83,8 @@ if (params.has("code") || params.has("error")) {
   try {
     // Code and verifier are wiped from WebAssembly memory once the callback
     // is garbage (or at once with callback.free()).
-    const callback = handleRedirect(undefined, { clearUrl: true });
-    showTokens(await exchangeCode(client, callback), "Signed in");
+    const callback = client.handleRedirect(undefined, { clearUrl: true });
+    showTokens(await client.exchangeCode(callback), "Signed in");
   } catch (error) {
     show("signed-out", "Not signed in.");
     showError(error);

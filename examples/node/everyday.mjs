@@ -11,7 +11,7 @@
 // The "browser" follows the provider's redirect by itself (a test provider
 // that approves at once); a real app sends the user to the URL.
 import { readFile } from "node:fs/promises";
-import { AuthflowError, Session, createAuthorizationUrl, exchangeCode, handleRedirect } from "authflow/node";
+import { AuthflowError, OAuthClient, Session } from "authflow/node";
 
 /**
  * @param {Record<string, string>} s the service's settings
@@ -22,23 +22,23 @@ export async function everyday(s, a, browser) {
   // 1. A service with its own credentials: the session gets tokens on first use ...
   const service = { profile: s.profile ?? "generic", clientId: s.client_id, clientSecret: s.client_secret,
     grant: "client_credentials", endpoints: { token: s.token_url, apiBase: s.api_base } };
-  const calls = new Session(service);
+  const calls = new Session(new OAuthClient(service));
   console.log("service:", await (await calls.fetch(s.path)).json());
   // 2. ... and renews them before they expire, once however many callers ask.
   console.log("service, later:", await (await calls.fetch(s.path)).json());
 
   // 3. A user logs in: authorization code with PKCE and state.
-  const app = { profile: a.profile ?? "generic", clientId: a.client_id, clientSecret: a.client_secret,
-    redirectUri: a.redirect_uri, endpoints: { authorization: a.authorization_url, token: a.token_url, apiBase: a.api_base } };
-  const { url, pending } = createAuthorizationUrl({ ...app, storageKey: null }); // keep pending until the user returns
-  const tokens = await exchangeCode(app, handleRedirect(await browser(url), { pending }));
+  const app = new OAuthClient({ profile: a.profile ?? "generic", clientId: a.client_id, clientSecret: a.client_secret,
+    redirectUri: a.redirect_uri, endpoints: { authorization: a.authorization_url, token: a.token_url, apiBase: a.api_base } });
+  const { url, pending } = app.createAuthorizationUrl({ storageKey: null }); // keep pending until the user returns
+  const tokens = await app.exchangeCode(app.handleRedirect(await browser(url), { pending }));
   // 4. The user's API calls; every renewed token set is handed over to be stored.
   const user = new Session(app, { tokens, onPersist: (renewed) => console.log("store: until", renewed.expiresAt) });
   console.log("user:", await (await user.fetch(a.path)).json());
 
   // 5. A wrong secret: the error says what went wrong and what to do.
   try {
-    await new Session({ ...service, clientSecret: "not-the-secret" }).fetch(s.path);
+    await new Session(new OAuthClient({ ...service, clientSecret: "not-the-secret" })).fetch(s.path);
   } catch (e) {
     if (!(e instanceof AuthflowError)) throw e;
     console.log("error:", e.message, "->", e.action);

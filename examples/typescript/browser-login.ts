@@ -2,36 +2,38 @@
 // TypeScript app under `tsc --strict` uses it. The pending authorization is
 // kept by the app here (storageKey: null) and handed back as it came.
 import {
-  createAuthorizationUrl, handleRedirect, exchangeCode, refresh, AuthflowError,
-  type ClientOptions, type AuthorizationStart, type TokenSet, type ValidatedCallback,
-  type ErrorKind, type Action,
+  OAuthClient, AuthflowError,
+  type ClientOptions, type AuthorizationUrlOptions, type AuthorizationStart, type TokenSet,
+  type ValidatedCallback, type ErrorKind, type Action,
 } from "authflow";
 
-const client: ClientOptions = {
+const options: ClientOptions = {
   profile: "generic",
   clientId: "my-spa",
   redirectUri: "https://app.example/callback",
   endpoints: { authorization: "https://as.example/authorize", token: "https://as.example/token" },
   scopes: ["openid", "profile"],
 };
+const client = new OAuthClient(options);
 
 /** Step 1: where to send the user, and what to keep until they return. */
 export function signIn(): AuthorizationStart {
-  return createAuthorizationUrl({ ...client, storageKey: null, extraParams: { prompt: "login" } });
+  const request: AuthorizationUrlOptions = { storageKey: null, extraParams: { prompt: "login" } };
+  return client.createAuthorizationUrl(request);
 }
 
 /** Step 2, on the redirect page: `start.pending` goes back exactly as it came. */
 export async function finish(start: AuthorizationStart, redirectedTo: string): Promise<TokenSet> {
-  const callback: ValidatedCallback = handleRedirect(redirectedTo, { pending: start.pending, clearUrl: false });
+  const callback: ValidatedCallback = client.handleRedirect(redirectedTo, { pending: start.pending, clearUrl: false });
   const forTheBackEnd: string = JSON.stringify(callback); // code, state, verifier, redirect URI
   void forTheBackEnd;
-  return exchangeCode(client, callback);
+  return client.exchangeCode(callback);
 }
 
 /** Later: a fresh token set, or what to tell the user. */
 export async function renew(tokens: TokenSet): Promise<TokenSet | string> {
   try {
-    const renewed = await refresh(client, tokens);
+    const renewed = await client.refresh(tokens);
     const expiresAt: number | null = renewed.expiresAt;
     return expiresAt === null ? renewed : { ...renewed, expiresAt };
   } catch (error) {

@@ -1,10 +1,7 @@
 // authflow for Node.js servers: the browser API with client secrets,
 // clientCredentials and Session. wasm-bindgen's own exports (its loader)
 // are not part of it.
-export {
-  createAuthorizationUrl, handleRedirect, exchangeCode, refresh, clientCredentials, Session, ValidatedCallback,
-  AuthflowError,
-} from "./authflow_node.js";
+export { OAuthClient, Session, ValidatedCallback, AuthflowError } from "./authflow_node.js";
 export type {
   ProfileName, Endpoints, ConfidentialClientOptions, ConfidentialClientOptions as ClientOptions,
   AuthorizationUrlOptions, AuthorizationStart, HandleRedirectOptions, TokenSet, ErrorKind, Action,

@@ -3,9 +3,7 @@
 //! without a network), JSON ⇄ JS conversion, and calls to the exports.
 #![allow(dead_code)] // Each test binary uses a different subset.
 
-use authflow_wasm::{
-    create_authorization_url, exchange_code, handle_redirect, refresh, ValidatedCallback,
-};
+use authflow_wasm::{OAuthClient, ValidatedCallback};
 use js_sys::{Promise, JSON};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -137,19 +135,31 @@ pub fn error_json(error: &JsValue) -> Value {
     })
 }
 
-/// `createAuthorizationUrl(options)`.
+/// `new OAuthClient(options)`.
+pub fn client(options: &Value) -> Result<OAuthClient, JsValue> {
+    OAuthClient::new(js(options).unchecked_into())
+}
+
+/// `new OAuthClient(options).createAuthorizationUrl(options)`: one object
+/// holds the client's options and the request's, as the tests write them.
 pub fn create(options: &Value) -> Result<Value, JsValue> {
     create_js(js(options))
 }
 
-/// `createAuthorizationUrl(options)` with options made in JS.
+/// [`create`] with options made in JS.
 pub fn create_js(options: JsValue) -> Result<Value, JsValue> {
-    create_authorization_url(options.unchecked_into()).map(|start| json_of(&start))
+    OAuthClient::new(options.clone().unchecked_into())?
+        .create_authorization_url(Some(options.unchecked_into()))
+        .map(|start| json_of(&start))
 }
 
-/// `handleRedirect(url, options)`.
+/// `client.handleRedirect(url, options)`, with a client that makes no
+/// difference to it (the pending authorization names its own).
 pub fn redirect(url: Option<&str>, options: Option<&Value>) -> Result<ValidatedCallback, JsValue> {
-    handle_redirect(
+    let any_client = client(&json!({
+        "profile": "makini_link", "clientId": "any", "redirectUri": "https://app.example/cb"
+    }))?;
+    any_client.handle_redirect(
         url.map(str::to_owned),
         options.map(|o| js(o).unchecked_into()),
     )
@@ -159,18 +169,14 @@ async fn settle(promise: Promise) -> Result<Value, JsValue> {
     JsFuture::from(promise).await.map(|v| json_of(&v))
 }
 
-/// `await exchangeCode(options, callback)`.
+/// `await new OAuthClient(options).exchangeCode(callback)`.
 pub async fn exchange(options: &Value, callback: &ValidatedCallback) -> Result<Value, JsValue> {
-    settle(exchange_code(js(options).unchecked_into(), callback)).await
+    settle(client(options)?.exchange_code(callback)).await
 }
 
-/// `await refresh(options, tokens)`.
+/// `await new OAuthClient(options).refresh(tokens)`.
 pub async fn refresh_tokens(options: &Value, tokens: &Value) -> Result<Value, JsValue> {
-    settle(refresh(
-        js(options).unchecked_into(),
-        js(tokens).unchecked_into(),
-    ))
-    .await
+    settle(client(options)?.refresh(js(tokens).unchecked_into())).await
 }
 
 /// A callback's getters as the vectors write a validated callback.
