@@ -84,3 +84,23 @@ export async function send(method, url, headers, body, timeoutMs) {
     throw error;
   }
 }
+
+/**
+ * Sends a token request the core built and gives the answer back to it
+ * (`call`, a `TokenCall` of the module): resolves to the token set the core
+ * read, rejects with the `AuthflowError` it made. The await happens here,
+ * so the WebAssembly module carries no futures machinery.
+ */
+export async function grant(call, method, url, headers, body, timeoutMs) {
+  try {
+    let response;
+    try {
+      response = await send(method, url, headers, body, timeoutMs);
+    } catch (thrown) {
+      throw call.failed(thrown);
+    }
+    return call.finish(response);
+  } finally {
+    call.free();
+  }
+}

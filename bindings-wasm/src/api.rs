@@ -10,13 +10,15 @@ use crate::convert::{
 use crate::options::{
     authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
 };
+#[cfg(feature = "session")]
+use authflow_core::HttpResponse;
 use authflow_core::{
-    Client, Error, ErrorKind, GrantType, PendingAuthorization, AUTHORIZATION_ENTROPY_LEN,
+    Client, Error, ErrorKind, GrantType, HttpRequest, PendingAuthorization, TokenSet,
+    AUTHORIZATION_ENTROPY_LEN,
 };
 use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// The option, result and error types of the `.d.ts` (the functions and the
 /// class are generated from the Rust items below).
@@ -350,20 +352,15 @@ impl OAuthClient {
     /// accepted.
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
     pub fn refresh(&self, tokens: TokenSetObject) -> Promise {
-        let client = Rc::clone(&self.client);
-        let timeout = self.timeout_ms;
-        let prepared = token_set_from_js(tokens.as_ref()).and_then(|previous| {
-            let request = client.refresh_request_for(&previous, browser::now())?;
+        match token_set_from_js(tokens.as_ref()).and_then(|previous| {
+            let request = self.client.refresh_request_for(&previous, browser::now())?;
             Ok((previous, request))
-        });
-        future_to_promise(async move {
-            let (previous, request) = prepared.map_err(js_error)?;
-            let response = send(&request, timeout).await?;
-            client
-                .parse_refresh_response(browser::now(), &response, &previous)
-                .map(|tokens| token_set_to_js(&tokens))
-                .map_err(|e| js_error(e.without_secrets_of(&request)))
-        })
+        }) {
+            Ok((previous, request)) => {
+                self.send_grant(GrantType::RefreshToken, Some(previous), request)
+            }
+            Err(error) => Promise::reject(&js_error(error)),
+        }
     }
 
     /// The client-credentials grant (RFC 6749 §4.4): tokens for the client
@@ -397,40 +394,88 @@ impl OAuthClient {
         grant: GrantType,
         request: authflow_core::Result<authflow_core::HttpRequest>,
     ) -> Promise {
-        let client = Rc::clone(&self.client);
-        let timeout = self.timeout_ms;
-        future_to_promise(async move {
-            let request = request.map_err(js_error)?;
-            let response = send(&request, timeout).await?;
-            client
-                .parse_token_response(grant, browser::now(), &response)
-                .map(|tokens| token_set_to_js(&tokens))
-                .map_err(|e| js_error(e.without_secrets_of(&request)))
-        })
+        match request {
+            Ok(request) => self.send_grant(grant, None, request),
+            Err(error) => Promise::reject(&js_error(error)),
+        }
+    }
+
+    /// Hands `request` to the page's `fetch` (`js/browser.js` `grant`),
+    /// which gives the answer back to [`TokenCall::finish`]: the await is
+    /// JavaScript's, so the module carries no futures machinery.
+    fn send_grant(
+        &self,
+        grant: GrantType,
+        previous: Option<TokenSet>,
+        request: HttpRequest,
+    ) -> Promise {
+        let (method, url, headers, body) = request_to_js(&request);
+        let (method, url, body) = (method, url.to_owned(), body.to_vec());
+        let call = TokenCall {
+            client: Rc::clone(&self.client),
+            grant,
+            previous,
+            request,
+        };
+        browser::grant(call, method, &url, headers, &body, self.timeout_ms)
     }
 }
 
+/// A token request on its way: what reads its answer. JavaScript's
+/// `grant` (`js/browser.js`) sends the request and calls `finish` with the
+/// response or `failed` with what `fetch` threw. Not part of the API.
+#[wasm_bindgen(skip_typescript)]
+pub struct TokenCall {
+    client: Rc<Client>,
+    grant: GrantType,
+    /// The set a refresh renews (its refresh token may be kept).
+    previous: Option<TokenSet>,
+    request: HttpRequest,
+}
+
+#[wasm_bindgen]
+impl TokenCall {
+    /// The token set in `response` (`[status, headers, body]`, as `send`
+    /// resolves); throws the `AuthflowError` the core reads there.
+    pub fn finish(&self, response: JsValue) -> Result<TokenSetObject, JsValue> {
+        let response = response_from_js(&response);
+        let now = browser::now();
+        let tokens = response.and_then(|response| match &self.previous {
+            Some(previous) => self.client.parse_refresh_response(now, &response, previous),
+            None => self.client.parse_token_response(self.grant, now, &response),
+        });
+        tokens
+            .map(|tokens| token_set_to_js(&tokens).unchecked_into())
+            .map_err(|e| js_error(e.without_secrets_of(&self.request)))
+    }
+
+    /// The `AuthflowError` for a request that got no response.
+    pub fn failed(&self, thrown: JsValue) -> JsValue {
+        no_response(&thrown, &self.request)
+    }
+}
+
+/// The `AuthflowError` for a request that got no response: of the kind
+/// the browser glue named (`timeout`, `unexpected_status` for an opaque
+/// redirect, else `transport`), without the request's secrets in its words.
+fn no_response(thrown: &JsValue, request: &HttpRequest) -> JsValue {
+    let kind = Reflect::get(thrown, &"kind".into())
+        .ok()
+        .and_then(|kind| kind.as_string())
+        .and_then(|kind| ErrorKind::parse(&kind))
+        .unwrap_or(ErrorKind::Transport);
+    js_error(browser_error(kind, "the request got no response", thrown).without_secrets_of(request))
+}
+
 /// Sends a request the core built through `fetch`, giving up after
-/// `timeout_ms`. A failure is an `AuthflowError` of the kind the browser
-/// glue names (`timeout`, `unexpected_status` for an opaque redirect,
-/// else `transport`), without the request's secrets in its words.
-pub(crate) async fn send(
-    request: &authflow_core::HttpRequest,
-    timeout_ms: f64,
-) -> Result<authflow_core::HttpResponse, JsValue> {
+/// `timeout_ms`; a failure is [`no_response`]'s error.
+#[cfg(feature = "session")]
+pub(crate) async fn send(request: &HttpRequest, timeout_ms: f64) -> Result<HttpResponse, JsValue> {
     let (method, url, headers, body) = request_to_js(request);
     let response = browser::send(method, url, headers, body, timeout_ms)
         .await
-        .map_err(|thrown| {
-            let kind = Reflect::get(&thrown, &"kind".into())
-                .ok()
-                .and_then(|kind| kind.as_string())
-                .and_then(|kind| ErrorKind::parse(&kind))
-                .unwrap_or(ErrorKind::Transport);
-            browser_error(kind, "the request got no response", &thrown)
-        })
-        .and_then(|response| response_from_js(&response));
-    response.map_err(|e| js_error(e.without_secrets_of(request)))
+        .map_err(|thrown| no_response(&thrown, request))?;
+    response_from_js(&response).map_err(|e| js_error(e.without_secrets_of(request)))
 }
 
 /// A redirect that passed every check: the only value a code exchange can
