@@ -2,17 +2,210 @@
 //! wait (`Retry-After`). The current time always comes from the caller.
 
 use crate::http::HttpResponse;
-use std::time::{Duration, UNIX_EPOCH};
 
-/// Parses an HTTP date (RFC 9110 §5.6.7, all three historic forms) into Unix seconds.
-pub(crate) fn parse_http_date(value: &str) -> Option<u64> {
-    let time = httpdate::parse_http_date(value.trim()).ok()?;
-    time.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+/// Month names as HTTP dates spell them, January first.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+/// Day names as IMF-fixdate and asctime spell them, Monday first.
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// Day names as rfc850-date spells them, Monday first.
+const LONG_DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// The fields of an HTTP date as written, before they are checked.
+struct DateParts<'a> {
+    /// As written: `Sun` or `Sunday`.
+    weekday: &'a [u8],
+    day: u64,
+    month: &'a [u8],
+    year: u64,
+    /// `HH:MM:SS`.
+    time: &'a [u8],
+}
+
+/// Parses an HTTP date (RFC 9110 §5.6.7) into Unix seconds: IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the two obsolete forms recipients
+/// must read, rfc850-date (`Sunday, 06-Nov-94 08:49:37 GMT`, two-digit
+/// years 70–99 in the 1900s, 00–69 in the 2000s) and asctime-date
+/// (`Sun Nov  6 08:49:37 1994`). The day name must be the date's; years
+/// 1970 to 9999. The same dates as the `httpdate` crate, which the
+/// `http_dates` fuzz target and the tests compare it with; written here so
+/// that the browser package carries 1 KB instead of 4.6.
+pub fn parse_http_date(value: &str) -> Option<u64> {
+    let s = value.trim().as_bytes();
+    let parts = imf_fixdate(s)
+        .or_else(|| rfc850_date(s))
+        .or_else(|| asctime_date(s))?;
+    let names = if parts.weekday.len() == 3 {
+        DAYS
+    } else {
+        LONG_DAYS
+    };
+    let weekday = index_of(&names, parts.weekday)?;
+    let month = index_of(&MONTHS, parts.month)? + 1;
+    let day = parts.day;
+    let [h1, h2, b':', m1, m2, b':', s1, s2] = parts.time else {
+        return None;
+    };
+    let (hour, minute, second) = (
+        digits(&[*h1, *h2])?,
+        digits(&[*m1, *m2])?,
+        digits(&[*s1, *s2])?,
+    );
+    if !(1970..=9999).contains(&parts.year)
+        || !(1..=days_in_month(parts.year, month)).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let days = days_since_epoch(parts.year, month, day);
+    // 1970-01-01 was a Thursday (3, counting from Monday as 0).
+    if (days + 3) % 7 != weekday {
+        return None;
+    }
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT`
+fn imf_fixdate(s: &[u8]) -> Option<DateParts<'_>> {
+    let [_, _, _, b',', b' ', _, _, b' ', _, _, _, b' ', year @ .., b' ', _, _, b':', _, _, b':', _, _, b' ', b'G', b'M', b'T'] =
+        s
+    else {
+        return None;
+    };
+    Some(DateParts {
+        weekday: &s[..3],
+        day: digits(&s[5..7])?,
+        month: &s[8..11],
+        year: four_digit_year(year)?,
+        time: &s[17..25],
+    })
+}
+
+/// `Sunday, 06-Nov-94 08:49:37 GMT`
+fn rfc850_date(s: &[u8]) -> Option<DateParts<'_>> {
+    let comma = s.iter().position(|&b| b == b',')?;
+    let (weekday, rest) = s.split_at(comma);
+    let [b',', b' ', _, _, b'-', _, _, _, b'-', y1, y2, b' ', _, _, b':', _, _, b':', _, _, b' ', b'G', b'M', b'T'] =
+        rest
+    else {
+        return None;
+    };
+    let year = digits(&[*y1, *y2])?;
+    Some(DateParts {
+        weekday: (weekday.len() > 3).then_some(weekday)?,
+        day: digits(&rest[2..4])?,
+        month: &rest[5..8],
+        year: if year < 70 { 2000 + year } else { 1900 + year },
+        time: &rest[12..20],
+    })
+}
+
+/// `Sun Nov  6 08:49:37 1994`
+fn asctime_date(s: &[u8]) -> Option<DateParts<'_>> {
+    let [_, _, _, b' ', _, _, _, b' ', _, _, b' ', _, _, b':', _, _, b':', _, _, b' ', year @ ..] =
+        s
+    else {
+        return None;
+    };
+    Some(DateParts {
+        weekday: &s[..3],
+        // One digit is written after a space.
+        day: match &s[8..10] {
+            [b' ', d] => digits(&[*d])?,
+            day => digits(day)?,
+        },
+        month: &s[4..7],
+        year: four_digit_year(year)?,
+        time: &s[11..19],
+    })
+}
+
+fn four_digit_year(year: &[u8]) -> Option<u64> {
+    (year.len() == 4).then(|| digits(year))?
+}
+
+/// Where `name` is in `names`, as a number.
+fn index_of(names: &[&str], name: &[u8]) -> Option<u64> {
+    let at = names.iter().position(|n| n.as_bytes() == name)?;
+    u64::try_from(at).ok()
+}
+
+/// The number ASCII digits spell; `None` for anything else.
+fn digits(text: &[u8]) -> Option<u64> {
+    text.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
+}
+
+fn is_leap_year(year: u64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a date of the Gregorian calendar, from 1970 on
+/// (the days-from-civil algorithm: years counted from March, so the leap
+/// day ends a year).
+fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let (era, year_of_era) = (year / 400, year % 400);
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// Formats Unix seconds as an IMF-fixdate, as `Date` headers carry them.
 pub fn format_http_date(unix_seconds: u64) -> String {
-    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix_seconds))
+    let (days, second_of_day) = (unix_seconds / 86_400, unix_seconds % 86_400);
+    // The inverse of days_since_epoch.
+    let shifted = days + 719_468;
+    let (era, day_of_era) = (shifted / 146_097, shifted % 146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = (month_from_march + 2) % 12; // 0 for January
+    let year = era * 400 + year_of_era + u64::from(month < 2);
+    let mut out = String::with_capacity(29);
+    out.push_str(DAYS[((days + 3) % 7) as usize]);
+    out.push_str(", ");
+    push_two_digits(&mut out, day);
+    out.push(' ');
+    out.push_str(MONTHS[month as usize]);
+    out.push(' ');
+    out.push_str(&year.to_string());
+    out.push(' ');
+    push_two_digits(&mut out, second_of_day / 3600);
+    out.push(':');
+    push_two_digits(&mut out, second_of_day / 60 % 60);
+    out.push(':');
+    push_two_digits(&mut out, second_of_day % 60);
+    out.push_str(" GMT");
+    out
+}
+
+fn push_two_digits(out: &mut String, n: u64) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// How far the server's clock is ahead of ours (negative: behind), from
@@ -95,6 +288,74 @@ mod tests {
         assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
         assert_eq!(parse_http_date("yesterday"), None);
         assert_eq!(format_http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+    }
+
+    /// The `httpdate` crate's reading of `value`, in Unix seconds.
+    fn reference(value: &str) -> Option<u64> {
+        let time = httpdate::parse_http_date(value.trim()).ok()?;
+        Some(time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs())
+    }
+
+    #[test]
+    fn dates_at_the_edges_read_as_httpdate_reads_them() {
+        for value in [
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Tue, 29 Feb 2000 12:00:00 GMT",
+            "Thu, 29 Feb 2100 12:00:00 GMT",
+            "Mon, 29 Feb 2100 12:00:00 GMT",
+            "Sun, 31 Apr 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:60:37 GMT",
+            "Sun, 06 Nov 1994 08:49:60 GMT",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Fri,  5 Oct 2018 17:10:30 GMT",
+            "Friday,  5-Oct-18 17:10:30 GMT",
+            "Sun, 06 nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Nov +994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Thursday, 01-Jan-70 00:00:00 GMT",
+            "Wednesday, 31-Dec-69 23:59:59 GMT",
+            "Sun, 06-Nov-94 08:49:37 GMT",
+            "Sunday, 06 Nov 1994 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun Nov 06 08:49:37 1994",
+            "Sun Nov 6  08:49:37 1994",
+            "  Sun, 06 Nov 1994 08:49:37 GMT\t",
+            "",
+            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+        ] {
+            assert_eq!(parse_http_date(value), reference(value), "{value:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_instant_is_written_and_read_as_httpdate_does(seconds in 0u64..253_402_300_800) {
+            let reference_text =
+                httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds));
+            let written = format_http_date(seconds);
+            proptest::prop_assert_eq!(&written, &reference_text);
+            proptest::prop_assert_eq!(parse_http_date(&written), Some(seconds));
+            // The two obsolete forms of the same instant.
+            let [day_name, day, month, year, time, _] =
+                <[&str; 6]>::try_from(written.split([',', ' ']).filter(|p| !p.is_empty()).collect::<Vec<_>>())
+                    .unwrap();
+            let long = LONG_DAYS[DAYS.iter().position(|d| *d == day_name).unwrap()];
+            let rfc850 = format!("{long}, {day}-{month}-{} {time} GMT", &year[2..]);
+            proptest::prop_assert_eq!(parse_http_date(&rfc850), reference(&rfc850));
+            let asctime = format!("{day_name} {month} {:>2} {time} {year}", day.trim_start_matches('0'));
+            proptest::prop_assert_eq!(parse_http_date(&asctime), reference(&asctime));
+            proptest::prop_assert_eq!(parse_http_date(&asctime), Some(seconds));
+        }
+
+        #[test]
+        fn any_text_is_read_as_httpdate_reads_it(value in "[A-Za-z0-9 ,:-]{0,34}") {
+            proptest::prop_assert_eq!(parse_http_date(&value), reference(&value));
+        }
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub use authorization::{
 pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
-pub use clock::{format_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
+pub use clock::{format_http_date, parse_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
 pub use discovery::{
     discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
 };

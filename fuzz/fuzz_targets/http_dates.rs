@@ -1,5 +1,7 @@
 //! `Retry-After` (seconds or HTTP date) and `Date` (clock skew) headers on
-//! rate-limited, unavailable and successful answers.
+//! rate-limited, unavailable and successful answers; and the core's HTTP
+//! date reader against the `httpdate` crate's: the same dates, the same
+//! instants.
 #![no_main]
 
 use authflow_core::{GrantType, HttpResponse};
@@ -14,6 +16,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(rest);
     let (retry_after, date) = text.split_once('\n').unwrap_or((&text, ""));
+    for value in [retry_after, date] {
+        let reference = httpdate::parse_http_date(value.trim())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
+        assert_eq!(authflow_core::parse_http_date(value), reference, "{value:?}");
+    }
     let headers = vec![
         ("Retry-After".to_owned(), retry_after.to_owned()),
         ("Date".to_owned(), date.to_owned()),
