@@ -33,16 +33,18 @@ struct DateParts<'a> {
 
 /// Parses an HTTP date (RFC 9110 §5.6.7) into Unix seconds: IMF-fixdate
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`) and the two obsolete forms recipients
-/// must read, rfc850-date (`Sunday, 06-Nov-94 08:49:37 GMT`, two-digit
-/// years 70–99 in the 1900s, 00–69 in the 2000s) and asctime-date
-/// (`Sun Nov  6 08:49:37 1994`). The day name must be the date's; years
-/// 1970 to 9999. The same dates as the `httpdate` crate, which the
-/// `http_dates` fuzz target and the tests compare it with; written here so
+/// must read, rfc850-date (`Sunday, 06-Nov-94 08:49:37 GMT`) and
+/// asctime-date (`Sun Nov  6 08:49:37 1994`). The day name must be the
+/// date's; years 1970 to 9999. An rfc850-date's two-digit year is the one
+/// at most 50 years after `now`'s year and fewer than 50 before it (the
+/// MUST of §5.6.7). Read as the `httpdate` crate reads dates (which places
+/// two-digit years in 1970–2069, the window of a `now` in 2019): the
+/// `http_dates` fuzz target and the tests compare the two. Written here so
 /// that the browser package carries 1 KB instead of 4.6.
-pub fn parse_http_date(value: &str) -> Option<u64> {
+pub fn parse_http_date(value: &str, now: u64) -> Option<u64> {
     let s = value.trim().as_bytes();
     let parts = imf_fixdate(s)
-        .or_else(|| rfc850_date(s))
+        .or_else(|| rfc850_date(s, civil_date(now / 86_400).0))
         .or_else(|| asctime_date(s))?;
     let names = if parts.weekday.len() == 3 {
         DAYS
@@ -92,8 +94,8 @@ fn imf_fixdate(s: &[u8]) -> Option<DateParts<'_>> {
     })
 }
 
-/// `Sunday, 06-Nov-94 08:49:37 GMT`
-fn rfc850_date(s: &[u8]) -> Option<DateParts<'_>> {
+/// `Sunday, 06-Nov-94 08:49:37 GMT`, read in `current_year`.
+fn rfc850_date(s: &[u8], current_year: u64) -> Option<DateParts<'_>> {
     let comma = s.iter().position(|&b| b == b',')?;
     let (weekday, rest) = s.split_at(comma);
     let [b',', b' ', _, _, b'-', _, _, _, b'-', y1, y2, b' ', _, _, b':', _, _, b':', _, _, b' ', b'G', b'M', b'T'] =
@@ -101,12 +103,19 @@ fn rfc850_date(s: &[u8]) -> Option<DateParts<'_>> {
     else {
         return None;
     };
-    let year = digits(&[*y1, *y2])?;
+    let year = current_year - current_year % 100 + digits(&[*y1, *y2])?;
+    let year = if year > current_year + 50 {
+        year - 100
+    } else if year + 50 <= current_year {
+        year + 100
+    } else {
+        year
+    };
     Some(DateParts {
         weekday: (weekday.len() > 3).then_some(weekday)?,
         day: digits(&rest[2..4])?,
         month: &rest[5..8],
-        year: if year < 70 { 2000 + year } else { 1900 + year },
+        year,
         time: &rest[12..20],
     })
 }
@@ -172,10 +181,9 @@ fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-/// Formats Unix seconds as an IMF-fixdate, as `Date` headers carry them.
-pub fn format_http_date(unix_seconds: u64) -> String {
-    let (days, second_of_day) = (unix_seconds / 86_400, unix_seconds % 86_400);
-    // The inverse of days_since_epoch.
+/// The date (year, month from 1, day) `days` after 1970-01-01: the
+/// inverse of [`days_since_epoch`].
+fn civil_date(days: u64) -> (u64, u64, u64) {
     let shifted = days + 719_468;
     let (era, day_of_era) = (shifted / 146_097, shifted % 146_097);
     let year_of_era =
@@ -183,14 +191,20 @@ pub fn format_http_date(unix_seconds: u64) -> String {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_from_march = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = (month_from_march + 2) % 12; // 0 for January
-    let year = era * 400 + year_of_era + u64::from(month < 2);
+    let month = (month_from_march + 2) % 12 + 1;
+    (era * 400 + year_of_era + u64::from(month <= 2), month, day)
+}
+
+/// Formats Unix seconds as an IMF-fixdate, as `Date` headers carry them.
+pub fn format_http_date(unix_seconds: u64) -> String {
+    let (days, second_of_day) = (unix_seconds / 86_400, unix_seconds % 86_400);
+    let (year, month, day) = civil_date(days);
     let mut out = String::with_capacity(29);
     out.push_str(DAYS[((days + 3) % 7) as usize]);
     out.push_str(", ");
     push_two_digits(&mut out, day);
     out.push(' ');
-    out.push_str(MONTHS[month as usize]);
+    out.push_str(MONTHS[(month - 1) as usize]);
     out.push(' ');
     out.push_str(&year.to_string());
     out.push(' ');
@@ -213,7 +227,7 @@ fn push_two_digits(out: &mut String, n: u64) {
 pub(crate) fn server_skew(response: &HttpResponse, now: u64) -> i64 {
     response
         .header("Date")
-        .and_then(parse_http_date)
+        .and_then(|date| parse_http_date(date, now))
         .map(|server_now| clamp_to_i64(server_now) - clamp_to_i64(now))
         .unwrap_or(0)
 }
@@ -240,10 +254,10 @@ pub(crate) fn retry_after(response: &HttpResponse, now: u64) -> Option<u64> {
         // a (very long) delay, not garbage.
         value.parse::<u64>().unwrap_or(u64::MAX)
     } else {
-        let at = parse_http_date(value)?;
+        let at = parse_http_date(value, now)?;
         let reference = response
             .header("Date")
-            .and_then(parse_http_date)
+            .and_then(|date| parse_http_date(date, now))
             .unwrap_or(now);
         at.saturating_sub(reference)
     };
@@ -283,12 +297,19 @@ mod tests {
     #[test]
     fn http_dates_in_every_form() {
         let t = 784_111_777; // RFC 9110's example instant
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
-        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
-        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", t), Some(t));
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", t),
+            Some(t)
+        );
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994", t), Some(t));
+        assert_eq!(parse_http_date("yesterday", t), None);
         assert_eq!(format_http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
     }
+
+    /// An instant in 2019: where the two-digit years of rfc850-dates are
+    /// read as `httpdate` reads them (1970–2069).
+    const IN_2019: u64 = 1_560_000_000;
 
     /// The `httpdate` crate's reading of `value`, in Unix seconds.
     fn reference(value: &str) -> Option<u64> {
@@ -328,7 +349,11 @@ mod tests {
             "",
             "Sun, 06 Nov 1994 08:49:37 GMT extra",
         ] {
-            assert_eq!(parse_http_date(value), reference(value), "{value:?}");
+            assert_eq!(
+                parse_http_date(value, IN_2019),
+                reference(value),
+                "{value:?}"
+            );
         }
     }
 
@@ -339,23 +364,50 @@ mod tests {
                 httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds));
             let written = format_http_date(seconds);
             proptest::prop_assert_eq!(&written, &reference_text);
-            proptest::prop_assert_eq!(parse_http_date(&written), Some(seconds));
+            proptest::prop_assert_eq!(parse_http_date(&written, IN_2019), Some(seconds));
             // The two obsolete forms of the same instant.
             let [day_name, day, month, year, time, _] =
                 <[&str; 6]>::try_from(written.split([',', ' ']).filter(|p| !p.is_empty()).collect::<Vec<_>>())
                     .unwrap();
             let long = LONG_DAYS[DAYS.iter().position(|d| *d == day_name).unwrap()];
             let rfc850 = format!("{long}, {day}-{month}-{} {time} GMT", &year[2..]);
-            proptest::prop_assert_eq!(parse_http_date(&rfc850), reference(&rfc850));
+            proptest::prop_assert_eq!(parse_http_date(&rfc850, IN_2019), reference(&rfc850));
             let asctime = format!("{day_name} {month} {:>2} {time} {year}", day.trim_start_matches('0'));
-            proptest::prop_assert_eq!(parse_http_date(&asctime), reference(&asctime));
-            proptest::prop_assert_eq!(parse_http_date(&asctime), Some(seconds));
+            proptest::prop_assert_eq!(parse_http_date(&asctime, IN_2019), reference(&asctime));
+            proptest::prop_assert_eq!(parse_http_date(&asctime, seconds), Some(seconds));
         }
 
         #[test]
         fn any_text_is_read_as_httpdate_reads_it(value in "[A-Za-z0-9 ,:-]{0,34}") {
-            proptest::prop_assert_eq!(parse_http_date(&value), reference(&value));
+            proptest::prop_assert_eq!(parse_http_date(&value, IN_2019), reference(&value));
         }
+    }
+
+    /// RFC 9110 §5.6.7: a two-digit year more than 50 years ahead is the
+    /// last such year in the past.
+    #[test]
+    fn two_digit_years_are_read_around_now() {
+        let in_2026 = 1_796_000_000;
+        let year = |yy: &str, now: u64| {
+            let value = format!("Thursday, 01-Jan-{yy} 00:00:00 GMT");
+            // The day name is checked: find the year by trying them all.
+            LONG_DAYS
+                .iter()
+                .find_map(|day| parse_http_date(&value.replacen("Thursday", day, 1), now))
+                .map(|at| civil_date(at / 86_400).0)
+        };
+        assert_eq!(
+            year("76", in_2026),
+            Some(2076),
+            "50 years ahead: still ahead"
+        );
+        assert_eq!(year("77", in_2026), Some(1977), "51 years ahead: the past");
+        assert_eq!(year("26", in_2026), Some(2026));
+        assert_eq!(year("99", in_2026), Some(1999));
+        assert_eq!(year("75", IN_2019), Some(1975), "as httpdate, from 2019");
+        assert_eq!(year("69", IN_2019), Some(2069));
+        // From 2090 on, "10" is 2110, not 80 years back.
+        assert_eq!(year("10", 3_800_000_000), Some(2110));
     }
 
     #[test]
