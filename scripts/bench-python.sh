@@ -11,7 +11,11 @@
 # Writes target/bench/python.json (read by scripts/bench-report.py; target/
 # is CARGO_TARGET_DIR when set):
 #   {"title", "goal", "versions", "rows": [{"operation", "authflow_ns", "peers", "note"}],
-#    "concurrency": [{"runtime", "callers", "refreshes", "replays", "ms_until_all"}]}
+#    "concurrency": [{"runtime", "callers", "refreshes", "replays", "ms_until_all"}],
+#    "floor": {"trivial_method_ns", "trivial_method_crossings",
+#              "trivial_method_proposed_wrapper_ns", "parts_ns": {what: ns}},
+#    "footprint": [{"library", "version", "import", "import_ms", "installed_bytes",
+#                   "session_bytes", "wheel_bytes" (authflow)}]}
 # and, under target/bench/python/ (raw files the report does not read),
 # benchmark.json (pytest-benchmark's own output), concurrency.json and
 # profile.txt (cProfile of every row short of the goal). Means are in ns; ratio = peer / authflow. What each row
@@ -75,4 +79,4 @@ AUTHFLOW_PROVIDERS_BIN=$PROVIDERS AUTHFLOW_BENCH_CONCURRENCY_OUT=$RAW/concurrenc
 
 step "report"
 "$VENV/bin/python" "$BENCH/report.py" --benchmark "$RAW/benchmark.json" \
-  --concurrency "$RAW/concurrency.json" --out "$OUT/python.json" --profile "$RAW/profile.txt"
+  --concurrency "$RAW/concurrency.json" --out "$OUT/python.json" --profile "$RAW/profile.txt" --wheel "$WHEEL"

@@ -287,6 +287,85 @@ def sizes_section(entries):
     return "\n".join(lines + [""] + notes + [""])
 
 
+def floor_section(name, data):
+    """UniFFI's own costs under every Python row (report.py's `floor`), and
+    the smallest change upstream that removes them."""
+    floor = data.get("floor")
+    if not floor:
+        return None
+    proposed = floor.get("trivial_method_proposed_wrapper_ns")
+    lines = [
+        f"### The floor: what UniFFI's generated Python costs by itself (`{name}`)",
+        "",
+        f"One trivial exported method (a bool from an object, `Client.has_client_secret()`): "
+        f"{fmt(floor.get('trivial_method_ns'))} in the run, {floor.get('trivial_method_crossings', '?')} "
+        "crossings (the receiver's handle cloned, then the call). Its parts, and what arguments cost to lower "
+        "(timeit, best of 5, each alone):",
+        "",
+        "| what | time |",
+        "|---|---:|",
+    ]
+    lines += [f"| {what} | {fmt(ns)} |" for what, ns in (floor.get("parts_ns") or {}).items()]
+    if proposed:
+        lines.append(f"| the trivial method with the per-call wrapper changed as proposed (1. below) | {fmt(proposed)} |")
+    lines += [
+        "",
+        "Every crossing goes through `_uniffi_rust_call_with_error`, which builds a `RustCallStatus` (and the",
+        "`RustBuffer` inside it) field by field in Python and reads it back after the call, several times a bare",
+        "ctypes call; a method call adds one crossing to clone the receiver's handle, a returned object one more",
+        "to free it, a returned string one to free its buffer; a `str` or record argument is written into a",
+        "buffer that starts at 16 bytes and is grown by a call into Rust each time it is full. The binding already",
+        "avoids what it can without changing UniFFI: `parse_token_response` and `validate` go through flat",
+        "variants taking `&[u8]` (zero-copy, no buffer), and a client without an environment reads the clock and",
+        "entropy in Rust (no call back into Python). What is left on the callback, token and hot-path rows is",
+        "one clone, one call and one free, which alone take longer than the best peer's whole call; on the",
+        "error row, lifting the error record field by field in Python is most of the call.",
+        "",
+        "The smallest changes upstream (uniffi-rs, in `uniffi_bindgen/src/bindings/python/templates/`), in order",
+        "of what they remove:",
+        "1. `_uniffi_rust_call_with_error`: create the status as `_UniffiRustCallStatus()` (ctypes zero-fills it,",
+        "   which is `CALL_SUCCESS` with an empty buffer) and call `_uniffi_check_call_status` only when `code` is",
+        "   not 0. Same behaviour; measured above and in each row's note (\"with the per-call wrapper changed as",
+        "   proposed\").",
+        "2. Lower `str` and record arguments into a Python `bytearray` sized once (Kotlin and Swift compute",
+        "   `allocationSize` first) and hand it over as `ForeignBytes`, as `&[u8]` arguments already are:",
+        "   no alloc or grow crossings (uniffi-rs #1586, \"bytes/strings can be passed more efficiently\";",
+        "   #1779, \"RustBuffer should be a data pointer\").",
+        "3. Borrow the receiver's handle for the duration of a method call instead of cloning it (the clone was",
+        "   added for returned objects, uniffi-rs #1880; a receiver outlives its own call): one crossing less",
+        "   per method call.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def footprint_section(name, data):
+    """What a Python user feels besides per-call time (report.py's `footprint`)."""
+    entries = data.get("footprint")
+    if not entries:
+        return None
+    lines = [
+        f"### What Python users feel besides per-call time (`{name}`; reported, no goal)",
+        "",
+        "| library | import | import time | wheel | installed (unpacked) | memory per session |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for e in entries:
+        ms = e.get("import_ms")
+        lines.append(
+            f"| {e.get('library', '?')} {e.get('version', '')} | `{e.get('import', '?')}` "
+            f"| {'—' if ms is None else f'{ms:.1f} ms'} | {fmt_bytes(e.get('wheel_bytes'))} "
+            f"| {fmt_bytes(e.get('installed_bytes'))} | {fmt_bytes(e.get('session_bytes'))} |"
+        )
+    lines += [
+        "",
+        "Import time: the median of fresh interpreters; memory per session: the resident set's growth over "
+        "2,000 sessions holding a valid token, per session (bindings-uniffi/python/bench/footprint.py).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 # A part's report is small; a part may leave raw output beside it (e.g.
 # pytest-benchmark's own JSON, tens of MB): files over this size, and JSON
 # that is not a report (not an object with a title and rows, concurrency or
@@ -323,7 +402,8 @@ for name, data in files:
         versions.append(", ".join(f"{k} {v}" for k, v in data["versions"].items()) + f" (`{name}`)")
 
 sections = [criterion_section()]
-sections += [rows_section(name, data) for name, data in files]
+for name, data in files:
+    sections += [rows_section(name, data), floor_section(name, data), footprint_section(name, data)]
 sections.append(concurrency_section([(n, e) for n, d in files for e in d.get("concurrency") or []]))
 sections.append(sizes_section([(n, e) for n, d in files for e in d.get("sizes") or []]))
 

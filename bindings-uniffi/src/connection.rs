@@ -16,7 +16,7 @@ use crate::fleet::{SharedSession, TokenStore};
 use crate::http::{HttpHeader, HttpResponse};
 use crate::profile::Profile;
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
-use crate::transport::{Environment, HttpTransport, TokenPersister};
+use crate::transport::{Environment, HttpTransport, SystemEnvironment, TokenPersister};
 use authflow_core::{
     AccessToken, Action, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error, ErrorKind,
     GrantType, HttpResponse as CoreResponse, Method, OutgoingRequest, PendingAuthorization,
@@ -279,17 +279,19 @@ fn with_token<T>(token: &str, hint: TokenTypeHint, f: impl FnOnce(TokenRef<'_>) 
 #[uniffi::export]
 impl OAuthClient {
     /// A client sending through `transport`, reading time and entropy
-    /// from `environment`.
-    #[uniffi::constructor]
+    /// from `environment`; without one, from the system clock and an
+    /// OS-seeded CSPRNG inside the library (no call into the host
+    /// language on the hot path).
+    #[uniffi::constructor(default(environment = None))]
     pub fn new(
         client: Arc<Client>,
         transport: Arc<dyn HttpTransport>,
-        environment: Arc<dyn Environment>,
+        environment: Option<Arc<dyn Environment>>,
     ) -> Arc<OAuthClient> {
         Arc::new(OAuthClient {
             client,
             transport,
-            environment,
+            environment: environment.unwrap_or_else(|| Arc::new(SystemEnvironment)),
         })
     }
 
@@ -1111,7 +1113,7 @@ mod tests {
         OAuthClient::new(
             client,
             transport,
-            Arc::new(Fixed(AtomicU64::new(NOW + 1), 7)),
+            Some(Arc::new(Fixed(AtomicU64::new(NOW + 1), 7))),
         )
         .session(Some(expired), Some(saved), None)
     }
@@ -1367,7 +1369,7 @@ mod tests {
             vec![],
         )
         .unwrap();
-        let oauth = OAuthClient::new(client.clone(), transport.clone(), environment.clone());
+        let oauth = OAuthClient::new(client.clone(), transport.clone(), Some(environment.clone()));
         let start = oauth.authorization_url(None).unwrap();
         let pending =
             authflow_core::PendingAuthorization::from_storage_string(&start.pending).unwrap();
@@ -1378,7 +1380,7 @@ mod tests {
         oauth
             .exchange(callback.clone(), start.pending.clone())
             .unwrap();
-        let again = OAuthClient::new(client, transport.clone(), environment);
+        let again = OAuthClient::new(client, transport.clone(), Some(environment));
         for second in [
             oauth.exchange(callback.clone(), start.pending.clone()),
             again.exchange(callback.clone(), start.pending.clone()),

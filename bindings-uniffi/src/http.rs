@@ -81,6 +81,38 @@ fn records(headers: &[(String, String)]) -> Vec<HttpHeader> {
         .collect()
 }
 
+/// A response given flat, as `parse_token_response_flat` takes it: the
+/// header names and values as UTF-8, each followed by a NUL byte
+/// (`name\0value\0name\0value\0`, nothing for no headers). A header holding
+/// a NUL cannot be given this way; the record form takes any.
+pub(crate) fn flat_response(
+    status: u16,
+    headers: &[u8],
+    body: &[u8],
+) -> authflow_core::Result<authflow_core::HttpResponse> {
+    let malformed = || {
+        authflow_core::Error::new(
+            authflow_core::ErrorKind::Configuration,
+            "flat headers must be UTF-8 names and values, each ended by a NUL byte",
+        )
+    };
+    let text = std::str::from_utf8(headers).map_err(|_| malformed())?;
+    let mut fields = text.split_terminator('\0');
+    let mut pairs = Vec::new();
+    while let Some(name) = fields.next() {
+        let value = fields.next().ok_or_else(malformed)?;
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    if !text.is_empty() && !text.ends_with('\0') {
+        return Err(malformed());
+    }
+    Ok(authflow_core::HttpResponse::new(
+        status,
+        pairs,
+        body.to_vec(),
+    ))
+}
+
 impl From<&authflow_core::HttpRequest> for HttpRequest {
     fn from(request: &authflow_core::HttpRequest) -> HttpRequest {
         HttpRequest {
@@ -142,6 +174,42 @@ impl std::fmt::Display for HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flat_response_is_the_record_it_stands_for() {
+        let record = HttpResponse {
+            status: 400,
+            headers: vec![
+                HttpHeader {
+                    name: "Content-Type".into(),
+                    value: "application/json".into(),
+                },
+                HttpHeader {
+                    name: "X-Empty".into(),
+                    value: String::new(),
+                },
+            ],
+            body: br#"{"error":"invalid_grant"}"#.to_vec(),
+        };
+        let flat = flat_response(
+            400,
+            b"Content-Type\0application/json\0X-Empty\0\0",
+            br#"{"error":"invalid_grant"}"#,
+        )
+        .unwrap();
+        assert_eq!(flat.status, 400);
+        assert_eq!(flat.headers, pairs(&record.headers));
+        assert_eq!(flat.body.as_slice(), record.body.as_slice());
+        assert!(flat_response(200, b"", b"").unwrap().headers.is_empty());
+        for malformed in [
+            &b"Content-Type\0application/json"[..],
+            b"Content-Type\0",
+            b"\xff\0x\0",
+        ] {
+            let error = flat_response(200, malformed, b"").unwrap_err();
+            assert_eq!(error.kind(), authflow_core::ErrorKind::Configuration);
+        }
+    }
 
     #[test]
     fn debug_and_display_hide_credentials_and_bodies() {

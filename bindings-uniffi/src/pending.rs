@@ -50,6 +50,21 @@ impl PendingAuthorization {
         )))
     }
 
+    /// [`PendingAuthorization::validate`] with the redirect as UTF-8 bytes:
+    /// for languages where lowering a string costs more than the check
+    /// (Python routes `validate` here); the same checks, the same errors.
+    pub fn validate_utf8(&self, redirect: &[u8], now: u64) -> Result<Arc<ValidatedCallback>> {
+        let redirect = std::str::from_utf8(redirect).map_err(|_| {
+            authflow_core::Error::new(
+                authflow_core::ErrorKind::Configuration,
+                "the redirect is not UTF-8",
+            )
+        })?;
+        Ok(Arc::new(ValidatedCallback(
+            authflow_core::OneUseCallback::new(self.0.validate(redirect, now)?),
+        )))
+    }
+
     /// The provider it was made for.
     pub fn provider(&self) -> ProviderKind {
         self.0.provider()

@@ -6,7 +6,9 @@
 use crate::error::AuthflowError;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::token_set::TokenSet;
+use rand::Rng;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Sends the core's requests. Implementations must send the request as
 /// given (method, URL, headers in order, body), must not follow
@@ -33,6 +35,29 @@ pub trait Environment: Send + Sync {
     fn random_bytes(&self, len: u32) -> Vec<u8>;
 }
 
+/// The environment of a client given none: the system clock, and entropy
+/// from `rand`'s thread-local ChaCha generator (seeded once from the OS,
+/// reseeded by it). Both stay inside the library: a host implementation
+/// costs a call from Rust into the host language each time a session
+/// reads the clock, and an OS read costs a syscall per authorization URL.
+pub(crate) struct SystemEnvironment;
+
+impl Environment for SystemEnvironment {
+    fn now(&self) -> u64 {
+        // A clock set before 1970 reads as 1970: the trait has no way to
+        // report it, and no provider issues tokens that old.
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs())
+    }
+
+    fn random_bytes(&self, len: u32) -> Vec<u8> {
+        let mut bytes = vec![0; len as usize];
+        rand::rng().fill_bytes(&mut bytes);
+        bytes
+    }
+}
+
 /// Receives every token set to store: a rotated pair (before any caller
 /// sees the new access token), a refresh token found dead, a corrected
 /// expiry. Store `tokens.to_json()`; an old refresh token is dead.
@@ -40,4 +65,31 @@ pub trait Environment: Send + Sync {
 pub trait TokenPersister: Send + Sync {
     /// Stores the token set. It must not raise.
     fn persist(&self, tokens: Arc<TokenSet>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_environment_reads_the_system_clock_and_fresh_entropy() {
+        let before = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let now = SystemEnvironment.now();
+        let after = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(
+            before <= now && now <= after,
+            "{before} <= {now} <= {after}"
+        );
+        let first = SystemEnvironment.random_bytes(48);
+        let second = SystemEnvironment.random_bytes(48);
+        assert_eq!(first.len(), 48);
+        assert_ne!(first, second);
+        assert_ne!(first, vec![0; 48]);
+    }
 }

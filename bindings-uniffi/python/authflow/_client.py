@@ -290,9 +290,10 @@ class AuthorizationStart(typing.NamedTuple):
 
 class OAuthClient(_NativeOAuthClient):
     """A client over an HTTP transport (default: :class:`UrllibTransport`)
-    and an environment (default: the system clock and ``os.urandom``). Every
-    flow blocks the calling thread; :class:`AsyncOAuthClient` has the same
-    methods as coroutines. Made by :func:`connect`."""
+    and an environment (default: the system clock and an OS-seeded CSPRNG,
+    read inside the native library). Every flow blocks the calling thread;
+    :class:`AsyncOAuthClient` has the same methods as coroutines. Made by
+    :func:`connect`."""
 
     def __init__(
         self,
@@ -302,7 +303,11 @@ class OAuthClient(_NativeOAuthClient):
     ) -> None:
         self.transport = transport if transport is not None else UrllibTransport()
         self.environment = environment if environment is not None else SystemEnvironment()
-        super().__init__(client, self.transport, self.environment)
+        # The default environment is the native library's own: the same
+        # clock and a CSPRNG, without a call from Rust into Python each time
+        # a session reads the clock (a subclass may change either: it is used).
+        native = None if type(self.environment) is SystemEnvironment else self.environment
+        super().__init__(client, self.transport, native)
 
     def authorization_url(  # type: ignore[override]
         self, options: typing.Optional[AuthorizationOptions] = None,

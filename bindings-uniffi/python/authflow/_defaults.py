@@ -117,7 +117,10 @@ class UrllibTransport(HttpTransport):
 
 
 class SystemEnvironment(Environment):
-    """The system clock and ``os.urandom``."""
+    """The system clock and ``os.urandom``. An :class:`authflow.OAuthClient`
+    given this class itself (the default) reads the same clock and an
+    OS-seeded CSPRNG inside the native library instead, with no call back
+    into Python; a subclass is called."""
 
     def now(self) -> int:
         """The current Unix time in seconds."""

@@ -47,7 +47,10 @@ way that library takes it (outside the timer, for every library alike):
   ``client.ensure_active_token(token)`` then ``token_auth.prepare(url, {}, None)``.
 
 The FFI crossing is part of every authflow row: that is what a Python
-caller pays. ``VARIANTS`` are other authflow calls for the same rows
+caller pays. ``parse_token_response`` and ``validate`` are the documented
+calls; the package routes them through the native flat variants
+(``authflow/_fastpath.py``: bytes instead of a record and a string), and
+``OAuthClient`` without an environment reads the clock inside the library. ``VARIANTS`` are other authflow calls for the same rows
 (reported beside the rows, not as the row), and ``FFI_FLOOR`` is the
 cheapest exported call, the floor under every row.
 """

@@ -853,6 +853,15 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func parseTokenResponse(grant: GrantType, now: UInt64, response: HttpResponse) throws  -> TokenSet
     
     /**
+     * [`Client::parse_token_response`] with the response given flat: the
+     * grant by its `grant_type` name (`b"authorization_code"`), the
+     * headers as `name\0value\0` pairs in UTF-8. For languages where
+     * lowering a record costs more than the parse (Python routes
+     * `parse_token_response` here); the same parse, the same errors.
+     */
+    func parseTokenResponseFlat(grant: Data, now: UInt64, status: UInt16, headers: Data, body: Data) throws  -> TokenSet
+    
+    /**
      * The resource-owner password grant.
      */
     func passwordRequest(username: String, password: String) throws  -> HttpRequest
@@ -1153,6 +1162,33 @@ open func parseTokenResponse(grant: GrantType, now: UInt64, response: HttpRespon
         FfiConverterUInt64.lower(now),
         FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
     )
+})
+}
+    
+    /**
+     * [`Client::parse_token_response`] with the response given flat: the
+     * grant by its `grant_type` name (`b"authorization_code"`), the
+     * headers as `name\0value\0` pairs in UTF-8. For languages where
+     * lowering a record costs more than the parse (Python routes
+     * `parse_token_response` here); the same parse, the same errors.
+     */
+open func parseTokenResponseFlat(grant: Data, now: UInt64, status: UInt16, headers: Data, body: Data)throws  -> TokenSet  {
+    return try  FfiConverterTypeTokenSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(grant) { grantFb in
+        FfiConverterByRefBytes.lower(headers) { headersFb in
+        FfiConverterByRefBytes.lower(body) { bodyFb in
+    uniffi_authflow_uniffi_fn_method_client_parse_token_response_flat(
+            self.uniffiCloneHandle(),
+        grantFb,
+        FfiConverterUInt64.lower(now),
+        FfiConverterUInt16.lower(status),
+        headersFb,
+        bodyFb,uniffiCallStatus
+    )
+        }
+        }
+        }
 })
 }
     
@@ -2408,16 +2444,18 @@ open class OAuthClient: OAuthClientProtocol, @unchecked Sendable {
     }
     /**
      * A client sending through `transport`, reading time and entropy
-     * from `environment`.
+     * from `environment`; without one, from the system clock and an
+     * OS-seeded CSPRNG inside the library (no call into the host
+     * language on the hot path).
      */
-public convenience init(client: Client, transport: HttpTransport, environment: Environment) {
+public convenience init(client: Client, transport: HttpTransport, environment: Environment? = nil) {
     let handle =
         try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_constructor_oauthclient_new(
         FfiConverterTypeClient_lower(client),
         FfiConverterTypeHttpTransport_lower(transport),
-        FfiConverterTypeEnvironment_lower(environment),uniffiCallStatus
+        FfiConverterOptionTypeEnvironment.lower(environment),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -2920,6 +2958,13 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
      */
     func validate(redirect: String, now: UInt64) throws  -> ValidatedCallback
     
+    /**
+     * [`PendingAuthorization::validate`] with the redirect as UTF-8 bytes:
+     * for languages where lowering a string costs more than the check
+     * (Python routes `validate` here); the same checks, the same errors.
+     */
+    func validateUtf8(redirect: Data, now: UInt64) throws  -> ValidatedCallback
+    
 }
 /**
  * An authorization in progress: state, PKCE verifier, redirect URI,
@@ -3133,6 +3178,24 @@ open func validate(redirect: String, now: UInt64)throws  -> ValidatedCallback  {
         FfiConverterString.lower(redirect),
         FfiConverterUInt64.lower(now),uniffiCallStatus
     )
+})
+}
+    
+    /**
+     * [`PendingAuthorization::validate`] with the redirect as UTF-8 bytes:
+     * for languages where lowering a string costs more than the check
+     * (Python routes `validate` here); the same checks, the same errors.
+     */
+open func validateUtf8(redirect: Data, now: UInt64)throws  -> ValidatedCallback  {
+    return try  FfiConverterTypeValidatedCallback_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(redirect) { redirectFb in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_validate_utf8(
+            self.uniffiCloneHandle(),
+        redirectFb,
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+        }
 })
 }
     
@@ -9806,6 +9869,30 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeEnvironment: FfiConverterRustBuffer {
+    typealias SwiftType = Environment?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeEnvironment.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeEnvironment.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeTokenPersister: FfiConverterRustBuffer {
     typealias SwiftType = TokenPersister?
 
@@ -10516,6 +10603,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_parse_token_response() != 57823) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_client_parse_token_response_flat() != 39223) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_password_request() != 22069) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10741,6 +10831,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_validate() != 5702) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_validate_utf8() != 54271) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_validatedcallback_code() != 49146) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10924,7 +11017,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_constructor_client_new() != 55425) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_constructor_oauthclient_new() != 63029) {
+    if (uniffi_authflow_uniffi_checksum_constructor_oauthclient_new() != 49039) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_pendingauthorization_from_storage_string() != 49237) {
