@@ -25,7 +25,8 @@ import typing
 import footprint
 import operations
 
-GOAL = 3.0
+# Issue 14: at least as fast as the faster of oauthlib and Authlib on every row.
+GOAL = 1.0
 PEERS = ("oauthlib", "Authlib")
 
 # What UniFFI's generated module calls the FFI for, in words.
