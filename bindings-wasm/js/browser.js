@@ -24,6 +24,24 @@ export class AuthflowError extends Error {
   }
 }
 
+/** What createAuthorizationUrl returns. */
+export const authorizationStart = (url, pending) => ({ url, pending });
+
+/** A token set as the package hands it out: a plain object (see the TokenSet type). */
+export const tokenSet = (accessToken, tokenType, refreshToken, issuedAt, expiresAt, refreshExpiresAt,
+  scopes, clockSkew, extra) => ({
+  accessToken, tokenType, refreshToken: refreshToken ?? null, issuedAt, expiresAt: expiresAt ?? null,
+  refreshExpiresAt: refreshExpiresAt ?? null, scopes: scopes == null ? null : scopes ? scopes.split(" ") : [],
+  clockSkew, extra: extra ? JSON.parse(extra) : {},
+});
+
+/** A token set object in the core's stored form (absent and null fields left out), for the core to check. */
+export const storedTokenSet = (t) => JSON.stringify({
+  v: 1, access_token: t.accessToken, token_type: t.tokenType, refresh_token: t.refreshToken ?? undefined,
+  issued_at: t.issuedAt, expires_at: t.expiresAt ?? undefined, refresh_expires_at: t.refreshExpiresAt ?? undefined,
+  scopes: t.scopes ?? undefined, clock_skew: t.clockSkew ?? undefined, extra: t.extra ?? undefined,
+});
+
 export const randomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -4,8 +4,7 @@
 
 use crate::browser;
 use crate::convert::{
-    browser_error, error_to_js, request_to_js, response_from_js, set, token_set_from_js,
-    token_set_to_js,
+    browser_error, error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
 };
 use crate::options::{
     authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
@@ -264,10 +263,7 @@ impl OAuthClient {
             }
             None => stored.into(),
         };
-        let result = Object::new();
-        set(&result, "url", &start.url.into());
-        set(&result, "pending", &pending);
-        Ok(JsValue::from(result).unchecked_into())
+        Ok(browser::authorization_start(&start.url, &pending).unchecked_into())
     }
 
     /// Checks the redirect the provider sent the user back with (`url`, by

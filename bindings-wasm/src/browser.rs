@@ -22,6 +22,30 @@ extern "C" {
         request_id: Option<String>,
     ) -> AuthflowError;
 
+    /// A token set object (see [`crate::token_set_to_js`]): `scopes`
+    /// space-separated, `extra` as JSON.
+    #[wasm_bindgen(js_name = tokenSet)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn token_set(
+        access_token: &str,
+        token_type: &str,
+        refresh_token: Option<&str>,
+        issued_at: f64,
+        expires_at: Option<f64>,
+        refresh_expires_at: Option<f64>,
+        scopes: Option<String>,
+        clock_skew: f64,
+        extra: Option<String>,
+    ) -> JsValue;
+
+    /// `{ url, pending }`.
+    #[wasm_bindgen(js_name = authorizationStart)]
+    pub(crate) fn authorization_start(url: &str, pending: &JsValue) -> JsValue;
+
+    /// The core's stored form (JSON) of a token set object.
+    #[wasm_bindgen(js_name = storedTokenSet)]
+    pub(crate) fn stored_token_set(tokens: &JsValue) -> String;
+
     /// `length` bytes from `crypto.getRandomValues`.
     #[wasm_bindgen(js_name = randomBytes, catch)]
     pub(crate) fn random_bytes(length: usize) -> Result<Vec<u8>, JsValue>;

@@ -1,90 +1,37 @@
 //! Core values ⇄ JavaScript values: token sets, HTTP requests and
 //! responses, and errors. Renaming and copying only.
 
-use crate::browser::AuthflowError;
+use crate::browser::{self, AuthflowError};
 use authflow_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result, TokenSet};
-use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-
-/// The JavaScript token set's fields and their names in the core's stored
-/// form ([`TokenSet::to_json`]), which reads a set back.
-const TOKEN_SET_FIELDS: [(&str, &str); 9] = [
-    ("accessToken", "access_token"),
-    ("tokenType", "token_type"),
-    ("refreshToken", "refresh_token"),
-    ("issuedAt", "issued_at"),
-    ("expiresAt", "expires_at"),
-    ("refreshExpiresAt", "refresh_expires_at"),
-    ("scopes", "scopes"),
-    ("clockSkew", "clock_skew"),
-    ("extra", "extra"),
-];
-
-/// The stored form's version field.
-const VERSION_FIELD: &str = "v";
-
-/// Sets a data property of a plain object.
-pub(crate) fn set(object: &Object, name: &str, value: &JsValue) {
-    // Setting a data property on a plain object cannot fail.
-    let _ = Reflect::set(object, &JsValue::from_str(name), value);
-}
-
-fn get(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).unwrap_or_default()
-}
 
 /// A token set as a plain JavaScript object: `accessToken`, `tokenType`,
 /// `refreshToken`, `issuedAt`, `expiresAt`, `refreshExpiresAt` (Unix
 /// seconds, absolute), `scopes`, `clockSkew`, `extra`; `null` where absent.
-/// It survives `JSON.stringify` and `JSON.parse`. Built member by member:
-/// only `extra`, when the provider sent fields authflow does not read,
-/// goes through JSON.
+/// It survives `JSON.stringify` and `JSON.parse`. Made by one call into
+/// JavaScript (`js/browser.js` `tokenSet`), an object literal there; only
+/// `extra`, when the provider sent fields authflow does not read, goes
+/// through JSON.
 pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
-    let seconds = |at: Option<u64>| at.map_or(JsValue::NULL, |at| JsValue::from_f64(at as f64));
-    let object = Object::new();
-    set(
-        &object,
-        "accessToken",
-        &tokens.access_token().secret().into(),
-    );
-    set(&object, "tokenType", &tokens.token_type().into());
-    let refresh_token = tokens.refresh_token();
-    set(
-        &object,
-        "refreshToken",
-        &refresh_token.map_or(JsValue::NULL, |t| t.secret().into()),
-    );
-    set(&object, "issuedAt", &seconds(Some(tokens.issued_at())));
-    set(&object, "expiresAt", &seconds(tokens.expires_at()));
-    set(
-        &object,
-        "refreshExpiresAt",
-        &seconds(tokens.refresh_expires_at()),
-    );
-    let scopes = tokens.scopes().map_or(JsValue::NULL, |scopes| {
-        scopes
-            .iter()
-            .map(|s| JsValue::from_str(s))
-            .collect::<Array>()
-            .into()
-    });
-    set(&object, "scopes", &scopes);
-    set(
-        &object,
-        "clockSkew",
-        &JsValue::from_f64(tokens.clock_skew() as f64),
-    );
-    let extra = if tokens.extra().is_empty() {
-        Object::new().into()
-    } else {
-        JSON::parse(&authflow_core::json::object_to_json(tokens.extra())).unwrap_or_default()
-    };
-    set(&object, "extra", &extra);
-    object.into()
+    let extra =
+        (!tokens.extra().is_empty()).then(|| authflow_core::json::object_to_json(tokens.extra()));
+    browser::token_set(
+        tokens.access_token().secret(),
+        tokens.token_type(),
+        tokens.refresh_token().map(|t| t.secret()),
+        tokens.issued_at() as f64,
+        tokens.expires_at().map(|at| at as f64),
+        tokens.refresh_expires_at().map(|at| at as f64),
+        tokens.scopes().map(|scopes| scopes.join(" ")),
+        tokens.clock_skew() as f64,
+        extra,
+    )
 }
 
 /// Reads a token set made by [`token_set_to_js`] (or saved and loaded with
-/// JSON) back into the core's type; a malformed one is an
+/// JSON) back into the core's type, through its stored form
+/// (`js/browser.js` `storedTokenSet` writes it); a malformed one is an
 /// `invalid_stored_value` error.
 pub fn token_set_from_js(tokens: &JsValue) -> Result<TokenSet> {
     if !tokens.is_object() {
@@ -93,19 +40,7 @@ pub fn token_set_from_js(tokens: &JsValue) -> Result<TokenSet> {
             "token set: not an object",
         ));
     }
-    let stored = Object::new();
-    set(&stored, VERSION_FIELD, &JsValue::from_f64(1.0));
-    for (js_name, stored_name) in TOKEN_SET_FIELDS {
-        let value = get(tokens, js_name);
-        if !value.is_undefined() && !value.is_null() {
-            set(&stored, stored_name, &value);
-        }
-    }
-    let json = JSON::stringify(&stored)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    TokenSet::from_json(&json)
+    TokenSet::from_json(&browser::stored_token_set(tokens))
 }
 
 /// The parts of a request the browser's `fetch` takes: method, URL,

@@ -45,12 +45,3 @@ pub use convert::{
 pub use options::{authorization_options, client_from_options, DEFAULT_STORAGE_KEY};
 #[cfg(feature = "session")]
 pub use session::Session;
-
-/// The browser module's allocator: a free list of a few hundred bytes of
-/// code instead of std's dlmalloc (−1.9 KB gzip, `SIZE.md`). A page makes
-/// few, short-lived allocations, so its linear search costs nothing there;
-/// the Node.js build, which a server runs for weeks, keeps dlmalloc.
-#[cfg(all(target_arch = "wasm32", not(feature = "confidential")))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
