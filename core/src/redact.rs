@@ -44,7 +44,7 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
 
 /// The secret values in a parsed JSON object's members named like secret
 /// parameters (a request's JSON body, a token response).
-pub(crate) fn json_secrets(object: &crate::json::Object) -> Vec<Zeroizing<String>> {
+pub(crate) fn json_secrets(object: &crate::json::Members) -> Vec<Zeroizing<String>> {
     object
         .iter()
         .filter(|(name, _)| is_secret_param(name))
@@ -74,7 +74,7 @@ impl HttpRequest {
             .header("Content-Type")
             .is_some_and(|t| t.contains("json"));
         if is_json {
-            if let Some(object) = crate::json::parse_object(&self.body) {
+            if let Some(object) = crate::json::Members::parse(&self.body) {
                 found.extend(json_secrets(&object));
             }
         } else {

@@ -12,7 +12,7 @@ use crate::clock::{server_skew, to_local, to_server};
 use crate::error::{Action, Error, Result};
 use crate::error_response::{body_kind, json_object, oauth_error_code};
 use crate::http::HttpResponse;
-use crate::json::{Number, Object, Value};
+use crate::json::{number_text, whole_seconds, Members, Shallow};
 use crate::profile::{ExpiryRule, GrantType, ResponseSource};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::syntax::is_scope_token;
@@ -48,7 +48,7 @@ impl Client {
         if !(200..300).contains(&response.status) {
             return Err(self.error_from_response(source, now, response));
         }
-        let Some(mut body) = json_object(response) else {
+        let Some(body) = json_object(response) else {
             return Err(Error::invalid_response(format!(
                 "the token response (status {}) is {}",
                 response.status,
@@ -60,7 +60,7 @@ impl Client {
             return Err(self.error_from_response(source, now, response));
         }
         let skew = server_skew(response, now);
-        self.token_set_from(&mut body, now, skew)
+        self.token_set_from(body, now, skew)
             .map_err(|e| e.with_status(response.status))
     }
 
@@ -95,9 +95,9 @@ impl Client {
         Ok(tokens)
     }
 
-    fn token_set_from(&self, body: &mut Object, now: u64, skew: i64) -> Result<TokenSet> {
+    fn token_set_from(&self, body: Members<'_>, now: u64, skew: i64) -> Result<TokenSet> {
         let access_token = match body.get("access_token") {
-            Some(Value::String(token)) if !token.is_empty() => token.as_str(),
+            Some(Shallow::String(token)) if !token.is_empty() => &**token,
             Some(_) => {
                 return Err(Error::invalid_response(
                     "access_token is not a non-empty string",
@@ -110,24 +110,24 @@ impl Client {
             }
         };
         let token_type = match body.get("token_type") {
-            None | Some(Value::Null) => BEARER,
-            Some(Value::String(t)) => bearer_token_type(t)
+            None | Some(Shallow::Null) => BEARER,
+            Some(Shallow::String(t)) => bearer_token_type(t)
                 .map_err(|e| Error::invalid_response(e).with_action(Action::FixConfiguration))?,
             Some(_) => return Err(Error::invalid_response("token_type is not a string")),
         };
         let refresh_token = match body.get("refresh_token") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(t)) if !t.is_empty() => Some(t.as_str()),
-            Some(Value::String(_)) => None,
+            None | Some(Shallow::Null) => None,
+            Some(Shallow::String(t)) if !t.is_empty() => Some(&**t),
+            Some(Shallow::String(_)) => None,
             Some(_) => return Err(Error::invalid_response("refresh_token is not a string")),
         };
         check_tokens(access_token, refresh_token).map_err(Error::invalid_response)?;
         let access_token = AccessToken::new(access_token);
         let refresh_token = refresh_token.map(RefreshToken::new);
-        let expires_in = seconds_field(body, "expires_in")?;
-        let created_at = seconds_field(body, "created_at")?;
-        let refresh_expires_in = seconds_field(body, "refresh_expires_in")?;
-        let scopes = scopes_field(body, "scope")?;
+        let expires_in = seconds_field(&body, "expires_in")?;
+        let created_at = seconds_field(&body, "created_at")?;
+        let refresh_expires_in = seconds_field(&body, "refresh_expires_in")?;
+        let scopes = scopes_field(&body, "scope")?;
 
         let lifetimes = self.profile().lifetimes();
         let expires_at = match (self.profile().expiry(), expires_in, created_at) {
@@ -150,12 +150,6 @@ impl Client {
                 .map(|lifetime| now.saturating_add(lifetime)),
         };
 
-        // Take the secrets out of the map so that no copy outlives the parse.
-        for field in KNOWN_FIELDS {
-            if let Some(Value::String(mut s)) = body.remove(field) {
-                zeroize::Zeroize::zeroize(&mut s);
-            }
-        }
         Ok(TokenSet {
             access_token,
             token_type: token_type.to_owned(),
@@ -169,21 +163,22 @@ impl Client {
             // of the set it renewed (`TokenSet::continue_from`).
             authorized_at: to_server(now, skew),
             renewals: 0,
-            extra: std::mem::take(body),
+            // Any copy of a token the reader made is wiped, not kept.
+            extra: body.into_object(&KNOWN_FIELDS),
         })
     }
 }
 
 /// A non-negative number of seconds (or a Unix time), sent as a JSON
 /// number (integer or float) or a numeric string.
-pub(crate) fn seconds_field(body: &Object, name: &str) -> Result<Option<u64>> {
+pub(crate) fn seconds_field(body: &Members, name: &str) -> Result<Option<u64>> {
     let invalid = || Error::invalid_response(format!("{name} is not a number of seconds"));
     match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
+        None | Some(Shallow::Null) => Ok(None),
         // A negative lifetime: already expired (0); fractions dropped.
-        Some(Value::Number(n)) => Ok(Some(n.whole_seconds())),
-        Some(Value::String(s)) => Number::parse(s.trim())
-            .map(|n| Some(n.whole_seconds()))
+        Some(Shallow::Number(n)) => Ok(Some(whole_seconds(n))),
+        Some(Shallow::String(s)) => number_text(s.trim())
+            .map(|n| Some(whole_seconds(n)))
             .ok_or_else(invalid),
         Some(_) => Err(invalid()),
     }
@@ -193,15 +188,17 @@ pub(crate) fn seconds_field(body: &Object, name: &str) -> Result<Option<u64>> {
 /// strings, each scope of the A.4 syntax (`1*NQCHAR`: no control
 /// character, no `"` or `\`, ASCII only). Extra spaces between scopes
 /// are tolerated; an empty string is no scope.
-pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<String>>> {
+pub(crate) fn scopes_field(body: &Members, name: &str) -> Result<Option<Vec<String>>> {
     let scopes: Vec<String> = match body.get(name) {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => s
+        None | Some(Shallow::Null) => return Ok(None),
+        Some(Shallow::String(s)) => s
             .split(' ')
             .filter(|scope| !scope.is_empty())
             .map(str::to_owned)
             .collect(),
-        Some(Value::Array(items)) => items
+        Some(list @ Shallow::Array(_)) => list
+            .items()
+            .unwrap_or_default()
             .iter()
             .map(|item| {
                 item.as_str()
