@@ -116,18 +116,17 @@ impl Client {
     ) -> Error {
         let error = error_from_response(self.profile(), source, now, response);
         #[cfg(feature = "confidential")]
-        if let Some(secret) = self.client_secret() {
-            // As sent: itself, form-encoded, or inside Basic credentials.
-            let encoded = crate::client::form_encode(secret.secret());
-            let basic = self.apply_client_auth(
-                crate::profile::ClientAuthMethod::ClientSecretBasic,
-                &mut Vec::new(),
-            );
-            let credentials = basic
-                .as_deref()
-                .and_then(|header| header.split_once(' '))
-                .map_or("", |(_, credentials)| credentials);
-            return error.without(&[secret.secret(), &encoded, credentials]);
+        if let (Some(secret), Some(sent)) = (self.client_secret(), self.secret_as_sent()) {
+            // As sent: itself, form-encoded (most secrets read the same
+            // that way, and need not be looked for twice), or inside Basic
+            // credentials.
+            let secrets = [
+                sent.form_encoded.secret(),
+                sent.basic.secret(),
+                secret.secret(),
+            ];
+            let plain = secrets[0] == secrets[2];
+            return error.without(&secrets[..if plain { 2 } else { 3 }]);
         }
         error
     }
