@@ -176,7 +176,8 @@ impl<'a> Members<'a> {
         if reader.peek()? != b'{' {
             return None;
         }
-        let (mut members, mut names) = (Vec::new(), Vec::new());
+        // Room for a token response's members without growing.
+        let (mut members, mut names) = (Vec::with_capacity(8), Vec::new());
         reader.whole(|reader| {
             reader.items(|reader, name| {
                 let value = reader.shallow(MAX_DEPTH - 1, &mut names)?;
@@ -300,7 +301,7 @@ pub(crate) fn whole_seconds(text: &str) -> u64 {
     if text.starts_with('-') {
         return 0;
     }
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
+    let (mantissa, exponent) = match text.bytes().position(|b| b == b'e' || b == b'E') {
         Some(i) => (&text[..i], &text[i + 1..]),
         None => (text, "0"),
     };
@@ -542,16 +543,17 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.at += 1; // `"`
         let start = self.at;
-        loop {
-            match self.next()? {
-                b'"' => return Some(Cow::Borrowed(self.text.get(start..self.at - 1)?)),
-                b'\\' => break,
-                // Control characters must be escaped (RFC 8259 §7).
-                0..=0x1f => return None,
-                _ => {}
-            }
+        // Up to the closing `"`, an escape or a control character (which
+        // must be escaped, RFC 8259 §7), in one tight scan.
+        let plain = self.text.as_bytes().get(start..)?;
+        self.at += plain
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        match self.next()? {
+            b'"' => return Some(Cow::Borrowed(self.text.get(start..self.at - 1)?)),
+            b'\\' => self.at -= 1, // back to the `\`
+            _ => return None,
         }
-        self.at -= 1; // back to the `\`
         let mut out = String::from(self.since(start)?);
         loop {
             let start = self.at;
