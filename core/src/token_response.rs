@@ -152,7 +152,7 @@ impl Client {
 
         Ok(TokenSet {
             access_token,
-            token_type: token_type.to_owned(),
+            token_type,
             refresh_token,
             issued_at: now,
             expires_at,
