@@ -83,10 +83,10 @@ impl Client {
         if !*active {
             return Ok(Introspection::default());
         }
-        let scopes = scopes_field(&body, "scope")?;
-        let exp = seconds_field(&body, "exp")?;
-        let iat = seconds_field(&body, "iat")?;
-        let nbf = seconds_field(&body, "nbf")?;
+        let scopes = scopes_field("scope", body.get("scope"))?;
+        let exp = seconds_field("exp", body.get("exp"))?;
+        let iat = seconds_field("iat", body.get("iat"))?;
+        let nbf = seconds_field("nbf", body.get("nbf"))?;
         // Active means within its validity window: an `exp` already past
         // or an `nbf` still ahead, in the server's clock (its `Date`), is
         // an inactive token whatever `active` says.

@@ -171,19 +171,10 @@ pub(crate) struct Members<'a>(Vec<(Cow<'a, str>, Shallow<'a>)>);
 impl<'a> Members<'a> {
     /// Reads a document that must be an object.
     pub(crate) fn parse(text: &'a [u8]) -> Option<Members<'a>> {
-        let mut reader = Reader::new(text)?;
-        reader.skip_whitespace();
-        if reader.peek()? != b'{' {
-            return None;
-        }
-        // Room for a token response's members without growing.
-        let (mut members, mut names) = (Vec::with_capacity(8), Vec::new());
-        reader.whole(|reader| {
-            reader.items(|reader, name| {
-                let value = reader.shallow(MAX_DEPTH - 1, &mut names)?;
-                members.push((name?, value));
-                Some(())
-            })
+        let mut members = Vec::new();
+        read_object(text, |name, value| {
+            members.push((name, value));
+            Some(())
         })?;
         if repeats(&mut members, |(name, _)| name) {
             return None;
@@ -232,8 +223,31 @@ impl Drop for Members<'_> {
     }
 }
 
+/// Reads a document that must be an object in one pass, handing each
+/// member to `member` as it is read: its name and its value, read one level
+/// deep. The document is checked as [`Value::parse`] checks it, but for a
+/// name repeated in the object itself: `member` refuses that (and anything
+/// else) by returning `None`, which refuses the document.
+pub(crate) fn read_object<'a>(
+    text: &'a [u8],
+    mut member: impl FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
+) -> Option<()> {
+    let mut reader = Reader::new(text)?;
+    reader.skip_whitespace();
+    if reader.peek()? != b'{' {
+        return None;
+    }
+    let mut names = Vec::new();
+    reader.whole(|reader| {
+        reader.items(|reader, name| {
+            let value = reader.shallow(MAX_DEPTH - 1, &mut names)?;
+            member(name?, value)
+        })
+    })
+}
+
 /// Wipes a string the reader copied (it had escapes): it may be a token.
-fn wipe(value: Shallow<'_>) {
+pub(crate) fn wipe(value: Shallow<'_>) {
     if let Shallow::String(Cow::Owned(mut copy)) = value {
         zeroize::Zeroize::zeroize(&mut copy);
     }

@@ -63,10 +63,13 @@ impl Client {
             return Err(self.error_from_response(ResponseSource::Api, now, response));
         }
         let info = TokenInfo {
-            expires_in_seconds: seconds_field(&body, "expires_in_seconds")?,
+            expires_in_seconds: seconds_field(
+                "expires_in_seconds",
+                body.get("expires_in_seconds"),
+            )?,
             resource_owner_id: body.remove("resource_owner_id").map(Shallow::into_value),
-            scopes: scopes_field(&body, "scopes")?,
-            created_at: seconds_field(&body, "created_at")?,
+            scopes: scopes_field("scopes", body.get("scopes"))?,
+            created_at: seconds_field("created_at", body.get("created_at"))?,
             extra: Object::new(),
         };
         Ok(TokenInfo {
