@@ -189,22 +189,6 @@ fn parts(c: &mut Criterion) {
         })
     });
     group.finish();
-    for (name, body) in [("token", TOKEN_BODY), ("error", ERROR_BODY)] {
-        let mut group = c.benchmark_group(format!(
-            "part: the {name} body into a generic JSON map (serde_json::Map)"
-        ));
-        group.bench_function("authflow", |b| {
-            b.iter(|| {
-                black_box(
-                    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(
-                        black_box(body),
-                    )
-                    .unwrap(),
-                )
-            })
-        });
-        group.finish();
-    }
 }
 
 criterion_group!(
