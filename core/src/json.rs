@@ -176,7 +176,7 @@ impl<'a> Members<'a> {
             members.push((name, value));
             Some(())
         })?;
-        if repeats(&mut members, |(name, _)| name) {
+        if repeats(&members, |(name, _)| name) {
             return None;
         }
         Some(Members(members))
@@ -253,18 +253,19 @@ pub(crate) fn wipe(value: Shallow<'_>) {
     }
 }
 
-/// Whether `items` (one object's members) name one twice; may reorder them.
-/// Objects in responses have a few members, which are compared pairwise
-/// (lengths first, no sort); many are sorted, so that no object costs
-/// quadratic time.
-fn repeats<T>(items: &mut [T], name: impl Fn(&T) -> &str) -> bool {
+/// Whether `items` (one object's members) name one twice. Objects in
+/// responses have a few members, which are compared pairwise (lengths
+/// first); more go through an [`Object`], the map the generic reader uses,
+/// so that no object costs quadratic time and the browser package carries
+/// no sort of its own for this.
+fn repeats<T>(items: &[T], name: impl Fn(&T) -> &str) -> bool {
     if items.len() <= 16 {
         return (1..items.len()).any(|i| items[..i].iter().any(|e| name(e) == name(&items[i])));
     }
-    items.sort_unstable_by(|a, b| name(a).cmp(name(b)));
+    let mut seen = Object::new();
     items
-        .windows(2)
-        .any(|pair| name(&pair[0]) == name(&pair[1]))
+        .iter()
+        .any(|item| seen.insert(name(item).to_owned(), Value::Null).is_some())
 }
 
 /// Reads a JSON object as the response parsers do ([`Members`]) and builds
@@ -463,7 +464,7 @@ impl<'a> Reader<'a> {
                     names.extend(name);
                     reader.shallow(depth, names).map(drop)
                 })?;
-                if repeats(&mut names[first..], |name| name) {
+                if repeats(&names[first..], |name| name) {
                     return None;
                 }
                 names.truncate(first);
@@ -939,7 +940,7 @@ mod tests {
         .map(str::to_owned)
         .into();
         documents.extend([nested(MAX_DEPTH - 1), nested(MAX_DEPTH)]);
-        // Many members are sorted to find a repeat, a few compared in pairs.
+        // Many members are put in a map to find a repeat, a few compared in pairs.
         let many = |n: usize, repeat: usize| {
             let names = (0..n).chain([repeat]).map(|i| format!("\"m{i}\":{i}"));
             format!("{{{}}}", names.collect::<Vec<_>>().join(","))
