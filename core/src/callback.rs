@@ -7,6 +7,7 @@ use crate::pending::PendingAuthorization;
 use crate::profile::ProviderKind;
 use crate::secret::{AuthorizationCode, PkceCodeVerifier};
 use crate::syntax::{is_error_text, is_error_uri};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use subtle::ConstantTimeEq;
 
@@ -191,25 +192,23 @@ impl CallbackParams {
 /// and tabs and newlines inside are dropped, so a pasted URL reads the
 /// same. Only these two parts matter here: a full URL parse would cost half
 /// of the validation for nothing more.
-fn split_redirect(redirect: &str) -> (String, String) {
+fn split_redirect(redirect: &str) -> (Cow<'_, str>, Cow<'_, str>) {
+    fn split(text: &str) -> (&str, &str) {
+        let (text, fragment) = text.split_once('#').unwrap_or((text, ""));
+        let query = text.split_once('?').map_or(text, |(_, query)| query);
+        (query, fragment)
+    }
     let trimmed = redirect.trim_matches(|c: char| c <= ' ');
-    let mut text: String = trimmed
+    if !trimmed.contains(['\t', '\n', '\r']) {
+        let (query, fragment) = split(trimmed);
+        return (Cow::Borrowed(query), Cow::Borrowed(fragment));
+    }
+    let text: String = trimmed
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
-    let fragment = match text.find('#') {
-        Some(at) => {
-            let fragment = text[at + 1..].to_owned();
-            text.truncate(at);
-            fragment
-        }
-        None => String::new(),
-    };
-    let query = match text.split_once('?') {
-        Some((_, query)) => query.to_owned(),
-        None => text,
-    };
-    (query, fragment)
+    let (query, fragment) = split(&text);
+    (query.to_owned().into(), fragment.to_owned().into())
 }
 
 impl PendingAuthorization {

@@ -28,6 +28,11 @@ pub struct Client {
     client_id: String,
     #[cfg(feature = "confidential")]
     client_secret: Option<ClientSecret>,
+    /// The secret as it goes out: in HTTP Basic credentials and
+    /// form-encoded. Worked out once, as every request with Basic
+    /// authentication sends it and every error is cleared of both.
+    #[cfg(feature = "confidential")]
+    secret_as_sent: Option<SecretAsSent>,
     redirect_uri: Option<String>,
     scopes: Vec<String>,
 }
@@ -40,6 +45,8 @@ impl Client {
             client_id: client_id.into(),
             #[cfg(feature = "confidential")]
             client_secret: None,
+            #[cfg(feature = "confidential")]
+            secret_as_sent: None,
             redirect_uri: None,
             scopes: Vec::new(),
         }
@@ -48,6 +55,15 @@ impl Client {
     /// Adds the client secret (for MakeShift: the API secret).
     #[cfg(feature = "confidential")]
     pub fn with_client_secret(mut self, secret: ClientSecret) -> Client {
+        use base64::engine::general_purpose::STANDARD;
+        use base64::Engine;
+        let encoded = form_encode(secret.secret());
+        // RFC 6749 §2.3.1: both parts are form-encoded before Base64.
+        let credentials = Zeroizing::new([&form_encode(&self.client_id), ":", &encoded].concat());
+        self.secret_as_sent = Some(SecretAsSent {
+            basic: ClientSecret::new(STANDARD.encode(credentials.as_bytes())),
+            form_encoded: ClientSecret::new(encoded),
+        });
         self.client_secret = Some(secret);
         self
     }
@@ -111,6 +127,11 @@ impl Client {
         self.client_secret.as_ref()
     }
 
+    #[cfg(feature = "confidential")]
+    pub(crate) fn secret_as_sent(&self) -> Option<&SecretAsSent> {
+        self.secret_as_sent.as_ref()
+    }
+
     /// The `scope` parameter for `scopes`: `None` for none; a
     /// configuration error if one is not an RFC 6749 §3.3 scope token
     /// (`1*NQCHAR`: empty, a space, `"` or `\` would change what is asked).
@@ -162,27 +183,16 @@ impl Client {
     /// Adds the client's credentials to the parameters, or returns the
     /// `Authorization` header value that carries them.
     #[cfg(feature = "confidential")]
-    pub(crate) fn apply_client_auth(
+    fn apply_client_auth(
         &self,
         method: ClientAuthMethod,
         params: &mut Vec<Param>,
     ) -> Option<Zeroizing<String>> {
-        use base64::engine::general_purpose::STANDARD;
-        use base64::Engine;
-        match (method, &self.client_secret) {
-            (ClientAuthMethod::ClientSecretBasic, Some(secret)) => {
-                // RFC 6749 §2.3.1: both parts are form-encoded before Base64.
-                let credentials = Zeroizing::new(format!(
-                    "{}:{}",
-                    form_encode(&self.client_id),
-                    form_encode(secret.secret())
-                ));
-                Some(Zeroizing::new(format!(
-                    "Basic {}",
-                    STANDARD.encode(credentials.as_bytes())
-                )))
+        match (method, &self.client_secret, &self.secret_as_sent) {
+            (ClientAuthMethod::ClientSecretBasic, Some(_), Some(sent)) => {
+                Some(Zeroizing::new(["Basic ", sent.basic.secret()].concat()))
             }
-            (ClientAuthMethod::ClientSecretPost, Some(secret)) => {
+            (ClientAuthMethod::ClientSecretPost, Some(secret), _) => {
                 params.push(param("client_id", &self.client_id));
                 params.push(param("client_secret", secret.secret()));
                 None
@@ -204,6 +214,16 @@ impl Client {
         params.push(param("client_id", &self.client_id));
         None
     }
+}
+
+/// A client secret as requests carry it.
+#[cfg(feature = "confidential")]
+#[derive(Debug, Clone)]
+pub(crate) struct SecretAsSent {
+    /// The credentials of an HTTP Basic `Authorization` header.
+    pub(crate) basic: ClientSecret,
+    /// The secret form-encoded (also how it goes into Basic credentials).
+    pub(crate) form_encoded: ClientSecret,
 }
 
 #[cfg(feature = "confidential")]

@@ -5,7 +5,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, error_from_response, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::json::{Object, Value};
+use crate::json::{Object, Shallow};
 use crate::profile::{ClientAuthMethod, EndpointRole, PkceMethod, Profile, ResponseSource};
 
 /// Which well-known document to fetch.
@@ -87,7 +87,7 @@ pub fn parse_discovery_response(
         Error::invalid_response(format!("the metadata document is {}", body_kind(response)))
     })?;
     let issuer = match body.remove("issuer") {
-        Some(Value::String(s)) => s,
+        Some(Shallow::String(s)) => s.into_owned(),
         _ => {
             return Err(Error::invalid_response(
                 "the metadata document has no issuer",
@@ -104,8 +104,8 @@ pub fn parse_discovery_response(
         .with_action(crate::error::Action::FixConfiguration));
     }
     let mut string = |name: &str| match body.remove(name) {
-        Some(Value::String(s)) => Ok(Some(s)),
-        None | Some(Value::Null) => Ok(None),
+        Some(Shallow::String(s)) => Ok(Some(s.into_owned())),
+        None | Some(Shallow::Null) => Ok(None),
         Some(_) => Err(Error::invalid_response(format!("{name} is not a string"))),
     };
     let authorization_endpoint = string("authorization_endpoint")?;
@@ -113,16 +113,18 @@ pub fn parse_discovery_response(
     let revocation_endpoint = string("revocation_endpoint")?;
     let introspection_endpoint = string("introspection_endpoint")?;
     let mut list = |name: &str| match body.remove(name) {
-        Some(Value::Array(items)) => items
+        Some(list @ Shallow::Array(_)) => list
+            .items()
+            .unwrap_or_default()
             .into_iter()
             .map(|v| match v {
-                Value::String(s) => Ok(s),
+                Shallow::String(s) => Ok(s.into_owned()),
                 _ => Err(Error::invalid_response(format!(
                     "{name} holds a non-string"
                 ))),
             })
             .collect(),
-        None | Some(Value::Null) => Ok(Vec::new()),
+        None | Some(Shallow::Null) => Ok(Vec::new()),
         Some(_) => Err(Error::invalid_response(format!("{name} is not a list"))),
     };
     let token_endpoint_auth_methods_supported = list("token_endpoint_auth_methods_supported")?;
@@ -132,8 +134,8 @@ pub fn parse_discovery_response(
     // RFC 9207 §3: a boolean. Any other type is refused, not read as
     // false: that would turn the issuer check off (fail open).
     let iss_supported = match body.remove("authorization_response_iss_parameter_supported") {
-        Some(Value::Bool(supported)) => supported,
-        None | Some(Value::Null) => false,
+        Some(Shallow::Bool(supported)) => supported,
+        None | Some(Shallow::Null) => false,
         Some(_) => {
             return Err(Error::invalid_response(
                 "authorization_response_iss_parameter_supported is not a boolean",
@@ -152,7 +154,7 @@ pub fn parse_discovery_response(
         grant_types_supported,
         scopes_supported,
         authorization_response_iss_parameter_supported: iss_supported,
-        extra: body,
+        extra: body.into_object(&[]),
     })
 }
 

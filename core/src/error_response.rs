@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::clock::retry_after;
 use crate::error::{Action, Error, ErrorKind, ProviderError};
 use crate::http::HttpResponse;
-use crate::json::{Object, Value};
+use crate::json::{Members, Shallow};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
 use crate::redact::json_secrets;
 use crate::syntax::{is_error_text, is_error_uri, is_printable};
@@ -23,15 +23,15 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlat
 
 /// The RFC 6749 error code in a parsed body, if it has one: `error` as a
 /// string of the §5.2 syntax (`1*NQSCHAR`).
-pub(crate) fn oauth_error_code(body: &Object) -> Option<&str> {
+pub(crate) fn oauth_error_code<'b>(body: &'b Members<'_>) -> Option<&'b str> {
     body.get("error")
-        .and_then(Value::as_str)
+        .and_then(Shallow::as_str)
         .filter(|code| is_error_text(code))
 }
 
 /// Reads the body as a JSON object, if it is one.
-pub(crate) fn json_object(response: &HttpResponse) -> Option<Object> {
-    crate::json::parse_object(&response.body)
+pub(crate) fn json_object(response: &HttpResponse) -> Option<Members<'_>> {
+    Members::parse(&response.body)
 }
 
 /// The error a response stands for. `source` says which endpoint answered,
@@ -116,18 +116,17 @@ impl Client {
     ) -> Error {
         let error = error_from_response(self.profile(), source, now, response);
         #[cfg(feature = "confidential")]
-        if let Some(secret) = self.client_secret() {
-            // As sent: itself, form-encoded, or inside Basic credentials.
-            let encoded = crate::client::form_encode(secret.secret());
-            let basic = self.apply_client_auth(
-                crate::profile::ClientAuthMethod::ClientSecretBasic,
-                &mut Vec::new(),
-            );
-            let credentials = basic
-                .as_deref()
-                .and_then(|header| header.split_once(' '))
-                .map_or("", |(_, credentials)| credentials);
-            return error.without(&[secret.secret(), &encoded, credentials]);
+        if let (Some(secret), Some(sent)) = (self.client_secret(), self.secret_as_sent()) {
+            // As sent: itself, form-encoded (most secrets read the same
+            // that way, and need not be looked for twice), or inside Basic
+            // credentials.
+            let secrets = [
+                sent.form_encoded.secret(),
+                sent.basic.secret(),
+                secret.secret(),
+            ];
+            let plain = secrets[0] == secrets[2];
+            return error.without(&secrets[..if plain { 2 } else { 3 }]);
         }
         error
     }
@@ -245,16 +244,17 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
 /// strings of the documented shapes count, and only printable ones (RFC
 /// 6749's of its §5.2 syntax): a number or an object where a code belongs
 /// is not a code.
-fn provider_error(body: &Object) -> ProviderError {
-    let printable = |map: &Object, key: &str| -> Option<String> {
+fn provider_error(body: &Members) -> ProviderError {
+    let printable = |map: &Members, key: &str| -> Option<String> {
         match map.get(key)? {
-            Value::String(s) if is_printable(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
+            Shallow::String(s) if is_printable(s) => Some(s.to_string()),
+            Shallow::Number(n) => Some(n.to_string()),
             _ => None,
         }
     };
     // Makini: {"error": {"code", "type", "message", "request_id"}}.
-    if let Some(Value::Object(inner)) = body.get("error") {
+    if let Some(inner) = body.get("error").and_then(Shallow::members) {
+        let inner = &inner;
         return ProviderError {
             code: printable(inner, "code").or_else(|| printable(inner, "type")),
             description: printable(inner, "message"),
@@ -263,18 +263,17 @@ fn provider_error(body: &Object) -> ProviderError {
         };
     }
     // MakeShift: {"errors": [{"title", "status_code"}]}.
-    if let Some(Value::Array(errors)) = body.get("errors") {
+    if let Some(errors) = body.get("errors").and_then(Shallow::items) {
+        let errors: Vec<Option<Members>> = errors.iter().map(Shallow::members).collect();
         let titles: Vec<String> = errors
             .iter()
-            .filter_map(|e| {
-                e.as_object()
-                    .and_then(|e| printable(e, "title").or_else(|| printable(e, "detail")))
-            })
+            .flatten()
+            .filter_map(|e| printable(e, "title").or_else(|| printable(e, "detail")))
             .collect();
         return ProviderError {
             code: errors
                 .first()
-                .and_then(Value::as_object)
+                .and_then(Option::as_ref)
                 .and_then(|e| printable(e, "code")),
             description: (!titles.is_empty()).then(|| titles.join("; ")),
             uri: None,
@@ -285,7 +284,7 @@ fn provider_error(body: &Object) -> ProviderError {
     // `message` (a common framework shape) is still worth showing.
     let rfc_text = |key: &str, valid: fn(&str) -> bool| {
         body.get(key)
-            .and_then(Value::as_str)
+            .and_then(Shallow::as_str)
             .filter(|s| valid(s))
             .map(str::to_owned)
     };

@@ -5,7 +5,7 @@ use crate::clock::{clamp_to_i64, server_skew};
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, json_object, oauth_error_code};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::json::{Object, Value};
+use crate::json::{Object, Shallow};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::revocation::TokenRef;
@@ -72,7 +72,7 @@ impl Client {
         // RFC 7662 §2.2: `active` is REQUIRED and a JSON boolean. Anything
         // else (the strings "true"/"false", 1, null) is an error, so that a
         // malformed answer never reads as an active token (fail closed).
-        let Some(Value::Bool(active)) = body.get("active") else {
+        let Some(Shallow::Bool(active)) = body.get("active") else {
             return Err(Error::invalid_response(
                 "the introspection response has no boolean active",
             ));
@@ -83,10 +83,10 @@ impl Client {
         if !*active {
             return Ok(Introspection::default());
         }
-        let scopes = scopes_field(&body, "scope")?;
-        let exp = seconds_field(&body, "exp")?;
-        let iat = seconds_field(&body, "iat")?;
-        let nbf = seconds_field(&body, "nbf")?;
+        let scopes = scopes_field("scope", body.get("scope"))?;
+        let exp = seconds_field("exp", body.get("exp"))?;
+        let iat = seconds_field("iat", body.get("iat"))?;
+        let nbf = seconds_field("nbf", body.get("nbf"))?;
         // Active means within its validity window: an `exp` already past
         // or an `nbf` still ahead, in the server's clock (its `Date`), is
         // an inactive token whatever `active` says.
@@ -97,22 +97,16 @@ impl Client {
             return Ok(Introspection::default());
         }
         let active = true;
-        let mut take_string = |name: &str| match body.remove(name) {
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                body.insert(name.to_owned(), other);
-                None
-            }
-            None => None,
+        // A member of another type than string stays in `extra`.
+        let mut take_string = |name: &str| match body.get(name)? {
+            Shallow::String(_) => body.remove(name)?.as_str().map(str::to_owned),
+            _ => None,
         };
         let client_id = take_string("client_id");
         let username = take_string("username");
         let token_type = take_string("token_type");
         let sub = take_string("sub");
         let iss = take_string("iss");
-        for known in ["active", "scope", "exp", "iat", "nbf"] {
-            body.remove(known);
-        }
         Ok(Introspection {
             active,
             scopes,
@@ -124,7 +118,7 @@ impl Client {
             nbf,
             sub,
             iss,
-            extra: body,
+            extra: body.into_object(&["active", "scope", "exp", "iat", "nbf"]),
         })
     }
 }

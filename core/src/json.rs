@@ -9,7 +9,15 @@
 //! authflow interprets (lifetimes, timestamps) are read from that text as
 //! whole seconds. Strictness follows `serde_json`: the `json_matches_serde`
 //! fuzz target compares the two on every input.
+//!
+//! Responses are read with [`Members`]: one pass over the document that
+//! checks all of it as [`Value::parse`] does but builds no tree, borrowing
+//! strings from the input (copied only when they have escapes) and keeping
+//! nested arrays and objects as their text, read further only when asked.
+//! A parser reads the few members it knows; only the unknown ones it keeps
+//! become [`Value`]s.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -45,10 +53,7 @@ impl Value {
     /// it is not valid JSON, nests deeper than 127 levels, or has an object
     /// that names a member twice.
     pub fn parse(text: &[u8]) -> Option<Value> {
-        let mut reader = Reader { text, at: 0 };
-        let value = reader.value(MAX_DEPTH)?;
-        reader.skip_whitespace();
-        (reader.at == text.len()).then_some(value)
+        Reader::new(text)?.whole(|reader| reader.value(MAX_DEPTH))
     }
 
     /// The value as compact JSON text.
@@ -90,6 +95,187 @@ pub fn object_to_json(object: &Object) -> String {
     out
 }
 
+/// A member's value read one level deep: strings decoded (borrowed from
+/// the document unless they have escapes), numbers, arrays and objects as
+/// their text, checked already and read further only if asked.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Shallow<'a> {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number's text.
+    Number(&'a str),
+    /// A string.
+    String(Cow<'a, str>),
+    /// An array's text.
+    Array(&'a str),
+    /// An object's text.
+    Object(&'a str),
+}
+
+impl<'a> Shallow<'a> {
+    /// The string, if this is one.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Shallow::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is an array.
+    pub(crate) fn items(&self) -> Option<Vec<Shallow<'a>>> {
+        let Shallow::Array(text) = self else {
+            return None;
+        };
+        let (mut items, mut names) = (Vec::new(), Vec::new());
+        Reader::new(text.as_bytes())?.whole(|reader| {
+            reader.items(|reader, _| {
+                items.push(reader.shallow(MAX_DEPTH, &mut names)?);
+                Some(())
+            })
+        })?;
+        Some(items)
+    }
+
+    /// The members, if this is an object.
+    pub(crate) fn members(&self) -> Option<Members<'a>> {
+        match self {
+            Shallow::Object(text) => Members::parse(text.as_bytes()),
+            _ => None,
+        }
+    }
+
+    /// The value, built whole.
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Shallow::Null => Value::Null,
+            Shallow::Bool(b) => Value::Bool(b),
+            Shallow::Number(n) => Value::Number(Number(n.to_owned())),
+            Shallow::String(s) => Value::String(s.into_owned()),
+            // Checked when the document was read, so never `Null` here.
+            Shallow::Array(text) | Shallow::Object(text) => {
+                Value::parse(text.as_bytes()).unwrap_or(Value::Null)
+            }
+        }
+    }
+}
+
+/// The members of a JSON object document, each read one level deep
+/// ([`Shallow`]). The whole document is checked as
+/// [`Value::parse`] checks it: the same documents are refused (the
+/// `json_matches_serde` fuzz target compares the two). Strings copied
+/// because they had escapes are wiped when dropped: they may be tokens.
+pub(crate) struct Members<'a>(Vec<(Cow<'a, str>, Shallow<'a>)>);
+
+impl<'a> Members<'a> {
+    /// Reads a document that must be an object.
+    pub(crate) fn parse(text: &'a [u8]) -> Option<Members<'a>> {
+        let mut members = Vec::new();
+        read_object(text, |name, value| {
+            members.push((name, value));
+            Some(())
+        })?;
+        if repeats(&members, |(name, _)| name) {
+            return None;
+        }
+        Some(Members(members))
+    }
+
+    /// Where `name` is: a scan, cheaper than any index for the few members
+    /// of a response.
+    fn find(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|(n, _)| n == name)
+    }
+
+    /// The member `name`, if there is one.
+    pub(crate) fn get(&self, name: &str) -> Option<&Shallow<'a>> {
+        self.find(name).map(|at| &self.0[at].1)
+    }
+
+    /// Takes the member `name` out, if there is one.
+    pub(crate) fn remove(&mut self, name: &str) -> Option<Shallow<'a>> {
+        self.find(name).map(|at| self.0.remove(at).1)
+    }
+
+    /// The members.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &Shallow<'a>)> {
+        self.0.iter().map(|(name, value)| (&**name, value))
+    }
+
+    /// The members left but those named in `known`, built whole.
+    pub(crate) fn into_object(mut self, known: &[&str]) -> Object {
+        let mut object = Object::new();
+        for (name, value) in std::mem::take(&mut self.0) {
+            if known.contains(&&*name) {
+                wipe(value);
+            } else {
+                object.insert(name.into_owned(), value.into_value());
+            }
+        }
+        object
+    }
+}
+
+impl Drop for Members<'_> {
+    fn drop(&mut self) {
+        self.0.drain(..).for_each(|(_, value)| wipe(value));
+    }
+}
+
+/// Reads a document that must be an object in one pass, handing each
+/// member to `member` as it is read: its name and its value, read one level
+/// deep. The document is checked as [`Value::parse`] checks it, but for a
+/// name repeated in the object itself: `member` refuses that (and anything
+/// else) by returning `None`, which refuses the document.
+pub(crate) fn read_object<'a>(
+    text: &'a [u8],
+    mut member: impl FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
+) -> Option<()> {
+    let mut reader = Reader::new(text)?;
+    reader.skip_whitespace();
+    if reader.peek()? != b'{' {
+        return None;
+    }
+    let mut names = Vec::new();
+    reader.whole(|reader| {
+        reader.items(|reader, name| {
+            let value = reader.shallow(MAX_DEPTH - 1, &mut names)?;
+            member(name?, value)
+        })
+    })
+}
+
+/// Wipes a string the reader copied (it had escapes): it may be a token.
+pub(crate) fn wipe(value: Shallow<'_>) {
+    if let Shallow::String(Cow::Owned(mut copy)) = value {
+        zeroize::Zeroize::zeroize(&mut copy);
+    }
+}
+
+/// Whether `items` (one object's members) name one twice. Objects in
+/// responses have a few members, which are compared pairwise (lengths
+/// first); more go through an [`Object`], the map the generic reader uses,
+/// so that no object costs quadratic time and the browser package carries
+/// no sort of its own for this.
+fn repeats<T>(items: &[T], name: impl Fn(&T) -> &str) -> bool {
+    if items.len() <= 16 {
+        return (1..items.len()).any(|i| items[..i].iter().any(|e| name(e) == name(&items[i])));
+    }
+    let mut seen = Object::new();
+    items
+        .iter()
+        .any(|item| seen.insert(name(item).to_owned(), Value::Null).is_some())
+}
+
+/// Reads a JSON object as the response parsers do ([`Members`]) and builds
+/// every member: the same as [`parse_object`] for every input, which the
+/// `json_matches_serde` fuzz target checks. Not for use otherwise.
+#[doc(hidden)]
+pub fn parse_object_shallow(text: &[u8]) -> Option<Object> {
+    Members::parse(text).map(|members| members.into_object(&[]))
+}
+
 /// A JSON number, kept as the text it was read from (always valid JSON
 /// number syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,52 +300,47 @@ impl Number {
     /// Reads JSON number syntax (`-`, digits, fraction, exponent; nothing
     /// around it). `None` for anything else.
     pub fn parse(text: &str) -> Option<Number> {
-        let mut reader = Reader {
-            text: text.as_bytes(),
-            at: 0,
-        };
-        let number = reader.number()?;
-        (reader.at == text.len()).then_some(number)
+        number_text(text).map(|text| Number(text.to_owned()))
     }
+}
 
-    /// The value as whole seconds: fractions dropped, negative values 0,
-    /// values beyond `u64` saturated.
-    pub(crate) fn whole_seconds(&self) -> u64 {
-        let text = self.0.as_str();
-        if text.starts_with('-') {
-            return 0;
-        }
-        let (mantissa, exponent) = match text.find(['e', 'E']) {
-            Some(i) => (&text[..i], &text[i + 1..]),
-            None => (text, "0"),
-        };
-        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        // The exponent moves the decimal point; one larger than any u64's
-        // digit count means saturation (or zero) whatever the digits are.
-        let shift = match exponent.trim_start_matches('+').parse::<i64>() {
-            Ok(shift) => shift.clamp(-64, 64),
-            Err(_) if exponent.starts_with('-') => -64,
-            Err(_) => 64,
-        };
-        let digits: String = whole.chars().chain(fraction.chars()).collect();
-        // The integer part ends this many digits into `digits`.
-        let end = whole.len() as i64 + shift;
-        let integer = if end <= 0 {
-            String::new()
-        } else if end as usize <= digits.len() {
-            digits[..end as usize].to_owned()
-        } else {
-            let mut padded = digits.clone();
-            padded.extend(std::iter::repeat_n('0', end as usize - digits.len()));
-            padded
-        };
-        let integer = integer.trim_start_matches('0');
-        if integer.is_empty() {
-            0
-        } else {
-            integer.parse().unwrap_or(u64::MAX)
-        }
+/// `text` if it is JSON number syntax and nothing else.
+pub(crate) fn number_text(text: &str) -> Option<&str> {
+    let mut reader = Reader { text, at: 0 };
+    reader.number().filter(|number| number.len() == text.len())
+}
+
+/// A number's text (JSON syntax) as whole seconds: fractions dropped,
+/// negative values 0, values beyond `u64` saturated.
+pub(crate) fn whole_seconds(text: &str) -> u64 {
+    if text.starts_with('-') {
+        return 0;
     }
+    let (mantissa, exponent) = match text.bytes().position(|b| b == b'e' || b == b'E') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, "0"),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The exponent moves the decimal point; one larger than any u64's
+    // digit count means saturation (or zero) whatever the digits are.
+    let shift = match exponent.trim_start_matches('+').parse::<i64>() {
+        Ok(shift) => shift.clamp(-64, 64),
+        Err(_) if exponent.starts_with('-') => -64,
+        Err(_) => 64,
+    };
+    // The integer part is the first `end` digits of whole and fraction
+    // together, padded with zeros past their end.
+    let end = (whole.len() as i64).saturating_add(shift);
+    let mut digits = whole.bytes().chain(fraction.bytes());
+    let mut value: u64 = 0;
+    for _ in 0..end.max(0) {
+        let digit = digits.next().map_or(0, |d| u64::from(d - b'0'));
+        value = match value.checked_mul(10).and_then(|v| v.checked_add(digit)) {
+            Some(value) => value,
+            None => return u64::MAX,
+        };
+    }
+    value
 }
 
 impl From<u64> for Number {
@@ -182,13 +363,35 @@ impl fmt::Display for Number {
 
 /// A recursive-descent reader over the document's bytes.
 struct Reader<'a> {
-    text: &'a [u8],
+    text: &'a str,
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// A reader of `text`. A document that is not UTF-8 is no JSON: outside
+    /// strings only ASCII is allowed, and strings must be UTF-8 (RFC 8259
+    /// §8.1), so checking it all at once refuses exactly what checking each
+    /// string would, and lets strings be borrowed.
+    fn new(text: &'a [u8]) -> Option<Reader<'a>> {
+        let text = std::str::from_utf8(text).ok()?;
+        Some(Reader { text, at: 0 })
+    }
+
+    /// What `read` reads, if it is the whole document (whitespace around).
+    fn whole<T>(mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let value = read(&mut self)?;
+        self.skip_whitespace();
+        (self.at == self.text.len()).then_some(value)
+    }
+
     fn peek(&self) -> Option<u8> {
-        self.text.get(self.at).copied()
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    /// The text from `start` to where the reader stands (always at a
+    /// character boundary: after ASCII syntax).
+    fn since(&self, start: usize) -> Option<&'a str> {
+        self.text.get(start..self.at)
     }
 
     fn next(&mut self) -> Option<u8> {
@@ -203,7 +406,7 @@ impl Reader<'_> {
         }
     }
 
-    fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
+    fn literal<T>(&mut self, word: &str, value: T) -> Option<T> {
         let end = self.at.checked_add(word.len())?;
         (self.text.get(self.at..end)? == word).then(|| {
             self.at = end;
@@ -214,61 +417,99 @@ impl Reader<'_> {
     fn value(&mut self, depth: usize) -> Option<Value> {
         self.skip_whitespace();
         match self.peek()? {
-            b'n' => self.literal(b"null", Value::Null),
-            b't' => self.literal(b"true", Value::Bool(true)),
-            b'f' => self.literal(b"false", Value::Bool(false)),
-            b'"' => self.string().map(Value::String),
-            b'[' => self.array(depth.checked_sub(1)?).map(Value::Array),
-            b'{' => self.object(depth.checked_sub(1)?).map(Value::Object),
-            _ => self.number().map(Value::Number),
+            b'n' => self.literal("null", Value::Null),
+            b't' => self.literal("true", Value::Bool(true)),
+            b'f' => self.literal("false", Value::Bool(false)),
+            b'"' => Some(Value::String(self.string()?.into_owned())),
+            b'[' => {
+                let depth = depth.checked_sub(1)?;
+                let mut items = Vec::new();
+                self.items(|reader, _| {
+                    items.push(reader.value(depth)?);
+                    Some(())
+                })?;
+                Some(Value::Array(items))
+            }
+            b'{' => {
+                let depth = depth.checked_sub(1)?;
+                let mut members = Object::new();
+                self.items(|reader, name| {
+                    let value = reader.value(depth)?;
+                    members
+                        .insert(name?.into_owned(), value)
+                        .is_none()
+                        .then_some(())
+                })?;
+                Some(Value::Object(members))
+            }
+            _ => Some(Value::Number(Number(self.number()?.to_owned()))),
         }
     }
 
-    fn array(&mut self, depth: usize) -> Option<Vec<Value>> {
-        self.at += 1; // `[`
-        let mut items = Vec::new();
+    /// One value read as [`Shallow`] does, the rest of it checked all the
+    /// same (nesting depth, each object's member names unique) but not
+    /// built. `names` holds the names of the objects being checked.
+    fn shallow(&mut self, depth: usize, names: &mut Vec<Cow<'a, str>>) -> Option<Shallow<'a>> {
         self.skip_whitespace();
-        if self.peek()? == b']' {
-            self.at += 1;
-            return Some(items);
-        }
-        loop {
-            items.push(self.value(depth)?);
-            self.skip_whitespace();
-            match self.next()? {
-                b',' => continue,
-                b']' => return Some(items),
-                _ => return None,
+        let start = self.at;
+        match self.peek()? {
+            b'n' => self.literal("null", Shallow::Null),
+            b't' => self.literal("true", Shallow::Bool(true)),
+            b'f' => self.literal("false", Shallow::Bool(false)),
+            b'"' => self.string().map(Shallow::String),
+            open @ (b'[' | b'{') => {
+                let depth = depth.checked_sub(1)?;
+                let first = names.len();
+                self.items(|reader, name| {
+                    names.extend(name);
+                    reader.shallow(depth, names).map(drop)
+                })?;
+                if repeats(&names[first..], |name| name) {
+                    return None;
+                }
+                names.truncate(first);
+                let text = self.since(start)?;
+                Some(if open == b'[' {
+                    Shallow::Array(text)
+                } else {
+                    Shallow::Object(text)
+                })
             }
+            _ => self.number().map(Shallow::Number),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Option<Object> {
-        self.at += 1; // `{`
-        let mut members = Object::new();
+    /// Walks an array's items or an object's members (the reader at its `[`
+    /// or `{`), handing each to `item` with its name (`None` in an array),
+    /// the reader at its value, for `item` to read it.
+    fn items(
+        &mut self,
+        mut item: impl FnMut(&mut Self, Option<Cow<'a, str>>) -> Option<()>,
+    ) -> Option<()> {
+        let close = if self.next()? == b'{' { b'}' } else { b']' };
         self.skip_whitespace();
-        if self.peek()? == b'}' {
+        if self.peek()? == close {
             self.at += 1;
-            return Some(members);
+            return Some(());
         }
         loop {
-            self.skip_whitespace();
-            if self.peek()? != b'"' {
-                return None;
+            let mut name = None;
+            if close == b'}' {
+                self.skip_whitespace();
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                name = Some(self.string()?);
+                self.skip_whitespace();
+                if self.next()? != b':' {
+                    return None;
+                }
             }
-            let name = self.string()?;
-            self.skip_whitespace();
-            if self.next()? != b':' {
-                return None;
-            }
-            let value = self.value(depth)?;
-            if members.insert(name, value).is_some() {
-                return None;
-            }
+            item(self, name)?;
             self.skip_whitespace();
             match self.next()? {
                 b',' => continue,
-                b'}' => return Some(members),
+                byte if byte == close => return Some(()),
                 _ => return None,
             }
         }
@@ -282,7 +523,7 @@ impl Reader<'_> {
         self.at - start
     }
 
-    fn number(&mut self) -> Option<Number> {
+    fn number(&mut self) -> Option<&'a str> {
         let start = self.at;
         if self.peek() == Some(b'-') {
             self.at += 1;
@@ -309,18 +550,30 @@ impl Reader<'_> {
                 return None;
             }
         }
-        // Only ASCII digits, signs, `.` and `e` were taken.
-        let text = std::str::from_utf8(&self.text[start..self.at]).ok()?;
-        Some(Number(text.to_owned()))
+        self.since(start)
     }
 
-    fn string(&mut self) -> Option<String> {
+    /// A string (the reader at its `"`): borrowed from the document unless
+    /// it has escapes.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
         self.at += 1; // `"`
-        let mut out = Vec::new();
+        let start = self.at;
+        // Up to the closing `"`, an escape or a control character (which
+        // must be escaped, RFC 8259 §7), in one tight scan.
+        let plain = self.text.as_bytes().get(start..)?;
+        self.at += plain
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        match self.next()? {
+            b'"' => return Some(Cow::Borrowed(self.text.get(start..self.at - 1)?)),
+            b'\\' => self.at -= 1, // back to the `\`
+            _ => return None,
+        }
+        let mut out = String::from(self.since(start)?);
         loop {
-            let byte = self.next()?;
-            match byte {
-                b'"' => return String::from_utf8(out).ok(),
+            let start = self.at;
+            match self.next()? {
+                b'"' => return Some(Cow::Owned(out)),
                 b'\\' => {
                     let escaped = match self.next()? {
                         b'"' => '"',
@@ -334,12 +587,16 @@ impl Reader<'_> {
                         b'u' => self.unicode_escape()?,
                         _ => return None,
                     };
-                    let mut buffer = [0; 4];
-                    out.extend_from_slice(escaped.encode_utf8(&mut buffer).as_bytes());
+                    out.push(escaped);
                 }
-                // Control characters must be escaped (RFC 8259 §7).
                 0..=0x1f => return None,
-                _ => out.push(byte),
+                // The character whole (the document is UTF-8).
+                _ => {
+                    while !self.text.is_char_boundary(self.at) {
+                        self.at += 1;
+                    }
+                    out.push_str(self.since(start)?);
+                }
             }
         }
     }
@@ -663,6 +920,61 @@ mod tests {
         assert_eq!(Value::parse(deep(100_000).as_bytes()), None);
     }
 
+    /// The response parsers' reader refuses what `parse_object` refuses and
+    /// reads the same values; strings are copied only for their escapes.
+    #[test]
+    fn members_read_what_parse_object_reads() {
+        let nested = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        let mut documents: Vec<String> = [
+            r#"{"a":[null,true,false,0,-1.5e+3,"x"],"b":{},"c":[],"d":"\u00e9\"\\\n"}"#,
+            r#" {"z":1, "a":{"a":{"b":2},"b":[{"a":1},{"a":1}]}} "#,
+            r#"{"a":{"x":1,"y":{"x":2},"x":3}}"#,
+            r#"{"a":[{"b":1,"b":2}]}"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{"a":"\ud83d\ude00é","b":"é\n"}"#,
+            r#"{"a":1}x"#,
+            r#"[{"a":1}]"#,
+            r#""{}""#,
+            "{}",
+        ]
+        .map(str::to_owned)
+        .into();
+        documents.extend([nested(MAX_DEPTH - 1), nested(MAX_DEPTH)]);
+        // Many members are put in a map to find a repeat, a few compared in pairs.
+        let many = |n: usize, repeat: usize| {
+            let names = (0..n).chain([repeat]).map(|i| format!("\"m{i}\":{i}"));
+            format!("{{{}}}", names.collect::<Vec<_>>().join(","))
+        };
+        for (n, repeat) in [(3, 1), (16, 0), (40, 39), (40, 40)] {
+            let object = many(n, repeat);
+            documents.extend([object.clone(), format!("{{\"a\":[{object}]}}")]);
+        }
+        for bad in [
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{a:1}",
+            "{\"a\":01}",
+            "{\"a\":\"\t\"}",
+        ] {
+            documents.push(bad.to_owned());
+        }
+        for text in &documents {
+            let text = text.as_bytes();
+            assert_eq!(parse_object_shallow(text), parse_object(text), "{text:?}");
+        }
+        assert!(parse_object_shallow(nested(MAX_DEPTH - 1).as_bytes()).is_some());
+        assert_eq!(parse_object_shallow(b"{\"a\":\"\xff\"}"), None);
+
+        let members = Members::parse(br#"{"plain":"ab","escaped":"a\/b"}"#).unwrap();
+        assert!(matches!(
+            members.get("plain"),
+            Some(Shallow::String(Cow::Borrowed("ab")))
+        ));
+        assert!(
+            matches!(members.get("escaped"), Some(Shallow::String(Cow::Owned(s))) if s == "a/b")
+        );
+    }
+
     #[test]
     fn control_characters_are_escaped_as_serde_json_does() {
         let mut out = String::new();
@@ -691,7 +1003,7 @@ mod tests {
             ("0e99999999999999999999", 0),
         ] {
             let number = Number::parse(text).expect(text);
-            assert_eq!(number.whole_seconds(), seconds, "{text}");
+            assert_eq!(whole_seconds(number.as_str()), seconds, "{text}");
         }
     }
 

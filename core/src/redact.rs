@@ -31,20 +31,39 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
     let mut secrets: Vec<&str> = secrets
         .iter()
         .copied()
-        .filter(|s| s.len() >= MIN_SECRET_LEN)
+        .filter(|s| s.len() >= MIN_SECRET_LEN && quotes(text, s))
         .collect();
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in secrets {
-        if text.contains(secret) {
+        if quotes(text, secret) {
             let redacted = Zeroizing::new(text.replace(secret, REDACTED));
             *text = redacted.to_string();
         }
     }
 }
 
+/// Whether `text` holds `secret` (not empty). Error texts are short, and
+/// there a scan for the secret's first byte costs less than the two-way
+/// search `str::contains` sets up for each secret; long texts keep the
+/// two-way search, whose time cannot degrade.
+fn quotes(text: &str, secret: &str) -> bool {
+    if text.len() > 256 {
+        return text.contains(secret);
+    }
+    let (text, secret) = (text.as_bytes(), secret.as_bytes());
+    let Some((first, rest)) = secret.split_first() else {
+        return true;
+    };
+    let starts = text.len().saturating_sub(rest.len());
+    text[..starts]
+        .iter()
+        .enumerate()
+        .any(|(at, byte)| byte == first && text[at + 1..].starts_with(rest))
+}
+
 /// The secret values in a parsed JSON object's members named like secret
 /// parameters (a request's JSON body, a token response).
-pub(crate) fn json_secrets(object: &crate::json::Object) -> Vec<Zeroizing<String>> {
+pub(crate) fn json_secrets(object: &crate::json::Members) -> Vec<Zeroizing<String>> {
     object
         .iter()
         .filter(|(name, _)| is_secret_param(name))
@@ -74,7 +93,7 @@ impl HttpRequest {
             .header("Content-Type")
             .is_some_and(|t| t.contains("json"));
         if is_json {
-            if let Some(object) = crate::json::parse_object(&self.body) {
+            if let Some(object) = crate::json::Members::parse(&self.body) {
                 found.extend(json_secrets(&object));
             }
         } else {

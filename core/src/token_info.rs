@@ -5,7 +5,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::error_response::{body_kind, json_object};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::json::{Object, Value};
+use crate::json::{Object, Shallow, Value};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
 use crate::secret::AccessToken;
@@ -59,21 +59,21 @@ impl Client {
                 body_kind(response)
             ))
         })?;
-        if body.contains_key("errors") {
+        if body.get("errors").is_some() {
             return Err(self.error_from_response(ResponseSource::Api, now, response));
         }
         let info = TokenInfo {
-            expires_in_seconds: seconds_field(&body, "expires_in_seconds")?,
-            resource_owner_id: body.remove("resource_owner_id"),
-            scopes: scopes_field(&body, "scopes")?,
-            created_at: seconds_field(&body, "created_at")?,
+            expires_in_seconds: seconds_field(
+                "expires_in_seconds",
+                body.get("expires_in_seconds"),
+            )?,
+            resource_owner_id: body.remove("resource_owner_id").map(Shallow::into_value),
+            scopes: scopes_field("scopes", body.get("scopes"))?,
+            created_at: seconds_field("created_at", body.get("created_at"))?,
             extra: Object::new(),
         };
-        for known in ["expires_in_seconds", "scopes", "created_at"] {
-            body.remove(known);
-        }
         Ok(TokenInfo {
-            extra: body,
+            extra: body.into_object(&["expires_in_seconds", "scopes", "created_at"]),
             ..info
         })
     }

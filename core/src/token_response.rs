@@ -10,11 +10,12 @@
 use crate::client::Client;
 use crate::clock::{server_skew, to_local, to_server};
 use crate::error::{Action, Error, Result};
-use crate::error_response::{body_kind, json_object, oauth_error_code};
+use crate::error_response::body_kind;
 use crate::http::HttpResponse;
-use crate::json::{Number, Object, Value};
+use crate::json::{self, number_text, whole_seconds, Object, Shallow, Value};
 use crate::profile::{ExpiryRule, GrantType, ResponseSource};
 use crate::secret::{AccessToken, RefreshToken};
+use crate::syntax::is_error_text;
 use crate::syntax::is_scope_token;
 use crate::token_set::{bearer_token_type, check_tokens, TokenSet, BEARER};
 
@@ -22,16 +23,67 @@ use crate::token_set::{bearer_token_type, check_tokens, TokenSet, BEARER};
 /// a provider profiled as sending timestamps is taken to have sent seconds.
 const EARLIEST_TIMESTAMP: u64 = 1_000_000_000;
 
-/// Fields the token set holds in typed form; the rest go to `extra`.
-const KNOWN_FIELDS: [&str; 7] = [
-    "access_token",
-    "token_type",
-    "refresh_token",
-    "expires_in",
-    "refresh_expires_in",
-    "scope",
-    "created_at",
-];
+/// A token response's members, read in one pass: those the token set holds
+/// in typed form, and the rest, built whole, for `extra`.
+#[derive(Default)]
+struct TokenMembers<'a> {
+    access_token: Option<Shallow<'a>>,
+    token_type: Option<Shallow<'a>>,
+    refresh_token: Option<Shallow<'a>>,
+    expires_in: Option<Shallow<'a>>,
+    refresh_expires_in: Option<Shallow<'a>>,
+    scope: Option<Shallow<'a>>,
+    created_at: Option<Shallow<'a>>,
+    extra: Object,
+}
+
+impl<'a> TokenMembers<'a> {
+    /// Reads a body that must be a JSON object; `None` as
+    /// [`crate::json::parse_object`] would refuse it (a repeated member
+    /// name included).
+    fn read(body: &'a [u8]) -> Option<TokenMembers<'a>> {
+        let mut members = TokenMembers::default();
+        json::read_object(body, |name, value| {
+            let slot = match &*name {
+                "access_token" => &mut members.access_token,
+                "token_type" => &mut members.token_type,
+                "refresh_token" => &mut members.refresh_token,
+                "expires_in" => &mut members.expires_in,
+                "refresh_expires_in" => &mut members.refresh_expires_in,
+                "scope" => &mut members.scope,
+                "created_at" => &mut members.created_at,
+                _ => {
+                    let name = name.into_owned();
+                    return members
+                        .extra
+                        .insert(name, value.into_value())
+                        .is_none()
+                        .then_some(());
+                }
+            };
+            slot.replace(value).is_none().then_some(())
+        })?;
+        Some(members)
+    }
+
+    /// The RFC 6749 error code, if the body has one: `error` as a string of
+    /// the §5.2 syntax (`1*NQSCHAR`), as `oauth_error_code` reads it.
+    fn error_code(&self) -> Option<&str> {
+        match self.extra.get("error") {
+            Some(Value::String(code)) if is_error_text(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for TokenMembers<'_> {
+    /// Wipes any token the reader had to copy (it had escapes).
+    fn drop(&mut self) {
+        for slot in [&mut self.access_token, &mut self.refresh_token] {
+            slot.take().map(json::wipe);
+        }
+    }
+}
 
 impl Client {
     /// Parses the token endpoint's answer to `grant`, received at `now`.
@@ -48,7 +100,7 @@ impl Client {
         if !(200..300).contains(&response.status) {
             return Err(self.error_from_response(source, now, response));
         }
-        let Some(mut body) = json_object(response) else {
+        let Some(body) = TokenMembers::read(&response.body) else {
             return Err(Error::invalid_response(format!(
                 "the token response (status {}) is {}",
                 response.status,
@@ -56,11 +108,11 @@ impl Client {
             ))
             .with_status(response.status));
         };
-        if oauth_error_code(&body).is_some() {
+        if body.error_code().is_some() {
             return Err(self.error_from_response(source, now, response));
         }
         let skew = server_skew(response, now);
-        self.token_set_from(&mut body, now, skew)
+        self.token_set_from(body, now, skew)
             .map_err(|e| e.with_status(response.status))
     }
 
@@ -95,9 +147,9 @@ impl Client {
         Ok(tokens)
     }
 
-    fn token_set_from(&self, body: &mut Object, now: u64, skew: i64) -> Result<TokenSet> {
-        let access_token = match body.get("access_token") {
-            Some(Value::String(token)) if !token.is_empty() => token.as_str(),
+    fn token_set_from(&self, mut body: TokenMembers<'_>, now: u64, skew: i64) -> Result<TokenSet> {
+        let access_token = match &body.access_token {
+            Some(Shallow::String(token)) if !token.is_empty() => &**token,
             Some(_) => {
                 return Err(Error::invalid_response(
                     "access_token is not a non-empty string",
@@ -109,25 +161,26 @@ impl Client {
                 ))
             }
         };
-        let token_type = match body.get("token_type") {
-            None | Some(Value::Null) => BEARER,
-            Some(Value::String(t)) => bearer_token_type(t)
+        let token_type = match &body.token_type {
+            None | Some(Shallow::Null) => BEARER,
+            Some(Shallow::String(t)) => bearer_token_type(t)
                 .map_err(|e| Error::invalid_response(e).with_action(Action::FixConfiguration))?,
             Some(_) => return Err(Error::invalid_response("token_type is not a string")),
         };
-        let refresh_token = match body.get("refresh_token") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(t)) if !t.is_empty() => Some(t.as_str()),
-            Some(Value::String(_)) => None,
+        let refresh_token = match &body.refresh_token {
+            None | Some(Shallow::Null) => None,
+            Some(Shallow::String(t)) if !t.is_empty() => Some(&**t),
+            Some(Shallow::String(_)) => None,
             Some(_) => return Err(Error::invalid_response("refresh_token is not a string")),
         };
         check_tokens(access_token, refresh_token).map_err(Error::invalid_response)?;
         let access_token = AccessToken::new(access_token);
         let refresh_token = refresh_token.map(RefreshToken::new);
-        let expires_in = seconds_field(body, "expires_in")?;
-        let created_at = seconds_field(body, "created_at")?;
-        let refresh_expires_in = seconds_field(body, "refresh_expires_in")?;
-        let scopes = scopes_field(body, "scope")?;
+        let expires_in = seconds_field("expires_in", body.expires_in.as_ref())?;
+        let created_at = seconds_field("created_at", body.created_at.as_ref())?;
+        let refresh_expires_in =
+            seconds_field("refresh_expires_in", body.refresh_expires_in.as_ref())?;
+        let scopes = scopes_field("scope", body.scope.as_ref())?;
 
         let lifetimes = self.profile().lifetimes();
         let expires_at = match (self.profile().expiry(), expires_in, created_at) {
@@ -150,15 +203,9 @@ impl Client {
                 .map(|lifetime| now.saturating_add(lifetime)),
         };
 
-        // Take the secrets out of the map so that no copy outlives the parse.
-        for field in KNOWN_FIELDS {
-            if let Some(Value::String(mut s)) = body.remove(field) {
-                zeroize::Zeroize::zeroize(&mut s);
-            }
-        }
         Ok(TokenSet {
             access_token,
-            token_type: token_type.to_owned(),
+            token_type,
             refresh_token,
             issued_at: now,
             expires_at,
@@ -169,21 +216,21 @@ impl Client {
             // of the set it renewed (`TokenSet::continue_from`).
             authorized_at: to_server(now, skew),
             renewals: 0,
-            extra: std::mem::take(body),
+            extra: std::mem::take(&mut body.extra),
         })
     }
 }
 
 /// A non-negative number of seconds (or a Unix time), sent as a JSON
 /// number (integer or float) or a numeric string.
-pub(crate) fn seconds_field(body: &Object, name: &str) -> Result<Option<u64>> {
+pub(crate) fn seconds_field(name: &str, value: Option<&Shallow>) -> Result<Option<u64>> {
     let invalid = || Error::invalid_response(format!("{name} is not a number of seconds"));
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
+    match value {
+        None | Some(Shallow::Null) => Ok(None),
         // A negative lifetime: already expired (0); fractions dropped.
-        Some(Value::Number(n)) => Ok(Some(n.whole_seconds())),
-        Some(Value::String(s)) => Number::parse(s.trim())
-            .map(|n| Some(n.whole_seconds()))
+        Some(Shallow::Number(n)) => Ok(Some(whole_seconds(n))),
+        Some(Shallow::String(s)) => number_text(s.trim())
+            .map(|n| Some(whole_seconds(n)))
             .ok_or_else(invalid),
         Some(_) => Err(invalid()),
     }
@@ -193,15 +240,17 @@ pub(crate) fn seconds_field(body: &Object, name: &str) -> Result<Option<u64>> {
 /// strings, each scope of the A.4 syntax (`1*NQCHAR`: no control
 /// character, no `"` or `\`, ASCII only). Extra spaces between scopes
 /// are tolerated; an empty string is no scope.
-pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<String>>> {
-    let scopes: Vec<String> = match body.get(name) {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => s
+pub(crate) fn scopes_field(name: &str, value: Option<&Shallow>) -> Result<Option<Vec<String>>> {
+    let scopes: Vec<String> = match value {
+        None | Some(Shallow::Null) => return Ok(None),
+        Some(Shallow::String(s)) => s
             .split(' ')
             .filter(|scope| !scope.is_empty())
             .map(str::to_owned)
             .collect(),
-        Some(Value::Array(items)) => items
+        Some(list @ Shallow::Array(_)) => list
+            .items()
+            .unwrap_or_default()
             .iter()
             .map(|item| {
                 item.as_str()
@@ -221,5 +270,47 @@ pub(crate) fn scopes_field(body: &Object, name: &str) -> Result<Option<Vec<Strin
         Err(Error::invalid_response(format!(
             "{name} holds a scope outside the RFC 6749 §3.3 syntax"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorKind, Profile};
+
+    fn parse(body: &str) -> Result<TokenSet> {
+        let client = Client::new(
+            Profile::generic(None, "https://as.example/token").unwrap(),
+            "client-1",
+        );
+        let response = HttpResponse::new(200, vec![], body.as_bytes().to_vec());
+        client.parse_token_response(GrantType::ClientCredentials, 1_000, &response)
+    }
+
+    /// The one-pass reader refuses a repeated member whether the token set
+    /// holds it or keeps it in `extra`, under any spelling of its name.
+    #[test]
+    fn a_repeated_member_is_refused_known_or_not() {
+        for body in [
+            r#"{"access_token":"at-1","expires_in":1,"expires_in":2}"#,
+            r#"{"access_token":"at-1","\u0061ccess_token":"at-2"}"#,
+            r#"{"access_token":"at-1","user":1,"user":2}"#,
+            r#"{"access_token":"at-1","user":{"id":1,"id":2}}"#,
+        ] {
+            let error = parse(body).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidResponse, "{body}");
+        }
+    }
+
+    /// `error` is no member of the set: an RFC 6749 code makes the answer
+    /// an error (status 200 or not); anything else stays in `extra`.
+    #[test]
+    fn error_is_an_error_code_or_an_extra_member() {
+        let error = parse(r#"{"error":"invalid_grant","access_token":"at-1"}"#).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidGrant);
+        let tokens = parse(r#"{"access_token":"at\/1","error":7,"user":{"id":1}}"#).unwrap();
+        assert_eq!(tokens.access_token().secret(), "at/1");
+        let extra = crate::json::object_to_json(tokens.extra());
+        assert_eq!(extra, r#"{"error":7,"user":{"id":1}}"#);
     }
 }

@@ -66,7 +66,8 @@ pub(crate) fn check_tokens(
 #[derive(Clone, PartialEq)]
 pub struct TokenSet {
     pub(crate) access_token: AccessToken,
-    pub(crate) token_type: String,
+    /// Always [`BEARER`] (no other type is accepted): no copy to make.
+    pub(crate) token_type: &'static str,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) issued_at: u64,
     pub(crate) expires_at: Option<u64>,
@@ -85,7 +86,7 @@ impl TokenSet {
     }
     /// The token type, `Bearer` for every bearer token whatever its case on the wire.
     pub fn token_type(&self) -> &str {
-        &self.token_type
+        self.token_type
     }
     /// The refresh token, if any.
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
@@ -184,7 +185,7 @@ impl TokenSet {
         let mut json = ObjectWriter::with_capacity(capacity);
         json.integer("v", u64::from(FORMAT_VERSION))
             .string("access_token", access_token)
-            .string("token_type", &self.token_type);
+            .string("token_type", self.token_type);
         if let Some(refresh_token) = refresh_token {
             json.string("refresh_token", refresh_token);
         }
@@ -258,7 +259,7 @@ impl TokenSet {
         let clock_skew = stored.integer("clock_skew").map_err(bad)?.unwrap_or(0);
         Ok(TokenSet {
             access_token: AccessToken::new(access_token.as_str()),
-            token_type: token_type.to_owned(),
+            token_type,
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
             issued_at,
             expires_at: stored.integer("expires_at").map_err(bad)?,
@@ -303,7 +304,7 @@ mod tests {
         let extra = json::parse_object(br#"{"user":{"id":7443}}"#).unwrap();
         TokenSet {
             access_token: AccessToken::new("at-secret-1"),
-            token_type: "Bearer".into(),
+            token_type: "Bearer",
             refresh_token: Some(RefreshToken::new("rt-secret-1")),
             issued_at: 100,
             expires_at: Some(200),

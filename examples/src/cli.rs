@@ -296,8 +296,7 @@ fn browser_login(
     *client = client
         .clone()
         .with_redirect_uri(&format!("http://127.0.0.1:{port}/callback"))?;
-    let entropy =
-        crate::authorization_entropy().map_err(|e| CliError(format!("no entropy: {e}")))?;
+    let entropy = crate::authorization_entropy();
     let start = client.authorization_request(now, &entropy)?;
     writeln!(out, "open this URL to sign in:\n{}", start.url)?;
     out.flush()?;

@@ -31,10 +31,12 @@ pub fn lease_owner_id() -> Result<String, getrandom::Error> {
     Ok(authflow_core::fleet::owner_id(&random))
 }
 
-/// Entropy for an authorization request, from the operating system.
-pub fn authorization_entropy(
-) -> Result<[u8; authflow_core::AUTHORIZATION_ENTROPY_LEN], getrandom::Error> {
+/// Entropy for an authorization request, from `rand`'s thread-local
+/// CSPRNG (seeded from the operating system once per thread, reseeded as it
+/// goes): a system call per URL costs more than building the URL. Panics
+/// only if the operating system has no randomness to seed it with.
+pub fn authorization_entropy() -> [u8; authflow_core::AUTHORIZATION_ENTROPY_LEN] {
     let mut bytes = [0u8; authflow_core::AUTHORIZATION_ENTROPY_LEN];
-    getrandom::fill(&mut bytes)?;
-    Ok(bytes)
+    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+    bytes
 }

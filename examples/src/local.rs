@@ -83,8 +83,7 @@ pub fn authorize(
     now: u64,
     login_hint: Option<&str>,
 ) -> Result<Authorized, Error> {
-    let entropy = crate::authorization_entropy()
-        .map_err(|e| Error::new(ErrorKind::Configuration, format!("no entropy: {e}")))?;
+    let entropy = crate::authorization_entropy();
     let options = AuthorizationOptions {
         extra_params: login_hint
             .map(|hint| vec![("login_hint".to_owned(), hint.to_owned())])

@@ -120,7 +120,7 @@ impl Op {
             ..AuthorizationOptions::default()
         };
         let start = client
-            .authorization_request_with(unix_now(), &authorization_entropy().unwrap(), &options)
+            .authorization_request_with(unix_now(), &authorization_entropy(), &options)
             .unwrap();
         assert!(start.url.starts_with(&format!("{}/auth?", self.issuer())));
         assert!(start.url.contains("code_challenge_method=S256"));
@@ -329,7 +329,7 @@ fn code_flow_with_client_secret_basic_and_pkce() {
     assert_eq!(error.kind(), ErrorKind::IssuerMismatch);
     // Another authorization's redirect (another state) is refused.
     let other = client
-        .authorization_request(unix_now(), &authorization_entropy().unwrap())
+        .authorization_request(unix_now(), &authorization_entropy())
         .unwrap();
     let error = other
         .pending

@@ -1,4 +1,5 @@
-//! Token responses under every profile and grant, and the refresh merge.
+//! Token responses under every profile and grant, and the refresh merge;
+//! the token parser's reader held to the generic one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -15,6 +16,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(tokens) =
         client.parse_token_response(input::grant(input.selector), now, &input.response)
     {
+        // The token parser reads the body in one pass of its own: what it
+        // accepts, the generic reader accepts too, and what it keeps in
+        // `extra` is that object's members, unchanged.
+        let object = authflow_core::json::parse_object(&input.response.body)
+            .expect("the generic reader accepts what the token parser accepts");
+        for (name, value) in tokens.extra() {
+            assert_eq!(object.get(name), Some(value), "extra member {name} changed");
+        }
         // What parses must survive storage unchanged.
         let stored = authflow_core::TokenSet::from_json(&tokens.to_json())
             .expect("a parsed token set round-trips");
