@@ -383,14 +383,18 @@ impl Error {
     /// in the message: a reader of the message alone learns what the
     /// provider said, not only that it refused.
     pub(crate) fn with_provider(mut self, provider: ProviderError) -> Self {
+        // Pieces pushed rather than formatted: this runs for every error
+        // response, and the browser package carries no formatting for it.
+        let (code, description) = (provider.code.as_deref(), provider.description.as_deref());
         let message = &mut self.0.message;
-        match (&provider.code, &provider.description) {
-            (Some(code), Some(description)) => {
-                *message = format!("{message}: {code} (\"{description}\")")
-            }
-            (Some(code), None) => *message = format!("{message}: {code}"),
-            (None, Some(description)) => *message = format!("{message}: \"{description}\""),
-            (None, None) => {}
+        if let Some(code) = code {
+            message.push_str(": ");
+            message.push_str(code);
+        }
+        if let Some(description) = description {
+            message.push_str(if code.is_some() { " (\"" } else { ": \"" });
+            message.push_str(description);
+            message.push_str(if code.is_some() { "\")" } else { "\"" });
         }
         self.0.provider = (!provider.is_empty()).then_some(provider);
         self
@@ -399,7 +403,8 @@ impl Error {
     /// This error with `detail` added to its message.
     pub(crate) fn with_detail(mut self, detail: Option<String>) -> Self {
         if let Some(detail) = detail {
-            self.0.message = format!("{}; {detail}", self.0.message);
+            self.0.message.push_str("; ");
+            self.0.message.push_str(&detail);
         }
         self
     }

@@ -761,24 +761,35 @@ impl ObjectWriter {
 }
 
 /// Takes the members of a stored form out of its object, one typed read at
-/// a time; a member that is absent or `null` reads as `None`.
-pub(crate) struct ObjectReader(pub(crate) Object);
+/// a time; a member that is absent or `null` reads as `None`. Read with the
+/// response parsers' one-pass reader ([`Members`]).
+pub(crate) struct ObjectReader<'a>(Members<'a>);
 
 /// A member of a stored form that is of the wrong type, or missing where it
 /// is required: its name.
 pub(crate) struct BadMember(pub(crate) &'static str);
 
-impl ObjectReader {
+impl<'a> ObjectReader<'a> {
+    /// Reads a document that must be an object.
+    pub(crate) fn parse(text: &'a [u8]) -> Option<ObjectReader<'a>> {
+        Members::parse(text).map(ObjectReader)
+    }
+
     /// The member `name` as `read` takes it, if it is there.
     fn member<T>(
         &mut self,
         name: &'static str,
-        read: impl FnOnce(Value) -> Option<T>,
+        read: impl FnOnce(Shallow<'a>) -> Option<T>,
     ) -> Result<Option<T>, BadMember> {
         match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
+            None | Some(Shallow::Null) => Ok(None),
             Some(value) => read(value).map(Some).ok_or(BadMember(name)),
         }
+    }
+
+    /// Whether every member was taken.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.iter().next().is_none()
     }
 
     /// A member that must be there, read by one of the readers below.
@@ -801,7 +812,7 @@ impl ObjectReader {
         name: &'static str,
     ) -> Result<Option<T>, BadMember> {
         self.member(name, |value| match value {
-            Value::Number(n) => n.0.parse().ok(),
+            Shallow::Number(n) => n.parse().ok(),
             _ => None,
         })
     }
@@ -809,31 +820,27 @@ impl ObjectReader {
     /// A `true`/`false` member.
     pub(crate) fn bool(&mut self, name: &'static str) -> Result<Option<bool>, BadMember> {
         self.member(name, |value| match value {
-            Value::Bool(b) => Some(b),
+            Shallow::Bool(b) => Some(b),
             _ => None,
         })
     }
 
     /// An array-of-strings member.
     pub(crate) fn strings(&mut self, name: &'static str) -> Result<Option<Vec<String>>, BadMember> {
-        self.member(name, |value| match value {
-            Value::Array(items) => items.into_iter().map(string_of).collect(),
-            _ => None,
+        self.member(name, |value| {
+            value.items()?.into_iter().map(string_of).collect()
         })
     }
 
     /// An object member.
     pub(crate) fn object(&mut self, name: &'static str) -> Result<Option<Object>, BadMember> {
-        self.member(name, |value| match value {
-            Value::Object(o) => Some(o),
-            _ => None,
-        })
+        self.member(name, |value| Some(value.members()?.into_object(&[])))
     }
 }
 
-fn string_of(value: Value) -> Option<String> {
+fn string_of(value: Shallow<'_>) -> Option<String> {
     match value {
-        Value::String(s) => Some(s),
+        Shallow::String(s) => Some(s.into_owned()),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@
 //! finds nothing to resume.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::{self, BadMember, ObjectReader, ObjectWriter};
+use crate::json::{BadMember, ObjectReader, ObjectWriter};
 use crate::profile::{PkceMethod, ProviderKind};
 use crate::secret::PkceCodeVerifier;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -204,8 +204,7 @@ impl PendingAuthorization {
                 .decode(encoded)
                 .map_err(|_| invalid("not base64url"))?,
         );
-        let object = json::parse_object(&json).ok_or_else(|| invalid("malformed content"))?;
-        let mut stored = ObjectReader(object);
+        let mut stored = ObjectReader::parse(&json).ok_or_else(|| invalid("malformed content"))?;
         let malformed = |_: BadMember| invalid("malformed content");
         let provider = stored
             .required("p", ObjectReader::string)
@@ -231,7 +230,7 @@ impl PendingAuthorization {
         let max_age = stored
             .required("a", ObjectReader::integer)
             .map_err(malformed)?;
-        if !stored.0.is_empty() {
+        if !stored.is_empty() {
             // Only authflow writes this form: anything else is not ours.
             return Err(invalid("malformed content"));
         }

@@ -5,7 +5,7 @@
 
 use crate::clock::{to_local, to_server};
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::{self, BadMember, Object, ObjectReader, ObjectWriter};
+use crate::json::{BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::syntax::{is_refresh_token, is_scope_token, is_token68};
 use zeroize::Zeroizing;
@@ -210,13 +210,12 @@ impl TokenSet {
 
     /// Reads the form [`TokenSet::to_json`] wrote.
     pub fn from_json(json: &str) -> Result<TokenSet> {
-        let object = json::parse_object(json.as_bytes()).ok_or_else(|| {
+        let mut stored = ObjectReader::parse(json.as_bytes()).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidStoredValue,
                 "token set: not a JSON object",
             )
         })?;
-        let mut stored = ObjectReader(object);
         let bad = |BadMember(name)| {
             Error::new(
                 ErrorKind::InvalidStoredValue,
@@ -301,7 +300,7 @@ mod tests {
     use super::*;
 
     fn sample() -> TokenSet {
-        let extra = json::parse_object(br#"{"user":{"id":7443}}"#).unwrap();
+        let extra = crate::json::parse_object(br#"{"user":{"id":7443}}"#).unwrap();
         TokenSet {
             access_token: AccessToken::new("at-secret-1"),
             token_type: "Bearer",
