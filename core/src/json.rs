@@ -10,7 +10,7 @@
 //! whole seconds. Strictness follows `serde_json`: the `json_matches_serde`
 //! fuzz target compares the two on every input.
 //!
-//! Responses are read with [`Members`]: one pass over the document that
+//! Responses are read with `Members`: one pass over the document that
 //! checks all of it as [`Value::parse`] does but builds no tree, borrowing
 //! strings from the input (copied only when they have escapes) and keeping
 //! nested arrays and objects as their text, read further only when asked.
