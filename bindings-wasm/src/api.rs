@@ -338,7 +338,7 @@ impl OAuthClient {
             .0
             .take_for_exchange()
             .and_then(|callback| self.client.exchange_request(callback));
-        self.token_grant(GrantType::AuthorizationCode, request)
+        self.send_grant(request.map(|r| (Reading::Grant(GrantType::AuthorizationCode), r)))
     }
 
     /// Refreshes a token set. Resolves to the new {@link TokenSet}, which
@@ -348,15 +348,10 @@ impl OAuthClient {
     /// accepted.
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
     pub fn refresh(&self, tokens: TokenSetObject) -> Promise {
-        match token_set_from_js(tokens.as_ref()).and_then(|previous| {
+        self.send_grant(token_set_from_js(tokens.as_ref()).and_then(|previous| {
             let request = self.client.refresh_request_for(&previous, browser::now())?;
-            Ok((previous, request))
-        }) {
-            Ok((previous, request)) => {
-                self.send_grant(GrantType::RefreshToken, Some(previous), request)
-            }
-            Err(error) => Promise::reject(&js_error(error)),
-        }
+            Ok((Reading::Refresh(previous), request))
+        }))
     }
 
     /// The client-credentials grant (RFC 6749 §4.4): tokens for the client
@@ -365,10 +360,8 @@ impl OAuthClient {
     #[cfg(feature = "confidential")]
     #[wasm_bindgen(js_name = clientCredentials, unchecked_return_type = "Promise<TokenSet>")]
     pub fn client_credentials(&self) -> Promise {
-        self.token_grant(
-            GrantType::ClientCredentials,
-            self.client.client_credentials_request(),
-        )
+        let request = self.client.client_credentials_request();
+        self.send_grant(request.map(|r| (Reading::Grant(GrantType::ClientCredentials), r)))
     }
 }
 
@@ -384,37 +377,35 @@ impl OAuthClient {
         self.timeout_ms
     }
 
-    /// Sends a grant request and reads its token response.
-    fn token_grant(
-        &self,
-        grant: GrantType,
-        request: authflow_core::Result<authflow_core::HttpRequest>,
-    ) -> Promise {
-        match request {
-            Ok(request) => self.send_grant(grant, None, request),
-            Err(error) => Promise::reject(&js_error(error)),
-        }
-    }
-
-    /// Hands `request` to the page's `fetch` (`js/browser.js` `grant`),
-    /// which gives the answer back to [`TokenCall::finish`]: the await is
-    /// JavaScript's, so the module carries no futures machinery.
-    fn send_grant(
-        &self,
-        grant: GrantType,
-        previous: Option<TokenSet>,
-        request: HttpRequest,
-    ) -> Promise {
+    /// Hands a token request to the page's `fetch` (`js/browser.js`
+    /// `grant`), which gives the answer back to [`TokenCall::finish`] to be
+    /// read as `reading` says: the await is JavaScript's, so the module
+    /// carries no futures machinery.
+    fn send_grant(&self, prepared: authflow_core::Result<(Reading, HttpRequest)>) -> Promise {
+        let (reading, request) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => return Promise::reject(&js_error(error)),
+        };
+        // JS values made before the request moves into the call: the
+        // body holds the code or refresh token, and is not copied in Rust.
         let (method, url, headers, body) = request_to_js(&request);
-        let (method, url, body) = (method, url.to_owned(), body.to_vec());
+        let (url, body) = (JsValue::from_str(url), js_sys::Uint8Array::from(body));
         let call = TokenCall {
             client: Rc::clone(&self.client),
-            grant,
-            previous,
+            reading,
             request,
         };
-        browser::grant(call, method, &url, headers, &body, self.timeout_ms)
+        browser::grant(call, method, url, headers, body, self.timeout_ms)
     }
+}
+
+/// How a token response is read.
+enum Reading {
+    /// As the answer to a grant request.
+    Grant(GrantType),
+    /// As the answer to the refresh of this set (its refresh token may be
+    /// kept).
+    Refresh(TokenSet),
 }
 
 /// A token request on its way: what reads its answer. JavaScript's
@@ -423,9 +414,7 @@ impl OAuthClient {
 #[wasm_bindgen(skip_typescript)]
 pub struct TokenCall {
     client: Rc<Client>,
-    grant: GrantType,
-    /// The set a refresh renews (its refresh token may be kept).
-    previous: Option<TokenSet>,
+    reading: Reading,
     request: HttpRequest,
 }
 
@@ -436,9 +425,11 @@ impl TokenCall {
     pub fn finish(&self, response: JsValue) -> Result<TokenSetObject, JsValue> {
         let response = response_from_js(&response);
         let now = browser::now();
-        let tokens = response.and_then(|response| match &self.previous {
-            Some(previous) => self.client.parse_refresh_response(now, &response, previous),
-            None => self.client.parse_token_response(self.grant, now, &response),
+        let tokens = response.and_then(|response| match &self.reading {
+            Reading::Refresh(previous) => {
+                self.client.parse_refresh_response(now, &response, previous)
+            }
+            Reading::Grant(grant) => self.client.parse_token_response(*grant, now, &response),
         });
         tokens
             .map(|tokens| token_set_to_js(&tokens).unchecked_into())

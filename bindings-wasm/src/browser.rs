@@ -74,9 +74,9 @@ extern "C" {
     pub(crate) fn grant(
         call: crate::api::TokenCall,
         method: &str,
-        url: &str,
+        url: JsValue,
         headers: JsValue,
-        body: &[u8],
+        body: js_sys::Uint8Array,
         timeout_ms: f64,
     ) -> js_sys::Promise;
 
