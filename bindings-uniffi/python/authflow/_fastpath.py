@@ -13,13 +13,21 @@ from __future__ import annotations
 import functools
 import typing
 
-from ._native import Client, GrantType, HttpResponse, PendingAuthorization, TokenSet, ValidatedCallback
+from ._native import (
+    Client,
+    GrantType,
+    HttpResponse,
+    PendingAuthorization,
+    TokenSet,
+    ValidatedCallback,
+    grant_type_name,
+)
 
 _record_parse_token_response = Client.parse_token_response
 _record_validate = PendingAuthorization.validate
 
-# `grant_type` names, as the core's GrantType::parse reads them.
-_GRANT_NAMES: typing.Dict[GrantType, bytes] = {grant: grant.name.lower().encode("ascii") for grant in GrantType}
+# `grant_type` names, the core's own, as its GrantType::parse reads them.
+_GRANT_NAMES: typing.Dict[GrantType, bytes] = {grant: grant_type_name(grant).encode("ascii") for grant in GrantType}
 
 
 def _flat_headers(response: HttpResponse) -> typing.Optional[bytes]:
