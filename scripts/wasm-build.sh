@@ -5,9 +5,9 @@
 # npm layout (package.json, index.js, types, README, licences) with its JS
 # minified (esbuild). Needs the tools scripts/wasm-tools.sh installs.
 #
-# AUTHFLOW_WASM_FEATURES=session (any of the crate's features) builds the
-# browser module with them, to measure what they would cost it (e.g.
-# `AUTHFLOW_WASM_FEATURES=session bash scripts/wasm-size.sh`).
+# AUTHFLOW_WASM_FEATURES=confidential (any of the crate's features) builds
+# the browser module with them, to measure what they would cost it (e.g.
+# `AUTHFLOW_WASM_FEATURES=confidential bash scripts/wasm-size.sh`).
 #
 # `scripts/wasm-build.sh --names` builds the same module with its function
 # names kept into target/wasm-bindgen/named/ instead (for twiggy and the
@@ -112,8 +112,10 @@ fi
 # Only wasm-bindgen's glue and the snippet: index.js is a few lines whose
 # /* webpackIgnore */ and /* @vite-ignore */ hints keep bundlers from
 # resolving node:fs/promises for the browser, and esbuild's whitespace
-# minification drops those comments. --target=es2020: no newer syntax than
-# the unminified files. The files carry no licence comments; any /*! or
+# minification drops those comments. --target=es2022: no newer syntax than
+# the unminified files, which need ES2022 already (index.js's top-level
+# await; Session's private fields and static block in the snippet, which
+# an older target would rewrite with helpers). The files carry no licence comments; any /*! or
 # @license one would stay.
 #
 # --keep-names only for the snippet (AuthflowError stays AuthflowError in
@@ -125,15 +127,14 @@ glue=$pkg/authflow_wasm.js
 grep -q '^export class ValidatedCallback {$' "$glue" \
   || { echo "wasm-bindgen's glue no longer declares 'export class ValidatedCallback {'" >&2; exit 1; }
 sed -i 's/^export class ValidatedCallback {$/export class ValidatedCallback {\n    static get name() { return "ValidatedCallback"; }/' "$glue"
-"$ESBUILD" "$glue" --minify --format=esm --target=es2020 \
+"$ESBUILD" "$glue" --minify --format=esm --target=es2022 \
   --legal-comments=inline --log-level=warning --outfile="$glue" --allow-overwrite
-"$ESBUILD" "$pkg/$snippet" --minify --keep-names --format=esm --target=es2020 \
+"$ESBUILD" "$pkg/$snippet" --minify --keep-names --format=esm --target=es2022 \
   --legal-comments=inline --log-level=warning --outfile="$pkg/$snippet" --allow-overwrite
 # The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
-# core's `confidential` feature (client secrets, client credentials) and
-# `Session`. Built on the stable toolchain in the shared target directory:
+# core's `confidential` feature (client secrets, client credentials). Built on the stable toolchain in the shared target directory:
 # its size is no browser's concern, and a server loads it from disk.
-cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,session \
+cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,api \
   --target wasm32-unknown-unknown --profile wasm-release --locked
 node_raw="$AUTHFLOW_TARGET_DIR/wasm32-unknown-unknown/wasm-release/authflow_wasm.wasm"
 "$WASM_BINDGEN" "$node_raw" --target web --out-dir "$pkg/node" --out-name authflow_node

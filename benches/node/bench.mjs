@@ -75,8 +75,8 @@ async function loadAuthflow(dir) {
   const glue = await import(pathToFileURL(join(dir, "authflow_wasm.js")).href);
   await glue.default({ module_or_path: readFileSync(join(dir, "authflow_wasm_bg.wasm")) });
   const [snippet] = readdirSync(join(dir, "snippets"));
-  const { AuthflowError } = await import(pathToFileURL(join(dir, "snippets", snippet, "js/browser.js")).href);
-  return { ...glue, AuthflowError };
+  const { AuthflowError, Session } = await import(pathToFileURL(join(dir, "snippets", snippet, "js/browser.js")).href);
+  return { ...glue, AuthflowError, Session };
 }
 const authflow = await loadAuthflow(pkgDir);
 const OAUTH4 = `oauth4webapi ${oauth4Version()}`;
@@ -121,6 +121,7 @@ const redirect = `${REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=${state}`;
 answer = { status: 200, body: TOKEN_BODY };
 const tokens = await ours.exchangeCode(ours.handleRedirect(redirect, { pending: start.pending }));
 const peerVerifier = oauth.generateRandomCodeVerifier();
+const session = new authflow.Session(ours, { tokens });
 
 // ---- the rows ---------------------------------------------------------------
 // Each side: { answer (the stub's reply while it runs), fn, check(result) }.
@@ -232,8 +233,11 @@ const rows = [
   },
   {
     operation: "session hot path: valid token to bearer header",
-    note: "Neither package has a session object (the Rust core's Session is not exported to JavaScript).",
-    authflow: null,
+    note: "authflow: await session.accessToken() on a Session holding a valid token (the core's session decides; no request), into an Authorization value. oauth4webapi has no session object: no peer side, no ratio.",
+    authflow: {
+      fn: async () => `Bearer ${await session.accessToken()}`,
+      check: (r) => r === "Bearer 2YotnFZFEjr1zCsicMWpAA",
+    },
     peer: null,
   },
 ];

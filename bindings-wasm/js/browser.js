@@ -110,21 +110,99 @@ export async function send(method, url, headers, body, timeoutMs) {
 }
 
 /**
- * Sends a token request the core built and gives the answer back to it
- * (`call`, a `TokenCall` of the module): resolves to the token set the core
- * read, rejects with the `AuthflowError` it made. The await happens here,
- * so the WebAssembly module carries no futures machinery.
+ * Sends the request `call` (an object of the module: `request()`, `finish`,
+ * `failed`, `free`) holds and resolves to `[call.finish(response),
+ * response]`; rejects with `call.failed(thrown)` when no usable response
+ * came, or with what `finish` threw. The await happens here, so the
+ * WebAssembly module carries no futures machinery.
  */
-export async function grant(call, method, url, headers, body, timeoutMs) {
+export async function exchange(call, timeoutMs) {
   try {
     let response;
     try {
-      response = await send(method, url, headers, body, timeoutMs);
+      response = await send(...call.request(), timeoutMs);
     } catch (thrown) {
       throw call.failed(thrown);
     }
-    return call.finish(response);
+    return [call.finish(response), response];
   } finally {
     call.free();
+  }
+}
+
+/**
+ * Sends a token request the core built (a `TokenCall`) and resolves to the
+ * token set the core read there; rejects with the `AuthflowError` it made.
+ */
+export const grant = async (call, timeoutMs) => (await exchange(call, timeoutMs))[0];
+
+/** A session's machine and timeout: for the Node.js entry's `Session.fetch` (`npm/node/index.js`), not part of the API. */
+export let sessionInternals;
+
+/**
+ * Keeps a token set fresh (see the `Session` type). The promises live
+ * here; every decision (when to renew, how to read an answer) is the
+ * module's `SessionMachine`, on the core's session.
+ */
+export class Session {
+  #machine;
+  #onPersist;
+  #timeoutMs;
+  /** Callers waiting for the renewal in flight (or its onPersist). */
+  #waiting = [];
+  /** A new token set is with onPersist: nobody gets its token yet. */
+  #persisting = false;
+
+  static {
+    sessionInternals = (session) => [session.#machine, session.#timeoutMs];
+  }
+
+  constructor(client, init) {
+    const onPersist = init?.onPersist ?? null;
+    if (onPersist !== null && typeof onPersist !== "function") {
+      throw new AuthflowError("option onPersist must be a function", "configuration", "fix_configuration");
+    }
+    this.#machine = client.sessionMachine(init?.tokens ?? null);
+    this.#onPersist = onPersist;
+    this.#timeoutMs = client.timeoutMs;
+  }
+
+  get tokens() {
+    return this.#machine.tokens();
+  }
+
+  async accessToken() {
+    for (;;) {
+      const next = this.#persisting ? null : this.#machine.next();
+      if (typeof next === "string") return next;
+      if (next === null) await new Promise((resolve) => this.#waiting.push(resolve));
+      else await this.#renew(next);
+    }
+  }
+
+  /** Sends a renewal and hands its answer to the machine, whatever happens to the caller: the answer (a rotated pair) is stored either way. */
+  async #renew(request) {
+    let outcome;
+    try {
+      outcome = this.#machine.answer(await send(...request, this.#timeoutMs), undefined);
+    } catch (thrown) {
+      outcome = this.#machine.answer(null, thrown);
+    }
+    const [tokens, error] = outcome;
+    if (tokens && this.#onPersist) {
+      // Stored before any caller gets the new token. One that throws or
+      // rejects must not lose the renewal for the others: its failure is
+      // its own.
+      this.#persisting = true;
+      try {
+        await this.#onPersist(tokens);
+      } catch {
+        // The persister's own failure.
+      } finally {
+        this.#persisting = false;
+      }
+    }
+    for (const resolve of this.#waiting.splice(0)) resolve();
+    if (error) throw error;
   }
 }

@@ -5,7 +5,7 @@ import init from "./authflow_wasm.js";
 // The API only: wasm-bindgen's own exports (its loader)
 // stay inside the package.
 export { OAuthClient, ValidatedCallback } from "./authflow_wasm.js";
-export { AuthflowError } from "__BROWSER_SNIPPET__";
+export { AuthflowError, Session } from "__BROWSER_SNIPPET__";
 
 const wasm = new URL("./authflow_wasm_bg.wasm", import.meta.url);
 await init({

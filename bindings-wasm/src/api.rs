@@ -4,13 +4,11 @@
 
 use crate::browser;
 use crate::convert::{
-    browser_error, error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
+    browser_error, error_to_js, failure_kind, response_from_js, token_set_from_js, token_set_to_js,
 };
 use crate::options::{
     authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
 };
-#[cfg(feature = "session")]
-use authflow_core::HttpResponse;
 use authflow_core::{
     Client, Error, ErrorKind, GrantType, HttpRequest, PendingAuthorization, TokenSet,
     AUTHORIZATION_ENTROPY_LEN,
@@ -371,12 +369,6 @@ impl OAuthClient {
         &self.client
     }
 
-    /// The `timeout` option, in milliseconds.
-    #[cfg(feature = "session")]
-    pub(crate) fn timeout_ms(&self) -> f64 {
-        self.timeout_ms
-    }
-
     /// Hands a token request to the page's `fetch` (`js/browser.js`
     /// `grant`), which gives the answer back to [`TokenCall::finish`] to be
     /// read as `reading` says: the await is JavaScript's, so the module
@@ -386,16 +378,22 @@ impl OAuthClient {
             Ok(prepared) => prepared,
             Err(error) => return Promise::reject(&js_error(error)),
         };
-        // JS values made before the request moves into the call: the
-        // body holds the code or refresh token, and is not copied in Rust.
-        let (method, url, headers, body) = request_to_js(&request);
-        let (url, body) = (JsValue::from_str(url), js_sys::Uint8Array::from(body));
         let call = TokenCall {
             client: Rc::clone(&self.client),
             reading,
             request,
         };
-        browser::grant(call, method, url, headers, body, self.timeout_ms)
+        browser::grant(call, self.timeout_ms)
+    }
+}
+
+#[wasm_bindgen]
+impl OAuthClient {
+    /// The `timeout` option, in milliseconds (for `Session`, which sends
+    /// from JavaScript). Not part of the API.
+    #[wasm_bindgen(getter, js_name = timeoutMs, skip_typescript)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.timeout_ms
     }
 }
 
@@ -409,8 +407,9 @@ enum Reading {
 }
 
 /// A token request on its way: what reads its answer. JavaScript's
-/// `grant` (`js/browser.js`) sends the request and calls `finish` with the
-/// response or `failed` with what `fetch` threw. Not part of the API.
+/// `grant` (`js/browser.js`) sends [`TokenCall::request`] and calls
+/// `finish` with the response or `failed` with what `fetch` threw. Not
+/// part of the API.
 #[wasm_bindgen(skip_typescript)]
 pub struct TokenCall {
     client: Rc<Client>,
@@ -420,6 +419,11 @@ pub struct TokenCall {
 
 #[wasm_bindgen]
 impl TokenCall {
+    /// `[method, url, headers, body]` for `send`.
+    pub fn request(&self) -> JsValue {
+        crate::convert::request_parts(&self.request)
+    }
+
     /// The token set in `response` (`[status, headers, body]`, as `send`
     /// resolves); throws the `AuthflowError` the core reads there.
     pub fn finish(&self, response: JsValue) -> Result<TokenSetObject, JsValue> {
@@ -445,24 +449,9 @@ impl TokenCall {
 /// The `AuthflowError` for a request that got no response: of the kind
 /// the browser glue named (`timeout`, `unexpected_status` for an opaque
 /// redirect, else `transport`), without the request's secrets in its words.
-fn no_response(thrown: &JsValue, request: &HttpRequest) -> JsValue {
-    let kind = Reflect::get(thrown, &"kind".into())
-        .ok()
-        .and_then(|kind| kind.as_string())
-        .and_then(|kind| ErrorKind::parse(&kind))
-        .unwrap_or(ErrorKind::Transport);
+pub(crate) fn no_response(thrown: &JsValue, request: &HttpRequest) -> JsValue {
+    let kind = failure_kind(thrown);
     js_error(browser_error(kind, "the request got no response", thrown).without_secrets_of(request))
-}
-
-/// Sends a request the core built through `fetch`, giving up after
-/// `timeout_ms`; a failure is [`no_response`]'s error.
-#[cfg(feature = "session")]
-pub(crate) async fn send(request: &HttpRequest, timeout_ms: f64) -> Result<HttpResponse, JsValue> {
-    let (method, url, headers, body) = request_to_js(request);
-    let response = browser::send(method, url, headers, body, timeout_ms)
-        .await
-        .map_err(|thrown| no_response(&thrown, request))?;
-    response_from_js(&response).map_err(|e| js_error(e.without_secrets_of(request)))
 }
 
 /// A redirect that passed every check: the only value a code exchange can

@@ -69,28 +69,10 @@ extern "C" {
     #[wasm_bindgen(js_name = replaceUrl, catch)]
     pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
 
-    /// Sends a token request and resolves to what `call.finish` makes of
-    /// the answer; rejects with an `AuthflowError`.
-    pub(crate) fn grant(
-        call: crate::api::TokenCall,
-        method: &str,
-        url: JsValue,
-        headers: JsValue,
-        body: js_sys::Uint8Array,
-        timeout_ms: f64,
-    ) -> js_sys::Promise;
-
-    /// Resolves to `[status, headers, body]`; rejects when no usable
-    /// response came in `timeout_ms` (with `kind` for the core).
-    #[cfg(feature = "session")]
-    #[wasm_bindgen(catch)]
-    pub(crate) async fn send(
-        method: &str,
-        url: &str,
-        headers: JsValue,
-        body: &[u8],
-        timeout_ms: f64,
-    ) -> Result<JsValue, JsValue>;
+    /// Sends `call`'s token request (`call.request()`) and resolves to
+    /// what `call.finish` makes of the answer; rejects with an
+    /// `AuthflowError`.
+    pub(crate) fn grant(call: crate::api::TokenCall, timeout_ms: f64) -> js_sys::Promise;
 }
 
 /// The current Unix time in seconds, from the browser's clock.

@@ -61,6 +61,16 @@ pub fn request_to_js(request: &HttpRequest) -> (&'static str, &str, JsValue, &[u
     )
 }
 
+/// `[method, url, headers, body]`: a request as `js/browser.js` `send`
+/// takes it. The JS strings and bytes are made from the request where it
+/// lies: the body (a code, a refresh token) is not copied in Rust.
+pub fn request_parts(request: &HttpRequest) -> JsValue {
+    let (method, url, headers, body) = request_to_js(request);
+    let parts = Array::of3(&method.into(), &url.into(), &headers);
+    parts.push(&Uint8Array::from(body));
+    parts.into()
+}
+
 /// A response from `[status, [[name, value], ...], Uint8Array]`, the shape
 /// `js/browser.js` resolves to.
 pub fn response_from_js(response: &JsValue) -> Result<HttpResponse> {
@@ -112,6 +122,16 @@ pub fn error_to_js(error: &Error) -> JsValue {
         text(|p| &p.request_id),
     )
     .into()
+}
+
+/// The kind of a failure `js/browser.js` reported with one (`timeout`,
+/// `unexpected_status` for a redirect); `transport` for anything else.
+pub(crate) fn failure_kind(thrown: &JsValue) -> ErrorKind {
+    js_sys::Reflect::get(thrown, &"kind".into())
+        .ok()
+        .and_then(|kind| kind.as_string())
+        .and_then(|kind| ErrorKind::parse(&kind))
+        .unwrap_or(ErrorKind::Transport)
 }
 
 /// The core error for a failure the browser reported (a `fetch` that got no

@@ -20,6 +20,14 @@
 //! - `exchangeCode(callback)` and `refresh(tokens)`: for public clients
 //!   (no secret, PKCE), a token set with absolute expiry.
 //!
+//! and `Session` (tokens kept fresh), a JavaScript class in `js/browser.js`
+//! over the core's session state machine ([`SessionMachine`]): the promises
+//! are JavaScript's, every decision the core's.
+//!
+//! Features, both off in the browser build and on in the Node.js entry's:
+//! `confidential` (client secrets, client credentials) and `api`
+//! (`Session.fetch`: API calls with the session's token, `ApiCall`).
+//!
 //! The core is built without its `confidential` feature: no function here
 //! takes, returns or sends a client secret, and no code that could is in
 //! the `.wasm` (the package's tests scan it).
@@ -29,19 +37,21 @@
 //! conversions deterministically.
 
 mod api;
+#[cfg(feature = "api")]
+mod api_call;
 mod browser;
 pub mod convert;
 pub mod options;
-#[cfg(feature = "session")]
 mod session;
 
 pub use api::{
     AuthorizationStart, AuthorizationUrlOptions, ClientOptions, HandleRedirectOptions, OAuthClient,
     TokenSetObject, ValidatedCallback,
 };
+#[cfg(feature = "api")]
+pub use api_call::ApiCall;
 pub use convert::{
     error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
 };
 pub use options::{authorization_options, client_from_options, DEFAULT_STORAGE_KEY};
-#[cfg(feature = "session")]
-pub use session::Session;
+pub use session::SessionMachine;

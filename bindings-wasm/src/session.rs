@@ -1,19 +1,26 @@
 //! `Session`: tokens kept fresh for JavaScript callers, on the core's
-//! renewal state machine ([`authflow_core::Session`]), as the UniFFI
-//! bindings drive it: one renewal at a time however many callers ask
-//! (single flight; the others wait for its answer), every new token set
-//! handed to `onPersist` before any caller gets its access token, and one
-//! renewal and retry when the API refuses a token.
+//! renewal state machine ([`authflow_core::Session`]).
+//!
+//! The class JavaScript sees is written in JavaScript (`js/browser.js`
+//! `Session`): it holds the promises (one renewal at a time however many
+//! callers ask, the others waiting for its answer; every new token set
+//! handed to `onPersist` before any caller gets its access token; one
+//! renewal and retry when the API refuses a token). What it asks the module
+//! is synchronous: [`SessionMachine`] says what to do next and reads the
+//! answers, [`ApiCall`] builds an API request and reads its response. So
+//! every decision is the core's, and the module carries no futures
+//! machinery (the browser's size budget).
 
-use crate::api::{send, OAuthClient, TokenSetObject};
-use crate::convert::{error_to_js, token_set_from_js, token_set_to_js};
-use crate::options::{field, string_field};
-use authflow_core::{AccessToken, Error, ErrorKind, Method, OutgoingRequest, SessionAction};
-use js_sys::{Function, Promise, Reflect, Uint8Array};
+use crate::api::{OAuthClient, TokenSetObject};
+use crate::browser;
+use crate::convert::{
+    error_to_js, failure_kind, request_parts, response_from_js, token_set_from_js, token_set_to_js,
+};
+use authflow_core::{Error, OutgoingRequest, SessionAction};
+use js_sys::Array;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(typescript_custom_section)]
 const SESSION_TYPES: &str = r#"
@@ -22,9 +29,36 @@ export interface SessionInit {
   /** Tokens to start with (e.g. from {@link OAuthClient.exchangeCode}, or stored earlier); none: get them on first use where the client can without the user. */
   tokens?: TokenSet | null;
   /** Called with every new token set, before any caller gets its access token (a returned promise is awaited first): store it here. What it throws or rejects with is its own; the session goes on. */
-  onPersist?: (tokens: TokenSet) => void | Promise<void>;
+  onPersist?: ((tokens: TokenSet) => void | Promise<void>) | null;
 }
+"#;
 
+/// The browser's `Session`: tokens only (API calls cost the module
+/// 7 KB gzip, over its budget: `SIZE.md`).
+#[cfg(not(feature = "api"))]
+#[wasm_bindgen(typescript_custom_section)]
+const SESSION_CLASS: &str = r#"
+/**
+ * Keeps a token set fresh: renews it with its refresh token a margin before
+ * it expires, one renewal at a time however many callers ask, and hands
+ * every new token set to `onPersist` before any caller sees its access
+ * token. Errors are {@link AuthflowError}s. (The Node.js entry's `Session`
+ * also calls the API: `fetch`.)
+ */
+export declare class Session {
+  /** A session for `client`, starting with `init.tokens` (or none). Throws an {@link AuthflowError} for a malformed token set or option. */
+  constructor(client: OAuthClient, init?: SessionInit);
+  /** A valid access token, renewing first when due. */
+  accessToken(): Promise<string>;
+  /** The current token set (it holds secrets), or `null`. */
+  readonly tokens: TokenSet | null;
+}
+"#;
+
+/// The Node.js entry's `Session`: tokens, and API calls with them.
+#[cfg(feature = "api")]
+#[wasm_bindgen(typescript_custom_section)]
+const SESSION_CLASS: &str = r#"
 /** An API call through {@link Session.fetch}. */
 export interface SessionRequest {
   /** `"GET"` (default), `"POST"`, `"PUT"`, `"PATCH"`, `"DELETE"`. */
@@ -34,86 +68,114 @@ export interface SessionRequest {
   /** More headers (not `Authorization`, which is the session's). */
   headers?: Record<string, string>;
 }
+
+/**
+ * Keeps a token set fresh: renews it a margin before it expires (with its
+ * refresh token, or the client's own credentials where the profile
+ * allows), one renewal at a time however many callers ask, and hands every
+ * new token set to `onPersist` before any caller sees its access token.
+ * Errors are {@link AuthflowError}s.
+ */
+export declare class Session {
+  /** A session for `client`, starting with `init.tokens` (or none). Throws an {@link AuthflowError} for a malformed token set or option. */
+  constructor(client: OAuthClient, init?: SessionInit);
+  /** A valid access token, renewing first when due. */
+  accessToken(): Promise<string>;
+  /** The current token set (it holds secrets), or `null`. */
+  readonly tokens: TokenSet | null;
+  /**
+   * Calls the API with the session's token: `path` relative to the
+   * profile's API base (`endpoints.apiBase`), or an absolute URL below it;
+   * the token goes nowhere else. Renews once and retries when the API
+   * refuses the token. Resolves to a `Response` (any 2xx); rejects with an
+   * {@link AuthflowError} for other statuses.
+   */
+  fetch(path: string, init?: SessionRequest): Promise<Response>;
+}
 "#;
 
-#[wasm_bindgen]
-extern "C" {
-    /// `SessionInit` in the types.
-    #[wasm_bindgen(typescript_type = "SessionInit")]
-    pub type SessionInit;
-
-    /// `SessionRequest` in the types.
-    #[wasm_bindgen(typescript_type = "SessionRequest")]
-    pub type SessionRequest;
+/// The core session and the renewal it sent, shared with the API calls
+/// made from it (a 401 tells it to renew).
+pub(crate) struct State {
+    pub(crate) session: authflow_core::Session,
+    /// The renewal JavaScript is sending: its answer is read against it,
+    /// and an error about it is cleaned of its secrets.
+    renewal: Option<OutgoingRequest>,
 }
 
-struct State {
-    session: authflow_core::Session,
-    /// Bumped when a renewal's answer was handled.
-    generation: u64,
-    /// Callers waiting for the renewal in flight.
-    waiting: Vec<Function>,
-    /// A new token set is with `onPersist`: nobody gets its token yet.
-    persisting: bool,
-}
-
-/// Keeps a token set fresh: renews it a margin before it expires (refresh
-/// token, or the client's own credentials where the profile allows), one
-/// renewal at a time however many callers ask, and hands every new token set
-/// to `onPersist` before any caller sees its access token. Errors are
-/// `AuthflowError`s.
-#[wasm_bindgen]
-pub struct Session {
-    state: Rc<RefCell<State>>,
-    on_persist: Option<Function>,
-    timeout_ms: f64,
-}
-
-enum Next {
-    Token(AccessToken),
-    Wait(u64),
-    Send(OutgoingRequest),
+/// The module's side of one JavaScript `Session`: what to do next, and
+/// what an answer means. Not part of the API.
+#[wasm_bindgen(skip_typescript)]
+pub struct SessionMachine {
+    pub(crate) state: Rc<RefCell<State>>,
 }
 
 #[wasm_bindgen]
-impl Session {
-    /// A session for `client`, starting with `init.tokens` (or none).
-    #[wasm_bindgen(constructor)]
-    pub fn new(client: &OAuthClient, init: Option<SessionInit>) -> Result<Session, JsValue> {
-        let init: JsValue = init.map(Into::into).unwrap_or_default();
-        let tokens = field(&init, "tokens")
-            .map(|t| token_set_from_js(&t))
-            .transpose()
-            .map_err(|e| error_to_js(&e))?;
-        let on_persist = match field(&init, "onPersist") {
-            Some(f) => Some(f.dyn_into::<Function>().map_err(|_| {
-                error_to_js(&Error::new(
-                    ErrorKind::Configuration,
-                    "option onPersist must be a function",
-                ))
-            })?),
-            None => None,
+impl OAuthClient {
+    /// The machine of a new `Session` on this client, starting with
+    /// `tokens` (or none). Not part of the API.
+    #[wasm_bindgen(js_name = sessionMachine, skip_typescript)]
+    pub fn session_machine(&self, tokens: JsValue) -> Result<SessionMachine, JsValue> {
+        let tokens = if tokens.is_null() || tokens.is_undefined() {
+            None
+        } else {
+            Some(token_set_from_js(&tokens).map_err(|e| error_to_js(&e))?)
         };
-        Ok(Session {
+        let session = authflow_core::Session::new(self.inner().clone(), tokens);
+        Ok(SessionMachine {
             state: Rc::new(RefCell::new(State {
-                session: authflow_core::Session::new(client.inner().clone(), tokens),
-                generation: 0,
-                waiting: Vec::new(),
-                persisting: false,
+                session,
+                renewal: None,
             })),
-            timeout_ms: client.timeout_ms(),
-            on_persist,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl SessionMachine {
+    /// What a caller who wants a token does now: use it (a string), wait
+    /// for the renewal in flight (`null`), or send this renewal (`[method,
+    /// url, headers, body]`) and hand its answer to [`Self::answer`].
+    /// Throws the `AuthflowError` that stopped the
+    /// session.
+    pub fn next(&self) -> Result<JsValue, JsValue> {
+        let mut state = self.state.borrow_mut();
+        match state.session.poll_action(browser::now()) {
+            SessionAction::UseToken(token) => Ok(JsValue::from_str(token.secret())),
+            SessionAction::Wait { until: None } => Ok(JsValue::NULL),
+            // A back-off after a failed renewal: the caller is told why
+            // rather than kept waiting.
+            SessionAction::Wait { .. } => Err(error_to_js(&state.session.wait_error())),
+            SessionAction::Stop(error) => Err(error_to_js(&error)),
+            SessionAction::Send(outgoing) => {
+                let parts = request_parts(&outgoing.request);
+                state.renewal = Some(outgoing);
+                Ok(parts)
+            }
+        }
+    }
+
+    /// Reads the renewal's answer (`response`: `[status, headers, body]`,
+    /// as `send` resolves) or the news that it got none (`thrown`, what
+    /// `send` rejected with, given instead): `[tokens to persist or null,
+    /// AuthflowError or null]`. A set can come with an error (an access
+    /// token already expired: its rotated refresh token is still the only
+    /// live one).
+    pub fn answer(&self, response: JsValue, thrown: JsValue) -> Array {
+        self.finish_renewal(|session, outgoing, now| {
+            if thrown.is_undefined() {
+                let response = response_from_js(&response)?;
+                session.handle_response(outgoing.id, now, &response)
+            } else {
+                let failure = Error::new(failure_kind(&thrown), "the renewal got no response");
+                session.handle_transport_error(outgoing.id, now, &failure)
+            }
+            .map(drop)
         })
     }
 
-    /// A valid access token, renewing first when due.
-    #[wasm_bindgen(js_name = accessToken)]
-    pub async fn access_token(&self) -> Result<String, JsValue> {
-        Ok(self.token().await?.secret().to_owned())
-    }
-
     /// The current token set (it holds secrets), or `null`.
-    #[wasm_bindgen(getter, unchecked_return_type = "TokenSet | null")]
+    #[wasm_bindgen(unchecked_return_type = "TokenSet | null")]
     pub fn tokens(&self) -> TokenSetObject {
         let state = self.state.borrow();
         state
@@ -122,191 +184,35 @@ impl Session {
             .map_or(JsValue::NULL, token_set_to_js)
             .unchecked_into()
     }
+}
 
-    /// Calls the API with the session's token: `path` relative to the
-    /// profile's API base (`endpoints.apiBase`), or an absolute URL below
-    /// it; the token goes nowhere else. Renews once and retries when the API
-    /// refuses the token. Resolves to a `Response` (any 2xx); rejects with
-    /// an `AuthflowError` for other statuses.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
-    pub async fn fetch(
+impl SessionMachine {
+    /// Hands the renewal's outcome to the core (`handle`), and says what to
+    /// store and what to tell the caller: the error only when the session
+    /// will not renew again at once (else the next caller's poll retries).
+    fn finish_renewal(
         &self,
-        path: String,
-        init: Option<SessionRequest>,
-    ) -> Result<JsValue, JsValue> {
-        let init: JsValue = init.map(Into::into).unwrap_or_default();
-        let js = |e: Error| error_to_js(&e);
-        let method = match string_field(&init, "method").map_err(js)? {
-            Some(name) => Method::parse(&name.to_ascii_uppercase()).ok_or_else(|| {
-                js(Error::new(
-                    ErrorKind::Configuration,
-                    format!("method \"{name}\" is not one of GET, POST, PUT, PATCH, DELETE"),
-                ))
-            })?,
-            None => Method::Get,
-        };
-        let body = match field(&init, "json") {
-            Some(value) => Some(
-                js_sys::JSON::stringify(&value)
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .ok_or_else(|| js(Error::new(ErrorKind::Configuration, "json is not JSON")))?
-                    .into_bytes(),
-            ),
-            None => None,
-        };
-        let mut headers = Vec::new();
-        if let Some(object) = field(&init, "headers") {
-            for entry in js_sys::Object::entries(object.unchecked_ref()).iter() {
-                let pair = js_sys::Array::from(&entry);
-                let value = pair.get(1).as_string().ok_or_else(|| {
-                    js(Error::new(
-                        ErrorKind::Configuration,
-                        "header values must be strings",
-                    ))
-                })?;
-                headers.push((pair.get(0).as_string().unwrap_or_default(), value));
-            }
-        }
-        for first in [true, false] {
-            let token = self.token().await?;
-            let request = {
-                let state = self.state.borrow();
-                state
-                    .session
-                    .client()
-                    .api_request_with_headers(&token, method, &path, body.as_deref(), &headers)
-                    .map_err(js)?
-            };
-            let response = send(&request, self.timeout_ms).await?;
-            if response.status == 401 && first {
-                self.state.borrow_mut().session.handle_unauthorized(&token);
-                continue;
-            }
-            let state = self.state.borrow();
-            state
-                .session
-                .client()
-                .check_api_response(crate::browser::now(), &response)
-                .map_err(|e| js(e.without_secrets_of(&request)))?;
-            return Ok(web_response(response));
-        }
-        Err(js(Error::new(
-            ErrorKind::Unauthorized,
-            "the API refused a renewed token",
-        )))
-    }
-}
-
-impl Session {
-    async fn token(&self) -> Result<AccessToken, JsValue> {
-        loop {
-            match self.next()? {
-                Next::Token(token) => return Ok(token),
-                Next::Wait(seen) => self.changed(seen).await,
-                Next::Send(outgoing) => self.renew(outgoing).await?,
-            }
-        }
-    }
-
-    fn next(&self) -> Result<Next, JsValue> {
+        handle: impl FnOnce(
+            &mut authflow_core::Session,
+            &OutgoingRequest,
+            u64,
+        ) -> authflow_core::Result<()>,
+    ) -> Array {
         let mut state = self.state.borrow_mut();
-        if state.persisting {
-            return Ok(Next::Wait(state.generation));
-        }
-        match state.session.poll_action(crate::browser::now()) {
-            SessionAction::UseToken(token) => Ok(Next::Token(token)),
-            SessionAction::Stop(error) => Err(error_to_js(&error)),
-            SessionAction::Wait { until: None } => Ok(Next::Wait(state.generation)),
-            SessionAction::Wait { .. } => Err(error_to_js(&state.session.wait_error())),
-            SessionAction::Send(outgoing) => Ok(Next::Send(outgoing)),
-        }
-    }
-
-    /// Resolves once a renewal's answer was handled after `seen`.
-    async fn changed(&self, seen: u64) {
-        if self.state.borrow().generation != seen {
-            return;
-        }
-        let state = Rc::clone(&self.state);
-        let promise = Promise::new(&mut |resolve, _| state.borrow_mut().waiting.push(resolve));
-        let _ = JsFuture::from(promise).await;
-    }
-
-    /// Sends a renewal and hands its answer to the core, whatever happens
-    /// to the caller: the answer (a rotated pair) is stored either way.
-    async fn renew(&self, outgoing: OutgoingRequest) -> Result<(), JsValue> {
-        let answer = send(&outgoing.request, self.timeout_ms).await;
-        let now = crate::browser::now();
-        let (handled, persist) = {
-            let mut state = self.state.borrow_mut();
-            let handled = match &answer {
-                Ok(response) => state.session.handle_response(outgoing.id, now, response),
-                Err(thrown) => {
-                    let kind = Reflect::get(thrown, &"kind".into())
-                        .ok()
-                        .and_then(|k| k.as_string())
-                        .and_then(|k| ErrorKind::parse(&k))
-                        .unwrap_or(ErrorKind::Transport);
-                    let failure = Error::new(kind, "the renewal got no response");
-                    state
-                        .session
-                        .handle_transport_error(outgoing.id, now, &failure)
-                }
-            };
-            let handled = match handled {
-                Err(error) if !state.session.wants_renewal(now) => {
-                    Err(error.without_secrets_of(&outgoing.request))
-                }
-                _ => Ok(()),
-            };
-            let persist = state.session.poll_persist();
-            state.persisting = persist.is_some() && self.on_persist.is_some();
-            (handled, persist)
+        let now = browser::now();
+        let Some(outgoing) = state.renewal.take() else {
+            return Array::of2(&JsValue::NULL, &JsValue::NULL);
         };
-        if let (Some(tokens), Some(on_persist)) = (persist, &self.on_persist) {
-            // Stored before any caller gets the new token: an async
-            // persister is awaited. One that throws or rejects must not
-            // lose the renewal for the others: the failure is its own.
-            if let Ok(returned) = on_persist.call1(&JsValue::NULL, &token_set_to_js(&tokens)) {
-                if let Ok(promise) = returned.dyn_into::<Promise>() {
-                    let _ = JsFuture::from(promise).await;
-                }
+        let error = match handle(&mut state.session, &outgoing, now) {
+            Err(error) if !state.session.wants_renewal(now) => {
+                error_to_js(&error.without_secrets_of(&outgoing.request))
             }
-        }
-        let waiting = {
-            let mut state = self.state.borrow_mut();
-            state.persisting = false;
-            state.generation = state.generation.wrapping_add(1);
-            std::mem::take(&mut state.waiting)
+            _ => JsValue::NULL,
         };
-        for resolve in waiting {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
-        handled.map_err(|e| error_to_js(&e))
+        let persist = state
+            .session
+            .poll_persist()
+            .map_or(JsValue::NULL, |tokens| token_set_to_js(&tokens));
+        Array::of2(&persist, &error)
     }
-}
-
-/// A `Response` with the API's status, headers and body (none for the
-/// statuses that have none: `Response` refuses one there).
-fn web_response(response: authflow_core::HttpResponse) -> JsValue {
-    let init = js_sys::Object::new();
-    let headers: js_sys::Array = response
-        .headers
-        .iter()
-        .map(|(n, v)| JsValue::from(js_sys::Array::of2(&n.into(), &v.into())))
-        .collect();
-    let _ = Reflect::set(&init, &"status".into(), &response.status.into());
-    let _ = Reflect::set(&init, &"headers".into(), &headers);
-    let body: JsValue = if matches!(response.status, 101 | 103 | 204 | 205 | 304) {
-        JsValue::NULL
-    } else {
-        Uint8Array::from(response.body.as_slice()).into()
-    };
-    let class = Reflect::get(&js_sys::global(), &"Response".into()).unwrap_or_default();
-    Reflect::construct(
-        class.unchecked_ref::<Function>(),
-        &js_sys::Array::of2(&body, &init),
-    )
-    .unwrap_or_default()
 }

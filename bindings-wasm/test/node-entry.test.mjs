@@ -6,6 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startProviders } from "../../examples/browser/server.mjs";
@@ -60,7 +61,8 @@ test("the Node entry has the server API; the browser entry has none of it", () =
   assert.deepEqual(Object.keys(server).sort(), ["AuthflowError", "OAuthClient", "Session", "ValidatedCallback"]);
   assert.equal(typeof server.OAuthClient.prototype.clientCredentials, "function");
   assert.equal(browser.OAuthClient.prototype.clientCredentials, undefined);
-  assert.equal(browser.Session, undefined);
+  assert.equal(typeof server.Session.prototype.fetch, "function");
+  assert.equal(browser.Session.prototype.fetch, undefined, "API calls are the Node.js entry's");
 });
 
 test("client credentials: tokens, and a wrong secret is invalid_client without the secret in sight", async () => {
@@ -165,4 +167,64 @@ test("oidc-provider: client credentials with HTTP Basic, and a Session on them",
   const refused = await new OAuthClient({ ...options, clientSecret: "wrong" }).clientCredentials().catch((e) => e);
   assert.equal(refused.kind, "invalid_client");
   assert.equal(refused.action, "fix_configuration");
+});
+
+/**
+ * A token endpoint (client credentials: `at-1`, `at-2`, ...) and an API on
+ * one server: the API accepts the tokens in `accepted` and refuses others
+ * with 401 and `WWW-Authenticate: Bearer error="invalid_token"`.
+ */
+async function tokenAndApi(accepted) {
+  const seen = { token: 0, api: [] };
+  const http = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url === "/token") {
+        seen.token += 1;
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ access_token: `at-${seen.token}`, token_type: "Bearer", expires_in: 3600 }));
+        return;
+      }
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      seen.api.push(token);
+      if (accepted.includes(token)) {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ token }));
+      } else {
+        res.writeHead(401, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+        res.end();
+      }
+    });
+  });
+  await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${http.address().port}`;
+  const client = new OAuthClient({
+    profile: "generic", clientId: "api-client", clientSecret: "api-secret-123456", grant: "client_credentials",
+    endpoints: { token: `${base}/token`, apiBase: `${base}/api/` },
+  });
+  return { client, seen, close: () => new Promise((resolve) => http.close(resolve)) };
+}
+
+test("Session.fetch: a refused token is renewed once and the call made again; a second refusal rejects", async () => {
+  const once = await tokenAndApi(["at-2"]);
+  try {
+    const session = new Session(once.client);
+    const answer = await session.fetch("things");
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await answer.json(), { token: "at-2" });
+    assert.deepEqual(once.seen, { token: 2, api: ["at-1", "at-2"] });
+  } finally {
+    await once.close();
+  }
+  const never = await tokenAndApi([]);
+  try {
+    const error = await new Session(never.client).fetch("things").catch((e) => e);
+    assert.ok(error instanceof AuthflowError, String(error));
+    assert.equal(error.kind, "unauthorized");
+    assert.equal(error.status, 401);
+    assert.deepEqual(never.seen, { token: 2, api: ["at-1", "at-2"] }, "one renewal, one retry, no more");
+    assert.doesNotMatch(error.message, /at-\d|api-secret/);
+  } finally {
+    await never.close();
+  }
 });

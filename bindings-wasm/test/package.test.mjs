@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const authflow = await import(new URL("index.js", pkg));
-const { AuthflowError, ValidatedCallback, OAuthClient } = authflow;
+const { AuthflowError, ValidatedCallback, OAuthClient, Session } = authflow;
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
 const options = (extra = {}) => ({
@@ -33,7 +33,7 @@ test("package.json describes an ES module with types and the project's licence",
 });
 
 test("the exports are the documented API, and nothing of wasm-bindgen's", async () => {
-  assert.deepEqual(Object.keys(authflow).sort(), ["AuthflowError", "OAuthClient", "ValidatedCallback"]);
+  assert.deepEqual(Object.keys(authflow).sort(), ["AuthflowError", "OAuthClient", "Session", "ValidatedCallback"]);
   const index = await readFile(new URL("index.d.ts", pkg), "utf8");
   assert.doesNotMatch(index, /initSync|InitOutput|__wbindgen|closures|export \*/);
   for (const name of ["createAuthorizationUrl", "handleRedirect", "exchangeCode", "refresh"]) {
@@ -68,6 +68,11 @@ test("the types declare every function, option and field, each with a doc commen
     /export interface TokenSet/,
     /export type ErrorKind =/,
     /export type Action =/,
+    /export interface SessionInit/,
+    /export declare class Session \{/,
+    /constructor\(client: OAuthClient, init\?: SessionInit\);/,
+    /accessToken\(\): Promise<string>;/,
+    /readonly tokens: TokenSet \| null;/,
   ];
   for (const declaration of declarations) {
     assert.match(types, declaration);
@@ -85,7 +90,11 @@ test("the types declare every function, option and field, each with a doc commen
       checked += 1;
     }
   });
-  assert.equal(checked, 12, "declarations checked");
+  assert.equal(checked, 14, "declarations checked");
+  // The module's own pieces of Session and of token requests are not API.
+  assert.doesNotMatch(types, /class (SessionMachine|TokenCall|ApiCall)|sessionMachine\(|timeoutMs\(\)|get timeoutMs|apiCall\(/);
+  // The browser's Session has no API calls (their code is the Node.js entry's).
+  assert.doesNotMatch(types, /fetch\(path/);
   for (const field of ["kind", "action", "retryAfter", "status", "providerError", "providerErrorDescription", "accessToken", "refreshToken", "expiresAt", "codeVerifier", "redirectUri"]) {
     assert.match(types, new RegExp(`\\b${field}\\b`), field);
   }
@@ -262,4 +271,90 @@ test("a provider's error answer rejects with its status and words", async () => 
   } finally {
     await endpoint.close();
   }
+});
+
+/** A token set whose access token expired a minute ago, with a refresh token. */
+const expiredTokens = (refreshToken = "rt-old-123456") => {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    accessToken: "at-old-123456", tokenType: "Bearer", refreshToken, issuedAt: now - 3600,
+    expiresAt: now - 60, refreshExpiresAt: null, scopes: null, clockSkew: 0, extra: {},
+  };
+};
+
+test("a Session renews an expired set once for many callers, stores it before anyone gets it", async () => {
+  const expiresAt = Math.floor(Date.now() / 1000) + 30 * 86400; // Makini: absolute
+  const endpoint = await tokenEndpoint(200, {
+    access_token: "at-new-123456", refresh_token: "rt-new-123456", token_type: "bearer", expires_in: expiresAt,
+  });
+  try {
+    const client = new OAuthClient(options({ endpoints: { token: endpoint.url } }));
+    const got = [];
+    const stored = [];
+    const session = new Session(client, {
+      tokens: JSON.parse(JSON.stringify(expiredTokens())),
+      onPersist: async (tokens) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(got, [], "no caller has the new token before it is stored");
+        stored.push(tokens);
+      },
+    });
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, () => session.accessToken().then((token) => { got.push(token); return token; })),
+    );
+    assert.deepEqual(new Set(tokens), new Set(["at-new-123456"]));
+    assert.equal(endpoint.seen.length, 1, "one refresh for twenty callers");
+    const sent = new URLSearchParams(endpoint.seen[0].body);
+    assert.equal(sent.get("grant_type"), "refresh_token");
+    assert.equal(sent.get("refresh_token"), "rt-old-123456");
+    assert.equal(sent.has("client_secret"), false);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].refreshToken, "rt-new-123456", "the rotated refresh token is what is stored");
+    assert.equal(session.tokens.refreshToken, "rt-new-123456");
+    // Fresh now: no request.
+    assert.equal(await session.accessToken(), "at-new-123456");
+    assert.equal(endpoint.seen.length, 1);
+  } finally {
+    await endpoint.close();
+  }
+});
+
+test("a Session whose refresh token is refused stops with authorize_again, without the token in sight", async () => {
+  const endpoint = await tokenEndpoint(400, {
+    error: "invalid_grant", error_description: "refresh token rt-old-123456 is revoked",
+  });
+  try {
+    const client = new OAuthClient(options({ endpoints: { token: endpoint.url } }));
+    const stored = [];
+    const session = new Session(client, { tokens: expiredTokens(), onPersist: (tokens) => stored.push(tokens) });
+    const errors = await Promise.all(Array.from({ length: 5 }, () => session.accessToken().catch((e) => e)));
+    for (const error of errors) {
+      assert.ok(error instanceof AuthflowError, String(error));
+      assert.equal(error.kind, "invalid_grant");
+      assert.equal(error.action, "authorize_again");
+      assert.doesNotMatch(`${error.message} ${error.providerErrorDescription}`, /rt-old-123456/);
+    }
+    assert.equal(endpoint.seen.length, 1, "one refresh for every caller");
+    // The dead refresh token is dropped, and that is stored too.
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].refreshToken, null);
+    const again = await session.accessToken().catch((e) => e);
+    assert.ok(again instanceof AuthflowError);
+    assert.equal(endpoint.seen.length, 1, "a stopped session sends nothing more");
+  } finally {
+    await endpoint.close();
+  }
+});
+
+test("a Session: no tokens and no way to get them, a bad token set, a bad onPersist", async () => {
+  const none = await new Session(link).accessToken().catch((e) => e);
+  assert.ok(none instanceof AuthflowError, String(none));
+  assert.equal(none.kind, "authorization_required");
+  const broken = (() => { try { return new Session(link, { tokens: { accessToken: 5 } }); } catch (e) { return e; } })();
+  assert.ok(broken instanceof AuthflowError, String(broken));
+  assert.equal(broken.kind, "invalid_stored_value");
+  const persist = (() => { try { return new Session(link, { onPersist: "store" }); } catch (e) { return e; } })();
+  assert.ok(persist instanceof AuthflowError, String(persist));
+  assert.equal(persist.kind, "configuration");
+  assert.equal(new Session(link).tokens, null);
 });

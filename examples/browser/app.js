@@ -1,7 +1,9 @@
 // The example page's logic: everything OAuth goes through the authflow
 // package; this file only wires buttons and shows the outcome. Tokens stay
-// in sessionStorage and are never shown or logged.
-import { OAuthClient, AuthflowError } from "authflow";
+// in sessionStorage and are never shown or logged. A Session keeps them
+// fresh: it refreshes when they are due, once however many callers ask,
+// and hands each new set to onPersist (which stores it here).
+import { OAuthClient, AuthflowError, Session } from "authflow";
 
 const TOKENS_KEY = "example.tokens";
 /** An element of index.html (all of them are there). */
@@ -63,15 +65,28 @@ $("sign-in").addEventListener("click", () => {
   location.assign(url);
 });
 
+/** The signed-in user's tokens, kept fresh. @type {Session | null} */
+let session = null;
+
+/** @param {import("authflow").TokenSet} tokens */
+function startSession(tokens) {
+  session = new Session(client, { tokens, onPersist: (renewed) => showTokens(renewed, "Refreshed") });
+}
+
 $("refresh").addEventListener("click", async () => {
   try {
-    showTokens(await client.refresh(JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null")), "Refreshed");
+    // Where an API call would go: a valid access token, refreshed first
+    // when due (onPersist then shows the new set).
+    await session?.accessToken();
+    const status = $("status").textContent ?? "";
+    if (status.startsWith("Signed in") && !status.endsWith("Still valid.")) $("status").textContent += " Still valid.";
   } catch (error) {
     showError(error);
   }
 });
 
 $("sign-out").addEventListener("click", () => {
+  session = null;
   sessionStorage.removeItem(TOKENS_KEY);
   show("signed-out", "Signed out.");
 });
@@ -84,13 +99,17 @@ if (params.has("code") || params.has("error")) {
     // Code and verifier are wiped from WebAssembly memory once the callback
     // is garbage (or at once with callback.free()).
     const callback = client.handleRedirect(undefined, { clearUrl: true });
-    showTokens(await client.exchangeCode(callback), "Signed in");
+    const tokens = await client.exchangeCode(callback);
+    showTokens(tokens, "Signed in");
+    startSession(tokens);
   } catch (error) {
     show("signed-out", "Not signed in.");
     showError(error);
   }
 } else if (sessionStorage.getItem(TOKENS_KEY)) {
-  showTokens(JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null"), "Signed in");
+  const tokens = JSON.parse(sessionStorage.getItem(TOKENS_KEY) ?? "null");
+  showTokens(tokens, "Signed in");
+  startSession(tokens);
 } else {
   show("signed-out", "Not signed in.");
 }

@@ -2,7 +2,9 @@
 // using the built authflow package) signs in through the local Makini Link
 // provider's authorize endpoint and consent page and back, exchanges the
 // code in the page as the public client `link-public` (PKCE, no secret),
-// refreshes with rotation, and shows a denied authorization as an error.
+// keeps the tokens fresh with a Session (a refresh with rotation once they
+// are due, stored by onPersist), and shows a denied authorization as an
+// error.
 //
 // playwright-core drives the system Chromium (/usr/bin/chromium, from
 // Debian); no browser is downloaded. Needs the package built
@@ -86,6 +88,18 @@ test("sign in through the provider's consent page, exchange in the page, refresh
   // The pending authorization was used up.
   assert.equal(await page.evaluate(() => sessionStorage.getItem("authflow.pending")), null);
 
+  // Still valid: the session hands out the token without a request.
+  await page.click("#refresh");
+  await page.waitForSelector("#status:text-matches('Still valid\\.$')");
+  stats = await control("stats");
+  assert.equal(stats.clients["link-public"].refreshes, 0);
+
+  // 30 days later, for the provider and for the page's clock: the access
+  // token's lifetime is over (the refresh token's, 31 days, is not), so the
+  // session refreshes (with rotation) first.
+  const later = 30 * 24 * 3600;
+  await control("clock", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ advance: later }) });
+  await page.evaluate((ms) => { const real = Date.now; Date.now = () => real() + ms; }, later * 1000);
   await page.click("#refresh");
   await page.waitForSelector("#status:text-matches('^Refreshed')");
   stats = await control("stats");

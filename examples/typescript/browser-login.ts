@@ -2,8 +2,8 @@
 // TypeScript app under `tsc --strict` uses it. The pending authorization is
 // kept by the app here (storageKey: null) and handed back as it came.
 import {
-  OAuthClient, AuthflowError,
-  type ClientOptions, type AuthorizationUrlOptions, type AuthorizationStart, type TokenSet,
+  OAuthClient, AuthflowError, Session,
+  type ClientOptions, type SessionInit, type AuthorizationUrlOptions, type AuthorizationStart, type TokenSet,
   type ValidatedCallback, type ErrorKind, type Action,
 } from "authflow";
 
@@ -42,4 +42,17 @@ export async function renew(tokens: TokenSet): Promise<TokenSet | string> {
     const action: Action = error.action;
     return action === "authorize_again" ? "Please sign in again." : `${kind}: retry in ${error.retryAfter ?? 1} s`;
   }
+}
+
+/** Or let a Session keep the set fresh: stored on every renewal, one refresh for all callers. */
+export function keepFresh(tokens: TokenSet, store: (tokens: TokenSet) => Promise<void>): Session {
+  const init: SessionInit = { tokens, onPersist: store };
+  return new Session(client, init);
+}
+
+/** An API call with a token that is valid now. */
+export async function callApi(session: Session, url: string): Promise<Response> {
+  const current: TokenSet | null = session.tokens;
+  void current;
+  return fetch(url, { headers: { Authorization: `Bearer ${await session.accessToken()}` } });
 }

@@ -1,14 +1,36 @@
 // authflow for Node.js servers (`import ... from "authflow/node"`): the
 // browser API plus what a server with a client secret does: client
 // credentials (OAuthClient.clientCredentials), confidential code exchange
-// and refresh, and Session (tokens kept fresh, one renewal at a time,
-// onPersist, API calls). Its own
+// and refresh, and Session renewing with the client's credentials. Its own
 // WebAssembly module, built with the core's confidential code; the browser
 // entry has none of it.
 import { readFile } from "node:fs/promises";
 import init from "./authflow_node.js";
 
-export { OAuthClient, Session, ValidatedCallback } from "./authflow_node.js";
+import { Session as TokenSession, exchange, sessionInternals } from "__BROWSER_SNIPPET__";
+
+export { OAuthClient, ValidatedCallback } from "./authflow_node.js";
 export { AuthflowError } from "__BROWSER_SNIPPET__";
+
+/** Statuses whose response has no body (`Response` refuses one). */
+const NO_BODY = [101, 103, 204, 205, 304];
+
+/**
+ * The browser's `Session` (tokens kept fresh) that also calls the API with
+ * its token: `fetch`, through the module's `ApiCall`, which applies the
+ * core's API rules (this module is built with them; the browser's is not).
+ */
+export class Session extends TokenSession {
+  async fetch(path, init) {
+    const [machine, timeoutMs] = sessionInternals(this);
+    for (const retry of [true, false]) {
+      const call = machine.apiCall(await this.accessToken(), path, init ?? {}, retry);
+      const [ok, [status, headers, body]] = await exchange(call, timeoutMs);
+      if (ok) return new Response(NO_BODY.includes(status) ? null : body, { status, headers });
+    }
+    // Not reached: a call without retry resolves `ok` or rejects.
+    throw new Error("unreachable");
+  }
+}
 
 await init({ module_or_path: await readFile(new URL("./authflow_node_bg.wasm", import.meta.url)) });
