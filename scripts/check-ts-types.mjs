@@ -1,6 +1,6 @@
 // `tsc --strict --noEmit` over what a TypeScript user writes against the
 // built package (bindings-wasm/pkg): the typed example, the example page's
-// JavaScript (checkJs), and every ```js block of the package README that
+// JavaScript and the everyday programs (checkJs), and every ```js block of the package README that
 // imports "authflow" (one file, blocks in order, as a reader runs them).
 //
 //   node scripts/check-ts-types.mjs OUT_DIR
@@ -54,6 +54,7 @@ const tsconfig = {
     ...snippetFiles,
     join(repo, "examples/typescript/browser-login.ts"),
     join(repo, "examples/browser/app.js"),
+    join(repo, "examples/browser/everyday.js"),
     join(repo, "examples/node/everyday.mjs"),
   ],
 };

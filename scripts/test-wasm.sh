@@ -18,8 +18,10 @@
 #      the Node.js entry against the local providers and oidc-provider;
 #      examples/node against the local providers and the Authlib peer,
 #      measured beside the same program written with oauth4webapi;
-#   5. the end-to-end test: the example page in Chromium (playwright-core)
-#      against the local Makini Link provider;
+#   5. examples/browser: the example page in Chromium (playwright-core)
+#      against the local Makini Link provider, end to end; everyday.js
+#      (the browser program) against the local providers and the Authlib
+#      peer, measured beside the same program written with oauth4webapi;
 #   6. the size report (scripts/wasm-size.sh --check): fails when the
 #      package is over its budget (60 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
@@ -77,7 +79,7 @@ node --test bindings-wasm/test/
 step "node --test: examples/node against the local providers and the Authlib peer, measured beside oauth4webapi"
 node --test examples/node/
 
-step "node --test: end to end in Chromium (examples/browser)"
+step "node --test: examples/browser (the page in Chromium; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
 step "size report (fails over the budget)"

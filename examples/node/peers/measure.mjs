@@ -1,5 +1,6 @@
 // Measures the `everyday` function of examples/node/everyday.mjs and of its
-// oauth4webapi twin, as examples/python/peers/measure.py does for Python:
+// oauth4webapi twin, and of examples/browser/everyday.js and its twin, as
+// examples/python/peers/measure.py does for Python:
 // lines of code (not blank, not comments) and concepts, the distinct names
 // of the library a reader must know: what is imported from it (or read
 // from its namespace), and every property read or method called on a value
@@ -14,14 +15,17 @@ const here = new URL("./", import.meta.url);
 export const PROGRAMS = {
   authflow: { file: new URL("../everyday.mjs", here), library: /^authflow/ },
   oauth4webapi: { file: new URL("everyday_oauth4webapi.mjs", here), library: /^oauth4webapi$/ },
+  "authflow (browser)": { file: new URL("../../browser/everyday.js", here), library: /^authflow/ },
+  "oauth4webapi (browser)": { file: new URL("../../browser/peers/everyday_oauth4webapi.js", here), library: /^oauth4webapi$/ },
 };
 
-/** The source without comments, and with string contents blanked. */
+/** The source without comments, and with string contents blanked (a template's `${...}` is code and stays). */
 function code(source) {
   return source
     .replace(/\/\*[\s\S]*?\*\//g, "")
     .replace(/\/\/[^\n]*/g, "")
-    .replace(/(["'`])(?:\\.|(?!\1)[^\\\n])*\1/g, (s) => s[0] + " ".repeat(s.length - 2) + s[0]);
+    .replace(/`(?:\\.|[^\\`])*`/g, (s) => s.replace(/(^`|\})([^`$]*?)(?=\$\{|`$)/g, (_, open, text) => open + " ".repeat(text.length)))
+    .replace(/(["'])(?:\\.|(?!\1)[^\\\n])*\1/g, (s) => s[0] + " ".repeat(s.length - 2) + s[0]);
 }
 
 /** The text of `export async function everyday(...) { ... }`. */
@@ -79,9 +83,9 @@ export function measure(file, library) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`${"program".padEnd(13)} ${"lines".padStart(5)} ${"concepts".padStart(8)}  names`);
+  console.log(`${"program".padEnd(22)} ${"lines".padStart(5)} ${"concepts".padStart(8)}  names`);
   for (const [label, { file, library }] of Object.entries(PROGRAMS)) {
     const m = measure(file, library);
-    console.log(`${label.padEnd(13)} ${String(m.lines).padStart(5)} ${String(m.concepts.length).padStart(8)}  ${m.concepts.join(", ")}`);
+    console.log(`${label.padEnd(22)} ${String(m.lines).padStart(5)} ${String(m.concepts.length).padStart(8)}  ${m.concepts.join(", ")}`);
   }
 }

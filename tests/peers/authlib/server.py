@@ -33,6 +33,8 @@ lifetime of client-credentials tokens: a short one makes clients renew.
 
 Every client-authenticated route accepts client_secret_basic and
 client_secret_post, but each client may use only the method it registered.
+The code flow and refresh also take public clients (method none, PKCE
+required): spa-client, a browser app's registration.
 """
 
 import hmac
@@ -141,6 +143,9 @@ CLIENTS = {
         Client("service-client", "s3rvice-s3cret", "client_secret_basic", "profile email",
                {"client_credentials"}),
         Client("app-client", "app-s3cret", "client_secret_basic", "profile email",
+               {"authorization_code", "refresh_token"}, [APP_REDIRECT_URI]),
+        # A public client (a browser app): no secret, PKCE.
+        Client("spa-client", "", "none", "profile email",
                {"authorization_code", "refresh_token"}, [APP_REDIRECT_URI]),
     ]
 }
@@ -299,7 +304,7 @@ class AuthorizationCode:
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS + ["none"]
 
     def save_authorization_code(self, code, request):
         payload = request.payload
@@ -326,7 +331,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS + ["none"]
     # Rotation: every refresh issues a new refresh token ...
     INCLUDE_NEW_REFRESH_TOKEN = True
 
