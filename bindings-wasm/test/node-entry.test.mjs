@@ -5,11 +5,9 @@
 // credentials with HTTP Basic). The browser entry keeps none of it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startProviders } from "../../examples/browser/server.mjs";
+import { startProviders, startServer } from "../../examples/browser/server.mjs";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const server = await import(new URL("node/index.js", pkg));
@@ -31,14 +29,8 @@ after(async () => {
 /** npm oidc-provider (tests/peers/oidc-provider), on a free port. */
 async function startOidcProvider() {
   const script = fileURLToPath(new URL("../../tests/peers/oidc-provider/server.mjs", import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "ignore"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const line = await new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (first) => { lines.close(); resolve(first); });
-    child.once("exit", (code) => reject(new Error(`oidc-provider exited with ${code}`)));
-  });
-  return { issuer: JSON.parse(line).issuer, stop: async () => { child.stdin.end(); await exited; } };
+  const { info, stop } = await startServer(process.execPath, [script]);
+  return { issuer: info.issuer, stop };
 }
 
 const control = async (path, body) => {

@@ -9,29 +9,16 @@
 // e2e.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { join } from "node:path";
-import { startProviders } from "./server.mjs";
+import { startAuthlib, startProviders } from "./server.mjs";
 import { PROGRAMS, measure } from "../node/peers/measure.mjs";
 import { followRedirect } from "../node/everyday.mjs";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
 const REDIRECT = "http://127.0.0.1:8400/callback";
 let providers, authlib;
 
 before(async () => {
   providers = await startProviders();
-  const python = process.env.AUTHLIB_PYTHON ?? join(repo, "tests/peers/authlib/.venv/bin/python");
-  const child = spawn(python, [join(repo, "tests/peers/authlib/server.py")], { stdio: ["pipe", "pipe", "ignore"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const line = await new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (first) => { lines.close(); resolve(first); });
-    child.once("exit", (code) => reject(new Error(`the Authlib server exited with ${code}`)));
-  });
-  authlib = { base: JSON.parse(line).issuer, stop: async () => { child.stdin.end(); await exited; } };
+  authlib = await startAuthlib();
 });
 after(async () => {
   await providers?.stop();

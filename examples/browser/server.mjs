@@ -59,25 +59,41 @@ export async function serve({ providers, port = 0 }) {
 }
 
 /**
- * Starts the local providers (`authflow-providers`, built by cargo if
- * needed); resolves to `{ urls, stop }`. They stop when `stop()` closes
- * their stdin, or with this process.
+ * Spawns a test server that prints one JSON line once it listens and stops
+ * when its stdin closes (the local providers, the Authlib and oidc-provider
+ * peers); resolves to `{ info, stop }`, `info` being that line. It also
+ * stops with this process.
  */
-export async function startProviders() {
-  const child = spawn("cargo", ["run", "--quiet", "--locked", "-p", "authflow-test-providers", "--bin", "authflow-providers"], {
-    cwd: repo,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+export async function startServer(command, args, { cwd = repo, stderr = "ignore" } = {}) {
+  const child = spawn(command, args, { cwd, stdio: ["pipe", "pipe", stderr] });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const line = await new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once("line", (first) => { lines.close(); resolve(first); });
-    child.once("exit", (code) => reject(new Error(`authflow-providers exited with ${code} before printing its URLs`)));
+    child.once("exit", (code) => reject(new Error(`${args.at(-1) ?? command} exited with ${code} before it listened`)));
   });
-  return {
-    urls: JSON.parse(line),
-    stop: async () => { child.stdin.end(); await exited; },
-  };
+  return { info: JSON.parse(line), stop: async () => { child.stdin.end(); await exited; } };
+}
+
+/**
+ * Starts the local providers (`authflow-providers`, built by cargo if
+ * needed); resolves to `{ urls, stop }`.
+ */
+export async function startProviders() {
+  const { info, stop } = await startServer("cargo",
+    ["run", "--quiet", "--locked", "-p", "authflow-test-providers", "--bin", "authflow-providers"], { stderr: "inherit" });
+  return { urls: info, stop };
+}
+
+/**
+ * Starts the Authlib peer (tests/peers/authlib, installed by its
+ * install.sh; `AUTHLIB_PYTHON` names another interpreter); resolves to
+ * `{ base, stop }`, `base` its issuer URL.
+ */
+export async function startAuthlib() {
+  const python = process.env.AUTHLIB_PYTHON ?? join(repo, "tests/peers/authlib/.venv/bin/python");
+  const { info, stop } = await startServer(python, [join(repo, "tests/peers/authlib/server.py")]);
+  return { base: info.issuer, stop };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -4,32 +4,22 @@
 // (peers/measure.mjs): authflow's is shorter and touches fewer concepts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startProviders } from "../browser/server.mjs";
+import { startAuthlib, startProviders } from "../browser/server.mjs";
 import { PROGRAMS, measure } from "./peers/measure.mjs";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
 const REDIRECT = "http://127.0.0.1:8400/callback";
 let providers, authlib, dir;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "authflow-everyday-"));
   providers = await startProviders();
-  const python = process.env.AUTHLIB_PYTHON ?? join(repo, "tests/peers/authlib/.venv/bin/python");
-  const child = spawn(python, [join(repo, "tests/peers/authlib/server.py")], { stdio: ["pipe", "pipe", "ignore"] });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const line = await new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (first) => { lines.close(); resolve(first); });
-    child.once("exit", (code) => reject(new Error(`the Authlib server exited with ${code}`)));
-  });
-  authlib = { base: JSON.parse(line).issuer, stop: async () => { child.stdin.end(); await exited; } };
+  authlib = await startAuthlib();
 });
 after(async () => {
   await providers?.stop();
