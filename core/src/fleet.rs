@@ -754,7 +754,13 @@ impl FleetSession {
         let new_generation = if self.restoring {
             RESTORED | self.restorer | ((self.highest_count + 1) & COUNT)
         } else {
-            (self.generation.max(self.stored_generation) & !RESTORED) + 1
+            // One more than both, each read without its restored mark:
+            // taking the larger first and then dropping the mark could
+            // give back the very generation the compare-and-set expects
+            // (a restored own generation is larger than its plain
+            // successor in the store), and a process that read that
+            // generation before would then write over this value.
+            (self.generation & !RESTORED).max(self.stored_generation & !RESTORED) + 1
         };
         self.written_value = Some(value.clone());
         let operation = StoreOperation::CompareAndSet {

@@ -471,6 +471,22 @@ impl World {
                 .handle_store_error(op.id, now, "model failure");
             return Ok(());
         }
+        if let StoreOperation::CompareAndSet {
+            expected,
+            new_generation,
+            ..
+        } = &op.operation
+        {
+            // A write under the generation it expects would leave the
+            // store's generation unchanged with a new value: a process
+            // that read the old value's generation could write over it.
+            prop_assert_ne!(
+                expected,
+                new_generation,
+                "process {} wrote without a new generation",
+                p
+            );
+        }
         let before = self.stored();
         let outcome: StoreOutcome = self.store.perform(&op).unwrap();
         let after = self.stored();
