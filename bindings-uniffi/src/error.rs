@@ -491,6 +491,7 @@ mod tests {
             ("configuration", "Configuration"),
             ("authorization_required", "AuthorizationRequired"),
             ("invalid_stored_value", "InvalidStoredValue"),
+            ("expired_token", "OAuth"),
         ];
         for (name, family) in kinds {
             let kind = ErrorKind::parse(name).unwrap();

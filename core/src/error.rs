@@ -85,6 +85,9 @@ pub enum ErrorKind {
     AuthorizationRequired,
     /// A stored value (pending authorization, token set) is corrupt, of an unknown version, or not this client's.
     InvalidStoredValue,
+    /// RFC 8628 §3.5 `expired_token`: the device code expired before the
+    /// user authorized (the provider said so, or its `expires_in` passed).
+    ExpiredToken,
 }
 
 /// The groups of kinds a binding maps to its exception classes.
@@ -110,7 +113,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 33] = [
+    pub const ALL: [ErrorKind; 34] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -144,6 +147,7 @@ impl ErrorKind {
         ErrorKind::Configuration,
         ErrorKind::AuthorizationRequired,
         ErrorKind::InvalidStoredValue,
+        ErrorKind::ExpiredToken,
     ];
 
     /// The stable snake_case name, e.g. `"invalid_grant"`.
@@ -182,6 +186,7 @@ impl ErrorKind {
             ErrorKind::Configuration => "configuration",
             ErrorKind::AuthorizationRequired => "authorization_required",
             ErrorKind::InvalidStoredValue => "invalid_stored_value",
+            ErrorKind::ExpiredToken => "expired_token",
         }
     }
 
@@ -193,7 +198,9 @@ impl ErrorKind {
     /// The family a binding groups this kind under.
     pub fn family(self) -> ErrorFamily {
         match self {
-            kind if kind.is_oauth_code() || kind == ErrorKind::OtherOauthError => {
+            kind if kind.is_oauth_code()
+                || matches!(kind, ErrorKind::OtherOauthError | ErrorKind::ExpiredToken) =>
+            {
                 ErrorFamily::OAuth
             }
             ErrorKind::StateMismatch
@@ -532,6 +539,11 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::PendingAlreadyUsed
         | ErrorKind::AuthorizationRequired
         | ErrorKind::InvalidStoredValue => Action::AuthorizeAgain,
+        // RFC 8628 §3.5: the client may start a new device authorization
+        // but should wait for the user to ask: a new user code means the
+        // user goes through the authorization again, and nothing is to be
+        // retried or renewed on the client's own.
+        ErrorKind::ExpiredToken => Action::AuthorizeAgain,
         ErrorKind::Unauthorized => Action::Refresh,
         ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOauthError => {
             Action::Report
@@ -569,6 +581,11 @@ mod tests {
         assert_eq!(ErrorKind::RateLimited.family(), ErrorFamily::Http);
         assert_eq!(ErrorKind::UnexpectedStatus.family(), ErrorFamily::Http);
         assert_eq!(ErrorKind::Transport.family(), ErrorFamily::Transport);
+        assert_eq!(ErrorKind::ExpiredToken.family(), ErrorFamily::OAuth);
+        assert_eq!(
+            ErrorKind::parse("expired_token"),
+            Some(ErrorKind::ExpiredToken)
+        );
         assert_eq!(
             ErrorKind::InvalidStoredValue.family(),
             ErrorFamily::InvalidStoredValue

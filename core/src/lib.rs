@@ -40,6 +40,9 @@
 //!   [`UsedStates`] refuse a second use.
 //! - [`TokenSet`]: tokens with absolute expiry; [`Session`]: the state
 //!   machine that keeps them fresh, single-flight.
+//! - [`DeviceAuthorization`] → [`DevicePoll`]: the device authorization
+//!   grant (RFC 8628) for devices without a browser: show the user code,
+//!   poll the token endpoint as the state machine says.
 //! - [`fleet`]: one token set shared by many processes through a store
 //!   (leases, generations), renewed once per expiry.
 //! - [`Error`]: one error type with [`ErrorKind`] and [`Action`].
@@ -60,6 +63,7 @@ mod callback;
 mod challenge;
 mod client;
 mod clock;
+mod device;
 pub mod discovery;
 mod endpoint;
 mod error;
@@ -89,6 +93,10 @@ pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
 pub use clock::{format_http_date, parse_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
+pub use device::{
+    DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DeviceTokenRequest,
+    DEFAULT_INTERVAL, SLOW_DOWN_STEP,
+};
 pub use discovery::{
     discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
 };
@@ -104,7 +112,9 @@ pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;
 pub use revocation::TokenRef;
-pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
+pub use secret::{
+    AccessToken, AuthorizationCode, DeviceCode, PkceCodeVerifier, RefreshToken, UserCode,
+};
 #[cfg(feature = "confidential")]
 pub use secret::{ClientSecret, Password};
 pub use session::{

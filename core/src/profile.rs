@@ -131,6 +131,8 @@ pub enum GrantType {
     ClientCredentials,
     /// `password`
     Password,
+    /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4).
+    DeviceCode,
 }
 
 impl GrantType {
@@ -141,6 +143,7 @@ impl GrantType {
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 
@@ -151,6 +154,7 @@ impl GrantType {
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
             GrantType::Password,
+            GrantType::DeviceCode,
         ]
         .into_iter()
         .find(|g| g.as_str() == name)
@@ -162,7 +166,8 @@ impl GrantType {
 pub enum ResponseSource {
     /// The token endpoint, answering a grant.
     Token(GrantType),
-    /// The revocation or introspection endpoint (client-authenticated, like the token endpoint).
+    /// The revocation, introspection or device authorization endpoint
+    /// (client-authenticated, like the token endpoint).
     TokenManagement,
     /// A resource API or the token-info endpoint (bearer-authenticated).
     Api,
@@ -245,11 +250,13 @@ pub enum EndpointRole {
     ApiBase,
     /// The base of the legacy resource API (Makini v3).
     LegacyApiBase,
+    /// Where a device asks for a device code and a user code (RFC 8628 §3.1).
+    DeviceAuthorization,
 }
 
 impl EndpointRole {
     /// Every role, in a fixed order.
-    pub const ALL: [EndpointRole; 7] = [
+    pub const ALL: [EndpointRole; 8] = [
         EndpointRole::Authorization,
         EndpointRole::Token,
         EndpointRole::Revocation,
@@ -257,6 +264,7 @@ impl EndpointRole {
         EndpointRole::TokenInfo,
         EndpointRole::ApiBase,
         EndpointRole::LegacyApiBase,
+        EndpointRole::DeviceAuthorization,
     ];
 
     /// The stable name, as in RFC 8414 metadata where it has one
@@ -270,6 +278,7 @@ impl EndpointRole {
             EndpointRole::TokenInfo => "token_info_endpoint",
             EndpointRole::ApiBase => "api_base",
             EndpointRole::LegacyApiBase => "legacy_api_base",
+            EndpointRole::DeviceAuthorization => "device_authorization_endpoint",
         }
     }
 
@@ -283,6 +292,7 @@ impl EndpointRole {
             EndpointRole::TokenInfo => "token info endpoint",
             EndpointRole::ApiBase => "API base URL",
             EndpointRole::LegacyApiBase => "legacy API base URL",
+            EndpointRole::DeviceAuthorization => "device authorization endpoint",
         }
     }
 }
@@ -303,6 +313,7 @@ pub struct Profile {
     token_info_endpoint: Option<Endpoint>,
     api_base: Option<Endpoint>,
     legacy_api_base: Option<Endpoint>,
+    device_authorization_endpoint: Option<Endpoint>,
     api_origins: Vec<Endpoint>,
     client_auth: ClientAuthMethod,
     body_encoding: BodyEncoding,
@@ -334,6 +345,7 @@ impl Profile {
             token_info_endpoint: None,
             api_base: None,
             legacy_api_base: None,
+            device_authorization_endpoint: None,
             api_origins: Vec::new(),
             client_auth: ClientAuthMethod::ClientSecretPost,
             body_encoding: BodyEncoding::Form,
@@ -506,6 +518,7 @@ impl Profile {
             EndpointRole::TokenInfo => self.token_info_endpoint.as_ref(),
             EndpointRole::ApiBase => self.api_base.as_ref(),
             EndpointRole::LegacyApiBase => self.legacy_api_base.as_ref(),
+            EndpointRole::DeviceAuthorization => self.device_authorization_endpoint.as_ref(),
         }
     }
 
@@ -525,6 +538,7 @@ impl Profile {
             EndpointRole::TokenInfo => &mut self.token_info_endpoint,
             EndpointRole::ApiBase => &mut self.api_base,
             EndpointRole::LegacyApiBase => &mut self.legacy_api_base,
+            EndpointRole::DeviceAuthorization => &mut self.device_authorization_endpoint,
         }
     }
 
@@ -555,6 +569,10 @@ impl Profile {
     /// The legacy API base (Makini v3).
     pub fn legacy_api_base(&self) -> Option<&Endpoint> {
         self.legacy_api_base.as_ref()
+    }
+    /// The RFC 8628 device authorization endpoint.
+    pub fn device_authorization_endpoint(&self) -> Option<&Endpoint> {
+        self.device_authorization_endpoint.as_ref()
     }
     /// Origins besides the API base where API requests may carry the
     /// access token, on any path (see [`Profile::with_api_origin`]).
@@ -678,10 +696,11 @@ impl Profile {
     /// tokens on first use and again when they expire, without a user).
     /// A refresh token is no grant to start from, and the password grant
     /// needs the user's password (MakeShift's profile has its own rule):
-    /// both are configuration errors.
+    /// both are configuration errors. The device grant (RFC 8628) is the
+    /// user's too, like the authorization code.
     pub fn with_grant(self, grant: GrantType) -> Result<Profile> {
         match grant {
-            GrantType::AuthorizationCode => Ok(self),
+            GrantType::AuthorizationCode | GrantType::DeviceCode => Ok(self),
             GrantType::ClientCredentials => {
                 Ok(self.with_reauthentication(Reauthentication::ClientCredentials))
             }
@@ -714,11 +733,13 @@ impl Profile {
         require_issuer: bool,
         revocation: Option<Endpoint>,
         introspection: Option<Endpoint>,
+        device_authorization: Option<Endpoint>,
     ) -> Profile {
         self.issuer = Some(issuer);
         self.require_issuer = require_issuer;
         self.revocation_endpoint = revocation;
         self.introspection_endpoint = introspection;
+        self.device_authorization_endpoint = device_authorization;
         self
     }
 }
@@ -738,6 +759,7 @@ mod tests {
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
             GrantType::Password,
+            GrantType::DeviceCode,
         ] {
             assert_eq!(GrantType::parse(grant.as_str()), Some(grant));
         }

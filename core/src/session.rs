@@ -10,7 +10,7 @@ use crate::token_info::TokenInfo;
 use crate::token_set::TokenSet;
 
 /// The longest back-off after repeated failures without `Retry-After`.
-const MAX_BACKOFF: u64 = 300;
+pub(crate) const MAX_BACKOFF: u64 = 300;
 /// Bounds of the default refresh margin (a tenth of the token's lifetime).
 const MIN_MARGIN: u64 = 30;
 const MAX_MARGIN: u64 = 3 * 86_400;
