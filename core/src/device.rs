@@ -470,12 +470,7 @@ impl DevicePoll {
         if !self.take_in_flight(id) {
             return Ok(DevicePollUpdate::Discarded);
         }
-        let kind = match failure.kind() {
-            ErrorKind::Timeout => ErrorKind::Timeout,
-            _ => ErrorKind::Transport,
-        };
-        let error =
-            Error::new(kind, failure.message().to_owned()).without(&[self.device_code.secret()]);
+        let error = Error::from_transport(failure).without(&[self.device_code.secret()]);
         Err(self.on_failure(now, error))
     }
 

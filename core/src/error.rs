@@ -449,6 +449,17 @@ impl Error {
         self
     }
 
+    /// The error a state machine keeps for a request that got no answer:
+    /// only the transport's words and whether it timed out (no answer
+    /// came, so nothing else, such as a dead token, can be known).
+    pub(crate) fn from_transport(failure: &Error) -> Error {
+        let kind = match failure.kind() {
+            ErrorKind::Timeout => ErrorKind::Timeout,
+            _ => ErrorKind::Transport,
+        };
+        Error::new(kind, failure.message().to_owned())
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind

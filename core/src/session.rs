@@ -394,14 +394,7 @@ impl Session {
         let Some(flight) = self.take_in_flight(id) else {
             return Ok(SessionUpdate::Discarded);
         };
-        // Only the transport's words and whether it timed out are taken: no
-        // answer came, so nothing else (a dead refresh token) can be known.
-        let kind = match failure.kind() {
-            ErrorKind::Timeout => ErrorKind::Timeout,
-            _ => ErrorKind::Transport,
-        };
-        let error = Error::new(kind, failure.message().to_owned());
-        Err(self.on_failure(flight.purpose, now, error))
+        Err(self.on_failure(flight.purpose, now, Error::from_transport(failure)))
     }
 
     /// Takes an API's 401 for `token`: if it is still the current token, it
