@@ -50,7 +50,9 @@ pub use connection::{discover, discover_async, AuthorizationStart, ClientSession
 pub use device::{DeviceAuthorization, DevicePoll, DevicePollAction, DeviceTokenRequest};
 pub use discovery::{discovery_request, parse_discovery_response, ProviderMetadata};
 pub use enums::*;
-pub use error::{store_error, timeout_error, transport_error, AuthflowError, ErrorDetails};
+pub use error::{
+    raise_error, store_error, timeout_error, transport_error, AuthflowError, ErrorDetails,
+};
 pub use fleet::{SharedSession, StoredTokens, TokenStore};
 pub use http::{HttpHeader, HttpRequest, HttpResponse};
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};

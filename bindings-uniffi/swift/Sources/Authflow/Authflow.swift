@@ -11369,6 +11369,19 @@ public func errorMessage(details: ErrorDetails) -> String  {
 })
 }
 /**
+ * Raises the error `details` describe as the library raises its own (the
+ * exception of its kind's family): for a host-language driver of a
+ * sans-IO state machine, whose stop comes as details (a device poll's
+ * `Stop`).
+ */
+public func raiseError(details: ErrorDetails)throws   {try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_raise_error(
+        FfiConverterTypeErrorDetails_lower(details),uniffiCallStatus
+    )
+}
+}
+/**
  * The error a `TokenStore` raises when its store cannot be reached (kind
  * `store_unavailable`, action `retry`). `reason` must not quote a stored
  * value.
@@ -11466,6 +11479,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_error_message() != 17228) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_raise_error() != 17933) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_store_error() != 30499) {

@@ -1599,6 +1599,11 @@ RustBuffer uniffi_authflow_uniffi_fn_func_provider_kind_name(RustBuffer kind, Ru
 RustBuffer uniffi_authflow_uniffi_fn_func_error_message(RustBuffer details, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_RAISE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_RAISE_ERROR
+void uniffi_authflow_uniffi_fn_func_raise_error(RustBuffer details, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_STORE_ERROR
 RustBuffer uniffi_authflow_uniffi_fn_func_store_error(RustBuffer reason, RustCallStatus *_Nonnull out_status
@@ -1942,6 +1947,12 @@ uint16_t uniffi_authflow_uniffi_checksum_func_provider_kind_name(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_ERROR_MESSAGE
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_ERROR_MESSAGE
 uint16_t uniffi_authflow_uniffi_checksum_func_error_message(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_RAISE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_RAISE_ERROR
+uint16_t uniffi_authflow_uniffi_checksum_func_raise_error(void
     
 );
 #endif
