@@ -18,7 +18,8 @@ mod common;
 
 use authflow_core::{
     discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DiscoveryDocument, Error, ErrorKind, GrantType, HttpRequest,
+    ClientAuthMethod, ClientSecret, DeviceAuthorization, DevicePoll, DevicePollAction,
+    DevicePollUpdate, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
     HttpResponse, Introspection, PendingAuthorization, ProviderMetadata, Reauthentication,
     RefreshToken, Session, SessionAction, SessionUpdate, TokenRef, TokenSet, ValidatedCallback,
 };
@@ -38,6 +39,8 @@ const BASIC_CLIENT: (&str, &str) = ("basic-client", "basic-client-secret-0123456
 const POST_CLIENT: (&str, &str) = ("post-client", "post-client-secret-0123456789abcdef");
 const PUBLIC_CLIENT: &str = "public-client";
 const CC_CLIENT: (&str, &str) = ("cc-client", "cc-client-secret-0123456789abcdef");
+/// Public, the device grant only (RFC 8628).
+const DEVICE_CLIENT: &str = "device-client";
 /// devInteractions accept any user name (it becomes the subject) and password.
 const USER: &str = "alice";
 
@@ -760,4 +763,171 @@ fn cancelled_consent_is_access_denied() {
     let provider = error.provider().unwrap();
     assert_eq!(provider.code.as_deref(), Some("access_denied"));
     assert!(provider.description.is_some());
+}
+
+/// The user on another screen: opens the verification URI with the code in
+/// it, confirms the device (or aborts), logs in and consents on
+/// oidc-provider's pages. Returns the prompts seen and the last page.
+fn user_at_device_page(
+    verification_uri_complete: &str,
+    decision: Decision,
+) -> (Vec<String>, String) {
+    let mut browser = Browser::new();
+    let mut prompts = Vec::new();
+    // Nothing redirects to the app: the flow ends on the provider's page.
+    let mut navigation = browser.navigate(verification_uri_complete, REDIRECT_URI);
+    for _ in 0..8 {
+        let page = match navigation {
+            Navigation::Callback(url) => panic!("the device flow redirected to {url}"),
+            Navigation::Page(page) => page,
+        };
+        let forms = browser::forms(&page.body);
+        // The end: a page without a form (success), or the empty code
+        // input again (after an abort).
+        let Some(mut form) = forms
+            .into_iter()
+            .next()
+            .filter(|f| f.value("user_code") != Some(""))
+        else {
+            return (prompts, page.body);
+        };
+        let step = if form.value("prompt").is_some() {
+            form.value("prompt").unwrap_or_default().to_owned()
+        } else if form.value("confirm").is_some() {
+            "confirm".to_owned()
+        } else {
+            // The page that posts the code from the URL on (form_post).
+            "user_code".to_owned()
+        };
+        prompts.push(step.clone());
+        if (step.as_str(), decision) == ("confirm", Decision::Cancel) {
+            // The page's "[ Abort ]" button: name=abort value=yes.
+            form.inputs.push(browser::Input {
+                kind: "hidden".to_owned(),
+                name: "abort".to_owned(),
+                value: "yes".to_owned(),
+            });
+        }
+        if step == "login" {
+            form.fill("login", USER).fill("password", "any password");
+        }
+        let answer = browser.submit(&page, &form);
+        navigation = browser.follow(answer, REDIRECT_URI);
+    }
+    panic!("the device pages did not end after {prompts:?}")
+}
+
+/// Carries out what the poll says until it is done or stopped, sleeping
+/// for real between requests; returns the outcome and every update.
+fn poll_to_the_end(
+    op: &Op,
+    poll: &mut DevicePoll,
+) -> (Result<TokenSet, Error>, Vec<DevicePollUpdate>) {
+    let mut updates = Vec::new();
+    loop {
+        match poll.poll_action(unix_now()) {
+            DevicePollAction::Send(out) => match op.transport.send(&out.request) {
+                Ok(response) => {
+                    if let Ok(update) = poll.handle_response(out.id, unix_now(), &response) {
+                        updates.push(update);
+                    }
+                }
+                Err(failure) => {
+                    let _ = poll.handle_transport_error(out.id, unix_now(), &failure);
+                }
+            },
+            DevicePollAction::Wait { until } => {
+                let seconds = until.unwrap_or(0).saturating_sub(unix_now()).max(1);
+                std::thread::sleep(Duration::from_secs(seconds));
+            }
+            DevicePollAction::Done(tokens) => return (Ok(tokens), updates),
+            DevicePollAction::Stop(error) => return (Err(error), updates),
+        }
+    }
+}
+
+/// RFC 8628 with a real server: the device authorization endpoint from
+/// discovery (§4), the code, a poll while the user has not answered
+/// (`authorization_pending`), the user's approval on the provider's
+/// pages, then tokens.
+fn device_authorization(op: &Op) -> (Client, DeviceAuthorization) {
+    let profile = op.metadata.profile().unwrap();
+    assert_eq!(
+        profile
+            .endpoint(EndpointRole::DeviceAuthorization)
+            .map(|e| e.as_str()),
+        Some(format!("{}/device/auth", op.issuer()).as_str())
+    );
+    let client = Client::new(profile, DEVICE_CLIENT).with_scopes(["openid", "offline_access"]);
+    let request = client.device_authorization_request().unwrap();
+    assert_eq!(
+        String::from_utf8(request.body.to_vec()).unwrap(),
+        "scope=openid+offline_access&client_id=device-client"
+    );
+    let authorization = client
+        .parse_device_authorization_response(unix_now(), &op.send(&request))
+        .unwrap();
+    assert_eq!(
+        authorization.verification_uri,
+        format!("{}/device", op.issuer())
+    );
+    let complete = authorization.verification_uri_complete.as_deref().unwrap();
+    assert!(complete.contains("user_code="), "{complete}");
+    assert!(!format!("{authorization:?}").contains(authorization.device_code.secret()));
+    (client, authorization)
+}
+
+#[test]
+fn device_flow_pending_then_approved() {
+    let op = Op::start();
+    let (client, authorization) = device_authorization(&op);
+    let mut poll = DevicePoll::new(client.clone(), &authorization);
+    // One poll before the user answers.
+    let out = loop {
+        match poll.poll_action(unix_now()) {
+            DevicePollAction::Send(out) => break out,
+            DevicePollAction::Wait { until } => std::thread::sleep(Duration::from_secs(
+                until.unwrap().saturating_sub(unix_now()).max(1),
+            )),
+            other => panic!("{other:?}"),
+        }
+    };
+    let response = op.send(&out.request);
+    assert_eq!(
+        poll.handle_response(out.id, unix_now(), &response),
+        Ok(DevicePollUpdate::Pending)
+    );
+
+    let complete = authorization.verification_uri_complete.clone().unwrap();
+    let (prompts, last_page) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    assert!(last_page.contains("Sign-in Success"), "{last_page}");
+
+    let (outcome, updates) = poll_to_the_end(&op, &mut poll);
+    let tokens = outcome.unwrap();
+    assert_eq!(updates.last(), Some(&DevicePollUpdate::Authorized));
+    assert!(tokens.refresh_token().is_some());
+    let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.sub.as_deref(), Some(USER));
+    assert_eq!(introspection.client_id.as_deref(), Some(DEVICE_CLIENT));
+}
+
+#[test]
+fn device_flow_aborted_by_the_user_is_user_denied() {
+    let op = Op::start();
+    let (client, authorization) = device_authorization(&op);
+    let complete = authorization.verification_uri_complete.clone().unwrap();
+    let (prompts, last_page) = user_at_device_page(&complete, Decision::Cancel);
+    assert_eq!(prompts, ["user_code", "confirm"]);
+    assert!(last_page.contains("interrupted"), "{last_page}");
+
+    let mut poll = DevicePoll::new(client, &authorization);
+    let (outcome, _) = poll_to_the_end(&op, &mut poll);
+    let error = outcome.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AccessDenied, "{error}");
+    assert_eq!(error.action(), Action::UserDenied);
+    assert!(!error
+        .to_string()
+        .contains(authorization.device_code.secret()));
 }
