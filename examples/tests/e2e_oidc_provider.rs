@@ -23,7 +23,7 @@ use authflow_core::{
     HttpResponse, Introspection, PendingAuthorization, ProviderMetadata, Reauthentication,
     RefreshToken, Session, SessionAction, SessionUpdate, TokenRef, TokenSet, ValidatedCallback,
 };
-use authflow_examples::{authorization_entropy, unix_now, SharedSession, Transport};
+use authflow_examples::{authorization_entropy, drive_device, unix_now, SharedSession, Transport};
 use common::browser::{self, Browser, Navigation};
 use common::peer::{run_installer, Peer};
 use std::collections::HashSet;
@@ -817,35 +817,6 @@ fn user_at_device_page(
     panic!("the device pages did not end after {prompts:?}")
 }
 
-/// Carries out what the poll says until it is done or stopped, sleeping
-/// for real between requests; returns the outcome and every update.
-fn poll_to_the_end(
-    op: &Op,
-    poll: &mut DevicePoll,
-) -> (Result<TokenSet, Error>, Vec<DevicePollUpdate>) {
-    let mut updates = Vec::new();
-    loop {
-        match poll.poll_action(unix_now()) {
-            DevicePollAction::Send(out) => match op.transport.send(&out.request) {
-                Ok(response) => {
-                    if let Ok(update) = poll.handle_response(out.id, unix_now(), &response) {
-                        updates.push(update);
-                    }
-                }
-                Err(failure) => {
-                    let _ = poll.handle_transport_error(out.id, unix_now(), &failure);
-                }
-            },
-            DevicePollAction::Wait { until } => {
-                let seconds = until.unwrap_or(0).saturating_sub(unix_now()).max(1);
-                std::thread::sleep(Duration::from_secs(seconds));
-            }
-            DevicePollAction::Done(tokens) => return (Ok(tokens), updates),
-            DevicePollAction::Stop(error) => return (Err(error), updates),
-        }
-    }
-}
-
 /// RFC 8628 with a real server: the device authorization endpoint from
 /// discovery (§4), the code, a poll while the user has not answered
 /// (`authorization_pending`), the user's approval on the provider's
@@ -903,9 +874,7 @@ fn device_flow_pending_then_approved() {
     assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
     assert!(last_page.contains("Sign-in Success"), "{last_page}");
 
-    let (outcome, updates) = poll_to_the_end(&op, &mut poll);
-    let tokens = outcome.unwrap();
-    assert_eq!(updates.last(), Some(&DevicePollUpdate::Authorized));
+    let tokens = drive_device(&mut poll, &op.transport, unix_now).unwrap();
     assert!(tokens.refresh_token().is_some());
     let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
     assert!(introspection.active);
@@ -923,11 +892,104 @@ fn device_flow_aborted_by_the_user_is_user_denied() {
     assert!(last_page.contains("interrupted"), "{last_page}");
 
     let mut poll = DevicePoll::new(client, &authorization);
-    let (outcome, _) = poll_to_the_end(&op, &mut poll);
-    let error = outcome.unwrap_err();
+    let error = drive_device(&mut poll, &op.transport, unix_now).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDenied, "{error}");
     assert_eq!(error.action(), Action::UserDenied);
     assert!(!error
         .to_string()
         .contains(authorization.device_code.secret()));
+}
+
+/// A writer that hands each complete line to a channel, so that a test
+/// can read what the CLI prints while it runs.
+struct Lines(std::sync::mpsc::Sender<String>, Vec<u8>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(bytes);
+        while let Some(end) = self.1.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=end).collect();
+            let _ = self
+                .0
+                .send(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `authflow-demo login --device` (discovery from `--issuer`): prints the
+/// code and where to enter it, waits while the user approves on
+/// oidc-provider's pages, and saves the token set.
+#[test]
+fn cli_login_with_device_saves_the_tokens() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let args: Vec<String> = [
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        DEVICE_CLIENT,
+        "--scope",
+        "openid",
+        "--device",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let mut seen = Vec::new();
+    let complete = loop {
+        let line = printed
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no verification URI printed: {seen:?}"));
+        if let Some(url) = line
+            .strip_prefix("(or open ")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            break url.to_owned();
+        }
+        seen.push(line);
+    };
+    assert!(
+        seen[0].starts_with(&format!(
+            "on any device, open {}/device and enter the code ",
+            op.issuer()
+        )),
+        "{seen:?}"
+    );
+    let (prompts, _) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    let saved: Vec<String> = printed.try_iter().collect();
+    assert!(
+        saved
+            .iter()
+            .any(|l| l.starts_with("saved the token set to")),
+        "{saved:?}"
+    );
+    let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert!(
+        op.introspect(
+            &loaded.client,
+            TokenRef::Access(loaded.tokens.access_token())
+        )
+        .active
+    );
+    assert_eq!(
+        loaded
+            .client
+            .profile()
+            .endpoint(EndpointRole::DeviceAuthorization)
+            .map(|e| e.as_str().to_owned()),
+        Some(format!("{}/device/auth", op.issuer()))
+    );
 }
