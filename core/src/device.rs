@@ -439,11 +439,18 @@ impl DevicePoll {
             }
             Err(error) => error,
         };
+        // RFC 8628 §3.5: this grant's own codes, which RFC 6749 does not
+        // know (`access_denied` is the user's answer, as on a redirect: its
+        // default action already says so).
         let code = error
             .provider()
             .and_then(|p| p.code.as_deref())
             .filter(|_| error.kind() == ErrorKind::OtherOauthError);
         match code {
+            Some("expired_token") => {
+                let error = error.with_kind(ErrorKind::ExpiredToken);
+                Err(self.on_failure(now, error))
+            }
             Some("authorization_pending") => {
                 self.answered(now);
                 Ok(DevicePollUpdate::Pending)

@@ -234,11 +234,16 @@ impl ProviderMetadata {
                 self.authorization_response_iss_parameter_supported,
                 optional(EndpointRole::Revocation, &self.revocation_endpoint)?,
                 optional(EndpointRole::Introspection, &self.introspection_endpoint)?,
-                optional(
-                    EndpointRole::DeviceAuthorization,
-                    &self.device_authorization_endpoint,
-                )?,
             );
+        // RFC 8628 §4.
+        #[cfg(feature = "device")]
+        let profile = profile.set_endpoint(
+            EndpointRole::DeviceAuthorization,
+            optional(
+                EndpointRole::DeviceAuthorization,
+                &self.device_authorization_endpoint,
+            )?,
+        );
         Ok(profile)
     }
 }

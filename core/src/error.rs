@@ -371,6 +371,14 @@ impl Error {
         Error::new(ErrorKind::InvalidResponse, message)
     }
 
+    /// This error as another kind, with that kind's default action.
+    #[cfg(feature = "device")]
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
+        self.0.action = default_action(kind);
+        self
+    }
+
     pub(crate) fn with_action(mut self, action: Action) -> Self {
         self.0.action = action;
         self

@@ -70,11 +70,6 @@ pub(crate) fn error_from_response(
         .or(challenge.as_ref().map(|c| c.code.as_str()));
     let kind = match oauth_code {
         Some(code) if source == ResponseSource::Api => api_error_kind(code),
-        // RFC 8628 §3.5: a code of the device grant only; elsewhere it
-        // stays another provider's own code.
-        Some("expired_token") if source == ResponseSource::Token(GrantType::DeviceCode) => {
-            ErrorKind::ExpiredToken
-        }
         Some(code) => ErrorKind::from_oauth_code(code),
         None if status == 429 => ErrorKind::RateLimited,
         None => profile
@@ -223,11 +218,6 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
         }
         (ErrorKind::AccessDenied, ResponseSource::Token(GrantType::AuthorizationCode)) => {
             Action::AuthorizeAgain
-        }
-        // RFC 8628 §3.5: on the device grant, `access_denied` is the
-        // user's answer on the verification page, as on a redirect.
-        (ErrorKind::AccessDenied, ResponseSource::Token(GrantType::DeviceCode)) => {
-            Action::UserDenied
         }
         (ErrorKind::AccessDenied, ResponseSource::TokenManagement) => Action::FixConfiguration,
         (ErrorKind::AccessDenied, ResponseSource::Api) => Action::Report,

@@ -53,7 +53,8 @@
 //! [`PkceCodeVerifier`], and with the `confidential` feature `ClientSecret`
 //! and `Password`) print redacted and are wiped on drop. Without the
 //! `confidential` feature (the browser build) no code that reads, encodes
-//! or sends a client secret is compiled.
+//! or sends a client secret is compiled; without the `device` feature
+//! (the browser build too), nothing of the device authorization grant.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -63,6 +64,7 @@ mod callback;
 mod challenge;
 mod client;
 mod clock;
+#[cfg(feature = "device")]
 mod device;
 pub mod discovery;
 mod endpoint;
@@ -93,6 +95,7 @@ pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
 pub use clock::{format_http_date, parse_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
+#[cfg(feature = "device")]
 pub use device::{
     DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DeviceTokenRequest,
     DEFAULT_INTERVAL, SLOW_DOWN_STEP,
@@ -112,11 +115,11 @@ pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;
 pub use revocation::TokenRef;
-pub use secret::{
-    AccessToken, AuthorizationCode, DeviceCode, PkceCodeVerifier, RefreshToken, UserCode,
-};
+pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 #[cfg(feature = "confidential")]
 pub use secret::{ClientSecret, Password};
+#[cfg(feature = "device")]
+pub use secret::{DeviceCode, UserCode};
 pub use session::{
     OutgoingRequest, RequestId, RequestPurpose, Session, SessionAction, SessionUpdate,
 };

@@ -251,11 +251,13 @@ pub enum EndpointRole {
     /// The base of the legacy resource API (Makini v3).
     LegacyApiBase,
     /// Where a device asks for a device code and a user code (RFC 8628 §3.1).
+    #[cfg(feature = "device")]
     DeviceAuthorization,
 }
 
 impl EndpointRole {
     /// Every role, in a fixed order.
+    #[cfg(feature = "device")]
     pub const ALL: [EndpointRole; 8] = [
         EndpointRole::Authorization,
         EndpointRole::Token,
@@ -265,6 +267,17 @@ impl EndpointRole {
         EndpointRole::ApiBase,
         EndpointRole::LegacyApiBase,
         EndpointRole::DeviceAuthorization,
+    ];
+    /// Every role, in a fixed order.
+    #[cfg(not(feature = "device"))]
+    pub const ALL: [EndpointRole; 7] = [
+        EndpointRole::Authorization,
+        EndpointRole::Token,
+        EndpointRole::Revocation,
+        EndpointRole::Introspection,
+        EndpointRole::TokenInfo,
+        EndpointRole::ApiBase,
+        EndpointRole::LegacyApiBase,
     ];
 
     /// The stable name, as in RFC 8414 metadata where it has one
@@ -278,6 +291,7 @@ impl EndpointRole {
             EndpointRole::TokenInfo => "token_info_endpoint",
             EndpointRole::ApiBase => "api_base",
             EndpointRole::LegacyApiBase => "legacy_api_base",
+            #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => "device_authorization_endpoint",
         }
     }
@@ -292,6 +306,7 @@ impl EndpointRole {
             EndpointRole::TokenInfo => "token info endpoint",
             EndpointRole::ApiBase => "API base URL",
             EndpointRole::LegacyApiBase => "legacy API base URL",
+            #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => "device authorization endpoint",
         }
     }
@@ -313,6 +328,7 @@ pub struct Profile {
     token_info_endpoint: Option<Endpoint>,
     api_base: Option<Endpoint>,
     legacy_api_base: Option<Endpoint>,
+    #[cfg(feature = "device")]
     device_authorization_endpoint: Option<Endpoint>,
     api_origins: Vec<Endpoint>,
     client_auth: ClientAuthMethod,
@@ -345,6 +361,7 @@ impl Profile {
             token_info_endpoint: None,
             api_base: None,
             legacy_api_base: None,
+            #[cfg(feature = "device")]
             device_authorization_endpoint: None,
             api_origins: Vec::new(),
             client_auth: ClientAuthMethod::ClientSecretPost,
@@ -518,6 +535,7 @@ impl Profile {
             EndpointRole::TokenInfo => self.token_info_endpoint.as_ref(),
             EndpointRole::ApiBase => self.api_base.as_ref(),
             EndpointRole::LegacyApiBase => self.legacy_api_base.as_ref(),
+            #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => self.device_authorization_endpoint.as_ref(),
         }
     }
@@ -538,6 +556,7 @@ impl Profile {
             EndpointRole::TokenInfo => &mut self.token_info_endpoint,
             EndpointRole::ApiBase => &mut self.api_base,
             EndpointRole::LegacyApiBase => &mut self.legacy_api_base,
+            #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => &mut self.device_authorization_endpoint,
         }
     }
@@ -571,6 +590,7 @@ impl Profile {
         self.legacy_api_base.as_ref()
     }
     /// The RFC 8628 device authorization endpoint.
+    #[cfg(feature = "device")]
     pub fn device_authorization_endpoint(&self) -> Option<&Endpoint> {
         self.device_authorization_endpoint.as_ref()
     }
@@ -733,13 +753,21 @@ impl Profile {
         require_issuer: bool,
         revocation: Option<Endpoint>,
         introspection: Option<Endpoint>,
-        device_authorization: Option<Endpoint>,
     ) -> Profile {
         self.issuer = Some(issuer);
         self.require_issuer = require_issuer;
         self.revocation_endpoint = revocation;
         self.introspection_endpoint = introspection;
-        self.device_authorization_endpoint = device_authorization;
+        self
+    }
+    /// Sets (or clears) one of the profile's URLs, already checked.
+    #[cfg(feature = "device")]
+    pub(crate) fn set_endpoint(
+        mut self,
+        role: EndpointRole,
+        endpoint: Option<Endpoint>,
+    ) -> Profile {
+        *self.endpoint_slot(role) = endpoint;
         self
     }
 }
