@@ -597,6 +597,42 @@ fn profile_json(p: &Profile) -> Value {
     })
 }
 
+/// Runs `input.steps` in order, `each(step, now, expect)`; a failure
+/// names the step.
+fn run_steps(input: &Value, mut each: impl FnMut(&Value, u64, &Value) -> Outcome) -> Outcome {
+    let steps = input["steps"]
+        .as_array()
+        .ok_or_else(|| fail("the case has no steps"))?;
+    for (index, step) in steps.iter().enumerate() {
+        let now = step["now"].as_u64().unwrap_or(0);
+        each(step, now, &step["expect"]).map_err(|e| {
+            fail(format!(
+                "step {index} ({}): {}",
+                step["op"],
+                e.message().unwrap_or("")
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Compares what a `poll` step's state machine said with the step's
+/// expectation: a stop by its error (`expect.error`), anything else whole.
+fn check_action(actual: Result<Value, Error>, expect: &Value) -> Outcome {
+    let actual = match actual {
+        Ok(action) => action,
+        Err(error) => {
+            check_error(&error, &expect["error"])?;
+            json!({"action": "stop"})
+        }
+    };
+    let mut wanted = expect.clone();
+    if let Some(map) = wanted.as_object_mut() {
+        map.remove("error");
+    }
+    check_eq("action", &actual, &wanted)
+}
+
 /// What a `respond` or `transport_error` step hands a state machine: the
 /// request's id (`request`, or the last sent), and the answer or the
 /// transport's failure (`kind`: `transport` by default, or `timeout`).
@@ -631,48 +667,29 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
         session = session.with_refresh_margin(margin);
     }
     let mut last_sent: Option<RequestId> = None;
-    let steps = input["steps"]
-        .as_array()
-        .ok_or_else(|| fail("session has no steps"))?;
-    for (index, step) in steps.iter().enumerate() {
-        let at = |e: Failed| {
-            fail(format!(
-                "step {index} ({}): {}",
-                step["op"],
-                e.message().unwrap_or("")
-            ))
-        };
-        let now = step["now"].as_u64().unwrap_or(0);
-        let expect = &step["expect"];
-        match str_of(step, "op").map_err(at)? {
+    run_steps(input, |step, now, expect| {
+        match str_of(step, "op")? {
             "poll" => {
                 let actual = match session.poll_action(now) {
                     SessionAction::UseToken(t) => {
-                        json!({"action": "use_token", "token": t.secret()})
+                        Ok(json!({"action": "use_token", "token": t.secret()}))
                     }
                     SessionAction::Send(out) => {
                         last_sent = Some(out.id);
-                        json!({
+                        Ok(json!({
                             "action": "send",
                             "purpose": format!("{:?}", out.purpose).to_lowercase(),
                             "grant": out.grant.as_str(),
                             "request": request_json(&out.request),
-                        })
+                        }))
                     }
-                    SessionAction::Wait { until } => json!({"action": "wait", "until": until}),
-                    SessionAction::Stop(error) => {
-                        check_error(&error, &expect["error"]).map_err(at)?;
-                        json!({"action": "stop"})
-                    }
+                    SessionAction::Wait { until } => Ok(json!({"action": "wait", "until": until})),
+                    SessionAction::Stop(error) => Err(error),
                 };
-                let mut wanted = expect.clone();
-                if let Some(map) = wanted.as_object_mut() {
-                    map.remove("error");
-                }
-                check_eq("action", &actual, &wanted).map_err(at)?;
+                check_action(actual, expect)?;
             }
             "respond" | "transport_error" => {
-                let (id, answer) = step_answer(step, last_sent).map_err(at)?;
+                let (id, answer) = step_answer(step, last_sent)?;
                 let result = match &answer {
                     Ok(response) => session.handle_response(id, now, response),
                     Err(failure) => session.handle_transport_error(id, now, failure),
@@ -683,37 +700,33 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
                         SessionUpdate::Discarded => "discarded",
                     })
                 });
-                compare(result, expect).map_err(at)?;
+                compare(result, expect)?;
             }
             "persist" => {
                 let actual = session
                     .poll_persist()
                     .map(|t| token_set_json(&t))
                     .unwrap_or(Value::Null);
-                check_eq("persist", &actual, &expect["result"]).map_err(at)?;
+                check_eq("persist", &actual, &expect["result"])?;
             }
             "timeout" => {
-                check_eq("timeout", &json!(session.poll_timeout()), &expect["result"])
-                    .map_err(at)?;
+                check_eq("timeout", &json!(session.poll_timeout()), &expect["result"])?;
             }
             "unauthorized" => {
-                session.handle_unauthorized(&AccessToken::new(str_of(step, "token").map_err(at)?))
+                session.handle_unauthorized(&AccessToken::new(str_of(step, "token")?))
             }
             "token_info" => {
                 let info = client
-                    .parse_token_info_response(now, &response_from(&step["response"]).map_err(at)?)
-                    .map_err(|e| at(fail(e.to_string())))?;
-                let changed = session.apply_token_info(
-                    now,
-                    &AccessToken::new(str_of(step, "token").map_err(at)?),
-                    &info,
-                );
-                check_eq("changed", &json!(changed), &expect["result"]).map_err(at)?;
+                    .parse_token_info_response(now, &response_from(&step["response"])?)
+                    .map_err(|e| fail(e.to_string()))?;
+                let changed =
+                    session.apply_token_info(now, &AccessToken::new(str_of(step, "token")?), &info);
+                check_eq("changed", &json!(changed), &expect["result"])?;
             }
-            other => return Err(at(fail(format!("unknown op {other}")))),
+            other => return Err(fail(format!("unknown op {other}"))),
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn device_authorization_json(a: &DeviceAuthorization) -> Value {
@@ -740,43 +753,26 @@ fn run_device_poll(client: &Client, case: &Value) -> Outcome {
         .map_err(|e| fail(format!("authorization: {e}")))?;
     let mut poll = DevicePoll::new(client.clone(), &authorization);
     let mut last_sent: Option<RequestId> = None;
-    let steps = input["steps"]
-        .as_array()
-        .ok_or_else(|| fail("device_poll has no steps"))?;
-    for (index, step) in steps.iter().enumerate() {
-        let at = |e: Failed| {
-            fail(format!(
-                "step {index} ({}): {}",
-                step["op"],
-                e.message().unwrap_or("")
-            ))
-        };
-        let now = step["now"].as_u64().unwrap_or(0);
-        let expect = &step["expect"];
-        match str_of(step, "op").map_err(at)? {
+    run_steps(input, |step, now, expect| {
+        match str_of(step, "op")? {
             "poll" => {
                 let actual = match poll.poll_action(now) {
                     DevicePollAction::Send(out) => {
                         last_sent = Some(out.id);
-                        json!({"action": "send", "request": request_json(&out.request)})
+                        Ok(json!({"action": "send", "request": request_json(&out.request)}))
                     }
-                    DevicePollAction::Wait { until } => json!({"action": "wait", "until": until}),
+                    DevicePollAction::Wait { until } => {
+                        Ok(json!({"action": "wait", "until": until}))
+                    }
                     DevicePollAction::Done(tokens) => {
-                        json!({"action": "done", "tokens": token_set_json(&tokens)})
+                        Ok(json!({"action": "done", "tokens": token_set_json(&tokens)}))
                     }
-                    DevicePollAction::Stop(error) => {
-                        check_error(&error, &expect["error"]).map_err(at)?;
-                        json!({"action": "stop"})
-                    }
+                    DevicePollAction::Stop(error) => Err(error),
                 };
-                let mut wanted = expect.clone();
-                if let Some(map) = wanted.as_object_mut() {
-                    map.remove("error");
-                }
-                check_eq("action", &actual, &wanted).map_err(at)?;
+                check_action(actual, expect)?;
             }
             "respond" | "transport_error" => {
-                let (id, answer) = step_answer(step, last_sent).map_err(at)?;
+                let (id, answer) = step_answer(step, last_sent)?;
                 let result = match &answer {
                     Ok(response) => poll.handle_response(id, now, response),
                     Err(failure) => poll.handle_transport_error(id, now, failure),
@@ -789,16 +785,16 @@ fn run_device_poll(client: &Client, case: &Value) -> Outcome {
                         DevicePollUpdate::Discarded => "discarded",
                     })
                 });
-                compare(result, expect).map_err(at)?;
+                compare(result, expect)?;
             }
             "timeout" => {
-                check_eq("timeout", &json!(poll.poll_timeout()), &expect["result"]).map_err(at)?;
+                check_eq("timeout", &json!(poll.poll_timeout()), &expect["result"])?;
             }
             "interval" => {
-                check_eq("interval", &json!(poll.interval()), &expect["result"]).map_err(at)?;
+                check_eq("interval", &json!(poll.interval()), &expect["result"])?;
             }
-            other => return Err(at(fail(format!("unknown op {other}")))),
+            other => return Err(fail(format!("unknown op {other}"))),
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }

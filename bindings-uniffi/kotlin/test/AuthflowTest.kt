@@ -248,6 +248,13 @@ fun runCase(case: Map<String, Any?>) {
     }
 }
 
+// Compares what a poll step's state machine said (a stop already checked
+// by its error) with the step's expectation, without its error.
+fun checkAction(actual: Map<String, Any?>, exp: Map<String, Any?>) {
+    val wanted = exp.filterKeys { it != "error" }
+    expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
+}
+
 // A respond or transport_error step's request id (`request`, or the last
 // sent) and the answer or the transport's failure.
 fun stepAnswer(step: Map<String, Any?>, lastSent: ULong?): Pair<ULong, Any> {
@@ -289,8 +296,7 @@ fun runDevicePoll(client: Client, now: ULong, input: Map<String, Any?>, secrets:
                             mapOf("action" to "stop")
                         }
                     }
-                    val wanted = exp.filterKeys { it != "error" }
-                    expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
+                    checkAction(actual, exp)
                 }
                 "respond", "transport_error" -> {
                     val (id, answer) = stepAnswer(step, lastSent)
@@ -339,8 +345,7 @@ fun runSession(client: Client, input: Map<String, Any?>, secrets: List<String>) 
                             mapOf("action" to "stop")
                         }
                     }
-                    val wanted = exp.filterKeys { it != "error" }
-                    expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
+                    checkAction(actual, exp)
                 }
                 "respond", "transport_error" -> {
                     val (id, answer) = stepAnswer(step, lastSent)

@@ -352,6 +352,17 @@ def run_case(case: dict) -> None:
     compare(run, case["expect"], secrets)
 
 
+def check_action(actual: typing.Optional[dict], action: typing.Any, expect: dict, secrets: list[str]) -> None:
+    """Compares what a poll step's state machine said with the step's
+    expectation: a stop (``actual`` None) by its error, anything else whole."""
+    if actual is None:
+        d = action.error
+        check_error(error_json(d), f"{d} {d!r}", expect.get("error", {}), secrets)
+        actual = {"action": "stop"}
+    wanted = {k: v for k, v in expect.items() if k != "error"}
+    assert actual == wanted, f"action differs\n  expected: {wanted}\n  actual:   {actual}"
+
+
 def step_answer(step: dict, last_sent: typing.Optional[int]) -> typing.Tuple[
         int, typing.Union[af.sansio.HttpResponse, af.sansio.ErrorDetails]]:
     """A respond or transport_error step's request id (``request``, or the
@@ -404,11 +415,8 @@ def run_device_poll(client: af.sansio.Client, case: dict, secrets: list[str]) ->
                     for secret in secrets:
                         assert secret not in repr(action.tokens), "token set shown"
                 else:
-                    d = action.error
-                    check_error(error_json(d), f"{d} {d!r}", expect.get("error", {}), secrets)
-                    actual = {"action": "stop"}
-                wanted = {k: v for k, v in expect.items() if k != "error"}
-                assert actual == wanted, f"action differs\n  expected: {wanted}\n  actual:   {actual}"
+                    actual = None
+                check_action(actual, action, expect, secrets)
             elif op in ("respond", "transport_error"):
                 request_id, answer = step_answer(step, last_sent)
 
@@ -457,11 +465,8 @@ def run_session(client: af.sansio.Client, case: dict, secrets: list[str]) -> Non
                 elif action.is_wait():
                     actual = {"action": "wait", "until": action.until}
                 else:
-                    d = action.error
-                    check_error(error_json(d), f"{d} {d!r}", expect.get("error", {}), secrets)
-                    actual = {"action": "stop"}
-                wanted = {k: v for k, v in expect.items() if k != "error"}
-                assert actual == wanted, f"action differs\n  expected: {wanted}\n  actual:   {actual}"
+                    actual = None
+                check_action(actual, action, expect, secrets)
             elif op in ("respond", "transport_error"):
                 request_id, answer = step_answer(step, last_sent)
 
