@@ -26,6 +26,7 @@ RESPONSE_TARGETS = {
     "parse_introspection_response": ["error_response"],
     "parse_token_info_response": ["token_info"],
     "parse_discovery_response": ["discovery"],
+    "parse_device_authorization_response": ["device_authorization"],
 }
 
 
@@ -64,6 +65,8 @@ def seeds():
             if operation == "token_set_from_json":
                 yield "stored_forms", given["json"].encode()
                 yield "json_matches_serde", given["json"].encode()
+            if operation == "device_poll":
+                yield "device_authorization", encode_response(case, given["authorization"])
             for step in given.get("steps", []):
                 if "response" in step:
                     yield "token_response", encode_response(case, step["response"])

@@ -40,6 +40,8 @@ pub enum EndpointRole {
     ApiBase,
     /// The base of the legacy resource API (Makini v3).
     LegacyApiBase,
+    /// Where a device asks for a device code and a user code (RFC 8628 §3.1).
+    DeviceAuthorization,
 }
 
 /// How the client proves who it is at the token endpoint (RFC 6749 §2.3).
@@ -116,6 +118,8 @@ pub enum GrantType {
     ClientCredentials,
     /// `password`
     Password,
+    /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628).
+    DeviceCode,
 }
 
 /// The endpoints a status rule applies to.
@@ -247,6 +251,9 @@ pub enum ErrorKind {
     AuthorizationRequired,
     /// A stored value (pending authorization, token set) is corrupt or of an unknown version.
     InvalidStoredValue,
+    /// RFC 8628 `expired_token`: the device code expired before the user
+    /// authorized; start a new device authorization when the user asks.
+    ExpiredToken,
 }
 
 /// What the caller should do about an error.

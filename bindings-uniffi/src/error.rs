@@ -444,6 +444,15 @@ pub fn error_message(details: ErrorDetails) -> String {
     AuthflowError::from_details(details).to_string()
 }
 
+/// Raises the error `details` describe as the library raises its own (the
+/// exception of its kind's family): for a host-language driver of a
+/// sans-IO state machine, whose stop comes as details (a device poll's
+/// `Stop`).
+#[uniffi::export]
+pub fn raise_error(details: ErrorDetails) -> Result<()> {
+    Err(AuthflowError::from_details(details))
+}
+
 /// The error a transport raises when no response came back, with the
 /// kind and action the core gives such failures (transport; retry).
 /// `reason` must not quote the request's headers, body or query.
@@ -491,6 +500,7 @@ mod tests {
             ("configuration", "Configuration"),
             ("authorization_required", "AuthorizationRequired"),
             ("invalid_stored_value", "InvalidStoredValue"),
+            ("expired_token", "OAuth"),
         ];
         for (name, family) in kinds {
             let kind = ErrorKind::parse(name).unwrap();

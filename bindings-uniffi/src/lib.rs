@@ -8,7 +8,8 @@
 //! - **sans-IO**: [`Client`] builds every request as an [`HttpRequest`]
 //!   record and parses every [`HttpResponse`] record; [`Session`] is the
 //!   core's renewal state machine; [`PendingAuthorization`] resumes in any
-//!   runtime from its storage string.
+//!   runtime from its storage string; [`DevicePoll`] is the core's RFC 8628
+//!   device-flow polling state machine.
 //! - **client**: [`OAuthClient`] runs each flow over an [`HttpTransport`]
 //!   the host language implements (each language ships one from its
 //!   standard library), blocking and async.
@@ -30,6 +31,7 @@
 
 mod client;
 mod connection;
+mod device;
 mod discovery;
 mod enums;
 mod error;
@@ -45,9 +47,12 @@ pub use client::{
     AuthorizationOptions, AuthorizationRequest, Client, GrantRequest, QueryParam, TokenTypeHint,
 };
 pub use connection::{discover, discover_async, AuthorizationStart, ClientSession, OAuthClient};
+pub use device::{DeviceAuthorization, DevicePoll, DevicePollAction, DeviceTokenRequest};
 pub use discovery::{discovery_request, parse_discovery_response, ProviderMetadata};
 pub use enums::*;
-pub use error::{store_error, timeout_error, transport_error, AuthflowError, ErrorDetails};
+pub use error::{
+    raise_error, store_error, timeout_error, transport_error, AuthflowError, ErrorDetails,
+};
 pub use fleet::{SharedSession, StoredTokens, TokenStore};
 pub use http::{HttpHeader, HttpRequest, HttpResponse};
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};

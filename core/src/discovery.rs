@@ -30,6 +30,8 @@ pub struct ProviderMetadata {
     pub revocation_endpoint: Option<String>,
     /// `introspection_endpoint`
     pub introspection_endpoint: Option<String>,
+    /// `device_authorization_endpoint` (RFC 8628 §4)
+    pub device_authorization_endpoint: Option<String>,
     /// `token_endpoint_auth_methods_supported`
     pub token_endpoint_auth_methods_supported: Vec<String>,
     /// `code_challenge_methods_supported`
@@ -112,6 +114,7 @@ pub fn parse_discovery_response(
     let token_endpoint = string("token_endpoint")?;
     let revocation_endpoint = string("revocation_endpoint")?;
     let introspection_endpoint = string("introspection_endpoint")?;
+    let device_authorization_endpoint = string("device_authorization_endpoint")?;
     let mut list = |name: &str| match body.remove(name) {
         Some(list @ Shallow::Array(_)) => list
             .items()
@@ -149,6 +152,7 @@ pub fn parse_discovery_response(
         token_endpoint,
         revocation_endpoint,
         introspection_endpoint,
+        device_authorization_endpoint,
         token_endpoint_auth_methods_supported,
         code_challenge_methods_supported,
         grant_types_supported,
@@ -231,6 +235,15 @@ impl ProviderMetadata {
                 optional(EndpointRole::Revocation, &self.revocation_endpoint)?,
                 optional(EndpointRole::Introspection, &self.introspection_endpoint)?,
             );
+        // RFC 8628 §4.
+        #[cfg(feature = "device")]
+        let profile = profile.set_endpoint(
+            EndpointRole::DeviceAuthorization,
+            optional(
+                EndpointRole::DeviceAuthorization,
+                &self.device_authorization_endpoint,
+            )?,
+        );
         Ok(profile)
     }
 }

@@ -85,6 +85,9 @@ pub enum ErrorKind {
     AuthorizationRequired,
     /// A stored value (pending authorization, token set) is corrupt, of an unknown version, or not this client's.
     InvalidStoredValue,
+    /// RFC 8628 §3.5 `expired_token`: the device code expired before the
+    /// user authorized (the provider said so, or its `expires_in` passed).
+    ExpiredToken,
 }
 
 /// The groups of kinds a binding maps to its exception classes.
@@ -110,7 +113,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 33] = [
+    pub const ALL: [ErrorKind; 34] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -144,6 +147,7 @@ impl ErrorKind {
         ErrorKind::Configuration,
         ErrorKind::AuthorizationRequired,
         ErrorKind::InvalidStoredValue,
+        ErrorKind::ExpiredToken,
     ];
 
     /// The stable snake_case name, e.g. `"invalid_grant"`.
@@ -182,6 +186,7 @@ impl ErrorKind {
             ErrorKind::Configuration => "configuration",
             ErrorKind::AuthorizationRequired => "authorization_required",
             ErrorKind::InvalidStoredValue => "invalid_stored_value",
+            ErrorKind::ExpiredToken => "expired_token",
         }
     }
 
@@ -193,7 +198,9 @@ impl ErrorKind {
     /// The family a binding groups this kind under.
     pub fn family(self) -> ErrorFamily {
         match self {
-            kind if kind.is_oauth_code() || kind == ErrorKind::OtherOauthError => {
+            kind if kind.is_oauth_code()
+                || matches!(kind, ErrorKind::OtherOauthError | ErrorKind::ExpiredToken) =>
+            {
                 ErrorFamily::OAuth
             }
             ErrorKind::StateMismatch
@@ -364,6 +371,14 @@ impl Error {
         Error::new(ErrorKind::InvalidResponse, message)
     }
 
+    /// This error as another kind, with that kind's default action.
+    #[cfg(feature = "device")]
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
+        self.0.action = default_action(kind);
+        self
+    }
+
     pub(crate) fn with_action(mut self, action: Action) -> Self {
         self.0.action = action;
         self
@@ -440,6 +455,17 @@ impl Error {
             }
         }
         self
+    }
+
+    /// The error a state machine keeps for a request that got no answer:
+    /// only the transport's words and whether it timed out (no answer
+    /// came, so nothing else, such as a dead token, can be known).
+    pub(crate) fn from_transport(failure: &Error) -> Error {
+        let kind = match failure.kind() {
+            ErrorKind::Timeout => ErrorKind::Timeout,
+            _ => ErrorKind::Transport,
+        };
+        Error::new(kind, failure.message().to_owned())
     }
 
     /// What went wrong.
@@ -532,6 +558,11 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::PendingAlreadyUsed
         | ErrorKind::AuthorizationRequired
         | ErrorKind::InvalidStoredValue => Action::AuthorizeAgain,
+        // RFC 8628 §3.5: the client may start a new device authorization
+        // but should wait for the user to ask: a new user code means the
+        // user goes through the authorization again, and nothing is to be
+        // retried or renewed on the client's own.
+        ErrorKind::ExpiredToken => Action::AuthorizeAgain,
         ErrorKind::Unauthorized => Action::Refresh,
         ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOauthError => {
             Action::Report
@@ -569,6 +600,11 @@ mod tests {
         assert_eq!(ErrorKind::RateLimited.family(), ErrorFamily::Http);
         assert_eq!(ErrorKind::UnexpectedStatus.family(), ErrorFamily::Http);
         assert_eq!(ErrorKind::Transport.family(), ErrorFamily::Transport);
+        assert_eq!(ErrorKind::ExpiredToken.family(), ErrorFamily::OAuth);
+        assert_eq!(
+            ErrorKind::parse("expired_token"),
+            Some(ErrorKind::ExpiredToken)
+        );
         assert_eq!(
             ErrorKind::InvalidStoredValue.family(),
             ErrorFamily::InvalidStoredValue

@@ -10,7 +10,12 @@ use crate::profile::{GrantType, Reauthentication};
 use crate::secret::RefreshToken;
 
 impl Client {
-    fn grant_request(&self, grant: GrantType, mut params: Vec<Param>) -> Result<HttpRequest> {
+    /// A token-endpoint request for `grant` with `params` after `grant_type`.
+    pub(crate) fn grant_request(
+        &self,
+        grant: GrantType,
+        mut params: Vec<Param>,
+    ) -> Result<HttpRequest> {
         params.insert(0, param("grant_type", grant.as_str()));
         let endpoint = self.token_endpoint()?;
         self.authenticated_post(endpoint, params, self.profile().body_encoding())

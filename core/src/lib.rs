@@ -40,6 +40,9 @@
 //!   [`UsedStates`] refuse a second use.
 //! - [`TokenSet`]: tokens with absolute expiry; [`Session`]: the state
 //!   machine that keeps them fresh, single-flight.
+//! - [`DeviceAuthorization`] → [`DevicePoll`]: the device authorization
+//!   grant (RFC 8628) for devices without a browser: show the user code,
+//!   poll the token endpoint as the state machine says.
 //! - [`fleet`]: one token set shared by many processes through a store
 //!   (leases, generations), renewed once per expiry.
 //! - [`Error`]: one error type with [`ErrorKind`] and [`Action`].
@@ -50,7 +53,8 @@
 //! [`PkceCodeVerifier`], and with the `confidential` feature `ClientSecret`
 //! and `Password`) print redacted and are wiped on drop. Without the
 //! `confidential` feature (the browser build) no code that reads, encodes
-//! or sends a client secret is compiled.
+//! or sends a client secret is compiled; without the `device` feature
+//! (the browser build too), nothing of the device authorization grant.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -60,6 +64,8 @@ mod callback;
 mod challenge;
 mod client;
 mod clock;
+#[cfg(feature = "device")]
+mod device;
 pub mod discovery;
 mod endpoint;
 mod error;
@@ -89,6 +95,11 @@ pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
 pub use clock::{format_http_date, parse_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
+#[cfg(feature = "device")]
+pub use device::{
+    DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DeviceTokenRequest,
+    DEFAULT_INTERVAL, SLOW_DOWN_STEP,
+};
 pub use discovery::{
     discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
 };
@@ -107,6 +118,8 @@ pub use revocation::TokenRef;
 pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 #[cfg(feature = "confidential")]
 pub use secret::{ClientSecret, Password};
+#[cfg(feature = "device")]
+pub use secret::{DeviceCode, UserCode};
 pub use session::{
     OutgoingRequest, RequestId, RequestPurpose, Session, SessionAction, SessionUpdate,
 };

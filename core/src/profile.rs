@@ -131,6 +131,8 @@ pub enum GrantType {
     ClientCredentials,
     /// `password`
     Password,
+    /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4).
+    DeviceCode,
 }
 
 impl GrantType {
@@ -141,6 +143,7 @@ impl GrantType {
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 
@@ -151,6 +154,7 @@ impl GrantType {
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
             GrantType::Password,
+            GrantType::DeviceCode,
         ]
         .into_iter()
         .find(|g| g.as_str() == name)
@@ -162,7 +166,8 @@ impl GrantType {
 pub enum ResponseSource {
     /// The token endpoint, answering a grant.
     Token(GrantType),
-    /// The revocation or introspection endpoint (client-authenticated, like the token endpoint).
+    /// The revocation, introspection or device authorization endpoint
+    /// (client-authenticated, like the token endpoint).
     TokenManagement,
     /// A resource API or the token-info endpoint (bearer-authenticated).
     Api,
@@ -245,10 +250,26 @@ pub enum EndpointRole {
     ApiBase,
     /// The base of the legacy resource API (Makini v3).
     LegacyApiBase,
+    /// Where a device asks for a device code and a user code (RFC 8628 §3.1).
+    #[cfg(feature = "device")]
+    DeviceAuthorization,
 }
 
 impl EndpointRole {
     /// Every role, in a fixed order.
+    #[cfg(feature = "device")]
+    pub const ALL: [EndpointRole; 8] = [
+        EndpointRole::Authorization,
+        EndpointRole::Token,
+        EndpointRole::Revocation,
+        EndpointRole::Introspection,
+        EndpointRole::TokenInfo,
+        EndpointRole::ApiBase,
+        EndpointRole::LegacyApiBase,
+        EndpointRole::DeviceAuthorization,
+    ];
+    /// Every role, in a fixed order.
+    #[cfg(not(feature = "device"))]
     pub const ALL: [EndpointRole; 7] = [
         EndpointRole::Authorization,
         EndpointRole::Token,
@@ -270,6 +291,8 @@ impl EndpointRole {
             EndpointRole::TokenInfo => "token_info_endpoint",
             EndpointRole::ApiBase => "api_base",
             EndpointRole::LegacyApiBase => "legacy_api_base",
+            #[cfg(feature = "device")]
+            EndpointRole::DeviceAuthorization => "device_authorization_endpoint",
         }
     }
 
@@ -283,6 +306,8 @@ impl EndpointRole {
             EndpointRole::TokenInfo => "token info endpoint",
             EndpointRole::ApiBase => "API base URL",
             EndpointRole::LegacyApiBase => "legacy API base URL",
+            #[cfg(feature = "device")]
+            EndpointRole::DeviceAuthorization => "device authorization endpoint",
         }
     }
 }
@@ -303,6 +328,8 @@ pub struct Profile {
     token_info_endpoint: Option<Endpoint>,
     api_base: Option<Endpoint>,
     legacy_api_base: Option<Endpoint>,
+    #[cfg(feature = "device")]
+    device_authorization_endpoint: Option<Endpoint>,
     api_origins: Vec<Endpoint>,
     client_auth: ClientAuthMethod,
     body_encoding: BodyEncoding,
@@ -334,6 +361,8 @@ impl Profile {
             token_info_endpoint: None,
             api_base: None,
             legacy_api_base: None,
+            #[cfg(feature = "device")]
+            device_authorization_endpoint: None,
             api_origins: Vec::new(),
             client_auth: ClientAuthMethod::ClientSecretPost,
             body_encoding: BodyEncoding::Form,
@@ -506,6 +535,8 @@ impl Profile {
             EndpointRole::TokenInfo => self.token_info_endpoint.as_ref(),
             EndpointRole::ApiBase => self.api_base.as_ref(),
             EndpointRole::LegacyApiBase => self.legacy_api_base.as_ref(),
+            #[cfg(feature = "device")]
+            EndpointRole::DeviceAuthorization => self.device_authorization_endpoint.as_ref(),
         }
     }
 
@@ -525,6 +556,8 @@ impl Profile {
             EndpointRole::TokenInfo => &mut self.token_info_endpoint,
             EndpointRole::ApiBase => &mut self.api_base,
             EndpointRole::LegacyApiBase => &mut self.legacy_api_base,
+            #[cfg(feature = "device")]
+            EndpointRole::DeviceAuthorization => &mut self.device_authorization_endpoint,
         }
     }
 
@@ -555,6 +588,11 @@ impl Profile {
     /// The legacy API base (Makini v3).
     pub fn legacy_api_base(&self) -> Option<&Endpoint> {
         self.legacy_api_base.as_ref()
+    }
+    /// The RFC 8628 device authorization endpoint.
+    #[cfg(feature = "device")]
+    pub fn device_authorization_endpoint(&self) -> Option<&Endpoint> {
+        self.device_authorization_endpoint.as_ref()
     }
     /// Origins besides the API base where API requests may carry the
     /// access token, on any path (see [`Profile::with_api_origin`]).
@@ -678,10 +716,11 @@ impl Profile {
     /// tokens on first use and again when they expire, without a user).
     /// A refresh token is no grant to start from, and the password grant
     /// needs the user's password (MakeShift's profile has its own rule):
-    /// both are configuration errors.
+    /// both are configuration errors. The device grant (RFC 8628) is the
+    /// user's too, like the authorization code.
     pub fn with_grant(self, grant: GrantType) -> Result<Profile> {
         match grant {
-            GrantType::AuthorizationCode => Ok(self),
+            GrantType::AuthorizationCode | GrantType::DeviceCode => Ok(self),
             GrantType::ClientCredentials => {
                 Ok(self.with_reauthentication(Reauthentication::ClientCredentials))
             }
@@ -721,6 +760,16 @@ impl Profile {
         self.introspection_endpoint = introspection;
         self
     }
+    /// Sets (or clears) one of the profile's URLs, already checked.
+    #[cfg(feature = "device")]
+    pub(crate) fn set_endpoint(
+        mut self,
+        role: EndpointRole,
+        endpoint: Option<Endpoint>,
+    ) -> Profile {
+        *self.endpoint_slot(role) = endpoint;
+        self
+    }
 }
 
 #[cfg(test)]
@@ -738,6 +787,7 @@ mod tests {
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
             GrantType::Password,
+            GrantType::DeviceCode,
         ] {
             assert_eq!(GrantType::parse(grant.as_str()), Some(grant));
         }

@@ -19,6 +19,8 @@ const MIN_SECRET_LEN: usize = 4;
 fn is_secret_param(name: &str) -> bool {
     match name {
         "code" | "code_verifier" | "refresh_token" | "access_token" | "token" | "id_token" => true,
+        #[cfg(feature = "device")]
+        "device_code" => true,
         #[cfg(feature = "confidential")]
         "client_secret" | "password" | "client_assertion" | "assertion" => true,
         _ => false,

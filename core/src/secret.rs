@@ -57,6 +57,19 @@ secret_type!(
     /// A PKCE code verifier (RFC 7636 §4.1).
     PkceCodeVerifier
 );
+#[cfg(feature = "device")]
+secret_type!(
+    /// An RFC 8628 §3.2 device code: whoever holds it gets the tokens the
+    /// user grants to this device.
+    DeviceCode
+);
+#[cfg(feature = "device")]
+secret_type!(
+    /// An RFC 8628 §3.2 user code: shown to the user, and only to the
+    /// user (a bystander who types it first can approve their own session
+    /// on this device, RFC 8628 §5.4).
+    UserCode
+);
 #[cfg(feature = "confidential")]
 secret_type!(
     /// A confidential client's secret (RFC 6749 §2.3.1), or MakeShift's API secret.
@@ -84,6 +97,16 @@ mod tests {
         assert!(!format!("{verifier:?}{verifier}").contains("very-secret"));
         let code = AuthorizationCode::new("very-secret-code");
         assert!(!format!("{code:?}{code}").contains("very-secret"));
+    }
+
+    #[cfg(feature = "device")]
+    #[test]
+    fn device_and_user_codes_are_redacted() {
+        let device = DeviceCode::new("very-secret-device");
+        assert_eq!(format!("{device:?}"), "DeviceCode([redacted])");
+        assert!(!format!("{device}").contains("very-secret"));
+        let user = UserCode::new("very-secret-user");
+        assert!(!format!("{user:?}{user}").contains("very-secret"));
     }
 
     #[cfg(feature = "confidential")]

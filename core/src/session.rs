@@ -10,7 +10,7 @@ use crate::token_info::TokenInfo;
 use crate::token_set::TokenSet;
 
 /// The longest back-off after repeated failures without `Retry-After`.
-const MAX_BACKOFF: u64 = 300;
+pub(crate) const MAX_BACKOFF: u64 = 300;
 /// Bounds of the default refresh margin (a tenth of the token's lifetime).
 const MIN_MARGIN: u64 = 30;
 const MAX_MARGIN: u64 = 3 * 86_400;
@@ -394,14 +394,7 @@ impl Session {
         let Some(flight) = self.take_in_flight(id) else {
             return Ok(SessionUpdate::Discarded);
         };
-        // Only the transport's words and whether it timed out are taken: no
-        // answer came, so nothing else (a dead refresh token) can be known.
-        let kind = match failure.kind() {
-            ErrorKind::Timeout => ErrorKind::Timeout,
-            _ => ErrorKind::Transport,
-        };
-        let error = Error::new(kind, failure.message().to_owned());
-        Err(self.on_failure(flight.purpose, now, error))
+        Err(self.on_failure(flight.purpose, now, Error::from_transport(failure)))
     }
 
     /// Takes an API's 401 for `token`: if it is still the current token, it

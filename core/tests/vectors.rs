@@ -6,10 +6,10 @@
 
 use authflow_core::{
     discovery_request, parse_discovery_response, AccessToken, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType,
-    HttpRequest, HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile,
-    ProviderKind, RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef,
-    TokenSet,
+    ClientAuthMethod, ClientSecret, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction,
+    DevicePollUpdate, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
+    HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile, ProviderKind,
+    RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -224,6 +224,16 @@ fn run_case(case: &Value) -> Outcome {
             TokenSet::from_json(str_of(input, "json")?).map(|t| token_set_json(&t))
         }
         "session" => return run_session(&client, case),
+        "device_authorization_request" => client
+            .device_authorization_request()
+            .map(|r| request_json(&r)),
+        "parse_device_authorization_response" => client
+            .parse_device_authorization_response(now, &response_from(&input["response"])?)
+            .map(|a| device_authorization_json(&a)),
+        "device_token_request" => client
+            .device_token_request(&DeviceCode::new(str_of(input, "device_code")?))
+            .map(|r| request_json(&r)),
+        "device_poll" => return run_device_poll(&client, case),
         other => return Err(fail(format!("unknown operation {other}"))),
     };
     compare(actual, expect)
@@ -282,13 +292,14 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
 }
 
 /// Field names whose string values in a case are secrets.
-const SECRET_FIELDS: [&str; 6] = [
+const SECRET_FIELDS: [&str; 7] = [
     "client_secret",
     "refresh_token",
     "access_token",
     "password",
     "token",
     "code_verifier",
+    "device_code",
 ];
 
 thread_local! {
@@ -339,6 +350,7 @@ fn grant_of(input: &Value) -> Result<GrantType, Failed> {
         "refresh_token" => GrantType::RefreshToken,
         "client_credentials" => GrantType::ClientCredentials,
         "password" => GrantType::Password,
+        "urn:ietf:params:oauth:grant-type:device_code" => GrantType::DeviceCode,
         other => return Err(fail(format!("unknown grant {other}"))),
     })
 }
@@ -574,6 +586,7 @@ fn profile_json(p: &Profile) -> Value {
         "token_endpoint": url(p.token_endpoint()),
         "revocation_endpoint": url(p.revocation_endpoint()),
         "introspection_endpoint": url(p.introspection_endpoint()),
+        "device_authorization_endpoint": url(p.device_authorization_endpoint()),
         "client_auth": match p.client_auth() {
             ClientAuthMethod::ClientSecretPost => "client_secret_post",
             ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
@@ -582,6 +595,63 @@ fn profile_json(p: &Profile) -> Value {
         },
         "pkce": p.pkce().map(PkceMethod::as_str),
     })
+}
+
+/// Runs `input.steps` in order, `each(step, now, expect)`; a failure
+/// names the step.
+fn run_steps(input: &Value, mut each: impl FnMut(&Value, u64, &Value) -> Outcome) -> Outcome {
+    let steps = input["steps"]
+        .as_array()
+        .ok_or_else(|| fail("the case has no steps"))?;
+    for (index, step) in steps.iter().enumerate() {
+        let now = step["now"].as_u64().unwrap_or(0);
+        each(step, now, &step["expect"]).map_err(|e| {
+            fail(format!(
+                "step {index} ({}): {}",
+                step["op"],
+                e.message().unwrap_or("")
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Compares what a `poll` step's state machine said with the step's
+/// expectation: a stop by its error (`expect.error`), anything else whole.
+fn check_action(actual: Result<Value, Error>, expect: &Value) -> Outcome {
+    let actual = match actual {
+        Ok(action) => action,
+        Err(error) => {
+            check_error(&error, &expect["error"])?;
+            json!({"action": "stop"})
+        }
+    };
+    let mut wanted = expect.clone();
+    if let Some(map) = wanted.as_object_mut() {
+        map.remove("error");
+    }
+    check_eq("action", &actual, &wanted)
+}
+
+/// What a `respond` or `transport_error` step hands a state machine: the
+/// request's id (`request`, or the last sent), and the answer or the
+/// transport's failure (`kind`: `transport` by default, or `timeout`).
+fn step_answer(
+    step: &Value,
+    last_sent: Option<RequestId>,
+) -> Result<(RequestId, Result<HttpResponse, Error>), Failed> {
+    let id = match step["request"].as_u64() {
+        Some(id) => RequestId(id),
+        None => last_sent.ok_or_else(|| fail("nothing was sent"))?,
+    };
+    if step["op"] == "respond" {
+        return Ok((id, Ok(response_from(&step["response"])?)));
+    }
+    let kind = match step["kind"].as_str() {
+        Some(name) => ErrorKind::parse(name).ok_or_else(|| fail(format!("unknown kind {name}")))?,
+        None => ErrorKind::Transport,
+    };
+    Ok((id, Err(Error::new(kind, "connection refused"))))
 }
 
 /// Runs a scripted session: `input.tokens` (or none), then `input.steps`,
@@ -597,60 +667,32 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
         session = session.with_refresh_margin(margin);
     }
     let mut last_sent: Option<RequestId> = None;
-    let steps = input["steps"]
-        .as_array()
-        .ok_or_else(|| fail("session has no steps"))?;
-    for (index, step) in steps.iter().enumerate() {
-        let at = |e: Failed| {
-            fail(format!(
-                "step {index} ({}): {}",
-                step["op"],
-                e.message().unwrap_or("")
-            ))
-        };
-        let now = step["now"].as_u64().unwrap_or(0);
-        let expect = &step["expect"];
-        match str_of(step, "op").map_err(at)? {
+    run_steps(input, |step, now, expect| {
+        match str_of(step, "op")? {
             "poll" => {
                 let actual = match session.poll_action(now) {
                     SessionAction::UseToken(t) => {
-                        json!({"action": "use_token", "token": t.secret()})
+                        Ok(json!({"action": "use_token", "token": t.secret()}))
                     }
                     SessionAction::Send(out) => {
                         last_sent = Some(out.id);
-                        json!({
+                        Ok(json!({
                             "action": "send",
                             "purpose": format!("{:?}", out.purpose).to_lowercase(),
                             "grant": out.grant.as_str(),
                             "request": request_json(&out.request),
-                        })
+                        }))
                     }
-                    SessionAction::Wait { until } => json!({"action": "wait", "until": until}),
-                    SessionAction::Stop(error) => {
-                        check_error(&error, &expect["error"]).map_err(at)?;
-                        json!({"action": "stop"})
-                    }
+                    SessionAction::Wait { until } => Ok(json!({"action": "wait", "until": until})),
+                    SessionAction::Stop(error) => Err(error),
                 };
-                let mut wanted = expect.clone();
-                if let Some(map) = wanted.as_object_mut() {
-                    map.remove("error");
-                }
-                check_eq("action", &actual, &wanted).map_err(at)?;
+                check_action(actual, expect)?;
             }
             "respond" | "transport_error" => {
-                let id = match step["request"].as_u64() {
-                    Some(id) => RequestId(id),
-                    None => last_sent.ok_or_else(|| at(fail("nothing was sent")))?,
-                };
-                let result = if step["op"] == "respond" {
-                    session.handle_response(id, now, &response_from(&step["response"]).map_err(at)?)
-                } else {
-                    let kind = match step["kind"].as_str() {
-                        Some(name) => ErrorKind::parse(name)
-                            .ok_or_else(|| at(fail(format!("unknown kind {name}"))))?,
-                        None => ErrorKind::Transport,
-                    };
-                    session.handle_transport_error(id, now, &Error::new(kind, "connection refused"))
+                let (id, answer) = step_answer(step, last_sent)?;
+                let result = match &answer {
+                    Ok(response) => session.handle_response(id, now, response),
+                    Err(failure) => session.handle_transport_error(id, now, failure),
                 };
                 let result = result.map(|u| {
                     json!(match u {
@@ -658,35 +700,101 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
                         SessionUpdate::Discarded => "discarded",
                     })
                 });
-                compare(result, expect).map_err(at)?;
+                compare(result, expect)?;
             }
             "persist" => {
                 let actual = session
                     .poll_persist()
                     .map(|t| token_set_json(&t))
                     .unwrap_or(Value::Null);
-                check_eq("persist", &actual, &expect["result"]).map_err(at)?;
+                check_eq("persist", &actual, &expect["result"])?;
             }
             "timeout" => {
-                check_eq("timeout", &json!(session.poll_timeout()), &expect["result"])
-                    .map_err(at)?;
+                check_eq("timeout", &json!(session.poll_timeout()), &expect["result"])?;
             }
             "unauthorized" => {
-                session.handle_unauthorized(&AccessToken::new(str_of(step, "token").map_err(at)?))
+                session.handle_unauthorized(&AccessToken::new(str_of(step, "token")?))
             }
             "token_info" => {
                 let info = client
-                    .parse_token_info_response(now, &response_from(&step["response"]).map_err(at)?)
-                    .map_err(|e| at(fail(e.to_string())))?;
-                let changed = session.apply_token_info(
-                    now,
-                    &AccessToken::new(str_of(step, "token").map_err(at)?),
-                    &info,
-                );
-                check_eq("changed", &json!(changed), &expect["result"]).map_err(at)?;
+                    .parse_token_info_response(now, &response_from(&step["response"])?)
+                    .map_err(|e| fail(e.to_string()))?;
+                let changed =
+                    session.apply_token_info(now, &AccessToken::new(str_of(step, "token")?), &info);
+                check_eq("changed", &json!(changed), &expect["result"])?;
             }
-            other => return Err(at(fail(format!("unknown op {other}")))),
+            other => return Err(fail(format!("unknown op {other}"))),
         }
-    }
-    Ok(())
+        Ok(())
+    })
+}
+
+fn device_authorization_json(a: &DeviceAuthorization) -> Value {
+    json!({
+        "device_code": a.device_code.secret(),
+        "user_code": a.user_code.secret(),
+        "verification_uri": a.verification_uri,
+        "verification_uri_complete": a.verification_uri_complete,
+        "received_at": a.received_at,
+        "expires_at": a.expires_at,
+        "interval": a.interval,
+        "clock_skew": a.clock_skew,
+        "extra": object_json(&a.extra),
+    })
+}
+
+/// Runs a scripted device poll: `input.authorization` (the device
+/// authorization response, read at the case's `now`), then `input.steps`.
+fn run_device_poll(client: &Client, case: &Value) -> Outcome {
+    let input = &case["input"];
+    let now = case["now"].as_u64().unwrap_or(0);
+    let authorization = client
+        .parse_device_authorization_response(now, &response_from(&input["authorization"])?)
+        .map_err(|e| fail(format!("authorization: {e}")))?;
+    let mut poll = DevicePoll::new(client.clone(), &authorization);
+    let mut last_sent: Option<RequestId> = None;
+    run_steps(input, |step, now, expect| {
+        match str_of(step, "op")? {
+            "poll" => {
+                let actual = match poll.poll_action(now) {
+                    DevicePollAction::Send(out) => {
+                        last_sent = Some(out.id);
+                        Ok(json!({"action": "send", "request": request_json(&out.request)}))
+                    }
+                    DevicePollAction::Wait { until } => {
+                        Ok(json!({"action": "wait", "until": until}))
+                    }
+                    DevicePollAction::Done(tokens) => {
+                        Ok(json!({"action": "done", "tokens": token_set_json(&tokens)}))
+                    }
+                    DevicePollAction::Stop(error) => Err(error),
+                };
+                check_action(actual, expect)?;
+            }
+            "respond" | "transport_error" => {
+                let (id, answer) = step_answer(step, last_sent)?;
+                let result = match &answer {
+                    Ok(response) => poll.handle_response(id, now, response),
+                    Err(failure) => poll.handle_transport_error(id, now, failure),
+                };
+                let result = result.map(|u| {
+                    json!(match u {
+                        DevicePollUpdate::Authorized => "authorized",
+                        DevicePollUpdate::Pending => "pending",
+                        DevicePollUpdate::SlowDown => "slow_down",
+                        DevicePollUpdate::Discarded => "discarded",
+                    })
+                });
+                compare(result, expect)?;
+            }
+            "timeout" => {
+                check_eq("timeout", &json!(poll.poll_timeout()), &expect["result"])?;
+            }
+            "interval" => {
+                check_eq("interval", &json!(poll.interval()), &expect["result"])?;
+            }
+            other => return Err(fail(format!("unknown op {other}"))),
+        }
+        Ok(())
+    })
 }

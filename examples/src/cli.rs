@@ -1,6 +1,7 @@
 //! `authflow-demo login | refresh | call`: the demo binary used against a
 //! real provider. `login` runs the flow (a browser and a loopback redirect
-//! for Makini Link and generic servers; client credentials or the password
+//! for Makini Link and generic servers, or with `--device` the device
+//! authorization grant of RFC 8628; client credentials or the password
 //! grant for Makini Admin and MakeShift) and saves the token set; `refresh`
 //! is the scheduled job both Makini documents recommend; `call` makes an API
 //! request with the saved tokens, refreshing first when due. With
@@ -11,8 +12,9 @@ use crate::token_file::{self, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
-    discovery_request, parse_discovery_response, Client, ClientSecret, DiscoveryDocument,
-    EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind, Session, TokenSet,
+    discovery_request, parse_discovery_response, Client, ClientSecret, DevicePoll,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind,
+    Session, TokenSet,
 };
 use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
@@ -23,14 +25,18 @@ use std::path::{Path, PathBuf};
 pub const USAGE: &str = "usage:
   authflow-demo                     run the demo against local providers
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
-                        [--scope S]... [--port N] [--ENDPOINT URL]... [--no-browser] [--show-secrets]
+                        [--scope S]... [--port N] [--ENDPOINT URL]... [--no-browser] [--device]
+                        [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
   authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
 
   P is makini-link, makini-admin, makeshift or generic. ENDPOINT is one of
   authorization-endpoint, token-endpoint, revocation-endpoint,
-  introspection-endpoint, token-info-endpoint, api-base (required where the
-  provider documents none: the Makini Admin token endpoint, generic servers).
+  introspection-endpoint, token-info-endpoint, device-authorization-endpoint,
+  api-base (required where the provider documents none: the Makini Admin
+  token endpoint, generic servers). --device logs in without a browser on
+  this machine (RFC 8628): it prints a code and where to enter it, on any
+  other screen, and waits for the user's answer.
   --store-dir D shares the tokens, through a file store in D, with every
   process that uses it (a server, other refresh or call runs): one refresh
   per expiry however many run at once; the token file then mirrors the store.
@@ -64,7 +70,13 @@ struct Flags {
     positional: Vec<String>,
 }
 
-const SWITCHES: [&str; 4] = ["--no-browser", "--show-secrets", "--force", "--help"];
+const SWITCHES: [&str; 5] = [
+    "--no-browser",
+    "--show-secrets",
+    "--force",
+    "--help",
+    "--device",
+];
 
 impl Flags {
     fn parse(args: &[String]) -> Result<Flags, CliError> {
@@ -155,13 +167,17 @@ fn secret_from_env() -> Option<ClientSecret> {
         .map(ClientSecret::new)
 }
 
-const ENDPOINT_FLAGS: [(&str, EndpointRole); 6] = [
+const ENDPOINT_FLAGS: [(&str, EndpointRole); 7] = [
     ("authorization-endpoint", EndpointRole::Authorization),
     ("token-endpoint", EndpointRole::Token),
     ("revocation-endpoint", EndpointRole::Revocation),
     ("introspection-endpoint", EndpointRole::Introspection),
     ("token-info-endpoint", EndpointRole::TokenInfo),
     ("api-base", EndpointRole::ApiBase),
+    (
+        "device-authorization-endpoint",
+        EndpointRole::DeviceAuthorization,
+    ),
 ];
 
 fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliError> {
@@ -268,6 +284,8 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
             .token_set()
             .cloned()
             .ok_or_else(|| CliError("no token set".into()))?
+    } else if flags.has("--device") {
+        device_login(&client, transport, out)?
     } else {
         browser_login(flags, &mut client, transport, out, now)?
     };
@@ -276,6 +294,42 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     TokenFile::lock(&token_file)?.save(&client, &tokens, None)?;
     writeln!(out, "saved the token set to {}", token_file.display())?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)
+}
+
+/// The device authorization grant (RFC 8628): the code and where to enter
+/// it go to the terminal (§3.3), then the token endpoint is polled as the
+/// core's [`DevicePoll`] says until the user answers or the code expires.
+fn device_login(
+    client: &Client,
+    transport: &Transport,
+    out: &mut dyn Write,
+) -> Result<TokenSet, CliError> {
+    let response = transport.send(&client.device_authorization_request()?)?;
+    let authorization = client.parse_device_authorization_response(crate::unix_now(), &response)?;
+    writeln!(
+        out,
+        "on any device, open {} and enter the code {}",
+        authorization.verification_uri,
+        authorization.user_code.secret()
+    )?;
+    if let Some(complete) = &authorization.verification_uri_complete {
+        writeln!(out, "(or open {complete})")?;
+    }
+    writeln!(
+        out,
+        "waiting for your answer (the code expires in {} min)",
+        authorization
+            .expires_at
+            .saturating_sub(crate::unix_now())
+            .div_ceil(60)
+    )?;
+    out.flush()?;
+    let mut poll = DevicePoll::new(client.clone(), &authorization);
+    Ok(crate::driver::drive_device(
+        &mut poll,
+        transport,
+        crate::unix_now,
+    )?)
 }
 
 /// The code flow with a loopback redirect (RFC 8252 §7.3).

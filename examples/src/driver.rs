@@ -1,12 +1,45 @@
 //! Driving a [`Session`] over a blocking transport, the way a binding
 //! drives the core: alone ([`drive`]) or shared by threads
-//! ([`SharedSession`]: single-flight renewal).
+//! ([`SharedSession`]: single-flight renewal); and a device login's
+//! [`DevicePoll`] ([`drive_device`]).
 
 use crate::transport::Transport;
 use authflow_core::{
-    AccessToken, Error, HttpResponse, OutgoingRequest, Session, SessionAction, TokenSet,
+    AccessToken, DevicePoll, DevicePollAction, Error, HttpResponse, OutgoingRequest, Session,
+    SessionAction, TokenSet,
 };
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Polls the token endpoint for a device authorization (RFC 8628) until
+/// the user answers, sending what `poll` asks and sleeping between
+/// requests as it says; `now` reads the clock. The outcome is the poll's:
+/// the tokens, or the error it stopped on (declined, expired, refused).
+pub fn drive_device(
+    poll: &mut DevicePoll,
+    transport: &Transport,
+    now: impl Fn() -> u64,
+) -> Result<TokenSet, Error> {
+    loop {
+        match poll.poll_action(now()) {
+            DevicePollAction::Send(out) => {
+                let handled = match transport.send(&out.request) {
+                    Ok(response) => poll.handle_response(out.id, now(), &response),
+                    Err(failure) => poll.handle_transport_error(out.id, now(), &failure),
+                };
+                // A failure is that request's outcome: the next poll says
+                // whether it backs off or stops.
+                drop(handled);
+            }
+            DevicePollAction::Wait { until } => {
+                let seconds = until.unwrap_or(0).saturating_sub(now()).max(1);
+                std::thread::sleep(Duration::from_secs(seconds));
+            }
+            DevicePollAction::Done(tokens) => return Ok(tokens),
+            DevicePollAction::Stop(error) => return Err(error),
+        }
+    }
+}
 
 /// What a caller may want to see while a session renews its tokens.
 pub trait SessionObserver {

@@ -13,7 +13,7 @@ pub mod local;
 pub mod token_file;
 pub mod transport;
 
-pub use driver::SharedSession;
+pub use driver::{drive_device, SharedSession};
 pub use transport::Transport;
 
 /// The current Unix time in seconds.

@@ -18,11 +18,12 @@ mod common;
 
 use authflow_core::{
     discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DiscoveryDocument, Error, ErrorKind, GrantType, HttpRequest,
+    ClientAuthMethod, ClientSecret, DeviceAuthorization, DevicePoll, DevicePollAction,
+    DevicePollUpdate, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
     HttpResponse, Introspection, PendingAuthorization, ProviderMetadata, Reauthentication,
     RefreshToken, Session, SessionAction, SessionUpdate, TokenRef, TokenSet, ValidatedCallback,
 };
-use authflow_examples::{authorization_entropy, unix_now, SharedSession, Transport};
+use authflow_examples::{authorization_entropy, drive_device, unix_now, SharedSession, Transport};
 use common::browser::{self, Browser, Navigation};
 use common::peer::{run_installer, Peer};
 use std::collections::HashSet;
@@ -38,6 +39,8 @@ const BASIC_CLIENT: (&str, &str) = ("basic-client", "basic-client-secret-0123456
 const POST_CLIENT: (&str, &str) = ("post-client", "post-client-secret-0123456789abcdef");
 const PUBLIC_CLIENT: &str = "public-client";
 const CC_CLIENT: (&str, &str) = ("cc-client", "cc-client-secret-0123456789abcdef");
+/// Public, the device grant only (RFC 8628).
+const DEVICE_CLIENT: &str = "device-client";
 /// devInteractions accept any user name (it becomes the subject) and password.
 const USER: &str = "alice";
 
@@ -760,4 +763,233 @@ fn cancelled_consent_is_access_denied() {
     let provider = error.provider().unwrap();
     assert_eq!(provider.code.as_deref(), Some("access_denied"));
     assert!(provider.description.is_some());
+}
+
+/// The user on another screen: opens the verification URI with the code in
+/// it, confirms the device (or aborts), logs in and consents on
+/// oidc-provider's pages. Returns the prompts seen and the last page.
+fn user_at_device_page(
+    verification_uri_complete: &str,
+    decision: Decision,
+) -> (Vec<String>, String) {
+    let mut browser = Browser::new();
+    let mut prompts = Vec::new();
+    // Nothing redirects to the app: the flow ends on the provider's page.
+    let mut navigation = browser.navigate(verification_uri_complete, REDIRECT_URI);
+    for _ in 0..8 {
+        let page = match navigation {
+            Navigation::Callback(url) => panic!("the device flow redirected to {url}"),
+            Navigation::Page(page) => page,
+        };
+        let forms = browser::forms(&page.body);
+        // The end: a page without a form (success), or the empty code
+        // input again (after an abort).
+        let Some(mut form) = forms
+            .into_iter()
+            .next()
+            .filter(|f| f.value("user_code") != Some(""))
+        else {
+            return (prompts, page.body);
+        };
+        let step = if form.value("prompt").is_some() {
+            form.value("prompt").unwrap_or_default().to_owned()
+        } else if form.value("confirm").is_some() {
+            "confirm".to_owned()
+        } else {
+            // The page that posts the code from the URL on (form_post).
+            "user_code".to_owned()
+        };
+        prompts.push(step.clone());
+        if (step.as_str(), decision) == ("confirm", Decision::Cancel) {
+            // The page's "[ Abort ]" button: name=abort value=yes.
+            form.inputs.push(browser::Input {
+                kind: "hidden".to_owned(),
+                name: "abort".to_owned(),
+                value: "yes".to_owned(),
+            });
+        }
+        if step == "login" {
+            form.fill("login", USER).fill("password", "any password");
+        }
+        let answer = browser.submit(&page, &form);
+        navigation = browser.follow(answer, REDIRECT_URI);
+    }
+    panic!("the device pages did not end after {prompts:?}")
+}
+
+/// RFC 8628 with a real server: the device authorization endpoint from
+/// discovery (§4), the code, a poll while the user has not answered
+/// (`authorization_pending`), the user's approval on the provider's
+/// pages, then tokens.
+fn device_authorization(op: &Op) -> (Client, DeviceAuthorization) {
+    let profile = op.metadata.profile().unwrap();
+    assert_eq!(
+        profile
+            .endpoint(EndpointRole::DeviceAuthorization)
+            .map(|e| e.as_str()),
+        Some(format!("{}/device/auth", op.issuer()).as_str())
+    );
+    let client = Client::new(profile, DEVICE_CLIENT).with_scopes(["openid", "offline_access"]);
+    let request = client.device_authorization_request().unwrap();
+    assert_eq!(
+        String::from_utf8(request.body.to_vec()).unwrap(),
+        "scope=openid+offline_access&client_id=device-client"
+    );
+    let authorization = client
+        .parse_device_authorization_response(unix_now(), &op.send(&request))
+        .unwrap();
+    assert_eq!(
+        authorization.verification_uri,
+        format!("{}/device", op.issuer())
+    );
+    let complete = authorization.verification_uri_complete.as_deref().unwrap();
+    assert!(complete.contains("user_code="), "{complete}");
+    assert!(!format!("{authorization:?}").contains(authorization.device_code.secret()));
+    (client, authorization)
+}
+
+#[test]
+fn device_flow_pending_then_approved() {
+    let op = Op::start();
+    let (client, authorization) = device_authorization(&op);
+    let mut poll = DevicePoll::new(client.clone(), &authorization);
+    // One poll before the user answers.
+    let out = loop {
+        match poll.poll_action(unix_now()) {
+            DevicePollAction::Send(out) => break out,
+            DevicePollAction::Wait { until } => std::thread::sleep(Duration::from_secs(
+                until.unwrap().saturating_sub(unix_now()).max(1),
+            )),
+            other => panic!("{other:?}"),
+        }
+    };
+    let response = op.send(&out.request);
+    assert_eq!(
+        poll.handle_response(out.id, unix_now(), &response),
+        Ok(DevicePollUpdate::Pending)
+    );
+
+    let complete = authorization.verification_uri_complete.clone().unwrap();
+    let (prompts, last_page) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    assert!(last_page.contains("Sign-in Success"), "{last_page}");
+
+    let tokens = drive_device(&mut poll, &op.transport, unix_now).unwrap();
+    assert!(tokens.refresh_token().is_some());
+    let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.sub.as_deref(), Some(USER));
+    assert_eq!(introspection.client_id.as_deref(), Some(DEVICE_CLIENT));
+}
+
+#[test]
+fn device_flow_aborted_by_the_user_is_user_denied() {
+    let op = Op::start();
+    let (client, authorization) = device_authorization(&op);
+    let complete = authorization.verification_uri_complete.clone().unwrap();
+    let (prompts, last_page) = user_at_device_page(&complete, Decision::Cancel);
+    assert_eq!(prompts, ["user_code", "confirm"]);
+    assert!(last_page.contains("interrupted"), "{last_page}");
+
+    let mut poll = DevicePoll::new(client, &authorization);
+    let error = drive_device(&mut poll, &op.transport, unix_now).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AccessDenied, "{error}");
+    assert_eq!(error.action(), Action::UserDenied);
+    assert!(!error
+        .to_string()
+        .contains(authorization.device_code.secret()));
+}
+
+/// A writer that hands each complete line to a channel, so that a test
+/// can read what the CLI prints while it runs.
+struct Lines(std::sync::mpsc::Sender<String>, Vec<u8>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(bytes);
+        while let Some(end) = self.1.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=end).collect();
+            let _ = self
+                .0
+                .send(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `authflow-demo login --device` (discovery from `--issuer`): prints the
+/// code and where to enter it, waits while the user approves on
+/// oidc-provider's pages, and saves the token set.
+#[test]
+fn cli_login_with_device_saves_the_tokens() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let args: Vec<String> = [
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        DEVICE_CLIENT,
+        "--scope",
+        "openid",
+        "--device",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let mut seen = Vec::new();
+    let complete = loop {
+        let line = printed
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no verification URI printed: {seen:?}"));
+        if let Some(url) = line
+            .strip_prefix("(or open ")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            break url.to_owned();
+        }
+        seen.push(line);
+    };
+    assert!(
+        seen[0].starts_with(&format!(
+            "on any device, open {}/device and enter the code ",
+            op.issuer()
+        )),
+        "{seen:?}"
+    );
+    let (prompts, _) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    let saved: Vec<String> = printed.try_iter().collect();
+    assert!(
+        saved
+            .iter()
+            .any(|l| l.starts_with("saved the token set to")),
+        "{saved:?}"
+    );
+    let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert!(
+        op.introspect(
+            &loaded.client,
+            TokenRef::Access(loaded.tokens.access_token())
+        )
+        .active
+    );
+    assert_eq!(
+        loaded
+            .client
+            .profile()
+            .endpoint(EndpointRole::DeviceAuthorization)
+            .map(|e| e.as_str().to_owned()),
+        Some(format!("{}/device/auth", op.issuer()))
+    );
 }

@@ -30,7 +30,8 @@ fun Any?.str(key: String): String = (obj()[key] as? String) ?: throw Failure("mi
 
 fun ULong?.j(): Any? = this?.toLong()
 
-val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier")
+val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier",
+    "device_code")
 
 fun collectSecrets(value: Any?, out: MutableList<String>) {
     when (value) {
@@ -58,6 +59,7 @@ val ROLES = listOf(
     "revocation_endpoint" to EndpointRole.REVOCATION, "introspection_endpoint" to EndpointRole.INTROSPECTION,
     "token_info_endpoint" to EndpointRole.TOKEN_INFO, "api_base" to EndpointRole.API_BASE,
     "legacy_api_base" to EndpointRole.LEGACY_API_BASE,
+    "device_authorization_endpoint" to EndpointRole.DEVICE_AUTHORIZATION,
 )
 
 fun buildProfile(spec: Map<String, Any?>): Profile {
@@ -136,6 +138,7 @@ fun profileJson(p: Profile): Map<String, Any?> = mapOf(
     "token_endpoint" to p.endpoint(EndpointRole.TOKEN),
     "revocation_endpoint" to p.endpoint(EndpointRole.REVOCATION),
     "introspection_endpoint" to p.endpoint(EndpointRole.INTROSPECTION),
+    "device_authorization_endpoint" to p.endpoint(EndpointRole.DEVICE_AUTHORIZATION),
     "client_auth" to name(p.clientAuth()), "pkce" to p.pkce()?.let { pkceMethodName(it) },
 )
 
@@ -171,7 +174,8 @@ fun validated(client: Client, case: Map<String, Any?>, input: Map<String, Any?>,
 }
 
 val GRANTS = mapOf("authorization_code" to GrantType.AUTHORIZATION_CODE, "refresh_token" to GrantType.REFRESH_TOKEN,
-    "client_credentials" to GrantType.CLIENT_CREDENTIALS, "password" to GrantType.PASSWORD)
+    "client_credentials" to GrantType.CLIENT_CREDENTIALS, "password" to GrantType.PASSWORD,
+    "urn:ietf:params:oauth:grant-type:device_code" to GrantType.DEVICE_CODE)
 val HINTS = mapOf("access_token" to TokenTypeHint.ACCESS_TOKEN, "refresh_token" to TokenTypeHint.REFRESH_TOKEN)
 
 fun runCase(case: Map<String, Any?>) {
@@ -190,6 +194,7 @@ fun runCase(case: Map<String, Any?>) {
     val input = case["input"].obj()
     val op = case.str("operation")
     if (op == "session") return runSession(client, input, secrets)
+    if (op == "device_poll") return runDevicePoll(client, now, input, secrets)
     compare(expectation, secrets) {
         when (op) {
             "authorization_request" -> client.authorizationRequest(now, hex((case["entropy"] as? String) ?: ""), options(input))
@@ -232,7 +237,82 @@ fun runCase(case: Map<String, Any?>) {
                 mapOf("issuer" to it.issuer(), "profile" to profileJson(it.profile()))
             }
             "token_set_from_json" -> tokenSetJson(TokenSet.fromJson(input.str("json")))
+            "device_authorization_request" -> requestJson(client.deviceAuthorizationRequest())
+            "parse_device_authorization_response" -> client.parseDeviceAuthorizationResponse(now, responseFrom(input["response"])).let {
+                for (s in listOf(it.deviceCode(), it.userCode())) expect(s !in it.toString()) { "device authorization shown: $it" }
+                deviceAuthorizationJson(it)
+            }
+            "device_token_request" -> requestJson(client.deviceTokenRequest(input.str("device_code")))
             else -> throw Failure("unknown operation $op")
+        }
+    }
+}
+
+// Compares what a poll step's state machine said (a stop already checked
+// by its error) with the step's expectation, without its error.
+fun checkAction(actual: Map<String, Any?>, exp: Map<String, Any?>) {
+    val wanted = exp.filterKeys { it != "error" }
+    expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
+}
+
+// A respond or transport_error step's request id (`request`, or the last
+// sent) and the answer or the transport's failure.
+fun stepAnswer(step: Map<String, Any?>, lastSent: ULong?): Pair<ULong, Any> {
+    val id = (step["request"] as? Long)?.toULong() ?: lastSent ?: throw Failure("nothing was sent")
+    if (step["op"] == "respond") return id to responseFrom(step["response"])
+    return id to (if (step["kind"] == "timeout") timeoutError("connection refused") else transportError("connection refused"))
+}
+
+fun deviceAuthorizationJson(a: DeviceAuthorization): Map<String, Any?> = mapOf(
+    "device_code" to a.deviceCode(), "user_code" to a.userCode(), "verification_uri" to a.verificationUri(),
+    "verification_uri_complete" to a.verificationUriComplete(), "received_at" to a.receivedAt().toLong(),
+    "expires_at" to a.expiresAt().toLong(), "interval" to a.interval().toLong(), "clock_skew" to a.clockSkew(),
+    "extra" to Json.parse(a.extraJson()),
+)
+
+fun runDevicePoll(client: Client, now: ULong, input: Map<String, Any?>, secrets: List<String>) {
+    val poll = DevicePoll(client, client.parseDeviceAuthorizationResponse(now, responseFrom(input["authorization"])))
+    var lastSent: ULong? = null
+    (input["steps"] as List<*>).forEachIndexed { index, raw ->
+        val step = raw.obj()
+        val at = ((step["now"] as? Long) ?: 0L).toULong()
+        val exp = step["expect"].obj()
+        try {
+            when (val op = step.str("op")) {
+                "poll" -> {
+                    val actual: Map<String, Any?> = when (val action = poll.pollAction(at)) {
+                        is DevicePollAction.Send -> {
+                            lastSent = action.request.id
+                            for (s in secrets) expect(s !in action.toString()) { "request shown: $action" }
+                            mapOf("action" to "send", "request" to requestJson(action.request.request))
+                        }
+                        is DevicePollAction.Wait -> mapOf("action" to "wait", "until" to action.until.j())
+                        is DevicePollAction.Done -> {
+                            for (s in secrets) expect(s !in action.toString()) { "token set shown: $action" }
+                            mapOf("action" to "done", "tokens" to tokenSetJson(action.tokens))
+                        }
+                        is DevicePollAction.Stop -> {
+                            checkError(errorJson(action.error), action.toString(), exp["error"].obj(), secrets)
+                            mapOf("action" to "stop")
+                        }
+                    }
+                    checkAction(actual, exp)
+                }
+                "respond", "transport_error" -> {
+                    val (id, answer) = stepAnswer(step, lastSent)
+                    compare(exp, secrets) {
+                        name(when (answer) {
+                            is HttpResponse -> poll.handleResponse(id, at, answer)
+                            else -> poll.handleTransportError(id, at, answer as ErrorDetails)
+                        })
+                    }
+                }
+                "timeout" -> expect(poll.pollTimeout().j() == exp["result"]) { "timeout ${poll.pollTimeout()}" }
+                "interval" -> expect(poll.interval().toLong() == exp["result"]) { "interval ${poll.interval()}" }
+                else -> throw Failure("unknown op $op")
+            }
+        } catch (f: Failure) {
+            throw Failure("step $index (${step["op"]}): ${f.message}")
         }
     }
 }
@@ -265,16 +345,15 @@ fun runSession(client: Client, input: Map<String, Any?>, secrets: List<String>) 
                             mapOf("action" to "stop")
                         }
                     }
-                    val wanted = exp.filterKeys { it != "error" }
-                    expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
+                    checkAction(actual, exp)
                 }
                 "respond", "transport_error" -> {
-                    val id = (step["request"] as? Long)?.toULong() ?: lastSent ?: throw Failure("nothing was sent")
+                    val (id, answer) = stepAnswer(step, lastSent)
                     compare(exp, secrets) {
-                        val update = if (op == "respond") session.handleResponse(id, now, responseFrom(step["response"]))
-                        else session.handleTransportError(id, now,
-                            if (step["kind"] == "timeout") timeoutError("connection refused") else transportError("connection refused"))
-                        name(update)
+                        name(when (answer) {
+                            is HttpResponse -> session.handleResponse(id, now, answer)
+                            else -> session.handleTransportError(id, now, answer as ErrorDetails)
+                        })
                     }
                 }
                 "persist" -> {

@@ -38,7 +38,7 @@ import typing as _typing
 from . import _fastpath  # noqa: F401  (before anything calls the native classes)
 from . import sansio
 from ._aio import AsyncOAuthClient, AsyncSession
-from ._client import AuthorizationStart, Headers, OAuthClient, Response, Session, connect
+from ._client import AuthorizationStart, DeviceCode, Headers, OAuthClient, Response, Session, connect
 from ._defaults import UrllibTransport
 from ._errors import (
     Action,
@@ -80,7 +80,7 @@ def discover_profile(issuer: str, openid: bool = False,
 
 __all__ = [
     "connect", "discover_profile", "OAuthClient", "AsyncOAuthClient", "Session", "AsyncSession",
-    "Response", "Headers", "Profile", "TokenSet", "AuthorizationStart", "AuthorizationOptions",
+    "Response", "Headers", "Profile", "TokenSet", "AuthorizationStart", "DeviceCode", "AuthorizationOptions",
     "TokenInfo", "Introspection", "TokenTypeHint", "RedisStore", "TokenStore", "UrllibTransport",
     "AuthflowError", "OAuthError", "CallbackError", "HttpError", "TransportError",
     "InvalidResponseError", "ConfigurationError", "AuthorizationRequiredError",

@@ -4,9 +4,11 @@ alike (one session may serve both)."""
 
 from __future__ import annotations
 
+import asyncio
 import typing
 
-from ._client import AuthorizationStart, OnPersist, Response, Session, api_call
+from ._client import AuthorizationStart, DeviceCode, OnPersist, Response, Session, api_call, device_flow
+from ._errors import AuthflowError
 from ._native import (
     AuthorizationOptions,
     ClientSession,
@@ -96,6 +98,32 @@ class AsyncOAuthClient:
     async def exchange(self, callback_url: str, pending: str) -> TokenSet:
         """Validates the redirect and exchanges the code."""
         return await self.client.exchange_async(callback_url, pending)
+
+    async def device_login(
+        self,
+        on_code: typing.Callable[[DeviceCode], None],
+        sleep: typing.Callable[[float], typing.Awaitable[None]] = asyncio.sleep,
+    ) -> TokenSet:
+        """As :meth:`authflow.OAuthClient.device_login`, awaited: the
+        requests over the transport's ``send_async``, the waits with
+        ``sleep`` (``asyncio.sleep``)."""
+        client = self.client
+        flow = device_flow(client.sansio_client, client.environment.now, on_code)
+        step = next(flow)
+        while True:
+            try:
+                if isinstance(step, float):
+                    await sleep(step)
+                    step = flow.send(None)
+                    continue
+                try:
+                    answer = await client.transport.send_async(step)
+                except AuthflowError as failure:
+                    step = flow.throw(failure)
+                    continue
+                step = flow.send(answer)
+            except StopIteration as done:
+                return typing.cast(TokenSet, done.value)
 
     async def refresh(self, tokens: TokenSet) -> TokenSet:
         """Refreshes ``tokens``."""

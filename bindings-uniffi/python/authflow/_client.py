@@ -5,17 +5,21 @@ strings where the native library has builders and enums."""
 from __future__ import annotations
 
 import json as _json
+import time
 import typing
 import urllib.parse
 
 from ._defaults import SystemEnvironment, UrllibTransport, persister
+from ._errors import AuthflowError
 from ._native import (
     AuthorizationOptions,
     ClientAuthMethod,
     ClientSession,
+    DevicePoll,
     EndpointRole,
     Environment,
     HttpHeader,
+    HttpRequest,
     HttpResponse,
     HttpTransport,
     Method,
@@ -26,6 +30,7 @@ from ._native import (
     TokenPersister,
     TokenSet,
     TokenStore,
+    raise_error,
 )
 from ._native import Client as _Client
 from ._native import OAuthClient as _NativeOAuthClient
@@ -75,6 +80,7 @@ def connect(
     token_url: typing.Optional[str] = None,
     authorization_url: typing.Optional[str] = None,
     api_base: typing.Optional[str] = None,
+    device_authorization_url: typing.Optional[str] = None,
     grant: typing.Optional[str] = None,
     auth_method: typing.Optional[str] = None,
     transport: typing.Optional[HttpTransport] = None,
@@ -85,8 +91,9 @@ def connect(
     ``profile`` is a provider's name (``"makini_link"``, ``"makini_admin"``,
     ``"makeshift"``, ``"generic"``), a :class:`Profile`, or nothing: then
     ``token_url`` makes a generic RFC 6749 profile. ``token_url``,
-    ``authorization_url`` and ``api_base`` set (or replace) the profile's
-    endpoints. ``grant="client_credentials"`` makes sessions get tokens
+    ``authorization_url``, ``api_base`` and ``device_authorization_url``
+    (RFC 8628, for :meth:`OAuthClient.device_login`) set (or replace) the
+    profile's endpoints. ``grant="client_credentials"`` makes sessions get tokens
     with the client's own credentials, on first use and whenever they
     expire; ``auth_method`` is how the client authenticates
     (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``).
@@ -104,7 +111,8 @@ def connect(
     else:
         name = profile if profile is not None else "generic"
         chosen = _choice("profile", name, _PROFILES)(token_url)
-    for role, url in ((EndpointRole.AUTHORIZATION, authorization_url), (EndpointRole.API_BASE, api_base)):
+    for role, url in ((EndpointRole.AUTHORIZATION, authorization_url), (EndpointRole.API_BASE, api_base),
+                      (EndpointRole.DEVICE_AUTHORIZATION, device_authorization_url)):
         if url is not None:
             chosen = chosen.with_endpoint(role, url)
     if grant is not None:
@@ -288,6 +296,67 @@ class AuthorizationStart(typing.NamedTuple):
         return f"AuthorizationStart(url={self.url!r}, pending=[redacted])"
 
 
+class DeviceCode(typing.NamedTuple):
+    """What to show the user during a device login (RFC 8628 §3.3): go to
+    :attr:`verification_uri` and enter :attr:`user_code` (or open
+    :attr:`verification_uri_complete`, which holds the code, e.g. as a QR
+    code) before :attr:`expires_at` (Unix seconds). Show the user code to
+    the user only: ``repr`` does not show it."""
+
+    #: The code the user enters.
+    user_code: str
+    #: Where the user enters it.
+    verification_uri: str
+    #: The verification URI with the code in it, if the provider sent one.
+    verification_uri_complete: typing.Optional[str]
+    #: When the code expires (Unix seconds).
+    expires_at: int
+
+    def __repr__(self) -> str:
+        return (f"DeviceCode(user_code=[redacted], verification_uri={self.verification_uri!r}, "
+                f"expires_at={self.expires_at})")
+
+
+#: What the device flow asks its driver for: send this request (and give
+#: back the answer, or throw in the transport's error), or sleep this long.
+_DeviceStep = typing.Union[HttpRequest, float]
+
+
+def device_flow(
+    client: _Client, now: typing.Callable[[], int], on_code: typing.Callable[[DeviceCode], None],
+) -> typing.Generator[_DeviceStep, typing.Optional[HttpResponse], TokenSet]:
+    """The device login as steps, for a blocking and an asyncio driver
+    alike: the core's :class:`authflow.sansio.DevicePoll` decides every
+    request and every wait; this only carries them out."""
+    answer = yield client.device_authorization_request()
+    assert answer is not None
+    authorization = client.parse_device_authorization_response(now(), answer)
+    on_code(DeviceCode(authorization.user_code(), authorization.verification_uri(),
+                       authorization.verification_uri_complete(), authorization.expires_at()))
+    poll = DevicePoll(client, authorization)
+    while True:
+        action = poll.poll_action(now())
+        if action.is_send():
+            out = action.request
+            try:
+                try:
+                    answer = yield out.request
+                except AuthflowError as failure:  # the transport got no answer
+                    poll.handle_transport_error(out.id, now(), failure.details())
+                else:
+                    assert answer is not None
+                    poll.handle_response(out.id, now(), answer)
+            except AuthflowError:
+                pass  # that request's outcome; the next poll says wait or stop
+        elif action.is_wait():
+            yield float(max(action.until - now(), 0)) if action.until is not None else 0.0
+        elif action.is_done():
+            return action.tokens
+        else:
+            raise_error(action.error)
+            raise AssertionError("raise_error returned")  # pragma: no cover
+
+
 class OAuthClient(_NativeOAuthClient):
     """A client over an HTTP transport (default: :class:`UrllibTransport`)
     and an environment (default: the system clock and an OS-seeded CSPRNG,
@@ -308,6 +377,38 @@ class OAuthClient(_NativeOAuthClient):
         # a session reads the clock (a subclass may change either: it is used).
         native = None if type(self.environment) is SystemEnvironment else self.environment
         super().__init__(client, self.transport, native)
+        #: The sans-IO client (:class:`authflow.sansio.Client`) behind this one.
+        self.sansio_client = client
+
+    def device_login(
+        self,
+        on_code: typing.Callable[[DeviceCode], None],
+        sleep: typing.Callable[[float], None] = time.sleep,
+    ) -> TokenSet:
+        """Logs a user in on a device without a browser (RFC 8628): asks
+        the provider's device authorization endpoint for a code, hands it
+        to ``on_code`` (show it to the user), then polls the token endpoint
+        as the core's state machine says, blocking (``sleep``) between
+        requests, until the user approves. Raises ``access_denied``
+        (action ``user_denied``) if they decline and ``expired_token``
+        (action ``authorize_again``) if the code expires first; transport
+        failures and 5xx/429 answers are retried with back-off until then."""
+        flow = device_flow(self.sansio_client, self.environment.now, on_code)
+        step = next(flow)
+        while True:
+            try:
+                if isinstance(step, float):
+                    sleep(step)
+                    step = flow.send(None)
+                    continue
+                try:
+                    answer = self.transport.send(step)
+                except AuthflowError as failure:
+                    step = flow.throw(failure)
+                    continue
+                step = flow.send(answer)
+            except StopIteration as done:
+                return typing.cast(TokenSet, done.value)
 
     def authorization_url(  # type: ignore[override]
         self, options: typing.Optional[AuthorizationOptions] = None,

@@ -14,7 +14,8 @@ import authflow as af
 REPO = pathlib.Path(__file__).resolve().parents[3]
 VECTORS = REPO / "tests" / "vectors"
 
-SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier"}
+SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier",
+                 "device_code"}
 
 
 def load_cases() -> list[tuple[str, dict]]:
@@ -80,6 +81,7 @@ def build_profile(spec: dict) -> af.Profile:
         "token_info_endpoint": af.sansio.EndpointRole.TOKEN_INFO,
         "api_base": af.sansio.EndpointRole.API_BASE,
         "legacy_api_base": af.sansio.EndpointRole.LEGACY_API_BASE,
+        "device_authorization_endpoint": af.sansio.EndpointRole.DEVICE_AUTHORIZATION,
     }
     for name, role in roles.items():  # in EndpointRole order, as the Rust runner
         if isinstance(spec.get(name), str):
@@ -191,6 +193,7 @@ def profile_json(p: af.Profile) -> dict:
         "token_endpoint": p.endpoint(af.sansio.EndpointRole.TOKEN),
         "revocation_endpoint": p.endpoint(af.sansio.EndpointRole.REVOCATION),
         "introspection_endpoint": p.endpoint(af.sansio.EndpointRole.INTROSPECTION),
+        "device_authorization_endpoint": p.endpoint(af.sansio.EndpointRole.DEVICE_AUTHORIZATION),
         "client_auth": p.client_auth().name.lower(),
         "pkce": None if pkce is None else af.sansio.pkce_method_name(pkce),
     }
@@ -258,12 +261,16 @@ def run_case(case: dict) -> None:
     if op == "session":
         run_session(client, case, secrets)
         return
+    if op == "device_poll":
+        run_device_poll(client, case, secrets)
+        return
     hints = {"access_token": af.TokenTypeHint.ACCESS_TOKEN, "refresh_token": af.TokenTypeHint.REFRESH_TOKEN}
     grants = {
         "authorization_code": af.sansio.GrantType.AUTHORIZATION_CODE,
         "refresh_token": af.sansio.GrantType.REFRESH_TOKEN,
         "client_credentials": af.sansio.GrantType.CLIENT_CREDENTIALS,
         "password": af.sansio.GrantType.PASSWORD,
+        "urn:ietf:params:oauth:grant-type:device_code": af.sansio.GrantType.DEVICE_CODE,
     }
 
     def run() -> typing.Any:
@@ -331,9 +338,104 @@ def run_case(case: dict) -> None:
             return {"issuer": m.issuer(), "profile": profile_json(m.profile())}
         if op == "token_set_from_json":
             return token_set_json(af.TokenSet.from_json(inp["json"]))
+        if op == "device_authorization_request":
+            return request_json(client.device_authorization_request())
+        if op == "parse_device_authorization_response":
+            a = client.parse_device_authorization_response(now, response_from(inp["response"]))
+            for secret in (a.device_code(), a.user_code()):
+                assert secret not in repr(a) and secret not in str(a), "device authorization shown"
+            return device_authorization_json(a)
+        if op == "device_token_request":
+            return request_json(client.device_token_request(inp["device_code"]))
         raise AssertionError(f"unknown operation {op}")
 
     compare(run, case["expect"], secrets)
+
+
+def check_action(actual: typing.Optional[dict], action: typing.Any, expect: dict, secrets: list[str]) -> None:
+    """Compares what a poll step's state machine said with the step's
+    expectation: a stop (``actual`` None) by its error, anything else whole."""
+    if actual is None:
+        d = action.error
+        check_error(error_json(d), f"{d} {d!r}", expect.get("error", {}), secrets)
+        actual = {"action": "stop"}
+    wanted = {k: v for k, v in expect.items() if k != "error"}
+    assert actual == wanted, f"action differs\n  expected: {wanted}\n  actual:   {actual}"
+
+
+def step_answer(step: dict, last_sent: typing.Optional[int]) -> typing.Tuple[
+        int, typing.Union[af.sansio.HttpResponse, af.sansio.ErrorDetails]]:
+    """A respond or transport_error step's request id (``request``, or the
+    last sent) and the answer or the transport's failure."""
+    request_id = step.get("request", last_sent)
+    assert request_id is not None, "nothing was sent"
+    if step["op"] == "respond":
+        return request_id, response_from(step["response"])
+    failure = af.sansio.timeout_error if step.get("kind") == "timeout" else af.sansio.transport_error
+    return request_id, failure("connection refused")
+
+
+def device_authorization_json(a: af.sansio.DeviceAuthorization) -> dict:
+    return {
+        "device_code": a.device_code(),
+        "user_code": a.user_code(),
+        "verification_uri": a.verification_uri(),
+        "verification_uri_complete": a.verification_uri_complete(),
+        "received_at": a.received_at(),
+        "expires_at": a.expires_at(),
+        "interval": a.interval(),
+        "clock_skew": a.clock_skew(),
+        "extra": json.loads(a.extra_json()),
+    }
+
+
+def run_device_poll(client: af.sansio.Client, case: dict, secrets: list[str]) -> None:
+    inp = case["input"]
+    authorization = client.parse_device_authorization_response(case.get("now", 0), response_from(inp["authorization"]))
+    poll = af.sansio.DevicePoll(client, authorization)
+    last_sent = None
+    for index, step in enumerate(inp["steps"]):
+        where = f"step {index} ({step['op']})"
+        now = step.get("now", 0)
+        expect = step.get("expect", {})
+        op = step["op"]
+        try:
+            if op == "poll":
+                action = poll.poll_action(now)
+                if action.is_send():
+                    out = action.request
+                    last_sent = out.id
+                    actual = {"action": "send", "request": request_json(out.request)}
+                    for secret in secrets:
+                        assert secret not in repr(action) and secret not in str(out), "request shown"
+                elif action.is_wait():
+                    actual = {"action": "wait", "until": action.until}
+                elif action.is_done():
+                    actual = {"action": "done", "tokens": token_set_json(action.tokens)}
+                    for secret in secrets:
+                        assert secret not in repr(action.tokens), "token set shown"
+                else:
+                    actual = None
+                check_action(actual, action, expect, secrets)
+            elif op in ("respond", "transport_error"):
+                request_id, answer = step_answer(step, last_sent)
+
+                def handle() -> str:
+                    if isinstance(answer, af.sansio.HttpResponse):
+                        update = poll.handle_response(request_id, now, answer)
+                    else:
+                        update = poll.handle_transport_error(request_id, now, answer)
+                    return update.name.lower()
+
+                compare(handle, expect, secrets)
+            elif op == "timeout":
+                assert poll.poll_timeout() == expect["result"], f"timeout: {poll.poll_timeout()}"
+            elif op == "interval":
+                assert poll.interval() == expect["result"], f"interval: {poll.interval()}"
+            else:
+                raise AssertionError(f"unknown op {op}")
+        except AssertionError as failure:
+            raise AssertionError(f"{where}: {failure}") from None
 
 
 def run_session(client: af.sansio.Client, case: dict, secrets: list[str]) -> None:
@@ -363,21 +465,16 @@ def run_session(client: af.sansio.Client, case: dict, secrets: list[str]) -> Non
                 elif action.is_wait():
                     actual = {"action": "wait", "until": action.until}
                 else:
-                    d = action.error
-                    check_error(error_json(d), f"{d} {d!r}", expect.get("error", {}), secrets)
-                    actual = {"action": "stop"}
-                wanted = {k: v for k, v in expect.items() if k != "error"}
-                assert actual == wanted, f"action differs\n  expected: {wanted}\n  actual:   {actual}"
+                    actual = None
+                check_action(actual, action, expect, secrets)
             elif op in ("respond", "transport_error"):
-                request_id = step.get("request", last_sent)
-                assert request_id is not None, "nothing was sent"
+                request_id, answer = step_answer(step, last_sent)
 
                 def handle() -> str:
-                    if op == "respond":
-                        update = session.handle_response(request_id, now, response_from(step["response"]))
+                    if isinstance(answer, af.sansio.HttpResponse):
+                        update = session.handle_response(request_id, now, answer)
                     else:
-                        failure = af.sansio.timeout_error if step.get("kind") == "timeout" else af.sansio.transport_error
-                        update = session.handle_transport_error(request_id, now, failure("connection refused"))
+                        update = session.handle_transport_error(request_id, now, answer)
                     return update.name.lower()
 
                 compare(handle, expect, secrets)

@@ -78,6 +78,15 @@ const clients = [
     redirect_uris: [],
     scope: 'api:read',
   },
+  {
+    // A device without a browser (RFC 8628): public, the device grant only;
+    // the user approves at /device on another screen.
+    client_id: 'device-client',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  },
 ];
 
 const configuration = {
@@ -92,6 +101,7 @@ const configuration = {
     revocation: { enabled: true }, // RFC 7009
     introspection: { enabled: true }, // RFC 7662
     clientCredentials: { enabled: true }, // RFC 6749 §4.4
+    deviceFlow: { enabled: true }, // RFC 8628: /device/auth and the /device pages
   },
   // Every authorization-code grant of a client allowed the refresh_token
   // grant gets a refresh token, with or without `offline_access`.

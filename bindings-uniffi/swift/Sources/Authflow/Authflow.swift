@@ -908,6 +908,21 @@ public protocol ClientProtocol: AnyObject, Sendable {
      */
     func tokenInfoRequest(accessToken: String) throws  -> HttpRequest
     
+    /**
+     * The device authorization request (RFC 8628 §3.1).
+     */
+    func deviceAuthorizationRequest() throws  -> HttpRequest
+    
+    /**
+     * The device access token request (RFC 8628 §3.4).
+     */
+    func deviceTokenRequest(deviceCode: String) throws  -> HttpRequest
+    
+    /**
+     * Reads the device authorization response (RFC 8628 §3.2) received at `now`.
+     */
+    func parseDeviceAuthorizationResponse(now: UInt64, response: HttpResponse) throws  -> DeviceAuthorization
+    
 }
 /**
  * An OAuth client of one provider: the profile plus the client id,
@@ -1306,6 +1321,45 @@ open func tokenInfoRequest(accessToken: String)throws  -> HttpRequest  {
     uniffi_authflow_uniffi_fn_method_client_token_info_request(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(accessToken),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The device authorization request (RFC 8628 §3.1).
+     */
+open func deviceAuthorizationRequest()throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_device_authorization_request(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The device access token request (RFC 8628 §3.4).
+     */
+open func deviceTokenRequest(deviceCode: String)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_device_token_request(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(deviceCode),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads the device authorization response (RFC 8628 §3.2) received at `now`.
+     */
+open func parseDeviceAuthorizationResponse(now: UInt64, response: HttpResponse)throws  -> DeviceAuthorization  {
+    return try  FfiConverterTypeDeviceAuthorization_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_parse_device_authorization_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
     )
 })
 }
@@ -1720,6 +1774,554 @@ public func FfiConverterTypeClientSession_lift(_ handle: UInt64) throws -> Clien
 #endif
 public func FfiConverterTypeClientSession_lower(_ value: ClientSession) -> UInt64 {
     return FfiConverterTypeClientSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * What the provider answered to a device authorization request, with
+ * absolute times. Its `repr` / `toString` redacts both codes and the
+ * complete verification URI (it holds the user code).
+ */
+public protocol DeviceAuthorizationProtocol: AnyObject, Sendable {
+    
+    /**
+     * How far the provider's clock was ahead of ours (seconds).
+     */
+    func clockSkew()  -> Int64
+    
+    /**
+     * The device code, sent with every token request; never show it.
+     */
+    func deviceCode()  -> String
+    
+    /**
+     * When the device code expires (Unix seconds, our clock).
+     */
+    func expiresAt()  -> UInt64
+    
+    /**
+     * The answer's other members, as a JSON object.
+     */
+    func extraJson()  -> String
+    
+    /**
+     * Seconds between token requests (5 when the provider gives none).
+     */
+    func interval()  -> UInt64
+    
+    /**
+     * When the answer was received (Unix seconds, our clock).
+     */
+    func receivedAt()  -> UInt64
+    
+    /**
+     * The code to show the user (and nobody else).
+     */
+    func userCode()  -> String
+    
+    /**
+     * Where the user goes to enter the user code.
+     */
+    func verificationUri()  -> String
+    
+    /**
+     * The verification URI with the user code in it (for a QR code).
+     */
+    func verificationUriComplete()  -> String?
+    
+}
+/**
+ * What the provider answered to a device authorization request, with
+ * absolute times. Its `repr` / `toString` redacts both codes and the
+ * complete verification URI (it holds the user code).
+ */
+open class DeviceAuthorization: DeviceAuthorizationProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_deviceauthorization(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_deviceauthorization(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * How far the provider's clock was ahead of ours (seconds).
+     */
+open func clockSkew() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_clock_skew(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The device code, sent with every token request; never show it.
+     */
+open func deviceCode() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_device_code(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When the device code expires (Unix seconds, our clock).
+     */
+open func expiresAt() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The answer's other members, as a JSON object.
+     */
+open func extraJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_extra_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Seconds between token requests (5 when the provider gives none).
+     */
+open func interval() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_interval(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When the answer was received (Unix seconds, our clock).
+     */
+open func receivedAt() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_received_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The code to show the user (and nobody else).
+     */
+open func userCode() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_user_code(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Where the user goes to enter the user code.
+     */
+open func verificationUri() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_verification_uri(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The verification URI with the user code in it (for a QR code).
+     */
+open func verificationUriComplete() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_verification_uri_complete(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_deviceauthorization_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeviceAuthorization: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = DeviceAuthorization
+
+    public static func lift(_ handle: UInt64) throws -> DeviceAuthorization {
+        return DeviceAuthorization(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: DeviceAuthorization) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeviceAuthorization {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DeviceAuthorization, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceAuthorization_lift(_ handle: UInt64) throws -> DeviceAuthorization {
+    return try FfiConverterTypeDeviceAuthorization.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceAuthorization_lower(_ value: DeviceAuthorization) -> UInt64 {
+    return FfiConverterTypeDeviceAuthorization.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Polls the token endpoint until the user answers a device authorization
+ * (RFC 8628 §3.4, §3.5), for callers that bring their own HTTP client.
+ * Thread-safe.
+ */
+public protocol DevicePollProtocol: AnyObject, Sendable {
+    
+    /**
+     * When the device code expires (Unix seconds, our clock).
+     */
+    func expiresAt()  -> UInt64
+    
+    /**
+     * Takes the answer to request `id`, received at `now`.
+     */
+    func handleResponse(id: UInt64, now: UInt64, response: HttpResponse) throws  -> DevicePollUpdate
+    
+    /**
+     * Takes the news that request `id` got no answer: `failure` is
+     * `transport_error(reason)` or `timeout_error(reason)`.
+     */
+    func handleTransportError(id: UInt64, now: UInt64, failure: ErrorDetails) throws  -> DevicePollUpdate
+    
+    /**
+     * Seconds between requests now (5 more after each `slow_down`).
+     */
+    func interval()  -> UInt64
+    
+    /**
+     * The failure behind the current back-off, if any.
+     */
+    func lastError()  -> ErrorDetails?
+    
+    /**
+     * What to do at `now`.
+     */
+    func pollAction(now: UInt64)  -> DevicePollAction
+    
+    /**
+     * When to ask `poll_action` next (Unix seconds), if anything is scheduled.
+     */
+    func pollTimeout()  -> UInt64?
+    
+}
+/**
+ * Polls the token endpoint until the user answers a device authorization
+ * (RFC 8628 §3.4, §3.5), for callers that bring their own HTTP client.
+ * Thread-safe.
+ */
+open class DevicePoll: DevicePollProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_devicepoll(self.handle, $0) }
+    }
+    /**
+     * Polls for `authorization`, which `client` asked for.
+     */
+public convenience init(client: Client, authorization: DeviceAuthorization) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_devicepoll_new(
+        FfiConverterTypeClient_lower(client),
+        FfiConverterTypeDeviceAuthorization_lower(authorization),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_devicepoll(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * When the device code expires (Unix seconds, our clock).
+     */
+open func expiresAt() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Takes the answer to request `id`, received at `now`.
+     */
+open func handleResponse(id: UInt64, now: UInt64, response: HttpResponse)throws  -> DevicePollUpdate  {
+    return try  FfiConverterTypeDevicePollUpdate_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_handle_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(id),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Takes the news that request `id` got no answer: `failure` is
+     * `transport_error(reason)` or `timeout_error(reason)`.
+     */
+open func handleTransportError(id: UInt64, now: UInt64, failure: ErrorDetails)throws  -> DevicePollUpdate  {
+    return try  FfiConverterTypeDevicePollUpdate_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_handle_transport_error(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(id),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeErrorDetails_lower(failure),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Seconds between requests now (5 more after each `slow_down`).
+     */
+open func interval() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_interval(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The failure behind the current back-off, if any.
+     */
+open func lastError() -> ErrorDetails?  {
+    return try!  FfiConverterOptionTypeErrorDetails.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_last_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What to do at `now`.
+     */
+open func pollAction(now: UInt64) -> DevicePollAction  {
+    return try!  FfiConverterTypeDevicePollAction_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_poll_action(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When to ask `poll_action` next (Unix seconds), if anything is scheduled.
+     */
+open func pollTimeout() -> UInt64?  {
+    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_devicepoll_poll_timeout(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDevicePoll: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = DevicePoll
+
+    public static func lift(_ handle: UInt64) throws -> DevicePoll {
+        return DevicePoll(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: DevicePoll) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DevicePoll {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DevicePoll, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDevicePoll_lift(_ handle: UInt64) throws -> DevicePoll {
+    return try FfiConverterTypeDevicePoll.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDevicePoll_lower(_ value: DevicePoll) -> UInt64 {
+    return FfiConverterTypeDevicePoll.lower(value)
 }
 
 
@@ -6229,6 +6831,75 @@ public func FfiConverterTypeAuthorizationStart_lower(_ value: AuthorizationStart
 
 
 /**
+ * A token request the poll wants sent; hand its outcome back by `id`.
+ */
+public struct DeviceTokenRequest: Equatable, Hashable {
+    /**
+     * Its id (ids count from 1 in each poll).
+     */
+    public var id: UInt64
+    /**
+     * The HTTP request.
+     */
+    public var request: HttpRequest
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its id (ids count from 1 in each poll).
+         */id: UInt64, 
+        /**
+         * The HTTP request.
+         */request: HttpRequest) {
+        self.id = id
+        self.request = request
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeviceTokenRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeviceTokenRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeviceTokenRequest {
+        return
+            try DeviceTokenRequest(
+                id: FfiConverterUInt64.read(from: &buf), 
+                request: FfiConverterTypeHttpRequest.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeviceTokenRequest, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.id, into: &buf)
+        FfiConverterTypeHttpRequest.write(value.request, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceTokenRequest_lift(_ buf: RustBuffer) throws -> DeviceTokenRequest {
+    return try FfiConverterTypeDeviceTokenRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceTokenRequest_lower(_ value: DeviceTokenRequest) -> RustBuffer {
+    return FfiConverterTypeDeviceTokenRequest.lower(value)
+}
+
+
+/**
  * The fields every variant carries, for building and reading variants.
  */
 public struct ErrorDetails: Equatable, Hashable {
@@ -8218,6 +8889,220 @@ public func FfiConverterTypeClientAuthMethod_lower(_ value: ClientAuthMethod) ->
 
 
 /**
+ * What a device's caller should do now.
+ */
+
+public enum DevicePollAction {
+    
+    /**
+     * Send this token request now, then hand the answer back.
+     */
+    case send(
+        /**
+         * The request.
+         */request: DeviceTokenRequest
+    )
+    /**
+     * Ask again at `until`, or (absent) when the request in flight is answered.
+     */
+    case wait(
+        /**
+         * When to ask again.
+         */until: UInt64?
+    )
+    /**
+     * The user authorized: these are the tokens.
+     */
+    case done(
+        /**
+         * The tokens.
+         */tokens: TokenSet
+    )
+    /**
+     * Polling is over without tokens; the error's action says what to do.
+     */
+    case stop(
+        /**
+         * Why.
+         */error: ErrorDetails
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DevicePollAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDevicePollAction: FfiConverterRustBuffer {
+    typealias SwiftType = DevicePollAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DevicePollAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .send(request: try FfiConverterTypeDeviceTokenRequest.read(from: &buf)
+        )
+        
+        case 2: return .wait(until: try FfiConverterOptionUInt64.read(from: &buf)
+        )
+        
+        case 3: return .done(tokens: try FfiConverterTypeTokenSet.read(from: &buf)
+        )
+        
+        case 4: return .stop(error: try FfiConverterTypeErrorDetails.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DevicePollAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .send(request):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeDeviceTokenRequest.write(request, into: &buf)
+            
+        
+        case let .wait(until):
+            writeInt(&buf, Int32(2))
+            FfiConverterOptionUInt64.write(until, into: &buf)
+            
+        
+        case let .done(tokens):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeTokenSet.write(tokens, into: &buf)
+            
+        
+        case let .stop(error):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeErrorDetails.write(error, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDevicePollAction_lift(_ buf: RustBuffer) throws -> DevicePollAction {
+    return try FfiConverterTypeDevicePollAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDevicePollAction_lower(_ value: DevicePollAction) -> RustBuffer {
+    return FfiConverterTypeDevicePollAction.lower(value)
+}
+
+
+
+/**
+ * What handling an answer changed.
+ */
+
+public enum DevicePollUpdate: Equatable, Hashable {
+    
+    /**
+     * Tokens came: the next poll is `Done`.
+     */
+    case authorized
+    /**
+     * `authorization_pending`: the user has not answered yet.
+     */
+    case pending
+    /**
+     * `slow_down`: the interval grew by 5 s for the rest of this flow.
+     */
+    case slowDown
+    /**
+     * The answer was for a request the poll does not wait for.
+     */
+    case discarded
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DevicePollUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDevicePollUpdate: FfiConverterRustBuffer {
+    typealias SwiftType = DevicePollUpdate
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DevicePollUpdate {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .authorized
+        
+        case 2: return .pending
+        
+        case 3: return .slowDown
+        
+        case 4: return .discarded
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DevicePollUpdate, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .authorized:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .slowDown:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .discarded:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDevicePollUpdate_lift(_ buf: RustBuffer) throws -> DevicePollUpdate {
+    return try FfiConverterTypeDevicePollUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDevicePollUpdate_lower(_ value: DevicePollUpdate) -> RustBuffer {
+    return FfiConverterTypeDevicePollUpdate.lower(value)
+}
+
+
+
+/**
  * Which well-known metadata document to fetch.
  */
 
@@ -8326,6 +9211,10 @@ public enum EndpointRole: Equatable, Hashable {
      * The base of the legacy resource API (Makini v3).
      */
     case legacyApiBase
+    /**
+     * Where a device asks for a device code and a user code (RFC 8628 §3.1).
+     */
+    case deviceAuthorization
 
 
 
@@ -8361,6 +9250,8 @@ public struct FfiConverterTypeEndpointRole: FfiConverterRustBuffer {
         
         case 7: return .legacyApiBase
         
+        case 8: return .deviceAuthorization
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8395,6 +9286,10 @@ public struct FfiConverterTypeEndpointRole: FfiConverterRustBuffer {
         
         case .legacyApiBase:
             writeInt(&buf, Int32(7))
+        
+        
+        case .deviceAuthorization:
+            writeInt(&buf, Int32(8))
         
         }
     }
@@ -8561,6 +9456,11 @@ public enum ErrorKind: Equatable, Hashable {
      * A stored value (pending authorization, token set) is corrupt or of an unknown version.
      */
     case invalidStoredValue
+    /**
+     * RFC 8628 `expired_token`: the device code expired before the user
+     * authorized; start a new device authorization when the user asks.
+     */
+    case expiredToken
 
 
 
@@ -8647,6 +9547,8 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case 32: return .authorizationRequired
         
         case 33: return .invalidStoredValue
+        
+        case 34: return .expiredToken
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8787,6 +9689,10 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case .invalidStoredValue:
             writeInt(&buf, Int32(33))
         
+        
+        case .expiredToken:
+            writeInt(&buf, Int32(34))
+        
         }
     }
 }
@@ -8915,6 +9821,10 @@ public enum GrantType: Equatable, Hashable {
      * `password`
      */
     case password
+    /**
+     * `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628).
+     */
+    case deviceCode
 
 
 
@@ -8944,6 +9854,8 @@ public struct FfiConverterTypeGrantType: FfiConverterRustBuffer {
         
         case 4: return .password
         
+        case 5: return .deviceCode
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8966,6 +9878,10 @@ public struct FfiConverterTypeGrantType: FfiConverterRustBuffer {
         
         case .password:
             writeInt(&buf, Int32(4))
+        
+        
+        case .deviceCode:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -10453,6 +11369,19 @@ public func errorMessage(details: ErrorDetails) -> String  {
 })
 }
 /**
+ * Raises the error `details` describe as the library raises its own (the
+ * exception of its kind's family): for a host-language driver of a
+ * sans-IO state machine, whose stop comes as details (a device poll's
+ * `Stop`).
+ */
+public func raiseError(details: ErrorDetails)throws   {try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_raise_error(
+        FfiConverterTypeErrorDetails_lower(details),uniffiCallStatus
+    )
+}
+}
+/**
  * The error a `TokenStore` raises when its store cannot be reached (kind
  * `store_unavailable`, action `retry`). `reason` must not quote a stored
  * value.
@@ -10552,6 +11481,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_error_message() != 17228) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_func_raise_error() != 17933) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_func_store_error() != 30499) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10631,6 +11563,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_token_info_request() != 59056) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_device_authorization_request() != 57621) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_device_token_request() != 25443) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_parse_device_authorization_response() != 36761) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_clientsession_access_token() != 12271) {
@@ -10730,6 +11671,54 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_token_info_async() != 31134) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_clock_skew() != 7380) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_device_code() != 39023) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_expires_at() != 52180) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_extra_json() != 3136) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_interval() != 45535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_received_at() != 50489) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_user_code() != 11288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_verification_uri() != 13205) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_verification_uri_complete() != 13775) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_expires_at() != 40848) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_handle_response() != 21140) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_handle_transport_error() != 43791) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_interval() != 11014) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_last_error() != 11262) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_poll_action() != 9912) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_devicepoll_poll_timeout() != 472) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_authorization_endpoint() != 16219) {
@@ -11018,6 +12007,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_oauthclient_new() != 49039) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_devicepoll_new() != 22498) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_pendingauthorization_from_storage_string() != 49237) {
