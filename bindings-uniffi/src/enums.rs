@@ -300,9 +300,11 @@ pub fn method_name(method: Method) -> String {
     method.as_str().to_owned()
 }
 
-/// Bytes of entropy `Client.authorization_request` needs (state, then PKCE verifier).
+/// Bytes of entropy `Client.authorization_request` needs (state, PKCE
+/// verifier, then the OpenID nonce; a profile that is not OpenID reads
+/// only the first 48).
 #[uniffi::export]
 pub fn authorization_entropy_len() -> u32 {
-    // A small constant (48): the conversion cannot truncate.
+    // A small constant (64): the conversion cannot truncate.
     authflow_core::AUTHORIZATION_ENTROPY_LEN as u32
 }

@@ -69,6 +69,8 @@ mod grant;
 mod http;
 mod introspection;
 pub mod json;
+#[cfg(feature = "openid")]
+mod oidc;
 mod pending;
 mod pkce;
 mod profile;
@@ -82,6 +84,8 @@ mod token_response;
 mod token_set;
 mod used_states;
 
+#[cfg(feature = "openid")]
+pub use authorization::NONCE_ENTROPY_LEN;
 pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
 };

@@ -215,10 +215,19 @@ fn run_case(case: &Value) -> Outcome {
         )
         .and_then(|m| Ok((m.profile()?, m)))
         .map(|(profile, m)| {
-            json!({
+            let mut result = json!({
                 "issuer": m.issuer,
                 "profile": profile_json(&profile),
-            })
+            });
+            if profile.is_openid() {
+                result["openid"] = json!({
+                    "jwks_uri": m.jwks_uri,
+                    "userinfo_endpoint": m.userinfo_endpoint,
+                    "end_session_endpoint": m.end_session_endpoint,
+                    "id_token_signing_alg_values_supported": m.id_token_signing_alg_values_supported,
+                });
+            }
+            result
         }),
         "token_set_from_json" => {
             TokenSet::from_json(str_of(input, "json")?).map(|t| token_set_json(&t))
@@ -403,6 +412,9 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
     if let Some(rotates) = spec["refresh_rotates"].as_bool() {
         profile = profile.with_refresh_rotation(rotates);
     }
+    if let Some(openid) = spec["openid"].as_bool() {
+        profile = profile.with_openid(openid);
+    }
     for origin in spec["api_origins"].as_array().into_iter().flatten() {
         let origin = origin
             .as_str()
@@ -470,7 +482,7 @@ fn authorization(client: &Client, case: &Value, input: &Value, now: u64) -> Resu
 }
 
 fn pending_json(p: &PendingAuthorization) -> Value {
-    json!({
+    let mut pending = json!({
         "provider": p.provider().as_str(),
         "client_id": p.client_id(),
         "redirect_uri": p.redirect_uri(),
@@ -480,7 +492,15 @@ fn pending_json(p: &PendingAuthorization) -> Value {
         "created_at": p.created_at(),
         "expires_at": p.expires_at(),
         "token_endpoint": p.token_endpoint(),
-    })
+    });
+    // Only an OpenID request has them: the older cases stay as they are.
+    if let Some(nonce) = p.nonce() {
+        pending["nonce"] = json!(nonce);
+    }
+    if let Some(max_age) = p.openid_max_age() {
+        pending["openid_max_age"] = json!(max_age);
+    }
+    pending
 }
 
 /// Makes the pending authorization (at `input.authorized_at` with the
@@ -566,7 +586,7 @@ fn token_set_from(spec: &Value) -> Result<TokenSet, Failed> {
 
 fn profile_json(p: &Profile) -> Value {
     let url = |e: Option<&authflow_core::Endpoint>| e.map(|e| e.as_str().to_owned());
-    json!({
+    let mut profile = json!({
         "kind": p.kind().as_str(),
         "issuer": p.issuer(),
         "require_issuer": p.requires_issuer(),
@@ -581,7 +601,11 @@ fn profile_json(p: &Profile) -> Value {
             ClientAuthMethod::Omitted => "omitted",
         },
         "pkce": p.pkce().map(PkceMethod::as_str),
-    })
+    });
+    if p.is_openid() {
+        profile["openid"] = json!(true);
+    }
+    profile
 }
 
 /// Runs a scripted session: `input.tokens` (or none), then `input.steps`,

@@ -82,6 +82,7 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
         p = p.withPkce(when (spec["pkce"]) { null -> null; "plain" -> PkceMethod.PLAIN; else -> PkceMethod.S256 })
     }
     (spec["refresh_rotates"] as? Boolean)?.let { p = p.withRefreshRotation(it) }
+    (spec["openid"] as? Boolean)?.let { p = p.withOpenid(it) }
     (spec["api_origins"] as? List<*>)?.forEach { p = p.withApiOrigin(it as String) }
     return p
 }
@@ -128,6 +129,9 @@ fun pendingJson(p: PendingAuthorization): Map<String, Any?> = mapOf(
     "state" to p.state(), "code_verifier" to p.codeVerifier(), "scopes" to p.scopes(),
     "created_at" to p.createdAt().toLong(), "expires_at" to p.expiresAt().toLong(),
     "token_endpoint" to p.tokenEndpoint(),
+) + listOfNotNull( // only an OpenID request has them (as the Rust runner)
+    p.nonce()?.let { "nonce" to it },
+    p.openidMaxAge()?.let { "openid_max_age" to it.toLong() },
 )
 
 fun profileJson(p: Profile): Map<String, Any?> = mapOf(
@@ -137,7 +141,7 @@ fun profileJson(p: Profile): Map<String, Any?> = mapOf(
     "revocation_endpoint" to p.endpoint(EndpointRole.REVOCATION),
     "introspection_endpoint" to p.endpoint(EndpointRole.INTROSPECTION),
     "client_auth" to name(p.clientAuth()), "pkce" to p.pkce()?.let { pkceMethodName(it) },
-)
+) + (if (p.isOpenid()) mapOf("openid" to true) else emptyMap())
 
 fun errorJson(d: ErrorDetails): Map<String, Any?> = mapOf(
     "kind" to errorKindName(d.kind), "action" to actionName(d.action), "retry_after" to d.retryAfter.j(),
@@ -229,7 +233,13 @@ fun runCase(case: Map<String, Any?>) {
                     "sub" to it.sub, "iss" to it.iss, "extra" to Json.parse(it.extraJson))
             }
             "parse_discovery_response" -> parseDiscoveryResponse(input.str("issuer"), responseFrom(input["response"])).let {
-                mapOf("issuer" to it.issuer(), "profile" to profileJson(it.profile()))
+                val profile = it.profile()
+                mapOf("issuer" to it.issuer(), "profile" to profileJson(profile)) + (if (profile.isOpenid()) mapOf(
+                    "openid" to mapOf(
+                        "jwks_uri" to it.jwksUri(), "userinfo_endpoint" to it.userinfoEndpoint(),
+                        "end_session_endpoint" to it.endSessionEndpoint(),
+                        "id_token_signing_alg_values_supported" to it.idTokenSigningAlgValuesSupported(),
+                    )) else emptyMap())
             }
             "token_set_from_json" -> tokenSetJson(TokenSet.fromJson(input.str("json")))
             else -> throw Failure("unknown operation $op")

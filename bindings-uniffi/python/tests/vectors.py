@@ -99,6 +99,8 @@ def build_profile(spec: dict) -> af.Profile:
                                     {"S256": af.sansio.PkceMethod.S256, "plain": af.sansio.PkceMethod.PLAIN}[spec["pkce"]])
     if isinstance(spec.get("refresh_rotates"), bool):
         profile = profile.with_refresh_rotation(spec["refresh_rotates"])
+    if isinstance(spec.get("openid"), bool):
+        profile = profile.with_openid(spec["openid"])
     for origin in spec.get("api_origins", []):
         profile = profile.with_api_origin(origin)
     return profile
@@ -168,7 +170,7 @@ def token_set_from(spec: dict) -> af.TokenSet:
 
 
 def pending_json(p: af.sansio.PendingAuthorization) -> dict:
-    return {
+    pending = {
         "provider": af.sansio.provider_kind_name(p.provider()),
         "client_id": p.client_id(),
         "redirect_uri": p.redirect_uri(),
@@ -179,11 +181,17 @@ def pending_json(p: af.sansio.PendingAuthorization) -> dict:
         "expires_at": p.expires_at(),
         "token_endpoint": p.token_endpoint(),
     }
+    # Only an OpenID request has them (as the Rust runner).
+    if p.nonce() is not None:
+        pending["nonce"] = p.nonce()
+    if p.openid_max_age() is not None:
+        pending["openid_max_age"] = p.openid_max_age()
+    return pending
 
 
 def profile_json(p: af.Profile) -> dict:
     pkce = p.pkce()
-    return {
+    profile = {
         "kind": af.sansio.provider_kind_name(p.kind()),
         "issuer": p.issuer(),
         "require_issuer": p.requires_issuer(),
@@ -194,6 +202,9 @@ def profile_json(p: af.Profile) -> dict:
         "client_auth": p.client_auth().name.lower(),
         "pkce": None if pkce is None else af.sansio.pkce_method_name(pkce),
     }
+    if p.is_openid():
+        profile["openid"] = True
+    return profile
 
 
 def validated(client: af.sansio.Client, case: dict, inp: dict, now: int) -> af.sansio.ValidatedCallback:
@@ -328,7 +339,15 @@ def run_case(case: dict) -> None:
                     "iss": i.iss, "extra": json.loads(i.extra_json)}
         if op == "parse_discovery_response":
             m = af.sansio.parse_discovery_response(inp["issuer"], response_from(inp["response"]))
-            return {"issuer": m.issuer(), "profile": profile_json(m.profile())}
+            profile = m.profile()
+            result = {"issuer": m.issuer(), "profile": profile_json(profile)}
+            if profile.is_openid():
+                result["openid"] = {
+                    "jwks_uri": m.jwks_uri(), "userinfo_endpoint": m.userinfo_endpoint(),
+                    "end_session_endpoint": m.end_session_endpoint(),
+                    "id_token_signing_alg_values_supported": m.id_token_signing_alg_values_supported(),
+                }
+            return result
         if op == "token_set_from_json":
             return token_set_json(af.TokenSet.from_json(inp["json"]))
         raise AssertionError(f"unknown operation {op}")

@@ -791,7 +791,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * The authorization URL and the pending authorization to keep.
-     * `entropy` must be at least 48 bytes from a secure random source.
+     * `entropy` must be at least `authorization_entropy_len()` bytes from a
+     * secure random source (48 do for a profile that is not OpenID).
      */
     func authorizationRequest(now: UInt64, entropy: Data, options: AuthorizationOptions?) throws  -> AuthorizationRequest
     
@@ -1002,7 +1003,8 @@ open func apiRequest(accessToken: String, method: Method, path: String, body: Da
     
     /**
      * The authorization URL and the pending authorization to keep.
-     * `entropy` must be at least 48 bytes from a secure random source.
+     * `entropy` must be at least `authorization_entropy_len()` bytes from a
+     * secure random source (48 do for a profile that is not OpenID).
      */
 open func authorizationRequest(now: UInt64, entropy: Data, options: AuthorizationOptions? = nil)throws  -> AuthorizationRequest  {
     return try  FfiConverterTypeAuthorizationRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -2917,6 +2919,18 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     func expiresAt()  -> UInt64
     
     /**
+     * The OpenID Connect `nonce` sent, for an OpenID Provider's profile
+     * (not a secret: it was in the URL).
+     */
+    func nonce()  -> String?
+    
+    /**
+     * The `max_age` sent to an OpenID Provider, which makes `auth_time`
+     * required in the ID token.
+     */
+    func openidMaxAge()  -> UInt64?
+    
+    /**
      * The provider it was made for.
      */
     func provider()  -> ProviderKind
@@ -2937,7 +2951,7 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     func state()  -> String
     
     /**
-     * The compact storage form (`afp1.…`). It holds the PKCE verifier:
+     * The compact storage form (`afp1.…`, `afp2.…` with a nonce). It holds the PKCE verifier:
      * never put it in a URL or a log.
      */
     func toStorageString()  -> String
@@ -3089,6 +3103,32 @@ open func expiresAt() -> UInt64  {
 }
     
     /**
+     * The OpenID Connect `nonce` sent, for an OpenID Provider's profile
+     * (not a secret: it was in the URL).
+     */
+open func nonce() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_nonce(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `max_age` sent to an OpenID Provider, which makes `auth_time`
+     * required in the ID token.
+     */
+open func openidMaxAge() -> UInt64?  {
+    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_openid_max_age(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The provider it was made for.
      */
 open func provider() -> ProviderKind  {
@@ -3137,7 +3177,7 @@ open func state() -> String  {
 }
     
     /**
-     * The compact storage form (`afp1.…`). It holds the PKCE verifier:
+     * The compact storage form (`afp1.…`, `afp2.…` with a nonce). It holds the PKCE verifier:
      * never put it in a URL or a log.
      */
 open func toStorageString() -> String  {
@@ -3307,6 +3347,11 @@ public protocol ProfileProtocol: AnyObject, Sendable {
     func expiry()  -> ExpiryRule
     
     /**
+     * Whether the provider is an OpenID Provider.
+     */
+    func isOpenid()  -> Bool
+    
+    /**
      * The issuer identifier, when known.
      */
     func issuer()  -> String?
@@ -3393,6 +3438,12 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * This profile with the issuer set; `require` refuses callbacks without `iss`.
      */
     func withIssuer(issuer: String, require: Bool)  -> Profile
+    
+    /**
+     * This profile as an OpenID Provider's (or not): authorization
+     * requests then carry a `nonce` (OpenID Connect Core 1.0 §3.1.2.1).
+     */
+    func withOpenid(openid: Bool)  -> Profile
     
     /**
      * This profile with another PKCE method (`None`: no challenge).
@@ -3585,6 +3636,18 @@ open func expiry() -> ExpiryRule  {
     return try!  FfiConverterTypeExpiryRule_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_profile_expiry(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the provider is an OpenID Provider.
+     */
+open func isOpenid() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_is_openid(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -3808,6 +3871,20 @@ open func withIssuer(issuer: String, require: Bool) -> Profile  {
 }
     
     /**
+     * This profile as an OpenID Provider's (or not): authorization
+     * requests then carry a `nonce` (OpenID Connect Core 1.0 §3.1.2.1).
+     */
+open func withOpenid(openid: Bool) -> Profile  {
+    return try!  FfiConverterTypeProfile_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_openid(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(openid),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * This profile with another PKCE method (`None`: no challenge).
      */
 open func withPkce(method: PkceMethod?) -> Profile  {
@@ -3942,6 +4019,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
     func codeChallengeMethodsSupported()  -> [String]
     
     /**
+     * `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1)
+     */
+    func endSessionEndpoint()  -> String?
+    
+    /**
      * Every other member, as a JSON object.
      */
     func extraJson()  -> String
@@ -3952,6 +4034,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
     func grantTypesSupported()  -> [String]
     
     /**
+     * `id_token_signing_alg_values_supported` (OpenID Connect Discovery 1.0 §3)
+     */
+    func idTokenSigningAlgValuesSupported()  -> [String]
+    
+    /**
      * `introspection_endpoint`
      */
     func introspectionEndpoint()  -> String?
@@ -3960,6 +4047,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
      * The issuer identifier (checked equal to the one asked for).
      */
     func issuer()  -> String
+    
+    /**
+     * `jwks_uri` (OpenID Connect Discovery 1.0 §3)
+     */
+    func jwksUri()  -> String?
     
     /**
      * A generic profile for this server (endpoints checked, client
@@ -3986,6 +4078,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
      * `token_endpoint_auth_methods_supported`
      */
     func tokenEndpointAuthMethodsSupported()  -> [String]
+    
+    /**
+     * `userinfo_endpoint` (OpenID Connect Discovery 1.0 §3)
+     */
+    func userinfoEndpoint()  -> String?
     
 }
 /**
@@ -4081,6 +4178,18 @@ open func codeChallengeMethodsSupported() -> [String]  {
 }
     
     /**
+     * `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1)
+     */
+open func endSessionEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_end_session_endpoint(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Every other member, as a JSON object.
      */
 open func extraJson() -> String  {
@@ -4105,6 +4214,18 @@ open func grantTypesSupported() -> [String]  {
 }
     
     /**
+     * `id_token_signing_alg_values_supported` (OpenID Connect Discovery 1.0 §3)
+     */
+open func idTokenSigningAlgValuesSupported() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_id_token_signing_alg_values_supported(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * `introspection_endpoint`
      */
 open func introspectionEndpoint() -> String?  {
@@ -4123,6 +4244,18 @@ open func issuer() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_providermetadata_issuer(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `jwks_uri` (OpenID Connect Discovery 1.0 §3)
+     */
+open func jwksUri() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_jwks_uri(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -4184,6 +4317,18 @@ open func tokenEndpointAuthMethodsSupported() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_providermetadata_token_endpoint_auth_methods_supported(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `userinfo_endpoint` (OpenID Connect Discovery 1.0 §3)
+     */
+open func userinfoEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_userinfo_endpoint(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -10385,7 +10530,9 @@ public func actionName(action: Action) -> String  {
 })
 }
 /**
- * Bytes of entropy `Client.authorization_request` needs (state, then PKCE verifier).
+ * Bytes of entropy `Client.authorization_request` needs (state, PKCE
+ * verifier, then the OpenID nonce; a profile that is not OpenID reads
+ * only the first 48).
  */
 public func authorizationEntropyLen() -> UInt32  {
     return try!  FfiConverterUInt32.lift(try! rustCall() {
@@ -10534,7 +10681,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_action_name() != 9609) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_func_authorization_entropy_len() != 2238) {
+    if (uniffi_authflow_uniffi_checksum_func_authorization_entropy_len() != 30269) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_error_kind_name() != 2913) {
@@ -10567,7 +10714,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_api_request() != 38570) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_client_authorization_request() != 65032) {
+    if (uniffi_authflow_uniffi_checksum_method_client_authorization_request() != 64301) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_check_api_response() != 32630) {
@@ -10741,16 +10888,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_code_challenge_methods_supported() != 11871) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_end_session_endpoint() != 30783) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_extra_json() != 57350) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_grant_types_supported() != 14930) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_id_token_signing_alg_values_supported() != 47365) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_introspection_endpoint() != 3214) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_issuer() != 62963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_jwks_uri() != 10610) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_profile() != 731) {
@@ -10766,6 +10922,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_token_endpoint_auth_methods_supported() != 50306) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_userinfo_endpoint() != 3658) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_access_token() != 1628) {
@@ -10810,6 +10969,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_expires_at() != 1854) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_nonce() != 55233) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_openid_max_age() != 29406) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_provider() != 12851) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10822,7 +10987,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_state() != 7814) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_to_storage_string() != 49987) {
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_to_storage_string() != 54402) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_token_endpoint() != 46619) {
@@ -10865,6 +11030,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_expiry() != 50595) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_is_openid() != 54713) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_issuer() != 38022) {
@@ -10916,6 +11084,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_issuer() != 9352) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_openid() != 51774) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_pkce() != 37791) {
