@@ -247,6 +247,9 @@ pub enum ErrorKind {
     AuthorizationRequired,
     /// A stored value (pending authorization, token set) is corrupt or of an unknown version.
     InvalidStoredValue,
+    /// An OpenID Connect ID token failed a check (signature, issuer,
+    /// audience, expiry, nonce, ...); the message names the check.
+    IdTokenInvalid,
 }
 
 /// What the caller should do about an error.

@@ -491,6 +491,7 @@ mod tests {
             ("configuration", "Configuration"),
             ("authorization_required", "AuthorizationRequired"),
             ("invalid_stored_value", "InvalidStoredValue"),
+            ("id_token_invalid", "InvalidResponse"),
         ];
         for (name, family) in kinds {
             let kind = ErrorKind::parse(name).unwrap();

@@ -85,6 +85,10 @@ pub enum ErrorKind {
     AuthorizationRequired,
     /// A stored value (pending authorization, token set) is corrupt, of an unknown version, or not this client's.
     InvalidStoredValue,
+    /// An OpenID Connect ID token failed a check of OpenID Connect Core 1.0
+    /// §3.1.3.7 or §12.2 (signature, issuer, audience, expiry, nonce, ...):
+    /// the message names the check, never the token.
+    IdTokenInvalid,
 }
 
 /// The groups of kinds a binding maps to its exception classes.
@@ -110,7 +114,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 33] = [
+    pub const ALL: [ErrorKind; 34] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -144,6 +148,7 @@ impl ErrorKind {
         ErrorKind::Configuration,
         ErrorKind::AuthorizationRequired,
         ErrorKind::InvalidStoredValue,
+        ErrorKind::IdTokenInvalid,
     ];
 
     /// The stable snake_case name, e.g. `"invalid_grant"`.
@@ -182,6 +187,7 @@ impl ErrorKind {
             ErrorKind::Configuration => "configuration",
             ErrorKind::AuthorizationRequired => "authorization_required",
             ErrorKind::InvalidStoredValue => "invalid_stored_value",
+            ErrorKind::IdTokenInvalid => "id_token_invalid",
         }
     }
 
@@ -208,7 +214,7 @@ impl ErrorKind {
             ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::StoreUnavailable => {
                 ErrorFamily::Transport
             }
-            ErrorKind::InvalidResponse => ErrorFamily::InvalidResponse,
+            ErrorKind::InvalidResponse | ErrorKind::IdTokenInvalid => ErrorFamily::InvalidResponse,
             ErrorKind::Configuration => ErrorFamily::Configuration,
             ErrorKind::AuthorizationRequired => ErrorFamily::AuthorizationRequired,
             ErrorKind::InvalidStoredValue => ErrorFamily::InvalidStoredValue,
@@ -532,6 +538,11 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         | ErrorKind::PendingAlreadyUsed
         | ErrorKind::AuthorizationRequired
         | ErrorKind::InvalidStoredValue => Action::AuthorizeAgain,
+        // The same response cannot pass on a retry, and the user's login is
+        // not proven: only a new authorization (a new ID token, a new
+        // nonce) can. A provider whose keys or issuer are misconfigured
+        // shows as the same error each time, which the message names.
+        ErrorKind::IdTokenInvalid => Action::AuthorizeAgain,
         ErrorKind::Unauthorized => Action::Refresh,
         ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOauthError => {
             Action::Report

@@ -70,6 +70,7 @@ class ErrorKind(_Name):
     CONFIGURATION = "configuration"
     AUTHORIZATION_REQUIRED = "authorization_required"
     INVALID_STORED_VALUE = "invalid_stored_value"
+    ID_TOKEN_INVALID = "id_token_invalid"
 
 
 class Action(_Name):
