@@ -57,6 +57,12 @@ secret_type!(
     /// A PKCE code verifier (RFC 7636 §4.1).
     PkceCodeVerifier
 );
+#[cfg(feature = "openid")]
+secret_type!(
+    /// An OpenID Connect ID token (OpenID Connect Core 1.0 §2): a bearer
+    /// credential of the user's login, and personal data.
+    IdToken
+);
 #[cfg(feature = "confidential")]
 secret_type!(
     /// A confidential client's secret (RFC 6749 §2.3.1), or MakeShift's API secret.

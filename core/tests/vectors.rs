@@ -5,11 +5,12 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use authflow_core::{
-    discovery_request, parse_discovery_response, AccessToken, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType,
-    HttpRequest, HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile,
-    ProviderKind, RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef,
-    TokenSet,
+    default_algorithms, discovery_request, parse_discovery_response, parse_jwks_response,
+    AccessToken, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod, ClientSecret,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
+    IdToken, IdTokenCheck, IdTokenClaims, JwkSet, JwsAlgorithm, Method, Password,
+    PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId, Session,
+    SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -232,9 +233,22 @@ fn run_case(case: &Value) -> Outcome {
         "token_set_from_json" => {
             TokenSet::from_json(str_of(input, "json")?).map(|t| token_set_json(&t))
         }
+        "validate_id_token" => validate_id_token(input, now),
+        "validate_refreshed_id_token" => validate_refreshed_id_token(input, now),
+        "parse_jwks_response" => parse_jwks(input),
         "session" => return run_session(&client, case),
         other => return Err(fail(format!("unknown operation {other}"))),
     };
+    // `reason`: the phrase an error's message must hold, so that a case
+    // about one check cannot pass by failing another.
+    if let (Some(reason), Err(error)) = (case["reason"].as_str(), &actual) {
+        if !error.message().contains(reason) {
+            return Err(fail(format!(
+                "the error is not about \"{reason}\": {}",
+                error.message()
+            )));
+        }
+    }
     compare(actual, expect)
 }
 
@@ -291,13 +305,14 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
 }
 
 /// Field names whose string values in a case are secrets.
-const SECRET_FIELDS: [&str; 6] = [
+const SECRET_FIELDS: [&str; 7] = [
     "client_secret",
     "refresh_token",
     "access_token",
     "password",
     "token",
     "code_verifier",
+    "id_token",
 ];
 
 thread_local! {
@@ -713,4 +728,102 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The check of an ID token case: `input.check` as an [`IdTokenCheck`],
+/// the algorithms given or derived from `provider_algorithms`.
+fn id_token_check(spec: &Value) -> IdTokenCheck {
+    let names = |key: &str| {
+        spec[key].as_array().map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+    };
+    let algorithms = match names("algorithms") {
+        Some(list) => list.iter().filter_map(|n| JwsAlgorithm::parse(n)).collect(),
+        None => default_algorithms(&names("provider_algorithms").unwrap_or_default()),
+    };
+    IdTokenCheck {
+        issuer: spec["issuer"].as_str().unwrap_or_default().to_owned(),
+        client_id: spec["client_id"].as_str().unwrap_or_default().to_owned(),
+        nonce: spec["nonce"].as_str().map(str::to_owned),
+        max_age: spec["max_age"].as_u64(),
+        algorithms,
+        clock_skew: spec["clock_skew"].as_i64().unwrap_or(0),
+    }
+}
+
+fn jwk_set(input: &Value) -> Result<JwkSet, Error> {
+    JwkSet::parse(input["jwks"].to_string().as_bytes())
+}
+
+fn validate_id_token(input: &Value, now: u64) -> Result<Value, Error> {
+    let access = input["access_token"].as_str().map(AccessToken::new);
+    let code = input["code"].as_str().map(AuthorizationCode::new);
+    id_token_check(&input["check"])
+        .validate(
+            &IdToken::new(input["id_token"].as_str().unwrap_or_default()),
+            &jwk_set(input)?,
+            now,
+            access.as_ref(),
+            code.as_ref(),
+        )
+        .map(|c| claims_json(&c))
+}
+
+/// Validates `input.original` at `input.original_now`, then the refresh's
+/// `input.id_token` against it at `now` (§12.2).
+fn validate_refreshed_id_token(input: &Value, now: u64) -> Result<Value, Error> {
+    let check = id_token_check(&input["check"]);
+    let keys = jwk_set(input)?;
+    let original = check.validate(
+        &IdToken::new(input["original"].as_str().unwrap_or_default()),
+        &keys,
+        input["original_now"].as_u64().unwrap_or(now),
+        None,
+        None,
+    )?;
+    let access = input["access_token"].as_str().map(AccessToken::new);
+    check
+        .validate_refreshed(
+            &IdToken::new(input["id_token"].as_str().unwrap_or_default()),
+            &keys,
+            now,
+            access.as_ref(),
+            &original,
+        )
+        .map(|c| claims_json(&c))
+}
+
+fn claims_json(c: &IdTokenClaims) -> Value {
+    json!({
+        "iss": c.iss, "sub": c.sub, "aud": c.aud, "exp": c.exp, "iat": c.iat, "nbf": c.nbf,
+        "nonce": c.nonce, "azp": c.azp, "auth_time": c.auth_time, "at_hash": c.at_hash,
+        "c_hash": c.c_hash, "acr": c.acr, "amr": c.amr, "sid": c.sid, "extra": object_json(&c.extra),
+    })
+}
+
+/// The set, its lifetime, and the kids `input.select` (`alg`, `kid`?) picks.
+fn parse_jwks(input: &Value) -> Result<Value, Error> {
+    let response = response_from(&input["response"])
+        .map_err(|_| Error::new(ErrorKind::Configuration, "bad response spec"))?;
+    let (set, max_age) = parse_jwks_response(&response)?;
+    let selected: Vec<Option<&str>> =
+        match JwsAlgorithm::parse(input["select"]["alg"].as_str().unwrap_or_default()) {
+            Some(alg) => set
+                .candidates(alg, input["select"]["kid"].as_str())
+                .map(|k| k.kid.as_deref())
+                .collect(),
+            None => Vec::new(),
+        };
+    Ok(json!({
+        "keys": set.keys.iter().map(|k| json!({
+            "kid": k.kid, "kty": k.kty(), "alg": k.alg, "use": k.key_use,
+        })).collect::<Vec<_>>(),
+        "skipped": set.skipped,
+        "max_age": max_age,
+        "selected": selected,
+    }))
 }

@@ -30,7 +30,7 @@ fun Any?.str(key: String): String = (obj()[key] as? String) ?: throw Failure("mi
 
 fun ULong?.j(): Any? = this?.toLong()
 
-val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier")
+val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier", "id_token")
 
 fun collectSecrets(value: Any?, out: MutableList<String>) {
     when (value) {
@@ -117,6 +117,24 @@ fun tokenSetJson(t: TokenSet): Map<String, Any?> = mapOf(
     "refresh_expires_at" to t.refreshExpiresAt().j(), "scopes" to t.scopes(),
     "clock_skew" to t.clockSkew(), "extra" to Json.parse(t.extraJson()),
 )
+
+val ALGORITHMS: Map<String, JwsAlgorithm> = JwsAlgorithm.values().associateBy { jwsAlgorithmName(it) }
+
+fun idTokenCheck(spec: Any?): IdTokenCheck {
+    val s = spec.obj()
+    val algorithms = (s["algorithms"] as? List<*>)?.mapNotNull { ALGORITHMS[it as String] }
+        ?: defaultAlgorithms((s["provider_algorithms"] as? List<*>)?.map { it as String } ?: listOf())
+    return IdTokenCheck((s["issuer"] as? String) ?: "", (s["client_id"] as? String) ?: "", s["nonce"] as? String,
+        (s["max_age"] as? Long)?.toULong(), algorithms, (s["clock_skew"] as? Long) ?: 0L)
+}
+
+fun claimsJson(c: IdTokenClaims): Map<String, Any?> = mapOf(
+    "iss" to c.iss, "sub" to c.sub, "aud" to c.aud, "exp" to c.exp.toLong(), "iat" to c.iat.toLong(),
+    "nbf" to c.nbf.j(), "nonce" to c.nonce, "azp" to c.azp, "auth_time" to c.authTime.j(), "at_hash" to c.atHash,
+    "c_hash" to c.cHash, "acr" to c.acr, "amr" to c.amr, "sid" to c.sid, "extra" to Json.parse(c.extraJson),
+)
+
+fun jwkJson(k: JwkInfo): Map<String, Any?> = mapOf("kid" to k.kid, "kty" to k.kty, "alg" to k.alg, "use" to k.keyUse)
 
 fun tokenSetFrom(spec: Any?): TokenSet {
     val stored = LinkedHashMap(spec.obj().filterValues { it != null })
@@ -242,6 +260,24 @@ fun runCase(case: Map<String, Any?>) {
                     )) else emptyMap())
             }
             "token_set_from_json" -> tokenSetJson(TokenSet.fromJson(input.str("json")))
+            "validate_id_token" -> claimsJson(validateIdToken(idTokenCheck(input["check"]), input.str("id_token"),
+                JwkSet.parse(Json.write(input["jwks"]).toByteArray()), now,
+                input["access_token"] as? String, input["code"] as? String))
+            "validate_refreshed_id_token" -> {
+                val keys = JwkSet.parse(Json.write(input["jwks"]).toByteArray())
+                val check = idTokenCheck(input["check"])
+                val original = validateIdToken(check, input.str("original"), keys,
+                    ((input["original_now"] as? Long)?.toULong() ?: now), null, null)
+                claimsJson(validateRefreshedIdToken(check, input.str("id_token"), keys, now, original,
+                    input["access_token"] as? String))
+            }
+            "parse_jwks_response" -> parseJwksResponse(responseFrom(input["response"])).let { parsed ->
+                val select = input["select"].obj()
+                val alg = ALGORITHMS[(select["alg"] as? String) ?: ""]
+                mapOf("keys" to parsed.keys.keys().map { jwkJson(it) }, "skipped" to parsed.keys.skipped().toLong(),
+                    "max_age" to parsed.maxAge.toLong(),
+                    "selected" to (alg?.let { a -> parsed.keys.candidates(a, select["kid"] as? String).map { it.kid } } ?: listOf()))
+            }
             else -> throw Failure("unknown operation $op")
         }
     }

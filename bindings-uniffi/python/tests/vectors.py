@@ -14,7 +14,7 @@ import authflow as af
 REPO = pathlib.Path(__file__).resolve().parents[3]
 VECTORS = REPO / "tests" / "vectors"
 
-SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier"}
+SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier", "id_token"}
 
 
 def load_cases() -> list[tuple[str, dict]]:
@@ -207,6 +207,27 @@ def profile_json(p: af.Profile) -> dict:
     return profile
 
 
+def id_token_check(spec: dict) -> af.sansio.IdTokenCheck:
+    if isinstance(spec.get("algorithms"), list):
+        by_name = {af.sansio.jws_algorithm_name(a): a for a in af.sansio.JwsAlgorithm}
+        algorithms = [by_name[n] for n in spec["algorithms"] if n in by_name]
+    else:
+        algorithms = af.sansio.default_algorithms(spec.get("provider_algorithms", []))
+    return af.sansio.IdTokenCheck(issuer=spec.get("issuer", ""), client_id=spec.get("client_id", ""),
+                                  nonce=spec.get("nonce"), max_age=spec.get("max_age"), algorithms=algorithms,
+                                  clock_skew=spec.get("clock_skew", 0))
+
+
+def claims_json(c: af.sansio.IdTokenClaims) -> dict:
+    return {"iss": c.iss, "sub": c.sub, "aud": c.aud, "exp": c.exp, "iat": c.iat, "nbf": c.nbf,
+            "nonce": c.nonce, "azp": c.azp, "auth_time": c.auth_time, "at_hash": c.at_hash,
+            "c_hash": c.c_hash, "acr": c.acr, "amr": c.amr, "sid": c.sid, "extra": json.loads(c.extra_json)}
+
+
+def jwk_json(k: af.sansio.JwkInfo) -> dict:
+    return {"kid": k.kid, "kty": k.kty, "alg": k.alg, "use": k.key_use}
+
+
 def validated(client: af.sansio.Client, case: dict, inp: dict, now: int) -> af.sansio.ValidatedCallback:
     if isinstance(inp.get("pending"), str):
         pending = af.sansio.PendingAuthorization.from_storage_string(inp["pending"])
@@ -350,6 +371,24 @@ def run_case(case: dict) -> None:
             return result
         if op == "token_set_from_json":
             return token_set_json(af.TokenSet.from_json(inp["json"]))
+        if op == "validate_id_token":
+            keys = af.sansio.JwkSet.parse(json.dumps(inp["jwks"]).encode())
+            return claims_json(af.sansio.validate_id_token(id_token_check(inp["check"]), inp["id_token"], keys, now,
+                                                           inp.get("access_token"), inp.get("code")))
+        if op == "validate_refreshed_id_token":
+            keys = af.sansio.JwkSet.parse(json.dumps(inp["jwks"]).encode())
+            check = id_token_check(inp["check"])
+            original = af.sansio.validate_id_token(check, inp["original"], keys, inp.get("original_now", now))
+            return claims_json(af.sansio.validate_refreshed_id_token(check, inp["id_token"], keys, now, original,
+                                                                     inp.get("access_token")))
+        if op == "parse_jwks_response":
+            parsed = af.sansio.parse_jwks_response(response_from(inp["response"]))
+            by_name = {af.sansio.jws_algorithm_name(a): a for a in af.sansio.JwsAlgorithm}
+            select = inp.get("select") or {}
+            alg = by_name.get(select.get("alg", ""))
+            selected = [] if alg is None else [k.kid for k in parsed.keys.candidates(alg, select.get("kid"))]
+            return {"keys": [jwk_json(k) for k in parsed.keys.keys()], "skipped": parsed.keys.skipped(),
+                    "max_age": parsed.max_age, "selected": selected}
         raise AssertionError(f"unknown operation {op}")
 
     compare(run, case["expect"], secrets)

@@ -2271,6 +2271,194 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 
 
 /**
+ * A provider's JWK set: the keys authflow verifies with (others skipped).
+ */
+public protocol JwkSetProtocol: AnyObject, Sendable {
+    
+    /**
+     * The keys that may verify a token of `algorithm` naming `kid`.
+     */
+    func candidates(algorithm: JwsAlgorithm, kid: String?)  -> [JwkInfo]
+    
+    /**
+     * The usable keys, in document order.
+     */
+    func keys()  -> [JwkInfo]
+    
+    /**
+     * How many keys were skipped (types and curves authflow does not verify).
+     */
+    func skipped()  -> UInt64
+    
+}
+/**
+ * A provider's JWK set: the keys authflow verifies with (others skipped).
+ */
+open class JwkSet: JwkSetProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_jwkset(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_jwkset(handle, $0) }
+    }
+
+    
+    /**
+     * Reads a JWK set document (RFC 7517 §5).
+     */
+public static func parse(document: Data)throws  -> JwkSet  {
+    return try  FfiConverterTypeJwkSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_jwkset_parse(
+        FfiConverterData.lower(document),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The keys that may verify a token of `algorithm` naming `kid`.
+     */
+open func candidates(algorithm: JwsAlgorithm, kid: String? = nil) -> [JwkInfo]  {
+    return try!  FfiConverterSequenceTypeJwkInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_candidates(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeJwsAlgorithm_lower(algorithm),
+        FfiConverterOptionString.lower(kid),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The usable keys, in document order.
+     */
+open func keys() -> [JwkInfo]  {
+    return try!  FfiConverterSequenceTypeJwkInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many keys were skipped (types and curves authflow does not verify).
+     */
+open func skipped() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_skipped(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwkSet: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = JwkSet
+
+    public static func lift(_ handle: UInt64) throws -> JwkSet {
+        return JwkSet(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: JwkSet) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwkSet {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: JwkSet, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkSet_lift(_ handle: UInt64) throws -> JwkSet {
+    return try FfiConverterTypeJwkSet.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkSet_lower(_ value: JwkSet) -> UInt64 {
+    return FfiConverterTypeJwkSet.lower(value)
+}
+
+
+
+
+
+
+/**
  * A client over the host language's HTTP stack. Every flow of the core,
  * blocking and async; `session()` for tokens that stay fresh.
  */
@@ -6889,6 +7077,314 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
+ * What an ID token is checked against (OpenID Connect Core 1.0 §3.1.3.7).
+ */
+public struct IdTokenCheck: Equatable, Hashable {
+    /**
+     * The issuer the token must name exactly.
+     */
+    public var issuer: String
+    /**
+     * The client id its `aud` must contain.
+     */
+    public var clientId: String
+    /**
+     * The nonce sent (the pending authorization's), which it must carry.
+     */
+    public var nonce: String?
+    /**
+     * The `max_age` sent: `auth_time` is then required and checked.
+     */
+    public var maxAge: UInt64?
+    /**
+     * The algorithms accepted (see `default_algorithms`).
+     */
+    public var algorithms: [JwsAlgorithm]
+    /**
+     * How far the provider's clock is ahead of ours (the token set's `clock_skew`).
+     */
+    public var clockSkew: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer the token must name exactly.
+         */issuer: String, 
+        /**
+         * The client id its `aud` must contain.
+         */clientId: String, 
+        /**
+         * The nonce sent (the pending authorization's), which it must carry.
+         */nonce: String? = nil, 
+        /**
+         * The `max_age` sent: `auth_time` is then required and checked.
+         */maxAge: UInt64? = nil, 
+        /**
+         * The algorithms accepted (see `default_algorithms`).
+         */algorithms: [JwsAlgorithm], 
+        /**
+         * How far the provider's clock is ahead of ours (the token set's `clock_skew`).
+         */clockSkew: Int64 = Int64(0)) {
+        self.issuer = issuer
+        self.clientId = clientId
+        self.nonce = nonce
+        self.maxAge = maxAge
+        self.algorithms = algorithms
+        self.clockSkew = clockSkew
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IdTokenCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdTokenCheck: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdTokenCheck {
+        return
+            try IdTokenCheck(
+                issuer: FfiConverterString.read(from: &buf), 
+                clientId: FfiConverterString.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                maxAge: FfiConverterOptionUInt64.read(from: &buf), 
+                algorithms: FfiConverterSequenceTypeJwsAlgorithm.read(from: &buf), 
+                clockSkew: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IdTokenCheck, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterString.write(value.clientId, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxAge, into: &buf)
+        FfiConverterSequenceTypeJwsAlgorithm.write(value.algorithms, into: &buf)
+        FfiConverterInt64.write(value.clockSkew, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenCheck_lift(_ buf: RustBuffer) throws -> IdTokenCheck {
+    return try FfiConverterTypeIdTokenCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenCheck_lower(_ value: IdTokenCheck) -> RustBuffer {
+    return FfiConverterTypeIdTokenCheck.lower(value)
+}
+
+
+/**
+ * The claims of a validated ID token; every other claim in `extra_json`.
+ */
+public struct IdTokenClaims: Equatable, Hashable {
+    /**
+     * `iss`
+     */
+    public var iss: String
+    /**
+     * `sub`
+     */
+    public var sub: String
+    /**
+     * `aud`
+     */
+    public var aud: [String]
+    /**
+     * `exp`
+     */
+    public var exp: UInt64
+    /**
+     * `iat`
+     */
+    public var iat: UInt64
+    /**
+     * `nbf`
+     */
+    public var nbf: UInt64?
+    /**
+     * `nonce`
+     */
+    public var nonce: String?
+    /**
+     * `azp`
+     */
+    public var azp: String?
+    /**
+     * `auth_time`
+     */
+    public var authTime: UInt64?
+    /**
+     * `at_hash`
+     */
+    public var atHash: String?
+    /**
+     * `c_hash`
+     */
+    public var cHash: String?
+    /**
+     * `acr`
+     */
+    public var acr: String?
+    /**
+     * `amr`
+     */
+    public var amr: [String]
+    /**
+     * `sid`
+     */
+    public var sid: String?
+    /**
+     * Every other claim, as a JSON object.
+     */
+    public var extraJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `iss`
+         */iss: String, 
+        /**
+         * `sub`
+         */sub: String, 
+        /**
+         * `aud`
+         */aud: [String], 
+        /**
+         * `exp`
+         */exp: UInt64, 
+        /**
+         * `iat`
+         */iat: UInt64, 
+        /**
+         * `nbf`
+         */nbf: UInt64?, 
+        /**
+         * `nonce`
+         */nonce: String?, 
+        /**
+         * `azp`
+         */azp: String?, 
+        /**
+         * `auth_time`
+         */authTime: UInt64?, 
+        /**
+         * `at_hash`
+         */atHash: String?, 
+        /**
+         * `c_hash`
+         */cHash: String?, 
+        /**
+         * `acr`
+         */acr: String?, 
+        /**
+         * `amr`
+         */amr: [String], 
+        /**
+         * `sid`
+         */sid: String?, 
+        /**
+         * Every other claim, as a JSON object.
+         */extraJson: String) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.nbf = nbf
+        self.nonce = nonce
+        self.azp = azp
+        self.authTime = authTime
+        self.atHash = atHash
+        self.cHash = cHash
+        self.acr = acr
+        self.amr = amr
+        self.sid = sid
+        self.extraJson = extraJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IdTokenClaims: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdTokenClaims: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdTokenClaims {
+        return
+            try IdTokenClaims(
+                iss: FfiConverterString.read(from: &buf), 
+                sub: FfiConverterString.read(from: &buf), 
+                aud: FfiConverterSequenceString.read(from: &buf), 
+                exp: FfiConverterUInt64.read(from: &buf), 
+                iat: FfiConverterUInt64.read(from: &buf), 
+                nbf: FfiConverterOptionUInt64.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                azp: FfiConverterOptionString.read(from: &buf), 
+                authTime: FfiConverterOptionUInt64.read(from: &buf), 
+                atHash: FfiConverterOptionString.read(from: &buf), 
+                cHash: FfiConverterOptionString.read(from: &buf), 
+                acr: FfiConverterOptionString.read(from: &buf), 
+                amr: FfiConverterSequenceString.read(from: &buf), 
+                sid: FfiConverterOptionString.read(from: &buf), 
+                extraJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IdTokenClaims, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.iss, into: &buf)
+        FfiConverterString.write(value.sub, into: &buf)
+        FfiConverterSequenceString.write(value.aud, into: &buf)
+        FfiConverterUInt64.write(value.exp, into: &buf)
+        FfiConverterUInt64.write(value.iat, into: &buf)
+        FfiConverterOptionUInt64.write(value.nbf, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionString.write(value.azp, into: &buf)
+        FfiConverterOptionUInt64.write(value.authTime, into: &buf)
+        FfiConverterOptionString.write(value.atHash, into: &buf)
+        FfiConverterOptionString.write(value.cHash, into: &buf)
+        FfiConverterOptionString.write(value.acr, into: &buf)
+        FfiConverterSequenceString.write(value.amr, into: &buf)
+        FfiConverterOptionString.write(value.sid, into: &buf)
+        FfiConverterString.write(value.extraJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenClaims_lift(_ buf: RustBuffer) throws -> IdTokenClaims {
+    return try FfiConverterTypeIdTokenClaims.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenClaims_lower(_ value: IdTokenClaims) -> RustBuffer {
+    return FfiConverterTypeIdTokenClaims.lower(value)
+}
+
+
+/**
  * What an introspection endpoint says about a token (RFC 7662 §2.2).
  */
 public struct Introspection: Equatable, Hashable {
@@ -7044,6 +7540,164 @@ public func FfiConverterTypeIntrospection_lift(_ buf: RustBuffer) throws -> Intr
 #endif
 public func FfiConverterTypeIntrospection_lower(_ value: Introspection) -> RustBuffer {
     return FfiConverterTypeIntrospection.lower(value)
+}
+
+
+/**
+ * What a JWK set says about one of its keys.
+ */
+public struct JwkInfo: Equatable, Hashable {
+    /**
+     * `kid`
+     */
+    public var kid: String?
+    /**
+     * `kty`: `RSA`, `EC` or `OKP`.
+     */
+    public var kty: String
+    /**
+     * `alg`
+     */
+    public var alg: String?
+    /**
+     * `use`
+     */
+    public var keyUse: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `kid`
+         */kid: String?, 
+        /**
+         * `kty`: `RSA`, `EC` or `OKP`.
+         */kty: String, 
+        /**
+         * `alg`
+         */alg: String?, 
+        /**
+         * `use`
+         */keyUse: String?) {
+        self.kid = kid
+        self.kty = kty
+        self.alg = alg
+        self.keyUse = keyUse
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JwkInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwkInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwkInfo {
+        return
+            try JwkInfo(
+                kid: FfiConverterOptionString.read(from: &buf), 
+                kty: FfiConverterString.read(from: &buf), 
+                alg: FfiConverterOptionString.read(from: &buf), 
+                keyUse: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JwkInfo, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.kid, into: &buf)
+        FfiConverterString.write(value.kty, into: &buf)
+        FfiConverterOptionString.write(value.alg, into: &buf)
+        FfiConverterOptionString.write(value.keyUse, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkInfo_lift(_ buf: RustBuffer) throws -> JwkInfo {
+    return try FfiConverterTypeJwkInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkInfo_lower(_ value: JwkInfo) -> RustBuffer {
+    return FfiConverterTypeJwkInfo.lower(value)
+}
+
+
+/**
+ * A JWK set read from its response, and how long it may be used.
+ */
+public struct JwksResponse {
+    /**
+     * The set.
+     */
+    public var keys: JwkSet
+    /**
+     * Seconds it may be used (`Cache-Control: max-age`, else 300; at most a day).
+     */
+    public var maxAge: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The set.
+         */keys: JwkSet, 
+        /**
+         * Seconds it may be used (`Cache-Control: max-age`, else 300; at most a day).
+         */maxAge: UInt64) {
+        self.keys = keys
+        self.maxAge = maxAge
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JwksResponse: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwksResponse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwksResponse {
+        return
+            try JwksResponse(
+                keys: FfiConverterTypeJwkSet.read(from: &buf), 
+                maxAge: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JwksResponse, into buf: inout [UInt8]) {
+        FfiConverterTypeJwkSet.write(value.keys, into: &buf)
+        FfiConverterUInt64.write(value.maxAge, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwksResponse_lift(_ buf: RustBuffer) throws -> JwksResponse {
+    return try FfiConverterTypeJwksResponse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwksResponse_lower(_ value: JwksResponse) -> RustBuffer {
+    return FfiConverterTypeJwksResponse.lower(value)
 }
 
 
@@ -8706,6 +9360,11 @@ public enum ErrorKind: Equatable, Hashable {
      * A stored value (pending authorization, token set) is corrupt or of an unknown version.
      */
     case invalidStoredValue
+    /**
+     * An OpenID Connect ID token failed a check (signature, issuer,
+     * audience, expiry, nonce, ...); the message names the check.
+     */
+    case idTokenInvalid
 
 
 
@@ -8792,6 +9451,8 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case 32: return .authorizationRequired
         
         case 33: return .invalidStoredValue
+        
+        case 34: return .idTokenInvalid
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8931,6 +9592,10 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case .invalidStoredValue:
             writeInt(&buf, Int32(33))
+        
+        
+        case .idTokenInvalid:
+            writeInt(&buf, Int32(34))
         
         }
     }
@@ -9129,6 +9794,101 @@ public func FfiConverterTypeGrantType_lift(_ buf: RustBuffer) throws -> GrantTyp
 #endif
 public func FfiConverterTypeGrantType_lower(_ value: GrantType) -> RustBuffer {
     return FfiConverterTypeGrantType.lower(value)
+}
+
+
+
+/**
+ * A signature algorithm authflow verifies (RFC 7518 §3, RFC 8037).
+ */
+
+public enum JwsAlgorithm: Equatable, Hashable {
+    
+    /**
+     * RSASSA-PKCS1-v1_5 with SHA-256.
+     */
+    case rs256
+    /**
+     * RSASSA-PSS with SHA-256.
+     */
+    case ps256
+    /**
+     * ECDSA with P-256 and SHA-256.
+     */
+    case es256
+    /**
+     * EdDSA with Ed25519.
+     */
+    case edDsa
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension JwsAlgorithm: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwsAlgorithm: FfiConverterRustBuffer {
+    typealias SwiftType = JwsAlgorithm
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwsAlgorithm {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .rs256
+        
+        case 2: return .ps256
+        
+        case 3: return .es256
+        
+        case 4: return .edDsa
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: JwsAlgorithm, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .rs256:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .ps256:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .es256:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .edDsa:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwsAlgorithm_lift(_ buf: RustBuffer) throws -> JwsAlgorithm {
+    return try FfiConverterTypeJwsAlgorithm.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwsAlgorithm_lower(_ value: JwsAlgorithm) -> RustBuffer {
+    return FfiConverterTypeJwsAlgorithm.lower(value)
 }
 
 
@@ -10280,6 +11040,31 @@ fileprivate struct FfiConverterSequenceTypeHttpHeader: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeJwkInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [JwkInfo]
+
+    public static func write(_ value: [JwkInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeJwkInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [JwkInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [JwkInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeJwkInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeQueryParam: FfiConverterRustBuffer {
     typealias SwiftType = [QueryParam]
 
@@ -10322,6 +11107,31 @@ fileprivate struct FfiConverterSequenceTypeStatusRule: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeStatusRule.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeJwsAlgorithm: FfiConverterRustBuffer {
+    typealias SwiftType = [JwsAlgorithm]
+
+    public static func write(_ value: [JwsAlgorithm], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeJwsAlgorithm.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [JwsAlgorithm] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [JwsAlgorithm]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeJwsAlgorithm.read(from: &buf))
         }
         return seq
     }
@@ -10640,6 +11450,89 @@ public func transportError(reason: String) -> ErrorDetails  {
 })
 }
 /**
+ * The algorithms to accept from a provider: those of its
+ * `id_token_signing_alg_values_supported` authflow verifies; RS256 when
+ * it lists none. Never `none`.
+ */
+public func defaultAlgorithms(supported: [String]) -> [JwsAlgorithm]  {
+    return try!  FfiConverterSequenceTypeJwsAlgorithm.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_default_algorithms(
+        FfiConverterSequenceString.lower(supported),uniffiCallStatus
+    )
+})
+}
+/**
+ * The request for the JWK set at `jwks_uri`.
+ */
+public func jwksRequest(jwksUri: String)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_jwks_request(
+        FfiConverterString.lower(jwksUri),uniffiCallStatus
+    )
+})
+}
+/**
+ * The JOSE name of an algorithm (`"RS256"`).
+ */
+public func jwsAlgorithmName(algorithm: JwsAlgorithm) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_jws_algorithm_name(
+        FfiConverterTypeJwsAlgorithm_lower(algorithm),uniffiCallStatus
+    )
+})
+}
+/**
+ * Reads the answer to `jwks_request`.
+ */
+public func parseJwksResponse(response: HttpResponse)throws  -> JwksResponse  {
+    return try  FfiConverterTypeJwksResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_parse_jwks_response(
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+/**
+ * Validates an ID token (OpenID Connect Core 1.0 §3.1.3.7) at `now` with
+ * `keys`; `at_hash` and `c_hash` are checked against `access_token` and
+ * `code` when the token has them. Raises `id_token_invalid` naming the
+ * check that failed.
+ */
+public func validateIdToken(check: IdTokenCheck, idToken: String, keys: JwkSet, now: UInt64, accessToken: String? = nil, code: String? = nil)throws  -> IdTokenClaims  {
+    return try  FfiConverterTypeIdTokenClaims_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_validate_id_token(
+        FfiConverterTypeIdTokenCheck_lower(check),
+        FfiConverterString.lower(idToken),
+        FfiConverterTypeJwkSet_lower(keys),
+        FfiConverterUInt64.lower(now),
+        FfiConverterOptionString.lower(accessToken),
+        FfiConverterOptionString.lower(code),uniffiCallStatus
+    )
+})
+}
+/**
+ * Validates the ID token that came with a refresh against the first one's
+ * claims (OpenID Connect Core 1.0 §12.2): same `iss`, `sub`, `aud`; no
+ * nonce required.
+ */
+public func validateRefreshedIdToken(check: IdTokenCheck, idToken: String, keys: JwkSet, now: UInt64, original: IdTokenClaims, accessToken: String? = nil)throws  -> IdTokenClaims  {
+    return try  FfiConverterTypeIdTokenClaims_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_validate_refreshed_id_token(
+        FfiConverterTypeIdTokenCheck_lower(check),
+        FfiConverterString.lower(idToken),
+        FfiConverterTypeJwkSet_lower(keys),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeIdTokenClaims_lower(original),
+        FfiConverterOptionString.lower(accessToken),uniffiCallStatus
+    )
+})
+}
+/**
  * The name of a PKCE method (`"S256"`).
  */
 public func pkceMethodName(method: PkceMethod) -> String  {
@@ -10706,6 +11599,24 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_transport_error() != 38818) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_default_algorithms() != 54691) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_jwks_request() != 63072) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_jws_algorithm_name() != 23325) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_parse_jwks_response() != 19500) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_validate_id_token() != 53584) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_validate_refreshed_id_token() != 23338) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_pkce_method_name() != 20792) {
@@ -10957,6 +11868,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_tokenstore_release_lease() != 26665) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_jwkset_candidates() != 61813) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_jwkset_keys() != 44072) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_jwkset_skipped() != 29975) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_client_id() != 51750) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11189,6 +12109,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_oauthclient_new() != 49039) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_jwkset_parse() != 1151) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_pendingauthorization_from_storage_string() != 49237) {

@@ -841,6 +841,41 @@ int8_t uniffi_authflow_uniffi_fn_method_tokenstore_take_lease(uint64_t ptr, Rust
 void uniffi_authflow_uniffi_fn_method_tokenstore_release_lease(uint64_t ptr, RustBuffer key, RustBuffer owner, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_JWKSET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_JWKSET
+uint64_t uniffi_authflow_uniffi_fn_clone_jwkset(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FREE_JWKSET
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FREE_JWKSET
+void uniffi_authflow_uniffi_fn_free_jwkset(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CONSTRUCTOR_JWKSET_PARSE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CONSTRUCTOR_JWKSET_PARSE
+uint64_t uniffi_authflow_uniffi_fn_constructor_jwkset_parse(RustBuffer document, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_CANDIDATES
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_CANDIDATES
+RustBuffer uniffi_authflow_uniffi_fn_method_jwkset_candidates(uint64_t ptr, RustBuffer algorithm, RustBuffer kid, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_KEYS
+RustBuffer uniffi_authflow_uniffi_fn_method_jwkset_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_SKIPPED
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_SKIPPED
+uint64_t uniffi_authflow_uniffi_fn_method_jwkset_skipped(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_UNIFFI_TRAIT_DEBUG
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_JWKSET_UNIFFI_TRAIT_DEBUG
+RustBuffer uniffi_authflow_uniffi_fn_method_jwkset_uniffi_trait_debug(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_PENDINGAUTHORIZATION
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_CLONE_PENDINGAUTHORIZATION
 uint64_t uniffi_authflow_uniffi_fn_clone_pendingauthorization(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -1524,6 +1559,36 @@ RustBuffer uniffi_authflow_uniffi_fn_func_timeout_error(RustBuffer reason, RustC
 RustBuffer uniffi_authflow_uniffi_fn_func_transport_error(RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_DEFAULT_ALGORITHMS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_DEFAULT_ALGORITHMS
+RustBuffer uniffi_authflow_uniffi_fn_func_default_algorithms(RustBuffer supported, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_JWKS_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_JWKS_REQUEST
+RustBuffer uniffi_authflow_uniffi_fn_func_jwks_request(RustBuffer jwks_uri, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_JWS_ALGORITHM_NAME
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_JWS_ALGORITHM_NAME
+RustBuffer uniffi_authflow_uniffi_fn_func_jws_algorithm_name(RustBuffer algorithm, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_PARSE_JWKS_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_PARSE_JWKS_RESPONSE
+RustBuffer uniffi_authflow_uniffi_fn_func_parse_jwks_response(RustBuffer response, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_VALIDATE_ID_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_VALIDATE_ID_TOKEN
+RustBuffer uniffi_authflow_uniffi_fn_func_validate_id_token(RustBuffer check, RustBuffer id_token, uint64_t keys, uint64_t now, RustBuffer access_token, RustBuffer code, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_VALIDATE_REFRESHED_ID_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_VALIDATE_REFRESHED_ID_TOKEN
+RustBuffer uniffi_authflow_uniffi_fn_func_validate_refreshed_id_token(RustBuffer check, RustBuffer id_token, uint64_t keys, uint64_t now, RustBuffer original, RustBuffer access_token, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_PKCE_METHOD_NAME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_FUNC_PKCE_METHOD_NAME
 RustBuffer uniffi_authflow_uniffi_fn_func_pkce_method_name(RustBuffer method, RustCallStatus *_Nonnull out_status
@@ -1870,6 +1935,42 @@ uint16_t uniffi_authflow_uniffi_checksum_func_timeout_error(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_TRANSPORT_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_TRANSPORT_ERROR
 uint16_t uniffi_authflow_uniffi_checksum_func_transport_error(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_DEFAULT_ALGORITHMS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_DEFAULT_ALGORITHMS
+uint16_t uniffi_authflow_uniffi_checksum_func_default_algorithms(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_JWKS_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_JWKS_REQUEST
+uint16_t uniffi_authflow_uniffi_checksum_func_jwks_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_JWS_ALGORITHM_NAME
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_JWS_ALGORITHM_NAME
+uint16_t uniffi_authflow_uniffi_checksum_func_jws_algorithm_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_PARSE_JWKS_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_PARSE_JWKS_RESPONSE
+uint16_t uniffi_authflow_uniffi_checksum_func_parse_jwks_response(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_VALIDATE_ID_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_VALIDATE_ID_TOKEN
+uint16_t uniffi_authflow_uniffi_checksum_func_validate_id_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_VALIDATE_REFRESHED_ID_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_FUNC_VALIDATE_REFRESHED_ID_TOKEN
+uint16_t uniffi_authflow_uniffi_checksum_func_validate_refreshed_id_token(void
     
 );
 #endif
@@ -2371,6 +2472,24 @@ uint16_t uniffi_authflow_uniffi_checksum_method_tokenstore_release_lease(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_JWKSET_CANDIDATES
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_JWKSET_CANDIDATES
+uint16_t uniffi_authflow_uniffi_checksum_method_jwkset_candidates(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_JWKSET_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_JWKSET_KEYS
+uint16_t uniffi_authflow_uniffi_checksum_method_jwkset_keys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_JWKSET_SKIPPED
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_JWKSET_SKIPPED
+uint16_t uniffi_authflow_uniffi_checksum_method_jwkset_skipped(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PENDINGAUTHORIZATION_CLIENT_ID
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_PENDINGAUTHORIZATION_CLIENT_ID
 uint16_t uniffi_authflow_uniffi_checksum_method_pendingauthorization_client_id(void
@@ -2836,6 +2955,12 @@ uint16_t uniffi_authflow_uniffi_checksum_constructor_client_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_CONSTRUCTOR_OAUTHCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_CONSTRUCTOR_OAUTHCLIENT_NEW
 uint16_t uniffi_authflow_uniffi_checksum_constructor_oauthclient_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_CONSTRUCTOR_JWKSET_PARSE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_CONSTRUCTOR_JWKSET_PARSE
+uint16_t uniffi_authflow_uniffi_checksum_constructor_jwkset_parse(void
     
 );
 #endif
