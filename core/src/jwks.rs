@@ -369,3 +369,83 @@ impl JwksCache {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_response(kid: &str, cache_control: Option<&str>) -> HttpResponse {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[1u8; 32]).verifying_key();
+        let body = format!(
+            r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"{kid}","x":"{}"}}]}}"#,
+            URL_SAFE_NO_PAD.encode(key.as_bytes())
+        );
+        let headers = cache_control
+            .map(|v| vec![("Cache-Control".to_owned(), v.to_owned())])
+            .unwrap_or_default();
+        HttpResponse::new(200, headers, body.into_bytes())
+    }
+
+    /// §10.1.1: an unknown kid makes one refetch, then waits out the
+    /// interval however many tokens name unknown keys.
+    #[test]
+    fn an_unknown_kid_refetches_once_per_interval() {
+        let mut cache = JwksCache::new("https://op.example/jwks");
+        assert!(cache.poll_fetch(1000, Some("k1")), "nothing held yet");
+        cache
+            .handle_response(1000, &set_response("k1", None))
+            .unwrap();
+        assert!(!cache.poll_fetch(1001, Some("k1")));
+        assert!(!cache.poll_fetch(1001, None));
+        // Within the interval of the last fetch, an unknown kid waits.
+        assert!(!cache.poll_fetch(1059, Some("k2")));
+        assert!(cache.poll_fetch(1060, Some("k2")));
+        cache
+            .handle_response(1060, &set_response("k1", None))
+            .unwrap();
+        // Still unknown after the refetch: no second fetch for a while.
+        assert!(!cache.poll_fetch(1061, Some("k2")));
+        assert!(!cache.poll_fetch(1119, Some("k2")));
+        assert!(cache.poll_fetch(1120, Some("k2")));
+    }
+
+    #[test]
+    fn the_set_goes_stale_after_its_max_age() {
+        let mut cache = JwksCache::new("https://op.example/jwks");
+        cache
+            .handle_response(1000, &set_response("k1", Some("max-age=120")))
+            .unwrap();
+        assert!(!cache.poll_fetch(1119, Some("k1")));
+        assert!(cache.poll_fetch(1120, Some("k1")));
+        cache
+            .handle_response(2000, &set_response("k1", None))
+            .unwrap();
+        assert!(!cache.poll_fetch(2000 + DEFAULT_JWKS_MAX_AGE - 1, None));
+        assert!(cache.poll_fetch(2000 + DEFAULT_JWKS_MAX_AGE, None));
+    }
+
+    /// A failed fetch keeps the keys held and still counts for the rate limit.
+    #[test]
+    fn a_failed_fetch_keeps_the_set_held() {
+        let mut cache = JwksCache::new("https://op.example/jwks");
+        cache
+            .handle_response(1000, &set_response("k1", None))
+            .unwrap();
+        let failed = cache.handle_response(1100, &HttpResponse::new(503, vec![], Vec::new()));
+        assert!(failed.is_err());
+        assert_eq!(cache.keys().map(|k| k.keys.len()), Some(1));
+        assert!(!cache.poll_fetch(1101, Some("k2")));
+        assert_eq!(cache.request().unwrap().url, "https://op.example/jwks");
+    }
+
+    /// A private key's value never reaches the error.
+    #[test]
+    fn private_members_are_refused_without_their_value() {
+        let body =
+            br#"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","d":"very-secret-d-value"}]}"#;
+        let error = JwkSet::parse(body).unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("private key members"), "{shown}");
+    }
+}

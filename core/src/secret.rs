@@ -92,6 +92,14 @@ mod tests {
         assert!(!format!("{code:?}{code}").contains("very-secret"));
     }
 
+    #[cfg(feature = "openid")]
+    #[test]
+    fn id_token_is_redacted() {
+        let token = IdToken::new("eyJhbGciOiJSUzI1NiJ9.very-secret-payload.sig");
+        assert_eq!(format!("{token:?}"), "IdToken([redacted])");
+        assert!(!format!("{token}").contains("very-secret"));
+    }
+
     #[cfg(feature = "confidential")]
     #[test]
     fn client_secret_is_redacted() {
