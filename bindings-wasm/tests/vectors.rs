@@ -412,9 +412,15 @@ fn browser_token_set(tokens: &Value) -> Value {
     })
 }
 
-/// The vectors' form of a browser token set.
+/// The vectors' form of a browser token set. The browser package builds
+/// the core without the `openid` feature, so a response's `id_token` stays
+/// among its `extra` members; the vectors name it apart.
 fn vector_token_set(tokens: &Value) -> Value {
-    json!({
+    let mut extra = tokens["extra"].clone();
+    let id_token = extra
+        .as_object_mut()
+        .and_then(|members| members.remove("id_token"));
+    let mut set = json!({
         "access_token": tokens["accessToken"],
         "token_type": tokens["tokenType"],
         "refresh_token": tokens["refreshToken"],
@@ -423,8 +429,12 @@ fn vector_token_set(tokens: &Value) -> Value {
         "refresh_expires_at": tokens["refreshExpiresAt"],
         "scopes": tokens["scopes"],
         "clock_skew": tokens["clockSkew"],
-        "extra": tokens["extra"],
-    })
+        "extra": extra,
+    });
+    if let Some(id_token) = id_token {
+        set["id_token"] = id_token;
+    }
+    set
 }
 
 #[wasm_bindgen_test]

@@ -574,7 +574,7 @@ fn response_from(spec: &Value) -> Result<HttpResponse, Failed> {
 }
 
 fn token_set_json(t: &TokenSet) -> Value {
-    json!({
+    let mut set = json!({
         "access_token": t.access_token().secret(),
         "token_type": t.token_type(),
         "refresh_token": t.refresh_token().map(|r| r.secret()),
@@ -584,7 +584,12 @@ fn token_set_json(t: &TokenSet) -> Value {
         "scopes": t.scopes(),
         "clock_skew": t.clock_skew(),
         "extra": object_json(t.extra()),
-    })
+    });
+    // Only a set with an ID token has it: the older cases stay as they are.
+    if let Some(id_token) = t.id_token() {
+        set["id_token"] = json!(id_token.secret());
+    }
+    set
 }
 
 /// A token set from the same object form [`token_set_json`] writes.

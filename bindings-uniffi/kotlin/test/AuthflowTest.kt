@@ -116,7 +116,7 @@ fun tokenSetJson(t: TokenSet): Map<String, Any?> = mapOf(
     "issued_at" to t.issuedAt().toLong(), "expires_at" to t.expiresAt().j(),
     "refresh_expires_at" to t.refreshExpiresAt().j(), "scopes" to t.scopes(),
     "clock_skew" to t.clockSkew(), "extra" to Json.parse(t.extraJson()),
-)
+) + (t.idToken()?.let { mapOf("id_token" to it) } ?: emptyMap()) // only a set with an ID token has it
 
 val ALGORITHMS: Map<String, JwsAlgorithm> = JwsAlgorithm.values().associateBy { jwsAlgorithmName(it) }
 

@@ -150,7 +150,7 @@ def response_from(spec: dict) -> af.sansio.HttpResponse:
 
 
 def token_set_json(t: af.TokenSet) -> dict:
-    return {
+    tokens = {
         "access_token": t.access_token(),
         "token_type": t.token_type(),
         "refresh_token": t.refresh_token(),
@@ -161,6 +161,9 @@ def token_set_json(t: af.TokenSet) -> dict:
         "clock_skew": t.clock_skew(),
         "extra": json.loads(t.extra_json()),
     }
+    if t.id_token() is not None:  # only a set with an ID token has it (as the Rust runner)
+        tokens["id_token"] = t.id_token()
+    return tokens
 
 
 def token_set_from(spec: dict) -> af.TokenSet:

@@ -5380,6 +5380,12 @@ public protocol TokenSetProtocol: AnyObject, Sendable {
     func extraJson()  -> String
     
     /**
+     * The OpenID Connect ID token (a secret), the last one the provider
+     * sent: kept across a refresh that returns none.
+     */
+    func idToken()  -> String?
+    
+    /**
      * Whether the access token is unexpired at `now` (unknown expiry: valid).
      */
     func isAccessValid(now: UInt64)  -> Bool
@@ -5543,6 +5549,19 @@ open func extraJson() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_tokenset_extra_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The OpenID Connect ID token (a secret), the last one the provider
+     * sent: kept across a refresh that returns none.
+     */
+open func idToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenset_id_token(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -12067,6 +12086,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_extra_json() != 23743) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenset_id_token() != 29969) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_is_access_valid() != 39821) {

@@ -1328,6 +1328,11 @@ RustBuffer uniffi_authflow_uniffi_fn_method_tokenset_expires_at(uint64_t ptr, Ru
 RustBuffer uniffi_authflow_uniffi_fn_method_tokenset_extra_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_ID_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_ID_TOKEN
+RustBuffer uniffi_authflow_uniffi_fn_method_tokenset_id_token(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_IS_ACCESS_VALID
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_IS_ACCESS_VALID
 int8_t uniffi_authflow_uniffi_fn_method_tokenset_is_access_valid(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
@@ -2871,6 +2876,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_tokenset_expires_at(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_EXTRA_JSON
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_EXTRA_JSON
 uint16_t uniffi_authflow_uniffi_checksum_method_tokenset_extra_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_ID_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_ID_TOKEN
+uint16_t uniffi_authflow_uniffi_checksum_method_tokenset_id_token(void
     
 );
 #endif
