@@ -2,6 +2,7 @@
 //! `IdTokenCheck`, `IdTokenClaims`, `JwkSet` and JWK set request/parser,
 //! converted one-to-one.
 
+use crate::client::Client;
 use crate::error::Result;
 use crate::http::{HttpRequest, HttpResponse};
 use authflow_core::JwsAlgorithm;
@@ -285,4 +286,80 @@ pub fn validate_refreshed_id_token(
             &original.to_core()?,
         )?
         .into())
+}
+
+/// A UserInfo response: the `sub` and every other claim.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UserInfo {
+    /// `sub`, the same as the ID token's.
+    pub sub: String,
+    /// Every other claim, as a JSON object.
+    pub claims_json: String,
+}
+
+/// The parameters of an RP-Initiated Logout URL besides `client_id`.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct LogoutOptions {
+    /// `id_token_hint`: the login's ID token (a secret; it goes in the URL).
+    #[uniffi(default = None)]
+    pub id_token_hint: Option<String>,
+    /// `post_logout_redirect_uri`, registered with the provider.
+    #[uniffi(default = None)]
+    pub post_logout_redirect_uri: Option<String>,
+    /// `state`, returned on the post-logout redirect.
+    #[uniffi(default = None)]
+    pub state: Option<String>,
+    /// `ui_locales`
+    #[uniffi(default = None)]
+    pub ui_locales: Option<String>,
+}
+
+#[uniffi::export]
+impl Client {
+    /// The UserInfo request (OpenID Connect Core 1.0 §5.3.1) to the
+    /// metadata's `userinfo_endpoint`, with the access token.
+    pub fn userinfo_request(
+        &self,
+        userinfo_endpoint: String,
+        access_token: String,
+    ) -> Result<HttpRequest> {
+        Ok(self
+            .0
+            .userinfo_request(
+                &userinfo_endpoint,
+                &authflow_core::AccessToken::new(access_token),
+            )?
+            .into())
+    }
+
+    /// Reads a UserInfo response; its `sub` must equal `id_token_sub`.
+    pub fn parse_userinfo_response(
+        &self,
+        now: u64,
+        response: HttpResponse,
+        id_token_sub: String,
+    ) -> Result<UserInfo> {
+        let info = self
+            .0
+            .parse_userinfo_response(now, &response.to_core(), &id_token_sub)?;
+        Ok(UserInfo {
+            sub: info.sub,
+            claims_json: authflow_core::json::object_to_json(&info.claims),
+        })
+    }
+
+    /// The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
+    pub fn end_session_url(
+        &self,
+        end_session_endpoint: String,
+        options: LogoutOptions,
+    ) -> Result<String> {
+        let options = authflow_core::LogoutOptions {
+            id_token_hint: options.id_token_hint.map(authflow_core::IdToken::new),
+            post_logout_redirect_uri: options.post_logout_redirect_uri,
+            state: options.state,
+            ui_locales: options.ui_locales,
+        };
+        Ok(self.0.end_session_url(&end_session_endpoint, &options)?)
+    }
 }

@@ -54,6 +54,7 @@ pub use http::{HttpHeader, HttpRequest, HttpResponse};
 pub use id_token::{
     default_algorithms, jwks_request, jws_algorithm_name, parse_jwks_response, validate_id_token,
     validate_refreshed_id_token, IdTokenCheck, IdTokenClaims, JwkInfo, JwkSet, JwksResponse,
+    LogoutOptions, UserInfo,
 };
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};
 pub use profile::Profile;

@@ -159,15 +159,8 @@ impl Client {
             None
         };
 
-        // The endpoint's own query is kept (RFC 6749 §3.1): `?` if it has
-        // none, `&` between it and ours.
-        let mut url = endpoint.as_str().to_owned();
-        if !url.contains('?') {
-            url.push('?');
-        }
-        let start = url.find('?').map_or(url.len(), |i| i + 1);
         let url = {
-            let mut query = form_urlencoded::Serializer::for_suffix(url, start);
+            let mut query = endpoint.query_builder();
             query
                 .append_pair("response_type", "code")
                 .append_pair("client_id", self.client_id())

@@ -265,8 +265,8 @@ fn read_key(key: &Object) -> std::result::Result<Option<Jwk>, String> {
 /// The request for the set at `jwks_uri` (checked by the HTTPS rule).
 pub fn jwks_request(jwks_uri: &str) -> Result<HttpRequest> {
     let endpoint = crate::endpoint::Endpoint::parse("jwks_uri", jwks_uri)?;
-    Ok(HttpRequest::new(Method::Get, endpoint.as_str().to_owned())
-        .with_header("Accept", "application/json"))
+    // `HttpRequest::new` asks for JSON already.
+    Ok(HttpRequest::new(Method::Get, endpoint.as_str().to_owned()))
 }
 
 /// Reads the answer to [`jwks_request`]: the set, and how long it may be
@@ -435,7 +435,13 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(cache.keys().map(|k| k.keys.len()), Some(1));
         assert!(!cache.poll_fetch(1101, Some("k2")));
-        assert_eq!(cache.request().unwrap().url, "https://op.example/jwks");
+        let request = cache.request().unwrap();
+        assert_eq!(request.url, "https://op.example/jwks");
+        assert_eq!(
+            request.headers,
+            vec![("Accept".to_owned(), "application/json".to_owned())]
+        );
+        assert!(jwks_request("http://op.example/jwks").is_err());
     }
 
     /// A private key's value never reaches the error.

@@ -118,6 +118,8 @@ pub use introspection::Introspection;
 pub use jose::JwsAlgorithm;
 #[cfg(feature = "openid")]
 pub use jwks::{jwks_request, parse_jwks_response, Jwk, JwkSet, JwksCache, PublicKey};
+#[cfg(feature = "openid")]
+pub use oidc::{LogoutOptions, UserInfo};
 pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;

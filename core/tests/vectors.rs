@@ -8,7 +8,7 @@ use authflow_core::{
     default_algorithms, discovery_request, parse_discovery_response, parse_jwks_response,
     AccessToken, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod, ClientSecret,
     DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
-    IdToken, IdTokenCheck, IdTokenClaims, JwkSet, JwsAlgorithm, Method, Password,
+    IdToken, IdTokenCheck, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
     PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId, Session,
     SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
@@ -236,6 +236,27 @@ fn run_case(case: &Value) -> Outcome {
         "validate_id_token" => validate_id_token(input, now),
         "validate_refreshed_id_token" => validate_refreshed_id_token(input, now),
         "parse_jwks_response" => parse_jwks(input),
+        "userinfo_request" => client
+            .userinfo_request(
+                str_of(input, "userinfo_endpoint")?,
+                &AccessToken::new(str_of(input, "access_token")?),
+            )
+            .map(|r| request_json(&r)),
+        "parse_userinfo_response" => client
+            .parse_userinfo_response(now, &response_from(&input["response"])?, str_of(input, "sub")?)
+            .map(|u| json!({"sub": u.sub, "claims": object_json(&u.claims)})),
+        "end_session_url" => {
+            let text = |key: &str| input[key].as_str().map(str::to_owned);
+            let options = LogoutOptions {
+                id_token_hint: input["id_token_hint"].as_str().map(IdToken::new),
+                post_logout_redirect_uri: text("post_logout_redirect_uri"),
+                state: text("state"),
+                ui_locales: text("ui_locales"),
+            };
+            client
+                .end_session_url(str_of(input, "end_session_endpoint")?, &options)
+                .map(|url| json!({"url": url}))
+        }
         "session" => return run_session(&client, case),
         other => return Err(fail(format!("unknown operation {other}"))),
     };
@@ -305,7 +326,7 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
 }
 
 /// Field names whose string values in a case are secrets.
-const SECRET_FIELDS: [&str; 7] = [
+const SECRET_FIELDS: [&str; 8] = [
     "client_secret",
     "refresh_token",
     "access_token",
@@ -313,6 +334,7 @@ const SECRET_FIELDS: [&str; 7] = [
     "token",
     "code_verifier",
     "id_token",
+    "id_token_hint",
 ];
 
 thread_local! {

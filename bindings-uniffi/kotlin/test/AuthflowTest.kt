@@ -30,7 +30,7 @@ fun Any?.str(key: String): String = (obj()[key] as? String) ?: throw Failure("mi
 
 fun ULong?.j(): Any? = this?.toLong()
 
-val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier", "id_token")
+val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier", "id_token", "id_token_hint")
 
 fun collectSecrets(value: Any?, out: MutableList<String>) {
     when (value) {
@@ -271,6 +271,13 @@ fun runCase(case: Map<String, Any?>) {
                 claimsJson(validateRefreshedIdToken(check, input.str("id_token"), keys, now, original,
                     input["access_token"] as? String))
             }
+            "userinfo_request" -> requestJson(client.userinfoRequest(input.str("userinfo_endpoint"), input.str("access_token")))
+            "parse_userinfo_response" -> client.parseUserinfoResponse(now, responseFrom(input["response"]), input.str("sub")).let {
+                mapOf("sub" to it.sub, "claims" to Json.parse(it.claimsJson))
+            }
+            "end_session_url" -> mapOf("url" to client.endSessionUrl(input.str("end_session_endpoint"), LogoutOptions(
+                input["id_token_hint"] as? String, input["post_logout_redirect_uri"] as? String,
+                input["state"] as? String, input["ui_locales"] as? String)))
             "parse_jwks_response" -> parseJwksResponse(responseFrom(input["response"])).let { parsed ->
                 val select = input["select"].obj()
                 val alg = ALGORITHMS[(select["alg"] as? String) ?: ""]

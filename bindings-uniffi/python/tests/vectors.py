@@ -14,7 +14,8 @@ import authflow as af
 REPO = pathlib.Path(__file__).resolve().parents[3]
 VECTORS = REPO / "tests" / "vectors"
 
-SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier", "id_token"}
+SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier", "id_token",
+                 "id_token_hint"}
 
 
 def load_cases() -> list[tuple[str, dict]]:
@@ -384,6 +385,16 @@ def run_case(case: dict) -> None:
             original = af.sansio.validate_id_token(check, inp["original"], keys, inp.get("original_now", now))
             return claims_json(af.sansio.validate_refreshed_id_token(check, inp["id_token"], keys, now, original,
                                                                      inp.get("access_token")))
+        if op == "userinfo_request":
+            return request_json(client.userinfo_request(inp["userinfo_endpoint"], inp["access_token"]))
+        if op == "parse_userinfo_response":
+            u = client.parse_userinfo_response(now, response_from(inp["response"]), inp["sub"])
+            return {"sub": u.sub, "claims": json.loads(u.claims_json)}
+        if op == "end_session_url":
+            options = af.sansio.LogoutOptions(
+                id_token_hint=inp.get("id_token_hint"), post_logout_redirect_uri=inp.get("post_logout_redirect_uri"),
+                state=inp.get("state"), ui_locales=inp.get("ui_locales"))
+            return {"url": client.end_session_url(inp["end_session_endpoint"], options)}
         if op == "parse_jwks_response":
             parsed = af.sansio.parse_jwks_response(response_from(inp["response"]))
             by_name = {af.sansio.jws_algorithm_name(a): a for a in af.sansio.JwsAlgorithm}

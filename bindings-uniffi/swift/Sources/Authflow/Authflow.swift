@@ -909,6 +909,22 @@ public protocol ClientProtocol: AnyObject, Sendable {
      */
     func tokenInfoRequest(accessToken: String) throws  -> HttpRequest
     
+    /**
+     * The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
+     */
+    func endSessionUrl(endSessionEndpoint: String, options: LogoutOptions) throws  -> String
+    
+    /**
+     * Reads a UserInfo response; its `sub` must equal `id_token_sub`.
+     */
+    func parseUserinfoResponse(now: UInt64, response: HttpResponse, idTokenSub: String) throws  -> UserInfo
+    
+    /**
+     * The UserInfo request (OpenID Connect Core 1.0 §5.3.1) to the
+     * metadata's `userinfo_endpoint`, with the access token.
+     */
+    func userinfoRequest(userinfoEndpoint: String, accessToken: String) throws  -> HttpRequest
+    
 }
 /**
  * An OAuth client of one provider: the profile plus the client id,
@@ -1307,6 +1323,50 @@ open func tokenInfoRequest(accessToken: String)throws  -> HttpRequest  {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_client_token_info_request(
             self.uniffiCloneHandle(),
+        FfiConverterString.lower(accessToken),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
+     */
+open func endSessionUrl(endSessionEndpoint: String, options: LogoutOptions)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_end_session_url(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(endSessionEndpoint),
+        FfiConverterTypeLogoutOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads a UserInfo response; its `sub` must equal `id_token_sub`.
+     */
+open func parseUserinfoResponse(now: UInt64, response: HttpResponse, idTokenSub: String)throws  -> UserInfo  {
+    return try  FfiConverterTypeUserInfo_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_parse_userinfo_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeHttpResponse_lower(response),
+        FfiConverterString.lower(idTokenSub),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The UserInfo request (OpenID Connect Core 1.0 §5.3.1) to the
+     * metadata's `userinfo_endpoint`, with the access token.
+     */
+open func userinfoRequest(userinfoEndpoint: String, accessToken: String)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_userinfo_request(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userinfoEndpoint),
         FfiConverterString.lower(accessToken),uniffiCallStatus
     )
 })
@@ -7790,6 +7850,95 @@ public func FfiConverterTypeLifetimes_lower(_ value: Lifetimes) -> RustBuffer {
 
 
 /**
+ * The parameters of an RP-Initiated Logout URL besides `client_id`.
+ */
+public struct LogoutOptions: Equatable, Hashable {
+    /**
+     * `id_token_hint`: the login's ID token (a secret; it goes in the URL).
+     */
+    public var idTokenHint: String?
+    /**
+     * `post_logout_redirect_uri`, registered with the provider.
+     */
+    public var postLogoutRedirectUri: String?
+    /**
+     * `state`, returned on the post-logout redirect.
+     */
+    public var state: String?
+    /**
+     * `ui_locales`
+     */
+    public var uiLocales: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `id_token_hint`: the login's ID token (a secret; it goes in the URL).
+         */idTokenHint: String? = nil, 
+        /**
+         * `post_logout_redirect_uri`, registered with the provider.
+         */postLogoutRedirectUri: String? = nil, 
+        /**
+         * `state`, returned on the post-logout redirect.
+         */state: String? = nil, 
+        /**
+         * `ui_locales`
+         */uiLocales: String? = nil) {
+        self.idTokenHint = idTokenHint
+        self.postLogoutRedirectUri = postLogoutRedirectUri
+        self.state = state
+        self.uiLocales = uiLocales
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LogoutOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogoutOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogoutOptions {
+        return
+            try LogoutOptions(
+                idTokenHint: FfiConverterOptionString.read(from: &buf), 
+                postLogoutRedirectUri: FfiConverterOptionString.read(from: &buf), 
+                state: FfiConverterOptionString.read(from: &buf), 
+                uiLocales: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LogoutOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.idTokenHint, into: &buf)
+        FfiConverterOptionString.write(value.postLogoutRedirectUri, into: &buf)
+        FfiConverterOptionString.write(value.state, into: &buf)
+        FfiConverterOptionString.write(value.uiLocales, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogoutOptions_lift(_ buf: RustBuffer) throws -> LogoutOptions {
+    return try FfiConverterTypeLogoutOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogoutOptions_lower(_ value: LogoutOptions) -> RustBuffer {
+    return FfiConverterTypeLogoutOptions.lower(value)
+}
+
+
+/**
  * A request the session wants sent; hand its outcome back by `id`.
  */
 public struct OutgoingRequest: Equatable, Hashable {
@@ -8214,6 +8363,75 @@ public func FfiConverterTypeTokenInfo_lift(_ buf: RustBuffer) throws -> TokenInf
 #endif
 public func FfiConverterTypeTokenInfo_lower(_ value: TokenInfo) -> RustBuffer {
     return FfiConverterTypeTokenInfo.lower(value)
+}
+
+
+/**
+ * A UserInfo response: the `sub` and every other claim.
+ */
+public struct UserInfo: Equatable, Hashable {
+    /**
+     * `sub`, the same as the ID token's.
+     */
+    public var sub: String
+    /**
+     * Every other claim, as a JSON object.
+     */
+    public var claimsJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `sub`, the same as the ID token's.
+         */sub: String, 
+        /**
+         * Every other claim, as a JSON object.
+         */claimsJson: String) {
+        self.sub = sub
+        self.claimsJson = claimsJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserInfo {
+        return
+            try UserInfo(
+                sub: FfiConverterString.read(from: &buf), 
+                claimsJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.sub, into: &buf)
+        FfiConverterString.write(value.claimsJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lift(_ buf: RustBuffer) throws -> UserInfo {
+    return try FfiConverterTypeUserInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lower(_ value: UserInfo) -> RustBuffer {
+    return FfiConverterTypeUserInfo.lower(value)
 }
 
 
@@ -11708,6 +11926,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_token_info_request() != 59056) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_end_session_url() != 60450) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_parse_userinfo_response() != 14696) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_userinfo_request() != 49144) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_clientsession_access_token() != 12271) {
