@@ -273,17 +273,17 @@ fun runCase(case: Map<String, Any?>) {
             }
             "userinfo_request" -> requestJson(client.userinfoRequest(input.str("userinfo_endpoint"), input.str("access_token")))
             "parse_userinfo_response" -> client.parseUserinfoResponse(now, responseFrom(input["response"]), input.str("sub")).let {
-                mapOf("sub" to it.sub, "claims" to Json.parse(it.claimsJson))
+                mapOf<String, Any?>("sub" to it.sub, "claims" to Json.parse(it.claimsJson))
             }
-            "end_session_url" -> mapOf("url" to client.endSessionUrl(input.str("end_session_endpoint"), LogoutOptions(
+            "end_session_url" -> mapOf<String, Any?>("url" to client.endSessionUrl(input.str("end_session_endpoint"), LogoutOptions(
                 input["id_token_hint"] as? String, input["post_logout_redirect_uri"] as? String,
                 input["state"] as? String, input["ui_locales"] as? String)))
             "parse_jwks_response" -> parseJwksResponse(responseFrom(input["response"])).let { parsed ->
                 val select = input["select"].obj()
                 val alg = ALGORITHMS[(select["alg"] as? String) ?: ""]
-                mapOf("keys" to parsed.keys.keys().map { jwkJson(it) }, "skipped" to parsed.keys.skipped().toLong(),
+                mapOf<String, Any?>("keys" to parsed.keys.keys().map { jwkJson(it) }, "skipped" to parsed.keys.skipped().toLong(),
                     "max_age" to parsed.maxAge.toLong(),
-                    "selected" to (alg?.let { a -> parsed.keys.candidates(a, select["kid"] as? String).map { it.kid } } ?: listOf()))
+                    "selected" to (alg?.let { a -> parsed.keys.candidates(a, select["kid"] as? String).map { it.kid } } ?: listOf<String?>()))
             }
             else -> throw Failure("unknown operation $op")
         }
