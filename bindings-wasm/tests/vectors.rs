@@ -261,9 +261,11 @@ fn full_entropy(case: &Value) -> bool {
 #[wasm_bindgen_test]
 async fn authorization_request() {
     let applies = |case: &Value| browser_profile(case) && full_entropy(case);
-    // 18: the cases whose profiles set only what a browser calls (a case
-    // about an http `api_base` is not one).
-    run("authorization_request", applies, 18, |case| async move {
+    // 19: the cases whose profiles set only what a browser calls (a case
+    // about an http `api_base` is not one); one of them from
+    // openid/authorization.json: an OAuth profile that sends a caller's
+    // `nonce` as an extra parameter and needs only 48 bytes.
+    run("authorization_request", applies, 19, |case| async move {
         let now = case["now"].as_u64().unwrap();
         let start = start_at(&case, now)?;
         let expected = &case["expect"]["result"];
