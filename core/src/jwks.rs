@@ -16,7 +16,7 @@
 //! 2. The caller sends [`JwksCache::request`] and hands the answer to
 //!    [`JwksCache::handle_response`]`(now, response)`; a failed fetch keeps
 //!    the set held before.
-//! 3. [`crate::IdTokenValidation`] then picks the key from
+//! 3. [`crate::IdTokenCheck::validate`] then picks the key from
 //!    [`JwksCache::keys`]. A `kid` still unknown after the one refetch is
 //!    an `id_token_invalid` error.
 //!
