@@ -27,6 +27,7 @@ RESPONSE_TARGETS = {
     "parse_token_info_response": ["token_info"],
     "parse_discovery_response": ["discovery"],
     "parse_device_authorization_response": ["device_authorization"],
+    "parse_jwks_response": ["jwks"],
 }
 
 
@@ -60,6 +61,8 @@ def seeds():
             if operation == "api_request":
                 # Selector 0: the Makini v4 base the API vectors use.
                 yield "api_paths", b"\x00" + given["path"].encode()
+            if operation in ("validate_id_token", "validate_refreshed_id_token"):
+                yield "id_token", json.dumps(given["jwks"]).encode() + b"\0" + given["id_token"].encode()
             if operation == "pending_from_storage":
                 yield "stored_forms", given["stored"].encode()
             if operation == "token_set_from_json":

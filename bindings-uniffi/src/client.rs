@@ -140,7 +140,8 @@ impl Client {
     }
 
     /// The authorization URL and the pending authorization to keep.
-    /// `entropy` must be at least 48 bytes from a secure random source.
+    /// `entropy` must be at least `authorization_entropy_len()` bytes from a
+    /// secure random source (48 do for a profile that is not OpenID).
     #[uniffi::method(default(options = None))]
     pub fn authorization_request(
         &self,

@@ -53,6 +53,22 @@ impl ProviderMetadata {
     pub fn authorization_response_iss_parameter_supported(&self) -> bool {
         self.0.authorization_response_iss_parameter_supported
     }
+    /// `jwks_uri` (OpenID Connect Discovery 1.0 §3)
+    pub fn jwks_uri(&self) -> Option<String> {
+        self.0.jwks_uri.clone()
+    }
+    /// `userinfo_endpoint` (OpenID Connect Discovery 1.0 §3)
+    pub fn userinfo_endpoint(&self) -> Option<String> {
+        self.0.userinfo_endpoint.clone()
+    }
+    /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1)
+    pub fn end_session_endpoint(&self) -> Option<String> {
+        self.0.end_session_endpoint.clone()
+    }
+    /// `id_token_signing_alg_values_supported` (OpenID Connect Discovery 1.0 §3)
+    pub fn id_token_signing_alg_values_supported(&self) -> Vec<String> {
+        self.0.id_token_signing_alg_values_supported.clone()
+    }
     /// Every other member, as a JSON object.
     pub fn extra_json(&self) -> String {
         authflow_core::json::object_to_json(&self.0.extra)

@@ -254,6 +254,9 @@ pub enum ErrorKind {
     /// RFC 8628 `expired_token`: the device code expired before the user
     /// authorized; start a new device authorization when the user asks.
     ExpiredToken,
+    /// An OpenID Connect ID token failed a check (signature, issuer,
+    /// audience, expiry, nonce, ...); the message names the check.
+    IdTokenInvalid,
 }
 
 /// What the caller should do about an error.
@@ -307,9 +310,11 @@ pub fn method_name(method: Method) -> String {
     method.as_str().to_owned()
 }
 
-/// Bytes of entropy `Client.authorization_request` needs (state, then PKCE verifier).
+/// Bytes of entropy `Client.authorization_request` needs (state, PKCE
+/// verifier, then the OpenID nonce; a profile that is not OpenID reads
+/// only the first 48).
 #[uniffi::export]
 pub fn authorization_entropy_len() -> u32 {
-    // A small constant (48): the conversion cannot truncate.
+    // A small constant (64): the conversion cannot truncate.
     authflow_core::AUTHORIZATION_ENTROPY_LEN as u32
 }

@@ -501,6 +501,7 @@ mod tests {
             ("authorization_required", "AuthorizationRequired"),
             ("invalid_stored_value", "InvalidStoredValue"),
             ("expired_token", "OAuth"),
+            ("id_token_invalid", "InvalidResponse"),
         ];
         for (name, family) in kinds {
             let kind = ErrorKind::parse(name).unwrap();

@@ -37,6 +37,7 @@ mod enums;
 mod error;
 mod fleet;
 mod http;
+mod id_token;
 mod pending;
 mod profile;
 mod session;
@@ -55,6 +56,11 @@ pub use error::{
 };
 pub use fleet::{SharedSession, StoredTokens, TokenStore};
 pub use http::{HttpHeader, HttpRequest, HttpResponse};
+pub use id_token::{
+    default_algorithms, jwks_request, jws_algorithm_name, parse_jwks_response, validate_id_token,
+    validate_refreshed_id_token, IdTokenCheck, IdTokenClaims, JwkInfo, JwkSet, JwksResponse,
+    LogoutOptions, UserInfo,
+};
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};
 pub use profile::Profile;
 pub use session::{AccessToken, OutgoingRequest, Session, SessionAction};

@@ -32,7 +32,7 @@ impl PendingAuthorization {
         )))
     }
 
-    /// The compact storage form (`afp1.…`). It holds the PKCE verifier:
+    /// The compact storage form (`afp1.…`, `afp2.…` with a nonce). It holds the PKCE verifier:
     /// never put it in a URL or a log.
     pub fn to_storage_string(&self) -> String {
         self.0.to_storage_string()
@@ -109,6 +109,18 @@ impl PendingAuthorization {
     /// written before authflow recorded it).
     pub fn token_endpoint(&self) -> Option<String> {
         self.0.token_endpoint().map(str::to_owned)
+    }
+
+    /// The OpenID Connect `nonce` sent, for an OpenID Provider's profile
+    /// (not a secret: it was in the URL).
+    pub fn nonce(&self) -> Option<String> {
+        self.0.nonce().map(str::to_owned)
+    }
+
+    /// The `max_age` sent to an OpenID Provider, which makes `auth_time`
+    /// required in the ID token.
+    pub fn openid_max_age(&self) -> Option<u64> {
+        self.0.openid_max_age()
     }
 }
 

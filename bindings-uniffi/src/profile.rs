@@ -200,4 +200,15 @@ impl Profile {
     pub fn with_pkce(&self, method: Option<PkceMethod>) -> Arc<Profile> {
         Profile::wrap(self.0.clone().with_pkce(method))
     }
+
+    /// This profile as an OpenID Provider's (or not): authorization
+    /// requests then carry a `nonce` (OpenID Connect Core 1.0 §3.1.2.1).
+    pub fn with_openid(&self, openid: bool) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_openid(openid))
+    }
+
+    /// Whether the provider is an OpenID Provider.
+    pub fn is_openid(&self) -> bool {
+        self.0.is_openid()
+    }
 }

@@ -77,6 +77,12 @@ impl TokenSet {
         self.0.clock_skew()
     }
 
+    /// The OpenID Connect ID token (a secret), the last one the provider
+    /// sent: kept across a refresh that returns none.
+    pub fn id_token(&self) -> Option<String> {
+        self.0.id_token().map(|t| t.secret().to_owned())
+    }
+
     /// Response fields authflow does not interpret (e.g. MakeShift's
     /// `user`), as a JSON object.
     pub fn extra_json(&self) -> String {

@@ -113,7 +113,7 @@ export type ErrorKind =
   | "issuer_mismatch" | "missing_issuer" | "token_in_callback" | "pending_already_used"
   | "unauthorized" | "forbidden" | "rate_limited" | "client_status" | "server_status"
   | "unexpected_status" | "transport" | "timeout" | "store_unavailable" | "invalid_response"
-  | "configuration" | "authorization_required" | "invalid_stored_value" | "expired_token";
+  | "configuration" | "authorization_required" | "invalid_stored_value" | "expired_token" | "id_token_invalid";
 
 /** What to do about it: authflow-core's `Action` names. */
 export type Action =

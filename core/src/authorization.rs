@@ -12,9 +12,25 @@ use base64::Engine;
 /// Bytes of entropy the state takes: 128 bits, as RFC 6749 §10.10 asks.
 pub const STATE_ENTROPY_LEN: usize = 16;
 
+/// Bytes of entropy the OpenID Connect `nonce` takes: 128 bits, like the
+/// state, so that it cannot be guessed (OpenID Connect Core 1.0 §15.5.2).
+#[cfg(feature = "openid")]
+pub const NONCE_ENTROPY_LEN: usize = 16;
+
+/// Bytes of entropy [`Client::authorization_request`] needs: the state's,
+/// then the PKCE verifier's, then (with the `openid` feature) the nonce's.
+/// A profile that is not an OpenID Provider's uses only the first
+/// `STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN` bytes and accepts that many.
+#[cfg(feature = "openid")]
+pub const AUTHORIZATION_ENTROPY_LEN: usize =
+    STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN + NONCE_ENTROPY_LEN;
 /// Bytes of entropy [`Client::authorization_request`] needs: the state's,
 /// then the PKCE verifier's.
+#[cfg(not(feature = "openid"))]
 pub const AUTHORIZATION_ENTROPY_LEN: usize = STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN;
+
+/// Entropy an OAuth (not OpenID) authorization request reads.
+const OAUTH_ENTROPY_LEN: usize = STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN;
 
 /// Parameters the library sets itself and an extra parameter may not replace.
 const RESERVED: [&str; 7] = [
@@ -67,17 +83,26 @@ impl Client {
             .profile()
             .required_endpoint(EndpointRole::Authorization)?;
         let redirect_uri = self.required_redirect_uri()?;
-        if entropy.len() < AUTHORIZATION_ENTROPY_LEN {
+        #[cfg(feature = "openid")]
+        let openid = self.profile().is_openid();
+        #[cfg(not(feature = "openid"))]
+        let openid = false;
+        let needed = if openid {
+            AUTHORIZATION_ENTROPY_LEN
+        } else {
+            OAUTH_ENTROPY_LEN
+        };
+        if entropy.len() < needed {
             return Err(Error::configuration(format!(
-                "authorization needs {AUTHORIZATION_ENTROPY_LEN} bytes of entropy, got {}",
+                "authorization needs {needed} bytes of entropy, got {}",
                 entropy.len()
             )));
         }
-        if let Some((name, _)) = options
-            .extra_params
-            .iter()
-            .find(|(name, _)| RESERVED.contains(&name.as_str()))
-        {
+        // An OpenID request's nonce is authflow's to make and check
+        // (OpenID Connect Core 1.0 §3.1.2.1); elsewhere `nonce` is just an
+        // extension parameter the caller may send.
+        let reserved = |name: &str| RESERVED.contains(&name) || (openid && name == "nonce");
+        if let Some((name, _)) = options.extra_params.iter().find(|(name, _)| reserved(name)) {
             return Err(Error::configuration(format!(
                 "extra parameter \"{name}\" is set by authflow itself"
             )));
@@ -87,7 +112,7 @@ impl Client {
         // name one the client sends.
         if let Some(query) = endpoint.uri().query() {
             let names = form_urlencoded::parse(query.as_str().as_bytes()).map(|(name, _)| name);
-            if let Some(name) = names.into_iter().find(|n| RESERVED.contains(&n.as_ref())) {
+            if let Some(name) = names.into_iter().find(|n| reserved(n)) {
                 return Err(Error::configuration(format!(
                     "the authorization endpoint's query sets \"{name}\", which authflow sends itself"
                 )));
@@ -124,16 +149,18 @@ impl Client {
             .clone()
             .unwrap_or_else(|| self.scopes().to_vec());
         let scope = Client::scope_param(&scopes)?;
+        #[cfg(feature = "openid")]
+        let openid = if openid {
+            Some(crate::oidc::OpenidRequest::new(
+                &entropy[OAUTH_ENTROPY_LEN..AUTHORIZATION_ENTROPY_LEN],
+                &options.extra_params,
+            )?)
+        } else {
+            None
+        };
 
-        // The endpoint's own query is kept (RFC 6749 §3.1): `?` if it has
-        // none, `&` between it and ours.
-        let mut url = endpoint.as_str().to_owned();
-        if !url.contains('?') {
-            url.push('?');
-        }
-        let start = url.find('?').map_or(url.len(), |i| i + 1);
         let url = {
-            let mut query = form_urlencoded::Serializer::for_suffix(url, start);
+            let mut query = endpoint.query_builder();
             query
                 .append_pair("response_type", "code")
                 .append_pair("client_id", self.client_id())
@@ -142,6 +169,10 @@ impl Client {
                 query.append_pair("scope", scope);
             }
             query.append_pair("state", &state);
+            #[cfg(feature = "openid")]
+            if let Some(openid) = &openid {
+                query.append_pair("nonce", &openid.nonce);
+            }
             if let Some((verifier, method)) = &pkce {
                 query
                     .append_pair("code_challenge", &code_challenge(verifier, *method))
@@ -153,7 +184,8 @@ impl Client {
             query.finish()
         };
 
-        let pending = PendingAuthorization::new(
+        #[allow(unused_mut)] // only the openid feature adds to it
+        let mut pending = PendingAuthorization::new(
             self,
             redirect_uri.to_owned(),
             state,
@@ -162,6 +194,10 @@ impl Client {
             now,
             options.max_age.unwrap_or(DEFAULT_MAX_AGE),
         );
+        #[cfg(feature = "openid")]
+        {
+            pending.openid = openid;
+        }
         Ok(AuthorizationRequest { url, pending })
     }
 }

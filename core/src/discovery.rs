@@ -42,6 +42,20 @@ pub struct ProviderMetadata {
     pub scopes_supported: Vec<String>,
     /// `authorization_response_iss_parameter_supported` (RFC 9207)
     pub authorization_response_iss_parameter_supported: bool,
+    /// `jwks_uri`: the provider's signing keys (OpenID Connect Discovery
+    /// 1.0 §3, RFC 8414 §2).
+    #[cfg(feature = "openid")]
+    pub jwks_uri: Option<String>,
+    /// `userinfo_endpoint` (OpenID Connect Discovery 1.0 §3).
+    #[cfg(feature = "openid")]
+    pub userinfo_endpoint: Option<String>,
+    /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1).
+    #[cfg(feature = "openid")]
+    pub end_session_endpoint: Option<String>,
+    /// `id_token_signing_alg_values_supported` (OpenID Connect Discovery
+    /// 1.0 §3): REQUIRED of an OpenID Provider, so its presence marks one.
+    #[cfg(feature = "openid")]
+    pub id_token_signing_alg_values_supported: Vec<String>,
     /// Every other member.
     pub extra: Object,
 }
@@ -115,6 +129,12 @@ pub fn parse_discovery_response(
     let revocation_endpoint = string("revocation_endpoint")?;
     let introspection_endpoint = string("introspection_endpoint")?;
     let device_authorization_endpoint = string("device_authorization_endpoint")?;
+    #[cfg(feature = "openid")]
+    let (jwks_uri, userinfo_endpoint, end_session_endpoint) = (
+        string("jwks_uri")?,
+        string("userinfo_endpoint")?,
+        string("end_session_endpoint")?,
+    );
     let mut list = |name: &str| match body.remove(name) {
         Some(list @ Shallow::Array(_)) => list
             .items()
@@ -134,6 +154,8 @@ pub fn parse_discovery_response(
     let code_challenge_methods_supported = list("code_challenge_methods_supported")?;
     let grant_types_supported = list("grant_types_supported")?;
     let scopes_supported = list("scopes_supported")?;
+    #[cfg(feature = "openid")]
+    let id_token_signing_alg_values_supported = list("id_token_signing_alg_values_supported")?;
     // RFC 9207 §3: a boolean. Any other type is refused, not read as
     // false: that would turn the issuer check off (fail open).
     let iss_supported = match body.remove("authorization_response_iss_parameter_supported") {
@@ -158,6 +180,14 @@ pub fn parse_discovery_response(
         grant_types_supported,
         scopes_supported,
         authorization_response_iss_parameter_supported: iss_supported,
+        #[cfg(feature = "openid")]
+        jwks_uri,
+        #[cfg(feature = "openid")]
+        userinfo_endpoint,
+        #[cfg(feature = "openid")]
+        end_session_endpoint,
+        #[cfg(feature = "openid")]
+        id_token_signing_alg_values_supported,
         extra: body.into_object(&[]),
     })
 }
@@ -167,7 +197,11 @@ impl ProviderMetadata {
     /// the HTTPS rule), `client_secret_basic` unless only
     /// `client_secret_post` is offered, PKCE S256 (a configuration error
     /// if the server lists methods without it), and `iss` required on
-    /// callbacks when the server says it sends it (RFC 9207). Endpoints use
+    /// callbacks when the server says it sends it (RFC 9207), and (with the
+    /// `openid` feature) an OpenID Provider's profile when the document
+    /// lists `id_token_signing_alg_values_supported`, which OpenID Connect
+    /// Discovery 1.0 §3 requires of one and RFC 8414 metadata only carries
+    /// for a server that issues ID tokens. Endpoints use
     /// https, or plain http only when the issuer itself is a loopback http
     /// URL.
     pub fn profile(&self) -> Result<Profile> {
@@ -244,6 +278,8 @@ impl ProviderMetadata {
                 &self.device_authorization_endpoint,
             )?,
         );
+        #[cfg(feature = "openid")]
+        let profile = profile.with_openid(!self.id_token_signing_alg_values_supported.is_empty());
         Ok(profile)
     }
 }

@@ -88,6 +88,10 @@ pub enum ErrorKind {
     /// RFC 8628 §3.5 `expired_token`: the device code expired before the
     /// user authorized (the provider said so, or its `expires_in` passed).
     ExpiredToken,
+    /// An OpenID Connect ID token failed a check of OpenID Connect Core 1.0
+    /// §3.1.3.7 or §12.2 (signature, issuer, audience, expiry, nonce, ...):
+    /// the message names the check, never the token.
+    IdTokenInvalid,
 }
 
 /// The groups of kinds a binding maps to its exception classes.
@@ -113,7 +117,7 @@ pub enum ErrorFamily {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 34] = [
+    pub const ALL: [ErrorKind; 35] = [
         ErrorKind::InvalidRequest,
         ErrorKind::InvalidClient,
         ErrorKind::InvalidGrant,
@@ -148,6 +152,7 @@ impl ErrorKind {
         ErrorKind::AuthorizationRequired,
         ErrorKind::InvalidStoredValue,
         ErrorKind::ExpiredToken,
+        ErrorKind::IdTokenInvalid,
     ];
 
     /// The stable snake_case name, e.g. `"invalid_grant"`.
@@ -187,6 +192,7 @@ impl ErrorKind {
             ErrorKind::AuthorizationRequired => "authorization_required",
             ErrorKind::InvalidStoredValue => "invalid_stored_value",
             ErrorKind::ExpiredToken => "expired_token",
+            ErrorKind::IdTokenInvalid => "id_token_invalid",
         }
     }
 
@@ -215,7 +221,7 @@ impl ErrorKind {
             ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::StoreUnavailable => {
                 ErrorFamily::Transport
             }
-            ErrorKind::InvalidResponse => ErrorFamily::InvalidResponse,
+            ErrorKind::InvalidResponse | ErrorKind::IdTokenInvalid => ErrorFamily::InvalidResponse,
             ErrorKind::Configuration => ErrorFamily::Configuration,
             ErrorKind::AuthorizationRequired => ErrorFamily::AuthorizationRequired,
             ErrorKind::InvalidStoredValue => ErrorFamily::InvalidStoredValue,
@@ -563,6 +569,11 @@ pub(crate) fn default_action(kind: ErrorKind) -> Action {
         // user goes through the authorization again, and nothing is to be
         // retried or renewed on the client's own.
         ErrorKind::ExpiredToken => Action::AuthorizeAgain,
+        // The same response cannot pass on a retry, and the user's login is
+        // not proven: only a new authorization (a new ID token, a new
+        // nonce) can. A provider whose keys or issuer are misconfigured
+        // shows as the same error each time, which the message names.
+        ErrorKind::IdTokenInvalid => Action::AuthorizeAgain,
         ErrorKind::Unauthorized => Action::Refresh,
         ErrorKind::Forbidden | ErrorKind::ClientStatus | ErrorKind::OtherOauthError => {
             Action::Report

@@ -73,8 +73,16 @@ mod error_response;
 pub mod fleet;
 mod grant;
 mod http;
+#[cfg(feature = "openid")]
+mod id_token;
 mod introspection;
+#[cfg(feature = "openid")]
+mod jose;
 pub mod json;
+#[cfg(feature = "openid")]
+pub mod jwks;
+#[cfg(feature = "openid")]
+mod oidc;
 mod pending;
 mod pkce;
 mod profile;
@@ -88,6 +96,8 @@ mod token_response;
 mod token_set;
 mod used_states;
 
+#[cfg(feature = "openid")]
+pub use authorization::NONCE_ENTROPY_LEN;
 pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
 };
@@ -110,11 +120,23 @@ pub use fleet::{
     StoreRequestId, StoredRecord, TokenStore,
 };
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
+#[cfg(feature = "openid")]
+pub use id_token::{
+    default_algorithms, id_token_key_id, IdTokenCheck, IdTokenClaims, ID_TOKEN_LEEWAY,
+};
 pub use introspection::Introspection;
+#[cfg(feature = "openid")]
+pub use jose::JwsAlgorithm;
+#[cfg(feature = "openid")]
+pub use jwks::{jwks_request, parse_jwks_response, Jwk, JwkSet, JwksCache, PublicKey};
+#[cfg(feature = "openid")]
+pub use oidc::{LogoutOptions, UserInfo};
 pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;
 pub use revocation::TokenRef;
+#[cfg(feature = "openid")]
+pub use secret::IdToken;
 pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 #[cfg(feature = "confidential")]
 pub use secret::{ClientSecret, Password};

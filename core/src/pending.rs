@@ -31,6 +31,14 @@ const MIN_STATE_LEN: usize = 22;
 /// The prefix of the storage string; its number is the format version.
 const STORAGE_PREFIX: &str = "afp1.";
 
+/// The prefix of a pending OpenID authorization's storage string: version
+/// 1 plus the nonce (`n`) and the requested `max_age` (`ma`). A reader of
+/// version 1 only says it does not know the version, rather than that the
+/// string is malformed; an OAuth authorization is still written as
+/// version 1, byte for byte as before.
+#[cfg(feature = "openid")]
+const OPENID_STORAGE_PREFIX: &str = "afp2.";
+
 /// An authorization in progress: state, PKCE verifier, redirect URI,
 /// provider, client, scopes, the server it was sent to (issuer and token
 /// endpoint, so that the code goes nowhere else: RFC 9700 §4.4) and when
@@ -57,6 +65,10 @@ pub struct PendingAuthorization {
     pub(crate) token_endpoint: Option<String>,
     pub(crate) created_at: u64,
     pub(crate) max_age: u64,
+    /// The nonce and `max_age` of an OpenID request (OpenID Connect Core
+    /// 1.0 §3.1.2.1).
+    #[cfg(feature = "openid")]
+    pub(crate) openid: Option<crate::oidc::OpenidRequest>,
 }
 
 impl PendingAuthorization {
@@ -89,6 +101,8 @@ impl PendingAuthorization {
                 .map(|e| e.as_str().to_owned()),
             created_at: now,
             max_age,
+            #[cfg(feature = "openid")]
+            openid: None,
         }
     }
 
@@ -129,8 +143,22 @@ impl PendingAuthorization {
     pub fn token_endpoint(&self) -> Option<&str> {
         self.token_endpoint.as_deref()
     }
+    /// The OpenID Connect `nonce` sent (OpenID Connect Core 1.0
+    /// §3.1.2.1), when the profile is an OpenID Provider's. Not a secret:
+    /// it was in the authorization URL.
+    #[cfg(feature = "openid")]
+    pub fn nonce(&self) -> Option<&str> {
+        self.openid.as_ref().map(|o| o.nonce.as_str())
+    }
+    /// The `max_age` sent to an OpenID Provider (an extra parameter), which
+    /// makes `auth_time` required in the ID token.
+    #[cfg(feature = "openid")]
+    pub fn openid_max_age(&self) -> Option<u64> {
+        self.openid.as_ref().and_then(|o| o.max_age)
+    }
 
-    /// The compact storage form: `afp1.` then base64url JSON. It contains
+    /// The compact storage form: `afp1.` (`afp2.` for an OpenID request,
+    /// which adds the nonce) then base64url JSON. It contains
     /// the PKCE verifier, so keep it where the user's session is kept
     /// (server session, sessionStorage), never in a URL or a log, and
     /// delete it when the redirect comes back.
@@ -175,11 +203,18 @@ impl PendingAuthorization {
         }
         json.integer("t", self.created_at)
             .integer("a", self.max_age);
+        #[allow(unused_mut)] // only the openid feature changes it
+        let mut prefix = STORAGE_PREFIX;
+        #[cfg(feature = "openid")]
+        if let Some(openid) = &self.openid {
+            json.string("n", &openid.nonce);
+            if let Some(max_age) = openid.max_age {
+                json.integer("ma", max_age);
+            }
+            prefix = OPENID_STORAGE_PREFIX;
+        }
         let json = Zeroizing::new(json.finish());
-        format!(
-            "{STORAGE_PREFIX}{}",
-            URL_SAFE_NO_PAD.encode(json.as_bytes())
-        )
+        format!("{prefix}{}", URL_SAFE_NO_PAD.encode(json.as_bytes()))
     }
 
     /// Reads a storage string back.
@@ -195,9 +230,15 @@ impl PendingAuthorization {
                 "none is stored (was the redirect already handled?)",
             ));
         }
-        let encoded = value
-            .trim()
-            .strip_prefix(STORAGE_PREFIX)
+        let value = value.trim();
+        #[cfg(feature = "openid")]
+        let (encoded, is_openid) = match value.strip_prefix(OPENID_STORAGE_PREFIX) {
+            Some(encoded) => (Some(encoded), true),
+            None => (value.strip_prefix(STORAGE_PREFIX), false),
+        };
+        #[cfg(not(feature = "openid"))]
+        let encoded = value.strip_prefix(STORAGE_PREFIX);
+        let encoded = encoded
             .ok_or_else(|| invalid("not an authflow pending authorization of a known version"))?;
         let json = Zeroizing::new(
             URL_SAFE_NO_PAD
@@ -230,6 +271,19 @@ impl PendingAuthorization {
         let max_age = stored
             .required("a", ObjectReader::integer)
             .map_err(malformed)?;
+        #[cfg(feature = "openid")]
+        let openid = if is_openid {
+            let nonce = stored
+                .required("n", ObjectReader::string)
+                .map_err(malformed)?;
+            if !crate::oidc::OpenidRequest::is_well_formed_nonce(&nonce) {
+                return Err(invalid("the nonce is not one authflow makes"));
+            }
+            let max_age = stored.integer("ma").map_err(malformed)?;
+            Some(crate::oidc::OpenidRequest { nonce, max_age })
+        } else {
+            None
+        };
         if !stored.is_empty() {
             // Only authflow writes this form: anything else is not ours.
             return Err(invalid("malformed content"));
@@ -274,6 +328,8 @@ impl PendingAuthorization {
             token_endpoint,
             created_at,
             max_age,
+            #[cfg(feature = "openid")]
+            openid,
         })
     }
 }
@@ -324,6 +380,39 @@ pub(crate) mod tests {
             resumed.token_endpoint(),
             Some("https://api.makini.io/link/token")
         );
+    }
+
+    /// An OpenID request's string is version 2 and keeps its nonce and
+    /// `max_age`; an OAuth one stays version 1, as older readers expect.
+    #[cfg(feature = "openid")]
+    #[test]
+    fn openid_storage_string_keeps_the_nonce() {
+        let client = Client::new(
+            Profile::generic(
+                Some("https://op.example/authorize"),
+                "https://op.example/token",
+            )
+            .unwrap()
+            .with_openid(true),
+            "rp-1",
+        )
+        .with_redirect_uri("https://app.example/cb")
+        .unwrap();
+        let options = crate::AuthorizationOptions {
+            extra_params: vec![("max_age".into(), "60".into())],
+            ..Default::default()
+        };
+        let start = client
+            .authorization_request_with(1_700_000_000, &[7u8; 64], &options)
+            .unwrap();
+        let stored = start.pending.to_storage_string();
+        assert!(stored.starts_with("afp2."), "{stored}");
+        let resumed = PendingAuthorization::from_storage_string(&stored).unwrap();
+        assert_eq!(resumed, start.pending);
+        assert_eq!(resumed.nonce(), Some("BwcHBwcHBwcHBwcHBwcHBw"));
+        assert_eq!(resumed.openid_max_age(), Some(60));
+        assert!(pending().to_storage_string().starts_with("afp1."));
+        assert_eq!(pending().nonce(), None);
     }
 
     #[test]

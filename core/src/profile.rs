@@ -340,6 +340,8 @@ pub struct Profile {
     reauthentication: Reauthentication,
     pkce: Option<PkceMethod>,
     status_rules: Vec<StatusRule>,
+    #[cfg(feature = "openid")]
+    openid: bool,
 }
 
 fn builtin(role: EndpointRole, url: &str) -> Option<Endpoint> {
@@ -373,6 +375,8 @@ impl Profile {
             reauthentication: Reauthentication::Never,
             pkce: Some(PkceMethod::S256),
             status_rules: Vec::new(),
+            #[cfg(feature = "openid")]
+            openid: false,
         }
     }
 
@@ -739,6 +743,21 @@ impl Profile {
     pub fn with_pkce(mut self, method: Option<PkceMethod>) -> Profile {
         self.pkce = method;
         self
+    }
+    /// Marks the provider as an OpenID Provider (OpenID Connect Core 1.0
+    /// §2): authorization requests then carry a `nonce` (§3.1.2.1), kept
+    /// in the pending authorization to check the ID token against.
+    /// [`crate::discovery::ProviderMetadata::profile`] sets it for a
+    /// document that describes one.
+    #[cfg(feature = "openid")]
+    pub fn with_openid(mut self, openid: bool) -> Profile {
+        self.openid = openid;
+        self
+    }
+    /// Whether the provider is an OpenID Provider (see [`Profile::with_openid`]).
+    #[cfg(feature = "openid")]
+    pub fn is_openid(&self) -> bool {
+        self.openid
     }
     /// Adds a status rule; later rules for the same scope and status win.
     pub fn with_status_rule(mut self, rule: StatusRule) -> Profile {

@@ -70,6 +70,12 @@ secret_type!(
     /// on this device, RFC 8628 §5.4).
     UserCode
 );
+#[cfg(feature = "openid")]
+secret_type!(
+    /// An OpenID Connect ID token (OpenID Connect Core 1.0 §2): a bearer
+    /// credential of the user's login, and personal data.
+    IdToken
+);
 #[cfg(feature = "confidential")]
 secret_type!(
     /// A confidential client's secret (RFC 6749 §2.3.1), or MakeShift's API secret.
@@ -107,6 +113,14 @@ mod tests {
         assert!(!format!("{device}").contains("very-secret"));
         let user = UserCode::new("very-secret-user");
         assert!(!format!("{user:?}{user}").contains("very-secret"));
+    }
+
+    #[cfg(feature = "openid")]
+    #[test]
+    fn id_token_is_redacted() {
+        let token = IdToken::new("eyJhbGciOiJSUzI1NiJ9.very-secret-payload.sig");
+        assert_eq!(format!("{token:?}"), "IdToken([redacted])");
+        assert!(!format!("{token}").contains("very-secret"));
     }
 
     #[cfg(feature = "confidential")]

@@ -136,6 +136,12 @@ impl Client {
                 ];
                 error.without(&sent)
             })?;
+        // OpenID Connect Core 1.0 §12.2: a refresh response may leave the
+        // ID token out; the one of the login still names the user.
+        #[cfg(feature = "openid")]
+        if tokens.id_token.is_none() {
+            tokens.id_token = previous.id_token.clone();
+        }
         if tokens.refresh_token.is_none() && !self.profile().refresh_rotates() {
             tokens.refresh_token = previous.refresh_token.clone();
             tokens.refresh_expires_at = previous.refresh_expires_at;
@@ -216,8 +222,24 @@ impl Client {
             // of the set it renewed (`TokenSet::continue_from`).
             authorized_at: to_server(now, skew),
             renewals: 0,
+            #[cfg(feature = "openid")]
+            id_token: take_id_token(&mut body.extra)?,
             extra: std::mem::take(&mut body.extra),
         })
+    }
+}
+
+/// The `id_token` of a token response (OpenID Connect Core 1.0 §3.1.3.3),
+/// out of the members kept as `extra`: it is a secret. Validating it needs
+/// the provider's keys: see `crate::IdTokenCheck`.
+#[cfg(feature = "openid")]
+pub(crate) fn take_id_token(
+    extra: &mut crate::json::Object,
+) -> Result<Option<crate::secret::IdToken>> {
+    match extra.remove("id_token") {
+        None | Some(crate::json::Value::Null) => Ok(None),
+        Some(crate::json::Value::String(token)) => Ok(Some(crate::secret::IdToken::new(token))),
+        Some(_) => Err(Error::invalid_response("id_token is not a string")),
     }
 }
 

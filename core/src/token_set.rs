@@ -76,6 +76,10 @@ pub struct TokenSet {
     pub(crate) clock_skew: i64,
     pub(crate) authorized_at: u64,
     pub(crate) renewals: u64,
+    /// The OpenID Connect ID token of the login, kept across refreshes
+    /// that return none (OpenID Connect Core 1.0 §12.2).
+    #[cfg(feature = "openid")]
+    pub(crate) id_token: Option<crate::secret::IdToken>,
     pub(crate) extra: Object,
 }
 
@@ -124,7 +128,15 @@ impl TokenSet {
     pub fn renewals(&self) -> u64 {
         self.renewals
     }
-    /// Response fields authflow does not interpret (e.g. MakeShift's `user`, `id_token`).
+    /// The OpenID Connect ID token, as received (validate it with
+    /// `IdTokenCheck::validate`, and a refresh's with
+    /// `IdTokenCheck::validate_refreshed`): the last one the provider sent.
+    #[cfg(feature = "openid")]
+    pub fn id_token(&self) -> Option<&crate::secret::IdToken> {
+        self.id_token.as_ref()
+    }
+    /// Response fields authflow does not interpret (e.g. MakeShift's
+    /// `user`; `id_token` too when built without the `openid` feature).
     pub fn extra(&self) -> &Object {
         &self.extra
     }
@@ -202,6 +214,12 @@ impl TokenSet {
         json.integer("clock_skew", self.clock_skew)
             .integer("authorized_at", self.authorized_at)
             .integer("renewals", self.renewals);
+        // Still format version 1: earlier readers ignore the member (and
+        // lose the ID token, which they never read).
+        #[cfg(feature = "openid")]
+        if let Some(id_token) = &self.id_token {
+            json.string("id_token", id_token.secret());
+        }
         if !self.extra.is_empty() {
             json.object("extra", &self.extra);
         }
@@ -256,6 +274,18 @@ impl TokenSet {
             .required("issued_at", ObjectReader::integer)
             .map_err(bad)?;
         let clock_skew = stored.integer("clock_skew").map_err(bad)?.unwrap_or(0);
+        #[cfg(feature = "openid")]
+        let id_token = stored.string("id_token").map_err(bad)?;
+        #[allow(unused_mut)] // only the openid feature takes from it
+        let mut extra = stored.object("extra").map_err(bad)?.unwrap_or_default();
+        // Written before authflow read ID tokens: the token was kept among
+        // the extra members.
+        #[cfg(feature = "openid")]
+        let id_token = match id_token {
+            Some(token) => Some(crate::secret::IdToken::new(token)),
+            None => crate::token_response::take_id_token(&mut extra)
+                .map_err(|_| invalid("extra.id_token is not a string".to_owned()))?,
+        };
         Ok(TokenSet {
             access_token: AccessToken::new(access_token.as_str()),
             token_type,
@@ -272,14 +302,17 @@ impl TokenSet {
                 .map_err(bad)?
                 .unwrap_or_else(|| to_server(issued_at, clock_skew)),
             renewals: stored.integer("renewals").map_err(bad)?.unwrap_or(0),
-            extra: stored.object("extra").map_err(bad)?.unwrap_or_default(),
+            #[cfg(feature = "openid")]
+            id_token,
+            extra,
         })
     }
 }
 
 impl std::fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSet")
+        let mut debug = f.debug_struct("TokenSet");
+        debug
             .field("access_token", &self.access_token)
             .field("token_type", &self.token_type)
             .field("refresh_token", &self.refresh_token)
@@ -289,7 +322,12 @@ impl std::fmt::Debug for TokenSet {
             .field("scopes", &self.scopes)
             .field("clock_skew", &self.clock_skew)
             .field("authorized_at", &self.authorized_at)
-            .field("renewals", &self.renewals)
+            .field("renewals", &self.renewals);
+        #[cfg(feature = "openid")]
+        if let Some(id_token) = &self.id_token {
+            debug.field("id_token", id_token);
+        }
+        debug
             .field("extra", &self.extra.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -312,6 +350,8 @@ mod tests {
             clock_skew: -4,
             authorized_at: 96,
             renewals: 3,
+            #[cfg(feature = "openid")]
+            id_token: None,
             extra,
         }
     }
@@ -466,6 +506,21 @@ mod tests {
         session.handle_response(again.id, now, &answer(2)).unwrap();
         let tokens = session.token_set().unwrap();
         assert_eq!((tokens.authorized_at(), tokens.renewals()), (1_000_030, 2));
+    }
+
+    /// The ID token is stored and read back, and never printed.
+    #[cfg(feature = "openid")]
+    #[test]
+    fn the_id_token_is_stored_and_redacted() {
+        let json = r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","issued_at":1,"id_token":"very-secret-id-token"}"#;
+        let tokens = TokenSet::from_json(json).unwrap();
+        assert_eq!(
+            tokens.id_token().map(|t| t.secret()),
+            Some("very-secret-id-token")
+        );
+        assert!(!format!("{tokens:?}").contains("very-secret"));
+        let again = TokenSet::from_json(&tokens.to_json()).unwrap();
+        assert_eq!(again, tokens);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use authflow_core::{
-    discovery_request, parse_discovery_response, AccessToken, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction,
-    DevicePollUpdate, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
-    HttpResponse, Method, Password, PendingAuthorization, PkceMethod, Profile, ProviderKind,
-    RefreshToken, RequestId, Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
+    default_algorithms, discovery_request, parse_discovery_response, parse_jwks_response,
+    AccessToken, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod, ClientSecret,
+    DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
+    IdToken, IdTokenCheck, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
+    PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId, Session,
+    SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -215,13 +217,46 @@ fn run_case(case: &Value) -> Outcome {
         )
         .and_then(|m| Ok((m.profile()?, m)))
         .map(|(profile, m)| {
-            json!({
+            let mut result = json!({
                 "issuer": m.issuer,
                 "profile": profile_json(&profile),
-            })
+            });
+            if profile.is_openid() {
+                result["openid"] = json!({
+                    "jwks_uri": m.jwks_uri,
+                    "userinfo_endpoint": m.userinfo_endpoint,
+                    "end_session_endpoint": m.end_session_endpoint,
+                    "id_token_signing_alg_values_supported": m.id_token_signing_alg_values_supported,
+                });
+            }
+            result
         }),
         "token_set_from_json" => {
             TokenSet::from_json(str_of(input, "json")?).map(|t| token_set_json(&t))
+        }
+        "validate_id_token" => validate_id_token(input, now),
+        "validate_refreshed_id_token" => validate_refreshed_id_token(input, now),
+        "parse_jwks_response" => parse_jwks(input),
+        "userinfo_request" => client
+            .userinfo_request(
+                str_of(input, "userinfo_endpoint")?,
+                &AccessToken::new(str_of(input, "access_token")?),
+            )
+            .map(|r| request_json(&r)),
+        "parse_userinfo_response" => client
+            .parse_userinfo_response(now, &response_from(&input["response"])?, str_of(input, "sub")?)
+            .map(|u| json!({"sub": u.sub, "claims": object_json(&u.claims)})),
+        "end_session_url" => {
+            let text = |key: &str| input[key].as_str().map(str::to_owned);
+            let options = LogoutOptions {
+                id_token_hint: input["id_token_hint"].as_str().map(IdToken::new),
+                post_logout_redirect_uri: text("post_logout_redirect_uri"),
+                state: text("state"),
+                ui_locales: text("ui_locales"),
+            };
+            client
+                .end_session_url(str_of(input, "end_session_endpoint")?, &options)
+                .map(|url| json!({"url": url}))
         }
         "session" => return run_session(&client, case),
         "device_authorization_request" => client
@@ -236,6 +271,16 @@ fn run_case(case: &Value) -> Outcome {
         "device_poll" => return run_device_poll(&client, case),
         other => return Err(fail(format!("unknown operation {other}"))),
     };
+    // `reason`: the phrase an error's message must hold, so that a case
+    // about one check cannot pass by failing another.
+    if let (Some(reason), Err(error)) = (case["reason"].as_str(), &actual) {
+        if !error.message().contains(reason) {
+            return Err(fail(format!(
+                "the error is not about \"{reason}\": {}",
+                error.message()
+            )));
+        }
+    }
     compare(actual, expect)
 }
 
@@ -292,7 +337,7 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
 }
 
 /// Field names whose string values in a case are secrets.
-const SECRET_FIELDS: [&str; 7] = [
+const SECRET_FIELDS: [&str; 9] = [
     "client_secret",
     "refresh_token",
     "access_token",
@@ -300,6 +345,8 @@ const SECRET_FIELDS: [&str; 7] = [
     "token",
     "code_verifier",
     "device_code",
+    "id_token",
+    "id_token_hint",
 ];
 
 thread_local! {
@@ -415,6 +462,9 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
     if let Some(rotates) = spec["refresh_rotates"].as_bool() {
         profile = profile.with_refresh_rotation(rotates);
     }
+    if let Some(openid) = spec["openid"].as_bool() {
+        profile = profile.with_openid(openid);
+    }
     for origin in spec["api_origins"].as_array().into_iter().flatten() {
         let origin = origin
             .as_str()
@@ -482,7 +532,7 @@ fn authorization(client: &Client, case: &Value, input: &Value, now: u64) -> Resu
 }
 
 fn pending_json(p: &PendingAuthorization) -> Value {
-    json!({
+    let mut pending = json!({
         "provider": p.provider().as_str(),
         "client_id": p.client_id(),
         "redirect_uri": p.redirect_uri(),
@@ -492,7 +542,15 @@ fn pending_json(p: &PendingAuthorization) -> Value {
         "created_at": p.created_at(),
         "expires_at": p.expires_at(),
         "token_endpoint": p.token_endpoint(),
-    })
+    });
+    // Only an OpenID request has them: the older cases stay as they are.
+    if let Some(nonce) = p.nonce() {
+        pending["nonce"] = json!(nonce);
+    }
+    if let Some(max_age) = p.openid_max_age() {
+        pending["openid_max_age"] = json!(max_age);
+    }
+    pending
 }
 
 /// Makes the pending authorization (at `input.authorized_at` with the
@@ -551,7 +609,7 @@ fn response_from(spec: &Value) -> Result<HttpResponse, Failed> {
 }
 
 fn token_set_json(t: &TokenSet) -> Value {
-    json!({
+    let mut set = json!({
         "access_token": t.access_token().secret(),
         "token_type": t.token_type(),
         "refresh_token": t.refresh_token().map(|r| r.secret()),
@@ -561,7 +619,12 @@ fn token_set_json(t: &TokenSet) -> Value {
         "scopes": t.scopes(),
         "clock_skew": t.clock_skew(),
         "extra": object_json(t.extra()),
-    })
+    });
+    // Only a set with an ID token has it: the older cases stay as they are.
+    if let Some(id_token) = t.id_token() {
+        set["id_token"] = json!(id_token.secret());
+    }
+    set
 }
 
 /// A token set from the same object form [`token_set_json`] writes.
@@ -578,7 +641,7 @@ fn token_set_from(spec: &Value) -> Result<TokenSet, Failed> {
 
 fn profile_json(p: &Profile) -> Value {
     let url = |e: Option<&authflow_core::Endpoint>| e.map(|e| e.as_str().to_owned());
-    json!({
+    let mut profile = json!({
         "kind": p.kind().as_str(),
         "issuer": p.issuer(),
         "require_issuer": p.requires_issuer(),
@@ -594,7 +657,11 @@ fn profile_json(p: &Profile) -> Value {
             ClientAuthMethod::Omitted => "omitted",
         },
         "pkce": p.pkce().map(PkceMethod::as_str),
-    })
+    });
+    if p.is_openid() {
+        profile["openid"] = json!(true);
+    }
+    profile
 }
 
 /// Runs `input.steps` in order, `each(step, now, expect)`; a failure
@@ -797,4 +864,102 @@ fn run_device_poll(client: &Client, case: &Value) -> Outcome {
         }
         Ok(())
     })
+}
+
+/// The check of an ID token case: `input.check` as an [`IdTokenCheck`],
+/// the algorithms given or derived from `provider_algorithms`.
+fn id_token_check(spec: &Value) -> IdTokenCheck {
+    let names = |key: &str| {
+        spec[key].as_array().map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+    };
+    let algorithms = match names("algorithms") {
+        Some(list) => list.iter().filter_map(|n| JwsAlgorithm::parse(n)).collect(),
+        None => default_algorithms(&names("provider_algorithms").unwrap_or_default()),
+    };
+    IdTokenCheck {
+        issuer: spec["issuer"].as_str().unwrap_or_default().to_owned(),
+        client_id: spec["client_id"].as_str().unwrap_or_default().to_owned(),
+        nonce: spec["nonce"].as_str().map(str::to_owned),
+        max_age: spec["max_age"].as_u64(),
+        algorithms,
+        clock_skew: spec["clock_skew"].as_i64().unwrap_or(0),
+    }
+}
+
+fn jwk_set(input: &Value) -> Result<JwkSet, Error> {
+    JwkSet::parse(input["jwks"].to_string().as_bytes())
+}
+
+fn validate_id_token(input: &Value, now: u64) -> Result<Value, Error> {
+    let access = input["access_token"].as_str().map(AccessToken::new);
+    let code = input["code"].as_str().map(AuthorizationCode::new);
+    id_token_check(&input["check"])
+        .validate(
+            &IdToken::new(input["id_token"].as_str().unwrap_or_default()),
+            &jwk_set(input)?,
+            now,
+            access.as_ref(),
+            code.as_ref(),
+        )
+        .map(|c| claims_json(&c))
+}
+
+/// Validates `input.original` at `input.original_now`, then the refresh's
+/// `input.id_token` against it at `now` (§12.2).
+fn validate_refreshed_id_token(input: &Value, now: u64) -> Result<Value, Error> {
+    let check = id_token_check(&input["check"]);
+    let keys = jwk_set(input)?;
+    let original = check.validate(
+        &IdToken::new(input["original"].as_str().unwrap_or_default()),
+        &keys,
+        input["original_now"].as_u64().unwrap_or(now),
+        None,
+        None,
+    )?;
+    let access = input["access_token"].as_str().map(AccessToken::new);
+    check
+        .validate_refreshed(
+            &IdToken::new(input["id_token"].as_str().unwrap_or_default()),
+            &keys,
+            now,
+            access.as_ref(),
+            &original,
+        )
+        .map(|c| claims_json(&c))
+}
+
+fn claims_json(c: &IdTokenClaims) -> Value {
+    json!({
+        "iss": c.iss, "sub": c.sub, "aud": c.aud, "exp": c.exp, "iat": c.iat, "nbf": c.nbf,
+        "nonce": c.nonce, "azp": c.azp, "auth_time": c.auth_time, "at_hash": c.at_hash,
+        "c_hash": c.c_hash, "acr": c.acr, "amr": c.amr, "sid": c.sid, "extra": object_json(&c.extra),
+    })
+}
+
+/// The set, its lifetime, and the kids `input.select` (`alg`, `kid`?) picks.
+fn parse_jwks(input: &Value) -> Result<Value, Error> {
+    let response = response_from(&input["response"])
+        .map_err(|_| Error::new(ErrorKind::Configuration, "bad response spec"))?;
+    let (set, max_age) = parse_jwks_response(&response)?;
+    let selected: Vec<Option<&str>> =
+        match JwsAlgorithm::parse(input["select"]["alg"].as_str().unwrap_or_default()) {
+            Some(alg) => set
+                .candidates(alg, input["select"]["kid"].as_str())
+                .map(|k| k.kid.as_deref())
+                .collect(),
+            None => Vec::new(),
+        };
+    Ok(json!({
+        "keys": set.keys.iter().map(|k| json!({
+            "kid": k.kid, "kty": k.kty(), "alg": k.alg, "use": k.key_use,
+        })).collect::<Vec<_>>(),
+        "skipped": set.skipped,
+        "max_age": max_age,
+        "selected": selected,
+    }))
 }

@@ -31,7 +31,7 @@ fun Any?.str(key: String): String = (obj()[key] as? String) ?: throw Failure("mi
 fun ULong?.j(): Any? = this?.toLong()
 
 val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier",
-    "device_code")
+    "device_code", "id_token", "id_token_hint")
 
 fun collectSecrets(value: Any?, out: MutableList<String>) {
     when (value) {
@@ -84,6 +84,7 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
         p = p.withPkce(when (spec["pkce"]) { null -> null; "plain" -> PkceMethod.PLAIN; else -> PkceMethod.S256 })
     }
     (spec["refresh_rotates"] as? Boolean)?.let { p = p.withRefreshRotation(it) }
+    (spec["openid"] as? Boolean)?.let { p = p.withOpenid(it) }
     (spec["api_origins"] as? List<*>)?.forEach { p = p.withApiOrigin(it as String) }
     return p
 }
@@ -117,7 +118,25 @@ fun tokenSetJson(t: TokenSet): Map<String, Any?> = mapOf(
     "issued_at" to t.issuedAt().toLong(), "expires_at" to t.expiresAt().j(),
     "refresh_expires_at" to t.refreshExpiresAt().j(), "scopes" to t.scopes(),
     "clock_skew" to t.clockSkew(), "extra" to Json.parse(t.extraJson()),
+) + (t.idToken()?.let { mapOf("id_token" to it) } ?: emptyMap()) // only a set with an ID token has it
+
+val ALGORITHMS: Map<String, JwsAlgorithm> = JwsAlgorithm.values().associateBy { jwsAlgorithmName(it) }
+
+fun idTokenCheck(spec: Any?): IdTokenCheck {
+    val s = spec.obj()
+    val algorithms = (s["algorithms"] as? List<*>)?.mapNotNull { ALGORITHMS[it as String] }
+        ?: defaultAlgorithms((s["provider_algorithms"] as? List<*>)?.map { it as String } ?: listOf())
+    return IdTokenCheck((s["issuer"] as? String) ?: "", (s["client_id"] as? String) ?: "", s["nonce"] as? String,
+        (s["max_age"] as? Long)?.toULong(), algorithms, (s["clock_skew"] as? Long) ?: 0L)
+}
+
+fun claimsJson(c: IdTokenClaims): Map<String, Any?> = mapOf(
+    "iss" to c.iss, "sub" to c.sub, "aud" to c.aud, "exp" to c.exp.toLong(), "iat" to c.iat.toLong(),
+    "nbf" to c.nbf.j(), "nonce" to c.nonce, "azp" to c.azp, "auth_time" to c.authTime.j(), "at_hash" to c.atHash,
+    "c_hash" to c.cHash, "acr" to c.acr, "amr" to c.amr, "sid" to c.sid, "extra" to Json.parse(c.extraJson),
 )
+
+fun jwkJson(k: JwkInfo): Map<String, Any?> = mapOf("kid" to k.kid, "kty" to k.kty, "alg" to k.alg, "use" to k.keyUse)
 
 fun tokenSetFrom(spec: Any?): TokenSet {
     val stored = LinkedHashMap(spec.obj().filterValues { it != null })
@@ -130,6 +149,9 @@ fun pendingJson(p: PendingAuthorization): Map<String, Any?> = mapOf(
     "state" to p.state(), "code_verifier" to p.codeVerifier(), "scopes" to p.scopes(),
     "created_at" to p.createdAt().toLong(), "expires_at" to p.expiresAt().toLong(),
     "token_endpoint" to p.tokenEndpoint(),
+) + listOfNotNull( // only an OpenID request has them (as the Rust runner)
+    p.nonce()?.let { "nonce" to it },
+    p.openidMaxAge()?.let { "openid_max_age" to it.toLong() },
 )
 
 fun profileJson(p: Profile): Map<String, Any?> = mapOf(
@@ -140,7 +162,7 @@ fun profileJson(p: Profile): Map<String, Any?> = mapOf(
     "introspection_endpoint" to p.endpoint(EndpointRole.INTROSPECTION),
     "device_authorization_endpoint" to p.endpoint(EndpointRole.DEVICE_AUTHORIZATION),
     "client_auth" to name(p.clientAuth()), "pkce" to p.pkce()?.let { pkceMethodName(it) },
-)
+) + (if (p.isOpenid()) mapOf("openid" to true) else emptyMap())
 
 fun errorJson(d: ErrorDetails): Map<String, Any?> = mapOf(
     "kind" to errorKindName(d.kind), "action" to actionName(d.action), "retry_after" to d.retryAfter.j(),
@@ -234,7 +256,13 @@ fun runCase(case: Map<String, Any?>) {
                     "sub" to it.sub, "iss" to it.iss, "extra" to Json.parse(it.extraJson))
             }
             "parse_discovery_response" -> parseDiscoveryResponse(input.str("issuer"), responseFrom(input["response"])).let {
-                mapOf("issuer" to it.issuer(), "profile" to profileJson(it.profile()))
+                val profile = it.profile()
+                mapOf("issuer" to it.issuer(), "profile" to profileJson(profile)) + (if (profile.isOpenid()) mapOf(
+                    "openid" to mapOf(
+                        "jwks_uri" to it.jwksUri(), "userinfo_endpoint" to it.userinfoEndpoint(),
+                        "end_session_endpoint" to it.endSessionEndpoint(),
+                        "id_token_signing_alg_values_supported" to it.idTokenSigningAlgValuesSupported(),
+                    )) else emptyMap())
             }
             "token_set_from_json" -> tokenSetJson(TokenSet.fromJson(input.str("json")))
             "device_authorization_request" -> requestJson(client.deviceAuthorizationRequest())
@@ -243,6 +271,31 @@ fun runCase(case: Map<String, Any?>) {
                 deviceAuthorizationJson(it)
             }
             "device_token_request" -> requestJson(client.deviceTokenRequest(input.str("device_code")))
+            "validate_id_token" -> claimsJson(validateIdToken(idTokenCheck(input["check"]), input.str("id_token"),
+                JwkSet.parse(Json.write(input["jwks"]).toByteArray()), now,
+                input["access_token"] as? String, input["code"] as? String))
+            "validate_refreshed_id_token" -> {
+                val keys = JwkSet.parse(Json.write(input["jwks"]).toByteArray())
+                val check = idTokenCheck(input["check"])
+                val original = validateIdToken(check, input.str("original"), keys,
+                    ((input["original_now"] as? Long)?.toULong() ?: now), null, null)
+                claimsJson(validateRefreshedIdToken(check, input.str("id_token"), keys, now, original,
+                    input["access_token"] as? String))
+            }
+            "userinfo_request" -> requestJson(client.userinfoRequest(input.str("userinfo_endpoint"), input.str("access_token")))
+            "parse_userinfo_response" -> client.parseUserinfoResponse(now, responseFrom(input["response"]), input.str("sub")).let {
+                mapOf<String, Any?>("sub" to it.sub, "claims" to Json.parse(it.claimsJson))
+            }
+            "end_session_url" -> mapOf<String, Any?>("url" to client.endSessionUrl(input.str("end_session_endpoint"), LogoutOptions(
+                input["id_token_hint"] as? String, input["post_logout_redirect_uri"] as? String,
+                input["state"] as? String, input["ui_locales"] as? String)))
+            "parse_jwks_response" -> parseJwksResponse(responseFrom(input["response"])).let { parsed ->
+                val select = input["select"].obj()
+                val alg = ALGORITHMS[(select["alg"] as? String) ?: ""]
+                mapOf<String, Any?>("keys" to parsed.keys.keys().map { jwkJson(it) }, "skipped" to parsed.keys.skipped().toLong(),
+                    "max_age" to parsed.maxAge.toLong(),
+                    "selected" to (alg?.let { a -> parsed.keys.candidates(a, select["kid"] as? String).map { it.kid } } ?: listOf<String?>()))
+            }
             else -> throw Failure("unknown operation $op")
         }
     }

@@ -71,6 +71,7 @@ class ErrorKind(_Name):
     AUTHORIZATION_REQUIRED = "authorization_required"
     INVALID_STORED_VALUE = "invalid_stored_value"
     EXPIRED_TOKEN = "expired_token"
+    ID_TOKEN_INVALID = "id_token_invalid"
 
 
 class Action(_Name):

@@ -82,4 +82,5 @@ def test_status_rules_are_data() -> None:
         assert error.kind == "rate_limited" and error.status == 418
     else:
         raise AssertionError("418 was accepted")
-    assert af.sansio.authorization_entropy_len() == 48
+    # State, PKCE verifier, then the OpenID nonce (48 suffice for a profile that is not OpenID).
+    assert af.sansio.authorization_entropy_len() == 64

@@ -15,7 +15,7 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 VECTORS = REPO / "tests" / "vectors"
 
 SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier",
-                 "device_code"}
+                 "device_code", "id_token", "id_token_hint"}
 
 
 def load_cases() -> list[tuple[str, dict]]:
@@ -101,6 +101,8 @@ def build_profile(spec: dict) -> af.Profile:
                                     {"S256": af.sansio.PkceMethod.S256, "plain": af.sansio.PkceMethod.PLAIN}[spec["pkce"]])
     if isinstance(spec.get("refresh_rotates"), bool):
         profile = profile.with_refresh_rotation(spec["refresh_rotates"])
+    if isinstance(spec.get("openid"), bool):
+        profile = profile.with_openid(spec["openid"])
     for origin in spec.get("api_origins", []):
         profile = profile.with_api_origin(origin)
     return profile
@@ -150,7 +152,7 @@ def response_from(spec: dict) -> af.sansio.HttpResponse:
 
 
 def token_set_json(t: af.TokenSet) -> dict:
-    return {
+    tokens = {
         "access_token": t.access_token(),
         "token_type": t.token_type(),
         "refresh_token": t.refresh_token(),
@@ -161,6 +163,9 @@ def token_set_json(t: af.TokenSet) -> dict:
         "clock_skew": t.clock_skew(),
         "extra": json.loads(t.extra_json()),
     }
+    if t.id_token() is not None:  # only a set with an ID token has it (as the Rust runner)
+        tokens["id_token"] = t.id_token()
+    return tokens
 
 
 def token_set_from(spec: dict) -> af.TokenSet:
@@ -170,7 +175,7 @@ def token_set_from(spec: dict) -> af.TokenSet:
 
 
 def pending_json(p: af.sansio.PendingAuthorization) -> dict:
-    return {
+    pending = {
         "provider": af.sansio.provider_kind_name(p.provider()),
         "client_id": p.client_id(),
         "redirect_uri": p.redirect_uri(),
@@ -181,11 +186,17 @@ def pending_json(p: af.sansio.PendingAuthorization) -> dict:
         "expires_at": p.expires_at(),
         "token_endpoint": p.token_endpoint(),
     }
+    # Only an OpenID request has them (as the Rust runner).
+    if p.nonce() is not None:
+        pending["nonce"] = p.nonce()
+    if p.openid_max_age() is not None:
+        pending["openid_max_age"] = p.openid_max_age()
+    return pending
 
 
 def profile_json(p: af.Profile) -> dict:
     pkce = p.pkce()
-    return {
+    profile = {
         "kind": af.sansio.provider_kind_name(p.kind()),
         "issuer": p.issuer(),
         "require_issuer": p.requires_issuer(),
@@ -197,6 +208,30 @@ def profile_json(p: af.Profile) -> dict:
         "client_auth": p.client_auth().name.lower(),
         "pkce": None if pkce is None else af.sansio.pkce_method_name(pkce),
     }
+    if p.is_openid():
+        profile["openid"] = True
+    return profile
+
+
+def id_token_check(spec: dict) -> af.sansio.IdTokenCheck:
+    if isinstance(spec.get("algorithms"), list):
+        by_name = {af.sansio.jws_algorithm_name(a): a for a in af.sansio.JwsAlgorithm}
+        algorithms = [by_name[n] for n in spec["algorithms"] if n in by_name]
+    else:
+        algorithms = af.sansio.default_algorithms(spec.get("provider_algorithms", []))
+    return af.sansio.IdTokenCheck(issuer=spec.get("issuer", ""), client_id=spec.get("client_id", ""),
+                                  nonce=spec.get("nonce"), max_age=spec.get("max_age"), algorithms=algorithms,
+                                  clock_skew=spec.get("clock_skew", 0))
+
+
+def claims_json(c: af.sansio.IdTokenClaims) -> dict:
+    return {"iss": c.iss, "sub": c.sub, "aud": c.aud, "exp": c.exp, "iat": c.iat, "nbf": c.nbf,
+            "nonce": c.nonce, "azp": c.azp, "auth_time": c.auth_time, "at_hash": c.at_hash,
+            "c_hash": c.c_hash, "acr": c.acr, "amr": c.amr, "sid": c.sid, "extra": json.loads(c.extra_json)}
+
+
+def jwk_json(k: af.sansio.JwkInfo) -> dict:
+    return {"kid": k.kid, "kty": k.kty, "alg": k.alg, "use": k.key_use}
 
 
 def validated(client: af.sansio.Client, case: dict, inp: dict, now: int) -> af.sansio.ValidatedCallback:
@@ -335,7 +370,15 @@ def run_case(case: dict) -> None:
                     "iss": i.iss, "extra": json.loads(i.extra_json)}
         if op == "parse_discovery_response":
             m = af.sansio.parse_discovery_response(inp["issuer"], response_from(inp["response"]))
-            return {"issuer": m.issuer(), "profile": profile_json(m.profile())}
+            profile = m.profile()
+            result = {"issuer": m.issuer(), "profile": profile_json(profile)}
+            if profile.is_openid():
+                result["openid"] = {
+                    "jwks_uri": m.jwks_uri(), "userinfo_endpoint": m.userinfo_endpoint(),
+                    "end_session_endpoint": m.end_session_endpoint(),
+                    "id_token_signing_alg_values_supported": m.id_token_signing_alg_values_supported(),
+                }
+            return result
         if op == "token_set_from_json":
             return token_set_json(af.TokenSet.from_json(inp["json"]))
         if op == "device_authorization_request":
@@ -347,6 +390,34 @@ def run_case(case: dict) -> None:
             return device_authorization_json(a)
         if op == "device_token_request":
             return request_json(client.device_token_request(inp["device_code"]))
+        if op == "validate_id_token":
+            keys = af.sansio.JwkSet.parse(json.dumps(inp["jwks"]).encode())
+            return claims_json(af.sansio.validate_id_token(id_token_check(inp["check"]), inp["id_token"], keys, now,
+                                                           inp.get("access_token"), inp.get("code")))
+        if op == "validate_refreshed_id_token":
+            keys = af.sansio.JwkSet.parse(json.dumps(inp["jwks"]).encode())
+            check = id_token_check(inp["check"])
+            original = af.sansio.validate_id_token(check, inp["original"], keys, inp.get("original_now", now))
+            return claims_json(af.sansio.validate_refreshed_id_token(check, inp["id_token"], keys, now, original,
+                                                                     inp.get("access_token")))
+        if op == "userinfo_request":
+            return request_json(client.userinfo_request(inp["userinfo_endpoint"], inp["access_token"]))
+        if op == "parse_userinfo_response":
+            u = client.parse_userinfo_response(now, response_from(inp["response"]), inp["sub"])
+            return {"sub": u.sub, "claims": json.loads(u.claims_json)}
+        if op == "end_session_url":
+            options = af.sansio.LogoutOptions(
+                id_token_hint=inp.get("id_token_hint"), post_logout_redirect_uri=inp.get("post_logout_redirect_uri"),
+                state=inp.get("state"), ui_locales=inp.get("ui_locales"))
+            return {"url": client.end_session_url(inp["end_session_endpoint"], options)}
+        if op == "parse_jwks_response":
+            parsed = af.sansio.parse_jwks_response(response_from(inp["response"]))
+            by_name = {af.sansio.jws_algorithm_name(a): a for a in af.sansio.JwsAlgorithm}
+            select = inp.get("select") or {}
+            alg = by_name.get(select.get("alg", ""))
+            selected = [] if alg is None else [k.kid for k in parsed.keys.candidates(alg, select.get("kid"))]
+            return {"keys": [jwk_json(k) for k in parsed.keys.keys()], "skipped": parsed.keys.skipped(),
+                    "max_age": parsed.max_age, "selected": selected}
         raise AssertionError(f"unknown operation {op}")
 
     compare(run, case["expect"], secrets)

@@ -791,7 +791,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * The authorization URL and the pending authorization to keep.
-     * `entropy` must be at least 48 bytes from a secure random source.
+     * `entropy` must be at least `authorization_entropy_len()` bytes from a
+     * secure random source (48 do for a profile that is not OpenID).
      */
     func authorizationRequest(now: UInt64, entropy: Data, options: AuthorizationOptions?) throws  -> AuthorizationRequest
     
@@ -923,6 +924,22 @@ public protocol ClientProtocol: AnyObject, Sendable {
      */
     func parseDeviceAuthorizationResponse(now: UInt64, response: HttpResponse) throws  -> DeviceAuthorization
     
+    /**
+     * The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
+     */
+    func endSessionUrl(endSessionEndpoint: String, options: LogoutOptions) throws  -> String
+    
+    /**
+     * Reads a UserInfo response; its `sub` must equal `id_token_sub`.
+     */
+    func parseUserinfoResponse(now: UInt64, response: HttpResponse, idTokenSub: String) throws  -> UserInfo
+    
+    /**
+     * The UserInfo request (OpenID Connect Core 1.0 §5.3.1) to the
+     * metadata's `userinfo_endpoint`, with the access token.
+     */
+    func userinfoRequest(userinfoEndpoint: String, accessToken: String) throws  -> HttpRequest
+    
 }
 /**
  * An OAuth client of one provider: the profile plus the client id,
@@ -1017,7 +1034,8 @@ open func apiRequest(accessToken: String, method: Method, path: String, body: Da
     
     /**
      * The authorization URL and the pending authorization to keep.
-     * `entropy` must be at least 48 bytes from a secure random source.
+     * `entropy` must be at least `authorization_entropy_len()` bytes from a
+     * secure random source (48 do for a profile that is not OpenID).
      */
 open func authorizationRequest(now: UInt64, entropy: Data, options: AuthorizationOptions? = nil)throws  -> AuthorizationRequest  {
     return try  FfiConverterTypeAuthorizationRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -1360,6 +1378,50 @@ open func parseDeviceAuthorizationResponse(now: UInt64, response: HttpResponse)t
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(now),
         FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
+     */
+open func endSessionUrl(endSessionEndpoint: String, options: LogoutOptions)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_end_session_url(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(endSessionEndpoint),
+        FfiConverterTypeLogoutOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads a UserInfo response; its `sub` must equal `id_token_sub`.
+     */
+open func parseUserinfoResponse(now: UInt64, response: HttpResponse, idTokenSub: String)throws  -> UserInfo  {
+    return try  FfiConverterTypeUserInfo_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_parse_userinfo_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeHttpResponse_lower(response),
+        FfiConverterString.lower(idTokenSub),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The UserInfo request (OpenID Connect Core 1.0 §5.3.1) to the
+     * metadata's `userinfo_endpoint`, with the access token.
+     */
+open func userinfoRequest(userinfoEndpoint: String, accessToken: String)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_userinfo_request(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userinfoEndpoint),
+        FfiConverterString.lower(accessToken),uniffiCallStatus
     )
 })
 }
@@ -2871,6 +2933,194 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 
 
 /**
+ * A provider's JWK set: the keys authflow verifies with (others skipped).
+ */
+public protocol JwkSetProtocol: AnyObject, Sendable {
+    
+    /**
+     * The keys that may verify a token of `algorithm` naming `kid`.
+     */
+    func candidates(algorithm: JwsAlgorithm, kid: String?)  -> [JwkInfo]
+    
+    /**
+     * The usable keys, in document order.
+     */
+    func keys()  -> [JwkInfo]
+    
+    /**
+     * How many keys were skipped (types and curves authflow does not verify).
+     */
+    func skipped()  -> UInt64
+    
+}
+/**
+ * A provider's JWK set: the keys authflow verifies with (others skipped).
+ */
+open class JwkSet: JwkSetProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_jwkset(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_jwkset(handle, $0) }
+    }
+
+    
+    /**
+     * Reads a JWK set document (RFC 7517 §5).
+     */
+public static func parse(document: Data)throws  -> JwkSet  {
+    return try  FfiConverterTypeJwkSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_jwkset_parse(
+        FfiConverterData.lower(document),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The keys that may verify a token of `algorithm` naming `kid`.
+     */
+open func candidates(algorithm: JwsAlgorithm, kid: String? = nil) -> [JwkInfo]  {
+    return try!  FfiConverterSequenceTypeJwkInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_candidates(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeJwsAlgorithm_lower(algorithm),
+        FfiConverterOptionString.lower(kid),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The usable keys, in document order.
+     */
+open func keys() -> [JwkInfo]  {
+    return try!  FfiConverterSequenceTypeJwkInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many keys were skipped (types and curves authflow does not verify).
+     */
+open func skipped() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_skipped(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_jwkset_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwkSet: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = JwkSet
+
+    public static func lift(_ handle: UInt64) throws -> JwkSet {
+        return JwkSet(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: JwkSet) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwkSet {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: JwkSet, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkSet_lift(_ handle: UInt64) throws -> JwkSet {
+    return try FfiConverterTypeJwkSet.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkSet_lower(_ value: JwkSet) -> UInt64 {
+    return FfiConverterTypeJwkSet.lower(value)
+}
+
+
+
+
+
+
+/**
  * A client over the host language's HTTP stack. Every flow of the core,
  * blocking and async; `session()` for tokens that stay fresh.
  */
@@ -3519,6 +3769,18 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     func expiresAt()  -> UInt64
     
     /**
+     * The OpenID Connect `nonce` sent, for an OpenID Provider's profile
+     * (not a secret: it was in the URL).
+     */
+    func nonce()  -> String?
+    
+    /**
+     * The `max_age` sent to an OpenID Provider, which makes `auth_time`
+     * required in the ID token.
+     */
+    func openidMaxAge()  -> UInt64?
+    
+    /**
      * The provider it was made for.
      */
     func provider()  -> ProviderKind
@@ -3539,7 +3801,7 @@ public protocol PendingAuthorizationProtocol: AnyObject, Sendable {
     func state()  -> String
     
     /**
-     * The compact storage form (`afp1.…`). It holds the PKCE verifier:
+     * The compact storage form (`afp1.…`, `afp2.…` with a nonce). It holds the PKCE verifier:
      * never put it in a URL or a log.
      */
     func toStorageString()  -> String
@@ -3691,6 +3953,32 @@ open func expiresAt() -> UInt64  {
 }
     
     /**
+     * The OpenID Connect `nonce` sent, for an OpenID Provider's profile
+     * (not a secret: it was in the URL).
+     */
+open func nonce() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_nonce(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `max_age` sent to an OpenID Provider, which makes `auth_time`
+     * required in the ID token.
+     */
+open func openidMaxAge() -> UInt64?  {
+    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_pendingauthorization_openid_max_age(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The provider it was made for.
      */
 open func provider() -> ProviderKind  {
@@ -3739,7 +4027,7 @@ open func state() -> String  {
 }
     
     /**
-     * The compact storage form (`afp1.…`). It holds the PKCE verifier:
+     * The compact storage form (`afp1.…`, `afp2.…` with a nonce). It holds the PKCE verifier:
      * never put it in a URL or a log.
      */
 open func toStorageString() -> String  {
@@ -3909,6 +4197,11 @@ public protocol ProfileProtocol: AnyObject, Sendable {
     func expiry()  -> ExpiryRule
     
     /**
+     * Whether the provider is an OpenID Provider.
+     */
+    func isOpenid()  -> Bool
+    
+    /**
      * The issuer identifier, when known.
      */
     func issuer()  -> String?
@@ -3995,6 +4288,12 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * This profile with the issuer set; `require` refuses callbacks without `iss`.
      */
     func withIssuer(issuer: String, require: Bool)  -> Profile
+    
+    /**
+     * This profile as an OpenID Provider's (or not): authorization
+     * requests then carry a `nonce` (OpenID Connect Core 1.0 §3.1.2.1).
+     */
+    func withOpenid(openid: Bool)  -> Profile
     
     /**
      * This profile with another PKCE method (`None`: no challenge).
@@ -4187,6 +4486,18 @@ open func expiry() -> ExpiryRule  {
     return try!  FfiConverterTypeExpiryRule_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_profile_expiry(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the provider is an OpenID Provider.
+     */
+open func isOpenid() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_is_openid(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -4410,6 +4721,20 @@ open func withIssuer(issuer: String, require: Bool) -> Profile  {
 }
     
     /**
+     * This profile as an OpenID Provider's (or not): authorization
+     * requests then carry a `nonce` (OpenID Connect Core 1.0 §3.1.2.1).
+     */
+open func withOpenid(openid: Bool) -> Profile  {
+    return try!  FfiConverterTypeProfile_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_openid(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(openid),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * This profile with another PKCE method (`None`: no challenge).
      */
 open func withPkce(method: PkceMethod?) -> Profile  {
@@ -4544,6 +4869,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
     func codeChallengeMethodsSupported()  -> [String]
     
     /**
+     * `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1)
+     */
+    func endSessionEndpoint()  -> String?
+    
+    /**
      * Every other member, as a JSON object.
      */
     func extraJson()  -> String
@@ -4554,6 +4884,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
     func grantTypesSupported()  -> [String]
     
     /**
+     * `id_token_signing_alg_values_supported` (OpenID Connect Discovery 1.0 §3)
+     */
+    func idTokenSigningAlgValuesSupported()  -> [String]
+    
+    /**
      * `introspection_endpoint`
      */
     func introspectionEndpoint()  -> String?
@@ -4562,6 +4897,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
      * The issuer identifier (checked equal to the one asked for).
      */
     func issuer()  -> String
+    
+    /**
+     * `jwks_uri` (OpenID Connect Discovery 1.0 §3)
+     */
+    func jwksUri()  -> String?
     
     /**
      * A generic profile for this server (endpoints checked, client
@@ -4588,6 +4928,11 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
      * `token_endpoint_auth_methods_supported`
      */
     func tokenEndpointAuthMethodsSupported()  -> [String]
+    
+    /**
+     * `userinfo_endpoint` (OpenID Connect Discovery 1.0 §3)
+     */
+    func userinfoEndpoint()  -> String?
     
 }
 /**
@@ -4683,6 +5028,18 @@ open func codeChallengeMethodsSupported() -> [String]  {
 }
     
     /**
+     * `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1)
+     */
+open func endSessionEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_end_session_endpoint(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Every other member, as a JSON object.
      */
 open func extraJson() -> String  {
@@ -4707,6 +5064,18 @@ open func grantTypesSupported() -> [String]  {
 }
     
     /**
+     * `id_token_signing_alg_values_supported` (OpenID Connect Discovery 1.0 §3)
+     */
+open func idTokenSigningAlgValuesSupported() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_id_token_signing_alg_values_supported(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * `introspection_endpoint`
      */
 open func introspectionEndpoint() -> String?  {
@@ -4725,6 +5094,18 @@ open func issuer() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_providermetadata_issuer(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `jwks_uri` (OpenID Connect Discovery 1.0 §3)
+     */
+open func jwksUri() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_jwks_uri(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -4786,6 +5167,18 @@ open func tokenEndpointAuthMethodsSupported() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_providermetadata_token_endpoint_auth_methods_supported(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `userinfo_endpoint` (OpenID Connect Discovery 1.0 §3)
+     */
+open func userinfoEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_userinfo_endpoint(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -5649,6 +6042,12 @@ public protocol TokenSetProtocol: AnyObject, Sendable {
     func extraJson()  -> String
     
     /**
+     * The OpenID Connect ID token (a secret), the last one the provider
+     * sent: kept across a refresh that returns none.
+     */
+    func idToken()  -> String?
+    
+    /**
      * Whether the access token is unexpired at `now` (unknown expiry: valid).
      */
     func isAccessValid(now: UInt64)  -> Bool
@@ -5812,6 +6211,19 @@ open func extraJson() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_tokenset_extra_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The OpenID Connect ID token (a secret), the last one the provider
+     * sent: kept across a refresh that returns none.
+     */
+open func idToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenset_id_token(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -7415,6 +7827,314 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
+ * What an ID token is checked against (OpenID Connect Core 1.0 §3.1.3.7).
+ */
+public struct IdTokenCheck: Equatable, Hashable {
+    /**
+     * The issuer the token must name exactly.
+     */
+    public var issuer: String
+    /**
+     * The client id its `aud` must contain.
+     */
+    public var clientId: String
+    /**
+     * The nonce sent (the pending authorization's), which it must carry.
+     */
+    public var nonce: String?
+    /**
+     * The `max_age` sent: `auth_time` is then required and checked.
+     */
+    public var maxAge: UInt64?
+    /**
+     * The algorithms accepted (see `default_algorithms`).
+     */
+    public var algorithms: [JwsAlgorithm]
+    /**
+     * How far the provider's clock is ahead of ours (the token set's `clock_skew`).
+     */
+    public var clockSkew: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The issuer the token must name exactly.
+         */issuer: String, 
+        /**
+         * The client id its `aud` must contain.
+         */clientId: String, 
+        /**
+         * The nonce sent (the pending authorization's), which it must carry.
+         */nonce: String? = nil, 
+        /**
+         * The `max_age` sent: `auth_time` is then required and checked.
+         */maxAge: UInt64? = nil, 
+        /**
+         * The algorithms accepted (see `default_algorithms`).
+         */algorithms: [JwsAlgorithm], 
+        /**
+         * How far the provider's clock is ahead of ours (the token set's `clock_skew`).
+         */clockSkew: Int64 = Int64(0)) {
+        self.issuer = issuer
+        self.clientId = clientId
+        self.nonce = nonce
+        self.maxAge = maxAge
+        self.algorithms = algorithms
+        self.clockSkew = clockSkew
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IdTokenCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdTokenCheck: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdTokenCheck {
+        return
+            try IdTokenCheck(
+                issuer: FfiConverterString.read(from: &buf), 
+                clientId: FfiConverterString.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                maxAge: FfiConverterOptionUInt64.read(from: &buf), 
+                algorithms: FfiConverterSequenceTypeJwsAlgorithm.read(from: &buf), 
+                clockSkew: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IdTokenCheck, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.issuer, into: &buf)
+        FfiConverterString.write(value.clientId, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxAge, into: &buf)
+        FfiConverterSequenceTypeJwsAlgorithm.write(value.algorithms, into: &buf)
+        FfiConverterInt64.write(value.clockSkew, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenCheck_lift(_ buf: RustBuffer) throws -> IdTokenCheck {
+    return try FfiConverterTypeIdTokenCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenCheck_lower(_ value: IdTokenCheck) -> RustBuffer {
+    return FfiConverterTypeIdTokenCheck.lower(value)
+}
+
+
+/**
+ * The claims of a validated ID token; every other claim in `extra_json`.
+ */
+public struct IdTokenClaims: Equatable, Hashable {
+    /**
+     * `iss`
+     */
+    public var iss: String
+    /**
+     * `sub`
+     */
+    public var sub: String
+    /**
+     * `aud`
+     */
+    public var aud: [String]
+    /**
+     * `exp`
+     */
+    public var exp: UInt64
+    /**
+     * `iat`
+     */
+    public var iat: UInt64
+    /**
+     * `nbf`
+     */
+    public var nbf: UInt64?
+    /**
+     * `nonce`
+     */
+    public var nonce: String?
+    /**
+     * `azp`
+     */
+    public var azp: String?
+    /**
+     * `auth_time`
+     */
+    public var authTime: UInt64?
+    /**
+     * `at_hash`
+     */
+    public var atHash: String?
+    /**
+     * `c_hash`
+     */
+    public var cHash: String?
+    /**
+     * `acr`
+     */
+    public var acr: String?
+    /**
+     * `amr`
+     */
+    public var amr: [String]
+    /**
+     * `sid`
+     */
+    public var sid: String?
+    /**
+     * Every other claim, as a JSON object.
+     */
+    public var extraJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `iss`
+         */iss: String, 
+        /**
+         * `sub`
+         */sub: String, 
+        /**
+         * `aud`
+         */aud: [String], 
+        /**
+         * `exp`
+         */exp: UInt64, 
+        /**
+         * `iat`
+         */iat: UInt64, 
+        /**
+         * `nbf`
+         */nbf: UInt64?, 
+        /**
+         * `nonce`
+         */nonce: String?, 
+        /**
+         * `azp`
+         */azp: String?, 
+        /**
+         * `auth_time`
+         */authTime: UInt64?, 
+        /**
+         * `at_hash`
+         */atHash: String?, 
+        /**
+         * `c_hash`
+         */cHash: String?, 
+        /**
+         * `acr`
+         */acr: String?, 
+        /**
+         * `amr`
+         */amr: [String], 
+        /**
+         * `sid`
+         */sid: String?, 
+        /**
+         * Every other claim, as a JSON object.
+         */extraJson: String) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.nbf = nbf
+        self.nonce = nonce
+        self.azp = azp
+        self.authTime = authTime
+        self.atHash = atHash
+        self.cHash = cHash
+        self.acr = acr
+        self.amr = amr
+        self.sid = sid
+        self.extraJson = extraJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IdTokenClaims: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdTokenClaims: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdTokenClaims {
+        return
+            try IdTokenClaims(
+                iss: FfiConverterString.read(from: &buf), 
+                sub: FfiConverterString.read(from: &buf), 
+                aud: FfiConverterSequenceString.read(from: &buf), 
+                exp: FfiConverterUInt64.read(from: &buf), 
+                iat: FfiConverterUInt64.read(from: &buf), 
+                nbf: FfiConverterOptionUInt64.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                azp: FfiConverterOptionString.read(from: &buf), 
+                authTime: FfiConverterOptionUInt64.read(from: &buf), 
+                atHash: FfiConverterOptionString.read(from: &buf), 
+                cHash: FfiConverterOptionString.read(from: &buf), 
+                acr: FfiConverterOptionString.read(from: &buf), 
+                amr: FfiConverterSequenceString.read(from: &buf), 
+                sid: FfiConverterOptionString.read(from: &buf), 
+                extraJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IdTokenClaims, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.iss, into: &buf)
+        FfiConverterString.write(value.sub, into: &buf)
+        FfiConverterSequenceString.write(value.aud, into: &buf)
+        FfiConverterUInt64.write(value.exp, into: &buf)
+        FfiConverterUInt64.write(value.iat, into: &buf)
+        FfiConverterOptionUInt64.write(value.nbf, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionString.write(value.azp, into: &buf)
+        FfiConverterOptionUInt64.write(value.authTime, into: &buf)
+        FfiConverterOptionString.write(value.atHash, into: &buf)
+        FfiConverterOptionString.write(value.cHash, into: &buf)
+        FfiConverterOptionString.write(value.acr, into: &buf)
+        FfiConverterSequenceString.write(value.amr, into: &buf)
+        FfiConverterOptionString.write(value.sid, into: &buf)
+        FfiConverterString.write(value.extraJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenClaims_lift(_ buf: RustBuffer) throws -> IdTokenClaims {
+    return try FfiConverterTypeIdTokenClaims.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenClaims_lower(_ value: IdTokenClaims) -> RustBuffer {
+    return FfiConverterTypeIdTokenClaims.lower(value)
+}
+
+
+/**
  * What an introspection endpoint says about a token (RFC 7662 §2.2).
  */
 public struct Introspection: Equatable, Hashable {
@@ -7574,6 +8294,164 @@ public func FfiConverterTypeIntrospection_lower(_ value: Introspection) -> RustB
 
 
 /**
+ * What a JWK set says about one of its keys.
+ */
+public struct JwkInfo: Equatable, Hashable {
+    /**
+     * `kid`
+     */
+    public var kid: String?
+    /**
+     * `kty`: `RSA`, `EC` or `OKP`.
+     */
+    public var kty: String
+    /**
+     * `alg`
+     */
+    public var alg: String?
+    /**
+     * `use`
+     */
+    public var keyUse: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `kid`
+         */kid: String?, 
+        /**
+         * `kty`: `RSA`, `EC` or `OKP`.
+         */kty: String, 
+        /**
+         * `alg`
+         */alg: String?, 
+        /**
+         * `use`
+         */keyUse: String?) {
+        self.kid = kid
+        self.kty = kty
+        self.alg = alg
+        self.keyUse = keyUse
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JwkInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwkInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwkInfo {
+        return
+            try JwkInfo(
+                kid: FfiConverterOptionString.read(from: &buf), 
+                kty: FfiConverterString.read(from: &buf), 
+                alg: FfiConverterOptionString.read(from: &buf), 
+                keyUse: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JwkInfo, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.kid, into: &buf)
+        FfiConverterString.write(value.kty, into: &buf)
+        FfiConverterOptionString.write(value.alg, into: &buf)
+        FfiConverterOptionString.write(value.keyUse, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkInfo_lift(_ buf: RustBuffer) throws -> JwkInfo {
+    return try FfiConverterTypeJwkInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwkInfo_lower(_ value: JwkInfo) -> RustBuffer {
+    return FfiConverterTypeJwkInfo.lower(value)
+}
+
+
+/**
+ * A JWK set read from its response, and how long it may be used.
+ */
+public struct JwksResponse {
+    /**
+     * The set.
+     */
+    public var keys: JwkSet
+    /**
+     * Seconds it may be used (`Cache-Control: max-age`, else 300; at most a day).
+     */
+    public var maxAge: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The set.
+         */keys: JwkSet, 
+        /**
+         * Seconds it may be used (`Cache-Control: max-age`, else 300; at most a day).
+         */maxAge: UInt64) {
+        self.keys = keys
+        self.maxAge = maxAge
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JwksResponse: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwksResponse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwksResponse {
+        return
+            try JwksResponse(
+                keys: FfiConverterTypeJwkSet.read(from: &buf), 
+                maxAge: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JwksResponse, into buf: inout [UInt8]) {
+        FfiConverterTypeJwkSet.write(value.keys, into: &buf)
+        FfiConverterUInt64.write(value.maxAge, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwksResponse_lift(_ buf: RustBuffer) throws -> JwksResponse {
+    return try FfiConverterTypeJwksResponse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwksResponse_lower(_ value: JwksResponse) -> RustBuffer {
+    return FfiConverterTypeJwksResponse.lower(value)
+}
+
+
+/**
  * Documented token lifetimes, used when a response does not say.
  */
 public struct Lifetimes: Equatable, Hashable {
@@ -7639,6 +8517,95 @@ public func FfiConverterTypeLifetimes_lift(_ buf: RustBuffer) throws -> Lifetime
 #endif
 public func FfiConverterTypeLifetimes_lower(_ value: Lifetimes) -> RustBuffer {
     return FfiConverterTypeLifetimes.lower(value)
+}
+
+
+/**
+ * The parameters of an RP-Initiated Logout URL besides `client_id`.
+ */
+public struct LogoutOptions: Equatable, Hashable {
+    /**
+     * `id_token_hint`: the login's ID token (a secret; it goes in the URL).
+     */
+    public var idTokenHint: String?
+    /**
+     * `post_logout_redirect_uri`, registered with the provider.
+     */
+    public var postLogoutRedirectUri: String?
+    /**
+     * `state`, returned on the post-logout redirect.
+     */
+    public var state: String?
+    /**
+     * `ui_locales`
+     */
+    public var uiLocales: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `id_token_hint`: the login's ID token (a secret; it goes in the URL).
+         */idTokenHint: String? = nil, 
+        /**
+         * `post_logout_redirect_uri`, registered with the provider.
+         */postLogoutRedirectUri: String? = nil, 
+        /**
+         * `state`, returned on the post-logout redirect.
+         */state: String? = nil, 
+        /**
+         * `ui_locales`
+         */uiLocales: String? = nil) {
+        self.idTokenHint = idTokenHint
+        self.postLogoutRedirectUri = postLogoutRedirectUri
+        self.state = state
+        self.uiLocales = uiLocales
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LogoutOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogoutOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogoutOptions {
+        return
+            try LogoutOptions(
+                idTokenHint: FfiConverterOptionString.read(from: &buf), 
+                postLogoutRedirectUri: FfiConverterOptionString.read(from: &buf), 
+                state: FfiConverterOptionString.read(from: &buf), 
+                uiLocales: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LogoutOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.idTokenHint, into: &buf)
+        FfiConverterOptionString.write(value.postLogoutRedirectUri, into: &buf)
+        FfiConverterOptionString.write(value.state, into: &buf)
+        FfiConverterOptionString.write(value.uiLocales, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogoutOptions_lift(_ buf: RustBuffer) throws -> LogoutOptions {
+    return try FfiConverterTypeLogoutOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogoutOptions_lower(_ value: LogoutOptions) -> RustBuffer {
+    return FfiConverterTypeLogoutOptions.lower(value)
 }
 
 
@@ -8067,6 +9034,75 @@ public func FfiConverterTypeTokenInfo_lift(_ buf: RustBuffer) throws -> TokenInf
 #endif
 public func FfiConverterTypeTokenInfo_lower(_ value: TokenInfo) -> RustBuffer {
     return FfiConverterTypeTokenInfo.lower(value)
+}
+
+
+/**
+ * A UserInfo response: the `sub` and every other claim.
+ */
+public struct UserInfo: Equatable, Hashable {
+    /**
+     * `sub`, the same as the ID token's.
+     */
+    public var sub: String
+    /**
+     * Every other claim, as a JSON object.
+     */
+    public var claimsJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `sub`, the same as the ID token's.
+         */sub: String, 
+        /**
+         * Every other claim, as a JSON object.
+         */claimsJson: String) {
+        self.sub = sub
+        self.claimsJson = claimsJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserInfo {
+        return
+            try UserInfo(
+                sub: FfiConverterString.read(from: &buf), 
+                claimsJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.sub, into: &buf)
+        FfiConverterString.write(value.claimsJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lift(_ buf: RustBuffer) throws -> UserInfo {
+    return try FfiConverterTypeUserInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lower(_ value: UserInfo) -> RustBuffer {
+    return FfiConverterTypeUserInfo.lower(value)
 }
 
 
@@ -9461,6 +10497,11 @@ public enum ErrorKind: Equatable, Hashable {
      * authorized; start a new device authorization when the user asks.
      */
     case expiredToken
+    /**
+     * An OpenID Connect ID token failed a check (signature, issuer,
+     * audience, expiry, nonce, ...); the message names the check.
+     */
+    case idTokenInvalid
 
 
 
@@ -9549,6 +10590,8 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         case 33: return .invalidStoredValue
         
         case 34: return .expiredToken
+        
+        case 35: return .idTokenInvalid
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -9692,6 +10735,10 @@ public struct FfiConverterTypeErrorKind: FfiConverterRustBuffer {
         
         case .expiredToken:
             writeInt(&buf, Int32(34))
+        
+        
+        case .idTokenInvalid:
+            writeInt(&buf, Int32(35))
         
         }
     }
@@ -9900,6 +10947,101 @@ public func FfiConverterTypeGrantType_lift(_ buf: RustBuffer) throws -> GrantTyp
 #endif
 public func FfiConverterTypeGrantType_lower(_ value: GrantType) -> RustBuffer {
     return FfiConverterTypeGrantType.lower(value)
+}
+
+
+
+/**
+ * A signature algorithm authflow verifies (RFC 7518 §3, RFC 8037).
+ */
+
+public enum JwsAlgorithm: Equatable, Hashable {
+    
+    /**
+     * RSASSA-PKCS1-v1_5 with SHA-256.
+     */
+    case rs256
+    /**
+     * RSASSA-PSS with SHA-256.
+     */
+    case ps256
+    /**
+     * ECDSA with P-256 and SHA-256.
+     */
+    case es256
+    /**
+     * EdDSA with Ed25519.
+     */
+    case edDsa
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension JwsAlgorithm: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJwsAlgorithm: FfiConverterRustBuffer {
+    typealias SwiftType = JwsAlgorithm
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JwsAlgorithm {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .rs256
+        
+        case 2: return .ps256
+        
+        case 3: return .es256
+        
+        case 4: return .edDsa
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: JwsAlgorithm, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .rs256:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .ps256:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .es256:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .edDsa:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwsAlgorithm_lift(_ buf: RustBuffer) throws -> JwsAlgorithm {
+    return try FfiConverterTypeJwsAlgorithm.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJwsAlgorithm_lower(_ value: JwsAlgorithm) -> RustBuffer {
+    return FfiConverterTypeJwsAlgorithm.lower(value)
 }
 
 
@@ -11051,6 +12193,31 @@ fileprivate struct FfiConverterSequenceTypeHttpHeader: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeJwkInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [JwkInfo]
+
+    public static func write(_ value: [JwkInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeJwkInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [JwkInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [JwkInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeJwkInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeQueryParam: FfiConverterRustBuffer {
     typealias SwiftType = [QueryParam]
 
@@ -11093,6 +12260,31 @@ fileprivate struct FfiConverterSequenceTypeStatusRule: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeStatusRule.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeJwsAlgorithm: FfiConverterRustBuffer {
+    typealias SwiftType = [JwsAlgorithm]
+
+    public static func write(_ value: [JwsAlgorithm], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeJwsAlgorithm.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [JwsAlgorithm] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [JwsAlgorithm]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeJwsAlgorithm.read(from: &buf))
         }
         return seq
     }
@@ -11301,7 +12493,9 @@ public func actionName(action: Action) -> String  {
 })
 }
 /**
- * Bytes of entropy `Client.authorization_request` needs (state, then PKCE verifier).
+ * Bytes of entropy `Client.authorization_request` needs (state, PKCE
+ * verifier, then the OpenID nonce; a profile that is not OpenID reads
+ * only the first 48).
  */
 public func authorizationEntropyLen() -> UInt32  {
     return try!  FfiConverterUInt32.lift(try! rustCall() {
@@ -11422,6 +12616,89 @@ public func transportError(reason: String) -> ErrorDetails  {
 })
 }
 /**
+ * The algorithms to accept from a provider: those of its
+ * `id_token_signing_alg_values_supported` authflow verifies; RS256 when
+ * it lists none. Never `none`.
+ */
+public func defaultAlgorithms(supported: [String]) -> [JwsAlgorithm]  {
+    return try!  FfiConverterSequenceTypeJwsAlgorithm.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_default_algorithms(
+        FfiConverterSequenceString.lower(supported),uniffiCallStatus
+    )
+})
+}
+/**
+ * The request for the JWK set at `jwks_uri`.
+ */
+public func jwksRequest(jwksUri: String)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_jwks_request(
+        FfiConverterString.lower(jwksUri),uniffiCallStatus
+    )
+})
+}
+/**
+ * The JOSE name of an algorithm (`"RS256"`).
+ */
+public func jwsAlgorithmName(algorithm: JwsAlgorithm) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_jws_algorithm_name(
+        FfiConverterTypeJwsAlgorithm_lower(algorithm),uniffiCallStatus
+    )
+})
+}
+/**
+ * Reads the answer to `jwks_request`.
+ */
+public func parseJwksResponse(response: HttpResponse)throws  -> JwksResponse  {
+    return try  FfiConverterTypeJwksResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_parse_jwks_response(
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+/**
+ * Validates an ID token (OpenID Connect Core 1.0 §3.1.3.7) at `now` with
+ * `keys`; `at_hash` and `c_hash` are checked against `access_token` and
+ * `code` when the token has them. Raises `id_token_invalid` naming the
+ * check that failed.
+ */
+public func validateIdToken(check: IdTokenCheck, idToken: String, keys: JwkSet, now: UInt64, accessToken: String? = nil, code: String? = nil)throws  -> IdTokenClaims  {
+    return try  FfiConverterTypeIdTokenClaims_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_validate_id_token(
+        FfiConverterTypeIdTokenCheck_lower(check),
+        FfiConverterString.lower(idToken),
+        FfiConverterTypeJwkSet_lower(keys),
+        FfiConverterUInt64.lower(now),
+        FfiConverterOptionString.lower(accessToken),
+        FfiConverterOptionString.lower(code),uniffiCallStatus
+    )
+})
+}
+/**
+ * Validates the ID token that came with a refresh against the first one's
+ * claims (OpenID Connect Core 1.0 §12.2): same `iss`, `sub`, `aud`; no
+ * nonce required.
+ */
+public func validateRefreshedIdToken(check: IdTokenCheck, idToken: String, keys: JwkSet, now: UInt64, original: IdTokenClaims, accessToken: String? = nil)throws  -> IdTokenClaims  {
+    return try  FfiConverterTypeIdTokenClaims_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_validate_refreshed_id_token(
+        FfiConverterTypeIdTokenCheck_lower(check),
+        FfiConverterString.lower(idToken),
+        FfiConverterTypeJwkSet_lower(keys),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeIdTokenClaims_lower(original),
+        FfiConverterOptionString.lower(accessToken),uniffiCallStatus
+    )
+})
+}
+/**
  * The name of a PKCE method (`"S256"`).
  */
 public func pkceMethodName(method: PkceMethod) -> String  {
@@ -11463,7 +12740,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_action_name() != 9609) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_func_authorization_entropy_len() != 2238) {
+    if (uniffi_authflow_uniffi_checksum_func_authorization_entropy_len() != 30269) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_func_error_kind_name() != 2913) {
@@ -11493,13 +12770,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_transport_error() != 38818) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_func_default_algorithms() != 54691) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_jwks_request() != 63072) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_jws_algorithm_name() != 23325) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_parse_jwks_response() != 19500) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_validate_id_token() != 53584) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_validate_refreshed_id_token() != 23338) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_func_pkce_method_name() != 20792) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_api_request() != 38570) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_client_authorization_request() != 65032) {
+    if (uniffi_authflow_uniffi_checksum_method_client_authorization_request() != 64301) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_check_api_response() != 32630) {
@@ -11572,6 +12867,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_parse_device_authorization_response() != 36761) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_end_session_url() != 60450) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_parse_userinfo_response() != 14696) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_userinfo_request() != 49144) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_clientsession_access_token() != 12271) {
@@ -11730,16 +13034,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_code_challenge_methods_supported() != 11871) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_end_session_endpoint() != 30783) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_extra_json() != 57350) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_grant_types_supported() != 14930) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_id_token_signing_alg_values_supported() != 47365) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_introspection_endpoint() != 3214) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_issuer() != 62963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_jwks_uri() != 10610) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_profile() != 731) {
@@ -11755,6 +13068,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_token_endpoint_auth_methods_supported() != 50306) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_userinfo_endpoint() != 3658) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_access_token() != 1628) {
@@ -11787,6 +13103,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_tokenstore_release_lease() != 26665) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_jwkset_candidates() != 61813) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_jwkset_keys() != 44072) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_jwkset_skipped() != 29975) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_client_id() != 51750) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11797,6 +13122,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_expires_at() != 1854) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_nonce() != 55233) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_openid_max_age() != 29406) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_provider() != 12851) {
@@ -11811,7 +13142,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_state() != 7814) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_to_storage_string() != 49987) {
+    if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_to_storage_string() != 54402) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_pendingauthorization_token_endpoint() != 46619) {
@@ -11854,6 +13185,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_expiry() != 50595) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_is_openid() != 54713) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_issuer() != 38022) {
@@ -11905,6 +13239,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_issuer() != 9352) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_openid() != 51774) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_pkce() != 37791) {
@@ -11967,6 +13304,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_tokenset_extra_json() != 23743) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_tokenset_id_token() != 29969) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_is_access_valid() != 39821) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -12010,6 +13350,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_devicepoll_new() != 22498) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_jwkset_parse() != 1151) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_pendingauthorization_from_storage_string() != 49237) {

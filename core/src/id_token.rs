@@ -1,0 +1,420 @@
+//! ID token validation (OpenID Connect Core 1.0 §3.1.3.7, and §12.2 for
+//! an ID token that comes with a refresh): the signature against the
+//! provider's JWK set, then every claim check, in the order of §3.1.3.7.
+//!
+//! An [`IdTokenCheck`] holds what the token is checked against (issuer,
+//! client id, nonce, `max_age`, the algorithms accepted, the provider's
+//! clock skew); [`IdTokenCheck::validate`] gives the [`IdTokenClaims`] or
+//! an `id_token_invalid` error whose message names the check that failed,
+//! never the token. The keys come from the caller (`crate::jwks`): no IO.
+
+use crate::clock::to_server;
+use crate::error::{Error, ErrorKind, Result};
+use crate::jose::{CompactJws, JwsAlgorithm, JwsFault};
+use crate::json::{Object, Value};
+use crate::jwks::JwkSet;
+use crate::pending::PendingAuthorization;
+use crate::secret::{AccessToken, AuthorizationCode, IdToken};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::Digest;
+
+/// How far the provider's clock may be off from the times in a token, in
+/// seconds, beyond the skew measured on the token response (§3.1.3.7
+/// items 9 and 10 allow "a small leeway").
+pub const ID_TOKEN_LEEWAY: u64 = 60;
+
+/// The longest `sub` may be (§2: "MUST NOT exceed 255 ASCII characters").
+const MAX_SUB_LEN: usize = 255;
+
+/// The claims of a validated ID token (§2), typed; every other claim in
+/// `extra`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTokenClaims {
+    /// `iss`: the issuer, equal to the one expected.
+    pub iss: String,
+    /// `sub`: the user at this issuer.
+    pub sub: String,
+    /// `aud`: the audiences (a single string reads as one).
+    pub aud: Vec<String>,
+    /// `exp`, Unix seconds in the provider's clock.
+    pub exp: u64,
+    /// `iat`, Unix seconds in the provider's clock.
+    pub iat: u64,
+    /// `nbf`, when given.
+    pub nbf: Option<u64>,
+    /// `nonce`, when given.
+    pub nonce: Option<String>,
+    /// `azp`, when given.
+    pub azp: Option<String>,
+    /// `auth_time`, when given.
+    pub auth_time: Option<u64>,
+    /// `at_hash`, when given.
+    pub at_hash: Option<String>,
+    /// `c_hash`, when given.
+    pub c_hash: Option<String>,
+    /// `acr`, when given.
+    pub acr: Option<String>,
+    /// `amr`, empty when not given.
+    pub amr: Vec<String>,
+    /// `sid` (OpenID Connect Front-Channel Logout §3), when given.
+    pub sid: Option<String>,
+    /// Every other claim.
+    pub extra: Object,
+}
+
+/// What an ID token is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTokenCheck {
+    /// The issuer the token must name exactly (§3.1.3.7 item 2).
+    pub issuer: String,
+    /// The client id the token's `aud` must contain (items 3 to 5).
+    pub client_id: String,
+    /// The nonce sent, which the token must carry (item 11).
+    pub nonce: Option<String>,
+    /// The `max_age` sent: `auth_time` is then required and checked (item 13).
+    pub max_age: Option<u64>,
+    /// The algorithms accepted (item 7); see [`default_algorithms`].
+    pub algorithms: Vec<JwsAlgorithm>,
+    /// How far the provider's clock is ahead of ours (the token set's
+    /// `clock_skew`, from the token response's `Date` header).
+    pub clock_skew: i64,
+}
+
+/// The algorithms to accept from a provider: those of its
+/// `id_token_signing_alg_values_supported` authflow verifies, in
+/// authflow's order; RS256 when it lists none (§3.1.3.7 item 7: the
+/// default). Never `none`, never a MAC.
+pub fn default_algorithms(supported: &[String]) -> Vec<JwsAlgorithm> {
+    if supported.is_empty() {
+        return vec![JwsAlgorithm::Rs256];
+    }
+    JwsAlgorithm::ALL
+        .into_iter()
+        .filter(|a| supported.iter().any(|s| s == a.as_str()))
+        .collect()
+}
+
+/// The `kid` an ID token's header names, to pick the key (and to ask
+/// [`crate::JwksCache::poll_fetch`] whether to fetch the set first).
+pub fn id_token_key_id(id_token: &IdToken) -> Result<Option<String>> {
+    let jws = CompactJws::parse(id_token.secret()).map_err(fault)?;
+    Ok(jws.kid)
+}
+
+fn invalid(why: impl Into<String>) -> Error {
+    Error::new(
+        ErrorKind::IdTokenInvalid,
+        format!("the ID token is refused: {}", why.into()),
+    )
+}
+
+fn fault(fault: JwsFault) -> Error {
+    match fault {
+        JwsFault::Malformed(why) => invalid(why),
+        JwsFault::UnsupportedAlgorithm(alg) => invalid(format!(
+            "its alg \"{}\" is not one authflow verifies",
+            crate::syntax::escape_controls(&alg)
+        )),
+        JwsFault::CriticalHeader => invalid("its header has crit extensions"),
+        JwsFault::BadSignature => invalid("the signature does not verify"),
+    }
+}
+
+impl IdTokenCheck {
+    /// The check for the ID token of the code exchange that followed
+    /// `pending`: its issuer, client id, nonce and `max_age`.
+    pub fn for_pending(
+        pending: &PendingAuthorization,
+        algorithms: Vec<JwsAlgorithm>,
+        clock_skew: i64,
+    ) -> Result<IdTokenCheck> {
+        let issuer = pending.issuer.clone().ok_or_else(|| {
+            Error::configuration("an ID token is checked against the issuer: the profile has none")
+        })?;
+        Ok(IdTokenCheck {
+            issuer,
+            client_id: pending.client_id.clone(),
+            nonce: pending.nonce().map(str::to_owned),
+            max_age: pending.openid_max_age(),
+            algorithms,
+            clock_skew,
+        })
+    }
+
+    /// Validates `id_token` at `now` (our clock) with `keys`: the
+    /// signature, then §3.1.3.7 items 2 to 13, then `at_hash` (§3.1.3.8)
+    /// against `access_token` and `c_hash` (§3.3.2.11) against `code` when
+    /// the token carries them.
+    pub fn validate(
+        &self,
+        id_token: &IdToken,
+        keys: &JwkSet,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        code: Option<&AuthorizationCode>,
+    ) -> Result<IdTokenClaims> {
+        let jws = CompactJws::parse(id_token.secret()).map_err(fault)?;
+        // Item 7: the algorithm is the client's choice, not the token's.
+        if !self.algorithms.contains(&jws.alg) {
+            return Err(invalid(format!(
+                "its alg {} is not among the algorithms accepted",
+                jws.alg.as_str()
+            )));
+        }
+        if let Some(typ) = &jws.typ {
+            // An access token in JWT form (RFC 9068 `at+jwt`) or another
+            // JWT must not pass for an ID token.
+            if !typ.eq_ignore_ascii_case("JWT") && !typ.eq_ignore_ascii_case("application/jwt") {
+                return Err(invalid("its typ is not JWT"));
+            }
+        }
+        let mut candidates = keys.candidates(jws.alg, jws.kid.as_deref()).peekable();
+        if candidates.peek().is_none() {
+            return Err(invalid(match &jws.kid {
+                Some(_) => "no key of the JWK set has its kid for its alg",
+                None => "no key of the JWK set fits its alg",
+            }));
+        }
+        // Without a kid every key of the type is tried (§10.1 allows no
+        // kid when the provider has one key of the type).
+        if !candidates.any(|key| jws.verify(&key.key).is_ok()) {
+            return Err(fault(JwsFault::BadSignature));
+        }
+        let claims = read_claims(jws.payload)?;
+        self.check_claims(&claims, now)?;
+        let hash = |value: &str| half_hash(jws.alg, value);
+        if let (Some(at_hash), Some(token)) = (&claims.at_hash, access_token) {
+            if !constant_time_eq(at_hash, &hash(token.secret())) {
+                return Err(invalid("at_hash does not match the access token"));
+            }
+        }
+        if let (Some(c_hash), Some(code)) = (&claims.c_hash, code) {
+            if !constant_time_eq(c_hash, &hash(code.secret())) {
+                return Err(invalid("c_hash does not match the code"));
+            }
+        }
+        Ok(claims)
+    }
+
+    /// Validates an ID token that came with a refresh (§12.2): as
+    /// [`IdTokenCheck::validate`] with no nonce required, and `iss`, `sub`
+    /// and `aud` (and `auth_time`, `azp` when the first had them) the
+    /// same as in `original`'s; a nonce, if any, the original's.
+    pub fn validate_refreshed(
+        &self,
+        id_token: &IdToken,
+        keys: &JwkSet,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        original: &IdTokenClaims,
+    ) -> Result<IdTokenClaims> {
+        let check = IdTokenCheck {
+            nonce: None,
+            max_age: None,
+            ..self.clone()
+        };
+        let claims = check.validate(id_token, keys, now, access_token, None)?;
+        if claims.iss != original.iss {
+            return Err(invalid("a refreshed ID token names another iss (§12.2)"));
+        }
+        if claims.sub != original.sub {
+            return Err(invalid("a refreshed ID token names another sub (§12.2)"));
+        }
+        let mut aud = claims.aud.clone();
+        let mut original_aud = original.aud.clone();
+        aud.sort();
+        original_aud.sort();
+        if aud != original_aud {
+            return Err(invalid("a refreshed ID token names another aud (§12.2)"));
+        }
+        if original.auth_time.is_some() && claims.auth_time != original.auth_time {
+            return Err(invalid(
+                "a refreshed ID token names another auth_time (§12.2)",
+            ));
+        }
+        if claims.azp.is_some() && claims.azp != original.azp {
+            return Err(invalid("a refreshed ID token names another azp (§12.2)"));
+        }
+        if claims.nonce.is_some() && claims.nonce != original.nonce {
+            return Err(invalid("a refreshed ID token has another nonce (§12.2)"));
+        }
+        Ok(claims)
+    }
+
+    /// §3.1.3.7 items 2 to 5 and 9 to 13, in the provider's clock.
+    fn check_claims(&self, claims: &IdTokenClaims, now: u64) -> Result<()> {
+        // Item 2: exactly, no normalisation (OpenID Connect Discovery §3).
+        if claims.iss != self.issuer {
+            return Err(invalid("its iss is not the issuer"));
+        }
+        // Item 3.
+        if !claims.aud.contains(&self.client_id) {
+            return Err(invalid("its aud does not contain the client id"));
+        }
+        // Items 4 and 5 (errata set 2): with several audiences azp is
+        // expected, and when present it is this client.
+        match &claims.azp {
+            Some(azp) if *azp != self.client_id => {
+                return Err(invalid("its azp is not the client id"));
+            }
+            None if claims.aud.len() > 1 => {
+                return Err(invalid("it has several audiences and no azp"));
+            }
+            _ => {}
+        }
+        let provider_now = to_server(now, self.clock_skew);
+        // Item 9.
+        if provider_now >= claims.exp.saturating_add(ID_TOKEN_LEEWAY) {
+            return Err(invalid("it has expired (exp)"));
+        }
+        // Item 10: a token issued in the future is from a wrong clock or
+        // forged in advance.
+        if claims.iat > provider_now.saturating_add(ID_TOKEN_LEEWAY) {
+            return Err(invalid("it was issued in the future (iat)"));
+        }
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf > provider_now.saturating_add(ID_TOKEN_LEEWAY))
+        {
+            return Err(invalid("it is not valid yet (nbf)"));
+        }
+        // Item 11.
+        if let Some(nonce) = &self.nonce {
+            match &claims.nonce {
+                Some(claimed) if constant_time_eq(claimed, nonce) => {}
+                Some(_) => return Err(invalid("its nonce is not the one sent")),
+                None => return Err(invalid("it has no nonce although one was sent")),
+            }
+        }
+        // Item 13.
+        if let Some(max_age) = self.max_age {
+            let auth_time = claims
+                .auth_time
+                .ok_or_else(|| invalid("it has no auth_time although max_age was sent"))?;
+            if provider_now
+                > auth_time
+                    .saturating_add(max_age)
+                    .saturating_add(ID_TOKEN_LEEWAY)
+            {
+                return Err(invalid(
+                    "the user authenticated longer ago than max_age (auth_time)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The left half of the hash of `value`'s octets, base64url (§3.1.3.8):
+/// SHA-256 for the RSA and P-256 algorithms, SHA-512 for Ed25519 (the
+/// Connect working group's answer for EdDSA, connect issue 1125).
+fn half_hash(alg: JwsAlgorithm, value: &str) -> String {
+    let digest: Vec<u8> = match alg {
+        JwsAlgorithm::EdDsa => sha2::Sha512::digest(value.as_bytes()).to_vec(),
+        _ => sha2::Sha256::digest(value.as_bytes()).to_vec(),
+    };
+    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The typed claims of a payload; a claim of the wrong type is refused.
+fn read_claims(mut payload: Object) -> Result<IdTokenClaims> {
+    let mut take = |name: &str| payload.remove(name);
+    let string = |value: Option<Value>, name: &str| match value {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(format!("its {name} is not a string"))),
+    };
+    // NumericDate (§2, RFC 7519 §2): whole seconds here; a fraction is refused.
+    let time = |value: Option<Value>, name: &str| match value {
+        None => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| invalid(format!("its {name} is not a time in whole seconds"))),
+        Some(_) => Err(invalid(format!("its {name} is not a number"))),
+    };
+    let strings = |value: Option<Value>, name: &str| match value {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s]),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(invalid(format!("its {name} holds a non-string"))),
+            })
+            .collect(),
+        Some(_) => Err(invalid(format!("its {name} is not a string or a list"))),
+    };
+    let required = |value: Option<String>, name: &str| {
+        value.ok_or_else(|| invalid(format!("it has no {name}")))
+    };
+    let iss = required(string(take("iss"), "iss")?, "iss")?;
+    let sub = required(string(take("sub"), "sub")?, "sub")?;
+    if sub.is_empty() || sub.len() > MAX_SUB_LEN {
+        return Err(invalid("its sub is empty or longer than 255 characters"));
+    }
+    let aud = strings(take("aud"), "aud")?;
+    if aud.is_empty() {
+        return Err(invalid("it has no aud"));
+    }
+    let exp = time(take("exp"), "exp")?.ok_or_else(|| invalid("it has no exp"))?;
+    let iat = time(take("iat"), "iat")?.ok_or_else(|| invalid("it has no iat"))?;
+    let claims = IdTokenClaims {
+        iss,
+        sub,
+        aud,
+        exp,
+        iat,
+        nbf: time(take("nbf"), "nbf")?,
+        nonce: string(take("nonce"), "nonce")?,
+        azp: string(take("azp"), "azp")?,
+        auth_time: time(take("auth_time"), "auth_time")?,
+        at_hash: string(take("at_hash"), "at_hash")?,
+        c_hash: string(take("c_hash"), "c_hash")?,
+        acr: string(take("acr"), "acr")?,
+        amr: strings(take("amr"), "amr")?,
+        sid: string(take("sid"), "sid")?,
+        extra: Object::new(),
+    };
+    Ok(IdTokenClaims {
+        extra: payload,
+        ..claims
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// §3.1.3.8's construction, with oidc-token-hash's published values
+    /// (RS256 and EdDSA/Ed25519 over the same access token).
+    #[test]
+    fn half_hashes_follow_the_algorithm() {
+        let token = "YmJiZTAwYmYtMzgyOC00NzhkLTkyOTItNjJjNDM3MGYzOWIy9sFhvH8K_x8UIHj1osisS57f5DduL-ar_qw5jl3lthwpMjm283aVMQXDmoqqqydDSqJfbhptzw8rUVwkuQbolw";
+        assert_eq!(
+            half_hash(JwsAlgorithm::Rs256, token),
+            "x7vk7f6BvQj0jQHYFIk4ag"
+        );
+        assert_eq!(
+            half_hash(JwsAlgorithm::EdDsa, token),
+            "EGEAhGYyfuwDaVTifvrWSoD5MSy_5hZPy6I7Vm-7pTQ"
+        );
+    }
+
+    #[test]
+    fn default_algorithms_intersect_and_never_allow_none() {
+        let listed = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(default_algorithms(&[]), vec![JwsAlgorithm::Rs256]);
+        assert_eq!(
+            default_algorithms(&listed(&["none", "HS256", "ES256", "RS256"])),
+            vec![JwsAlgorithm::Rs256, JwsAlgorithm::Es256]
+        );
+        assert!(default_algorithms(&listed(&["none"])).is_empty());
+    }
+}
