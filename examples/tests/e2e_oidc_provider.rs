@@ -302,7 +302,12 @@ fn discovery_reads_the_openid_configuration_into_a_profile() {
             .any(|m| m == method));
     }
     assert!(metadata.authorization_response_iss_parameter_supported);
-    assert!(metadata.extra.contains_key("jwks_uri"));
+    // OpenID Provider Metadata is read into its own fields, not extra.
+    assert_eq!(
+        metadata.jwks_uri.as_deref(),
+        Some(format!("{issuer}/jwks").as_str())
+    );
+    assert!(!metadata.extra.contains_key("jwks_uri"));
 
     let profile = metadata.profile().unwrap();
     assert_eq!(profile.client_auth(), ClientAuthMethod::ClientSecretBasic);
@@ -364,7 +369,9 @@ fn code_flow_with_client_secret_basic_and_pkce() {
     // server.mjs sets a 300 s access token lifetime.
     let expires_at = tokens.expires_at().unwrap();
     assert!(expires_at > before && expires_at <= unix_now() + 300);
-    assert!(tokens.extra().contains_key("id_token"));
+    // The ID token is kept as such (OpenID Connect Core §12.2), not in extra.
+    assert!(tokens.id_token().is_some());
+    assert!(!tokens.extra().contains_key("id_token"));
 
     let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
     assert!(introspection.active);
