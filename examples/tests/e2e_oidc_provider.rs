@@ -11,8 +11,9 @@
 //!
 //! ID tokens are checked the way an app checks them: the provider's JWK set
 //! in a `JwksCache` fetched over the same transport, an `IdTokenCheck` made
-//! from the pending authorization; `POST /__test/rotate`, a test-only hook
-//! of `server.mjs`, replaces the provider's signing keys.
+//! from the pending authorization. Two test-only hooks of `server.mjs` make
+//! the rest deterministic: `POST /__test/rotate` replaces its signing keys,
+//! and `device-slow-client`'s first poll is answered `slow_down`.
 //!
 //! The tests need `node` and `npm` (with access to the npm registry the
 //! first time). If the server cannot be installed, they fail; they never skip.
@@ -25,11 +26,11 @@ use authflow_core::jwks::JWKS_REFETCH_INTERVAL;
 use authflow_core::{
     default_algorithms, discovery_request, id_token_key_id, parse_discovery_response, Action,
     AuthorizationOptions, AuthorizationRequest, Client, ClientAuthMethod, ClientSecret,
-    DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DiscoveryDocument,
-    EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse, IdToken, IdTokenCheck,
-    IdTokenClaims, Introspection, JwkSet, JwksCache, JwsAlgorithm, Method, PendingAuthorization,
-    ProviderMetadata, Reauthentication, RefreshToken, Session, SessionAction, SessionUpdate,
-    TokenRef, TokenSet, ValidatedCallback,
+    DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DeviceTokenRequest,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
+    IdToken, IdTokenCheck, IdTokenClaims, Introspection, JwkSet, JwksCache, JwsAlgorithm, Method,
+    PendingAuthorization, ProviderMetadata, Reauthentication, RefreshToken, Session, SessionAction,
+    SessionUpdate, TokenRef, TokenSet, ValidatedCallback, DEFAULT_INTERVAL, SLOW_DOWN_STEP,
 };
 use authflow_examples::{authorization_entropy, drive_device, unix_now, SharedSession, Transport};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -51,6 +52,9 @@ const PUBLIC_CLIENT: &str = "public-client";
 const CC_CLIENT: (&str, &str) = ("cc-client", "cc-client-secret-0123456789abcdef");
 /// Public, the device grant only (RFC 8628).
 const DEVICE_CLIENT: &str = "device-client";
+/// As `DEVICE_CLIENT`, but server.mjs answers the first poll of each of its
+/// device authorizations with `slow_down` (RFC 8628 §3.5).
+const DEVICE_SLOW_CLIENT: &str = "device-slow-client";
 /// OpenID clients whose ID tokens oidc-provider signs with its RSA key
 /// (RS256) and with its P-256 key (ES256); client_secret_basic.
 const RS256_CLIENT: (&str, &str) = (
@@ -1232,6 +1236,11 @@ fn user_at_device_page(
 /// (`authorization_pending`), the user's approval on the provider's
 /// pages, then tokens.
 fn device_authorization(op: &Op) -> (Client, DeviceAuthorization) {
+    device_authorization_as(op, DEVICE_CLIENT, unix_now())
+}
+
+/// [`device_authorization`] for `client_id`, the answer read at `now`.
+fn device_authorization_as(op: &Op, client_id: &str, now: u64) -> (Client, DeviceAuthorization) {
     let profile = op.metadata.profile().unwrap();
     assert_eq!(
         profile
@@ -1239,14 +1248,14 @@ fn device_authorization(op: &Op) -> (Client, DeviceAuthorization) {
             .map(|e| e.as_str()),
         Some(format!("{}/device/auth", op.issuer()).as_str())
     );
-    let client = Client::new(profile, DEVICE_CLIENT).with_scopes(["openid", "offline_access"]);
+    let client = Client::new(profile, client_id).with_scopes(["openid", "offline_access"]);
     let request = client.device_authorization_request().unwrap();
     assert_eq!(
         String::from_utf8(request.body.to_vec()).unwrap(),
-        "scope=openid+offline_access&client_id=device-client"
+        format!("scope=openid+offline_access&client_id={client_id}")
     );
     let authorization = client
-        .parse_device_authorization_response(unix_now(), &op.send(&request))
+        .parse_device_authorization_response(now, &op.send(&request))
         .unwrap();
     assert_eq!(
         authorization.verification_uri,
@@ -1308,6 +1317,87 @@ fn device_flow_aborted_by_the_user_is_user_denied() {
     assert!(!error
         .to_string()
         .contains(authorization.device_code.secret()));
+}
+
+/// The token request a poll hands out, or a panic naming what came instead.
+fn to_send(action: DevicePollAction) -> DeviceTokenRequest {
+    match action {
+        DevicePollAction::Send(out) => out,
+        other => panic!("expected a request to send, got {other:?}"),
+    }
+}
+
+/// When a poll says to ask again, or a panic naming what came instead.
+fn wait_until(action: DevicePollAction) -> u64 {
+    match action {
+        DevicePollAction::Wait { until: Some(until) } => until,
+        other => panic!("expected a wait, got {other:?}"),
+    }
+}
+
+/// RFC 8628 §3.5: after a `slow_down` the interval is 5 s longer for every
+/// later request. The test keeps its own clock and moves it instead of
+/// sleeping (oidc-provider does not hold the device to its interval).
+#[test]
+fn device_flow_slow_down_makes_the_poll_wait_five_seconds_longer() {
+    let op = Op::start();
+    let mut now = unix_now();
+    let (client, authorization) = device_authorization_as(&op, DEVICE_SLOW_CLIENT, now);
+    // oidc-provider sends no interval: RFC 8628's default.
+    let interval = authorization.interval;
+    assert_eq!(interval, DEFAULT_INTERVAL);
+    let mut poll = DevicePoll::new(client.clone(), &authorization);
+
+    // The first request is due an interval after the answer.
+    assert_eq!(wait_until(poll.poll_action(now)), now + interval);
+    now += interval;
+    let out = to_send(poll.poll_action(now));
+    let response = op.send(&out.request);
+    assert_eq!(response.status, 400);
+    assert_eq!(
+        poll.handle_response(out.id, now, &response),
+        Ok(DevicePollUpdate::SlowDown)
+    );
+    assert_eq!(poll.interval(), interval + SLOW_DOWN_STEP);
+
+    // The next request waits the interval plus 5 s, not a second less.
+    let due = now + interval + SLOW_DOWN_STEP;
+    assert_eq!(wait_until(poll.poll_action(now)), due);
+    assert_eq!(poll.poll_timeout(), Some(due));
+    assert_eq!(wait_until(poll.poll_action(now + interval)), due);
+    assert_eq!(wait_until(poll.poll_action(due - 1)), due);
+    now = due;
+    let out = to_send(poll.poll_action(now));
+    // The provider's own answer from the second poll on.
+    assert_eq!(
+        poll.handle_response(out.id, now, &op.send(&out.request)),
+        Ok(DevicePollUpdate::Pending)
+    );
+    // The longer interval holds for the rest of the flow.
+    assert_eq!(poll.interval(), interval + SLOW_DOWN_STEP);
+    let due = now + interval + SLOW_DOWN_STEP;
+    assert_eq!(wait_until(poll.poll_action(now)), due);
+
+    let complete = authorization.verification_uri_complete.clone().unwrap();
+    let (prompts, last_page) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    assert!(last_page.contains("Sign-in Success"), "{last_page}");
+
+    now = due;
+    let out = to_send(poll.poll_action(now));
+    assert_eq!(
+        poll.handle_response(out.id, now, &op.send(&out.request)),
+        Ok(DevicePollUpdate::Authorized)
+    );
+    let tokens = match poll.poll_action(now) {
+        DevicePollAction::Done(tokens) => tokens,
+        other => panic!("expected the tokens, got {other:?}"),
+    };
+    assert!(tokens.refresh_token().is_some());
+    let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.sub.as_deref(), Some(USER));
+    assert_eq!(introspection.client_id.as_deref(), Some(DEVICE_SLOW_CLIENT));
 }
 
 /// A writer that hands each complete line to a channel, so that a test
