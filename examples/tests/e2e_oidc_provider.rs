@@ -9,6 +9,12 @@
 //! oidc-provider's own HTML pages (its `devInteractions`) the way a user's
 //! browser would, and stops at the redirect to the app's callback URL.
 //!
+//! ID tokens are checked the way an app checks them: the provider's JWK set
+//! in a `JwksCache` fetched over the same transport, an `IdTokenCheck` made
+//! from the pending authorization. Two test-only hooks of `server.mjs` make
+//! the rest deterministic: `POST /__test/rotate` replaces its signing keys,
+//! and `device-slow-client`'s first poll is answered `slow_down`.
+//!
 //! The tests need `node` and `npm` (with access to the npm registry the
 //! first time). If the server cannot be installed, they fail; they never skip.
 
@@ -16,14 +22,19 @@
 
 mod common;
 
+use authflow_core::jwks::JWKS_REFETCH_INTERVAL;
 use authflow_core::{
-    discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
-    ClientAuthMethod, ClientSecret, DeviceAuthorization, DevicePoll, DevicePollAction,
-    DevicePollUpdate, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
-    HttpResponse, Introspection, PendingAuthorization, ProviderMetadata, Reauthentication,
-    RefreshToken, Session, SessionAction, SessionUpdate, TokenRef, TokenSet, ValidatedCallback,
+    default_algorithms, discovery_request, id_token_key_id, parse_discovery_response, Action,
+    AuthorizationOptions, AuthorizationRequest, Client, ClientAuthMethod, ClientSecret,
+    DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DeviceTokenRequest,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
+    IdToken, IdTokenCheck, IdTokenClaims, Introspection, JwkSet, JwksCache, JwsAlgorithm, Method,
+    PendingAuthorization, ProviderMetadata, Reauthentication, RefreshToken, Session, SessionAction,
+    SessionUpdate, TokenRef, TokenSet, ValidatedCallback, DEFAULT_INTERVAL, SLOW_DOWN_STEP,
 };
 use authflow_examples::{authorization_entropy, drive_device, unix_now, SharedSession, Transport};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use common::browser::{self, Browser, Navigation};
 use common::peer::{run_installer, Peer};
 use std::collections::HashSet;
@@ -41,6 +52,21 @@ const PUBLIC_CLIENT: &str = "public-client";
 const CC_CLIENT: (&str, &str) = ("cc-client", "cc-client-secret-0123456789abcdef");
 /// Public, the device grant only (RFC 8628).
 const DEVICE_CLIENT: &str = "device-client";
+/// As `DEVICE_CLIENT`, but server.mjs answers the first poll of each of its
+/// device authorizations with `slow_down` (RFC 8628 §3.5).
+const DEVICE_SLOW_CLIENT: &str = "device-slow-client";
+/// OpenID clients whose ID tokens oidc-provider signs with its RSA key
+/// (RS256) and with its P-256 key (ES256); client_secret_basic.
+const RS256_CLIENT: (&str, &str) = (
+    "openid-rs256-client",
+    "openid-rs256-client-secret-0123456789abcdef",
+);
+const ES256_CLIENT: (&str, &str) = (
+    "openid-es256-client",
+    "openid-es256-client-secret-0123456789abcdef",
+);
+/// server.mjs's test-only endpoint that replaces its signing keys.
+const ROTATE_PATH: &str = "/__test/rotate";
 /// devInteractions accept any user name (it becomes the subject) and password.
 const USER: &str = "alice";
 
@@ -108,14 +134,8 @@ impl Op {
         self.transport.send(request).unwrap()
     }
 
-    /// The authorization request and the user at the browser: returns the
-    /// pending authorization, the URL the browser was sent back to, and the
-    /// prompts the user went through, in order.
-    fn authorize(
-        &self,
-        client: &Client,
-        decision: Decision,
-    ) -> (PendingAuthorization, String, Vec<String>) {
+    /// The authorization request: the URL and the pending authorization.
+    fn start_authorization(&self, client: &Client) -> AuthorizationRequest {
         // OpenID Connect Core §11: oidc-provider drops `offline_access`
         // unless the request also says prompt=consent.
         let options = AuthorizationOptions {
@@ -127,8 +147,66 @@ impl Op {
             .unwrap();
         assert!(start.url.starts_with(&format!("{}/auth?", self.issuer())));
         assert!(start.url.contains("code_challenge_method=S256"));
+        start
+    }
+
+    /// The authorization request and the user at the browser: returns the
+    /// pending authorization, the URL the browser was sent back to, and the
+    /// prompts the user went through, in order.
+    fn authorize(
+        &self,
+        client: &Client,
+        decision: Decision,
+    ) -> (PendingAuthorization, String, Vec<String>) {
+        let start = self.start_authorization(client);
         let (callback, prompts) = user_at_browser(&start.url, decision);
         (start.pending, callback, prompts)
+    }
+
+    /// An OpenID Connect sign-in: the authorization URL carries the
+    /// pending authorization's nonce; the user logs in and consents; the
+    /// code is exchanged. Returns the pending authorization (what the ID
+    /// token is checked against) and the token set.
+    fn openid_sign_in(&self, client: &Client) -> (PendingAuthorization, TokenSet) {
+        let start = self.start_authorization(client);
+        let nonce = start
+            .pending
+            .nonce()
+            .expect("a request to an OpenID Provider carries a nonce");
+        assert_eq!(
+            query_value(&start.url, "nonce"),
+            Some(nonce),
+            "{}",
+            start.url
+        );
+        let (callback_url, prompts) = user_at_browser(&start.url, Decision::Allow);
+        assert_eq!(prompts, ["login", "consent"]);
+        let callback = start.pending.validate(&callback_url, unix_now()).unwrap();
+        let tokens = self.exchange(client, callback).unwrap();
+        (start.pending, tokens)
+    }
+
+    /// The check for the ID token of `tokens`, which `pending` led to: the
+    /// algorithms discovery lists (those authflow verifies) and the clock
+    /// skew the token response measured.
+    fn id_token_check(&self, pending: &PendingAuthorization, tokens: &TokenSet) -> IdTokenCheck {
+        let algorithms = default_algorithms(&self.metadata.id_token_signing_alg_values_supported);
+        IdTokenCheck::for_pending(pending, algorithms, tokens.clock_skew()).unwrap()
+    }
+
+    /// server.mjs's test-only key rotation: new signing keys under new
+    /// kids, the old ones dropped from the JWK set. Returns the new kids.
+    fn rotate_keys(&self) -> Vec<String> {
+        let url = format!("{}{ROTATE_PATH}", self.issuer());
+        let response = self.send(&HttpRequest::new(Method::Post, url));
+        assert_eq!(response.status, 200, "{response:?}");
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        body["kids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|kid| kid.as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Authorizes with the user's consent and checks the redirect back.
@@ -227,6 +305,20 @@ fn tamper_iss(callback_url: &str) -> (String, String) {
     let without = format!("{base}?{}", others.join("&"));
     let other = format!("{without}&iss=http%3A%2F%2F127.0.0.1%3A1");
     (without, other)
+}
+
+/// The value of query parameter `name` of `url` (values without
+/// percent-escapes only: the nonce is base64url).
+fn query_value<'a>(url: &'a str, name: &str) -> Option<&'a str> {
+    let (_, query) = url.split_once('?')?;
+    let mut values = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, _)| *key == name)
+        .map(|(_, value)| value);
+    let value = values.next();
+    assert!(values.next().is_none(), "{name} appears twice in {url}");
+    value
 }
 
 fn refresh_of(tokens: &TokenSet) -> RefreshToken {
@@ -772,6 +864,321 @@ fn cancelled_consent_is_access_denied() {
     assert!(provider.description.is_some());
 }
 
+/// The provider's JWK set as an app keeps it: a [`JwksCache`], fetched over
+/// the same transport whenever its `poll_fetch` says so. Counts the fetches.
+struct Keys {
+    cache: JwksCache,
+    fetches: usize,
+}
+
+impl Keys {
+    fn new(op: &Op) -> Keys {
+        let jwks_uri = op
+            .metadata
+            .jwks_uri
+            .clone()
+            .expect("discovery names jwks_uri");
+        Keys {
+            cache: JwksCache::new(jwks_uri),
+            fetches: 0,
+        }
+    }
+
+    /// The set to check `id_token` with at `now` (a copy of the cache's):
+    /// fetched first when the cache says so (none held, stale, or the
+    /// token's kid unknown).
+    fn for_token(&mut self, op: &Op, now: u64, id_token: &IdToken) -> JwkSet {
+        let kid = id_token_key_id(id_token).unwrap();
+        if self.cache.poll_fetch(now, kid.as_deref()) {
+            let response = op.send(&self.cache.request().unwrap());
+            self.cache.handle_response(now, &response).unwrap();
+            self.fetches += 1;
+        }
+        self.cache.keys().cloned().expect("the set was fetched")
+    }
+}
+
+/// The kids of a set, in document order.
+fn kids(keys: &JwkSet) -> Vec<String> {
+    keys.keys.iter().filter_map(|k| k.kid.clone()).collect()
+}
+
+/// The kid an ID token's header names (oidc-provider always names one).
+fn kid_of(id_token: &IdToken) -> String {
+    id_token_key_id(id_token)
+        .unwrap()
+        .expect("oidc-provider names the key")
+}
+
+/// The ID token check's refusal, with the kind every refusal has.
+fn refused(result: Result<IdTokenClaims, Error>) -> String {
+    let error = result.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::IdTokenInvalid, "{error}");
+    error.message().to_owned()
+}
+
+/// OpenID Connect Core §3.1.3.7 against a real provider: the nonce goes out
+/// in the authorization URL and comes back in the ID token; the token is
+/// signed with the key of the algorithm the client registered (`kty`,
+/// `alg`), fetched from `jwks_uri`; its claims name the user, the client and
+/// the nonce; a refresh's ID token validates against the first (§12.2).
+fn code_flow_with_a_validated_id_token(
+    (client_id, secret): (&str, &str),
+    kty: &str,
+    alg: JwsAlgorithm,
+) {
+    let op = Op::start();
+    // Discovery lists the two algorithms server.mjs has keys for, and
+    // authflow accepts both.
+    assert_eq!(
+        op.metadata.id_token_signing_alg_values_supported,
+        ["RS256", "ES256"]
+    );
+    let client = op.client(client_id, Some(secret));
+    let (pending, tokens) = op.openid_sign_in(&client);
+    let check = op.id_token_check(&pending, &tokens);
+    assert_eq!(check.algorithms, [JwsAlgorithm::Rs256, JwsAlgorithm::Es256]);
+    assert_eq!(check.client_id, client_id);
+    assert_eq!(check.issuer, op.issuer());
+    assert_eq!(check.nonce.as_deref(), pending.nonce());
+
+    let mut keys = Keys::new(&op);
+    let id_token = tokens.id_token().expect("an ID token for the openid scope");
+    let now = unix_now();
+    let set = keys.for_token(&op, now, id_token);
+    let claims = check
+        .validate(id_token, &set, now, Some(tokens.access_token()), None)
+        .unwrap();
+    assert_eq!(claims.iss, op.issuer());
+    assert_eq!(claims.sub, USER, "the user name logged in is the subject");
+    assert!(
+        claims.aud.iter().any(|a| a == client_id),
+        "{:?}",
+        claims.aud
+    );
+    assert_eq!(claims.nonce.as_deref(), pending.nonce());
+    assert!(claims.exp > claims.iat);
+
+    // Signed with the key of the algorithm this client registered.
+    let kid = kid_of(id_token);
+    let key = set
+        .keys
+        .iter()
+        .find(|k| k.kid.as_deref() == Some(kid.as_str()))
+        .unwrap();
+    assert_eq!(key.kty(), kty);
+    assert_eq!(key.alg.as_deref(), Some(alg.as_str()));
+    // The algorithm is the client's choice (item 7): a check that accepts
+    // only the other one refuses the token.
+    let other = JwsAlgorithm::ALL
+        .into_iter()
+        .find(|a| *a != alg && check.algorithms.contains(a))
+        .unwrap();
+    let narrow = IdTokenCheck {
+        algorithms: vec![other],
+        ..check.clone()
+    };
+    let message = refused(narrow.validate(id_token, &set, now, None, None));
+    assert!(message.contains("alg"), "{message}");
+
+    // A refresh brings a new ID token: same iss, sub, aud (§12.2), signed
+    // with the same key, so no second fetch.
+    let refreshed = op
+        .refresh_by_hand(&client, &refresh_of(&tokens), &tokens)
+        .unwrap();
+    let new_id_token = refreshed.id_token().unwrap();
+    assert_ne!(new_id_token.secret(), id_token.secret(), "a new ID token");
+    let now = unix_now();
+    let set = keys.for_token(&op, now, new_id_token);
+    let renewed = check
+        .validate_refreshed(
+            new_id_token,
+            &set,
+            now,
+            Some(refreshed.access_token()),
+            &claims,
+        )
+        .unwrap();
+    assert_eq!(renewed.sub, USER);
+    assert_eq!(renewed.aud, claims.aud);
+    assert_eq!(keys.fetches, 1, "the set is fetched once");
+    // §12.2 is checked: against claims of another user it is refused.
+    let someone_else = IdTokenClaims {
+        sub: "mallory".to_owned(),
+        ..claims.clone()
+    };
+    let message = refused(check.validate_refreshed(new_id_token, &set, now, None, &someone_else));
+    assert!(message.contains("sub"), "{message}");
+}
+
+#[test]
+fn openid_code_flow_with_nonce_and_an_rs256_signature() {
+    code_flow_with_a_validated_id_token(RS256_CLIENT, "RSA", JwsAlgorithm::Rs256);
+}
+
+#[test]
+fn openid_code_flow_with_nonce_and_an_es256_signature() {
+    code_flow_with_a_validated_id_token(ES256_CLIENT, "EC", JwsAlgorithm::Es256);
+}
+
+/// OpenID Connect Core §10.1.1: the provider rotates its keys; a token
+/// naming a kid the cached set lacks makes exactly one refetch (no sooner
+/// than the refetch interval after the last fetch), and then validates.
+#[test]
+fn rotated_signing_keys_are_refetched_once_for_the_unknown_kid() {
+    let op = Op::start();
+    let client = op.client(RS256_CLIENT.0, Some(RS256_CLIENT.1));
+    let mut keys = Keys::new(&op);
+
+    // Before the rotation: one fetch, the token validates.
+    let (first_pending, first_tokens) = op.openid_sign_in(&client);
+    let first_check = op.id_token_check(&first_pending, &first_tokens);
+    let first_id_token = first_tokens.id_token().unwrap().clone();
+    let fetched_at = unix_now();
+    let set = keys.for_token(&op, fetched_at, &first_id_token);
+    let first_claims = first_check
+        .validate(&first_id_token, &set, fetched_at, None, None)
+        .unwrap();
+    let old_kids = kids(&set);
+    assert!(old_kids.contains(&kid_of(&first_id_token)));
+    assert_eq!(keys.fetches, 1);
+
+    // The provider rotates: new kids only.
+    let new_kids = op.rotate_keys();
+    assert_eq!(new_kids.len(), 2);
+    assert!(
+        new_kids.iter().all(|kid| !old_kids.contains(kid)),
+        "{new_kids:?}"
+    );
+
+    // A sign-in after the rotation (the provider rebuilt with the new keys
+    // still logs users in): its ID token names a new kid.
+    let (pending, tokens) = op.openid_sign_in(&client);
+    let check = op.id_token_check(&pending, &tokens);
+    let id_token = tokens.id_token().unwrap();
+    let kid = kid_of(id_token);
+    assert!(new_kids.contains(&kid), "{kid} not in {new_kids:?}");
+
+    // Without a refetch the token is refused: the set held (still fresh)
+    // has no key of its kid.
+    let held = keys.cache.keys().unwrap().clone();
+    let message = refused(check.validate(id_token, &held, fetched_at + 1, None, None));
+    assert!(message.contains("kid"), "{message}");
+    // Within the refetch interval of the last fetch the cache waits, even
+    // for an unknown kid; at the interval it says to fetch.
+    let due = fetched_at + JWKS_REFETCH_INTERVAL;
+    assert!(!keys.cache.poll_fetch(due - 1, Some(&kid)));
+    assert!(!keys.cache.poll_fetch(due - 1, Some(&old_kids[0])));
+    assert!(keys.cache.poll_fetch(due, Some(&kid)));
+
+    // The test's own clock jumps to that time (the tokens live 300 s).
+    let now = due.max(unix_now());
+    let set = keys.for_token(&op, now, id_token);
+    assert_eq!(keys.fetches, 2, "one refetch for the unknown kid");
+    assert_eq!(kids(&set), new_kids, "the old keys are gone from the set");
+    let claims = check
+        .validate(id_token, &set, now, Some(tokens.access_token()), None)
+        .unwrap();
+    assert_eq!(claims.sub, USER);
+    assert_eq!(claims.nonce.as_deref(), pending.nonce());
+    assert_ne!(claims.nonce, first_claims.nonce);
+    // The kid is known now: no further fetch for it.
+    assert!(!keys.cache.poll_fetch(now + 1, Some(&kid)));
+    // The token signed with a dropped key no longer verifies.
+    let message = refused(first_check.validate(&first_id_token, &set, now, None, None));
+    assert!(message.contains("kid"), "{message}");
+
+    // A grant from before the rotation still refreshes (the provider's
+    // store outlived the swap); the new ID token is signed with the new
+    // key, which the cache already holds.
+    let refreshed = op
+        .refresh_by_hand(&client, &refresh_of(&first_tokens), &first_tokens)
+        .unwrap();
+    let refreshed_id_token = refreshed.id_token().unwrap();
+    assert!(new_kids.contains(&kid_of(refreshed_id_token)));
+    let later = now + 1;
+    let set = keys.for_token(&op, later, refreshed_id_token);
+    first_check
+        .validate_refreshed(refreshed_id_token, &set, later, None, &first_claims)
+        .unwrap();
+    assert_eq!(keys.fetches, 2, "exactly one refetch in all");
+}
+
+/// A compact JWS's three parts.
+fn jws_parts(id_token: &IdToken) -> [String; 3] {
+    let parts: Vec<String> = id_token.secret().split('.').map(str::to_owned).collect();
+    parts.try_into().unwrap()
+}
+
+/// Refusals: a changed claim under the original signature, a damaged
+/// signature, and a genuine token checked against another client id or
+/// another authorization's nonce. Each refusal names what failed.
+fn tampered_and_misdirected_id_tokens_are_refused((client_id, secret): (&str, &str)) {
+    let op = Op::start();
+    let client = op.client(client_id, Some(secret));
+    let (pending, tokens) = op.openid_sign_in(&client);
+    let check = op.id_token_check(&pending, &tokens);
+    let id_token = tokens.id_token().unwrap();
+    let mut keys = Keys::new(&op);
+    let now = unix_now();
+    let set = keys.for_token(&op, now, id_token);
+    // The genuine token passes: the refusals below are the tampering's.
+    check.validate(id_token, &set, now, None, None).unwrap();
+
+    // The payload changed (another subject), the signature kept.
+    let [header, payload, signature] = jws_parts(id_token);
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&payload).unwrap()).unwrap();
+    assert_eq!(claims["sub"], USER);
+    claims["sub"] = "mallory".into();
+    let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    let forged = IdToken::new(format!("{header}.{forged_payload}.{signature}"));
+    let message = refused(check.validate(&forged, &set, now, None, None));
+    assert!(message.contains("signature"), "{message}");
+    assert!(
+        !message.contains(&forged_payload),
+        "the token is never shown"
+    );
+
+    // The signature's bytes flipped, the rest untouched.
+    let mut bytes = URL_SAFE_NO_PAD.decode(&signature).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let flipped = IdToken::new(format!(
+        "{header}.{payload}.{}",
+        URL_SAFE_NO_PAD.encode(&bytes)
+    ));
+    let message = refused(check.validate(&flipped, &set, now, None, None));
+    assert!(message.contains("signature"), "{message}");
+
+    // A genuine token, checked as if it were another client's.
+    let other_client = IdTokenCheck {
+        client_id: BASIC_CLIENT.0.to_owned(),
+        ..check.clone()
+    };
+    let message = refused(other_client.validate(id_token, &set, now, None, None));
+    assert!(message.contains("aud"), "{message}");
+
+    // A genuine token, checked against another authorization's nonce (a
+    // token replayed into another login).
+    let other = op.start_authorization(&client).pending;
+    assert_ne!(other.nonce(), pending.nonce());
+    let other_check = op.id_token_check(&other, &tokens);
+    let message = refused(other_check.validate(id_token, &set, now, None, None));
+    assert!(message.contains("nonce"), "{message}");
+    assert_eq!(keys.fetches, 1);
+}
+
+#[test]
+fn tampered_or_misdirected_rs256_id_tokens_are_refused() {
+    tampered_and_misdirected_id_tokens_are_refused(RS256_CLIENT);
+}
+
+#[test]
+fn tampered_or_misdirected_es256_id_tokens_are_refused() {
+    tampered_and_misdirected_id_tokens_are_refused(ES256_CLIENT);
+}
+
 /// The user on another screen: opens the verification URI with the code in
 /// it, confirms the device (or aborts), logs in and consents on
 /// oidc-provider's pages. Returns the prompts seen and the last page.
@@ -829,6 +1236,11 @@ fn user_at_device_page(
 /// (`authorization_pending`), the user's approval on the provider's
 /// pages, then tokens.
 fn device_authorization(op: &Op) -> (Client, DeviceAuthorization) {
+    device_authorization_as(op, DEVICE_CLIENT, unix_now())
+}
+
+/// [`device_authorization`] for `client_id`, the answer read at `now`.
+fn device_authorization_as(op: &Op, client_id: &str, now: u64) -> (Client, DeviceAuthorization) {
     let profile = op.metadata.profile().unwrap();
     assert_eq!(
         profile
@@ -836,14 +1248,14 @@ fn device_authorization(op: &Op) -> (Client, DeviceAuthorization) {
             .map(|e| e.as_str()),
         Some(format!("{}/device/auth", op.issuer()).as_str())
     );
-    let client = Client::new(profile, DEVICE_CLIENT).with_scopes(["openid", "offline_access"]);
+    let client = Client::new(profile, client_id).with_scopes(["openid", "offline_access"]);
     let request = client.device_authorization_request().unwrap();
     assert_eq!(
         String::from_utf8(request.body.to_vec()).unwrap(),
-        "scope=openid+offline_access&client_id=device-client"
+        format!("scope=openid+offline_access&client_id={client_id}")
     );
     let authorization = client
-        .parse_device_authorization_response(unix_now(), &op.send(&request))
+        .parse_device_authorization_response(now, &op.send(&request))
         .unwrap();
     assert_eq!(
         authorization.verification_uri,
@@ -905,6 +1317,87 @@ fn device_flow_aborted_by_the_user_is_user_denied() {
     assert!(!error
         .to_string()
         .contains(authorization.device_code.secret()));
+}
+
+/// The token request a poll hands out, or a panic naming what came instead.
+fn to_send(action: DevicePollAction) -> DeviceTokenRequest {
+    match action {
+        DevicePollAction::Send(out) => out,
+        other => panic!("expected a request to send, got {other:?}"),
+    }
+}
+
+/// When a poll says to ask again, or a panic naming what came instead.
+fn wait_until(action: DevicePollAction) -> u64 {
+    match action {
+        DevicePollAction::Wait { until: Some(until) } => until,
+        other => panic!("expected a wait, got {other:?}"),
+    }
+}
+
+/// RFC 8628 §3.5: after a `slow_down` the interval is 5 s longer for every
+/// later request. The test keeps its own clock and moves it instead of
+/// sleeping (oidc-provider does not hold the device to its interval).
+#[test]
+fn device_flow_slow_down_makes_the_poll_wait_five_seconds_longer() {
+    let op = Op::start();
+    let mut now = unix_now();
+    let (client, authorization) = device_authorization_as(&op, DEVICE_SLOW_CLIENT, now);
+    // oidc-provider sends no interval: RFC 8628's default.
+    let interval = authorization.interval;
+    assert_eq!(interval, DEFAULT_INTERVAL);
+    let mut poll = DevicePoll::new(client.clone(), &authorization);
+
+    // The first request is due an interval after the answer.
+    assert_eq!(wait_until(poll.poll_action(now)), now + interval);
+    now += interval;
+    let out = to_send(poll.poll_action(now));
+    let response = op.send(&out.request);
+    assert_eq!(response.status, 400);
+    assert_eq!(
+        poll.handle_response(out.id, now, &response),
+        Ok(DevicePollUpdate::SlowDown)
+    );
+    assert_eq!(poll.interval(), interval + SLOW_DOWN_STEP);
+
+    // The next request waits the interval plus 5 s, not a second less.
+    let due = now + interval + SLOW_DOWN_STEP;
+    assert_eq!(wait_until(poll.poll_action(now)), due);
+    assert_eq!(poll.poll_timeout(), Some(due));
+    assert_eq!(wait_until(poll.poll_action(now + interval)), due);
+    assert_eq!(wait_until(poll.poll_action(due - 1)), due);
+    now = due;
+    let out = to_send(poll.poll_action(now));
+    // The provider's own answer from the second poll on.
+    assert_eq!(
+        poll.handle_response(out.id, now, &op.send(&out.request)),
+        Ok(DevicePollUpdate::Pending)
+    );
+    // The longer interval holds for the rest of the flow.
+    assert_eq!(poll.interval(), interval + SLOW_DOWN_STEP);
+    let due = now + interval + SLOW_DOWN_STEP;
+    assert_eq!(wait_until(poll.poll_action(now)), due);
+
+    let complete = authorization.verification_uri_complete.clone().unwrap();
+    let (prompts, last_page) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    assert!(last_page.contains("Sign-in Success"), "{last_page}");
+
+    now = due;
+    let out = to_send(poll.poll_action(now));
+    assert_eq!(
+        poll.handle_response(out.id, now, &op.send(&out.request)),
+        Ok(DevicePollUpdate::Authorized)
+    );
+    let tokens = match poll.poll_action(now) {
+        DevicePollAction::Done(tokens) => tokens,
+        other => panic!("expected the tokens, got {other:?}"),
+    };
+    assert!(tokens.refresh_token().is_some());
+    let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(introspection.active);
+    assert_eq!(introspection.sub.as_deref(), Some(USER));
+    assert_eq!(introspection.client_id.as_deref(), Some(DEVICE_SLOW_CLIENT));
 }
 
 /// A writer that hands each complete line to a channel, so that a test

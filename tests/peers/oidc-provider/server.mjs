@@ -27,6 +27,28 @@
 //   hands that URL to authflow, so the fixed port is never bound. The public
 //   client is a `native` client, for which oidc-provider also accepts any
 //   port on the loopback address (RFC 8252 §7.3).
+// - Signing keys: made at start (node:crypto), one RSA key for RS256 and one
+//   P-256 key for ES256, each with its own `kid` (`rs256-<generation>-<hex>`,
+//   `es256-<generation>-<hex>`), served at /jwks. Discovery's
+//   id_token_signing_alg_values_supported is exactly ["RS256", "ES256"].
+//   Clients that ask for neither get RS256 (oidc-provider's default).
+//
+// Test-only behaviour (nothing a real provider does):
+// - POST /__test/rotate (answered only to 127.0.0.1; any other method or
+//   peer goes to the provider, which answers 404): replaces both signing
+//   keys with new ones under new kids and drops the old ones from the JWK
+//   set. The provider is rebuilt with the same configuration and the new
+//   keys and takes every later request; its in-memory store (sessions,
+//   grants, codes, tokens) is oidc-provider's module-level one, so tokens
+//   issued before the rotation keep working (a refresh after it gets an ID
+//   token signed with the new key). Answers 200 with
+//     {"kids":["rs256-2-…","es256-2-…"]}
+//   the kids now published.
+// - slow_down (RFC 8628 §3.5), which oidc-provider 8.8.1 never sends: the
+//   first device_code token request of each device authorization of the
+//   client `device-slow-client` is answered 400 {"error":"slow_down",…}
+//   where the provider would have answered authorization_pending; later
+//   polls get the provider's own answers. Other clients are never slowed.
 
 // oidc-provider prints its notices with console.info, i.e. on stdout. Keep
 // stdout for the one issuer line: everything the console says goes to stderr.
@@ -35,7 +57,8 @@ for (const level of ['log', 'info', 'debug']) {
 }
 
 const http = await import('node:http');
-const { default: Provider } = await import('oidc-provider');
+const { generateKeyPairSync, randomBytes } = await import('node:crypto');
+const { default: Provider, errors } = await import('oidc-provider');
 
 // Must match examples/tests/e2e_oidc_provider.rs.
 const REDIRECT_URI = 'http://127.0.0.1:47613/cb';
@@ -87,10 +110,60 @@ const clients = [
     response_types: [],
     redirect_uris: [],
   },
+  {
+    // As device-client, but its first poll of each device authorization is
+    // answered slow_down (see slowDownFirstPoll).
+    client_id: 'device-slow-client',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+  },
+  {
+    // OpenID Connect: ID tokens signed with the RSA key (RS256).
+    client_id: 'openid-rs256-client',
+    client_secret: 'openid-rs256-client-secret-0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'RS256',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
+  {
+    // OpenID Connect: ID tokens signed with the P-256 key (ES256).
+    client_id: 'openid-es256-client',
+    client_secret: 'openid-es256-client-secret-0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
 ];
 
-const configuration = {
-  clients,
+const SLOW_CLIENT = 'device-slow-client';
+
+// Bumped at every set of keys made: the first set is generation 1.
+let keyGeneration = 0;
+
+/** A new private JWK set: an RSA key (RS256) and a P-256 key (ES256). */
+function signingKeys() {
+  keyGeneration += 1;
+  const tag = `${keyGeneration}-${randomBytes(4).toString('hex')}`;
+  const jwk = (type, options) => generateKeyPairSync(type, options).privateKey.export({ format: 'jwk' });
+  return {
+    keys: [
+      { ...jwk('rsa', { modulusLength: 2048 }), kid: `rs256-${tag}`, alg: 'RS256', use: 'sig' },
+      { ...jwk('ec', { namedCurve: 'P-256' }), kid: `es256-${tag}`, alg: 'ES256', use: 'sig' },
+    ],
+  };
+}
+
+// A fresh object for every provider made (oidc-provider keeps references
+// into the configuration it is given).
+const configuration = (jwks) => ({
+  clients: structuredClone(clients),
+  jwks,
   // Any user name and password log in (devInteractions); the user name is the subject.
   async findAccount(ctx, sub) {
     return { accountId: sub, async claims() { return { sub }; } };
@@ -102,6 +175,11 @@ const configuration = {
     introspection: { enabled: true }, // RFC 7662
     clientCredentials: { enabled: true }, // RFC 6749 §4.4
     deviceFlow: { enabled: true }, // RFC 8628: /device/auth and the /device pages
+  },
+  // Only the algorithms there is a key for: discovery's
+  // id_token_signing_alg_values_supported is then exactly these.
+  enabledJWA: {
+    idTokenSigningAlgValues: ['RS256', 'ES256'],
   },
   // Every authorization-code grant of a client allowed the refresh_token
   // grant gets a refresh token, with or without `offline_access`.
@@ -131,7 +209,51 @@ const configuration = {
     long: { httpOnly: true, sameSite: 'lax', signed: true },
     short: { httpOnly: true, sameSite: 'lax', signed: true },
   },
-};
+});
+
+// The device codes of SLOW_CLIENT polled at least once. Kept outside the
+// provider, so that a key rotation does not forget them.
+const polledDeviceCodes = new Set();
+
+/**
+ * Koa middleware (provider.use puts it before oidc-provider's own): after
+ * the provider has answered a device_code token request of SLOW_CLIENT,
+ * turns its authorization_pending into slow_down the first time that
+ * device code is polled. authorization_pending changes nothing at the
+ * provider, so the answer is as if the provider had sent slow_down itself.
+ */
+async function slowDownFirstPoll(ctx, next) {
+  await next();
+  const oidc = ctx.oidc;
+  if (
+    oidc?.route !== 'token'
+    || oidc.params?.grant_type !== 'urn:ietf:params:oauth:grant-type:device_code'
+    || oidc.client?.clientId !== SLOW_CLIENT
+  ) {
+    return;
+  }
+  const deviceCode = String(oidc.params.device_code);
+  const first = !polledDeviceCodes.has(deviceCode);
+  polledDeviceCodes.add(deviceCode);
+  if (first && ctx.status === 400 && ctx.body?.error === 'authorization_pending') {
+    const slowDown = new errors.SlowDown();
+    ctx.status = slowDown.statusCode;
+    ctx.body = { error: slowDown.error, error_description: slowDown.error_description };
+  }
+}
+
+/** A provider for `issuer` signing with `jwks`. */
+function makeProvider(issuer, jwks) {
+  const provider = new Provider(issuer, configuration(jwks));
+  provider.on('server_error', (ctx, error) => console.error('server_error', error));
+  provider.use(slowDownFirstPoll);
+  return provider;
+}
+
+/** The public kids of a private JWK set. */
+const kidsOf = (jwks) => jwks.keys.map((key) => key.kid);
+
+const isLoopback = (address) => address === '127.0.0.1' || address === '::ffff:127.0.0.1';
 
 const port = Number.parseInt(process.argv[2] ?? '0', 10);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -148,9 +270,20 @@ server.on('error', (error) => {
 server.listen(port, '127.0.0.1', () => {
   // The issuer has to name the real port, so the provider is made once it is known.
   const issuer = `http://127.0.0.1:${server.address().port}`;
-  const provider = new Provider(issuer, configuration);
-  provider.on('server_error', (ctx, error) => console.error('server_error', error));
-  server.on('request', provider.callback());
+  let handler = makeProvider(issuer, signingKeys()).callback();
+  server.on('request', (req, res) => {
+    const path = req.url.split('?')[0];
+    if (req.method === 'POST' && path === '/__test/rotate' && isLoopback(req.socket.remoteAddress)) {
+      req.resume();
+      const jwks = signingKeys();
+      handler = makeProvider(issuer, jwks).callback();
+      console.error(`rotated the signing keys: ${kidsOf(jwks).join(', ')}`);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify({ kids: kidsOf(jwks) }));
+      return;
+    }
+    handler(req, res);
+  });
   process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });
 
