@@ -13,14 +13,16 @@
 use crate::client::{AuthorizationOptions, Client, TokenTypeHint};
 use crate::error::{AuthflowError, Result};
 use crate::fleet::{SharedSession, TokenStore};
-use crate::http::{HttpHeader, HttpResponse};
+use crate::http::{HttpHeader, HttpRequest as HttpRequestOut, HttpResponse};
+use crate::id_token::{LogoutOptions, UserInfo};
 use crate::profile::Profile;
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use crate::transport::{Environment, HttpTransport, SystemEnvironment, TokenPersister};
 use authflow_core::{
     AccessToken, Action, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error, ErrorKind,
-    GrantType, HttpResponse as CoreResponse, Method, OutgoingRequest, PendingAuthorization,
-    RefreshToken, SessionAction, TokenRef, UsedStates, AUTHORIZATION_ENTROPY_LEN,
+    GrantType, HttpResponse as CoreResponse, IdTokenValidation, JwksCache, Method, OutgoingRequest,
+    PendingAuthorization, RefreshToken, SessionAction, TokenRef, UsedStates,
+    AUTHORIZATION_ENTROPY_LEN,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -90,7 +92,12 @@ pub struct OAuthClient {
     client: Arc<Client>,
     transport: Arc<dyn HttpTransport>,
     environment: Arc<dyn Environment>,
+    /// The provider's JWK set, fetched when an ID token first needs it.
+    jwks: Arc<Mutex<Option<JwksCache>>>,
 }
+
+/// Token sets from a flow, with the check their ID token needs, if any.
+type Checked = (Arc<TokenSet>, Option<IdTokenValidation>);
 
 impl std::fmt::Debug for OAuthClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,6 +128,7 @@ impl OAuthClient {
             client: self.client.clone(),
             transport: self.transport.clone(),
             environment: self.environment.clone(),
+            jwks: self.jwks.clone(),
         }
     }
 
@@ -152,7 +160,7 @@ impl OAuthClient {
         &self,
         callback_url: &str,
         pending: &str,
-    ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
+    ) -> authflow_core::Result<Step<Checked>> {
         let pending = PendingAuthorization::from_storage_string(pending)?;
         let callback = USED_STATES
             .lock()
@@ -163,24 +171,108 @@ impl OAuthClient {
         Ok(Step::new(
             client.exchange_request(callback)?,
             move |now, r| {
-                client
-                    .parse_token_response(GrantType::AuthorizationCode, now, r)
-                    .map(TokenSet::wrap)
+                let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, r)?;
+                let check = client.id_token_after_exchange(&pending, &tokens)?;
+                Ok((TokenSet::wrap(tokens), check))
             },
         ))
     }
 
-    fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Arc<TokenSet>>> {
+    fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Checked>> {
         let client = self.core().clone();
         let previous = tokens.0.clone();
         Ok(Step::new(
             client.refresh_request_for(&previous, self.now())?,
             move |now, r| {
-                client
-                    .parse_refresh_response(now, r, &previous)
-                    .map(TokenSet::wrap)
+                let tokens = client.parse_refresh_response(now, r, &previous)?;
+                let check = client.id_token_after_refresh(&previous, &tokens)?;
+                Ok((TokenSet::wrap(tokens), check))
             },
         ))
+    }
+
+    fn userinfo_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<UserInfo>> {
+        let client = self.core().clone();
+        let tokens = tokens.0.clone();
+        Ok(Step::new(
+            client.userinfo_request_for(&tokens)?,
+            move |now, r| {
+                client
+                    .parse_userinfo_response_for(now, r, &tokens)
+                    .map(UserInfo::from)
+            },
+        ))
+    }
+
+    /// The provider's JWK set as held (an empty cache before the first fetch).
+    fn jwks_cache(&self) -> Result<JwksCache> {
+        let mut held = self
+            .jwks
+            .lock()
+            // One assignment per use: go on after a panic elsewhere.
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*held {
+            Some(cache) => Ok(cache.clone()),
+            None => {
+                let cache = self.core().jwks_cache()?;
+                *held = Some(cache.clone());
+                Ok(cache)
+            }
+        }
+    }
+
+    /// The JWK set request `check` needs first, if any, with the cache to fill.
+    fn keys_step(&self, check: &IdTokenValidation) -> Result<Option<(HttpRequestOut, JwksCache)>> {
+        let cache = self.jwks_cache()?;
+        Ok(check
+            .keys_request(&cache, self.now())?
+            .map(|request| ((&request).into(), cache)))
+    }
+
+    /// Takes the JWK set's answer into the shared cache (a failure too:
+    /// it counts for the refetch rate limit).
+    fn keys_answer(
+        &self,
+        check: &IdTokenValidation,
+        mut cache: JwksCache,
+        answer: Result<HttpResponse>,
+    ) -> Result<()> {
+        let answer = answer.map(|r| r.to_core()).map_err(|e| e.to_core());
+        let handled = check.handle_keys_response(
+            &mut cache,
+            self.now(),
+            answer.as_ref().map_err(Clone::clone),
+        );
+        *self
+            .jwks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(cache);
+        Ok(handled?)
+    }
+
+    /// Validates the ID token `checked` holds, if it needs it (fetching
+    /// the keys first when the cache says so), and gives the tokens.
+    fn checked(&self, (tokens, check): Checked) -> Result<Arc<TokenSet>> {
+        if let Some(check) = check {
+            if let Some((request, cache)) = self.keys_step(&check)? {
+                let answer = self.transport.send(request);
+                self.keys_answer(&check, cache, answer)?;
+            }
+            check.finish(&self.jwks_cache()?, self.now())?;
+        }
+        Ok(tokens)
+    }
+
+    /// Async [`OAuthClient::checked`].
+    async fn checked_async(&self, (tokens, check): Checked) -> Result<Arc<TokenSet>> {
+        if let Some(check) = check {
+            if let Some((request, cache)) = self.keys_step(&check)? {
+                let answer = self.transport.send_async(request).await;
+                self.keys_answer(&check, cache, answer)?;
+            }
+            check.finish(&self.jwks_cache()?, self.now())?;
+        }
+        Ok(tokens)
     }
 
     fn grant_step(
@@ -292,6 +384,7 @@ impl OAuthClient {
             client,
             transport,
             environment: environment.unwrap_or_else(|| Arc::new(SystemEnvironment)),
+            jwks: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -326,13 +419,47 @@ impl OAuthClient {
     /// (`pending_already_used`), whatever the first call's outcome (a code
     /// may have reached the provider; a new authorization is the way on).
     /// Delete the stored string as you call this.
+    ///
+    /// With an OpenID Provider (a profile that `is_openid`), the ID token
+    /// is validated before the tokens are returned (OpenID Connect Core
+    /// 1.0 §3.1.3.7: signature against the provider's JWK set, fetched
+    /// when needed, then every claim, the nonce included); a token that
+    /// fails raises `id_token_invalid`. Its claims: `id_token_claims()` on
+    /// the token set.
     pub fn exchange(&self, callback_url: String, pending: String) -> Result<Arc<TokenSet>> {
-        self.run(self.exchange_step(&callback_url, &pending))
+        self.checked(self.run(self.exchange_step(&callback_url, &pending))?)
     }
 
     /// Refreshes `tokens` (a rotated refresh token replaces the old one).
+    /// A new ID token is validated as at the exchange, and must name the
+    /// same user as the one it replaces (OpenID Connect Core 1.0 §12.2).
     pub fn refresh(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
-        self.run(self.refresh_step(&tokens))
+        self.checked(self.run(self.refresh_step(&tokens))?)
+    }
+
+    /// The user's claims from the UserInfo endpoint (OpenID Connect Core
+    /// 1.0 §5.3), with `tokens`' access token; refused unless its `sub` is
+    /// the ID token's.
+    pub fn userinfo(&self, tokens: Arc<TokenSet>) -> Result<UserInfo> {
+        self.run(self.userinfo_step(&tokens))
+    }
+
+    /// Where to send the user to log out at the provider (OpenID Connect
+    /// RP-Initiated Logout 1.0): the end-session endpoint with
+    /// `id_token_hint` (from `tokens` unless `options` gives one),
+    /// `client_id` and `options`' other parameters. No IO. The URL holds
+    /// the ID token: do not log it.
+    #[uniffi::method(default(tokens = None, options = None))]
+    pub fn logout_url(
+        &self,
+        tokens: Option<Arc<TokenSet>>,
+        options: Option<LogoutOptions>,
+    ) -> Result<String> {
+        let mut options = options.unwrap_or_default();
+        if options.id_token_hint.is_none() {
+            options.id_token_hint = tokens.and_then(|t| t.id_token());
+        }
+        Ok(self.core().logout_url(&options.to_core())?)
     }
 
     /// The client-credentials grant (Makini Admin).
@@ -390,13 +517,21 @@ impl OAuthClient {
         callback_url: String,
         pending: String,
     ) -> Result<Arc<TokenSet>> {
-        self.run_async(self.exchange_step(&callback_url, &pending))
-            .await
+        let checked = self
+            .run_async(self.exchange_step(&callback_url, &pending))
+            .await?;
+        self.checked_async(checked).await
     }
 
     /// Async [`OAuthClient::refresh`].
     pub async fn refresh_async(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
-        self.run_async(self.refresh_step(&tokens)).await
+        let checked = self.run_async(self.refresh_step(&tokens)).await?;
+        self.checked_async(checked).await
+    }
+
+    /// Async [`OAuthClient::userinfo`].
+    pub async fn userinfo_async(&self, tokens: Arc<TokenSet>) -> Result<UserInfo> {
+        self.run_async(self.userinfo_step(&tokens)).await
     }
 
     /// Async [`OAuthClient::client_credentials`].

@@ -42,6 +42,12 @@ pub enum EndpointRole {
     LegacyApiBase,
     /// Where a device asks for a device code and a user code (RFC 8628 §3.1).
     DeviceAuthorization,
+    /// The provider's JWK set (OpenID Connect Discovery 1.0 §3 `jwks_uri`).
+    Jwks,
+    /// The OpenID Connect UserInfo endpoint.
+    Userinfo,
+    /// Where the user is sent to log out (OpenID Connect RP-Initiated Logout).
+    EndSession,
 }
 
 /// How the client proves who it is at the token endpoint (RFC 6749 §2.3).

@@ -314,6 +314,26 @@ pub struct LogoutOptions {
     pub ui_locales: Option<String>,
 }
 
+impl From<authflow_core::UserInfo> for UserInfo {
+    fn from(info: authflow_core::UserInfo) -> UserInfo {
+        UserInfo {
+            sub: info.sub,
+            claims_json: authflow_core::json::object_to_json(&info.claims),
+        }
+    }
+}
+
+impl LogoutOptions {
+    pub(crate) fn to_core(&self) -> authflow_core::LogoutOptions {
+        authflow_core::LogoutOptions {
+            id_token_hint: self.id_token_hint.clone().map(authflow_core::IdToken::new),
+            post_logout_redirect_uri: self.post_logout_redirect_uri.clone(),
+            state: self.state.clone(),
+            ui_locales: self.ui_locales.clone(),
+        }
+    }
+}
+
 #[uniffi::export]
 impl Client {
     /// The UserInfo request (OpenID Connect Core 1.0 §5.3.1) to the
@@ -339,13 +359,10 @@ impl Client {
         response: HttpResponse,
         id_token_sub: String,
     ) -> Result<UserInfo> {
-        let info = self
+        Ok(self
             .0
-            .parse_userinfo_response(now, &response.to_core(), &id_token_sub)?;
-        Ok(UserInfo {
-            sub: info.sub,
-            claims_json: authflow_core::json::object_to_json(&info.claims),
-        })
+            .parse_userinfo_response(now, &response.to_core(), &id_token_sub)?
+            .into())
     }
 
     /// The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
@@ -354,12 +371,8 @@ impl Client {
         end_session_endpoint: String,
         options: LogoutOptions,
     ) -> Result<String> {
-        let options = authflow_core::LogoutOptions {
-            id_token_hint: options.id_token_hint.map(authflow_core::IdToken::new),
-            post_logout_redirect_uri: options.post_logout_redirect_uri,
-            state: options.state,
-            ui_locales: options.ui_locales,
-        };
-        Ok(self.0.end_session_url(&end_session_endpoint, &options)?)
+        Ok(self
+            .0
+            .end_session_url(&end_session_endpoint, &options.to_core())?)
     }
 }

@@ -83,6 +83,15 @@ impl TokenSet {
         self.0.id_token().map(|t| t.secret().to_owned())
     }
 
+    /// The claims of the ID token held, read again without a check:
+    /// `OAuthClient` validates an OpenID Provider's ID token when it
+    /// arrives, so in a set it returned these are the validated claims. A
+    /// set parsed from a response by hand holds what the provider sent:
+    /// validate it first (`validate_id_token`). `None` without an ID token.
+    pub fn id_token_claims(&self) -> Result<Option<crate::id_token::IdTokenClaims>> {
+        Ok(self.0.id_token_claims()?.map(Into::into))
+    }
+
     /// Response fields authflow does not interpret (e.g. MakeShift's
     /// `user`), as a JSON object.
     pub fn extra_json(&self) -> String {

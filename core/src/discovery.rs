@@ -279,7 +279,25 @@ impl ProviderMetadata {
             )?,
         );
         #[cfg(feature = "openid")]
-        let profile = profile.with_openid(!self.id_token_signing_alg_values_supported.is_empty());
+        let profile = {
+            let mut profile = profile;
+            // OpenID Connect Discovery 1.0 §3 and RP-Initiated Logout §2.1.
+            for (role, url) in [
+                (EndpointRole::Jwks, &self.jwks_uri),
+                (EndpointRole::Userinfo, &self.userinfo_endpoint),
+                (EndpointRole::EndSession, &self.end_session_endpoint),
+            ] {
+                profile = profile.set_endpoint(role, optional(role, url)?);
+            }
+            let signing_algs = &self.id_token_signing_alg_values_supported;
+            if signing_algs.is_empty() {
+                profile
+            } else {
+                profile
+                    .with_openid(true)
+                    .with_id_token_algorithms(crate::id_token::default_algorithms(signing_algs))
+            }
+        };
         Ok(profile)
     }
 }

@@ -75,6 +75,8 @@ mod grant;
 mod http;
 #[cfg(feature = "openid")]
 mod id_token;
+#[cfg(feature = "openid")]
+mod id_token_validation;
 mod introspection;
 #[cfg(feature = "openid")]
 mod jose;
@@ -122,8 +124,11 @@ pub use fleet::{
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
 #[cfg(feature = "openid")]
 pub use id_token::{
-    default_algorithms, id_token_key_id, IdTokenCheck, IdTokenClaims, ID_TOKEN_LEEWAY,
+    default_algorithms, id_token_key_id, unverified_claims, IdTokenCheck, IdTokenClaims,
+    ID_TOKEN_LEEWAY,
 };
+#[cfg(feature = "openid")]
+pub use id_token_validation::IdTokenValidation;
 pub use introspection::Introspection;
 #[cfg(feature = "openid")]
 pub use jose::JwsAlgorithm;

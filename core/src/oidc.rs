@@ -139,6 +139,40 @@ impl crate::client::Client {
         Ok(UserInfo { sub, claims })
     }
 
+    /// The UserInfo request for `tokens` at the profile's UserInfo
+    /// endpoint (see [`Client::userinfo_request`]); read the answer with
+    /// [`Client::parse_userinfo_response_for`].
+    pub fn userinfo_request_for(
+        &self,
+        tokens: &crate::token_set::TokenSet,
+    ) -> Result<crate::http::HttpRequest> {
+        let endpoint = self
+            .profile()
+            .required_endpoint(crate::profile::EndpointRole::Userinfo)?;
+        id_token_sub(tokens)?;
+        self.userinfo_request(endpoint.as_str(), tokens.access_token())
+    }
+
+    /// Reads the answer to [`Client::userinfo_request_for`]: its `sub`
+    /// must be the one of the ID token `tokens` hold.
+    pub fn parse_userinfo_response_for(
+        &self,
+        now: u64,
+        response: &crate::http::HttpResponse,
+        tokens: &crate::token_set::TokenSet,
+    ) -> Result<UserInfo> {
+        self.parse_userinfo_response(now, response, &id_token_sub(tokens)?)
+    }
+
+    /// The RP-Initiated Logout URL at the profile's end-session endpoint
+    /// (see [`Client::end_session_url`]).
+    pub fn logout_url(&self, options: &LogoutOptions) -> Result<String> {
+        let endpoint = self
+            .profile()
+            .required_endpoint(crate::profile::EndpointRole::EndSession)?;
+        self.end_session_url(endpoint.as_str(), options)
+    }
+
     /// The RP-Initiated Logout URL (OpenID Connect RP-Initiated Logout 1.0
     /// §2): `end_session_endpoint` (the metadata's, checked by the HTTPS
     /// rule; its own query kept) with `id_token_hint`, `client_id`,
@@ -178,5 +212,16 @@ impl crate::client::Client {
             }
         }
         Ok(query.finish())
+    }
+}
+
+/// The `sub` of the ID token `tokens` hold, which a UserInfo answer must
+/// repeat (§5.3.4): without an ID token there is nothing to hold it to.
+fn id_token_sub(tokens: &crate::token_set::TokenSet) -> Result<String> {
+    match tokens.id_token_claims()? {
+        Some(claims) => Ok(claims.sub),
+        None => Err(Error::configuration(
+            "UserInfo is checked against the ID token's sub: the token set holds no ID token",
+        )),
     }
 }

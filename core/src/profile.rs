@@ -253,12 +253,22 @@ pub enum EndpointRole {
     /// Where a device asks for a device code and a user code (RFC 8628 §3.1).
     #[cfg(feature = "device")]
     DeviceAuthorization,
+    /// The provider's JWK set, the keys ID tokens are signed with (OpenID
+    /// Connect Discovery 1.0 §3 `jwks_uri`).
+    #[cfg(feature = "openid")]
+    Jwks,
+    /// The OpenID Connect UserInfo endpoint (OpenID Connect Core 1.0 §5.3).
+    #[cfg(feature = "openid")]
+    Userinfo,
+    /// Where the user is sent to log out (OpenID Connect RP-Initiated
+    /// Logout 1.0 §2).
+    #[cfg(feature = "openid")]
+    EndSession,
 }
 
 impl EndpointRole {
     /// Every role, in a fixed order.
-    #[cfg(feature = "device")]
-    pub const ALL: [EndpointRole; 8] = [
+    pub const ALL: &'static [EndpointRole] = &[
         EndpointRole::Authorization,
         EndpointRole::Token,
         EndpointRole::Revocation,
@@ -266,18 +276,14 @@ impl EndpointRole {
         EndpointRole::TokenInfo,
         EndpointRole::ApiBase,
         EndpointRole::LegacyApiBase,
+        #[cfg(feature = "device")]
         EndpointRole::DeviceAuthorization,
-    ];
-    /// Every role, in a fixed order.
-    #[cfg(not(feature = "device"))]
-    pub const ALL: [EndpointRole; 7] = [
-        EndpointRole::Authorization,
-        EndpointRole::Token,
-        EndpointRole::Revocation,
-        EndpointRole::Introspection,
-        EndpointRole::TokenInfo,
-        EndpointRole::ApiBase,
-        EndpointRole::LegacyApiBase,
+        #[cfg(feature = "openid")]
+        EndpointRole::Jwks,
+        #[cfg(feature = "openid")]
+        EndpointRole::Userinfo,
+        #[cfg(feature = "openid")]
+        EndpointRole::EndSession,
     ];
 
     /// The stable name, as in RFC 8414 metadata where it has one
@@ -293,6 +299,12 @@ impl EndpointRole {
             EndpointRole::LegacyApiBase => "legacy_api_base",
             #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => "device_authorization_endpoint",
+            #[cfg(feature = "openid")]
+            EndpointRole::Jwks => "jwks_uri",
+            #[cfg(feature = "openid")]
+            EndpointRole::Userinfo => "userinfo_endpoint",
+            #[cfg(feature = "openid")]
+            EndpointRole::EndSession => "end_session_endpoint",
         }
     }
 
@@ -308,6 +320,12 @@ impl EndpointRole {
             EndpointRole::LegacyApiBase => "legacy API base URL",
             #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => "device authorization endpoint",
+            #[cfg(feature = "openid")]
+            EndpointRole::Jwks => "JWK set URL",
+            #[cfg(feature = "openid")]
+            EndpointRole::Userinfo => "UserInfo endpoint",
+            #[cfg(feature = "openid")]
+            EndpointRole::EndSession => "end-session endpoint",
         }
     }
 }
@@ -342,6 +360,15 @@ pub struct Profile {
     status_rules: Vec<StatusRule>,
     #[cfg(feature = "openid")]
     openid: bool,
+    #[cfg(feature = "openid")]
+    jwks_uri: Option<Endpoint>,
+    #[cfg(feature = "openid")]
+    userinfo_endpoint: Option<Endpoint>,
+    #[cfg(feature = "openid")]
+    end_session_endpoint: Option<Endpoint>,
+    /// The ID token algorithms accepted; `None`: RS256 alone.
+    #[cfg(feature = "openid")]
+    id_token_algorithms: Option<Vec<crate::jose::JwsAlgorithm>>,
 }
 
 fn builtin(role: EndpointRole, url: &str) -> Option<Endpoint> {
@@ -377,6 +404,14 @@ impl Profile {
             status_rules: Vec::new(),
             #[cfg(feature = "openid")]
             openid: false,
+            #[cfg(feature = "openid")]
+            jwks_uri: None,
+            #[cfg(feature = "openid")]
+            userinfo_endpoint: None,
+            #[cfg(feature = "openid")]
+            end_session_endpoint: None,
+            #[cfg(feature = "openid")]
+            id_token_algorithms: None,
         }
     }
 
@@ -541,6 +576,12 @@ impl Profile {
             EndpointRole::LegacyApiBase => self.legacy_api_base.as_ref(),
             #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => self.device_authorization_endpoint.as_ref(),
+            #[cfg(feature = "openid")]
+            EndpointRole::Jwks => self.jwks_uri.as_ref(),
+            #[cfg(feature = "openid")]
+            EndpointRole::Userinfo => self.userinfo_endpoint.as_ref(),
+            #[cfg(feature = "openid")]
+            EndpointRole::EndSession => self.end_session_endpoint.as_ref(),
         }
     }
 
@@ -562,6 +603,12 @@ impl Profile {
             EndpointRole::LegacyApiBase => &mut self.legacy_api_base,
             #[cfg(feature = "device")]
             EndpointRole::DeviceAuthorization => &mut self.device_authorization_endpoint,
+            #[cfg(feature = "openid")]
+            EndpointRole::Jwks => &mut self.jwks_uri,
+            #[cfg(feature = "openid")]
+            EndpointRole::Userinfo => &mut self.userinfo_endpoint,
+            #[cfg(feature = "openid")]
+            EndpointRole::EndSession => &mut self.end_session_endpoint,
         }
     }
 
@@ -759,6 +806,28 @@ impl Profile {
     pub fn is_openid(&self) -> bool {
         self.openid
     }
+    /// Sets the algorithms an ID token may be signed with (OpenID Connect
+    /// Core 1.0 §3.1.3.7 item 7: the client's choice, never the token's).
+    /// [`crate::discovery::ProviderMetadata::profile`] sets those of the
+    /// provider's `id_token_signing_alg_values_supported` that authflow
+    /// verifies (none at all when it lists only others: its tokens are
+    /// then refused, never checked with a default).
+    #[cfg(feature = "openid")]
+    pub fn with_id_token_algorithms(
+        mut self,
+        algorithms: Vec<crate::jose::JwsAlgorithm>,
+    ) -> Profile {
+        self.id_token_algorithms = Some(algorithms);
+        self
+    }
+    /// The algorithms an ID token may be signed with: RS256, the default
+    /// of §3.1.3.7 item 7, unless others were set.
+    #[cfg(feature = "openid")]
+    pub fn id_token_algorithms(&self) -> Vec<crate::jose::JwsAlgorithm> {
+        self.id_token_algorithms
+            .clone()
+            .unwrap_or_else(|| crate::id_token::default_algorithms(&[]))
+    }
     /// Adds a status rule; later rules for the same scope and status win.
     pub fn with_status_rule(mut self, rule: StatusRule) -> Profile {
         self.status_rules
@@ -780,7 +849,7 @@ impl Profile {
         self
     }
     /// Sets (or clears) one of the profile's URLs, already checked.
-    #[cfg(feature = "device")]
+    #[cfg(any(feature = "device", feature = "openid"))]
     pub(crate) fn set_endpoint(
         mut self,
         role: EndpointRole,

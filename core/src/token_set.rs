@@ -135,6 +135,19 @@ impl TokenSet {
     pub fn id_token(&self) -> Option<&crate::secret::IdToken> {
         self.id_token.as_ref()
     }
+    /// The claims of the ID token held, read again without a check:
+    /// authflow's clients check an OpenID Provider's ID token when it
+    /// arrives (the code exchange, a refresh), so in a set they returned
+    /// these are the validated claims. A set built from a response by hand
+    /// holds what the provider sent: validate it first
+    /// (`IdTokenCheck::validate`). `None` without an ID token.
+    #[cfg(feature = "openid")]
+    pub fn id_token_claims(&self) -> Result<Option<crate::id_token::IdTokenClaims>> {
+        self.id_token
+            .as_ref()
+            .map(crate::id_token::unverified_claims)
+            .transpose()
+    }
     /// Response fields authflow does not interpret (e.g. MakeShift's
     /// `user`; `id_token` too when built without the `openid` feature).
     pub fn extra(&self) -> &Object {

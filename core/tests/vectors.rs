@@ -434,7 +434,7 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
             str_of(spec, "token_endpoint")?,
         ))?,
     };
-    for role in EndpointRole::ALL {
+    for &role in EndpointRole::ALL {
         if let Some(url) = spec[role.as_str()].as_str() {
             profile = e(profile.with_endpoint(role, url))?;
         }

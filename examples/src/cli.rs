@@ -13,8 +13,8 @@ use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
     discovery_request, parse_discovery_response, Client, ClientSecret, DevicePoll,
-    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, Method, Profile, ProviderKind,
-    Session, TokenSet,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims, LogoutOptions,
+    Method, Profile, ProviderKind, Session, TokenSet,
 };
 use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
@@ -29,6 +29,8 @@ pub const USAGE: &str = "usage:
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
   authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
+  authflow-demo userinfo --token-file F [--show-secrets]
+  authflow-demo logout  --token-file F [--post-logout-redirect-uri URL] [--state S]
 
   P is makini-link, makini-admin, makeshift or generic. ENDPOINT is one of
   authorization-endpoint, token-endpoint, revocation-endpoint,
@@ -41,7 +43,13 @@ pub const USAGE: &str = "usage:
   process that uses it (a server, other refresh or call runs): one refresh
   per expiry however many run at once; the token file then mirrors the store.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
-  API secret; the API key is --client-id); it is never printed or saved.";
+  API secret; the API key is --client-id); it is never printed or saved.
+  With an OpenID Provider (--issuer whose metadata says so) login checks the
+  ID token (signature against the provider's keys, issuer, audience, nonce,
+  times) before saving, and prints the subject (other claims redacted
+  without --show-secrets); userinfo prints the UserInfo endpoint's claims
+  about that subject; logout prints the provider's end-session URL to open
+  (it holds the ID token as id_token_hint: do not share it).";
 
 /// What went wrong, in words for the terminal; never a secret.
 #[derive(Debug)]
@@ -156,6 +164,8 @@ pub fn run(command: &str, args: &[String], out: &mut dyn Write) -> Result<(), Cl
         "login" => login(&flags, &transport, out),
         "refresh" => refresh(&flags, &transport, out),
         "call" => call(&flags, &transport, out),
+        "userinfo" => userinfo(&flags, &transport, out),
+        "logout" => logout(&flags, out),
         other => Err(usage(&format!("unknown command {other:?}"))),
     }
 }
@@ -379,7 +389,79 @@ fn browser_login(
     let callback = outcome?;
     let now = crate::unix_now();
     let response = transport.send(&client.exchange_request(callback)?)?;
-    Ok(client.parse_token_response(GrantType::AuthorizationCode, now, &response)?)
+    let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
+    // An OpenID Provider's ID token is checked before anything is saved.
+    if let Some(validation) = client.id_token_after_exchange(&start.pending, &tokens)? {
+        let mut keys = client.jwks_cache()?;
+        let claims =
+            crate::driver::check_id_token(&validation, &mut keys, transport, crate::unix_now)?;
+        show_claims(out, &claims, flags.has("--show-secrets"))?;
+    }
+    Ok(tokens)
+}
+
+/// The validated ID token's subject and issuer, and its other claims with
+/// their values unless `show_secrets` (names, e-mail addresses: personal
+/// data, not for a terminal's scrollback by default).
+fn show_claims(
+    out: &mut dyn Write,
+    claims: &IdTokenClaims,
+    show_secrets: bool,
+) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "ID token valid: subject {} at {}",
+        claims.sub, claims.iss
+    )?;
+    if let Some(auth_time) = claims.auth_time {
+        writeln!(out, "authenticated at {auth_time}")?;
+    }
+    for (name, value) in claims.extra.iter() {
+        if show_secrets {
+            writeln!(out, "  {name}: {}", value.to_json())?;
+        } else {
+            writeln!(out, "  {name}: [redacted]")?;
+        }
+    }
+    Ok(())
+}
+
+/// The UserInfo endpoint's claims about the token file's user: the `sub`
+/// (checked against the saved ID token's), then the other claims, with
+/// their values under `--show-secrets`.
+fn userinfo(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file"])?;
+    let path = PathBuf::from(flags.require("token-file")?);
+    let loaded = TokenFile::lock(&path)?.load(secret_from_env())?;
+    let (client, tokens) = (&loaded.client, &loaded.tokens);
+    let response = transport.send(&client.userinfo_request_for(tokens)?)?;
+    let info = client.parse_userinfo_response_for(crate::unix_now(), &response, tokens)?;
+    writeln!(out, "subject {}", info.sub)?;
+    for (name, value) in info.claims.iter() {
+        if flags.has("--show-secrets") {
+            writeln!(out, "  {name}: {}", value.to_json())?;
+        } else {
+            writeln!(out, "  {name}: [redacted]")?;
+        }
+    }
+    Ok(())
+}
+
+/// The provider's end-session URL for the token file's login (OpenID
+/// Connect RP-Initiated Logout 1.0), to open in a browser. No IO.
+fn logout(flags: &Flags, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file", "post-logout-redirect-uri", "state"])?;
+    let path = PathBuf::from(flags.require("token-file")?);
+    let loaded = TokenFile::lock(&path)?.load(secret_from_env())?;
+    let options = LogoutOptions {
+        id_token_hint: loaded.tokens.id_token().cloned(),
+        post_logout_redirect_uri: flags.get("post-logout-redirect-uri").map(str::to_owned),
+        state: flags.get("state").map(str::to_owned),
+        ui_locales: None,
+    };
+    let url = loaded.client.logout_url(&options)?;
+    writeln!(out, "open this URL to log out at the provider:\n{url}")?;
+    Ok(())
 }
 
 /// Saves every token set the session asks to store, as soon as it asks.

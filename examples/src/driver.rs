@@ -5,8 +5,8 @@
 
 use crate::transport::Transport;
 use authflow_core::{
-    AccessToken, DevicePoll, DevicePollAction, Error, HttpResponse, OutgoingRequest, Session,
-    SessionAction, TokenSet,
+    AccessToken, DevicePoll, DevicePollAction, Error, HttpResponse, IdTokenClaims,
+    IdTokenValidation, JwksCache, OutgoingRequest, Session, SessionAction, TokenSet,
 };
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -39,6 +39,22 @@ pub fn drive_device(
             DevicePollAction::Stop(error) => return Err(error),
         }
     }
+}
+
+/// Validates an ID token as `validation` says: the provider's JWK set
+/// fetched into `cache` first when it asks (nothing held, stale, or an
+/// unknown `kid`), then every check of OpenID Connect Core 1.0 §3.1.3.7.
+pub fn check_id_token(
+    validation: &IdTokenValidation,
+    cache: &mut JwksCache,
+    transport: &Transport,
+    now: impl Fn() -> u64,
+) -> Result<IdTokenClaims, Error> {
+    if let Some(request) = validation.keys_request(cache, now())? {
+        let answer = transport.send(&request);
+        validation.handle_keys_response(cache, now(), answer.as_ref().map_err(Clone::clone))?;
+    }
+    validation.finish(cache, now())
 }
 
 /// What a caller may want to see while a session renews its tokens.

@@ -8,8 +8,8 @@
 
 use authflow_core::{
     BodyEncoding, Client, ClientAuthMethod, ClientSecret, EndpointRole, Error, ErrorKind,
-    ExpiryRule, GrantType, Lifetimes, PkceMethod, Profile, ProviderKind, Reauthentication,
-    StatusRule, StatusRuleScope, TokenSet,
+    ExpiryRule, GrantType, JwsAlgorithm, Lifetimes, PkceMethod, Profile, ProviderKind,
+    Reauthentication, StatusRule, StatusRuleScope, TokenSet,
 };
 use authflow_store::secret_file::{self, FileLock};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,10 @@ struct Stored {
     /// Absent in version 1 files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rules: Option<Rules>,
+    /// For an OpenID Provider: the ID token algorithms accepted (JOSE
+    /// names); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token_algorithms: Option<Vec<String>>,
     /// The token set's own versioned JSON form.
     tokens: serde_json::Value,
 }
@@ -164,7 +168,8 @@ fn invalid(why: impl Into<String>) -> Error {
 fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Stored> {
     let profile = client.profile();
     let endpoints = EndpointRole::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|role| {
             Some((
                 role.as_str().to_owned(),
@@ -203,6 +208,13 @@ fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Sto
             pkce: profile.pkce().map(|method| method.as_str().to_owned()),
             status_rules,
         }),
+        id_token_algorithms: profile.is_openid().then(|| {
+            profile
+                .id_token_algorithms()
+                .iter()
+                .map(|alg| alg.as_str().to_owned())
+                .collect()
+        }),
         tokens: serde_json::from_str(&tokens.to_json()).map_err(io::Error::other)?,
     })
 }
@@ -219,7 +231,7 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
         ProviderKind::MakiniAdmin => Profile::makini_admin(token_endpoint)?,
         ProviderKind::Generic => Profile::generic(None, token_endpoint)?,
     };
-    for role in EndpointRole::ALL {
+    for &role in EndpointRole::ALL {
         if let Some(url) = endpoint(role) {
             profile = profile.with_endpoint(role, url)?;
         }
@@ -234,6 +246,17 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
     }
     if let Some(rules) = &stored.rules {
         profile = with_rules(profile, rules)?;
+    }
+    if let Some(names) = &stored.id_token_algorithms {
+        let algorithms = names
+            .iter()
+            .map(|name| {
+                JwsAlgorithm::parse(name).ok_or_else(|| invalid("unknown ID token algorithm"))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        profile = profile
+            .with_openid(true)
+            .with_id_token_algorithms(algorithms);
     }
     let mut client = Client::new(profile, stored.client_id.clone()).with_scopes(&stored.scopes);
     if let Some(uri) = &stored.redirect_uri {
@@ -491,6 +514,25 @@ mod tests {
         let loaded = file.load(None).unwrap().client;
         assert_eq!(loaded.profile(), client.profile());
         assert_eq!(loaded.scopes(), ["connections:read"]);
+        // An OpenID Provider's: its keys, UserInfo and logout endpoints and
+        // the ID token algorithms, for the checks after a refresh.
+        let openid = Profile::generic(Some("https://op.example/auth"), "https://op.example/token")
+            .unwrap()
+            .with_issuer("https://op.example", false)
+            .with_endpoint(EndpointRole::Jwks, "https://op.example/jwks")
+            .unwrap()
+            .with_endpoint(EndpointRole::Userinfo, "https://op.example/me")
+            .unwrap()
+            .with_endpoint(EndpointRole::EndSession, "https://op.example/logout")
+            .unwrap()
+            .with_openid(true)
+            .with_id_token_algorithms(vec![JwsAlgorithm::Es256, JwsAlgorithm::EdDsa]);
+        let client = Client::new(openid, "rp").with_scopes(["openid"]);
+        file.save(&client, &tokens("at-3", Some("rt-3")), None)
+            .unwrap();
+        let loaded = file.load(None).unwrap().client;
+        assert_eq!(loaded.profile(), client.profile());
+        assert!(loaded.profile().is_openid());
     }
 
     /// A file the CLI wrote before it kept the whole configuration.

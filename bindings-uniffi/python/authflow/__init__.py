@@ -17,6 +17,12 @@ Everyday use::
     tokens = app.exchange(callback_url, start.pending)
     user = app.session(tokens, on_persist=lambda t: db.save(t.to_json()))
 
+    # An OpenID Provider: discovery, then the same login; the ID token is
+    # validated (signature, issuer, audience, nonce, times) before exchange returns.
+    oidc = authflow.connect(authflow.discover_profile(ISSUER, openid=True), client_id=ID,
+                            client_secret=SECRET, redirect_uri=REDIRECT, scopes=["openid", "email"])
+    claims = oidc.exchange(callback_url, pending).id_token_claims()   # claims.sub, claims.extra_json
+
     try:
         user.get("sites")
     except authflow.AuthflowError as e:          # OAuthError, HttpError, TransportError, ...
@@ -55,6 +61,9 @@ from ._errors import (
 )
 from ._native import (
     AuthorizationOptions,
+    IdTokenClaims,
+    LogoutOptions,
+    UserInfo,
     DiscoveryDocument as _DiscoveryDocument,
     HttpTransport as _HttpTransport,
     Introspection,
@@ -85,4 +94,5 @@ __all__ = [
     "AuthflowError", "OAuthError", "CallbackError", "HttpError", "TransportError",
     "InvalidResponseError", "ConfigurationError", "AuthorizationRequiredError",
     "InvalidStoredValueError", "ErrorKind", "Action", "sansio",
+    "IdTokenClaims", "UserInfo", "LogoutOptions",
 ]

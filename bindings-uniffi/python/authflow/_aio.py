@@ -14,10 +14,12 @@ from ._native import (
     ClientSession,
     HttpResponse,
     Introspection,
+    LogoutOptions,
     Method,
     TokenInfo,
     TokenSet,
     TokenTypeHint,
+    UserInfo,
 )
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -96,8 +98,20 @@ class AsyncOAuthClient:
         return self.client.authorization_url(options)
 
     async def exchange(self, callback_url: str, pending: str) -> TokenSet:
-        """Validates the redirect and exchanges the code."""
+        """Validates the redirect and exchanges the code (and, from an
+        OpenID Provider, validates the ID token: see
+        :meth:`authflow.OAuthClient.exchange`)."""
         return await self.client.exchange_async(callback_url, pending)
+
+    async def userinfo(self, tokens: TokenSet) -> UserInfo:
+        """The user's claims from the OpenID UserInfo endpoint (its ``sub``
+        checked against the ID token's)."""
+        return await self.client.userinfo_async(tokens)
+
+    def logout_url(self, tokens: typing.Optional[TokenSet] = None,
+                   options: typing.Optional[LogoutOptions] = None) -> str:
+        """The OpenID end-session URL to send the user to (no IO)."""
+        return self.client.logout_url(tokens, options)
 
     async def device_login(
         self,

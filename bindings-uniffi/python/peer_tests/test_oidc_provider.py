@@ -1,18 +1,29 @@
-"""Discovery over HTTP against a real OpenID provider nobody here wrote:
-npm oidc-provider (tests/peers/oidc-provider, installed by its install.sh),
-through the default urllib transport: the metadata document becomes a
-profile, and that profile's client-credentials and introspection work."""
+"""Against a real OpenID provider nobody here wrote: npm oidc-provider
+(tests/peers/oidc-provider, installed by its install.sh), through the
+default urllib transport. Discovery: the metadata document becomes a
+profile, and that profile's client-credentials and introspection work.
+OpenID Connect: a user logs in (oidc_browser.py fills in the provider's
+pages), the ID token is validated against the provider's keys before
+``exchange`` returns, a refresh's too, UserInfo is read, a logout URL
+made; a tampered ID token is refused."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import pathlib
 import subprocess
+import os
+import time
 import typing
+import urllib.parse
+import urllib.request
 
 import pytest
 
 import authflow as af
+from oidc_browser import login
 
 PEER = pathlib.Path(__file__).resolve().parents[3] / "tests" / "peers" / "oidc-provider"
 CC_CLIENT = ("cc-client", "cc-client-secret-0123456789abcdef")
@@ -67,3 +78,162 @@ def test_a_wrong_client_secret_is_a_configuration_error(issuer: str) -> None:
     assert caught.value.kind == "invalid_client"
     assert caught.value.action == "fix_configuration"
     assert "not-the-secret-at-all" not in repr(caught.value) + str(caught.value)
+
+
+# ----- OpenID Connect: the code flow with the ID token validated -----
+
+# tests/peers/oidc-provider/server.mjs: its redirect URI, and a client
+# whose ID tokens it signs with RS256, one with ES256.
+REDIRECT_URI = "http://127.0.0.1:47613/cb"
+RS256_CLIENT = ("openid-rs256-client", "openid-rs256-client-secret-0123456789abcdef")
+ES256_CLIENT = ("openid-es256-client", "openid-es256-client-secret-0123456789abcdef")
+
+
+class ShiftedClock(af.sansio.Environment):
+    """The system clock, moved on by ``offset`` seconds when a test says."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def now(self) -> int:
+        return int(time.time()) + self.offset
+
+    def random_bytes(self, len: int) -> bytes:  # noqa: A002 (the trait's name)
+        return os.urandom(len)
+
+
+class Recording(af.UrllibTransport):
+    """The default transport, noting every URL sent to; ``tamper`` may
+    change a token response's ID token on its way in."""
+
+    def __init__(self, tamper: typing.Optional[typing.Callable[[str], str]] = None) -> None:
+        super().__init__()
+        self.urls: typing.List[str] = []
+        self.tamper = tamper
+
+    def send(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+        self.urls.append(request.url)
+        response = super().send(request)
+        if self.tamper is not None and request.url.endswith("/token") and response.status == 200:
+            body = json.loads(response.body)
+            body["id_token"] = self.tamper(body["id_token"])
+            response = af.sansio.HttpResponse(status=response.status, headers=response.headers,
+                                              body=json.dumps(body).encode())
+        return response
+
+    async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+        return self.send(request)
+
+
+def openid_client(issuer: str, transport: Recording, registration: typing.Tuple[str, str] = RS256_CLIENT,
+                  environment: typing.Optional[af.sansio.Environment] = None) -> af.OAuthClient:
+    profile = af.discover_profile(issuer, openid=True)
+    assert profile.is_openid()
+    return af.connect(profile, registration[0], client_secret=registration[1],
+                      redirect_uri=REDIRECT_URI, scopes=["openid"], transport=transport,
+                      environment=environment)
+
+
+def header_of(id_token: str) -> typing.Dict[str, typing.Any]:
+    head = id_token.split(".")[0]
+    return typing.cast(typing.Dict[str, typing.Any],
+                       json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))))
+
+
+def jwks_fetches(transport: Recording) -> int:
+    return len([u for u in transport.urls if u.endswith("/jwks")])
+
+
+@pytest.mark.parametrize("registration,alg", [(RS256_CLIENT, "RS256"), (ES256_CLIENT, "ES256")])
+def test_an_openid_login_validates_the_id_token_and_reads_userinfo(
+        issuer: str, registration: typing.Tuple[str, str], alg: str) -> None:
+    transport = Recording()
+    client = openid_client(issuer, transport, registration)
+    start = client.authorization_url(af.AuthorizationOptions(extra_params=[af.sansio.QueryParam(name="prompt", value="consent")]))
+    nonce = urllib.parse.parse_qs(urllib.parse.urlsplit(start.url).query)["nonce"][0]
+    tokens = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    claims = tokens.id_token_claims()
+    assert claims is not None
+    assert (claims.sub, claims.iss, claims.nonce) == ("alice", issuer, nonce)
+    assert registration[0] in claims.aud
+    assert header_of(tokens.id_token() or "")["alg"] == alg
+    assert jwks_fetches(transport) == 1, transport.urls
+
+    assert client.userinfo(tokens).sub == "alice"
+
+    refreshed = client.refresh(tokens)
+    again = refreshed.id_token_claims()
+    assert again is not None and again.sub == "alice"
+    assert refreshed.id_token() != tokens.id_token(), "oidc-provider sends a new ID token"
+    assert jwks_fetches(transport) == 1, "the keys are cached"
+
+    logout = client.logout_url(refreshed, af.LogoutOptions(post_logout_redirect_uri=None))
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(logout).query)
+    assert logout.startswith(issuer)
+    assert query["id_token_hint"] == [refreshed.id_token()]
+    assert query["client_id"] == [registration[0]]
+
+
+def test_rotated_keys_are_fetched_again_for_the_unknown_kid(issuer: str) -> None:
+    transport, clock = Recording(), ShiftedClock()
+    client = openid_client(issuer, transport, ES256_CLIENT, clock)
+    start = client.authorization_url()
+    first = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    assert jwks_fetches(transport) == 1
+    rotate = urllib.request.Request(f"{issuer}/__test/rotate", method="POST")
+    with urllib.request.urlopen(rotate, timeout=10) as answer:
+        new_kids = json.loads(answer.read())["kids"]
+    # Right after a fetch, an unknown kid waits out the refetch interval:
+    # the token is refused, not checked with a key it does not name.
+    start = client.authorization_url()
+    with pytest.raises(af.AuthflowError) as caught:
+        client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    assert caught.value.kind == "id_token_invalid" and "kid" in str(caught.value)
+    assert jwks_fetches(transport) == 1
+    clock.offset = 61
+    start = client.authorization_url()
+    second = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    assert jwks_fetches(transport) == 2
+    assert header_of(second.id_token() or "")["kid"] in new_kids
+    assert header_of(first.id_token() or "")["kid"] not in new_kids
+
+
+def flip_signature(id_token: str) -> str:
+    head, payload, signature = id_token.split(".")
+    return ".".join([head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+
+
+def other_subject(id_token: str) -> str:
+    head, payload, signature = id_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "mallory"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return ".".join([head, forged, signature])
+
+
+@pytest.mark.parametrize("tamper", [flip_signature, other_subject])
+def test_a_tampered_id_token_is_refused(issuer: str, tamper: typing.Callable[[str], str]) -> None:
+    seen: typing.List[str] = []
+
+    def keep(id_token: str) -> str:
+        forged = tamper(id_token)
+        seen.append(forged)
+        return forged
+
+    client = openid_client(issuer, Recording(tamper=keep))
+    start = client.authorization_url()
+    with pytest.raises(af.AuthflowError) as caught:
+        client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    assert caught.value.kind == "id_token_invalid"
+    assert caught.value.action == "authorize_again"
+    assert "signature" in str(caught.value)
+    assert seen and seen[0] not in repr(caught.value) + str(caught.value)
+
+
+def test_the_async_client_validates_the_id_token_too(issuer: str) -> None:
+    client = af.AsyncOAuthClient(openid_client(issuer, Recording(tamper=flip_signature)))
+    start = client.authorization_url()
+    callback = login(start.url, REDIRECT_URI, "bob")
+    with pytest.raises(af.AuthflowError) as caught:
+        asyncio.run(client.exchange(callback, start.pending))
+    assert caught.value.kind == "id_token_invalid"

@@ -3164,6 +3164,13 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
      * (`pending_already_used`), whatever the first call's outcome (a code
      * may have reached the provider; a new authorization is the way on).
      * Delete the stored string as you call this.
+     *
+     * With an OpenID Provider (a profile that `is_openid`), the ID token
+     * is validated before the tokens are returned (OpenID Connect Core
+     * 1.0 §3.1.3.7: signature against the provider's JWK set, fetched
+     * when needed, then every claim, the nonce included); a token that
+     * fails raises `id_token_invalid`. Its claims: `id_token_claims()` on
+     * the token set.
      */
     func exchange(callbackUrl: String, pending: String) throws  -> TokenSet
     
@@ -3181,6 +3188,15 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
      * Async [`OAuthClient::introspect`].
      */
     func introspectAsync(token: String, hint: TokenTypeHint) async throws  -> Introspection
+    
+    /**
+     * Where to send the user to log out at the provider (OpenID Connect
+     * RP-Initiated Logout 1.0): the end-session endpoint with
+     * `id_token_hint` (from `tokens` unless `options` gives one),
+     * `client_id` and `options`' other parameters. No IO. The URL holds
+     * the ID token: do not log it.
+     */
+    func logoutUrl(tokens: TokenSet?, options: LogoutOptions?) throws  -> String
     
     /**
      * The resource-owner password grant.
@@ -3205,6 +3221,8 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     
     /**
      * Refreshes `tokens` (a rotated refresh token replaces the old one).
+     * A new ID token is validated as at the exchange, and must name the
+     * same user as the one it replaces (OpenID Connect Core 1.0 §12.2).
      */
     func refresh(tokens: TokenSet) throws  -> TokenSet
     
@@ -3249,6 +3267,18 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
      * Async [`OAuthClient::token_info`].
      */
     func tokenInfoAsync(accessToken: String) async throws  -> TokenInfo
+    
+    /**
+     * The user's claims from the UserInfo endpoint (OpenID Connect Core
+     * 1.0 §5.3), with `tokens`' access token; refused unless its `sub` is
+     * the ID token's.
+     */
+    func userinfo(tokens: TokenSet) throws  -> UserInfo
+    
+    /**
+     * Async [`OAuthClient::userinfo`].
+     */
+    func userinfoAsync(tokens: TokenSet) async throws  -> UserInfo
     
 }
 /**
@@ -3424,6 +3454,13 @@ open func clientCredentialsAsync()async throws  -> TokenSet  {
      * (`pending_already_used`), whatever the first call's outcome (a code
      * may have reached the provider; a new authorization is the way on).
      * Delete the stored string as you call this.
+     *
+     * With an OpenID Provider (a profile that `is_openid`), the ID token
+     * is validated before the tokens are returned (OpenID Connect Core
+     * 1.0 §3.1.3.7: signature against the provider's JWK set, fetched
+     * when needed, then every claim, the nonce included); a token that
+     * fails raises `id_token_invalid`. Its claims: `id_token_claims()` on
+     * the token set.
      */
 open func exchange(callbackUrl: String, pending: String)throws  -> TokenSet  {
     return try  FfiConverterTypeTokenSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -3486,6 +3523,24 @@ open func introspectAsync(token: String, hint: TokenTypeHint)async throws  -> In
             liftFunc: FfiConverterTypeIntrospection_lift,
             errorHandler: FfiConverterTypeAuthflowError_lift
         )
+}
+    
+    /**
+     * Where to send the user to log out at the provider (OpenID Connect
+     * RP-Initiated Logout 1.0): the end-session endpoint with
+     * `id_token_hint` (from `tokens` unless `options` gives one),
+     * `client_id` and `options`' other parameters. No IO. The URL holds
+     * the ID token: do not log it.
+     */
+open func logoutUrl(tokens: TokenSet? = nil, options: LogoutOptions? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_logout_url(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeTokenSet.lower(tokens),
+        FfiConverterOptionTypeLogoutOptions.lower(options),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -3555,6 +3610,8 @@ open func reauthenticateAsync()async throws  -> TokenSet  {
     
     /**
      * Refreshes `tokens` (a rotated refresh token replaces the old one).
+     * A new ID token is validated as at the exchange, and must name the
+     * same user as the one it replaces (OpenID Connect Core 1.0 §12.2).
      */
 open func refresh(tokens: TokenSet)throws  -> TokenSet  {
     return try  FfiConverterTypeTokenSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -3683,6 +3740,40 @@ open func tokenInfoAsync(accessToken: String)async throws  -> TokenInfo  {
             completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeTokenInfo_lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * The user's claims from the UserInfo endpoint (OpenID Connect Core
+     * 1.0 §5.3), with `tokens`' access token; refused unless its `sub` is
+     * the ID token's.
+     */
+open func userinfo(tokens: TokenSet)throws  -> UserInfo  {
+    return try  FfiConverterTypeUserInfo_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_userinfo(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenSet_lower(tokens),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Async [`OAuthClient::userinfo`].
+     */
+open func userinfoAsync(tokens: TokenSet)async throws  -> UserInfo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_oauthclient_userinfo_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeTokenSet_lower(tokens)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserInfo_lift,
             errorHandler: FfiConverterTypeAuthflowError_lift
         )
 }
@@ -6048,6 +6139,15 @@ public protocol TokenSetProtocol: AnyObject, Sendable {
     func idToken()  -> String?
     
     /**
+     * The claims of the ID token held, read again without a check:
+     * `OAuthClient` validates an OpenID Provider's ID token when it
+     * arrives, so in a set it returned these are the validated claims. A
+     * set parsed from a response by hand holds what the provider sent:
+     * validate it first (`validate_id_token`). `None` without an ID token.
+     */
+    func idTokenClaims() throws  -> IdTokenClaims?
+    
+    /**
      * Whether the access token is unexpired at `now` (unknown expiry: valid).
      */
     func isAccessValid(now: UInt64)  -> Bool
@@ -6224,6 +6324,22 @@ open func idToken() -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_tokenset_id_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The claims of the ID token held, read again without a check:
+     * `OAuthClient` validates an OpenID Provider's ID token when it
+     * arrives, so in a set it returned these are the validated claims. A
+     * set parsed from a response by hand holds what the provider sent:
+     * validate it first (`validate_id_token`). `None` without an ID token.
+     */
+open func idTokenClaims()throws  -> IdTokenClaims?  {
+    return try  FfiConverterOptionTypeIdTokenClaims.lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenset_id_token_claims(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -10251,6 +10367,18 @@ public enum EndpointRole: Equatable, Hashable {
      * Where a device asks for a device code and a user code (RFC 8628 §3.1).
      */
     case deviceAuthorization
+    /**
+     * The provider's JWK set (OpenID Connect Discovery 1.0 §3 `jwks_uri`).
+     */
+    case jwks
+    /**
+     * The OpenID Connect UserInfo endpoint.
+     */
+    case userinfo
+    /**
+     * Where the user is sent to log out (OpenID Connect RP-Initiated Logout).
+     */
+    case endSession
 
 
 
@@ -10287,6 +10415,12 @@ public struct FfiConverterTypeEndpointRole: FfiConverterRustBuffer {
         case 7: return .legacyApiBase
         
         case 8: return .deviceAuthorization
+        
+        case 9: return .jwks
+        
+        case 10: return .userinfo
+        
+        case 11: return .endSession
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -10326,6 +10460,18 @@ public struct FfiConverterTypeEndpointRole: FfiConverterRustBuffer {
         
         case .deviceAuthorization:
             writeInt(&buf, Int32(8))
+        
+        
+        case .jwks:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .userinfo:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .endSession:
+            writeInt(&buf, Int32(11))
         
         }
     }
@@ -12047,6 +12193,54 @@ fileprivate struct FfiConverterOptionTypeErrorDetails: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeIdTokenClaims: FfiConverterRustBuffer {
+    typealias SwiftType = IdTokenClaims?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeIdTokenClaims.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeIdTokenClaims.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLogoutOptions: FfiConverterRustBuffer {
+    typealias SwiftType = LogoutOptions?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLogoutOptions.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLogoutOptions.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeStoredTokens: FfiConverterRustBuffer {
     typealias SwiftType = StoredTokens?
 
@@ -12929,7 +13123,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_client_credentials_async() != 55189) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 55383) {
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 51673) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange_async() != 52925) {
@@ -12939,6 +13133,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_introspect_async() != 2741) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_logout_url() != 50978) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_password() != 11272) {
@@ -12953,7 +13150,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_reauthenticate_async() != 36757) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_oauthclient_refresh() != 50399) {
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_refresh() != 35550) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_refresh_async() != 23177) {
@@ -12975,6 +13172,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_token_info_async() != 31134) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_userinfo() != 20282) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_userinfo_async() != 35551) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_deviceauthorization_clock_skew() != 7380) {
@@ -13305,6 +13508,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_id_token() != 29969) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenset_id_token_claims() != 3422) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_is_access_valid() != 39821) {
