@@ -28,6 +28,7 @@ TOKEN_URL: str
 API_BASE: str
 SECRET: str
 CLIENT_ID: str
+ISSUER: str
 API_KEY: str
 API_SECRET: str
 callback_url: str

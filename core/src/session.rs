@@ -328,6 +328,25 @@ impl Session {
             || profile.reauthentication() != Reauthentication::Never
     }
 
+    /// A refresh's token set with the ID token it may hold replaced by
+    /// `previous`'s, for an OpenID Provider: a session cannot fetch the
+    /// provider's keys to check a new one (OpenID Connect Core 1.0 §12.2),
+    /// so it keeps the login's, checked when it came, and nothing
+    /// unchecked ever reads as the user's claims. `Client::refresh` with
+    /// `Client::id_token_after_refresh` is the way to a new one.
+    fn keep_checked_id_token(&self, tokens: TokenSet, previous: &TokenSet) -> TokenSet {
+        #[cfg(feature = "openid")]
+        if self.client.profile().is_openid() {
+            return TokenSet {
+                id_token: previous.id_token.clone(),
+                ..tokens
+            };
+        }
+        #[cfg(not(feature = "openid"))]
+        let _ = (self, previous);
+        tokens
+    }
+
     /// Takes the answer to request `id`, received at `now`.
     pub fn handle_response(
         &mut self,
@@ -339,9 +358,10 @@ impl Session {
             return Ok(SessionUpdate::Discarded);
         };
         let parsed = match (&flight.purpose, &self.tokens) {
-            (RequestPurpose::Refresh, Some(previous)) => {
-                self.client.parse_refresh_response(now, response, previous)
-            }
+            (RequestPurpose::Refresh, Some(previous)) => self
+                .client
+                .parse_refresh_response(now, response, previous)
+                .map(|tokens| self.keep_checked_id_token(tokens, previous)),
             (_, previous) => self
                 .client
                 .parse_token_response(flight.grant, now, response)
@@ -582,5 +602,53 @@ impl Session {
                 "no usable token, and this flow needs the user to authorize again",
             )
         })
+    }
+}
+
+#[cfg(all(test, feature = "openid"))]
+mod tests {
+    use super::*;
+    use crate::profile::{GrantType, Profile};
+
+    fn token_response(id_token: &str) -> HttpResponse {
+        let body = format!(
+            r#"{{"access_token":"at-{id_token}","token_type":"Bearer","expires_in":60,"refresh_token":"rt-{id_token}","id_token":"{id_token}"}}"#
+        );
+        HttpResponse::new(200, vec![], body.into_bytes())
+    }
+
+    /// A session's refresh keeps the login's ID token at an OpenID
+    /// Provider, whatever the refresh brought; elsewhere it takes the new.
+    #[test]
+    fn a_refresh_in_a_session_keeps_the_checked_id_token() {
+        for openid in [true, false] {
+            let profile = Profile::generic(None, "https://op.example/token")
+                .unwrap()
+                .with_openid(openid);
+            let client = Client::new(profile, "rp-1");
+            let first = client
+                .parse_token_response(
+                    GrantType::AuthorizationCode,
+                    1000,
+                    &token_response("login.id.token"),
+                )
+                .unwrap();
+            let mut session = Session::new(client, Some(first));
+            let SessionAction::Send(out) = session.poll_action(2000) else {
+                panic!("an expired token is refreshed");
+            };
+            session
+                .handle_response(out.id, 2000, &token_response("refresh.id.token"))
+                .unwrap();
+            let tokens = session.token_set().unwrap();
+            assert_eq!(tokens.access_token().secret(), "at-refresh.id.token");
+            let kept = tokens.id_token().map(|t| t.secret().to_owned());
+            let expected = if openid {
+                "login.id.token"
+            } else {
+                "refresh.id.token"
+            };
+            assert_eq!(kept.as_deref(), Some(expected), "openid: {openid}");
+        }
     }
 }

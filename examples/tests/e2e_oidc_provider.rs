@@ -255,9 +255,18 @@ impl Op {
 /// then to its consent page (a form, and a "[ Cancel ]" link), then back to
 /// the redirect URI. Returns that callback URL and the prompts seen.
 fn user_at_browser(authorization_url: &str, decision: Decision) -> (String, Vec<String>) {
+    user_at_browser_until(authorization_url, decision, REDIRECT_URI)
+}
+
+/// [`user_at_browser`] for an app whose redirect URI is `redirect_uri`.
+fn user_at_browser_until(
+    authorization_url: &str,
+    decision: Decision,
+    redirect_uri: &str,
+) -> (String, Vec<String>) {
     let mut browser = Browser::new();
     let mut prompts = Vec::new();
-    let mut navigation = browser.navigate(authorization_url, REDIRECT_URI);
+    let mut navigation = browser.navigate(authorization_url, redirect_uri);
     for _ in 0..6 {
         let page = match navigation {
             Navigation::Callback(url) => return (url, prompts),
@@ -274,23 +283,23 @@ fn user_at_browser(authorization_url: &str, decision: Decision) -> (String, Vec<
             ("login", _) => {
                 form.fill("login", USER).fill("password", "any password");
                 let answer = browser.submit(&page, &form);
-                browser.follow(answer, REDIRECT_URI)
+                browser.follow(answer, redirect_uri)
             }
             ("consent", Decision::Allow) => {
                 let answer = browser.submit(&page, &form);
-                browser.follow(answer, REDIRECT_URI)
+                browser.follow(answer, redirect_uri)
             }
             ("consent", Decision::Cancel) => {
                 let (href, _) = browser::links(&page.body)
                     .into_iter()
                     .find(|(_, text)| text.contains("Cancel"))
                     .unwrap_or_else(|| panic!("no Cancel link on\n{}", page.body));
-                browser.navigate(&browser::resolve(&page.url, &href), REDIRECT_URI)
+                browser.navigate(&browser::resolve(&page.url, &href), redirect_uri)
             }
             (other, _) => panic!("unexpected prompt {other:?} at {}", page.url),
         };
     }
-    panic!("no redirect to {REDIRECT_URI} after {prompts:?}")
+    panic!("no redirect to {redirect_uri} after {prompts:?}")
 }
 
 /// The callback URL without its `iss` parameter, and with `iss` naming
@@ -1492,4 +1501,106 @@ fn cli_login_with_device_saves_the_tokens() {
             .map(|e| e.as_str().to_owned()),
         Some(format!("{}/device/auth", op.issuer()))
     );
+}
+
+/// `authflow-demo login --issuer` at an OpenID Provider: the browser login
+/// over the CLI's loopback redirect, the ID token checked before the
+/// tokens are saved (the subject printed, other claims redacted), then
+/// `userinfo` (its sub held to the ID token's) and `logout` (the
+/// end-session URL with the ID token as hint).
+#[test]
+fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    let args: Vec<String> = [
+        "--token-file",
+        &file_arg,
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        "cli-client",
+        "--scope",
+        "openid",
+        "--port",
+        "0",
+        "--no-browser",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let next = || {
+        printed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the CLI printed nothing more")
+    };
+    assert_eq!(next(), "open this URL to sign in:");
+    let url = next();
+    assert!(
+        url.contains("nonce="),
+        "an OpenID request sends a nonce: {url}"
+    );
+    let redirect_uri = percent_decoded(query_value(&url, "redirect_uri").unwrap());
+    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
+    // The CLI's listener takes the redirect as the user's browser sends it.
+    let answer = op.send(&HttpRequest::new(Method::Get, callback));
+    assert_eq!(answer.status, 200);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    let said: Vec<String> = printed.try_iter().collect();
+    assert!(
+        said.contains(&format!(
+            "ID token valid: subject {USER} at {}",
+            op.issuer()
+        )),
+        "{said:?}"
+    );
+    let saved = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert!(saved.client.profile().is_openid());
+    assert_eq!(saved.tokens.id_token_claims().unwrap().unwrap().sub, USER);
+
+    let mut out = Vec::new();
+    authflow_examples::cli::run(
+        "userinfo",
+        &["--token-file".into(), file_arg.clone()],
+        &mut out,
+    )
+    .map_err(|e| e.0)
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.starts_with(&format!("subject {USER}\n")), "{out}");
+
+    let mut out = Vec::new();
+    authflow_examples::cli::run("logout", &["--token-file".into(), file_arg], &mut out)
+        .map_err(|e| e.0)
+        .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let logout = out.lines().nth(1).unwrap();
+    assert_eq!(
+        logout.split('?').next(),
+        Some(format!("{}/session/end", op.issuer()).as_str())
+    );
+    // base64url and dots: nothing in an ID token is escaped.
+    assert_eq!(
+        query_value(logout, "id_token_hint"),
+        saved.tokens.id_token().map(|t| t.secret())
+    );
+    assert_eq!(query_value(logout, "client_id"), Some("cli-client"));
+}
+
+/// A query value's percent-escapes decoded (ASCII is all a test URL holds).
+fn percent_decoded(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some((before, after)) = rest.split_once('%') {
+        out.push_str(before);
+        let byte = u8::from_str_radix(&after[..2], 16).unwrap();
+        out.push(char::from(byte));
+        rest = &after[2..];
+    }
+    out.push_str(rest);
+    out
 }

@@ -92,6 +92,17 @@ const clients = [
     redirect_uris: [REDIRECT_URI],
   },
   {
+    // The CLI (`authflow-demo login --issuer`): public, PKCE, its loopback
+    // redirect on whatever port it listens on (a native client's loopback
+    // redirect URI matches on any port, RFC 8252 §7.3).
+    client_id: 'cli-client',
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+  },
+  {
     // Machine to machine: client credentials only, no user, no redirect.
     client_id: 'cc-client',
     client_secret: 'cc-client-secret-0123456789abcdef',
