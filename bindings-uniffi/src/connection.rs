@@ -437,6 +437,16 @@ impl OAuthClient {
         self.checked(self.run(self.refresh_step(&tokens))?)
     }
 
+    /// Checks the ID token of a device login's tokens (the `Done` of a
+    /// `DevicePoll`) as `exchange` checks a code flow's, without a nonce
+    /// (none is sent in the device flow), and gives the tokens back. A
+    /// device login driven by hand calls it before using the tokens; the
+    /// languages' `device_login` do.
+    pub fn check_device_login(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
+        let check = self.core().id_token_after_device_login(&tokens.0)?;
+        self.checked((tokens, check))
+    }
+
     /// The user's claims from the UserInfo endpoint (OpenID Connect Core
     /// 1.0 §5.3), with `tokens`' access token; refused unless its `sub` is
     /// the ID token's.
@@ -527,6 +537,12 @@ impl OAuthClient {
     pub async fn refresh_async(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
         let checked = self.run_async(self.refresh_step(&tokens)).await?;
         self.checked_async(checked).await
+    }
+
+    /// Async [`OAuthClient::check_device_login`].
+    pub async fn check_device_login_async(&self, tokens: Arc<TokenSet>) -> Result<Arc<TokenSet>> {
+        let check = self.core().id_token_after_device_login(&tokens.0)?;
+        self.checked_async((tokens, check)).await
     }
 
     /// Async [`OAuthClient::userinfo`].

@@ -211,4 +211,18 @@ impl Profile {
     pub fn is_openid(&self) -> bool {
         self.0.is_openid()
     }
+
+    /// The algorithms an ID token may be signed with (discovery sets those
+    /// of the provider's list that authflow verifies; RS256 otherwise).
+    pub fn with_id_token_algorithms(
+        &self,
+        algorithms: Vec<authflow_core::JwsAlgorithm>,
+    ) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_id_token_algorithms(algorithms))
+    }
+
+    /// The algorithms an ID token may be signed with.
+    pub fn id_token_algorithms(&self) -> Vec<authflow_core::JwsAlgorithm> {
+        self.0.id_token_algorithms()
+    }
 }

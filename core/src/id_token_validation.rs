@@ -6,9 +6,10 @@
 //! decides none of them.
 //!
 //! The contract, sans-IO like the rest of the core:
-//! 1. [`Client::id_token_after_exchange`] or
-//!    [`Client::id_token_after_refresh`] says whether there is an ID token
-//!    to check (`None`: nothing to do);
+//! 1. [`Client::id_token_after_exchange`],
+//!    [`Client::id_token_after_refresh`] or
+//!    [`Client::id_token_after_device_login`] says whether there is an ID
+//!    token to check (`None`: nothing to do);
 //! 2. [`IdTokenValidation::keys_request`] says whether to fetch the keys
 //!    first (the caller keeps one [`JwksCache`] per provider, from
 //!    [`Client::jwks_cache`]); the answer goes to
@@ -96,6 +97,32 @@ impl Client {
             Some(old) => Some(unverified_claims(old)?),
             None => None,
         };
+        self.id_token_without_nonce(tokens, id_token, original)
+            .map(Some)
+    }
+
+    /// The check the ID token of a device login's tokens needs (RFC 8628
+    /// with OpenID Connect): `None` unless the profile is an OpenID
+    /// Provider's and the tokens hold one. No nonce was sent, so none is
+    /// required; everything else is checked as at a code exchange.
+    pub fn id_token_after_device_login(
+        &self,
+        tokens: &TokenSet,
+    ) -> Result<Option<IdTokenValidation>> {
+        match tokens.id_token() {
+            Some(id_token) if self.profile().is_openid() => self
+                .id_token_without_nonce(tokens, id_token, None)
+                .map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    fn id_token_without_nonce(
+        &self,
+        tokens: &TokenSet,
+        id_token: &IdToken,
+        original: Option<IdTokenClaims>,
+    ) -> Result<IdTokenValidation> {
         let issuer = self.profile().issuer().ok_or_else(|| {
             Error::configuration("an ID token is checked against the issuer: the profile has none")
         })?;
@@ -107,7 +134,7 @@ impl Client {
             algorithms: self.profile().id_token_algorithms(),
             clock_skew: tokens.clock_skew(),
         };
-        IdTokenValidation::new(check, id_token, tokens, original).map(Some)
+        IdTokenValidation::new(check, id_token, tokens, original)
     }
 }
 
@@ -381,6 +408,33 @@ mod tests {
         let error = run(&validation, &mut cache).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::IdTokenInvalid);
         assert!(error.to_string().contains("sub"), "{error}");
+    }
+
+    #[test]
+    fn a_device_login_checks_its_id_token_without_a_nonce() {
+        let client = client();
+        let tokens = token_response(&client, Some(&sign(claims(None, "alice"))));
+        let validation = client
+            .id_token_after_device_login(&tokens)
+            .unwrap()
+            .expect("an OpenID provider's device login has an ID token to check");
+        let mut cache = client.jwks_cache().unwrap();
+        assert_eq!(run(&validation, &mut cache).unwrap().sub, "alice");
+        let mut other = claims(None, "alice");
+        other["aud"] = "someone-else".into();
+        let forged = token_response(&client, Some(&sign(other)));
+        let validation = client
+            .id_token_after_device_login(&forged)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            run(&validation, &mut cache).unwrap_err().kind(),
+            ErrorKind::IdTokenInvalid
+        );
+        assert!(client
+            .id_token_after_device_login(&token_response(&client, None))
+            .unwrap()
+            .is_none());
     }
 
     #[test]

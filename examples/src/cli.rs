@@ -13,8 +13,8 @@ use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
     discovery_request, parse_discovery_response, Client, ClientSecret, DevicePoll,
-    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims, LogoutOptions,
-    Method, Profile, ProviderKind, Session, TokenSet,
+    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims, IdTokenValidation,
+    LogoutOptions, Method, Profile, ProviderKind, Session, TokenSet,
 };
 use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
@@ -335,11 +335,10 @@ fn device_login(
     )?;
     out.flush()?;
     let mut poll = DevicePoll::new(client.clone(), &authorization);
-    Ok(crate::driver::drive_device(
-        &mut poll,
-        transport,
-        crate::unix_now,
-    )?)
+    let tokens = crate::driver::drive_device(&mut poll, transport, crate::unix_now)?;
+    let validation = client.id_token_after_device_login(&tokens)?;
+    check_id_token(client, validation, transport, out, false)?;
+    Ok(tokens)
 }
 
 /// The code flow with a loopback redirect (RFC 8252 §7.3).
@@ -390,14 +389,33 @@ fn browser_login(
     let now = crate::unix_now();
     let response = transport.send(&client.exchange_request(callback)?)?;
     let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
-    // An OpenID Provider's ID token is checked before anything is saved.
-    if let Some(validation) = client.id_token_after_exchange(&start.pending, &tokens)? {
+    let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
+    check_id_token(
+        client,
+        validation,
+        transport,
+        out,
+        flags.has("--show-secrets"),
+    )?;
+    Ok(tokens)
+}
+
+/// Checks an OpenID Provider's ID token, when `validation` says there is
+/// one, before anything is saved, and shows its claims.
+fn check_id_token(
+    client: &Client,
+    validation: Option<IdTokenValidation>,
+    transport: &Transport,
+    out: &mut dyn Write,
+    show_secrets: bool,
+) -> Result<(), CliError> {
+    if let Some(validation) = validation {
         let mut keys = client.jwks_cache()?;
         let claims =
             crate::driver::check_id_token(&validation, &mut keys, transport, crate::unix_now)?;
-        show_claims(out, &claims, flags.has("--show-secrets"))?;
+        show_claims(out, &claims, show_secrets)?;
     }
-    Ok(tokens)
+    Ok(())
 }
 
 /// The validated ID token's subject and issuer, and its other claims with

@@ -1485,6 +1485,14 @@ fn cli_login_with_device_saves_the_tokens() {
             .any(|l| l.starts_with("saved the token set to")),
         "{saved:?}"
     );
+    // The ID token of an OpenID Provider's device login is checked too.
+    assert!(
+        saved.contains(&format!(
+            "ID token valid: subject {USER} at {}",
+            op.issuer()
+        )),
+        "{saved:?}"
+    );
     let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
     assert!(
         op.introspect(

@@ -61,9 +61,7 @@ from ._errors import (
 )
 from ._native import (
     AuthorizationOptions,
-    IdTokenClaims,
     LogoutOptions,
-    UserInfo,
     DiscoveryDocument as _DiscoveryDocument,
     HttpTransport as _HttpTransport,
     Introspection,
@@ -94,5 +92,5 @@ __all__ = [
     "AuthflowError", "OAuthError", "CallbackError", "HttpError", "TransportError",
     "InvalidResponseError", "ConfigurationError", "AuthorizationRequiredError",
     "InvalidStoredValueError", "ErrorKind", "Action", "sansio",
-    "IdTokenClaims", "UserInfo", "LogoutOptions",
+    "LogoutOptions",
 ]

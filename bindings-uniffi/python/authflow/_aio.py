@@ -137,7 +137,7 @@ class AsyncOAuthClient:
                     continue
                 step = flow.send(answer)
             except StopIteration as done:
-                return typing.cast(TokenSet, done.value)
+                return await client.check_device_login_async(typing.cast(TokenSet, done.value))
 
     async def refresh(self, tokens: TokenSet) -> TokenSet:
         """Refreshes ``tokens``."""

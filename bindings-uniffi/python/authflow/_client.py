@@ -392,7 +392,9 @@ class OAuthClient(_NativeOAuthClient):
         requests, until the user approves. Raises ``access_denied``
         (action ``user_denied``) if they decline and ``expired_token``
         (action ``authorize_again``) if the code expires first; transport
-        failures and 5xx/429 answers are retried with back-off until then."""
+        failures and 5xx/429 answers are retried with back-off until then.
+        An OpenID Provider's ID token is checked before the tokens are
+        returned (``id_token_invalid`` otherwise), as by :meth:`exchange`."""
         flow = device_flow(self.sansio_client, self.environment.now, on_code)
         step = next(flow)
         while True:
@@ -408,7 +410,7 @@ class OAuthClient(_NativeOAuthClient):
                     continue
                 step = flow.send(answer)
             except StopIteration as done:
-                return typing.cast(TokenSet, done.value)
+                return self.check_device_login(typing.cast(TokenSet, done.value))
 
     def authorization_url(  # type: ignore[override]
         self, options: typing.Optional[AuthorizationOptions] = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pathlib
 import typing
 import urllib.parse
 
@@ -142,3 +143,48 @@ def test_the_async_device_login_awaits_the_same_flow() -> None:
     assert tokens.access_token() == "at-device-1"
     assert slept == [5.0, 10.0]
     assert len(transport.sent) == 3
+
+
+def openid_vector() -> typing.Dict[str, typing.Any]:
+    """A valid ID token of the golden vectors (RS256, test keys), its JWK
+    set and the access token its at_hash is of."""
+    root = pathlib.Path(__file__).resolve().parents[3]
+    cases = json.loads((root / "tests" / "vectors" / "openid" / "id_token.json").read_text())["cases"]
+    case = next(c for c in cases if c["input"]["id_token"].startswith("eyJhbGciOiJSUzI1NiI")
+                and "result" in c["expect"])
+    return typing.cast(typing.Dict[str, typing.Any], case)
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_an_openid_device_login_checks_the_id_token(tampered: bool) -> None:
+    case = openid_vector()
+    id_token = case["input"]["id_token"]
+    if tampered:
+        head, payload, signature = id_token.split(".")
+        id_token = ".".join([head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+    check = case["input"]["check"]
+    profile = (af.sansio.Profile.generic("https://op.example/token", None)
+               .with_issuer(check["issuer"], False)
+               .with_endpoint(af.sansio.EndpointRole.DEVICE_AUTHORIZATION, "https://op.example/device")
+               .with_endpoint(af.sansio.EndpointRole.JWKS, "https://op.example/jwks")
+               .with_openid(True)
+               .with_id_token_algorithms([af.sansio.JwsAlgorithm.RS256]))
+    tokens = {"access_token": case["input"]["access_token"], "token_type": "Bearer",
+              "expires_in": 600, "id_token": id_token}
+    transport, clock = Scripted((200, DEVICE_AUTHORIZATION), (200, tokens),
+                                (200, case["input"]["jwks"])), Clock()
+    transport.clock = clock
+    clock.t = case["expect"]["result"]["iat"]
+    client = af.connect(profile, check["client_id"], auth_method="none", scopes=["openid"],
+                        transport=transport, environment=clock)
+    sleep = lambda s: setattr(clock, "t", clock.t + int(s))  # noqa: E731
+    if tampered:
+        with pytest.raises(af.AuthflowError) as caught:
+            client.device_login(lambda code: None, sleep=sleep)
+        assert caught.value.kind == "id_token_invalid"
+        assert id_token not in str(caught.value)
+    else:
+        got = client.device_login(lambda code: None, sleep=sleep)
+        claims = got.id_token_claims()
+        assert claims is not None and claims.sub == case["expect"]["result"]["sub"]
+    assert transport.sent[-1][1].url == "https://op.example/jwks"

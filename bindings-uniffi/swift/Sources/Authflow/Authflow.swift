@@ -3143,6 +3143,20 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     func authorizationUrl(options: AuthorizationOptions?) throws  -> AuthorizationStart
     
     /**
+     * Checks the ID token of a device login's tokens (the `Done` of a
+     * `DevicePoll`) as `exchange` checks a code flow's, without a nonce
+     * (none is sent in the device flow), and gives the tokens back. A
+     * device login driven by hand calls it before using the tokens; the
+     * languages' `device_login` do.
+     */
+    func checkDeviceLogin(tokens: TokenSet) throws  -> TokenSet
+    
+    /**
+     * Async [`OAuthClient::check_device_login`].
+     */
+    func checkDeviceLoginAsync(tokens: TokenSet) async throws  -> TokenSet
+    
+    /**
      * The sans-IO client underneath.
      */
     func client()  -> Client
@@ -3402,6 +3416,42 @@ open func authorizationUrl(options: AuthorizationOptions? = nil)throws  -> Autho
         FfiConverterOptionTypeAuthorizationOptions.lower(options),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Checks the ID token of a device login's tokens (the `Done` of a
+     * `DevicePoll`) as `exchange` checks a code flow's, without a nonce
+     * (none is sent in the device flow), and gives the tokens back. A
+     * device login driven by hand calls it before using the tokens; the
+     * languages' `device_login` do.
+     */
+open func checkDeviceLogin(tokens: TokenSet)throws  -> TokenSet  {
+    return try  FfiConverterTypeTokenSet_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_check_device_login(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenSet_lower(tokens),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Async [`OAuthClient::check_device_login`].
+     */
+open func checkDeviceLoginAsync(tokens: TokenSet)async throws  -> TokenSet  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_oauthclient_check_device_login_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeTokenSet_lower(tokens)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeTokenSet_lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
 }
     
     /**
@@ -4288,6 +4338,11 @@ public protocol ProfileProtocol: AnyObject, Sendable {
     func expiry()  -> ExpiryRule
     
     /**
+     * The algorithms an ID token may be signed with.
+     */
+    func idTokenAlgorithms()  -> [JwsAlgorithm]
+    
+    /**
      * Whether the provider is an OpenID Provider.
      */
     func isOpenid()  -> Bool
@@ -4374,6 +4429,12 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * (`ClientCredentials`: sessions get and renew tokens on their own).
      */
     func withGrant(grant: GrantType) throws  -> Profile
+    
+    /**
+     * The algorithms an ID token may be signed with (discovery sets those
+     * of the provider's list that authflow verifies; RS256 otherwise).
+     */
+    func withIdTokenAlgorithms(algorithms: [JwsAlgorithm])  -> Profile
     
     /**
      * This profile with the issuer set; `require` refuses callbacks without `iss`.
@@ -4577,6 +4638,18 @@ open func expiry() -> ExpiryRule  {
     return try!  FfiConverterTypeExpiryRule_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_profile_expiry(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The algorithms an ID token may be signed with.
+     */
+open func idTokenAlgorithms() -> [JwsAlgorithm]  {
+    return try!  FfiConverterSequenceTypeJwsAlgorithm.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_id_token_algorithms(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -4793,6 +4866,20 @@ open func withGrant(grant: GrantType)throws  -> Profile  {
     uniffi_authflow_uniffi_fn_method_profile_with_grant(
             self.uniffiCloneHandle(),
         FfiConverterTypeGrantType_lower(grant),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The algorithms an ID token may be signed with (discovery sets those
+     * of the provider's list that authflow verifies; RS256 otherwise).
+     */
+open func withIdTokenAlgorithms(algorithms: [JwsAlgorithm]) -> Profile  {
+    return try!  FfiConverterTypeProfile_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_id_token_algorithms(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeJwsAlgorithm.lower(algorithms),uniffiCallStatus
     )
 })
 }
@@ -13114,6 +13201,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_authorization_url() != 46031) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_check_device_login() != 2628) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_check_device_login_async() != 10502) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_client() != 47266) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -13390,6 +13483,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_profile_expiry() != 50595) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_profile_id_token_algorithms() != 47604) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_profile_is_openid() != 54713) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -13439,6 +13535,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_grant() != 61963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_id_token_algorithms() != 32030) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_issuer() != 9352) {
