@@ -38,7 +38,8 @@ pub const USAGE: &str = "usage:
   api-base (required where the provider documents none: the Makini Admin
   token endpoint, generic servers). --device logs in without a browser on
   this machine (RFC 8628): it prints a code and where to enter it, on any
-  other screen, and waits for the user's answer.
+  other screen (and a QR code of the link that holds the code, when the
+  provider gives one), and waits for the user's answer, a dot per poll.
   --store-dir D shares the tokens, through a file store in D, with every
   process that uses it (a server, other refresh or call runs): one refresh
   per expiry however many run at once; the token file then mirrors the store.
@@ -324,6 +325,16 @@ fn device_login(
     )?;
     if let Some(complete) = &authorization.verification_uri_complete {
         writeln!(out, "(or open {complete})")?;
+        // The same URL for a phone's camera; a URL too long for a QR code
+        // goes without one.
+        if let Ok(code) = qrcode::QrCode::new(complete.as_bytes()) {
+            let picture = code
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                .build();
+            writeln!(out, "{picture}")?;
+        }
     }
     writeln!(
         out,
@@ -335,7 +346,16 @@ fn device_login(
     )?;
     out.flush()?;
     let mut poll = DevicePoll::new(client.clone(), &authorization);
-    let tokens = crate::driver::drive_device(&mut poll, transport, crate::unix_now)?;
+    // One dot per request: the user sees the wait is alive.
+    let mut dots = Ok(());
+    let tokens = crate::driver::drive_device(&mut poll, transport, crate::unix_now, || {
+        if dots.is_ok() {
+            dots = write!(out, ".").and_then(|()| out.flush());
+        }
+    });
+    writeln!(out)?;
+    dots?;
+    let tokens = tokens?;
     let validation = client.id_token_after_device_login(&tokens)?;
     check_id_token(client, validation, transport, out, false)?;
     Ok(tokens)

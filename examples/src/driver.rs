@@ -13,16 +13,19 @@ use std::time::Duration;
 
 /// Polls the token endpoint for a device authorization (RFC 8628) until
 /// the user answers, sending what `poll` asks and sleeping between
-/// requests as it says; `now` reads the clock. The outcome is the poll's:
-/// the tokens, or the error it stopped on (declined, expired, refused).
+/// requests as it says; `now` reads the clock, `on_poll` hears of each
+/// request (a progress indicator). The outcome is the poll's: the tokens,
+/// or the error it stopped on (declined, expired, refused).
 pub fn drive_device(
     poll: &mut DevicePoll,
     transport: &Transport,
     now: impl Fn() -> u64,
+    mut on_poll: impl FnMut(),
 ) -> Result<TokenSet, Error> {
     loop {
         match poll.poll_action(now()) {
             DevicePollAction::Send(out) => {
+                on_poll();
                 let handled = match transport.send(&out.request) {
                     Ok(response) => poll.handle_response(out.id, now(), &response),
                     Err(failure) => poll.handle_transport_error(out.id, now(), &failure),

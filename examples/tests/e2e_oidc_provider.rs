@@ -1302,7 +1302,7 @@ fn device_flow_pending_then_approved() {
     assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
     assert!(last_page.contains("Sign-in Success"), "{last_page}");
 
-    let tokens = drive_device(&mut poll, &op.transport, unix_now).unwrap();
+    let tokens = drive_device(&mut poll, &op.transport, unix_now, || {}).unwrap();
     assert!(tokens.refresh_token().is_some());
     let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
     assert!(introspection.active);
@@ -1320,7 +1320,7 @@ fn device_flow_aborted_by_the_user_is_user_denied() {
     assert!(last_page.contains("interrupted"), "{last_page}");
 
     let mut poll = DevicePoll::new(client, &authorization);
-    let error = drive_device(&mut poll, &op.transport, unix_now).unwrap_err();
+    let error = drive_device(&mut poll, &op.transport, unix_now, || {}).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDenied, "{error}");
     assert_eq!(error.action(), Action::UserDenied);
     assert!(!error
@@ -1483,6 +1483,19 @@ fn cli_login_with_device_saves_the_tokens() {
         saved
             .iter()
             .any(|l| l.starts_with("saved the token set to")),
+        "{saved:?}"
+    );
+    // The complete verification URI as a QR code (half-block characters),
+    // then a dot per poll while the user answered.
+    let qr_rows = saved
+        .iter()
+        .filter(|l| !l.trim().is_empty() && l.chars().all(|c| " █▀▄".contains(c)))
+        .count();
+    assert!(qr_rows >= 10, "{saved:?}");
+    assert!(
+        saved
+            .iter()
+            .any(|l| !l.is_empty() && l.chars().all(|c| c == '.')),
         "{saved:?}"
     );
     // The ID token of an OpenID Provider's device login is checked too.
