@@ -309,16 +309,23 @@ mod tests {
         validation.finish(cache, NOW)
     }
 
-    #[test]
-    fn an_openid_exchange_fetches_the_keys_once_and_validates() {
-        let client = client();
-        let pending = pending_of(&client);
+    /// A login's tokens, with alice's ID token carrying the nonce sent, and
+    /// the check the core says they need.
+    fn alices_login(client: &Client) -> (String, TokenSet, IdTokenValidation) {
+        let pending = pending_of(client);
         let nonce = pending.nonce().unwrap().to_owned();
-        let tokens = token_response(&client, Some(&sign(claims(Some(&nonce), "alice"))));
+        let tokens = token_response(client, Some(&sign(claims(Some(&nonce), "alice"))));
         let validation = client
             .id_token_after_exchange(&pending, &tokens)
             .unwrap()
             .expect("an OpenID exchange has an ID token to check");
+        (nonce, tokens, validation)
+    }
+
+    #[test]
+    fn an_openid_exchange_fetches_the_keys_once_and_validates() {
+        let client = client();
+        let (nonce, tokens, validation) = alices_login(&client);
         assert_eq!(validation.key_id(), Some("k1"));
         let mut cache = client.jwks_cache().unwrap();
         let claims = run(&validation, &mut cache).unwrap();
@@ -440,13 +447,7 @@ mod tests {
     #[test]
     fn a_failed_key_fetch_fails_only_without_a_usable_key() {
         let client = client();
-        let pending = pending_of(&client);
-        let nonce = pending.nonce().unwrap().to_owned();
-        let tokens = token_response(&client, Some(&sign(claims(Some(&nonce), "alice"))));
-        let validation = client
-            .id_token_after_exchange(&pending, &tokens)
-            .unwrap()
-            .unwrap();
+        let (_, _, validation) = alices_login(&client);
         let mut cache = client.jwks_cache().unwrap();
         let down = HttpResponse::new(503, vec![], Vec::new());
         assert!(validation
