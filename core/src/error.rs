@@ -233,7 +233,8 @@ impl ErrorKind {
     }
 
     /// The kind for an RFC 6749 §5.2 / §4.1.2.1 error code; unknown codes
-    /// are [`ErrorKind::OtherOauthError`].
+    /// are [`ErrorKind::OtherOauthError`]. With the `resources` feature,
+    /// RFC 8707's `invalid_target` is [`ErrorKind::InvalidScope`].
     pub fn from_oauth_code(code: &str) -> ErrorKind {
         // RFC 8707 §2 and RFC 8693 §2.2.2: the target (resource, audience)
         // is refused as a scope can be; the action is the same.
@@ -645,6 +646,17 @@ mod tests {
             ErrorKind::from_oauth_code("state_mismatch"),
             ErrorKind::OtherOauthError
         );
+    }
+
+    /// RFC 8707 §2 / RFC 8693 §2.2.2: a refused target is fixed like a
+    /// refused scope; the provider's code says which it was.
+    #[cfg(feature = "resources")]
+    #[test]
+    fn invalid_target_reads_as_invalid_scope() {
+        let kind = ErrorKind::from_oauth_code("invalid_target");
+        assert_eq!(kind, ErrorKind::InvalidScope);
+        assert_eq!(kind.family(), ErrorFamily::OAuth);
+        assert_eq!(default_action(kind), Action::FixConfiguration);
     }
 
     /// A timeout is told apart from other transport failures, and a user's
