@@ -162,6 +162,7 @@ impl OAuthClient {
         pending: &str,
     ) -> authflow_core::Result<Step<Checked>> {
         let pending = PendingAuthorization::from_storage_string(pending)?;
+        self.core().id_token_check_ready(&pending)?;
         let callback = USED_STATES
             .lock()
             // One insert or lookup per use: go on after a panic elsewhere.
@@ -407,6 +408,8 @@ impl OAuthClient {
         let start = self
             .core()
             .authorization_request_with(self.now(), &entropy, &options)?;
+        // Before the user signs in, not after the code is spent.
+        self.core().id_token_check_ready(&start.pending)?;
         Ok(AuthorizationStart {
             url: start.url,
             pending: start.pending.to_storage_string(),
