@@ -7,12 +7,26 @@
 //! clock skew); [`IdTokenCheck::validate`] gives the [`IdTokenClaims`] or
 //! an `id_token_invalid` error whose message names the check that failed,
 //! never the token. The keys come from the caller (`crate::jwks`): no IO.
+//!
+//! Two paths share every check but the signature's. `validate` (feature
+//! `openid`) verifies the signature, then reads and checks the claims;
+//! [`IdTokenCheck::validate_claims`] (feature `openid-claims`, which the
+//! browser package builds with) reads and checks the same claims with the
+//! same code and checks no signature: §3.1.3.7 item 6 lets a client that
+//! received the ID token directly from the token endpoint over TLS rely on
+//! the TLS server validation instead. Everything else holds on both paths:
+//! the header's `alg` must be one authflow knows and one accepted (never
+//! `none`, never a MAC), no `crit`, `typ` JWT if any, then items 2 to 5
+//! and 9 to 13, and `at_hash` and `c_hash` when present.
 
+use crate::callback::ValidatedCallback;
 use crate::clock::to_server;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jose::{CompactJws, JwsAlgorithm, JwsFault};
 use crate::json::{Object, Value};
+#[cfg(feature = "openid")]
 use crate::jwks::JwkSet;
+use crate::oidc::OpenidRequest;
 use crate::pending::PendingAuthorization;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -117,6 +131,7 @@ fn fault(fault: JwsFault) -> Error {
             crate::syntax::escape_controls(&alg)
         )),
         JwsFault::CriticalHeader => invalid("its header has crit extensions"),
+        #[cfg(feature = "openid")]
         JwsFault::BadSignature => invalid("the signature does not verify"),
     }
 }
@@ -129,14 +144,48 @@ impl IdTokenCheck {
         algorithms: Vec<JwsAlgorithm>,
         clock_skew: i64,
     ) -> Result<IdTokenCheck> {
-        let issuer = pending.issuer.clone().ok_or_else(|| {
+        IdTokenCheck::of_request(
+            pending.issuer.as_deref(),
+            &pending.client_id,
+            pending.openid.as_ref(),
+            algorithms,
+            clock_skew,
+        )
+    }
+
+    /// The check for the ID token of `callback`'s code exchange: the
+    /// issuer, client id, nonce and `max_age` of its authorization (as
+    /// [`IdTokenCheck::for_pending`] of the pending authorization it was
+    /// validated against).
+    pub fn for_callback(
+        callback: &ValidatedCallback,
+        algorithms: Vec<JwsAlgorithm>,
+        clock_skew: i64,
+    ) -> Result<IdTokenCheck> {
+        IdTokenCheck::of_request(
+            callback.issuer.as_deref(),
+            &callback.client_id,
+            callback.openid.as_ref(),
+            algorithms,
+            clock_skew,
+        )
+    }
+
+    fn of_request(
+        issuer: Option<&str>,
+        client_id: &str,
+        openid: Option<&OpenidRequest>,
+        algorithms: Vec<JwsAlgorithm>,
+        clock_skew: i64,
+    ) -> Result<IdTokenCheck> {
+        let issuer = issuer.ok_or_else(|| {
             Error::configuration("an ID token is checked against the issuer: the profile has none")
         })?;
         Ok(IdTokenCheck {
-            issuer,
-            client_id: pending.client_id.clone(),
-            nonce: pending.nonce().map(str::to_owned),
-            max_age: pending.openid_max_age(),
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            nonce: openid.map(|o| o.nonce.clone()),
+            max_age: openid.and_then(|o| o.max_age),
             algorithms,
             clock_skew,
         })
@@ -146,6 +195,7 @@ impl IdTokenCheck {
     /// signature, then §3.1.3.7 items 2 to 13, then `at_hash` (§3.1.3.8)
     /// against `access_token` and `c_hash` (§3.3.2.11) against `code` when
     /// the token carries them.
+    #[cfg(feature = "openid")]
     pub fn validate(
         &self,
         id_token: &IdToken,
@@ -154,6 +204,51 @@ impl IdTokenCheck {
         access_token: Option<&AccessToken>,
         code: Option<&AuthorizationCode>,
     ) -> Result<IdTokenClaims> {
+        let jws = self.read_header(id_token)?;
+        let mut candidates = keys.candidates(jws.alg, jws.kid.as_deref()).peekable();
+        if candidates.peek().is_none() {
+            return Err(invalid(match &jws.kid {
+                Some(_) => "no key of the JWK set has its kid for its alg",
+                None => "no key of the JWK set fits its alg",
+            }));
+        }
+        // Without a kid every key of the type is tried (§10.1 allows no
+        // kid when the provider has one key of the type).
+        if !candidates.any(|key| jws.verify(&key.key).is_ok()) {
+            return Err(fault(JwsFault::BadSignature));
+        }
+        self.check_payload(jws, now, access_token, code)
+    }
+
+    /// Validates an ID token received directly from the token endpoint
+    /// over TLS (the code exchange's, or a refresh's) at `now`, without its
+    /// signature: OpenID Connect Core 1.0 §3.1.3.7 item 6 lets such a
+    /// client "use the TLS server validation to validate the issuer in
+    /// place of checking the token signature". Every other check of
+    /// [`IdTokenCheck::validate`] is made, by the same code: the header
+    /// (`alg` one of [`IdTokenCheck::algorithms`], never `none` nor a MAC;
+    /// no `crit`; `typ` JWT), items 2 to 5 and 9 to 13, `at_hash` and
+    /// `c_hash` when the token carries them.
+    ///
+    /// Only for a token that came over TLS in the response to a request
+    /// this client sent to the token endpoint: any other ID token (from a
+    /// redirect, a message, storage written by someone else) needs its
+    /// signature checked.
+    pub fn validate_claims(
+        &self,
+        id_token: &IdToken,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        code: Option<&AuthorizationCode>,
+    ) -> Result<IdTokenClaims> {
+        let jws = self.read_header(id_token)?;
+        self.check_payload(jws, now, access_token, code)
+    }
+
+    /// The token read as a compact JWS, with the header checks of both
+    /// paths: an `alg` authflow knows (`CompactJws::parse`) and one this
+    /// check accepts (item 7), no `crit`, a `typ` of JWT if any.
+    fn read_header(&self, id_token: &IdToken) -> Result<CompactJws> {
         let jws = CompactJws::parse(id_token.secret()).map_err(fault)?;
         // Item 7: the algorithm is the client's choice, not the token's.
         if !self.algorithms.contains(&jws.alg) {
@@ -169,18 +264,19 @@ impl IdTokenCheck {
                 return Err(invalid("its typ is not JWT"));
             }
         }
-        let mut candidates = keys.candidates(jws.alg, jws.kid.as_deref()).peekable();
-        if candidates.peek().is_none() {
-            return Err(invalid(match &jws.kid {
-                Some(_) => "no key of the JWK set has its kid for its alg",
-                None => "no key of the JWK set fits its alg",
-            }));
-        }
-        // Without a kid every key of the type is tried (§10.1 allows no
-        // kid when the provider has one key of the type).
-        if !candidates.any(|key| jws.verify(&key.key).is_ok()) {
-            return Err(fault(JwsFault::BadSignature));
-        }
+        Ok(jws)
+    }
+
+    /// The claims of both paths: §3.1.3.7 items 2 to 5 and 9 to 13, then
+    /// `at_hash` (§3.1.3.8) against `access_token` and `c_hash`
+    /// (§3.3.2.11) against `code` when the token carries them.
+    fn check_payload(
+        &self,
+        jws: CompactJws,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        code: Option<&AuthorizationCode>,
+    ) -> Result<IdTokenClaims> {
         let claims = read_claims(jws.payload)?;
         self.check_claims(&claims, now)?;
         let hash = |value: &str| half_hash(jws.alg, value);
@@ -201,6 +297,7 @@ impl IdTokenCheck {
     /// [`IdTokenCheck::validate`] with no nonce required, and `iss`, `sub`
     /// and `aud` (and `auth_time`, `azp` when the first had them) the
     /// same as in `original`'s; a nonce, if any, the original's.
+    #[cfg(feature = "openid")]
     pub fn validate_refreshed(
         &self,
         id_token: &IdToken,
@@ -209,37 +306,35 @@ impl IdTokenCheck {
         access_token: Option<&AccessToken>,
         original: &IdTokenClaims,
     ) -> Result<IdTokenClaims> {
-        let check = IdTokenCheck {
+        let claims = self
+            .for_refresh()
+            .validate(id_token, keys, now, access_token, None)?;
+        same_login(claims, original)
+    }
+
+    /// [`IdTokenCheck::validate_refreshed`] without the signature, for the
+    /// ID token of a refresh response received over TLS (§3.1.3.7 item 6,
+    /// as [`IdTokenCheck::validate_claims`]).
+    pub fn validate_refreshed_claims(
+        &self,
+        id_token: &IdToken,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        original: &IdTokenClaims,
+    ) -> Result<IdTokenClaims> {
+        let claims = self
+            .for_refresh()
+            .validate_claims(id_token, now, access_token, None)?;
+        same_login(claims, original)
+    }
+
+    /// The check of a refresh's ID token: no nonce or `max_age` (§12.2).
+    fn for_refresh(&self) -> IdTokenCheck {
+        IdTokenCheck {
             nonce: None,
             max_age: None,
             ..self.clone()
-        };
-        let claims = check.validate(id_token, keys, now, access_token, None)?;
-        if claims.iss != original.iss {
-            return Err(invalid("a refreshed ID token names another iss (§12.2)"));
         }
-        if claims.sub != original.sub {
-            return Err(invalid("a refreshed ID token names another sub (§12.2)"));
-        }
-        let mut aud = claims.aud.clone();
-        let mut original_aud = original.aud.clone();
-        aud.sort();
-        original_aud.sort();
-        if aud != original_aud {
-            return Err(invalid("a refreshed ID token names another aud (§12.2)"));
-        }
-        if original.auth_time.is_some() && claims.auth_time != original.auth_time {
-            return Err(invalid(
-                "a refreshed ID token names another auth_time (§12.2)",
-            ));
-        }
-        if claims.azp.is_some() && claims.azp != original.azp {
-            return Err(invalid("a refreshed ID token names another azp (§12.2)"));
-        }
-        if claims.nonce.is_some() && claims.nonce != original.nonce {
-            return Err(invalid("a refreshed ID token has another nonce (§12.2)"));
-        }
-        Ok(claims)
     }
 
     /// §3.1.3.7 items 2 to 5 and 9 to 13, in the provider's clock.
@@ -304,6 +399,37 @@ impl IdTokenCheck {
         }
         Ok(())
     }
+}
+
+/// §12.2: a refreshed ID token's `iss`, `sub` and `aud` (and `auth_time`,
+/// `azp` when the first had them) are the original's; a nonce, if any,
+/// the original's.
+fn same_login(claims: IdTokenClaims, original: &IdTokenClaims) -> Result<IdTokenClaims> {
+    if claims.iss != original.iss {
+        return Err(invalid("a refreshed ID token names another iss (§12.2)"));
+    }
+    if claims.sub != original.sub {
+        return Err(invalid("a refreshed ID token names another sub (§12.2)"));
+    }
+    let mut aud = claims.aud.clone();
+    let mut original_aud = original.aud.clone();
+    aud.sort();
+    original_aud.sort();
+    if aud != original_aud {
+        return Err(invalid("a refreshed ID token names another aud (§12.2)"));
+    }
+    if original.auth_time.is_some() && claims.auth_time != original.auth_time {
+        return Err(invalid(
+            "a refreshed ID token names another auth_time (§12.2)",
+        ));
+    }
+    if claims.azp.is_some() && claims.azp != original.azp {
+        return Err(invalid("a refreshed ID token names another azp (§12.2)"));
+    }
+    if claims.nonce.is_some() && claims.nonce != original.nonce {
+        return Err(invalid("a refreshed ID token has another nonce (§12.2)"));
+    }
+    Ok(claims)
 }
 
 /// The left half of the hash of `value`'s octets, base64url (§3.1.3.8):

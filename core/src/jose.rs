@@ -3,6 +3,9 @@
 //! with a public key from a JWK set (`crate::jwks`) for the algorithms
 //! authflow verifies (RFC 7518 §3): RS256, PS256, ES256 and EdDSA with
 //! Ed25519 (RFC 8037). The crypto is RustCrypto's; none is written here.
+//! With the `openid-claims` feature alone the token is read but its
+//! signature is never checked (`CompactJws::verify` is `openid`'s): the
+//! caller relies on TLS instead (OpenID Connect Core 1.0 §3.1.3.7 item 6).
 //!
 //! Nothing in this module trusts the header: the caller says which
 //! algorithms it accepts, and `none` and the MAC algorithms (`HS256`, ...)
@@ -63,6 +66,7 @@ pub(crate) enum JwsFault {
     /// The header has a `crit` member: no extension is understood here (RFC 7515 §4.1.11).
     CriticalHeader,
     /// The signature does not verify with the key.
+    #[cfg(feature = "openid")]
     BadSignature,
 }
 
@@ -78,7 +82,9 @@ pub(crate) struct CompactJws {
     /// The payload's JSON object.
     pub(crate) payload: Object,
     /// The JWS signing input (RFC 7515 §5.2 item 8): header `.` payload, as sent.
+    #[cfg(feature = "openid")]
     signing_input: Vec<u8>,
+    #[cfg(feature = "openid")]
     signature: Vec<u8>,
 }
 
@@ -106,6 +112,8 @@ impl CompactJws {
         let payload_bytes = decode(payload, "the payload is not base64url")?;
         let payload = json::parse_object(&payload_bytes)
             .ok_or(JwsFault::Malformed("the payload is not a JSON object"))?;
+        // Read (and refused when it is not base64url) whether or not it is checked.
+        #[cfg_attr(not(feature = "openid"), allow(unused_variables))]
         let signature = decode(signature, "the signature is not base64url")?;
         let string = |name: &str| match header.get(name) {
             None => Ok(None),
@@ -120,23 +128,25 @@ impl CompactJws {
         }
         let kid = string("kid")?;
         let typ = string("typ")?;
-        // Three parts were found, so there is a last dot.
-        let signing_input = token
-            .rsplit_once('.')
-            .map(|(input, _)| input.as_bytes().to_vec())
-            .unwrap_or_default();
         Ok(CompactJws {
             alg,
             kid,
             typ,
             payload,
-            signing_input,
+            // Three parts were found, so there is a last dot.
+            #[cfg(feature = "openid")]
+            signing_input: token
+                .rsplit_once('.')
+                .map(|(input, _)| input.as_bytes().to_vec())
+                .unwrap_or_default(),
+            #[cfg(feature = "openid")]
             signature,
         })
     }
 
     /// Checks the signature with `key` (RFC 7515 §5.2 item 8). The key must
     /// be of the algorithm's type; the caller chose it for this token.
+    #[cfg(feature = "openid")]
     pub(crate) fn verify(&self, key: &crate::jwks::PublicKey) -> Result<(), JwsFault> {
         key.verify(self.alg, &self.signing_input, &self.signature)
             .map_err(|()| JwsFault::BadSignature)

@@ -55,6 +55,12 @@
 //! `confidential` feature (the browser build) no code that reads, encodes
 //! or sends a client secret is compiled; without the `device` feature
 //! (the browser build too), nothing of the device authorization grant.
+//! OpenID Connect comes in two features: `openid-claims` (the browser
+//! build's: the nonce, the ID token in the token set, and its claims
+//! checked without the signature, `IdTokenCheck::validate_claims`, for a
+//! token received from the token endpoint over TLS) and `openid` (that,
+//! plus signatures against the provider's JWKS, UserInfo and the logout
+//! URL; on by default).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -73,15 +79,15 @@ mod error_response;
 pub mod fleet;
 mod grant;
 mod http;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 mod id_token;
 mod introspection;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 mod jose;
 pub mod json;
 #[cfg(feature = "openid")]
 pub mod jwks;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 mod oidc;
 mod pending;
 mod pkce;
@@ -96,7 +102,7 @@ mod token_response;
 mod token_set;
 mod used_states;
 
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use authorization::NONCE_ENTROPY_LEN;
 pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
@@ -120,12 +126,12 @@ pub use fleet::{
     StoreRequestId, StoredRecord, TokenStore,
 };
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use id_token::{
     default_algorithms, id_token_key_id, IdTokenCheck, IdTokenClaims, ID_TOKEN_LEEWAY,
 };
 pub use introspection::Introspection;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use jose::JwsAlgorithm;
 #[cfg(feature = "openid")]
 pub use jwks::{jwks_request, parse_jwks_response, Jwk, JwkSet, JwksCache, PublicKey};
@@ -135,7 +141,7 @@ pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;
 pub use revocation::TokenRef;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use secret::IdToken;
 pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 #[cfg(feature = "confidential")]

@@ -36,7 +36,7 @@ const STORAGE_PREFIX: &str = "afp1.";
 /// version 1 only says it does not know the version, rather than that the
 /// string is malformed; an OAuth authorization is still written as
 /// version 1, byte for byte as before.
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 const OPENID_STORAGE_PREFIX: &str = "afp2.";
 
 /// An authorization in progress: state, PKCE verifier, redirect URI,
@@ -67,7 +67,7 @@ pub struct PendingAuthorization {
     pub(crate) max_age: u64,
     /// The nonce and `max_age` of an OpenID request (OpenID Connect Core
     /// 1.0 §3.1.2.1).
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub(crate) openid: Option<crate::oidc::OpenidRequest>,
 }
 
@@ -101,7 +101,7 @@ impl PendingAuthorization {
                 .map(|e| e.as_str().to_owned()),
             created_at: now,
             max_age,
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             openid: None,
         }
     }
@@ -146,13 +146,13 @@ impl PendingAuthorization {
     /// The OpenID Connect `nonce` sent (OpenID Connect Core 1.0
     /// §3.1.2.1), when the profile is an OpenID Provider's. Not a secret:
     /// it was in the authorization URL.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn nonce(&self) -> Option<&str> {
         self.openid.as_ref().map(|o| o.nonce.as_str())
     }
     /// The `max_age` sent to an OpenID Provider (an extra parameter), which
     /// makes `auth_time` required in the ID token.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn openid_max_age(&self) -> Option<u64> {
         self.openid.as_ref().and_then(|o| o.max_age)
     }
@@ -203,9 +203,9 @@ impl PendingAuthorization {
         }
         json.integer("t", self.created_at)
             .integer("a", self.max_age);
-        #[allow(unused_mut)] // only the openid feature changes it
+        #[allow(unused_mut)] // only the openid-claims feature changes it
         let mut prefix = STORAGE_PREFIX;
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if let Some(openid) = &self.openid {
             json.string("n", &openid.nonce);
             if let Some(max_age) = openid.max_age {
@@ -231,12 +231,12 @@ impl PendingAuthorization {
             ));
         }
         let value = value.trim();
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let (encoded, is_openid) = match value.strip_prefix(OPENID_STORAGE_PREFIX) {
             Some(encoded) => (Some(encoded), true),
             None => (value.strip_prefix(STORAGE_PREFIX), false),
         };
-        #[cfg(not(feature = "openid"))]
+        #[cfg(not(feature = "openid-claims"))]
         let encoded = value.strip_prefix(STORAGE_PREFIX);
         let encoded = encoded
             .ok_or_else(|| invalid("not an authflow pending authorization of a known version"))?;
@@ -271,7 +271,7 @@ impl PendingAuthorization {
         let max_age = stored
             .required("a", ObjectReader::integer)
             .map_err(malformed)?;
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let openid = if is_openid {
             let nonce = stored
                 .required("n", ObjectReader::string)
@@ -328,7 +328,7 @@ impl PendingAuthorization {
             token_endpoint,
             created_at,
             max_age,
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             openid,
         })
     }
@@ -384,7 +384,7 @@ pub(crate) mod tests {
 
     /// An OpenID request's string is version 2 and keeps its nonce and
     /// `max_age`; an OAuth one stays version 1, as older readers expect.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     #[test]
     fn openid_storage_string_keeps_the_nonce() {
         let client = Client::new(

@@ -138,7 +138,7 @@ impl Client {
             })?;
         // OpenID Connect Core 1.0 §12.2: a refresh response may leave the
         // ID token out; the one of the login still names the user.
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if tokens.id_token.is_none() {
             tokens.id_token = previous.id_token.clone();
         }
@@ -222,7 +222,7 @@ impl Client {
             // of the set it renewed (`TokenSet::continue_from`).
             authorized_at: to_server(now, skew),
             renewals: 0,
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             id_token: take_id_token(&mut body.extra)?,
             extra: std::mem::take(&mut body.extra),
         })
@@ -232,7 +232,7 @@ impl Client {
 /// The `id_token` of a token response (OpenID Connect Core 1.0 §3.1.3.3),
 /// out of the members kept as `extra`: it is a secret. Validating it needs
 /// the provider's keys: see `crate::IdTokenCheck`.
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub(crate) fn take_id_token(
     extra: &mut crate::json::Object,
 ) -> Result<Option<crate::secret::IdToken>> {
