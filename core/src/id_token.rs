@@ -23,12 +23,13 @@ use crate::callback::ValidatedCallback;
 use crate::clock::to_server;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jose::{CompactJws, JwsAlgorithm, JwsFault};
-use crate::json::{Object, Value};
+use crate::json::{Members, Object, Shallow};
 #[cfg(feature = "openid")]
 use crate::jwks::JwkSet;
 use crate::oidc::OpenidRequest;
 use crate::pending::PendingAuthorization;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken};
+use crate::token_set::TokenSet;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::Digest;
@@ -245,6 +246,26 @@ impl IdTokenCheck {
         self.check_payload(jws, now, access_token, code)
     }
 
+    /// Validates the ID token of `tokens`, the answer to the code exchange
+    /// of an OpenID request, received from the token endpoint over TLS, as
+    /// [`IdTokenCheck::validate_claims`] does (no signature): in the
+    /// provider's clock as the set measured it (its `clock_skew`), with
+    /// `at_hash` against its access token. A set without an ID token is
+    /// refused: the answer to an OpenID request carries one (§3.1.3.3).
+    pub fn validate_exchange_claims(&self, tokens: &TokenSet, now: u64) -> Result<IdTokenClaims> {
+        let id_token = tokens.id_token().ok_or_else(|| {
+            Error::new(
+                ErrorKind::IdTokenInvalid,
+                "the token response of an OpenID request has no id_token (§3.1.3.3)",
+            )
+        })?;
+        IdTokenCheck {
+            clock_skew: tokens.clock_skew(),
+            ..self.clone()
+        }
+        .validate_claims(id_token, now, Some(tokens.access_token()), None)
+    }
+
     /// The token read as a compact JWS, with the header checks of both
     /// paths: an `alg` authflow knows (`CompactJws::parse`) and one this
     /// check accepts (item 7), no `crit`, a `typ` of JWT if any.
@@ -277,7 +298,7 @@ impl IdTokenCheck {
         access_token: Option<&AccessToken>,
         code: Option<&AuthorizationCode>,
     ) -> Result<IdTokenClaims> {
-        let claims = read_claims(jws.payload)?;
+        let claims = read_claims(&jws.payload)?;
         self.check_claims(&claims, now)?;
         let hash = |value: &str| half_hash(jws.alg, value);
         if let (Some(at_hash), Some(token)) = (&claims.at_hash, access_token) {
@@ -449,29 +470,34 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// The typed claims of a payload; a claim of the wrong type is refused.
-fn read_claims(mut payload: Object) -> Result<IdTokenClaims> {
+/// Read with the response parsers' one-pass reader ([`Members`]).
+fn read_claims(payload: &[u8]) -> Result<IdTokenClaims> {
+    let mut payload =
+        Members::parse(payload).ok_or_else(|| invalid("the payload is not a JSON object"))?;
     let mut take = |name: &str| payload.remove(name);
-    let string = |value: Option<Value>, name: &str| match value {
+    let string = |value: Option<Shallow>, name: &str| match value {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Shallow::String(s)) => Ok(Some(s.into_owned())),
         Some(_) => Err(invalid(format!("its {name} is not a string"))),
     };
     // NumericDate (§2, RFC 7519 §2): whole seconds here; a fraction is refused.
-    let time = |value: Option<Value>, name: &str| match value {
+    let time = |value: Option<Shallow>, name: &str| match value {
         None => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_u64()
+        Some(Shallow::Number(n)) => n
+            .parse()
             .map(Some)
-            .ok_or_else(|| invalid(format!("its {name} is not a time in whole seconds"))),
+            .map_err(|_| invalid(format!("its {name} is not a time in whole seconds"))),
         Some(_) => Err(invalid(format!("its {name} is not a number"))),
     };
-    let strings = |value: Option<Value>, name: &str| match value {
+    let strings = |value: Option<Shallow>, name: &str| match value {
         None => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(vec![s]),
-        Some(Value::Array(items)) => items
+        Some(Shallow::String(s)) => Ok(vec![s.into_owned()]),
+        Some(list @ Shallow::Array(_)) => list
+            .items()
+            .unwrap_or_default()
             .into_iter()
             .map(|v| match v {
-                Value::String(s) => Ok(s),
+                Shallow::String(s) => Ok(s.into_owned()),
                 _ => Err(invalid(format!("its {name} holds a non-string"))),
             })
             .collect(),
@@ -509,7 +535,7 @@ fn read_claims(mut payload: Object) -> Result<IdTokenClaims> {
         extra: Object::new(),
     };
     Ok(IdTokenClaims {
-        extra: payload,
+        extra: payload.into_object(&[]),
         ..claims
     })
 }

@@ -12,7 +12,7 @@
 //! are not algorithms this module knows, so a token naming them is refused
 //! before any key is looked at (RFC 8725 §3.1, §3.2).
 
-use crate::json::{self, Object, Value};
+use crate::json::{Members, Shallow};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -79,8 +79,8 @@ pub(crate) struct CompactJws {
     pub(crate) kid: Option<String>,
     /// `typ`, when given.
     pub(crate) typ: Option<String>,
-    /// The payload's JSON object.
-    pub(crate) payload: Object,
+    /// The payload: a JSON object's text (checked to be one).
+    pub(crate) payload: Vec<u8>,
     /// The JWS signing input (RFC 7515 §5.2 item 8): header `.` payload, as sent.
     #[cfg(feature = "openid")]
     signing_input: Vec<u8>,
@@ -106,24 +106,28 @@ impl CompactJws {
                 .decode(part)
                 .map_err(|_| JwsFault::Malformed(what))
         };
+        // The response parsers' one-pass reader: it refuses the documents
+        // the generic one refuses (a repeated name too).
         let header_bytes = decode(header, "the header is not base64url")?;
-        let header = json::parse_object(&header_bytes)
+        let mut header = Members::parse(&header_bytes)
             .ok_or(JwsFault::Malformed("the header is not a JSON object"))?;
-        let payload_bytes = decode(payload, "the payload is not base64url")?;
-        let payload = json::parse_object(&payload_bytes)
-            .ok_or(JwsFault::Malformed("the payload is not a JSON object"))?;
+        let payload = decode(payload, "the payload is not base64url")?;
+        if Members::parse(&payload).is_none() {
+            return Err(JwsFault::Malformed("the payload is not a JSON object"));
+        }
         // Read (and refused when it is not base64url) whether or not it is checked.
         #[cfg_attr(not(feature = "openid"), allow(unused_variables))]
         let signature = decode(signature, "the signature is not base64url")?;
-        let string = |name: &str| match header.get(name) {
+        let crit = header.get("crit").is_some();
+        let mut string = |name: &str| match header.remove(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Shallow::String(s)) => Ok(Some(s.into_owned())),
             Some(_) => Err(JwsFault::Malformed("a header member is not a string")),
         };
         let alg_name = string("alg")?.ok_or(JwsFault::Malformed("the header has no alg"))?;
         let alg = JwsAlgorithm::parse(&alg_name)
             .ok_or_else(|| JwsFault::UnsupportedAlgorithm(alg_name.clone()))?;
-        if header.contains_key("crit") {
+        if crit {
             return Err(JwsFault::CriticalHeader);
         }
         let kid = string("kid")?;
