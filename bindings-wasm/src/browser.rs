@@ -23,7 +23,8 @@ extern "C" {
     ) -> AuthflowError;
 
     /// A token set object (see [`crate::token_set_to_js`]): `scopes`
-    /// space-separated, `extra` as JSON.
+    /// space-separated, `extra` as JSON; the ID token goes in
+    /// `extra.id_token`, and its payload to `idTokenClaims` when `claims`.
     #[wasm_bindgen(js_name = tokenSet)]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn token_set(
@@ -36,6 +37,8 @@ extern "C" {
         scopes: Option<String>,
         clock_skew: f64,
         extra: Option<String>,
+        id_token: Option<&str>,
+        claims: bool,
     ) -> JsValue;
 
     /// `{ url, pending }`.

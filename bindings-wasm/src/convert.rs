@@ -8,12 +8,20 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// A token set as a plain JavaScript object: `accessToken`, `tokenType`,
 /// `refreshToken`, `issuedAt`, `expiresAt`, `refreshExpiresAt` (Unix
-/// seconds, absolute), `scopes`, `clockSkew`, `extra`; `null` where absent.
+/// seconds, absolute), `scopes`, `clockSkew`, `extra` (with the ID token,
+/// if any, as `extra.id_token`), `idTokenClaims`; `null` where absent.
 /// It survives `JSON.stringify` and `JSON.parse`. Made by one call into
 /// JavaScript (`js/browser.js` `tokenSet`), an object literal there; only
 /// `extra`, when the provider sent fields authflow does not read, goes
 /// through JSON.
 pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
+    token_set_with_claims(tokens, false)
+}
+
+/// [`token_set_to_js`], with `idTokenClaims` read from the set's ID token
+/// when `claims` says its claims were checked (OpenID Connect Core 1.0
+/// §3.1.3.7, at the code exchange), `null` otherwise.
+pub fn token_set_with_claims(tokens: &TokenSet, claims: bool) -> JsValue {
     let extra =
         (!tokens.extra().is_empty()).then(|| authflow_core::json::object_to_json(tokens.extra()));
     browser::token_set(
@@ -26,6 +34,8 @@ pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
         tokens.scopes().map(|scopes| scopes.join(" ")),
         tokens.clock_skew() as f64,
         extra,
+        tokens.id_token().map(|t| t.secret()),
+        claims,
     )
 }
 

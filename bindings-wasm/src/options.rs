@@ -77,7 +77,7 @@ fn string_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>> {
 /// authflow-core spells it: `makini_link` or `generic`; the other profiles'
 /// flows need a client secret), `endpoints` (`authorization` and `token`
 /// URLs, replacing or completing the profile's), `clientId`,
-/// `redirectUri`, `scopes`, `issuer` and `requireIssuer`.
+/// `redirectUri`, `scopes`, `issuer`, `requireIssuer` and `openid`.
 pub fn client_from_options(options: &JsValue) -> Result<Client> {
     if !options.is_object() {
         return Err(wrong_type("object", "an object"));
@@ -155,6 +155,14 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     if let Some(issuer) = string_field(options, "issuer")? {
         let require = bool_field(options, "requireIssuer")?.unwrap_or(false);
         profile = profile.with_issuer(&issuer, require);
+    }
+    // An OpenID Provider: a nonce in the authorize URL, the ID token's
+    // claims checked at the code exchange, against the issuer.
+    if bool_field(options, "openid")? == Some(true) {
+        if profile.issuer().is_none() {
+            return Err(wrong_type("issuer", "given with openid"));
+        }
+        profile = profile.with_openid(true);
     }
     let mut client = Client::new(profile, required_string(options, "clientId")?);
     // A client acting on its own behalf has no redirect URI.
