@@ -6,8 +6,6 @@ use crate::error::{Error, Result};
 use crate::pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 use crate::pkce::{code_challenge, verifier_from_entropy, VERIFIER_ENTROPY_LEN};
 use crate::profile::EndpointRole;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// Bytes of entropy the state takes: 128 bits, as RFC 6749 §10.10 asks.
 pub const STATE_ENTROPY_LEN: usize = 16;
@@ -133,7 +131,7 @@ impl Client {
             )));
         }
         let (state_bytes, rest) = entropy.split_at(STATE_ENTROPY_LEN);
-        let state = URL_SAFE_NO_PAD.encode(state_bytes);
+        let state = crate::base64url::encode(state_bytes);
         let pkce = match self.profile().pkce() {
             Some(method) => {
                 let mut verifier_bytes = [0u8; VERIFIER_ENTROPY_LEN];

@@ -30,8 +30,6 @@ use crate::oidc::OpenidRequest;
 use crate::pending::PendingAuthorization;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken};
 use crate::token_set::TokenSet;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::Digest;
 
 /// How far the provider's clock may be off from the times in a token, in
@@ -461,7 +459,7 @@ fn half_hash(alg: JwsAlgorithm, value: &str) -> String {
         JwsAlgorithm::EdDsa => sha2::Sha512::digest(value.as_bytes()).to_vec(),
         _ => sha2::Sha256::digest(value.as_bytes()).to_vec(),
     };
-    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+    crate::base64url::encode(&digest[..digest.len() / 2])
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

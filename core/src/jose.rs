@@ -13,8 +13,6 @@
 //! before any key is looked at (RFC 8725 §3.1, §3.2).
 
 use crate::json::{Members, Shallow};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// A signature algorithm authflow verifies (RFC 7518 §3.1, RFC 8037 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,9 +100,7 @@ impl CompactJws {
             return Err(JwsFault::Malformed("not a compact JWS of three parts"));
         };
         let decode = |part: &str, what: &'static str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| JwsFault::Malformed(what))
+            crate::base64url::decode(part).ok_or(JwsFault::Malformed(what))
         };
         // The response parsers' one-pass reader: it refuses the documents
         // the generic one refuses (a repeated name too).
@@ -173,7 +169,7 @@ mod tests {
     use super::*;
 
     fn part(json: &str) -> String {
-        URL_SAFE_NO_PAD.encode(json)
+        crate::base64url::encode(json)
     }
 
     #[test]

@@ -66,6 +66,7 @@
 
 mod api;
 mod authorization;
+mod base64url;
 mod callback;
 mod challenge;
 mod client;

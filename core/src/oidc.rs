@@ -7,8 +7,6 @@
 //! logout URL.
 
 use crate::error::{Error, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// The shortest nonce authflow writes or reads back: 16 bytes of entropy
 /// in base64url, as the state.
@@ -38,7 +36,7 @@ impl OpenidRequest {
             })?),
         };
         Ok(OpenidRequest {
-            nonce: URL_SAFE_NO_PAD.encode(entropy),
+            nonce: crate::base64url::encode(entropy),
             max_age,
         })
     }

@@ -12,8 +12,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json::{BadMember, ObjectReader, ObjectWriter};
 use crate::profile::{PkceMethod, ProviderKind};
 use crate::secret::PkceCodeVerifier;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use zeroize::Zeroizing;
 
 /// Default maximum age of a pending authorization: 10 minutes.
@@ -214,7 +212,7 @@ impl PendingAuthorization {
             prefix = OPENID_STORAGE_PREFIX;
         }
         let json = Zeroizing::new(json.finish());
-        format!("{prefix}{}", URL_SAFE_NO_PAD.encode(json.as_bytes()))
+        format!("{prefix}{}", crate::base64url::encode(json.as_bytes()))
     }
 
     /// Reads a storage string back.
@@ -241,9 +239,7 @@ impl PendingAuthorization {
         let encoded = encoded
             .ok_or_else(|| invalid("not an authflow pending authorization of a known version"))?;
         let json = Zeroizing::new(
-            URL_SAFE_NO_PAD
-                .decode(encoded)
-                .map_err(|_| invalid("not base64url"))?,
+            crate::base64url::decode(encoded).ok_or_else(|| invalid("not base64url"))?,
         );
         let mut stored = ObjectReader::parse(&json).ok_or_else(|| invalid("malformed content"))?;
         let malformed = |_: BadMember| invalid("malformed content");
@@ -367,9 +363,7 @@ pub(crate) mod tests {
     #[test]
     fn storage_string_records_the_token_endpoint() {
         let stored = pending().to_storage_string();
-        let json = URL_SAFE_NO_PAD
-            .decode(stored.trim_start_matches(STORAGE_PREFIX))
-            .unwrap();
+        let json = crate::base64url::decode(stored.trim_start_matches(STORAGE_PREFIX)).unwrap();
         let json = String::from_utf8(json).unwrap();
         assert!(
             json.contains(r#""te":"https://api.makini.io/link/token""#),
