@@ -27,27 +27,13 @@ export class AuthflowError extends Error {
 /** What createAuthorizationUrl returns. */
 export const authorizationStart = (url, pending) => ({ url, pending });
 
-/**
- * A token set as the package hands it out: a plain object (see the TokenSet
- * type). The ID token stays in `extra.id_token`; with `claims` (the module
- * checked them) its payload, base64url JSON, is `idTokenClaims`.
- */
+/** A token set as the package hands it out: a plain object (see the TokenSet type). */
 export const tokenSet = (accessToken, tokenType, refreshToken, issuedAt, expiresAt, refreshExpiresAt,
-  scopes, clockSkew, extra, idToken, claims) => {
-  const set = {
-    accessToken, tokenType, refreshToken: refreshToken ?? null, issuedAt, expiresAt: expiresAt ?? null,
-    refreshExpiresAt: refreshExpiresAt ?? null, scopes: scopes == null ? null : scopes ? scopes.split(" ") : [],
-    clockSkew, extra: extra ? JSON.parse(extra) : {}, idTokenClaims: null,
-  };
-  if (idToken) {
-    set.extra.id_token = idToken;
-    if (claims) {
-      const payload = atob(idToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"));
-      set.idTokenClaims = JSON.parse(new TextDecoder().decode(Uint8Array.from(payload, (c) => c.charCodeAt(0))));
-    }
-  }
-  return set;
-};
+  scopes, clockSkew, extra) => ({
+  accessToken, tokenType, refreshToken: refreshToken ?? null, issuedAt, expiresAt: expiresAt ?? null,
+  refreshExpiresAt: refreshExpiresAt ?? null, scopes: scopes == null ? null : scopes ? scopes.split(" ") : [],
+  clockSkew, extra: extra ? JSON.parse(extra) : {},
+});
 
 /** A token set object in the core's stored form (absent and null fields left out), for the core to check. */
 export const storedTokenSet = (t) => JSON.stringify({

@@ -23,8 +23,7 @@ extern "C" {
     ) -> AuthflowError;
 
     /// A token set object (see [`crate::token_set_to_js`]): `scopes`
-    /// space-separated, `extra` as JSON; the ID token goes in
-    /// `extra.id_token`, and its payload to `idTokenClaims` when `claims`.
+    /// space-separated, `extra` as JSON.
     #[wasm_bindgen(js_name = tokenSet)]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn token_set(
@@ -37,8 +36,6 @@ extern "C" {
         scopes: Option<String>,
         clock_skew: f64,
         extra: Option<String>,
-        id_token: Option<&str>,
-        claims: bool,
     ) -> JsValue;
 
     /// `{ url, pending }`.
@@ -83,4 +80,14 @@ pub(crate) fn now() -> u64 {
     // Date.now() is never negative or fractional after the floor in JS;
     // `as` saturates anyway.
     now_seconds() as u64
+}
+
+#[cfg(feature = "openid")]
+#[wasm_bindgen(module = "/js/openid.js")]
+extern "C" {
+    /// Puts the ID token in `set.extra.id_token` and, when `claims` (the
+    /// module checked them), its payload in `set.idTokenClaims`; returns
+    /// `set`.
+    #[wasm_bindgen(js_name = withIdToken)]
+    pub(crate) fn with_id_token(set: JsValue, id_token: &str, claims: bool) -> JsValue;
 }

@@ -159,10 +159,18 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     // An OpenID Provider: a nonce in the authorize URL, the ID token's
     // claims checked at the code exchange, against the issuer.
     if bool_field(options, "openid")? == Some(true) {
-        if profile.issuer().is_none() {
+        #[cfg(feature = "openid")]
+        if profile.issuer().is_some() {
+            profile = profile.with_openid(true);
+        } else {
             return Err(wrong_type("issuer", "given with openid"));
         }
-        profile = profile.with_openid(true);
+        // Not silently ignored: the app would take ID tokens for checked.
+        #[cfg(not(feature = "openid"))]
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "option openid: OpenID is in authflow/node only for now (the browser's size budget)",
+        ));
     }
     let mut client = Client::new(profile, required_string(options, "clientId")?);
     // A client acting on its own behalf has no redirect URI.

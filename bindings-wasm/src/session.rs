@@ -105,14 +105,18 @@ pub(crate) struct State {
     /// An OpenID client's: the ID token of the set the session started
     /// with (checked at its code exchange), whose claims the sets that
     /// keep it show (`idTokenClaims`); a refresh's new one is not checked.
+    #[cfg(feature = "openid")]
     checked_id_token: Option<authflow_core::IdToken>,
 }
 
 impl State {
     /// `tokens` as JavaScript's token set object.
     fn to_js(&self, tokens: &authflow_core::TokenSet) -> JsValue {
+        #[cfg(feature = "openid")]
         let claims =
             tokens.id_token().is_some() && tokens.id_token() == self.checked_id_token.as_ref();
+        #[cfg(not(feature = "openid"))]
+        let claims = false;
         token_set_with_claims(tokens, claims)
     }
 }
@@ -135,6 +139,7 @@ impl OAuthClient {
         } else {
             Some(token_set_from_js(&tokens).map_err(|e| error_to_js(&e))?)
         };
+        #[cfg(feature = "openid")]
         let checked_id_token = tokens
             .as_ref()
             .and_then(|t| t.id_token())
@@ -145,6 +150,7 @@ impl OAuthClient {
             state: Rc::new(RefCell::new(State {
                 session,
                 renewal: None,
+                #[cfg(feature = "openid")]
                 checked_id_token,
             })),
         })

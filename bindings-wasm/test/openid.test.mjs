@@ -1,18 +1,23 @@
-// OpenID Connect in the browser entry, under Node's test runner, against a
-// token endpoint on 127.0.0.1 that answers with ID tokens made here: the
+// OpenID Connect in the package, under Node's test runner, against a token
+// endpoint on 127.0.0.1 that answers with ID tokens made here: the
 // authorize URL carries a nonce, and the code exchange checks the ID
 // token's claims (OpenID Connect Core 1.0 §3.1.3.7) but not its signature
 // (item 6: the token came from the token endpoint over TLS), so the tokens
 // here are signed with nothing. A token whose nonce, aud, iss, exp, alg or
 // at_hash is wrong is refused with `id_token_invalid` (action
 // `authorize_again`), and its text is in no error.
+//
+// The Node.js entry (`authflow/node`) has it; the browser entry's module
+// is built without it (its size budget, bindings-wasm/SIZE.md) and refuses
+// the option rather than ignore it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
 
 const pkg = new URL("../pkg/", import.meta.url);
-const { AuthflowError, OAuthClient } = await import(new URL("index.js", pkg));
+const { AuthflowError, OAuthClient } = await import(new URL("node/index.js", pkg));
+const browser = await import(new URL("index.js", pkg));
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
 const CODE = "code-SECRET-0015";
@@ -204,4 +209,27 @@ test("openid needs the issuer the ID token must name, and is a boolean", () => {
     assert.equal(error.kind, "configuration");
     assert.match(error.message, pattern);
   }
+});
+
+test("the browser entry has no OpenID yet: the option is refused, not ignored", () => {
+  const error = (() => {
+    try {
+      new browser.OAuthClient({
+        profile: "generic", clientId: "rp-1", redirectUri: REDIRECT, issuer: "https://op.example", openid: true,
+        endpoints: { authorization: "https://op.example/authorize", token: "https://op.example/token" },
+      });
+    } catch (e) {
+      return e;
+    }
+    return null;
+  })();
+  assert.ok(error instanceof browser.AuthflowError, String(error));
+  assert.equal(error.kind, "configuration");
+  assert.match(error.message, /openid/);
+  // An OAuth client of the browser entry keeps an id_token among extra, unread.
+  const client = new browser.OAuthClient({
+    profile: "generic", clientId: "rp-1", redirectUri: REDIRECT, issuer: "https://op.example",
+    endpoints: { authorization: "https://op.example/authorize", token: "https://op.example/token" },
+  });
+  assert.equal(new URL(client.createAuthorizationUrl({ storageKey: null }).url).searchParams.get("nonce"), null);
 });
