@@ -16,7 +16,7 @@ import { createServer } from "node:http";
 import { createHash } from "node:crypto";
 
 const pkg = new URL("../pkg/", import.meta.url);
-const { AuthflowError, OAuthClient } = await import(new URL("node/index.js", pkg));
+const { AuthflowError, OAuthClient, Session } = await import(new URL("node/index.js", pkg));
 const browser = await import(new URL("index.js", pkg));
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
@@ -210,6 +210,26 @@ test("openid needs the issuer the ID token must name, and is a boolean", () => {
     assert.match(error.message, pattern);
   }
 });
+
+test("a refresh that keeps the login's ID token keeps its claims; a new, unchecked one has none", () =>
+  withProvider(async (op) => {
+    const client = openidClient(op);
+    const tokens = await signIn(client, op, (nonce) => jwt(claims(op, nonce)));
+    assert.ok(!(tokens instanceof Error), String(tokens));
+    tokens.refreshToken = "rt-SECRET-openid-0015";
+    op.answer = { access_token: "at-SECRET-openid-0016", token_type: "Bearer", expires_in: 300 };
+    const kept = await client.refresh(tokens);
+    assert.equal(kept.extra.id_token, tokens.extra.id_token);
+    assert.deepEqual(kept.idTokenClaims, tokens.idTokenClaims);
+    const session = new Session(client, { tokens });
+    assert.deepEqual(session.tokens.idTokenClaims, tokens.idTokenClaims);
+
+    const other = jwt({ ...tokens.idTokenClaims, sid: "another-session" });
+    op.answer = { access_token: "at-SECRET-openid-0017", token_type: "Bearer", expires_in: 300, id_token: other };
+    const renewed = await client.refresh(tokens);
+    assert.equal(renewed.extra.id_token, other);
+    assert.equal(renewed.idTokenClaims, null, "a refresh's ID token is not checked here");
+  }));
 
 test("the browser entry has no OpenID yet: the option is refused, not ignored", () => {
   const error = (() => {
