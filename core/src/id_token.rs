@@ -11,7 +11,7 @@
 //! Two paths share every check but the signature's. `validate` (feature
 //! `openid`) verifies the signature, then reads and checks the claims;
 //! [`IdTokenCheck::validate_claims`] (feature `openid-claims`, which the
-//! browser package builds with) reads and checks the same claims with the
+//! npm package's Node.js entry builds with) reads and checks the same claims with the
 //! same code and checks no signature: §3.1.3.7 item 6 lets a client that
 //! received the ID token directly from the token endpoint over TLS rely on
 //! the TLS server validation instead. Everything else holds on both paths:

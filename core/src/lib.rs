@@ -55,12 +55,13 @@
 //! `confidential` feature (the browser build) no code that reads, encodes
 //! or sends a client secret is compiled; without the `device` feature
 //! (the browser build too), nothing of the device authorization grant.
-//! OpenID Connect comes in two features: `openid-claims` (the browser
-//! build's: the nonce, the ID token in the token set, and its claims
-//! checked without the signature, `IdTokenCheck::validate_claims`, for a
-//! token received from the token endpoint over TLS) and `openid` (that,
-//! plus signatures against the provider's JWKS, UserInfo and the logout
-//! URL; on by default).
+//! OpenID Connect comes in two features: `openid-claims` (the nonce, the
+//! ID token in the token set, and its claims checked without the
+//! signature, `IdTokenCheck::validate_claims`, for a token received from
+//! the token endpoint over TLS; the npm package's Node.js entry builds
+//! with it) and `openid` (that, plus signatures against the provider's
+//! JWKS, UserInfo and the logout URL; on by default). The browser build
+//! has neither.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
