@@ -72,7 +72,7 @@ public extension OAuthClient {
             case let .sleep(seconds):
                 try await sleep(seconds)
             case let .done(tokens):
-                return tokens
+                return try await checkDeviceLoginAsync(tokens: tokens)
             }
         }
     }
@@ -101,7 +101,7 @@ public extension OAuthClient {
             case let .sleep(seconds):
                 sleep(seconds)
             case let .done(tokens):
-                return tokens
+                return try checkDeviceLogin(tokens: tokens)
             }
         }
     }

@@ -32,7 +32,8 @@ data class DeviceCode(
  *  token endpoint as the core's [DevicePoll] says, blocking the thread with [sleep] between
  *  requests, until the user approves. Throws [AuthflowException.OAuth] `access_denied` (action
  *  `USER_DENIED`) if they decline and `expired_token` (action `AUTHORIZE_AGAIN`) if the code
- *  expires first; transport failures and 5xx/429 answers are retried with back-off until then. */
+ *  expires first; transport failures and 5xx/429 answers are retried with back-off until then.
+ *  An OpenID Provider's ID token is checked before the tokens are returned, as by `exchange`. */
 fun OAuthClient.deviceLogin(
     sleep: (Duration) -> Unit = { Thread.sleep(it.inWholeMilliseconds) },
     onCode: (DeviceCode) -> Unit,
@@ -43,7 +44,7 @@ fun OAuthClient.deviceLogin(
         when (val step = flow.next()) {
             is DeviceStep.Send -> flow.outcome(step.id) { send(step.request) }
             is DeviceStep.Sleep -> sleep(step.duration)
-            is DeviceStep.Done -> return step.tokens
+            is DeviceStep.Done -> return checkDeviceLogin(step.tokens)
         }
     }
 }
@@ -60,7 +61,7 @@ suspend fun OAuthClient.deviceLoginAsync(
         when (val step = flow.next()) {
             is DeviceStep.Send -> flow.outcome(step.id) { sendAsync(step.request) }
             is DeviceStep.Sleep -> sleep(step.duration)
-            is DeviceStep.Done -> return step.tokens
+            is DeviceStep.Done -> return checkDeviceLoginAsync(step.tokens)
         }
     }
 }
