@@ -43,7 +43,7 @@ cargo fmt -p authflow-wasm -p authflow-test-providers -- --check
 
 step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser and the Node.js features)"
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
-cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api \
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid \
   --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
 

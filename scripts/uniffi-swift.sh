@@ -65,7 +65,7 @@ done
 
 # The layout a `swift build` needs.
 for file in "$PKG/Package.swift" "$PKG/Sources/Authflow/URLSessionTransport.swift" \
-  "$PKG/Tests/AuthflowTests/AuthflowTests.swift"; do
+  "$PKG/Sources/Authflow/DeviceLogin.swift" "$PKG/Tests/AuthflowTests/AuthflowTests.swift"; do
   [ -f "$file" ] || problem "$file is missing"
 done
 manifest=$PKG/Package.swift
@@ -98,6 +98,16 @@ done
 grep -q 'class URLSessionTransport: HttpTransport' "$transport" || problem "no URLSessionTransport: HttpTransport"
 grep -q 'class SystemEnvironment: Environment' "$transport" || problem "no SystemEnvironment: Environment"
 grep -q 'class ClosurePersister: TokenPersister' "$transport" || problem "no ClosurePersister: TokenPersister"
+
+# The device login (DeviceLogin.swift) drives these generated functions.
+for function in method_oauthclient_client method_oauthclient_now method_oauthclient_send \
+  method_oauthclient_send_async method_client_device_authorization_request \
+  method_client_parse_device_authorization_response constructor_devicepoll_new \
+  method_devicepoll_poll_action method_devicepoll_handle_response \
+  method_devicepoll_handle_transport_error func_raise_error; do
+  grep -qw "uniffi_authflow_uniffi_fn_$function" "$PKG/Sources/AuthflowFFI/AuthflowFFI.h" \
+    || problem "the generated API has no $function (DeviceLogin.swift calls it)"
+done
 
 if [ "$problems" -gt 0 ]; then
   echo "swift package: $problems problem(s)" >&2

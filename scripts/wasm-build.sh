@@ -132,9 +132,11 @@ sed -i 's/^export class ValidatedCallback {$/export class ValidatedCallback {\n 
 "$ESBUILD" "$pkg/$snippet" --minify --keep-names --format=esm --target=es2022 \
   --legal-comments=inline --log-level=warning --outfile="$pkg/$snippet" --allow-overwrite
 # The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
-# core's `confidential` feature (client secrets, client credentials). Built on the stable toolchain in the shared target directory:
+# core's `confidential` feature (client secrets, client credentials), `api`
+# (Session.fetch) and `openid` (the OpenID code flow with the ID token's
+# claims checked: over the browser's size budget so far, SIZE.md). Built on the stable toolchain in the shared target directory:
 # its size is no browser's concern, and a server loads it from disk.
-cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,api \
+cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,api,openid \
   --target wasm32-unknown-unknown --profile wasm-release --locked
 node_raw="$AUTHFLOW_TARGET_DIR/wasm32-unknown-unknown/wasm-release/authflow_wasm.wasm"
 "$WASM_BINDGEN" "$node_raw" --target web --out-dir "$pkg/node" --out-name authflow_node

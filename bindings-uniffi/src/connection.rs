@@ -133,10 +133,6 @@ impl OAuthClient {
         }
     }
 
-    fn now(&self) -> u64 {
-        self.environment.now()
-    }
-
     fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
         let step = step?;
         let answer = self.transport.send((&step.request).into());
@@ -163,6 +159,7 @@ impl OAuthClient {
         pending: &str,
     ) -> authflow_core::Result<Step<Checked>> {
         let pending = PendingAuthorization::from_storage_string(pending)?;
+        self.core().id_token_check_ready(&pending)?;
         let callback = USED_STATES
             .lock()
             // One insert or lookup per use: go on after a panic elsewhere.
@@ -410,6 +407,26 @@ impl OAuthClient {
         self.client.clone()
     }
 
+    /// The time by this client's environment (Unix seconds), the clock its
+    /// own flows read: for a driver of a sans-IO state machine in the host
+    /// language (the device login over `DevicePoll`).
+    pub fn now(&self) -> u64 {
+        self.environment.now()
+    }
+
+    /// Sends `request` as given through this client's transport, blocking:
+    /// every status comes back as the response; a failure to get one is
+    /// the transport's error, without the request's secrets. For a driver
+    /// of a sans-IO state machine in the host language (the device login
+    /// over `DevicePoll`), so that it uses the transport this client was
+    /// built with.
+    pub fn send(&self, request: HttpRequestOut) -> Result<HttpResponse> {
+        let outgoing = request.to_core();
+        self.transport
+            .send(request)
+            .map_err(|e| e.without_secrets_of(&outgoing))
+    }
+
     /// The authorization URL, with state and PKCE from the environment's
     /// entropy, and the pending authorization's storage string to keep.
     #[uniffi::method(default(options = None))]
@@ -424,6 +441,8 @@ impl OAuthClient {
         let start = self
             .core()
             .authorization_request_with(self.now(), &entropy, &options)?;
+        // Before the user signs in, not after the code is spent.
+        self.core().id_token_check_ready(&start.pending)?;
         Ok(AuthorizationStart {
             url: start.url,
             pending: start.pending.to_storage_string(),
@@ -543,6 +562,15 @@ impl OAuthClient {
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse> {
         self.run(self.api_step(&access_token, method, &path, body.as_deref()))
+    }
+
+    /// Async [`OAuthClient::send`]: through the transport's `send_async`.
+    pub async fn send_async(&self, request: HttpRequestOut) -> Result<HttpResponse> {
+        let outgoing = request.to_core();
+        self.transport
+            .send_async(request)
+            .await
+            .map_err(|e| e.without_secrets_of(&outgoing))
     }
 
     /// Async [`OAuthClient::exchange`].
@@ -1515,6 +1543,50 @@ mod tests {
             pending: "afp1.secret-verifier".into(),
         };
         assert!(!format!("{start:?}{start}").contains("secret-verifier"));
+    }
+
+    /// A transport whose failure quotes the request it was given.
+    struct Quoting;
+
+    #[async_trait::async_trait]
+    impl HttpTransport for Quoting {
+        fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+            let quoted = String::from_utf8_lossy(&request.body).into_owned();
+            Err(AuthflowError::from_details(crate::error::transport_error(
+                format!("reset while sending {quoted}"),
+            )))
+        }
+        async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
+            self.send(request)
+        }
+    }
+
+    /// `now` and `send` are the client's own environment and transport,
+    /// for a driver in the host language; a failure hides the request's
+    /// secrets as the client's own flows do.
+    #[test]
+    fn send_and_now_are_the_clients_own_without_secrets_in_errors() {
+        let client = Client::new(
+            Profile::makini_link(),
+            "client".into(),
+            Some("secret".into()),
+            None,
+            vec![],
+            vec![],
+        )
+        .unwrap();
+        let environment = Arc::new(Fixed(AtomicU64::new(NOW), 9));
+        let oauth = OAuthClient::new(client.clone(), Arc::new(Quoting), Some(environment));
+        assert_eq!(oauth.now(), NOW);
+        let request = client.refresh_request("rt-s3cret-654321".into()).unwrap();
+        for error in [
+            oauth.send(request.clone()).unwrap_err(),
+            block_on(oauth.send_async(request)).unwrap_err(),
+        ] {
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("rt-s3cret-654321"), "{shown}");
+            assert_eq!(error.details().kind.as_str(), "transport", "{shown}");
+        }
     }
 
     /// A code exchange answered with one access token; counts the requests.

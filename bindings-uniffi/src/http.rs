@@ -131,8 +131,8 @@ impl From<authflow_core::HttpRequest> for HttpRequest {
 }
 
 impl HttpRequest {
-    /// The core's value, for its `Debug` (which redacts).
-    fn to_core(&self) -> authflow_core::HttpRequest {
+    /// The core's value, for its `Debug` (which redacts) and its secrets.
+    pub(crate) fn to_core(&self) -> authflow_core::HttpRequest {
         let mut request = authflow_core::HttpRequest::new(self.method, self.url.clone());
         request.headers = pairs(&self.headers);
         request.body = self.body.clone().into();

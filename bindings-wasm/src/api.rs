@@ -4,7 +4,8 @@
 
 use crate::browser;
 use crate::convert::{
-    browser_error, error_to_js, failure_kind, response_from_js, token_set_from_js, token_set_to_js,
+    browser_error, error_to_js, failure_kind, response_from_js, token_set_from_js,
+    token_set_with_claims,
 };
 use crate::options::{
     authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
@@ -13,6 +14,8 @@ use authflow_core::{
     Client, Error, ErrorKind, GrantType, HttpRequest, PendingAuthorization, TokenSet,
     AUTHORIZATION_ENTROPY_LEN,
 };
+#[cfg(feature = "openid")]
+use authflow_core::{IdTokenCheck, JwsAlgorithm};
 use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -100,7 +103,7 @@ export interface TokenSet {
   scopes: string[] | null;
   /** How many seconds the provider's clock was ahead of this one (0 when its `Date` header is not readable). */
   clockSkew: number;
-  /** Response fields authflow does not interpret. */
+  /** Response fields authflow does not interpret, and the ID token as `id_token` when the provider sent one. */
   extra: Record<string, unknown>;
 }
 
@@ -144,6 +147,44 @@ export declare class AuthflowError extends Error {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = TYPESCRIPT;
+
+/// The `openid` feature's types (the Node.js entry's), merged into
+/// `ClientOptions` and `TokenSet` (TypeScript merges interfaces of one name).
+#[cfg(feature = "openid")]
+#[wasm_bindgen(typescript_custom_section)]
+const OPENID_TYPES: &str = r#"
+export interface ClientOptions {
+  /** The provider is an OpenID Provider (give `issuer`, and ask for the `openid` scope): the authorize URL carries a `nonce`, and {@link OAuthClient.exchangeCode} checks the ID token's claims (issuer, audience, azp, expiry, issue time, nonce, auth_time against `max_age`, at_hash; not its signature: it comes straight from the token endpoint over TLS, OpenID Connect Core 1.0 §3.1.3.7 item 6) and hands them out as {@link TokenSet.idTokenClaims}; a token that fails is refused with kind `"id_token_invalid"`. Default `false`. */
+  openid?: boolean;
+}
+
+export interface TokenSet {
+  /** An OpenID client's: the claims of the ID token (`extra.id_token`), checked by {@link OAuthClient.exchangeCode}, and kept while a refresh keeps that token. `null` for an ID token that was not checked (a refresh's new one). */
+  idTokenClaims?: IdTokenClaims | null;
+}
+
+/** The claims of an ID token (OpenID Connect Core 1.0 §2), as the provider sent them; each checked one is named here. */
+export interface IdTokenClaims {
+  /** The issuer: the client's `issuer`, exactly. */
+  iss: string;
+  /** The user, at this issuer. */
+  sub: string;
+  /** The audiences: they contain the client id. */
+  aud: string | string[];
+  /** Expiry, Unix seconds (provider's clock). */
+  exp: number;
+  /** Issue time, Unix seconds (provider's clock). */
+  iat: number;
+  /** The nonce of the authorize URL. */
+  nonce?: string;
+  /** When the user authenticated (required when `max_age` was sent, and checked against it). */
+  auth_time?: number;
+  /** The authorized party: the client id, when present. */
+  azp?: string;
+  /** Every other claim (`email`, `name`, `acr`, `amr`, `sid`, ...). */
+  [claim: string]: unknown;
+}
+"#;
 
 /// The Node.js build's options: a client with a secret.
 #[cfg(feature = "confidential")]
@@ -332,11 +373,24 @@ impl OAuthClient {
     /// provider's token endpoint must allow this page's origin (CORS).
     #[wasm_bindgen(js_name = exchangeCode, unchecked_return_type = "Promise<TokenSet>")]
     pub fn exchange_code(&self, callback: &ValidatedCallback) -> Promise {
-        let request = callback
-            .0
-            .take_for_exchange()
-            .and_then(|callback| self.client.exchange_request(callback));
-        self.send_grant(request.map(|r| (Reading::Grant(GrantType::AuthorizationCode), r)))
+        let request = callback.0.take_for_exchange().and_then(|callback| {
+            // An OpenID request (its nonce was sent): the ID token's claims
+            // are checked, any alg authflow knows (the alg only chooses
+            // at_hash's hash: no signature is checked), never none or a MAC.
+            #[cfg(feature = "openid")]
+            let reading = match callback.nonce() {
+                Some(_) => Reading::Openid(IdTokenCheck::for_callback(
+                    &callback,
+                    JwsAlgorithm::ALL.to_vec(),
+                    0,
+                )?),
+                None => Reading::Grant(GrantType::AuthorizationCode),
+            };
+            #[cfg(not(feature = "openid"))]
+            let reading = Reading::Grant(GrantType::AuthorizationCode);
+            Ok((reading, self.client.exchange_request(callback)?))
+        });
+        self.send_grant(request)
     }
 
     /// Refreshes a token set. Resolves to the new {@link TokenSet}, which
@@ -401,6 +455,11 @@ impl OAuthClient {
 enum Reading {
     /// As the answer to a grant request.
     Grant(GrantType),
+    /// As the answer to the code exchange of an OpenID request: its ID
+    /// token's claims checked (OpenID Connect Core 1.0 §3.1.3.7; not the
+    /// signature, item 6: it comes straight from the token endpoint).
+    #[cfg(feature = "openid")]
+    Openid(IdTokenCheck),
     /// As the answer to the refresh of this set (its refresh token may be
     /// kept).
     Refresh(TokenSet),
@@ -431,12 +490,36 @@ impl TokenCall {
         let now = browser::now();
         let tokens = response.and_then(|response| match &self.reading {
             Reading::Refresh(previous) => {
-                self.client.parse_refresh_response(now, &response, previous)
+                let tokens = self
+                    .client
+                    .parse_refresh_response(now, &response, previous)?;
+                // An OpenID client's login ID token, checked when it came,
+                // kept: its claims still hold.
+                #[cfg(feature = "openid")]
+                let claims = self.client.profile().is_openid()
+                    && tokens.id_token().is_some()
+                    && tokens.id_token() == previous.id_token();
+                #[cfg(not(feature = "openid"))]
+                let claims = false;
+                Ok((tokens, claims))
             }
-            Reading::Grant(grant) => self.client.parse_token_response(*grant, now, &response),
+            Reading::Grant(grant) => self
+                .client
+                .parse_token_response(*grant, now, &response)
+                .map(|tokens| (tokens, false)),
+            #[cfg(feature = "openid")]
+            Reading::Openid(check) => {
+                let tokens = self.client.parse_token_response(
+                    GrantType::AuthorizationCode,
+                    now,
+                    &response,
+                )?;
+                check.validate_exchange_claims(&tokens, now)?;
+                Ok((tokens, true))
+            }
         });
         tokens
-            .map(|tokens| token_set_to_js(&tokens).unchecked_into())
+            .map(|(tokens, claims)| token_set_with_claims(&tokens, claims).unchecked_into())
             .map_err(|e| js_error(e.without_secrets_of(&self.request)))
     }
 

@@ -81,3 +81,13 @@ pub(crate) fn now() -> u64 {
     // `as` saturates anyway.
     now_seconds() as u64
 }
+
+#[cfg(feature = "openid")]
+#[wasm_bindgen(module = "/js/openid.js")]
+extern "C" {
+    /// Puts the ID token in `set.extra.id_token` and, when `claims` (the
+    /// module checked them), its payload in `set.idTokenClaims`; returns
+    /// `set`.
+    #[wasm_bindgen(js_name = withIdToken)]
+    pub(crate) fn with_id_token(set: JsValue, id_token: &str, claims: bool) -> JsValue;
+}

@@ -8,15 +8,17 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// A token set as a plain JavaScript object: `accessToken`, `tokenType`,
 /// `refreshToken`, `issuedAt`, `expiresAt`, `refreshExpiresAt` (Unix
-/// seconds, absolute), `scopes`, `clockSkew`, `extra`; `null` where absent.
-/// It survives `JSON.stringify` and `JSON.parse`. Made by one call into
-/// JavaScript (`js/browser.js` `tokenSet`), an object literal there; only
-/// `extra`, when the provider sent fields authflow does not read, goes
-/// through JSON.
+/// seconds, absolute), `scopes`, `clockSkew`, `extra` (with the ID token,
+/// if any, as `extra.id_token`); `null` where absent. With the `openid`
+/// feature, `idTokenClaims` too when there is an ID token (`null` here: see
+/// [`token_set_with_claims`]). It survives `JSON.stringify` and
+/// `JSON.parse`. Made by one call into JavaScript (`js/browser.js`
+/// `tokenSet`), an object literal there; only `extra`, when the provider
+/// sent fields authflow does not read, goes through JSON.
 pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
     let extra =
         (!tokens.extra().is_empty()).then(|| authflow_core::json::object_to_json(tokens.extra()));
-    browser::token_set(
+    let set = browser::token_set(
         tokens.access_token().secret(),
         tokens.token_type(),
         tokens.refresh_token().map(|t| t.secret()),
@@ -26,7 +28,28 @@ pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
         tokens.scopes().map(|scopes| scopes.join(" ")),
         tokens.clock_skew() as f64,
         extra,
-    )
+    );
+    // The core keeps the ID token apart from `extra` (its `openid-claims`
+    // feature); JavaScript finds it where it always was.
+    #[cfg(feature = "openid")]
+    if let Some(id_token) = tokens.id_token() {
+        return browser::with_id_token(set, id_token.secret(), false);
+    }
+    set
+}
+
+/// [`token_set_to_js`], with `idTokenClaims` read from the set's ID token
+/// when `claims` says its claims were checked (OpenID Connect Core 1.0
+/// §3.1.3.7, at the code exchange), `null` otherwise.
+/// Without the `openid` feature, [`token_set_to_js`].
+pub fn token_set_with_claims(tokens: &TokenSet, claims: bool) -> JsValue {
+    let set = token_set_to_js(tokens);
+    #[cfg(feature = "openid")]
+    if let (Some(id_token), true) = (tokens.id_token(), claims) {
+        return browser::with_id_token(set, id_token.secret(), true);
+    }
+    let _ = claims;
+    set
 }
 
 /// Reads a token set made by [`token_set_to_js`] (or saved and loaded with

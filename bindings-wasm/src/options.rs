@@ -77,7 +77,7 @@ fn string_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>> {
 /// authflow-core spells it: `makini_link` or `generic`; the other profiles'
 /// flows need a client secret), `endpoints` (`authorization` and `token`
 /// URLs, replacing or completing the profile's), `clientId`,
-/// `redirectUri`, `scopes`, `issuer` and `requireIssuer`.
+/// `redirectUri`, `scopes`, `issuer`, `requireIssuer` and `openid`.
 pub fn client_from_options(options: &JsValue) -> Result<Client> {
     if !options.is_object() {
         return Err(wrong_type("object", "an object"));
@@ -155,6 +155,22 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     if let Some(issuer) = string_field(options, "issuer")? {
         let require = bool_field(options, "requireIssuer")?.unwrap_or(false);
         profile = profile.with_issuer(&issuer, require);
+    }
+    // An OpenID Provider: a nonce in the authorize URL, the ID token's
+    // claims checked at the code exchange, against the issuer.
+    if bool_field(options, "openid")? == Some(true) {
+        #[cfg(feature = "openid")]
+        if profile.issuer().is_some() {
+            profile = profile.with_openid(true);
+        } else {
+            return Err(wrong_type("issuer", "given with openid"));
+        }
+        // Not silently ignored: the app would take ID tokens for checked.
+        #[cfg(not(feature = "openid"))]
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "option openid: OpenID is in authflow/node only for now (the browser's size budget)",
+        ));
     }
     let mut client = Client::new(profile, required_string(options, "clientId")?);
     // A client acting on its own behalf has no redirect URI.

@@ -14,7 +14,8 @@
 use crate::api::{OAuthClient, TokenSetObject};
 use crate::browser;
 use crate::convert::{
-    error_to_js, failure_kind, request_parts, response_from_js, token_set_from_js, token_set_to_js,
+    error_to_js, failure_kind, request_parts, response_from_js, token_set_from_js,
+    token_set_with_claims,
 };
 use authflow_core::{Error, OutgoingRequest, SessionAction};
 use js_sys::Array;
@@ -101,6 +102,23 @@ pub(crate) struct State {
     /// The renewal JavaScript is sending: its answer is read against it,
     /// and an error about it is cleaned of its secrets.
     renewal: Option<OutgoingRequest>,
+    /// An OpenID client's: the ID token of the set the session started
+    /// with (checked at its code exchange), whose claims the sets that
+    /// keep it show (`idTokenClaims`); a refresh's new one is not checked.
+    #[cfg(feature = "openid")]
+    checked_id_token: Option<authflow_core::IdToken>,
+}
+
+impl State {
+    /// `tokens` as JavaScript's token set object.
+    fn to_js(&self, tokens: &authflow_core::TokenSet) -> JsValue {
+        #[cfg(feature = "openid")]
+        let claims =
+            tokens.id_token().is_some() && tokens.id_token() == self.checked_id_token.as_ref();
+        #[cfg(not(feature = "openid"))]
+        let claims = false;
+        token_set_with_claims(tokens, claims)
+    }
 }
 
 /// The module's side of one JavaScript `Session`: what to do next, and
@@ -121,11 +139,19 @@ impl OAuthClient {
         } else {
             Some(token_set_from_js(&tokens).map_err(|e| error_to_js(&e))?)
         };
+        #[cfg(feature = "openid")]
+        let checked_id_token = tokens
+            .as_ref()
+            .and_then(|t| t.id_token())
+            .filter(|_| self.inner().profile().is_openid())
+            .cloned();
         let session = authflow_core::Session::new(self.inner().clone(), tokens);
         Ok(SessionMachine {
             state: Rc::new(RefCell::new(State {
                 session,
                 renewal: None,
+                #[cfg(feature = "openid")]
+                checked_id_token,
             })),
         })
     }
@@ -181,7 +207,7 @@ impl SessionMachine {
         state
             .session
             .token_set()
-            .map_or(JsValue::NULL, token_set_to_js)
+            .map_or(JsValue::NULL, |tokens| state.to_js(tokens))
             .unchecked_into()
     }
 }
@@ -212,7 +238,7 @@ impl SessionMachine {
         let persist = state
             .session
             .poll_persist()
-            .map_or(JsValue::NULL, |tokens| token_set_to_js(&tokens));
+            .map_or(JsValue::NULL, |tokens| state.to_js(&tokens));
         Array::of2(&persist, &error)
     }
 }

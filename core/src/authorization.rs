@@ -6,27 +6,25 @@ use crate::error::{Error, Result};
 use crate::pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 use crate::pkce::{code_challenge, verifier_from_entropy, VERIFIER_ENTROPY_LEN};
 use crate::profile::EndpointRole;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// Bytes of entropy the state takes: 128 bits, as RFC 6749 §10.10 asks.
 pub const STATE_ENTROPY_LEN: usize = 16;
 
 /// Bytes of entropy the OpenID Connect `nonce` takes: 128 bits, like the
 /// state, so that it cannot be guessed (OpenID Connect Core 1.0 §15.5.2).
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub const NONCE_ENTROPY_LEN: usize = 16;
 
 /// Bytes of entropy [`Client::authorization_request`] needs: the state's,
-/// then the PKCE verifier's, then (with the `openid` feature) the nonce's.
+/// then the PKCE verifier's, then (with the `openid-claims` feature) the nonce's.
 /// A profile that is not an OpenID Provider's uses only the first
 /// `STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN` bytes and accepts that many.
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub const AUTHORIZATION_ENTROPY_LEN: usize =
     STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN + NONCE_ENTROPY_LEN;
 /// Bytes of entropy [`Client::authorization_request`] needs: the state's,
 /// then the PKCE verifier's.
-#[cfg(not(feature = "openid"))]
+#[cfg(not(feature = "openid-claims"))]
 pub const AUTHORIZATION_ENTROPY_LEN: usize = STATE_ENTROPY_LEN + VERIFIER_ENTROPY_LEN;
 
 /// Entropy an OAuth (not OpenID) authorization request reads.
@@ -83,9 +81,9 @@ impl Client {
             .profile()
             .required_endpoint(EndpointRole::Authorization)?;
         let redirect_uri = self.required_redirect_uri()?;
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let openid = self.profile().is_openid();
-        #[cfg(not(feature = "openid"))]
+        #[cfg(not(feature = "openid-claims"))]
         let openid = false;
         let needed = if openid {
             AUTHORIZATION_ENTROPY_LEN
@@ -148,7 +146,7 @@ impl Client {
             )));
         }
         let (state_bytes, rest) = entropy.split_at(STATE_ENTROPY_LEN);
-        let state = URL_SAFE_NO_PAD.encode(state_bytes);
+        let state = crate::base64url::encode(state_bytes);
         let pkce = match self.profile().pkce() {
             Some(method) => {
                 let mut verifier_bytes = [0u8; VERIFIER_ENTROPY_LEN];
@@ -164,7 +162,7 @@ impl Client {
             .clone()
             .unwrap_or_else(|| self.scopes().to_vec());
         let scope = Client::scope_param(&scopes)?;
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let openid = if openid {
             Some(crate::oidc::OpenidRequest::new(
                 &entropy[OAUTH_ENTROPY_LEN..AUTHORIZATION_ENTROPY_LEN],
@@ -184,7 +182,7 @@ impl Client {
                 query.append_pair("scope", scope);
             }
             query.append_pair("state", &state);
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             if let Some(openid) = &openid {
                 query.append_pair("nonce", &openid.nonce);
             }
@@ -204,7 +202,7 @@ impl Client {
             query.finish()
         };
 
-        #[allow(unused_mut)] // only the openid feature adds to it
+        #[allow(unused_mut)] // only the openid-claims feature adds to it
         let mut pending = PendingAuthorization::new(
             self,
             redirect_uri.to_owned(),
@@ -214,7 +212,7 @@ impl Client {
             now,
             options.max_age.unwrap_or(DEFAULT_MAX_AGE),
         );
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         {
             pending.openid = openid;
         }

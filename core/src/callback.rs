@@ -32,6 +32,10 @@ pub struct ValidatedCallback {
     pub(crate) issuer: Option<String>,
     pub(crate) token_endpoint: Option<String>,
     pub(crate) params: Vec<(String, String)>,
+    /// The nonce and `max_age` of its OpenID request, which the code
+    /// exchange's ID token is checked against.
+    #[cfg(feature = "openid-claims")]
+    pub(crate) openid: Option<crate::oidc::OpenidRequest>,
 }
 
 impl ValidatedCallback {
@@ -57,6 +61,14 @@ impl ValidatedCallback {
     /// ones it does not know; they are kept for the app to read.
     pub fn params(&self) -> &[(String, String)] {
         &self.params
+    }
+    /// The OpenID Connect `nonce` its authorization sent (OpenID Connect
+    /// Core 1.0 §3.1.2.1), when that was an OpenID request: the code
+    /// exchange's ID token must carry it (see
+    /// [`crate::IdTokenCheck::for_callback`]).
+    #[cfg(feature = "openid-claims")]
+    pub fn nonce(&self) -> Option<&str> {
+        self.openid.as_ref().map(|o| o.nonce.as_str())
     }
     /// The first value of the response parameter `name` (e.g. `"scope"`).
     pub fn param(&self, name: &str) -> Option<&str> {
@@ -311,6 +323,8 @@ impl PendingAuthorization {
             issuer: self.issuer.clone(),
             token_endpoint: self.token_endpoint.clone(),
             params: params.others,
+            #[cfg(feature = "openid-claims")]
+            openid: self.openid.clone(),
         })
     }
 }

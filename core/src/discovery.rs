@@ -54,7 +54,7 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: Option<String>,
     /// `id_token_signing_alg_values_supported` (OpenID Connect Discovery
     /// 1.0 §3): REQUIRED of an OpenID Provider, so its presence marks one.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub id_token_signing_alg_values_supported: Vec<String>,
     /// Every other member.
     pub extra: Object,
@@ -154,7 +154,7 @@ pub fn parse_discovery_response(
     let code_challenge_methods_supported = list("code_challenge_methods_supported")?;
     let grant_types_supported = list("grant_types_supported")?;
     let scopes_supported = list("scopes_supported")?;
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     let id_token_signing_alg_values_supported = list("id_token_signing_alg_values_supported")?;
     // RFC 9207 §3: a boolean. Any other type is refused, not read as
     // false: that would turn the issuer check off (fail open).
@@ -186,7 +186,7 @@ pub fn parse_discovery_response(
         userinfo_endpoint,
         #[cfg(feature = "openid")]
         end_session_endpoint,
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         id_token_signing_alg_values_supported,
         extra: body.into_object(&[]),
     })
@@ -198,7 +198,7 @@ impl ProviderMetadata {
     /// `client_secret_post` is offered, PKCE S256 (a configuration error
     /// if the server lists methods without it), and `iss` required on
     /// callbacks when the server says it sends it (RFC 9207), and (with the
-    /// `openid` feature) an OpenID Provider's profile when the document
+    /// `openid-claims` feature) an OpenID Provider's profile when the document
     /// lists `id_token_signing_alg_values_supported`, which OpenID Connect
     /// Discovery 1.0 §3 requires of one and RFC 8414 metadata only carries
     /// for a server that issues ID tokens. Endpoints use
@@ -298,6 +298,8 @@ impl ProviderMetadata {
                     .with_id_token_algorithms(crate::id_token::default_algorithms(signing_algs))
             }
         };
+        #[cfg(all(feature = "openid-claims", not(feature = "openid")))]
+        let profile = profile.with_openid(!self.id_token_signing_alg_values_supported.is_empty());
         Ok(profile)
     }
 }

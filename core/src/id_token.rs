@@ -7,16 +7,29 @@
 //! clock skew); [`IdTokenCheck::validate`] gives the [`IdTokenClaims`] or
 //! an `id_token_invalid` error whose message names the check that failed,
 //! never the token. The keys come from the caller (`crate::jwks`): no IO.
+//!
+//! Two paths share every check but the signature's. `validate` (feature
+//! `openid`) verifies the signature, then reads and checks the claims;
+//! [`IdTokenCheck::validate_claims`] (feature `openid-claims`, which the
+//! npm package's Node.js entry builds with) reads and checks the same claims with the
+//! same code and checks no signature: §3.1.3.7 item 6 lets a client that
+//! received the ID token directly from the token endpoint over TLS rely on
+//! the TLS server validation instead. Everything else holds on both paths:
+//! the header's `alg` must be one authflow knows and one accepted (never
+//! `none`, never a MAC), no `crit`, `typ` JWT if any, then items 2 to 5
+//! and 9 to 13, and `at_hash` and `c_hash` when present.
 
+use crate::callback::ValidatedCallback;
 use crate::clock::to_server;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jose::{CompactJws, JwsAlgorithm, JwsFault};
-use crate::json::{Object, Value};
+use crate::json::{Members, Object, Shallow};
+#[cfg(feature = "openid")]
 use crate::jwks::JwkSet;
+use crate::oidc::OpenidRequest;
 use crate::pending::PendingAuthorization;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::token_set::TokenSet;
 use sha2::Digest;
 
 /// How far the provider's clock may be off from the times in a token, in
@@ -108,7 +121,7 @@ pub fn id_token_key_id(id_token: &IdToken) -> Result<Option<String>> {
 /// for a token just received: validate that with [`IdTokenCheck::validate`].
 pub fn unverified_claims(id_token: &IdToken) -> Result<IdTokenClaims> {
     let jws = CompactJws::parse(id_token.secret()).map_err(fault)?;
-    read_claims(jws.payload)
+    read_claims(&jws.payload)
 }
 
 fn invalid(why: impl Into<String>) -> Error {
@@ -126,6 +139,7 @@ fn fault(fault: JwsFault) -> Error {
             crate::syntax::escape_controls(&alg)
         )),
         JwsFault::CriticalHeader => invalid("its header has crit extensions"),
+        #[cfg(feature = "openid")]
         JwsFault::BadSignature => invalid("the signature does not verify"),
     }
 }
@@ -138,14 +152,48 @@ impl IdTokenCheck {
         algorithms: Vec<JwsAlgorithm>,
         clock_skew: i64,
     ) -> Result<IdTokenCheck> {
-        let issuer = pending.issuer.clone().ok_or_else(|| {
+        IdTokenCheck::of_request(
+            pending.issuer.as_deref(),
+            &pending.client_id,
+            pending.openid.as_ref(),
+            algorithms,
+            clock_skew,
+        )
+    }
+
+    /// The check for the ID token of `callback`'s code exchange: the
+    /// issuer, client id, nonce and `max_age` of its authorization (as
+    /// [`IdTokenCheck::for_pending`] of the pending authorization it was
+    /// validated against).
+    pub fn for_callback(
+        callback: &ValidatedCallback,
+        algorithms: Vec<JwsAlgorithm>,
+        clock_skew: i64,
+    ) -> Result<IdTokenCheck> {
+        IdTokenCheck::of_request(
+            callback.issuer.as_deref(),
+            &callback.client_id,
+            callback.openid.as_ref(),
+            algorithms,
+            clock_skew,
+        )
+    }
+
+    fn of_request(
+        issuer: Option<&str>,
+        client_id: &str,
+        openid: Option<&OpenidRequest>,
+        algorithms: Vec<JwsAlgorithm>,
+        clock_skew: i64,
+    ) -> Result<IdTokenCheck> {
+        let issuer = issuer.ok_or_else(|| {
             Error::configuration("an ID token is checked against the issuer: the profile has none")
         })?;
         Ok(IdTokenCheck {
-            issuer,
-            client_id: pending.client_id.clone(),
-            nonce: pending.nonce().map(str::to_owned),
-            max_age: pending.openid_max_age(),
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            nonce: openid.map(|o| o.nonce.clone()),
+            max_age: openid.and_then(|o| o.max_age),
             algorithms,
             clock_skew,
         })
@@ -155,6 +203,7 @@ impl IdTokenCheck {
     /// signature, then §3.1.3.7 items 2 to 13, then `at_hash` (§3.1.3.8)
     /// against `access_token` and `c_hash` (§3.3.2.11) against `code` when
     /// the token carries them.
+    #[cfg(feature = "openid")]
     pub fn validate(
         &self,
         id_token: &IdToken,
@@ -163,6 +212,71 @@ impl IdTokenCheck {
         access_token: Option<&AccessToken>,
         code: Option<&AuthorizationCode>,
     ) -> Result<IdTokenClaims> {
+        let jws = self.read_header(id_token)?;
+        let mut candidates = keys.candidates(jws.alg, jws.kid.as_deref()).peekable();
+        if candidates.peek().is_none() {
+            return Err(invalid(match &jws.kid {
+                Some(_) => "no key of the JWK set has its kid for its alg",
+                None => "no key of the JWK set fits its alg",
+            }));
+        }
+        // Without a kid every key of the type is tried (§10.1 allows no
+        // kid when the provider has one key of the type).
+        if !candidates.any(|key| jws.verify(&key.key).is_ok()) {
+            return Err(fault(JwsFault::BadSignature));
+        }
+        self.check_payload(jws, now, access_token, code)
+    }
+
+    /// Validates an ID token received directly from the token endpoint
+    /// over TLS (the code exchange's, or a refresh's) at `now`, without its
+    /// signature: OpenID Connect Core 1.0 §3.1.3.7 item 6 lets such a
+    /// client "use the TLS server validation to validate the issuer in
+    /// place of checking the token signature". Every other check of
+    /// [`IdTokenCheck::validate`] is made, by the same code: the header
+    /// (`alg` one of [`IdTokenCheck::algorithms`], never `none` nor a MAC;
+    /// no `crit`; `typ` JWT), items 2 to 5 and 9 to 13, `at_hash` and
+    /// `c_hash` when the token carries them.
+    ///
+    /// Only for a token that came over TLS in the response to a request
+    /// this client sent to the token endpoint: any other ID token (from a
+    /// redirect, a message, storage written by someone else) needs its
+    /// signature checked.
+    pub fn validate_claims(
+        &self,
+        id_token: &IdToken,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        code: Option<&AuthorizationCode>,
+    ) -> Result<IdTokenClaims> {
+        let jws = self.read_header(id_token)?;
+        self.check_payload(jws, now, access_token, code)
+    }
+
+    /// Validates the ID token of `tokens`, the answer to the code exchange
+    /// of an OpenID request, received from the token endpoint over TLS, as
+    /// [`IdTokenCheck::validate_claims`] does (no signature): in the
+    /// provider's clock as the set measured it (its `clock_skew`), with
+    /// `at_hash` against its access token. A set without an ID token is
+    /// refused: the answer to an OpenID request carries one (§3.1.3.3).
+    pub fn validate_exchange_claims(&self, tokens: &TokenSet, now: u64) -> Result<IdTokenClaims> {
+        let id_token = tokens.id_token().ok_or_else(|| {
+            Error::new(
+                ErrorKind::IdTokenInvalid,
+                "the token response of an OpenID request has no id_token (§3.1.3.3)",
+            )
+        })?;
+        IdTokenCheck {
+            clock_skew: tokens.clock_skew(),
+            ..self.clone()
+        }
+        .validate_claims(id_token, now, Some(tokens.access_token()), None)
+    }
+
+    /// The token read as a compact JWS, with the header checks of both
+    /// paths: an `alg` authflow knows (`CompactJws::parse`) and one this
+    /// check accepts (item 7), no `crit`, a `typ` of JWT if any.
+    fn read_header(&self, id_token: &IdToken) -> Result<CompactJws> {
         let jws = CompactJws::parse(id_token.secret()).map_err(fault)?;
         // Item 7: the algorithm is the client's choice, not the token's.
         if !self.algorithms.contains(&jws.alg) {
@@ -178,19 +292,20 @@ impl IdTokenCheck {
                 return Err(invalid("its typ is not JWT"));
             }
         }
-        let mut candidates = keys.candidates(jws.alg, jws.kid.as_deref()).peekable();
-        if candidates.peek().is_none() {
-            return Err(invalid(match &jws.kid {
-                Some(_) => "no key of the JWK set has its kid for its alg",
-                None => "no key of the JWK set fits its alg",
-            }));
-        }
-        // Without a kid every key of the type is tried (§10.1 allows no
-        // kid when the provider has one key of the type).
-        if !candidates.any(|key| jws.verify(&key.key).is_ok()) {
-            return Err(fault(JwsFault::BadSignature));
-        }
-        let claims = read_claims(jws.payload)?;
+        Ok(jws)
+    }
+
+    /// The claims of both paths: §3.1.3.7 items 2 to 5 and 9 to 13, then
+    /// `at_hash` (§3.1.3.8) against `access_token` and `c_hash`
+    /// (§3.3.2.11) against `code` when the token carries them.
+    fn check_payload(
+        &self,
+        jws: CompactJws,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        code: Option<&AuthorizationCode>,
+    ) -> Result<IdTokenClaims> {
+        let claims = read_claims(&jws.payload)?;
         self.check_claims(&claims, now)?;
         let hash = |value: &str| half_hash(jws.alg, value);
         if let (Some(at_hash), Some(token)) = (&claims.at_hash, access_token) {
@@ -210,6 +325,7 @@ impl IdTokenCheck {
     /// [`IdTokenCheck::validate`] with no nonce required, and `iss`, `sub`
     /// and `aud` (and `auth_time`, `azp` when the first had them) the
     /// same as in `original`'s; a nonce, if any, the original's.
+    #[cfg(feature = "openid")]
     pub fn validate_refreshed(
         &self,
         id_token: &IdToken,
@@ -218,37 +334,35 @@ impl IdTokenCheck {
         access_token: Option<&AccessToken>,
         original: &IdTokenClaims,
     ) -> Result<IdTokenClaims> {
-        let check = IdTokenCheck {
+        let claims = self
+            .for_refresh()
+            .validate(id_token, keys, now, access_token, None)?;
+        same_login(claims, original)
+    }
+
+    /// [`IdTokenCheck::validate_refreshed`] without the signature, for the
+    /// ID token of a refresh response received over TLS (§3.1.3.7 item 6,
+    /// as [`IdTokenCheck::validate_claims`]).
+    pub fn validate_refreshed_claims(
+        &self,
+        id_token: &IdToken,
+        now: u64,
+        access_token: Option<&AccessToken>,
+        original: &IdTokenClaims,
+    ) -> Result<IdTokenClaims> {
+        let claims = self
+            .for_refresh()
+            .validate_claims(id_token, now, access_token, None)?;
+        same_login(claims, original)
+    }
+
+    /// The check of a refresh's ID token: no nonce or `max_age` (§12.2).
+    fn for_refresh(&self) -> IdTokenCheck {
+        IdTokenCheck {
             nonce: None,
             max_age: None,
             ..self.clone()
-        };
-        let claims = check.validate(id_token, keys, now, access_token, None)?;
-        if claims.iss != original.iss {
-            return Err(invalid("a refreshed ID token names another iss (§12.2)"));
         }
-        if claims.sub != original.sub {
-            return Err(invalid("a refreshed ID token names another sub (§12.2)"));
-        }
-        let mut aud = claims.aud.clone();
-        let mut original_aud = original.aud.clone();
-        aud.sort();
-        original_aud.sort();
-        if aud != original_aud {
-            return Err(invalid("a refreshed ID token names another aud (§12.2)"));
-        }
-        if original.auth_time.is_some() && claims.auth_time != original.auth_time {
-            return Err(invalid(
-                "a refreshed ID token names another auth_time (§12.2)",
-            ));
-        }
-        if claims.azp.is_some() && claims.azp != original.azp {
-            return Err(invalid("a refreshed ID token names another azp (§12.2)"));
-        }
-        if claims.nonce.is_some() && claims.nonce != original.nonce {
-            return Err(invalid("a refreshed ID token has another nonce (§12.2)"));
-        }
-        Ok(claims)
     }
 
     /// §3.1.3.7 items 2 to 5 and 9 to 13, in the provider's clock.
@@ -315,6 +429,37 @@ impl IdTokenCheck {
     }
 }
 
+/// §12.2: a refreshed ID token's `iss`, `sub` and `aud` (and `auth_time`,
+/// `azp` when the first had them) are the original's; a nonce, if any,
+/// the original's.
+fn same_login(claims: IdTokenClaims, original: &IdTokenClaims) -> Result<IdTokenClaims> {
+    if claims.iss != original.iss {
+        return Err(invalid("a refreshed ID token names another iss (§12.2)"));
+    }
+    if claims.sub != original.sub {
+        return Err(invalid("a refreshed ID token names another sub (§12.2)"));
+    }
+    let mut aud = claims.aud.clone();
+    let mut original_aud = original.aud.clone();
+    aud.sort();
+    original_aud.sort();
+    if aud != original_aud {
+        return Err(invalid("a refreshed ID token names another aud (§12.2)"));
+    }
+    if original.auth_time.is_some() && claims.auth_time != original.auth_time {
+        return Err(invalid(
+            "a refreshed ID token names another auth_time (§12.2)",
+        ));
+    }
+    if claims.azp.is_some() && claims.azp != original.azp {
+        return Err(invalid("a refreshed ID token names another azp (§12.2)"));
+    }
+    if claims.nonce.is_some() && claims.nonce != original.nonce {
+        return Err(invalid("a refreshed ID token has another nonce (§12.2)"));
+    }
+    Ok(claims)
+}
+
 /// The left half of the hash of `value`'s octets, base64url (§3.1.3.8):
 /// SHA-256 for the RSA and P-256 algorithms, SHA-512 for Ed25519 (the
 /// Connect working group's answer for EdDSA, connect issue 1125).
@@ -323,7 +468,7 @@ fn half_hash(alg: JwsAlgorithm, value: &str) -> String {
         JwsAlgorithm::EdDsa => sha2::Sha512::digest(value.as_bytes()).to_vec(),
         _ => sha2::Sha256::digest(value.as_bytes()).to_vec(),
     };
-    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+    crate::base64url::encode(&digest[..digest.len() / 2])
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -332,29 +477,34 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// The typed claims of a payload; a claim of the wrong type is refused.
-fn read_claims(mut payload: Object) -> Result<IdTokenClaims> {
+/// Read with the response parsers' one-pass reader ([`Members`]).
+fn read_claims(payload: &[u8]) -> Result<IdTokenClaims> {
+    let mut payload =
+        Members::parse(payload).ok_or_else(|| invalid("the payload is not a JSON object"))?;
     let mut take = |name: &str| payload.remove(name);
-    let string = |value: Option<Value>, name: &str| match value {
+    let string = |value: Option<Shallow>, name: &str| match value {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Shallow::String(s)) => Ok(Some(s.into_owned())),
         Some(_) => Err(invalid(format!("its {name} is not a string"))),
     };
     // NumericDate (§2, RFC 7519 §2): whole seconds here; a fraction is refused.
-    let time = |value: Option<Value>, name: &str| match value {
+    let time = |value: Option<Shallow>, name: &str| match value {
         None => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_u64()
+        Some(Shallow::Number(n)) => n
+            .parse()
             .map(Some)
-            .ok_or_else(|| invalid(format!("its {name} is not a time in whole seconds"))),
+            .map_err(|_| invalid(format!("its {name} is not a time in whole seconds"))),
         Some(_) => Err(invalid(format!("its {name} is not a number"))),
     };
-    let strings = |value: Option<Value>, name: &str| match value {
+    let strings = |value: Option<Shallow>, name: &str| match value {
         None => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(vec![s]),
-        Some(Value::Array(items)) => items
+        Some(Shallow::String(s)) => Ok(vec![s.into_owned()]),
+        Some(list @ Shallow::Array(_)) => list
+            .items()
+            .unwrap_or_default()
             .into_iter()
             .map(|v| match v {
-                Value::String(s) => Ok(s),
+                Shallow::String(s) => Ok(s.into_owned()),
                 _ => Err(invalid(format!("its {name} holds a non-string"))),
             })
             .collect(),
@@ -392,7 +542,7 @@ fn read_claims(mut payload: Object) -> Result<IdTokenClaims> {
         extra: Object::new(),
     };
     Ok(IdTokenClaims {
-        extra: payload,
+        extra: payload.into_object(&[]),
         ..claims
     })
 }

@@ -51,6 +51,18 @@ impl Client {
         Ok(JwksCache::new(uri.as_str()))
     }
 
+    /// Whether the ID token of `pending`'s code exchange can be checked:
+    /// an OpenID request needs the provider's JWK set URL and the issuer.
+    /// Called before the exchange, so that a client set up without them
+    /// fails before the code is spent rather than after the tokens came.
+    pub fn id_token_check_ready(&self, pending: &PendingAuthorization) -> Result<()> {
+        if pending.nonce().is_some() {
+            self.jwks_cache()?;
+            IdTokenCheck::for_pending(pending, Vec::new(), 0)?;
+        }
+        Ok(())
+    }
+
     /// The check the ID token of `tokens`, the answer to the code exchange
     /// of `pending`, needs. An OpenID request (one that sent a nonce) must
     /// get an ID token back when it asked for the `openid` scope (OpenID
@@ -364,6 +376,27 @@ mod tests {
             .id_token_after_exchange(&pending, &without)
             .unwrap()
             .is_none());
+    }
+
+    #[test]
+    fn an_openid_client_without_keys_fails_before_the_exchange() {
+        let ready = client();
+        assert!(ready.id_token_check_ready(&pending_of(&ready)).is_ok());
+        let profile = Profile::generic(
+            Some("https://op.example/authorize"),
+            "https://op.example/token",
+        )
+        .unwrap()
+        .set_discovered(ISSUER.to_owned(), false, None, None)
+        .with_openid(true);
+        let no_keys = Client::new(profile, "rp-1")
+            .with_redirect_uri("https://rp.example/cb")
+            .unwrap();
+        let error = no_keys
+            .id_token_check_ready(&pending_of(&no_keys))
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Configuration);
+        assert!(error.to_string().contains("JWK set"), "{error}");
     }
 
     #[test]

@@ -3,15 +3,16 @@
 //! with a public key from a JWK set (`crate::jwks`) for the algorithms
 //! authflow verifies (RFC 7518 §3): RS256, PS256, ES256 and EdDSA with
 //! Ed25519 (RFC 8037). The crypto is RustCrypto's; none is written here.
+//! With the `openid-claims` feature alone the token is read but its
+//! signature is never checked (`CompactJws::verify` is `openid`'s): the
+//! caller relies on TLS instead (OpenID Connect Core 1.0 §3.1.3.7 item 6).
 //!
 //! Nothing in this module trusts the header: the caller says which
 //! algorithms it accepts, and `none` and the MAC algorithms (`HS256`, ...)
 //! are not algorithms this module knows, so a token naming them is refused
 //! before any key is looked at (RFC 8725 §3.1, §3.2).
 
-use crate::json::{self, Object, Value};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::json::{Members, Shallow};
 
 /// A signature algorithm authflow verifies (RFC 7518 §3.1, RFC 8037 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,6 +64,7 @@ pub(crate) enum JwsFault {
     /// The header has a `crit` member: no extension is understood here (RFC 7515 §4.1.11).
     CriticalHeader,
     /// The signature does not verify with the key.
+    #[cfg(feature = "openid")]
     BadSignature,
 }
 
@@ -75,10 +77,12 @@ pub(crate) struct CompactJws {
     pub(crate) kid: Option<String>,
     /// `typ`, when given.
     pub(crate) typ: Option<String>,
-    /// The payload's JSON object.
-    pub(crate) payload: Object,
+    /// The payload: a JSON object's text (checked to be one).
+    pub(crate) payload: Vec<u8>,
     /// The JWS signing input (RFC 7515 §5.2 item 8): header `.` payload, as sent.
+    #[cfg(feature = "openid")]
     signing_input: Vec<u8>,
+    #[cfg(feature = "openid")]
     signature: Vec<u8>,
 }
 
@@ -96,47 +100,53 @@ impl CompactJws {
             return Err(JwsFault::Malformed("not a compact JWS of three parts"));
         };
         let decode = |part: &str, what: &'static str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| JwsFault::Malformed(what))
+            crate::base64url::decode(part).ok_or(JwsFault::Malformed(what))
         };
+        // The response parsers' one-pass reader: it refuses the documents
+        // the generic one refuses (a repeated name too).
         let header_bytes = decode(header, "the header is not base64url")?;
-        let header = json::parse_object(&header_bytes)
+        let mut header = Members::parse(&header_bytes)
             .ok_or(JwsFault::Malformed("the header is not a JSON object"))?;
-        let payload_bytes = decode(payload, "the payload is not base64url")?;
-        let payload = json::parse_object(&payload_bytes)
-            .ok_or(JwsFault::Malformed("the payload is not a JSON object"))?;
+        let payload = decode(payload, "the payload is not base64url")?;
+        if Members::parse(&payload).is_none() {
+            return Err(JwsFault::Malformed("the payload is not a JSON object"));
+        }
+        // Read (and refused when it is not base64url) whether or not it is checked.
+        #[cfg_attr(not(feature = "openid"), allow(unused_variables))]
         let signature = decode(signature, "the signature is not base64url")?;
-        let string = |name: &str| match header.get(name) {
+        let crit = header.get("crit").is_some();
+        let mut string = |name: &str| match header.remove(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Shallow::String(s)) => Ok(Some(s.into_owned())),
             Some(_) => Err(JwsFault::Malformed("a header member is not a string")),
         };
         let alg_name = string("alg")?.ok_or(JwsFault::Malformed("the header has no alg"))?;
         let alg = JwsAlgorithm::parse(&alg_name)
             .ok_or_else(|| JwsFault::UnsupportedAlgorithm(alg_name.clone()))?;
-        if header.contains_key("crit") {
+        if crit {
             return Err(JwsFault::CriticalHeader);
         }
         let kid = string("kid")?;
         let typ = string("typ")?;
-        // Three parts were found, so there is a last dot.
-        let signing_input = token
-            .rsplit_once('.')
-            .map(|(input, _)| input.as_bytes().to_vec())
-            .unwrap_or_default();
         Ok(CompactJws {
             alg,
             kid,
             typ,
             payload,
-            signing_input,
+            // Three parts were found, so there is a last dot.
+            #[cfg(feature = "openid")]
+            signing_input: token
+                .rsplit_once('.')
+                .map(|(input, _)| input.as_bytes().to_vec())
+                .unwrap_or_default(),
+            #[cfg(feature = "openid")]
             signature,
         })
     }
 
     /// Checks the signature with `key` (RFC 7515 §5.2 item 8). The key must
     /// be of the algorithm's type; the caller chose it for this token.
+    #[cfg(feature = "openid")]
     pub(crate) fn verify(&self, key: &crate::jwks::PublicKey) -> Result<(), JwsFault> {
         key.verify(self.alg, &self.signing_input, &self.signature)
             .map_err(|()| JwsFault::BadSignature)
@@ -159,7 +169,7 @@ mod tests {
     use super::*;
 
     fn part(json: &str) -> String {
-        URL_SAFE_NO_PAD.encode(json)
+        crate::base64url::encode(json)
     }
 
     #[test]

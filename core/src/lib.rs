@@ -59,11 +59,19 @@
 //! `confidential` feature (the browser build) no code that reads, encodes
 //! or sends a client secret is compiled; without the `device` feature
 //! (the browser build too), nothing of the device authorization grant.
+//! OpenID Connect comes in two features: `openid-claims` (the nonce, the
+//! ID token in the token set, and its claims checked without the
+//! signature, `IdTokenCheck::validate_claims`, for a token received from
+//! the token endpoint over TLS; the npm package's Node.js entry builds
+//! with it) and `openid` (that, plus signatures against the provider's
+//! JWKS, UserInfo and the logout URL; on by default). The browser build
+//! has neither.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod api;
 mod authorization;
+mod base64url;
 mod callback;
 mod challenge;
 mod client;
@@ -77,17 +85,17 @@ mod error_response;
 pub mod fleet;
 mod grant;
 mod http;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 mod id_token;
 #[cfg(feature = "openid")]
 mod id_token_validation;
 mod introspection;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 mod jose;
 pub mod json;
 #[cfg(feature = "openid")]
 pub mod jwks;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 mod oidc;
 mod pending;
 mod pkce;
@@ -106,7 +114,7 @@ mod token_response;
 mod token_set;
 mod used_states;
 
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use authorization::NONCE_ENTROPY_LEN;
 pub use authorization::{
     AuthorizationOptions, AuthorizationRequest, AUTHORIZATION_ENTROPY_LEN, STATE_ENTROPY_LEN,
@@ -130,7 +138,7 @@ pub use fleet::{
     StoreRequestId, StoredRecord, TokenStore,
 };
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use id_token::{
     default_algorithms, id_token_key_id, unverified_claims, IdTokenCheck, IdTokenClaims,
     ID_TOKEN_LEEWAY,
@@ -138,7 +146,7 @@ pub use id_token::{
 #[cfg(feature = "openid")]
 pub use id_token_validation::IdTokenValidation;
 pub use introspection::Introspection;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use jose::JwsAlgorithm;
 #[cfg(feature = "openid")]
 pub use jwks::{jwks_request, parse_jwks_response, Jwk, JwkSet, JwksCache, PublicKey};
@@ -148,7 +156,7 @@ pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;
 pub use revocation::TokenRef;
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 pub use secret::IdToken;
 #[cfg(feature = "resources")]
 pub use secret::SecurityToken;

@@ -2,11 +2,11 @@
 //! (OpenID Connect Core 1.0 §3.1.2.1): the `nonce` that binds the ID token
 //! to this browser session, and the `max_age` whose `auth_time` the ID
 //! token must then carry. Both are kept in the pending authorization, and
-//! the ID token is checked against them (`crate::id_token`).
+//! the ID token is checked against them (`crate::id_token`). With the
+//! `openid` feature (not `openid-claims` alone), also UserInfo and the
+//! logout URL.
 
 use crate::error::{Error, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// The shortest nonce authflow writes or reads back: 16 bytes of entropy
 /// in base64url, as the state.
@@ -36,7 +36,7 @@ impl OpenidRequest {
             })?),
         };
         Ok(OpenidRequest {
-            nonce: URL_SAFE_NO_PAD.encode(entropy),
+            nonce: crate::base64url::encode(entropy),
             max_age,
         })
     }
@@ -51,6 +51,7 @@ impl OpenidRequest {
 
 /// What a UserInfo response says (OpenID Connect Core 1.0 §5.3.2): the
 /// `sub`, equal to the ID token's, and every other claim.
+#[cfg(feature = "openid")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInfo {
     /// `sub`: the user, the same as the ID token's.
@@ -61,6 +62,7 @@ pub struct UserInfo {
 
 /// Where to send the user to log out (OpenID Connect RP-Initiated Logout
 /// 1.0 §2): the parameters besides `client_id`, which the client adds.
+#[cfg(feature = "openid")]
 #[derive(Debug, Clone, Default)]
 pub struct LogoutOptions {
     /// `id_token_hint`: the ID token of the login (RECOMMENDED, §2). It goes
@@ -75,6 +77,7 @@ pub struct LogoutOptions {
     pub ui_locales: Option<String>,
 }
 
+#[cfg(feature = "openid")]
 impl crate::client::Client {
     /// The UserInfo request (OpenID Connect Core 1.0 §5.3.1): `GET` with the
     /// access token as `Authorization: Bearer` (RFC 6750 §2.1), asking for
@@ -217,6 +220,7 @@ impl crate::client::Client {
 
 /// The `sub` of the ID token `tokens` hold, which a UserInfo answer must
 /// repeat (§5.3.4): without an ID token there is nothing to hold it to.
+#[cfg(feature = "openid")]
 fn id_token_sub(tokens: &crate::token_set::TokenSet) -> Result<String> {
     match tokens.id_token_claims()? {
         Some(claims) => Ok(claims.sub),

@@ -12,8 +12,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json::{BadMember, ObjectReader, ObjectWriter};
 use crate::profile::{PkceMethod, ProviderKind};
 use crate::secret::PkceCodeVerifier;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use zeroize::Zeroizing;
 
 /// Default maximum age of a pending authorization: 10 minutes.
@@ -36,7 +34,7 @@ const STORAGE_PREFIX: &str = "afp1.";
 /// version 1 only says it does not know the version, rather than that the
 /// string is malformed; an OAuth authorization is still written as
 /// version 1, byte for byte as before.
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 const OPENID_STORAGE_PREFIX: &str = "afp2.";
 
 /// An authorization in progress: state, PKCE verifier, redirect URI,
@@ -67,7 +65,7 @@ pub struct PendingAuthorization {
     pub(crate) max_age: u64,
     /// The nonce and `max_age` of an OpenID request (OpenID Connect Core
     /// 1.0 §3.1.2.1).
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub(crate) openid: Option<crate::oidc::OpenidRequest>,
 }
 
@@ -101,7 +99,7 @@ impl PendingAuthorization {
                 .map(|e| e.as_str().to_owned()),
             created_at: now,
             max_age,
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             openid: None,
         }
     }
@@ -146,13 +144,13 @@ impl PendingAuthorization {
     /// The OpenID Connect `nonce` sent (OpenID Connect Core 1.0
     /// §3.1.2.1), when the profile is an OpenID Provider's. Not a secret:
     /// it was in the authorization URL.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn nonce(&self) -> Option<&str> {
         self.openid.as_ref().map(|o| o.nonce.as_str())
     }
     /// The `max_age` sent to an OpenID Provider (an extra parameter), which
     /// makes `auth_time` required in the ID token.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn openid_max_age(&self) -> Option<u64> {
         self.openid.as_ref().and_then(|o| o.max_age)
     }
@@ -203,9 +201,9 @@ impl PendingAuthorization {
         }
         json.integer("t", self.created_at)
             .integer("a", self.max_age);
-        #[allow(unused_mut)] // only the openid feature changes it
+        #[allow(unused_mut)] // only the openid-claims feature changes it
         let mut prefix = STORAGE_PREFIX;
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if let Some(openid) = &self.openid {
             json.string("n", &openid.nonce);
             if let Some(max_age) = openid.max_age {
@@ -214,7 +212,7 @@ impl PendingAuthorization {
             prefix = OPENID_STORAGE_PREFIX;
         }
         let json = Zeroizing::new(json.finish());
-        format!("{prefix}{}", URL_SAFE_NO_PAD.encode(json.as_bytes()))
+        format!("{prefix}{}", crate::base64url::encode(json.as_bytes()))
     }
 
     /// Reads a storage string back.
@@ -231,19 +229,17 @@ impl PendingAuthorization {
             ));
         }
         let value = value.trim();
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let (encoded, is_openid) = match value.strip_prefix(OPENID_STORAGE_PREFIX) {
             Some(encoded) => (Some(encoded), true),
             None => (value.strip_prefix(STORAGE_PREFIX), false),
         };
-        #[cfg(not(feature = "openid"))]
+        #[cfg(not(feature = "openid-claims"))]
         let encoded = value.strip_prefix(STORAGE_PREFIX);
         let encoded = encoded
             .ok_or_else(|| invalid("not an authflow pending authorization of a known version"))?;
         let json = Zeroizing::new(
-            URL_SAFE_NO_PAD
-                .decode(encoded)
-                .map_err(|_| invalid("not base64url"))?,
+            crate::base64url::decode(encoded).ok_or_else(|| invalid("not base64url"))?,
         );
         let mut stored = ObjectReader::parse(&json).ok_or_else(|| invalid("malformed content"))?;
         let malformed = |_: BadMember| invalid("malformed content");
@@ -271,7 +267,7 @@ impl PendingAuthorization {
         let max_age = stored
             .required("a", ObjectReader::integer)
             .map_err(malformed)?;
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let openid = if is_openid {
             let nonce = stored
                 .required("n", ObjectReader::string)
@@ -328,7 +324,7 @@ impl PendingAuthorization {
             token_endpoint,
             created_at,
             max_age,
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             openid,
         })
     }
@@ -367,9 +363,7 @@ pub(crate) mod tests {
     #[test]
     fn storage_string_records_the_token_endpoint() {
         let stored = pending().to_storage_string();
-        let json = URL_SAFE_NO_PAD
-            .decode(stored.trim_start_matches(STORAGE_PREFIX))
-            .unwrap();
+        let json = crate::base64url::decode(stored.trim_start_matches(STORAGE_PREFIX)).unwrap();
         let json = String::from_utf8(json).unwrap();
         assert!(
             json.contains(r#""te":"https://api.makini.io/link/token""#),
@@ -384,7 +378,7 @@ pub(crate) mod tests {
 
     /// An OpenID request's string is version 2 and keeps its nonce and
     /// `max_age`; an OAuth one stays version 1, as older readers expect.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     #[test]
     fn openid_storage_string_keeps_the_nonce() {
         let client = Client::new(

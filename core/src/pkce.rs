@@ -3,8 +3,6 @@
 
 use crate::profile::PkceMethod;
 use crate::secret::PkceCodeVerifier;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 /// Bytes of entropy a verifier takes: 32 bytes give the 43-character
@@ -13,13 +11,13 @@ pub const VERIFIER_ENTROPY_LEN: usize = 32;
 
 /// A verifier from exactly [`VERIFIER_ENTROPY_LEN`] bytes of entropy.
 pub(crate) fn verifier_from_entropy(entropy: &[u8; VERIFIER_ENTROPY_LEN]) -> PkceCodeVerifier {
-    PkceCodeVerifier::new(URL_SAFE_NO_PAD.encode(entropy))
+    PkceCodeVerifier::new(crate::base64url::encode(entropy))
 }
 
 /// The `code_challenge` for a verifier (RFC 7636 §4.2).
 pub fn code_challenge(verifier: &PkceCodeVerifier, method: PkceMethod) -> String {
     match method {
-        PkceMethod::S256 => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes())),
+        PkceMethod::S256 => crate::base64url::encode(Sha256::digest(verifier.secret().as_bytes())),
         PkceMethod::Plain => verifier.secret().to_owned(),
     }
 }

@@ -365,7 +365,7 @@ pub struct Profile {
     reauthentication: Reauthentication,
     pkce: Option<PkceMethod>,
     status_rules: Vec<StatusRule>,
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     openid: bool,
     #[cfg(feature = "openid")]
     jwks_uri: Option<Endpoint>,
@@ -409,7 +409,7 @@ impl Profile {
             reauthentication: Reauthentication::Never,
             pkce: Some(PkceMethod::S256),
             status_rules: Vec::new(),
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             openid: false,
             #[cfg(feature = "openid")]
             jwks_uri: None,
@@ -808,13 +808,13 @@ impl Profile {
     /// in the pending authorization to check the ID token against.
     /// [`crate::discovery::ProviderMetadata::profile`] sets it for a
     /// document that describes one.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn with_openid(mut self, openid: bool) -> Profile {
         self.openid = openid;
         self
     }
     /// Whether the provider is an OpenID Provider (see [`Profile::with_openid`]).
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn is_openid(&self) -> bool {
         self.openid
     }

@@ -70,7 +70,7 @@ secret_type!(
     /// on this device, RFC 8628 §5.4).
     UserCode
 );
-#[cfg(feature = "openid")]
+#[cfg(feature = "openid-claims")]
 secret_type!(
     /// An OpenID Connect ID token (OpenID Connect Core 1.0 §2): a bearer
     /// credential of the user's login, and personal data.
@@ -123,7 +123,7 @@ mod tests {
         assert!(!format!("{user:?}{user}").contains("very-secret"));
     }
 
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     #[test]
     fn id_token_is_redacted() {
         let token = IdToken::new("eyJhbGciOiJSUzI1NiJ9.very-secret-payload.sig");

@@ -335,14 +335,14 @@ impl Session {
     /// unchecked ever reads as the user's claims. `Client::refresh` with
     /// `Client::id_token_after_refresh` is the way to a new one.
     fn keep_checked_id_token(&self, tokens: TokenSet, previous: &TokenSet) -> TokenSet {
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if self.client.profile().is_openid() {
             return TokenSet {
                 id_token: previous.id_token.clone(),
                 ..tokens
             };
         }
-        #[cfg(not(feature = "openid"))]
+        #[cfg(not(feature = "openid-claims"))]
         let _ = (self, previous);
         tokens
     }
@@ -605,7 +605,7 @@ impl Session {
     }
 }
 
-#[cfg(all(test, feature = "openid"))]
+#[cfg(all(test, feature = "openid-claims"))]
 mod tests {
     use super::*;
     use crate::profile::{GrantType, Profile};

@@ -34,6 +34,8 @@ struct TokenMembers<'a> {
     refresh_expires_in: Option<Shallow<'a>>,
     scope: Option<Shallow<'a>>,
     created_at: Option<Shallow<'a>>,
+    #[cfg(feature = "openid-claims")]
+    id_token: Option<Shallow<'a>>,
     extra: Object,
 }
 
@@ -52,6 +54,8 @@ impl<'a> TokenMembers<'a> {
                 "refresh_expires_in" => &mut members.refresh_expires_in,
                 "scope" => &mut members.scope,
                 "created_at" => &mut members.created_at,
+                #[cfg(feature = "openid-claims")]
+                "id_token" => &mut members.id_token,
                 _ => {
                     let name = name.into_owned();
                     return members
@@ -79,6 +83,8 @@ impl<'a> TokenMembers<'a> {
 impl Drop for TokenMembers<'_> {
     /// Wipes any token the reader had to copy (it had escapes).
     fn drop(&mut self) {
+        #[cfg(feature = "openid-claims")]
+        self.id_token.take().map(json::wipe);
         for slot in [&mut self.access_token, &mut self.refresh_token] {
             slot.take().map(json::wipe);
         }
@@ -138,7 +144,7 @@ impl Client {
             })?;
         // OpenID Connect Core 1.0 §12.2: a refresh response may leave the
         // ID token out; the one of the login still names the user.
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if tokens.id_token.is_none() {
             tokens.id_token = previous.id_token.clone();
         }
@@ -222,21 +228,47 @@ impl Client {
             // of the set it renewed (`TokenSet::continue_from`).
             authorized_at: to_server(now, skew),
             renewals: 0,
-            #[cfg(feature = "openid")]
-            id_token: take_id_token(&mut body.extra)?,
+            #[cfg(feature = "openid-claims")]
+            id_token: id_token_of(body.id_token.take())?,
             extra: std::mem::take(&mut body.extra),
         })
     }
 }
 
 /// The `id_token` of a token response (OpenID Connect Core 1.0 §3.1.3.3),
-/// out of the members kept as `extra`: it is a secret. Validating it needs
-/// the provider's keys: see `crate::IdTokenCheck`.
-#[cfg(feature = "openid")]
+/// kept apart from the members kept as `extra`: it is a secret.
+/// Validating it needs the provider's keys (or, received from the token
+/// endpoint over TLS, its claims only): see `crate::IdTokenCheck`.
+#[cfg(feature = "openid-claims")]
+fn id_token_of(value: Option<Shallow<'_>>) -> Result<Option<crate::secret::IdToken>> {
+    match value {
+        None | Some(Shallow::Null) => Ok(None),
+        Some(Shallow::String(token)) => Ok(Some(crate::secret::IdToken::new(token.into_owned()))),
+        Some(_) => Err(Error::invalid_response("id_token is not a string")),
+    }
+}
+
+/// The `id_token` member of `extra`, taken out (a token set stored before
+/// authflow read ID tokens kept it there). `extra` is rebuilt without it
+/// rather than removed from: no map removal code for the browser package.
+#[cfg(feature = "openid-claims")]
 pub(crate) fn take_id_token(
     extra: &mut crate::json::Object,
 ) -> Result<Option<crate::secret::IdToken>> {
-    match extra.remove("id_token") {
+    if !extra.contains_key("id_token") {
+        return Ok(None);
+    }
+    let mut taken = None;
+    let mut rest = crate::json::Object::new();
+    for (name, value) in std::mem::take(extra) {
+        if name == "id_token" {
+            taken = Some(value);
+        } else {
+            rest.insert(name, value);
+        }
+    }
+    *extra = rest;
+    match taken {
         None | Some(crate::json::Value::Null) => Ok(None),
         Some(crate::json::Value::String(token)) => Ok(Some(crate::secret::IdToken::new(token))),
         Some(_) => Err(Error::invalid_response("id_token is not a string")),

@@ -78,7 +78,7 @@ pub struct TokenSet {
     pub(crate) renewals: u64,
     /// The OpenID Connect ID token of the login, kept across refreshes
     /// that return none (OpenID Connect Core 1.0 §12.2).
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub(crate) id_token: Option<crate::secret::IdToken>,
     pub(crate) extra: Object,
 }
@@ -131,7 +131,7 @@ impl TokenSet {
     /// The OpenID Connect ID token, as received (validate it with
     /// `IdTokenCheck::validate`, and a refresh's with
     /// `IdTokenCheck::validate_refreshed`): the last one the provider sent.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     pub fn id_token(&self) -> Option<&crate::secret::IdToken> {
         self.id_token.as_ref()
     }
@@ -149,7 +149,7 @@ impl TokenSet {
             .transpose()
     }
     /// Response fields authflow does not interpret (e.g. MakeShift's
-    /// `user`; `id_token` too when built without the `openid` feature).
+    /// `user`; `id_token` too when built without the `openid-claims` feature).
     pub fn extra(&self) -> &Object {
         &self.extra
     }
@@ -229,7 +229,7 @@ impl TokenSet {
             .integer("renewals", self.renewals);
         // Still format version 1: earlier readers ignore the member (and
         // lose the ID token, which they never read).
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if let Some(id_token) = &self.id_token {
             json.string("id_token", id_token.secret());
         }
@@ -287,13 +287,13 @@ impl TokenSet {
             .required("issued_at", ObjectReader::integer)
             .map_err(bad)?;
         let clock_skew = stored.integer("clock_skew").map_err(bad)?.unwrap_or(0);
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let id_token = stored.string("id_token").map_err(bad)?;
-        #[allow(unused_mut)] // only the openid feature takes from it
+        #[allow(unused_mut)] // only the openid-claims feature takes from it
         let mut extra = stored.object("extra").map_err(bad)?.unwrap_or_default();
         // Written before authflow read ID tokens: the token was kept among
         // the extra members.
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         let id_token = match id_token {
             Some(token) => Some(crate::secret::IdToken::new(token)),
             None => crate::token_response::take_id_token(&mut extra)
@@ -315,7 +315,7 @@ impl TokenSet {
                 .map_err(bad)?
                 .unwrap_or_else(|| to_server(issued_at, clock_skew)),
             renewals: stored.integer("renewals").map_err(bad)?.unwrap_or(0),
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             id_token,
             extra,
         })
@@ -336,7 +336,7 @@ impl std::fmt::Debug for TokenSet {
             .field("clock_skew", &self.clock_skew)
             .field("authorized_at", &self.authorized_at)
             .field("renewals", &self.renewals);
-        #[cfg(feature = "openid")]
+        #[cfg(feature = "openid-claims")]
         if let Some(id_token) = &self.id_token {
             debug.field("id_token", id_token);
         }
@@ -363,7 +363,7 @@ mod tests {
             clock_skew: -4,
             authorized_at: 96,
             renewals: 3,
-            #[cfg(feature = "openid")]
+            #[cfg(feature = "openid-claims")]
             id_token: None,
             extra,
         }
@@ -522,7 +522,7 @@ mod tests {
     }
 
     /// The ID token is stored and read back, and never printed.
-    #[cfg(feature = "openid")]
+    #[cfg(feature = "openid-claims")]
     #[test]
     fn the_id_token_is_stored_and_redacted() {
         let json = r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","issued_at":1,"id_token":"very-secret-id-token"}"#;

@@ -387,6 +387,9 @@ fn browser_login(
         .with_redirect_uri(&format!("http://127.0.0.1:{port}/callback"))?;
     let entropy = crate::authorization_entropy();
     let start = client.authorization_request(now, &entropy)?;
+    // Before the user signs in: an ID token that cannot be checked would
+    // end the login after the code is spent.
+    client.id_token_check_ready(&start.pending)?;
     writeln!(out, "open this URL to sign in:\n{}", start.url)?;
     out.flush()?;
     if !flags.has("--no-browser") {

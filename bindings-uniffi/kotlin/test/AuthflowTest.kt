@@ -16,6 +16,8 @@ import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
 
 class Failure(message: String) : Exception(message)
 
@@ -656,6 +658,215 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
     )
 }
 
+// ----- the device login and an OpenID exchange, over a scripted transport -----
+
+const val DEVICE_START = 1_700_000_000L
+const val DEVICE_CODE = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"
+
+fun deviceAuthorization(expiresIn: Long = 600): Map<String, Any?> = mapOf(
+    "device_code" to DEVICE_CODE, "user_code" to "WDJB-MJHT", "verification_uri" to "https://as.example/device",
+    "verification_uri_complete" to "https://as.example/device?user_code=WDJB-MJHT", "expires_in" to expiresIn, "interval" to 5L)
+
+val DEVICE_TOKENS = mapOf("access_token" to "at-device-1", "token_type" to "Bearer", "expires_in" to 3600L)
+
+fun oauthError(code: String): Pair<Int, Any?> = 400 to mapOf("error" to code)
+
+/** Time that passes only when a test moves it (a device login's sleep), and [entropy] with its
+ *  first byte counting draws in this process (each authorization's state its own: a pending
+ *  authorization is used once per process; the nonce, from the last bytes, stays). */
+class VirtualClock(@Volatile var t: Long, private val entropy: ByteArray = ByteArray(0)) : Environment {
+    override fun now(): ULong = t.toULong()
+    override fun randomBytes(len: UInt): ByteArray =
+        entropy.copyOf(len.toInt()).also { if (it.isNotEmpty()) it[0] = draws.incrementAndGet().toByte() }
+
+    companion object {
+        private val draws = java.util.concurrent.atomic.AtomicInteger()
+    }
+}
+
+/** Answers from a script, in order: (status, JSON body), or null for no answer (a transport failure
+ *  whose reason quotes the device code). Keeps each request with the clock's time when it was sent. */
+class Scripted(private val clock: VirtualClock, vararg answers: Pair<Int, Any?>?) : HttpTransport {
+    private val script = ArrayDeque(answers.toList())
+    val sent = mutableListOf<Pair<Long, HttpRequest>>()
+    var sentAsync = 0
+
+    override fun send(request: HttpRequest): HttpResponse {
+        sent.add(clock.t to request)
+        if (script.isEmpty()) throw Failure("an unscripted request at ${clock.t - DEVICE_START}")
+        val (status, body) = script.removeFirst() ?: throw transportException("reset: $DEVICE_CODE")
+        return HttpResponse(status.toUShort(), listOf(HttpHeader("Content-Type", "application/json")), Json.write(body).toByteArray())
+    }
+
+    override suspend fun sendAsync(request: HttpRequest): HttpResponse {
+        sentAsync++
+        return send(request)
+    }
+}
+
+fun deviceClient(vararg answers: Pair<Int, Any?>?): Triple<OAuthClient, Scripted, VirtualClock> {
+    val clock = VirtualClock(DEVICE_START)
+    val transport = Scripted(clock, *answers)
+    val profile = Profile.generic("https://as.example/token", null)
+        .withEndpoint(EndpointRole.DEVICE_AUTHORIZATION, "https://as.example/device_authorization")
+        .withClientAuth(ClientAuthMethod.PUBLIC_CLIENT)
+    return Triple(oauthClient(Client(profile, "tv-app", null, null, listOf("read")), transport, clock), transport, clock)
+}
+
+fun form(request: HttpRequest): Map<String, String> = request.body.toString(Charsets.UTF_8).split('&').associate {
+    val (k, v) = it.split('=', limit = 2)
+    java.net.URLDecoder.decode(k, "UTF-8") to java.net.URLDecoder.decode(v, "UTF-8")
+}
+
+inline fun <reified E : AuthflowException> refused(block: () -> Unit): E {
+    try {
+        block()
+    } catch (e: AuthflowException) {
+        if (e is E) return e
+        throw Failure("expected ${E::class.simpleName}, got $e")
+    }
+    throw Failure("expected ${E::class.simpleName}, nothing was thrown")
+}
+
+fun deviceTests(): List<Pair<String, () -> Unit>> = listOf(
+    "device login: polls as DevicePoll says (interval, slow_down, back-off) and returns the tokens" to {
+        val (client, transport, clock) = deviceClient(200 to deviceAuthorization(), oauthError("authorization_pending"),
+            oauthError("slow_down"), null, 200 to DEVICE_TOKENS)
+        val shown = mutableListOf<DeviceCode>()
+        val slept = mutableListOf<Duration>()
+        val tokens = client.deviceLogin(sleep = { slept.add(it); clock.t += it.inWholeSeconds }) { shown.add(it) }
+        expect(tokens.accessToken() == "at-device-1") { "tokens: $tokens" }
+        expect(shown.map { listOf(it.userCode, it.verificationUri, it.verificationUriComplete, it.expiresAt) } == listOf(listOf(
+            "WDJB-MJHT", "https://as.example/device", "https://as.example/device?user_code=WDJB-MJHT", (DEVICE_START + 600).toULong()))) { "shown: $shown" }
+        expect("WDJB" !in shown[0].toString()) { "the user code in toString: ${shown[0]}" }
+        // The interval (5), again (5), after slow_down 10, after the failure the interval doubled (20).
+        expect(slept == listOf(5L, 5L, 10L, 20L).map { it.seconds }) { "slept $slept" }
+        val (firstAt, first) = transport.sent[0]
+        expect(firstAt == DEVICE_START && first.url == "https://as.example/device_authorization" &&
+            first.body.toString(Charsets.UTF_8) == "scope=read&client_id=tv-app") { "first request: $first" }
+        val polls = transport.sent.drop(1)
+        expect(polls.map { it.first - DEVICE_START } == listOf(5L, 10L, 20L, 40L)) { "polled at ${polls.map { it.first - DEVICE_START }}" }
+        for ((_, request) in polls) {
+            expect(request.url == "https://as.example/token" && form(request) == mapOf("grant_type" to "urn:ietf:params:oauth:grant-type:device_code",
+                "device_code" to DEVICE_CODE, "client_id" to "tv-app")) { "poll: ${form(request)}" }
+        }
+        expect(transport.sentAsync == 0) { "the blocking login sent through sendAsync" }
+    },
+    "device login: a declined login raises access_denied (user_denied) without the device code" to {
+        val (client, transport, clock) = deviceClient(200 to deviceAuthorization(), oauthError("access_denied"))
+        val e = refused<AuthflowException.OAuth> { client.deviceLogin(sleep = { clock.t += it.inWholeSeconds }) {} }
+        expect(errorKindName(e.kind) == "access_denied" && e.action == Action.USER_DENIED) { "$e" }
+        expect(DEVICE_CODE !in "$e ${e.message}") { "the device code in the error: $e" }
+        expect(transport.sent.size == 2) { "${transport.sent.size} requests" }
+    },
+    "device login: an expired code stops without another request" to {
+        val (client, transport, clock) = deviceClient(200 to deviceAuthorization(expiresIn = 12),
+            oauthError("authorization_pending"), null)
+        val e = refused<AuthflowException.OAuth> { client.deviceLogin(sleep = { clock.t += it.inWholeSeconds }) {} }
+        expect(errorKindName(e.kind) == "expired_token" && e.action == Action.AUTHORIZE_AGAIN) { "$e" }
+        // Polled at 5 and 10; the back-off after the failure ran past 12.
+        expect(transport.sent.drop(1).map { it.first - DEVICE_START } == listOf(5L, 10L)) { "polled at ${transport.sent.map { it.first - DEVICE_START }}" }
+        expect(DEVICE_CODE !in "$e ${e.message}") { "the device code in the error: $e" }
+    },
+    "device login: no device authorization endpoint is a configuration error, nothing sent" to {
+        val clock = VirtualClock(DEVICE_START)
+        val transport = Scripted(clock)
+        val client = oauthClient(Client(Profile.generic("https://as.example/token", null), "tv-app", null, null, listOf()), transport, clock)
+        refused<AuthflowException.Configuration> { client.deviceLogin(sleep = { throw Failure("slept") }) {} }
+        expect(transport.sent.isEmpty()) { "sent ${transport.sent.size}" }
+    },
+    "device login: the suspend form awaits the same flow over sendAsync" to {
+        val (client, transport, clock) = deviceClient(200 to deviceAuthorization(), oauthError("slow_down"), 200 to DEVICE_TOKENS)
+        val slept = mutableListOf<Duration>()
+        val tokens = runBlocking {
+            client.deviceLoginAsync(sleep = { slept.add(it); clock.t += it.inWholeSeconds }) {}
+        }
+        expect(tokens.accessToken() == "at-device-1") { "tokens: $tokens" }
+        expect(slept == listOf(5L, 10L).map { it.seconds }) { "slept $slept" }
+        expect(transport.sent.map { it.first - DEVICE_START } == listOf(0L, 5L, 15L)) { "sent at ${transport.sent.map { it.first - DEVICE_START }}" }
+        expect(transport.sentAsync == 3) { "${transport.sentAsync} of 3 requests through sendAsync" }
+    },
+)
+
+/** The provider of tests/vectors/openid: its token endpoint answers [tokenBody], its JWK set [jwks]. */
+class OpenidProvider(private val tokenBody: Map<String, Any?>, private val jwks: Any?) : HttpTransport {
+    var jwksFetches = 0
+    var tokenRequests = 0
+
+    override fun send(request: HttpRequest): HttpResponse {
+        val body = when (request.url) {
+            "https://op.example/jwks" -> { jwksFetches++; jwks }
+            "https://op.example/token" -> { tokenRequests++; tokenBody }
+            else -> throw Failure("unexpected request to ${request.url}")
+        }
+        return HttpResponse(200u, listOf(HttpHeader("Content-Type", "application/json")), Json.write(body).toByteArray())
+    }
+
+    override suspend fun sendAsync(request: HttpRequest): HttpResponse = send(request)
+}
+
+/** A case of a tests/vectors/openid file, by name. */
+fun openidCase(repo: File, file: String, name: String): Map<String, Any?> =
+    (Json.parse(File(repo, "tests/vectors/openid/$file").readText()).obj()["cases"] as List<*>)
+        .map { it.obj() }.single { it["name"] == name }
+
+fun openidTests(repo: File): List<Pair<String, () -> Unit>> {
+    // A valid RS256 ID token, the provider's keys and the time it is valid at; and the entropy
+    // whose authorization request carries the token's nonce (its last 16 bytes make the nonce).
+    val valid = openidCase(repo, "id_token.json", "valid_rs256")
+    val input = valid["input"].obj()
+    val check = input["check"].obj()
+    val sub = valid["expect"].obj()["result"].obj().str("sub")
+    val entropy = hex(openidCase(repo, "authorization.json", "openid_request_carries_a_nonce").str("entropy"))
+
+    fun oauth(transport: HttpTransport): OAuthClient {
+        val profile = buildProfile(valid["profile"].obj())
+            .withEndpoint(EndpointRole.AUTHORIZATION, "https://op.example/authorize")
+            .withEndpoint(EndpointRole.JWKS, "https://op.example/jwks")
+            .withClientAuth(ClientAuthMethod.PUBLIC_CLIENT)
+        val client = Client(profile, check.str("client_id"), null, "https://app.example/cb", listOf("openid", "profile"))
+        return oauthClient(client, transport, VirtualClock(valid["now"] as Long, entropy))
+    }
+
+    /** Starts an authorization, checks its nonce is the token's, and exchanges its code. */
+    fun login(client: OAuthClient): TokenSet {
+        val start = client.authorizationUrl()
+        val pending = PendingAuthorization.fromStorageString(start.pending)
+        expect(pending.nonce() == check.str("nonce")) { "the pending authorization's nonce is not the token's" }
+        return client.exchange("https://app.example/cb?code=${input.str("code")}&state=${pending.state()}", start.pending)
+    }
+
+    fun tokenBody(idToken: String) = mapOf("access_token" to input.str("access_token"), "token_type" to "Bearer",
+        "expires_in" to 3600L, "id_token" to idToken)
+
+    return listOf(
+        "openid: the exchange validates the ID token against the JWK set, fetched once" to {
+            val provider = OpenidProvider(tokenBody(input.str("id_token")), input["jwks"])
+            val client = oauth(provider)
+            val tokens = login(client)
+            val claims = tokens.idTokenClaims() ?: throw Failure("no ID token claims")
+            expect(claims.sub == sub && claims.nonce == check.str("nonce") && claims.iss == check.str("issuer")) { "claims: $claims" }
+            expect(tokens.idToken() == input.str("id_token")) { "another ID token" }
+            // A second login with the same client: it holds the keys.
+            expect(login(client).idTokenClaims()?.sub == sub) { "second login" }
+            expect(provider.tokenRequests == 2 && provider.jwksFetches == 1) {
+                "token requests ${provider.tokenRequests}, JWK set fetches ${provider.jwksFetches}"
+            }
+        },
+        "openid: an ID token with a flipped signature byte is refused (id_token_invalid)" to {
+            val (head, payload, signature) = input.str("id_token").split('.')
+            val bytes = java.util.Base64.getUrlDecoder().decode(signature)
+            bytes[bytes.size / 2] = (bytes[bytes.size / 2].toInt() xor 0x01).toByte()
+            val tampered = "$head.$payload.${java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes)}"
+            val provider = OpenidProvider(tokenBody(tampered), input["jwks"])
+            val e = refused<AuthflowException> { login(oauth(provider)) }
+            expect(errorKindName(e.details.kind) == "id_token_invalid") { "$e" }
+            expect(tampered !in "$e ${e.message}" && input.str("access_token") !in "$e ${e.message}") { "a secret in the error: $e" }
+            expect(provider.tokenRequests == 1 && provider.jwksFetches >= 1) { "token requests ${provider.tokenRequests}, JWK set fetches ${provider.jwksFetches}" }
+        },
+    )
+}
+
 fun main(args: Array<String>) {
     val repo = File(args.getOrElse(0) { "." })
     val binary = args.getOrElse(1) { File(repo, "target/debug/authflow-providers").path }
@@ -674,7 +885,7 @@ fun main(args: Array<String>) {
             expect(body.contains("code_verifier=${made.str("code_verifier")}")) { "exchange body lacks the verifier" }
         })
     } ?: listOf()
-    for ((title, test) in crossRuntime + endToEnd(binary) + errorTests()) {
+    for ((title, test) in crossRuntime + deviceTests() + openidTests(repo) + endToEnd(binary) + errorTests()) {
         try {
             test()
             passed++

@@ -5,5 +5,5 @@ export { OAuthClient, Session, ValidatedCallback, AuthflowError } from "./authfl
 export type {
   ProfileName, Endpoints, ConfidentialClientOptions, ConfidentialClientOptions as ClientOptions,
   AuthorizationUrlOptions, AuthorizationStart, HandleRedirectOptions, TokenSet, ErrorKind, Action,
-  SessionInit, SessionRequest,
+  SessionInit, SessionRequest, IdTokenClaims,
 } from "./authflow_node.js";

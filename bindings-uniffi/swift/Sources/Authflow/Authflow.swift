@@ -3561,6 +3561,13 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     func logoutUrl(tokens: TokenSet?, options: LogoutOptions?) throws  -> String
     
     /**
+     * The time by this client's environment (Unix seconds), the clock its
+     * own flows read: for a driver of a sans-IO state machine in the host
+     * language (the device login over `DevicePoll`).
+     */
+    func now()  -> UInt64
+    
+    /**
      * The resource-owner password grant.
      */
     func password(username: String, password: String) throws  -> TokenSet
@@ -3602,6 +3609,21 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
      * Async [`OAuthClient::revoke`].
      */
     func revokeAsync(token: String, hint: TokenTypeHint) async throws 
+    
+    /**
+     * Sends `request` as given through this client's transport, blocking:
+     * every status comes back as the response; a failure to get one is
+     * the transport's error, without the request's secrets. For a driver
+     * of a sans-IO state machine in the host language (the device login
+     * over `DevicePoll`), so that it uses the transport this client was
+     * built with.
+     */
+    func send(request: HttpRequest) throws  -> HttpResponse
+    
+    /**
+     * Async [`OAuthClient::send`]: through the transport's `send_async`.
+     */
+    func sendAsync(request: HttpRequest) async throws  -> HttpResponse
     
     /**
      * A session that keeps `tokens` fresh (or, with none, authenticates
@@ -3954,6 +3976,20 @@ open func logoutUrl(tokens: TokenSet? = nil, options: LogoutOptions? = nil)throw
 }
     
     /**
+     * The time by this client's environment (Unix seconds), the clock its
+     * own flows read: for a driver of a sans-IO state machine in the host
+     * language (the device login over `DevicePoll`).
+     */
+open func now() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_now(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The resource-owner password grant.
      */
 open func password(username: String, password: String)throws  -> TokenSet  {
@@ -4080,6 +4116,43 @@ open func revokeAsync(token: String, hint: TokenTypeHint)async throws   {
             completeFunc: ffi_authflow_uniffi_rust_future_complete_void,
             freeFunc: ffi_authflow_uniffi_rust_future_free_void,
             liftFunc: { $0 },
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * Sends `request` as given through this client's transport, blocking:
+     * every status comes back as the response; a failure to get one is
+     * the transport's error, without the request's secrets. For a driver
+     * of a sans-IO state machine in the host language (the device login
+     * over `DevicePoll`), so that it uses the transport this client was
+     * built with.
+     */
+open func send(request: HttpRequest)throws  -> HttpResponse  {
+    return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_send(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Async [`OAuthClient::send`]: through the transport's `send_async`.
+     */
+open func sendAsync(request: HttpRequest)async throws  -> HttpResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_oauthclient_send_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeHttpRequest_lower(request)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHttpResponse_lift,
             errorHandler: FfiConverterTypeAuthflowError_lift
         )
 }
@@ -13962,6 +14035,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_logout_url() != 50978) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_now() != 63863) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_password() != 11272) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -13984,6 +14060,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_revoke_async() != 3747) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_send() != 26805) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_send_async() != 49592) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_session() != 16254) {

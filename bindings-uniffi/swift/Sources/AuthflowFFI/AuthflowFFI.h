@@ -676,6 +676,11 @@ uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_introspect_async(uint64_t 
 RustBuffer uniffi_authflow_uniffi_fn_method_oauthclient_logout_url(uint64_t ptr, RustBuffer tokens, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_NOW
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_NOW
+uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_PASSWORD
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_PASSWORD
 uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_password(uint64_t ptr, RustBuffer username, RustBuffer password, RustCallStatus *_Nonnull out_status
@@ -714,6 +719,16 @@ void uniffi_authflow_uniffi_fn_method_oauthclient_revoke(uint64_t ptr, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_REVOKE_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_REVOKE_ASYNC
 uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_revoke_async(uint64_t ptr, RustBuffer token, RustBuffer hint
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SEND
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SEND
+RustBuffer uniffi_authflow_uniffi_fn_method_oauthclient_send(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SEND_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SEND_ASYNC
+uint64_t uniffi_authflow_uniffi_fn_method_oauthclient_send_async(uint64_t ptr, RustBuffer request
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_OAUTHCLIENT_SESSION
@@ -2725,6 +2740,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_logout_url(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_NOW
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_NOW
+uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_now(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_PASSWORD
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_PASSWORD
 uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_password(void
@@ -2770,6 +2791,18 @@ uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_revoke(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_REVOKE_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_REVOKE_ASYNC
 uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_revoke_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_SEND
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_SEND
+uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_send(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_SEND_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_OAUTHCLIENT_SEND_ASYNC
+uint16_t uniffi_authflow_uniffi_checksum_method_oauthclient_send_async(void
     
 );
 #endif
