@@ -88,5 +88,5 @@ node --test examples/node/
 step "node --test: examples/browser (the pages in Chromium, OpenID's at oidc-provider; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
-step "size report (fails over the budget)"
+step "size report (fails over the budget, or authflow/browser-openid over its ceiling)"
 bash scripts/wasm-size.sh --check
