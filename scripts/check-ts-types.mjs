@@ -1,7 +1,8 @@
 // `tsc --strict --noEmit` over what a TypeScript user writes against the
 // built package (bindings-wasm/pkg): the typed example, the example page's
 // JavaScript and the everyday programs (checkJs), and every ```js block of the package README that
-// imports "authflow" (one file, blocks in order, as a reader runs them).
+// imports "authflow", "authflow/browser-openid" or "authflow/node" (one file
+// per entry, blocks in order, as a reader runs them).
 //
 //   node scripts/check-ts-types.mjs OUT_DIR
 import { execFileSync } from "node:child_process";
@@ -15,11 +16,12 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const readme = readFileSync(join(repo, "bindings-wasm/README.md"), "utf8");
-// The README's blocks for one entry ("authflow" or "authflow/node") are one
-// program read top to bottom: one module each, with one import of every
-// name they import, and the names the reader supplies.
+// The README's blocks for one entry ("authflow", "authflow/browser-openid"
+// or "authflow/node") are one program read top to bottom: one module each,
+// with one import of every name they import, and the names the reader
+// supplies.
 const snippetFiles = [];
-for (const entry of ["authflow", "authflow/node"]) {
+for (const entry of ["authflow", "authflow/browser-openid", "authflow/node"]) {
   const from = `from "${entry}";`;
   const blocks = [...readme.matchAll(/^```js\n([\s\S]*?)^```/gm)].map((m) => m[1]).filter((b) => b.includes(from));
   if (blocks.length === 0) throw new Error(`bindings-wasm/README.md has no \`\`\`js block importing ${entry}`);
@@ -47,6 +49,7 @@ const tsconfig = {
     types: ["node"], typeRoots: [join(repo, "examples/node/node_modules/@types")],
     paths: {
       authflow: [join(repo, "bindings-wasm/pkg/index.d.ts")],
+      "authflow/browser-openid": [join(repo, "bindings-wasm/pkg/browser-openid/index.d.ts")],
       "authflow/node": [join(repo, "bindings-wasm/pkg/node/index.d.ts")],
     },
   },
@@ -54,6 +57,7 @@ const tsconfig = {
     ...snippetFiles,
     join(repo, "examples/typescript/browser-login.ts"),
     join(repo, "examples/browser/app.js"),
+    join(repo, "examples/browser/openid.js"),
     join(repo, "examples/browser/everyday.js"),
     join(repo, "examples/node/everyday.mjs"),
   ],

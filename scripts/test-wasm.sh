@@ -4,26 +4,31 @@
 # with rust-src, wasm-bindgen-cli and twiggy into .tools/wasm/, binaryen,
 # esbuild and playwright-core from the npm lockfiles, Chromium and
 # chromedriver from Debian), then
-#   1. cargo fmt --check, clippy -D warnings (wasm32 and host), the host
-#      unit tests;
+#   1. cargo fmt --check, clippy -D warnings (wasm32 with each entry's
+#      features, and host), the host unit tests;
 #   2. the local providers' CORS tests (what the browser exchange relies on);
 #   3. wasm-bindgen-test in headless Chromium: the golden vectors through the
 #      exported API, and the browser behaviour (sessionStorage, address bar,
 #      errors, fetch);
-#   4. the npm package build (scripts/wasm-build.sh: the browser entry and
-#      the Node.js entry, authflow/node); `tsc --strict --noEmit` over the
-#      TypeScript example, the example pages and the README's snippets
+#   4. the npm package build (scripts/wasm-build.sh: the browser entry, its
+#      OpenID twin authflow/browser-openid and the Node.js entry,
+#      authflow/node); `tsc --strict --noEmit` over the TypeScript example,
+#      the example pages and the README's snippets
 #      (scripts/check-ts-types.mjs); Node's test runner over the package:
-#      import, types, errors, no secret-handling code in the browser entry,
-#      the Node.js entry against the local providers and oidc-provider;
+#      import, types, errors, no secret-handling code in the browser
+#      entries, OpenID's checks through authflow/browser-openid and
+#      authflow/node, the Node.js entry against the local providers and
+#      oidc-provider;
 #      examples/node against the local providers and the Authlib peer,
 #      measured beside the same program written with oauth4webapi;
 #   5. examples/browser: the example page in Chromium (playwright-core)
-#      against the local Makini Link provider, end to end; everyday.js
+#      against the local Makini Link provider, end to end, and the OpenID
+#      page (authflow/browser-openid) against oidc-provider; everyday.js
 #      (the browser program) against the local providers and the Authlib
 #      peer, measured beside the same program written with oauth4webapi;
 #   6. the size report (scripts/wasm-size.sh --check): fails when the
-#      package is over its budget (60 KiB gzip).
+#      browser entry is over its budget (60 KiB gzip), or
+#      authflow/browser-openid over its ceiling (68 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +46,9 @@ bash scripts/wasm-tools.sh
 step "cargo fmt --check (authflow-wasm, authflow-test-providers)"
 cargo fmt -p authflow-wasm -p authflow-test-providers -- --check
 
-step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser and the Node.js features)"
+step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser, browser-openid and Node.js features)"
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features openid --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid \
   --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
@@ -72,15 +78,15 @@ bash tests/peers/oidc-provider/install.sh
 step "tsc --strict --noEmit: the TypeScript example, the example pages and the README's snippets"
 node scripts/check-ts-types.mjs target/ts-check
 
-step "node --test: the npm package (both entries; the Node.js one against the local providers and oidc-provider)"
+step "node --test: the npm package (its three entries; the Node.js one against the local providers and oidc-provider)"
 cargo build -p authflow-test-providers --bin authflow-providers --locked
 node --test bindings-wasm/test/
 
 step "node --test: examples/node against the local providers and the Authlib peer, measured beside oauth4webapi"
 node --test examples/node/
 
-step "node --test: examples/browser (the page in Chromium; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
+step "node --test: examples/browser (the pages in Chromium, OpenID's at oidc-provider; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
-step "size report (fails over the budget)"
+step "size report (fails over the budget, or authflow/browser-openid over its ceiling)"
 bash scripts/wasm-size.sh --check

@@ -5,9 +5,18 @@
 # npm layout (package.json, index.js, types, README, licences) with its JS
 # minified (esbuild). Needs the tools scripts/wasm-tools.sh installs.
 #
+# Three entries, three modules:
+#   - `authflow` (pkg/): the browser entry, without OpenID (its size budget,
+#     bindings-wasm/SIZE.md);
+#   - `authflow/browser-openid` (pkg/browser-openid/): the same module built
+#     with the feature `openid` (the nonce, the ID token's claims checked),
+#     for the front ends that need OpenID and pay for it; same toolchain,
+#     flags and target directory as the browser entry's;
+#   - `authflow/node` (pkg/node/): the Node.js entry (below).
+#
 # AUTHFLOW_WASM_FEATURES=confidential (any of the crate's features) builds
-# the browser module with them, to measure what they would cost it (e.g.
-# `AUTHFLOW_WASM_FEATURES=confidential bash scripts/wasm-size.sh`).
+# the browser entry's module with them, to measure what they would cost it
+# (e.g. `AUTHFLOW_WASM_FEATURES=confidential bash scripts/wasm-size.sh`).
 #
 # `scripts/wasm-build.sh --names` builds the same module with its function
 # names kept into target/wasm-bindgen/named/ instead (for twiggy and the
@@ -56,26 +65,96 @@ for index in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
   remap+=("--remap-path-prefix=${index%/}=/crates")
 done
 remap+=("--remap-path-prefix=$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/rustlib/src/rust=/rust")
-CARGO_TARGET_DIR="$nightly_target" \
-  RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Csymbol-mangling-version=legacy ${remap[*]}" \
-  cargo +"$AUTHFLOW_NIGHTLY" rustc -p authflow-wasm --lib --crate-type cdylib ${AUTHFLOW_WASM_FEATURES:+--features "$AUTHFLOW_WASM_FEATURES"} \
-  --target wasm32-unknown-unknown --profile wasm-release --locked \
-  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 
-rm -rf "$out"
-keep=()
-[ "$names" = 1 ] && keep=(--keep-debug)
-"$WASM_BINDGEN" "$raw" --target web --out-dir "$out" --out-name authflow_wasm "${keep[@]}"
+# browser_module FEATURES OUT NAME: the browser module with FEATURES (may
+# be empty), through wasm-bindgen (glue named NAME) and wasm-opt, into OUT.
+# Every browser module is built in $nightly_target with the same toolchain
+# and flags, so std (-Zbuild-std) and the dependencies are built once for
+# all of them; only the units whose features differ (authflow-core with
+# `openid-claims`, authflow-wasm itself) are built apart, and cargo keeps
+# each feature set's build in a directory of its own (build/<crate>/<hash>/),
+# so going from one module to the other rebuilds nothing. $raw is where
+# cargo copies the module it built last: read it right after.
+browser_module() {
+  local features=$1 out=$2 name=$3
+  CARGO_TARGET_DIR="$nightly_target" \
+    RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Csymbol-mangling-version=legacy ${remap[*]}" \
+    cargo +"$AUTHFLOW_NIGHTLY" rustc -p authflow-wasm --lib --crate-type cdylib ${features:+--features "$features"} \
+    --target wasm32-unknown-unknown --profile wasm-release --locked \
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 
-# The features rustc enables by default for wasm32-unknown-unknown.
-features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-  --enable-mutable-globals --enable-reference-types --enable-multivalue)
-debug=()
-[ "$names" = 1 ] && debug=(--debuginfo --strip-dwarf)
-"$WASM_OPT" -Oz "${features[@]}" "${debug[@]}" \
-  "$out/authflow_wasm_bg.wasm" -o "$out/authflow_wasm_bg.wasm"
+  rm -rf "$out"
+  local keep=()
+  [ "$names" = 1 ] && keep=(--keep-debug)
+  "$WASM_BINDGEN" "$raw" --target web --out-dir "$out" --out-name "$name" "${keep[@]}"
+
+  # The features rustc enables by default for wasm32-unknown-unknown.
+  local wasm_features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue)
+  local debug=()
+  [ "$names" = 1 ] && debug=(--debuginfo --strip-dwarf)
+  "$WASM_OPT" -Oz "${wasm_features[@]}" "${debug[@]}" \
+    "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+}
+
+# browser_entry DIR NAME: finishes a browser entry that DIR holds (the
+# wasm-bindgen output of the module NAME and the entry's index.js and
+# index.d.ts): types that compile without esnext, the snippet's path in
+# index.js, the JS glue and snippets minified.
+browser_entry() {
+  local dir=$1 name=$2
+
+  # wasm-bindgen declares `[Symbol.dispose]()` on the class, a name only
+  # TypeScript's esnext library knows: an app compiled for es2022 without
+  # skipLibCheck would fail on our types. The method stays (free() is its
+  # documented name).
+  local types=$dir/$name.d.ts
+  grep -Eq '^ *\[Symbol\.dispose\]\(\): void;$' "$types" \
+    || { echo "wasm-bindgen's types no longer declare [Symbol.dispose]() as expected" >&2; exit 1; }
+  sed -Ei '/^ *\[Symbol\.dispose\]\(\): void;$/d' "$types"
+
+  # index.js re-exports AuthflowError from the snippet wasm-bindgen copied
+  # (its folder name carries a hash); write the path in.
+  local snippet
+  snippet=$(cd "$dir" && ls snippets/*/js/browser.js)
+  [ "$(wc -l <<<"$snippet")" = 1 ] || { echo "expected one browser.js snippet in $dir, found: $snippet" >&2; exit 1; }
+  sed -i "s#__BROWSER_SNIPPET__#./$snippet#" "$dir/index.js"
+  if grep -q __BROWSER_SNIPPET__ "$dir/index.js"; then
+    echo "snippet path not written into $dir/index.js" >&2
+    exit 1
+  fi
+
+  # Minify the JS glue (measured: 6.7 -> about 4.1 KB gzip) and the snippets.
+  # Only wasm-bindgen's glue and the snippets: index.js is a few lines whose
+  # /* webpackIgnore */ and /* @vite-ignore */ hints keep bundlers from
+  # resolving node:fs/promises for the browser, and esbuild's whitespace
+  # minification drops those comments. --target=es2022: no newer syntax than
+  # the unminified files, which need ES2022 already (index.js's top-level
+  # await; Session's private fields and static block in the snippet, which
+  # an older target would rewrite with helpers). The files carry no licence comments; any /*! or
+  # @license one would stay.
+  #
+  # --keep-names only for the snippet (AuthflowError stays AuthflowError in
+  # consoles): on the glue it wraps each of its ~50 imports in a naming call
+  # (about 0.6 KB gzip). The one name the glue reads is its class's (`expected
+  # instance of ${klass.name}` when exchangeCode gets something else than a
+  # ValidatedCallback), so that class names itself.
+  local glue=$dir/$name.js
+  grep -q '^export class ValidatedCallback {$' "$glue" \
+    || { echo "wasm-bindgen's glue no longer declares 'export class ValidatedCallback {'" >&2; exit 1; }
+  sed -i 's/^export class ValidatedCallback {$/export class ValidatedCallback {\n    static get name() { return "ValidatedCallback"; }/' "$glue"
+  "$ESBUILD" "$glue" --minify --format=esm --target=es2022 \
+    --legal-comments=inline --log-level=warning --outfile="$glue" --allow-overwrite
+  # Every snippet: browser.js, and js/openid.js in a module with `openid`.
+  local file
+  for file in "$dir"/snippets/*/js/*.js; do
+    "$ESBUILD" "$file" --minify --keep-names --format=esm --target=es2022 \
+      --legal-comments=inline --log-level=warning --outfile="$file" --allow-overwrite
+  done
+}
 
 if [ "$names" = 1 ]; then
+  browser_module "${AUTHFLOW_WASM_FEATURES:-}" "$out" authflow_wasm
   echo "built $out (with function names)"
   exit 0
 fi
@@ -83,59 +162,34 @@ fi
 pkg=bindings-wasm/pkg
 rm -rf "$pkg"
 mkdir -p "$pkg"
+
+# authflow/browser-openid's module, then the default entry's. What the
+# first adds to the build's time: bindings-wasm/SIZE.md.
+openid_out="$AUTHFLOW_TARGET_DIR/wasm-bindgen/browser-openid"
+browser_module openid "$openid_out" authflow_openid
+browser_module "${AUTHFLOW_WASM_FEATURES:-}" "$out" authflow_wasm
+
+# wasm-bindgen's output, without its .gitignore and package.json (the
+# package's own is bindings-wasm/npm/package.json).
 cp -r "$out"/. "$pkg"/
 rm -f "$pkg/.gitignore" "$pkg/package.json"
 cp bindings-wasm/npm/index.js bindings-wasm/npm/index.d.ts bindings-wasm/npm/package.json "$pkg"/
 cp bindings-wasm/README.md "$pkg/README.md"
 cp LICENSE-MIT LICENSE-APACHE "$pkg"/
+browser_entry "$pkg" authflow_wasm
 
-# wasm-bindgen declares `[Symbol.dispose]()` on the class, a name only
-# TypeScript's esnext library knows: an app compiled for es2022 without
-# skipLibCheck would fail on our types. The method stays (free() is its
-# documented name).
-types=$pkg/authflow_wasm.d.ts
-grep -Eq '^ *\[Symbol\.dispose\]\(\): void;$' "$types" \
-  || { echo "wasm-bindgen's types no longer declare [Symbol.dispose]() as expected" >&2; exit 1; }
-sed -Ei '/^ *\[Symbol\.dispose\]\(\): void;$/d' "$types"
+mkdir -p "$pkg/browser-openid"
+cp -r "$openid_out"/. "$pkg/browser-openid"/
+rm -f "$pkg/browser-openid/.gitignore" "$pkg/browser-openid/package.json"
+cp bindings-wasm/npm/browser-openid/index.js bindings-wasm/npm/browser-openid/index.d.ts "$pkg/browser-openid"/
+browser_entry "$pkg/browser-openid" authflow_openid
 
-# index.js re-exports AuthflowError from the snippet wasm-bindgen copied
-# (its folder name carries a hash); write the path in.
-snippet=$(cd "$pkg" && ls snippets/*/js/browser.js)
-[ "$(wc -l <<<"$snippet")" = 1 ] || { echo "expected one browser.js snippet, found: $snippet" >&2; exit 1; }
-sed -i "s#__BROWSER_SNIPPET__#./$snippet#" "$pkg/index.js"
-if grep -q __BROWSER_SNIPPET__ "$pkg/index.js"; then
-  echo "snippet path not written into $pkg/index.js" >&2
-  exit 1
-fi
-
-# Minify the JS glue (measured: 6.7 -> about 4.1 KB gzip) and the snippet.
-# Only wasm-bindgen's glue and the snippet: index.js is a few lines whose
-# /* webpackIgnore */ and /* @vite-ignore */ hints keep bundlers from
-# resolving node:fs/promises for the browser, and esbuild's whitespace
-# minification drops those comments. --target=es2022: no newer syntax than
-# the unminified files, which need ES2022 already (index.js's top-level
-# await; Session's private fields and static block in the snippet, which
-# an older target would rewrite with helpers). The files carry no licence comments; any /*! or
-# @license one would stay.
-#
-# --keep-names only for the snippet (AuthflowError stays AuthflowError in
-# consoles): on the glue it wraps each of its ~50 imports in a naming call
-# (about 0.6 KB gzip). The one name the glue reads is its class's (`expected
-# instance of ${klass.name}` when exchangeCode gets something else than a
-# ValidatedCallback), so that class names itself.
-glue=$pkg/authflow_wasm.js
-grep -q '^export class ValidatedCallback {$' "$glue" \
-  || { echo "wasm-bindgen's glue no longer declares 'export class ValidatedCallback {'" >&2; exit 1; }
-sed -i 's/^export class ValidatedCallback {$/export class ValidatedCallback {\n    static get name() { return "ValidatedCallback"; }/' "$glue"
-"$ESBUILD" "$glue" --minify --format=esm --target=es2022 \
-  --legal-comments=inline --log-level=warning --outfile="$glue" --allow-overwrite
-"$ESBUILD" "$pkg/$snippet" --minify --keep-names --format=esm --target=es2022 \
-  --legal-comments=inline --log-level=warning --outfile="$pkg/$snippet" --allow-overwrite
 # The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
 # core's `confidential` feature (client secrets, client credentials), `api`
 # (Session.fetch) and `openid` (the OpenID code flow with the ID token's
-# claims checked: over the browser's size budget so far, SIZE.md). Built on the stable toolchain in the shared target directory:
-# its size is no browser's concern, and a server loads it from disk.
+# claims checked). Built on the stable toolchain in the shared target
+# directory: its size is no browser's concern, and a server loads it from
+# disk.
 cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,api,openid \
   --target wasm32-unknown-unknown --profile wasm-release --locked
 node_raw="$AUTHFLOW_TARGET_DIR/wasm32-unknown-unknown/wasm-release/authflow_wasm.wasm"

@@ -1,7 +1,8 @@
 // The OpenID part of a token set object (the `openid` feature of the
-// module, in the Node.js entry): the ID token where it always was,
-// `extra.id_token`, and its claims once the module checked them. A file of
-// its own, so that a build without the feature ships none of it.
+// module, in authflow/browser-openid and authflow/node): the ID token
+// where it always was, `extra.id_token`, and its claims once the module
+// checked them. A file of its own, so that a build without the feature
+// ships none of it.
 
 /**
  * Puts `idToken` in `set.extra.id_token` and, with `claims` (the module

@@ -148,7 +148,8 @@ export declare class AuthflowError extends Error {
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = TYPESCRIPT;
 
-/// The `openid` feature's types (the Node.js entry's), merged into
+/// The `openid` feature's types (`authflow/browser-openid`'s and the
+/// Node.js entry's), merged into
 /// `ClientOptions` and `TokenSet` (TypeScript merges interfaces of one name).
 #[cfg(feature = "openid")]
 #[wasm_bindgen(typescript_custom_section)]

@@ -24,12 +24,14 @@
 //! over the core's session state machine ([`SessionMachine`]): the promises
 //! are JavaScript's, every decision the core's.
 //!
-//! Features, all off in the browser build and on in the Node.js entry's:
-//! `confidential` (client secrets, client credentials), `api`
+//! Features, all off in the browser entry's build and on in the Node.js
+//! entry's: `confidential` (client secrets, client credentials), `api`
 //! (`Session.fetch`: API calls with the session's token, `ApiCall`) and
 //! `openid` (the client option `openid`: the nonce, and the ID token's
 //! claims checked at the code exchange without its signature, which the
-//! browser's size budget has no room for: `SIZE.md`).
+//! browser entry's size budget has no room for: `SIZE.md`). The opt-in
+//! browser entry `authflow/browser-openid` is the browser build with
+//! `openid` alone.
 //!
 //! The core is built without its `confidential` feature: no function here
 //! takes, returns or sends a client secret, and no code that could is in

@@ -166,10 +166,12 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
             return Err(wrong_type("issuer", "given with openid"));
         }
         // Not silently ignored: the app would take ID tokens for checked.
+        // The default browser entry's module (its size budget): OpenID is
+        // the opt-in entry's, built with the feature.
         #[cfg(not(feature = "openid"))]
         return Err(Error::new(
             ErrorKind::Configuration,
-            "option openid: OpenID is in authflow/node only for now (the browser's size budget)",
+            "option openid: import authflow/browser-openid (or authflow/node) for OpenID",
         ));
     }
     let mut client = Client::new(profile, required_string(options, "clientId")?);

@@ -1,10 +1,12 @@
 // No client secret exists in the browser package: neither the shipped
-// .wasm and JS glue (as bytes: the `client_secret` parameter name, the
-// `Basic ` scheme) nor the module's code (by function name, in the
-// names-kept build of the same module that scripts/wasm-build.sh --names
-// writes) contains anything of the core that reads, encodes or sends a
-// client secret or a password. authflow-core keeps all of that
-// behind its `confidential` feature, which the browser build leaves off.
+// .wasm and JS glue of both browser entries (`authflow` and
+// `authflow/browser-openid`; as bytes: the `client_secret` parameter name,
+// the `Basic ` scheme) nor the browser entry's module code (by function
+// name, in the names-kept build of the same module that
+// scripts/wasm-build.sh --names writes) contains anything of the core that
+// reads, encodes or sends a client secret or a password. authflow-core
+// keeps all of that behind its `confidential` feature, which the browser
+// builds leave off.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir } from "node:fs/promises";
@@ -24,7 +26,7 @@ const SECRET_SYMBOLS = [
   /client_credentials_request/, /with_client_secret/,
 ];
 
-/** The browser entry's files: everything but node/, the Node.js entry's own module. */
+/** The browser entries' files: everything but node/, the Node.js entry's own module. */
 async function shippedFiles(dir = pkg) {
   const out = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -69,6 +71,7 @@ function functionNames(bytes) {
 test("the shipped .wasm and JS glue hold no secret-handling text", async () => {
   const files = await shippedFiles();
   assert.ok(files.some((f) => f.pathname.endsWith("authflow_wasm_bg.wasm")), "the .wasm is shipped");
+  assert.ok(files.some((f) => f.pathname.endsWith("browser-openid/authflow_openid_bg.wasm")), "the OpenID entry's too");
   assert.ok(files.some((f) => f.pathname.endsWith("/browser.js")), "the browser glue is shipped");
   for (const file of files) {
     const text = new TextDecoder("latin1").decode(await readFile(file));
@@ -78,7 +81,7 @@ test("the shipped .wasm and JS glue hold no secret-handling text", async () => {
   }
 });
 
-test("the browser entry never loads the Node.js entry's module", async () => {
+test("the browser entries never load the Node.js entry's module", async () => {
   for (const file of await shippedFiles()) {
     if (!file.pathname.endsWith(".js")) continue;
     const text = await readFile(file, "utf8");

@@ -8,8 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { fileURLToPath } from "node:url";
-import { startProviders, startServer } from "../../examples/browser/server.mjs";
+import { startOidcProvider, startProviders } from "../../examples/browser/server.mjs";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const server = await import(new URL("node/index.js", pkg));
@@ -27,13 +26,6 @@ after(async () => {
   await providers?.stop();
   await oidc?.stop();
 });
-
-/** npm oidc-provider (tests/peers/oidc-provider), on a free port. */
-async function startOidcProvider() {
-  const script = fileURLToPath(new URL("../../tests/peers/oidc-provider/server.mjs", import.meta.url));
-  const { info, stop } = await startServer(process.execPath, [script]);
-  return { issuer: info.issuer, stop };
-}
 
 const control = async (path, body) => {
   const response = await fetch(`${providers.urls.control}${path}`, body === undefined ? {} : {

@@ -101,6 +101,56 @@ test("the types declare every function, option and field, each with a doc commen
   assert.doesNotMatch(types, /secret\s*[:?]/i, "no option or field takes a secret");
 });
 
+test("authflow/browser-openid: the browser API with OpenID, in a module of its own", async () => {
+  const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
+  assert.deepEqual(meta.exports["./browser-openid"], {
+    types: "./browser-openid/index.d.ts", default: "./browser-openid/index.js",
+  });
+  assert.ok(meta.files.includes("browser-openid/"));
+  const openid = await import(new URL("browser-openid/index.js", pkg));
+  // The same API as the default entry's, from another module.
+  assert.deepEqual(Object.keys(openid).sort(), Object.keys(authflow).sort());
+  assert.notEqual(openid.OAuthClient, OAuthClient, "a module of its own");
+  assert.equal(openid.OAuthClient.prototype.clientCredentials, undefined, "no secret-holding flow");
+  assert.equal(openid.Session.prototype.fetch, undefined, "API calls are the Node.js entry's");
+  assert.equal(openid.ValidatedCallback.name, "ValidatedCallback");
+  assert.equal(openid.AuthflowError.name, "AuthflowError");
+  // Its option openid is taken (the default entry refuses it: openid.test.mjs).
+  const client = new openid.OAuthClient(options({
+    profile: "generic", issuer: "https://op.example", openid: true, scopes: ["openid"],
+    endpoints: { authorization: "https://op.example/authorize", token: "https://op.example/token" },
+  }));
+  const start = client.createAuthorizationUrl({ storageKey: null });
+  assert.match(new URL(start.url).searchParams.get("nonce"), /^[A-Za-z0-9_-]{22}$/);
+  assert.match(start.pending, /^afp2\./);
+
+  // Its types: the default entry's, with the option and the claims.
+  const index = await readFile(new URL("browser-openid/index.d.ts", pkg), "utf8");
+  assert.match(index, /from "\.\/authflow_openid\.js"/);
+  assert.match(index, /\bIdTokenClaims\b/);
+  assert.doesNotMatch(index, /initSync|InitOutput|__wbindgen|closures|export \*/);
+  const types = await readFile(new URL("browser-openid/authflow_openid.d.ts", pkg), "utf8");
+  for (const declaration of [
+    /export class OAuthClient/, /constructor\(options: ClientOptions\);/, /export interface ClientOptions/,
+    /openid\?: boolean;/, /idTokenClaims\?: IdTokenClaims \| null;/, /export interface IdTokenClaims/,
+    /export declare class Session \{/, /export declare class AuthflowError extends Error/,
+  ]) {
+    assert.match(types, declaration);
+  }
+  assert.doesNotMatch(types, /\[Symbol\.dispose\]|fetch\(path|ConfidentialClientOptions/);
+  assert.doesNotMatch(types, /secret\s*[:?]/i, "no option or field takes a secret");
+  const plain = await readFile(new URL("authflow_wasm.d.ts", pkg), "utf8");
+  assert.doesNotMatch(plain, /openid\?: boolean|idTokenClaims|IdTokenClaims/, "the default entry's types have none of it");
+
+  // Each entry loads its own module only: a bundle of one never pulls the other's.
+  const entryJs = await readFile(new URL("browser-openid/index.js", pkg), "utf8");
+  assert.match(entryJs, /"\.\/authflow_openid_bg\.wasm"/);
+  assert.doesNotMatch(entryJs, /authflow_wasm|authflow_node|\.\.\//);
+  for (const file of ["index.js", "authflow_wasm.js"]) {
+    assert.doesNotMatch(await readFile(new URL(file, pkg), "utf8"), /browser-openid|authflow_openid/, file);
+  }
+});
+
 test("an authorization URL carries state and PKCE S256, and its redirect validates", () => {
   const client = new OAuthClient(options({ scopes: ["sites:read"] }));
   const start = client.createAuthorizationUrl({ storageKey: null, extraParams: { login_hint: "ada" } });

@@ -4,7 +4,11 @@
 // code in the page as the public client `link-public` (PKCE, no secret),
 // keeps the tokens fresh with a Session (a refresh with rotation once they
 // are due, stored by onPersist), and shows a denied authorization as an
-// error.
+// error. The OpenID page (openid.html + openid.js, through the package's
+// OpenID entry, authflow/browser-openid) signs in at the oidc-provider peer
+// (tests/peers/oidc-provider, its public client `browser-client`): its
+// login and consent pages filled in, the code exchanged from the page, the
+// ID token's claims checked there.
 //
 // playwright-core drives the system Chromium (/usr/bin/chromium, from
 // Debian); no browser is downloaded. Needs the package built
@@ -15,14 +19,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { serve, startProviders } from "./server.mjs";
+import { serve, startOidcProvider, startProviders } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-let providers, page_server, context, profileDir;
+let providers, oidc, page_server, context, profileDir;
 
 before(async () => {
   providers = await startProviders();
-  page_server = await serve({ providers: providers.urls });
+  oidc = await startOidcProvider();
+  page_server = await serve({ providers: { ...providers.urls, oidc_provider: { issuer: oidc.issuer } } });
   profileDir = await mkdtemp(join(tmpdir(), "authflow-e2e-"));
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -30,6 +35,8 @@ before(async () => {
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run",
+      // Nothing leaves 127.0.0.1 (oidc-provider's pages import a web font).
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ],
   });
 });
@@ -38,6 +45,7 @@ after(async () => {
   await context?.close();
   await page_server?.close();
   await providers?.stop();
+  await oidc?.stop();
   if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
@@ -135,5 +143,77 @@ test("a denied authorization shows the provider's error and exchanges nothing", 
   const stats = await control("stats");
   assert.equal(stats.clients["link-public"].authorizations_denied, 1);
   assert.deepEqual(stats.clients["link-public"].token_requests, {});
+  await page.close();
+});
+
+test("OpenID through authflow/browser-openid: the nonce is sent, the ID token's claims are checked in the page", async () => {
+  const page = await context.newPage();
+  // The example page's console (oidc-provider's pages log the web font they
+  // cannot load: the browser resolves no name, see before()).
+  const console_ = [];
+  page.on("console", (message) => {
+    if (message.location().url.startsWith(page_server.url)) console_.push(message.text());
+  });
+  page.on("pageerror", (error) => console_.push(String(error)));
+  // What the page asks the provider for, and the token endpoint's answers
+  // (their headers: a body read back through DevTools is not reliably
+  // there any more).
+  const authorizeRequests = [];
+  const tokenAnswers = [];
+  page.on("request", (request) => {
+    if (request.url().startsWith(`${oidc.issuer}/auth?`)) authorizeRequests.push(new URL(request.url()));
+  });
+  page.on("response", (response) => {
+    if (response.url() === `${oidc.issuer}/token`) tokenAnswers.push(response);
+  });
+
+  const openidPage = new URL("openid.html", page_server.url).href;
+  await page.goto(openidPage);
+  await page.waitForSelector('#status[data-state="signed-out"]');
+  await page.click("#sign-in");
+
+  // The user at oidc-provider's own pages (devInteractions): any user name
+  // and password log in (the name is the subject), then the consent.
+  await page.waitForSelector('input[name="login"]');
+  await page.fill('input[name="login"]', "carol");
+  await page.fill('input[name="password"]', "any-password");
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
+  await page.click('button[type="submit"]');
+
+  // Back at the page: the code exchanged there, the ID token checked.
+  await page.waitForSelector('#status[data-state="signed-in"], #error:not([hidden])');
+  assert.equal(await page.isHidden("#error"), true, await page.textContent("#error"));
+  assert.equal(await page.textContent("#status"), "Signed in as carol.");
+  assert.equal(await page.getAttribute("#status", "data-sub"), "carol", "idTokenClaims.sub is the user");
+  // The code and state are gone from the address bar.
+  assert.equal(page.url(), openidPage);
+
+  // The authorize request carried a nonce (with state and PKCE S256), and
+  // the checked ID token holds that nonce.
+  assert.equal(authorizeRequests.length, 1);
+  const authorize = authorizeRequests[0].searchParams;
+  assert.equal(authorize.get("client_id"), "browser-client");
+  assert.equal(authorize.get("redirect_uri"), openidPage);
+  assert.equal(authorize.get("code_challenge_method"), "S256");
+  assert.match(authorize.get("scope"), /\bopenid\b/);
+  const nonce = authorize.get("nonce");
+  assert.match(nonce ?? "", /^[A-Za-z0-9_-]{22}$/, "a nonce of 16 random bytes");
+  assert.equal(await page.getAttribute("#status", "data-nonce"), nonce);
+  // The page exchanged the code itself, cross-origin: one POST from its
+  // origin, answered for that origin (CORS), as browser-client.
+  assert.equal(tokenAnswers.length, 1);
+  const origin = new URL(page_server.url).origin;
+  assert.equal(tokenAnswers[0].status(), 200);
+  assert.equal(tokenAnswers[0].request().method(), "POST");
+  assert.equal(await tokenAnswers[0].request().headerValue("origin"), origin);
+  assert.equal(tokenAnswers[0].headers()["access-control-allow-origin"], origin);
+  assert.match(tokenAnswers[0].request().postData() ?? "", /(^|&)client_id=browser-client(&|$)/);
+
+  // No token reached the screen or the console (an ID token is a JWS:
+  // base64url JSON, "eyJ...").
+  const shown = (await page.textContent("body")) + console_.join("\n");
+  assert.doesNotMatch(shown, /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./, "an ID token was shown");
+  assert.deepEqual(console_.filter((line) => /error/i.test(line)), []);
   await page.close();
 });

@@ -1,11 +1,16 @@
-// A tiny static server for the example page, on 127.0.0.1 only:
-//   /             examples/browser/ (index.html, app.js)
+// A tiny static server for the example pages, on 127.0.0.1 only:
+//   /             examples/browser/ (index.html and app.js; openid.html and
+//                 openid.js, the OpenID sign-in through authflow/browser-openid)
 //   /authflow/    the built package, bindings-wasm/pkg/ (scripts/wasm-build.sh)
 //   /config.json  the local providers' URLs (what authflow-providers prints)
+//                 and, when it runs, the oidc-provider peer's issuer as
+//                 `oidc_provider: { issuer }`
 //
 // Run it by hand with `node examples/browser/server.mjs`: it starts the
 // local providers (cargo run -p authflow-test-providers --bin
-// authflow-providers), prints the page's URL, and serves until stopped.
+// authflow-providers) and the oidc-provider peer (when
+// tests/peers/oidc-provider/install.sh has installed it), prints the pages'
+// URLs, and serves until stopped.
 import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -86,6 +91,15 @@ export async function startProviders() {
 }
 
 /**
+ * Starts the oidc-provider peer (tests/peers/oidc-provider, installed by its
+ * install.sh) on a free port; resolves to `{ issuer, stop }`.
+ */
+export async function startOidcProvider() {
+  const { info, stop } = await startServer(process.execPath, [join(repo, "tests/peers/oidc-provider/server.mjs")]);
+  return { issuer: info.issuer, stop };
+}
+
+/**
  * Starts the Authlib peer (tests/peers/authlib, installed by its
  * install.sh; `AUTHLIB_PYTHON` names another interpreter); resolves to
  * `{ base, stop }`, `base` its issuer URL.
@@ -98,9 +112,15 @@ export async function startAuthlib() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const providers = await startProviders();
-  const page = await serve({ providers: providers.urls, port: Number(process.env.PORT ?? 0) });
+  const oidc = await startOidcProvider().catch((error) => {
+    console.log(`no oidc-provider peer (${error.message}): openid.html will not sign in`);
+    return null;
+  });
+  const config = oidc ? { ...providers.urls, oidc_provider: { issuer: oidc.issuer } } : providers.urls;
+  const page = await serve({ providers: config, port: Number(process.env.PORT ?? 0) });
   console.log(`example page: ${page.url} (Ctrl-C to stop)`);
-  const stop = async () => { await page.close(); await providers.stop(); process.exit(0); };
+  if (oidc) console.log(`OpenID example page: ${page.url}openid.html (oidc-provider at ${oidc.issuer}; any user name and password)`);
+  const stop = async () => { await page.close(); await providers.stop(); await oidc?.stop(); process.exit(0); };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

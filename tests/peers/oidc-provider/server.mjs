@@ -1,5 +1,7 @@
 // npm `oidc-provider` (panva, OpenID Certified) on 127.0.0.1, for authflow's
-// end-to-end tests (examples/tests/e2e_oidc_provider.rs).
+// end-to-end tests (examples/tests/e2e_oidc_provider.rs, the Python peer
+// tests, bindings-wasm/test/node-entry.test.mjs, and the browser's
+// examples/browser/e2e.test.mjs).
 //
 //   node server.mjs [port]
 //
@@ -27,6 +29,14 @@
 //   hands that URL to authflow, so the fixed port is never bound. The public
 //   client is a `native` client, for which oidc-provider also accepts any
 //   port on the loopback address (RFC 8252 §7.3).
+// - The browser's client, `browser-client` (public, PKCE): a page on
+//   127.0.0.1 (examples/browser/openid.html, on whatever port the example
+//   server got) signs in and exchanges the code from the page itself. Its
+//   redirect URI is http://127.0.0.1/openid.html, any port (a `native`
+//   client, as above: a `web` one would need the port fixed), and the token
+//   endpoint answers its cross-origin requests from a loopback origin
+//   (clientBasedCORS below; every other client's are refused, as
+//   oidc-provider's default does).
 // - Signing keys: made at start (node:crypto), one RSA key for RS256 and one
 //   P-256 key for ES256, each with its own `kid` (`rs256-<generation>-<hex>`,
 //   `es256-<generation>-<hex>`), served at /jwks. Discovery's
@@ -121,6 +131,17 @@ const clients = [
     redirect_uris: ['http://127.0.0.1/callback'],
   },
   {
+    // A browser app (examples/browser/openid.html through
+    // authflow/browser-openid): public, PKCE, the code exchanged from the
+    // page on 127.0.0.1, whatever its port (see the notes above).
+    client_id: 'browser-client',
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/openid.html'],
+  },
+  {
     // Machine to machine: client credentials only, no user, no redirect.
     client_id: 'cc-client',
     client_secret: 'cc-client-secret-0123456789abcdef',
@@ -201,6 +222,10 @@ const EXCHANGE_AUDIENCES = new Set(['urn:example:billing']);
 
 const SLOW_CLIENT = 'device-slow-client';
 
+// The client whose token endpoint requests a page may make (CORS).
+const BROWSER_CLIENT = 'browser-client';
+const LOOPBACK_ORIGIN = /^http:\/\/127\.0\.0\.1:[0-9]{1,5}$/;
+
 // Bumped at every set of keys made: the first set is generation 1.
 let keyGeneration = 0;
 
@@ -222,6 +247,11 @@ function signingKeys() {
 const configuration = (jwks) => ({
   clients: structuredClone(clients),
   jwks,
+  // Cross-origin requests to the token endpoint (and the other client
+  // endpoints): only BROWSER_CLIENT's, only from a page on 127.0.0.1.
+  clientBasedCORS(ctx, origin, client) {
+    return client.clientId === BROWSER_CLIENT && LOOPBACK_ORIGIN.test(origin);
+  },
   // Any user name and password log in (devInteractions); the user name is the subject.
   async findAccount(ctx, sub) {
     return { accountId: sub, async claims() { return { sub }; } };
