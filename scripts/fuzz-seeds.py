@@ -28,6 +28,7 @@ RESPONSE_TARGETS = {
     "parse_discovery_response": ["discovery"],
     "parse_device_authorization_response": ["device_authorization"],
     "parse_jwks_response": ["jwks"],
+    "parse_token_exchange_response": ["token_exchange"],
 }
 
 

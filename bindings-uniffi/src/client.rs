@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::http::{flat_response, HttpRequest, HttpResponse};
 use crate::pending::{PendingAuthorization, ValidatedCallback};
 use crate::profile::Profile;
+use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use authflow_core::{
     AccessToken, ClientSecret, Error, ErrorKind, GrantType, Method, Password, RefreshToken,
@@ -87,7 +88,7 @@ fn with_token_ref<T>(token: &str, hint: TokenTypeHint, f: impl FnOnce(TokenRef<'
 
 /// An OAuth client of one provider: the profile plus the client id,
 /// secret (for MakeShift: the API key and secret), redirect URI and
-/// default scopes. `repr` / `toString` never show the secret.
+/// default scopes and resources. `repr` / `toString` never show the secret.
 #[derive(Debug, Clone, uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct Client(pub(crate) authflow_core::Client);
@@ -95,16 +96,26 @@ pub struct Client(pub(crate) authflow_core::Client);
 #[uniffi::export]
 impl Client {
     /// A client. Without a secret it is a public client (PKCE only).
-    #[uniffi::constructor(default(client_secret = None, redirect_uri = None, scopes = []))]
+    /// `resources` are RFC 8707 resource indicators (absolute URIs without
+    /// a fragment), sent on the authorization request and every token
+    /// request.
+    #[uniffi::constructor(default(
+        client_secret = None,
+        redirect_uri = None,
+        scopes = [],
+        resources = []
+    ))]
     pub fn new(
         profile: Arc<Profile>,
         client_id: String,
         client_secret: Option<String>,
         redirect_uri: Option<String>,
         scopes: Vec<String>,
+        resources: Vec<String>,
     ) -> Result<Arc<Client>> {
-        let mut client =
-            authflow_core::Client::new(profile.0.clone(), client_id).with_scopes(scopes);
+        let mut client = authflow_core::Client::new(profile.0.clone(), client_id)
+            .with_scopes(scopes)
+            .with_resources(resources)?;
         if let Some(secret) = client_secret {
             client = client.with_client_secret(ClientSecret::new(secret));
         }
@@ -137,6 +148,17 @@ impl Client {
     /// Whether the client has a secret (is confidential).
     pub fn has_client_secret(&self) -> bool {
         self.0.has_client_secret()
+    }
+
+    /// The resources its tokens are for (RFC 8707).
+    pub fn resources(&self) -> Vec<String> {
+        self.0.resources().to_vec()
+    }
+
+    /// This client for other resources (RFC 8707 §2: absolute URIs without
+    /// a fragment; a query is allowed).
+    pub fn with_resources(&self, resources: Vec<String>) -> Result<Arc<Client>> {
+        Ok(Arc::new(Client(self.0.clone().with_resources(resources)?)))
     }
 
     /// The authorization URL and the pending authorization to keep.
@@ -202,6 +224,25 @@ impl Client {
             grant,
             request: request.into(),
         })
+    }
+
+    /// A token exchange (RFC 8693 §2.1) at the token endpoint, with the
+    /// client's authentication.
+    pub fn token_exchange_request(&self, exchange: Arc<TokenExchange>) -> Result<HttpRequest> {
+        Ok(self.0.token_exchange_request(&exchange.0)?.into())
+    }
+
+    /// Parses the answer to `exchange` (RFC 8693 §2.2), received at `now`.
+    pub fn parse_token_exchange_response(
+        &self,
+        exchange: Arc<TokenExchange>,
+        now: u64,
+        response: HttpResponse,
+    ) -> Result<Arc<IssuedToken>> {
+        let issued = self
+            .0
+            .parse_token_exchange_response(&exchange.0, now, &response.to_core())?;
+        Ok(Arc::new(IssuedToken(issued)))
     }
 
     /// An RFC 7009 revocation request.

@@ -16,6 +16,7 @@ use crate::fleet::{SharedSession, TokenStore};
 use crate::http::{HttpHeader, HttpRequest as HttpRequestOut, HttpResponse};
 use crate::id_token::{LogoutOptions, UserInfo};
 use crate::profile::Profile;
+use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use crate::transport::{Environment, HttpTransport, SystemEnvironment, TokenPersister};
 use authflow_core::{
@@ -297,6 +298,22 @@ impl OAuthClient {
         ))
     }
 
+    fn token_exchange_step(
+        &self,
+        exchange: &TokenExchange,
+    ) -> authflow_core::Result<Step<Arc<IssuedToken>>> {
+        let client = self.core().clone();
+        let exchange = exchange.0.clone();
+        Ok(Step::new(
+            client.token_exchange_request(&exchange)?,
+            move |now, r| {
+                client
+                    .parse_token_exchange_response(&exchange, now, r)
+                    .map(|issued| Arc::new(IssuedToken(issued)))
+            },
+        ))
+    }
+
     fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflow_core::Result<Step<()>> {
         let client = self.core().clone();
         let request = with_token(token, hint, |t| client.revocation_request(t))?;
@@ -513,6 +530,13 @@ impl OAuthClient {
         self.run(self.grant_step(self.core().reauthentication_request()))
     }
 
+    /// Exchanges a token (RFC 8693) at the token endpoint, with the
+    /// client's authentication: the issued token, whatever its type (its
+    /// `access_token()` only when it is a Bearer access token).
+    pub fn token_exchange(&self, exchange: Arc<TokenExchange>) -> Result<Arc<IssuedToken>> {
+        self.run(self.token_exchange_step(&exchange))
+    }
+
     /// Revokes a token (RFC 7009).
     pub fn revoke(&self, token: String, hint: TokenTypeHint) -> Result<()> {
         self.run(self.revoke_step(&token, hint))
@@ -601,6 +625,14 @@ impl OAuthClient {
     pub async fn reauthenticate_async(&self) -> Result<Arc<TokenSet>> {
         self.run_async(self.grant_step(self.core().reauthentication_request()))
             .await
+    }
+
+    /// Async [`OAuthClient::token_exchange`].
+    pub async fn token_exchange_async(
+        &self,
+        exchange: Arc<TokenExchange>,
+    ) -> Result<Arc<IssuedToken>> {
+        self.run_async(self.token_exchange_step(&exchange)).await
     }
 
     /// Async [`OAuthClient::revoke`].
@@ -1282,6 +1314,7 @@ mod tests {
             Some("secret".into()),
             None,
             vec![],
+            vec![],
         )
         .unwrap();
         let expired = TokenSet::from_json(format!(
@@ -1539,6 +1572,7 @@ mod tests {
             Some("secret".into()),
             None,
             vec![],
+            vec![],
         )
         .unwrap();
         let environment = Arc::new(Fixed(AtomicU64::new(NOW), 9));
@@ -1588,6 +1622,7 @@ mod tests {
             "client".into(),
             Some("secret".into()),
             Some("https://app.example/cb".into()),
+            vec![],
             vec![],
         )
         .unwrap();

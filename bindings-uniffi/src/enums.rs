@@ -126,6 +126,8 @@ pub enum GrantType {
     Password,
     /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628).
     DeviceCode,
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693).
+    TokenExchange,
 }
 
 /// The endpoints a status rule applies to.

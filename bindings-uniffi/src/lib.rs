@@ -9,7 +9,8 @@
 //!   record and parses every [`HttpResponse`] record; [`Session`] is the
 //!   core's renewal state machine; [`PendingAuthorization`] resumes in any
 //!   runtime from its storage string; [`DevicePoll`] is the core's RFC 8628
-//!   device-flow polling state machine.
+//!   device-flow polling state machine; [`TokenExchange`] → [`IssuedToken`]
+//!   is RFC 8693 token exchange.
 //! - **client**: [`OAuthClient`] runs each flow over an [`HttpTransport`]
 //!   the host language implements (each language ships one from its
 //!   standard library), blocking and async.
@@ -41,6 +42,7 @@ mod id_token;
 mod pending;
 mod profile;
 mod session;
+mod token_exchange;
 mod token_set;
 mod transport;
 
@@ -64,6 +66,10 @@ pub use id_token::{
 pub use pending::{pkce_method_name, PendingAuthorization, ValidatedCallback};
 pub use profile::Profile;
 pub use session::{AccessToken, OutgoingRequest, Session, SessionAction};
+pub use token_exchange::{
+    token_type_access_token, token_type_id_token, token_type_jwt, token_type_refresh_token,
+    token_type_saml1, token_type_saml2, IssuedToken, TokenExchange,
+};
 pub use token_set::{Introspection, TokenInfo, TokenSet};
 pub use transport::{Environment, HttpTransport, TokenPersister};
 

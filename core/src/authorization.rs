@@ -100,11 +100,26 @@ impl Client {
         // (OpenID Connect Core 1.0 §3.1.2.1); elsewhere `nonce` is just an
         // extension parameter the caller may send.
         let reserved = |name: &str| RESERVED.contains(&name) || (openid && name == "nonce");
-        if let Some((name, _)) = options.extra_params.iter().find(|(name, _)| reserved(name)) {
+        // RFC 8707: `resource` is the client's to send (`with_resources`),
+        // checked and repeated at the code exchange and every refresh.
+        #[cfg(feature = "resources")]
+        let reserved_here = |name: &str| reserved(name) || name == "resource";
+        #[cfg(not(feature = "resources"))]
+        let reserved_here = reserved;
+        if let Some((name, _)) = options
+            .extra_params
+            .iter()
+            .find(|(name, _)| reserved_here(name))
+        {
             return Err(Error::configuration(format!(
                 "extra parameter \"{name}\" is set by authflow itself"
             )));
         }
+        // The endpoint's query may name a resource when the client names
+        // none (a server's fixed audience); otherwise it would be sent twice.
+        #[cfg(feature = "resources")]
+        let reserved =
+            |name: &str| reserved(name) || (name == "resource" && !self.resources().is_empty());
         // RFC 6749 §3.1: a parameter must not appear twice, and some
         // servers read the first one: the endpoint's own query must not
         // name one the client sends.
@@ -175,6 +190,11 @@ impl Client {
                 query
                     .append_pair("code_challenge", &code_challenge(verifier, *method))
                     .append_pair("code_challenge_method", method.as_str());
+            }
+            // RFC 8707 §2.1: one `resource` per resource.
+            #[cfg(feature = "resources")]
+            for resource in self.resources() {
+                query.append_pair("resource", resource);
             }
             for (name, value) in &options.extra_params {
                 query.append_pair(name, value);

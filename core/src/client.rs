@@ -35,6 +35,9 @@ pub struct Client {
     secret_as_sent: Option<SecretAsSent>,
     redirect_uri: Option<String>,
     scopes: Vec<String>,
+    /// The resources its tokens are for (RFC 8707), checked when set.
+    #[cfg(feature = "resources")]
+    pub(crate) resources: Vec<String>,
 }
 
 impl Client {
@@ -49,6 +52,8 @@ impl Client {
             secret_as_sent: None,
             redirect_uri: None,
             scopes: Vec::new(),
+            #[cfg(feature = "resources")]
+            resources: Vec::new(),
         }
     }
 

@@ -172,6 +172,10 @@ impl Client {
         if let Some(scope) = Client::scope_param(self.scopes())? {
             params.push(param("scope", &scope));
         }
+        // Like an authorization request, it asks for a grant: for the
+        // client's resources (RFC 8707 §2.1), if it names any.
+        #[cfg(feature = "resources")]
+        self.push_resources(&mut params);
         self.authenticated_post(endpoint, params, self.profile().body_encoding())
     }
 

@@ -20,7 +20,10 @@ pub enum ErrorKind {
     UnauthorizedClient,
     /// RFC 6749 `unsupported_grant_type`.
     UnsupportedGrantType,
-    /// RFC 6749 `invalid_scope`.
+    /// RFC 6749 `invalid_scope`; also RFC 8707 §2's `invalid_target` (with
+    /// the `resources` feature): the resource or audience asked for is
+    /// invalid, unknown or not allowed, which, like a scope, only a new
+    /// configuration mends. [`ProviderError::code`] keeps which it was.
     InvalidScope,
     /// RFC 6749 `access_denied`: the user or server refused the authorization.
     AccessDenied,
@@ -230,8 +233,15 @@ impl ErrorKind {
     }
 
     /// The kind for an RFC 6749 §5.2 / §4.1.2.1 error code; unknown codes
-    /// are [`ErrorKind::OtherOauthError`].
+    /// are [`ErrorKind::OtherOauthError`]. With the `resources` feature,
+    /// RFC 8707's `invalid_target` is [`ErrorKind::InvalidScope`].
     pub fn from_oauth_code(code: &str) -> ErrorKind {
+        // RFC 8707 §2 and RFC 8693 §2.2.2: the target (resource, audience)
+        // is refused as a scope can be; the action is the same.
+        #[cfg(feature = "resources")]
+        if code == "invalid_target" {
+            return ErrorKind::InvalidScope;
+        }
         match ErrorKind::parse(code) {
             Some(kind) if kind.is_oauth_code() => kind,
             _ => ErrorKind::OtherOauthError,
@@ -636,6 +646,17 @@ mod tests {
             ErrorKind::from_oauth_code("state_mismatch"),
             ErrorKind::OtherOauthError
         );
+    }
+
+    /// RFC 8707 §2 / RFC 8693 §2.2.2: a refused target is fixed like a
+    /// refused scope; the provider's code says which it was.
+    #[cfg(feature = "resources")]
+    #[test]
+    fn invalid_target_reads_as_invalid_scope() {
+        let kind = ErrorKind::from_oauth_code("invalid_target");
+        assert_eq!(kind, ErrorKind::InvalidScope);
+        assert_eq!(kind.family(), ErrorFamily::OAuth);
+        assert_eq!(default_action(kind), Action::FixConfiguration);
     }
 
     /// A timeout is told apart from other transport failures, and a user's

@@ -17,6 +17,12 @@ impl Client {
         mut params: Vec<Param>,
     ) -> Result<HttpRequest> {
         params.insert(0, param("grant_type", grant.as_str()));
+        // RFC 8707 §2.2: every token request of a grant names the
+        // client's resources; a token exchange names its own target.
+        #[cfg(feature = "resources")]
+        if grant != GrantType::TokenExchange {
+            self.push_resources(&mut params);
+        }
         let endpoint = self.token_endpoint()?;
         self.authenticated_post(endpoint, params, self.profile().body_encoding())
     }
@@ -60,7 +66,7 @@ impl Client {
     }
 
     /// A refresh (RFC 6749 §6). Scopes are not sent: the new tokens keep the
-    /// scope of the old ones.
+    /// scope of the old ones. The client's resources (RFC 8707 §2.2) are.
     pub fn refresh_request(&self, refresh_token: &RefreshToken) -> Result<HttpRequest> {
         if !self.profile().supports_refresh() {
             return Err(Error::configuration(

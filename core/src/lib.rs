@@ -48,6 +48,10 @@
 //! - [`Error`]: one error type with [`ErrorKind`] and [`Action`].
 //! - [`Challenge`]: `WWW-Authenticate` challenges (RFC 9110 §11.6.1), which
 //!   carry a resource server's RFC 6750 §3 errors.
+//! - With the `resources` feature: resource indicators (RFC 8707,
+//!   [`Client::with_resources`]) on the authorization and every token
+//!   request, and token exchange (RFC 8693, [`TokenExchange`] →
+//!   [`IssuedToken`]).
 //!
 //! Secrets ([`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
 //! [`PkceCodeVerifier`], and with the `confidential` feature `ClientSecret`
@@ -97,10 +101,14 @@ mod pending;
 mod pkce;
 mod profile;
 mod redact;
+#[cfg(feature = "resources")]
+mod resource;
 mod revocation;
 mod secret;
 mod session;
 mod syntax;
+#[cfg(feature = "resources")]
+mod token_exchange;
 mod token_info;
 mod token_response;
 mod token_set;
@@ -150,6 +158,8 @@ pub use profile::*;
 pub use revocation::TokenRef;
 #[cfg(feature = "openid-claims")]
 pub use secret::IdToken;
+#[cfg(feature = "resources")]
+pub use secret::SecurityToken;
 pub use secret::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 #[cfg(feature = "confidential")]
 pub use secret::{ClientSecret, Password};
@@ -157,6 +167,11 @@ pub use secret::{ClientSecret, Password};
 pub use secret::{DeviceCode, UserCode};
 pub use session::{
     OutgoingRequest, RequestId, RequestPurpose, Session, SessionAction, SessionUpdate,
+};
+#[cfg(feature = "resources")]
+pub use token_exchange::{
+    IssuedToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_JWT,
+    TOKEN_TYPE_NOT_APPLICABLE, TOKEN_TYPE_REFRESH_TOKEN, TOKEN_TYPE_SAML1, TOKEN_TYPE_SAML2,
 };
 pub use token_info::TokenInfo;
 pub use token_set::TokenSet;

@@ -133,6 +133,9 @@ pub enum GrantType {
     Password,
     /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4).
     DeviceCode,
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693 §2.1).
+    #[cfg(feature = "resources")]
+    TokenExchange,
 }
 
 impl GrantType {
@@ -144,6 +147,8 @@ impl GrantType {
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
             GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            #[cfg(feature = "resources")]
+            GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 
@@ -155,6 +160,8 @@ impl GrantType {
             GrantType::ClientCredentials,
             GrantType::Password,
             GrantType::DeviceCode,
+            #[cfg(feature = "resources")]
+            GrantType::TokenExchange,
         ]
         .into_iter()
         .find(|g| g.as_str() == name)
@@ -775,6 +782,11 @@ impl Profile {
             GrantType::ClientCredentials => {
                 Ok(self.with_reauthentication(Reauthentication::ClientCredentials))
             }
+            #[cfg(feature = "resources")]
+            GrantType::TokenExchange => Err(crate::error::Error::configuration(
+                "a token exchange (RFC 8693) starts from another token: it is no grant a client \
+                 starts with",
+            )),
             GrantType::RefreshToken | GrantType::Password => Err(crate::error::Error::configuration(format!(
                 "grant {} is not one a client starts with: authorization_code or client_credentials",
                 grant.as_str()

@@ -21,6 +21,8 @@ fn is_secret_param(name: &str) -> bool {
         "code" | "code_verifier" | "refresh_token" | "access_token" | "token" | "id_token" => true,
         #[cfg(feature = "device")]
         "device_code" => true,
+        #[cfg(feature = "resources")]
+        "subject_token" | "actor_token" => true,
         #[cfg(feature = "confidential")]
         "client_secret" | "password" | "client_assertion" | "assertion" => true,
         _ => false,

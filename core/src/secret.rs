@@ -76,6 +76,14 @@ secret_type!(
     /// credential of the user's login, and personal data.
     IdToken
 );
+#[cfg(feature = "resources")]
+secret_type!(
+    /// A security token of OAuth 2.0 Token Exchange (RFC 8693 §1.1): the
+    /// subject or actor token a client hands in, or the token the server
+    /// issues, whatever its type (an access token, refresh token, ID
+    /// token, JWT or SAML assertion): a credential in every case.
+    SecurityToken
+);
 #[cfg(feature = "confidential")]
 secret_type!(
     /// A confidential client's secret (RFC 6749 §2.3.1), or MakeShift's API secret.

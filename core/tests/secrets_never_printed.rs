@@ -354,6 +354,52 @@ fn what_a_request_carried_is_redacted_from_errors_about_it() {
     }
 }
 
+/// RFC 8693: the subject and actor tokens an exchange hands in, and the
+/// token it gets, never come out of an error or a `Debug`, whether the
+/// parser knows them (it gets the exchange) or only the request does.
+#[cfg(feature = "resources")]
+#[test]
+fn a_token_exchange_quotes_none_of_its_tokens() {
+    use authflow_core::{Error, ErrorKind, SecurityToken, TokenExchange, TOKEN_TYPE_JWT};
+    const SUBJECT: &str = "subject-SECRET-0006";
+    const ACTOR: &str = "actor-SECRET-0007";
+    let client = confidential_client();
+    let mut exchange = TokenExchange::new(SecurityToken::new(SUBJECT), TOKEN_TYPE_JWT);
+    exchange.actor_token = Some(SecurityToken::new(ACTOR));
+    exchange.actor_token_type = Some(TOKEN_TYPE_JWT.to_owned());
+    let request = client.token_exchange_request(&exchange).unwrap();
+    let clean = |what: &str, shown: &str| {
+        assert_clean(what, shown);
+        for secret in [SUBJECT, ACTOR] {
+            assert!(!shown.contains(secret), "{what} shows {secret}: {shown}");
+        }
+    };
+    clean("exchange", &format!("{exchange:?} {request:?}"));
+    let echo = format!("subject {SUBJECT} actor {ACTOR} secret {CLIENT_SECRET}");
+    for response in echoing_bodies(&echo) {
+        let error = client
+            .parse_token_exchange_response(&exchange, 3, &response)
+            .unwrap_err();
+        clean("exchange error", &format!("{error} {error:?}"));
+        // A parser that does not know the exchange: the request does.
+        let error = client
+            .parse_token_response(GrantType::ClientCredentials, 3, &response)
+            .unwrap_err()
+            .without_secrets_of(&request);
+        clean("error about the exchange", &format!("{error} {error:?}"));
+    }
+    let transport = Error::new(ErrorKind::Transport, format!("could not send {echo}"));
+    let transport = transport.without_secrets_of(&request);
+    clean("transport error", &format!("{transport} {transport:?}"));
+    let body = format!(
+        r#"{{"access_token":"{ACCESS}","issued_token_type":"{TOKEN_TYPE_JWT}","token_type":"N_A","refresh_token":"{REFRESH}"}}"#
+    );
+    let issued = client
+        .parse_token_exchange_response(&exchange, 3, &HttpResponse::new(200, vec![], body.into()))
+        .unwrap();
+    clean("issued token", &format!("{issued:?}"));
+}
+
 #[test]
 fn nothing_secret_in_the_fleet_protocol() {
     use authflow_core::fleet::{FleetAction, FleetSession, StoreKey, StoreOutcome, StoredRecord};

@@ -10,8 +10,8 @@ use authflow_core::{
     DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
     DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
     IdToken, IdTokenCheck, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
-    PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId, Session,
-    SessionAction, SessionUpdate, TokenRef, TokenSet,
+    PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId,
+    SecurityToken, Session, SessionAction, SessionUpdate, TokenExchange, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -269,6 +269,27 @@ fn run_case(case: &Value) -> Outcome {
             .device_token_request(&DeviceCode::new(str_of(input, "device_code")?))
             .map(|r| request_json(&r)),
         "device_poll" => return run_device_poll(&client, case),
+        "token_exchange_request" => client
+            .token_exchange_request(&exchange_of(input)?)
+            .map(|r| request_json(&r)),
+        "parse_token_exchange_response" => client
+            .parse_token_exchange_response(
+                &exchange_of(input)?,
+                now,
+                &response_from(&input["response"])?,
+            )
+            .map(|t| {
+                json!({
+                    "access_token": t.token().secret(),
+                    "issued_token_type": t.issued_token_type(),
+                    "token_type": t.token_type(),
+                    "bearer": t.access_token().is_some(),
+                    "expires_at": t.expires_at(),
+                    "scopes": t.scopes(),
+                    "refresh_token": t.refresh_token().map(|r| r.secret()),
+                    "extra": object_json(t.extra()),
+                })
+            }),
         other => return Err(fail(format!("unknown operation {other}"))),
     };
     // `reason`: the phrase an error's message must hold, so that a case
@@ -337,7 +358,7 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
 }
 
 /// Field names whose string values in a case are secrets.
-const SECRET_FIELDS: [&str; 9] = [
+const SECRET_FIELDS: [&str; 11] = [
     "client_secret",
     "refresh_token",
     "access_token",
@@ -347,6 +368,8 @@ const SECRET_FIELDS: [&str; 9] = [
     "device_code",
     "id_token",
     "id_token_hint",
+    "subject_token",
+    "actor_token",
 ];
 
 thread_local! {
@@ -487,6 +510,12 @@ fn client_from(case: &Value) -> Result<Result<Client, Error>, Failed> {
     if let Some(scopes) = spec["scopes"].as_array() {
         client = client.with_scopes(scopes.iter().filter_map(Value::as_str));
     }
+    if let Some(resources) = spec["resources"].as_array() {
+        client = match client.with_resources(resources.iter().filter_map(Value::as_str)) {
+            Ok(client) => client,
+            Err(error) => return Ok(Err(error)),
+        };
+    }
     Ok(match spec["redirect_uri"].as_str() {
         Some(uri) => client.with_redirect_uri(uri),
         None => Ok(client),
@@ -521,6 +550,33 @@ fn options_of(input: &Value) -> AuthorizationOptions {
             .unwrap_or_default(),
         max_age: input["max_age"].as_u64(),
     }
+}
+
+/// Strings of `input[key]` (none when absent).
+fn strings_of(input: &Value, key: &str) -> Vec<String> {
+    input[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The RFC 8693 token exchange a case's input describes.
+fn exchange_of(input: &Value) -> Result<TokenExchange, Failed> {
+    let text = |key: &str| input[key].as_str().map(str::to_owned);
+    let mut exchange = TokenExchange::new(
+        SecurityToken::new(str_of(input, "subject_token")?),
+        str_of(input, "subject_token_type")?,
+    );
+    exchange.actor_token = text("actor_token").map(SecurityToken::new);
+    exchange.actor_token_type = text("actor_token_type");
+    exchange.requested_token_type = text("requested_token_type");
+    exchange.audiences = strings_of(input, "audiences");
+    exchange.resources = strings_of(input, "resources");
+    exchange.scopes = strings_of(input, "scopes");
+    Ok(exchange)
 }
 
 fn authorization(client: &Client, case: &Value, input: &Value, now: u64) -> Result<Value, Error> {

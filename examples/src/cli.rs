@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 pub const USAGE: &str = "usage:
   authflow-demo                     run the demo against local providers
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
-                        [--scope S]... [--port N] [--ENDPOINT URL]... [--no-browser] [--device]
+                        [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
+                        [--no-browser] [--device]
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
   authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
@@ -43,6 +44,9 @@ pub const USAGE: &str = "usage:
   --store-dir D shares the tokens, through a file store in D, with every
   process that uses it (a server, other refresh or call runs): one refresh
   per expiry however many run at once; the token file then mirrors the store.
+  --resource URI (repeatable) asks for tokens for that resource server (RFC
+  8707: an absolute URI without a fragment, e.g. https://api.example/); it is
+  saved in the token file and sent again with every renewal.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
   API secret; the API key is --client-id); it is never printed or saved.
   With an OpenID Provider (--issuer whose metadata says so) login checks the
@@ -273,14 +277,16 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         "issuer",
         "client-id",
         "scope",
+        "resource",
         "port",
     ];
     known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
     flags.check_known(&known)?;
     let token_file = PathBuf::from(flags.require("token-file")?);
     let profile = profile_from(flags, transport)?;
-    let mut client =
-        Client::new(profile, flags.require("client-id")?).with_scopes(flags.all("scope"));
+    let mut client = Client::new(profile, flags.require("client-id")?)
+        .with_scopes(flags.all("scope"))
+        .with_resources(flags.all("resource"))?;
     if let Some(secret) = secret_from_env() {
         client = client.with_client_secret(secret);
     }

@@ -43,6 +43,11 @@ struct Stored {
     /// grant repeated without the user must ask for them again.
     #[serde(default)]
     scopes: Vec<String>,
+    /// The resources (RFC 8707) every grant asks for: refreshes and grants
+    /// repeated without the user name them again. Absent when none (and in
+    /// files written before they were kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resources: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     redirect_uri: Option<String>,
     /// Absent in version 1 files.
@@ -197,6 +202,7 @@ fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Sto
         client_auth: name_of(&CLIENT_AUTH, &profile.client_auth())?.to_owned(),
         endpoints,
         scopes: client.scopes().to_vec(),
+        resources: client.resources().to_vec(),
         redirect_uri: client.redirect_uri().map(str::to_owned),
         rules: Some(Rules {
             body_encoding: name_of(&BODY_ENCODINGS, &profile.body_encoding())?.to_owned(),
@@ -258,7 +264,9 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
             .with_openid(true)
             .with_id_token_algorithms(algorithms);
     }
-    let mut client = Client::new(profile, stored.client_id.clone()).with_scopes(&stored.scopes);
+    let mut client = Client::new(profile, stored.client_id.clone())
+        .with_scopes(&stored.scopes)
+        .with_resources(&stored.resources)?;
     if let Some(uri) = &stored.redirect_uri {
         client = client.with_redirect_uri(uri)?;
     }
@@ -459,6 +467,43 @@ mod tests {
         assert_eq!(saved.unwrap(), Saved::Written(1));
         let loaded = load(&path, None).unwrap();
         assert_eq!(loaded.tokens.access_token().secret(), "at-1");
+    }
+
+    /// RFC 8707: the resources the login asked for are kept, so that every
+    /// refresh (and re-authentication) names them again; a file without
+    /// any loads as before.
+    #[test]
+    fn resources_are_kept_for_the_refreshes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let profile = Profile::generic(None, "https://as.example/token").unwrap();
+        let client = Client::new(profile.clone(), "id")
+            .with_resources(["https://api.example/", "urn:example:inventory"])
+            .unwrap();
+        let file = TokenFile::lock(&path).unwrap();
+        file.save(&client, &tokens("at-1", Some("rt-1")), None)
+            .unwrap();
+        let loaded = file.load(None).unwrap().client;
+        assert_eq!(loaded.resources(), client.resources());
+        let request = loaded
+            .refresh_request(&authflow_core::RefreshToken::new("rt-1"))
+            .unwrap();
+        let body = String::from_utf8(request.body.to_vec()).unwrap();
+        assert!(
+            body.contains(
+                "&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ainventory"
+            ),
+            "{body}"
+        );
+        file.save(
+            &Client::new(profile, "id"),
+            &tokens("at-2", Some("rt-2")),
+            None,
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("resources"), "{text}");
+        assert!(file.load(None).unwrap().client.resources().is_empty());
     }
 
     #[test]

@@ -460,3 +460,46 @@ fn client_credentials_keep_their_scope_when_tokens_are_obtained_again() {
     );
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }
+
+/// `login --resource` (RFC 8707): the resources go into the token file, so
+/// that renewals ask for them again; one that is no absolute URI is refused
+/// before anything is sent.
+#[test]
+fn login_resources_are_saved_for_every_renewal() {
+    let p = Providers::start().unwrap();
+    let file = temp_file("resources");
+    // One: the local Makini Admin refuses any repeated parameter (RFC 6749
+    // §3.2), as Makini does; RFC 8707 servers take several (the token
+    // file's own test keeps two).
+    let resources = ["https://api.example/"];
+    admin_login(&p, &file, &["--resource", resources[0]]);
+    let stored_resources = || {
+        let stored: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        stored["resources"].clone()
+    };
+    assert_eq!(stored_resources(), serde_json::json!(resources));
+    forced_refresh(&file, ADMIN_CLIENT_SECRET);
+    assert_eq!(stored_resources(), serde_json::json!(resources));
+
+    let urls = p.urls();
+    let refused = demo(
+        &[
+            "login",
+            "--profile",
+            "makini-admin",
+            "--client-id",
+            ADMIN_CLIENT_ID,
+            "--token-endpoint",
+            &urls.makini_admin.token_endpoint,
+            "--token-file",
+            file.to_str().unwrap(),
+            "--resource",
+            "https://api.example/#v1",
+        ],
+        Some(ADMIN_CLIENT_SECRET),
+    );
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("fragment"), "{}", text(&refused));
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}

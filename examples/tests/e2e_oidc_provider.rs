@@ -66,6 +66,17 @@ const ES256_CLIENT: (&str, &str) = (
     "openid-es256-client-secret-0123456789abcdef",
 );
 /// server.mjs's test-only endpoint that replaces its signing keys.
+/// RFC 8707: may ask for RESOURCE's tokens (server.mjs's RESOURCE_CLIENTS).
+const RESOURCE_CLIENT: (&str, &str) =
+    ("resource-client", "resource-client-secret-0123456789abcdef");
+/// The one resource server server.mjs knows: its access tokens are JWTs
+/// with this `aud`.
+const RESOURCE: &str = "https://api.example/";
+/// RFC 8693: the grant server.mjs registers, for this client only.
+const EXCHANGE_CLIENT: (&str, &str) =
+    ("exchange-client", "exchange-client-secret-0123456789abcdef");
+/// The audience server.mjs's token exchange issues for.
+const EXCHANGE_AUDIENCE: &str = "urn:example:billing";
 const ROTATE_PATH: &str = "/__test/rotate";
 /// devInteractions accept any user name (it becomes the subject) and password.
 const USER: &str = "alice";
@@ -854,6 +865,176 @@ fn client_credentials_grant() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidClient);
     assert_eq!(error.action(), Action::FixConfiguration);
+}
+
+/// The claims of a JWT access token, read without checking its signature
+/// (the resource server's job): what the token is for.
+fn jwt_claims(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("a JWT access token");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn body_of(request: &HttpRequest) -> String {
+    String::from_utf8(request.body.to_vec()).unwrap()
+}
+
+/// RFC 8707: the resource named on the authorization request, the code
+/// exchange and the refresh makes oidc-provider issue access tokens whose
+/// audience is that resource; client credentials too. A resource the server
+/// does not serve (or not to this client) is refused with invalid_target,
+/// which authflow reads as invalid_scope (fix the configuration), the
+/// provider's code kept.
+#[test]
+fn resource_indicators_restrict_the_access_tokens_audience() {
+    let op = Op::start();
+    let resource = "resource=https%3A%2F%2Fapi.example%2F";
+    let client = op
+        .client(RESOURCE_CLIENT.0, Some(RESOURCE_CLIENT.1))
+        .with_scopes(["openid", "api:read"])
+        .with_resources([RESOURCE])
+        .unwrap();
+    let start = op.start_authorization(&client);
+    assert_eq!(
+        query_value(&start.url, "resource"),
+        Some(&resource["resource=".len()..])
+    );
+    let (callback_url, prompts) = user_at_browser(&start.url, Decision::Allow);
+    assert_eq!(prompts, ["login", "consent"]);
+    let callback = start.pending.validate(&callback_url, unix_now()).unwrap();
+    let request = client.exchange_request(callback).unwrap();
+    assert!(
+        body_of(&request).ends_with(resource),
+        "{}",
+        body_of(&request)
+    );
+    let tokens = client
+        .parse_token_response(GrantType::AuthorizationCode, unix_now(), &op.send(&request))
+        .unwrap();
+    let claims = jwt_claims(tokens.access_token().secret());
+    assert_eq!(claims["aud"], RESOURCE, "{claims}");
+    assert_eq!(claims["sub"], USER, "{claims}");
+    assert_eq!(claims["scope"], "api:read", "{claims}");
+
+    // RFC 8707 §2.2: the refresh names the resource again, and gets a token
+    // for the same audience.
+    let refresh = client.refresh_request(&refresh_of(&tokens)).unwrap();
+    assert!(
+        body_of(&refresh).ends_with(resource),
+        "{}",
+        body_of(&refresh)
+    );
+    let refreshed = client
+        .parse_refresh_response(unix_now(), &op.send(&refresh), &tokens)
+        .unwrap();
+    assert_ne!(refreshed.access_token(), tokens.access_token());
+    assert_eq!(
+        jwt_claims(refreshed.access_token().secret())["aud"],
+        RESOURCE
+    );
+
+    // Client credentials: the client's own token for the resource.
+    let machine = |id: &str, secret: &str, resource: &str| {
+        Client::new(op.metadata.profile().unwrap(), id)
+            .with_client_secret(ClientSecret::new(secret))
+            .with_scopes(["api:read"])
+            .with_resources([resource])
+            .unwrap()
+    };
+    let service = machine(RESOURCE_CLIENT.0, RESOURCE_CLIENT.1, RESOURCE);
+    let response = op.send(&service.client_credentials_request().unwrap());
+    let tokens = service
+        .parse_token_response(GrantType::ClientCredentials, unix_now(), &response)
+        .unwrap();
+    let claims = jwt_claims(tokens.access_token().secret());
+    assert_eq!(claims["aud"], RESOURCE, "{claims}");
+    assert_eq!(claims["client_id"], RESOURCE_CLIENT.0, "{claims}");
+
+    // A resource the server does not serve, and one it does not serve to
+    // this client: invalid_target (RFC 8707 §2).
+    for client in [
+        machine(
+            RESOURCE_CLIENT.0,
+            RESOURCE_CLIENT.1,
+            "https://unknown.example/",
+        ),
+        machine(CC_CLIENT.0, CC_CLIENT.1, RESOURCE),
+    ] {
+        let response = op.send(&client.client_credentials_request().unwrap());
+        let error = client
+            .parse_token_response(GrantType::ClientCredentials, unix_now(), &response)
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidScope, "{error}");
+        assert_eq!(error.action(), Action::FixConfiguration, "{error}");
+        assert_eq!(error.status(), Some(400));
+        let code = error.provider().and_then(|p| p.code.as_deref());
+        assert_eq!(code, Some("invalid_target"), "{error}");
+    }
+}
+
+/// RFC 8693 against oidc-provider with server.mjs's token-exchange grant:
+/// a user's access token (basic-client's) exchanged by another client for
+/// a token of its own, for the same user; a subject token the server does
+/// not know is invalid_request, an audience it does not serve
+/// invalid_target; no error quotes the subject token.
+#[test]
+fn token_exchange_with_a_registered_grant_type() {
+    use authflow_core::{SecurityToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN};
+    let op = Op::start();
+    let user_client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let tokens = op.sign_in(&user_client);
+    let exchanger = Client::new(op.metadata.profile().unwrap(), EXCHANGE_CLIENT.0)
+        .with_client_secret(ClientSecret::new(EXCHANGE_CLIENT.1));
+    let exchange_of = |subject: &str, audience: &str| {
+        let mut exchange = TokenExchange::new(SecurityToken::new(subject), TOKEN_TYPE_ACCESS_TOKEN);
+        exchange.audiences = vec![audience.to_owned()];
+        exchange
+    };
+    let send = |exchange: &TokenExchange| {
+        let request = exchanger.token_exchange_request(exchange).unwrap();
+        assert!(request
+            .header("Authorization")
+            .is_some_and(|h| h.starts_with("Basic ")));
+        exchanger.parse_token_exchange_response(exchange, unix_now(), &op.send(&request))
+    };
+
+    let exchange = exchange_of(tokens.access_token().secret(), EXCHANGE_AUDIENCE);
+    let issued = send(&exchange).unwrap();
+    assert_eq!(issued.issued_token_type(), TOKEN_TYPE_ACCESS_TOKEN);
+    assert_eq!(issued.token_type(), "Bearer");
+    let access = issued.access_token().expect("a Bearer access token");
+    assert_ne!(&access, tokens.access_token());
+    assert!(issued.expires_at().is_some_and(|at| at <= unix_now() + 300));
+    assert!(!format!("{issued:?}").contains(access.secret()));
+    // The new token is the exchanging client's, for the same user.
+    let introspection = op.introspect(&exchanger, TokenRef::Access(&access));
+    assert!(introspection.active);
+    assert_eq!(introspection.client_id.as_deref(), Some(EXCHANGE_CLIENT.0));
+    assert_eq!(introspection.sub.as_deref(), Some(USER));
+
+    // RFC 8693 §2.2.2.
+    let unknown = "not-a-token-of-this-provider-0123";
+    let error = send(&exchange_of(unknown, EXCHANGE_AUDIENCE)).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
+    assert_eq!(error.action(), Action::FixConfiguration);
+    assert!(!format!("{error} {error:?}").contains(unknown));
+    let error = send(&exchange_of(
+        tokens.access_token().secret(),
+        "urn:example:payroll",
+    ))
+    .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidScope, "{error}");
+    let code = error.provider().and_then(|p| p.code.as_deref());
+    assert_eq!(code, Some("invalid_target"), "{error}");
+    assert!(!format!("{error} {error:?}").contains(tokens.access_token().secret()));
+    // A client not registered for the grant: oidc-provider answers
+    // invalid_request ("requested grant type is not allowed for this
+    // client"), a configuration to fix.
+    let request = user_client.token_exchange_request(&exchange).unwrap();
+    let error = user_client
+        .parse_token_exchange_response(&exchange, unix_now(), &op.send(&request))
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
+    assert_eq!(error.action(), Action::FixConfiguration, "{error}");
 }
 
 #[test]

@@ -33,7 +33,7 @@ fun Any?.str(key: String): String = (obj()[key] as? String) ?: throw Failure("mi
 fun ULong?.j(): Any? = this?.toLong()
 
 val SECRET_FIELDS = setOf("client_secret", "refresh_token", "access_token", "password", "token", "code_verifier",
-    "device_code", "id_token", "id_token_hint")
+    "device_code", "id_token", "id_token_hint", "subject_token", "actor_token")
 
 fun collectSecrets(value: Any?, out: MutableList<String>) {
     when (value) {
@@ -209,7 +209,8 @@ fun runCase(case: Map<String, Any?>) {
         val spec = case["client"].obj()
         Client(buildProfile(case["profile"].obj()), (spec["client_id"] as? String) ?: "",
             spec["client_secret"] as? String, spec["redirect_uri"] as? String,
-            (spec["scopes"] as? List<*>)?.filterIsInstance<String>() ?: listOf())
+            (spec["scopes"] as? List<*>)?.filterIsInstance<String>() ?: listOf(),
+            (spec["resources"] as? List<*>)?.filterIsInstance<String>() ?: listOf())
     } catch (e: AuthflowException) {
         compare(expectation, secrets) { throw e }
         return
@@ -298,6 +299,8 @@ fun runCase(case: Map<String, Any?>) {
                     "max_age" to parsed.maxAge.toLong(),
                     "selected" to (alg?.let { a -> parsed.keys.candidates(a, select["kid"] as? String).map { it.kid } } ?: listOf<String?>()))
             }
+            "token_exchange_request" -> requestJson(client.tokenExchangeRequest(exchangeOf(input)))
+            "parse_token_exchange_response" -> issuedJson(client.parseTokenExchangeResponse(exchangeOf(input), now, responseFrom(input["response"])))
             else -> throw Failure("unknown operation $op")
         }
     }
@@ -305,6 +308,21 @@ fun runCase(case: Map<String, Any?>) {
 
 // Compares what a poll step's state machine said (a stop already checked
 // by its error) with the step's expectation, without its error.
+fun strings(input: Map<String, Any?>, key: String): List<String> = (input[key] as? List<*>)?.filterIsInstance<String>() ?: listOf()
+
+// The RFC 8693 token exchange a case's input describes.
+fun exchangeOf(input: Map<String, Any?>) = TokenExchange(input.str("subject_token"), input.str("subject_token_type"),
+    actorToken = input["actor_token"] as? String, actorTokenType = input["actor_token_type"] as? String,
+    requestedTokenType = input["requested_token_type"] as? String, audiences = strings(input, "audiences"),
+    resources = strings(input, "resources"), scopes = strings(input, "scopes"))
+
+fun issuedJson(t: IssuedToken): Map<String, Any?> {
+    expect(t.token() !in t.toString()) { "issued token shown: $t" }
+    return mapOf("access_token" to t.token(), "issued_token_type" to t.issuedTokenType(), "token_type" to t.tokenType(),
+        "bearer" to (t.accessToken() != null), "expires_at" to t.expiresAt().j(), "scopes" to t.scopes(),
+        "refresh_token" to t.refreshToken(), "extra" to Json.parse(t.extraJson()))
+}
+
 fun checkAction(actual: Map<String, Any?>, exp: Map<String, Any?>) {
     val wanted = exp.filterKeys { it != "error" }
     expect(actual == wanted) { "action differs\n  expected: $wanted\n  actual:   $actual" }
@@ -605,6 +623,35 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
             } catch (e: AuthflowException.OAuth) {
                 expect(errorKindName(e.kind) == "invalid_client" && e.status?.toInt() == 401) { "$e" }
                 expect(!e.toString().contains("not-the-link-secret")) { "error shows the secret" }
+            }
+        },
+        "token exchange (RFC 8693) and resources (RFC 8707), blocking and suspend" to {
+            val sent = mutableListOf<HttpRequest>()
+            val answer = HttpResponse(200u, listOf(), ("{\"access_token\":\"issued-token-0123456789\",\"token_type\":\"Bearer\"," +
+                "\"issued_token_type\":\"urn:ietf:params:oauth:token-type:access_token\",\"expires_in\":60}").toByteArray())
+            val scripted = object : HttpTransport {
+                override fun send(request: HttpRequest): HttpResponse { sent.add(request); return answer }
+                override suspend fun sendAsync(request: HttpRequest) = send(request)
+            }
+            val client = oauthClient(Client(Profile.generic("https://as.example/token", null), "svc", "svc-secret",
+                resources = listOf("https://api.example/")), scripted)
+            val exchange = TokenExchange("subject-token-0123456789", tokenTypeAccessToken(), audiences = listOf("billing"))
+            val issued = client.tokenExchange(exchange)
+            val suspended = runBlocking { client.tokenExchangeAsync(exchange) }
+            for (it in listOf(issued, suspended)) {
+                expect(it.accessToken() == "issued-token-0123456789" && it.tokenType() == "Bearer") { "issued: ${it.tokenType()}" }
+                expect(!it.toString().contains("0123456789") && !exchange.toString().contains("0123456789")) { "a token is shown" }
+            }
+            val body = sent[0].body.toString(Charsets.UTF_8)
+            expect(body.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange") &&
+                body.contains("audience=billing") && !body.contains("resource=")) { "exchange body: $body" }
+            expect(client.client().clientCredentialsRequest().body.toString(Charsets.UTF_8).contains("resource=https%3A%2F%2Fapi.example%2F")) {
+                "client credentials without the client's resource" }
+            try {
+                client.client().withResources(listOf("https://api.example/#top"))
+                throw Failure("a resource with a fragment was accepted")
+            } catch (e: AuthflowException.Configuration) {
+                expect(e.action == Action.FIX_CONFIGURATION) { "$e" }
             }
         },
         "stop the providers" to { providers.close() },

@@ -14,8 +14,10 @@ from ._native import (
     ClientSession,
     HttpResponse,
     Introspection,
+    IssuedToken,
     LogoutOptions,
     Method,
+    TokenExchange,
     TokenInfo,
     TokenSet,
     TokenTypeHint,
@@ -154,6 +156,11 @@ class AsyncOAuthClient:
     async def reauthenticate(self) -> TokenSet:
         """New tokens without the user, as the profile says."""
         return await self.client.reauthenticate_async()
+
+    async def token_exchange(self, exchange: TokenExchange) -> IssuedToken:
+        """Exchanges a token (RFC 8693): see
+        :meth:`authflow.OAuthClient.token_exchange`."""
+        return await self.client.token_exchange_async(exchange)
 
     async def revoke(self, token: str, hint: TokenTypeHint) -> None:
         """Revokes a token (RFC 7009)."""

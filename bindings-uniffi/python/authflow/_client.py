@@ -77,6 +77,7 @@ def connect(
     client_secret: typing.Optional[str] = None,
     redirect_uri: typing.Optional[str] = None,
     scopes: typing.Sequence[str] = (),
+    resources: typing.Sequence[str] = (),
     token_url: typing.Optional[str] = None,
     authorization_url: typing.Optional[str] = None,
     api_base: typing.Optional[str] = None,
@@ -97,7 +98,10 @@ def connect(
     with the client's own credentials, on first use and whenever they
     expire; ``auth_method`` is how the client authenticates
     (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``).
-    For MakeShift, ``client_id`` is the API key and ``client_secret`` the
+    ``resources`` are RFC 8707 resource indicators (absolute URIs without a
+    fragment, e.g. ``"https://api.example/"``): the tokens are asked for
+    them on the authorization request and every token request (code
+    exchange, refresh, client credentials, device login). For MakeShift, ``client_id`` is the API key and ``client_secret`` the
     API secret. ::
 
         service = authflow.connect(token_url="https://as.example/token", api_base="https://api.example/",
@@ -123,7 +127,7 @@ def connect(
     if auth_method is not None:
         chosen = chosen.with_client_auth(_choice("auth_method", auth_method, _AUTH_METHODS))
     client = _Client(chosen, client_id, client_secret=client_secret,
-                     redirect_uri=redirect_uri, scopes=list(scopes))
+                     redirect_uri=redirect_uri, scopes=list(scopes), resources=list(resources))
     return OAuthClient(client, transport, environment)
 
 

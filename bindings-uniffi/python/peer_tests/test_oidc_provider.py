@@ -237,3 +237,58 @@ def test_the_async_client_validates_the_id_token_too(issuer: str) -> None:
     with pytest.raises(af.AuthflowError) as caught:
         asyncio.run(client.exchange(callback, start.pending))
     assert caught.value.kind == "id_token_invalid"
+
+
+# ----- RFC 8707 resource indicators and RFC 8693 token exchange -----
+
+# server.mjs: the one resource server it knows (JWT access tokens with this
+# `aud`) and who may ask for it; the client its token-exchange grant is for.
+RESOURCE = "https://api.example/"
+RESOURCE_CLIENT = ("resource-client", "resource-client-secret-0123456789abcdef")
+EXCHANGE_CLIENT = ("exchange-client", "exchange-client-secret-0123456789abcdef")
+
+
+def jwt_claims(token: str) -> typing.Dict[str, typing.Any]:
+    payload = token.split(".")[1]
+    return typing.cast(typing.Dict[str, typing.Any],
+                       json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def test_resources_make_audience_restricted_tokens(issuer: str) -> None:
+    profile = af.discover_profile(issuer, openid=True)
+    client = af.connect(profile, RESOURCE_CLIENT[0], client_secret=RESOURCE_CLIENT[1], redirect_uri=REDIRECT_URI,
+                        scopes=["openid", "api:read"], resources=[RESOURCE])
+    start = client.authorization_url(af.AuthorizationOptions(extra_params=[af.sansio.QueryParam(name="prompt", value="consent")]))
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(start.url).query)["resource"] == [RESOURCE]
+    tokens = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    assert jwt_claims(tokens.access_token())["aud"] == RESOURCE
+    refreshed = client.refresh(tokens)
+    assert jwt_claims(refreshed.access_token())["aud"] == RESOURCE
+    service = af.connect(profile, RESOURCE_CLIENT[0], client_secret=RESOURCE_CLIENT[1], scopes=["api:read"],
+                         resources=["https://unknown.example/"])
+    with pytest.raises(af.OAuthError) as caught:
+        service.client_credentials()
+    error = caught.value
+    assert (error.kind, error.action, error.provider_code) == ("invalid_scope", "fix_configuration", "invalid_target")
+
+
+def test_token_exchange_blocking_and_asyncio(issuer: str) -> None:
+    user = openid_client(issuer, Recording())
+    start = user.authorization_url()
+    tokens = user.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    exchanger = af.connect(af.discover_profile(issuer, openid=True), EXCHANGE_CLIENT[0],
+                           client_secret=EXCHANGE_CLIENT[1])
+    exchange = af.sansio.TokenExchange(tokens.access_token(), af.sansio.token_type_access_token(),
+                                       audiences=["urn:example:billing"])
+    for issued in (exchanger.token_exchange(exchange),
+                   asyncio.run(af.AsyncOAuthClient(exchanger).token_exchange(exchange))):
+        assert issued.issued_token_type() == af.sansio.token_type_access_token()
+        access = issued.access_token()
+        assert access is not None and access != tokens.access_token()
+        info = exchanger.introspect(access, af.TokenTypeHint.ACCESS_TOKEN)
+        assert info.active and info.sub == "alice" and info.client_id == EXCHANGE_CLIENT[0]
+    unknown = af.sansio.TokenExchange("not-a-token-of-this-provider", af.sansio.token_type_access_token())
+    with pytest.raises(af.OAuthError) as caught:
+        exchanger.token_exchange(unknown)
+    assert caught.value.kind == "invalid_request"
+    assert "not-a-token-of-this-provider" not in str(caught.value) + repr(caught.value)

@@ -15,7 +15,7 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 VECTORS = REPO / "tests" / "vectors"
 
 SECRET_FIELDS = {"client_secret", "refresh_token", "access_token", "password", "token", "code_verifier",
-                 "device_code", "id_token", "id_token_hint"}
+                 "device_code", "id_token", "id_token_hint", "subject_token", "actor_token"}
 
 
 def load_cases() -> list[tuple[str, dict]]:
@@ -118,6 +118,7 @@ def build_client(case: dict) -> af.sansio.Client:
             client_secret=spec.get("client_secret"),
             redirect_uri=spec.get("redirect_uri"),
             scopes=[s for s in spec.get("scopes", []) if isinstance(s, str)],
+            resources=[r for r in spec.get("resources", []) if isinstance(r, str)],
         )
     except af.AuthflowError as error:
         raise CoreRefused(error) from None
@@ -129,6 +130,20 @@ def options_of(inp: dict) -> af.AuthorizationOptions:
         extra_params=[af.sansio.QueryParam(name=p[0], value=p[1]) for p in inp.get("extra_params", [])],
         max_age=inp.get("max_age"),
     )
+
+
+def exchange_of(inp: dict) -> af.sansio.TokenExchange:
+    """The RFC 8693 token exchange a case's input describes."""
+    return af.sansio.TokenExchange(
+        inp["subject_token"], inp["subject_token_type"], actor_token=inp.get("actor_token"),
+        actor_token_type=inp.get("actor_token_type"), requested_token_type=inp.get("requested_token_type"),
+        audiences=inp.get("audiences", []), resources=inp.get("resources", []), scopes=inp.get("scopes", []))
+
+
+def issued_json(t: af.sansio.IssuedToken) -> dict:
+    return {"access_token": t.token(), "issued_token_type": t.issued_token_type(), "token_type": t.token_type(),
+            "bearer": t.access_token() is not None, "expires_at": t.expires_at(), "scopes": t.scopes(),
+            "refresh_token": t.refresh_token(), "extra": json.loads(t.extra_json())}
 
 
 def request_json(r: af.sansio.HttpRequest) -> dict:
@@ -418,6 +433,11 @@ def run_case(case: dict) -> None:
             selected = [] if alg is None else [k.kid for k in parsed.keys.candidates(alg, select.get("kid"))]
             return {"keys": [jwk_json(k) for k in parsed.keys.keys()], "skipped": parsed.keys.skipped(),
                     "max_age": parsed.max_age, "selected": selected}
+        if op == "token_exchange_request":
+            return request_json(client.token_exchange_request(exchange_of(inp)))
+        if op == "parse_token_exchange_response":
+            return issued_json(client.parse_token_exchange_response(exchange_of(inp), now,
+                                                                    response_from(inp["response"])))
         raise AssertionError(f"unknown operation {op}")
 
     compare(run, case["expect"], secrets)

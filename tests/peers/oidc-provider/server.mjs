@@ -59,6 +59,24 @@
 //   client `device-slow-client` is answered 400 {"error":"slow_down",…}
 //   where the provider would have answered authorization_pending; later
 //   polls get the provider's own answers. Other clients are never slowed.
+// - Token exchange (RFC 8693), which oidc-provider 8.8.1 does not have, is
+//   registered as a grant type (provider.registerGrantType) for the client
+//   `exchange-client` only: a minimal handler, not a complete RFC 8693
+//   server. It takes an access token of this provider as subject_token
+//   (looked up with the provider's own AccessToken model; anything else is
+//   invalid_request, as RFC 8693 §2.2.2 says), an `audience` of
+//   EXCHANGE_AUDIENCES or none (another is invalid_target), and issues a new
+//   opaque access token for the same user and scope, to exchange-client,
+//   with issued_token_type access_token. actor_token and
+//   requested_token_type other than access_token are refused
+//   (invalid_request).
+//
+// Resource indicators (RFC 8707): oidc-provider 8 has them on by default,
+// refusing every resource (its default getResourceServerInfo). Here the
+// one resource server RESOURCE_SERVER is known, to the clients of
+// RESOURCE_CLIENTS only: its access tokens are JWTs (RS256) whose `aud` is
+// the resource. Any other resource, or another client asking for it, is
+// refused with invalid_target, as before.
 
 // oidc-provider prints its notices with console.info, i.e. on stdout. Keep
 // stdout for the one issuer line: everything the console says goes to stderr.
@@ -171,7 +189,36 @@ const clients = [
     response_types: ['code'],
     redirect_uris: [REDIRECT_URI],
   },
+  {
+    // Resource indicators (RFC 8707): a confidential client that may ask
+    // for RESOURCE_SERVER's tokens, by a user's grant or on its own.
+    client_id: 'resource-client',
+    client_secret: 'resource-client-secret-0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
+  {
+    // Token exchange (RFC 8693, the grant registered below) only.
+    client_id: 'exchange-client',
+    client_secret: 'exchange-client-secret-0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+    response_types: [],
+    redirect_uris: [],
+  },
 ];
+
+// RFC 8707: the one resource server, and who may ask for it.
+const RESOURCE_SERVER = 'https://api.example/';
+const RESOURCE_CLIENTS = new Set(['resource-client', 'cli-client']);
+
+// RFC 8693: the grant, the token type it issues and takes, and the
+// audiences it issues for.
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const EXCHANGE_AUDIENCES = new Set(['urn:example:billing']);
 
 const SLOW_CLIENT = 'device-slow-client';
 
@@ -216,6 +263,21 @@ const configuration = (jwks) => ({
     introspection: { enabled: true }, // RFC 7662
     clientCredentials: { enabled: true }, // RFC 6749 §4.4
     deviceFlow: { enabled: true }, // RFC 8628: /device/auth and the /device pages
+    resourceIndicators: {
+      enabled: true, // RFC 8707 (oidc-provider's default too)
+      async getResourceServerInfo(ctx, resourceIndicator, client) {
+        if (resourceIndicator !== RESOURCE_SERVER || !RESOURCE_CLIENTS.has(client.clientId)) {
+          throw new errors.InvalidTarget();
+        }
+        return {
+          scope: 'api:read',
+          audience: RESOURCE_SERVER,
+          accessTokenTTL: 300,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
   },
   // Only the algorithms there is a key for: discovery's
   // id_token_signing_alg_values_supported is then exactly these.
@@ -283,11 +345,59 @@ async function slowDownFirstPoll(ctx, next) {
   }
 }
 
+/**
+ * RFC 8693 token exchange, minimal (see the notes at the top): the subject
+ * token must be an unexpired access token of this provider; the new token
+ * is for the same user and scope, issued to the calling client.
+ */
+async function tokenExchange(ctx, next) {
+  const { params, client, provider } = ctx.oidc;
+  if (params.subject_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new errors.InvalidRequest('subject_token_type must be an access token');
+  }
+  if (params.actor_token !== undefined || params.actor_token_type !== undefined) {
+    throw new errors.InvalidRequest('delegation (actor_token) is not supported');
+  }
+  if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) {
+    throw new errors.InvalidRequest('only access tokens are issued');
+  }
+  const audiences = [params.audience ?? []].flat();
+  if (params.resource !== undefined || audiences.some((audience) => !EXCHANGE_AUDIENCES.has(audience))) {
+    throw new errors.InvalidTarget('no token is issued for that audience or resource');
+  }
+  const subject = await provider.AccessToken.find(String(params.subject_token));
+  if (!subject || !subject.isValid || !subject.accountId) {
+    throw new errors.InvalidRequest('subject_token is not an active access token');
+  }
+  const token = new provider.AccessToken({
+    accountId: subject.accountId,
+    client,
+    scope: subject.scope,
+    gty: 'token_exchange',
+  });
+  const value = await token.save();
+  ctx.body = {
+    access_token: value,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: token.tokenType,
+    expires_in: token.expiration,
+    scope: token.scope || undefined,
+  };
+  await next();
+}
+
 /** A provider for `issuer` signing with `jwks`. */
 function makeProvider(issuer, jwks) {
   const provider = new Provider(issuer, configuration(jwks));
   provider.on('server_error', (ctx, error) => console.error('server_error', error));
   provider.use(slowDownFirstPoll);
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    tokenExchange,
+    ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
+      'requested_token_type', 'audience', 'resource', 'scope'],
+    ['audience', 'resource'],
+  );
   return provider;
 }
 

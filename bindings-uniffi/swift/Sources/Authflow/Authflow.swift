@@ -779,7 +779,7 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> UInt64 {
 /**
  * An OAuth client of one provider: the profile plus the client id,
  * secret (for MakeShift: the API key and secret), redirect URI and
- * default scopes. `repr` / `toString` never show the secret.
+ * default scopes and resources. `repr` / `toString` never show the secret.
  */
 public protocol ClientProtocol: AnyObject, Sendable {
     
@@ -844,6 +844,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func parseRevocationResponse(now: UInt64, response: HttpResponse) throws 
     
     /**
+     * Parses the answer to `exchange` (RFC 8693 §2.2), received at `now`.
+     */
+    func parseTokenExchangeResponse(exchange: TokenExchange, now: UInt64, response: HttpResponse) throws  -> IssuedToken
+    
+    /**
      * Parses MakeShift's token-info answer.
      */
     func parseTokenInfoResponse(now: UInt64, response: HttpResponse) throws  -> TokenInfo
@@ -895,6 +900,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func refreshRequestFor(tokens: TokenSet, now: UInt64) throws  -> HttpRequest
     
     /**
+     * The resources its tokens are for (RFC 8707).
+     */
+    func resources()  -> [String]
+    
+    /**
      * An RFC 7009 revocation request.
      */
     func revocationRequest(token: String, hint: TokenTypeHint) throws  -> HttpRequest
@@ -905,9 +915,21 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func scopes()  -> [String]
     
     /**
+     * A token exchange (RFC 8693 §2.1) at the token endpoint, with the
+     * client's authentication.
+     */
+    func tokenExchangeRequest(exchange: TokenExchange) throws  -> HttpRequest
+    
+    /**
      * MakeShift's token-info request.
      */
     func tokenInfoRequest(accessToken: String) throws  -> HttpRequest
+    
+    /**
+     * This client for other resources (RFC 8707 §2: absolute URIs without
+     * a fragment; a query is allowed).
+     */
+    func withResources(resources: [String]) throws  -> Client
     
     /**
      * The device authorization request (RFC 8628 §3.1).
@@ -944,7 +966,7 @@ public protocol ClientProtocol: AnyObject, Sendable {
 /**
  * An OAuth client of one provider: the profile plus the client id,
  * secret (for MakeShift: the API key and secret), redirect URI and
- * default scopes. `repr` / `toString` never show the secret.
+ * default scopes and resources. `repr` / `toString` never show the secret.
  */
 open class Client: ClientProtocol, @unchecked Sendable, CustomDebugStringConvertible {
     fileprivate let handle: UInt64
@@ -987,8 +1009,11 @@ open class Client: ClientProtocol, @unchecked Sendable, CustomDebugStringConvert
     }
     /**
      * A client. Without a secret it is a public client (PKCE only).
+     * `resources` are RFC 8707 resource indicators (absolute URIs without
+     * a fragment), sent on the authorization request and every token
+     * request.
      */
-public convenience init(profile: Profile, clientId: String, clientSecret: String? = nil, redirectUri: String? = nil, scopes: [String] = [])throws  {
+public convenience init(profile: Profile, clientId: String, clientSecret: String? = nil, redirectUri: String? = nil, scopes: [String] = [], resources: [String] = [])throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
@@ -997,7 +1022,8 @@ public convenience init(profile: Profile, clientId: String, clientSecret: String
         FfiConverterString.lower(clientId),
         FfiConverterOptionString.lower(clientSecret),
         FfiConverterOptionString.lower(redirectUri),
-        FfiConverterSequenceString.lower(scopes),uniffiCallStatus
+        FfiConverterSequenceString.lower(scopes),
+        FfiConverterSequenceString.lower(resources),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1170,6 +1196,21 @@ open func parseRevocationResponse(now: UInt64, response: HttpResponse)throws   {
 }
     
     /**
+     * Parses the answer to `exchange` (RFC 8693 §2.2), received at `now`.
+     */
+open func parseTokenExchangeResponse(exchange: TokenExchange, now: UInt64, response: HttpResponse)throws  -> IssuedToken  {
+    return try  FfiConverterTypeIssuedToken_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_parse_token_exchange_response(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenExchange_lower(exchange),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Parses MakeShift's token-info answer.
      */
 open func parseTokenInfoResponse(now: UInt64, response: HttpResponse)throws  -> TokenInfo  {
@@ -1305,6 +1346,18 @@ open func refreshRequestFor(tokens: TokenSet, now: UInt64)throws  -> HttpRequest
 }
     
     /**
+     * The resources its tokens are for (RFC 8707).
+     */
+open func resources() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_resources(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * An RFC 7009 revocation request.
      */
 open func revocationRequest(token: String, hint: TokenTypeHint)throws  -> HttpRequest  {
@@ -1331,6 +1384,20 @@ open func scopes() -> [String]  {
 }
     
     /**
+     * A token exchange (RFC 8693 §2.1) at the token endpoint, with the
+     * client's authentication.
+     */
+open func tokenExchangeRequest(exchange: TokenExchange)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_token_exchange_request(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenExchange_lower(exchange),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * MakeShift's token-info request.
      */
 open func tokenInfoRequest(accessToken: String)throws  -> HttpRequest  {
@@ -1339,6 +1406,20 @@ open func tokenInfoRequest(accessToken: String)throws  -> HttpRequest  {
     uniffi_authflow_uniffi_fn_method_client_token_info_request(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(accessToken),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This client for other resources (RFC 8707 §2: absolute URIs without
+     * a fragment; a query is allowed).
+     */
+open func withResources(resources: [String])throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_with_resources(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(resources),uniffiCallStatus
     )
 })
 }
@@ -2933,6 +3014,273 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 
 
 /**
+ * The token a token exchange issued (RFC 8693 §2.2.1). Its `repr` /
+ * `toString` redacts the tokens.
+ */
+public protocol IssuedTokenProtocol: AnyObject, Sendable {
+    
+    /**
+     * The token as a Bearer access token (a secret), only when its
+     * `token_type` is Bearer: `None` for `N_A` and other types.
+     */
+    func accessToken()  -> String?
+    
+    /**
+     * When it expires (Unix seconds, our clock), if the server said.
+     */
+    func expiresAt()  -> UInt64?
+    
+    /**
+     * The response's other members, as a JSON object.
+     */
+    func extraJson()  -> String
+    
+    /**
+     * What it is (`issued_token_type`), a token type URI.
+     */
+    func issuedTokenType()  -> String
+    
+    /**
+     * The refresh token (a secret), if one was issued.
+     */
+    func refreshToken()  -> String?
+    
+    /**
+     * Its scopes: the response's, else the requested ones.
+     */
+    func scopes()  -> [String]?
+    
+    /**
+     * The issued token (a secret): the response's `access_token`,
+     * whatever its type.
+     */
+    func token()  -> String
+    
+    /**
+     * How it is used (`token_type`): `Bearer`, `N_A` (not an access
+     * token), or another type as sent.
+     */
+    func tokenType()  -> String
+    
+}
+/**
+ * The token a token exchange issued (RFC 8693 §2.2.1). Its `repr` /
+ * `toString` redacts the tokens.
+ */
+open class IssuedToken: IssuedTokenProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_issuedtoken(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_issuedtoken(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The token as a Bearer access token (a secret), only when its
+     * `token_type` is Bearer: `None` for `N_A` and other types.
+     */
+open func accessToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_access_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * When it expires (Unix seconds, our clock), if the server said.
+     */
+open func expiresAt() -> UInt64?  {
+    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The response's other members, as a JSON object.
+     */
+open func extraJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_extra_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What it is (`issued_token_type`), a token type URI.
+     */
+open func issuedTokenType() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_issued_token_type(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The refresh token (a secret), if one was issued.
+     */
+open func refreshToken() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_refresh_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Its scopes: the response's, else the requested ones.
+     */
+open func scopes() -> [String]?  {
+    return try!  FfiConverterOptionSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_scopes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The issued token (a secret): the response's `access_token`,
+     * whatever its type.
+     */
+open func token() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How it is used (`token_type`): `Bearer`, `N_A` (not an access
+     * token), or another type as sent.
+     */
+open func tokenType() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_token_type(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_issuedtoken_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIssuedToken: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = IssuedToken
+
+    public static func lift(_ handle: UInt64) throws -> IssuedToken {
+        return IssuedToken(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: IssuedToken) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IssuedToken {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: IssuedToken, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedToken_lift(_ handle: UInt64) throws -> IssuedToken {
+    return try FfiConverterTypeIssuedToken.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIssuedToken_lower(_ value: IssuedToken) -> UInt64 {
+    return FfiConverterTypeIssuedToken.lower(value)
+}
+
+
+
+
+
+
+/**
  * A provider's JWK set: the keys authflow verifies with (others skipped).
  */
 public protocol JwkSetProtocol: AnyObject, Sendable {
@@ -3293,6 +3641,18 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
      * timeout: a renewing process that died frees the renewal after it.
      */
     func sharedSession(store: TokenStore, connection: String, tokens: TokenSet?, leaseTtlMs: UInt64?) throws  -> SharedSession
+    
+    /**
+     * Exchanges a token (RFC 8693) at the token endpoint, with the
+     * client's authentication: the issued token, whatever its type (its
+     * `access_token()` only when it is a Bearer access token).
+     */
+    func tokenExchange(exchange: TokenExchange) throws  -> IssuedToken
+    
+    /**
+     * Async [`OAuthClient::token_exchange`].
+     */
+    func tokenExchangeAsync(exchange: TokenExchange) async throws  -> IssuedToken
     
     /**
      * MakeShift's token info for `access_token`.
@@ -3833,6 +4193,40 @@ open func sharedSession(store: TokenStore, connection: String = "default", token
         FfiConverterOptionUInt64.lower(leaseTtlMs),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Exchanges a token (RFC 8693) at the token endpoint, with the
+     * client's authentication: the issued token, whatever its type (its
+     * `access_token()` only when it is a Bearer access token).
+     */
+open func tokenExchange(exchange: TokenExchange)throws  -> IssuedToken  {
+    return try  FfiConverterTypeIssuedToken_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_token_exchange(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenExchange_lower(exchange),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Async [`OAuthClient::token_exchange`].
+     */
+open func tokenExchangeAsync(exchange: TokenExchange)async throws  -> IssuedToken  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_oauthclient_token_exchange_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeTokenExchange_lower(exchange)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeIssuedToken_lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
 }
     
     /**
@@ -6037,6 +6431,243 @@ public func FfiConverterTypeSharedSession_lift(_ handle: UInt64) throws -> Share
 #endif
 public func FfiConverterTypeSharedSession_lower(_ value: SharedSession) -> UInt64 {
     return FfiConverterTypeSharedSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A token exchange request (RFC 8693 §2.1): the subject token and its
+ * type (a token type URI, e.g. `token_type_access_token()`), and as
+ * needed an actor token with its type (both or neither), the token type
+ * wanted, audiences, resources (absolute URIs without a fragment) and
+ * scopes. The client's own scopes and resources are not sent. Checked
+ * when the request is built (`Client.token_exchange_request`).
+ */
+public protocol TokenExchangeProtocol: AnyObject, Sendable {
+    
+    /**
+     * The audiences asked for.
+     */
+    func audiences()  -> [String]
+    
+    /**
+     * The token type asked for, if any.
+     */
+    func requestedTokenType()  -> String?
+    
+    /**
+     * The resources asked for.
+     */
+    func resources()  -> [String]
+    
+    /**
+     * The scopes asked for.
+     */
+    func scopes()  -> [String]
+    
+    /**
+     * The subject token's type.
+     */
+    func subjectTokenType()  -> String
+    
+}
+/**
+ * A token exchange request (RFC 8693 §2.1): the subject token and its
+ * type (a token type URI, e.g. `token_type_access_token()`), and as
+ * needed an actor token with its type (both or neither), the token type
+ * wanted, audiences, resources (absolute URIs without a fragment) and
+ * scopes. The client's own scopes and resources are not sent. Checked
+ * when the request is built (`Client.token_exchange_request`).
+ */
+open class TokenExchange: TokenExchangeProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_tokenexchange(self.handle, $0) }
+    }
+    /**
+     * An exchange of `subject_token` (of type `subject_token_type`).
+     */
+public convenience init(subjectToken: String, subjectTokenType: String, actorToken: String? = nil, actorTokenType: String? = nil, requestedTokenType: String? = nil, audiences: [String] = [], resources: [String] = [], scopes: [String] = []) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_tokenexchange_new(
+        FfiConverterString.lower(subjectToken),
+        FfiConverterString.lower(subjectTokenType),
+        FfiConverterOptionString.lower(actorToken),
+        FfiConverterOptionString.lower(actorTokenType),
+        FfiConverterOptionString.lower(requestedTokenType),
+        FfiConverterSequenceString.lower(audiences),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterSequenceString.lower(scopes),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_tokenexchange(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The audiences asked for.
+     */
+open func audiences() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenexchange_audiences(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The token type asked for, if any.
+     */
+open func requestedTokenType() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenexchange_requested_token_type(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The resources asked for.
+     */
+open func resources() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenexchange_resources(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The scopes asked for.
+     */
+open func scopes() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenexchange_scopes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The subject token's type.
+     */
+open func subjectTokenType() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenexchange_subject_token_type(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenexchange_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenExchange: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = TokenExchange
+
+    public static func lift(_ handle: UInt64) throws -> TokenExchange {
+        return TokenExchange(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: TokenExchange) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenExchange {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TokenExchange, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenExchange_lift(_ handle: UInt64) throws -> TokenExchange {
+    return try FfiConverterTypeTokenExchange.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenExchange_lower(_ value: TokenExchange) -> UInt64 {
+    return FfiConverterTypeTokenExchange.lower(value)
 }
 
 
@@ -11178,6 +11809,10 @@ public enum GrantType: Equatable, Hashable {
      * `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628).
      */
     case deviceCode
+    /**
+     * `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693).
+     */
+    case tokenExchange
 
 
 
@@ -11209,6 +11844,8 @@ public struct FfiConverterTypeGrantType: FfiConverterRustBuffer {
         
         case 5: return .deviceCode
         
+        case 6: return .tokenExchange
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -11235,6 +11872,10 @@ public struct FfiConverterTypeGrantType: FfiConverterRustBuffer {
         
         case .deviceCode:
             writeInt(&buf, Int32(5))
+        
+        
+        case .tokenExchange:
+            writeInt(&buf, Int32(6))
         
         }
     }
@@ -13063,6 +13704,66 @@ public func pkceMethodName(method: PkceMethod) -> String  {
     )
 })
 }
+/**
+ * RFC 8693 §3: `urn:ietf:params:oauth:token-type:access_token`.
+ */
+public func tokenTypeAccessToken() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_token_type_access_token(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 8693 §3: `urn:ietf:params:oauth:token-type:id_token`.
+ */
+public func tokenTypeIdToken() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_token_type_id_token(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 8693 §3: `urn:ietf:params:oauth:token-type:jwt`.
+ */
+public func tokenTypeJwt() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_token_type_jwt(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 8693 §3: `urn:ietf:params:oauth:token-type:refresh_token`.
+ */
+public func tokenTypeRefreshToken() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_token_type_refresh_token(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 8693 §3: `urn:ietf:params:oauth:token-type:saml1`.
+ */
+public func tokenTypeSaml1() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_token_type_saml1(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 8693 §3: `urn:ietf:params:oauth:token-type:saml2`.
+ */
+public func tokenTypeSaml2() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_func_token_type_saml2(uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -13145,6 +13846,24 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_pkce_method_name() != 20792) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_func_token_type_access_token() != 19044) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_token_type_id_token() != 38609) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_token_type_jwt() != 64578) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_token_type_refresh_token() != 46983) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_token_type_saml1() != 38488) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_func_token_type_saml2() != 23724) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_api_request() != 38570) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -13178,6 +13897,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_parse_revocation_response() != 12320) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_client_parse_token_exchange_response() != 12707) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_parse_token_info_response() != 18339) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -13205,13 +13927,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_refresh_request_for() != 5029) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_client_resources() != 44467) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_revocation_request() != 14555) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_scopes() != 29864) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_client_token_exchange_request() != 52502) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_token_info_request() != 59056) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_with_resources() != 2505) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_device_authorization_request() != 57621) {
@@ -13341,6 +14072,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_shared_session() != 59042) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_token_exchange() != 4012) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_token_exchange_async() != 16756) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_token_info() != 3732) {
@@ -13673,6 +14410,45 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_session_token_set() != 45420) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_access_token() != 21346) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_expires_at() != 25907) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_extra_json() != 59697) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_issued_token_type() != 49038) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_refresh_token() != 22946) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_scopes() != 48430) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_token() != 29313) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_issuedtoken_token_type() != 38922) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenexchange_audiences() != 40122) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenexchange_requested_token_type() != 18317) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenexchange_resources() != 24577) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenexchange_scopes() != 48220) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenexchange_subject_token_type() != 58783) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_access_token() != 20500) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -13730,7 +14506,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_tokenpersister_persist() != 41937) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_constructor_client_new() != 55425) {
+    if (uniffi_authflow_uniffi_checksum_constructor_client_new() != 34903) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_oauthclient_new() != 49039) {
@@ -13758,6 +14534,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_session_new() != 405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_tokenexchange_new() != 8398) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_tokenset_from_json() != 22358) {
