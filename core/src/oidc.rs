@@ -143,8 +143,8 @@ impl crate::client::Client {
     }
 
     /// The UserInfo request for `tokens` at the profile's UserInfo
-    /// endpoint (see [`Client::userinfo_request`]); read the answer with
-    /// [`Client::parse_userinfo_response_for`].
+    /// endpoint (see [`Self::userinfo_request`]); read the answer with
+    /// [`Self::parse_userinfo_response_for`].
     pub fn userinfo_request_for(
         &self,
         tokens: &crate::token_set::TokenSet,
@@ -156,7 +156,7 @@ impl crate::client::Client {
         self.userinfo_request(endpoint.as_str(), tokens.access_token())
     }
 
-    /// Reads the answer to [`Client::userinfo_request_for`]: its `sub`
+    /// Reads the answer to [`Self::userinfo_request_for`]: its `sub`
     /// must be the one of the ID token `tokens` hold.
     pub fn parse_userinfo_response_for(
         &self,
@@ -168,7 +168,7 @@ impl crate::client::Client {
     }
 
     /// The RP-Initiated Logout URL at the profile's end-session endpoint
-    /// (see [`Client::end_session_url`]).
+    /// (see [`Self::end_session_url`]).
     pub fn logout_url(&self, options: &LogoutOptions) -> Result<String> {
         let endpoint = self
             .profile()
