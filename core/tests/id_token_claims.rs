@@ -10,9 +10,11 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
+#[path = "support/id_token_check_spec.rs"]
+mod id_token_check_spec;
 use authflow_core::{
-    default_algorithms, json::object_to_json, AccessToken, AuthorizationCode, Error, IdToken,
-    IdTokenCheck, IdTokenClaims, JwsAlgorithm,
+    json::object_to_json, AccessToken, AuthorizationCode, Error, IdToken, IdTokenCheck,
+    IdTokenClaims, JwsAlgorithm,
 };
 use serde_json::{json, Value};
 
@@ -34,30 +36,6 @@ fn cases() -> Vec<Value> {
     doc["cases"].as_array().unwrap().clone()
 }
 
-/// As `core/tests/vectors.rs` reads `input.check`.
-fn check_of(spec: &Value) -> IdTokenCheck {
-    let names = |key: &str| {
-        spec[key].as_array().map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-    };
-    let algorithms = match names("algorithms") {
-        Some(list) => list.iter().filter_map(|n| JwsAlgorithm::parse(n)).collect(),
-        None => default_algorithms(&names("provider_algorithms").unwrap_or_default()),
-    };
-    IdTokenCheck {
-        issuer: spec["issuer"].as_str().unwrap_or_default().to_owned(),
-        client_id: spec["client_id"].as_str().unwrap_or_default().to_owned(),
-        nonce: spec["nonce"].as_str().map(str::to_owned),
-        max_age: spec["max_age"].as_u64(),
-        algorithms,
-        clock_skew: spec["clock_skew"].as_i64().unwrap_or(0),
-    }
-}
-
 fn claims_json(c: &IdTokenClaims) -> Value {
     let extra: Value = serde_json::from_str(&object_to_json(&c.extra)).unwrap();
     json!({
@@ -70,7 +48,7 @@ fn claims_json(c: &IdTokenClaims) -> Value {
 fn run(case: &Value) -> Result<IdTokenClaims, Error> {
     let input = &case["input"];
     let now = case["now"].as_u64().unwrap();
-    let check = check_of(&input["check"]);
+    let check = id_token_check_spec::id_token_check(&input["check"]);
     let token = |key: &str| IdToken::new(input[key].as_str().unwrap_or_default());
     let access = input["access_token"].as_str().map(AccessToken::new);
     match case["operation"].as_str().unwrap() {

@@ -4,12 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
+#[path = "support/id_token_check_spec.rs"]
+mod id_token_check_spec;
 use authflow_core::{
-    default_algorithms, discovery_request, parse_discovery_response, parse_jwks_response,
-    AccessToken, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod, ClientSecret,
+    discovery_request, parse_discovery_response, parse_jwks_response, AccessToken,
+    AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod, ClientSecret,
     DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
     DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
-    IdToken, IdTokenCheck, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
+    IdToken, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
     PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId,
     SecurityToken, Session, SessionAction, SessionUpdate, TokenExchange, TokenRef, TokenSet,
 };
@@ -922,31 +924,6 @@ fn run_device_poll(client: &Client, case: &Value) -> Outcome {
     })
 }
 
-/// The check of an ID token case: `input.check` as an [`IdTokenCheck`],
-/// the algorithms given or derived from `provider_algorithms`.
-fn id_token_check(spec: &Value) -> IdTokenCheck {
-    let names = |key: &str| {
-        spec[key].as_array().map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-    };
-    let algorithms = match names("algorithms") {
-        Some(list) => list.iter().filter_map(|n| JwsAlgorithm::parse(n)).collect(),
-        None => default_algorithms(&names("provider_algorithms").unwrap_or_default()),
-    };
-    IdTokenCheck {
-        issuer: spec["issuer"].as_str().unwrap_or_default().to_owned(),
-        client_id: spec["client_id"].as_str().unwrap_or_default().to_owned(),
-        nonce: spec["nonce"].as_str().map(str::to_owned),
-        max_age: spec["max_age"].as_u64(),
-        algorithms,
-        clock_skew: spec["clock_skew"].as_i64().unwrap_or(0),
-    }
-}
-
 fn jwk_set(input: &Value) -> Result<JwkSet, Error> {
     JwkSet::parse(input["jwks"].to_string().as_bytes())
 }
@@ -954,7 +931,7 @@ fn jwk_set(input: &Value) -> Result<JwkSet, Error> {
 fn validate_id_token(input: &Value, now: u64) -> Result<Value, Error> {
     let access = input["access_token"].as_str().map(AccessToken::new);
     let code = input["code"].as_str().map(AuthorizationCode::new);
-    id_token_check(&input["check"])
+    id_token_check_spec::id_token_check(&input["check"])
         .validate(
             &IdToken::new(input["id_token"].as_str().unwrap_or_default()),
             &jwk_set(input)?,
@@ -968,7 +945,7 @@ fn validate_id_token(input: &Value, now: u64) -> Result<Value, Error> {
 /// Validates `input.original` at `input.original_now`, then the refresh's
 /// `input.id_token` against it at `now` (§12.2).
 fn validate_refreshed_id_token(input: &Value, now: u64) -> Result<Value, Error> {
-    let check = id_token_check(&input["check"]);
+    let check = id_token_check_spec::id_token_check(&input["check"]);
     let keys = jwk_set(input)?;
     let original = check.validate(
         &IdToken::new(input["original"].as_str().unwrap_or_default()),
