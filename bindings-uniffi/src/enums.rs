@@ -62,6 +62,10 @@ pub enum ClientAuthMethod {
     /// No client identification at all (MakeShift: the API key and secret
     /// travel as the password grant's `username` and `password`).
     Omitted,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2): `private_key_jwt`.
+    PrivateKeyJwt,
+    /// A JWT signed with HMAC SHA-256 keyed by the client secret: `client_secret_jwt`.
+    ClientSecretJwt,
 }
 
 /// PKCE code challenge method (RFC 7636 §4.2).

@@ -133,7 +133,7 @@ impl Client {
         }
         // RFC 9700 §2.1.1: public clients MUST use PKCE. Only a confidential
         // client (which authenticates its code exchange) may do without.
-        if self.profile().pkce().is_none() && !self.has_client_secret() {
+        if self.profile().pkce().is_none() && !self.is_confidential() {
             return Err(Error::configuration(
                 "a public client (no client secret) must use PKCE (RFC 9700 §2.1.1); \
                  the profile turns it off",

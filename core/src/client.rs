@@ -38,6 +38,13 @@ pub struct Client {
     /// The resources its tokens are for (RFC 8707), checked when set.
     #[cfg(feature = "resources")]
     pub(crate) resources: Vec<String>,
+    /// The key of `private_key_jwt` (RFC 7523 §2.2).
+    #[cfg(feature = "jwt-client-auth")]
+    pub(crate) signing_key: Option<crate::signing::SigningKey>,
+    /// The time and entropy of the requests built now ([`Client::at`]):
+    /// a client assertion needs both.
+    #[cfg(feature = "jwt-client-auth")]
+    pub(crate) request_context: Option<std::sync::Arc<crate::client_assertion::RequestContext>>,
 }
 
 impl Client {
@@ -54,6 +61,10 @@ impl Client {
             scopes: Vec::new(),
             #[cfg(feature = "resources")]
             resources: Vec::new(),
+            #[cfg(feature = "jwt-client-auth")]
+            signing_key: None,
+            #[cfg(feature = "jwt-client-auth")]
+            request_context: None,
         }
     }
 
@@ -127,6 +138,16 @@ impl Client {
         }
     }
 
+    /// Whether the client has credentials to authenticate with (is
+    /// confidential): a secret, or (with `jwt-client-auth`) a signing key.
+    pub fn is_confidential(&self) -> bool {
+        #[cfg(feature = "jwt-client-auth")]
+        if self.signing_key.is_some() {
+            return true;
+        }
+        self.has_client_secret()
+    }
+
     #[cfg(feature = "confidential")]
     pub(crate) fn client_secret(&self) -> Option<&ClientSecret> {
         self.client_secret.as_ref()
@@ -170,10 +191,10 @@ impl Client {
         encoding: BodyEncoding,
     ) -> Result<HttpRequest> {
         let mut request = HttpRequest::new(Method::Post, endpoint.as_str().to_owned());
-        match self.profile.client_auth() {
+        match self.client_auth_method()? {
             ClientAuthMethod::Omitted => {}
             method => {
-                if let Some(header) = self.apply_client_auth(method, &mut params) {
+                if let Some(header) = self.apply_client_auth(method, &mut params)? {
                     request = request.with_header("Authorization", header.as_str());
                 }
             }
@@ -192,8 +213,8 @@ impl Client {
         &self,
         method: ClientAuthMethod,
         params: &mut Vec<Param>,
-    ) -> Option<Zeroizing<String>> {
-        match (method, &self.client_secret, &self.secret_as_sent) {
+    ) -> Result<Option<Zeroizing<String>>> {
+        Ok(match (method, &self.client_secret, &self.secret_as_sent) {
             (ClientAuthMethod::ClientSecretBasic, Some(_), Some(sent)) => {
                 Some(Zeroizing::new(["Basic ", sent.basic.secret()].concat()))
             }
@@ -202,11 +223,25 @@ impl Client {
                 params.push(param("client_secret", secret.secret()));
                 None
             }
+            #[cfg(feature = "jwt-client-auth")]
+            (ClientAuthMethod::PrivateKeyJwt, _, _)
+            | (ClientAuthMethod::ClientSecretJwt, Some(_), _) => {
+                let assertion = self.client_assertion(method)?;
+                // RFC 7521 §4.2: client_id is optional beside an assertion;
+                // sent, it lets the server find the client's keys at once.
+                params.push(param("client_id", &self.client_id));
+                params.push(param(
+                    "client_assertion_type",
+                    crate::client_assertion::JWT_BEARER,
+                ));
+                params.push(("client_assertion", assertion));
+                None
+            }
             _ => {
                 params.push(param("client_id", &self.client_id));
                 None
             }
-        }
+        })
     }
 
     /// Without the `confidential` feature every client is public.
@@ -215,9 +250,31 @@ impl Client {
         &self,
         _method: ClientAuthMethod,
         params: &mut Vec<Param>,
-    ) -> Option<Zeroizing<String>> {
+    ) -> Result<Option<Zeroizing<String>>> {
         params.push(param("client_id", &self.client_id));
-        None
+        Ok(None)
+    }
+
+    /// How this client authenticates: the profile's method when it was set
+    /// (a built-in profile's, or [`Profile::with_client_auth`]); otherwise
+    /// `private_key_jwt` for a client holding a signing key (a
+    /// configuration error when the server lists methods without it), and
+    /// discovery's pick for a client holding a secret or nothing.
+    pub fn client_auth_method(&self) -> Result<ClientAuthMethod> {
+        let profile = &self.profile;
+        #[cfg(feature = "jwt-client-auth")]
+        if !profile.client_auth_is_set() && self.signing_key.is_some() {
+            let offered = profile.client_auth_offered();
+            if !offered.is_empty() && !offered.contains(&ClientAuthMethod::PrivateKeyJwt) {
+                return Err(Error::configuration(
+                    "the client has a signing key, but the server does not list private_key_jwt \
+                     in token_endpoint_auth_methods_supported; choose a method with \
+                     Profile::with_client_auth",
+                ));
+            }
+            return Ok(ClientAuthMethod::PrivateKeyJwt);
+        }
+        Ok(profile.client_auth())
     }
 }
 

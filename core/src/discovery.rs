@@ -210,13 +210,32 @@ impl ProviderMetadata {
         })?;
         let methods = &self.token_endpoint_auth_methods_supported;
         let offers = |m: &str| methods.iter().any(|x| x == m);
+        // The pick for a client holding a secret (or nothing); a client
+        // holding a signing key takes `private_key_jwt` when it is listed
+        // (`Client::client_auth_method`). RFC 8414 §2: an empty list means
+        // `client_secret_basic`.
         let client_auth = if methods.is_empty() || offers("client_secret_basic") {
             ClientAuthMethod::ClientSecretBasic
         } else if offers("client_secret_post") {
             ClientAuthMethod::ClientSecretPost
         } else {
-            ClientAuthMethod::PublicClient
+            #[cfg(feature = "jwt-client-auth")]
+            let jwt = if offers("client_secret_jwt") {
+                Some(ClientAuthMethod::ClientSecretJwt)
+            } else if offers("private_key_jwt") && !offers("none") {
+                Some(ClientAuthMethod::PrivateKeyJwt)
+            } else {
+                None
+            };
+            #[cfg(not(feature = "jwt-client-auth"))]
+            let jwt = None;
+            jwt.unwrap_or(ClientAuthMethod::PublicClient)
         };
+        let offered = methods
+            .iter()
+            .filter_map(|m| ClientAuthMethod::parse(m))
+            .filter(|m| *m != ClientAuthMethod::Omitted)
+            .collect();
         // RFC 7636 §4.2 and RFC 9700 §2.1.1: S256 whenever it can be used.
         // A list without it does not turn PKCE off (nor down to `plain`)
         // by itself: the user chooses, with `Profile::with_pkce`.
@@ -261,7 +280,7 @@ impl ProviderMetadata {
             url.as_deref().map(|u| endpoint(role, u)).transpose()
         };
         let profile = Profile::generic(self.authorization_endpoint.as_deref(), token_endpoint)?
-            .with_client_auth(client_auth)
+            .with_client_auth_offered(client_auth, offered)
             .with_pkce(Some(PkceMethod::S256))
             .set_discovered(
                 self.issuer.clone(),

@@ -109,9 +109,9 @@ impl Client {
     /// The client-credentials grant (RFC 6749 §4.4; the Makini Admin API).
     #[cfg(feature = "confidential")]
     pub fn client_credentials_request(&self) -> Result<HttpRequest> {
-        if self.client_secret().is_none() {
+        if !self.is_confidential() {
             return Err(Error::configuration(
-                "client credentials need a client secret",
+                "client credentials need a client secret or a signing key",
             ));
         }
         let mut params = Vec::new();

@@ -75,6 +75,8 @@ mod base64url;
 mod callback;
 mod challenge;
 mod client;
+#[cfg(feature = "jwt-client-auth")]
+mod client_assertion;
 mod clock;
 #[cfg(feature = "device")]
 mod device;
@@ -106,6 +108,8 @@ mod resource;
 mod revocation;
 mod secret;
 mod session;
+#[cfg(feature = "signing")]
+mod signing;
 mod syntax;
 #[cfg(feature = "resources")]
 mod token_exchange;
@@ -122,6 +126,8 @@ pub use authorization::{
 pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
+#[cfg(feature = "jwt-client-auth")]
+pub use client_assertion::{ASSERTION_ENTROPY_LEN, ASSERTION_LIFETIME};
 pub use clock::{format_http_date, parse_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
 #[cfg(feature = "device")]
 pub use device::{
@@ -168,6 +174,8 @@ pub use secret::{DeviceCode, UserCode};
 pub use session::{
     OutgoingRequest, RequestId, RequestPurpose, Session, SessionAction, SessionUpdate,
 };
+#[cfg(feature = "signing")]
+pub use signing::{SigningAlgorithm, SigningKey, MIN_HMAC_KEY_LEN};
 #[cfg(feature = "resources")]
 pub use token_exchange::{
     IssuedToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_JWT,

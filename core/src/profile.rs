@@ -76,6 +76,63 @@ pub enum ClientAuthMethod {
     /// No client identification at all: MakeShift, whose API key and secret
     /// travel as the password grant's `username` and `password`.
     Omitted,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2, OpenID
+    /// Connect Core 1.0 §9): `private_key_jwt`. The client needs a
+    /// [`SigningKey`](crate::SigningKey) (`Client::with_signing_key`).
+    #[cfg(feature = "jwt-client-auth")]
+    PrivateKeyJwt,
+    /// A JWT signed with HMAC SHA-256 keyed by the client secret (OpenID
+    /// Connect Core 1.0 §9): `client_secret_jwt`. The secret goes nowhere.
+    #[cfg(feature = "jwt-client-auth")]
+    ClientSecretJwt,
+}
+
+impl ClientAuthMethod {
+    /// The registered name (RFC 8414 `token_endpoint_auth_methods_supported`,
+    /// RFC 7591 §2): `client_secret_basic`, `none`, ...; `omitted` for
+    /// [`ClientAuthMethod::Omitted`], which has none.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::PublicClient => "none",
+            ClientAuthMethod::Omitted => "omitted",
+            #[cfg(feature = "jwt-client-auth")]
+            ClientAuthMethod::PrivateKeyJwt => "private_key_jwt",
+            #[cfg(feature = "jwt-client-auth")]
+            ClientAuthMethod::ClientSecretJwt => "client_secret_jwt",
+        }
+    }
+
+    /// The method of a registered name (and `omitted`); `None` for others.
+    pub fn parse(name: &str) -> Option<ClientAuthMethod> {
+        [
+            ClientAuthMethod::ClientSecretPost,
+            ClientAuthMethod::ClientSecretBasic,
+            ClientAuthMethod::PublicClient,
+            ClientAuthMethod::Omitted,
+            #[cfg(feature = "jwt-client-auth")]
+            ClientAuthMethod::PrivateKeyJwt,
+            #[cfg(feature = "jwt-client-auth")]
+            ClientAuthMethod::ClientSecretJwt,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+    }
+}
+
+/// The `aud` of a client assertion (RFC 7523 §3 item 3).
+#[cfg(feature = "jwt-client-auth")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AssertionAudience {
+    /// The issuer identifier: what current guidance asks (it names one
+    /// server whatever endpoint is called, and an assertion meant for one
+    /// server cannot be replayed at another that shares an endpoint URL).
+    /// The default when the profile knows its issuer.
+    Issuer,
+    /// The token endpoint's URL (OpenID Connect Core 1.0 §9's SHOULD), for
+    /// servers that accept nothing else; the default without an issuer.
+    TokenEndpoint,
 }
 
 /// How token-endpoint request bodies are encoded.
@@ -357,6 +414,15 @@ pub struct Profile {
     device_authorization_endpoint: Option<Endpoint>,
     api_origins: Vec<Endpoint>,
     client_auth: ClientAuthMethod,
+    /// Whether `client_auth` was set (by a built-in profile or the user)
+    /// rather than picked by discovery for a client holding a secret.
+    client_auth_set: bool,
+    /// The methods the server lists (RFC 8414
+    /// `token_endpoint_auth_methods_supported`) that authflow knows;
+    /// empty when it said nothing.
+    client_auth_offered: Vec<ClientAuthMethod>,
+    #[cfg(feature = "jwt-client-auth")]
+    assertion_audience: Option<AssertionAudience>,
     body_encoding: BodyEncoding,
     expiry: ExpiryRule,
     lifetimes: Lifetimes,
@@ -401,6 +467,10 @@ impl Profile {
             device_authorization_endpoint: None,
             api_origins: Vec::new(),
             client_auth: ClientAuthMethod::ClientSecretPost,
+            client_auth_set: true,
+            client_auth_offered: Vec::new(),
+            #[cfg(feature = "jwt-client-auth")]
+            assertion_audience: None,
             body_encoding: BodyEncoding::Form,
             expiry: ExpiryRule::Seconds,
             lifetimes: Lifetimes::default(),
@@ -542,6 +612,7 @@ impl Profile {
                 token_endpoint,
             )?),
             client_auth: ClientAuthMethod::ClientSecretBasic,
+            client_auth_set: false,
             ..Profile::base(ProviderKind::Generic)
         })
     }
@@ -661,6 +732,25 @@ impl Profile {
     pub fn client_auth(&self) -> ClientAuthMethod {
         self.client_auth
     }
+    /// Whether the method was set (a built-in profile's, or
+    /// [`Profile::with_client_auth`]) rather than picked by discovery.
+    pub fn client_auth_is_set(&self) -> bool {
+        self.client_auth_set
+    }
+    /// The methods the server lists that authflow knows (empty: it said nothing).
+    pub fn client_auth_offered(&self) -> &[ClientAuthMethod] {
+        &self.client_auth_offered
+    }
+    /// The `aud` of client assertions: the one set, else the issuer when
+    /// known, else the token endpoint.
+    #[cfg(feature = "jwt-client-auth")]
+    pub fn assertion_audience(&self) -> AssertionAudience {
+        self.assertion_audience.unwrap_or(if self.issuer.is_some() {
+            AssertionAudience::Issuer
+        } else {
+            AssertionAudience::TokenEndpoint
+        })
+    }
     /// How token-endpoint bodies are encoded.
     pub fn body_encoding(&self) -> BodyEncoding {
         self.body_encoding
@@ -747,9 +837,32 @@ impl Profile {
         }
         self
     }
-    /// Sets the client authentication method.
+    /// Sets the client authentication method: every client of this
+    /// profile uses it, whatever credentials it holds (a client registered
+    /// for `client_secret_post` at a server that lists both).
     pub fn with_client_auth(mut self, method: ClientAuthMethod) -> Profile {
         self.client_auth = method;
+        self.client_auth_set = true;
+        self
+    }
+    /// Records the methods the server lists, for the choice
+    /// [`crate::Client::client_auth_method`] makes; the method stays a
+    /// choice (not set) until [`Profile::with_client_auth`].
+    pub(crate) fn with_client_auth_offered(
+        mut self,
+        picked: ClientAuthMethod,
+        offered: Vec<ClientAuthMethod>,
+    ) -> Profile {
+        self.client_auth = picked;
+        self.client_auth_set = false;
+        self.client_auth_offered = offered;
+        self
+    }
+    /// Sets the `aud` of client assertions (`private_key_jwt`,
+    /// `client_secret_jwt`): see [`AssertionAudience`].
+    #[cfg(feature = "jwt-client-auth")]
+    pub fn with_assertion_audience(mut self, audience: AssertionAudience) -> Profile {
+        self.assertion_audience = Some(audience);
         self
     }
     /// Sets the body encoding.

@@ -143,6 +143,23 @@ pub struct Session {
     refresh_margin: Option<u64>,
     unsaved: bool,
     last_error: Option<Error>,
+    /// Where the entropy of a signing client's renewals comes from
+    /// ([`Session::with_entropy`]).
+    #[cfg(feature = "jwt-client-auth")]
+    entropy: Option<SessionEntropy>,
+}
+
+/// ChaCha20 keyed once by the caller's entropy: each renewal of a client
+/// that signs its authentication draws the entropy of [`Client::at`] from it.
+#[cfg(feature = "jwt-client-auth")]
+#[derive(Clone)]
+struct SessionEntropy(rand_chacha::ChaCha20Rng);
+
+#[cfg(feature = "jwt-client-auth")]
+impl std::fmt::Debug for SessionEntropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionEntropy([redacted])")
+    }
 }
 
 impl Session {
@@ -162,7 +179,50 @@ impl Session {
             refresh_margin: None,
             unsaved: false,
             last_error: None,
+            #[cfg(feature = "jwt-client-auth")]
+            entropy: None,
         }
+    }
+
+    /// Gives the session the entropy its renewals need when the client
+    /// signs its authentication (`private_key_jwt`, `client_secret_jwt`:
+    /// [`Client::at`]): at least [`crate::ASSERTION_ENTROPY_LEN`] bytes from
+    /// a cryptographically secure source, taken once. Without it, such a
+    /// client's renewal fails with a configuration error.
+    #[cfg(feature = "jwt-client-auth")]
+    pub fn with_entropy(mut self, seed: &[u8]) -> Result<Session> {
+        use rand_chacha::rand_core::SeedableRng;
+        let Some(seed) = seed.get(..crate::ASSERTION_ENTROPY_LEN) else {
+            return Err(Error::configuration(format!(
+                "a session needs {} bytes of entropy, got {}",
+                crate::ASSERTION_ENTROPY_LEN,
+                seed.len()
+            )));
+        };
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(seed);
+        self.entropy = Some(SessionEntropy(rand_chacha::ChaCha20Rng::from_seed(*key)));
+        Ok(self)
+    }
+
+    /// The client for a renewal built at `now`: through [`Client::at`]
+    /// when it signs its authentication.
+    fn client_at(&mut self, now: u64) -> Result<std::borrow::Cow<'_, Client>> {
+        #[cfg(feature = "jwt-client-auth")]
+        if self.client.signs_requests() {
+            use rand_chacha::rand_core::RngCore;
+            let Some(SessionEntropy(rng)) = self.entropy.as_mut() else {
+                return Err(Error::configuration(
+                    "the client signs its authentication: give the session entropy with \
+                     Session::with_entropy",
+                ));
+            };
+            let mut entropy = zeroize::Zeroizing::new([0u8; crate::ASSERTION_ENTROPY_LEN]);
+            rng.fill_bytes(&mut *entropy);
+            return Ok(std::borrow::Cow::Owned(self.client.at(now, &*entropy)?));
+        }
+        let _ = now;
+        Ok(std::borrow::Cow::Borrowed(&self.client))
     }
 
     /// Renews this many seconds before expiry instead of the default margin.
@@ -506,16 +566,15 @@ impl Session {
     /// is usable, else a re-authentication ([`Session::plan`] checked that
     /// one of them applies).
     fn renewal_request(&mut self, now: u64) -> Result<OutgoingRequest> {
-        let built = match self.usable_refresh_token(now) {
-            Some(refresh_token) => self
-                .client
+        let refresh_token = self.usable_refresh_token(now).cloned();
+        let built = self.client_at(now).and_then(|client| match &refresh_token {
+            Some(refresh_token) => client
                 .refresh_request(refresh_token)
                 .map(|request| (RequestPurpose::Refresh, GrantType::RefreshToken, request)),
-            None => self
-                .client
+            None => client
                 .reauthentication_request()
                 .map(|(grant, request)| (RequestPurpose::Reauthenticate, grant, request)),
-        };
+        });
         let id = self.next_id;
         self.next_id += 1;
         built.map(|(purpose, grant, request)| OutgoingRequest {

@@ -8,12 +8,13 @@
 mod id_token_check_spec;
 use authflow_core::{
     discovery_request, parse_discovery_response, parse_jwks_response, AccessToken,
-    AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod, ClientSecret,
-    DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
+    AssertionAudience, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod,
+    ClientSecret, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
     DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
     IdToken, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
     PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId,
-    SecurityToken, Session, SessionAction, SessionUpdate, TokenExchange, TokenRef, TokenSet,
+    SecurityToken, Session, SessionAction, SessionUpdate, SigningAlgorithm, SigningKey,
+    TokenExchange, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Map, Value};
@@ -304,7 +305,47 @@ fn run_case(case: &Value) -> Outcome {
             )));
         }
     }
+    if let (Some(assertion), Ok(request)) = (case.get("assertion"), &actual) {
+        check_assertion(request, assertion)?;
+    }
     compare(actual, expect)
+}
+
+/// The client assertion in a request's body, decoded, against the case's
+/// `assertion`: its header and claims member by member (the signature is
+/// in the exact body the case expects).
+fn check_assertion(request: &Value, expected: &Value) -> Outcome {
+    let body = request["body"].as_str().unwrap_or_default();
+    let jwt = form_urlencoded::parse(body.as_bytes())
+        .find(|(name, _)| name == "client_assertion")
+        .map(|(_, value)| value.into_owned())
+        .ok_or_else(|| fail("the request has no client_assertion"))?;
+    let part = |i: usize| -> Result<Value, Failed> {
+        use base64::Engine;
+        let text = jwt.split('.').nth(i).ok_or_else(|| fail("not a JWS"))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| fail("a JWS part is not base64url"))?;
+        serde_json::from_slice(&bytes).map_err(|_| fail("a JWS part is not JSON"))
+    };
+    check_eq("assertion header", &part(0)?, &expected["header"])?;
+    let claims = part(1)?;
+    for (name, value) in expected["claims"]
+        .as_object()
+        .ok_or_else(|| fail("assertion claims is not an object"))?
+    {
+        if name == "jti" && value == "*" {
+            continue;
+        }
+        check_eq(&format!("claim {name}"), &claims[name], value)?;
+    }
+    check_eq(
+        "claim names",
+        &json!(claims.as_object().map(|o| o.keys().collect::<Vec<_>>())),
+        &json!(expected["claims"]
+            .as_object()
+            .map(|o| o.keys().collect::<Vec<_>>())),
+    )
 }
 
 /// Compares a result with `expect`: `{"error": {...}}` for a failure
@@ -471,12 +512,18 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
         profile = profile.with_issuer(issuer, spec["require_issuer"].as_bool().unwrap_or(false));
     }
     if let Some(method) = spec["client_auth"].as_str() {
-        profile = profile.with_client_auth(match method {
-            "client_secret_post" => ClientAuthMethod::ClientSecretPost,
-            "client_secret_basic" => ClientAuthMethod::ClientSecretBasic,
-            "none" => ClientAuthMethod::PublicClient,
-            other => return Err(fail(format!("unknown client_auth {other}")).into()),
-        });
+        profile = profile.with_client_auth(
+            ClientAuthMethod::parse(method)
+                .ok_or_else(|| fail(format!("unknown client_auth {method}")))?,
+        );
+    }
+    match spec["assertion_audience"].as_str() {
+        None => {}
+        Some("issuer") => profile = profile.with_assertion_audience(AssertionAudience::Issuer),
+        Some("token_endpoint") => {
+            profile = profile.with_assertion_audience(AssertionAudience::TokenEndpoint)
+        }
+        Some(other) => return Err(fail(format!("unknown assertion_audience {other}")).into()),
     }
     if let Some(pkce) = spec.get("pkce") {
         profile = profile.with_pkce(match pkce.as_str() {
@@ -518,19 +565,48 @@ fn client_from(case: &Value) -> Result<Result<Client, Error>, Failed> {
             Err(error) => return Ok(Err(error)),
         };
     }
+    // A private JWK (an object) or a PEM text, with `signing_alg` for PS256.
+    let key = match &spec["signing_key"] {
+        Value::Null => None,
+        Value::String(pem) => Some(SigningKey::from_pem(
+            pem,
+            spec["signing_alg"]
+                .as_str()
+                .and_then(SigningAlgorithm::parse),
+        )),
+        jwk => Some(SigningKey::from_jwk(&jwk.to_string())),
+    };
+    if let Some(key) = key {
+        client = match key {
+            Ok(key) => client.with_signing_key(key),
+            Err(error) => return Ok(Err(error)),
+        };
+    }
+    // The requests of a case with `assertion_entropy` are built at `now`
+    // with it (`Client::at`), as a signing client's must be.
+    if let Some(hex) = case["assertion_entropy"].as_str() {
+        let entropy = hex_bytes(hex)?;
+        client = match client.at(case["now"].as_u64().unwrap_or(0), &entropy) {
+            Ok(client) => client,
+            Err(error) => return Ok(Err(error)),
+        };
+    }
     Ok(match spec["redirect_uri"].as_str() {
         Some(uri) => client.with_redirect_uri(uri),
         None => Ok(client),
     })
 }
 
-fn entropy_of(case: &Value) -> Result<Vec<u8>, Failed> {
-    let hex = case["entropy"].as_str().unwrap_or_default();
+fn hex_bytes(hex: &str) -> Result<Vec<u8>, Failed> {
     (0..hex.len() / 2)
         .map(|i| {
             u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| fail("entropy is not hex"))
         })
         .collect()
+}
+
+fn entropy_of(case: &Value) -> Result<Vec<u8>, Failed> {
+    hex_bytes(case["entropy"].as_str().unwrap_or_default())
 }
 
 fn options_of(input: &Value) -> AuthorizationOptions {
@@ -708,12 +784,7 @@ fn profile_json(p: &Profile) -> Value {
         "revocation_endpoint": url(p.revocation_endpoint()),
         "introspection_endpoint": url(p.introspection_endpoint()),
         "device_authorization_endpoint": url(p.device_authorization_endpoint()),
-        "client_auth": match p.client_auth() {
-            ClientAuthMethod::ClientSecretPost => "client_secret_post",
-            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
-            ClientAuthMethod::PublicClient => "none",
-            ClientAuthMethod::Omitted => "omitted",
-        },
+        "client_auth": p.client_auth().as_str(),
         "pkce": p.pkce().map(PkceMethod::as_str),
     });
     if p.is_openid() {
