@@ -62,6 +62,47 @@ impl RequestContext {
     }
 }
 
+/// ChaCha20 keyed once by the caller's entropy, for the state machines
+/// that build requests themselves as time passes (a session's renewals, a
+/// device login's polls): each request of a client that signs draws the
+/// entropy of its [`Client::at`] from it.
+#[derive(Clone)]
+pub(crate) struct AssertionEntropy(rand_chacha::ChaCha20Rng);
+
+impl std::fmt::Debug for AssertionEntropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AssertionEntropy([redacted])")
+    }
+}
+
+impl AssertionEntropy {
+    pub(crate) fn new(seed: &[u8; ASSERTION_ENTROPY_LEN]) -> AssertionEntropy {
+        AssertionEntropy(rand_chacha::ChaCha20Rng::from_seed(*seed))
+    }
+
+    /// `client` for a request built at `now`: through [`Client::at`] when
+    /// it signs its authentication; `setter` names the method that gives
+    /// this entropy, for the error when none was given.
+    pub(crate) fn client_at<'c>(
+        entropy: Option<&mut AssertionEntropy>,
+        client: &'c Client,
+        now: u64,
+        setter: &str,
+    ) -> Result<std::borrow::Cow<'c, Client>> {
+        if !client.signs_requests() {
+            return Ok(std::borrow::Cow::Borrowed(client));
+        }
+        let Some(AssertionEntropy(rng)) = entropy else {
+            return Err(Error::configuration(format!(
+                "the client signs its authentication: give it entropy with {setter}"
+            )));
+        };
+        let mut bytes = Zeroizing::new([0u8; ASSERTION_ENTROPY_LEN]);
+        rng.fill_bytes(&mut *bytes);
+        client.at(now, &*bytes).map(std::borrow::Cow::Owned)
+    }
+}
+
 impl Client {
     /// Adds the private key of `private_key_jwt` (RFC 7523 §2.2). Unless
     /// the profile's method was set, a client with a key authenticates
@@ -308,7 +349,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let mut session = Session::new(client, None).with_entropy(&[3; 32]).unwrap();
+        let mut session = Session::new(client, None).with_entropy(&[3; 32]);
         let SessionAction::Send(request) = session.poll_action(1_700_000_000) else {
             panic!("no renewal request");
         };

@@ -323,6 +323,10 @@ pub struct DevicePoll {
     failures: u32,
     finished: Option<std::result::Result<TokenSet, Error>>,
     last_error: Option<Error>,
+    /// Where the entropy of a signing client's polls comes from
+    /// ([`DevicePoll::with_entropy`]).
+    #[cfg(feature = "jwt-client-auth")]
+    entropy: Option<crate::client_assertion::AssertionEntropy>,
 }
 
 impl DevicePoll {
@@ -342,7 +346,20 @@ impl DevicePoll {
             failures: 0,
             finished: None,
             last_error: None,
+            #[cfg(feature = "jwt-client-auth")]
+            entropy: None,
         }
+    }
+
+    /// Gives the polls the entropy they need when the client signs its
+    /// authentication (`private_key_jwt`, `client_secret_jwt`:
+    /// [`Client::at`]): bytes from a cryptographically secure source, taken
+    /// once and stretched with ChaCha20. Without it, such a client's first
+    /// poll stops with a configuration error.
+    #[cfg(feature = "jwt-client-auth")]
+    pub fn with_entropy(mut self, seed: &[u8; crate::ASSERTION_ENTROPY_LEN]) -> DevicePoll {
+        self.entropy = Some(crate::client_assertion::AssertionEntropy::new(seed));
+        self
     }
 
     /// Seconds between requests now (5 more after each `slow_down`).
@@ -394,7 +411,16 @@ impl DevicePoll {
                 until: Some(self.next_at.min(self.expires_at)),
             };
         }
-        match self.client.device_token_request(&self.device_code) {
+        #[cfg(feature = "jwt-client-auth")]
+        let client = crate::client_assertion::AssertionEntropy::client_at(
+            self.entropy.as_mut(),
+            &self.client,
+            now,
+            "DevicePoll::with_entropy",
+        );
+        #[cfg(not(feature = "jwt-client-auth"))]
+        let client: Result<&Client> = Ok(&self.client);
+        match client.and_then(|client| client.device_token_request(&self.device_code)) {
             Ok(request) => {
                 let id = self.next_id;
                 self.next_id += 1;

@@ -146,20 +146,7 @@ pub struct Session {
     /// Where the entropy of a signing client's renewals comes from
     /// ([`Session::with_entropy`]).
     #[cfg(feature = "jwt-client-auth")]
-    entropy: Option<SessionEntropy>,
-}
-
-/// ChaCha20 keyed once by the caller's entropy: each renewal of a client
-/// that signs its authentication draws the entropy of [`Client::at`] from it.
-#[cfg(feature = "jwt-client-auth")]
-#[derive(Clone)]
-struct SessionEntropy(rand_chacha::ChaCha20Rng);
-
-#[cfg(feature = "jwt-client-auth")]
-impl std::fmt::Debug for SessionEntropy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionEntropy([redacted])")
-    }
+    entropy: Option<crate::client_assertion::AssertionEntropy>,
 }
 
 impl Session {
@@ -186,43 +173,30 @@ impl Session {
 
     /// Gives the session the entropy its renewals need when the client
     /// signs its authentication (`private_key_jwt`, `client_secret_jwt`:
-    /// [`Client::at`]): at least [`crate::ASSERTION_ENTROPY_LEN`] bytes from
-    /// a cryptographically secure source, taken once. Without it, such a
-    /// client's renewal fails with a configuration error.
+    /// [`Client::at`]): bytes from a cryptographically secure source,
+    /// taken once and stretched with ChaCha20. Without it, such a client's
+    /// renewal fails with a configuration error.
     #[cfg(feature = "jwt-client-auth")]
-    pub fn with_entropy(mut self, seed: &[u8]) -> Result<Session> {
-        use rand_chacha::rand_core::SeedableRng;
-        let Some(seed) = seed.get(..crate::ASSERTION_ENTROPY_LEN) else {
-            return Err(Error::configuration(format!(
-                "a session needs {} bytes of entropy, got {}",
-                crate::ASSERTION_ENTROPY_LEN,
-                seed.len()
-            )));
-        };
-        let mut key = zeroize::Zeroizing::new([0u8; 32]);
-        key.copy_from_slice(seed);
-        self.entropy = Some(SessionEntropy(rand_chacha::ChaCha20Rng::from_seed(*key)));
-        Ok(self)
+    pub fn with_entropy(mut self, seed: &[u8; crate::ASSERTION_ENTROPY_LEN]) -> Session {
+        self.entropy = Some(crate::client_assertion::AssertionEntropy::new(seed));
+        self
     }
 
     /// The client for a renewal built at `now`: through [`Client::at`]
     /// when it signs its authentication.
     fn client_at(&mut self, now: u64) -> Result<std::borrow::Cow<'_, Client>> {
         #[cfg(feature = "jwt-client-auth")]
-        if self.client.signs_requests() {
-            use rand_chacha::rand_core::RngCore;
-            let Some(SessionEntropy(rng)) = self.entropy.as_mut() else {
-                return Err(Error::configuration(
-                    "the client signs its authentication: give the session entropy with \
-                     Session::with_entropy",
-                ));
-            };
-            let mut entropy = zeroize::Zeroizing::new([0u8; crate::ASSERTION_ENTROPY_LEN]);
-            rng.fill_bytes(&mut *entropy);
-            return Ok(std::borrow::Cow::Owned(self.client.at(now, &*entropy)?));
+        return crate::client_assertion::AssertionEntropy::client_at(
+            self.entropy.as_mut(),
+            &self.client,
+            now,
+            "Session::with_entropy",
+        );
+        #[cfg(not(feature = "jwt-client-auth"))]
+        {
+            let _ = now;
+            Ok(std::borrow::Cow::Borrowed(&self.client))
         }
-        let _ = now;
-        Ok(std::borrow::Cow::Borrowed(&self.client))
     }
 
     /// Renews this many seconds before expiry instead of the default margin.

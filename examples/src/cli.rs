@@ -8,13 +8,13 @@
 //! `--store-dir`, `refresh` and `call` share the tokens with every other
 //! process through a file store (`authflow-store`), one renewal per expiry.
 
-use crate::token_file::{self, Loaded, Saved, TokenFile};
+use crate::token_file::{self, KeySource, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
-    discovery_request, parse_discovery_response, Client, ClientSecret, DevicePoll,
-    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims, IdTokenValidation,
-    LogoutOptions, Method, Profile, ProviderKind, Session, TokenSet,
+    discovery_request, parse_discovery_response, Client, ClientAuthMethod, ClientSecret,
+    DevicePoll, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims,
+    IdTokenValidation, LogoutOptions, Method, Profile, ProviderKind, Session, TokenSet,
 };
 use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
@@ -26,6 +26,7 @@ pub const USAGE: &str = "usage:
   authflow-demo                     run the demo against local providers
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
                         [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
+                        [--auth-method M] [--private-key FILE [--key-alg A] [--key-id K]]
                         [--no-browser] [--device]
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
@@ -47,6 +48,16 @@ pub const USAGE: &str = "usage:
   --resource URI (repeatable) asks for tokens for that resource server (RFC
   8707: an absolute URI without a fragment, e.g. https://api.example/); it is
   saved in the token file and sent again with every renewal.
+  --auth-method M chooses how the client authenticates: basic, post, none,
+  private_key_jwt or client_secret_jwt (RFC 8414's names
+  client_secret_basic and client_secret_post work too); without it,
+  --issuer picks from the provider's list: private_key_jwt for a client
+  with --private-key, else client_secret_basic (or the first it lists).
+  --private-key FILE is the client's private key for private_key_jwt (RFC
+  7523): a PEM file (PKCS#8, PKCS#1 or SEC1) or a private JWK; --key-alg
+  PS256 signs an RSA key with PSS (default: RS256, ES256 or EdDSA by key
+  type), --key-id names the key's kid. The token file keeps the key's path,
+  never the key: refresh and call read it again.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
   API secret; the API key is --client-id); it is never printed or saved.
   With an OpenID Provider (--issuer whose metadata says so) login checks the
@@ -279,23 +290,51 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         "scope",
         "resource",
         "port",
+        "auth-method",
+        "private-key",
+        "key-alg",
+        "key-id",
     ];
     known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
     flags.check_known(&known)?;
     let token_file = PathBuf::from(flags.require("token-file")?);
-    let profile = profile_from(flags, transport)?;
+    let mut profile = profile_from(flags, transport)?;
+    if let Some(name) = flags.get("auth-method") {
+        profile = profile.with_client_auth(auth_method(name)?);
+    }
     let mut client = Client::new(profile, flags.require("client-id")?)
         .with_scopes(flags.all("scope"))
         .with_resources(flags.all("resource"))?;
     if let Some(secret) = secret_from_env() {
         client = client.with_client_secret(secret);
     }
+    let key_source = key_source(flags)?;
+    if let Some(source) = &key_source {
+        client = client.with_signing_key(source.load()?);
+    }
+    // A method that cannot work with what was given fails before the
+    // user signs in.
+    match client.client_auth_method()? {
+        ClientAuthMethod::PrivateKeyJwt if key_source.is_none() => {
+            return Err(usage("private_key_jwt needs --private-key FILE"))
+        }
+        ClientAuthMethod::ClientSecretJwt
+        | ClientAuthMethod::ClientSecretBasic
+        | ClientAuthMethod::ClientSecretPost
+            if !client.has_client_secret() && flags.get("auth-method").is_some() =>
+        {
+            return Err(CliError(
+                "this method needs the client secret in AUTHFLOW_CLIENT_SECRET".into(),
+            ))
+        }
+        _ => {}
+    }
     let now = crate::unix_now();
     let tokens = if matches!(
         client.profile().kind(),
         ProviderKind::MakiniAdmin | ProviderKind::MakeShift
     ) {
-        let mut session = Session::new(client.clone(), None);
+        let mut session = crate::new_session(client.clone(), None);
         crate::driver::drive(&mut session, transport, now, &mut ())?;
         session
             .token_set()
@@ -308,9 +347,45 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     };
     // New tokens from the user or the credentials: saved whatever the file
     // held, under its lock so that no refresh run interleaves.
-    TokenFile::lock(&token_file)?.save(&client, &tokens, None)?;
+    TokenFile::lock(&token_file)?.save_with_key(&client, key_source.as_ref(), &tokens, None)?;
     writeln!(out, "saved the token set to {}", token_file.display())?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)
+}
+
+/// The method `--auth-method` names: RFC 8414's names, and `basic` and
+/// `post` for short.
+fn auth_method(name: &str) -> Result<ClientAuthMethod, CliError> {
+    let full = match name {
+        "basic" => "client_secret_basic",
+        "post" => "client_secret_post",
+        other => other,
+    };
+    ClientAuthMethod::parse(full)
+        .filter(|m| *m != ClientAuthMethod::Omitted)
+        .ok_or_else(|| {
+            usage(&format!(
+                "unknown --auth-method {name:?} (basic, post, none, private_key_jwt, \
+                 client_secret_jwt)"
+            ))
+        })
+}
+
+/// Where `--private-key` (with `--key-alg`, `--key-id`) says the key is.
+fn key_source(flags: &Flags) -> Result<Option<KeySource>, CliError> {
+    let Some(file) = flags.get("private-key") else {
+        if flags.get("key-alg").is_some() || flags.get("key-id").is_some() {
+            return Err(usage("--key-alg and --key-id go with --private-key"));
+        }
+        return Ok(None);
+    };
+    // Absolute, so that refresh and call find it from any directory.
+    let file = std::fs::canonicalize(file)
+        .map_err(|e| CliError(format!("cannot read the private key {file}: {e}")))?;
+    Ok(Some(KeySource {
+        file,
+        alg: flags.get("key-alg").map(str::to_owned),
+        kid: flags.get("key-id").map(str::to_owned),
+    }))
 }
 
 /// The device authorization grant (RFC 8628): the code and where to enter
@@ -321,7 +396,7 @@ fn device_login(
     transport: &Transport,
     out: &mut dyn Write,
 ) -> Result<TokenSet, CliError> {
-    let response = transport.send(&client.device_authorization_request()?)?;
+    let response = transport.send(&crate::client_now(client)?.device_authorization_request()?)?;
     let authorization = client.parse_device_authorization_response(crate::unix_now(), &response)?;
     writeln!(
         out,
@@ -351,7 +426,8 @@ fn device_login(
             .div_ceil(60)
     )?;
     out.flush()?;
-    let mut poll = DevicePoll::new(client.clone(), &authorization);
+    let mut poll =
+        DevicePoll::new(client.clone(), &authorization).with_entropy(&crate::assertion_entropy());
     // One dot per request: the user sees the wait is alive.
     let mut dots = Ok(());
     let tokens = crate::driver::drive_device(&mut poll, transport, crate::unix_now, || {
@@ -416,7 +492,7 @@ fn browser_login(
     write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{page}", page.len())?;
     let callback = outcome?;
     let now = crate::unix_now();
-    let response = transport.send(&client.exchange_request(callback)?)?;
+    let response = transport.send(&crate::client_now(client)?.exchange_request(callback)?)?;
     let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
     let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
     check_id_token(
@@ -585,7 +661,7 @@ fn renew_locked(
 ) -> Result<Renewed, CliError> {
     let file = TokenFile::lock(path)?;
     let current = file.load(secret_from_env())?;
-    let mut session = Session::new(current.client.clone(), Some(current.tokens.clone()));
+    let mut session = crate::new_session(current.client.clone(), Some(current.tokens.clone()));
     if force {
         // Renews only if no other run replaced the token read at start.
         session.handle_unauthorized(seen.tokens.access_token());
@@ -623,7 +699,7 @@ fn renew_shared(
     token_file: &Path,
 ) -> Result<TokenSet, CliError> {
     let client = seen.client.clone();
-    let session = Session::new(client.clone(), Some(seen.tokens.clone()));
+    let session = crate::new_session(client.clone(), Some(seen.tokens.clone()));
     let loaded = Some(seen.tokens.access_token().clone());
     let owner = crate::lease_owner_id().map_err(|e| CliError(format!("no entropy: {e}")))?;
     let fleet = FleetSession::new(session, StoreKey::for_connection(&client, "cli"), owner);

@@ -220,7 +220,7 @@ mod tests {
             r#"{"v":1,"access_token":"at-123456","token_type":"Bearer","refresh_token":"rt-123456","issued_at":1,"expires_at":2}"#,
         )
         .unwrap();
-        let mut session = Session::new(client, Some(tokens));
+        let mut session = crate::new_session(client, Some(tokens));
         let transport = Transport::new(Duration::from_millis(300));
         let error = drive(&mut session, &transport, 100, &mut ()).unwrap_err();
         assert_eq!(error.kind().as_str(), "timeout", "{error}");

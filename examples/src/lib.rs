@@ -36,7 +36,33 @@ pub fn lease_owner_id() -> Result<String, getrandom::Error> {
 /// goes): a system call per URL costs more than building the URL. Panics
 /// only if the operating system has no randomness to seed it with.
 pub fn authorization_entropy() -> [u8; authflow_core::AUTHORIZATION_ENTROPY_LEN] {
-    let mut bytes = [0u8; authflow_core::AUTHORIZATION_ENTROPY_LEN];
+    random_bytes()
+}
+
+/// Entropy for the client assertions of requests built now
+/// ([`authflow_core::Client::at`]) or for a session's renewals
+/// ([`authflow_core::Session::with_entropy`]), from the same CSPRNG.
+pub fn assertion_entropy() -> [u8; authflow_core::ASSERTION_ENTROPY_LEN] {
+    random_bytes()
+}
+
+/// `client` for the requests built now: its assertions (when it signs its
+/// authentication) dated now, with fresh entropy.
+pub fn client_now(client: &authflow_core::Client) -> authflow_core::Result<authflow_core::Client> {
+    client.at(unix_now(), &assertion_entropy())
+}
+
+/// A session for `client` from `tokens`, with entropy for the renewals of
+/// a client that signs its authentication: every driver's sessions start here.
+pub fn new_session(
+    client: authflow_core::Client,
+    tokens: Option<authflow_core::TokenSet>,
+) -> authflow_core::Session {
+    authflow_core::Session::new(client, tokens).with_entropy(&assertion_entropy())
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
     bytes
 }

@@ -9,7 +9,7 @@
 use authflow_core::{
     BodyEncoding, Client, ClientAuthMethod, ClientSecret, EndpointRole, Error, ErrorKind,
     ExpiryRule, GrantType, JwsAlgorithm, Lifetimes, PkceMethod, Profile, ProviderKind,
-    Reauthentication, StatusRule, StatusRuleScope, TokenSet,
+    Reauthentication, SigningAlgorithm, SigningKey, StatusRule, StatusRuleScope, TokenSet,
 };
 use authflow_store::secret_file::{self, FileLock};
 use serde::{Deserialize, Serialize};
@@ -57,8 +57,72 @@ struct Stored {
     /// names); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_token_algorithms: Option<Vec<String>>,
+    /// Where the private key of `private_key_jwt` is read from (never the
+    /// key itself); absent for other clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_key: Option<KeySource>,
     /// The token set's own versioned JSON form.
     tokens: serde_json::Value,
+}
+
+/// Where a client's signing key lives: a PEM or private JWK file, read
+/// whenever the token file is loaded, so that the key is never copied
+/// into the token file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySource {
+    /// The key file (absolute).
+    pub file: PathBuf,
+    /// The algorithm (JOSE name) when not the key type's default (PS256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    /// The `kid` its assertions name, when not the JWK's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+}
+
+impl KeySource {
+    /// Reads the key: a JWK when the file holds a JSON object, else PEM.
+    /// Errors name the file, never its content.
+    pub fn load(&self) -> Result<SigningKey, Error> {
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(&self.file).map_err(|e| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("cannot read the private key {}: {e}", self.file.display()),
+            )
+        })?);
+        let alg = match &self.alg {
+            Some(name) => Some(SigningAlgorithm::parse(name).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    format!("unknown key algorithm {name:?}"),
+                )
+            })?),
+            None => None,
+        };
+        let key = if text.trim_start().starts_with('{') {
+            let key = SigningKey::from_jwk(&text)?;
+            match alg {
+                Some(alg) if alg != key.algorithm() => {
+                    return Err(Error::new(
+                        ErrorKind::Configuration,
+                        format!(
+                            "the JWK in {} is for {}, not {}",
+                            self.file.display(),
+                            key.algorithm().as_str(),
+                            alg.as_str()
+                        ),
+                    ))
+                }
+                _ => key,
+            }
+        } else {
+            SigningKey::from_pem(&text, alg)?
+        };
+        Ok(match &self.kid {
+            Some(kid) => key.with_key_id(kid.clone()),
+            None => key,
+        })
+    }
 }
 
 /// How the provider's tokens are requested and read: the profile's rules.
@@ -89,15 +153,10 @@ struct Head {
     #[serde(default)]
     generation: u64,
     #[serde(default)]
+    signing_key: Option<KeySource>,
+    #[serde(default)]
     tokens: serde_json::Value,
 }
-
-const CLIENT_AUTH: [(ClientAuthMethod, &str); 4] = [
-    (ClientAuthMethod::ClientSecretPost, "client_secret_post"),
-    (ClientAuthMethod::ClientSecretBasic, "client_secret_basic"),
-    (ClientAuthMethod::PublicClient, "none"),
-    (ClientAuthMethod::Omitted, "omitted"),
-];
 
 const BODY_ENCODINGS: [(BodyEncoding, &str); 2] =
     [(BodyEncoding::Form, "form"), (BodyEncoding::Json, "json")];
@@ -169,8 +228,14 @@ fn invalid(why: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidStoredValue, why)
 }
 
-/// The file's form of `client` and `tokens`, as `generation`.
-fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Stored> {
+/// The file's form of `client` (its key read from `signing_key`) and
+/// `tokens`, as `generation`.
+fn stored(
+    client: &Client,
+    signing_key: Option<&KeySource>,
+    tokens: &TokenSet,
+    generation: u64,
+) -> io::Result<Stored> {
     let profile = client.profile();
     let endpoints = EndpointRole::ALL
         .iter()
@@ -199,7 +264,13 @@ fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Sto
         client_id: client.client_id().to_owned(),
         issuer: profile.issuer().map(str::to_owned),
         require_issuer: profile.requires_issuer(),
-        client_auth: name_of(&CLIENT_AUTH, &profile.client_auth())?.to_owned(),
+        // The method this client uses (a key may have chosen it), so that
+        // a later load does not depend on what discovery would pick.
+        client_auth: client
+            .client_auth_method()
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .as_str()
+            .to_owned(),
         endpoints,
         scopes: client.scopes().to_vec(),
         resources: client.resources().to_vec(),
@@ -221,6 +292,7 @@ fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Sto
                 .map(|alg| alg.as_str().to_owned())
                 .collect()
         }),
+        signing_key: signing_key.cloned(),
         tokens: serde_json::from_str(&tokens.to_json()).map_err(io::Error::other)?,
     })
 }
@@ -242,11 +314,10 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
             profile = profile.with_endpoint(role, url)?;
         }
     }
-    profile = profile.with_client_auth(value_of(
-        &CLIENT_AUTH,
-        &stored.client_auth,
-        "client authentication",
-    )?);
+    profile = profile.with_client_auth(
+        ClientAuthMethod::parse(&stored.client_auth)
+            .ok_or_else(|| invalid("unknown client authentication"))?,
+    );
     if let Some(issuer) = &stored.issuer {
         profile = profile.with_issuer(issuer, stored.require_issuer);
     }
@@ -272,6 +343,9 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
     }
     if let Some(secret) = secret {
         client = client.with_client_secret(secret);
+    }
+    if let Some(source) = &stored.signing_key {
+        client = client.with_signing_key(source.load()?);
     }
     Ok(client)
 }
@@ -399,6 +473,18 @@ impl TokenFile {
         tokens: &TokenSet,
         read_from: Option<u64>,
     ) -> io::Result<Saved> {
+        self.save_with_key(client, None, tokens, read_from)
+    }
+
+    /// [`TokenFile::save`] for a client whose signing key is read from
+    /// `signing_key`; `None` keeps the file's own (a refresh's save).
+    pub fn save_with_key(
+        &self,
+        client: &Client,
+        signing_key: Option<&KeySource>,
+        tokens: &TokenSet,
+        read_from: Option<u64>,
+    ) -> io::Result<Saved> {
         let current = secret_file::read(&self.path)?
             .and_then(|text| serde_json::from_slice::<Head>(&text).ok());
         let generation = current.as_ref().map_or(0, |head| head.generation);
@@ -415,7 +501,13 @@ impl TokenFile {
         }
         let next = generation.max(read_from.unwrap_or(0)) + 1;
         let text = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(&stored(client, tokens, next)?).map_err(io::Error::other)?,
+            serde_json::to_vec_pretty(&stored(
+                client,
+                signing_key.or(current.as_ref().and_then(|head| head.signing_key.as_ref())),
+                tokens,
+                next,
+            )?)
+            .map_err(io::Error::other)?,
         );
         secret_file::replace(&self.path, &text)?;
         Ok(Saved::Written(next))
@@ -572,11 +664,17 @@ mod tests {
             .unwrap()
             .with_openid(true)
             .with_id_token_algorithms(vec![JwsAlgorithm::Es256, JwsAlgorithm::EdDsa]);
-        let client = Client::new(openid, "rp").with_scopes(["openid"]);
+        let client = Client::new(openid.clone(), "rp").with_scopes(["openid"]);
         file.save(&client, &tokens("at-3", Some("rt-3")), None)
             .unwrap();
         let loaded = file.load(None).unwrap().client;
-        assert_eq!(loaded.profile(), client.profile());
+        // The file pins the method the client used (a generic profile's
+        // was only a default, which a signing key would have overridden).
+        assert!(!client.profile().client_auth_is_set());
+        assert_eq!(
+            loaded.profile(),
+            &openid.with_client_auth(ClientAuthMethod::ClientSecretBasic)
+        );
         assert!(loaded.profile().is_openid());
     }
 
@@ -637,7 +735,7 @@ mod tests {
         let read = file.load(None).unwrap().generation;
         assert_eq!(read, 1);
         // Another writer saves a rotated pair meanwhile.
-        let other = stored(&client, &tokens("at-2", Some("rt-2")), 2).unwrap();
+        let other = stored(&client, None, &tokens("at-2", Some("rt-2")), 2).unwrap();
         std::fs::write(&path, serde_json::to_vec(&other).unwrap()).unwrap();
 
         let dropped = tokens("at-1", None);

@@ -25,14 +25,18 @@ mod common;
 use authflow_core::jwks::JWKS_REFETCH_INTERVAL;
 use authflow_core::{
     default_algorithms, discovery_request, id_token_key_id, parse_discovery_response, Action,
-    AuthorizationOptions, AuthorizationRequest, Client, ClientAuthMethod, ClientSecret,
-    DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate, DeviceTokenRequest,
-    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
-    IdToken, IdTokenCheck, IdTokenClaims, Introspection, JwkSet, JwksCache, JwsAlgorithm, Method,
-    PendingAuthorization, ProviderMetadata, Reauthentication, RefreshToken, Session, SessionAction,
-    SessionUpdate, TokenRef, TokenSet, ValidatedCallback, DEFAULT_INTERVAL, SLOW_DOWN_STEP,
+    AssertionAudience, AuthorizationOptions, AuthorizationRequest, Client, ClientAuthMethod,
+    ClientSecret, DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate,
+    DeviceTokenRequest, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
+    HttpResponse, IdToken, IdTokenCheck, IdTokenClaims, Introspection, JwkSet, JwksCache,
+    JwsAlgorithm, Method, PendingAuthorization, ProviderMetadata, Reauthentication, RefreshToken,
+    Session, SessionAction, SessionUpdate, SigningAlgorithm, SigningKey, TokenRef, TokenSet,
+    ValidatedCallback, DEFAULT_INTERVAL, SLOW_DOWN_STEP,
 };
-use authflow_examples::{authorization_entropy, drive_device, unix_now, SharedSession, Transport};
+use authflow_examples::{
+    assertion_entropy, authorization_entropy, client_now, drive_device, new_session, unix_now,
+    SharedSession, Transport,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::browser::{self, Browser, Navigation};
@@ -233,7 +237,12 @@ impl Op {
     }
 
     fn exchange(&self, client: &Client, callback: ValidatedCallback) -> Result<TokenSet, Error> {
-        let response = self.send(&client.exchange_request(callback).unwrap());
+        let response = self.send(
+            &client_now(client)
+                .unwrap()
+                .exchange_request(callback)
+                .unwrap(),
+        );
         client.parse_token_response(GrantType::AuthorizationCode, unix_now(), &response)
     }
 
@@ -244,19 +253,34 @@ impl Op {
         refresh_token: &RefreshToken,
         previous: &TokenSet,
     ) -> Result<TokenSet, Error> {
-        let response = self.send(&client.refresh_request(refresh_token).unwrap());
+        let response = self.send(
+            &client_now(client)
+                .unwrap()
+                .refresh_request(refresh_token)
+                .unwrap(),
+        );
         client.parse_refresh_response(unix_now(), &response, previous)
     }
 
     fn introspect(&self, client: &Client, token: TokenRef<'_>) -> Introspection {
-        let response = self.send(&client.introspection_request(token).unwrap());
+        let response = self.send(
+            &client_now(client)
+                .unwrap()
+                .introspection_request(token)
+                .unwrap(),
+        );
         client
             .parse_introspection_response(unix_now(), &response)
             .unwrap()
     }
 
     fn revoke(&self, client: &Client, token: TokenRef<'_>) -> Result<(), Error> {
-        let response = self.send(&client.revocation_request(token).unwrap());
+        let response = self.send(
+            &client_now(client)
+                .unwrap()
+                .revocation_request(token)
+                .unwrap(),
+        );
         client.parse_revocation_response(unix_now(), &response)
     }
 }
@@ -1805,4 +1829,291 @@ fn percent_decoded(value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+// ----- Client authentication by JWT (RFC 7523 §2.2, OpenID Connect Core §9) -----
+
+/// server.mjs's private_key_jwt client; its keys are client-keys.json's.
+const PKJWT_CLIENT: &str = "pkjwt-client";
+/// server.mjs's client_secret_jwt client.
+const SECRET_JWT_CLIENT: (&str, &str) = (
+    "secret-jwt-client",
+    "secret-jwt-client-secret-0123456789abcdef",
+);
+
+/// A private JWK of client-keys.json: `registered[index]` or `wrong`.
+fn client_key(which: &str, index: usize) -> SigningKey {
+    let text = std::fs::read_to_string(peer_dir().join("client-keys.json")).unwrap();
+    let keys: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let jwk = match which {
+        "registered" => &keys["registered"][index],
+        _ => &keys["wrong"],
+    };
+    SigningKey::from_jwk(&jwk.to_string()).unwrap()
+}
+
+/// pkjwt-client on the discovered profile (whose method it does not set:
+/// the key makes it private_key_jwt), with `key`.
+fn pkjwt_client(op: &Op, key: SigningKey) -> Client {
+    op.client(PKJWT_CLIENT, None).with_signing_key(key)
+}
+
+/// A client-credentials request of `client` built at `now` and sent.
+fn client_credentials_at(op: &Op, client: &Client, now: u64) -> Result<TokenSet, Error> {
+    let request = client
+        .at(now, &assertion_entropy())
+        .unwrap()
+        .client_credentials_request()
+        .unwrap();
+    let response = op.send(&request);
+    client.parse_token_response(GrantType::ClientCredentials, unix_now(), &response)
+}
+
+#[test]
+fn private_key_jwt_with_every_algorithm_authenticates_the_client() {
+    let op = Op::start();
+    // Discovery lists client_secret_basic first; a client with a key and
+    // no chosen method takes private_key_jwt, which the server lists too.
+    assert!(op
+        .metadata
+        .token_endpoint_auth_methods_supported
+        .iter()
+        .any(|m| m == "private_key_jwt"));
+    for (index, alg) in [
+        (0, Some(SigningAlgorithm::Rs256)),
+        (0, Some(SigningAlgorithm::Ps256)),
+        (1, None),
+        (2, None),
+    ] {
+        let mut key = client_key("registered", index);
+        if let Some(alg) = alg {
+            let jwk: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(peer_dir().join("client-keys.json")).unwrap(),
+            )
+            .unwrap();
+            let mut jwk = jwk["registered"][index].clone();
+            jwk["alg"] = alg.as_str().into();
+            key = SigningKey::from_jwk(&jwk.to_string()).unwrap();
+        }
+        let alg = key.algorithm();
+        let client = pkjwt_client(&op, key).with_scopes(Vec::<String>::new());
+        assert_eq!(
+            client.client_auth_method().unwrap(),
+            ClientAuthMethod::PrivateKeyJwt
+        );
+        let tokens = client_credentials_at(&op, &client, unix_now())
+            .unwrap_or_else(|e| panic!("{}: {e}", alg.as_str()));
+        let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+        assert!(introspection.active, "{}", alg.as_str());
+        assert_eq!(introspection.client_id.as_deref(), Some(PKJWT_CLIENT));
+    }
+}
+
+#[test]
+fn private_key_jwt_code_flow_refresh_revocation_and_a_session() {
+    let op = Op::start();
+    let client = pkjwt_client(&op, client_key("registered", 1));
+    // Without Client::at, a signing client builds nothing: the step
+    // cannot be forgotten and found out only as invalid_client.
+    let error = client.client_credentials_request().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Configuration);
+
+    let tokens = op.sign_in(&client);
+    assert!(tokens.refresh_token().is_some());
+    let refreshed = op
+        .refresh_by_hand(&client, &refresh_of(&tokens), &tokens)
+        .unwrap();
+    assert!(
+        op.introspect(&client, TokenRef::Access(refreshed.access_token()))
+            .active
+    );
+
+    // A session renews with its own entropy, one assertion per renewal.
+    let (shared, persisted) =
+        shared_session(&op, new_session(client.clone(), Some(refreshed.clone())));
+    let held = shared.access_token(unix_now).unwrap();
+    assert_eq!(&held, refreshed.access_token());
+    shared.unauthorized(&held);
+    let renewed = shared.access_token(unix_now).unwrap();
+    assert_ne!(&renewed, refreshed.access_token());
+    assert_eq!(persisted.lock().unwrap().len(), 1);
+
+    op.revoke(&client, TokenRef::Access(&renewed)).unwrap();
+    assert!(!op.introspect(&client, TokenRef::Access(&renewed)).active);
+}
+
+#[test]
+fn a_wrong_key_an_expired_assertion_and_a_replayed_jti_are_refused() {
+    let op = Op::start();
+    let refused = |result: Result<TokenSet, Error>| {
+        let error = result.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidClient, "{error}");
+        assert_eq!(error.action(), Action::FixConfiguration);
+        error
+    };
+    // The wrong key names a registered kid: the signature fails.
+    refused(client_credentials_at(
+        &op,
+        &pkjwt_client(&op, client_key("wrong", 0)),
+        unix_now(),
+    ));
+    // An assertion dated two minutes ago expired a minute ago.
+    let client = pkjwt_client(&op, client_key("registered", 1));
+    refused(client_credentials_at(&op, &client, unix_now() - 120));
+    // The same request twice: the second carries a used jti.
+    let request = client
+        .at(unix_now(), &assertion_entropy())
+        .unwrap()
+        .client_credentials_request()
+        .unwrap();
+    let first = op.send(&request);
+    client
+        .parse_token_response(GrantType::ClientCredentials, unix_now(), &first)
+        .unwrap();
+    let second = op.send(&request);
+    let error =
+        refused(client.parse_token_response(GrantType::ClientCredentials, unix_now(), &second));
+    // The assertion is a credential: the error does not quote it.
+    let assertion = body_of(&request)
+        .split('&')
+        .find_map(|p| p.strip_prefix("client_assertion="))
+        .unwrap()
+        .to_owned();
+    assert!(!format!("{error} {error:?}").contains(&assertion[..40]));
+    // A client whose method is not set but whose key the server does not
+    // list would be refused before anything is sent (unit tests); here the
+    // audience: the token endpoint instead of the issuer is accepted too.
+    let by_endpoint = Client::new(
+        op.metadata
+            .profile()
+            .unwrap()
+            .with_assertion_audience(AssertionAudience::TokenEndpoint),
+        PKJWT_CLIENT,
+    )
+    .with_signing_key(client_key("registered", 2));
+    client_credentials_at(&op, &by_endpoint, unix_now()).unwrap();
+}
+
+#[test]
+fn client_secret_jwt_when_chosen_and_its_short_secret_refusal() {
+    let op = Op::start();
+    let profile = op
+        .metadata
+        .profile()
+        .unwrap()
+        .with_client_auth(ClientAuthMethod::ClientSecretJwt);
+    let client = Client::new(profile.clone(), SECRET_JWT_CLIENT.0)
+        .with_redirect_uri(REDIRECT_URI)
+        .unwrap()
+        .with_scopes(["openid", "offline_access"])
+        .with_client_secret(ClientSecret::new(SECRET_JWT_CLIENT.1));
+    let tokens = op.sign_in(&client);
+    assert!(
+        op.introspect(&client, TokenRef::Access(tokens.access_token()))
+            .active
+    );
+    // Discovery's pick for a secret (client_secret_basic) is refused by a
+    // client registered for client_secret_jwt: the user chooses.
+    let basic = Client::new(op.metadata.profile().unwrap(), SECRET_JWT_CLIENT.0)
+        .with_client_secret(ClientSecret::new(SECRET_JWT_CLIENT.1));
+    let error = client_credentials_at(&op, &basic, unix_now()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidClient);
+    // A wrong secret signs an assertion the server refuses.
+    let wrong = Client::new(profile, SECRET_JWT_CLIENT.0)
+        .with_client_secret(ClientSecret::new("not-the-secret-0123456789abcdef-xyz"));
+    let error = client_credentials_at(&op, &wrong, unix_now()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidClient);
+}
+
+#[test]
+fn cli_login_with_a_private_key_keeps_its_path_and_refreshes_with_it() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let key_file = dir.path().join("client-key.json");
+    let keys: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(peer_dir().join("client-keys.json")).unwrap(),
+    )
+    .unwrap();
+    let jwk = keys["registered"][1].to_string();
+    std::fs::write(&key_file, &jwk).unwrap();
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    let args: Vec<String> = [
+        "--token-file",
+        &file_arg,
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        "cli-pkjwt-client",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--private-key",
+        key_file.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-browser",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let next = || {
+        printed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the CLI printed nothing more")
+    };
+    assert_eq!(next(), "open this URL to sign in:");
+    let url = format!("{}&prompt=consent", next());
+    let redirect_uri = percent_decoded(query_value(&url, "redirect_uri").unwrap());
+    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
+    let answer = op.send(&HttpRequest::new(Method::Get, callback));
+    assert_eq!(answer.status, 200);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+
+    // The file names the key's path and the method, never the key.
+    let text = std::fs::read_to_string(&token_file).unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(stored["client_auth"], "private_key_jwt");
+    assert_eq!(
+        stored["signing_key"]["file"],
+        std::fs::canonicalize(&key_file).unwrap().to_str().unwrap()
+    );
+    let d = keys["registered"][1]["d"].as_str().unwrap();
+    assert!(
+        !text.contains(d),
+        "the private key was copied into the token file"
+    );
+
+    // A forced refresh reads the key again and authenticates with it.
+    let before = authflow_examples::token_file::load(&token_file, None).unwrap();
+    let mut out = Vec::new();
+    authflow_examples::cli::run(
+        "refresh",
+        &["--token-file".into(), file_arg.clone(), "--force".into()],
+        &mut out,
+    )
+    .map_err(|e| e.0)
+    .unwrap();
+    let after = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_ne!(after.tokens.access_token(), before.tokens.access_token());
+    assert_eq!(after.generation, before.generation + 1);
+
+    // Without the key file, the next run says which file it could not read.
+    std::fs::remove_file(&key_file).unwrap();
+    let error = authflow_examples::cli::run(
+        "refresh",
+        &["--token-file".into(), file_arg, "--force".into()],
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(
+        error.0.contains("cannot read the private key"),
+        "{}",
+        error.0
+    );
+    assert!(error.0.contains("client-key.json"), "{}", error.0);
 }

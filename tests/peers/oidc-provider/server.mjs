@@ -85,7 +85,8 @@ for (const level of ['log', 'info', 'debug']) {
 }
 
 const http = await import('node:http');
-const { generateKeyPairSync, randomBytes } = await import('node:crypto');
+const { readFileSync } = await import('node:fs');
+const { generateKeyPairSync, randomBytes, createPublicKey } = await import('node:crypto');
 const { default: Provider, errors } = await import('oidc-provider');
 
 // Must match examples/tests/e2e_oidc_provider.rs.
@@ -210,6 +211,51 @@ const clients = [
   },
 ];
 
+// ----- Client authentication by JWT (RFC 7523 §2.2, OpenID Connect Core §9) -----
+// pkjwt-client authenticates with private_key_jwt: the public halves of
+// client-keys.json's `registered` keys (RS256/PS256, ES256, EdDSA) are its
+// JWK set; the tests sign with the private ones (and with `wrong`, which
+// shares a kid and is registered nowhere). secret-jwt-client authenticates
+// with client_secret_jwt (HS256 keyed by its secret). Both may use the code
+// flow with refresh tokens and client credentials; oidc-provider refuses an
+// expired assertion, one for another audience and a replayed jti itself.
+const CLIENT_KEYS = JSON.parse(readFileSync(new URL('./client-keys.json', import.meta.url)));
+const publicJwk = ({ kid, ...key }) => ({
+  ...createPublicKey({ key, format: 'jwk' }).export({ format: 'jwk' }),
+  kid,
+  use: 'sig',
+});
+clients.push(
+  {
+    client_id: 'pkjwt-client',
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: CLIENT_KEYS.registered.map(publicJwk) },
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
+  {
+    // The CLI's private_key_jwt client: a loopback redirect on any port
+    // (a native client, as cli-client).
+    client_id: 'cli-pkjwt-client',
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: CLIENT_KEYS.registered.map(publicJwk) },
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+  },
+  {
+    client_id: 'secret-jwt-client',
+    client_secret: 'secret-jwt-client-secret-0123456789abcdef',
+    token_endpoint_auth_method: 'client_secret_jwt',
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
+);
+// ----- end of client authentication by JWT -----
+
 // RFC 8707: the one resource server, and who may ask for it.
 const RESOURCE_SERVER = 'https://api.example/';
 const RESOURCE_CLIENTS = new Set(['resource-client', 'cli-client']);
@@ -283,6 +329,8 @@ const configuration = (jwks) => ({
   // id_token_signing_alg_values_supported is then exactly these.
   enabledJWA: {
     idTokenSigningAlgValues: ['RS256', 'ES256'],
+    // What authflow signs client assertions with (RFC 7518 §3.1, RFC 8037).
+    clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
   },
   // Every authorization-code grant of a client allowed the refresh_token
   // grant gets a refresh token, with or without `offline_access`.
