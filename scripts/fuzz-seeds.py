@@ -69,6 +69,11 @@ def seeds():
             if operation == "token_set_from_json":
                 yield "stored_forms", given["json"].encode()
                 yield "json_matches_serde", given["json"].encode()
+            key = case.get("client", {}).get("signing_key")
+            if isinstance(key, dict):
+                yield "signing_key", json.dumps(key).encode()
+            elif isinstance(key, str):
+                yield "signing_key", key.encode()
             if operation == "device_poll":
                 yield "device_authorization", encode_response(case, given["authorization"])
             for step in given.get("steps", []):

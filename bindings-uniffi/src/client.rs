@@ -6,11 +6,12 @@ use crate::error::Result;
 use crate::http::{flat_response, HttpRequest, HttpResponse};
 use crate::pending::{PendingAuthorization, ValidatedCallback};
 use crate::profile::Profile;
+use crate::signing::SigningKey;
 use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use authflow_core::{
-    AccessToken, ClientSecret, Error, ErrorKind, GrantType, Method, Password, RefreshToken,
-    TokenRef,
+    AccessToken, ClientAuthMethod, ClientSecret, Error, ErrorKind, GrantType, Method, Password,
+    RefreshToken, TokenRef,
 };
 use std::sync::Arc;
 
@@ -99,11 +100,17 @@ impl Client {
     /// `resources` are RFC 8707 resource indicators (absolute URIs without
     /// a fragment), sent on the authorization request and every token
     /// request.
+    ///
+    /// `signing_key` is the private key of `private_key_jwt` (RFC 7523):
+    /// unless the profile's method was chosen, a client with one
+    /// authenticates with it. A client that signs (`private_key_jwt`,
+    /// `client_secret_jwt`) builds its requests through [`Client::at`].
     #[uniffi::constructor(default(
         client_secret = None,
         redirect_uri = None,
         scopes = [],
-        resources = []
+        resources = [],
+        signing_key = None
     ))]
     pub fn new(
         profile: Arc<Profile>,
@@ -112,6 +119,7 @@ impl Client {
         redirect_uri: Option<String>,
         scopes: Vec<String>,
         resources: Vec<String>,
+        signing_key: Option<Arc<SigningKey>>,
     ) -> Result<Arc<Client>> {
         let mut client = authflow_core::Client::new(profile.0.clone(), client_id)
             .with_scopes(scopes)
@@ -119,10 +127,35 @@ impl Client {
         if let Some(secret) = client_secret {
             client = client.with_client_secret(ClientSecret::new(secret));
         }
+        if let Some(key) = signing_key {
+            client = client.with_signing_key(key.0.clone());
+        }
         if let Some(uri) = redirect_uri {
             client = client.with_redirect_uri(&uri)?;
         }
         Ok(Arc::new(Client(client)))
+    }
+
+    /// How this client authenticates: the profile's method when it was
+    /// chosen, else `private_key_jwt` for a client with a signing key, else
+    /// discovery's pick.
+    pub fn client_auth_method(&self) -> Result<ClientAuthMethod> {
+        Ok(self.0.client_auth_method()?)
+    }
+
+    /// Whether the client signs its authentication, so that its requests
+    /// are built through [`Client::at`].
+    pub fn signs_requests(&self) -> bool {
+        self.0.signs_requests()
+    }
+
+    /// This client for the requests built at `now`: their client
+    /// assertions get `iat` = `now` and a `jti` from `entropy` (at least 32
+    /// bytes from a CSPRNG). Always right to call; a client that does not
+    /// sign comes back as it is.
+    pub fn at(&self, now: u64, entropy: Vec<u8>) -> Result<Arc<Client>> {
+        let entropy = zeroize::Zeroizing::new(entropy);
+        Ok(Arc::new(Client(self.0.at(now, &entropy)?)))
     }
 
     /// The provider profile.

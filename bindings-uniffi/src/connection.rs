@@ -123,6 +123,54 @@ impl OAuthClient {
         self.environment.clone()
     }
 
+    /// 32 bytes of the environment's entropy: the key of a client
+    /// assertion's randomness ([`authflow_core::Client::at`]).
+    pub(crate) fn assertion_seed(
+        &self,
+    ) -> authflow_core::Result<zeroize::Zeroizing<[u8; authflow_core::ASSERTION_ENTROPY_LEN]>> {
+        let bytes = zeroize::Zeroizing::new(
+            self.environment
+                .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
+        );
+        let mut seed = zeroize::Zeroizing::new([0u8; authflow_core::ASSERTION_ENTROPY_LEN]);
+        if bytes.len() < seed.len() {
+            return Err(authflow_core::Error::new(
+                ErrorKind::Configuration,
+                "the environment gave fewer random bytes than asked for",
+            ));
+        }
+        seed.copy_from_slice(&bytes[..authflow_core::ASSERTION_ENTROPY_LEN]);
+        Ok(seed)
+    }
+
+    /// The core client for the requests built now: dated now, with fresh
+    /// entropy, when it signs its authentication (`private_key_jwt`,
+    /// `client_secret_jwt`); as it is otherwise (no entropy drawn).
+    fn core_now(&self) -> authflow_core::Result<authflow_core::Client> {
+        if self.core().signs_requests() {
+            self.core().at(self.now(), &*self.assertion_seed()?)
+        } else {
+            Ok(self.core().clone())
+        }
+    }
+
+    /// A core session for this client from `tokens`, with the entropy its
+    /// renewals need when the client signs. (An environment that gives too
+    /// few random bytes leaves it without: its first renewal says so.)
+    pub(crate) fn core_session(
+        &self,
+        tokens: Option<authflow_core::TokenSet>,
+    ) -> authflow_core::Session {
+        let session = authflow_core::Session::new(self.core().clone(), tokens);
+        if !self.core().signs_requests() {
+            return session;
+        }
+        match self.assertion_seed() {
+            Ok(seed) => session.with_entropy(&seed),
+            Err(_) => session,
+        }
+    }
+
     /// Another handle on the same client, transport and environment.
     fn handle(&self) -> OAuthClient {
         OAuthClient {
@@ -165,7 +213,7 @@ impl OAuthClient {
             // One insert or lookup per use: go on after a panic elsewhere.
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .validate(&pending, callback_url, self.now())?;
-        let client = self.core().clone();
+        let client = self.core_now()?;
         Ok(Step::new(
             client.exchange_request(callback)?,
             move |now, r| {
@@ -177,7 +225,7 @@ impl OAuthClient {
     }
 
     fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Checked>> {
-        let client = self.core().clone();
+        let client = self.core_now()?;
         let previous = tokens.0.clone();
         Ok(Step::new(
             client.refresh_request_for(&previous, self.now())?,
@@ -294,7 +342,7 @@ impl OAuthClient {
         let password = authflow_core::Password::new(password);
         Ok((
             GrantType::Password,
-            self.core().password_request(username, &password)?,
+            self.core_now()?.password_request(username, &password)?,
         ))
     }
 
@@ -302,7 +350,7 @@ impl OAuthClient {
         &self,
         exchange: &TokenExchange,
     ) -> authflow_core::Result<Step<Arc<IssuedToken>>> {
-        let client = self.core().clone();
+        let client = self.core_now()?;
         let exchange = exchange.0.clone();
         Ok(Step::new(
             client.token_exchange_request(&exchange)?,
@@ -315,7 +363,7 @@ impl OAuthClient {
     }
 
     fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflow_core::Result<Step<()>> {
-        let client = self.core().clone();
+        let client = self.core_now()?;
         let request = with_token(token, hint, |t| client.revocation_request(t))?;
         Ok(Step::new(request, move |now, r| {
             client.parse_revocation_response(now, r)
@@ -327,7 +375,7 @@ impl OAuthClient {
         token: &str,
         hint: TokenTypeHint,
     ) -> authflow_core::Result<Step<Introspection>> {
-        let client = self.core().clone();
+        let client = self.core_now()?;
         let request = with_token(token, hint, |t| client.introspection_request(t))?;
         Ok(Step::new(request, move |now, r| {
             client.parse_introspection_response(now, r).map(Into::into)
@@ -508,12 +556,33 @@ impl OAuthClient {
         Ok(self.core().logout_url(&options.to_core())?)
     }
 
+    /// The sans-IO client for the requests built now (dated now, with
+    /// fresh entropy, when it signs its authentication): for flows the host
+    /// drives itself, such as the device login.
+    pub fn client_now(&self) -> Result<Arc<Client>> {
+        Ok(Arc::new(Client(self.core_now()?)))
+    }
+
+    /// A device poll for `authorization` (which this client asked for),
+    /// with the entropy its polls need when the client signs.
+    pub fn device_poll(
+        &self,
+        authorization: Arc<crate::device::DeviceAuthorization>,
+    ) -> Result<Arc<crate::device::DevicePoll>> {
+        let entropy = if self.core().signs_requests() {
+            Some(self.assertion_seed()?.to_vec())
+        } else {
+            None
+        };
+        crate::device::DevicePoll::new(self.client.clone(), authorization, entropy)
+    }
+
     /// The client-credentials grant (Makini Admin).
     pub fn client_credentials(&self) -> Result<Arc<TokenSet>> {
         self.run(
             self.grant_step(
-                self.core()
-                    .client_credentials_request()
+                self.core_now()
+                    .and_then(|client| client.client_credentials_request())
                     .map(|r| (GrantType::ClientCredentials, r)),
             ),
         )
@@ -527,7 +596,12 @@ impl OAuthClient {
     /// New tokens without the user, as the profile says (client
     /// credentials; MakeShift's password grant with the API key and secret).
     pub fn reauthenticate(&self) -> Result<Arc<TokenSet>> {
-        self.run(self.grant_step(self.core().reauthentication_request()))
+        self.run(
+            self.grant_step(
+                self.core_now()
+                    .and_then(|client| client.reauthentication_request()),
+            ),
+        )
     }
 
     /// Exchanges a token (RFC 8693) at the token endpoint, with the
@@ -605,8 +679,8 @@ impl OAuthClient {
     /// Async [`OAuthClient::client_credentials`].
     pub async fn client_credentials_async(&self) -> Result<Arc<TokenSet>> {
         let built = self
-            .core()
-            .client_credentials_request()
+            .core_now()
+            .and_then(|client| client.client_credentials_request())
             .map(|r| (GrantType::ClientCredentials, r));
         self.run_async(self.grant_step(built)).await
     }
@@ -623,8 +697,13 @@ impl OAuthClient {
 
     /// Async [`OAuthClient::reauthenticate`].
     pub async fn reauthenticate_async(&self) -> Result<Arc<TokenSet>> {
-        self.run_async(self.grant_step(self.core().reauthentication_request()))
-            .await
+        self.run_async(
+            self.grant_step(
+                self.core_now()
+                    .and_then(|client| client.reauthentication_request()),
+            ),
+        )
+        .await
     }
 
     /// Async [`OAuthClient::token_exchange`].
@@ -677,8 +756,7 @@ impl OAuthClient {
         persister: Option<Arc<dyn TokenPersister>>,
         refresh_margin: Option<u64>,
     ) -> Arc<ClientSession> {
-        let mut session =
-            authflow_core::Session::new(self.core().clone(), tokens.map(|t| t.0.clone()));
+        let mut session = self.core_session(tokens.map(|t| t.0.clone()));
         if let Some(margin) = refresh_margin {
             session = session.with_refresh_margin(margin);
         }
@@ -1315,6 +1393,7 @@ mod tests {
             None,
             vec![],
             vec![],
+            None,
         )
         .unwrap();
         let expired = TokenSet::from_json(format!(
@@ -1573,6 +1652,7 @@ mod tests {
             None,
             vec![],
             vec![],
+            None,
         )
         .unwrap();
         let environment = Arc::new(Fixed(AtomicU64::new(NOW), 9));
@@ -1624,6 +1704,7 @@ mod tests {
             Some("https://app.example/cb".into()),
             vec![],
             vec![],
+            None,
         )
         .unwrap();
         let oauth = OAuthClient::new(client.clone(), transport.clone(), Some(environment.clone()));

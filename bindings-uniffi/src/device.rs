@@ -189,11 +189,31 @@ impl DevicePoll {
 
 #[uniffi::export]
 impl DevicePoll {
-    /// Polls for `authorization`, which `client` asked for.
-    #[uniffi::constructor]
-    pub fn new(client: Arc<Client>, authorization: Arc<DeviceAuthorization>) -> Arc<DevicePoll> {
-        let poll = authflow_core::DevicePoll::new(client.0.clone(), &authorization.0);
-        Arc::new(DevicePoll(Mutex::new(poll)))
+    /// Polls for `authorization`, which `client` asked for. A client that
+    /// signs its authentication (`private_key_jwt`, `client_secret_jwt`)
+    /// needs `entropy` (32 bytes from a CSPRNG, taken once) for its polls'
+    /// assertions; `OAuthClient.device_poll` gives it.
+    #[uniffi::constructor(default(entropy = None))]
+    pub fn new(
+        client: Arc<Client>,
+        authorization: Arc<DeviceAuthorization>,
+        entropy: Option<Vec<u8>>,
+    ) -> Result<Arc<DevicePoll>> {
+        let mut poll = authflow_core::DevicePoll::new(client.0.clone(), &authorization.0);
+        if let Some(entropy) = entropy {
+            let entropy = zeroize::Zeroizing::new(entropy);
+            let seed: &[u8; authflow_core::ASSERTION_ENTROPY_LEN] = entropy
+                .get(..authflow_core::ASSERTION_ENTROPY_LEN)
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or_else(|| {
+                    authflow_core::Error::new(
+                        authflow_core::ErrorKind::Configuration,
+                        "a device poll's entropy is 32 bytes",
+                    )
+                })?;
+            poll = poll.with_entropy(seed);
+        }
+        Ok(Arc::new(DevicePoll(Mutex::new(poll))))
     }
 
     /// What to do at `now`.

@@ -4,9 +4,9 @@
 //! until it is listed here.
 
 use authflow_core::{
-    Action, BodyEncoding, ClientAuthMethod, DiscoveryDocument, EndpointRole, ErrorKind, ExpiryRule,
-    GrantType, Lifetimes, Method, PkceMethod, ProviderKind, Reauthentication, RequestPurpose,
-    StatusRule, StatusRuleScope,
+    Action, AssertionAudience, BodyEncoding, ClientAuthMethod, DiscoveryDocument, EndpointRole,
+    ErrorKind, ExpiryRule, GrantType, Lifetimes, Method, PkceMethod, ProviderKind,
+    Reauthentication, RequestPurpose, StatusRule, StatusRuleScope,
 };
 
 /// Which provider a profile describes. Its name travels inside a pending
@@ -66,6 +66,15 @@ pub enum ClientAuthMethod {
     PrivateKeyJwt,
     /// A JWT signed with HMAC SHA-256 keyed by the client secret: `client_secret_jwt`.
     ClientSecretJwt,
+}
+
+/// The `aud` of a client assertion (RFC 7523 §3).
+#[uniffi::remote(Enum)]
+pub enum AssertionAudience {
+    /// The issuer identifier (the default when the profile knows it).
+    Issuer,
+    /// The token endpoint's URL (for servers that accept nothing else).
+    TokenEndpoint,
 }
 
 /// PKCE code challenge method (RFC 7636 §4.2).

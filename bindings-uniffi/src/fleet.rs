@@ -9,7 +9,7 @@ use crate::error::{AuthflowError, Result};
 use crate::http::{HttpHeader, HttpResponse};
 use crate::token_set::TokenSet;
 use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, StoredRecord};
-use authflow_core::{AccessToken, Error, ErrorKind, Method, Session};
+use authflow_core::{AccessToken, Error, ErrorKind, Method};
 use authflow_store::SharedFleetSession;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -141,7 +141,7 @@ impl SharedSession {
             timings.wait_deadline_ms = ttl.saturating_mul(2);
         }
         let fleet = FleetSession::new(
-            Session::new(core.clone(), tokens.map(|t| t.0.clone())),
+            client.core_session(tokens.map(|t| t.0.clone())),
             StoreKey::for_connection(&core, connection),
             owner_id(&owner),
         )

@@ -42,6 +42,7 @@ mod id_token;
 mod pending;
 mod profile;
 mod session;
+mod signing;
 mod token_exchange;
 mod token_set;
 mod transport;

@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 use authflow_core::{
-    BodyEncoding, ClientAuthMethod, EndpointRole, ExpiryRule, GrantType, Lifetimes, PkceMethod,
-    ProviderKind, Reauthentication, StatusRule,
+    AssertionAudience, BodyEncoding, ClientAuthMethod, EndpointRole, ExpiryRule, GrantType,
+    Lifetimes, PkceMethod, ProviderKind, Reauthentication, StatusRule,
 };
 use std::sync::Arc;
 
@@ -168,6 +168,12 @@ impl Profile {
     /// This profile with another client authentication method.
     pub fn with_client_auth(&self, method: ClientAuthMethod) -> Arc<Profile> {
         Profile::wrap(self.0.clone().with_client_auth(method))
+    }
+
+    /// This profile with the `aud` of client assertions set: the issuer
+    /// (the default when known) or the token endpoint.
+    pub fn with_assertion_audience(&self, audience: AssertionAudience) -> Arc<Profile> {
+        Profile::wrap(self.0.clone().with_assertion_audience(audience))
     }
 
     /// This profile with another body encoding.

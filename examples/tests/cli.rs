@@ -251,6 +251,43 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
         text(&missing)
     );
 
+    // Client authentication flags: an unknown method, key flags without a
+    // key, private_key_jwt without one, and a key file that is not a key
+    // (named, its content never shown).
+    let admin = [
+        "login",
+        "--profile",
+        "makini-admin",
+        "--client-id",
+        "x",
+        "--token-endpoint",
+        "https://admin.example/token",
+        "--token-file",
+        "/tmp/x",
+    ];
+    let with = |more: &[&str]| demo(&[&admin[..], more].concat(), None);
+    let said = text(&with(&["--auth-method", "private_key_jwts"]));
+    assert!(
+        said.contains("unknown --auth-method \"private_key_jwts\""),
+        "{said}"
+    );
+    let said = text(&with(&["--key-alg", "PS256"]));
+    assert!(
+        said.contains("--key-alg and --key-id go with --private-key"),
+        "{said}"
+    );
+    let said = text(&with(&["--auth-method", "private_key_jwt"]));
+    assert!(
+        said.contains("private_key_jwt needs --private-key FILE"),
+        "{said}"
+    );
+    let not_a_key = temp_file("not-a-key");
+    std::fs::write(&not_a_key, "secret-looking-content-0123456789").unwrap();
+    let said = text(&with(&["--private-key", not_a_key.to_str().unwrap()]));
+    assert!(said.contains("is not a PEM text"), "{said}");
+    assert!(!said.contains("secret-looking-content"), "{said}");
+    std::fs::remove_dir_all(not_a_key.parent().unwrap()).unwrap();
+
     let p = Providers::start().unwrap();
     let file = temp_file("wrong");
     let wrong = demo(

@@ -79,8 +79,13 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
         p = p.withClientAuth(when (it) {
             "client_secret_post" -> ClientAuthMethod.CLIENT_SECRET_POST
             "client_secret_basic" -> ClientAuthMethod.CLIENT_SECRET_BASIC
+            "private_key_jwt" -> ClientAuthMethod.PRIVATE_KEY_JWT
+            "client_secret_jwt" -> ClientAuthMethod.CLIENT_SECRET_JWT
             else -> ClientAuthMethod.PUBLIC_CLIENT
         })
+    }
+    (spec["assertion_audience"] as? String)?.let {
+        p = p.withAssertionAudience(if (it == "issuer") AssertionAudience.ISSUER else AssertionAudience.TOKEN_ENDPOINT)
     }
     if (spec.containsKey("pkce")) {
         p = p.withPkce(when (spec["pkce"]) { null -> null; "plain" -> PkceMethod.PLAIN; else -> PkceMethod.S256 })
@@ -207,10 +212,18 @@ fun runCase(case: Map<String, Any?>) {
     val expectation = case["expect"].obj()
     val client = try {
         val spec = case["client"].obj()
-        Client(buildProfile(case["profile"].obj()), (spec["client_id"] as? String) ?: "",
+        // A private JWK (an object of strings) or a PEM text, with signing_alg for PS256.
+        val key = when (val k = spec["signing_key"]) {
+            is String -> SigningKey.fromPem(k, spec["signing_alg"] as? String)
+            is Map<*, *> -> SigningKey.fromJwk(Json.write(k))
+            else -> null
+        }
+        val built = Client(buildProfile(case["profile"].obj()), (spec["client_id"] as? String) ?: "",
             spec["client_secret"] as? String, spec["redirect_uri"] as? String,
             (spec["scopes"] as? List<*>)?.filterIsInstance<String>() ?: listOf(),
-            (spec["resources"] as? List<*>)?.filterIsInstance<String>() ?: listOf())
+            (spec["resources"] as? List<*>)?.filterIsInstance<String>() ?: listOf(), key)
+        // A signing client's requests are built at now with the case's entropy.
+        (case["assertion_entropy"] as? String)?.let { built.at(((case["now"] as? Long) ?: 0L).toULong(), hex(it)) } ?: built
     } catch (e: AuthflowException) {
         compare(expectation, secrets) { throw e }
         return
@@ -624,6 +637,41 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
                 expect(errorKindName(e.kind) == "invalid_client" && e.status?.toInt() == 401) { "$e" }
                 expect(!e.toString().contains("not-the-link-secret")) { "error shows the secret" }
             }
+        },
+        "private_key_jwt (RFC 7523): every request signed with its own jti, blocking, suspend and a session" to {
+            val sent = mutableListOf<HttpRequest>()
+            val answer = HttpResponse(200u, listOf(), "{\"access_token\":\"at-0123456789\",\"token_type\":\"Bearer\",\"expires_in\":600}".toByteArray())
+            val scripted = object : HttpTransport {
+                override fun send(request: HttpRequest): HttpResponse { sent.add(request); return answer }
+                override suspend fun sendAsync(request: HttpRequest) = send(request)
+            }
+            val key = SigningKey.fromJwk("{\"kty\": \"EC\", \"x\": \"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44\", \"y\": \"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E\", \"crv\": \"P-256\", \"d\": \"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k\"}")
+            val profile = Profile.generic("https://as.example/token", null).withIssuer("https://as.example", false)
+                .withGrant(GrantType.CLIENT_CREDENTIALS)
+            val client = oauthClient(Client(profile, "svc", signingKey = key), scripted)
+            expect(client.client().clientAuthMethod() == ClientAuthMethod.PRIVATE_KEY_JWT) { "the key did not choose private_key_jwt" }
+            client.clientCredentials()
+            runBlocking { client.clientCredentialsAsync() }
+            client.session().accessToken()
+            fun claims(request: HttpRequest): Map<String, Any?> {
+                val form = request.body.toString(Charsets.UTF_8).split("&").associate {
+                    val (n, v) = it.split("=", limit = 2); n to java.net.URLDecoder.decode(v, "UTF-8") }
+                expect(form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") { "no assertion: $form" }
+                val payload = form["client_assertion"]!!.split(".")[1]
+                return Json.parse(String(java.util.Base64.getUrlDecoder().decode(payload))).obj()
+            }
+            val all = sent.map { claims(it) }
+            expect(all.size == 3 && all.map { it["jti"] }.toSet().size == 3) { "jtis: ${all.map { it["jti"] }}" }
+            for (c in all) expect(c["iss"] == "svc" && c["sub"] == "svc" && c["aud"] == "https://as.example" &&
+                (c["exp"] as Long) - (c["iat"] as Long) == 60L) { "claims: $c" }
+            expect(!key.toString().contains("2rzlM-Yf65c0")) { "the key is shown: $key" }
+            try {
+                client.client().clientCredentialsRequest()
+                throw Failure("a signing client built a request without Client.at")
+            } catch (e: AuthflowException.Configuration) {
+                expect(e.toString().contains("Client::at")) { "$e" }
+            }
+            expect(client.client().at(1713082444uL, ByteArray(32) { 7 }).clientCredentialsRequest().body.size > 0) { "at() built nothing" }
         },
         "token exchange (RFC 8693) and resources (RFC 8707), blocking and suspend" to {
             val sent = mutableListOf<HttpRequest>()

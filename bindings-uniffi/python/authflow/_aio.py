@@ -124,7 +124,7 @@ class AsyncOAuthClient:
         requests over the transport's ``send_async``, the waits with
         ``sleep`` (``asyncio.sleep``)."""
         client = self.client
-        flow = device_flow(client.sansio_client, client.environment.now, on_code)
+        flow = device_flow(client, client.environment.now, on_code)
         step = next(flow)
         while True:
             try:

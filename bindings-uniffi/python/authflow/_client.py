@@ -15,7 +15,6 @@ from ._native import (
     AuthorizationOptions,
     ClientAuthMethod,
     ClientSession,
-    DevicePoll,
     EndpointRole,
     Environment,
     HttpHeader,
@@ -26,6 +25,7 @@ from ._native import (
     GrantType,
     Profile,
     SharedSession,
+    SigningKey,
     TokenInfo,
     TokenPersister,
     TokenSet,
@@ -52,7 +52,28 @@ _AUTH_METHODS = {
     "client_secret_basic": ClientAuthMethod.CLIENT_SECRET_BASIC,
     "client_secret_post": ClientAuthMethod.CLIENT_SECRET_POST,
     "none": ClientAuthMethod.PUBLIC_CLIENT,
+    "private_key_jwt": ClientAuthMethod.PRIVATE_KEY_JWT,
+    "client_secret_jwt": ClientAuthMethod.CLIENT_SECRET_JWT,
 }
+
+
+def _signing_key(key: typing.Union[str, SigningKey], alg: typing.Optional[str]) -> SigningKey:
+    """``key`` as a :class:`authflow.sansio.SigningKey`: a private JWK's
+    JSON text, or a PEM text (``alg`` picks PS256 for an RSA key)."""
+    if isinstance(key, SigningKey):
+        if alg is not None and key.algorithm() != alg:
+            raise ValueError(f"private_key_alg={alg!r}, but the key signs {key.algorithm()}")
+        return key
+    if key.lstrip().startswith("{"):
+        if alg is not None:
+            # A JWK without its own alg takes the one asked for (its kty
+            # must fit it); one with another alg is refused, not overridden.
+            members = _json.loads(key)
+            if members.setdefault("alg", alg) != alg:
+                raise ValueError(f"private_key_alg={alg!r}, but the JWK is for {members['alg']}")
+            key = _json.dumps(members)
+        return SigningKey.from_jwk(key)
+    return SigningKey.from_pem(key, alg)
 
 def _with_token_url(profile: Profile, token_url: typing.Optional[str]) -> Profile:
     return profile if token_url is None else profile.with_endpoint(EndpointRole.TOKEN, token_url)
@@ -84,6 +105,8 @@ def connect(
     device_authorization_url: typing.Optional[str] = None,
     grant: typing.Optional[str] = None,
     auth_method: typing.Optional[str] = None,
+    private_key: typing.Union[str, SigningKey, None] = None,
+    private_key_alg: typing.Optional[str] = None,
     transport: typing.Optional[HttpTransport] = None,
     environment: typing.Optional[Environment] = None,
 ) -> OAuthClient:
@@ -97,7 +120,13 @@ def connect(
     profile's endpoints. ``grant="client_credentials"`` makes sessions get tokens
     with the client's own credentials, on first use and whenever they
     expire; ``auth_method`` is how the client authenticates
-    (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``).
+    (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``,
+    ``"private_key_jwt"``, ``"client_secret_jwt"``). ``private_key`` is the
+    key of ``private_key_jwt`` (RFC 7523): a PEM text (PKCS#8, PKCS#1 or
+    SEC1), a private JWK's JSON text, or a :class:`authflow.sansio.SigningKey`;
+    ``private_key_alg="PS256"`` signs an RSA key with PSS. A client with a
+    key and no ``auth_method`` authenticates with it; each request carries a
+    fresh assertion (``iat``, ``exp`` a minute later, a random ``jti``).
     ``resources`` are RFC 8707 resource indicators (absolute URIs without a
     fragment, e.g. ``"https://api.example/"``): the tokens are asked for
     them on the authorization request and every token request (code
@@ -126,8 +155,12 @@ def connect(
         chosen = chosen.with_grant(_choice("grant", grant, grants))
     if auth_method is not None:
         chosen = chosen.with_client_auth(_choice("auth_method", auth_method, _AUTH_METHODS))
+    if private_key_alg is not None and private_key is None:
+        raise TypeError("private_key_alg= goes with private_key=")
+    key = _signing_key(private_key, private_key_alg) if private_key is not None else None
     client = _Client(chosen, client_id, client_secret=client_secret,
-                     redirect_uri=redirect_uri, scopes=list(scopes), resources=list(resources))
+                     redirect_uri=redirect_uri, scopes=list(scopes), resources=list(resources),
+                     signing_key=key)
     return OAuthClient(client, transport, environment)
 
 
@@ -327,17 +360,19 @@ _DeviceStep = typing.Union[HttpRequest, float]
 
 
 def device_flow(
-    client: _Client, now: typing.Callable[[], int], on_code: typing.Callable[[DeviceCode], None],
+    client: _NativeOAuthClient, now: typing.Callable[[], int],
+    on_code: typing.Callable[[DeviceCode], None],
 ) -> typing.Generator[_DeviceStep, typing.Optional[HttpResponse], TokenSet]:
     """The device login as steps, for a blocking and an asyncio driver
     alike: the core's :class:`authflow.sansio.DevicePoll` decides every
-    request and every wait; this only carries them out."""
-    answer = yield client.device_authorization_request()
+    request and every wait; this only carries them out. The requests come
+    from ``client``, signed when it authenticates with a JWT."""
+    answer = yield client.client_now().device_authorization_request()
     assert answer is not None
-    authorization = client.parse_device_authorization_response(now(), answer)
+    authorization = client.client().parse_device_authorization_response(now(), answer)
     on_code(DeviceCode(authorization.user_code(), authorization.verification_uri(),
                        authorization.verification_uri_complete(), authorization.expires_at()))
-    poll = DevicePoll(client, authorization)
+    poll = client.device_poll(authorization)
     while True:
         action = poll.poll_action(now())
         if action.is_send():
@@ -399,7 +434,7 @@ class OAuthClient(_NativeOAuthClient):
         failures and 5xx/429 answers are retried with back-off until then.
         An OpenID Provider's ID token is checked before the tokens are
         returned (``id_token_invalid`` otherwise), as by :meth:`exchange`."""
-        flow = device_flow(self.sansio_client, self.environment.now, on_code)
+        flow = device_flow(self, self.environment.now, on_code)
         step = next(flow)
         while True:
             try:

@@ -292,3 +292,68 @@ def test_token_exchange_blocking_and_asyncio(issuer: str) -> None:
         exchanger.token_exchange(unknown)
     assert caught.value.kind == "invalid_request"
     assert "not-a-token-of-this-provider" not in str(caught.value) + repr(caught.value)
+
+
+# ----- Client authentication by JWT (RFC 7523 §2.2, OpenID Connect Core §9) -----
+
+# server.mjs: the private_key_jwt client (its keys are client-keys.json's)
+# and the client_secret_jwt one.
+PKJWT_CLIENT = "pkjwt-client"
+SECRET_JWT_CLIENT = ("secret-jwt-client", "secret-jwt-client-secret-0123456789abcdef")
+
+
+def client_keys() -> typing.Dict[str, typing.Any]:
+    return typing.cast(typing.Dict[str, typing.Any], json.loads((PEER / "client-keys.json").read_text()))
+
+
+@pytest.mark.parametrize("index,alg", [(0, None), (0, "PS256"), (1, None), (2, None)])
+def test_private_key_jwt_from_a_jwk_authenticates_every_grant(
+        issuer: str, index: int, alg: typing.Optional[str]) -> None:
+    jwk = json.dumps(client_keys()["registered"][index])
+    client = af.connect(af.discover_profile(issuer, openid=True), PKJWT_CLIENT, private_key=jwk,
+                        private_key_alg=alg, redirect_uri=REDIRECT_URI)
+    # Discovery lists client_secret_basic first; the key decides.
+    assert client.client().client_auth_method() == af.sansio.ClientAuthMethod.PRIVATE_KEY_JWT
+    tokens = client.client_credentials()
+    info = client.introspect(tokens.access_token(), af.TokenTypeHint.ACCESS_TOKEN)
+    assert info.active and info.client_id == PKJWT_CLIENT
+    start = client.authorization_url(af.AuthorizationOptions(
+        scopes=["openid"], extra_params=[af.sansio.QueryParam(name="prompt", value="consent")]))
+    signed_in = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    assert client.refresh(signed_in).access_token() != signed_in.access_token()
+    assert asyncio.run(af.AsyncOAuthClient(client).client_credentials()).access_token()
+
+
+def test_a_private_key_jwt_session_renews_with_a_new_assertion_each_time(issuer: str) -> None:
+    jwk = json.dumps(client_keys()["registered"][1])
+    client = af.connect(af.discover_profile(issuer, openid=True), PKJWT_CLIENT, private_key=jwk,
+                        grant="client_credentials")
+    session = client.session().native
+    first = session.access_token()
+    session.unauthorized(first)
+    # A replayed jti would be refused by oidc-provider: the second renewal
+    # carries its own.
+    assert session.access_token() != first
+
+
+def test_a_wrong_private_key_is_an_invalid_client(issuer: str) -> None:
+    wrong = json.dumps(client_keys()["wrong"])
+    client = af.connect(af.discover_profile(issuer, openid=True), PKJWT_CLIENT, private_key=wrong)
+    with pytest.raises(af.OAuthError) as caught:
+        client.client_credentials()
+    assert (caught.value.kind, caught.value.action) == ("invalid_client", "fix_configuration")
+    assert client_keys()["wrong"]["d"] not in str(caught.value) + repr(caught.value)
+    assert client_keys()["wrong"]["d"] not in repr(client) + repr(client.client())
+
+
+def test_client_secret_jwt_when_chosen(issuer: str) -> None:
+    client = af.connect(af.discover_profile(issuer, openid=True), SECRET_JWT_CLIENT[0],
+                        client_secret=SECRET_JWT_CLIENT[1], auth_method="client_secret_jwt")
+    tokens = client.client_credentials()
+    assert client.introspect(tokens.access_token(), af.TokenTypeHint.ACCESS_TOKEN).active
+    # Discovery's pick for a secret, client_secret_basic, is not this client's method.
+    basic = af.connect(af.discover_profile(issuer, openid=True), SECRET_JWT_CLIENT[0],
+                       client_secret=SECRET_JWT_CLIENT[1])
+    with pytest.raises(af.OAuthError) as caught:
+        basic.client_credentials()
+    assert caught.value.kind == "invalid_client"

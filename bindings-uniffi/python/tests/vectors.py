@@ -95,7 +95,14 @@ def build_profile(spec: dict) -> af.Profile:
             "client_secret_post": af.sansio.ClientAuthMethod.CLIENT_SECRET_POST,
             "client_secret_basic": af.sansio.ClientAuthMethod.CLIENT_SECRET_BASIC,
             "none": af.sansio.ClientAuthMethod.PUBLIC_CLIENT,
+            "private_key_jwt": af.sansio.ClientAuthMethod.PRIVATE_KEY_JWT,
+            "client_secret_jwt": af.sansio.ClientAuthMethod.CLIENT_SECRET_JWT,
         }[spec["client_auth"]])
+    if "assertion_audience" in spec:
+        profile = profile.with_assertion_audience({
+            "issuer": af.sansio.AssertionAudience.ISSUER,
+            "token_endpoint": af.sansio.AssertionAudience.TOKEN_ENDPOINT,
+        }[spec["assertion_audience"]])
     if "pkce" in spec:
         profile = profile.with_pkce(None if spec["pkce"] is None else
                                     {"S256": af.sansio.PkceMethod.S256, "plain": af.sansio.PkceMethod.PLAIN}[spec["pkce"]])
@@ -112,14 +119,25 @@ def build_client(case: dict) -> af.sansio.Client:
     try:
         profile = build_profile(case["profile"])
         spec = case.get("client", {})
-        return af.sansio.Client(
+        # A private JWK (an object) or a PEM text, with signing_alg for PS256.
+        key = spec.get("signing_key")
+        if isinstance(key, dict):
+            key = af.sansio.SigningKey.from_jwk(json.dumps(key))
+        elif isinstance(key, str):
+            key = af.sansio.SigningKey.from_pem(key, spec.get("signing_alg"))
+        client = af.sansio.Client(
             profile,
             spec.get("client_id", ""),
             client_secret=spec.get("client_secret"),
             redirect_uri=spec.get("redirect_uri"),
             scopes=[s for s in spec.get("scopes", []) if isinstance(s, str)],
             resources=[r for r in spec.get("resources", []) if isinstance(r, str)],
+            signing_key=key,
         )
+        # A signing client's requests are built at now with the case's entropy.
+        if "assertion_entropy" in case:
+            client = client.at(case.get("now", 0), bytes.fromhex(case["assertion_entropy"]))
+        return client
     except af.AuthflowError as error:
         raise CoreRefused(error) from None
 

@@ -790,6 +790,14 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func apiRequest(accessToken: String, method: Method, path: String, body: Data?) throws  -> HttpRequest
     
     /**
+     * This client for the requests built at `now`: their client
+     * assertions get `iat` = `now` and a `jti` from `entropy` (at least 32
+     * bytes from a CSPRNG). Always right to call; a client that does not
+     * sign comes back as it is.
+     */
+    func at(now: UInt64, entropy: Data) throws  -> Client
+    
+    /**
      * The authorization URL and the pending authorization to keep.
      * `entropy` must be at least `authorization_entropy_len()` bytes from a
      * secure random source (48 do for a profile that is not OpenID).
@@ -800,6 +808,13 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * Checks an API response: nothing for 2xx, else the typed error.
      */
     func checkApiResponse(now: UInt64, response: HttpResponse) throws 
+    
+    /**
+     * How this client authenticates: the profile's method when it was
+     * chosen, else `private_key_jwt` for a client with a signing key, else
+     * discovery's pick.
+     */
+    func clientAuthMethod() throws  -> ClientAuthMethod
     
     /**
      * The client-credentials grant (Makini Admin).
@@ -915,6 +930,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func scopes()  -> [String]
     
     /**
+     * Whether the client signs its authentication, so that its requests
+     * are built through [`Client::at`].
+     */
+    func signsRequests()  -> Bool
+    
+    /**
      * A token exchange (RFC 8693 §2.1) at the token endpoint, with the
      * client's authentication.
      */
@@ -1012,8 +1033,13 @@ open class Client: ClientProtocol, @unchecked Sendable, CustomDebugStringConvert
      * `resources` are RFC 8707 resource indicators (absolute URIs without
      * a fragment), sent on the authorization request and every token
      * request.
+     *
+     * `signing_key` is the private key of `private_key_jwt` (RFC 7523):
+     * unless the profile's method was chosen, a client with one
+     * authenticates with it. A client that signs (`private_key_jwt`,
+     * `client_secret_jwt`) builds its requests through [`Client::at`].
      */
-public convenience init(profile: Profile, clientId: String, clientSecret: String? = nil, redirectUri: String? = nil, scopes: [String] = [], resources: [String] = [])throws  {
+public convenience init(profile: Profile, clientId: String, clientSecret: String? = nil, redirectUri: String? = nil, scopes: [String] = [], resources: [String] = [], signingKey: SigningKey? = nil)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
@@ -1023,7 +1049,8 @@ public convenience init(profile: Profile, clientId: String, clientSecret: String
         FfiConverterOptionString.lower(clientSecret),
         FfiConverterOptionString.lower(redirectUri),
         FfiConverterSequenceString.lower(scopes),
-        FfiConverterSequenceString.lower(resources),uniffiCallStatus
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterOptionTypeSigningKey.lower(signingKey),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1059,6 +1086,23 @@ open func apiRequest(accessToken: String, method: Method, path: String, body: Da
 }
     
     /**
+     * This client for the requests built at `now`: their client
+     * assertions get `iat` = `now` and a `jti` from `entropy` (at least 32
+     * bytes from a CSPRNG). Always right to call; a client that does not
+     * sign comes back as it is.
+     */
+open func at(now: UInt64, entropy: Data)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_at(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),
+        FfiConverterData.lower(entropy),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The authorization URL and the pending authorization to keep.
      * `entropy` must be at least `authorization_entropy_len()` bytes from a
      * secure random source (48 do for a profile that is not OpenID).
@@ -1086,6 +1130,20 @@ open func checkApiResponse(now: UInt64, response: HttpResponse)throws   {try rus
         FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * How this client authenticates: the profile's method when it was
+     * chosen, else `private_key_jwt` for a client with a signing key, else
+     * discovery's pick.
+     */
+open func clientAuthMethod()throws  -> ClientAuthMethod  {
+    return try  FfiConverterTypeClientAuthMethod_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_client_auth_method(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1378,6 +1436,19 @@ open func scopes() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_client_scopes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the client signs its authentication, so that its requests
+     * are built through [`Client::at`].
+     */
+open func signsRequests() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_signs_requests(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2304,15 +2375,19 @@ open class DevicePoll: DevicePollProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_authflow_uniffi_fn_clone_devicepoll(self.handle, $0) }
     }
     /**
-     * Polls for `authorization`, which `client` asked for.
+     * Polls for `authorization`, which `client` asked for. A client that
+     * signs its authentication (`private_key_jwt`, `client_secret_jwt`)
+     * needs `entropy` (32 bytes from a CSPRNG, taken once) for its polls'
+     * assertions; `OAuthClient.device_poll` gives it.
      */
-public convenience init(client: Client, authorization: DeviceAuthorization) {
+public convenience init(client: Client, authorization: DeviceAuthorization, entropy: Data? = nil)throws  {
     let handle =
-        try! rustCall() {
+        try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_constructor_devicepoll_new(
         FfiConverterTypeClient_lower(client),
-        FfiConverterTypeDeviceAuthorization_lower(authorization),uniffiCallStatus
+        FfiConverterTypeDeviceAuthorization_lower(authorization),
+        FfiConverterOptionData.lower(entropy),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -3520,6 +3595,19 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     func clientCredentialsAsync() async throws  -> TokenSet
     
     /**
+     * The sans-IO client for the requests built now (dated now, with
+     * fresh entropy, when it signs its authentication): for flows the host
+     * drives itself, such as the device login.
+     */
+    func clientNow() throws  -> Client
+    
+    /**
+     * A device poll for `authorization` (which this client asked for),
+     * with the entropy its polls need when the client signs.
+     */
+    func devicePoll(authorization: DeviceAuthorization) throws  -> DevicePoll
+    
+    /**
      * Validates the redirect against `pending` (a storage string) and
      * exchanges the code. A pending authorization is used once: a second
      * call with the same string in this process is refused
@@ -3877,6 +3965,34 @@ open func clientCredentialsAsync()async throws  -> TokenSet  {
             liftFunc: FfiConverterTypeTokenSet_lift,
             errorHandler: FfiConverterTypeAuthflowError_lift
         )
+}
+    
+    /**
+     * The sans-IO client for the requests built now (dated now, with
+     * fresh entropy, when it signs its authentication): for flows the host
+     * drives itself, such as the device login.
+     */
+open func clientNow()throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_client_now(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A device poll for `authorization` (which this client asked for),
+     * with the entropy its polls need when the client signs.
+     */
+open func devicePoll(authorization: DeviceAuthorization)throws  -> DevicePoll  {
+    return try  FfiConverterTypeDevicePoll_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_device_poll(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDeviceAuthorization_lower(authorization),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -4872,6 +4988,12 @@ public protocol ProfileProtocol: AnyObject, Sendable {
     func withApiOrigin(origin: String) throws  -> Profile
     
     /**
+     * This profile with the `aud` of client assertions set: the issuer
+     * (the default when known) or the token endpoint.
+     */
+    func withAssertionAudience(audience: AssertionAudience)  -> Profile
+    
+    /**
      * This profile with another body encoding.
      */
     func withBodyEncoding(encoding: BodyEncoding)  -> Profile
@@ -5265,6 +5387,20 @@ open func withApiOrigin(origin: String)throws  -> Profile  {
     uniffi_authflow_uniffi_fn_method_profile_with_api_origin(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(origin),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This profile with the `aud` of client assertions set: the issuer
+     * (the default when known) or the token endpoint.
+     */
+open func withAssertionAudience(audience: AssertionAudience) -> Profile  {
+    return try!  FfiConverterTypeProfile_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_assertion_audience(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAssertionAudience_lower(audience),uniffiCallStatus
     )
 })
 }
@@ -6431,6 +6567,228 @@ public func FfiConverterTypeSharedSession_lift(_ handle: UInt64) throws -> Share
 #endif
 public func FfiConverterTypeSharedSession_lower(_ value: SharedSession) -> UInt64 {
     return FfiConverterTypeSharedSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A private key the client signs its authentication with.
+ */
+public protocol SigningKeyProtocol: AnyObject, Sendable {
+    
+    /**
+     * The algorithm it signs with (a JOSE name, e.g. `ES256`).
+     */
+    func algorithm()  -> String
+    
+    /**
+     * The `kid` it names, if any.
+     */
+    func keyId()  -> String?
+    
+    /**
+     * The public key as a JWK (its required members), to register with
+     * the provider.
+     */
+    func publicJwk()  -> String?
+    
+    /**
+     * The same key naming `key_id` as its `kid`.
+     */
+    func withKeyId(keyId: String)  -> SigningKey
+    
+}
+/**
+ * A private key the client signs its authentication with.
+ */
+open class SigningKey: SigningKeyProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_signingkey(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_signingkey(handle, $0) }
+    }
+
+    
+    /**
+     * A key from a private JWK (RSA, EC P-256 or OKP Ed25519); its `kid`
+     * and `alg` are kept.
+     */
+public static func fromJwk(jwk: String)throws  -> SigningKey  {
+    return try  FfiConverterTypeSigningKey_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_signingkey_from_jwk(
+        FfiConverterString.lower(jwk),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A key from a PEM text: PKCS#8 (RSA, P-256 or Ed25519), PKCS#1 or
+     * SEC1. `algorithm` (a JOSE name) picks PS256 for an RSA key; `None`
+     * takes the key type's own (RS256, ES256, EdDSA).
+     */
+public static func fromPem(pem: String, algorithm: String? = nil)throws  -> SigningKey  {
+    return try  FfiConverterTypeSigningKey_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_signingkey_from_pem(
+        FfiConverterString.lower(pem),
+        FfiConverterOptionString.lower(algorithm),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The algorithm it signs with (a JOSE name, e.g. `ES256`).
+     */
+open func algorithm() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_signingkey_algorithm(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The `kid` it names, if any.
+     */
+open func keyId() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_signingkey_key_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The public key as a JWK (its required members), to register with
+     * the provider.
+     */
+open func publicJwk() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_signingkey_public_jwk(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The same key naming `key_id` as its `kid`.
+     */
+open func withKeyId(keyId: String) -> SigningKey  {
+    return try!  FfiConverterTypeSigningKey_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_signingkey_with_key_id(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(keyId),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_signingkey_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSigningKey: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SigningKey
+
+    public static func lift(_ handle: UInt64) throws -> SigningKey {
+        return SigningKey(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SigningKey) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SigningKey {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SigningKey, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSigningKey_lift(_ handle: UInt64) throws -> SigningKey {
+    return try FfiConverterTypeSigningKey.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSigningKey_lower(_ value: SigningKey) -> UInt64 {
+    return FfiConverterTypeSigningKey.lower(value)
 }
 
 
@@ -10140,6 +10498,81 @@ public func FfiConverterTypeAction_lower(_ value: Action) -> RustBuffer {
 
 
 /**
+ * The `aud` of a client assertion (RFC 7523 §3).
+ */
+
+public enum AssertionAudience: Equatable, Hashable {
+    
+    /**
+     * The issuer identifier (the default when the profile knows it).
+     */
+    case issuer
+    /**
+     * The token endpoint's URL (for servers that accept nothing else).
+     */
+    case tokenEndpoint
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AssertionAudience: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAssertionAudience: FfiConverterRustBuffer {
+    typealias SwiftType = AssertionAudience
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AssertionAudience {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .issuer
+        
+        case 2: return .tokenEndpoint
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AssertionAudience, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .issuer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .tokenEndpoint:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAssertionAudience_lift(_ buf: RustBuffer) throws -> AssertionAudience {
+    return try FfiConverterTypeAssertionAudience.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAssertionAudience_lower(_ value: AssertionAudience) -> RustBuffer {
+    return FfiConverterTypeAssertionAudience.lower(value)
+}
+
+
+
+/**
  * An authflow failure: what went wrong (`kind`), what to do about it
  * (`action`), when to retry, and what the provider said.
  */
@@ -10758,6 +11191,14 @@ public enum ClientAuthMethod: Equatable, Hashable {
      * travel as the password grant's `username` and `password`).
      */
     case omitted
+    /**
+     * A JWT signed with the client's private key (RFC 7523 §2.2): `private_key_jwt`.
+     */
+    case privateKeyJwt
+    /**
+     * A JWT signed with HMAC SHA-256 keyed by the client secret: `client_secret_jwt`.
+     */
+    case clientSecretJwt
 
 
 
@@ -10787,6 +11228,10 @@ public struct FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer {
         
         case 4: return .omitted
         
+        case 5: return .privateKeyJwt
+        
+        case 6: return .clientSecretJwt
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -10809,6 +11254,14 @@ public struct FfiConverterTypeClientAuthMethod: FfiConverterRustBuffer {
         
         case .omitted:
             writeInt(&buf, Int32(4))
+        
+        
+        case .privateKeyJwt:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .clientSecretJwt:
+            writeInt(&buf, Int32(6))
         
         }
     }
@@ -12898,6 +13351,30 @@ fileprivate struct FfiConverterOptionTypeEnvironment: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSigningKey: FfiConverterRustBuffer {
+    typealias SwiftType = SigningKey?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSigningKey.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSigningKey.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeTokenPersister: FfiConverterRustBuffer {
     typealias SwiftType = TokenPersister?
 
@@ -13867,10 +14344,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_api_request() != 38570) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_client_at() != 21906) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_authorization_request() != 64301) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_check_api_response() != 32630) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_client_auth_method() != 18231) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_client_credentials_request() != 876) {
@@ -13934,6 +14417,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_scopes() != 29864) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_signs_requests() != 4741) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_token_exchange_request() != 52502) {
@@ -14018,6 +14504,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_client_credentials_async() != 55189) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_client_now() != 33546) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_device_poll() != 36024) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_exchange() != 51673) {
@@ -14341,6 +14833,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_profile_with_api_origin() != 24334) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_assertion_audience() != 31948) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_body_encoding() != 35785) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -14408,6 +14903,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_session_token_set() != 45420) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_signingkey_algorithm() != 30349) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_signingkey_key_id() != 30601) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_signingkey_public_jwk() != 63457) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_signingkey_with_key_id() != 61494) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_issuedtoken_access_token() != 21346) {
@@ -14506,13 +15013,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_tokenpersister_persist() != 41937) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_constructor_client_new() != 34903) {
+    if (uniffi_authflow_uniffi_checksum_constructor_client_new() != 15423) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_oauthclient_new() != 49039) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_constructor_devicepoll_new() != 22498) {
+    if (uniffi_authflow_uniffi_checksum_constructor_devicepoll_new() != 1805) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_jwkset_parse() != 1151) {
@@ -14534,6 +15041,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_session_new() != 405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_signingkey_from_jwk() != 56304) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_signingkey_from_pem() != 43635) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_tokenexchange_new() != 8398) {

@@ -131,7 +131,7 @@ final class DeviceFlow {
 
     /// The device authorization request, sent first.
     func authorizationRequest() throws -> HttpRequest {
-        try sansIo.deviceAuthorizationRequest()
+        try client.clientNow().deviceAuthorizationRequest()
     }
 
     /// Reads the device authorization `answer`, shows the code, and starts polling.
@@ -140,7 +140,7 @@ final class DeviceFlow {
         onCode(DeviceCode(userCode: authorization.userCode(), verificationUri: authorization.verificationUri(),
                           verificationUriComplete: authorization.verificationUriComplete(),
                           expiresAt: authorization.expiresAt()))
-        poll = DevicePoll(client: sansIo, authorization: authorization)
+        poll = try client.devicePoll(authorization: authorization)
     }
 
     /// What to do now; throws the error the poll stopped on.

@@ -82,14 +82,14 @@ private class DeviceFlow(private val client: OAuthClient) {
     private lateinit var poll: DevicePoll
 
     /** The device authorization request, sent first. */
-    fun authorizationRequest(): HttpRequest = sansIo.deviceAuthorizationRequest()
+    fun authorizationRequest(): HttpRequest = client.clientNow().deviceAuthorizationRequest()
 
     /** Reads the device authorization [answer], shows the code, and starts polling. */
     fun start(answer: HttpResponse, onCode: (DeviceCode) -> Unit) {
         val authorization = sansIo.parseDeviceAuthorizationResponse(client.now(), answer)
         onCode(DeviceCode(authorization.userCode(), authorization.verificationUri(),
             authorization.verificationUriComplete(), authorization.expiresAt()))
-        poll = DevicePoll(sansIo, authorization)
+        poll = client.devicePoll(authorization)
     }
 
     /** What to do now; throws the error the poll stopped on. */

@@ -1,0 +1,67 @@
+//! The private key of `private_key_jwt` (RFC 7523 §2.2): the core's
+//! [`authflow_core::SigningKey`], made from a PEM text or a private JWK.
+//! `repr` / `toString` show the algorithm and `kid`, never the key.
+
+use crate::error::Result;
+use authflow_core::{Error, ErrorKind, SigningAlgorithm};
+use std::sync::Arc;
+
+/// A private key the client signs its authentication with.
+#[derive(Debug, Clone, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct SigningKey(pub(crate) authflow_core::SigningKey);
+
+#[uniffi::export]
+impl SigningKey {
+    /// A key from a PEM text: PKCS#8 (RSA, P-256 or Ed25519), PKCS#1 or
+    /// SEC1. `algorithm` (a JOSE name) picks PS256 for an RSA key; `None`
+    /// takes the key type's own (RS256, ES256, EdDSA).
+    #[uniffi::constructor(default(algorithm = None))]
+    pub fn from_pem(pem: String, algorithm: Option<String>) -> Result<Arc<SigningKey>> {
+        let pem = zeroize::Zeroizing::new(pem);
+        let algorithm = algorithm.as_deref().map(algorithm_named).transpose()?;
+        Ok(Arc::new(SigningKey(authflow_core::SigningKey::from_pem(
+            &pem, algorithm,
+        )?)))
+    }
+
+    /// A key from a private JWK (RSA, EC P-256 or OKP Ed25519); its `kid`
+    /// and `alg` are kept.
+    #[uniffi::constructor]
+    pub fn from_jwk(jwk: String) -> Result<Arc<SigningKey>> {
+        let jwk = zeroize::Zeroizing::new(jwk);
+        Ok(Arc::new(SigningKey(authflow_core::SigningKey::from_jwk(
+            &jwk,
+        )?)))
+    }
+
+    /// The same key naming `key_id` as its `kid`.
+    pub fn with_key_id(&self, key_id: String) -> Arc<SigningKey> {
+        Arc::new(SigningKey(self.0.clone().with_key_id(key_id)))
+    }
+
+    /// The algorithm it signs with (a JOSE name, e.g. `ES256`).
+    pub fn algorithm(&self) -> String {
+        self.0.algorithm().as_str().to_owned()
+    }
+
+    /// The `kid` it names, if any.
+    pub fn key_id(&self) -> Option<String> {
+        self.0.key_id().map(str::to_owned)
+    }
+
+    /// The public key as a JWK (its required members), to register with
+    /// the provider.
+    pub fn public_jwk(&self) -> Option<String> {
+        self.0.public_jwk()
+    }
+}
+
+fn algorithm_named(name: &str) -> authflow_core::Result<SigningAlgorithm> {
+    SigningAlgorithm::parse(name).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Configuration,
+            format!("unknown signing algorithm {name:?} (RS256, PS256, ES256, EdDSA)"),
+        )
+    })
+}
