@@ -439,3 +439,50 @@ fn nothing_secret_in_the_fleet_protocol() {
     };
     assert_clean("fleet session after an error", &format!("{fleet:?}"));
 }
+
+/// A private key given to a client (`private_key_jwt`), and the client
+/// assertions it signs: never in `Debug`, nor in an error that echoes the
+/// request (an assertion is a credential for its minute).
+#[cfg(feature = "jwt-client-auth")]
+#[test]
+fn nothing_of_a_signing_key_or_an_assertion_in_debug_or_errors() {
+    let clean = |shown: &str, secret: &str| {
+        assert!(
+            secret.len() > 20 && !shown.contains(secret),
+            "shows a secret: {shown}"
+        )
+    };
+    const D: &str = "2DErVUlhFwncbLnR8jB1Wk1Qv1xTR5X5ra3uwH4gF6E";
+    let jwk = format!(
+        r#"{{"kty":"OKP","crv":"Ed25519","x":"MAuCJ7WtkSnzKH1Q7K5kSGjzwXlKVR2E4l4Dg4S7L_s","d":"{D}"}}"#
+    );
+    let key = authflow_core::SigningKey::from_jwk(&jwk).unwrap();
+    clean(&format!("{key:?}"), D);
+    let profile = Profile::generic(None, "https://as.example/token").unwrap();
+    let client = Client::new(profile, "svc").with_signing_key(key);
+    clean(&format!("{client:?}"), D);
+    let at = client.at(1_713_082_414, &[5; 32]).unwrap();
+    clean(&format!("{at:?}"), D);
+    let request = at.client_credentials_request().unwrap();
+    let body = String::from_utf8(request.body.to_vec()).unwrap();
+    let assertion = body.split("client_assertion=").nth(1).unwrap().to_owned();
+    clean(&format!("{request:?}"), &assertion);
+    let echo = HttpResponse {
+        status: 401,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: format!(
+            r#"{{"error":"invalid_client","error_description":"bad assertion {assertion}"}}"#
+        )
+        .into_bytes()
+        .into(),
+    };
+    let error = client
+        .parse_token_response(
+            authflow_core::GrantType::ClientCredentials,
+            1_713_082_414,
+            &echo,
+        )
+        .unwrap_err()
+        .without_secrets_of(&request);
+    clean(&format!("{error} {error:?}"), &assertion);
+}
