@@ -176,6 +176,17 @@ impl Client {
                 )
             })?,
         };
+        // RFC 8414 §2: what the server takes; a key it does not would only
+        // come back as invalid_client.
+        let listed = self.profile().assertion_algorithms();
+        if !listed.is_empty() && !listed.iter().any(|a| a == key.algorithm().as_str()) {
+            return Err(Error::configuration(format!(
+                "the server does not list {} in token_endpoint_auth_signing_alg_values_supported \
+                 ({})",
+                key.algorithm().as_str(),
+                listed.join(", ")
+            )));
+        }
         let context = self.request_context.as_ref().ok_or_else(|| {
             Error::configuration(format!(
                 "{} signs each request with the time and fresh entropy: build it through \
@@ -308,6 +319,30 @@ mod tests {
         let error = client.client_auth_method().unwrap_err();
         assert_eq!(error.kind(), crate::ErrorKind::Configuration);
         assert!(error.to_string().contains("does not list private_key_jwt"));
+    }
+
+    #[test]
+    fn a_key_of_an_algorithm_the_server_does_not_list_is_refused() {
+        let body = r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/token",
+            "token_endpoint_auth_methods_supported":["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported":["RS256","PS256"]}"#;
+        let response = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec().into(),
+        };
+        let profile = crate::discovery::parse_discovery_response("https://as.example", &response)
+            .unwrap()
+            .profile()
+            .unwrap();
+        assert_eq!(profile.assertion_algorithms(), ["RS256", "PS256"]);
+        let client = Client::new(profile, "c").with_signing_key(key());
+        let error = client
+            .at(1_700_000_000, &[1; 32])
+            .unwrap()
+            .client_credentials_request()
+            .unwrap_err();
+        assert!(error.to_string().contains("does not list ES256"), "{error}");
     }
 
     #[test]

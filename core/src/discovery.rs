@@ -34,6 +34,9 @@ pub struct ProviderMetadata {
     pub device_authorization_endpoint: Option<String>,
     /// `token_endpoint_auth_methods_supported`
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// `token_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2):
+    /// the algorithms the server takes for client assertions.
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     /// `code_challenge_methods_supported`
     pub code_challenge_methods_supported: Vec<String>,
     /// `grant_types_supported`
@@ -151,6 +154,8 @@ pub fn parse_discovery_response(
         Some(_) => Err(Error::invalid_response(format!("{name} is not a list"))),
     };
     let token_endpoint_auth_methods_supported = list("token_endpoint_auth_methods_supported")?;
+    let token_endpoint_auth_signing_alg_values_supported =
+        list("token_endpoint_auth_signing_alg_values_supported")?;
     let code_challenge_methods_supported = list("code_challenge_methods_supported")?;
     let grant_types_supported = list("grant_types_supported")?;
     let scopes_supported = list("scopes_supported")?;
@@ -176,6 +181,7 @@ pub fn parse_discovery_response(
         introspection_endpoint,
         device_authorization_endpoint,
         token_endpoint_auth_methods_supported,
+        token_endpoint_auth_signing_alg_values_supported,
         code_challenge_methods_supported,
         grant_types_supported,
         scopes_supported,
@@ -280,14 +286,18 @@ impl ProviderMetadata {
             url.as_deref().map(|u| endpoint(role, u)).transpose()
         };
         let profile = Profile::generic(self.authorization_endpoint.as_deref(), token_endpoint)?
-            .with_client_auth_offered(client_auth, offered)
-            .with_pkce(Some(PkceMethod::S256))
-            .set_discovered(
-                self.issuer.clone(),
-                self.authorization_response_iss_parameter_supported,
-                optional(EndpointRole::Revocation, &self.revocation_endpoint)?,
-                optional(EndpointRole::Introspection, &self.introspection_endpoint)?,
-            );
+            .with_client_auth_offered(client_auth, offered);
+        #[cfg(feature = "jwt-client-auth")]
+        let profile = profile.with_assertion_algorithms(
+            self.token_endpoint_auth_signing_alg_values_supported
+                .clone(),
+        );
+        let profile = profile.with_pkce(Some(PkceMethod::S256)).set_discovered(
+            self.issuer.clone(),
+            self.authorization_response_iss_parameter_supported,
+            optional(EndpointRole::Revocation, &self.revocation_endpoint)?,
+            optional(EndpointRole::Introspection, &self.introspection_endpoint)?,
+        );
         // RFC 8628 §4.
         #[cfg(feature = "device")]
         let profile = profile.set_endpoint(

@@ -423,6 +423,10 @@ pub struct Profile {
     client_auth_offered: Vec<ClientAuthMethod>,
     #[cfg(feature = "jwt-client-auth")]
     assertion_audience: Option<AssertionAudience>,
+    /// The algorithms the server takes for client assertions (RFC 8414
+    /// `token_endpoint_auth_signing_alg_values_supported`); empty: unknown.
+    #[cfg(feature = "jwt-client-auth")]
+    assertion_algorithms: Vec<String>,
     body_encoding: BodyEncoding,
     expiry: ExpiryRule,
     lifetimes: Lifetimes,
@@ -471,6 +475,8 @@ impl Profile {
             client_auth_offered: Vec::new(),
             #[cfg(feature = "jwt-client-auth")]
             assertion_audience: None,
+            #[cfg(feature = "jwt-client-auth")]
+            assertion_algorithms: Vec::new(),
             body_encoding: BodyEncoding::Form,
             expiry: ExpiryRule::Seconds,
             lifetimes: Lifetimes::default(),
@@ -740,6 +746,20 @@ impl Profile {
     /// The methods the server lists that authflow knows (empty: it said nothing).
     pub fn client_auth_offered(&self) -> &[ClientAuthMethod] {
         &self.client_auth_offered
+    }
+    /// The algorithms the server lists for client assertions (JOSE
+    /// names); empty when it said nothing.
+    #[cfg(feature = "jwt-client-auth")]
+    pub fn assertion_algorithms(&self) -> &[String] {
+        &self.assertion_algorithms
+    }
+    /// Records the algorithms the server takes for client assertions
+    /// (discovery's `token_endpoint_auth_signing_alg_values_supported`): a
+    /// key of another algorithm is refused before anything is sent.
+    #[cfg(feature = "jwt-client-auth")]
+    pub fn with_assertion_algorithms(mut self, algorithms: Vec<String>) -> Profile {
+        self.assertion_algorithms = algorithms;
+        self
     }
     /// The `aud` of client assertions: the one set, else the issuer when
     /// known, else the token endpoint.
