@@ -49,6 +49,8 @@ export interface ClientOptions {
   redirectUri: string;
   /** Scopes to ask for. */
   scopes?: string[];
+  /** Resource indicators (RFC 8707): the APIs the tokens are for, absolute URIs without a fragment (e.g. `"https://api.example/"`). Sent on the authorize URL and on every token request of the grant (code exchange, refresh), so the access tokens are audience-restricted to them; a resource the provider does not know is refused with kind `"invalid_scope"` (the provider's code `invalid_target` kept). */
+  resources?: string[];
   /** The provider's issuer identifier, checked against the redirect's `iss` (RFC 9207). */
   issuer?: string;
   /** Refuse a redirect without `iss`. Default `false`. */

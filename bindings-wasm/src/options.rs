@@ -77,7 +77,7 @@ fn string_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>> {
 /// authflow-core spells it: `makini_link` or `generic`; the other profiles'
 /// flows need a client secret), `endpoints` (`authorization` and `token`
 /// URLs, replacing or completing the profile's), `clientId`,
-/// `redirectUri`, `scopes`, `issuer`, `requireIssuer` and `openid`.
+/// `redirectUri`, `scopes`, `resources`, `issuer`, `requireIssuer` and `openid`.
 pub fn client_from_options(options: &JsValue) -> Result<Client> {
     if !options.is_object() {
         return Err(wrong_type("object", "an object"));
@@ -187,6 +187,11 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     }
     if let Some(scopes) = string_list(options, "scopes")? {
         client = client.with_scopes(scopes);
+    }
+    // RFC 8707: checked here, sent on the authorization request and every
+    // token request of the grant.
+    if let Some(resources) = string_list(options, "resources")? {
+        client = client.with_resources(resources)?;
     }
     Ok(client)
 }

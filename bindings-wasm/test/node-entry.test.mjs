@@ -295,3 +295,28 @@ test("Session.fetch: a refused token is renewed once and the call made again; a 
     await never.close();
   }
 });
+
+test("resource indicators (RFC 8707): on the authorize URL in the browser entry, and an audience-restricted token from oidc-provider", async () => {
+  const resource = "https://api.example/";
+  const start = await new browser.OAuthClient({
+    profile: "generic", clientId: "browser-client", redirectUri: REDIRECT, resources: [resource],
+    endpoints: { authorization: `${oidc.issuer}/auth`, token: `${oidc.issuer}/token` },
+  }).createAuthorizationUrl({ storageKey: null });
+  assert.deepEqual(new URL(start.url).searchParams.getAll("resource"), [resource]);
+  assert.throws(() => new browser.OAuthClient({
+    profile: "generic", clientId: "c", redirectUri: REDIRECT, resources: ["https://api.example/#top"],
+    endpoints: { token: `${oidc.issuer}/token` },
+  }), (e) => e.kind === "configuration");
+  const options = {
+    profile: "generic", clientId: "resource-client", clientSecret: "resource-client-secret-0123456789abcdef",
+    grant: "client_credentials", scopes: ["api:read"], resources: [resource],
+    endpoints: { token: `${oidc.issuer}/token` },
+  };
+  const tokens = await new OAuthClient(options).clientCredentials();
+  const claims = JSON.parse(Buffer.from(tokens.accessToken.split(".")[1], "base64url"));
+  assert.equal(claims.aud, resource);
+  const refused = await new OAuthClient({ ...options, resources: ["https://unknown.example/"] })
+    .clientCredentials().catch((e) => e);
+  assert.equal(refused.kind, "invalid_scope");
+  assert.equal(refused.providerError, "invalid_target");
+});
