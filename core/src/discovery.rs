@@ -227,15 +227,15 @@ impl ProviderMetadata {
         } else {
             #[cfg(feature = "jwt-client-auth")]
             let jwt = if offers("client_secret_jwt") {
-                Some(ClientAuthMethod::ClientSecretJwt)
+                ClientAuthMethod::ClientSecretJwt
             } else if offers("private_key_jwt") && !offers("none") {
-                Some(ClientAuthMethod::PrivateKeyJwt)
+                ClientAuthMethod::PrivateKeyJwt
             } else {
-                None
+                ClientAuthMethod::PublicClient
             };
             #[cfg(not(feature = "jwt-client-auth"))]
-            let jwt = None;
-            jwt.unwrap_or(ClientAuthMethod::PublicClient)
+            let jwt = ClientAuthMethod::PublicClient;
+            jwt
         };
         let offered = methods
             .iter()
