@@ -12,7 +12,7 @@ use crate::token_file::{self, KeySource, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
-    discovery_request, parse_discovery_response, Client, ClientAuthMethod, ClientSecret,
+    discovery_request, parse_discovery_response, Action, Client, ClientAuthMethod, ClientSecret,
     DevicePoll, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims,
     IdTokenValidation, LogoutOptions, Method, Profile, ProviderKind, Session, TokenSet,
 };
@@ -73,7 +73,49 @@ pub struct CliError(pub String);
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
-        CliError(e.to_string())
+        // What the user does next, where the error's own action is not
+        // specific enough for a terminal.
+        let hint = match (e.kind(), e.action()) {
+            (_, Action::AuthorizeAgain) => {
+                Some("run `authflow-demo login` again: the provider will not renew this grant")
+            }
+            (ErrorKind::InvalidClient, _) => Some(
+                "check --client-id and the client secret in AUTHFLOW_CLIENT_SECRET (or the \
+                 --private-key file)",
+            ),
+            (ErrorKind::Configuration, _) if e.message().contains("client secret") => {
+                Some("set the client secret in AUTHFLOW_CLIENT_SECRET")
+            }
+            _ => None,
+        };
+        match hint {
+            Some(hint) => CliError(format!("{e}\n({hint})")),
+            None => CliError(e.to_string()),
+        }
+    }
+}
+
+/// `at` relative to `now`, as a person reads it: "in 54 min", "in 3 h 5
+/// min", "in 12 days", "5 min ago".
+fn relative(at: u64, now: u64) -> String {
+    let (seconds, ago) = if at >= now {
+        (at - now, false)
+    } else {
+        (now - at, true)
+    };
+    let words = match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3_599 => format!("{} min", seconds / 60),
+        3_600..=86_399 => match (seconds % 3_600) / 60 {
+            0 => format!("{} h", seconds / 3_600),
+            minutes => format!("{} h {minutes} min", seconds / 3_600),
+        },
+        _ => format!("{} days", seconds / 86_400),
+    };
+    if ago {
+        format!("{words} ago")
+    } else {
+        format!("in {words}")
     }
 }
 
@@ -260,7 +302,7 @@ fn show_tokens(
     now: u64,
 ) -> Result<(), CliError> {
     let when = |at: Option<u64>| match at {
-        Some(at) => format!("at {at} (in {} h)", at.saturating_sub(now) / 3600),
+        Some(at) => format!("at {at} ({})", relative(at, now)),
         None => "unknown".to_owned(),
     };
     writeln!(out, "access token expires {}", when(tokens.expires_at()))?;
@@ -738,9 +780,9 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
             if !force && due.is_some_and(|at| now < at) {
                 writeln!(
                     out,
-                    "not due; next refresh due at {} (in {} h)",
+                    "not due; next refresh due at {} ({})",
                     due.unwrap_or(0),
-                    due.unwrap_or(0).saturating_sub(now) / 3600
+                    relative(due.unwrap_or(0), now)
                 )?;
                 return Ok(());
             }
@@ -756,11 +798,7 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
     };
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
     if let Some(next) = Session::new(client, Some(tokens)).poll_timeout() {
-        writeln!(
-            out,
-            "next refresh due at {next} (in {} h)",
-            next.saturating_sub(now) / 3600
-        )?;
+        writeln!(out, "next refresh due at {next} ({})", relative(next, now))?;
     }
     Ok(())
 }
@@ -798,4 +836,31 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
         })?;
     writeln!(out, "{}", String::from_utf8_lossy(&response.body))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_a_person_says_them() {
+        let now = 1_000_000;
+        assert_eq!(relative(now + 54 * 60 + 10, now), "in 54 min");
+        assert_eq!(relative(now + 3 * 3600 + 5 * 60, now), "in 3 h 5 min");
+        assert_eq!(relative(now + 2 * 3600, now), "in 2 h");
+        assert_eq!(relative(now + 12 * 86_400 + 7, now), "in 12 days");
+        assert_eq!(relative(now + 30, now), "in 30 s");
+        assert_eq!(relative(now - 300, now), "5 min ago");
+    }
+
+    #[test]
+    fn errors_say_what_to_do_next() {
+        let gone = Error::new(ErrorKind::InvalidGrant, "the refresh token was refused");
+        assert_eq!(gone.action(), Action::AuthorizeAgain);
+        assert!(CliError::from(gone).0.contains("run `authflow-demo login` again"));
+        let client = Error::new(ErrorKind::InvalidClient, "the provider refused the client");
+        assert!(CliError::from(client).0.contains("AUTHFLOW_CLIENT_SECRET"));
+        let plain = Error::new(ErrorKind::Timeout, "no answer");
+        assert_eq!(CliError::from(plain).0, "timeout: no answer; action: retry");
+    }
 }

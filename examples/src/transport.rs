@@ -58,7 +58,8 @@ impl Transport {
         let outgoing = builder
             .body(request.body.to_vec())
             .map_err(|e| Error::new(ErrorKind::Configuration, format!("invalid request: {e}")))?;
-        let mut response = self.agent.run(outgoing).map_err(transport_error)?;
+        let to = |error| transport_error(error, &request.url);
+        let mut response = self.agent.run(outgoing).map_err(to)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -72,19 +73,37 @@ impl Transport {
             .with_config()
             .limit(MAX_BODY)
             .read_to_vec()
-            .map_err(transport_error)?;
+            .map_err(to)?;
         Ok(HttpResponse::new(status, headers, body))
     }
 }
 
-fn transport_error(error: ureq::Error) -> Error {
+fn transport_error(error: ureq::Error, url: &str) -> Error {
     // Told apart: a request that timed out may have been carried out.
     let kind = match &error {
         ureq::Error::Timeout(_) => ErrorKind::Timeout,
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
         _ => ErrorKind::Transport,
     };
-    Error::new(kind, format!("no answer: {}", describe(&error)))
+    Error::new(
+        kind,
+        format!("no answer from {}: {}", endpoint_of(url), describe(&error)),
+    )
+}
+
+/// Where a request went, for an error: scheme, host, port and path. The
+/// query (which may hold a code or a token) and any user information are
+/// left out.
+fn endpoint_of(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit('@').next().unwrap_or_default();
+            format!("{scheme}://{host}{path}")
+        }
+        None => "the endpoint".to_owned(),
+    }
 }
 
 /// Words for a transport failure. ureq's own messages can quote the URL,
@@ -105,6 +124,16 @@ fn describe(error: &ureq::Error) -> &'static str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_is_named_without_its_query_or_user_information() {
+        assert_eq!(
+            endpoint_of("https://user:pw@as.example:8443/oauth/token?code=abc#x"),
+            "https://as.example:8443/oauth/token"
+        );
+        assert_eq!(endpoint_of("http://127.0.0.1:9/"), "http://127.0.0.1:9/");
+        assert_eq!(endpoint_of("not a url"), "the endpoint");
+    }
     use std::net::TcpListener;
 
     /// A server on 127.0.0.1 that accepts connections (the kernel's backlog
