@@ -857,7 +857,9 @@ mod tests {
     fn errors_say_what_to_do_next() {
         let gone = Error::new(ErrorKind::InvalidGrant, "the refresh token was refused");
         assert_eq!(gone.action(), Action::AuthorizeAgain);
-        assert!(CliError::from(gone).0.contains("run `authflow-demo login` again"));
+        assert!(CliError::from(gone)
+            .0
+            .contains("run `authflow-demo login` again"));
         let client = Error::new(ErrorKind::InvalidClient, "the provider refused the client");
         assert!(CliError::from(client).0.contains("AUTHFLOW_CLIENT_SECRET"));
         let plain = Error::new(ErrorKind::Timeout, "no answer");

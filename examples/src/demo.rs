@@ -1,5 +1,6 @@
-//! The demo: starts the local providers in-process and walks every seed
-//! flow against them over real HTTP, step by step, secrets redacted.
+//! The demo: starts the local providers in-process and walks every flow
+//! their documents describe against them over real HTTP, step by step,
+//! secrets redacted.
 
 use crate::local::{self, REDIRECT_URI};
 use crate::transport::Transport;
@@ -13,7 +14,7 @@ use std::io::Write;
 
 const DAY: u64 = 86_400;
 
-/// Writes the walk and counts what behaved as the seeds say.
+/// Writes the walk and counts what behaved as the provider documents say.
 pub struct Report<'a> {
     out: &'a mut dyn Write,
     passed: u32,
@@ -63,8 +64,9 @@ impl Report<'_> {
     fn tokens(&mut self, tokens: &TokenSet, now: u64) {
         let days = |at: Option<u64>| match at {
             Some(at) => format!(
-                "in {:.1} days (at {at})",
-                at.saturating_sub(now) as f64 / DAY as f64
+                "in {:.1} days ({})",
+                at.saturating_sub(now) as f64 / DAY as f64,
+                authflow_core::format_http_date(at)
             ),
             None => "no expiry".to_owned(),
         };
@@ -89,7 +91,7 @@ impl Report<'_> {
 /// The result of a walk: how many checks passed and failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
-    /// Checks that behaved as the seeds say.
+    /// Checks that behaved as the provider documents say.
     pub passed: u32,
     /// Checks that did not.
     pub failed: u32,
@@ -220,7 +222,15 @@ fn makini_link(
     let client = local::link_client(providers.urls())?;
     let t0 = now(providers);
     let authorized = local::authorize(transport, &client, t0, None)?;
-    report.line(&format!("  authorize URL sent to the browser; the provider redirects to {REDIRECT_URI}?code=…&state=…"));
+    // The authorize URL holds no secret: the state and the PKCE challenge
+    // are public; the verifier stays in the pending authorization.
+    report.line(&format!(
+        "  authorize URL sent to the browser: {}",
+        authorized.url
+    ));
+    report.line(&format!(
+        "  the provider redirects to {REDIRECT_URI}?code=…&state=…"
+    ));
     let stored = authorized.pending.to_storage_string();
     report.line(&format!(
         "  pending authorization kept server-side ({} chars)",
@@ -277,7 +287,7 @@ fn makini_link(
     let mut session = Session::new(client.clone(), Some(tokens));
     let due = session.poll_timeout().unwrap_or(0);
     report.line(&format!(
-        "  next refresh due in {:.1} days (the scheduled job both seeds recommend)",
+        "  next refresh due in {:.1} days (the scheduled job both Makini documents recommend)",
         due.saturating_sub(t0) as f64 / DAY as f64
     ));
     let t1 = advance_days(providers, 28);
@@ -360,7 +370,7 @@ fn makini_admin(
     let connections = api_get(report, &client, transport, &token, "connections", t0)?;
     report.check(connections.status == 200, "GET /admin/v4/connections");
 
-    report.line("  the seed's table, row by row:");
+    report.line("  the Makini Admin document's error table, row by row:");
     let mut malformed = client.client_credentials_request()?;
     malformed.body = b"grant_type=authorization_codes".to_vec().into();
     let answer = transport.send(&malformed)?;
@@ -451,7 +461,9 @@ fn makeshift(
 
     let info_request = client.token_info_request(&token)?;
     report.request(&info_request);
-    let info = client.parse_token_info_response(t0, &transport.send(&info_request)?)?;
+    let info_response = transport.send(&info_request)?;
+    report.response(&info_response);
+    let info = client.parse_token_info_response(t0, &info_response)?;
     report.line(&format!(
         "  token info: {} s left",
         info.expires_in_seconds.unwrap_or(0)

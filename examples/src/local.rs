@@ -69,6 +69,9 @@ pub fn makeshift_client(urls: &Urls) -> Result<Client, Error> {
 
 /// What the user's trip through the authorize endpoint produced.
 pub struct Authorized {
+    /// The authorize URL the browser was sent to (no secret: the state and
+    /// the PKCE challenge are public; the verifier stays in `pending`).
+    pub url: String,
     /// The pending authorization, as kept across the redirect.
     pub pending: PendingAuthorization,
     /// The URL the provider redirected back to.
@@ -98,6 +101,7 @@ pub fn authorize(
         body: Default::default(),
     };
     let response = transport.send(&request)?;
+    let url = start.url.clone();
     let redirect = response
         .header("Location")
         .filter(|_| (300..400).contains(&response.status))
@@ -112,6 +116,7 @@ pub fn authorize(
         })?
         .to_owned();
     Ok(Authorized {
+        url,
         pending: start.pending,
         redirect,
     })
