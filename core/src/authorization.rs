@@ -62,14 +62,6 @@ pub struct AuthorizationRequest {
     pub pending: PendingAuthorization,
 }
 
-/// The authorization endpoint, the request's parameters in order, and the
-/// pending authorization (see `Client::authorization_parts`).
-pub(crate) type AuthorizationParts<'c> = (
-    &'c crate::endpoint::Endpoint,
-    Vec<(String, String)>,
-    PendingAuthorization,
-);
-
 impl Client {
     /// Builds the authorization URL with the client's defaults. `entropy`
     /// must hold at least [`AUTHORIZATION_ENTROPY_LEN`] bytes from a
@@ -97,26 +89,30 @@ impl Client {
                  with Client::pushed_authorization_request, not Client::authorization_request",
             ));
         }
-        let (endpoint, params, pending) = self.authorization_parts(now, entropy, options)?;
-        let mut query = endpoint.query_builder();
-        for (name, value) in &params {
+        let mut query = self
+            .profile()
+            .required_endpoint(EndpointRole::Authorization)?
+            .query_builder();
+        let pending = self.authorization_parts(now, entropy, options, &mut |name, value| {
             query.append_pair(name, value);
-        }
+        })?;
         Ok(AuthorizationRequest {
             url: query.finish(),
             pending,
         })
     }
 
-    /// The parts of an authorization request, wherever its parameters go
-    /// (the authorization URL's query, or a PAR body): the authorization
-    /// endpoint, the parameters in order, and the pending authorization.
+    /// An authorization request, wherever its parameters go (the
+    /// authorization URL's query, or a PAR body): every check, then each
+    /// parameter handed to `add` in order; returns the pending
+    /// authorization. Nothing is handed to `add` unless all checks pass.
     pub(crate) fn authorization_parts(
         &self,
         now: u64,
         entropy: &[u8],
         options: &AuthorizationOptions,
-    ) -> Result<AuthorizationParts<'_>> {
+        add: &mut dyn FnMut(&str, &str),
+    ) -> Result<PendingAuthorization> {
         let endpoint = self
             .profile()
             .required_endpoint(EndpointRole::Authorization)?;
@@ -212,8 +208,7 @@ impl Client {
             None
         };
 
-        let mut params = Vec::new();
-        let mut push = |name: &str, value: &str| params.push((name.to_owned(), value.to_owned()));
+        let push = add;
         push("response_type", "code");
         push("client_id", self.client_id());
         push("redirect_uri", redirect_uri);
@@ -252,6 +247,6 @@ impl Client {
         {
             pending.openid = openid;
         }
-        Ok((endpoint, params, pending))
+        Ok(pending)
     }
 }

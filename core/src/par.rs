@@ -77,15 +77,14 @@ impl Client {
                  makes it",
             ));
         }
-        let (_, params, pending) = self.authorization_parts(now, entropy, options)?;
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        let pending = self.authorization_parts(now, entropy, options, &mut |name, value| {
+            serializer.append_pair(name, value);
+        })?;
+        let authorization = serializer.finish();
         // The client's authentication, as the token endpoint gets it: a
         // header, or body parameters (which may hold the secret).
         let mut request = self.authenticated_post(par_endpoint, Vec::new(), BodyEncoding::Form)?;
-        let mut serializer = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in &params {
-            serializer.append_pair(name, value);
-        }
-        let authorization = serializer.finish();
         // The authorization parameters carry `client_id` already; the
         // authentication's own copy (client_secret_post, none) is left out
         // so that the parameter is not sent twice (RFC 6749 §3.1).
