@@ -57,6 +57,11 @@ struct Stored {
     /// names); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_token_algorithms: Option<Vec<String>>,
+    /// Pushed authorization requests (RFC 9126): `required` when the
+    /// server's metadata says so, `chosen` when the user asked for them;
+    /// absent otherwise (and in files written before PAR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pushed_authorization: Option<String>,
     /// The token set's own versioned JSON form.
     tokens: serde_json::Value,
 }
@@ -221,6 +226,13 @@ fn stored(client: &Client, tokens: &TokenSet, generation: u64) -> io::Result<Sto
                 .map(|alg| alg.as_str().to_owned())
                 .collect()
         }),
+        pushed_authorization: if profile.requires_pushed_authorization() {
+            Some("required".to_owned())
+        } else {
+            profile
+                .uses_pushed_authorization()
+                .then(|| "chosen".to_owned())
+        },
         tokens: serde_json::from_str(&tokens.to_json()).map_err(io::Error::other)?,
     })
 }
@@ -264,6 +276,12 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
             .with_openid(true)
             .with_id_token_algorithms(algorithms);
     }
+    profile = match stored.pushed_authorization.as_deref() {
+        None => profile,
+        Some("required") => profile.with_pushed_authorization_required(true)?,
+        Some("chosen") => profile.with_pushed_authorization(true)?,
+        Some(_) => return Err(invalid("unknown pushed_authorization")),
+    };
     let mut client = Client::new(profile, stored.client_id.clone())
         .with_scopes(&stored.scopes)
         .with_resources(&stored.resources)?;
@@ -578,6 +596,28 @@ mod tests {
         let loaded = file.load(None).unwrap().client;
         assert_eq!(loaded.profile(), client.profile());
         assert!(loaded.profile().is_openid());
+        // RFC 9126: the PAR endpoint, and PAR chosen or required.
+        let par = |profile: Profile| {
+            profile
+                .with_endpoint(EndpointRole::PushedAuthorization, "https://op.example/par")
+                .unwrap()
+        };
+        let generic = || {
+            Profile::generic(Some("https://op.example/auth"), "https://op.example/token").unwrap()
+        };
+        for profile in [
+            par(generic()).with_pushed_authorization(true).unwrap(),
+            par(generic())
+                .with_pushed_authorization_required(true)
+                .unwrap(),
+            par(generic()),
+        ] {
+            let client = Client::new(profile, "rp");
+            file.save(&client, &tokens("at-4", Some("rt-4")), None)
+                .unwrap();
+            let loaded = file.load(None).unwrap().client;
+            assert_eq!(loaded.profile(), client.profile());
+        }
     }
 
     /// A file the CLI wrote before it kept the whole configuration.
