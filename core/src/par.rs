@@ -83,7 +83,9 @@ impl Client {
         })?;
         let authorization = serializer.finish();
         // The client's authentication, as the token endpoint gets it: a
-        // header, or body parameters (which may hold the secret).
+        // header, or body parameters (which may hold the secret). A method
+        // that signs an assertion per request (RFC 7523) needs `now` and
+        // entropy here too: this builder takes both for that reason.
         let mut request = self.authenticated_post(par_endpoint, Vec::new(), BodyEncoding::Form)?;
         // The authorization parameters carry `client_id` already; the
         // authentication's own copy (client_secret_post, none) is left out
