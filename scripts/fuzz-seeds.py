@@ -29,6 +29,7 @@ RESPONSE_TARGETS = {
     "parse_device_authorization_response": ["device_authorization"],
     "parse_jwks_response": ["jwks"],
     "parse_token_exchange_response": ["token_exchange"],
+    "parse_pushed_authorization_response": ["pushed_authorization"],
 }
 
 

@@ -61,6 +61,16 @@ pub struct AuthorizationRequest {
     pub pending: Arc<PendingAuthorization>,
 }
 
+/// The `POST` to the PAR endpoint (RFC 9126 §2.1), and the pending
+/// authorization to hand back with its answer.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PushedAuthorizationRequest {
+    /// The request to send.
+    pub request: HttpRequest,
+    /// The pending authorization (for `parse_pushed_authorization_response`).
+    pub pending: Arc<PendingAuthorization>,
+}
+
 /// A request that gets tokens without the user, with the grant it carries.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct GrantRequest {
@@ -206,6 +216,49 @@ impl Client {
     ) -> Result<AuthorizationRequest> {
         let options = options.unwrap_or_default().to_core();
         let start = self.0.authorization_request_with(now, &entropy, &options)?;
+        Ok(AuthorizationRequest {
+            url: start.url,
+            pending: Arc::new(PendingAuthorization(start.pending)),
+        })
+    }
+
+    /// The pushed authorization request (RFC 9126 §2.1): a `POST` to the
+    /// profile's PAR endpoint with every parameter the authorization URL
+    /// would carry and the client's authentication, and the pending
+    /// authorization to hand to `parse_pushed_authorization_response`.
+    /// `entropy` as for `authorization_request`.
+    #[uniffi::method(default(options = None))]
+    pub fn pushed_authorization_request(
+        &self,
+        now: u64,
+        entropy: Vec<u8>,
+        options: Option<AuthorizationOptions>,
+    ) -> Result<PushedAuthorizationRequest> {
+        let options = options.unwrap_or_default().to_core();
+        let push = self
+            .0
+            .pushed_authorization_request_with(now, &entropy, &options)?;
+        Ok(PushedAuthorizationRequest {
+            request: push.request.into(),
+            pending: Arc::new(PendingAuthorization(push.pending)),
+        })
+    }
+
+    /// Reads the PAR endpoint's answer (RFC 9126 §2.2), received at `now`,
+    /// to the push that made `pending`: the authorization URL with
+    /// `client_id` and `request_uri` alone (§4), and the pending
+    /// authorization to keep, expiring no later than the request URI.
+    pub fn parse_pushed_authorization_response(
+        &self,
+        now: u64,
+        pending: Arc<PendingAuthorization>,
+        response: HttpResponse,
+    ) -> Result<AuthorizationRequest> {
+        let start = self.0.parse_pushed_authorization_response(
+            now,
+            pending.0.clone(),
+            &response.to_core(),
+        )?;
         Ok(AuthorizationRequest {
             url: start.url,
             pending: Arc::new(PendingAuthorization(start.pending)),

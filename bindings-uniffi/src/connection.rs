@@ -86,6 +86,13 @@ impl<T> Step<T> {
     }
 }
 
+/// How an authorization starts: a URL made here, or a push to the PAR
+/// endpoint (RFC 9126) whose answer makes it.
+enum Start {
+    Ready(AuthorizationStart),
+    Push(Step<AuthorizationStart>),
+}
+
 /// A client over the host language's HTTP stack. Every flow of the core,
 /// blocking and async; `session()` for tokens that stay fresh.
 #[derive(uniffi::Object)]
@@ -199,6 +206,40 @@ impl OAuthClient {
         let response = answer.map_err(|e| e.without_secrets_of(&step.request))?;
         (step.parse)(self.now(), &response.to_core())
             .map_err(|e| e.without_secrets_of(&step.request).into())
+    }
+
+    /// The start of an authorization: the URL at once, or (RFC 9126) the
+    /// push whose answer makes it.
+    fn authorization_start(&self, options: Option<AuthorizationOptions>) -> Result<Start> {
+        let options: CoreOptions = options.map(|o| o.to_core()).unwrap_or_default();
+        let entropy = self
+            .environment
+            .random_bytes(AUTHORIZATION_ENTROPY_LEN as u32);
+        let now = self.now();
+        let done = |start: authflow_core::AuthorizationRequest| AuthorizationStart {
+            url: start.url,
+            pending: start.pending.to_storage_string(),
+        };
+        if !self.core().profile().uses_pushed_authorization() {
+            let start = self
+                .core()
+                .authorization_request_with(now, &entropy, &options)?;
+            // Before the user signs in, not after the code is spent.
+            self.core().id_token_check_ready(&start.pending)?;
+            return Ok(Start::Ready(done(start)));
+        }
+        // The push is client-authenticated: signed, for a client that signs.
+        let push = self
+            .core_now()?
+            .pushed_authorization_request_with(now, &entropy, &options)?;
+        self.core().id_token_check_ready(&push.pending)?;
+        let client = self.core().clone();
+        let pending = push.pending;
+        Ok(Start::Push(Step::new(push.request, move |now, r| {
+            client
+                .parse_pushed_authorization_response(now, pending, r)
+                .map(done)
+        })))
     }
 
     fn exchange_step(
@@ -477,24 +518,22 @@ impl OAuthClient {
 
     /// The authorization URL, with state and PKCE from the environment's
     /// entropy, and the pending authorization's storage string to keep.
+    ///
+    /// With a profile that uses pushed authorization requests (RFC 9126:
+    /// the server requires them, or `Profile.with_pushed_authorization`),
+    /// this makes one request: the parameters are posted to the PAR
+    /// endpoint first, and the URL carries only `client_id` and the
+    /// `request_uri` the server returned; the pending authorization then
+    /// expires no later than that `request_uri`. Otherwise no IO.
     #[uniffi::method(default(options = None))]
     pub fn authorization_url(
         &self,
         options: Option<AuthorizationOptions>,
     ) -> Result<AuthorizationStart> {
-        let options: CoreOptions = options.map(|o| o.to_core()).unwrap_or_default();
-        let entropy = self
-            .environment
-            .random_bytes(AUTHORIZATION_ENTROPY_LEN as u32);
-        let start = self
-            .core()
-            .authorization_request_with(self.now(), &entropy, &options)?;
-        // Before the user signs in, not after the code is spent.
-        self.core().id_token_check_ready(&start.pending)?;
-        Ok(AuthorizationStart {
-            url: start.url,
-            pending: start.pending.to_storage_string(),
-        })
+        match self.authorization_start(options)? {
+            Start::Ready(start) => Ok(start),
+            Start::Push(step) => self.run(Ok(step)),
+        }
     }
 
     /// Validates the redirect against `pending` (a storage string) and
@@ -645,6 +684,19 @@ impl OAuthClient {
             .send_async(request)
             .await
             .map_err(|e| e.without_secrets_of(&outgoing))
+    }
+
+    /// Async [`OAuthClient::authorization_url`]: the push to the PAR
+    /// endpoint, when the profile uses one, through `send_async`.
+    #[uniffi::method(default(options = None))]
+    pub async fn authorization_url_async(
+        &self,
+        options: Option<AuthorizationOptions>,
+    ) -> Result<AuthorizationStart> {
+        match self.authorization_start(options)? {
+            Start::Ready(start) => Ok(start),
+            Start::Push(step) => self.run_async(Ok(step)).await,
+        }
     }
 
     /// Async [`OAuthClient::exchange`].

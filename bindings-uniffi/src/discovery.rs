@@ -69,6 +69,14 @@ impl ProviderMetadata {
     pub fn id_token_signing_alg_values_supported(&self) -> Vec<String> {
         self.0.id_token_signing_alg_values_supported.clone()
     }
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5)
+    pub fn pushed_authorization_request_endpoint(&self) -> Option<String> {
+        self.0.pushed_authorization_request_endpoint.clone()
+    }
+    /// `require_pushed_authorization_requests` (RFC 9126 §5)
+    pub fn require_pushed_authorization_requests(&self) -> bool {
+        self.0.require_pushed_authorization_requests
+    }
     /// Every other member, as a JSON object.
     pub fn extra_json(&self) -> String {
         authflow_core::json::object_to_json(&self.0.extra)

@@ -48,6 +48,8 @@ pub enum EndpointRole {
     Userinfo,
     /// Where the user is sent to log out (OpenID Connect RP-Initiated Logout).
     EndSession,
+    /// The pushed authorization request endpoint (RFC 9126 §2).
+    PushedAuthorization,
 }
 
 /// How the client proves who it is at the token endpoint (RFC 6749 §2.3).

@@ -218,6 +218,40 @@ impl Profile {
         self.0.is_openid()
     }
 
+    /// This profile with pushed authorization requests (RFC 9126) chosen
+    /// or not: the authorization request's parameters go to the PAR
+    /// endpoint (set it first with `with_endpoint`), and the authorization
+    /// URL carries only `client_id` and `request_uri`. Choosing it without
+    /// the endpoint, or turning it off where the server requires it, is a
+    /// configuration error.
+    pub fn with_pushed_authorization(&self, chosen: bool) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(
+            self.0.clone().with_pushed_authorization(chosen)?,
+        ))
+    }
+
+    /// This profile for a server that takes authorization requests only
+    /// through its PAR endpoint (RFC 9126 §5; discovery sets it).
+    pub fn with_pushed_authorization_required(&self, required: bool) -> Result<Arc<Profile>> {
+        Ok(Profile::wrap(
+            self.0
+                .clone()
+                .with_pushed_authorization_required(required)?,
+        ))
+    }
+
+    /// Whether the server requires pushed authorization requests (RFC 9126 §5).
+    pub fn requires_pushed_authorization(&self) -> bool {
+        self.0.requires_pushed_authorization()
+    }
+
+    /// Whether authorization requests go through the PAR endpoint (the
+    /// server requires it or it was chosen): then `authorization_request`
+    /// refuses and `pushed_authorization_request` is the way in.
+    pub fn uses_pushed_authorization(&self) -> bool {
+        self.0.uses_pushed_authorization()
+    }
+
     /// The algorithms an ID token may be signed with (discovery sets those
     /// of the provider's list that authflow verifies; RS256 otherwise).
     pub fn with_id_token_algorithms(

@@ -71,12 +71,48 @@ impl Client {
     }
 
     /// Builds the authorization URL with per-request options.
+    ///
+    /// A profile that uses pushed authorization requests (RFC 9126,
+    /// [`crate::Profile::uses_pushed_authorization`]) refuses: its
+    /// parameters go to the PAR endpoint through
+    /// [`Self::pushed_authorization_request_with`], never in a URL.
     pub fn authorization_request_with(
         &self,
         now: u64,
         entropy: &[u8],
         options: &AuthorizationOptions,
     ) -> Result<AuthorizationRequest> {
+        #[cfg(feature = "par")]
+        if self.profile().uses_pushed_authorization() {
+            return Err(Error::configuration(
+                "the profile uses pushed authorization requests (RFC 9126): build the request \
+                 with Client::pushed_authorization_request, not Client::authorization_request",
+            ));
+        }
+        let mut query = self
+            .profile()
+            .required_endpoint(EndpointRole::Authorization)?
+            .query_builder();
+        let pending = self.authorization_parts(now, entropy, options, &mut |name, value| {
+            query.append_pair(name, value);
+        })?;
+        Ok(AuthorizationRequest {
+            url: query.finish(),
+            pending,
+        })
+    }
+
+    /// An authorization request, wherever its parameters go (the
+    /// authorization URL's query, or a PAR body): every check, then each
+    /// parameter handed to `add` in order; returns the pending
+    /// authorization. Nothing is handed to `add` unless all checks pass.
+    pub(crate) fn authorization_parts(
+        &self,
+        now: u64,
+        entropy: &[u8],
+        options: &AuthorizationOptions,
+        add: &mut dyn FnMut(&str, &str),
+    ) -> Result<PendingAuthorization> {
         let endpoint = self
             .profile()
             .required_endpoint(EndpointRole::Authorization)?;
@@ -172,35 +208,30 @@ impl Client {
             None
         };
 
-        let url = {
-            let mut query = endpoint.query_builder();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", self.client_id())
-                .append_pair("redirect_uri", redirect_uri);
-            if let Some(scope) = &scope {
-                query.append_pair("scope", scope);
-            }
-            query.append_pair("state", &state);
-            #[cfg(feature = "openid-claims")]
-            if let Some(openid) = &openid {
-                query.append_pair("nonce", &openid.nonce);
-            }
-            if let Some((verifier, method)) = &pkce {
-                query
-                    .append_pair("code_challenge", &code_challenge(verifier, *method))
-                    .append_pair("code_challenge_method", method.as_str());
-            }
-            // RFC 8707 §2.1: one `resource` per resource.
-            #[cfg(feature = "resources")]
-            for resource in self.resources() {
-                query.append_pair("resource", resource);
-            }
-            for (name, value) in &options.extra_params {
-                query.append_pair(name, value);
-            }
-            query.finish()
-        };
+        let push = add;
+        push("response_type", "code");
+        push("client_id", self.client_id());
+        push("redirect_uri", redirect_uri);
+        if let Some(scope) = &scope {
+            push("scope", scope);
+        }
+        push("state", &state);
+        #[cfg(feature = "openid-claims")]
+        if let Some(openid) = &openid {
+            push("nonce", &openid.nonce);
+        }
+        if let Some((verifier, method)) = &pkce {
+            push("code_challenge", &code_challenge(verifier, *method));
+            push("code_challenge_method", method.as_str());
+        }
+        // RFC 8707 §2.1: one `resource` per resource.
+        #[cfg(feature = "resources")]
+        for resource in self.resources() {
+            push("resource", resource);
+        }
+        for (name, value) in &options.extra_params {
+            push(name, value);
+        }
 
         #[allow(unused_mut)] // only the openid-claims feature adds to it
         let mut pending = PendingAuthorization::new(
@@ -216,6 +247,6 @@ impl Client {
         {
             pending.openid = openid;
         }
-        Ok(AuthorizationRequest { url, pending })
+        Ok(pending)
     }
 }

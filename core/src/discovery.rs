@@ -59,6 +59,13 @@ pub struct ProviderMetadata {
     /// 1.0 §3): REQUIRED of an OpenID Provider, so its presence marks one.
     #[cfg(feature = "openid-claims")]
     pub id_token_signing_alg_values_supported: Vec<String>,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5).
+    #[cfg(feature = "par")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5): the server
+    /// takes authorization requests only through its PAR endpoint.
+    #[cfg(feature = "par")]
+    pub require_pushed_authorization_requests: bool,
     /// Every other member.
     pub extra: Object,
 }
@@ -138,6 +145,8 @@ pub fn parse_discovery_response(
         string("userinfo_endpoint")?,
         string("end_session_endpoint")?,
     );
+    #[cfg(feature = "par")]
+    let pushed_authorization_request_endpoint = string("pushed_authorization_request_endpoint")?;
     let mut list = |name: &str| match body.remove(name) {
         Some(list @ Shallow::Array(_)) => list
             .items()
@@ -173,6 +182,21 @@ pub fn parse_discovery_response(
             .with_action(crate::error::Action::FixConfiguration))
         }
     };
+    // RFC 9126 §5: a boolean. Any other type is refused rather than read
+    // as false: authorization requests would then leak their parameters
+    // in URLs the server refuses anyway.
+    #[cfg(feature = "par")]
+    let require_pushed_authorization_requests =
+        match body.remove("require_pushed_authorization_requests") {
+            Some(Shallow::Bool(required)) => required,
+            None | Some(Shallow::Null) => false,
+            Some(_) => {
+                return Err(Error::invalid_response(
+                    "require_pushed_authorization_requests is not a boolean",
+                )
+                .with_action(crate::error::Action::FixConfiguration))
+            }
+        };
     Ok(ProviderMetadata {
         issuer,
         authorization_endpoint,
@@ -194,6 +218,10 @@ pub fn parse_discovery_response(
         end_session_endpoint,
         #[cfg(feature = "openid-claims")]
         id_token_signing_alg_values_supported,
+        #[cfg(feature = "par")]
+        pushed_authorization_request_endpoint,
+        #[cfg(feature = "par")]
+        require_pushed_authorization_requests,
         extra: body.into_object(&[]),
     })
 }
@@ -329,6 +357,26 @@ impl ProviderMetadata {
         };
         #[cfg(all(feature = "openid-claims", not(feature = "openid")))]
         let profile = profile.with_openid(!self.id_token_signing_alg_values_supported.is_empty());
+        // RFC 9126 §5: the PAR endpoint, and whether the server takes
+        // authorization requests only through it (then a configuration
+        // error without one: no request could be made).
+        #[cfg(feature = "par")]
+        let profile = profile
+            .set_endpoint(
+                EndpointRole::PushedAuthorization,
+                optional(
+                    EndpointRole::PushedAuthorization,
+                    &self.pushed_authorization_request_endpoint,
+                )?,
+            )
+            .with_pushed_authorization_required(self.require_pushed_authorization_requests)
+            .map_err(|_| {
+                Error::invalid_response(
+                    "the metadata document requires pushed authorization requests but names no \
+                     pushed_authorization_request_endpoint",
+                )
+                .with_action(crate::error::Action::FixConfiguration)
+            })?;
         Ok(profile)
     }
 }

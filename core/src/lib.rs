@@ -52,6 +52,10 @@
 //!   [`Client::with_resources`]) on the authorization and every token
 //!   request, and token exchange (RFC 8693, [`TokenExchange`] →
 //!   [`IssuedToken`]).
+//! - With the `par` feature: pushed authorization requests (RFC 9126,
+//!   [`Client::pushed_authorization_request`] →
+//!   [`Client::parse_pushed_authorization_response`]): the request's
+//!   parameters posted to the server, the URL carrying only a `request_uri`.
 //!
 //! Secrets ([`AccessToken`], [`RefreshToken`], [`AuthorizationCode`],
 //! [`PkceCodeVerifier`], and with the `confidential` feature `ClientSecret`
@@ -99,6 +103,8 @@ pub mod json;
 pub mod jwks;
 #[cfg(feature = "openid-claims")]
 mod oidc;
+#[cfg(feature = "par")]
+mod par;
 mod pending;
 mod pkce;
 mod profile;
@@ -158,6 +164,8 @@ pub use jose::JwsAlgorithm;
 pub use jwks::{jwks_request, parse_jwks_response, Jwk, JwkSet, JwksCache, PublicKey};
 #[cfg(feature = "openid")]
 pub use oidc::{LogoutOptions, UserInfo};
+#[cfg(feature = "par")]
+pub use par::PushedAuthorizationRequest;
 pub use pending::{PendingAuthorization, DEFAULT_MAX_AGE, MAX_PENDING_AGE};
 pub use pkce::{code_challenge, VERIFIER_ENTROPY_LEN};
 pub use profile::*;

@@ -328,6 +328,11 @@ pub enum EndpointRole {
     /// Logout 1.0 §2).
     #[cfg(feature = "openid")]
     EndSession,
+    /// The pushed authorization request endpoint (RFC 9126 §2): where the
+    /// authorization request's parameters are posted before the user is
+    /// sent to the authorization endpoint with a `request_uri` alone.
+    #[cfg(feature = "par")]
+    PushedAuthorization,
 }
 
 impl EndpointRole {
@@ -348,6 +353,8 @@ impl EndpointRole {
         EndpointRole::Userinfo,
         #[cfg(feature = "openid")]
         EndpointRole::EndSession,
+        #[cfg(feature = "par")]
+        EndpointRole::PushedAuthorization,
     ];
 
     /// The stable name, as in RFC 8414 metadata where it has one
@@ -369,6 +376,8 @@ impl EndpointRole {
             EndpointRole::Userinfo => "userinfo_endpoint",
             #[cfg(feature = "openid")]
             EndpointRole::EndSession => "end_session_endpoint",
+            #[cfg(feature = "par")]
+            EndpointRole::PushedAuthorization => "pushed_authorization_request_endpoint",
         }
     }
 
@@ -390,6 +399,8 @@ impl EndpointRole {
             EndpointRole::Userinfo => "UserInfo endpoint",
             #[cfg(feature = "openid")]
             EndpointRole::EndSession => "end-session endpoint",
+            #[cfg(feature = "par")]
+            EndpointRole::PushedAuthorization => "pushed authorization request endpoint",
         }
     }
 }
@@ -446,6 +457,15 @@ pub struct Profile {
     /// The ID token algorithms accepted; `None`: RS256 alone.
     #[cfg(feature = "openid")]
     id_token_algorithms: Option<Vec<crate::jose::JwsAlgorithm>>,
+    #[cfg(feature = "par")]
+    pushed_authorization_endpoint: Option<Endpoint>,
+    /// The server takes authorization requests only through its PAR
+    /// endpoint (RFC 9126 §5 `require_pushed_authorization_requests`).
+    #[cfg(feature = "par")]
+    pushed_authorization_required: bool,
+    /// The user chose PAR although the server does not require it.
+    #[cfg(feature = "par")]
+    pushed_authorization_chosen: bool,
 }
 
 fn builtin(role: EndpointRole, url: &str) -> Option<Endpoint> {
@@ -495,6 +515,12 @@ impl Profile {
             end_session_endpoint: None,
             #[cfg(feature = "openid")]
             id_token_algorithms: None,
+            #[cfg(feature = "par")]
+            pushed_authorization_endpoint: None,
+            #[cfg(feature = "par")]
+            pushed_authorization_required: false,
+            #[cfg(feature = "par")]
+            pushed_authorization_chosen: false,
         }
     }
 
@@ -666,6 +692,8 @@ impl Profile {
             EndpointRole::Userinfo => self.userinfo_endpoint.as_ref(),
             #[cfg(feature = "openid")]
             EndpointRole::EndSession => self.end_session_endpoint.as_ref(),
+            #[cfg(feature = "par")]
+            EndpointRole::PushedAuthorization => self.pushed_authorization_endpoint.as_ref(),
         }
     }
 
@@ -693,6 +721,8 @@ impl Profile {
             EndpointRole::Userinfo => &mut self.userinfo_endpoint,
             #[cfg(feature = "openid")]
             EndpointRole::EndSession => &mut self.end_session_endpoint,
+            #[cfg(feature = "par")]
+            EndpointRole::PushedAuthorization => &mut self.pushed_authorization_endpoint,
         }
     }
 
@@ -973,6 +1003,67 @@ impl Profile {
             .clone()
             .unwrap_or_else(|| crate::id_token::default_algorithms(&[]))
     }
+    /// Chooses (or not) pushed authorization requests (RFC 9126): the
+    /// authorization request's parameters go to the profile's PAR endpoint
+    /// in a client-authenticated `POST`, and the authorization URL carries
+    /// only `client_id` and the `request_uri` the server returns (§4), so
+    /// nothing of the request shows in the browser, its history or logs.
+    /// A server that requires PAR (`require_pushed_authorization_requests`,
+    /// [`Profile::with_pushed_authorization_required`]) gets it whatever is
+    /// chosen here. Choosing it without a PAR endpoint
+    /// ([`EndpointRole::PushedAuthorization`]; set it first), or turning it
+    /// off where the server requires it, is a configuration error.
+    #[cfg(feature = "par")]
+    pub fn with_pushed_authorization(mut self, chosen: bool) -> Result<Profile> {
+        if chosen && self.pushed_authorization_endpoint.is_none() {
+            return Err(crate::error::Error::configuration(
+                "pushed authorization requests (RFC 9126) need the profile's pushed \
+                 authorization request endpoint; set it first",
+            ));
+        }
+        if !chosen && self.pushed_authorization_required {
+            return Err(crate::error::Error::configuration(
+                "the server requires pushed authorization requests \
+                 (require_pushed_authorization_requests, RFC 9126 §5): they cannot be turned off",
+            ));
+        }
+        self.pushed_authorization_chosen = chosen;
+        Ok(self)
+    }
+    /// Records that the server accepts authorization requests only through
+    /// its PAR endpoint (RFC 9126 §5 `require_pushed_authorization_requests`;
+    /// discovery sets it from the metadata). The endpoint must be set
+    /// first: a configuration error otherwise.
+    #[cfg(feature = "par")]
+    pub fn with_pushed_authorization_required(mut self, required: bool) -> Result<Profile> {
+        if required && self.pushed_authorization_endpoint.is_none() {
+            return Err(crate::error::Error::configuration(
+                "a server that requires pushed authorization requests (RFC 9126 §5) needs its \
+                 pushed authorization request endpoint in the profile",
+            ));
+        }
+        self.pushed_authorization_required = required;
+        Ok(self)
+    }
+    /// Whether the server requires pushed authorization requests (RFC 9126 §5).
+    #[cfg(feature = "par")]
+    pub fn requires_pushed_authorization(&self) -> bool {
+        self.pushed_authorization_required
+    }
+    /// Whether authorization requests go through the PAR endpoint: the
+    /// server requires it or the user chose it
+    /// ([`Profile::with_pushed_authorization`]). Then
+    /// [`crate::Client::authorization_request`] refuses, and
+    /// [`crate::Client::pushed_authorization_request`] is the way in.
+    #[cfg(feature = "par")]
+    pub fn uses_pushed_authorization(&self) -> bool {
+        self.pushed_authorization_required || self.pushed_authorization_chosen
+    }
+    /// The RFC 9126 pushed authorization request endpoint.
+    #[cfg(feature = "par")]
+    pub fn pushed_authorization_endpoint(&self) -> Option<&Endpoint> {
+        self.pushed_authorization_endpoint.as_ref()
+    }
     /// Adds a status rule; later rules for the same scope and status win.
     pub fn with_status_rule(mut self, rule: StatusRule) -> Profile {
         self.status_rules
@@ -994,7 +1085,7 @@ impl Profile {
         self
     }
     /// Sets (or clears) one of the profile's URLs, already checked.
-    #[cfg(any(feature = "device", feature = "openid"))]
+    #[cfg(any(feature = "device", feature = "openid", feature = "par"))]
     pub(crate) fn set_endpoint(
         mut self,
         role: EndpointRole,

@@ -486,3 +486,50 @@ fn nothing_of_a_signing_key_or_an_assertion_in_debug_or_errors() {
         .without_secrets_of(&request);
     clean(&format!("{error} {error:?}"), &assertion);
 }
+
+/// RFC 9126: the push carries the client secret (in the body with
+/// client_secret_post, in the header with Basic); neither the pushed
+/// request nor any error about the PAR endpoint's answer shows it, even
+/// when the endpoint echoes it back.
+#[test]
+#[cfg(feature = "par")]
+fn a_pushed_authorization_request_quotes_no_secret() {
+    for method in [
+        authflow_core::ClientAuthMethod::ClientSecretPost,
+        authflow_core::ClientAuthMethod::ClientSecretBasic,
+    ] {
+        let profile = confidential_client()
+            .profile()
+            .clone()
+            .with_client_auth(method)
+            .with_endpoint(
+                authflow_core::EndpointRole::PushedAuthorization,
+                "https://as.example/par",
+            )
+            .unwrap()
+            .with_pushed_authorization(true)
+            .unwrap();
+        let client = Client::new(profile, "app")
+            .with_client_secret(ClientSecret::new(CLIENT_SECRET))
+            .with_redirect_uri("https://app.example/cb")
+            .unwrap();
+        let push = client
+            .pushed_authorization_request(1_000, &[9; 64])
+            .unwrap();
+        assert_clean("a pushed request", &format!("{:?}", push.request));
+        assert_clean("its pending authorization", &format!("{:?}", push.pending));
+        let mut answers = echoing_bodies(CLIENT_SECRET);
+        answers.push(HttpResponse::new(
+            201,
+            vec![],
+            format!(r#"{{"request_uri":"","expires_in":60,"note":"{CLIENT_SECRET}"}}"#)
+                .into_bytes(),
+        ));
+        for response in answers {
+            let error = client
+                .parse_pushed_authorization_response(1_001, push.pending.clone(), &response)
+                .unwrap_err();
+            assert_clean("a PAR error", &format!("{error} {error:?}"));
+        }
+    }
+}

@@ -293,6 +293,18 @@ fn run_case(case: &Value) -> Outcome {
                     "extra": object_json(t.extra()),
                 })
             }),
+        "pushed_authorization_request" => pushed(&client, case, input, now).map(|push| {
+            json!({"request": request_json(&push.request), "pending": pending_json(&push.pending)})
+        }),
+        "parse_pushed_authorization_response" => {
+            let at = input["pushed_at"].as_u64().unwrap_or(now);
+            let response = response_from(&input["response"])?;
+            pushed(&client, case, input, at)
+                .and_then(|push| {
+                    client.parse_pushed_authorization_response(now, push.pending, &response)
+                })
+                .map(|r| json!({"url": r.url, "pending": pending_json(&r.pending)}))
+        }
         other => return Err(fail(format!("unknown operation {other}"))),
     };
     // `reason`: the phrase an error's message must hold, so that a case
@@ -537,6 +549,12 @@ fn build_profile(spec: &Value) -> Result<Profile, Setup> {
     if let Some(openid) = spec["openid"].as_bool() {
         profile = profile.with_openid(openid);
     }
+    if let Some(required) = spec["require_pushed_authorization_requests"].as_bool() {
+        profile = e(profile.with_pushed_authorization_required(required))?;
+    }
+    if let Some(chosen) = spec["pushed_authorization"].as_bool() {
+        profile = e(profile.with_pushed_authorization(chosen))?;
+    }
     for origin in spec["api_origins"].as_array().into_iter().flatten() {
         let origin = origin
             .as_str()
@@ -665,6 +683,17 @@ fn authorization(client: &Client, case: &Value, input: &Value, now: u64) -> Resu
         .map(|r| json!({"url": r.url, "pending": pending_json(&r.pending)}))
 }
 
+fn pushed(
+    client: &Client,
+    case: &Value,
+    input: &Value,
+    now: u64,
+) -> Result<authflow_core::PushedAuthorizationRequest, Error> {
+    let entropy = entropy_of(case)
+        .map_err(|_| Error::new(authflow_core::ErrorKind::Configuration, "bad hex"))?;
+    client.pushed_authorization_request_with(now, &entropy, &options_of(input))
+}
+
 fn pending_json(p: &PendingAuthorization) -> Value {
     let mut pending = json!({
         "provider": p.provider().as_str(),
@@ -789,6 +818,11 @@ fn profile_json(p: &Profile) -> Value {
     });
     if p.is_openid() {
         profile["openid"] = json!(true);
+    }
+    // Only a server with a PAR endpoint has them: the older cases stay as they are.
+    if let Some(par) = p.pushed_authorization_endpoint() {
+        profile["pushed_authorization_request_endpoint"] = json!(par.as_str());
+        profile["require_pushed_authorization_requests"] = json!(p.requires_pushed_authorization());
     }
     profile
 }

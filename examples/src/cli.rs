@@ -12,9 +12,10 @@ use crate::token_file::{self, KeySource, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
 use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
-    discovery_request, parse_discovery_response, Action, Client, ClientAuthMethod, ClientSecret,
-    DevicePoll, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, IdTokenClaims,
-    IdTokenValidation, LogoutOptions, Method, Profile, ProviderKind, Session, TokenSet,
+    discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
+    ClientAuthMethod, ClientSecret, DevicePoll, DiscoveryDocument, EndpointRole, Error, ErrorKind,
+    GrantType, IdTokenClaims, IdTokenValidation, LogoutOptions, Method, Profile, ProviderKind,
+    Session, TokenSet,
 };
 use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
@@ -27,7 +28,7 @@ pub const USAGE: &str = "usage:
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
                         [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
                         [--auth-method M] [--private-key FILE [--key-alg A] [--key-id K]]
-                        [--no-browser] [--device]
+                        [--no-browser] [--device] [--par]
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
   authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
@@ -37,11 +38,16 @@ pub const USAGE: &str = "usage:
   P is makini-link, makini-admin, makeshift or generic. ENDPOINT is one of
   authorization-endpoint, token-endpoint, revocation-endpoint,
   introspection-endpoint, token-info-endpoint, device-authorization-endpoint,
-  api-base (required where the provider documents none: the Makini Admin
+  pushed-authorization-request-endpoint, api-base (required where the provider documents none: the Makini Admin
   token endpoint, generic servers). --device logs in without a browser on
   this machine (RFC 8628): it prints a code and where to enter it, on any
   other screen (and a QR code of the link that holds the code, when the
   provider gives one), and waits for the user's answer, a dot per poll.
+  --par sends the authorization request's parameters to the provider's
+  pushed authorization request endpoint first (RFC 9126; from discovery or
+  --pushed-authorization-request-endpoint), so that the URL to open carries
+  only the client id and a request_uri; a provider whose metadata requires
+  it gets it without --par.
   --store-dir D shares the tokens, through a file store in D, with every
   process that uses it (a server, other refresh or call runs): one refresh
   per expiry however many run at once; the token file then mirrors the store.
@@ -136,12 +142,13 @@ struct Flags {
     positional: Vec<String>,
 }
 
-const SWITCHES: [&str; 5] = [
+const SWITCHES: [&str; 6] = [
     "--no-browser",
     "--show-secrets",
     "--force",
     "--help",
     "--device",
+    "--par",
 ];
 
 impl Flags {
@@ -235,7 +242,7 @@ fn secret_from_env() -> Option<ClientSecret> {
         .map(ClientSecret::new)
 }
 
-const ENDPOINT_FLAGS: [(&str, EndpointRole); 7] = [
+const ENDPOINT_FLAGS: [(&str, EndpointRole); 8] = [
     ("authorization-endpoint", EndpointRole::Authorization),
     ("token-endpoint", EndpointRole::Token),
     ("revocation-endpoint", EndpointRole::Revocation),
@@ -245,6 +252,10 @@ const ENDPOINT_FLAGS: [(&str, EndpointRole); 7] = [
     (
         "device-authorization-endpoint",
         EndpointRole::DeviceAuthorization,
+    ),
+    (
+        "pushed-authorization-request-endpoint",
+        EndpointRole::PushedAuthorization,
     ),
 ];
 
@@ -291,6 +302,10 @@ fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliErro
         if let Some(url) = flags.get(flag) {
             profile = profile.with_endpoint(role, url)?;
         }
+    }
+    // RFC 9126: chosen here; a server that requires it has it already.
+    if flags.has("--par") {
+        profile = profile.with_pushed_authorization(true)?;
     }
     Ok(profile)
 }
@@ -385,7 +400,7 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     } else if flags.has("--device") {
         device_login(&client, transport, out)?
     } else {
-        browser_login(flags, &mut client, transport, out, now)?
+        browser_login(flags, &mut client, transport, out)?
     };
     // New tokens from the user or the credentials: saved whatever the file
     // held, under its lock so that no refresh run interleaves.
@@ -491,7 +506,6 @@ fn browser_login(
     client: &mut Client,
     transport: &Transport,
     out: &mut dyn Write,
-    now: u64,
 ) -> Result<TokenSet, CliError> {
     let port: u16 = flags
         .get("port")
@@ -504,7 +518,13 @@ fn browser_login(
         .clone()
         .with_redirect_uri(&format!("http://127.0.0.1:{port}/callback"))?;
     let entropy = crate::authorization_entropy();
-    let start = client.authorization_request(now, &entropy)?;
+    let start = crate::driver::start_authorization(
+        client,
+        transport,
+        &AuthorizationOptions::default(),
+        crate::unix_now,
+        &entropy,
+    )?;
     // Before the user signs in: an ID token that cannot be checked would
     // end the login after the code is spent.
     client.id_token_check_ready(&start.pending)?;

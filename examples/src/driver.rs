@@ -1,13 +1,45 @@
 //! Driving a [`Session`] over a blocking transport, the way a binding
 //! drives the core: alone ([`drive`]) or shared by threads
 //! ([`SharedSession`]: single-flight renewal); and a device login's
-//! [`DevicePoll`] ([`drive_device`]).
+//! [`DevicePoll`] ([`drive_device`]); the start of an authorization,
+//! pushed first where the profile says so ([`start_authorization`]).
 
 use crate::transport::Transport;
 use authflow_core::{
-    AccessToken, DevicePoll, DevicePollAction, Error, HttpResponse, IdTokenClaims,
-    IdTokenValidation, JwksCache, OutgoingRequest, Session, SessionAction, TokenSet,
+    AccessToken, AuthorizationOptions, AuthorizationRequest, Client, DevicePoll, DevicePollAction,
+    Error, HttpResponse, IdTokenClaims, IdTokenValidation, JwksCache, OutgoingRequest, Session,
+    SessionAction, TokenSet,
 };
+
+/// The authorization URL and the pending authorization to keep. Where the
+/// profile uses pushed authorization requests (RFC 9126: the server
+/// requires them, or they were chosen) the parameters are posted to the
+/// PAR endpoint first and the URL carries only `client_id` and the
+/// `request_uri` it returned; otherwise no request is sent. `now` reads the
+/// clock (the answer is read when it comes); `entropy` as for
+/// [`Client::authorization_request`].
+pub fn start_authorization(
+    client: &Client,
+    transport: &Transport,
+    options: &AuthorizationOptions,
+    now: impl Fn() -> u64,
+    entropy: &[u8],
+) -> Result<AuthorizationRequest, Error> {
+    if !client.profile().uses_pushed_authorization() {
+        return client.authorization_request_with(now(), entropy, options);
+    }
+    // The push is client-authenticated: signed, for a client that signs
+    // (with its own entropy, not the authorization request's).
+    let push = client
+        .at(now(), &crate::assertion_entropy())?
+        .pushed_authorization_request_with(now(), entropy, options)?;
+    let response = transport
+        .send(&push.request)
+        .map_err(|e| e.without_secrets_of(&push.request))?;
+    client
+        .parse_pushed_authorization_response(now(), push.pending, &response)
+        .map_err(|e| e.without_secrets_of(&push.request))
+}
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 

@@ -61,6 +61,11 @@ struct Stored {
     /// key itself); absent for other clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     signing_key: Option<KeySource>,
+    /// Pushed authorization requests (RFC 9126): `required` when the
+    /// server's metadata says so, `chosen` when the user asked for them;
+    /// absent otherwise (and in files written before PAR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pushed_authorization: Option<String>,
     /// The token set's own versioned JSON form.
     tokens: serde_json::Value,
 }
@@ -302,6 +307,13 @@ fn stored(
                 .collect()
         }),
         signing_key: signing_key.cloned(),
+        pushed_authorization: if profile.requires_pushed_authorization() {
+            Some("required".to_owned())
+        } else {
+            profile
+                .uses_pushed_authorization()
+                .then(|| "chosen".to_owned())
+        },
         tokens: serde_json::from_str(&tokens.to_json()).map_err(io::Error::other)?,
     })
 }
@@ -344,6 +356,12 @@ fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Er
             .with_openid(true)
             .with_id_token_algorithms(algorithms);
     }
+    profile = match stored.pushed_authorization.as_deref() {
+        None => profile,
+        Some("required") => profile.with_pushed_authorization_required(true)?,
+        Some("chosen") => profile.with_pushed_authorization(true)?,
+        Some(_) => return Err(invalid("unknown pushed_authorization")),
+    };
     let mut client = Client::new(profile, stored.client_id.clone())
         .with_scopes(&stored.scopes)
         .with_resources(&stored.resources)?;
@@ -685,6 +703,33 @@ mod tests {
             &openid.with_client_auth(ClientAuthMethod::ClientSecretBasic)
         );
         assert!(loaded.profile().is_openid());
+        // RFC 9126: the PAR endpoint, and PAR chosen or required.
+        let par = |profile: Profile| {
+            profile
+                .with_endpoint(EndpointRole::PushedAuthorization, "https://op.example/par")
+                .unwrap()
+        };
+        let generic = || {
+            Profile::generic(Some("https://op.example/auth"), "https://op.example/token").unwrap()
+        };
+        for profile in [
+            par(generic()).with_pushed_authorization(true).unwrap(),
+            par(generic())
+                .with_pushed_authorization_required(true)
+                .unwrap(),
+            par(generic()),
+        ] {
+            let client = Client::new(profile, "rp");
+            file.save(&client, &tokens("at-4", Some("rt-4")), None)
+                .unwrap();
+            let loaded = file.load(None).unwrap().client;
+            // The file pins the method the client used (above).
+            let pinned = client
+                .profile()
+                .clone()
+                .with_client_auth(ClientAuthMethod::ClientSecretBasic);
+            assert_eq!(loaded.profile(), &pinned);
+        }
     }
 
     /// A file the CLI wrote before it kept the whole configuration.

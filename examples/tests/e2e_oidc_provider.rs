@@ -2117,3 +2117,255 @@ fn cli_login_with_a_private_key_keeps_its_path_and_refreshes_with_it() {
     );
     assert!(error.0.contains("client-key.json"), "{}", error.0);
 }
+
+/// The client server.mjs registers with `require_pushed_authorization_requests`.
+const PAR_CLIENT: (&str, &str) = ("par-client", "par-client-secret-0123456789abcdef");
+
+impl Op {
+    /// [`Op::client`] on the profile discovery made, with pushed
+    /// authorization requests chosen (RFC 9126): the server requires them of
+    /// this client, not of every client, so its metadata does not say so.
+    fn par_client(&self) -> Client {
+        let profile = self
+            .metadata
+            .profile()
+            .unwrap()
+            .with_pushed_authorization(true)
+            .unwrap();
+        Client::new(profile, PAR_CLIENT.0)
+            .with_redirect_uri(REDIRECT_URI)
+            .unwrap()
+            .with_scopes(["openid", "offline_access"])
+            .with_client_secret(ClientSecret::new(PAR_CLIENT.1))
+    }
+}
+
+/// The names of a URL's query parameters, in order.
+fn query_names(url: &str) -> Vec<String> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    query
+        .split('&')
+        .map(|pair| pair.split('=').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// RFC 9126 end to end, through the driver: the parameters are pushed
+/// (client_secret_basic, `client_id` in the body too, §2.1), the server
+/// answers 201 with a request URI, the URL the user opens carries
+/// `client_id` and `request_uri` alone (§4), the pending authorization
+/// expires with the request URI, and the code flow completes with the
+/// state, PKCE and nonce that were pushed.
+#[test]
+fn pushed_authorization_request_code_flow() {
+    let op = Op::start();
+    let par_endpoint = format!("{}/request", op.issuer());
+    assert_eq!(
+        op.metadata.pushed_authorization_request_endpoint.as_deref(),
+        Some(par_endpoint.as_str())
+    );
+    assert!(!op.metadata.require_pushed_authorization_requests);
+    let client = op.par_client();
+    assert!(client.profile().uses_pushed_authorization());
+    // A plain URL would leak what the push keeps out of the browser.
+    let refused = client
+        .authorization_request(unix_now(), &authorization_entropy())
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Configuration);
+
+    let options = AuthorizationOptions {
+        extra_params: vec![("prompt".to_owned(), "consent".to_owned())],
+        ..AuthorizationOptions::default()
+    };
+    let before = unix_now();
+    let start = authflow_examples::driver::start_authorization(
+        &client,
+        &op.transport,
+        &options,
+        unix_now,
+        &authorization_entropy(),
+    )
+    .unwrap();
+    let after = unix_now();
+    assert!(
+        start.url.starts_with(&format!("{}/auth?", op.issuer())),
+        "{}",
+        start.url
+    );
+    assert_eq!(query_names(&start.url), ["client_id", "request_uri"]);
+    assert_eq!(query_value(&start.url, "client_id"), Some(PAR_CLIENT.0));
+    let request_uri = percent_decoded(query_value(&start.url, "request_uri").unwrap());
+    assert!(
+        request_uri.starts_with("urn:ietf:params:oauth:request_uri:"),
+        "{request_uri}"
+    );
+    // oidc-provider's request URIs live 60 s: the pending authorization
+    // no longer than that, rather than its own 10 minutes.
+    let expires_at = start.pending.expires_at();
+    assert!(
+        expires_at > before && expires_at <= after + 60,
+        "{expires_at}"
+    );
+
+    let (callback_url, prompts) = user_at_browser(&start.url, Decision::Allow);
+    assert_eq!(prompts, ["login", "consent"]);
+    let callback = start.pending.validate(&callback_url, unix_now()).unwrap();
+    let tokens = op.exchange(&client, callback).unwrap();
+    assert!(tokens.refresh_token().is_some());
+    // The nonce was pushed too: the ID token carries it.
+    let check = op.id_token_check(&start.pending, &tokens);
+    let mut keys = Keys::new(&op);
+    let id_token = tokens.id_token().unwrap();
+    let set = keys.for_token(&op, unix_now(), id_token);
+    let claims = check
+        .validate(
+            id_token,
+            &set,
+            unix_now(),
+            Some(tokens.access_token()),
+            None,
+        )
+        .unwrap();
+    assert_eq!(claims.sub, USER);
+    assert_eq!(claims.nonce.as_deref(), start.pending.nonce());
+
+    // §4: a request URI is used once; the server refuses it again.
+    let (again, _) = user_at_browser_error(&start.url);
+    assert!(again.contains("error="), "{again}");
+}
+
+/// RFC 9126 §4: the server's policy for this client is PAR only, so a
+/// plain authorization URL (made here by a profile without PAR) comes back
+/// as `invalid_request`, checked after the state and `iss` like any error.
+#[test]
+fn a_plain_authorization_request_is_refused_for_a_client_that_requires_par() {
+    let op = Op::start();
+    let client = op.client(PAR_CLIENT.0, Some(PAR_CLIENT.1));
+    assert!(!client.profile().uses_pushed_authorization());
+    let start = op.start_authorization(&client);
+    let (callback_url, prompts) = user_at_browser_error(&start.url);
+    assert!(prompts.is_empty(), "the user saw {prompts:?}");
+    assert!(!callback_url.contains("code="), "{callback_url}");
+    let error = start
+        .pending
+        .validate(&callback_url, unix_now())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
+    let provider = error.provider().unwrap();
+    assert_eq!(provider.code.as_deref(), Some("invalid_request"));
+    // Refused for the policy, not for something else in the request.
+    let description = provider.description.as_deref().unwrap_or_default();
+    assert!(
+        description.contains("Pushed Authorization Request must be used"),
+        "{description}"
+    );
+}
+
+/// The browser at `authorization_url` when the server answers with an error
+/// redirect before any prompt: the callback URL, and the prompts seen (none).
+fn user_at_browser_error(authorization_url: &str) -> (String, Vec<String>) {
+    let mut browser = Browser::new();
+    match browser.navigate(authorization_url, REDIRECT_URI) {
+        Navigation::Callback(url) => (url, Vec::new()),
+        Navigation::Page(page) => panic!(
+            "no redirect: a page at {} ({}):\n{}",
+            page.url, page.status, page.body
+        ),
+    }
+}
+
+/// `authflow-demo login --par`: the CLI pushes the request (a public
+/// client: `client_id` in the body, PKCE), prints a URL with `client_id`
+/// and `request_uri` alone, takes the redirect on its loopback listener
+/// and saves the tokens.
+#[test]
+fn cli_login_with_par_pushes_the_request() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    // The URL no longer names the redirect URI: the test picks the port.
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let args: Vec<String> = [
+        "--token-file",
+        &file_arg,
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        "cli-client",
+        "--scope",
+        "openid",
+        "--port",
+        &port,
+        "--no-browser",
+        "--par",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let next = || {
+        printed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the CLI printed nothing more")
+    };
+    assert_eq!(next(), "open this URL to sign in:");
+    let url = next();
+    assert_eq!(query_names(&url), ["client_id", "request_uri"], "{url}");
+    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
+    let answer = op.send(&HttpRequest::new(Method::Get, callback));
+    assert_eq!(answer.status, 200);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    let saved = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(saved.tokens.id_token_claims().unwrap().unwrap().sub, USER);
+}
+
+/// RFC 9126 §2 with RFC 7523: the push is client-authenticated like a
+/// token request, so a private_key_jwt client signs it (through the
+/// driver's `Client::at`); the code exchange is signed too.
+#[test]
+fn a_private_key_jwt_client_signs_its_pushed_authorization_request() {
+    let op = Op::start();
+    let profile = op
+        .metadata
+        .profile()
+        .unwrap()
+        .with_pushed_authorization(true)
+        .unwrap();
+    let client = Client::new(profile, PKJWT_CLIENT)
+        .with_redirect_uri(REDIRECT_URI)
+        .unwrap()
+        .with_scopes(["openid"])
+        .with_signing_key(client_key("registered", 1));
+    // Without Client::at the push is refused before it is sent.
+    let unsigned = client
+        .pushed_authorization_request(unix_now(), &authorization_entropy())
+        .unwrap_err();
+    assert_eq!(unsigned.kind(), ErrorKind::Configuration);
+    let options = AuthorizationOptions {
+        extra_params: vec![("prompt".to_owned(), "consent".to_owned())],
+        ..AuthorizationOptions::default()
+    };
+    let start = authflow_examples::driver::start_authorization(
+        &client,
+        &op.transport,
+        &options,
+        unix_now,
+        &authorization_entropy(),
+    )
+    .unwrap();
+    assert_eq!(query_names(&start.url), ["client_id", "request_uri"]);
+    let (callback_url, _) = user_at_browser(&start.url, Decision::Allow);
+    let callback = start.pending.validate(&callback_url, unix_now()).unwrap();
+    let tokens = op.exchange(&client, callback).unwrap();
+    let info = op.introspect(&client, TokenRef::Access(tokens.access_token()));
+    assert!(info.active);
+    assert_eq!(info.client_id.as_deref(), Some(PKJWT_CLIENT));
+}

@@ -62,6 +62,7 @@ val ROLES = listOf(
     "token_info_endpoint" to EndpointRole.TOKEN_INFO, "api_base" to EndpointRole.API_BASE,
     "legacy_api_base" to EndpointRole.LEGACY_API_BASE,
     "device_authorization_endpoint" to EndpointRole.DEVICE_AUTHORIZATION,
+    "pushed_authorization_request_endpoint" to EndpointRole.PUSHED_AUTHORIZATION,
 )
 
 fun buildProfile(spec: Map<String, Any?>): Profile {
@@ -92,6 +93,8 @@ fun buildProfile(spec: Map<String, Any?>): Profile {
     }
     (spec["refresh_rotates"] as? Boolean)?.let { p = p.withRefreshRotation(it) }
     (spec["openid"] as? Boolean)?.let { p = p.withOpenid(it) }
+    (spec["require_pushed_authorization_requests"] as? Boolean)?.let { p = p.withPushedAuthorizationRequired(it) }
+    (spec["pushed_authorization"] as? Boolean)?.let { p = p.withPushedAuthorization(it) }
     (spec["api_origins"] as? List<*>)?.forEach { p = p.withApiOrigin(it as String) }
     return p
 }
@@ -169,7 +172,11 @@ fun profileJson(p: Profile): Map<String, Any?> = mapOf(
     "introspection_endpoint" to p.endpoint(EndpointRole.INTROSPECTION),
     "device_authorization_endpoint" to p.endpoint(EndpointRole.DEVICE_AUTHORIZATION),
     "client_auth" to name(p.clientAuth()), "pkce" to p.pkce()?.let { pkceMethodName(it) },
-) + (if (p.isOpenid()) mapOf("openid" to true) else emptyMap())
+) + (if (p.isOpenid()) mapOf("openid" to true) else emptyMap()) +
+    (p.endpoint(EndpointRole.PUSHED_AUTHORIZATION)?.let {
+        mapOf("pushed_authorization_request_endpoint" to it,
+            "require_pushed_authorization_requests" to p.requiresPushedAuthorization())
+    } ?: emptyMap())
 
 fun errorJson(d: ErrorDetails): Map<String, Any?> = mapOf(
     "kind" to errorKindName(d.kind), "action" to actionName(d.action), "retry_after" to d.retryAfter.j(),
@@ -314,6 +321,15 @@ fun runCase(case: Map<String, Any?>) {
             }
             "token_exchange_request" -> requestJson(client.tokenExchangeRequest(exchangeOf(input)))
             "parse_token_exchange_response" -> issuedJson(client.parseTokenExchangeResponse(exchangeOf(input), now, responseFrom(input["response"])))
+            "pushed_authorization_request" -> client.pushedAuthorizationRequest(now, hex((case["entropy"] as? String) ?: ""), options(input))
+                .let { mapOf("request" to requestJson(it.request), "pending" to pendingJson(it.pending)) }
+            "parse_pushed_authorization_response" -> {
+                val response = responseFrom(input["response"])
+                val push = client.pushedAuthorizationRequest(((input["pushed_at"] as? Long)?.toULong() ?: now),
+                    hex((case["entropy"] as? String) ?: ""), options(input))
+                client.parsePushedAuthorizationResponse(now, push.pending, response)
+                    .let { mapOf("url" to it.url, "pending" to pendingJson(it.pending)) }
+            }
             else -> throw Failure("unknown operation $op")
         }
     }

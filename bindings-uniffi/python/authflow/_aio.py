@@ -95,9 +95,13 @@ class AsyncOAuthClient:
     def __init__(self, client: "OAuthClient") -> None:
         self.client = client
 
-    def authorization_url(self, options: typing.Optional[AuthorizationOptions] = None) -> AuthorizationStart:
-        """The authorization URL and the pending string to keep (no IO)."""
-        return self.client.authorization_url(options)
+    async def authorization_url(self, options: typing.Optional[AuthorizationOptions] = None) -> AuthorizationStart:
+        """The authorization URL and the pending string to keep: awaited,
+        as with pushed authorization requests (RFC 9126) it first posts the
+        parameters to the PAR endpoint (see
+        :meth:`authflow.OAuthClient.authorization_url`)."""
+        start = await self.client.authorization_url_async(options)
+        return AuthorizationStart(start.url, start.pending)
 
     async def exchange(self, callback_url: str, pending: str) -> TokenSet:
         """Validates the redirect and exchanges the code (and, from an

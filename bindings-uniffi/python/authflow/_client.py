@@ -103,6 +103,8 @@ def connect(
     authorization_url: typing.Optional[str] = None,
     api_base: typing.Optional[str] = None,
     device_authorization_url: typing.Optional[str] = None,
+    pushed_authorization_url: typing.Optional[str] = None,
+    pushed_authorization: typing.Optional[bool] = None,
     grant: typing.Optional[str] = None,
     auth_method: typing.Optional[str] = None,
     private_key: typing.Union[str, SigningKey, None] = None,
@@ -130,7 +132,13 @@ def connect(
     ``resources`` are RFC 8707 resource indicators (absolute URIs without a
     fragment, e.g. ``"https://api.example/"``): the tokens are asked for
     them on the authorization request and every token request (code
-    exchange, refresh, client credentials, device login). For MakeShift, ``client_id`` is the API key and ``client_secret`` the
+    exchange, refresh, client credentials, device login).
+    ``pushed_authorization=True`` sends authorization requests through the
+    server's PAR endpoint (RFC 9126; ``pushed_authorization_url``, or the
+    one discovery found): :meth:`OAuthClient.authorization_url` then posts
+    the parameters first and the URL carries only ``client_id`` and a
+    ``request_uri``. A server whose metadata requires PAR gets it anyway.
+    For MakeShift, ``client_id`` is the API key and ``client_secret`` the
     API secret. ::
 
         service = authflow.connect(token_url="https://as.example/token", api_base="https://api.example/",
@@ -145,9 +153,12 @@ def connect(
         name = profile if profile is not None else "generic"
         chosen = _choice("profile", name, _PROFILES)(token_url)
     for role, url in ((EndpointRole.AUTHORIZATION, authorization_url), (EndpointRole.API_BASE, api_base),
-                      (EndpointRole.DEVICE_AUTHORIZATION, device_authorization_url)):
+                      (EndpointRole.DEVICE_AUTHORIZATION, device_authorization_url),
+                      (EndpointRole.PUSHED_AUTHORIZATION, pushed_authorization_url)):
         if url is not None:
             chosen = chosen.with_endpoint(role, url)
+    if pushed_authorization is not None:
+        chosen = chosen.with_pushed_authorization(pushed_authorization)
     if grant is not None:
         # The core decides what a grant means for the profile (client
         # credentials: sessions get tokens on their own).
@@ -455,7 +466,10 @@ class OAuthClient(_NativeOAuthClient):
         self, options: typing.Optional[AuthorizationOptions] = None,
     ) -> AuthorizationStart:
         """The authorization URL, with ``state`` and PKCE from the
-        environment's entropy, and the pending authorization to keep (no IO)."""
+        environment's entropy, and the pending authorization to keep. No IO,
+        except with pushed authorization requests (RFC 9126, the profile's
+        ``uses_pushed_authorization()``): then one ``POST`` to the PAR
+        endpoint, and the URL carries only ``client_id`` and ``request_uri``."""
         start = super().authorization_url(options)
         return AuthorizationStart(start.url, start.pending)
 

@@ -17,6 +17,7 @@ import subprocess
 import os
 import time
 import typing
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -232,7 +233,7 @@ def test_a_tampered_id_token_is_refused(issuer: str, tamper: typing.Callable[[st
 
 def test_the_async_client_validates_the_id_token_too(issuer: str) -> None:
     client = af.AsyncOAuthClient(openid_client(issuer, Recording(tamper=flip_signature)))
-    start = client.authorization_url()
+    start = asyncio.run(client.authorization_url())
     callback = login(start.url, REDIRECT_URI, "bob")
     with pytest.raises(af.AuthflowError) as caught:
         asyncio.run(client.exchange(callback, start.pending))
@@ -357,3 +358,80 @@ def test_client_secret_jwt_when_chosen(issuer: str) -> None:
     with pytest.raises(af.OAuthError) as caught:
         basic.client_credentials()
     assert caught.value.kind == "invalid_client"
+# ----- RFC 9126 pushed authorization requests -----
+
+# server.mjs: a client whose authorization requests must be pushed.
+PAR_CLIENT = ("par-client", "par-client-secret-0123456789abcdef")
+
+
+def par_client(issuer: str, transport: Recording, pushed: bool = True) -> af.OAuthClient:
+    profile = af.discover_profile(issuer, openid=True)
+    assert profile.endpoint(af.sansio.EndpointRole.PUSHED_AUTHORIZATION) == f"{issuer}/request"
+    return af.connect(profile, PAR_CLIENT[0], client_secret=PAR_CLIENT[1], redirect_uri=REDIRECT_URI,
+                      scopes=["openid"], transport=transport, pushed_authorization=pushed)
+
+
+def query_names(url: str) -> typing.List[str]:
+    return [name for name, _ in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)]
+
+
+def test_a_pushed_authorization_request_carries_only_client_id_and_request_uri(issuer: str) -> None:
+    transport = Recording()
+    client = par_client(issuer, transport)
+    before = int(time.time())
+    start = client.authorization_url()
+    assert transport.urls == [f"{issuer}/request"], "one push, before the user sees anything"
+    assert start.url.startswith(f"{issuer}/auth?")
+    assert query_names(start.url) == ["client_id", "request_uri"]
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(start.url).query))
+    assert query["client_id"] == PAR_CLIENT[0]
+    assert query["request_uri"].startswith("urn:ietf:params:oauth:request_uri:")
+    # The pending authorization ends with the request URI (60 s at oidc-provider).
+    pending = af.sansio.PendingAuthorization.from_storage_string(start.pending)
+    assert before < pending.expires_at() <= int(time.time()) + 60
+    tokens = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+    claims = tokens.id_token_claims()
+    assert claims is not None and claims.sub == "alice"
+    assert claims.nonce == pending.nonce(), "the nonce was pushed with the rest"
+
+
+def test_the_async_client_pushes_too(issuer: str) -> None:
+    transport = Recording()
+    client = af.AsyncOAuthClient(par_client(issuer, transport))
+
+    async def main() -> af.TokenSet:
+        start = await client.authorization_url()
+        assert query_names(start.url) == ["client_id", "request_uri"]
+        return await client.exchange(login(start.url, REDIRECT_URI, "bob"), start.pending)
+
+    tokens = asyncio.run(main())
+    assert transport.urls[0] == f"{issuer}/request"
+    claims = tokens.id_token_claims()
+    assert claims is not None and claims.sub == "bob"
+
+
+def test_a_plain_authorization_request_is_refused_for_a_client_that_requires_par(issuer: str) -> None:
+    client = par_client(issuer, Recording(), pushed=False)
+    start = client.authorization_url()
+    assert "code_challenge" in query_names(start.url)  # a plain URL, no push
+    callback = login_error(start.url)
+    with pytest.raises(af.AuthflowError) as caught:
+        client.exchange(callback, start.pending)
+    assert caught.value.kind == "invalid_request"
+    assert "Pushed Authorization Request must be used" in str(caught.value)
+
+
+def login_error(authorization_url: str) -> str:
+    """The redirect the server answers ``authorization_url`` with, before any page."""
+
+    class Stop(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req: typing.Any, fp: typing.Any, code: int, msg: str,
+                             headers: typing.Any, newurl: str) -> None:
+            raise urllib.error.HTTPError(newurl, code, msg, headers, fp)
+
+    opener = urllib.request.build_opener(Stop)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(authorization_url, timeout=10)
+    location = redirect.value.headers["Location"]
+    assert location.startswith(REDIRECT_URI), location
+    return typing.cast(str, location)

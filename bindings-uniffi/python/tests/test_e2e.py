@@ -173,7 +173,7 @@ def test_one_refresh_for_a_hundred_threads(providers: Providers, clock: Provider
 def test_asyncio_code_flow_and_single_flight(providers: Providers, clock: ProviderClock) -> None:
     async def main() -> None:
         client = af.AsyncOAuthClient(link_client(providers, clock))
-        start = client.authorization_url()
+        start = await client.authorization_url()
         tokens = await client.exchange(authorize(start.url), start.pending)
         persisted: list[af.TokenSet] = []
         conn = client.session(tokens, on_persist=persisted.append)

@@ -82,6 +82,7 @@ def build_profile(spec: dict) -> af.Profile:
         "api_base": af.sansio.EndpointRole.API_BASE,
         "legacy_api_base": af.sansio.EndpointRole.LEGACY_API_BASE,
         "device_authorization_endpoint": af.sansio.EndpointRole.DEVICE_AUTHORIZATION,
+        "pushed_authorization_request_endpoint": af.sansio.EndpointRole.PUSHED_AUTHORIZATION,
     }
     for name, role in roles.items():  # in EndpointRole order, as the Rust runner
         if isinstance(spec.get(name), str):
@@ -110,6 +111,10 @@ def build_profile(spec: dict) -> af.Profile:
         profile = profile.with_refresh_rotation(spec["refresh_rotates"])
     if isinstance(spec.get("openid"), bool):
         profile = profile.with_openid(spec["openid"])
+    if isinstance(spec.get("require_pushed_authorization_requests"), bool):
+        profile = profile.with_pushed_authorization_required(spec["require_pushed_authorization_requests"])
+    if isinstance(spec.get("pushed_authorization"), bool):
+        profile = profile.with_pushed_authorization(spec["pushed_authorization"])
     for origin in spec.get("api_origins", []):
         profile = profile.with_api_origin(origin)
     return profile
@@ -243,6 +248,10 @@ def profile_json(p: af.Profile) -> dict:
     }
     if p.is_openid():
         profile["openid"] = True
+    par = p.endpoint(af.sansio.EndpointRole.PUSHED_AUTHORIZATION)
+    if par is not None:
+        profile["pushed_authorization_request_endpoint"] = par
+        profile["require_pushed_authorization_requests"] = p.requires_pushed_authorization()
     return profile
 
 
@@ -456,6 +465,15 @@ def run_case(case: dict) -> None:
         if op == "parse_token_exchange_response":
             return issued_json(client.parse_token_exchange_response(exchange_of(inp), now,
                                                                     response_from(inp["response"])))
+        if op == "pushed_authorization_request":
+            push = client.pushed_authorization_request(now, bytes.fromhex(case.get("entropy", "")), options_of(inp))
+            return {"request": request_json(push.request), "pending": pending_json(push.pending)}
+        if op == "parse_pushed_authorization_response":
+            response = response_from(inp["response"])
+            push = client.pushed_authorization_request(inp.get("pushed_at", now), bytes.fromhex(case.get("entropy", "")),
+                                                       options_of(inp))
+            r = client.parse_pushed_authorization_response(now, push.pending, response)
+            return {"url": r.url, "pending": pending_json(r.pending)}
         raise AssertionError(f"unknown operation {op}")
 
     compare(run, case["expect"], secrets)

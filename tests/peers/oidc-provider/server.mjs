@@ -255,6 +255,20 @@ clients.push(
   },
 );
 // ----- end of client authentication by JWT -----
+// RFC 9126: pushed authorization requests (the feature switched on in the
+// configuration below), and a client whose every authorization request must
+// be pushed (client metadata require_pushed_authorization_requests, §6): a
+// plain authorization URL of its is refused with invalid_request (§4).
+const PAR_FEATURE = { enabled: true, requirePushedAuthorizationRequests: false };
+clients.push({
+  client_id: 'par-client',
+  client_secret: 'par-client-secret-0123456789abcdef',
+  token_endpoint_auth_method: 'client_secret_basic',
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  redirect_uris: [REDIRECT_URI],
+  require_pushed_authorization_requests: true,
+});
 
 // RFC 8707: the one resource server, and who may ask for it.
 const RESOURCE_SERVER = 'https://api.example/';
@@ -309,6 +323,7 @@ const configuration = (jwks) => ({
     introspection: { enabled: true }, // RFC 7662
     clientCredentials: { enabled: true }, // RFC 6749 §4.4
     deviceFlow: { enabled: true }, // RFC 8628: /device/auth and the /device pages
+    pushedAuthorizationRequests: PAR_FEATURE, // RFC 9126: /request
     resourceIndicators: {
       enabled: true, // RFC 8707 (oidc-provider's default too)
       async getResourceServerInfo(ctx, resourceIndicator, client) {

@@ -849,6 +849,14 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func parseIntrospectionResponse(now: UInt64, response: HttpResponse) throws  -> Introspection
     
     /**
+     * Reads the PAR endpoint's answer (RFC 9126 §2.2), received at `now`,
+     * to the push that made `pending`: the authorization URL with
+     * `client_id` and `request_uri` alone (§4), and the pending
+     * authorization to keep, expiring no later than the request URI.
+     */
+    func parsePushedAuthorizationResponse(now: UInt64, pending: PendingAuthorization, response: HttpResponse) throws  -> AuthorizationRequest
+    
+    /**
      * Parses a refresh answer, keeping what a refresh does not repeat.
      */
     func parseRefreshResponse(now: UInt64, response: HttpResponse, previous: TokenSet) throws  -> TokenSet
@@ -891,6 +899,15 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * The provider profile.
      */
     func profile()  -> Profile
+    
+    /**
+     * The pushed authorization request (RFC 9126 §2.1): a `POST` to the
+     * profile's PAR endpoint with every parameter the authorization URL
+     * would carry and the client's authentication, and the pending
+     * authorization to hand to `parse_pushed_authorization_response`.
+     * `entropy` as for `authorization_request`.
+     */
+    func pushedAuthorizationRequest(now: UInt64, entropy: Data, options: AuthorizationOptions?) throws  -> PushedAuthorizationRequest
     
     /**
      * The request that gets new tokens without the user, as the profile says.
@@ -1226,6 +1243,24 @@ open func parseIntrospectionResponse(now: UInt64, response: HttpResponse)throws 
 }
     
     /**
+     * Reads the PAR endpoint's answer (RFC 9126 §2.2), received at `now`,
+     * to the push that made `pending`: the authorization URL with
+     * `client_id` and `request_uri` alone (§4), and the pending
+     * authorization to keep, expiring no later than the request URI.
+     */
+open func parsePushedAuthorizationResponse(now: UInt64, pending: PendingAuthorization, response: HttpResponse)throws  -> AuthorizationRequest  {
+    return try  FfiConverterTypeAuthorizationRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_parse_pushed_authorization_response(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),
+        FfiConverterTypePendingAuthorization_lower(pending),
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Parses a refresh answer, keeping what a refresh does not repeat.
      */
 open func parseRefreshResponse(now: UInt64, response: HttpResponse, previous: TokenSet)throws  -> TokenSet  {
@@ -1346,6 +1381,25 @@ open func profile() -> Profile  {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_client_profile(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The pushed authorization request (RFC 9126 §2.1): a `POST` to the
+     * profile's PAR endpoint with every parameter the authorization URL
+     * would carry and the client's authentication, and the pending
+     * authorization to hand to `parse_pushed_authorization_response`.
+     * `entropy` as for `authorization_request`.
+     */
+open func pushedAuthorizationRequest(now: UInt64, entropy: Data, options: AuthorizationOptions? = nil)throws  -> PushedAuthorizationRequest  {
+    return try  FfiConverterTypePushedAuthorizationRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_pushed_authorization_request(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),
+        FfiConverterData.lower(entropy),
+        FfiConverterOptionTypeAuthorizationOptions.lower(options),uniffiCallStatus
     )
 })
 }
@@ -3562,8 +3616,21 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     /**
      * The authorization URL, with state and PKCE from the environment's
      * entropy, and the pending authorization's storage string to keep.
+     *
+     * With a profile that uses pushed authorization requests (RFC 9126:
+     * the server requires them, or `Profile.with_pushed_authorization`),
+     * this makes one request: the parameters are posted to the PAR
+     * endpoint first, and the URL carries only `client_id` and the
+     * `request_uri` the server returned; the pending authorization then
+     * expires no later than that `request_uri`. Otherwise no IO.
      */
     func authorizationUrl(options: AuthorizationOptions?) throws  -> AuthorizationStart
+    
+    /**
+     * Async [`OAuthClient::authorization_url`]: the push to the PAR
+     * endpoint, when the profile uses one, through `send_async`.
+     */
+    func authorizationUrlAsync(options: AuthorizationOptions?) async throws  -> AuthorizationStart
     
     /**
      * Checks the ID token of a device login's tokens (the `Done` of a
@@ -3877,6 +3944,13 @@ open func apiAsync(accessToken: String, method: Method, path: String, body: Data
     /**
      * The authorization URL, with state and PKCE from the environment's
      * entropy, and the pending authorization's storage string to keep.
+     *
+     * With a profile that uses pushed authorization requests (RFC 9126:
+     * the server requires them, or `Profile.with_pushed_authorization`),
+     * this makes one request: the parameters are posted to the PAR
+     * endpoint first, and the URL carries only `client_id` and the
+     * `request_uri` the server returned; the pending authorization then
+     * expires no later than that `request_uri`. Otherwise no IO.
      */
 open func authorizationUrl(options: AuthorizationOptions? = nil)throws  -> AuthorizationStart  {
     return try  FfiConverterTypeAuthorizationStart_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -3886,6 +3960,26 @@ open func authorizationUrl(options: AuthorizationOptions? = nil)throws  -> Autho
         FfiConverterOptionTypeAuthorizationOptions.lower(options),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Async [`OAuthClient::authorization_url`]: the push to the PAR
+     * endpoint, when the profile uses one, through `send_async`.
+     */
+open func authorizationUrlAsync(options: AuthorizationOptions? = nil)async throws  -> AuthorizationStart  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_oauthclient_authorization_url_async(
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeAuthorizationOptions.lower(options)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAuthorizationStart_lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
 }
     
     /**
@@ -4966,6 +5060,11 @@ public protocol ProfileProtocol: AnyObject, Sendable {
     func requiresIssuer()  -> Bool
     
     /**
+     * Whether the server requires pushed authorization requests (RFC 9126 §5).
+     */
+    func requiresPushedAuthorization()  -> Bool
+    
+    /**
      * What statuses mean on this provider, beyond RFC 6749.
      */
     func statusRules()  -> [StatusRule]
@@ -4974,6 +5073,13 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * Whether the provider issues refresh tokens at all.
      */
     func supportsRefresh()  -> Bool
+    
+    /**
+     * Whether authorization requests go through the PAR endpoint (the
+     * server requires it or it was chosen): then `authorization_request`
+     * refuses and `pushed_authorization_request` is the way in.
+     */
+    func usesPushedAuthorization()  -> Bool
     
     /**
      * This profile with the legacy API (Makini v3) as the API base.
@@ -5040,6 +5146,22 @@ public protocol ProfileProtocol: AnyObject, Sendable {
      * This profile with another PKCE method (`None`: no challenge).
      */
     func withPkce(method: PkceMethod?)  -> Profile
+    
+    /**
+     * This profile with pushed authorization requests (RFC 9126) chosen
+     * or not: the authorization request's parameters go to the PAR
+     * endpoint (set it first with `with_endpoint`), and the authorization
+     * URL carries only `client_id` and `request_uri`. Choosing it without
+     * the endpoint, or turning it off where the server requires it, is a
+     * configuration error.
+     */
+    func withPushedAuthorization(chosen: Bool) throws  -> Profile
+    
+    /**
+     * This profile for a server that takes authorization requests only
+     * through its PAR endpoint (RFC 9126 §5; discovery sets it).
+     */
+    func withPushedAuthorizationRequired(required: Bool) throws  -> Profile
     
     /**
      * This profile renewing tokens without the user another way.
@@ -5341,6 +5463,18 @@ open func requiresIssuer() -> Bool  {
 }
     
     /**
+     * Whether the server requires pushed authorization requests (RFC 9126 §5).
+     */
+open func requiresPushedAuthorization() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_requires_pushed_authorization(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * What statuses mean on this provider, beyond RFC 6749.
      */
 open func statusRules() -> [StatusRule]  {
@@ -5359,6 +5493,20 @@ open func supportsRefresh() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_profile_supports_refresh(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether authorization requests go through the PAR endpoint (the
+     * server requires it or it was chosen): then `authorization_request`
+     * refuses and `pushed_authorization_request` is the way in.
+     */
+open func usesPushedAuthorization() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_uses_pushed_authorization(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -5529,6 +5677,38 @@ open func withPkce(method: PkceMethod?) -> Profile  {
 }
     
     /**
+     * This profile with pushed authorization requests (RFC 9126) chosen
+     * or not: the authorization request's parameters go to the PAR
+     * endpoint (set it first with `with_endpoint`), and the authorization
+     * URL carries only `client_id` and `request_uri`. Choosing it without
+     * the endpoint, or turning it off where the server requires it, is a
+     * configuration error.
+     */
+open func withPushedAuthorization(chosen: Bool)throws  -> Profile  {
+    return try  FfiConverterTypeProfile_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_pushed_authorization(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(chosen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This profile for a server that takes authorization requests only
+     * through its PAR endpoint (RFC 9126 §5; discovery sets it).
+     */
+open func withPushedAuthorizationRequired(required: Bool)throws  -> Profile  {
+    return try  FfiConverterTypeProfile_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_profile_with_pushed_authorization_required(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(required),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * This profile renewing tokens without the user another way.
      */
 open func withReauthentication(how: Reauthentication) -> Profile  {
@@ -5689,6 +5869,16 @@ public protocol ProviderMetadataProtocol: AnyObject, Sendable {
      * authentication and PKCE chosen from what it offers).
      */
     func profile() throws  -> Profile
+    
+    /**
+     * `pushed_authorization_request_endpoint` (RFC 9126 §5)
+     */
+    func pushedAuthorizationRequestEndpoint()  -> String?
+    
+    /**
+     * `require_pushed_authorization_requests` (RFC 9126 §5)
+     */
+    func requirePushedAuthorizationRequests()  -> Bool
     
     /**
      * `revocation_endpoint`
@@ -5900,6 +6090,30 @@ open func profile()throws  -> Profile  {
     return try  FfiConverterTypeProfile_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_providermetadata_profile(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `pushed_authorization_request_endpoint` (RFC 9126 §5)
+     */
+open func pushedAuthorizationRequestEndpoint() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_pushed_authorization_request_endpoint(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `require_pushed_authorization_requests` (RFC 9126 §5)
+     */
+open func requirePushedAuthorizationRequests() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_providermetadata_require_pushed_authorization_requests(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -9964,6 +10178,76 @@ public func FfiConverterTypeOutgoingRequest_lower(_ value: OutgoingRequest) -> R
 
 
 /**
+ * The `POST` to the PAR endpoint (RFC 9126 §2.1), and the pending
+ * authorization to hand back with its answer.
+ */
+public struct PushedAuthorizationRequest {
+    /**
+     * The request to send.
+     */
+    public var request: HttpRequest
+    /**
+     * The pending authorization (for `parse_pushed_authorization_response`).
+     */
+    public var pending: PendingAuthorization
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The request to send.
+         */request: HttpRequest, 
+        /**
+         * The pending authorization (for `parse_pushed_authorization_response`).
+         */pending: PendingAuthorization) {
+        self.request = request
+        self.pending = pending
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PushedAuthorizationRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePushedAuthorizationRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PushedAuthorizationRequest {
+        return
+            try PushedAuthorizationRequest(
+                request: FfiConverterTypeHttpRequest.read(from: &buf), 
+                pending: FfiConverterTypePendingAuthorization.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PushedAuthorizationRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeHttpRequest.write(value.request, into: &buf)
+        FfiConverterTypePendingAuthorization.write(value.pending, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushedAuthorizationRequest_lift(_ buf: RustBuffer) throws -> PushedAuthorizationRequest {
+    return try FfiConverterTypePushedAuthorizationRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePushedAuthorizationRequest_lower(_ value: PushedAuthorizationRequest) -> RustBuffer {
+    return FfiConverterTypePushedAuthorizationRequest.lower(value)
+}
+
+
+/**
  * One query parameter.
  */
 public struct QueryParam: Equatable, Hashable {
@@ -11623,6 +11907,10 @@ public enum EndpointRole: Equatable, Hashable {
      * Where the user is sent to log out (OpenID Connect RP-Initiated Logout).
      */
     case endSession
+    /**
+     * The pushed authorization request endpoint (RFC 9126 §2).
+     */
+    case pushedAuthorization
 
 
 
@@ -11665,6 +11953,8 @@ public struct FfiConverterTypeEndpointRole: FfiConverterRustBuffer {
         case 10: return .userinfo
         
         case 11: return .endSession
+        
+        case 12: return .pushedAuthorization
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -11716,6 +12006,10 @@ public struct FfiConverterTypeEndpointRole: FfiConverterRustBuffer {
         
         case .endSession:
             writeInt(&buf, Int32(11))
+        
+        
+        case .pushedAuthorization:
+            writeInt(&buf, Int32(12))
         
         }
     }
@@ -14374,6 +14668,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_parse_introspection_response() != 48827) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_client_parse_pushed_authorization_response() != 53010) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_client_parse_refresh_response() != 7082) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -14396,6 +14693,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_profile() != 17398) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_pushed_authorization_request() != 64406) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_reauthentication_request() != 17177) {
@@ -14488,7 +14788,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_api_async() != 38585) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_oauthclient_authorization_url() != 46031) {
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_authorization_url() != 54624) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_authorization_url_async() != 45969) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_check_device_login() != 2628) {
@@ -14665,6 +14968,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_profile() != 731) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_pushed_authorization_request_endpoint() != 56906) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_providermetadata_require_pushed_authorization_requests() != 44364) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_revocation_endpoint() != 8202) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -14821,10 +15130,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_profile_requires_issuer() != 47893) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_profile_requires_pushed_authorization() != 30215) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_profile_status_rules() != 60630) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_supports_refresh() != 32450) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_uses_pushed_authorization() != 38062) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_using_legacy_api() != 53415) {
@@ -14861,6 +15176,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_pkce() != 37791) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_pushed_authorization() != 65451) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_profile_with_pushed_authorization_required() != 56164) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_profile_with_reauthentication() != 58878) {
