@@ -1755,28 +1755,13 @@ fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let (lines, printed) = std::sync::mpsc::channel();
-    let login = std::thread::spawn(move || {
-        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    let said = cli_browser_login(&op, args, None, |url| {
+        assert!(
+            url.contains("nonce="),
+            "an OpenID request sends a nonce: {url}"
+        );
+        url
     });
-    let next = || {
-        printed
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the CLI printed nothing more")
-    };
-    assert_eq!(next(), "open this URL to sign in:");
-    let url = next();
-    assert!(
-        url.contains("nonce="),
-        "an OpenID request sends a nonce: {url}"
-    );
-    let redirect_uri = percent_decoded(query_value(&url, "redirect_uri").unwrap());
-    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
-    // The CLI's listener takes the redirect as the user's browser sends it.
-    let answer = op.send(&HttpRequest::new(Method::Get, callback));
-    assert_eq!(answer.status, 200);
-    login.join().unwrap().map_err(|e| e.0).unwrap();
-    let said: Vec<String> = printed.try_iter().collect();
     assert!(
         said.contains(&format!(
             "ID token valid: subject {USER} at {}",
@@ -1815,6 +1800,41 @@ fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
         saved.tokens.id_token().map(|t| t.secret())
     );
     assert_eq!(query_value(logout, "client_id"), Some("cli-client"));
+}
+
+/// Runs the CLI's `login` with `args`, a browser login on a loopback
+/// listener: `open` gets the URL the CLI prints and returns the one the
+/// user's browser opens (a test looks at it, or adds to it); the user signs
+/// in and consents, and the browser comes back to `redirect_uri` (`None`:
+/// the one the URL names) on the CLI's listener. Returns what the CLI
+/// printed after the URL; a failed login fails the test.
+fn cli_browser_login(
+    op: &Op,
+    args: Vec<String>,
+    redirect_uri: Option<&str>,
+    open: impl FnOnce(String) -> String,
+) -> Vec<String> {
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let next = || {
+        printed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the CLI printed nothing more")
+    };
+    assert_eq!(next(), "open this URL to sign in:");
+    let url = open(next());
+    let redirect_uri = match redirect_uri {
+        Some(uri) => uri.to_owned(),
+        None => percent_decoded(query_value(&url, "redirect_uri").unwrap()),
+    };
+    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
+    // The CLI's listener takes the redirect as the user's browser sends it.
+    let answer = op.send(&HttpRequest::new(Method::Get, callback));
+    assert_eq!(answer.status, 200);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    printed.try_iter().collect()
 }
 
 /// A query value's percent-escapes decoded (ASCII is all a test URL holds).
@@ -2057,22 +2077,8 @@ fn cli_login_with_a_private_key_keeps_its_path_and_refreshes_with_it() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let (lines, printed) = std::sync::mpsc::channel();
-    let login = std::thread::spawn(move || {
-        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
-    });
-    let next = || {
-        printed
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the CLI printed nothing more")
-    };
-    assert_eq!(next(), "open this URL to sign in:");
-    let url = format!("{}&prompt=consent", next());
-    let redirect_uri = percent_decoded(query_value(&url, "redirect_uri").unwrap());
-    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
-    let answer = op.send(&HttpRequest::new(Method::Get, callback));
-    assert_eq!(answer.status, 200);
-    login.join().unwrap().map_err(|e| e.0).unwrap();
+    // prompt=consent: oidc-provider grants offline_access (a refresh token) only then.
+    cli_browser_login(&op, args, None, |url| format!("{url}&prompt=consent"));
 
     // The file names the key's path and the method, never the key.
     let text = std::fs::read_to_string(&token_file).unwrap();
@@ -2307,22 +2313,10 @@ fn cli_login_with_par_pushes_the_request() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let (lines, printed) = std::sync::mpsc::channel();
-    let login = std::thread::spawn(move || {
-        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    cli_browser_login(&op, args, Some(&redirect_uri), |url| {
+        assert_eq!(query_names(&url), ["client_id", "request_uri"], "{url}");
+        url
     });
-    let next = || {
-        printed
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the CLI printed nothing more")
-    };
-    assert_eq!(next(), "open this URL to sign in:");
-    let url = next();
-    assert_eq!(query_names(&url), ["client_id", "request_uri"], "{url}");
-    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
-    let answer = op.send(&HttpRequest::new(Method::Get, callback));
-    assert_eq!(answer.status, 200);
-    login.join().unwrap().map_err(|e| e.0).unwrap();
     let saved = authflow_examples::token_file::load(&token_file, None).unwrap();
     assert_eq!(saved.tokens.id_token_claims().unwrap().unwrap().sub, USER);
 }
