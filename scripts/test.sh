@@ -24,6 +24,9 @@ cargo clippy -p authflow-core --no-default-features --all-targets --locked -- -D
 step "rustdoc of the core builds without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc -p authflow-core --no-deps --locked
 
+step "the published crates build with their rust-version (scripts/msrv.sh)"
+bash scripts/msrv.sh
+
 step "cargo test (workspace; the fleet tests start redis-server from scripts/redis-tools.sh)"
 bash scripts/redis-tools.sh
 cargo test --workspace --locked
