@@ -28,6 +28,7 @@ pub const USAGE: &str = "usage:
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
                         [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
                         [--auth-method M] [--private-key FILE [--key-alg A] [--key-id K]]
+                        [--redirect-uri URI] [--timeout SECONDS]
                         [--no-browser] [--device] [--par]
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
@@ -54,6 +55,12 @@ pub const USAGE: &str = "usage:
   --resource URI (repeatable) asks for tokens for that resource server (RFC
   8707: an absolute URI without a fragment, e.g. https://api.example/); it is
   saved in the token file and sent again with every renewal.
+  A browser login listens for the redirect on 127.0.0.1 port --port (8400;
+  0: any free port), path /callback, or where --redirect-uri says (a
+  loopback http URL as registered: http://127.0.0.1[:PORT]/PATH,
+  http://[::1][:PORT]/PATH, http://localhost[:PORT]/PATH); other requests
+  (a browser's /favicon.ico) get a 404. It waits --timeout seconds (300),
+  and tells the browser the outcome once the code is exchanged.
   --auth-method M chooses how the client authenticates: basic, post, none,
   private_key_jwt or client_secret_jwt (RFC 8414's names
   client_secret_basic and client_secret_post work too); without it,
@@ -351,6 +358,8 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         "private-key",
         "key-alg",
         "key-id",
+        "redirect-uri",
+        "timeout",
     ];
     known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
     flags.check_known(&known)?;
@@ -500,23 +509,27 @@ fn device_login(
     Ok(tokens)
 }
 
-/// The code flow with a loopback redirect (RFC 8252 §7.3).
+/// The code flow with a loopback redirect (RFC 8252 §7.3). The listener
+/// takes the browser's requests until one comes to the redirect URI's path
+/// (anything else, a `/favicon.ico`, gets a 404), for at most `--timeout`
+/// seconds; the browser is told the outcome after the code exchange and the
+/// ID token's check, not before.
 fn browser_login(
     flags: &Flags,
     client: &mut Client,
     transport: &Transport,
     out: &mut dyn Write,
 ) -> Result<TokenSet, CliError> {
-    let port: u16 = flags
-        .get("port")
-        .unwrap_or("8400")
-        .parse()
-        .map_err(|_| usage("--port is a number"))?;
-    let listener = TcpListener::bind(("127.0.0.1", port))?;
-    let port = listener.local_addr()?.port();
-    *client = client
-        .clone()
-        .with_redirect_uri(&format!("http://127.0.0.1:{port}/callback"))?;
+    let timeout = match flags.get("timeout") {
+        Some(seconds) => std::time::Duration::from_secs(
+            seconds
+                .parse()
+                .map_err(|_| usage("--timeout is a number of seconds"))?,
+        ),
+        None => DEFAULT_LOGIN_TIMEOUT,
+    };
+    let loopback = Loopback::bind(flags)?;
+    *client = client.clone().with_redirect_uri(&loopback.redirect_uri)?;
     let entropy = crate::authorization_entropy();
     let start = crate::driver::start_authorization(
         client,
@@ -538,33 +551,145 @@ fn browser_login(
             .stderr(std::process::Stdio::null())
             .spawn();
     }
-    let (mut stream, _) = listener.accept()?;
-    let mut request_line = String::new();
-    BufReader::new(&stream).read_line(&mut request_line)?;
-    let target = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    let outcome = start.pending.validate(&target, crate::unix_now());
+    let (mut stream, target) = loopback.wait(timeout)?;
+    let outcome = (|| -> Result<TokenSet, CliError> {
+        let callback = start.pending.validate(&target, crate::unix_now())?;
+        let now = crate::unix_now();
+        let response = transport.send(&crate::client_now(client)?.exchange_request(callback)?)?;
+        let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
+        let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
+        check_id_token(
+            client,
+            validation,
+            transport,
+            out,
+            flags.has("--show-secrets"),
+        )?;
+        Ok(tokens)
+    })();
     let page = match &outcome {
         Ok(_) => "Signed in. You can close this window.",
         Err(_) => "Sign-in failed. See the terminal.",
     };
-    write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{page}", page.len())?;
-    let callback = outcome?;
-    let now = crate::unix_now();
-    let response = transport.send(&crate::client_now(client)?.exchange_request(callback)?)?;
-    let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
-    let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
-    check_id_token(
-        client,
-        validation,
-        transport,
-        out,
-        flags.has("--show-secrets"),
-    )?;
-    Ok(tokens)
+    // The terminal has the outcome either way: a browser gone meanwhile is no error.
+    let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{page}", page.len());
+    outcome
+}
+
+/// How long `login` waits for the browser to come back, unless `--timeout`.
+const DEFAULT_LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The loopback listener of a browser login, and the redirect URI it serves.
+struct Loopback {
+    listener: TcpListener,
+    redirect_uri: String,
+    path: String,
+}
+
+impl Loopback {
+    /// Listens where `--redirect-uri` (default `http://127.0.0.1/callback`)
+    /// says, on its port or `--port` (default 8400; 0: any free one). RFC
+    /// 8252 §7.3: plain http to a loopback address; `localhost` works
+    /// (§8.3 prefers the IP literal: a name can resolve elsewhere).
+    fn bind(flags: &Flags) -> Result<Loopback, CliError> {
+        let given = flags
+            .get("redirect-uri")
+            .unwrap_or("http://127.0.0.1/callback");
+        let loopback_error = || {
+            usage(&format!(
+                "--redirect-uri {given:?} is not a loopback http URL (http://127.0.0.1[:PORT]/PATH, \
+                 http://[::1][:PORT]/PATH or http://localhost[:PORT]/PATH)"
+            ))
+        };
+        let rest = given.strip_prefix("http://").ok_or_else(loopback_error)?;
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if path.contains(['?', '#']) {
+            return Err(loopback_error());
+        }
+        let path = if path.is_empty() { "/" } else { path };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && !port.contains(']') => (
+                host,
+                Some(port.parse::<u16>().map_err(|_| loopback_error())?),
+            ),
+            _ => (authority, None),
+        };
+        let bind_host = match host {
+            "127.0.0.1" | "localhost" => "127.0.0.1",
+            "[::1]" => "::1",
+            _ => return Err(loopback_error()),
+        };
+        let port = match (port, flags.get("port")) {
+            (Some(port), None) => port,
+            (Some(_), Some(_)) => {
+                return Err(usage("give the port in --redirect-uri or --port, not both"))
+            }
+            (None, Some(port)) => port.parse().map_err(|_| usage("--port is a number"))?,
+            (None, None) => 8400,
+        };
+        let listener = TcpListener::bind((bind_host, port)).map_err(|e| {
+            CliError(format!(
+                "cannot listen on {host}:{port} for the redirect ({e}); choose another port with \
+                 --port (0: any free one) and make sure the provider accepts it"
+            ))
+        })?;
+        let port = listener.local_addr()?.port();
+        Ok(Loopback {
+            listener,
+            redirect_uri: format!("http://{host}:{port}{path}"),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The first request to the redirect URI's path within `timeout`, and
+    /// the connection to answer it on; other requests get a 404.
+    fn wait(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(std::net::TcpStream, String), CliError> {
+        let deadline = std::time::Instant::now() + timeout;
+        self.listener.set_nonblocking(true)?;
+        loop {
+            match self.listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false)?;
+                    // A connection that says nothing does not hold up the next.
+                    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+                    let mut request_line = String::new();
+                    if BufReader::new(&stream)
+                        .read_line(&mut request_line)
+                        .is_err()
+                    {
+                        continue;
+                    }
+                    let target = request_line
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_owned();
+                    if target.split('?').next() == Some(self.path.as_str()) {
+                        return Ok((stream, target));
+                    }
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+                    );
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(CliError(format!(
+                            "no sign-in came back to {} within {} s; run login again \
+                             (--timeout SECONDS waits longer)",
+                            self.redirect_uri,
+                            timeout.as_secs()
+                        )));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
 }
 
 /// Checks an OpenID Provider's ID token, when `validation` says there is

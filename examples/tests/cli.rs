@@ -540,3 +540,100 @@ fn login_resources_are_saved_for_every_renewal() {
     assert!(text(&refused).contains("fragment"), "{}", text(&refused));
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }
+
+/// The loopback listener (RFC 8252 §7.3): a request that is not the
+/// redirect (a browser's /favicon.ico) gets a 404 and the login goes on;
+/// the browser hears "Signed in" only after the exchange; `--redirect-uri`
+/// with a path and `localhost`; a login nobody finishes stops after
+/// `--timeout` naming the redirect URI; a port in use names the port and
+/// `--port`.
+#[test]
+fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
+    let p = Providers::start().unwrap();
+    let urls = p.urls();
+    let file = temp_file("loopback");
+    let login = |more: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--profile",
+            "makini-link",
+            "--client-id",
+            LINK_CLIENT_ID,
+            "--no-browser",
+            "--authorization-endpoint",
+            &urls.makini_link.authorization_endpoint,
+            "--token-endpoint",
+            &urls.makini_link.token_endpoint,
+            "--api-base",
+            &urls.makini_link.api_v4,
+            "--token-file",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(more);
+        Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
+            .args(args)
+            .env("AUTHFLOW_CLIENT_SECRET", LINK_CLIENT_SECRET)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let transport = Transport::default();
+    let get = |url: &str| {
+        transport
+            .send(&authflow_core::HttpRequest {
+                method: authflow_core::Method::Get,
+                url: url.to_owned(),
+                headers: vec![],
+                body: Default::default(),
+            })
+            .unwrap()
+    };
+
+    let mut child = login(&["--redirect-uri", "http://localhost:0/cb/app"]);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("http"))
+        .unwrap();
+    let location = get(&url).header("Location").unwrap().to_owned();
+    assert!(location.starts_with("http://localhost:"), "{location}");
+    let origin = location
+        .split("/cb/app")
+        .next()
+        .unwrap()
+        .replace("localhost", "127.0.0.1");
+    assert_eq!(get(&format!("{origin}/favicon.ico")).status, 404);
+    let page = get(&location.replace("localhost", "127.0.0.1"));
+    assert!(String::from_utf8_lossy(&page.body).contains("Signed in"));
+    assert!(child.wait().unwrap().success());
+    assert!(stored_refresh_token(&file).is_some());
+
+    let gave_up = login(&["--port", "0", "--timeout", "1"])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(gave_up.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&gave_up.stderr);
+    assert!(
+        said.contains("no sign-in came back to http://127.0.0.1:"),
+        "{said}"
+    );
+    assert!(said.contains("within 1 s"), "{said}");
+
+    let taken = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let in_use = login(&["--port", &port]).wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&in_use.stderr);
+    assert!(
+        said.contains(&format!("127.0.0.1:{port}")) && said.contains("--port"),
+        "{said}"
+    );
+
+    let not_loopback = login(&["--redirect-uri", "http://example.com/cb"])
+        .wait_with_output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&not_loopback.stderr);
+    assert!(said.contains("is not a loopback http URL"), "{said}");
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
