@@ -88,6 +88,10 @@ struct InFlight {
     id: u64,
     purpose: RequestPurpose,
     grant: GrantType,
+    /// Where a DPoP-proved request went and the nonce its proof carried,
+    /// and whether it was already the one retry with a server's new nonce.
+    #[cfg(feature = "dpop")]
+    dpop: Option<(String, Option<String>, bool)>,
 }
 
 /// Keeps one connection's token set usable.
@@ -145,17 +149,24 @@ pub struct Session {
     last_error: Option<Error>,
     /// Where the entropy of a signing client's renewals comes from
     /// ([`Session::with_entropy`]).
-    #[cfg(feature = "jwt-client-auth")]
+    #[cfg(feature = "signing")]
     entropy: Option<SessionEntropy>,
+    /// The servers' DPoP nonces (RFC 9449 §8, §9) for the proofs of its
+    /// renewals and of the caller's API requests.
+    #[cfg(feature = "dpop")]
+    dpop_nonces: crate::dpop::DpopNonces,
+    /// The next renewal is the one retry a server's `use_dpop_nonce` earns.
+    #[cfg(feature = "dpop")]
+    dpop_retry_next: bool,
 }
 
 /// ChaCha20 keyed once by the caller's entropy: each renewal of a client
 /// that signs its authentication draws the entropy of [`Client::at`] from it.
-#[cfg(feature = "jwt-client-auth")]
+#[cfg(feature = "signing")]
 #[derive(Clone)]
 struct SessionEntropy(rand_chacha::ChaCha20Rng);
 
-#[cfg(feature = "jwt-client-auth")]
+#[cfg(feature = "signing")]
 impl std::fmt::Debug for SessionEntropy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SessionEntropy([redacted])")
@@ -179,8 +190,12 @@ impl Session {
             refresh_margin: None,
             unsaved: false,
             last_error: None,
-            #[cfg(feature = "jwt-client-auth")]
+            #[cfg(feature = "signing")]
             entropy: None,
+            #[cfg(feature = "dpop")]
+            dpop_nonces: crate::dpop::DpopNonces::new(),
+            #[cfg(feature = "dpop")]
+            dpop_retry_next: false,
         }
     }
 
@@ -189,7 +204,7 @@ impl Session {
     /// [`Client::at`]): at least [`crate::ASSERTION_ENTROPY_LEN`] bytes from
     /// a cryptographically secure source, taken once. Without it, such a
     /// client's renewal fails with a configuration error.
-    #[cfg(feature = "jwt-client-auth")]
+    #[cfg(feature = "signing")]
     pub fn with_entropy(mut self, seed: &[u8]) -> Result<Session> {
         use rand_chacha::rand_core::SeedableRng;
         let Some(seed) = seed.get(..crate::ASSERTION_ENTROPY_LEN) else {
@@ -208,7 +223,7 @@ impl Session {
     /// The client for a renewal built at `now`: through [`Client::at`]
     /// when it signs its authentication.
     fn client_at(&mut self, now: u64) -> Result<std::borrow::Cow<'_, Client>> {
-        #[cfg(feature = "jwt-client-auth")]
+        #[cfg(feature = "signing")]
         if self.client.signs_requests() {
             use rand_chacha::rand_core::RngCore;
             let Some(SessionEntropy(rng)) = self.entropy.as_mut() else {
@@ -219,10 +234,42 @@ impl Session {
             };
             let mut entropy = zeroize::Zeroizing::new([0u8; crate::ASSERTION_ENTROPY_LEN]);
             rng.fill_bytes(&mut *entropy);
-            return Ok(std::borrow::Cow::Owned(self.client.at(now, &*entropy)?));
+            let client = self.client.at(now, &*entropy)?;
+            #[cfg(feature = "dpop")]
+            let client = client.with_dpop_nonces(&self.dpop_nonces);
+            return Ok(std::borrow::Cow::Owned(client));
         }
         let _ = now;
         Ok(std::borrow::Cow::Borrowed(&self.client))
+    }
+
+    /// The client for a request the caller builds at `now` with the
+    /// session's token (an API call): [`Client::at`] with entropy from the
+    /// session's, and the servers' DPoP nonces the session holds. A client
+    /// that signs nothing is returned as it is.
+    pub fn client_for_request(&mut self, now: u64) -> Result<Client> {
+        self.client_at(now).map(std::borrow::Cow::into_owned)
+    }
+
+    /// The DPoP nonces servers gave (RFC 9449 §8, §9), for the proofs of
+    /// the requests the caller builds.
+    #[cfg(feature = "dpop")]
+    pub fn dpop_nonces(&self) -> &crate::dpop::DpopNonces {
+        &self.dpop_nonces
+    }
+
+    /// Takes the answer to a DPoP-proved `request` the caller sent (an API
+    /// call with the session's token): keeps the server's `DPoP-Nonce`,
+    /// and returns whether the server asked for it (RFC 9449 §9), so that
+    /// the request is worth building anew and sending once more. Renewals'
+    /// answers are read in [`Session::handle_response`].
+    #[cfg(feature = "dpop")]
+    pub fn handle_dpop_response(
+        &mut self,
+        request: &crate::http::HttpRequest,
+        response: &HttpResponse,
+    ) -> bool {
+        self.dpop_nonces.handle_response(request, response)
     }
 
     /// Renews this many seconds before expiry instead of the default margin.
@@ -280,10 +327,20 @@ impl Session {
             Plan::Stopped(error) => SessionAction::Stop(error),
             Plan::Renew => match self.renewal_request(now) {
                 Ok(outgoing) => {
+                    #[cfg(feature = "dpop")]
+                    let retry = std::mem::take(&mut self.dpop_retry_next);
                     self.in_flight = Some(InFlight {
                         id: outgoing.id.0,
                         purpose: outgoing.purpose,
                         grant: outgoing.grant,
+                        #[cfg(feature = "dpop")]
+                        dpop: outgoing.request.header("DPoP").map(|proof| {
+                            (
+                                outgoing.request.url.clone(),
+                                crate::dpop::proof_nonce(proof),
+                                retry,
+                            )
+                        }),
                     });
                     SessionAction::Send(outgoing)
                 }
@@ -417,6 +474,22 @@ impl Session {
         let Some(flight) = self.take_in_flight(id) else {
             return Ok(SessionUpdate::Discarded);
         };
+        // RFC 9449 §8: keep the server's nonce; a demand for one is met by
+        // one more request with it, at once, not counted as a failure.
+        #[cfg(feature = "dpop")]
+        if let Some((url, sent, retried)) = &flight.dpop {
+            if self.dpop_nonces.record(url, sent.as_deref(), response) && !retried {
+                self.dpop_retry_next = true;
+                return Err(self
+                    .client
+                    .error_from_response(
+                        crate::profile::ResponseSource::Token(flight.grant),
+                        now,
+                        response,
+                    )
+                    .with_action(Action::Retry));
+            }
+        }
         let parsed = match (&flight.purpose, &self.tokens) {
             (RequestPurpose::Refresh, Some(previous)) => self
                 .client

@@ -4,6 +4,8 @@
 //! ordered without comparing their clocks.
 
 use crate::clock::{to_local, to_server};
+#[cfg(feature = "dpop")]
+use crate::dpop::DPOP_TOKEN_TYPE;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
@@ -17,13 +19,20 @@ const FORMAT_VERSION: u32 = 1;
 pub(crate) const BEARER: &str = "Bearer";
 
 /// The token type a `token_type` value names, if this client can use it:
-/// Bearer in any case (RFC 6749 §5.1). RFC 6749 §7.1: a client MUST NOT
-/// use a token whose type it does not understand, so any other (`DPoP`,
-/// `MAC`, `N_A`, ...) is refused rather than sent as a bearer token.
-pub(crate) fn bearer_token_type(value: &str) -> std::result::Result<&'static str, String> {
+/// Bearer in any case (RFC 6749 §5.1), and `DPoP` (RFC 9449 §5, in any
+/// case too) when `dpop` (the client proves possession of a DPoP key).
+/// RFC 6749 §7.1: a client MUST NOT use a token whose type it does not
+/// understand, so any other (`DPoP` without a key, `MAC`, `N_A`, ...) is
+/// refused rather than sent as a bearer token.
+pub(crate) fn token_type_of(value: &str, dpop: bool) -> std::result::Result<&'static str, String> {
     if value.eq_ignore_ascii_case(BEARER) {
         return Ok(BEARER);
     }
+    #[cfg(feature = "dpop")]
+    if dpop && value.eq_ignore_ascii_case(crate::dpop::DPOP_TOKEN_TYPE) {
+        return Ok(crate::dpop::DPOP_TOKEN_TYPE);
+    }
+    let _ = dpop;
     // RFC 6749 A.13 `type-name = 1*name-char`: safe to show in a message.
     let type_name = !value.is_empty()
         && value.len() <= 64
@@ -31,10 +40,28 @@ pub(crate) fn bearer_token_type(value: &str) -> std::result::Result<&'static str
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
     Err(if type_name {
-        format!("the token type \"{value}\" is not one this client can use (only Bearer)")
+        format!(
+            "the token type \"{value}\" is not one this client can use (only Bearer{})",
+            if cfg!(feature = "dpop") {
+                ", and DPoP with a DPoP key"
+            } else {
+                ""
+            }
+        )
     } else {
         "token_type is not a token type name".to_owned()
     })
+}
+
+/// The access token `value` of type `token_type`, bound to the DPoP key
+/// when its type says so.
+pub(crate) fn access_token_of(value: &str, token_type: &str) -> AccessToken {
+    #[cfg(feature = "dpop")]
+    if token_type == DPOP_TOKEN_TYPE {
+        return AccessToken::dpop_bound(value);
+    }
+    let _ = token_type;
+    AccessToken::new(value)
 }
 
 /// Checks the tokens' syntax wherever a token set comes from: the access
@@ -66,7 +93,7 @@ pub(crate) fn check_tokens(
 #[derive(Clone, PartialEq)]
 pub struct TokenSet {
     pub(crate) access_token: AccessToken,
-    /// Always [`BEARER`] (no other type is accepted): no copy to make.
+    /// [`BEARER`], or with the `dpop` feature `DPoP`: no copy to make.
     pub(crate) token_type: &'static str,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) issued_at: u64,
@@ -88,7 +115,8 @@ impl TokenSet {
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
     }
-    /// The token type, `Bearer` for every bearer token whatever its case on the wire.
+    /// The token type, `Bearer` for every bearer token whatever its case on
+    /// the wire, `DPoP` for a DPoP-bound one (RFC 9449 §5).
     pub fn token_type(&self) -> &str {
         self.token_type
     }
@@ -276,7 +304,9 @@ impl TokenSet {
         let token_type = stored
             .required("token_type", ObjectReader::string)
             .map_err(bad)?;
-        let token_type = bearer_token_type(&token_type).map_err(invalid)?;
+        // A stored DPoP-bound set is read as such: only a client with the
+        // key can use it, and none sends it as a bearer token.
+        let token_type = token_type_of(&token_type, true).map_err(invalid)?;
         let scopes = stored.strings("scopes").map_err(bad)?;
         if scopes.iter().flatten().any(|scope| !is_scope_token(scope)) {
             return Err(invalid(
@@ -300,7 +330,7 @@ impl TokenSet {
                 .map_err(|_| invalid("extra.id_token is not a string".to_owned()))?,
         };
         Ok(TokenSet {
-            access_token: AccessToken::new(access_token.as_str()),
+            access_token: access_token_of(access_token.as_str(), token_type),
             token_type,
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
             issued_at,
