@@ -92,6 +92,27 @@ impl DpopNonces {
         DpopNonces::default()
     }
 
+    /// These nonces and `nonce` for `url`'s server (one the caller kept,
+    /// e.g. across a restart): a configuration error when `url` is not an
+    /// absolute URL or `nonce` not of the `1*NQCHAR` syntax (§8.1).
+    pub fn with_nonce(mut self, url: &str, nonce: &str) -> Result<DpopNonces> {
+        let origin = Endpoint::parse("DPoP nonce URL", url)?.origin();
+        if !is_nonce(nonce) {
+            return Err(Error::configuration(
+                "a DPoP nonce is printable ASCII without space, '\"' or '\\' (RFC 9449 §8.1)",
+            ));
+        }
+        self.keep(origin, nonce);
+        Ok(self)
+    }
+
+    fn keep(&mut self, origin: String, nonce: &str) {
+        match self.by_origin.iter_mut().find(|(o, _)| *o == origin) {
+            Some((_, kept)) => nonce.clone_into(kept),
+            None => self.by_origin.push((origin, nonce.to_owned())),
+        }
+    }
+
     /// The nonce for requests to `url`'s server, if it gave one.
     pub fn nonce_for(&self, url: &str) -> Option<&str> {
         let origin = origin_of(url)?;
@@ -132,10 +153,7 @@ impl DpopNonces {
         let Some(nonce) = response.header("DPoP-Nonce").filter(|n| is_nonce(n)) else {
             return false;
         };
-        match self.by_origin.iter_mut().find(|(o, _)| *o == origin) {
-            Some((_, kept)) => nonce.clone_into(kept),
-            None => self.by_origin.push((origin, nonce.to_owned())),
-        }
+        self.keep(origin, nonce);
         asks_for_nonce(response) && sent != Some(nonce)
     }
 }

@@ -475,7 +475,14 @@ impl Session {
             return Ok(SessionUpdate::Discarded);
         };
         // RFC 9449 §8: keep the server's nonce; a demand for one is met by
-        // one more request with it, at once, not counted as a failure.
+        // one more request with it, at once, not counted as a failure. A
+        // demand after that one retry is a failure to retry after the
+        // back-off (the nonce may have turned over meanwhile), not a
+        // refusal of the grant: the tokens stay.
+        #[cfg(feature = "dpop")]
+        let nonce_again = flight.dpop.is_some() && crate::dpop::asks_for_nonce(response);
+        #[cfg(not(feature = "dpop"))]
+        let nonce_again = false;
         #[cfg(feature = "dpop")]
         if let Some((url, sent, retried)) = &flight.dpop {
             if self.dpop_nonces.record(url, sent.as_deref(), response) && !retried {
@@ -529,6 +536,9 @@ impl Session {
                 }
                 self.failures = 0;
                 Ok(SessionUpdate::Renewed)
+            }
+            Err(error) if nonce_again => {
+                Err(self.on_failure(flight.purpose, now, error.with_action(Action::Retry)))
             }
             Err(error) => Err(self.on_failure(flight.purpose, now, error)),
         }
