@@ -267,24 +267,28 @@ impl Client {
             .into())
     }
 
-    /// A bearer request to the API: `path` relative to the API base
-    /// (`"sites"`) or an absolute URL; a `body` is sent as JSON.
-    #[uniffi::method(default(body = None))]
+    /// A request to the API: `path` relative to the API base (`"sites"`)
+    /// or an absolute URL; a `body` is sent as JSON. The token goes as
+    /// `Authorization: Bearer`, or, when `dpop_bound` (its token type is
+    /// `DPoP`), as `Authorization: DPoP` with a proof (RFC 9449 §7.1; the
+    /// client is then built through `at` and has the DPoP key).
+    #[uniffi::method(default(body = None, dpop_bound = false))]
     pub fn api_request(
         &self,
         access_token: String,
         method: Method,
         path: String,
         body: Option<Vec<u8>>,
+        dpop_bound: bool,
     ) -> Result<HttpRequest> {
+        let token = if dpop_bound {
+            AccessToken::dpop_bound(access_token)
+        } else {
+            AccessToken::new(access_token)
+        };
         Ok(self
             .0
-            .api_request(
-                &AccessToken::new(access_token),
-                method,
-                &path,
-                body.as_deref(),
-            )?
+            .api_request(&token, method, &path, body.as_deref())?
             .into())
     }
 

@@ -95,6 +95,8 @@ pub struct OAuthClient {
     environment: Arc<dyn Environment>,
     /// The provider's JWK set, fetched when an ID token first needs it.
     jwks: Arc<Mutex<Option<JwksCache>>>,
+    /// DPoP (RFC 9449): the servers' nonces for this client's proofs.
+    dpop_nonces: Arc<crate::dpop::DpopNonces>,
 }
 
 /// Token sets from a flow, with the check their ID token needs, if any.
@@ -130,18 +132,70 @@ impl OAuthClient {
             transport: self.transport.clone(),
             environment: self.environment.clone(),
             jwks: self.jwks.clone(),
+            dpop_nonces: self.dpop_nonces.clone(),
         }
     }
 
+    /// The client for the requests built now: through the core's `at`
+    /// with the environment's time and fresh entropy, and the servers'
+    /// DPoP nonces, when it signs its requests (DPoP proofs, JWT client
+    /// authentication); otherwise as it is.
+    pub(crate) fn request_client(&self) -> authflow_core::Result<authflow_core::Client> {
+        if !self.core().signs_requests() {
+            return Ok(self.core().clone());
+        }
+        let entropy = zeroize::Zeroizing::new(
+            self.environment
+                .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
+        );
+        Ok(self
+            .core()
+            .at(self.now(), &entropy)?
+            .with_dpop_nonces(&self.dpop_nonces.lock()))
+    }
+
+    /// The request to send once more when the answer to `request` is a
+    /// server's demand for a DPoP nonce it had not been given (RFC 9449
+    /// §8, §9): the same request with a new proof. `None`: no retry.
+    fn nonce_retry(
+        &self,
+        request: &authflow_core::HttpRequest,
+        answer: &Result<HttpResponse>,
+    ) -> Result<Option<authflow_core::HttpRequest>> {
+        let Ok(response) = answer else {
+            return Ok(None);
+        };
+        if !self
+            .dpop_nonces
+            .lock()
+            .handle_response(request, &response.to_core())
+        {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.request_client()?
+                .with_new_dpop_proof(request.clone())?,
+        ))
+    }
+
     fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
-        let step = step?;
-        let answer = self.transport.send((&step.request).into());
+        let mut step = step?;
+        let mut answer = self.transport.send((&step.request).into());
+        // One retry with the nonce a server asked for, never more.
+        if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
+            answer = self.transport.send((&retry).into());
+            step.request = retry;
+        }
         self.read(step, answer)
     }
 
     async fn run_async<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
-        let step = step?;
-        let answer = self.transport.send_async((&step.request).into()).await;
+        let mut step = step?;
+        let mut answer = self.transport.send_async((&step.request).into()).await;
+        if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
+            answer = self.transport.send_async((&retry).into()).await;
+            step.request = retry;
+        }
         self.read(step, answer)
     }
 
@@ -165,7 +219,7 @@ impl OAuthClient {
             // One insert or lookup per use: go on after a panic elsewhere.
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .validate(&pending, callback_url, self.now())?;
-        let client = self.core().clone();
+        let client = self.request_client()?;
         Ok(Step::new(
             client.exchange_request(callback)?,
             move |now, r| {
@@ -177,7 +231,7 @@ impl OAuthClient {
     }
 
     fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Checked>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let previous = tokens.0.clone();
         Ok(Step::new(
             client.refresh_request_for(&previous, self.now())?,
@@ -190,7 +244,7 @@ impl OAuthClient {
     }
 
     fn userinfo_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<UserInfo>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let tokens = tokens.0.clone();
         Ok(Step::new(
             client.userinfo_request_for(&tokens)?,
@@ -278,7 +332,7 @@ impl OAuthClient {
         built: authflow_core::Result<(GrantType, authflow_core::HttpRequest)>,
     ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
         let (grant, request) = built?;
-        let client = self.core().clone();
+        let client = self.request_client()?;
         Ok(Step::new(request, move |now, r| {
             client
                 .parse_token_response(grant, now, r)
@@ -294,7 +348,8 @@ impl OAuthClient {
         let password = authflow_core::Password::new(password);
         Ok((
             GrantType::Password,
-            self.core().password_request(username, &password)?,
+            self.request_client()?
+                .password_request(username, &password)?,
         ))
     }
 
@@ -302,7 +357,7 @@ impl OAuthClient {
         &self,
         exchange: &TokenExchange,
     ) -> authflow_core::Result<Step<Arc<IssuedToken>>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let exchange = exchange.0.clone();
         Ok(Step::new(
             client.token_exchange_request(&exchange)?,
@@ -315,7 +370,7 @@ impl OAuthClient {
     }
 
     fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflow_core::Result<Step<()>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let request = with_token(token, hint, |t| client.revocation_request(t))?;
         Ok(Step::new(request, move |now, r| {
             client.parse_revocation_response(now, r)
@@ -327,7 +382,7 @@ impl OAuthClient {
         token: &str,
         hint: TokenTypeHint,
     ) -> authflow_core::Result<Step<Introspection>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let request = with_token(token, hint, |t| client.introspection_request(t))?;
         Ok(Step::new(request, move |now, r| {
             client.parse_introspection_response(now, r).map(Into::into)
@@ -335,7 +390,7 @@ impl OAuthClient {
     }
 
     fn token_info_step(&self, access_token: &str) -> authflow_core::Result<Step<TokenInfo>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let request = client.token_info_request(&AccessToken::new(access_token))?;
         Ok(Step::new(request, move |now, r| {
             client
@@ -351,7 +406,7 @@ impl OAuthClient {
         path: &str,
         body: Option<&[u8]>,
     ) -> authflow_core::Result<Step<HttpResponse>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let request = client.api_request(&AccessToken::new(access_token), method, path, body)?;
         Ok(Step::new(request, move |now, r| {
             client.check_api_response(now, r)?;
@@ -399,6 +454,7 @@ impl OAuthClient {
             transport,
             environment: environment.unwrap_or_else(|| Arc::new(SystemEnvironment)),
             jwks: Arc::new(Mutex::new(None)),
+            dpop_nonces: crate::dpop::DpopNonces::new(),
         })
     }
 
@@ -512,8 +568,8 @@ impl OAuthClient {
     pub fn client_credentials(&self) -> Result<Arc<TokenSet>> {
         self.run(
             self.grant_step(
-                self.core()
-                    .client_credentials_request()
+                self.request_client()
+                    .and_then(|c| c.client_credentials_request())
                     .map(|r| (GrantType::ClientCredentials, r)),
             ),
         )
@@ -527,7 +583,12 @@ impl OAuthClient {
     /// New tokens without the user, as the profile says (client
     /// credentials; MakeShift's password grant with the API key and secret).
     pub fn reauthenticate(&self) -> Result<Arc<TokenSet>> {
-        self.run(self.grant_step(self.core().reauthentication_request()))
+        self.run(
+            self.grant_step(
+                self.request_client()
+                    .and_then(|c| c.reauthentication_request()),
+            ),
+        )
     }
 
     /// Exchanges a token (RFC 8693) at the token endpoint, with the
@@ -605,8 +666,8 @@ impl OAuthClient {
     /// Async [`OAuthClient::client_credentials`].
     pub async fn client_credentials_async(&self) -> Result<Arc<TokenSet>> {
         let built = self
-            .core()
-            .client_credentials_request()
+            .request_client()
+            .and_then(|c| c.client_credentials_request())
             .map(|r| (GrantType::ClientCredentials, r));
         self.run_async(self.grant_step(built)).await
     }
@@ -623,8 +684,13 @@ impl OAuthClient {
 
     /// Async [`OAuthClient::reauthenticate`].
     pub async fn reauthenticate_async(&self) -> Result<Arc<TokenSet>> {
-        self.run_async(self.grant_step(self.core().reauthentication_request()))
-            .await
+        self.run_async(
+            self.grant_step(
+                self.request_client()
+                    .and_then(|c| c.reauthentication_request()),
+            ),
+        )
+        .await
     }
 
     /// Async [`OAuthClient::token_exchange`].
@@ -681,6 +747,20 @@ impl OAuthClient {
             authflow_core::Session::new(self.core().clone(), tokens.map(|t| t.0.clone()));
         if let Some(margin) = refresh_margin {
             session = session.with_refresh_margin(margin);
+        }
+        // A client that signs its renewals (DPoP proofs, JWT client
+        // authentication) draws their entropy from the session's.
+        if self.core().signs_requests() {
+            let seed = zeroize::Zeroizing::new(
+                self.environment
+                    .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
+            );
+            session = match session.clone().with_entropy(&seed) {
+                Ok(seeded) => seeded,
+                // A host whose entropy source gave too few bytes: the
+                // renewal says so when it is due.
+                Err(_) => session,
+            };
         }
         Arc::new(ClientSession {
             shared: Arc::new(Shared {
@@ -889,13 +969,41 @@ impl Shared {
         body: Option<&[u8]>,
         headers: &[HttpHeader],
     ) -> Result<authflow_core::HttpRequest> {
-        Ok(self.client.core().api_request_with_headers(
+        // A DPoP-bound token needs the session's time, entropy and nonces.
+        let client = if token.is_dpop_bound() {
+            self.lock().session.client_for_request(self.client.now())?
+        } else {
+            self.client.core().clone()
+        };
+        Ok(client.api_request_with_headers(
             token,
             method,
             path,
             body,
             &crate::http::pairs(headers),
         )?)
+    }
+
+    /// The API request to send once more when its answer is a resource
+    /// server's demand for a DPoP nonce (RFC 9449 §9): the same request
+    /// with a new proof carrying it. `None`: no retry.
+    fn nonce_retry(
+        &self,
+        request: &authflow_core::HttpRequest,
+        answer: &Result<HttpResponse>,
+    ) -> Result<Option<authflow_core::HttpRequest>> {
+        let Ok(response) = answer else {
+            return Ok(None);
+        };
+        let mut state = self.lock();
+        if !state
+            .session
+            .handle_dpop_response(request, &response.to_core())
+        {
+            return Ok(None);
+        }
+        let client = state.session.client_for_request(self.client.now())?;
+        Ok(Some(client.with_new_dpop_proof(request.clone())?))
     }
 
     /// What to do with an API answer: return it, or (when the core says
@@ -1143,7 +1251,15 @@ impl ClientSession {
             let request =
                 self.shared
                     .api_request(&token, method, &path, body.as_deref(), &headers)?;
-            let answer = self.shared.client.transport.send((&request).into());
+            let mut answer = self.shared.client.transport.send((&request).into());
+            // One retry with the nonce the resource server asked for.
+            let request = match self.shared.nonce_retry(&request, &answer)? {
+                Some(retry) => {
+                    answer = self.shared.client.transport.send((&retry).into());
+                    retry
+                }
+                None => request,
+            };
             if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
             }
@@ -1187,12 +1303,24 @@ impl ClientSession {
             let request =
                 self.shared
                     .api_request(&token, method, &path, body.as_deref(), &headers)?;
-            let answer = self
+            let mut answer = self
                 .shared
                 .client
                 .transport
                 .send_async((&request).into())
                 .await;
+            let request = match self.shared.nonce_retry(&request, &answer)? {
+                Some(retry) => {
+                    answer = self
+                        .shared
+                        .client
+                        .transport
+                        .send_async((&retry).into())
+                        .await;
+                    retry
+                }
+                None => request,
+            };
             if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
             }

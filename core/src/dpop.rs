@@ -264,6 +264,31 @@ impl Client {
         self
     }
 
+    /// `request` (one this client's kind built with a DPoP proof) with a
+    /// new proof: a fresh `jti`, this client's time, and the nonce it now
+    /// holds for the request's server. The way to send a request once
+    /// more after [`DpopNonces::handle_response`] said so, without
+    /// building it anew (a code exchange cannot be: its code is used
+    /// once). The `ath` is that of the `Authorization: DPoP` token the
+    /// request carries, if any.
+    pub fn with_new_dpop_proof(&self, mut request: HttpRequest) -> Result<HttpRequest> {
+        if request.header("DPoP").is_none() {
+            return Err(Error::configuration(
+                "the request carries no DPoP proof to renew",
+            ));
+        }
+        request
+            .headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case("DPoP"));
+        let token = request.header("Authorization").and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case(DPOP_TOKEN_TYPE)
+                .then(|| AccessToken::dpop_bound(token))
+        });
+        self.with_dpop_proof(request, token.as_ref())
+    }
+
     /// The `dpop_jkt` authorization request parameter, when asked for.
     pub(crate) fn dpop_jkt_param(&self) -> Option<&str> {
         self.dpop
@@ -560,5 +585,54 @@ mod session_tests {
             error.to_string().contains("never sent as a bearer token"),
             "{error}"
         );
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+
+    const ED_JWK: &str = r#"{"kty":"OKP","crv":"Ed25519",
+        "d":"2DErVUlhFwncbLnR8jB1Wk1Qv1xTR5X5ra3uwH4gF6E",
+        "x":"MAuCJ7WtkSnzKH1Q7K5kSGjzwXlKVR2E4l4Dg4S7L_s"}"#;
+
+    /// The retry of an API request keeps everything but the proof, whose
+    /// new one carries the server's nonce, a new jti and the same ath.
+    #[test]
+    fn a_new_proof_carries_the_nonce_and_the_same_ath() {
+        let profile = crate::Profile::generic(None, "https://as.example/token")
+            .unwrap()
+            .with_endpoint(crate::EndpointRole::ApiBase, "https://rs.example/v1/")
+            .unwrap();
+        let client = Client::new(profile, "c")
+            .with_dpop_key(SigningKey::from_jwk(ED_JWK).unwrap())
+            .unwrap();
+        let token = AccessToken::dpop_bound("at-bound-1");
+        let at = client.at(100, &[1; 32]).unwrap();
+        let first = at
+            .api_request(&token, Method::Post, "things?x=1", Some(b"{}"))
+            .unwrap();
+        let nonces = DpopNonces::new()
+            .with_nonce("https://rs.example/", "rs-1")
+            .unwrap();
+        let again = at
+            .with_dpop_nonces(&nonces)
+            .with_new_dpop_proof(first.clone())
+            .unwrap();
+        let claims = |r: &HttpRequest| {
+            let proof = r.header("DPoP").unwrap();
+            let bytes = crate::base64url::decode(proof.split('.').nth(1).unwrap().as_bytes());
+            crate::json::parse_object(&bytes.unwrap()).unwrap()
+        };
+        let (before, after) = (claims(&first), claims(&again));
+        assert_eq!(before.get("ath"), after.get("ath"));
+        assert_ne!(before.get("jti"), after.get("jti"));
+        assert_eq!(
+            proof_nonce(again.header("DPoP").unwrap()).as_deref(),
+            Some("rs-1")
+        );
+        assert_eq!(again.url, first.url);
+        assert_eq!(again.body, first.body);
+        assert_eq!(again.headers.iter().filter(|(n, _)| n == "DPoP").count(), 1);
     }
 }

@@ -86,6 +86,10 @@ def connect(
     auth_method: typing.Optional[str] = None,
     transport: typing.Optional[HttpTransport] = None,
     environment: typing.Optional[Environment] = None,
+    # --- DPoP (RFC 9449) ---
+    dpop_key: typing.Optional[str] = None,
+    dpop_jkt: bool = False,
+    # --- end DPoP ---
 ) -> OAuthClient:
     """An :class:`OAuthClient` for a provider and this application's registration.
 
@@ -102,7 +106,11 @@ def connect(
     fragment, e.g. ``"https://api.example/"``): the tokens are asked for
     them on the authorization request and every token request (code
     exchange, refresh, client credentials, device login). For MakeShift, ``client_id`` is the API key and ``client_secret`` the
-    API secret. ::
+    API secret. ``dpop_key`` (a PEM text or a private JWK's JSON; ES256,
+    EdDSA or RS256) makes every token request and every use of a DPoP-bound
+    token carry a DPoP proof of that key (RFC 9449), with one retry when a
+    server asks for a nonce; ``dpop_jkt=True`` also binds the authorization
+    code to the key (``dpop_jkt`` on the authorization request). ::
 
         service = authflow.connect(token_url="https://as.example/token", api_base="https://api.example/",
                                    client_id=ID, client_secret=SECRET, grant="client_credentials")
@@ -128,6 +136,14 @@ def connect(
         chosen = chosen.with_client_auth(_choice("auth_method", auth_method, _AUTH_METHODS))
     client = _Client(chosen, client_id, client_secret=client_secret,
                      redirect_uri=redirect_uri, scopes=list(scopes), resources=list(resources))
+    # --- DPoP (RFC 9449) ---
+    if dpop_key is not None:
+        client = client.with_dpop_key(dpop_key)
+        if dpop_jkt:
+            client = client.with_dpop_jkt()
+    elif dpop_jkt:
+        raise TypeError("dpop_jkt=True needs dpop_key=")
+    # --- end DPoP ---
     return OAuthClient(client, transport, environment)
 
 
