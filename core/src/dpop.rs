@@ -289,6 +289,14 @@ impl Client {
         self.with_dpop_proof(request, token.as_ref())
     }
 
+    /// The nonces this client's proofs carry (a session starts from them).
+    pub(crate) fn held_dpop_nonces(&self) -> DpopNonces {
+        self.dpop
+            .as_ref()
+            .map(|d| d.nonces.clone())
+            .unwrap_or_default()
+    }
+
     /// The `dpop_jkt` authorization request parameter, when asked for.
     pub(crate) fn dpop_jkt_param(&self) -> Option<&str> {
         self.dpop

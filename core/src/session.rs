@@ -176,7 +176,11 @@ impl std::fmt::Debug for SessionEntropy {
 impl Session {
     /// A session for `client`, starting from stored tokens or none (then a
     /// client-credentials or password flow authenticates on first use).
+    /// A DPoP client's nonces ([`Client::with_dpop_nonces`]) are the
+    /// session's first.
     pub fn new(client: Client, tokens: Option<TokenSet>) -> Session {
+        #[cfg(feature = "dpop")]
+        let dpop_nonces = client.held_dpop_nonces();
         Session {
             client,
             tokens,
@@ -193,7 +197,7 @@ impl Session {
             #[cfg(feature = "signing")]
             entropy: None,
             #[cfg(feature = "dpop")]
-            dpop_nonces: crate::dpop::DpopNonces::new(),
+            dpop_nonces,
             #[cfg(feature = "dpop")]
             dpop_retry_next: false,
         }
