@@ -178,12 +178,24 @@ impl OAuthClient {
         ))
     }
 
+    /// Keeps the `DPoP-Nonce` of the answer to a retried request (the
+    /// next nonce, for the next request); a second demand is not retried.
+    fn keep_nonce(&self, request: &authflow_core::HttpRequest, answer: &Result<HttpResponse>) {
+        if let Ok(response) = answer {
+            let _ = self
+                .dpop_nonces
+                .lock()
+                .handle_response(request, &response.to_core());
+        }
+    }
+
     fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
         let mut step = step?;
         let mut answer = self.transport.send((&step.request).into());
         // One retry with the nonce a server asked for, never more.
         if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
             answer = self.transport.send((&retry).into());
+            self.keep_nonce(&retry, &answer);
             step.request = retry;
         }
         self.read(step, answer)
@@ -194,6 +206,7 @@ impl OAuthClient {
         let mut answer = self.transport.send_async((&step.request).into()).await;
         if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
             answer = self.transport.send_async((&retry).into()).await;
+            self.keep_nonce(&retry, &answer);
             step.request = retry;
         }
         self.read(step, answer)
@@ -743,8 +756,12 @@ impl OAuthClient {
         persister: Option<Arc<dyn TokenPersister>>,
         refresh_margin: Option<u64>,
     ) -> Arc<ClientSession> {
-        let mut session =
-            authflow_core::Session::new(self.core().clone(), tokens.map(|t| t.0.clone()));
+        // A DPoP client's session starts from the nonces this client holds.
+        let client = self
+            .core()
+            .clone()
+            .with_dpop_nonces(&self.dpop_nonces.lock());
+        let mut session = authflow_core::Session::new(client, tokens.map(|t| t.0.clone()));
         if let Some(margin) = refresh_margin {
             session = session.with_refresh_margin(margin);
         }
@@ -1006,6 +1023,16 @@ impl Shared {
         Ok(Some(client.with_new_dpop_proof(request.clone())?))
     }
 
+    /// Keeps the `DPoP-Nonce` of the answer to a retried API request.
+    fn keep_nonce(&self, request: &authflow_core::HttpRequest, answer: &Result<HttpResponse>) {
+        if let Ok(response) = answer {
+            let _ = self
+                .lock()
+                .session
+                .handle_dpop_response(request, &response.to_core());
+        }
+    }
+
     /// What to do with an API answer: return it, or (when the core says
     /// the token needs renewing and this was the first try) renew and retry.
     /// No error shows a secret `request` carried (the bearer token), whether
@@ -1256,6 +1283,7 @@ impl ClientSession {
             let request = match self.shared.nonce_retry(&request, &answer)? {
                 Some(retry) => {
                     answer = self.shared.client.transport.send((&retry).into());
+                    self.shared.keep_nonce(&retry, &answer);
                     retry
                 }
                 None => request,
@@ -1317,6 +1345,7 @@ impl ClientSession {
                         .transport
                         .send_async((&retry).into())
                         .await;
+                    self.shared.keep_nonce(&retry, &answer);
                     retry
                 }
                 None => request,
