@@ -154,6 +154,30 @@ impl OAuthClient {
             .with_dpop_nonces(&self.dpop_nonces.lock()))
     }
 
+    /// A core session over this client: starting from the DPoP nonces it
+    /// holds and, when its client signs its renewals (DPoP proofs, JWT
+    /// client authentication), with entropy from the environment.
+    pub(crate) fn core_session(
+        &self,
+        tokens: Option<authflow_core::TokenSet>,
+    ) -> authflow_core::Session {
+        let client = self
+            .core()
+            .clone()
+            .with_dpop_nonces(&self.dpop_nonces.lock());
+        let session = authflow_core::Session::new(client, tokens);
+        if !self.core().signs_requests() {
+            return session;
+        }
+        let seed = zeroize::Zeroizing::new(
+            self.environment
+                .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
+        );
+        // A host whose entropy source gave too few bytes: the renewal
+        // says so when it is due.
+        session.clone().with_entropy(&seed).unwrap_or(session)
+    }
+
     /// The request to send once more when the answer to `request` is a
     /// server's demand for a DPoP nonce it had not been given (RFC 9449
     /// §8, §9): the same request with a new proof. `None`: no retry.
@@ -187,6 +211,22 @@ impl OAuthClient {
                 .lock()
                 .handle_response(request, &response.to_core());
         }
+    }
+
+    /// Sends `request`, and once more with a new proof when the server
+    /// asks for a DPoP nonce; no error shows the request's secrets.
+    pub(crate) fn send_with_nonce_retry(
+        &self,
+        request: authflow_core::HttpRequest,
+    ) -> Result<HttpResponse> {
+        let mut answer = self.transport.send((&request).into());
+        let mut sent = request;
+        if let Some(retry) = self.nonce_retry(&sent, &answer)? {
+            answer = self.transport.send((&retry).into());
+            self.keep_nonce(&retry, &answer);
+            sent = retry;
+        }
+        answer.map_err(|e| e.without_secrets_of(&sent))
     }
 
     fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
@@ -756,28 +796,9 @@ impl OAuthClient {
         persister: Option<Arc<dyn TokenPersister>>,
         refresh_margin: Option<u64>,
     ) -> Arc<ClientSession> {
-        // A DPoP client's session starts from the nonces this client holds.
-        let client = self
-            .core()
-            .clone()
-            .with_dpop_nonces(&self.dpop_nonces.lock());
-        let mut session = authflow_core::Session::new(client, tokens.map(|t| t.0.clone()));
+        let mut session = self.core_session(tokens.map(|t| t.0.clone()));
         if let Some(margin) = refresh_margin {
             session = session.with_refresh_margin(margin);
-        }
-        // A client that signs its renewals (DPoP proofs, JWT client
-        // authentication) draws their entropy from the session's.
-        if self.core().signs_requests() {
-            let seed = zeroize::Zeroizing::new(
-                self.environment
-                    .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
-            );
-            session = match session.clone().with_entropy(&seed) {
-                Ok(seeded) => seeded,
-                // A host whose entropy source gave too few bytes: the
-                // renewal says so when it is due.
-                Err(_) => session,
-            };
         }
         Arc::new(ClientSession {
             shared: Arc::new(Shared {
@@ -1522,6 +1543,98 @@ mod tests {
             }
             std::thread::park();
         }
+    }
+
+    /// A token endpoint that demands a DPoP nonce of every request (a new
+    /// one each time), noting the nonce each proof carried.
+    #[derive(Default)]
+    struct DemandingNonces {
+        carried: Mutex<Vec<Option<String>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl HttpTransport for DemandingNonces {
+        fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+            let proof = request
+                .headers
+                .iter()
+                .find(|h| h.name == "DPoP")
+                .map(|h| h.value.clone())
+                .expect("every token request of a DPoP client is proved");
+            let claims = proof.split('.').nth(1).unwrap().to_owned();
+            let claims = authflow_core::json::parse_object(&base64url(&claims)).unwrap();
+            let mut carried = self.carried.lock().unwrap();
+            carried.push(match claims.get("nonce") {
+                Some(authflow_core::json::Value::String(n)) => Some(n.clone()),
+                _ => None,
+            });
+            Ok(HttpResponse {
+                status: 400,
+                headers: vec![crate::http::HttpHeader {
+                    name: "DPoP-Nonce".into(),
+                    value: format!("n-{}", carried.len()),
+                }],
+                body: br#"{"error":"use_dpop_nonce"}"#.to_vec(),
+            })
+        }
+        async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
+            self.send(request)
+        }
+    }
+
+    /// base64url without padding, decoded (test support).
+    fn base64url(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut bits = 0u32;
+        let mut count = 0;
+        let mut out = Vec::new();
+        for c in text.bytes() {
+            let v = ALPHABET.iter().position(|a| *a == c).unwrap() as u32;
+            bits = (bits << 6) | v;
+            count += 6;
+            if count >= 8 {
+                count -= 8;
+                out.push((bits >> count) as u8);
+                bits &= (1 << count) - 1;
+            }
+        }
+        out
+    }
+
+    /// RFC 9449 §8: a token request demanded a nonce is sent once more
+    /// with it, and no more however often the server asks.
+    #[test]
+    fn a_dpop_token_request_is_retried_once_with_the_servers_nonce() {
+        let profile = Profile::generic("https://as.example/token".into(), None).unwrap();
+        let client = Client::new(
+            profile,
+            "client".into(),
+            Some("secret".into()),
+            None,
+            vec![],
+            vec![],
+        )
+        .unwrap()
+        .with_dpop_key(
+            r#"{"kty":"EC","crv":"P-256",
+            "x":"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
+            "y":"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E",
+            "d":"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"}"#
+                .into(),
+        )
+        .unwrap();
+        let transport = Arc::new(DemandingNonces::default());
+        let oauth = OAuthClient::new(
+            client,
+            transport.clone(),
+            Some(Arc::new(Fixed(AtomicU64::new(NOW), 5))),
+        );
+        let error = oauth.client_credentials().unwrap_err();
+        assert!(error.to_string().contains("use_dpop_nonce"), "{error}");
+        assert_eq!(
+            *transport.carried.lock().unwrap(),
+            [None, Some("n-1".to_owned())]
+        );
     }
 
     /// A Makini answer with the `n`th pair.

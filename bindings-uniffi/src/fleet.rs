@@ -9,7 +9,7 @@ use crate::error::{AuthflowError, Result};
 use crate::http::{HttpHeader, HttpResponse};
 use crate::token_set::TokenSet;
 use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, StoredRecord};
-use authflow_core::{AccessToken, Error, ErrorKind, Method, Session};
+use authflow_core::{AccessToken, Error, ErrorKind, Method};
 use authflow_store::SharedFleetSession;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -141,7 +141,7 @@ impl SharedSession {
             timings.wait_deadline_ms = ttl.saturating_mul(2);
         }
         let fleet = FleetSession::new(
-            Session::new(core.clone(), tokens.map(|t| t.0.clone())),
+            client.core_session(tokens.map(|t| t.0.clone())),
             StoreKey::for_connection(&core, connection),
             owner_id(&owner),
         )
@@ -196,18 +196,17 @@ impl SharedSession {
         let headers = crate::http::pairs(&headers);
         for first in [true, false] {
             let token = self.token()?;
-            let request = self.client.core().api_request_with_headers(
+            // A DPoP-bound token is presented with a proof: the client's
+            // time, entropy and nonces (request_client), one retry when
+            // the resource server asks for its nonce.
+            let request = self.client.request_client()?.api_request_with_headers(
                 &token,
                 method,
                 &path,
                 body.as_deref(),
                 &headers,
             )?;
-            let response = self
-                .client
-                .transport()
-                .send((&request).into())
-                .map_err(|e| e.without_secrets_of(&request))?;
+            let response = self.client.send_with_nonce_retry(request)?;
             if response.status == 401 && first {
                 self.shared.unauthorized(&token);
                 continue;
