@@ -220,7 +220,6 @@ impl Client {
 
         Ok(TokenSet {
             access_token,
-            token_type,
             refresh_token,
             issued_at: now,
             expires_at,

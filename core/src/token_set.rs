@@ -18,6 +18,12 @@ const FORMAT_VERSION: u32 = 1;
 /// The one token type this client can use (RFC 6750).
 pub(crate) const BEARER: &str = "Bearer";
 
+/// What [`token_type_of`] accepts, for its message.
+#[cfg(feature = "dpop")]
+const USABLE_TYPES: &str = "only Bearer, and DPoP with a DPoP key";
+#[cfg(not(feature = "dpop"))]
+const USABLE_TYPES: &str = "only Bearer";
+
 /// The token type a `token_type` value names, if this client can use it:
 /// Bearer in any case (RFC 6749 §5.1), and `DPoP` (RFC 9449 §5, in any
 /// case too) when `dpop` (the client proves possession of a DPoP key).
@@ -40,14 +46,7 @@ pub(crate) fn token_type_of(value: &str, dpop: bool) -> std::result::Result<&'st
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
     Err(if type_name {
-        format!(
-            "the token type \"{value}\" is not one this client can use (only Bearer{})",
-            if cfg!(feature = "dpop") {
-                ", and DPoP with a DPoP key"
-            } else {
-                ""
-            }
-        )
+        format!("the token type \"{value}\" is not one this client can use ({USABLE_TYPES})")
     } else {
         "token_type is not a token type name".to_owned()
     })
@@ -92,9 +91,9 @@ pub(crate) fn check_tokens(
 /// machines that received them (see [`crate::fleet`]).
 #[derive(Clone, PartialEq)]
 pub struct TokenSet {
+    /// The access token, which knows its type: Bearer, or bound to a DPoP
+    /// key (then the set's `token_type` is `DPoP`).
     pub(crate) access_token: AccessToken,
-    /// [`BEARER`], or with the `dpop` feature `DPoP`: no copy to make.
-    pub(crate) token_type: &'static str,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) issued_at: u64,
     pub(crate) expires_at: Option<u64>,
@@ -118,7 +117,11 @@ impl TokenSet {
     /// The token type, `Bearer` for every bearer token whatever its case on
     /// the wire, `DPoP` for a DPoP-bound one (RFC 9449 §5).
     pub fn token_type(&self) -> &str {
-        self.token_type
+        #[cfg(feature = "dpop")]
+        if self.access_token.is_dpop_bound() {
+            return DPOP_TOKEN_TYPE;
+        }
+        BEARER
     }
     /// The refresh token, if any.
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
@@ -238,7 +241,7 @@ impl TokenSet {
         let mut json = ObjectWriter::with_capacity(capacity);
         json.integer("v", u64::from(FORMAT_VERSION))
             .string("access_token", access_token)
-            .string("token_type", self.token_type);
+            .string("token_type", self.token_type());
         if let Some(refresh_token) = refresh_token {
             json.string("refresh_token", refresh_token);
         }
@@ -331,7 +334,6 @@ impl TokenSet {
         };
         Ok(TokenSet {
             access_token: access_token_of(access_token.as_str(), token_type),
-            token_type,
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
             issued_at,
             expires_at: stored.integer("expires_at").map_err(bad)?,
@@ -357,7 +359,7 @@ impl std::fmt::Debug for TokenSet {
         let mut debug = f.debug_struct("TokenSet");
         debug
             .field("access_token", &self.access_token)
-            .field("token_type", &self.token_type)
+            .field("token_type", &self.token_type())
             .field("refresh_token", &self.refresh_token)
             .field("issued_at", &self.issued_at)
             .field("expires_at", &self.expires_at)
@@ -384,7 +386,6 @@ mod tests {
         let extra = crate::json::parse_object(br#"{"user":{"id":7443}}"#).unwrap();
         TokenSet {
             access_token: AccessToken::new("at-secret-1"),
-            token_type: "Bearer",
             refresh_token: Some(RefreshToken::new("rt-secret-1")),
             issued_at: 100,
             expires_at: Some(200),

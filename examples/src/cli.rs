@@ -26,7 +26,7 @@ pub const USAGE: &str = "usage:
   authflow-demo                     run the demo against local providers
   authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
                         [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
-                        [--no-browser] [--device]
+                        [--no-browser] [--device] [--dpop | --dpop-key FILE]
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
   authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
@@ -47,6 +47,10 @@ pub const USAGE: &str = "usage:
   --resource URI (repeatable) asks for tokens for that resource server (RFC
   8707: an absolute URI without a fragment, e.g. https://api.example/); it is
   saved in the token file and sent again with every renewal.
+  --dpop binds the tokens to a new P-256 key (DPoP, RFC 9449; --dpop-key FILE
+  to a given P-256 or Ed25519 key, PEM or JWK): the key is kept beside the
+  token file (F.dpop.jwk, owner only), every token request and every call
+  carries a proof of it, and a server's demand for a nonce gets one retry.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
   API secret; the API key is --client-id); it is never printed or saved.
   With an OpenID Provider (--issuer whose metadata says so) login checks the
@@ -83,12 +87,13 @@ struct Flags {
     positional: Vec<String>,
 }
 
-const SWITCHES: [&str; 5] = [
+const SWITCHES: [&str; 6] = [
     "--no-browser",
     "--show-secrets",
     "--force",
     "--help",
     "--device",
+    "--dpop",
 ];
 
 impl Flags {
@@ -279,6 +284,7 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         "scope",
         "resource",
         "port",
+        "dpop-key",
     ];
     known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
     flags.check_known(&known)?;
@@ -290,12 +296,21 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     if let Some(secret) = secret_from_env() {
         client = client.with_client_secret(secret);
     }
+    // --- DPoP (RFC 9449) ---
+    let dpop_key = dpop_key_from(flags)?;
+    if let Some(key) = &dpop_key {
+        if flags.has("--device") {
+            return Err(usage("--dpop does not go with --device yet"));
+        }
+        client = client.with_dpop_key(key.clone())?.with_dpop_jkt()?;
+    }
+    // --- end DPoP ---
     let now = crate::unix_now();
     let tokens = if matches!(
         client.profile().kind(),
         ProviderKind::MakiniAdmin | ProviderKind::MakeShift
     ) {
-        let mut session = Session::new(client.clone(), None);
+        let mut session = session_for(&client, None)?;
         crate::driver::drive(&mut session, transport, now, &mut ())?;
         session
             .token_set()
@@ -307,8 +322,13 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         browser_login(flags, &mut client, transport, out, now)?
     };
     // New tokens from the user or the credentials: saved whatever the file
-    // held, under its lock so that no refresh run interleaves.
-    TokenFile::lock(&token_file)?.save(&client, &tokens, None)?;
+    // held, under its lock so that no refresh run interleaves; the DPoP key
+    // they are bound to first, beside it.
+    let file = TokenFile::lock(&token_file)?;
+    if let Some(key) = &dpop_key {
+        token_file::save_dpop_key(&token_file, key)?;
+    }
+    file.save(&client, &tokens, None)?;
     writeln!(out, "saved the token set to {}", token_file.display())?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)
 }
@@ -416,7 +436,9 @@ fn browser_login(
     write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{page}", page.len())?;
     let callback = outcome?;
     let now = crate::unix_now();
-    let response = transport.send(&client.exchange_request(callback)?)?;
+    let mut nonces = authflow_core::DpopNonces::new();
+    let request = signing_client(client, now, &nonces)?.exchange_request(callback)?;
+    let response = send_proved(client, transport, request, &mut nonces)?;
     let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
     let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
     check_id_token(
@@ -428,6 +450,68 @@ fn browser_login(
     )?;
     Ok(tokens)
 }
+
+// --- DPoP (RFC 9449) ---
+/// The DPoP key `login` binds the tokens to: a new P-256 key (`--dpop`)
+/// or the one in `--dpop-key FILE` (PEM or JWK).
+fn dpop_key_from(flags: &Flags) -> Result<Option<authflow_core::SigningKey>, CliError> {
+    if let Some(file) = flags.get("dpop-key") {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| CliError(format!("cannot read --dpop-key {file}: {e}")))?;
+        let key = if text.trim_start().starts_with('{') {
+            authflow_core::SigningKey::from_jwk(&text)?
+        } else {
+            authflow_core::SigningKey::from_pem(&text, None)?
+        };
+        return Ok(Some(key));
+    }
+    if !flags.has("--dpop") {
+        return Ok(None);
+    }
+    let entropy = zeroize::Zeroizing::new(crate::authorization_entropy());
+    Ok(Some(authflow_core::SigningKey::generate_es256(
+        &entropy[..32],
+    )?))
+}
+
+/// `client` for a request built at `now`: through `Client::at` (a DPoP
+/// proof's time and `jti`), with the nonces servers gave.
+fn signing_client(
+    client: &Client,
+    now: u64,
+    nonces: &authflow_core::DpopNonces,
+) -> Result<Client, CliError> {
+    let entropy = zeroize::Zeroizing::new(crate::authorization_entropy());
+    Ok(client.at(now, &entropy[..32])?.with_dpop_nonces(nonces))
+}
+
+/// Sends `request`, and once more with a new proof when the server asks
+/// for a DPoP nonce (RFC 9449 §8, §9).
+fn send_proved(
+    client: &Client,
+    transport: &Transport,
+    request: authflow_core::HttpRequest,
+    nonces: &mut authflow_core::DpopNonces,
+) -> Result<authflow_core::HttpResponse, CliError> {
+    let response = transport.send(&request)?;
+    if !nonces.handle_response(&request, &response) {
+        return Ok(response);
+    }
+    let retry = signing_client(client, crate::unix_now(), nonces)?.with_new_dpop_proof(request)?;
+    Ok(transport.send(&retry)?)
+}
+
+/// A session for `client`: with entropy for its renewals when it signs
+/// them (DPoP proofs, JWT client authentication).
+fn session_for(client: &Client, tokens: Option<TokenSet>) -> Result<Session, CliError> {
+    let session = Session::new(client.clone(), tokens);
+    if !client.signs_requests() {
+        return Ok(session);
+    }
+    let entropy = zeroize::Zeroizing::new(crate::authorization_entropy());
+    Ok(session.with_entropy(&entropy[..32])?)
+}
+// --- end DPoP ---
 
 /// Checks an OpenID Provider's ID token, when `validation` says there is
 /// one, before anything is saved, and shows its claims.
@@ -585,7 +669,7 @@ fn renew_locked(
 ) -> Result<Renewed, CliError> {
     let file = TokenFile::lock(path)?;
     let current = file.load(secret_from_env())?;
-    let mut session = Session::new(current.client.clone(), Some(current.tokens.clone()));
+    let mut session = session_for(&current.client, Some(current.tokens.clone()))?;
     if force {
         // Renews only if no other run replaced the token read at start.
         session.handle_unauthorized(seen.tokens.access_token());
@@ -623,7 +707,7 @@ fn renew_shared(
     token_file: &Path,
 ) -> Result<TokenSet, CliError> {
     let client = seen.client.clone();
-    let session = Session::new(client.clone(), Some(seen.tokens.clone()));
+    let session = session_for(&client, Some(seen.tokens.clone()))?;
     let loaded = Some(seen.tokens.access_token().clone());
     let owner = crate::lease_owner_id().map_err(|e| CliError(format!("no entropy: {e}")))?;
     let fleet = FleetSession::new(session, StoreKey::for_connection(&client, "cli"), owner);
@@ -710,8 +794,16 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
         }
     };
     let now = crate::unix_now();
-    let response =
-        transport.send(&client.api_request(tokens.access_token(), method, path, None)?)?;
+    // A DPoP-bound token goes with a proof, and once more with the
+    // resource server's nonce when it asks.
+    let mut nonces = authflow_core::DpopNonces::new();
+    let request = signing_client(&client, now, &nonces)?.api_request(
+        tokens.access_token(),
+        method,
+        path,
+        None,
+    )?;
+    let response = send_proved(&client, transport, request, &mut nonces)?;
     client
         .check_api_response(now, &response)
         .map_err(|e| match e.kind() {
