@@ -2193,6 +2193,85 @@ fn dpop_flow(nonce_required: bool) {
     );
 }
 
+/// `authflow-demo login --dpop` (a new key, kept beside the token file),
+/// then `refresh --force` and `call` with proofs of that key, at a
+/// provider that requires its nonce and a resource server that asks for
+/// its own.
+#[test]
+fn cli_login_dpop_then_refresh_and_call_with_proofs() {
+    let op = Op::start_with(&["--dpop-nonce"]);
+    let rs = DpopResourceServer::start(&op);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    let args: Vec<String> = [
+        "--token-file",
+        &file_arg,
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        "cli-client",
+        "--scope",
+        "openid",
+        "--port",
+        "0",
+        "--no-browser",
+        "--dpop",
+        "--api-base",
+        &rs.url,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let next = || {
+        printed
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the CLI printed nothing more")
+    };
+    assert_eq!(next(), "open this URL to sign in:");
+    let url = next();
+    assert!(url.contains("dpop_jkt="), "{url}");
+    let redirect_uri = percent_decoded(query_value(&url, "redirect_uri").unwrap());
+    let (callback, _) = user_at_browser_until(&url, Decision::Allow, &redirect_uri);
+    let answer = op.send(&HttpRequest::new(Method::Get, callback));
+    assert_eq!(answer.status, 200);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    let saved = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(saved.tokens.token_type(), "DPoP");
+    let jkt = saved.client.dpop_jkt().unwrap().to_owned();
+    assert_eq!(query_value(&url, "dpop_jkt"), Some(jkt.as_str()));
+    let key_file = authflow_examples::token_file::dpop_key_path(&token_file);
+    assert!(key_file.exists());
+    let stored = std::fs::read_to_string(&token_file).unwrap();
+    assert!(
+        !stored.contains("\"d\""),
+        "the key stays out of the token file"
+    );
+
+    let run = |command: &str, more: &[&str]| {
+        let mut args = vec!["--token-file".to_owned(), file_arg.clone()];
+        args.extend(more.iter().map(|a| (*a).to_owned()));
+        let mut out = Vec::new();
+        authflow_examples::cli::run(command, &args, &mut out)
+            .map_err(|e| e.0)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    run("refresh", &["--force"]);
+    let refreshed = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(refreshed.tokens.token_type(), "DPoP");
+    assert_ne!(refreshed.tokens.access_token(), saved.tokens.access_token());
+    let out = run("call", &["data?page=2"]);
+    assert!(out.contains(r#"{"data":"for the key holder"}"#), "{out}");
+    assert_eq!(
+        rs.seen(),
+        ["nonce demanded".to_owned(), format!("ok jkt={jkt}")]
+    );
+}
+
 #[test]
 fn dpop_bound_tokens_without_a_nonce() {
     dpop_flow(false);
