@@ -644,3 +644,28 @@ mod retry_tests {
         assert_eq!(again.headers.iter().filter(|(n, _)| n == "DPoP").count(), 1);
     }
 }
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    /// A proof is a credential for its request and carries the token's
+    /// hash: `Debug` of the request shows neither it nor the token.
+    #[test]
+    fn debug_shows_neither_the_proof_nor_the_token() {
+        let profile = crate::Profile::generic(None, "https://as.example/token").unwrap();
+        let key = SigningKey::generate_es256(&[9; 32]).unwrap();
+        let client = Client::new(profile, "c").with_dpop_key(key).unwrap();
+        let token = AccessToken::dpop_bound("at-very-secret-1");
+        let request = client
+            .at(1, &[2; 32])
+            .unwrap()
+            .authorized_request(Method::Get, "https://rs.example/x".into(), &token)
+            .unwrap();
+        let proof = request.header("DPoP").unwrap().to_owned();
+        let shown = format!("{request:?} {token:?} {token} {client:?}");
+        assert!(!shown.contains(&proof[..20]), "{shown}");
+        assert!(!shown.contains("at-very-secret-1"), "{shown}");
+        assert!(shown.contains("DPoP"));
+    }
+}
