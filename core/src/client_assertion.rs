@@ -17,6 +17,12 @@
 //! context with the `signing` feature alone, and the assertions with
 //! `jwt-client-auth`.
 
+// With `signing` alone, nothing draws from the request context.
+#![cfg_attr(
+    not(any(feature = "jwt-client-auth", feature = "dpop")),
+    allow(dead_code)
+)]
+
 use crate::client::Client;
 use crate::error::{Error, Result};
 #[cfg(feature = "jwt-client-auth")]

@@ -10,8 +10,12 @@
 //! blinding, PSS's salt) comes from the caller's entropy through a seeded
 //! ChaCha20, never from the operating system: the core does no IO.
 
-// DPoP (RFC 9449) will sign here too; with `signing` alone nothing does yet.
-#![cfg_attr(not(feature = "jwt-client-auth"), allow(dead_code))]
+// Client assertions and DPoP proofs (RFC 9449) sign here; with `signing`
+// alone nothing does.
+#![cfg_attr(
+    not(any(feature = "jwt-client-auth", feature = "dpop")),
+    allow(dead_code)
+)]
 
 use crate::error::{Error, Result};
 use crate::json::{Members, ObjectWriter, Shallow};
