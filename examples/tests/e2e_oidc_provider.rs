@@ -2270,6 +2270,23 @@ fn cli_login_dpop_then_refresh_and_call_with_proofs() {
         rs.seen(),
         ["nonce demanded".to_owned(), format!("ok jkt={jkt}")]
     );
+
+    // Through a shared store (the fleet): a forced renewal, proved with
+    // the same key (the provider asks for its nonce: one retry), then a call.
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let store_arg = store.to_str().unwrap();
+    run("refresh", &["--store-dir", store_arg, "--force"]);
+    let shared = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(shared.tokens.token_type(), "DPoP");
+    assert_ne!(
+        shared.tokens.access_token(),
+        refreshed.tokens.access_token()
+    );
+    let out = run("call", &["--store-dir", store_arg, "data"]);
+    assert!(out.contains(r#"{"data":"for the key holder"}"#), "{out}");
+    assert_eq!(rs.seen().len(), 4, "{:?}", rs.seen());
+    assert_eq!(rs.seen()[3], format!("ok jkt={jkt}"));
 }
 
 #[test]
