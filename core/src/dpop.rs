@@ -459,7 +459,7 @@ mod tests {
         assert!(!nonces.handle_response(&retried, &demand("a\"b")));
     }
 
-    #[cfg(feature = "confidential")]
+    #[cfg(feature = "jwt-client-auth")]
     #[test]
     fn a_symmetric_key_is_refused() {
         let profile = crate::Profile::generic(None, "https://as.example/token").unwrap();

@@ -74,7 +74,8 @@ enum KeyMaterial {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     Ed25519(Box<ed25519_dalek::SigningKey>),
-    /// An HMAC key: the client secret's bytes.
+    /// An HMAC key: the client secret's bytes (`client_secret_jwt` only).
+    #[cfg_attr(not(feature = "jwt-client-auth"), allow(dead_code))]
     Hmac(Zeroizing<Vec<u8>>),
 }
 
@@ -251,7 +252,7 @@ impl SigningKey {
     }
 
     /// An HS256 key made of `secret` (RFC 7518 §3.2: at least 32 bytes).
-    #[cfg(feature = "confidential")]
+    #[cfg(feature = "jwt-client-auth")]
     pub(crate) fn hmac(secret: &crate::secret::ClientSecret) -> Result<SigningKey> {
         let key = secret.secret().as_bytes();
         if key.len() < MIN_HMAC_KEY_LEN {
