@@ -153,16 +153,16 @@ impl Client {
         Ok(self.0.client_auth_method()?)
     }
 
-    /// Whether the client signs its authentication, so that its requests
-    /// are built through [`Client::at`].
+    /// Whether the client signs its requests (JWT client authentication,
+    /// DPoP proofs), so that they are built through [`Client::at`].
     pub fn signs_requests(&self) -> bool {
         self.0.signs_requests()
     }
 
     /// This client for the requests built at `now`: their client
-    /// assertions get `iat` = `now` and a `jti` from `entropy` (at least 32
-    /// bytes from a CSPRNG). Always right to call; a client that does not
-    /// sign comes back as it is.
+    /// assertions and DPoP proofs get `iat` = `now` and a `jti` each from
+    /// `entropy` (at least 32 bytes from a CSPRNG). Always right to call; a
+    /// client that does not sign comes back as it is.
     pub fn at(&self, now: u64, entropy: Vec<u8>) -> Result<Arc<Client>> {
         let entropy = zeroize::Zeroizing::new(entropy);
         Ok(Arc::new(Client(self.0.at(now, &entropy)?)))
@@ -353,24 +353,28 @@ impl Client {
             .into())
     }
 
-    /// A bearer request to the API: `path` relative to the API base
-    /// (`"sites"`) or an absolute URL; a `body` is sent as JSON.
-    #[uniffi::method(default(body = None))]
+    /// A request to the API: `path` relative to the API base (`"sites"`)
+    /// or an absolute URL; a `body` is sent as JSON. The token goes as
+    /// `Authorization: Bearer`, or, when `dpop_bound` (its token type is
+    /// `DPoP`), as `Authorization: DPoP` with a proof (RFC 9449 §7.1; the
+    /// client is then built through `at` and has the DPoP key).
+    #[uniffi::method(default(body = None, dpop_bound = false))]
     pub fn api_request(
         &self,
         access_token: String,
         method: Method,
         path: String,
         body: Option<Vec<u8>>,
+        dpop_bound: bool,
     ) -> Result<HttpRequest> {
+        let token = if dpop_bound {
+            AccessToken::dpop_bound(access_token)
+        } else {
+            AccessToken::new(access_token)
+        };
         Ok(self
             .0
-            .api_request(
-                &AccessToken::new(access_token),
-                method,
-                &path,
-                body.as_deref(),
-            )?
+            .api_request(&token, method, &path, body.as_deref())?
             .into())
     }
 

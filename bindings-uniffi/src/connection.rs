@@ -102,6 +102,8 @@ pub struct OAuthClient {
     environment: Arc<dyn Environment>,
     /// The provider's JWK set, fetched when an ID token first needs it.
     jwks: Arc<Mutex<Option<JwksCache>>>,
+    /// DPoP (RFC 9449): the servers' nonces for this client's proofs.
+    dpop_nonces: Arc<crate::dpop::DpopNonces>,
 }
 
 /// Token sets from a flow, with the check their ID token needs, if any.
@@ -150,34 +152,6 @@ impl OAuthClient {
         Ok(seed)
     }
 
-    /// The core client for the requests built now: dated now, with fresh
-    /// entropy, when it signs its authentication (`private_key_jwt`,
-    /// `client_secret_jwt`); as it is otherwise (no entropy drawn).
-    fn core_now(&self) -> authflow_core::Result<authflow_core::Client> {
-        if self.core().signs_requests() {
-            self.core().at(self.now(), &*self.assertion_seed()?)
-        } else {
-            Ok(self.core().clone())
-        }
-    }
-
-    /// A core session for this client from `tokens`, with the entropy its
-    /// renewals need when the client signs. (An environment that gives too
-    /// few random bytes leaves it without: its first renewal says so.)
-    pub(crate) fn core_session(
-        &self,
-        tokens: Option<authflow_core::TokenSet>,
-    ) -> authflow_core::Session {
-        let session = authflow_core::Session::new(self.core().clone(), tokens);
-        if !self.core().signs_requests() {
-            return session;
-        }
-        match self.assertion_seed() {
-            Ok(seed) => session.with_entropy(&seed),
-            Err(_) => session,
-        }
-    }
-
     /// Another handle on the same client, transport and environment.
     fn handle(&self) -> OAuthClient {
         OAuthClient {
@@ -185,18 +159,118 @@ impl OAuthClient {
             transport: self.transport.clone(),
             environment: self.environment.clone(),
             jwks: self.jwks.clone(),
+            dpop_nonces: self.dpop_nonces.clone(),
         }
     }
 
+    /// The client for the requests built now: through the core's `at`
+    /// with the environment's time and fresh entropy, and the servers'
+    /// DPoP nonces, when it signs its requests (DPoP proofs, JWT client
+    /// authentication); otherwise as it is.
+    pub(crate) fn request_client(&self) -> authflow_core::Result<authflow_core::Client> {
+        if !self.core().signs_requests() {
+            return Ok(self.core().clone());
+        }
+        Ok(self
+            .core()
+            .at(self.now(), &*self.assertion_seed()?)?
+            .with_dpop_nonces(&self.dpop_nonces.lock()))
+    }
+
+    /// A core session over this client: starting from the DPoP nonces it
+    /// holds and, when its client signs its renewals (DPoP proofs, JWT
+    /// client authentication), with entropy from the environment.
+    pub(crate) fn core_session(
+        &self,
+        tokens: Option<authflow_core::TokenSet>,
+    ) -> authflow_core::Session {
+        let client = self
+            .core()
+            .clone()
+            .with_dpop_nonces(&self.dpop_nonces.lock());
+        let session = authflow_core::Session::new(client, tokens);
+        if !self.core().signs_requests() {
+            return session;
+        }
+        // A host whose entropy source gave too few bytes: the renewal
+        // says so when it is due.
+        match self.assertion_seed() {
+            Ok(seed) => session.with_entropy(&seed),
+            Err(_) => session,
+        }
+    }
+
+    /// The request to send once more when the answer to `request` is a
+    /// server's demand for a DPoP nonce it had not been given (RFC 9449
+    /// §8, §9): the same request with a new proof. `None`: no retry.
+    fn nonce_retry(
+        &self,
+        request: &authflow_core::HttpRequest,
+        answer: &Result<HttpResponse>,
+    ) -> Result<Option<authflow_core::HttpRequest>> {
+        let Ok(response) = answer else {
+            return Ok(None);
+        };
+        if !self
+            .dpop_nonces
+            .lock()
+            .handle_response(request, &response.to_core())
+        {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.request_client()?
+                .with_new_dpop_proof(request.clone())?,
+        ))
+    }
+
+    /// Keeps the `DPoP-Nonce` of the answer to a retried request (the
+    /// next nonce, for the next request); a second demand is not retried.
+    fn keep_nonce(&self, request: &authflow_core::HttpRequest, answer: &Result<HttpResponse>) {
+        if let Ok(response) = answer {
+            let _ = self
+                .dpop_nonces
+                .lock()
+                .handle_response(request, &response.to_core());
+        }
+    }
+
+    /// Sends `request`, and once more with a new proof when the server
+    /// asks for a DPoP nonce; no error shows the request's secrets.
+    pub(crate) fn send_with_nonce_retry(
+        &self,
+        request: authflow_core::HttpRequest,
+    ) -> Result<HttpResponse> {
+        let mut answer = self.transport.send((&request).into());
+        let mut sent = request;
+        if let Some(retry) = self.nonce_retry(&sent, &answer)? {
+            answer = self.transport.send((&retry).into());
+            self.keep_nonce(&retry, &answer);
+            sent = retry;
+        }
+        answer.map_err(|e| e.without_secrets_of(&sent))
+    }
+
     fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
-        let step = step?;
-        let answer = self.transport.send((&step.request).into());
+        let mut step = step?;
+        let mut answer = self.transport.send((&step.request).into());
+        // One retry with the nonce a server asked for, never more.
+        if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
+            answer = self.transport.send((&retry).into());
+            self.keep_nonce(&retry, &answer);
+            step.request = retry;
+        }
         self.read(step, answer)
     }
 
     async fn run_async<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
-        let step = step?;
-        let answer = self.transport.send_async((&step.request).into()).await;
+        let mut step = step?;
+        let mut answer = self.transport.send_async((&step.request).into()).await;
+        if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
+            answer = self.transport.send_async((&retry).into()).await;
+            self.keep_nonce(&retry, &answer);
+            step.request = retry;
+        }
         self.read(step, answer)
     }
 
@@ -230,7 +304,7 @@ impl OAuthClient {
         }
         // The push is client-authenticated: signed, for a client that signs.
         let push = self
-            .core_now()?
+            .request_client()?
             .pushed_authorization_request_with(now, &entropy, &options)?;
         self.core().id_token_check_ready(&push.pending)?;
         let client = self.core().clone();
@@ -254,7 +328,7 @@ impl OAuthClient {
             // One insert or lookup per use: go on after a panic elsewhere.
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .validate(&pending, callback_url, self.now())?;
-        let client = self.core_now()?;
+        let client = self.request_client()?;
         Ok(Step::new(
             client.exchange_request(callback)?,
             move |now, r| {
@@ -266,7 +340,7 @@ impl OAuthClient {
     }
 
     fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Checked>> {
-        let client = self.core_now()?;
+        let client = self.request_client()?;
         let previous = tokens.0.clone();
         Ok(Step::new(
             client.refresh_request_for(&previous, self.now())?,
@@ -279,7 +353,7 @@ impl OAuthClient {
     }
 
     fn userinfo_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<UserInfo>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let tokens = tokens.0.clone();
         Ok(Step::new(
             client.userinfo_request_for(&tokens)?,
@@ -367,7 +441,7 @@ impl OAuthClient {
         built: authflow_core::Result<(GrantType, authflow_core::HttpRequest)>,
     ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
         let (grant, request) = built?;
-        let client = self.core().clone();
+        let client = self.request_client()?;
         Ok(Step::new(request, move |now, r| {
             client
                 .parse_token_response(grant, now, r)
@@ -383,7 +457,8 @@ impl OAuthClient {
         let password = authflow_core::Password::new(password);
         Ok((
             GrantType::Password,
-            self.core_now()?.password_request(username, &password)?,
+            self.request_client()?
+                .password_request(username, &password)?,
         ))
     }
 
@@ -391,7 +466,7 @@ impl OAuthClient {
         &self,
         exchange: &TokenExchange,
     ) -> authflow_core::Result<Step<Arc<IssuedToken>>> {
-        let client = self.core_now()?;
+        let client = self.request_client()?;
         let exchange = exchange.0.clone();
         Ok(Step::new(
             client.token_exchange_request(&exchange)?,
@@ -404,7 +479,7 @@ impl OAuthClient {
     }
 
     fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflow_core::Result<Step<()>> {
-        let client = self.core_now()?;
+        let client = self.request_client()?;
         let request = with_token(token, hint, |t| client.revocation_request(t))?;
         Ok(Step::new(request, move |now, r| {
             client.parse_revocation_response(now, r)
@@ -416,7 +491,7 @@ impl OAuthClient {
         token: &str,
         hint: TokenTypeHint,
     ) -> authflow_core::Result<Step<Introspection>> {
-        let client = self.core_now()?;
+        let client = self.request_client()?;
         let request = with_token(token, hint, |t| client.introspection_request(t))?;
         Ok(Step::new(request, move |now, r| {
             client.parse_introspection_response(now, r).map(Into::into)
@@ -424,7 +499,7 @@ impl OAuthClient {
     }
 
     fn token_info_step(&self, access_token: &str) -> authflow_core::Result<Step<TokenInfo>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let request = client.token_info_request(&AccessToken::new(access_token))?;
         Ok(Step::new(request, move |now, r| {
             client
@@ -440,7 +515,7 @@ impl OAuthClient {
         path: &str,
         body: Option<&[u8]>,
     ) -> authflow_core::Result<Step<HttpResponse>> {
-        let client = self.core().clone();
+        let client = self.request_client()?;
         let request = client.api_request(&AccessToken::new(access_token), method, path, body)?;
         Ok(Step::new(request, move |now, r| {
             client.check_api_response(now, r)?;
@@ -488,6 +563,7 @@ impl OAuthClient {
             transport,
             environment: environment.unwrap_or_else(|| Arc::new(SystemEnvironment)),
             jwks: Arc::new(Mutex::new(None)),
+            dpop_nonces: crate::dpop::DpopNonces::new(),
         })
     }
 
@@ -599,7 +675,7 @@ impl OAuthClient {
     /// fresh entropy, when it signs its authentication): for flows the host
     /// drives itself, such as the device login.
     pub fn client_now(&self) -> Result<Arc<Client>> {
-        Ok(Arc::new(Client(self.core_now()?)))
+        Ok(Arc::new(Client(self.request_client()?)))
     }
 
     /// A device poll for `authorization` (which this client asked for),
@@ -620,8 +696,8 @@ impl OAuthClient {
     pub fn client_credentials(&self) -> Result<Arc<TokenSet>> {
         self.run(
             self.grant_step(
-                self.core_now()
-                    .and_then(|client| client.client_credentials_request())
+                self.request_client()
+                    .and_then(|c| c.client_credentials_request())
                     .map(|r| (GrantType::ClientCredentials, r)),
             ),
         )
@@ -637,8 +713,8 @@ impl OAuthClient {
     pub fn reauthenticate(&self) -> Result<Arc<TokenSet>> {
         self.run(
             self.grant_step(
-                self.core_now()
-                    .and_then(|client| client.reauthentication_request()),
+                self.request_client()
+                    .and_then(|c| c.reauthentication_request()),
             ),
         )
     }
@@ -731,8 +807,8 @@ impl OAuthClient {
     /// Async [`OAuthClient::client_credentials`].
     pub async fn client_credentials_async(&self) -> Result<Arc<TokenSet>> {
         let built = self
-            .core_now()
-            .and_then(|client| client.client_credentials_request())
+            .request_client()
+            .and_then(|c| c.client_credentials_request())
             .map(|r| (GrantType::ClientCredentials, r));
         self.run_async(self.grant_step(built)).await
     }
@@ -751,8 +827,8 @@ impl OAuthClient {
     pub async fn reauthenticate_async(&self) -> Result<Arc<TokenSet>> {
         self.run_async(
             self.grant_step(
-                self.core_now()
-                    .and_then(|client| client.reauthentication_request()),
+                self.request_client()
+                    .and_then(|c| c.reauthentication_request()),
             ),
         )
         .await
@@ -1019,13 +1095,51 @@ impl Shared {
         body: Option<&[u8]>,
         headers: &[HttpHeader],
     ) -> Result<authflow_core::HttpRequest> {
-        Ok(self.client.core().api_request_with_headers(
+        // A DPoP-bound token needs the session's time, entropy and nonces.
+        let client = if token.is_dpop_bound() {
+            self.lock().session.client_for_request(self.client.now())?
+        } else {
+            self.client.core().clone()
+        };
+        Ok(client.api_request_with_headers(
             token,
             method,
             path,
             body,
             &crate::http::pairs(headers),
         )?)
+    }
+
+    /// The API request to send once more when its answer is a resource
+    /// server's demand for a DPoP nonce (RFC 9449 §9): the same request
+    /// with a new proof carrying it. `None`: no retry.
+    fn nonce_retry(
+        &self,
+        request: &authflow_core::HttpRequest,
+        answer: &Result<HttpResponse>,
+    ) -> Result<Option<authflow_core::HttpRequest>> {
+        let Ok(response) = answer else {
+            return Ok(None);
+        };
+        let mut state = self.lock();
+        if !state
+            .session
+            .handle_dpop_response(request, &response.to_core())
+        {
+            return Ok(None);
+        }
+        let client = state.session.client_for_request(self.client.now())?;
+        Ok(Some(client.with_new_dpop_proof(request.clone())?))
+    }
+
+    /// Keeps the `DPoP-Nonce` of the answer to a retried API request.
+    fn keep_nonce(&self, request: &authflow_core::HttpRequest, answer: &Result<HttpResponse>) {
+        if let Ok(response) = answer {
+            let _ = self
+                .lock()
+                .session
+                .handle_dpop_response(request, &response.to_core());
+        }
     }
 
     /// What to do with an API answer: return it, or (when the core says
@@ -1273,7 +1387,16 @@ impl ClientSession {
             let request =
                 self.shared
                     .api_request(&token, method, &path, body.as_deref(), &headers)?;
-            let answer = self.shared.client.transport.send((&request).into());
+            let mut answer = self.shared.client.transport.send((&request).into());
+            // One retry with the nonce the resource server asked for.
+            let request = match self.shared.nonce_retry(&request, &answer)? {
+                Some(retry) => {
+                    answer = self.shared.client.transport.send((&retry).into());
+                    self.shared.keep_nonce(&retry, &answer);
+                    retry
+                }
+                None => request,
+            };
             if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
             }
@@ -1317,12 +1440,25 @@ impl ClientSession {
             let request =
                 self.shared
                     .api_request(&token, method, &path, body.as_deref(), &headers)?;
-            let answer = self
+            let mut answer = self
                 .shared
                 .client
                 .transport
                 .send_async((&request).into())
                 .await;
+            let request = match self.shared.nonce_retry(&request, &answer)? {
+                Some(retry) => {
+                    answer = self
+                        .shared
+                        .client
+                        .transport
+                        .send_async((&retry).into())
+                        .await;
+                    self.shared.keep_nonce(&retry, &answer);
+                    retry
+                }
+                None => request,
+            };
             if let Some(response) = self.shared.check(&token, &request, answer, first)? {
                 return Ok(response);
             }
@@ -1496,6 +1632,99 @@ mod tests {
             }
             std::thread::park();
         }
+    }
+
+    /// A token endpoint that demands a DPoP nonce of every request (a new
+    /// one each time), noting the nonce each proof carried.
+    #[derive(Default)]
+    struct DemandingNonces {
+        carried: Mutex<Vec<Option<String>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl HttpTransport for DemandingNonces {
+        fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+            let proof = request
+                .headers
+                .iter()
+                .find(|h| h.name == "DPoP")
+                .map(|h| h.value.clone())
+                .expect("every token request of a DPoP client is proved");
+            let claims = proof.split('.').nth(1).unwrap().to_owned();
+            let claims = authflow_core::json::parse_object(&base64url(&claims)).unwrap();
+            let mut carried = self.carried.lock().unwrap();
+            carried.push(match claims.get("nonce") {
+                Some(authflow_core::json::Value::String(n)) => Some(n.clone()),
+                _ => None,
+            });
+            Ok(HttpResponse {
+                status: 400,
+                headers: vec![crate::http::HttpHeader {
+                    name: "DPoP-Nonce".into(),
+                    value: format!("n-{}", carried.len()),
+                }],
+                body: br#"{"error":"use_dpop_nonce"}"#.to_vec(),
+            })
+        }
+        async fn send_async(&self, request: HttpRequest) -> Result<HttpResponse> {
+            self.send(request)
+        }
+    }
+
+    /// base64url without padding, decoded (test support).
+    fn base64url(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut bits = 0u32;
+        let mut count = 0;
+        let mut out = Vec::new();
+        for c in text.bytes() {
+            let v = ALPHABET.iter().position(|a| *a == c).unwrap() as u32;
+            bits = (bits << 6) | v;
+            count += 6;
+            if count >= 8 {
+                count -= 8;
+                out.push((bits >> count) as u8);
+                bits &= (1 << count) - 1;
+            }
+        }
+        out
+    }
+
+    /// RFC 9449 §8: a token request demanded a nonce is sent once more
+    /// with it, and no more however often the server asks.
+    #[test]
+    fn a_dpop_token_request_is_retried_once_with_the_servers_nonce() {
+        let profile = Profile::generic("https://as.example/token".into(), None).unwrap();
+        let client = Client::new(
+            profile,
+            "client".into(),
+            Some("secret".into()),
+            None,
+            vec![],
+            vec![],
+            None,
+        )
+        .unwrap()
+        .with_dpop_key(
+            r#"{"kty":"EC","crv":"P-256",
+            "x":"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
+            "y":"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E",
+            "d":"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"}"#
+                .into(),
+        )
+        .unwrap();
+        let transport = Arc::new(DemandingNonces::default());
+        let oauth = OAuthClient::new(
+            client,
+            transport.clone(),
+            Some(Arc::new(Fixed(AtomicU64::new(NOW), 5))),
+        );
+        let error = oauth.client_credentials().unwrap_err();
+        assert!(error.to_string().contains("use_dpop_nonce"), "{error}");
+        assert_eq!(
+            *transport.carried.lock().unwrap(),
+            [None, Some("n-1".to_owned())]
+        );
     }
 
     /// A Makini answer with the `n`th pair.

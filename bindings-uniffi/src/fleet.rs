@@ -196,18 +196,17 @@ impl SharedSession {
         let headers = crate::http::pairs(&headers);
         for first in [true, false] {
             let token = self.token()?;
-            let request = self.client.core().api_request_with_headers(
+            // A DPoP-bound token is presented with a proof: the client's
+            // time, entropy and nonces (request_client), one retry when
+            // the resource server asks for its nonce.
+            let request = self.client.request_client()?.api_request_with_headers(
                 &token,
                 method,
                 &path,
                 body.as_deref(),
                 &headers,
             )?;
-            let response = self
-                .client
-                .transport()
-                .send((&request).into())
-                .map_err(|e| e.without_secrets_of(&request))?;
+            let response = self.client.send_with_nonce_retry(request)?;
             if response.status == 401 && first {
                 self.shared.unauthorized(&token);
                 continue;

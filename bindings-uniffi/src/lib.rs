@@ -34,6 +34,7 @@ mod client;
 mod connection;
 mod device;
 mod discovery;
+mod dpop;
 mod enums;
 mod error;
 mod fleet;
@@ -53,6 +54,7 @@ pub use client::{
 pub use connection::{discover, discover_async, AuthorizationStart, ClientSession, OAuthClient};
 pub use device::{DeviceAuthorization, DevicePoll, DevicePollAction, DeviceTokenRequest};
 pub use discovery::{discovery_request, parse_discovery_response, ProviderMetadata};
+pub use dpop::DpopNonces;
 pub use enums::*;
 pub use error::{
     raise_error, store_error, timeout_error, transport_error, AuthflowError, ErrorDetails,

@@ -92,7 +92,7 @@ pub enum SessionUpdate {
 pub struct Session(Mutex<authflow_core::Session>);
 
 impl Session {
-    fn lock(&self) -> MutexGuard<'_, authflow_core::Session> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, authflow_core::Session> {
         // Every change to the session is one assignment: a panic elsewhere
         // leaves it consistent, so go on with it.
         self.0

@@ -29,7 +29,11 @@ pub(crate) fn bearer_request(
 }
 
 impl Client {
-    /// A request to the profile's API with the bearer token (RFC 6750 §2.1).
+    /// A request to the profile's API with the access token: as a bearer
+    /// token (RFC 6750 §2.1), or, bound to the client's DPoP key, as
+    /// `Authorization: DPoP` with a proof (RFC 9449 §7.1; the client must
+    /// then be built through [`Client::at`], with the server's nonce from
+    /// [`Client::with_dpop_nonces`] when it gave one).
     /// `path` is relative to the API base (`"sites"` → `…/v4/sites`), or an
     /// absolute URL below the API base (a `next` link) or on an origin the
     /// profile names with [`Profile::with_api_origin`](crate::Profile::with_api_origin).
@@ -46,7 +50,7 @@ impl Client {
         body: Option<&[u8]>,
     ) -> Result<HttpRequest> {
         let url = self.api_url(path)?;
-        let request = bearer_request(method, url.as_str().to_owned(), token)?;
+        let request = self.authorized_request(method, url.as_str().to_owned(), token)?;
         Ok(match body {
             Some(body) => request.with_body("application/json", body.to_vec()),
             None => request,

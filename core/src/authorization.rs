@@ -135,7 +135,15 @@ impl Client {
         // An OpenID request's nonce is authflow's to make and check
         // (OpenID Connect Core 1.0 §3.1.2.1); elsewhere `nonce` is just an
         // extension parameter the caller may send.
-        let reserved = |name: &str| RESERVED.contains(&name) || (openid && name == "nonce");
+        #[cfg(feature = "dpop")]
+        let sends_jkt = self.dpop_jkt_param().is_some();
+        #[cfg(not(feature = "dpop"))]
+        let sends_jkt = false;
+        let reserved = |name: &str| {
+            RESERVED.contains(&name)
+                || (openid && name == "nonce")
+                || (sends_jkt && name == "dpop_jkt")
+        };
         // RFC 8707: `resource` is the client's to send (`with_resources`),
         // checked and repeated at the code exchange and every refresh.
         #[cfg(feature = "resources")]
@@ -228,6 +236,12 @@ impl Client {
         #[cfg(feature = "resources")]
         for resource in self.resources() {
             push("resource", resource);
+        }
+        // RFC 9449 §10: the code is bound to the DPoP key (pushed too,
+        // RFC 9449 §10.1, when the request goes through the PAR endpoint).
+        #[cfg(feature = "dpop")]
+        if let Some(jkt) = self.dpop_jkt_param() {
+            push("dpop_jkt", jkt);
         }
         for (name, value) in &options.extra_params {
             push(name, value);

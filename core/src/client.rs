@@ -42,9 +42,12 @@ pub struct Client {
     #[cfg(feature = "jwt-client-auth")]
     pub(crate) signing_key: Option<crate::signing::SigningKey>,
     /// The time and entropy of the requests built now ([`Client::at`]):
-    /// a client assertion needs both.
-    #[cfg(feature = "jwt-client-auth")]
+    /// a client assertion and a DPoP proof need both.
+    #[cfg(feature = "signing")]
     pub(crate) request_context: Option<std::sync::Arc<crate::client_assertion::RequestContext>>,
+    /// DPoP (RFC 9449): the key, the nonces, whether to send `dpop_jkt`.
+    #[cfg(feature = "dpop")]
+    pub(crate) dpop: Option<crate::dpop::DpopConfig>,
 }
 
 impl Client {
@@ -63,8 +66,10 @@ impl Client {
             resources: Vec::new(),
             #[cfg(feature = "jwt-client-auth")]
             signing_key: None,
-            #[cfg(feature = "jwt-client-auth")]
+            #[cfg(feature = "signing")]
             request_context: None,
+            #[cfg(feature = "dpop")]
+            dpop: None,
         }
     }
 
@@ -146,6 +151,36 @@ impl Client {
             return true;
         }
         self.has_client_secret()
+    }
+
+    /// Whether the client proves a DPoP key (RFC 9449), so that a token
+    /// of type `DPoP` is one it can use.
+    pub(crate) fn uses_dpop_proofs(&self) -> bool {
+        #[cfg(feature = "dpop")]
+        {
+            self.uses_dpop()
+        }
+        #[cfg(not(feature = "dpop"))]
+        {
+            false
+        }
+    }
+
+    /// A request presenting `token` to `url`: `Authorization: Bearer`
+    /// (RFC 6750 §2.1), or for a DPoP-bound token `Authorization: DPoP`
+    /// with a proof (RFC 9449 §7.1), never the bearer scheme.
+    pub(crate) fn authorized_request(
+        &self,
+        method: Method,
+        url: String,
+        token: &crate::secret::AccessToken,
+    ) -> Result<HttpRequest> {
+        // Without the feature no token is DPoP-bound: nothing makes one.
+        #[cfg(feature = "dpop")]
+        if token.is_dpop_bound() {
+            return self.dpop_request(method, url, token);
+        }
+        crate::api::bearer_request(method, url, token)
     }
 
     #[cfg(feature = "confidential")]

@@ -11,10 +11,25 @@
 //! client handed out once and used for several requests still gives each
 //! its own `jti`.
 
+//!
+//! DPoP proofs (RFC 9449, `dpop.rs`) need the same two things and take
+//! them from the same [`Client::at`]: this module holds the request
+//! context with the `signing` feature alone, and the assertions with
+//! `jwt-client-auth`.
+
+// With `signing` alone, nothing draws from the request context.
+#![cfg_attr(
+    not(any(feature = "jwt-client-auth", feature = "dpop")),
+    allow(dead_code)
+)]
+
 use crate::client::Client;
 use crate::error::{Error, Result};
+#[cfg(feature = "jwt-client-auth")]
 use crate::json::ObjectWriter;
+#[cfg(feature = "jwt-client-auth")]
 use crate::profile::{AssertionAudience, ClientAuthMethod, EndpointRole};
+#[cfg(feature = "jwt-client-auth")]
 use crate::signing::SigningKey;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +37,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// `client_assertion_type` of a JWT (RFC 7523 §2.2).
+#[cfg(feature = "jwt-client-auth")]
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Bytes of entropy [`Client::at`] needs: a ChaCha20 key.
@@ -30,16 +46,18 @@ pub const ASSERTION_ENTROPY_LEN: usize = 32;
 /// Seconds an assertion is valid: long enough for a slow network, short
 /// enough that a captured one is soon useless (RFC 7523 §3 item 4 asks
 /// for an `exp` that limits the window; servers cap it, often at minutes).
+#[cfg(feature = "jwt-client-auth")]
 pub const ASSERTION_LIFETIME: u64 = 60;
 
 /// Bytes of randomness in a `jti`: 128 bits, so that two assertions never
 /// share one (RFC 7519 §4.1.7).
+#[cfg(feature = "jwt-client-auth")]
 const JTI_LEN: usize = 16;
 
 /// The time and the key of the randomness for the requests built through
 /// one [`Client::at`].
 pub(crate) struct RequestContext {
-    now: u64,
+    pub(crate) now: u64,
     seed: Zeroizing<[u8; 32]>,
     /// The next ChaCha20 stream: one per assertion.
     next_stream: AtomicU64,
@@ -54,8 +72,8 @@ impl std::fmt::Debug for RequestContext {
 }
 
 impl RequestContext {
-    /// A generator for the next assertion.
-    fn next_rng(&self) -> rand_chacha::ChaCha20Rng {
+    /// A generator for the next assertion or proof.
+    pub(crate) fn next_rng(&self) -> rand_chacha::ChaCha20Rng {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(*self.seed);
         rng.set_stream(self.next_stream.fetch_add(1, Ordering::Relaxed));
         rng
@@ -104,35 +122,40 @@ impl AssertionEntropy {
 }
 
 impl Client {
-    /// Adds the private key of `private_key_jwt` (RFC 7523 §2.2). Unless
-    /// the profile's method was set, a client with a key authenticates
-    /// with it ([`Client::client_auth_method`]). Its requests are built
-    /// through [`Client::at`].
-    pub fn with_signing_key(mut self, key: SigningKey) -> Client {
-        self.signing_key = Some(key);
-        self
-    }
-
-    /// Whether this client signs its authentication (`private_key_jwt`,
-    /// `client_secret_jwt`), so that its requests must be built through
-    /// [`Client::at`].
+    /// Whether this client signs its requests, so that they must be built
+    /// through [`Client::at`]: its authentication (`private_key_jwt`,
+    /// `client_secret_jwt`), or DPoP proofs (RFC 9449: a client with a
+    /// DPoP key proves each token request and each use of a bound token).
     pub fn signs_requests(&self) -> bool {
-        matches!(
-            self.client_auth_method(),
-            Ok(ClientAuthMethod::PrivateKeyJwt) | Ok(ClientAuthMethod::ClientSecretJwt)
-        ) && (self.signing_key.is_some() || self.has_client_secret())
+        #[cfg(feature = "dpop")]
+        if self.dpop.is_some() {
+            return true;
+        }
+        #[cfg(feature = "jwt-client-auth")]
+        {
+            use crate::profile::ClientAuthMethod;
+            matches!(
+                self.client_auth_method(),
+                Ok(ClientAuthMethod::PrivateKeyJwt) | Ok(ClientAuthMethod::ClientSecretJwt)
+            ) && (self.signing_key.is_some() || self.has_client_secret())
+        }
+        #[cfg(not(feature = "jwt-client-auth"))]
+        false
     }
 
     /// This client for the requests built at `now` (seconds since the
-    /// epoch): their client assertions get `iat` = `now`, `exp` =
+    /// epoch): their DPoP proofs get `iat` = `now` and a `jti` from
+    /// `entropy`; their client assertions get `iat` = `now`, `exp` =
     /// `now` + [`ASSERTION_LIFETIME`], and a `jti` from `entropy`, which
     /// must hold at least [`ASSERTION_ENTROPY_LEN`] bytes from a
     /// cryptographically secure source. Every request of the client it
-    /// returns gets its own `jti`; build them within the minute.
+    /// returns gets its own `jti`; build them within the minute (the
+    /// lifetime of an assertion, and a server's usual window for a proof's
+    /// `iat`).
     ///
     /// A client that does not sign (a secret in HTTP Basic or the body, a
-    /// public client) is returned as it is: calling this for every request
-    /// is always right.
+    /// public client without a DPoP key) is returned as it is: calling
+    /// this for every request is always right.
     ///
     /// ```
     /// # fn demo(client: &authflow_core::Client, now: u64, entropy: &[u8; 32]) -> authflow_core::Result<()> {
@@ -142,7 +165,7 @@ impl Client {
     pub fn at(&self, now: u64, entropy: &[u8]) -> Result<Client> {
         let Some(seed) = entropy.get(..ASSERTION_ENTROPY_LEN) else {
             return Err(Error::configuration(format!(
-                "a client assertion needs {ASSERTION_ENTROPY_LEN} bytes of entropy, got {}",
+                "a signed request needs {ASSERTION_ENTROPY_LEN} bytes of entropy, got {}",
                 entropy.len()
             )));
         };
@@ -155,6 +178,18 @@ impl Client {
             next_stream: AtomicU64::new(0),
         }));
         Ok(client)
+    }
+}
+
+#[cfg(feature = "jwt-client-auth")]
+impl Client {
+    /// Adds the private key of `private_key_jwt` (RFC 7523 §2.2). Unless
+    /// the profile's method was set, a client with a key authenticates
+    /// with it ([`Client::client_auth_method`]). Its requests are built
+    /// through [`Client::at`].
+    pub fn with_signing_key(mut self, key: SigningKey) -> Client {
+        self.signing_key = Some(key);
+        self
     }
 
     /// The `client_assertion` of one request (RFC 7523 §3): `iss` and
@@ -224,6 +259,7 @@ impl Client {
 }
 
 #[cfg(test)]
+#[cfg(feature = "jwt-client-auth")]
 mod tests {
     use super::*;
     use crate::http::HttpResponse;

@@ -155,9 +155,10 @@ struct BearerError {
 /// syntax; a header that is not a valid challenge list carries none.
 fn bearer_error(response: &HttpResponse) -> Option<BearerError> {
     let challenges = response.challenges().ok()?;
+    // RFC 9449 §7.1: a DPoP challenge carries its errors the same way.
     challenges
         .iter()
-        .filter(|c| c.is_scheme("Bearer"))
+        .filter(|c| c.is_scheme("Bearer") || (cfg!(feature = "dpop") && c.is_scheme("DPoP")))
         .find_map(|challenge: &Challenge| {
             let code = challenge.param("error").filter(|c| is_error_text(c))?;
             Some(BearerError {

@@ -24,7 +24,12 @@ impl Client {
             self.push_resources(&mut params);
         }
         let endpoint = self.token_endpoint()?;
-        self.authenticated_post(endpoint, params, self.profile().body_encoding())
+        let request = self.authenticated_post(endpoint, params, self.profile().body_encoding())?;
+        // RFC 9449 §5: every token request of a DPoP client carries a
+        // proof, a refresh's with the key its tokens are bound to.
+        #[cfg(feature = "dpop")]
+        let request = self.with_dpop_proof(request, None)?;
+        Ok(request)
     }
 
     /// The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5). It takes a

@@ -175,11 +175,14 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 /// Whether a header's value may be a secret (credentials, cookies), so that
 /// whatever prints headers shows its name only.
 pub fn is_sensitive_header(name: &str) -> bool {
-    const SECRET: [&str; 4] = [
+    // A DPoP proof (RFC 9449 §4) is a credential for the request it is
+    // made for, and carries the hash of the access token.
+    const SECRET: [&str; 5] = [
         "authorization",
         "cookie",
         "set-cookie",
         "proxy-authorization",
+        "dpop",
     ];
     SECRET.iter().any(|s| name.eq_ignore_ascii_case(s))
 }

@@ -79,12 +79,15 @@ mod base64url;
 mod callback;
 mod challenge;
 mod client;
-#[cfg(feature = "jwt-client-auth")]
+// The request context of `Client::at` lives here; DPoP proofs use it too.
+#[cfg(feature = "signing")]
 mod client_assertion;
 mod clock;
 #[cfg(feature = "device")]
 mod device;
 pub mod discovery;
+#[cfg(feature = "dpop")]
+mod dpop;
 mod endpoint;
 mod error;
 mod error_response;
@@ -132,8 +135,10 @@ pub use authorization::{
 pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
+#[cfg(feature = "signing")]
+pub use client_assertion::ASSERTION_ENTROPY_LEN;
 #[cfg(feature = "jwt-client-auth")]
-pub use client_assertion::{ASSERTION_ENTROPY_LEN, ASSERTION_LIFETIME};
+pub use client_assertion::ASSERTION_LIFETIME;
 pub use clock::{format_http_date, parse_http_date, RETRY_AFTER_CEILING, RETRY_AFTER_FLOOR};
 #[cfg(feature = "device")]
 pub use device::{
@@ -143,6 +148,8 @@ pub use device::{
 pub use discovery::{
     discovery_request, parse_discovery_response, DiscoveryDocument, ProviderMetadata,
 };
+#[cfg(feature = "dpop")]
+pub use dpop::{DpopNonces, DPOP_JTI_LEN, DPOP_TOKEN_TYPE};
 pub use endpoint::Endpoint;
 pub use error::{Action, Error, ErrorFamily, ErrorKind, ProviderError, Result};
 pub use fleet::{

@@ -90,7 +90,7 @@ impl crate::client::Client {
     ) -> Result<crate::http::HttpRequest> {
         let endpoint = crate::endpoint::Endpoint::parse("userinfo_endpoint", userinfo_endpoint)?;
         // Every request asks for JSON already (`HttpRequest::new`).
-        crate::api::bearer_request(
+        self.authorized_request(
             crate::http::Method::Get,
             endpoint.as_str().to_owned(),
             access_token,

@@ -41,10 +41,64 @@ macro_rules! secret_type {
     };
 }
 
-secret_type!(
-    /// An OAuth access token (RFC 6749 §1.4).
-    AccessToken
-);
+/// An OAuth access token (RFC 6749 §1.4), and how it is presented: as a
+/// bearer token (RFC 6750), or, bound to the client's DPoP key, with a
+/// proof of possession (RFC 9449 §7). The binding travels with the token
+/// so that a DPoP-bound token is never sent as a bearer token, whatever
+/// path it takes from the token response to a request.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct AccessToken {
+    value: String,
+    #[zeroize(skip)]
+    dpop_bound: bool,
+}
+
+impl AccessToken {
+    /// Wraps a bearer access token.
+    pub fn new(value: impl Into<String>) -> Self {
+        AccessToken {
+            value: value.into(),
+            dpop_bound: false,
+        }
+    }
+
+    /// Wraps an access token bound to the client's DPoP key (a token
+    /// response's `token_type` `DPoP`, RFC 9449 §5): requests present it
+    /// as `Authorization: DPoP` with a proof, never as a bearer token.
+    #[cfg(feature = "dpop")]
+    pub fn dpop_bound(value: impl Into<String>) -> Self {
+        AccessToken {
+            value: value.into(),
+            dpop_bound: true,
+        }
+    }
+
+    /// Whether the token is bound to a DPoP key (RFC 9449).
+    pub fn is_dpop_bound(&self) -> bool {
+        self.dpop_bound
+    }
+
+    /// The secret value itself. Named so that every read shows in review.
+    pub fn secret(&self) -> &str {
+        &self.value
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.dpop_bound {
+            "AccessToken(DPoP, [redacted])"
+        } else {
+            "AccessToken([redacted])"
+        })
+    }
+}
+
+impl std::fmt::Display for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
 secret_type!(
     /// An OAuth refresh token (RFC 6749 §1.5).
     RefreshToken

@@ -88,6 +88,10 @@ struct InFlight {
     id: u64,
     purpose: RequestPurpose,
     grant: GrantType,
+    /// Where a DPoP-proved request went and the nonce its proof carried,
+    /// and whether it was already the one retry with a server's new nonce.
+    #[cfg(feature = "dpop")]
+    dpop: Option<(String, Option<String>, bool)>,
 }
 
 /// Keeps one connection's token set usable.
@@ -145,14 +149,25 @@ pub struct Session {
     last_error: Option<Error>,
     /// Where the entropy of a signing client's renewals comes from
     /// ([`Session::with_entropy`]).
-    #[cfg(feature = "jwt-client-auth")]
+    #[cfg(feature = "signing")]
     entropy: Option<crate::client_assertion::AssertionEntropy>,
+    /// The servers' DPoP nonces (RFC 9449 §8, §9) for the proofs of its
+    /// renewals and of the caller's API requests.
+    #[cfg(feature = "dpop")]
+    dpop_nonces: crate::dpop::DpopNonces,
+    /// The next renewal is the one retry a server's `use_dpop_nonce` earns.
+    #[cfg(feature = "dpop")]
+    dpop_retry_next: bool,
 }
 
 impl Session {
     /// A session for `client`, starting from stored tokens or none (then a
     /// client-credentials or password flow authenticates on first use).
+    /// A DPoP client's nonces ([`Client::with_dpop_nonces`]) are the
+    /// session's first.
     pub fn new(client: Client, tokens: Option<TokenSet>) -> Session {
+        #[cfg(feature = "dpop")]
+        let dpop_nonces = client.held_dpop_nonces();
         Session {
             client,
             tokens,
@@ -166,17 +181,21 @@ impl Session {
             refresh_margin: None,
             unsaved: false,
             last_error: None,
-            #[cfg(feature = "jwt-client-auth")]
+            #[cfg(feature = "signing")]
             entropy: None,
+            #[cfg(feature = "dpop")]
+            dpop_nonces,
+            #[cfg(feature = "dpop")]
+            dpop_retry_next: false,
         }
     }
 
     /// Gives the session the entropy its renewals need when the client
     /// signs its authentication (`private_key_jwt`, `client_secret_jwt`:
-    /// [`Client::at`]): bytes from a cryptographically secure source,
-    /// taken once and stretched with ChaCha20. Without it, such a client's
-    /// renewal fails with a configuration error.
-    #[cfg(feature = "jwt-client-auth")]
+    /// [`Client::at`]; DPoP proofs): bytes from a cryptographically secure
+    /// source, taken once and stretched with ChaCha20. Without it, such a
+    /// client's renewal fails with a configuration error.
+    #[cfg(feature = "signing")]
     pub fn with_entropy(mut self, seed: &[u8; crate::ASSERTION_ENTROPY_LEN]) -> Session {
         self.entropy = Some(crate::client_assertion::AssertionEntropy::new(seed));
         self
@@ -185,18 +204,58 @@ impl Session {
     /// The client for a renewal built at `now`: through [`Client::at`]
     /// when it signs its authentication.
     fn client_at(&mut self, now: u64) -> Result<std::borrow::Cow<'_, Client>> {
-        #[cfg(feature = "jwt-client-auth")]
-        return crate::client_assertion::AssertionEntropy::client_at(
-            self.entropy.as_mut(),
-            &self.client,
-            now,
-            "Session::with_entropy",
-        );
-        #[cfg(not(feature = "jwt-client-auth"))]
+        #[cfg(feature = "signing")]
+        {
+            let client = crate::client_assertion::AssertionEntropy::client_at(
+                self.entropy.as_mut(),
+                &self.client,
+                now,
+                "Session::with_entropy",
+            )?;
+            // The nonces servers gave, for the renewal's proof.
+            #[cfg(feature = "dpop")]
+            let client = match client {
+                std::borrow::Cow::Owned(client) => {
+                    std::borrow::Cow::Owned(client.with_dpop_nonces(&self.dpop_nonces))
+                }
+                borrowed => borrowed,
+            };
+            Ok(client)
+        }
+        #[cfg(not(feature = "signing"))]
         {
             let _ = now;
             Ok(std::borrow::Cow::Borrowed(&self.client))
         }
+    }
+
+    /// The client for a request the caller builds at `now` with the
+    /// session's token (an API call): [`Client::at`] with entropy from the
+    /// session's, and the servers' DPoP nonces the session holds. A client
+    /// that signs nothing is returned as it is.
+    pub fn client_for_request(&mut self, now: u64) -> Result<Client> {
+        self.client_at(now).map(std::borrow::Cow::into_owned)
+    }
+
+    /// The DPoP nonces servers gave (RFC 9449 §8, §9), for the proofs of
+    /// the requests the caller builds.
+    #[cfg(feature = "dpop")]
+    pub fn dpop_nonces(&self) -> &crate::dpop::DpopNonces {
+        &self.dpop_nonces
+    }
+
+    /// Takes the answer to a DPoP-proved `request` the caller sent (an API
+    /// call with the session's token): keeps the server's `DPoP-Nonce`,
+    /// and returns whether the server asked for it (RFC 9449 §9), so that
+    /// the request is worth building anew and sending once more. Renewals'
+    /// answers are read in [`Session::handle_response`].
+    #[cfg(feature = "dpop")]
+    pub fn handle_dpop_response(
+        &mut self,
+        request: &crate::http::HttpRequest,
+        response: &HttpResponse,
+    ) -> bool {
+        self.dpop_nonces.handle_response(request, response)
     }
 
     /// Renews this many seconds before expiry instead of the default margin.
@@ -254,10 +313,20 @@ impl Session {
             Plan::Stopped(error) => SessionAction::Stop(error),
             Plan::Renew => match self.renewal_request(now) {
                 Ok(outgoing) => {
+                    #[cfg(feature = "dpop")]
+                    let retry = std::mem::take(&mut self.dpop_retry_next);
                     self.in_flight = Some(InFlight {
                         id: outgoing.id.0,
                         purpose: outgoing.purpose,
                         grant: outgoing.grant,
+                        #[cfg(feature = "dpop")]
+                        dpop: outgoing.request.header("DPoP").map(|proof| {
+                            (
+                                outgoing.request.url.clone(),
+                                crate::dpop::proof_nonce(proof),
+                                retry,
+                            )
+                        }),
                     });
                     SessionAction::Send(outgoing)
                 }
@@ -391,6 +460,29 @@ impl Session {
         let Some(flight) = self.take_in_flight(id) else {
             return Ok(SessionUpdate::Discarded);
         };
+        // RFC 9449 §8: keep the server's nonce; a demand for one is met by
+        // one more request with it, at once, not counted as a failure. A
+        // demand after that one retry is a failure to retry after the
+        // back-off (the nonce may have turned over meanwhile), not a
+        // refusal of the grant: the tokens stay.
+        #[cfg(feature = "dpop")]
+        let nonce_again = flight.dpop.is_some() && crate::dpop::asks_for_nonce(response);
+        #[cfg(not(feature = "dpop"))]
+        let nonce_again = false;
+        #[cfg(feature = "dpop")]
+        if let Some((url, sent, retried)) = &flight.dpop {
+            if self.dpop_nonces.record(url, sent.as_deref(), response) && !retried {
+                self.dpop_retry_next = true;
+                return Err(self
+                    .client
+                    .error_from_response(
+                        crate::profile::ResponseSource::Token(flight.grant),
+                        now,
+                        response,
+                    )
+                    .with_action(Action::Retry));
+            }
+        }
         let parsed = match (&flight.purpose, &self.tokens) {
             (RequestPurpose::Refresh, Some(previous)) => self
                 .client
@@ -430,6 +522,9 @@ impl Session {
                 }
                 self.failures = 0;
                 Ok(SessionUpdate::Renewed)
+            }
+            Err(error) if nonce_again => {
+                Err(self.on_failure(flight.purpose, now, error.with_action(Action::Retry)))
             }
             Err(error) => Err(self.on_failure(flight.purpose, now, error)),
         }

@@ -10,8 +10,12 @@
 //! blinding, PSS's salt) comes from the caller's entropy through a seeded
 //! ChaCha20, never from the operating system: the core does no IO.
 
-// DPoP (RFC 9449) will sign here too; with `signing` alone nothing does yet.
-#![cfg_attr(not(feature = "jwt-client-auth"), allow(dead_code))]
+// Client assertions and DPoP proofs (RFC 9449) sign here; with `signing`
+// alone nothing does.
+#![cfg_attr(
+    not(any(feature = "jwt-client-auth", feature = "dpop")),
+    allow(dead_code)
+)]
 
 use crate::error::{Error, Result};
 use crate::json::{Members, ObjectWriter, Shallow};
@@ -70,7 +74,8 @@ enum KeyMaterial {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     Ed25519(Box<ed25519_dalek::SigningKey>),
-    /// An HMAC key: the client secret's bytes.
+    /// An HMAC key: the client secret's bytes (`client_secret_jwt` only).
+    #[cfg_attr(not(feature = "jwt-client-auth"), allow(dead_code))]
     Hmac(Zeroizing<Vec<u8>>),
 }
 
@@ -245,7 +250,7 @@ impl SigningKey {
     }
 
     /// An HS256 key made of `secret` (RFC 7518 §3.2: at least 32 bytes).
-    #[cfg(feature = "confidential")]
+    #[cfg(feature = "jwt-client-auth")]
     pub(crate) fn hmac(secret: &crate::secret::ClientSecret) -> Result<SigningKey> {
         let key = secret.secret().as_bytes();
         if key.len() < MIN_HMAC_KEY_LEN {
@@ -303,6 +308,51 @@ impl SigningKey {
             algorithm,
             key_id,
         })
+    }
+
+    /// A new P-256 key (ES256) made from `entropy`: 32 bytes from a
+    /// cryptographically secure source (the core draws none itself). For
+    /// a key the host generates and keeps, such as a DPoP key; store it
+    /// with [`SigningKey::private_jwk`].
+    pub fn generate_es256(entropy: &[u8]) -> Result<SigningKey> {
+        let seed = entropy.get(..32).ok_or_else(|| {
+            key_error(&format!("needs 32 bytes of entropy, got {}", entropy.len()))
+        })?;
+        // Fails only for a seed of zero or above the group order (odds
+        // about 2^-32): the caller draws again.
+        let key = p256::ecdsa::SigningKey::from_slice(seed)
+            .map_err(|_| key_error("cannot be made from this entropy; draw again"))?;
+        SigningKey::checked(KeyMaterial::P256(key), None, None)
+    }
+
+    /// The private key as a JWK (RFC 7518 §6.2.2, RFC 8037 §2), to store
+    /// it: a secret, wiped when dropped. P-256 and Ed25519 keys only
+    /// (`None` for RSA and HMAC keys, which come from the host already).
+    pub fn private_jwk(&self) -> Option<Zeroizing<String>> {
+        let mut jwk = ObjectWriter::with_capacity(200);
+        match &self.material {
+            KeyMaterial::P256(key) => {
+                let point = key.verifying_key().to_encoded_point(false);
+                let d = Zeroizing::new(crate::base64url::encode(key.to_bytes()));
+                jwk.string("crv", "P-256")
+                    .string("d", &d)
+                    .string("kty", "EC")
+                    .string("x", &crate::base64url::encode(point.x()?))
+                    .string("y", &crate::base64url::encode(point.y()?));
+            }
+            KeyMaterial::Ed25519(key) => {
+                let d = Zeroizing::new(crate::base64url::encode(key.to_bytes()));
+                jwk.string("crv", "Ed25519")
+                    .string("d", &d)
+                    .string("kty", "OKP")
+                    .string(
+                        "x",
+                        &crate::base64url::encode(key.verifying_key().as_bytes()),
+                    );
+            }
+            KeyMaterial::Rsa(_) | KeyMaterial::Hmac(_) => return None,
+        }
+        Some(Zeroizing::new(jwk.finish()))
     }
 
     /// The same key with `kid` in the headers it signs (RFC 7515 §4.1.4),
@@ -449,6 +499,21 @@ mod tests {
         )
         .unwrap();
         jws.verify(&public.keys[0].key).unwrap();
+    }
+
+    #[test]
+    fn a_generated_key_is_stored_and_read_back_as_a_private_jwk() {
+        let key = SigningKey::generate_es256(&[42; 32]).unwrap();
+        assert_eq!(key.algorithm(), SigningAlgorithm::Es256);
+        let stored = key.private_jwk().unwrap();
+        let again = SigningKey::from_jwk(&stored).unwrap();
+        assert_eq!(again.public_jwk(), key.public_jwk());
+        assert!(
+            SigningKey::generate_es256(&[0; 32]).is_err(),
+            "zero is no key"
+        );
+        assert!(SigningKey::generate_es256(&[1; 31]).is_err());
+        assert!(!format!("{key:?}").contains(&stored[..]));
     }
 
     #[test]

@@ -37,10 +37,9 @@ impl Client {
     /// `GET` the token-info endpoint with the bearer token.
     pub fn token_info_request(&self, token: &AccessToken) -> Result<HttpRequest> {
         let endpoint = self.profile().required_endpoint(EndpointRole::TokenInfo)?;
-        Ok(
-            crate::api::bearer_request(Method::Get, endpoint.as_str().to_owned(), token)?
-                .with_header("Content-Type", "application/json"),
-        )
+        Ok(self
+            .authorized_request(Method::Get, endpoint.as_str().to_owned(), token)?
+            .with_header("Content-Type", "application/json"))
     }
 
     /// Reads the token-info answer; an invalid token (MakeShift's

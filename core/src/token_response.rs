@@ -14,10 +14,10 @@ use crate::error_response::body_kind;
 use crate::http::HttpResponse;
 use crate::json::{self, number_text, whole_seconds, Object, Shallow, Value};
 use crate::profile::{ExpiryRule, GrantType, ResponseSource};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::RefreshToken;
 use crate::syntax::is_error_text;
 use crate::syntax::is_scope_token;
-use crate::token_set::{bearer_token_type, check_tokens, TokenSet, BEARER};
+use crate::token_set::{access_token_of, check_tokens, token_type_of, TokenSet, BEARER};
 
 /// Absolute timestamps below this (2001-09-09) cannot be expiry dates, so
 /// a provider profiled as sending timestamps is taken to have sent seconds.
@@ -175,7 +175,10 @@ impl Client {
         };
         let token_type = match &body.token_type {
             None | Some(Shallow::Null) => BEARER,
-            Some(Shallow::String(t)) => bearer_token_type(t)
+            // RFC 9449 §5: DPoP when the client proved a key. A server
+            // that ignored the proof issues Bearer, which is used as such
+            // (§5 lets the client discard it; it stays what it is).
+            Some(Shallow::String(t)) => token_type_of(t, self.uses_dpop_proofs())
                 .map_err(|e| Error::invalid_response(e).with_action(Action::FixConfiguration))?,
             Some(_) => return Err(Error::invalid_response("token_type is not a string")),
         };
@@ -186,7 +189,7 @@ impl Client {
             Some(_) => return Err(Error::invalid_response("refresh_token is not a string")),
         };
         check_tokens(access_token, refresh_token).map_err(Error::invalid_response)?;
-        let access_token = AccessToken::new(access_token);
+        let access_token = access_token_of(access_token, token_type);
         let refresh_token = refresh_token.map(RefreshToken::new);
         let expires_in = seconds_field("expires_in", body.expires_in.as_ref())?;
         let created_at = seconds_field("created_at", body.created_at.as_ref())?;
@@ -217,7 +220,6 @@ impl Client {
 
         Ok(TokenSet {
             access_token,
-            token_type,
             refresh_token,
             issued_at: now,
             expires_at,

@@ -4,6 +4,8 @@
 //! ordered without comparing their clocks.
 
 use crate::clock::{to_local, to_server};
+#[cfg(feature = "dpop")]
+use crate::dpop::DPOP_TOKEN_TYPE;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::{BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
@@ -16,14 +18,27 @@ const FORMAT_VERSION: u32 = 1;
 /// The one token type this client can use (RFC 6750).
 pub(crate) const BEARER: &str = "Bearer";
 
+/// What [`token_type_of`] accepts, for its message.
+#[cfg(feature = "dpop")]
+const USABLE_TYPES: &str = "only Bearer, and DPoP with a DPoP key";
+#[cfg(not(feature = "dpop"))]
+const USABLE_TYPES: &str = "only Bearer";
+
 /// The token type a `token_type` value names, if this client can use it:
-/// Bearer in any case (RFC 6749 §5.1). RFC 6749 §7.1: a client MUST NOT
-/// use a token whose type it does not understand, so any other (`DPoP`,
-/// `MAC`, `N_A`, ...) is refused rather than sent as a bearer token.
-pub(crate) fn bearer_token_type(value: &str) -> std::result::Result<&'static str, String> {
+/// Bearer in any case (RFC 6749 §5.1), and `DPoP` (RFC 9449 §5, in any
+/// case too) when `dpop` (the client proves possession of a DPoP key).
+/// RFC 6749 §7.1: a client MUST NOT use a token whose type it does not
+/// understand, so any other (`DPoP` without a key, `MAC`, `N_A`, ...) is
+/// refused rather than sent as a bearer token.
+pub(crate) fn token_type_of(value: &str, dpop: bool) -> std::result::Result<&'static str, String> {
     if value.eq_ignore_ascii_case(BEARER) {
         return Ok(BEARER);
     }
+    #[cfg(feature = "dpop")]
+    if dpop && value.eq_ignore_ascii_case(crate::dpop::DPOP_TOKEN_TYPE) {
+        return Ok(crate::dpop::DPOP_TOKEN_TYPE);
+    }
+    let _ = dpop;
     // RFC 6749 A.13 `type-name = 1*name-char`: safe to show in a message.
     let type_name = !value.is_empty()
         && value.len() <= 64
@@ -31,10 +46,21 @@ pub(crate) fn bearer_token_type(value: &str) -> std::result::Result<&'static str
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
     Err(if type_name {
-        format!("the token type \"{value}\" is not one this client can use (only Bearer)")
+        format!("the token type \"{value}\" is not one this client can use ({USABLE_TYPES})")
     } else {
         "token_type is not a token type name".to_owned()
     })
+}
+
+/// The access token `value` of type `token_type`, bound to the DPoP key
+/// when its type says so.
+pub(crate) fn access_token_of(value: &str, token_type: &str) -> AccessToken {
+    #[cfg(feature = "dpop")]
+    if token_type == DPOP_TOKEN_TYPE {
+        return AccessToken::dpop_bound(value);
+    }
+    let _ = token_type;
+    AccessToken::new(value)
 }
 
 /// Checks the tokens' syntax wherever a token set comes from: the access
@@ -65,9 +91,9 @@ pub(crate) fn check_tokens(
 /// machines that received them (see [`crate::fleet`]).
 #[derive(Clone, PartialEq)]
 pub struct TokenSet {
+    /// The access token, which knows its type: Bearer, or bound to a DPoP
+    /// key (then the set's `token_type` is `DPoP`).
     pub(crate) access_token: AccessToken,
-    /// Always [`BEARER`] (no other type is accepted): no copy to make.
-    pub(crate) token_type: &'static str,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) issued_at: u64,
     pub(crate) expires_at: Option<u64>,
@@ -88,9 +114,14 @@ impl TokenSet {
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
     }
-    /// The token type, `Bearer` for every bearer token whatever its case on the wire.
+    /// The token type, `Bearer` for every bearer token whatever its case on
+    /// the wire, `DPoP` for a DPoP-bound one (RFC 9449 §5).
     pub fn token_type(&self) -> &str {
-        self.token_type
+        #[cfg(feature = "dpop")]
+        if self.access_token.is_dpop_bound() {
+            return DPOP_TOKEN_TYPE;
+        }
+        BEARER
     }
     /// The refresh token, if any.
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
@@ -210,7 +241,7 @@ impl TokenSet {
         let mut json = ObjectWriter::with_capacity(capacity);
         json.integer("v", u64::from(FORMAT_VERSION))
             .string("access_token", access_token)
-            .string("token_type", self.token_type);
+            .string("token_type", self.token_type());
         if let Some(refresh_token) = refresh_token {
             json.string("refresh_token", refresh_token);
         }
@@ -276,7 +307,9 @@ impl TokenSet {
         let token_type = stored
             .required("token_type", ObjectReader::string)
             .map_err(bad)?;
-        let token_type = bearer_token_type(&token_type).map_err(invalid)?;
+        // A stored DPoP-bound set is read as such: only a client with the
+        // key can use it, and none sends it as a bearer token.
+        let token_type = token_type_of(&token_type, true).map_err(invalid)?;
         let scopes = stored.strings("scopes").map_err(bad)?;
         if scopes.iter().flatten().any(|scope| !is_scope_token(scope)) {
             return Err(invalid(
@@ -300,8 +333,7 @@ impl TokenSet {
                 .map_err(|_| invalid("extra.id_token is not a string".to_owned()))?,
         };
         Ok(TokenSet {
-            access_token: AccessToken::new(access_token.as_str()),
-            token_type,
+            access_token: access_token_of(access_token.as_str(), token_type),
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
             issued_at,
             expires_at: stored.integer("expires_at").map_err(bad)?,
@@ -327,7 +359,7 @@ impl std::fmt::Debug for TokenSet {
         let mut debug = f.debug_struct("TokenSet");
         debug
             .field("access_token", &self.access_token)
-            .field("token_type", &self.token_type)
+            .field("token_type", &self.token_type())
             .field("refresh_token", &self.refresh_token)
             .field("issued_at", &self.issued_at)
             .field("expires_at", &self.expires_at)
@@ -354,7 +386,6 @@ mod tests {
         let extra = crate::json::parse_object(br#"{"user":{"id":7443}}"#).unwrap();
         TokenSet {
             access_token: AccessToken::new("at-secret-1"),
-            token_type: "Bearer",
             refresh_token: Some(RefreshToken::new("rt-secret-1")),
             issued_at: 100,
             expires_at: Some(200),

@@ -10,8 +10,8 @@ use authflow_core::{
     discovery_request, parse_discovery_response, parse_jwks_response, AccessToken,
     AssertionAudience, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod,
     ClientSecret, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
-    DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest, HttpResponse,
-    IdToken, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
+    DiscoveryDocument, DpopNonces, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
+    HttpResponse, IdToken, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
     PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId,
     SecurityToken, Session, SessionAction, SessionUpdate, SigningAlgorithm, SigningKey,
     TokenExchange, TokenRef, TokenSet,
@@ -161,9 +161,15 @@ fn run_case(case: &Value) -> Outcome {
             let method =
                 Method::parse(str_of(input, "method")?).ok_or_else(|| fail("bad method"))?;
             let body = input["body"].as_str().map(str::as_bytes);
+            // A DPoP-bound token (RFC 9449 §5) is presented with a proof.
+            let value = str_of(input, "access_token")?;
+            let token = match input["token_type"].as_str() {
+                Some("DPoP") => AccessToken::dpop_bound(value),
+                _ => AccessToken::new(value),
+            };
             client
                 .api_request(
-                    &AccessToken::new(str_of(input, "access_token")?),
+                    &token,
                     method,
                     str_of(input, "path")?,
                     body,
@@ -234,6 +240,15 @@ fn run_case(case: &Value) -> Outcome {
             }
             result
         }),
+        "handle_dpop_response" => {
+            let request = request_from(&input["request"])?;
+            let mut nonces = match dpop_nonces_of(input["nonces"].as_array().map_or(&[], |v| v))? {
+                Ok(nonces) => nonces,
+                Err(error) => return compare(Err(error), expect),
+            };
+            let retry = nonces.handle_response(&request, &response_from(&input["response"])?);
+            Ok(json!({"retry": retry, "nonce": nonces.nonce_for(&request.url)}))
+        }
         "token_set_from_json" => {
             TokenSet::from_json(str_of(input, "json")?).map(|t| token_set_json(&t))
         }
@@ -320,6 +335,15 @@ fn run_case(case: &Value) -> Outcome {
     if let (Some(assertion), Ok(request)) = (case.get("assertion"), &actual) {
         check_assertion(request, assertion)?;
     }
+    if let (Some(proof), Ok(request)) = (case.get("dpop_proof"), &actual) {
+        let request = request.get("request").unwrap_or(request);
+        let header = request["headers"]
+            .as_array()
+            .and_then(|hs| hs.iter().find(|h| h[0] == "DPoP"))
+            .and_then(|h| h[1].as_str())
+            .ok_or_else(|| fail("the request has no DPoP header"))?;
+        check_jws(header, proof)?;
+    }
     compare(actual, expect)
 }
 
@@ -332,6 +356,12 @@ fn check_assertion(request: &Value, expected: &Value) -> Outcome {
         .find(|(name, _)| name == "client_assertion")
         .map(|(_, value)| value.into_owned())
         .ok_or_else(|| fail("the request has no client_assertion"))?;
+    check_jws(&jwt, expected)
+}
+
+/// A compact JWS's header (whole) and claims (member by member, `"jti":
+/// "*"` for any value) against `expected`.
+fn check_jws(jwt: &str, expected: &Value) -> Outcome {
     let part = |i: usize| -> Result<Value, Failed> {
         use base64::Engine;
         let text = jwt.split('.').nth(i).ok_or_else(|| fail("not a JWS"))?;
@@ -600,6 +630,31 @@ fn client_from(case: &Value) -> Result<Result<Client, Error>, Failed> {
             Err(error) => return Ok(Err(error)),
         };
     }
+    // DPoP (RFC 9449): the key (a private JWK or a PEM text), `dpop_jkt`
+    // on the authorization request, and the nonces servers gave.
+    let dpop_key = match &spec["dpop_key"] {
+        Value::Null => None,
+        Value::String(pem) => Some(SigningKey::from_pem(pem, None)),
+        jwk => Some(SigningKey::from_jwk(&jwk.to_string())),
+    };
+    if let Some(key) = dpop_key {
+        client = match key.and_then(|key| client.with_dpop_key(key)) {
+            Ok(client) => client,
+            Err(error) => return Ok(Err(error)),
+        };
+    }
+    if spec["dpop_jkt"] == json!(true) {
+        client = match client.with_dpop_jkt() {
+            Ok(client) => client,
+            Err(error) => return Ok(Err(error)),
+        };
+    }
+    if let Some(nonces) = spec["dpop_nonces"].as_array() {
+        match dpop_nonces_of(nonces)? {
+            Ok(nonces) => client = client.with_dpop_nonces(&nonces),
+            Err(error) => return Ok(Err(error)),
+        }
+    }
     // The requests of a case with `assertion_entropy` are built at `now`
     // with it (`Client::at`), as a signing client's must be.
     if let Some(hex) = case["assertion_entropy"].as_str() {
@@ -613,6 +668,37 @@ fn client_from(case: &Value) -> Result<Result<Client, Error>, Failed> {
         Some(uri) => client.with_redirect_uri(uri),
         None => Ok(client),
     })
+}
+
+/// Nonces from `[[url, nonce], ...]`.
+fn dpop_nonces_of(pairs: &[Value]) -> Result<Result<DpopNonces, Error>, Failed> {
+    let mut nonces = DpopNonces::new();
+    for pair in pairs {
+        let (url, nonce) = (
+            pair[0].as_str().ok_or_else(|| fail("nonce url"))?,
+            pair[1].as_str().ok_or_else(|| fail("nonce value"))?,
+        );
+        nonces = match nonces.with_nonce(url, nonce) {
+            Ok(nonces) => nonces,
+            Err(error) => return Ok(Err(error)),
+        };
+    }
+    Ok(Ok(nonces))
+}
+
+/// A request from the object form [`request_json`] writes.
+fn request_from(spec: &Value) -> Result<HttpRequest, Failed> {
+    let method = Method::parse(str_of(spec, "method")?).ok_or_else(|| fail("bad method"))?;
+    let mut request = HttpRequest::new(method, str_of(spec, "url")?.to_owned());
+    request.headers = spec["headers"]
+        .as_array()
+        .map(|hs| {
+            hs.iter()
+                .filter_map(|h| Some((h[0].as_str()?.to_owned(), h[1].as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(request)
 }
 
 fn hex_bytes(hex: &str) -> Result<Vec<u8>, Failed> {
@@ -893,6 +979,13 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
         spec => Some(token_set_from(spec)?),
     };
     let mut session = Session::new(client.clone(), tokens);
+    // A signing client's renewals draw their entropy from the session's.
+    if let Some(hex) = input["session_entropy"].as_str() {
+        let seed: [u8; 32] = hex_bytes(hex)?
+            .try_into()
+            .map_err(|_| fail("session_entropy is 32 bytes"))?;
+        session = session.with_entropy(&seed);
+    }
     if let Some(margin) = input["refresh_margin"].as_u64() {
         session = session.with_refresh_margin(margin);
     }

@@ -29,7 +29,7 @@ pub const USAGE: &str = "usage:
                         [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
                         [--auth-method M] [--private-key FILE [--key-alg A] [--key-id K]]
                         [--redirect-uri URI] [--timeout SECONDS]
-                        [--no-browser] [--device] [--par]
+                        [--no-browser] [--device] [--par] [--dpop | --dpop-key FILE]
                         [--show-secrets]
   authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
   authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
@@ -71,6 +71,10 @@ pub const USAGE: &str = "usage:
   PS256 signs an RSA key with PSS (default: RS256, ES256 or EdDSA by key
   type), --key-id names the key's kid. The token file keeps the key's path,
   never the key: refresh and call read it again.
+  --dpop binds the tokens to a new P-256 key (DPoP, RFC 9449; --dpop-key FILE
+  to a given P-256 or Ed25519 key, PEM or JWK): the key is kept beside the
+  token file (F.dpop.jwk, owner only), every token request and every call
+  carries a proof of it, and a server's demand for a nonce gets one retry.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
   API secret; the API key is --client-id); it is never printed or saved.
   With an OpenID Provider (--issuer whose metadata says so) login checks the
@@ -149,13 +153,14 @@ struct Flags {
     positional: Vec<String>,
 }
 
-const SWITCHES: [&str; 6] = [
+const SWITCHES: [&str; 7] = [
     "--no-browser",
     "--show-secrets",
     "--force",
     "--help",
     "--device",
     "--par",
+    "--dpop",
 ];
 
 impl Flags {
@@ -360,6 +365,7 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         "key-id",
         "redirect-uri",
         "timeout",
+        "dpop-key",
     ];
     known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
     flags.check_known(&known)?;
@@ -395,6 +401,15 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         }
         _ => {}
     }
+    // --- DPoP (RFC 9449) ---
+    let dpop_key = dpop_key_from(flags)?;
+    if let Some(key) = &dpop_key {
+        if flags.has("--device") {
+            return Err(usage("--dpop does not go with --device yet"));
+        }
+        client = client.with_dpop_key(key.clone())?.with_dpop_jkt()?;
+    }
+    // --- end DPoP ---
     let now = crate::unix_now();
     let tokens = if matches!(
         client.profile().kind(),
@@ -412,8 +427,13 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         browser_login(flags, &mut client, transport, out)?
     };
     // New tokens from the user or the credentials: saved whatever the file
-    // held, under its lock so that no refresh run interleaves.
-    TokenFile::lock(&token_file)?.save_with_key(&client, key_source.as_ref(), &tokens, None)?;
+    // held, under its lock so that no refresh run interleaves; the DPoP key
+    // they are bound to first, beside it.
+    let file = TokenFile::lock(&token_file)?;
+    if let Some(key) = &dpop_key {
+        token_file::save_dpop_key(&token_file, key)?;
+    }
+    file.save_with_key(&client, key_source.as_ref(), &tokens, None)?;
     writeln!(out, "saved the token set to {}", token_file.display())?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)
 }
@@ -555,7 +575,9 @@ fn browser_login(
     let outcome = (|| -> Result<TokenSet, CliError> {
         let callback = start.pending.validate(&target, crate::unix_now())?;
         let now = crate::unix_now();
-        let response = transport.send(&crate::client_now(client)?.exchange_request(callback)?)?;
+        let mut nonces = authflow_core::DpopNonces::new();
+        let request = signing_client(client, now, &nonces)?.exchange_request(callback)?;
+        let response = send_proved(client, transport, request, &mut nonces)?;
         let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
         let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
         check_id_token(
@@ -691,6 +713,56 @@ impl Loopback {
         }
     }
 }
+
+// --- DPoP (RFC 9449) ---
+/// The DPoP key `login` binds the tokens to: a new P-256 key (`--dpop`)
+/// or the one in `--dpop-key FILE` (PEM or JWK).
+fn dpop_key_from(flags: &Flags) -> Result<Option<authflow_core::SigningKey>, CliError> {
+    if let Some(file) = flags.get("dpop-key") {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| CliError(format!("cannot read --dpop-key {file}: {e}")))?;
+        let key = if text.trim_start().starts_with('{') {
+            authflow_core::SigningKey::from_jwk(&text)?
+        } else {
+            authflow_core::SigningKey::from_pem(&text, None)?
+        };
+        return Ok(Some(key));
+    }
+    if !flags.has("--dpop") {
+        return Ok(None);
+    }
+    let entropy = zeroize::Zeroizing::new(crate::assertion_entropy());
+    Ok(Some(authflow_core::SigningKey::generate_es256(&*entropy)?))
+}
+
+/// `client` for a request built at `now`: through `Client::at` (a DPoP
+/// proof's time and `jti`), with the nonces servers gave.
+fn signing_client(
+    client: &Client,
+    now: u64,
+    nonces: &authflow_core::DpopNonces,
+) -> Result<Client, CliError> {
+    let entropy = zeroize::Zeroizing::new(crate::assertion_entropy());
+    Ok(client.at(now, &*entropy)?.with_dpop_nonces(nonces))
+}
+
+/// Sends `request`, and once more with a new proof when the server asks
+/// for a DPoP nonce (RFC 9449 §8, §9).
+fn send_proved(
+    client: &Client,
+    transport: &Transport,
+    request: authflow_core::HttpRequest,
+    nonces: &mut authflow_core::DpopNonces,
+) -> Result<authflow_core::HttpResponse, CliError> {
+    let response = transport.send(&request)?;
+    if !nonces.handle_response(&request, &response) {
+        return Ok(response);
+    }
+    let retry = signing_client(client, crate::unix_now(), nonces)?.with_new_dpop_proof(request)?;
+    Ok(transport.send(&retry)?)
+}
+
+// --- end DPoP ---
 
 /// Checks an OpenID Provider's ID token, when `validation` says there is
 /// one, before anything is saved, and shows its claims.
@@ -969,8 +1041,16 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
         }
     };
     let now = crate::unix_now();
-    let response =
-        transport.send(&client.api_request(tokens.access_token(), method, path, None)?)?;
+    // A DPoP-bound token goes with a proof, and once more with the
+    // resource server's nonce when it asks.
+    let mut nonces = authflow_core::DpopNonces::new();
+    let request = signing_client(&client, now, &nonces)?.api_request(
+        tokens.access_token(),
+        method,
+        path,
+        None,
+    )?;
+    let response = send_proved(&client, transport, request, &mut nonces)?;
     client
         .check_api_response(now, &response)
         .map_err(|e| match e.kind() {

@@ -53,6 +53,12 @@ struct Stored {
     /// Absent in version 1 files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rules: Option<Rules>,
+    // --- DPoP (RFC 9449) ---
+    /// Whether the client proves a DPoP key, kept beside this file in
+    /// [`dpop_key_path`]: its tokens are bound to that key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    dpop: bool,
+    // --- end DPoP ---
     /// For an OpenID Provider: the ID token algorithms accepted (JOSE
     /// names); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,6 +295,7 @@ fn stored(
         scopes: client.scopes().to_vec(),
         resources: client.resources().to_vec(),
         redirect_uri: client.redirect_uri().map(str::to_owned),
+        dpop: client.uses_dpop(),
         rules: Some(Rules {
             body_encoding: name_of(&BODY_ENCODINGS, &profile.body_encoding())?.to_owned(),
             expiry: name_of(&EXPIRY_RULES, &profile.expiry())?.to_owned(),
@@ -317,6 +324,47 @@ fn stored(
         tokens: serde_json::from_str(&tokens.to_json()).map_err(io::Error::other)?,
     })
 }
+
+// --- DPoP (RFC 9449) ---
+/// Where the DPoP key of the token file at `path` is kept: beside it,
+/// `<name>.dpop.jwk` (a private JWK, written like the token file, owner
+/// only), so that the tokens bound to it are refreshed and used with it.
+pub fn dpop_key_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{name}.dpop.jwk"))
+}
+
+/// Keeps `key` as the DPoP key of the token file at `path`: P-256 or
+/// Ed25519 (the keys that have a private JWK).
+pub fn save_dpop_key(path: &Path, key: &authflow_core::SigningKey) -> Result<(), Error> {
+    let jwk = key.private_jwk().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Configuration,
+            "a DPoP key for the CLI is a P-256 or Ed25519 key",
+        )
+    })?;
+    secret_file::replace(&dpop_key_path(&real_path(path)), jwk.as_bytes()).map_err(|e| {
+        Error::new(
+            ErrorKind::Configuration,
+            format!("cannot save the DPoP key: {e}"),
+        )
+    })
+}
+
+/// The DPoP key kept for the token file at `path`.
+fn load_dpop_key(path: &Path) -> Result<authflow_core::SigningKey, Error> {
+    let key_path = dpop_key_path(&real_path(path));
+    let text = secret_file::read(&key_path)
+        .ok()
+        .flatten()
+        .ok_or_else(|| invalid(format!("the DPoP key {} is missing", key_path.display())))?;
+    let text = std::str::from_utf8(&text).map_err(|_| invalid("the DPoP key is not text"))?;
+    authflow_core::SigningKey::from_jwk(text)
+}
+// --- end DPoP ---
 
 /// The client `stored` describes, with `secret` if given.
 fn client_of(stored: &Stored, secret: Option<ClientSecret>) -> Result<Client, Error> {
@@ -445,8 +493,12 @@ pub fn load(path: &Path, secret: Option<ClientSecret>) -> Result<Loaded, Error> 
             stored.version
         )));
     }
+    let mut client = client_of(&stored, secret)?;
+    if stored.dpop {
+        client = client.with_dpop_key(load_dpop_key(path)?)?;
+    }
     Ok(Loaded {
-        client: client_of(&stored, secret)?,
+        client,
         tokens: TokenSet::from_json(&stored.tokens.to_string())?,
         generation: stored.generation,
     })

@@ -2363,3 +2363,481 @@ fn a_private_key_jwt_client_signs_its_pushed_authorization_request() {
     assert!(info.active);
     assert_eq!(info.client_id.as_deref(), Some(PKJWT_CLIENT));
 }
+
+// --- DPoP (RFC 9449) ---------------------------------------------------
+
+/// server.mjs's DPoP client (public, PKCE, DPoP-bound tokens only).
+const DPOP_CLIENT: &str = "dpop-client";
+
+/// The test's DPoP key (P-256, ES256).
+const DPOP_KEY: &str = r#"{"kty":"EC","crv":"P-256",
+    "x":"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
+    "y":"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E",
+    "d":"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"}"#;
+
+/// A resource server for DPoP-bound tokens, on 127.0.0.1, written here:
+/// it checks each request's proof as RFC 9449 §4.3 and §7.1 say (the
+/// signature with the proof's own `jwk`, `typ`, `htm`, `htu`, `ath`, a
+/// fresh `jti`, its own nonce, asked for with `use_dpop_nonce` as §9
+/// says) and, by introspection at oidc-provider, that the token is
+/// active, of type DPoP, and bound to that key (`cnf.jkt`).
+struct DpopResourceServer {
+    url: String,
+    /// What it saw: one line per request ("nonce demanded", "ok jkt=…").
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl DpopResourceServer {
+    fn start(op: &Op) -> DpopResourceServer {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let introspector = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+        let (rs_url, log) = (url.clone(), seen.clone());
+        std::thread::spawn(move || {
+            let transport = Transport::new(Duration::from_secs(10));
+            let mut jtis = HashSet::new();
+            let mut nonce_count = 0u32;
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let mut parts = line.split_whitespace();
+                let (method, target) = (
+                    parts.next().unwrap_or("").to_owned(),
+                    parts.next().unwrap_or("").to_owned(),
+                );
+                let mut headers = Vec::new();
+                let mut length = 0usize;
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    let header = header.trim_end();
+                    if header.is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = header.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let header = |name: &str| {
+                    headers
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.as_str())
+                };
+                let current_nonce = format!("rs-nonce-{nonce_count}");
+                let verdict = check_dpop_request(
+                    &method,
+                    &format!("{}{}", rs_url.trim_end_matches('/'), target),
+                    header("authorization"),
+                    header("dpop"),
+                    &current_nonce,
+                    &mut jtis,
+                    |token| {
+                        let request = introspector
+                            .introspection_request(TokenRef::Access(
+                                &authflow_core::AccessToken::new(token),
+                            ))
+                            .unwrap();
+                        introspector
+                            .parse_introspection_response(
+                                unix_now(),
+                                &transport.send(&request).unwrap(),
+                            )
+                            .unwrap()
+                    },
+                );
+                let (status, extra) = match &verdict {
+                    Ok(jkt) => {
+                        log.lock().unwrap().push(format!("ok jkt={jkt}"));
+                        (200, String::new())
+                    }
+                    Err(Refusal::Nonce) => {
+                        log.lock().unwrap().push("nonce demanded".into());
+                        nonce_count += 1;
+                        (
+                            401,
+                            format!(
+                                "WWW-Authenticate: DPoP error=\"use_dpop_nonce\", \
+                                 error_description=\"Resource server requires nonce in DPoP proof\", \
+                                 algs=\"ES256\"\r\nDPoP-Nonce: rs-nonce-{nonce_count}\r\n"
+                            ),
+                        )
+                    }
+                    Err(Refusal::Invalid(why)) => {
+                        log.lock().unwrap().push(format!("refused: {why}"));
+                        (
+                            401,
+                            "WWW-Authenticate: DPoP error=\"invalid_token\", algs=\"ES256\"\r\n"
+                                .to_owned(),
+                        )
+                    }
+                };
+                let body = if status == 200 {
+                    r#"{"data":"for the key holder"}"#
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        DpopResourceServer { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+enum Refusal {
+    Nonce,
+    Invalid(String),
+}
+
+/// RFC 9449 §4.3 and §7.1, for a request of `method` to `url`. Returns
+/// the key's thumbprint.
+fn check_dpop_request(
+    method: &str,
+    url: &str,
+    authorization: Option<&str>,
+    proof: Option<&str>,
+    nonce: &str,
+    jtis: &mut HashSet<String>,
+    introspect: impl FnOnce(&str) -> Introspection,
+) -> Result<String, Refusal> {
+    use p256::ecdsa::signature::Verifier as _;
+    use sha2::Digest as _;
+    let invalid = |why: &str| Refusal::Invalid(why.to_owned());
+    let token = authorization
+        .and_then(|a| a.strip_prefix("DPoP "))
+        .ok_or_else(|| invalid("not the DPoP scheme"))?;
+    let proof = proof.ok_or_else(|| invalid("no DPoP proof"))?;
+    let parts: Vec<&str> = proof.split('.').collect();
+    let [h, p, s] = parts[..] else {
+        return Err(invalid("not a compact JWS"));
+    };
+    let part = |text: &str| -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).unwrap()).unwrap()
+    };
+    let (header, claims) = (part(h), part(p));
+    if header["typ"] != "dpop+jwt" || header["alg"] != "ES256" {
+        return Err(invalid("typ or alg"));
+    }
+    let jwk = &header["jwk"];
+    if jwk.get("d").is_some() {
+        return Err(invalid("a private key in the proof"));
+    }
+    let coordinate = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
+    let point = p256::EncodedPoint::from_affine_coordinates(
+        coordinate("x").as_slice().into(),
+        coordinate("y").as_slice().into(),
+        false,
+    );
+    let key = p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| invalid("jwk"))?;
+    let signature = p256::ecdsa::Signature::from_slice(&URL_SAFE_NO_PAD.decode(s).unwrap())
+        .map_err(|_| invalid("signature encoding"))?;
+    key.verify(format!("{h}.{p}").as_bytes(), &signature)
+        .map_err(|_| invalid("signature"))?;
+    if claims["htm"] != method {
+        return Err(invalid("htm"));
+    }
+    let without_query = url.split(['?', '#']).next().unwrap();
+    if claims["htu"] != without_query {
+        return Err(invalid(&format!("htu {} for {url}", claims["htu"])));
+    }
+    let ath = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()));
+    if claims["ath"] != ath.as_str() {
+        return Err(invalid("ath"));
+    }
+    let iat = claims["iat"].as_u64().unwrap_or(0);
+    if unix_now().abs_diff(iat) > 60 {
+        return Err(invalid("iat"));
+    }
+    if claims["nonce"] != nonce {
+        return Err(Refusal::Nonce);
+    }
+    if !jtis.insert(claims["jti"].as_str().unwrap_or("").to_owned()) {
+        return Err(invalid("jti replayed"));
+    }
+    // RFC 7638: the thumbprint of the proof's key, as the token's cnf.jkt.
+    let canonical = format!(
+        r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+        jwk["x"].as_str().unwrap(),
+        jwk["y"].as_str().unwrap()
+    );
+    let jkt = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()));
+    let introspection = introspect(token);
+    if !introspection.active || introspection.token_type.as_deref() != Some("DPoP") {
+        return Err(invalid("inactive or not DPoP"));
+    }
+    let bound = introspection
+        .extra
+        .get("cnf")
+        .map(|cnf| serde_json::from_str::<serde_json::Value>(&cnf.to_json()).unwrap());
+    if bound.as_ref().map(|cnf| &cnf["jkt"]) != Some(&serde_json::json!(jkt)) {
+        return Err(invalid(&format!("cnf {bound:?} is not jkt {jkt}")));
+    }
+    Ok(jkt)
+}
+
+impl Op {
+    /// Installs and starts the server with `args` (e.g. `--dpop-nonce`).
+    fn start_with(args: &[&str]) -> Op {
+        install();
+        let mut all = vec!["server.mjs", "0"];
+        all.extend_from_slice(args);
+        let peer = Peer::start("oidc-provider", "node", &all, &peer_dir());
+        let transport = Transport::new(Duration::from_secs(10));
+        let request =
+            discovery_request(&peer.issuer, DiscoveryDocument::OpenidConfiguration).unwrap();
+        let response = transport.send(&request).unwrap();
+        let metadata = parse_discovery_response(&peer.issuer, &response).unwrap();
+        Op {
+            peer,
+            metadata,
+            transport,
+        }
+    }
+}
+
+/// The whole DPoP life of a public client: `dpop_jkt` on the authorization
+/// request, the code exchange proved (sent once more with the provider's
+/// nonce when it asks), DPoP-bound tokens, a session's refresh proved with
+/// the same key, and calls to a resource server that checks the proofs
+/// and asks for its own nonce.
+fn dpop_flow(nonce_required: bool) {
+    let op = if nonce_required {
+        Op::start_with(&["--dpop-nonce"])
+    } else {
+        Op::start_with(&[])
+    };
+    let rs = DpopResourceServer::start(&op);
+    let profile = op
+        .metadata
+        .profile()
+        .unwrap()
+        .with_endpoint(EndpointRole::ApiBase, &rs.url)
+        .unwrap();
+    let key = authflow_core::SigningKey::from_jwk(DPOP_KEY).unwrap();
+    let client = Client::new(profile, DPOP_CLIENT)
+        .with_redirect_uri(REDIRECT_URI)
+        .unwrap()
+        .with_scopes(["openid", "offline_access"])
+        .with_dpop_key(key)
+        .unwrap()
+        .with_dpop_jkt()
+        .unwrap();
+    let jkt = client.dpop_jkt().unwrap().to_owned();
+
+    let start = op.start_authorization(&client);
+    assert_eq!(query_value(&start.url, "dpop_jkt"), Some(jkt.as_str()));
+    let (callback_url, _) = user_at_browser(&start.url, Decision::Allow);
+    let callback = start.pending.validate(&callback_url, unix_now()).unwrap();
+
+    // The code exchange, with the one retry a nonce demand earns.
+    let mut nonces = authflow_core::DpopNonces::new();
+    let at = || client.at(unix_now(), &assertion_entropy()).unwrap();
+    let request = at()
+        .with_dpop_nonces(&nonces)
+        .exchange_request(callback)
+        .unwrap();
+    assert!(request.header("DPoP").is_some());
+    let mut response = op.send(&request);
+    let asked = nonces.handle_response(&request, &response);
+    assert_eq!(asked, nonce_required, "{response:?}");
+    if asked {
+        let retry = at()
+            .with_dpop_nonces(&nonces)
+            .with_new_dpop_proof(request)
+            .unwrap();
+        response = op.send(&retry);
+        // Its answer brings the next nonce, and asks for nothing more.
+        assert!(!nonces.handle_response(&retry, &response));
+    }
+    let tokens = client
+        .parse_token_response(GrantType::AuthorizationCode, unix_now(), &response)
+        .unwrap();
+    assert_eq!(tokens.token_type(), "DPoP");
+    assert!(tokens.access_token().is_dpop_bound());
+
+    // A session, from the nonces held: a forced refresh, proved with the
+    // same key (oidc-provider binds a public client's refresh token to
+    // it), then API calls.
+    let mut session = Session::new(
+        client.clone().with_dpop_nonces(&nonces),
+        Some(tokens.clone()),
+    )
+    .with_entropy(&assertion_entropy());
+    session.handle_unauthorized(tokens.access_token());
+    let mut sent = 0;
+    let token = loop {
+        match session.poll_action(unix_now()) {
+            SessionAction::Send(outgoing) => {
+                sent += 1;
+                assert!(outgoing.request.header("DPoP").is_some());
+                let response = op.send(&outgoing.request);
+                match session.handle_response(outgoing.id, unix_now(), &response) {
+                    Ok(_) => {}
+                    Err(error) => assert!(session.wants_renewal(unix_now()), "{error}"),
+                }
+            }
+            SessionAction::UseToken(token) => break token,
+            other => panic!("{other:?}"),
+        }
+    };
+    // With a nonce required, the provider gave its next nonce with the
+    // code's answer: the refresh carries it and needs no retry.
+    assert_eq!(sent, 1, "one refresh request");
+    assert!(token.is_dpop_bound());
+    assert_ne!(&token, tokens.access_token());
+    let refreshed = session.token_set().unwrap().clone();
+    assert_eq!(refreshed.token_type(), "DPoP");
+
+    // The API: the resource server asks for its nonce first, then takes
+    // the proof; a second call carries the nonce at once.
+    for call in 0..2 {
+        let request = session
+            .client_for_request(unix_now())
+            .unwrap()
+            .api_request(&token, Method::Get, "data?page=2", None)
+            .unwrap();
+        assert_eq!(
+            request.header("Authorization"),
+            Some(format!("DPoP {}", token.secret()).as_str())
+        );
+        let mut response = op.send(&request);
+        if session.handle_dpop_response(&request, &response) {
+            assert_eq!(call, 0, "only the first call is asked for a nonce");
+            let retry = session
+                .client_for_request(unix_now())
+                .unwrap()
+                .with_new_dpop_proof(request)
+                .unwrap();
+            response = op.send(&retry);
+        }
+        client.check_api_response(unix_now(), &response).unwrap();
+        assert_eq!(
+            response.body.as_slice(),
+            br#"{"data":"for the key holder"}"#
+        );
+    }
+    let seen = rs.seen();
+    assert_eq!(
+        seen,
+        [
+            "nonce demanded".to_owned(),
+            format!("ok jkt={jkt}"),
+            format!("ok jkt={jkt}")
+        ],
+        "{seen:?}"
+    );
+}
+
+/// `authflow-demo login --dpop` (a new key, kept beside the token file),
+/// then `refresh --force` and `call` with proofs of that key, at a
+/// provider that requires its nonce and a resource server that asks for
+/// its own.
+#[test]
+fn cli_login_dpop_then_refresh_and_call_with_proofs() {
+    let op = Op::start_with(&["--dpop-nonce"]);
+    let rs = DpopResourceServer::start(&op);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    let args: Vec<String> = [
+        "--token-file",
+        &file_arg,
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        "cli-client",
+        "--scope",
+        "openid",
+        "--port",
+        "0",
+        "--no-browser",
+        "--dpop",
+        "--api-base",
+        &rs.url,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let mut opened = String::new();
+    cli_browser_login(&op, args, None, |url| {
+        assert!(url.contains("dpop_jkt="), "{url}");
+        opened = url.clone();
+        url
+    });
+    let url = opened;
+    let saved = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(saved.tokens.token_type(), "DPoP");
+    let jkt = saved.client.dpop_jkt().unwrap().to_owned();
+    assert_eq!(query_value(&url, "dpop_jkt"), Some(jkt.as_str()));
+    let key_file = authflow_examples::token_file::dpop_key_path(&token_file);
+    assert!(key_file.exists());
+    let stored = std::fs::read_to_string(&token_file).unwrap();
+    assert!(
+        !stored.contains("\"d\""),
+        "the key stays out of the token file"
+    );
+
+    let run = |command: &str, more: &[&str]| {
+        let mut args = vec!["--token-file".to_owned(), file_arg.clone()];
+        args.extend(more.iter().map(|a| (*a).to_owned()));
+        let mut out = Vec::new();
+        authflow_examples::cli::run(command, &args, &mut out)
+            .map_err(|e| e.0)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    run("refresh", &["--force"]);
+    let refreshed = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(refreshed.tokens.token_type(), "DPoP");
+    assert_ne!(refreshed.tokens.access_token(), saved.tokens.access_token());
+    let out = run("call", &["data?page=2"]);
+    assert!(out.contains(r#"{"data":"for the key holder"}"#), "{out}");
+    assert_eq!(
+        rs.seen(),
+        ["nonce demanded".to_owned(), format!("ok jkt={jkt}")]
+    );
+
+    // Through a shared store (the fleet): a forced renewal, proved with
+    // the same key (the provider asks for its nonce: one retry), then a call.
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let store_arg = store.to_str().unwrap();
+    run("refresh", &["--store-dir", store_arg, "--force"]);
+    let shared = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(shared.tokens.token_type(), "DPoP");
+    assert_ne!(
+        shared.tokens.access_token(),
+        refreshed.tokens.access_token()
+    );
+    let out = run("call", &["--store-dir", store_arg, "data"]);
+    assert!(out.contains(r#"{"data":"for the key holder"}"#), "{out}");
+    assert_eq!(rs.seen().len(), 4, "{:?}", rs.seen());
+    assert_eq!(rs.seen()[3], format!("ok jkt={jkt}"));
+}
+
+#[test]
+fn dpop_bound_tokens_without_a_nonce() {
+    dpop_flow(false);
+}
+
+#[test]
+fn dpop_bound_tokens_with_the_providers_nonce() {
+    dpop_flow(true);
+}
+// --- end DPoP ---

@@ -112,6 +112,19 @@ fun requestJson(r: HttpRequest): Map<String, Any?> = mapOf(
     "headers" to r.headers.map { listOf(it.name, it.value) }, "body" to r.body.toString(Charsets.UTF_8),
 )
 
+// DPoP nonces from [[url, nonce], ...].
+fun dpopNoncesOf(pairs: List<*>): DpopNonces = DpopNonces().also { nonces ->
+    pairs.forEach { val p = it as List<*>; nonces.setNonce(p[0] as String, p[1] as String) }
+}
+
+// A request from the object form requestJson writes.
+fun requestFrom(spec: Any?): HttpRequest {
+    val s = spec.obj()
+    return HttpRequest(Method.valueOf(s.str("method")), s.str("url"),
+        (s["headers"] as List<*>).map { val h = it as List<*>; HttpHeader(h[0] as String, h[1] as String) },
+        ((s["body"] as? String) ?: "").toByteArray())
+}
+
 fun responseFrom(spec: Any?): HttpResponse {
     val s = spec.obj()
     val body = when {
@@ -225,12 +238,17 @@ fun runCase(case: Map<String, Any?>) {
             is Map<*, *> -> SigningKey.fromJwk(Json.write(k))
             else -> null
         }
-        val built = Client(buildProfile(case["profile"].obj()), (spec["client_id"] as? String) ?: "",
+        var built = Client(buildProfile(case["profile"].obj()), (spec["client_id"] as? String) ?: "",
             spec["client_secret"] as? String, spec["redirect_uri"] as? String,
             (spec["scopes"] as? List<*>)?.filterIsInstance<String>() ?: listOf(),
             (spec["resources"] as? List<*>)?.filterIsInstance<String>() ?: listOf(), key)
-        // A signing client's requests are built at now with the case's entropy.
-        (case["assertion_entropy"] as? String)?.let { built.at(((case["now"] as? Long) ?: 0L).toULong(), hex(it)) } ?: built
+        // DPoP (RFC 9449): the key, dpop_jkt, the servers' nonces.
+        spec["dpop_key"]?.let { k -> built = built.withDpopKey(if (k is String) k else Json.write(k)) }
+        if (spec["dpop_jkt"] == true) built = built.withDpopJkt()
+        (spec["dpop_nonces"] as? List<*>)?.let { built = built.withDpopNonces(dpopNoncesOf(it)) }
+        // The requests of a case with assertion_entropy are built at `now` with it.
+        (case["assertion_entropy"] as? String)?.let { built = built.at(((case["now"] as? Long) ?: 0L).toULong(), hex(it)) }
+        built
     } catch (e: AuthflowException) {
         compare(expectation, secrets) { throw e }
         return
@@ -261,7 +279,14 @@ fun runCase(case: Map<String, Any?>) {
             "introspection_request" -> requestJson(client.introspectionRequest(input.str("token"), HINTS.getValue(input.str("token_type_hint"))))
             "token_info_request" -> requestJson(client.tokenInfoRequest(input.str("access_token")))
             "api_request" -> requestJson(client.apiRequest(input.str("access_token"),
-                Method.valueOf(input.str("method").uppercase()), input.str("path"), (input["body"] as? String)?.toByteArray()))
+                Method.valueOf(input.str("method").uppercase()), input.str("path"), (input["body"] as? String)?.toByteArray(),
+                dpopBound = input["token_type"] == "DPoP"))
+            "handle_dpop_response" -> {
+                val nonces = dpopNoncesOf((input["nonces"] as? List<*>) ?: listOf<Any?>())
+                val request = requestFrom(input["request"])
+                val retry = nonces.handleResponse(request, responseFrom(input["response"]))
+                mapOf("retry" to retry, "nonce" to nonces.nonceFor(request.url))
+            }
             "discovery_request" -> requestJson(discoveryRequest(input.str("issuer"),
                 if (input.str("document") == "oauth") DiscoveryDocument.AUTHORIZATION_SERVER else DiscoveryDocument.OPENID_CONFIGURATION))
             "parse_token_response" -> tokenSetJson(client.parseTokenResponse(GRANTS.getValue(input.str("grant")), now, responseFrom(input["response"])))
@@ -422,6 +447,7 @@ fun runDevicePoll(client: Client, now: ULong, input: Map<String, Any?>, secrets:
 fun runSession(client: Client, input: Map<String, Any?>, secrets: List<String>) {
     val tokens = input["tokens"]?.let { tokenSetFrom(it) }
     val session = Session(client, tokens, (input["refresh_margin"] as? Long)?.toULong())
+    (input["session_entropy"] as? String)?.let { session.setEntropy(hex(it)) }
     var lastSent: ULong? = null
     (input["steps"] as List<*>).forEachIndexed { index, raw ->
         val step = raw.obj()

@@ -111,6 +111,10 @@ def connect(
     private_key_alg: typing.Optional[str] = None,
     transport: typing.Optional[HttpTransport] = None,
     environment: typing.Optional[Environment] = None,
+    # --- DPoP (RFC 9449) ---
+    dpop_key: typing.Optional[str] = None,
+    dpop_jkt: bool = False,
+    # --- end DPoP ---
 ) -> OAuthClient:
     """An :class:`OAuthClient` for a provider and this application's registration.
 
@@ -138,6 +142,11 @@ def connect(
     one discovery found): :meth:`OAuthClient.authorization_url` then posts
     the parameters first and the URL carries only ``client_id`` and a
     ``request_uri``. A server whose metadata requires PAR gets it anyway.
+    ``dpop_key`` (a PEM text or a private JWK's JSON; ES256, EdDSA or
+    RS256) makes every token request and every use of a DPoP-bound token
+    carry a DPoP proof of that key (RFC 9449), with one retry when a server
+    asks for a nonce; ``dpop_jkt=True`` also binds the authorization code to
+    the key (``dpop_jkt`` on the authorization request).
     For MakeShift, ``client_id`` is the API key and ``client_secret`` the
     API secret. ::
 
@@ -172,6 +181,14 @@ def connect(
     client = _Client(chosen, client_id, client_secret=client_secret,
                      redirect_uri=redirect_uri, scopes=list(scopes), resources=list(resources),
                      signing_key=key)
+    # --- DPoP (RFC 9449) ---
+    if dpop_key is not None:
+        client = client.with_dpop_key(dpop_key)
+        if dpop_jkt:
+            client = client.with_dpop_jkt()
+    elif dpop_jkt:
+        raise TypeError("dpop_jkt=True needs dpop_key=")
+    # --- end DPoP ---
     return OAuthClient(client, transport, environment)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import pathlib
 import subprocess
@@ -435,3 +436,141 @@ def login_error(authorization_url: str) -> str:
     location = redirect.value.headers["Location"]
     assert location.startswith(REDIRECT_URI), location
     return typing.cast(str, location)
+# ----- DPoP (RFC 9449) -----
+
+DPOP_CLIENT = "dpop-client"
+DPOP_KEY = json.dumps({"kty": "EC", "crv": "P-256",
+                       "x": "w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
+                       "y": "X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E",
+                       "d": "2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"})
+BASIC_CLIENT = ("basic-client", "basic-client-secret-0123456789abcdef")
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class DpopResourceServer:
+    """A resource server for DPoP-bound tokens on 127.0.0.1: it checks each
+    proof's typ, htm, htu, ath, iat, jti and its own nonce (asked for with
+    ``use_dpop_nonce``, RFC 9449 §9), and, by introspection at the
+    provider, that the token is active, of type DPoP and bound to the
+    proof's key (``cnf.jkt``, the RFC 7638 thumbprint computed here). The
+    signature itself is checked by the Rust end-to-end test's server."""
+
+    def __init__(self, introspection_endpoint: str) -> None:
+        import http.server
+        import threading
+        self.seen: typing.List[str] = []
+        self.nonce = 0
+        self.jtis: typing.Set[str] = set()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                status, headers, body = outer.answer("GET", self.path, self.headers)
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: typing.Any) -> None:
+                pass
+
+        self.introspection_endpoint = introspection_endpoint
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, method: str, path: str, headers: typing.Any) -> typing.Tuple[int, list, bytes]:
+        challenge = ("WWW-Authenticate", 'DPoP error="invalid_token", algs="ES256"')
+        auth, proof = headers.get("Authorization", ""), headers.get("DPoP", "")
+        if not auth.startswith("DPoP ") or proof.count(".") != 2:
+            self.seen.append("refused: scheme or proof")
+            return 401, [challenge], b""
+        token = auth[len("DPoP "):]
+        head, claims = (json.loads(unb64url(part)) for part in proof.split(".")[:2])
+        expected = {"htm": method, "htu": self.url.rstrip("/") + path.split("?")[0],
+                    "ath": b64url(hashlib.sha256(token.encode()).digest())}
+        if head.get("typ") != "dpop+jwt" or "d" in head.get("jwk", {}) or \
+                any(claims.get(k) != v for k, v in expected.items()) or abs(time.time() - claims["iat"]) > 60:
+            self.seen.append(f"refused: {head} {claims}")
+            return 401, [challenge], b""
+        if claims.get("nonce") != f"rs-nonce-{self.nonce}":
+            self.nonce += 1
+            self.seen.append("nonce demanded")
+            return 401, [("WWW-Authenticate", 'DPoP error="use_dpop_nonce", algs="ES256"'),
+                         ("DPoP-Nonce", f"rs-nonce-{self.nonce}")], b""
+        if claims["jti"] in self.jtis:
+            self.seen.append("refused: jti replayed")
+            return 401, [challenge], b""
+        self.jtis.add(claims["jti"])
+        jwk = head["jwk"]
+        jkt = b64url(hashlib.sha256(json.dumps({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"], "y": jwk["y"]},
+                                               separators=(",", ":")).encode()).digest())
+        basic = base64.b64encode(f"{BASIC_CLIENT[0]}:{BASIC_CLIENT[1]}".encode()).decode()
+        request = urllib.request.Request(self.introspection_endpoint, method="POST",
+                                         data=urllib.parse.urlencode({"token": token}).encode(),
+                                         headers={"Authorization": f"Basic {basic}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            introspection = json.loads(answer.read())
+        if not introspection.get("active") or introspection.get("token_type") != "DPoP" or \
+                introspection.get("cnf", {}).get("jkt") != jkt:
+            self.seen.append(f"refused: {introspection}")
+            return 401, [challenge], b""
+        self.seen.append(f"ok jkt={jkt}")
+        return 200, [("Content-Type", "application/json")], b'{"data":"for the key holder"}'
+
+
+def started_provider(*args: str) -> typing.Tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(["node", "server.mjs", "0", *args], cwd=PEER, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, "oidc-provider printed nothing"
+    return process, json.loads(line)["issuer"]
+
+
+@pytest.mark.parametrize("nonce_required", [False, True])
+def test_dpop_bound_tokens_at_a_resource_server(issuer: str, nonce_required: bool) -> None:
+    process, dpop_issuer = started_provider(*(["--dpop-nonce"] if nonce_required else []))
+    try:
+        profile = af.discover_profile(dpop_issuer, openid=True)
+        rs = DpopResourceServer(profile.endpoint(af.sansio.EndpointRole.INTROSPECTION) or "")
+        transport = Recording()
+        client = af.connect(profile, DPOP_CLIENT, redirect_uri=REDIRECT_URI, scopes=["openid"],
+                            api_base=rs.url, dpop_key=DPOP_KEY, dpop_jkt=True, transport=transport)
+        jkt = client.client().dpop_jkt()
+        assert jkt is not None
+        start = client.authorization_url()
+        assert urllib.parse.parse_qs(urllib.parse.urlsplit(start.url).query)["dpop_jkt"] == [jkt]
+        tokens = client.exchange(login(start.url, REDIRECT_URI, "alice"), start.pending)
+        assert tokens.token_type() == "DPoP"
+        token_posts = len([u for u in transport.urls if u.endswith("/token")])
+        # With a nonce required, the exchange was sent once more with it.
+        assert token_posts == (2 if nonce_required else 1), transport.urls
+        refreshed = client.refresh(tokens)  # proved with the same key
+        assert refreshed.token_type() == "DPoP" and refreshed.access_token() != tokens.access_token()
+        session = client.session(refreshed)
+        assert session.get("data?page=2").json() == {"data": "for the key holder"}
+        assert session.get("data").json() == {"data": "for the key holder"}
+
+        async def from_asyncio() -> typing.Any:
+            async_session = af.AsyncOAuthClient(client).session(refreshed)
+            return (await async_session.get("data")).json()
+
+        assert asyncio.run(from_asyncio()) == {"data": "for the key holder"}
+        assert rs.seen == ["nonce demanded", f"ok jkt={jkt}", f"ok jkt={jkt}", "nonce demanded",
+                           f"ok jkt={jkt}"], rs.seen
+        rs.server.shutdown()
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.terminate()
+        process.wait(timeout=30)

@@ -139,12 +139,36 @@ def build_client(case: dict) -> af.sansio.Client:
             resources=[r for r in spec.get("resources", []) if isinstance(r, str)],
             signing_key=key,
         )
-        # A signing client's requests are built at now with the case's entropy.
-        if "assertion_entropy" in case:
+        # DPoP (RFC 9449): the key, dpop_jkt, the servers' nonces.
+        dpop_key = spec.get("dpop_key")
+        if dpop_key is not None:
+            client = client.with_dpop_key(dpop_key if isinstance(dpop_key, str) else json.dumps(dpop_key))
+        if spec.get("dpop_jkt") is True:
+            client = client.with_dpop_jkt()
+        if isinstance(spec.get("dpop_nonces"), list):
+            client = client.with_dpop_nonces(dpop_nonces_of(spec["dpop_nonces"]))
+        # The requests of a case with assertion_entropy are built at `now` with it.
+        if isinstance(case.get("assertion_entropy"), str):
             client = client.at(case.get("now", 0), bytes.fromhex(case["assertion_entropy"]))
         return client
     except af.AuthflowError as error:
         raise CoreRefused(error) from None
+
+
+def dpop_nonces_of(pairs: list) -> af.sansio.DpopNonces:
+    """Nonces from [[url, nonce], ...]."""
+    nonces = af.sansio.DpopNonces()
+    for url, nonce in pairs:
+        nonces.set_nonce(url, nonce)
+    return nonces
+
+
+def request_from(spec: dict) -> af.sansio.HttpRequest:
+    """A request from the object form request_json writes."""
+    method = {"GET": af.sansio.Method.GET, "POST": af.sansio.Method.POST}[spec["method"]]
+    return af.sansio.HttpRequest(method=method, url=spec["url"],
+                                 headers=[af.sansio.HttpHeader(name=h[0], value=h[1]) for h in spec["headers"]],
+                                 body=spec.get("body", "").encode())
 
 
 def options_of(inp: dict) -> af.AuthorizationOptions:
@@ -382,7 +406,13 @@ def run_case(case: dict) -> None:
             method = {"GET": af.sansio.Method.GET, "POST": af.sansio.Method.POST, "PUT": af.sansio.Method.PUT,
                       "PATCH": af.sansio.Method.PATCH, "DELETE": af.sansio.Method.DELETE}[inp["method"].upper()]
             body = inp["body"].encode() if isinstance(inp.get("body"), str) else None
-            return request_json(client.api_request(inp["access_token"], method, inp["path"], body))
+            return request_json(client.api_request(inp["access_token"], method, inp["path"], body,
+                                                   dpop_bound=inp.get("token_type") == "DPoP"))
+        if op == "handle_dpop_response":
+            nonces = dpop_nonces_of(inp.get("nonces", []))
+            request = request_from(inp["request"])
+            retry = nonces.handle_response(request, response_from(inp["response"]))
+            return {"retry": retry, "nonce": nonces.nonce_for(request.url)}
         if op == "discovery_request":
             document = {"oauth": af.sansio.DiscoveryDocument.AUTHORIZATION_SERVER,
                         "openid": af.sansio.DiscoveryDocument.OPENID_CONFIGURATION}[inp["document"]]
@@ -569,6 +599,8 @@ def run_session(client: af.sansio.Client, case: dict, secrets: list[str]) -> Non
     inp = case["input"]
     tokens = None if inp.get("tokens") is None else token_set_from(inp["tokens"])
     session = af.sansio.Session(client, tokens, inp.get("refresh_margin"))
+    if isinstance(inp.get("session_entropy"), str):
+        session.set_entropy(bytes.fromhex(inp["session_entropy"]))
     last_sent = None
     for index, step in enumerate(inp["steps"]):
         where = f"step {index} ({step['op']})"

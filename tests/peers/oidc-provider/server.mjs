@@ -3,7 +3,7 @@
 // tests, bindings-wasm/test/node-entry.test.mjs, and the browser's
 // examples/browser/e2e.test.mjs).
 //
-//   node server.mjs [port]
+//   node server.mjs [port] [--dpop-nonce]
 //
 // Listens on 127.0.0.1 (port 0, i.e. any free port, unless one is given),
 // prints exactly one line on stdout once it accepts connections:
@@ -70,6 +70,13 @@
 //   with issued_token_type access_token. actor_token and
 //   requested_token_type other than access_token are refused
 //   (invalid_request).
+//
+// DPoP (RFC 9449): features.dPoP is on. Started as `node server.mjs PORT
+// --dpop-nonce`, the provider has a nonce secret and requires its nonce in
+// every DPoP proof (`use_dpop_nonce` until the client sends it); without
+// the flag, no nonce secret and no nonce. `dpop-client` (public, PKCE)
+// must present DPoP proofs (dpop_bound_access_tokens): its access and
+// refresh tokens are bound to the key, and introspection shows `cnf.jkt`.
 //
 // Resource indicators (RFC 8707): oidc-provider 8 has them on by default,
 // refusing every resource (its default getResourceServerInfo). Here the
@@ -209,6 +216,18 @@ const clients = [
     response_types: [],
     redirect_uris: [],
   },
+  // --- DPoP (RFC 9449) ---
+  {
+    // Public, PKCE, DPoP-bound tokens only.
+    client_id: 'dpop-client',
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+    dpop_bound_access_tokens: true,
+  },
+  // --- end DPoP ---
 ];
 
 // ----- Client authentication by JWT (RFC 7523 §2.2, OpenID Connect Core §9) -----
@@ -269,6 +288,11 @@ clients.push({
   redirect_uris: [REDIRECT_URI],
   require_pushed_authorization_requests: true,
 });
+// --- DPoP (RFC 9449) ---
+// With --dpop-nonce: a nonce secret, and the nonce required in every proof.
+const DPOP_NONCE = process.argv.includes('--dpop-nonce');
+const DPOP_NONCE_SECRET = DPOP_NONCE ? randomBytes(32) : undefined;
+// --- end DPoP ---
 
 // RFC 8707: the one resource server, and who may ask for it.
 const RESOURCE_SERVER = 'https://api.example/';
@@ -324,6 +348,13 @@ const configuration = (jwks) => ({
     clientCredentials: { enabled: true }, // RFC 6749 §4.4
     deviceFlow: { enabled: true }, // RFC 8628: /device/auth and the /device pages
     pushedAuthorizationRequests: PAR_FEATURE, // RFC 9126: /request
+    // --- DPoP (RFC 9449) ---
+    dPoP: {
+      enabled: true,
+      nonceSecret: DPOP_NONCE_SECRET,
+      requireNonce: () => DPOP_NONCE,
+    },
+    // --- end DPoP ---
     resourceIndicators: {
       enabled: true, // RFC 8707 (oidc-provider's default too)
       async getResourceServerInfo(ctx, resourceIndicator, client) {
@@ -469,9 +500,11 @@ const kidsOf = (jwks) => jwks.keys.map((key) => key.kid);
 
 const isLoopback = (address) => address === '127.0.0.1' || address === '::ffff:127.0.0.1';
 
-const port = Number.parseInt(process.argv[2] ?? '0', 10);
+// The first argument that is not a flag (--dpop-nonce) is the port.
+const portArgument = process.argv.slice(2).find((argument) => !argument.startsWith('--'));
+const port = Number.parseInt(portArgument ?? '0', 10);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`invalid port ${process.argv[2]}`);
+  console.error(`invalid port ${portArgument}`);
   process.exit(2);
 }
 

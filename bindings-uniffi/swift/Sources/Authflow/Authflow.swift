@@ -784,16 +784,19 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> UInt64 {
 public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
-     * A bearer request to the API: `path` relative to the API base
-     * (`"sites"`) or an absolute URL; a `body` is sent as JSON.
+     * A request to the API: `path` relative to the API base (`"sites"`)
+     * or an absolute URL; a `body` is sent as JSON. The token goes as
+     * `Authorization: Bearer`, or, when `dpop_bound` (its token type is
+     * `DPoP`), as `Authorization: DPoP` with a proof (RFC 9449 §7.1; the
+     * client is then built through `at` and has the DPoP key).
      */
-    func apiRequest(accessToken: String, method: Method, path: String, body: Data?) throws  -> HttpRequest
+    func apiRequest(accessToken: String, method: Method, path: String, body: Data?, dpopBound: Bool) throws  -> HttpRequest
     
     /**
      * This client for the requests built at `now`: their client
-     * assertions get `iat` = `now` and a `jti` from `entropy` (at least 32
-     * bytes from a CSPRNG). Always right to call; a client that does not
-     * sign comes back as it is.
+     * assertions and DPoP proofs get `iat` = `now` and a `jti` each from
+     * `entropy` (at least 32 bytes from a CSPRNG). Always right to call; a
+     * client that does not sign comes back as it is.
      */
     func at(now: UInt64, entropy: Data) throws  -> Client
     
@@ -947,8 +950,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func scopes()  -> [String]
     
     /**
-     * Whether the client signs its authentication, so that its requests
-     * are built through [`Client::at`].
+     * Whether the client signs its requests (JWT client authentication,
+     * DPoP proofs), so that they are built through [`Client::at`].
      */
     func signsRequests()  -> Bool
     
@@ -983,6 +986,38 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * Reads the device authorization response (RFC 8628 §3.2) received at `now`.
      */
     func parseDeviceAuthorizationResponse(now: UInt64, response: HttpResponse) throws  -> DeviceAuthorization
+    
+    /**
+     * The DPoP key's JWK SHA-256 thumbprint (RFC 7638): the `cnf.jkt` a
+     * server binds the tokens to.
+     */
+    func dpopJkt()  -> String?
+    
+    /**
+     * This client sending `dpop_jkt` (the key's thumbprint) in the
+     * authorization request, binding the code to the DPoP key (RFC 9449
+     * §10).
+     */
+    func withDpopJkt() throws  -> Client
+    
+    /**
+     * This client proving possession of `key` (RFC 9449): a PEM text or a
+     * private JWK (JSON); ES256 (P-256), EdDSA (Ed25519), RS256. Its
+     * requests are then built through `at(now, entropy)`.
+     */
+    func withDpopKey(key: String) throws  -> Client
+    
+    /**
+     * This client with the nonces servers gave, for its next proofs.
+     */
+    func withDpopNonces(nonces: DpopNonces)  -> Client
+    
+    /**
+     * `request` with a new DPoP proof (new `jti`, this client's time and
+     * nonces): the request to send once more after
+     * `DpopNonces.handle_response` said so.
+     */
+    func withNewDpopProof(request: HttpRequest) throws  -> HttpRequest
     
     /**
      * The RP-Initiated Logout URL at the metadata's `end_session_endpoint`.
@@ -1086,10 +1121,13 @@ public convenience init(profile: Profile, clientId: String, clientSecret: String
 
     
     /**
-     * A bearer request to the API: `path` relative to the API base
-     * (`"sites"`) or an absolute URL; a `body` is sent as JSON.
+     * A request to the API: `path` relative to the API base (`"sites"`)
+     * or an absolute URL; a `body` is sent as JSON. The token goes as
+     * `Authorization: Bearer`, or, when `dpop_bound` (its token type is
+     * `DPoP`), as `Authorization: DPoP` with a proof (RFC 9449 §7.1; the
+     * client is then built through `at` and has the DPoP key).
      */
-open func apiRequest(accessToken: String, method: Method, path: String, body: Data? = nil)throws  -> HttpRequest  {
+open func apiRequest(accessToken: String, method: Method, path: String, body: Data? = nil, dpopBound: Bool = false)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_client_api_request(
@@ -1097,16 +1135,17 @@ open func apiRequest(accessToken: String, method: Method, path: String, body: Da
         FfiConverterString.lower(accessToken),
         FfiConverterTypeMethod_lower(method),
         FfiConverterString.lower(path),
-        FfiConverterOptionData.lower(body),uniffiCallStatus
+        FfiConverterOptionData.lower(body),
+        FfiConverterBool.lower(dpopBound),uniffiCallStatus
     )
 })
 }
     
     /**
      * This client for the requests built at `now`: their client
-     * assertions get `iat` = `now` and a `jti` from `entropy` (at least 32
-     * bytes from a CSPRNG). Always right to call; a client that does not
-     * sign comes back as it is.
+     * assertions and DPoP proofs get `iat` = `now` and a `jti` each from
+     * `entropy` (at least 32 bytes from a CSPRNG). Always right to call; a
+     * client that does not sign comes back as it is.
      */
 open func at(now: UInt64, entropy: Data)throws  -> Client  {
     return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -1496,8 +1535,8 @@ open func scopes() -> [String]  {
 }
     
     /**
-     * Whether the client signs its authentication, so that its requests
-     * are built through [`Client::at`].
+     * Whether the client signs its requests (JWT client authentication,
+     * DPoP proofs), so that they are built through [`Client::at`].
      */
 open func signsRequests() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
@@ -1584,6 +1623,76 @@ open func parseDeviceAuthorizationResponse(now: UInt64, response: HttpResponse)t
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(now),
         FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The DPoP key's JWK SHA-256 thumbprint (RFC 7638): the `cnf.jkt` a
+     * server binds the tokens to.
+     */
+open func dpopJkt() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_dpop_jkt(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This client sending `dpop_jkt` (the key's thumbprint) in the
+     * authorization request, binding the code to the DPoP key (RFC 9449
+     * §10).
+     */
+open func withDpopJkt()throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_with_dpop_jkt(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This client proving possession of `key` (RFC 9449): a PEM text or a
+     * private JWK (JSON); ES256 (P-256), EdDSA (Ed25519), RS256. Its
+     * requests are then built through `at(now, entropy)`.
+     */
+open func withDpopKey(key: String)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_with_dpop_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This client with the nonces servers gave, for its next proofs.
+     */
+open func withDpopNonces(nonces: DpopNonces) -> Client  {
+    return try!  FfiConverterTypeClient_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_with_dpop_nonces(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDpopNonces_lower(nonces),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `request` with a new DPoP proof (new `jti`, this client's time and
+     * nonces): the request to send once more after
+     * `DpopNonces.handle_response` said so.
+     */
+open func withNewDpopProof(request: HttpRequest)throws  -> HttpRequest  {
+    return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_client_with_new_dpop_proof(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpRequest_lower(request),uniffiCallStatus
     )
 })
 }
@@ -2594,6 +2703,211 @@ public func FfiConverterTypeDevicePoll_lift(_ handle: UInt64) throws -> DevicePo
 #endif
 public func FfiConverterTypeDevicePoll_lower(_ value: DevicePoll) -> UInt64 {
     return FfiConverterTypeDevicePoll.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The `DPoP-Nonce` values servers gave (RFC 9449 §8, §9), one per server:
+ * state the caller keeps between requests and hands to the client
+ * (`Client.with_dpop_nonces`). Shared by reference: `handle_response`
+ * updates it in place.
+ */
+public protocol DpopNoncesProtocol: AnyObject, Sendable {
+    
+    /**
+     * Reads the answer to a DPoP-proved `request`: keeps its
+     * `DPoP-Nonce`, and says whether the server asked for a nonce it had
+     * not been given, so that the request is worth sending once more with
+     * a new proof (`Client.with_new_dpop_proof`).
+     */
+    func handleResponse(request: HttpRequest, response: HttpResponse)  -> Bool
+    
+    /**
+     * The nonce for requests to `url`'s server, if it gave one.
+     */
+    func nonceFor(url: String)  -> String?
+    
+    /**
+     * Keeps `nonce` for `url`'s server (one kept from before): a
+     * configuration error for a URL that is not absolute or a nonce
+     * outside the RFC 9449 §8.1 syntax.
+     */
+    func setNonce(url: String, nonce: String) throws 
+    
+}
+/**
+ * The `DPoP-Nonce` values servers gave (RFC 9449 §8, §9), one per server:
+ * state the caller keeps between requests and hands to the client
+ * (`Client.with_dpop_nonces`). Shared by reference: `handle_response`
+ * updates it in place.
+ */
+open class DpopNonces: DpopNoncesProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_dpopnonces(self.handle, $0) }
+    }
+    /**
+     * No nonces yet.
+     */
+public convenience init() {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_dpopnonces_new(uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_dpopnonces(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Reads the answer to a DPoP-proved `request`: keeps its
+     * `DPoP-Nonce`, and says whether the server asked for a nonce it had
+     * not been given, so that the request is worth sending once more with
+     * a new proof (`Client.with_new_dpop_proof`).
+     */
+open func handleResponse(request: HttpRequest, response: HttpResponse) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_dpopnonces_handle_response(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpRequest_lower(request),
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The nonce for requests to `url`'s server, if it gave one.
+     */
+open func nonceFor(url: String) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_dpopnonces_nonce_for(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Keeps `nonce` for `url`'s server (one kept from before): a
+     * configuration error for a URL that is not absolute or a nonce
+     * outside the RFC 9449 §8.1 syntax.
+     */
+open func setNonce(url: String, nonce: String)throws   {try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_dpopnonces_set_nonce(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),
+        FfiConverterString.lower(nonce),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_dpopnonces_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDpopNonces: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = DpopNonces
+
+    public static func lift(_ handle: UInt64) throws -> DpopNonces {
+        return DpopNonces(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: DpopNonces) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DpopNonces {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DpopNonces, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDpopNonces_lift(_ handle: UInt64) throws -> DpopNonces {
+    return try FfiConverterTypeDpopNonces.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDpopNonces_lower(_ value: DpopNonces) -> UInt64 {
+    return FfiConverterTypeDpopNonces.lower(value)
 }
 
 
@@ -6247,6 +6561,13 @@ public func FfiConverterTypeProviderMetadata_lower(_ value: ProviderMetadata) ->
 public protocol SessionProtocol: AnyObject, Sendable {
     
     /**
+     * Gives the session the entropy (32 bytes from a CSPRNG) its renewals
+     * draw from when its client signs them (a DPoP proof, a client
+     * assertion).
+     */
+    func setEntropy(seed: Data) throws 
+    
+    /**
      * Corrects the expiry from a token-info answer received at `now` for
      * `access_token`; whether the token set changed.
      */
@@ -6373,6 +6694,20 @@ public convenience init(client: Client, tokens: TokenSet? = nil, refreshMargin: 
 
     
 
+    
+    /**
+     * Gives the session the entropy (32 bytes from a CSPRNG) its renewals
+     * draw from when its client signs them (a DPoP proof, a client
+     * assertion).
+     */
+open func setEntropy(seed: Data)throws   {try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_session_set_entropy(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(seed),uniffiCallStatus
+    )
+}
+}
     
     /**
      * Corrects the expiry from a token-info answer received at `now` for
@@ -14635,10 +14970,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_func_token_type_saml2() != 23724) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_client_api_request() != 38570) {
+    if (uniffi_authflow_uniffi_checksum_method_client_api_request() != 22331) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_client_at() != 21906) {
+    if (uniffi_authflow_uniffi_checksum_method_client_at() != 13318) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_authorization_request() != 64301) {
@@ -14719,7 +15054,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_client_scopes() != 29864) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_client_signs_requests() != 4741) {
+    if (uniffi_authflow_uniffi_checksum_method_client_signs_requests() != 22778) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_token_exchange_request() != 52502) {
@@ -14738,6 +15073,21 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_parse_device_authorization_response() != 36761) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_dpop_jkt() != 22823) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_with_dpop_jkt() != 8406) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_with_dpop_key() != 23376) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_with_dpop_nonces() != 41071) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_client_with_new_dpop_proof() != 28008) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_client_end_session_url() != 60450) {
@@ -14989,6 +15339,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_providermetadata_userinfo_endpoint() != 3658) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_dpopnonces_handle_response() != 4618) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_dpopnonces_nonce_for() != 8059) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_dpopnonces_set_nonce() != 6052) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_access_token() != 1628) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -15196,6 +15555,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_accesstoken_secret() != 23845) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_session_set_entropy() != 30078) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_session_apply_token_info() != 32468) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -15341,6 +15703,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_devicepoll_new() != 1805) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_dpopnonces_new() != 28570) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_jwkset_parse() != 1151) {
