@@ -141,15 +141,7 @@ impl OAuthClient {
             self.environment
                 .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
         );
-        let mut seed = zeroize::Zeroizing::new([0u8; authflow_core::ASSERTION_ENTROPY_LEN]);
-        if bytes.len() < seed.len() {
-            return Err(authflow_core::Error::new(
-                ErrorKind::Configuration,
-                "the environment gave fewer random bytes than asked for",
-            ));
-        }
-        seed.copy_from_slice(&bytes[..authflow_core::ASSERTION_ENTROPY_LEN]);
-        Ok(seed)
+        crate::signing::entropy_seed(&bytes, "the environment's random_bytes")
     }
 
     /// Another handle on the same client, transport and environment.

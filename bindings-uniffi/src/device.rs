@@ -202,16 +202,8 @@ impl DevicePoll {
         let mut poll = authflow_core::DevicePoll::new(client.0.clone(), &authorization.0);
         if let Some(entropy) = entropy {
             let entropy = zeroize::Zeroizing::new(entropy);
-            let seed: &[u8; authflow_core::ASSERTION_ENTROPY_LEN] = entropy
-                .get(..authflow_core::ASSERTION_ENTROPY_LEN)
-                .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| {
-                    authflow_core::Error::new(
-                        authflow_core::ErrorKind::Configuration,
-                        "a device poll's entropy is 32 bytes",
-                    )
-                })?;
-            poll = poll.with_entropy(seed);
+            let seed = crate::signing::entropy_seed(&entropy, "a device poll")?;
+            poll = poll.with_entropy(&seed);
         }
         Ok(Arc::new(DevicePoll(Mutex::new(poll))))
     }

@@ -111,18 +111,9 @@ impl Session {
     /// draw from when its client signs them (a DPoP proof, a client
     /// assertion).
     pub fn set_entropy(&self, seed: Vec<u8>) -> Result<()> {
-        let seed = zeroize::Zeroizing::new(seed);
-        let seed: &[u8; authflow_core::ASSERTION_ENTROPY_LEN] = seed
-            .get(..authflow_core::ASSERTION_ENTROPY_LEN)
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| {
-                authflow_core::Error::new(
-                    authflow_core::ErrorKind::Configuration,
-                    "a session's entropy is 32 bytes",
-                )
-            })?;
+        let seed = crate::signing::entropy_seed(&zeroize::Zeroizing::new(seed), "a session")?;
         let mut session = self.lock();
-        *session = session.clone().with_entropy(seed);
+        *session = session.clone().with_entropy(&seed);
         Ok(())
     }
 }

@@ -65,3 +65,26 @@ fn algorithm_named(name: &str) -> authflow_core::Result<SigningAlgorithm> {
         )
     })
 }
+
+/// The 32 bytes a client's signatures are seeded with (`Client::at`,
+/// `Session::with_entropy`, `DevicePoll::with_entropy`) from what a host
+/// gave: at least that many bytes from a CSPRNG, else a configuration
+/// error naming `what`.
+pub(crate) fn entropy_seed(
+    entropy: &[u8],
+    what: &str,
+) -> authflow_core::Result<zeroize::Zeroizing<[u8; authflow_core::ASSERTION_ENTROPY_LEN]>> {
+    let mut seed = zeroize::Zeroizing::new([0u8; authflow_core::ASSERTION_ENTROPY_LEN]);
+    let given = entropy.get(..seed.len()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Configuration,
+            format!(
+                "{what} needs {} bytes of entropy, got {}",
+                authflow_core::ASSERTION_ENTROPY_LEN,
+                entropy.len()
+            ),
+        )
+    })?;
+    seed.copy_from_slice(given);
+    Ok(seed)
+}

@@ -498,8 +498,7 @@ mod session_tests {
             )
             .unwrap();
         assert!(first.access_token().is_dpop_bound());
-        Session::new(client, Some(first))
-            .with_entropy(&[4; 32])
+        Session::new(client, Some(first)).with_entropy(&[4; 32])
     }
 
     fn nonce_of(request: &HttpRequest) -> Option<String> {
