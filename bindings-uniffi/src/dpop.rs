@@ -13,11 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// A signing key from the host: a PEM text (`-----BEGIN`) or a private
 /// JWK's JSON text (`{`).
 pub(crate) fn signing_key(key: &str) -> authflow_core::Result<authflow_core::SigningKey> {
-    if key.trim_start().starts_with('{') {
-        authflow_core::SigningKey::from_jwk(key)
-    } else {
-        authflow_core::SigningKey::from_pem(key, None)
-    }
+    authflow_core::SigningKey::parse(key, None)
 }
 
 /// The `DPoP-Nonce` values servers gave (RFC 9449 §8, §9), one per server:

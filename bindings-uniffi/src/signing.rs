@@ -35,6 +35,18 @@ impl SigningKey {
         )?)))
     }
 
+    /// A key from the text a host keeps it in: a private JWK's JSON text or
+    /// a PEM text; `algorithm` (a JOSE name) when the text does not say
+    /// (PS256 for an RSA key). A JWK naming another `alg` is refused.
+    #[uniffi::constructor(default(algorithm = None))]
+    pub fn parse(text: String, algorithm: Option<String>) -> Result<Arc<SigningKey>> {
+        let text = zeroize::Zeroizing::new(text);
+        let algorithm = algorithm.as_deref().map(algorithm_named).transpose()?;
+        Ok(Arc::new(SigningKey(authflow_core::SigningKey::parse(
+            &text, algorithm,
+        )?)))
+    }
+
     /// The same key naming `key_id` as its `kid`.
     pub fn with_key_id(&self, key_id: String) -> Arc<SigningKey> {
         Arc::new(SigningKey(self.0.clone().with_key_id(key_id)))

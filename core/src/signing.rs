@@ -171,6 +171,24 @@ impl SigningKey {
     /// used (RS256 for an RSA key without one). A JWK whose `use` is not
     /// `sig` is refused.
     pub fn from_jwk(jwk: &str) -> Result<SigningKey> {
+        SigningKey::from_jwk_for(jwk, None)
+    }
+
+    /// A key from the text a host keeps it in: a private JWK's JSON text
+    /// (it starts with `{`) or a PEM text. `algorithm` is the one to sign
+    /// with when the text does not say (PS256 for an RSA key); a JWK
+    /// whose own `alg` is another is refused, not overridden.
+    pub fn parse(text: &str, algorithm: Option<SigningAlgorithm>) -> Result<SigningKey> {
+        if text.trim_start().starts_with('{') {
+            SigningKey::from_jwk_for(text, algorithm)
+        } else {
+            SigningKey::from_pem(text, algorithm)
+        }
+    }
+
+    /// [`SigningKey::from_jwk`], signing with `requested` when the JWK names
+    /// no `alg` (and refusing one that names another).
+    fn from_jwk_for(jwk: &str, requested: Option<SigningAlgorithm>) -> Result<SigningKey> {
         let members = Members::parse(jwk.as_bytes())
             .ok_or_else(|| key_error("is not a JWK (a JSON object)"))?;
         let string = |name: &str| match members.get(name) {
@@ -245,6 +263,16 @@ impl SigningKey {
             Some(name) => Some(SigningAlgorithm::parse(&name).ok_or_else(|| {
                 key_error("names an alg authflow does not sign with (RS256, PS256, ES256, EdDSA)")
             })?),
+        };
+        let algorithm = match (algorithm, requested) {
+            (Some(own), Some(requested)) if own != requested => {
+                return Err(key_error(&format!(
+                    "names alg {}, not the {} asked for",
+                    own.as_str(),
+                    requested.as_str()
+                )))
+            }
+            (own, requested) => own.or(requested),
         };
         SigningKey::checked(material, algorithm, string("kid")?)
     }
@@ -538,6 +566,23 @@ mod tests {
         let jwk = P256_JWK.replace("\"kid\"", "\"alg\":\"RS256\",\"kid\"");
         let error = SigningKey::from_jwk(&jwk).unwrap_err();
         assert!(error.to_string().contains("cannot sign RS256"), "{error}");
+    }
+
+    #[test]
+    fn a_key_text_is_a_jwk_or_a_pem_and_takes_the_algorithm_asked_for() {
+        let key = SigningKey::parse(&format!("  {P256_JWK}"), None).unwrap();
+        assert_eq!(key.algorithm(), SigningAlgorithm::Es256);
+        let with_alg = P256_JWK.replace("\"kid\"", "\"alg\":\"ES256\",\"kid\"");
+        let error = SigningKey::parse(&with_alg, Some(SigningAlgorithm::Ps256)).unwrap_err();
+        assert!(
+            error.to_string().contains("not the PS256 asked for"),
+            "{error}"
+        );
+        // A JWK without alg takes the one asked for, if its key type fits.
+        let error = SigningKey::parse(P256_JWK, Some(SigningAlgorithm::Ps256)).unwrap_err();
+        assert!(error.to_string().contains("cannot sign PS256"), "{error}");
+        let error = SigningKey::parse("not a key", None).unwrap_err();
+        assert!(error.to_string().contains("not a PEM text"), "{error}");
     }
 
     #[test]

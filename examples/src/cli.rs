@@ -721,11 +721,7 @@ fn dpop_key_from(flags: &Flags) -> Result<Option<authflow_core::SigningKey>, Cli
     if let Some(file) = flags.get("dpop-key") {
         let text = std::fs::read_to_string(file)
             .map_err(|e| CliError(format!("cannot read --dpop-key {file}: {e}")))?;
-        let key = if text.trim_start().starts_with('{') {
-            authflow_core::SigningKey::from_jwk(&text)?
-        } else {
-            authflow_core::SigningKey::from_pem(&text, None)?
-        };
+        let key = authflow_core::SigningKey::parse(&text, None)?;
         return Ok(Some(key));
     }
     if !flags.has("--dpop") {

@@ -110,34 +110,12 @@ impl KeySource {
             })?),
             None => None,
         };
-        let key = if text.trim_start().starts_with('{') {
-            // A JWK without its own alg takes --key-alg (its kty must fit);
-            // one with another alg is refused, not overridden.
-            let mut jwk: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
-                .map_err(|_| {
-                Error::new(
-                    ErrorKind::Configuration,
-                    format!("{} is not a JWK", self.file.display()),
-                )
-            })?;
-            if let Some(alg) = alg {
-                let named = jwk.entry("alg").or_insert_with(|| alg.as_str().into());
-                if named.as_str() != Some(alg.as_str()) {
-                    return Err(Error::new(
-                        ErrorKind::Configuration,
-                        format!(
-                            "the JWK in {} names another alg than {}",
-                            self.file.display(),
-                            alg.as_str()
-                        ),
-                    ));
-                }
-            }
-            let text = zeroize::Zeroizing::new(serde_json::Value::Object(jwk).to_string());
-            SigningKey::from_jwk(&text)?
-        } else {
-            SigningKey::from_pem(&text, alg)?
-        };
+        let key = SigningKey::parse(&text, alg).map_err(|e| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("{}: {}", self.file.display(), e.message()),
+            )
+        })?;
         Ok(match &self.kid {
             Some(kid) => key.with_key_id(kid.clone()),
             None => key,

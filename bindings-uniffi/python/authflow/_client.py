@@ -64,16 +64,8 @@ def _signing_key(key: typing.Union[str, SigningKey], alg: typing.Optional[str]) 
         if alg is not None and key.algorithm() != alg:
             raise ValueError(f"private_key_alg={alg!r}, but the key signs {key.algorithm()}")
         return key
-    if key.lstrip().startswith("{"):
-        if alg is not None:
-            # A JWK without its own alg takes the one asked for (its kty
-            # must fit it); one with another alg is refused, not overridden.
-            members = _json.loads(key)
-            if members.setdefault("alg", alg) != alg:
-                raise ValueError(f"private_key_alg={alg!r}, but the JWK is for {members['alg']}")
-            key = _json.dumps(members)
-        return SigningKey.from_jwk(key)
-    return SigningKey.from_pem(key, alg)
+    return SigningKey.parse(key, alg)
+
 
 def _with_token_url(profile: Profile, token_url: typing.Optional[str]) -> Profile:
     return profile if token_url is None else profile.with_endpoint(EndpointRole.TOKEN, token_url)

@@ -7232,6 +7232,21 @@ public static func fromPem(pem: String, algorithm: String? = nil)throws  -> Sign
 })
 }
     
+    /**
+     * A key from the text a host keeps it in: a private JWK's JSON text or
+     * a PEM text; `algorithm` (a JOSE name) when the text does not say
+     * (PS256 for an RSA key). A JWK naming another `alg` is refused.
+     */
+public static func parse(text: String, algorithm: String? = nil)throws  -> SigningKey  {
+    return try  FfiConverterTypeSigningKey_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_constructor_signingkey_parse(
+        FfiConverterString.lower(text),
+        FfiConverterOptionString.lower(algorithm),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -15733,6 +15748,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_signingkey_from_pem() != 43635) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_constructor_signingkey_parse() != 55342) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_tokenexchange_new() != 8398) {
