@@ -37,6 +37,9 @@ pub struct ProviderMetadata {
     /// `token_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2):
     /// the algorithms the server takes for client assertions.
     pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1): the
+    /// algorithms the server takes for DPoP proofs.
+    pub dpop_signing_alg_values_supported: Vec<String>,
     /// `code_challenge_methods_supported`
     pub code_challenge_methods_supported: Vec<String>,
     /// `grant_types_supported`
@@ -165,6 +168,7 @@ pub fn parse_discovery_response(
     let token_endpoint_auth_methods_supported = list("token_endpoint_auth_methods_supported")?;
     let token_endpoint_auth_signing_alg_values_supported =
         list("token_endpoint_auth_signing_alg_values_supported")?;
+    let dpop_signing_alg_values_supported = list("dpop_signing_alg_values_supported")?;
     let code_challenge_methods_supported = list("code_challenge_methods_supported")?;
     let grant_types_supported = list("grant_types_supported")?;
     let scopes_supported = list("scopes_supported")?;
@@ -206,6 +210,7 @@ pub fn parse_discovery_response(
         device_authorization_endpoint,
         token_endpoint_auth_methods_supported,
         token_endpoint_auth_signing_alg_values_supported,
+        dpop_signing_alg_values_supported,
         code_challenge_methods_supported,
         grant_types_supported,
         scopes_supported,
@@ -320,6 +325,8 @@ impl ProviderMetadata {
             self.token_endpoint_auth_signing_alg_values_supported
                 .clone(),
         );
+        #[cfg(feature = "dpop")]
+        let profile = profile.with_dpop_algorithms(self.dpop_signing_alg_values_supported.clone());
         let profile = profile.with_pkce(Some(PkceMethod::S256)).set_discovered(
             self.issuer.clone(),
             self.authorization_response_iss_parameter_supported,

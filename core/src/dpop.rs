@@ -214,6 +214,16 @@ impl Client {
                  (RFC 9449 §4.2)",
             ));
         }
+        // RFC 9449 §5.1: what the server takes; a proof of another
+        // algorithm would only come back as invalid_dpop_proof.
+        let listed = self.profile().dpop_algorithms();
+        if !listed.is_empty() && !listed.iter().any(|a| a == key.algorithm().as_str()) {
+            return Err(Error::configuration(format!(
+                "the server does not list {} in dpop_signing_alg_values_supported ({})",
+                key.algorithm().as_str(),
+                listed.join(", ")
+            )));
+        }
         let jwk = key
             .public_jwk()
             .ok_or_else(|| Error::configuration("the DPoP key has no public key"))?;
@@ -468,6 +478,30 @@ mod tests {
         let error = Client::new(profile, "c").with_dpop_key(key).unwrap_err();
         assert!(error.to_string().contains("RFC 9449"), "{error}");
     }
+
+    #[test]
+    fn a_key_of_an_algorithm_the_server_does_not_list_is_refused() {
+        let body = r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/token",
+            "dpop_signing_alg_values_supported":["EdDSA"]}"#;
+        let response = crate::HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec().into(),
+        };
+        let profile = crate::discovery::parse_discovery_response("https://as.example", &response)
+            .unwrap()
+            .profile()
+            .unwrap();
+        assert_eq!(profile.dpop_algorithms(), ["EdDSA"]);
+        let key = SigningKey::from_jwk(session_tests::EC_JWK).unwrap();
+        let error = Client::new(profile.clone(), "c")
+            .with_dpop_key(key.clone())
+            .unwrap_err();
+        assert!(error.to_string().contains("does not list ES256"), "{error}");
+        // A server that says nothing takes what the client has.
+        let silent = profile.with_dpop_algorithms(Vec::new());
+        Client::new(silent, "c").with_dpop_key(key).unwrap();
+    }
 }
 
 #[cfg(test)]
@@ -475,7 +509,7 @@ mod session_tests {
     use super::*;
     use crate::session::{Session, SessionAction};
 
-    const EC_JWK: &str = r#"{"kty":"EC","crv":"P-256",
+    pub(super) const EC_JWK: &str = r#"{"kty":"EC","crv":"P-256",
         "x":"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
         "y":"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E",
         "d":"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"}"#;

@@ -438,6 +438,10 @@ pub struct Profile {
     /// `token_endpoint_auth_signing_alg_values_supported`); empty: unknown.
     #[cfg(feature = "jwt-client-auth")]
     assertion_algorithms: Vec<String>,
+    /// The algorithms the server takes for DPoP proofs (RFC 9449 §5.1
+    /// `dpop_signing_alg_values_supported`); empty: unknown.
+    #[cfg(feature = "dpop")]
+    dpop_algorithms: Vec<String>,
     body_encoding: BodyEncoding,
     expiry: ExpiryRule,
     lifetimes: Lifetimes,
@@ -497,6 +501,8 @@ impl Profile {
             assertion_audience: None,
             #[cfg(feature = "jwt-client-auth")]
             assertion_algorithms: Vec::new(),
+            #[cfg(feature = "dpop")]
+            dpop_algorithms: Vec::new(),
             body_encoding: BodyEncoding::Form,
             expiry: ExpiryRule::Seconds,
             lifetimes: Lifetimes::default(),
@@ -789,6 +795,20 @@ impl Profile {
     #[cfg(feature = "jwt-client-auth")]
     pub fn with_assertion_algorithms(mut self, algorithms: Vec<String>) -> Profile {
         self.assertion_algorithms = algorithms;
+        self
+    }
+    /// The algorithms the server lists for DPoP proofs (JOSE names);
+    /// empty when it said nothing.
+    #[cfg(feature = "dpop")]
+    pub fn dpop_algorithms(&self) -> &[String] {
+        &self.dpop_algorithms
+    }
+    /// Records the algorithms the server takes for DPoP proofs
+    /// (discovery's `dpop_signing_alg_values_supported`): a DPoP key of
+    /// another algorithm is refused when it is given.
+    #[cfg(feature = "dpop")]
+    pub fn with_dpop_algorithms(mut self, algorithms: Vec<String>) -> Profile {
+        self.dpop_algorithms = algorithms;
         self
     }
     /// The `aud` of client assertions: the one set, else the issuer when

@@ -390,6 +390,14 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         ClientAuthMethod::PrivateKeyJwt if key_source.is_none() => {
             return Err(usage("private_key_jwt needs --private-key FILE"))
         }
+        // A key the chosen method would leave unused is a mistake, not a no-op.
+        method if key_source.is_some() && method != ClientAuthMethod::PrivateKeyJwt => {
+            return Err(usage(&format!(
+                "--private-key is for private_key_jwt, but the client authenticates with {} \
+                 (add --auth-method private_key_jwt if the provider takes it)",
+                method.as_str()
+            )))
+        }
         ClientAuthMethod::ClientSecretJwt
         | ClientAuthMethod::ClientSecretBasic
         | ClientAuthMethod::ClientSecretPost

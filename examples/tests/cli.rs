@@ -285,6 +285,21 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
     std::fs::write(&not_a_key, "secret-looking-content-0123456789").unwrap();
     let said = text(&with(&["--private-key", not_a_key.to_str().unwrap()]));
     assert!(said.contains("is not a PEM text"), "{said}");
+    // Makini Admin's method is client_secret_post: a key would go unused.
+    let keys: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/peers/oidc-provider/client-keys.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    std::fs::write(&not_a_key, keys["registered"][1].to_string()).unwrap();
+    let said = text(&with(&["--private-key", not_a_key.to_str().unwrap()]));
+    assert!(
+        said.contains("--private-key is for private_key_jwt, but the client authenticates with client_secret_post"),
+        "{said}"
+    );
     assert!(!said.contains("secret-looking-content"), "{said}");
     std::fs::remove_dir_all(not_a_key.parent().unwrap()).unwrap();
 
