@@ -262,7 +262,6 @@ impl Client {
 #[cfg(feature = "jwt-client-auth")]
 mod tests {
     use super::*;
-    use crate::http::HttpResponse;
     use crate::session::{Session, SessionAction};
 
     const EC_JWK: &str = r#"{"kty":"EC","crv":"P-256",
@@ -271,19 +270,9 @@ mod tests {
         "d":"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"}"#;
 
     fn discovered(methods: &str) -> crate::Profile {
-        let body = format!(
-            r#"{{"issuer":"https://as.example","token_endpoint":"https://as.example/token",
-                "token_endpoint_auth_methods_supported":{methods}}}"#
-        );
-        let response = HttpResponse {
-            status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.into_bytes().into(),
-        };
-        crate::discovery::parse_discovery_response("https://as.example", &response)
-            .unwrap()
-            .profile()
-            .unwrap()
+        crate::discovery::test_profile(&format!(
+            r#""token_endpoint_auth_methods_supported":{methods}"#
+        ))
     }
 
     fn key() -> SigningKey {
@@ -359,18 +348,10 @@ mod tests {
 
     #[test]
     fn a_key_of_an_algorithm_the_server_does_not_list_is_refused() {
-        let body = r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/token",
-            "token_endpoint_auth_methods_supported":["private_key_jwt"],
-            "token_endpoint_auth_signing_alg_values_supported":["RS256","PS256"]}"#;
-        let response = HttpResponse {
-            status: 200,
-            headers: vec![],
-            body: body.as_bytes().to_vec().into(),
-        };
-        let profile = crate::discovery::parse_discovery_response("https://as.example", &response)
-            .unwrap()
-            .profile()
-            .unwrap();
+        let profile = crate::discovery::test_profile(
+            r#""token_endpoint_auth_methods_supported":["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported":["RS256","PS256"]"#,
+        );
         assert_eq!(profile.assertion_algorithms(), ["RS256", "PS256"]);
         let client = Client::new(profile, "c").with_signing_key(key());
         let error = client

@@ -387,3 +387,24 @@ impl ProviderMetadata {
         Ok(profile)
     }
 }
+
+/// The profile discovery makes of the metadata of `https://as.example`
+/// (issuer and token endpoint) with `members` added (JSON object members,
+/// e.g. `"dpop_signing_alg_values_supported":["EdDSA"]`): for the tests
+/// of what each metadata member changes.
+#[cfg(all(test, any(feature = "jwt-client-auth", feature = "dpop")))]
+pub(crate) fn test_profile(members: &str) -> Profile {
+    let body = format!(
+        r#"{{"issuer":"https://as.example","token_endpoint":"https://as.example/token",{members}}}"#
+    );
+    let response = HttpResponse {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.into_bytes().into(),
+    };
+    #[allow(clippy::unwrap_used)] // test code: a panic is a failed test
+    parse_discovery_response("https://as.example", &response)
+        .unwrap()
+        .profile()
+        .unwrap()
+}

@@ -481,17 +481,8 @@ mod tests {
 
     #[test]
     fn a_key_of_an_algorithm_the_server_does_not_list_is_refused() {
-        let body = r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/token",
-            "dpop_signing_alg_values_supported":["EdDSA"]}"#;
-        let response = crate::HttpResponse {
-            status: 200,
-            headers: vec![],
-            body: body.as_bytes().to_vec().into(),
-        };
-        let profile = crate::discovery::parse_discovery_response("https://as.example", &response)
-            .unwrap()
-            .profile()
-            .unwrap();
+        let profile =
+            crate::discovery::test_profile(r#""dpop_signing_alg_values_supported":["EdDSA"]"#);
         assert_eq!(profile.dpop_algorithms(), ["EdDSA"]);
         let key = SigningKey::from_jwk(session_tests::EC_JWK).unwrap();
         let error = Client::new(profile.clone(), "c")
