@@ -1,7 +1,7 @@
 // `tsc --strict --noEmit` over what a TypeScript user writes against the
 // built package (bindings-wasm/pkg): the typed example, the example page's
 // JavaScript and the everyday programs (checkJs), and every ```js block of the package README that
-// imports "authflow", "authflow/browser-openid" or "authflow/node" (one file
+// imports "authflow", "authflow/browser-openid", "authflow/browser-dpop" or "authflow/node" (one file
 // per entry, blocks in order, as a reader runs them).
 //
 //   node scripts/check-ts-types.mjs OUT_DIR
@@ -21,7 +21,7 @@ const readme = readFileSync(join(repo, "bindings-wasm/README.md"), "utf8");
 // with one import of every name they import, and the names the reader
 // supplies.
 const snippetFiles = [];
-for (const entry of ["authflow", "authflow/browser-openid", "authflow/node"]) {
+for (const entry of ["authflow", "authflow/browser-openid", "authflow/browser-dpop", "authflow/node"]) {
   const from = `from "${entry}";`;
   const blocks = [...readme.matchAll(/^```js\n([\s\S]*?)^```/gm)].map((m) => m[1]).filter((b) => b.includes(from));
   if (blocks.length === 0) throw new Error(`bindings-wasm/README.md has no \`\`\`js block importing ${entry}`);
@@ -50,6 +50,7 @@ const tsconfig = {
     paths: {
       authflow: [join(repo, "bindings-wasm/pkg/index.d.ts")],
       "authflow/browser-openid": [join(repo, "bindings-wasm/pkg/browser-openid/index.d.ts")],
+      "authflow/browser-dpop": [join(repo, "bindings-wasm/pkg/browser-dpop/index.d.ts")],
       "authflow/node": [join(repo, "bindings-wasm/pkg/node/index.d.ts")],
     },
   },
@@ -58,6 +59,7 @@ const tsconfig = {
     join(repo, "examples/typescript/browser-login.ts"),
     join(repo, "examples/browser/app.js"),
     join(repo, "examples/browser/openid.js"),
+    join(repo, "examples/browser/dpop.js"),
     join(repo, "examples/browser/everyday.js"),
     join(repo, "examples/node/everyday.mjs"),
   ],

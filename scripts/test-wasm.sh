@@ -11,24 +11,27 @@
 #      exported API, and the browser behaviour (sessionStorage, address bar,
 #      errors, fetch);
 #   4. the npm package build (scripts/wasm-build.sh: the browser entry, its
-#      OpenID twin authflow/browser-openid and the Node.js entry,
-#      authflow/node); `tsc --strict --noEmit` over the TypeScript example,
+#      OpenID and DPoP twins authflow/browser-openid and
+#      authflow/browser-dpop, and the Node.js entry, authflow/node); `tsc --strict --noEmit` over the TypeScript example,
 #      the example pages and the README's snippets
 #      (scripts/check-ts-types.mjs); Node's test runner over the package:
 #      import, types, errors, no secret-handling code in the browser
 #      entries, OpenID's checks through authflow/browser-openid and
-#      authflow/node, the Node.js entry against the local providers and
-#      oidc-provider;
+#      authflow/node, DPoP through authflow/browser-dpop (WebCrypto keys,
+#      proofs checked by servers on 127.0.0.1), the Node.js entry against
+#      the local providers and oidc-provider;
 #      examples/node against the local providers and the Authlib peer,
 #      measured beside the same program written with oauth4webapi;
 #   5. examples/browser: the example page in Chromium (playwright-core)
 #      against the local Makini Link provider, end to end, and the OpenID
-#      page (authflow/browser-openid) against oidc-provider; everyday.js
+#      and DPoP pages (authflow/browser-openid, authflow/browser-dpop)
+#      against oidc-provider (DPoP nonces required); everyday.js
 #      (the browser program) against the local providers and the Authlib
 #      peer, measured beside the same program written with oauth4webapi;
 #   6. the size report (scripts/wasm-size.sh --check): fails when the
 #      browser entry is over its budget (60 KiB gzip), or
-#      authflow/browser-openid over its ceiling (68 KiB gzip).
+#      authflow/browser-openid or authflow/browser-dpop over its ceiling
+#      (68 and 80 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +49,10 @@ bash scripts/wasm-tools.sh
 step "cargo fmt --check (authflow-wasm, authflow-test-providers)"
 cargo fmt -p authflow-wasm -p authflow-test-providers -- --check
 
-step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser, browser-openid and Node.js features)"
+step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser, browser-openid, browser-dpop and Node.js features)"
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features openid --locked -- -D warnings
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features dpop --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid \
   --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
@@ -78,15 +82,15 @@ bash tests/peers/oidc-provider/install.sh
 step "tsc --strict --noEmit: the TypeScript example, the example pages and the README's snippets"
 node scripts/check-ts-types.mjs target/ts-check
 
-step "node --test: the npm package (its three entries; the Node.js one against the local providers and oidc-provider)"
+step "node --test: the npm package (its four entries; the Node.js one against the local providers and oidc-provider)"
 cargo build -p authflow-test-providers --bin authflow-providers --locked
 node --test bindings-wasm/test/
 
 step "node --test: examples/node against the local providers and the Authlib peer, measured beside oauth4webapi"
 node --test examples/node/
 
-step "node --test: examples/browser (the pages in Chromium, OpenID's at oidc-provider; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
+step "node --test: examples/browser (the pages in Chromium, OpenID's and DPoP's at oidc-provider; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
-step "size report (fails over the budget, or authflow/browser-openid over its ceiling)"
+step "size report (fails over the budget, or an opt-in entry over its ceiling)"
 bash scripts/wasm-size.sh --check

@@ -5,13 +5,15 @@
 # npm layout (package.json, index.js, types, README, licences) with its JS
 # minified (esbuild). Needs the tools scripts/wasm-tools.sh installs.
 #
-# Three entries, three modules:
+# Four entries, four modules:
 #   - `authflow` (pkg/): the browser entry, without OpenID (its size budget,
 #     bindings-wasm/SIZE.md);
 #   - `authflow/browser-openid` (pkg/browser-openid/): the same module built
 #     with the feature `openid` (the nonce, the ID token's claims checked),
 #     for the front ends that need OpenID and pay for it; same toolchain,
 #     flags and target directory as the browser entry's;
+#   - `authflow/browser-dpop` (pkg/browser-dpop/): likewise with the
+#     feature `dpop` (DPoP proofs signed by a WebCrypto key);
 #   - `authflow/node` (pkg/node/): the Node.js entry (below).
 #
 # AUTHFLOW_WASM_FEATURES=confidential (any of the crate's features) builds
@@ -118,8 +120,8 @@ browser_entry() {
   local snippet
   snippet=$(cd "$dir" && ls snippets/*/js/browser.js)
   [ "$(wc -l <<<"$snippet")" = 1 ] || { echo "expected one browser.js snippet in $dir, found: $snippet" >&2; exit 1; }
-  sed -i "s#__BROWSER_SNIPPET__#./$snippet#" "$dir/index.js"
-  if grep -q __BROWSER_SNIPPET__ "$dir/index.js"; then
+  sed -i "s#__BROWSER_SNIPPET__#./$snippet#; s#__DPOP_SNIPPET__#./${snippet%browser.js}dpop.js#" "$dir/index.js"
+  if grep -q -e __BROWSER_SNIPPET__ -e __DPOP_SNIPPET__ "$dir/index.js"; then
     echo "snippet path not written into $dir/index.js" >&2
     exit 1
   fi
@@ -163,10 +165,13 @@ pkg=bindings-wasm/pkg
 rm -rf "$pkg"
 mkdir -p "$pkg"
 
-# authflow/browser-openid's module, then the default entry's. What the
-# first adds to the build's time: bindings-wasm/SIZE.md.
-openid_out="$AUTHFLOW_TARGET_DIR/wasm-bindgen/browser-openid"
-browser_module openid "$openid_out" authflow_openid
+# The opt-in entries' modules, then the default entry's. What the first
+# adds to the build's time: bindings-wasm/SIZE.md.
+opt_in_entries=("openid browser-openid authflow_openid" "dpop browser-dpop authflow_dpop")
+for entry in "${opt_in_entries[@]}"; do
+  read -r features dir name <<<"$entry"
+  browser_module "$features" "$AUTHFLOW_TARGET_DIR/wasm-bindgen/$dir" "$name"
+done
 browser_module "${AUTHFLOW_WASM_FEATURES:-}" "$out" authflow_wasm
 
 # wasm-bindgen's output, without its .gitignore and package.json (the
@@ -178,11 +183,14 @@ cp bindings-wasm/README.md "$pkg/README.md"
 cp LICENSE-MIT LICENSE-APACHE "$pkg"/
 browser_entry "$pkg" authflow_wasm
 
-mkdir -p "$pkg/browser-openid"
-cp -r "$openid_out"/. "$pkg/browser-openid"/
-rm -f "$pkg/browser-openid/.gitignore" "$pkg/browser-openid/package.json"
-cp bindings-wasm/npm/browser-openid/index.js bindings-wasm/npm/browser-openid/index.d.ts "$pkg/browser-openid"/
-browser_entry "$pkg/browser-openid" authflow_openid
+for entry in "${opt_in_entries[@]}"; do
+  read -r features dir name <<<"$entry"
+  mkdir -p "$pkg/$dir"
+  cp -r "$AUTHFLOW_TARGET_DIR/wasm-bindgen/$dir"/. "$pkg/$dir"/
+  rm -f "$pkg/$dir/.gitignore" "$pkg/$dir/package.json"
+  cp "bindings-wasm/npm/$dir/index.js" "bindings-wasm/npm/$dir/index.d.ts" "$pkg/$dir"/
+  browser_entry "$pkg/$dir" "$name"
+done
 
 # The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
 # core's `confidential` feature (client secrets, client credentials), `api`

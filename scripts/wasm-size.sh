@@ -10,8 +10,10 @@
 # - `authflow/browser-openid` (pkg/browser-openid/, the opt-in entry with
 #   OpenID): against its ceiling, WASM_OPENID_SIZE_CEILING bytes (default
 #   69632, 68 KiB: its measured size rounded up to the next KiB, so that
-#   growth is seen; bindings-wasm/SIZE.md). A front end loads one of the
-#   two, never both.
+#   growth is seen; bindings-wasm/SIZE.md).
+# - `authflow/browser-dpop` (pkg/browser-dpop/, the opt-in entry with
+#   DPoP): against its ceiling, WASM_DPOP_SIZE_CEILING bytes (likewise).
+# A front end loads one of the three, never two.
 #
 # With --check the script fails when either total is over its limit;
 # without, it reports.
@@ -20,6 +22,7 @@ cd "$(dirname "$0")/.."
 source scripts/wasm-env.sh
 budget=${WASM_SIZE_BUDGET:-61440}
 openid_ceiling=${WASM_OPENID_SIZE_CEILING:-69632}
+dpop_ceiling=${WASM_DPOP_SIZE_CEILING:-81920}
 check=0
 [ "${1:-}" = --check ] && check=1
 
@@ -29,8 +32,8 @@ bash scripts/wasm-build.sh --names >/dev/null
 pkg=bindings-wasm/pkg
 
 # entry_size DIR TITLE LIMIT_NAME LIMIT: prints the .wasm and .js files of
-# the entry in DIR (not its sub-entries' folders: node/ and
-# browser-openid/ are other entries, which a bundle of this one never
+# the entry in DIR (not its sub-entries' folders: node/, browser-openid/
+# and browser-dpop/ are other entries, which a bundle of this one never
 # loads), their total and the limit; sets `total`.
 entry_size() {
   local dir=$1 title=$2 limit_name=$3 limit=$4 file raw gz total_raw=0
@@ -42,7 +45,7 @@ entry_size() {
     total=$((total + gz))
     total_raw=$((total_raw + raw))
     printf '%-62s %10d %10d\n' "$file" "$raw" "$gz"
-  done < <(cd "$dir" && find . \( -path ./node -o -path ./browser-openid \) -prune -o \( -name '*.wasm' -o -name '*.js' \) -print | sed 's#^\./##' | sort)
+  done < <(cd "$dir" && find . \( -path ./node -o -path ./browser-openid -o -path ./browser-dpop \) -prune -o \( -name '*.wasm' -o -name '*.js' \) -print | sed 's#^\./##' | sort)
   printf '%-62s %10d %10d\n' "total (.wasm + JS)" "$total_raw" "$total"
   printf '%-62s %10s %10d\n' "$limit_name" "" "$limit"
 }
@@ -52,6 +55,8 @@ default_total=$total
 printf '%-62s %10s %10d\n' "reference: oauth4webapi 3.8.8, whole bundle" "" 14378
 entry_size "$pkg/browser-openid" "shipped file (pkg/browser-openid: authflow/browser-openid)" "ceiling (OpenID entry)" "$openid_ceiling"
 openid_total=$total
+entry_size "$pkg/browser-dpop" "shipped file (pkg/browser-dpop: authflow/browser-dpop)" "ceiling (DPoP entry)" "$dpop_ceiling"
+dpop_total=$total
 
 named="$AUTHFLOW_TARGET_DIR/wasm-bindgen/named/authflow_wasm_bg.wasm"
 printf '\nlargest items of the browser entry module (twiggy top, names kept; bytes before gzip)\n'
@@ -84,6 +89,12 @@ if [ "$openid_total" -gt "$openid_ceiling" ]; then
   over=1
 else
   printf 'within ceiling: authflow/browser-openid, %d bytes gzip <= %d\n' "$openid_total" "$openid_ceiling"
+fi
+if [ "$dpop_total" -gt "$dpop_ceiling" ]; then
+  printf 'OVER CEILING: authflow/browser-dpop, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$dpop_total" "$dpop_ceiling"
+  over=1
+else
+  printf 'within ceiling: authflow/browser-dpop, %d bytes gzip <= %d\n' "$dpop_total" "$dpop_ceiling"
 fi
 [ "$check" = 1 ] && [ "$over" = 1 ] && exit 1
 exit 0

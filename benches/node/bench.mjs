@@ -309,10 +309,10 @@ const OAUTH4_PUBLIC_CLIENT = [...OAUTH4_AUTHORIZE_CALLBACK, "None", "authorizati
   "processAuthorizationCodeResponse", "refreshTokenGrantRequest", "processRefreshTokenResponse"];
 
 // The browser entry's files: a page never loads the other entries'
-// (node/, the Node.js entry; browser-openid/, the OpenID one), each its own
+// (node/, the Node.js entry; browser-openid/ and browser-dpop/, the opt-in ones), each its own
 // module (scripts/wasm-size.sh counts the same files).
 const shippedFiles = filesUnder(pkgDir, (n) => n.endsWith(".wasm") || n.endsWith(".js"))
-  .filter((f) => !/^(node|browser-openid)\//.test(relative(pkgDir, f)));
+  .filter((f) => !/^(node|browser-openid|browser-dpop)\//.test(relative(pkgDir, f)));
 const wasmFiles = shippedFiles.filter((f) => f.endsWith(".wasm"));
 const shipped = shippedFiles.reduce((sum, f) => sum + gzipSize(f), 0);
 const wasmOnly = wasmFiles.reduce((sum, f) => sum + gzipSize(f), 0);

@@ -184,7 +184,7 @@ export class Session {
   async #renew(request) {
     let outcome;
     try {
-      outcome = this.#machine.answer(await send(...request, this.#timeoutMs), undefined);
+      outcome = this.#machine.answer(await send(...await request, this.#timeoutMs), undefined);
     } catch (thrown) {
       outcome = this.#machine.answer(null, thrown);
     }

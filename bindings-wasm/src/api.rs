@@ -17,6 +17,7 @@ use authflow_core::{
 #[cfg(feature = "openid")]
 use authflow_core::{IdTokenCheck, JwsAlgorithm};
 use js_sys::{Object, Promise, Reflect};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -240,6 +241,14 @@ extern "C" {
     pub type TokenSetObject;
 }
 
+#[cfg(feature = "dpop")]
+#[wasm_bindgen]
+extern "C" {
+    /// `ResourceRequest` in the types (the `dpop` feature's).
+    #[wasm_bindgen(typescript_type = "ResourceRequest")]
+    pub type ResourceRequest;
+}
+
 fn js_error(error: Error) -> JsValue {
     error_to_js(&error)
 }
@@ -251,6 +260,9 @@ fn js_error(error: Error) -> JsValue {
 pub struct OAuthClient {
     client: Rc<Client>,
     timeout_ms: f64,
+    /// The DPoP key of the option `dpop`, and the servers' nonces.
+    #[cfg(feature = "dpop")]
+    dpop: Option<crate::dpop::BrowserDpop>,
 }
 
 #[wasm_bindgen]
@@ -261,9 +273,24 @@ impl OAuthClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: ClientOptions) -> Result<OAuthClient, JsValue> {
         let options: &JsValue = options.as_ref();
+        let client = client_from_options(options).map_err(js_error)?;
+        #[cfg(feature = "dpop")]
+        let (client, dpop) =
+            crate::dpop::BrowserDpop::from_options(options, client).map_err(js_error)?;
+        // Ignored, the option would leave the tokens bearer tokens without
+        // a word.
+        #[cfg(not(feature = "dpop"))]
+        if crate::options::field(options, "dpop").is_some() {
+            return Err(js_error(Error::new(
+                ErrorKind::Configuration,
+                "option dpop needs the entry authflow/browser-dpop",
+            )));
+        }
         Ok(OAuthClient {
-            client: Rc::new(client_from_options(options).map_err(js_error)?),
+            client: Rc::new(client),
             timeout_ms: timeout_ms(options).map_err(js_error)?,
+            #[cfg(feature = "dpop")]
+            dpop,
         })
     }
 
@@ -391,7 +418,9 @@ impl OAuthClient {
             };
             #[cfg(not(feature = "openid"))]
             let reading = Reading::Grant(GrantType::AuthorizationCode);
-            Ok((reading, self.client.exchange_request(callback)?))
+            let client = self.request_client()?;
+            let request = client.exchange_request(callback)?;
+            Ok((reading, client, request))
         });
         self.send_grant(request)
     }
@@ -404,8 +433,9 @@ impl OAuthClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
     pub fn refresh(&self, tokens: TokenSetObject) -> Promise {
         self.send_grant(token_set_from_js(tokens.as_ref()).and_then(|previous| {
-            let request = self.client.refresh_request_for(&previous, browser::now())?;
-            Ok((Reading::Refresh(previous), request))
+            let client = self.request_client()?;
+            let request = client.refresh_request_for(&previous, browser::now())?;
+            Ok((Reading::Refresh(previous), client, request))
         }))
     }
 
@@ -415,8 +445,15 @@ impl OAuthClient {
     #[cfg(feature = "confidential")]
     #[wasm_bindgen(js_name = clientCredentials, unchecked_return_type = "Promise<TokenSet>")]
     pub fn client_credentials(&self) -> Promise {
-        let request = self.client.client_credentials_request();
-        self.send_grant(request.map(|r| (Reading::Grant(GrantType::ClientCredentials), r)))
+        let request = self.request_client().and_then(|client| {
+            let request = client.client_credentials_request()?;
+            Ok((
+                Reading::Grant(GrantType::ClientCredentials),
+                client,
+                request,
+            ))
+        });
+        self.send_grant(request)
     }
 }
 
@@ -430,17 +467,42 @@ impl OAuthClient {
     /// `grant`), which gives the answer back to [`TokenCall::finish`] to be
     /// read as `reading` says: the await is JavaScript's, so the module
     /// carries no futures machinery.
-    fn send_grant(&self, prepared: authflow_core::Result<(Reading, HttpRequest)>) -> Promise {
-        let (reading, request) = match prepared {
+    fn send_grant(
+        &self,
+        prepared: authflow_core::Result<(Reading, Rc<Client>, HttpRequest)>,
+    ) -> Promise {
+        let (reading, client, request) = match prepared {
             Ok(prepared) => prepared,
             Err(error) => return Promise::reject(&js_error(error)),
         };
         let call = TokenCall {
-            client: Rc::clone(&self.client),
+            client,
             reading,
-            request,
+            request: RefCell::new(request),
+            #[cfg(feature = "dpop")]
+            retry: self.dpop().map(crate::dpop::BrowserDpop::retry),
         };
+        #[cfg(feature = "dpop")]
+        if let Some(dpop) = self.dpop() {
+            return dpop.send(call.into(), self.timeout_ms);
+        }
         browser::grant(call, self.timeout_ms)
+    }
+
+    /// The client that builds a request now: with a DPoP key, one with the
+    /// time, fresh entropy and the nonces for its proof.
+    fn request_client(&self) -> authflow_core::Result<Rc<Client>> {
+        #[cfg(feature = "dpop")]
+        if let Some(dpop) = self.dpop() {
+            return dpop.client_now(&self.client).map(Rc::new);
+        }
+        Ok(Rc::clone(&self.client))
+    }
+
+    /// The DPoP key and nonces of the option `dpop`.
+    #[cfg(feature = "dpop")]
+    pub(crate) fn dpop(&self) -> Option<&crate::dpop::BrowserDpop> {
+        self.dpop.as_ref()
     }
 }
 
@@ -476,20 +538,32 @@ enum Reading {
 pub struct TokenCall {
     client: Rc<Client>,
     reading: Reading,
-    request: HttpRequest,
+    request: RefCell<HttpRequest>,
+    /// The one retry a DPoP nonce demand earns.
+    #[cfg(feature = "dpop")]
+    retry: Option<crate::dpop::NonceRetry>,
 }
 
 #[wasm_bindgen]
 impl TokenCall {
     /// `[method, url, headers, body]` for `send`.
     pub fn request(&self) -> JsValue {
-        crate::convert::request_parts(&self.request)
+        crate::convert::request_parts(&self.request.borrow())
     }
 
     /// The token set in `response` (`[status, headers, body]`, as `send`
-    /// resolves); throws the `AuthflowError` the core reads there.
-    pub fn finish(&self, response: JsValue) -> Result<TokenSetObject, JsValue> {
+    /// resolves); throws the `AuthflowError` the core reads there. With a
+    /// DPoP key, `undefined` when the server asked for a nonce: the request
+    /// (with a new proof) is to be sent once more.
+    pub fn finish(&self, response: JsValue) -> Result<JsValue, JsValue> {
         let response = response_from_js(&response);
+        #[cfg(feature = "dpop")]
+        if let (Some(retry), Ok(response)) = (&self.retry, &response) {
+            let again = retry.again(&self.client, &self.request, response);
+            if again.map_err(|e| js_error(e.without_secrets_of(&self.request.borrow())))? {
+                return Ok(JsValue::UNDEFINED);
+            }
+        }
         let now = browser::now();
         let tokens = response.and_then(|response| match &self.reading {
             Reading::Refresh(previous) => {
@@ -522,13 +596,13 @@ impl TokenCall {
             }
         });
         tokens
-            .map(|(tokens, claims)| token_set_with_claims(&tokens, claims).unchecked_into())
-            .map_err(|e| js_error(e.without_secrets_of(&self.request)))
+            .map(|(tokens, claims)| token_set_with_claims(&tokens, claims))
+            .map_err(|e| js_error(e.without_secrets_of(&self.request.borrow())))
     }
 
     /// The `AuthflowError` for a request that got no response.
     pub fn failed(&self, thrown: JsValue) -> JsValue {
-        no_response(&thrown, &self.request)
+        no_response(&thrown, &self.request.borrow())
     }
 }
 

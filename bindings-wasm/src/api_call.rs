@@ -8,10 +8,9 @@
 use crate::api::no_response;
 use crate::browser;
 use crate::convert::{error_to_js, request_parts, response_from_js};
-use crate::options::{field, string_field};
+use crate::options::read_api_request;
 use crate::session::{SessionMachine, State};
-use authflow_core::{AccessToken, Error, ErrorKind, HttpRequest, Method};
-use js_sys::{Array, Object};
+use authflow_core::{AccessToken, Error, HttpRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -31,7 +30,7 @@ impl SessionMachine {
     ) -> Result<ApiCall, JsValue> {
         let token = AccessToken::new(token);
         let state = self.state.borrow();
-        let request = api_request(state.session.client(), &token, path, &init)
+        let request = read_api_request(state.session.client(), &token, path, &init)
             .map_err(|e| error_to_js(&e))?;
         Ok(ApiCall {
             state: Rc::clone(&self.state),
@@ -84,43 +83,4 @@ impl ApiCall {
     pub fn failed(&self, thrown: JsValue) -> JsValue {
         no_response(&thrown, &self.request)
     }
-}
-
-/// The core's API request for `init` (`{ method, json, headers }`).
-fn api_request(
-    client: &authflow_core::Client,
-    token: &AccessToken,
-    path: &str,
-    init: &JsValue,
-) -> authflow_core::Result<HttpRequest> {
-    let method = match string_field(init, "method")? {
-        Some(name) => Method::parse(&name.to_ascii_uppercase()).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Configuration,
-                format!("method \"{name}\" is not one of GET, POST, PUT, PATCH, DELETE"),
-            )
-        })?,
-        None => Method::Get,
-    };
-    let body = match field(init, "json") {
-        Some(value) => Some(
-            js_sys::JSON::stringify(&value)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| Error::new(ErrorKind::Configuration, "json is not JSON"))?
-                .into_bytes(),
-        ),
-        None => None,
-    };
-    let mut headers = Vec::new();
-    if let Some(object) = field(init, "headers") {
-        for entry in Object::entries(object.unchecked_ref()).iter() {
-            let pair = Array::from(&entry);
-            let value = pair.get(1).as_string().ok_or_else(|| {
-                Error::new(ErrorKind::Configuration, "header values must be strings")
-            })?;
-            headers.push((pair.get(0).as_string().unwrap_or_default(), value));
-        }
-    }
-    client.api_request_with_headers(token, method, path, body.as_deref(), &headers)
 }

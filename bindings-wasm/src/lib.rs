@@ -31,7 +31,9 @@
 //! claims checked at the code exchange without its signature, which the
 //! browser entry's size budget has no room for: `SIZE.md`). The opt-in
 //! browser entry `authflow/browser-openid` is the browser build with
-//! `openid` alone.
+//! `openid` alone; `authflow/browser-dpop` the browser build with `dpop`
+//! alone (DPoP, RFC 9449: the option `dpop`, a WebCrypto key that signs
+//! the proofs the core builds, and `OAuthClient.fetchResource`).
 //!
 //! The core is built without its `confidential` feature: no function here
 //! takes, returns or sends a client secret, and no code that could is in
@@ -46,6 +48,8 @@ mod api;
 mod api_call;
 mod browser;
 pub mod convert;
+#[cfg(feature = "dpop")]
+mod dpop;
 pub mod options;
 mod session;
 

@@ -262,3 +262,45 @@ pub(crate) fn storage_key(options: &JsValue) -> Result<Option<String>> {
             .ok_or_else(|| wrong_type("storageKey", "a string or null"))
     }
 }
+
+/// The core's API request presenting `token` at `path` as `init`
+/// (`{ method, json, headers }`) says.
+#[cfg(any(feature = "api", feature = "dpop"))]
+pub(crate) fn read_api_request(
+    client: &authflow_core::Client,
+    token: &authflow_core::AccessToken,
+    path: &str,
+    init: &JsValue,
+) -> authflow_core::Result<authflow_core::HttpRequest> {
+    use authflow_core::Method;
+    let method = match string_field(init, "method")? {
+        Some(name) => Method::parse(&name.to_ascii_uppercase()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("method \"{name}\" is not one of GET, POST, PUT, PATCH, DELETE"),
+            )
+        })?,
+        None => Method::Get,
+    };
+    let body = match field(init, "json") {
+        Some(value) => Some(
+            js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| Error::new(ErrorKind::Configuration, "json is not JSON"))?
+                .into_bytes(),
+        ),
+        None => None,
+    };
+    let mut headers = Vec::new();
+    if let Some(object) = field(init, "headers") {
+        for entry in Object::entries(object.unchecked_ref()).iter() {
+            let pair = Array::from(&entry);
+            let value = pair.get(1).as_string().ok_or_else(|| {
+                Error::new(ErrorKind::Configuration, "header values must be strings")
+            })?;
+            headers.push((pair.get(0).as_string().unwrap_or_default(), value));
+        }
+    }
+    client.api_request_with_headers(token, method, path, body.as_deref(), &headers)
+}

@@ -126,6 +126,9 @@ impl State {
 #[wasm_bindgen(skip_typescript)]
 pub struct SessionMachine {
     pub(crate) state: Rc<RefCell<State>>,
+    /// The client's DPoP `CryptoKey`, which signs each renewal's proof.
+    #[cfg(feature = "dpop")]
+    dpop_key: Option<JsValue>,
 }
 
 #[wasm_bindgen]
@@ -145,8 +148,36 @@ impl OAuthClient {
             .and_then(|t| t.id_token())
             .filter(|_| self.inner().profile().is_openid())
             .cloned();
-        let session = authflow_core::Session::new(self.inner().clone(), tokens);
+        // A DPoP client's session starts from the nonces servers gave it.
+        #[cfg(feature = "dpop")]
+        let client = match self.dpop() {
+            Some(dpop) => dpop.with_nonces(self.inner().clone()),
+            None => self.inner().clone(),
+        };
+        #[cfg(not(feature = "dpop"))]
+        let client = self.inner().clone();
+        #[allow(unused_mut)] // only a DPoP client's session gets entropy
+        let mut session = authflow_core::Session::new(client, tokens);
+        #[cfg(feature = "dpop")]
+        if self.dpop().is_some() {
+            // Each renewal's proof draws its jti from this seed (the core
+            // does no IO).
+            let seed = browser::random_bytes(authflow_core::ASSERTION_ENTROPY_LEN)
+                .ok()
+                .and_then(|bytes| {
+                    <[u8; authflow_core::ASSERTION_ENTROPY_LEN]>::try_from(bytes).ok()
+                })
+                .ok_or_else(|| {
+                    error_to_js(&Error::new(
+                        authflow_core::ErrorKind::Configuration,
+                        "crypto.getRandomValues gave no entropy",
+                    ))
+                })?;
+            session = session.with_entropy(&seed);
+        }
         Ok(SessionMachine {
+            #[cfg(feature = "dpop")]
+            dpop_key: self.dpop().map(|dpop| dpop.key.clone()),
             state: Rc::new(RefCell::new(State {
                 session,
                 renewal: None,
@@ -161,7 +192,8 @@ impl OAuthClient {
 impl SessionMachine {
     /// What a caller who wants a token does now: use it (a string), wait
     /// for the renewal in flight (`null`), or send this renewal (`[method,
-    /// url, headers, body]`) and hand its answer to [`Self::answer`].
+    /// url, headers, body]`, or with a DPoP key a promise of them, the
+    /// proof signed) and hand its answer to [`Self::answer`].
     /// Throws the `AuthflowError` that stopped the
     /// session.
     pub fn next(&self) -> Result<JsValue, JsValue> {
@@ -176,6 +208,12 @@ impl SessionMachine {
             SessionAction::Send(outgoing) => {
                 let parts = request_parts(&outgoing.request);
                 state.renewal = Some(outgoing);
+                // A promise of the parts with the proof signed: `Session`
+                // awaits what it sends.
+                #[cfg(feature = "dpop")]
+                if let Some(key) = &self.dpop_key {
+                    return Ok(crate::dpop::sign_proof(parts, key).into());
+                }
                 Ok(parts)
             }
         }

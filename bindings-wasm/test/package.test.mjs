@@ -151,6 +151,44 @@ test("authflow/browser-openid: the browser API with OpenID, in a module of its o
   }
 });
 
+test("authflow/browser-dpop: the browser API with DPoP, in a module of its own", async () => {
+  const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
+  assert.deepEqual(meta.exports["./browser-dpop"], {
+    types: "./browser-dpop/index.d.ts", default: "./browser-dpop/index.js",
+  });
+  assert.ok(meta.files.includes("browser-dpop/"));
+  const dpop = await import(new URL("browser-dpop/index.js", pkg));
+  // The default entry's API, and the key helpers.
+  assert.deepEqual(Object.keys(dpop).sort(), [...Object.keys(authflow), "createDpopKey", "dpopKey"].sort());
+  assert.notEqual(dpop.OAuthClient, OAuthClient, "a module of its own");
+  assert.equal(typeof dpop.OAuthClient.prototype.fetchResource, "function");
+  assert.equal(OAuthClient.prototype.fetchResource, undefined, "the default entry has no resource calls");
+  assert.equal(dpop.OAuthClient.prototype.clientCredentials, undefined, "no secret-holding flow");
+
+  const index = await readFile(new URL("browser-dpop/index.d.ts", pkg), "utf8");
+  assert.match(index, /from "\.\/authflow_dpop\.js"/);
+  assert.doesNotMatch(index, /initSync|InitOutput|__wbindgen|closures|export \*/);
+  const types = await readFile(new URL("browser-dpop/authflow_dpop.d.ts", pkg), "utf8");
+  for (const declaration of [
+    /dpop\?: DpopKey;/, /export interface DpopKey/, /privateKey: CryptoKey;/, /export interface ResourceRequest/,
+    /fetchResource\(path: string, tokens: TokenSet, init\?: ResourceRequest \| null\): Promise<Response>;/,
+    /export declare function createDpopKey\(\): Promise<DpopKey>;/,
+    /export declare function dpopKey\(pair: CryptoKeyPair\): Promise<DpopKey>;/,
+  ]) {
+    assert.match(types, declaration);
+  }
+  assert.doesNotMatch(types, /secret\s*[:?]/i, "no option or field takes a secret");
+  const plain = await readFile(new URL("authflow_wasm.d.ts", pkg), "utf8");
+  assert.doesNotMatch(plain, /DpopKey|fetchResource/, "the default entry's types have none of it");
+
+  const entryJs = await readFile(new URL("browser-dpop/index.js", pkg), "utf8");
+  assert.match(entryJs, /"\.\/authflow_dpop_bg\.wasm"/);
+  assert.doesNotMatch(entryJs, /authflow_wasm|authflow_node|\.\.\/|__DPOP_SNIPPET__/);
+  for (const file of ["index.js", "authflow_wasm.js"]) {
+    assert.doesNotMatch(await readFile(new URL(file, pkg), "utf8"), /browser-dpop|authflow_dpop|dpop\.js/, file);
+  }
+});
+
 test("an authorization URL carries state and PKCE S256, and its redirect validates", () => {
   const client = new OAuthClient(options({ scopes: ["sites:read"] }));
   const start = client.createAuthorizationUrl({ storageKey: null, extraParams: { login_hint: "ada" } });

@@ -43,7 +43,7 @@ pub struct Client {
     pub(crate) signing_key: Option<crate::signing::SigningKey>,
     /// The time and entropy of the requests built now ([`Client::at`]):
     /// a client assertion and a DPoP proof need both.
-    #[cfg(feature = "signing")]
+    #[cfg(feature = "signed-requests")]
     pub(crate) request_context: Option<std::sync::Arc<crate::client_assertion::RequestContext>>,
     /// DPoP (RFC 9449): the key, the nonces, whether to send `dpop_jkt`.
     #[cfg(feature = "dpop")]
@@ -66,7 +66,7 @@ impl Client {
             resources: Vec::new(),
             #[cfg(feature = "jwt-client-auth")]
             signing_key: None,
-            #[cfg(feature = "signing")]
+            #[cfg(feature = "signed-requests")]
             request_context: None,
             #[cfg(feature = "dpop")]
             dpop: None,

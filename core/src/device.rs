@@ -325,7 +325,7 @@ pub struct DevicePoll {
     last_error: Option<Error>,
     /// Where the entropy of a signing client's polls comes from
     /// ([`DevicePoll::with_entropy`]).
-    #[cfg(feature = "signing")]
+    #[cfg(feature = "signed-requests")]
     entropy: Option<crate::client_assertion::AssertionEntropy>,
 }
 
@@ -346,7 +346,7 @@ impl DevicePoll {
             failures: 0,
             finished: None,
             last_error: None,
-            #[cfg(feature = "signing")]
+            #[cfg(feature = "signed-requests")]
             entropy: None,
         }
     }
@@ -356,7 +356,7 @@ impl DevicePoll {
     /// [`Client::at`]): bytes from a cryptographically secure source, taken
     /// once and stretched with ChaCha20. Without it, such a client's first
     /// poll stops with a configuration error.
-    #[cfg(feature = "signing")]
+    #[cfg(feature = "signed-requests")]
     pub fn with_entropy(mut self, seed: &[u8; crate::ASSERTION_ENTROPY_LEN]) -> DevicePoll {
         self.entropy = Some(crate::client_assertion::AssertionEntropy::new(seed));
         self
@@ -411,14 +411,14 @@ impl DevicePoll {
                 until: Some(self.next_at.min(self.expires_at)),
             };
         }
-        #[cfg(feature = "signing")]
+        #[cfg(feature = "signed-requests")]
         let client = crate::client_assertion::AssertionEntropy::client_at(
             self.entropy.as_mut(),
             &self.client,
             now,
             "DevicePoll::with_entropy",
         );
-        #[cfg(not(feature = "signing"))]
+        #[cfg(not(feature = "signed-requests"))]
         let client: Result<&Client> = Ok(&self.client);
         match client.and_then(|client| client.device_token_request(&self.device_code)) {
             Ok(request) => {

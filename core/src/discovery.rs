@@ -392,7 +392,7 @@ impl ProviderMetadata {
 /// (issuer and token endpoint) with `members` added (JSON object members,
 /// e.g. `"dpop_signing_alg_values_supported":["EdDSA"]`): for the tests
 /// of what each metadata member changes.
-#[cfg(all(test, any(feature = "jwt-client-auth", feature = "dpop")))]
+#[cfg(all(test, feature = "signing"))]
 pub(crate) fn test_profile(members: &str) -> Profile {
     let body = format!(
         r#"{{"issuer":"https://as.example","token_endpoint":"https://as.example/token",{members}}}"#

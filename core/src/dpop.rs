@@ -22,8 +22,10 @@ use crate::error::{Error, Result};
 use crate::error_response::{json_object, oauth_error_code};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::{Members, ObjectWriter, Shallow};
+use crate::jws_signing::SigningAlgorithm;
 use crate::secret::AccessToken;
-use crate::signing::{SigningAlgorithm, SigningKey};
+#[cfg(feature = "signing")]
+use crate::signing::SigningKey;
 use rand_chacha::rand_core::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -42,10 +44,36 @@ const PROOF_TYPE: &str = "dpop+jwt";
 /// The error code a server asks for a nonce with (RFC 9449 §8, §9).
 const USE_DPOP_NONCE: &str = "use_dpop_nonce";
 
+/// Who signs the proofs.
+#[derive(Debug, Clone)]
+enum DpopKey {
+    /// The core, with this key.
+    #[cfg(feature = "signing")]
+    Local(SigningKey),
+    /// The host, whose private key the core never sees: the proofs come
+    /// out as their JWS signing input, and the host appends the signature
+    /// ([`Client::complete_dpop_proof`]).
+    Host {
+        algorithm: SigningAlgorithm,
+        /// The public key's required members, in RFC 7638 §3.2 order.
+        public_jwk: String,
+    },
+}
+
+impl DpopKey {
+    fn algorithm(&self) -> SigningAlgorithm {
+        match self {
+            #[cfg(feature = "signing")]
+            DpopKey::Local(key) => key.algorithm(),
+            DpopKey::Host { algorithm, .. } => *algorithm,
+        }
+    }
+}
+
 /// A client's DPoP settings.
 #[derive(Debug, Clone)]
 pub(crate) struct DpopConfig {
-    key: SigningKey,
+    key: DpopKey,
     /// The key's JWK SHA-256 thumbprint (RFC 7638), base64url.
     jkt: String,
     /// Whether the authorization request carries `dpop_jkt` (§10).
@@ -207,12 +235,57 @@ impl Client {
     ///
     /// The key must be asymmetric (§4.2: never a MAC): ES256 (the one
     /// every DPoP server supports), EdDSA, RS256 or PS256.
-    pub fn with_dpop_key(mut self, key: SigningKey) -> Result<Client> {
+    #[cfg(feature = "signing")]
+    pub fn with_dpop_key(self, key: SigningKey) -> Result<Client> {
+        let jwk = key
+            .public_jwk()
+            .ok_or_else(|| Error::configuration(HMAC_REFUSED))?;
+        self.with_dpop(DpopKey::Local(key), jwk)
+    }
+
+    /// Proves possession of a key the host keeps (RFC 9449), as
+    /// [`Self::with_dpop_key`] does, for a private key the core never sees:
+    /// a non-extractable WebCrypto key, a platform keystore's. `public_jwk`
+    /// is its public half (a JWK's text, as `crypto.subtle.exportKey("jwk")`
+    /// gives it: `kty` and the key's members; a private member is refused)
+    /// and `algorithm` what it signs with (ES256, EdDSA, RS256, PS256).
+    ///
+    /// Each request's `DPoP` header then holds the proof's JWS signing
+    /// input (RFC 7515 §5.1): the host signs those bytes and completes the
+    /// proof with [`Self::complete_dpop_proof`] before it sends the request.
+    pub fn with_dpop_public_key(
+        self,
+        algorithm: SigningAlgorithm,
+        public_jwk: &str,
+    ) -> Result<Client> {
+        let jwk = required_public_members(algorithm, public_jwk)?;
+        self.with_dpop(
+            DpopKey::Host {
+                algorithm,
+                public_jwk: jwk.clone(),
+            },
+            jwk,
+        )
+    }
+
+    /// `request` with its DPoP proof completed by the host's `signature`
+    /// over the proof's signing input (the `DPoP` header as built, for a
+    /// client of [`Self::with_dpop_public_key`]): ES256's is the 64 bytes
+    /// R || S (RFC 7518 §3.4, what WebCrypto's ECDSA gives; not DER).
+    pub fn complete_dpop_proof(request: HttpRequest, signature: &[u8]) -> Result<HttpRequest> {
+        let proof = request
+            .header("DPoP")
+            .filter(|proof| proof.split('.').count() == 2)
+            .ok_or_else(|| {
+                Error::configuration("the request carries no DPoP proof waiting for a signature")
+            })?;
+        let proof = format!("{proof}.{}", crate::base64url::encode(signature));
+        Ok(replace_header(request, "DPoP", proof))
+    }
+
+    fn with_dpop(mut self, key: DpopKey, public_jwk: String) -> Result<Client> {
         if key.algorithm() == SigningAlgorithm::Hs256 {
-            return Err(Error::configuration(
-                "a DPoP proof is signed with a private key, never a shared secret \
-                 (RFC 9449 §4.2)",
-            ));
+            return Err(Error::configuration(HMAC_REFUSED));
         }
         // RFC 9449 §5.1: what the server takes; a proof of another
         // algorithm would only come back as invalid_dpop_proof.
@@ -224,10 +297,7 @@ impl Client {
                 listed.join(", ")
             )));
         }
-        let jwk = key
-            .public_jwk()
-            .ok_or_else(|| Error::configuration("the DPoP key has no public key"))?;
-        let jkt = crate::base64url::encode(Sha256::digest(jwk.as_bytes()));
+        let jkt = crate::base64url::encode(Sha256::digest(public_jwk.as_bytes()));
         let nonces = self.dpop.take().map(|d| d.nonces).unwrap_or_default();
         self.dpop = Some(DpopConfig {
             key,
@@ -346,9 +416,20 @@ impl Client {
         if let Some(nonce) = dpop.nonces.nonce_for(&request.url) {
             claims.string("nonce", nonce);
         }
-        let proof: Zeroizing<String> =
-            dpop.key
-                .sign_jwt(Some(PROOF_TYPE), true, &claims.finish(), &mut rng);
+        let proof: Zeroizing<String> = match &dpop.key {
+            #[cfg(feature = "signing")]
+            DpopKey::Local(key) => key.sign_jwt(Some(PROOF_TYPE), true, &claims.finish(), &mut rng),
+            DpopKey::Host {
+                algorithm,
+                public_jwk,
+            } => crate::jws_signing::signing_input(
+                *algorithm,
+                Some(PROOF_TYPE),
+                None,
+                Some(public_jwk.clone()),
+                &claims.finish(),
+            ),
+        };
         Ok(request.with_header("DPoP", proof.as_str()))
     }
 
@@ -377,12 +458,94 @@ impl Client {
     }
 }
 
+/// Why a MAC key cannot sign a proof.
+const HMAC_REFUSED: &str =
+    "a DPoP proof is signed with a private key, never a shared secret (RFC 9449 §4.2)";
+
+/// `request` with `name`'s value replaced by `value`.
+fn replace_header(mut request: HttpRequest, name: &str, value: String) -> HttpRequest {
+    request
+        .headers
+        .retain(|(header, _)| !header.eq_ignore_ascii_case(name));
+    request.with_header(name, value)
+}
+
+/// The required members (RFC 7638 §3.2, in its order) of a public JWK for
+/// `algorithm`; a private member, a member missing or of the wrong kind,
+/// a key type or curve `algorithm` does not sign with is refused.
+fn required_public_members(algorithm: SigningAlgorithm, jwk: &str) -> Result<String> {
+    if algorithm == SigningAlgorithm::Hs256 {
+        return Err(Error::configuration(HMAC_REFUSED));
+    }
+    let refused = |why: &str| Error::configuration(format!("the DPoP public key {why}"));
+    let members = Members::parse(jwk.as_bytes()).ok_or_else(|| refused("is not a JSON object"))?;
+    let text = |name: &str| match members.get(name) {
+        Some(Shallow::String(value)) if !value.is_empty() => Ok(value.to_string()),
+        _ => Err(refused(&format!("has no {name}"))),
+    };
+    if ["d", "p", "q", "dp", "dq", "qi", "k"]
+        .iter()
+        .any(|private| members.get(private).is_some())
+    {
+        return Err(refused(
+            "holds private key material: give its public half only",
+        ));
+    }
+    // Base64url of `len` bytes, when the size is fixed.
+    let coordinate = |name: &str, len: usize| {
+        let value = text(name)?;
+        match crate::base64url::decode(value.as_bytes()) {
+            Some(bytes) if bytes.len() == len => Ok(value),
+            _ => Err(refused(&format!("has a malformed {name}"))),
+        }
+    };
+    let kty = text("kty")?;
+    let mut out = ObjectWriter::with_capacity(200);
+    match (algorithm, kty.as_str()) {
+        (SigningAlgorithm::Es256, "EC") => {
+            if text("crv")? != "P-256" {
+                return Err(refused("is not on P-256, the curve of ES256"));
+            }
+            out.string("crv", "P-256")
+                .string("kty", "EC")
+                .string("x", &coordinate("x", 32)?)
+                .string("y", &coordinate("y", 32)?);
+        }
+        (SigningAlgorithm::EdDsa, "OKP") => {
+            if text("crv")? != "Ed25519" {
+                return Err(refused("is not an Ed25519 key"));
+            }
+            out.string("crv", "Ed25519")
+                .string("kty", "OKP")
+                .string("x", &coordinate("x", 32)?);
+        }
+        (SigningAlgorithm::Rs256 | SigningAlgorithm::Ps256, "RSA") => {
+            let modulus = text("n")?;
+            // RFC 7518 §3.3: 2048 bits or more.
+            if crate::base64url::decode(modulus.as_bytes()).is_none_or(|n| n.len() < 256) {
+                return Err(refused("is an RSA key under 2048 bits"));
+            }
+            out.string("e", &text("e")?)
+                .string("kty", "RSA")
+                .string("n", &modulus);
+        }
+        _ => {
+            return Err(refused(&format!(
+                "is of type {kty}, which does not sign {}",
+                algorithm.as_str()
+            )))
+        }
+    }
+    Ok(out.finish())
+}
+
 /// `htm` (RFC 9449 §4.2): the method's name.
 fn method_name(method: Method) -> &'static str {
     method.as_str()
 }
 
 #[cfg(test)]
+#[cfg(feature = "signing")]
 mod tests {
     use super::*;
 
@@ -496,6 +659,7 @@ mod tests {
 }
 
 #[cfg(test)]
+#[cfg(feature = "signing")]
 mod session_tests {
     use super::*;
     use crate::session::{Session, SessionAction};
@@ -620,6 +784,7 @@ mod session_tests {
 }
 
 #[cfg(test)]
+#[cfg(feature = "signing")]
 mod retry_tests {
     use super::*;
 
@@ -669,6 +834,7 @@ mod retry_tests {
 }
 
 #[cfg(test)]
+#[cfg(feature = "signing")]
 mod redaction_tests {
     use super::*;
 
@@ -690,5 +856,121 @@ mod redaction_tests {
         assert!(!shown.contains(&proof[..20]), "{shown}");
         assert!(!shown.contains("at-very-secret-1"), "{shown}");
         assert!(shown.contains("DPoP"));
+    }
+}
+
+#[cfg(test)]
+#[cfg(feature = "signing")]
+mod host_key_tests {
+    use super::*;
+
+    const EC_JWK: &str = r#"{"kty":"EC","crv":"P-256",
+        "x":"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
+        "y":"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E",
+        "d":"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k"}"#;
+    /// EC_JWK's public half, as WebCrypto exports it (with `key_ops` and
+    /// `ext`, which are not part of the thumbprint).
+    const EC_PUBLIC: &str = r#"{"key_ops":["verify"],"ext":true,"kty":"EC","crv":"P-256",
+        "x":"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44",
+        "y":"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E"}"#;
+
+    fn profile() -> crate::Profile {
+        crate::Profile::generic(None, "https://as.example/token").unwrap()
+    }
+
+    fn host_client() -> Client {
+        Client::new(profile(), "c")
+            .with_dpop_public_key(SigningAlgorithm::Es256, EC_PUBLIC)
+            .unwrap()
+    }
+
+    /// ES256 as the host signs: the 64-byte R || S over the signing input.
+    fn host_signature(input: &str) -> Vec<u8> {
+        use p256::ecdsa::signature::Signer as _;
+        let d = crate::base64url::decode(b"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k").unwrap();
+        let key = p256::ecdsa::SigningKey::from_slice(&d).unwrap();
+        let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
+        signature.to_bytes().to_vec()
+    }
+
+    /// The host-signed proof is the one the core signs with the same key
+    /// (ES256 is deterministic here, RFC 6979), byte for byte: same header,
+    /// same claims, same thumbprint.
+    #[test]
+    fn a_host_signed_proof_is_the_core_signed_one() {
+        let local = Client::new(profile(), "c")
+            .with_dpop_key(SigningKey::from_jwk(EC_JWK).unwrap())
+            .unwrap();
+        let host = host_client();
+        assert_eq!(local.dpop_jkt(), host.dpop_jkt());
+        let refresh = crate::RefreshToken::new("rt-1");
+        let signed = local
+            .at(1_700_000_000, &[7; 32])
+            .unwrap()
+            .refresh_request(&refresh)
+            .unwrap();
+        let pending = host
+            .at(1_700_000_000, &[7; 32])
+            .unwrap()
+            .refresh_request(&refresh)
+            .unwrap();
+        let input = pending.header("DPoP").unwrap().to_owned();
+        assert_eq!(input.split('.').count(), 2, "a signing input, not a JWS");
+        let completed = Client::complete_dpop_proof(pending, &host_signature(&input)).unwrap();
+        assert_eq!(completed.header("DPoP"), signed.header("DPoP"));
+        assert_eq!(completed.body, signed.body);
+        // A proof is completed once.
+        let error = Client::complete_dpop_proof(completed, &[0; 64]).unwrap_err();
+        assert!(
+            error.to_string().contains("no DPoP proof waiting"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_retry_gets_a_new_signing_input_with_the_nonce() {
+        let at = host_client().at(100, &[1; 32]).unwrap();
+        let first = at
+            .refresh_request(&crate::RefreshToken::new("rt-1"))
+            .unwrap();
+        let nonces = DpopNonces::new()
+            .with_nonce("https://as.example/", "n-1")
+            .unwrap();
+        let again = at
+            .with_dpop_nonces(&nonces)
+            .with_new_dpop_proof(first.clone())
+            .unwrap();
+        let input = again.header("DPoP").unwrap();
+        assert_eq!(input.split('.').count(), 2);
+        assert_eq!(proof_nonce(input).as_deref(), Some("n-1"));
+        assert_ne!(Some(input), first.header("DPoP"));
+    }
+
+    #[test]
+    fn a_public_key_that_cannot_sign_the_algorithm_is_refused() {
+        let refused = |algorithm, jwk: &str| {
+            Client::new(profile(), "c")
+                .with_dpop_public_key(algorithm, jwk)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(SigningAlgorithm::Es256, EC_JWK).contains("private key material"));
+        assert!(refused(SigningAlgorithm::EdDsa, EC_PUBLIC).contains("does not sign EdDSA"));
+        assert!(refused(SigningAlgorithm::Hs256, EC_PUBLIC).contains("never a shared secret"));
+        let p384 = EC_PUBLIC.replace("P-256", "P-384");
+        assert!(refused(SigningAlgorithm::Es256, &p384).contains("P-256"));
+        let short = EC_PUBLIC.replace("w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44", "AAAA");
+        assert!(refused(SigningAlgorithm::Es256, &short).contains("malformed x"));
+        assert!(refused(SigningAlgorithm::Es256, "[]").contains("not a JSON object"));
+        let small_rsa = r#"{"kty":"RSA","e":"AQAB","n":"AAAA"}"#;
+        assert!(refused(SigningAlgorithm::Rs256, small_rsa).contains("2048"));
+    }
+
+    /// The key the host keeps never reaches a log: there is none in the
+    /// client, and the public half is not a secret but not shown either.
+    #[test]
+    fn debug_of_a_host_key_client_shows_no_key() {
+        let debug = format!("{:?}", host_client());
+        assert!(!debug.contains("2rzlM"), "{debug}");
     }
 }

@@ -80,7 +80,7 @@ mod callback;
 mod challenge;
 mod client;
 // The request context of `Client::at` lives here; DPoP proofs use it too.
-#[cfg(feature = "signing")]
+#[cfg(feature = "signed-requests")]
 mod client_assertion;
 mod clock;
 #[cfg(feature = "device")]
@@ -104,6 +104,8 @@ mod jose;
 pub mod json;
 #[cfg(feature = "openid")]
 pub mod jwks;
+#[cfg(feature = "signed-requests")]
+mod jws_signing;
 #[cfg(feature = "openid-claims")]
 mod oidc;
 #[cfg(feature = "par")]
@@ -135,7 +137,7 @@ pub use authorization::{
 pub use callback::{OneUseCallback, ValidatedCallback};
 pub use challenge::Challenge;
 pub use client::Client;
-#[cfg(feature = "signing")]
+#[cfg(feature = "signed-requests")]
 pub use client_assertion::ASSERTION_ENTROPY_LEN;
 #[cfg(feature = "jwt-client-auth")]
 pub use client_assertion::ASSERTION_LIFETIME;
@@ -169,6 +171,8 @@ pub use introspection::Introspection;
 pub use jose::JwsAlgorithm;
 #[cfg(feature = "openid")]
 pub use jwks::{jwks_request, parse_jwks_response, Jwk, JwkSet, JwksCache, PublicKey};
+#[cfg(feature = "signed-requests")]
+pub use jws_signing::SigningAlgorithm;
 #[cfg(feature = "openid")]
 pub use oidc::{LogoutOptions, UserInfo};
 #[cfg(feature = "par")]
@@ -190,7 +194,7 @@ pub use session::{
     OutgoingRequest, RequestId, RequestPurpose, Session, SessionAction, SessionUpdate,
 };
 #[cfg(feature = "signing")]
-pub use signing::{SigningAlgorithm, SigningKey, MIN_HMAC_KEY_LEN};
+pub use signing::{SigningKey, MIN_HMAC_KEY_LEN};
 #[cfg(feature = "resources")]
 pub use token_exchange::{
     IssuedToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_JWT,

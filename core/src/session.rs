@@ -149,7 +149,7 @@ pub struct Session {
     last_error: Option<Error>,
     /// Where the entropy of a signing client's renewals comes from
     /// ([`Session::with_entropy`]).
-    #[cfg(feature = "signing")]
+    #[cfg(feature = "signed-requests")]
     entropy: Option<crate::client_assertion::AssertionEntropy>,
     /// The servers' DPoP nonces (RFC 9449 §8, §9) for the proofs of its
     /// renewals and of the caller's API requests.
@@ -181,7 +181,7 @@ impl Session {
             refresh_margin: None,
             unsaved: false,
             last_error: None,
-            #[cfg(feature = "signing")]
+            #[cfg(feature = "signed-requests")]
             entropy: None,
             #[cfg(feature = "dpop")]
             dpop_nonces,
@@ -195,7 +195,7 @@ impl Session {
     /// [`Client::at`]; DPoP proofs): bytes from a cryptographically secure
     /// source, taken once and stretched with ChaCha20. Without it, such a
     /// client's renewal fails with a configuration error.
-    #[cfg(feature = "signing")]
+    #[cfg(feature = "signed-requests")]
     pub fn with_entropy(mut self, seed: &[u8; crate::ASSERTION_ENTROPY_LEN]) -> Session {
         self.entropy = Some(crate::client_assertion::AssertionEntropy::new(seed));
         self
@@ -204,7 +204,7 @@ impl Session {
     /// The client for a renewal built at `now`: through [`Client::at`]
     /// when it signs its authentication.
     fn client_at(&mut self, now: u64) -> Result<std::borrow::Cow<'_, Client>> {
-        #[cfg(feature = "signing")]
+        #[cfg(feature = "signed-requests")]
         {
             let client = crate::client_assertion::AssertionEntropy::client_at(
                 self.entropy.as_mut(),
@@ -222,7 +222,7 @@ impl Session {
             };
             Ok(client)
         }
-        #[cfg(not(feature = "signing"))]
+        #[cfg(not(feature = "signed-requests"))]
         {
             let _ = now;
             Ok(std::borrow::Cow::Borrowed(&self.client))

@@ -19,54 +19,9 @@
 
 use crate::error::{Error, Result};
 use crate::json::{Members, ObjectWriter, Shallow};
+use crate::jws_signing::SigningAlgorithm;
 use rand_chacha::rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
-
-/// An algorithm authflow signs with (RFC 7518 §3.1, RFC 8037 §3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SigningAlgorithm {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3).
-    Rs256,
-    /// RSASSA-PSS with SHA-256 and a 32-byte salt (RFC 7518 §3.5).
-    Ps256,
-    /// ECDSA with P-256 and SHA-256 (RFC 7518 §3.4).
-    Es256,
-    /// EdDSA with Ed25519 (RFC 8037 §3.1).
-    EdDsa,
-    /// HMAC with SHA-256 (RFC 7518 §3.2): `client_secret_jwt` only, keyed
-    /// with the client secret.
-    Hs256,
-}
-
-impl SigningAlgorithm {
-    /// Every algorithm authflow signs with.
-    pub const ALL: [SigningAlgorithm; 5] = [
-        SigningAlgorithm::Rs256,
-        SigningAlgorithm::Ps256,
-        SigningAlgorithm::Es256,
-        SigningAlgorithm::EdDsa,
-        SigningAlgorithm::Hs256,
-    ];
-
-    /// The JOSE name, e.g. `"ES256"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlgorithm::Rs256 => "RS256",
-            SigningAlgorithm::Ps256 => "PS256",
-            SigningAlgorithm::Es256 => "ES256",
-            SigningAlgorithm::EdDsa => "EdDSA",
-            SigningAlgorithm::Hs256 => "HS256",
-        }
-    }
-
-    /// The algorithm of a JOSE name (case-sensitive, RFC 7515 §4.1.1);
-    /// `None` for `none` and every algorithm authflow does not sign with.
-    pub fn parse(name: &str) -> Option<SigningAlgorithm> {
-        SigningAlgorithm::ALL
-            .into_iter()
-            .find(|a| a.as_str() == name)
-    }
-}
 
 /// The key material of a [`SigningKey`].
 #[derive(Clone)]
@@ -474,27 +429,9 @@ impl SigningKey {
         claims: &str,
         rng: &mut (impl RngCore + CryptoRng),
     ) -> Zeroizing<String> {
-        let mut header = ObjectWriter::with_capacity(64);
-        header.string("alg", self.algorithm.as_str());
-        if let Some(typ) = typ {
-            header.string("typ", typ);
-        }
-        if let Some(kid) = &self.key_id {
-            header.string("kid", kid);
-        }
         let jwk = with_public_key.then(|| self.public_jwk()).flatten();
-        let mut header = header.finish();
-        if let Some(jwk) = jwk {
-            // The writer has no raw member: the JWK is spliced in before
-            // the closing brace.
-            header.pop();
-            header.push_str(",\"jwk\":");
-            header.push_str(&jwk);
-            header.push('}');
-        }
-        let mut jwt = Zeroizing::new(crate::base64url::encode(header));
-        jwt.push('.');
-        jwt.push_str(&crate::base64url::encode(claims));
+        let mut jwt =
+            crate::jws_signing::signing_input(self.algorithm, typ, self.key_id(), jwk, claims);
         let signature = self.sign(jwt.as_bytes(), rng);
         jwt.push('.');
         jwt.push_str(&crate::base64url::encode(signature));

@@ -8,7 +8,12 @@
 // OpenID entry, authflow/browser-openid) signs in at the oidc-provider peer
 // (tests/peers/oidc-provider, its public client `browser-client`): its
 // login and consent pages filled in, the code exchanged from the page, the
-// ID token's claims checked there.
+// ID token's claims checked there. The DPoP page (dpop.html + dpop.js,
+// through authflow/browser-dpop) signs in there as `browser-dpop-client`
+// with a non-extractable WebCrypto key kept in IndexedDB: the provider,
+// started with --dpop-nonce, demands its nonce at the token endpoint and at
+// UserInfo, binds the tokens to the key, and accepts the bound token at
+// UserInfo with a proof.
 //
 // playwright-core drives the system Chromium (/usr/bin/chromium, from
 // Debian); no browser is downloaded. Needs the package built
@@ -26,7 +31,7 @@ let providers, oidc, page_server, context, profileDir;
 
 before(async () => {
   providers = await startProviders();
-  oidc = await startOidcProvider();
+  oidc = await startOidcProvider(["--dpop-nonce"]);
   page_server = await serve({ providers: { ...providers.urls, oidc_provider: { issuer: oidc.issuer } } });
   profileDir = await mkdtemp(join(tmpdir(), "authflow-e2e-"));
   context = await chromium.launchPersistentContext(profileDir, {
@@ -53,6 +58,19 @@ async function control(path, init) {
   const response = await fetch(new URL(path, providers.urls.control + "/"), init);
   assert.ok(response.ok, `${path}: ${response.status}`);
   return response.json();
+}
+
+/**
+ * The user at oidc-provider's own pages (devInteractions): any user name
+ * and password log in (the name is the subject), then the consent.
+ */
+async function signInAtOidcProvider(page, user) {
+  await page.waitForSelector('input[name="login"]');
+  await page.fill('input[name="login"]', user);
+  await page.fill('input[name="password"]', "any-password");
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
+  await page.click('button[type="submit"]');
 }
 
 /** A fresh page that records console output and page errors. */
@@ -172,14 +190,7 @@ test("OpenID through authflow/browser-openid: the nonce is sent, the ID token's 
   await page.waitForSelector('#status[data-state="signed-out"]');
   await page.click("#sign-in");
 
-  // The user at oidc-provider's own pages (devInteractions): any user name
-  // and password log in (the name is the subject), then the consent.
-  await page.waitForSelector('input[name="login"]');
-  await page.fill('input[name="login"]', "carol");
-  await page.fill('input[name="password"]', "any-password");
-  await page.click('button[type="submit"]');
-  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
-  await page.click('button[type="submit"]');
+  await signInAtOidcProvider(page, "carol");
 
   // Back at the page: the code exchanged there, the ID token checked.
   await page.waitForSelector('#status[data-state="signed-in"], #error:not([hidden])');
@@ -214,6 +225,60 @@ test("OpenID through authflow/browser-openid: the nonce is sent, the ID token's 
   // base64url JSON, "eyJ...").
   const shown = (await page.textContent("body")) + console_.join("\n");
   assert.doesNotMatch(shown, /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./, "an ID token was shown");
+  assert.deepEqual(console_.filter((line) => /error/i.test(line)), []);
+  await page.close();
+});
+
+test("DPoP through authflow/browser-dpop: tokens bound to the page's WebCrypto key, the provider's nonces met, UserInfo called with a proof", async () => {
+  // A user signed in at the provider before (the OpenID test) would skip
+  // its login page: start signed out.
+  await context.clearCookies();
+  const page = await context.newPage();
+  const console_ = [];
+  page.on("console", (message) => {
+    if (message.location().url.startsWith(page_server.url)) console_.push(message.text());
+  });
+  page.on("pageerror", (error) => console_.push(String(error)));
+  const tokenAnswers = [];
+  const userinfoAnswers = [];
+  page.on("response", (response) => {
+    if (response.request().method() === "OPTIONS") return;
+    if (response.url() === `${oidc.issuer}/token`) tokenAnswers.push(response);
+    if (response.url() === `${oidc.issuer}/me`) userinfoAnswers.push(response);
+  });
+
+  const dpopPage = new URL("dpop.html", page_server.url).href;
+  await page.goto(dpopPage);
+  await page.waitForSelector('#status[data-state="signed-out"]');
+  await page.click("#sign-in");
+  await signInAtOidcProvider(page, "dana");
+
+  await page.waitForSelector('#status[data-state="signed-in"], #error:not([hidden])');
+  assert.equal(await page.isHidden("#error"), true, await page.textContent("#error"));
+  assert.equal(await page.getAttribute("#status", "data-sub"), "dana", "UserInfo took the bound token");
+  assert.equal(await page.getAttribute("#status", "data-token-type"), "DPoP");
+  assert.equal(await page.getAttribute("#status", "data-extractable"), "false", "the private key cannot be read");
+
+  // The token endpoint: a proof without the nonce refused (use_dpop_nonce),
+  // the same request once more with it, bound tokens issued.
+  assert.deepEqual(tokenAnswers.map((r) => r.status()), [400, 200]);
+  const proofs = await Promise.all(tokenAnswers.map((r) => r.request().headerValue("dpop")));
+  const claims = proofs.map((proof) => JSON.parse(Buffer.from(proof.split(".")[1], "base64url")));
+  assert.equal(claims[0].nonce, undefined);
+  assert.equal(claims[1].nonce, tokenAnswers[0].headers()["dpop-nonce"]);
+  assert.notEqual(claims[0].jti, claims[1].jti);
+  assert.equal(claims[1].htu, `${oidc.issuer}/token`);
+  // UserInfo: Authorization DPoP (never Bearer) with a proof carrying ath.
+  assert.ok(userinfoAnswers.length >= 1 && userinfoAnswers.length <= 2, `${userinfoAnswers.length} UserInfo calls`);
+  const last = userinfoAnswers.at(-1);
+  assert.equal(last.status(), 200);
+  assert.match(await last.request().headerValue("authorization"), /^DPoP [^ ]+$/);
+  const proof = JSON.parse(Buffer.from((await last.request().headerValue("dpop")).split(".")[1], "base64url"));
+  assert.match(proof.ath, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(proof.htm, "GET");
+
+  const shown = (await page.textContent("body")) + console_.join("\n");
+  assert.doesNotMatch(shown, /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\./, "a token or proof was shown");
   assert.deepEqual(console_.filter((line) => /error/i.test(line)), []);
   await page.close();
 });

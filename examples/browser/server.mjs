@@ -1,6 +1,8 @@
 // A tiny static server for the example pages, on 127.0.0.1 only:
 //   /             examples/browser/ (index.html and app.js; openid.html and
-//                 openid.js, the OpenID sign-in through authflow/browser-openid)
+//                 openid.js, the OpenID sign-in through authflow/browser-openid;
+//                 dpop.html and dpop.js, DPoP through authflow/browser-dpop;
+//                 sign-in-page.js and page.css, what they share)
 //   /authflow/    the built package, bindings-wasm/pkg/ (scripts/wasm-build.sh)
 //   /config.json  the local providers' URLs (what authflow-providers prints)
 //                 and, when it runs, the oidc-provider peer's issuer as
@@ -26,6 +28,7 @@ const roots = [
 ];
 const types = {
   ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
   ".json": "application/json",
@@ -92,10 +95,11 @@ export async function startProviders() {
 
 /**
  * Starts the oidc-provider peer (tests/peers/oidc-provider, installed by its
- * install.sh) on a free port; resolves to `{ issuer, stop }`.
+ * install.sh) on a free port, with `flags` (e.g. `--dpop-nonce`); resolves
+ * to `{ issuer, stop }`.
  */
-export async function startOidcProvider() {
-  const { info, stop } = await startServer(process.execPath, [join(repo, "tests/peers/oidc-provider/server.mjs")]);
+export async function startOidcProvider(flags = []) {
+  const { info, stop } = await startServer(process.execPath, [join(repo, "tests/peers/oidc-provider/server.mjs"), ...flags]);
   return { issuer: info.issuer, stop };
 }
 
@@ -119,7 +123,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const config = oidc ? { ...providers.urls, oidc_provider: { issuer: oidc.issuer } } : providers.urls;
   const page = await serve({ providers: config, port: Number(process.env.PORT ?? 0) });
   console.log(`example page: ${page.url} (Ctrl-C to stop)`);
-  if (oidc) console.log(`OpenID example page: ${page.url}openid.html (oidc-provider at ${oidc.issuer}; any user name and password)`);
+  if (oidc) console.log(`OpenID example page: ${page.url}openid.html, DPoP: ${page.url}dpop.html (oidc-provider at ${oidc.issuer}; any user name and password)`);
   const stop = async () => { await page.close(); await providers.stop(); await oidc?.stop(); process.exit(0); };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -36,7 +36,8 @@
 //   client, as above: a `web` one would need the port fixed), and the token
 //   endpoint answers its cross-origin requests from a loopback origin
 //   (clientBasedCORS below; every other client's are refused, as
-//   oidc-provider's default does).
+//   oidc-provider's default does). `browser-dpop-client` is the same for
+//   examples/browser/dpop.html, with DPoP-bound tokens.
 // - Signing keys: made at start (node:crypto), one RSA key for RS256 and one
 //   P-256 key for ES256, each with its own `kid` (`rs256-<generation>-<hex>`,
 //   `es256-<generation>-<hex>`), served at /jwks. Discovery's
@@ -148,6 +149,18 @@ const clients = [
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/openid.html'],
+  },
+  {
+    // A browser app with DPoP (examples/browser/dpop.html through
+    // authflow/browser-dpop): as browser-client, and its tokens bound to
+    // the page's WebCrypto key.
+    client_id: 'browser-dpop-client',
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/dpop.html'],
+    dpop_bound_access_tokens: true,
   },
   {
     // Machine to machine: client credentials only, no user, no redirect.
@@ -306,8 +319,8 @@ const EXCHANGE_AUDIENCES = new Set(['urn:example:billing']);
 
 const SLOW_CLIENT = 'device-slow-client';
 
-// The client whose token endpoint requests a page may make (CORS).
-const BROWSER_CLIENT = 'browser-client';
+// The clients whose token endpoint requests a page may make (CORS).
+const BROWSER_CLIENTS = new Set(['browser-client', 'browser-dpop-client']);
 const LOOPBACK_ORIGIN = /^http:\/\/127\.0\.0\.1:[0-9]{1,5}$/;
 
 // Bumped at every set of keys made: the first set is generation 1.
@@ -332,9 +345,9 @@ const configuration = (jwks) => ({
   clients: structuredClone(clients),
   jwks,
   // Cross-origin requests to the token endpoint (and the other client
-  // endpoints): only BROWSER_CLIENT's, only from a page on 127.0.0.1.
+  // endpoints): only BROWSER_CLIENTS', only from a page on 127.0.0.1.
   clientBasedCORS(ctx, origin, client) {
-    return client.clientId === BROWSER_CLIENT && LOOPBACK_ORIGIN.test(origin);
+    return BROWSER_CLIENTS.has(client.clientId) && LOOPBACK_ORIGIN.test(origin);
   },
   // Any user name and password log in (devInteractions); the user name is the subject.
   async findAccount(ctx, sub) {
