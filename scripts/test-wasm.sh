@@ -53,7 +53,7 @@ step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser, 
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features openid --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features dpop --locked -- -D warnings
-cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid \
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid,dpop \
   --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
 

@@ -194,11 +194,11 @@ done
 
 # The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
 # core's `confidential` feature (client secrets, client credentials), `api`
-# (Session.fetch) and `openid` (the OpenID code flow with the ID token's
-# claims checked). Built on the stable toolchain in the shared target
+# (Session.fetch), `openid` (the OpenID code flow with the ID token's
+# claims checked) and `dpop` (DPoP with a WebCrypto key). Built on the stable toolchain in the shared target
 # directory: its size is no browser's concern, and a server loads it from
 # disk.
-cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,api,openid \
+cargo rustc -p authflow-wasm --lib --crate-type cdylib --features confidential,api,openid,dpop \
   --target wasm32-unknown-unknown --profile wasm-release --locked
 node_raw="$AUTHFLOW_TARGET_DIR/wasm32-unknown-unknown/wasm-release/authflow_wasm.wasm"
 "$WASM_BINDGEN" "$node_raw" --target web --out-dir "$pkg/node" --out-name authflow_node
@@ -206,5 +206,5 @@ rm -f "$pkg/node/.gitignore" "$pkg/node/package.json"
 sed -Ei '/^ *\[Symbol\.dispose\]\(\): void;$/d' "$pkg/node/authflow_node.d.ts"
 cp bindings-wasm/npm/node/index.js bindings-wasm/npm/node/index.d.ts "$pkg/node/"
 node_snippet=$(cd "$pkg/node" && ls snippets/*/js/browser.js)
-sed -i "s#__BROWSER_SNIPPET__#./$node_snippet#" "$pkg/node/index.js"
+sed -i "s#__BROWSER_SNIPPET__#./$node_snippet#; s#__DPOP_SNIPPET__#./${node_snippet%browser.js}dpop.js#" "$pkg/node/index.js"
 echo "built $pkg"

@@ -39,10 +39,10 @@ export async function signProof(parts, key) {
 /**
  * Sends `call`'s request with its proof signed, and once more (a new proof)
  * when `call.finish` says so by returning `undefined` (the server asked for
- * a nonce, RFC 9449 §8, §9); resolves to what `finish` made of the answer,
- * or with `asResponse` to the answer as a `Response`.
+ * a nonce, RFC 9449 §8, §9); resolves to `[what finish made of the answer,
+ * the answer]`, as browser.js's `exchange` does.
  */
-export async function signedExchange(call, key, timeoutMs, asResponse) {
+export async function signedExchange(call, key, timeoutMs) {
   try {
     for (;;) {
       const parts = await signProof(call.request(), key);
@@ -53,12 +53,21 @@ export async function signedExchange(call, key, timeoutMs, asResponse) {
         throw call.failed(thrown);
       }
       const result = call.finish(response);
-      if (result === undefined) continue;
-      if (!asResponse) return result;
-      const [status, headers, body] = response;
-      return new Response([204, 205, 304].includes(status) ? null : body, { status, headers });
+      if (result !== undefined) return [result, response];
     }
   } finally {
     call.free();
   }
+}
+
+/** Statuses whose response has no body (`Response` refuses one). */
+export const NO_BODY = [101, 103, 204, 205, 304];
+
+/** A token request (`TokenCall`) with signed proofs: resolves to the token set. */
+export const signedGrant = async (call, key, timeoutMs) => (await signedExchange(call, key, timeoutMs))[0];
+
+/** A resource request (`ResourceCall`) with signed proofs: resolves to the answer as a `Response`. */
+export async function signedFetch(call, key, timeoutMs) {
+  const [, [status, headers, body]] = await signedExchange(call, key, timeoutMs);
+  return new Response(NO_BODY.includes(status) ? null : body, { status, headers });
 }

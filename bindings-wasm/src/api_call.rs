@@ -1,7 +1,8 @@
 //! `Session.fetch` of the Node.js entry: API calls with the session's
 //! token, by the core's rules (RFC 6750 §2.1; the token goes only below
-//! the profile's API base). JavaScript (`js/browser.js` `ServerSession`)
-//! sends [`ApiCall::request`] and hands the answer back. Not in the
+//! the profile's API base; a DPoP-bound token with a proof, RFC 9449 §7).
+//! JavaScript (`npm/node/index.js` `Session`) sends [`ApiCall::request`]
+//! and hands the answer back. Not in the
 //! browser module: it costs 7 KB gzip, over the browser's size budget
 //! (`SIZE.md`).
 
@@ -28,15 +29,29 @@ impl SessionMachine {
         init: JsValue,
         retry: bool,
     ) -> Result<ApiCall, JsValue> {
-        let token = AccessToken::new(token);
-        let state = self.state.borrow();
-        let request = read_api_request(state.session.client(), &token, path, &init)
+        let mut state = self.state.borrow_mut();
+        // The session's own token, which knows whether it is DPoP-bound
+        // (the string alone does not).
+        let token = state
+            .session
+            .token_set()
+            .map(|tokens| tokens.access_token().clone())
+            .filter(|held| held.secret() == token)
+            .unwrap_or_else(|| AccessToken::new(token));
+        // With the time, entropy and nonces a DPoP proof needs.
+        let client = state
+            .session
+            .client_for_request(browser::now())
             .map_err(|e| error_to_js(&e))?;
+        let request =
+            read_api_request(&client, &token, path, &init).map_err(|e| error_to_js(&e))?;
         Ok(ApiCall {
             state: Rc::clone(&self.state),
             token,
-            request,
+            request: RefCell::new(request),
             retry,
+            #[cfg(feature = "dpop")]
+            nonce_retried: std::cell::Cell::new(false),
         })
     }
 }
@@ -48,39 +63,60 @@ impl SessionMachine {
 pub struct ApiCall {
     state: Rc<RefCell<State>>,
     token: AccessToken,
-    request: HttpRequest,
+    request: RefCell<HttpRequest>,
     retry: bool,
+    /// The one retry a DPoP nonce demand earns (RFC 9449 §9).
+    #[cfg(feature = "dpop")]
+    nonce_retried: std::cell::Cell<bool>,
 }
 
 #[wasm_bindgen]
 impl ApiCall {
     /// `[method, url, headers, body]` for `send`.
     pub fn request(&self) -> JsValue {
-        request_parts(&self.request)
+        request_parts(&self.request.borrow())
     }
 
     /// Reads the API's answer (`[status, headers, body]`): `true` for a
     /// 2xx, `false` when the token was refused and the call is to be made
-    /// again after a renewal; throws the `AuthflowError` for any other
+    /// again after a renewal, `undefined` (with a DPoP-bound token) when
+    /// the server asked for a nonce and the request, with a new proof, is
+    /// to be sent once more; throws the `AuthflowError` for any other
     /// answer.
-    pub fn finish(&self, response: JsValue) -> Result<bool, JsValue> {
-        let js = |e: Error| error_to_js(&e.without_secrets_of(&self.request));
+    pub fn finish(&self, response: JsValue) -> Result<Option<bool>, JsValue> {
+        let js = |e: Error| error_to_js(&e.without_secrets_of(&self.request.borrow()));
         let response = response_from_js(&response).map_err(js)?;
         let mut state = self.state.borrow_mut();
+        #[cfg(feature = "dpop")]
+        if state
+            .session
+            .handle_dpop_response(&self.request.borrow(), &response)
+            && !self.nonce_retried.replace(true)
+        {
+            let client = state
+                .session
+                .client_for_request(browser::now())
+                .map_err(js)?;
+            let renewed = client
+                .with_new_dpop_proof(self.request.borrow().clone())
+                .map_err(js)?;
+            *self.request.borrow_mut() = renewed;
+            return Ok(None);
+        }
         if response.status == 401 && self.retry {
             state.session.handle_unauthorized(&self.token);
-            return Ok(false);
+            return Ok(Some(false));
         }
         state
             .session
             .client()
             .check_api_response(browser::now(), &response)
             .map_err(js)?;
-        Ok(true)
+        Ok(Some(true))
     }
 
     /// The `AuthflowError` for a call that got no response.
     pub fn failed(&self, thrown: JsValue) -> JsValue {
-        no_response(&thrown, &self.request)
+        no_response(&thrown, &self.request.borrow())
     }
 }

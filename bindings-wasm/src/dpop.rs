@@ -33,12 +33,14 @@ extern "C" {
     #[wasm_bindgen(js_name = signProof)]
     pub(crate) fn sign_proof(parts: JsValue, key: &JsValue) -> Promise;
 
-    /// Sends `call`'s request with a signed proof, once more when its
-    /// `finish` returns `undefined`; resolves to what `finish` returned, or
-    /// with `as_response` to the answer as a `Response`.
-    #[wasm_bindgen(js_name = signedExchange)]
-    fn signed_exchange(call: JsValue, key: &JsValue, timeout_ms: f64, as_response: bool)
-        -> Promise;
+    /// Sends a `TokenCall`'s request with a signed proof, once more when
+    /// its `finish` returns `undefined`; resolves to the token set.
+    #[wasm_bindgen(js_name = signedGrant)]
+    fn signed_grant(call: JsValue, key: &JsValue, timeout_ms: f64) -> Promise;
+
+    /// The same for a `ResourceCall`: resolves to the answer as a `Response`.
+    #[wasm_bindgen(js_name = signedFetch)]
+    fn signed_fetch(call: JsValue, key: &JsValue, timeout_ms: f64) -> Promise;
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -134,7 +136,7 @@ impl BrowserDpop {
 
     /// Sends `call` (a `TokenCall`) with signed proofs.
     pub(crate) fn send(&self, call: JsValue, timeout_ms: f64) -> Promise {
-        signed_exchange(call, &self.key, timeout_ms, false)
+        signed_grant(call, &self.key, timeout_ms)
     }
 }
 
@@ -205,7 +207,7 @@ impl OAuthClient {
             .dpop()
             .map_or(JsValue::UNDEFINED, |dpop| dpop.key.clone());
         match call {
-            Ok(call) => signed_exchange(call.into(), &key, self.timeout_ms(), true),
+            Ok(call) => signed_fetch(call.into(), &key, self.timeout_ms()),
             Err(error) => Promise::reject(&error_to_js(&error)),
         }
     }

@@ -238,6 +238,14 @@ impl SessionMachine {
         })
     }
 
+    /// The client's DPoP `CryptoKey` (the Node.js entry's `Session.fetch`
+    /// signs its API calls' proofs with it), or `undefined`.
+    #[cfg(all(feature = "dpop", feature = "api"))]
+    #[wasm_bindgen(getter, js_name = dpopKey)]
+    pub fn dpop_key(&self) -> JsValue {
+        self.dpop_key.clone().unwrap_or_default()
+    }
+
     /// The current token set (it holds secrets), or `null`.
     #[wasm_bindgen(unchecked_return_type = "TokenSet | null")]
     pub fn tokens(&self) -> TokenSetObject {

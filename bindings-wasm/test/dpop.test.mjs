@@ -1,6 +1,6 @@
-// DPoP in the browser entry authflow/browser-dpop (RFC 9449), under Node's
-// test runner (its module loads in Node as in a page, and Node has the
-// same WebCrypto), against a token endpoint and a resource server on
+// DPoP in the npm package (RFC 9449): the browser entry authflow/browser-dpop
+// (its module loads in Node as in a page, and Node has the same WebCrypto)
+// and the Node.js entry authflow/node, under Node's test runner, against a token endpoint and a resource server on
 // 127.0.0.1 that check each proof as a DPoP server does: the signature
 // with the header's `jwk` (WebCrypto's verify, so a proof only authflow
 // accepts fails here), `typ`, `htm`, `htu`, `iat`, a `jti` never seen
@@ -15,7 +15,11 @@ import { createServer } from "node:http";
 import { createHash } from "node:crypto";
 
 const pkg = new URL("../pkg/", import.meta.url);
-const dpop = await import(new URL("browser-dpop/index.js", pkg));
+const ENTRIES = {
+  "authflow/browser-dpop": await import(new URL("browser-dpop/index.js", pkg)),
+  "authflow/node": await import(new URL("node/index.js", pkg)),
+};
+const dpop = ENTRIES["authflow/browser-dpop"];
 const browser = await import(new URL("index.js", pkg));
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
@@ -151,93 +155,124 @@ test("a new key's private half is non-extractable, and its public JWK is the pai
   assert.deepEqual((await dpop.dpopKey(key.keyPair)).publicJwk, key.publicJwk);
 });
 
-test("code exchange, API call, refresh and a session's renewal are proved with the key, each nonce demand retried once", async () => {
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  test(`${name}: code exchange, API call, refresh and a session's renewal are proved with the key, each nonce demand retried once`, async () => {
+    const rs = await servers();
+    try {
+      const key = await entry.createDpopKey();
+      const client = new entry.OAuthClient(options(rs, key));
+      const tokens = await signIn(client);
+      assert.equal(tokens.tokenType, "DPoP");
+      assert.deepEqual(rs.log, ["token: nonce demanded", "token: authorization_code"]);
+
+      const response = await client.fetchResource("things?page=2", tokens);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { things: [1, 2] });
+      // The nonce is kept: the next call is sent once.
+      assert.equal((await client.fetchResource("things", tokens, { method: "POST", json: { a: 1 } })).status, 200);
+      assert.deepEqual(rs.log.slice(2), ["resource: nonce demanded", "resource: GET /api/things?page=2", "resource: POST /api/things"]);
+
+      const refreshed = await client.refresh(tokens);
+      assert.equal(refreshed.tokenType, "DPoP");
+      assert.deepEqual(rs.log.slice(5), ["token: refresh_token"], "the kept nonce: no demand, no retry");
+
+      // A session whose token is due renews it with a proof of the same key.
+      const expired = { ...tokens, expiresAt: Math.floor(Date.now() / 1000) - 10 };
+      const session = new entry.Session(client, { tokens: expired });
+      assert.equal(await session.accessToken(), ACCESS);
+      assert.deepEqual(rs.log.slice(6), ["token: refresh_token"]);
+      assert.ok(!rs.log.some((line) => line.startsWith("refused")), rs.log.join("\n"));
+    } finally {
+      await rs.close();
+    }
+  });
+
+  test(`${name}: a server that demands a nonce twice gets one retry, and the error says what it said`, async () => {
+    const rs = await servers();
+    try {
+      const client = new entry.OAuthClient(options(rs, await entry.createDpopKey()));
+      const tokens = await signIn(client);
+      rs.state.rotate = true;
+      const original = rs.log.length;
+      const error = await client.refresh(tokens).catch((e) => e);
+      assert.equal(error.name, "AuthflowError");
+      assert.equal(error.providerError, "use_dpop_nonce");
+      const demands = rs.log.slice(original).filter((line) => line === "token: nonce demanded").length;
+      assert.equal(demands, 2, `one request and one retry, not more: ${rs.log.slice(original)}`);
+      assert.ok(!error.message.includes(REFRESH) && !error.message.includes(ACCESS), error.message);
+    } finally {
+      await rs.close();
+    }
+  });
+
+  test(`${name}: a DPoP-bound token is never sent as a bearer token by a client without the key`, async () => {
+    const rs = await servers();
+    try {
+      const withKey = new entry.OAuthClient(options(rs, await entry.createDpopKey()));
+      const tokens = await signIn(withKey);
+      const keyless = new entry.OAuthClient(options(rs, undefined));
+      const error = await keyless.fetchResource("things", tokens).catch((e) => e);
+      assert.equal(error.kind, "configuration");
+      assert.match(error.message, /never sent as a bearer token/);
+      assert.ok(!error.message.includes(ACCESS));
+      assert.ok(!rs.log.some((line) => line.startsWith("resource: GET")), "no request left");
+    } finally {
+      await rs.close();
+    }
+  });
+
+  test(`${name}: a key that cannot sign ES256 and a private JWK are refused`, async () => {
+    const rsa = await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true, ["sign", "verify"]);
+    assert.throws(() => new entry.OAuthClient(options(NOWHERE, {
+      privateKey: rsa.privateKey, publicJwk: { kty: "RSA", n: "AQAB", e: "AQAB" },
+    })), (e) => e.kind === "configuration" && /does not sign ES256/.test(e.message));
+    const extractable = await crypto.subtle.generateKey(ES256, true, ["sign", "verify"]);
+    const privateJwk = await crypto.subtle.exportKey("jwk", extractable.privateKey);
+    assert.throws(() => new entry.OAuthClient(options(NOWHERE, {
+      privateKey: extractable.privateKey, publicJwk: privateJwk,
+    })), (e) => /private key material/.test(e.message) && !e.message.includes(privateJwk.d));
+    // The public key of one pair with the private key of another: the
+    // signature fails at the server, not here; a public key given as the
+    // private one fails at signing.
+    const rs = await servers();
+    try {
+      const pair = await crypto.subtle.generateKey(ES256, false, ["sign", "verify"]);
+      const wrong = { privateKey: pair.publicKey, publicJwk: await crypto.subtle.exportKey("jwk", pair.publicKey) };
+      const error = await signIn(new entry.OAuthClient(options(rs, wrong))).catch((e) => e);
+      assert.equal(error.kind, "configuration");
+      assert.match(error.message, /cannot sign ES256/);
+    } finally {
+      await rs.close();
+    }
+  });
+}
+
+test("authflow/node: Session.fetch presents a bound token with a proof, and meets the API's nonce demand once", async () => {
+  const node = ENTRIES["authflow/node"];
   const rs = await servers();
   try {
-    const key = await dpop.createDpopKey();
-    const client = new dpop.OAuthClient(options(rs, key));
+    const client = new node.OAuthClient(options(rs, await node.createDpopKey()));
     const tokens = await signIn(client);
-    assert.equal(tokens.tokenType, "DPoP");
-    assert.deepEqual(rs.log, ["token: nonce demanded", "token: authorization_code"]);
-
-    const response = await client.fetchResource("things?page=2", tokens);
+    const session = new node.Session(client, { tokens });
+    const response = await session.fetch("things?page=3");
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { things: [1, 2] });
-    // The nonce is kept: the next call is sent once.
-    assert.equal((await client.fetchResource("things", tokens, { method: "POST", json: { a: 1 } })).status, 200);
-    assert.deepEqual(rs.log.slice(2), ["resource: nonce demanded", "resource: GET /api/things?page=2", "resource: POST /api/things"]);
+    assert.equal((await session.fetch("things", { method: "POST", json: { b: 2 } })).status, 200);
+    assert.deepEqual(rs.log.slice(2), ["resource: nonce demanded", "resource: GET /api/things?page=3", "resource: POST /api/things"]);
 
-    const refreshed = await client.refresh(tokens);
-    assert.equal(refreshed.tokenType, "DPoP");
-    assert.deepEqual(rs.log.slice(5), ["token: refresh_token"], "the kept nonce: no demand, no retry");
-
-    // A session whose token is due renews it with a proof of the same key.
-    const expired = { ...tokens, expiresAt: Math.floor(Date.now() / 1000) - 10 };
-    const session = new dpop.Session(client, { tokens: expired });
-    assert.equal(await session.accessToken(), ACCESS);
-    assert.deepEqual(rs.log.slice(6), ["token: refresh_token"]);
+    // A service's own tokens (client credentials), bound to its own key.
+    rs.state.jkt = null;
+    const service = new node.Session(new node.OAuthClient({
+      ...options(rs, await node.createDpopKey()), clientSecret: "service-secret-0123456789", grant: "client_credentials",
+    }));
+    assert.equal((await service.fetch("things")).status, 200);
+    // A new client knows no nonce yet: each server demands its own once.
+    assert.deepEqual(rs.log.slice(5), [
+      "token: nonce demanded", "token: client_credentials", "resource: nonce demanded", "resource: GET /api/things",
+    ]);
     assert.ok(!rs.log.some((line) => line.startsWith("refused")), rs.log.join("\n"));
-  } finally {
-    await rs.close();
-  }
-});
-
-test("a server that demands a nonce twice gets one retry, and the error says what it said", async () => {
-  const rs = await servers();
-  try {
-    const client = new dpop.OAuthClient(options(rs, await dpop.createDpopKey()));
-    const tokens = await signIn(client);
-    rs.state.rotate = true;
-    const original = rs.log.length;
-    const error = await client.refresh(tokens).catch((e) => e);
-    assert.equal(error.name, "AuthflowError");
-    assert.equal(error.providerError, "use_dpop_nonce");
-    const demands = rs.log.slice(original).filter((line) => line === "token: nonce demanded").length;
-    assert.equal(demands, 2, `one request and one retry, not more: ${rs.log.slice(original)}`);
-    assert.ok(!error.message.includes(REFRESH) && !error.message.includes(ACCESS), error.message);
-  } finally {
-    await rs.close();
-  }
-});
-
-test("a DPoP-bound token is never sent as a bearer token by a client without the key", async () => {
-  const rs = await servers();
-  try {
-    const withKey = new dpop.OAuthClient(options(rs, await dpop.createDpopKey()));
-    const tokens = await signIn(withKey);
-    const keyless = new dpop.OAuthClient(options(rs, undefined));
-    const error = await keyless.fetchResource("things", tokens).catch((e) => e);
-    assert.equal(error.kind, "configuration");
-    assert.match(error.message, /never sent as a bearer token/);
-    assert.ok(!error.message.includes(ACCESS));
-    assert.ok(!rs.log.some((line) => line.startsWith("resource: GET")), "no request left");
-  } finally {
-    await rs.close();
-  }
-});
-
-test("a key that cannot sign ES256 and a private JWK are refused", async () => {
-  const rsa = await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true, ["sign", "verify"]);
-  assert.throws(() => new dpop.OAuthClient(options(NOWHERE, {
-    privateKey: rsa.privateKey, publicJwk: { kty: "RSA", n: "AQAB", e: "AQAB" },
-  })), (e) => e.kind === "configuration" && /does not sign ES256/.test(e.message));
-  const extractable = await crypto.subtle.generateKey(ES256, true, ["sign", "verify"]);
-  const privateJwk = await crypto.subtle.exportKey("jwk", extractable.privateKey);
-  assert.throws(() => new dpop.OAuthClient(options(NOWHERE, {
-    privateKey: extractable.privateKey, publicJwk: privateJwk,
-  })), (e) => /private key material/.test(e.message) && !e.message.includes(privateJwk.d));
-  // The public key of one pair with the private key of another: the
-  // signature fails at the server, not here; a public key given as the
-  // private one fails at signing.
-  const rs = await servers();
-  try {
-    const pair = await crypto.subtle.generateKey(ES256, false, ["sign", "verify"]);
-    const wrong = { privateKey: pair.publicKey, publicJwk: await crypto.subtle.exportKey("jwk", pair.publicKey) };
-    const error = await signIn(new dpop.OAuthClient(options(rs, wrong))).catch((e) => e);
-    assert.equal(error.kind, "configuration");
-    assert.match(error.message, /cannot sign ES256/);
   } finally {
     await rs.close();
   }

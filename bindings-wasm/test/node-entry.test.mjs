@@ -44,7 +44,8 @@ const admin = (extra = {}) => new OAuthClient({
 });
 
 test("the Node entry has the server API; the browser entry has none of it", () => {
-  assert.deepEqual(Object.keys(server).sort(), ["AuthflowError", "OAuthClient", "Session", "ValidatedCallback"]);
+  assert.deepEqual(Object.keys(server).sort(),
+    ["AuthflowError", "OAuthClient", "Session", "ValidatedCallback", "createDpopKey", "dpopKey"]);
   assert.equal(typeof server.OAuthClient.prototype.clientCredentials, "function");
   assert.equal(browser.OAuthClient.prototype.clientCredentials, undefined);
   assert.equal(typeof server.Session.prototype.fetch, "function");

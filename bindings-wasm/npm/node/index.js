@@ -1,19 +1,19 @@
 // authflow for Node.js servers (`import ... from "authflow/node"`): the
 // browser API plus what a server with a client secret does: client
 // credentials (OAuthClient.clientCredentials), confidential code exchange
-// and refresh, and Session renewing with the client's credentials. Its own
+// and refresh, Session renewing with the client's credentials, and DPoP
+// (the option `dpop`, fetchResource, Session.fetch with bound tokens). Its own
 // WebAssembly module, built with the core's confidential code; the browser
 // entry has none of it.
 import { readFile } from "node:fs/promises";
 import init from "./authflow_node.js";
 
-import { Session as TokenSession, exchange, sessionInternals } from "__BROWSER_SNIPPET__";
+import { Session as TokenSession, sessionInternals } from "__BROWSER_SNIPPET__";
+import { NO_BODY, signedExchange } from "__DPOP_SNIPPET__";
 
 export { OAuthClient, ValidatedCallback } from "./authflow_node.js";
 export { AuthflowError } from "__BROWSER_SNIPPET__";
-
-/** Statuses whose response has no body (`Response` refuses one). */
-const NO_BODY = [101, 103, 204, 205, 304];
+export { createDpopKey, dpopKey } from "__DPOP_SNIPPET__";
 
 /**
  * The browser's `Session` (tokens kept fresh) that also calls the API with
@@ -25,7 +25,8 @@ export class Session extends TokenSession {
     const [machine, timeoutMs] = sessionInternals(this);
     for (const retry of [true, false]) {
       const call = machine.apiCall(await this.accessToken(), path, init ?? {}, retry);
-      const [ok, [status, headers, body]] = await exchange(call, timeoutMs);
+      // A bearer token's call has no proof to sign: the key is then unused.
+      const [ok, [status, headers, body]] = await signedExchange(call, machine.dpopKey, timeoutMs);
       if (ok) return new Response(NO_BODY.includes(status) ? null : body, { status, headers });
     }
     // Not reached: a call without retry resolves `ok` or rejects.
