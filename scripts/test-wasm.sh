@@ -28,7 +28,11 @@
 #      against oidc-provider (DPoP nonces required); everyday.js
 #      (the browser program) against the local providers and the Authlib
 #      peer, measured beside the same program written with oauth4webapi;
-#   6. the size report (scripts/wasm-size.sh --check): fails when the
+#   6. examples/vite: `npm pack` of the package, installed from the tarball
+#      into a Vite app (bundled, served, signed in with in Chromium;
+#      `tsc --strict` over every export of every entry, resolved through
+#      the package's `exports`) and into an empty Node.js project;
+#   7. the size report (scripts/wasm-size.sh --check): fails when the
 #      browser entry is over its budget (60 KiB gzip), or
 #      authflow/browser-openid or authflow/browser-dpop over its ceiling
 #      (68 and 80 KiB gzip).
@@ -91,6 +95,9 @@ node --test examples/node/
 
 step "node --test: examples/browser (the pages in Chromium, OpenID's and DPoP's at oidc-provider; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
 CHROMIUM="$CHROMIUM" node --test examples/browser/
+
+step "node --test: examples/vite (npm pack of the package, installed from the tarball into a Vite app bundled and signed in with in Chromium, type-checked against it, and into a Node.js project)"
+CHROMIUM="$CHROMIUM" node --test examples/vite/
 
 step "size report (fails over the budget, or an opt-in entry over its ceiling)"
 bash scripts/wasm-size.sh --check

@@ -9,7 +9,8 @@
 #   - wasm-bindgen-cli of exactly the version Cargo.toml pins, and twiggy,
 #     into .tools/wasm/ (gitignored; built in target/tools so a reinstall is fast);
 #   - npm packages from the committed lockfiles: binaryen (wasm-opt) and
-#     esbuild in bindings-wasm/, playwright-core in examples/browser/;
+#     esbuild in bindings-wasm/, playwright-core in examples/browser/, vite
+#     and playwright-core in examples/vite/;
 #   - Chromium and its WebDriver from Debian (/usr/bin/chromium, /usr/bin/chromedriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,7 @@ npm_ci() { # directory [file it must provide...]
 }
 npm_ci bindings-wasm "$WASM_OPT" "$ESBUILD"
 npm_ci examples/browser
+npm_ci examples/vite
 "$WASM_OPT" --version
 "$ESBUILD" --version
 

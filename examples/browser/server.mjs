@@ -22,7 +22,8 @@ import { extname, join, normalize } from "node:path";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const repo = join(here, "../..");
-const roots = [
+/** What the example pages' server serves: [URL prefix, folder], first match wins. */
+const PAGE_ROOTS = [
   ["/authflow/", join(repo, "bindings-wasm/pkg")],
   ["/", here],
 ];
@@ -36,8 +37,11 @@ const types = {
   ".ts": "text/plain; charset=utf-8",
 };
 
-/** Serves the page on 127.0.0.1:`port` (0: any free port); resolves to `{ url, close }`. */
-export async function serve({ providers, port = 0 }) {
+/**
+ * Serves the pages (or the folders `roots` names, e.g. a bundler's output)
+ * on 127.0.0.1:`port` (0: any free port); resolves to `{ url, close }`.
+ */
+export async function serve({ providers, port = 0, roots = PAGE_ROOTS }) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
     if (path === "/config.json") {
