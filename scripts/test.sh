@@ -27,6 +27,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p authflow-core --no-deps --locked
 step "the published crates build with their rust-version (scripts/msrv.sh)"
 bash scripts/msrv.sh
 
+step "the published crates as cargo publish takes them: metadata, --dry-run (scripts/check-crates.sh)"
+bash scripts/check-crates.sh
+
 step "cargo test (workspace; the fleet tests start redis-server from scripts/redis-tools.sh)"
 bash scripts/redis-tools.sh
 cargo test --workspace --locked
