@@ -114,7 +114,7 @@ impl From<Error> for CliError {
 
 /// `at` relative to `now`, as a person reads it: "in 54 min", "in 3 h 5
 /// min", "in 12 days", "5 min ago".
-fn relative(at: u64, now: u64) -> String {
+pub(crate) fn relative(at: u64, now: u64) -> String {
     let (seconds, ago) = if at >= now {
         (at - now, false)
     } else {

@@ -5,8 +5,9 @@
 use crate::local::{self, REDIRECT_URI};
 use crate::transport::Transport;
 use authflow_core::{
-    AccessToken, Action, Client, Error, ErrorKind, GrantType, HttpRequest, HttpResponse, Method,
-    Session, SessionAction, TokenSet,
+    discovery_request, parse_discovery_response, AccessToken, Action, Client, ClientAuthMethod,
+    ClientSecret, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
+    HttpResponse, Introspection, Method, Session, SessionAction, TokenRef, TokenSet,
 };
 use authflow_test_providers::credentials::*;
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
@@ -64,8 +65,8 @@ impl Report<'_> {
     fn tokens(&mut self, tokens: &TokenSet, now: u64) {
         let days = |at: Option<u64>| match at {
             Some(at) => format!(
-                "in {:.1} days ({})",
-                at.saturating_sub(now) as f64 / DAY as f64,
+                "{} ({})",
+                crate::cli::relative(at, now),
                 authflow_core::format_http_date(at)
             ),
             None => "no expiry".to_owned(),
@@ -107,10 +108,10 @@ pub fn run(out: &mut dyn Write) -> Result<Summary, Box<dyn std::error::Error>> {
         failed: 0,
     };
     report.line(&format!(
-        "Local providers on {} (Makini Link, Makini Admin, MakeShift)",
+        "Local providers on {} (Makini Link, Makini Admin, MakeShift, and a standards-following server)",
         providers.urls().base
     ));
-    let walk: [(&str, Part); 6] = [
+    let walk: [(&str, Part); 7] = [
         (
             "Makini Link: authorize, exchange, API, refresh with rotation",
             makini_link,
@@ -129,6 +130,10 @@ pub fn run(out: &mut dyn Write) -> Result<Summary, Box<dyn std::error::Error>> {
         ),
         ("Session: a 503 on refresh, then success", survives_503),
         ("API: a 429 with Retry-After", survives_429),
+        (
+            "A standards-following server: discovery (RFC 8414), introspection (RFC 7662), revocation (RFC 7009)",
+            discovery_introspection_revocation,
+        ),
     ];
     for (title, part) in walk {
         report.line(&format!("\n== {title}"));
@@ -569,5 +574,76 @@ fn survives_429(
         }
         _ => report.check(false, "the request budget was enforced"),
     }
+    Ok(())
+}
+
+/// Discovery, introspection and revocation at the local standard server:
+/// the client is made from the server's metadata alone (its issuer and
+/// client credentials given), and a revoked token introspects as inactive.
+fn discovery_introspection_revocation(
+    report: &mut Report<'_>,
+    providers: &Providers,
+    transport: &Transport,
+) -> Result<(), Error> {
+    let standard = &providers.urls().standard;
+    let t0 = now(providers);
+    let request = discovery_request(&standard.issuer, DiscoveryDocument::AuthorizationServer)?;
+    report.request(&request);
+    let response = transport.send(&request)?;
+    report.response(&response);
+    let profile = parse_discovery_response(&standard.issuer, &response)?.profile()?;
+    let found = |role| profile.endpoint(role).map(|e| e.as_str().to_owned());
+    report.check(
+        found(EndpointRole::Token).as_deref() == Some(standard.token_endpoint.as_str())
+            && found(EndpointRole::Introspection).as_deref()
+                == Some(standard.introspection_endpoint.as_str())
+            && found(EndpointRole::Revocation).as_deref()
+                == Some(standard.revocation_endpoint.as_str()),
+        "the metadata names the token, introspection and revocation endpoints",
+    );
+    let client = Client::new(profile, STANDARD_CLIENT_ID)
+        .with_client_secret(ClientSecret::new(STANDARD_CLIENT_SECRET));
+    report.check(
+        client.client_auth_method().ok() == Some(ClientAuthMethod::ClientSecretBasic),
+        "client_secret_basic: the one method the metadata lists",
+    );
+
+    let request = client.client_credentials_request()?;
+    report.request(&request);
+    let response = transport.send(&request)?;
+    report.response(&response);
+    let tokens = client.parse_token_response(GrantType::ClientCredentials, t0, &response)?;
+    report.tokens(&tokens, t0);
+    let token = tokens.access_token();
+
+    let introspect = |report: &mut Report<'_>| -> Result<Introspection, Error> {
+        let request = client.introspection_request(TokenRef::Access(token))?;
+        report.request(&request);
+        let response = transport.send(&request)?;
+        report.response(&response);
+        client.parse_introspection_response(t0, &response)
+    };
+    let live = introspect(report)?;
+    report.line(&format!(
+        "  introspection: active {}, client {}, expires in {} s",
+        live.active,
+        live.client_id.as_deref().unwrap_or("?"),
+        live.exp.map_or(0, |exp| exp.saturating_sub(t0))
+    ));
+    report.check(
+        live.active && live.client_id.as_deref() == Some(STANDARD_CLIENT_ID),
+        "the new token introspects as active, issued to this client",
+    );
+
+    let request = client.revocation_request(TokenRef::Access(token))?;
+    report.request(&request);
+    let response = transport.send(&request)?;
+    report.response(&response);
+    client.parse_revocation_response(t0, &response)?;
+    let dead = introspect(report)?;
+    report.check(
+        dead == Introspection::default(),
+        "revoked, it introspects as inactive, and nothing more is said about it",
+    );
     Ok(())
 }

@@ -4,11 +4,12 @@
 use std::process::Command;
 
 /// Client secrets the demo uses with the local providers.
-const SECRETS: [&str; 4] = [
+const SECRETS: [&str; 5] = [
     "link-secret",
     "link-bare-secret",
     "admin-secret",
     "makeshift-secret",
+    "standard-secret",
 ];
 
 /// The local providers' tokens and codes are random runs of 32+ URL-safe

@@ -22,6 +22,10 @@ pub const ADMIN_CLIENT_SECRET: &str = "admin-secret";
 pub const MAKESHIFT_KEY: &str = "makeshift-key";
 /// MakeShift API secret (the password grant's `password`).
 pub const MAKESHIFT_SECRET: &str = "makeshift-secret";
+/// The standards-following server's client (client credentials, HTTP Basic).
+pub const STANDARD_CLIENT_ID: &str = "standard-client";
+/// Secret of [`STANDARD_CLIENT_ID`].
+pub const STANDARD_CLIENT_SECRET: &str = "standard-secret";
 /// `login_hint` value that makes the Makini Link test user refuse.
 pub const DENYING_LOGIN_HINT: &str = "deny";
 

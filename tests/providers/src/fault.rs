@@ -34,11 +34,19 @@ pub enum Endpoint {
     MakeshiftTokenInfo,
     /// MakeShift public API (`makeshift.api`).
     MakeshiftApi,
+    /// The standard server's metadata (`standard.metadata`, RFC 8414).
+    StandardMetadata,
+    /// The standard server's token endpoint (`standard.token`).
+    StandardToken,
+    /// The standard server's introspection endpoint (`standard.introspection`, RFC 7662).
+    StandardIntrospection,
+    /// The standard server's revocation endpoint (`standard.revocation`, RFC 7009).
+    StandardRevocation,
 }
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Endpoint; 8] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::MakiniLinkAuthorize,
         Endpoint::MakiniLinkToken,
         Endpoint::MakiniLinkApi,
@@ -47,6 +55,10 @@ impl Endpoint {
         Endpoint::MakeshiftToken,
         Endpoint::MakeshiftTokenInfo,
         Endpoint::MakeshiftApi,
+        Endpoint::StandardMetadata,
+        Endpoint::StandardToken,
+        Endpoint::StandardIntrospection,
+        Endpoint::StandardRevocation,
     ];
 
     /// The name used by the control API, e.g. `makini_link.token`.
@@ -60,6 +72,10 @@ impl Endpoint {
             Endpoint::MakeshiftToken => "makeshift.token",
             Endpoint::MakeshiftTokenInfo => "makeshift.token_info",
             Endpoint::MakeshiftApi => "makeshift.api",
+            Endpoint::StandardMetadata => "standard.metadata",
+            Endpoint::StandardToken => "standard.token",
+            Endpoint::StandardIntrospection => "standard.introspection",
+            Endpoint::StandardRevocation => "standard.revocation",
         }
     }
 }

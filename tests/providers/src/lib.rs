@@ -1,8 +1,10 @@
 //! Local HTTP servers that imitate Makini Link, the Makini Admin API and
-//! MakeShift as the provider documents (`shared/seeds/`) describe them, for
-//! authflow's end-to-end tests.
+//! MakeShift as the provider documents (`shared/seeds/`) describe them, and
+//! a standards-following server for what those three lack (RFC 8414
+//! discovery, RFC 7662 introspection, RFC 7009 revocation), for authflow's
+//! end-to-end tests.
 //!
-//! All three services share one listener on `127.0.0.1` and are told apart
+//! All four share one listener on `127.0.0.1` and are told apart
 //! by path prefix (see [`Urls`]). The servers keep their own clock, which a
 //! test moves instead of waiting days for tokens to expire, and any endpoint
 //! can be told to misbehave for its next requests ([`Fault`]).
@@ -40,6 +42,7 @@ mod makini_error;
 mod makini_link;
 mod params;
 mod router;
+mod standard;
 mod state;
 mod stats;
 mod store;
@@ -48,7 +51,7 @@ mod urls;
 pub use fault::{Endpoint, Fault, FaultSpec, UnknownName};
 pub use stats::{Counters, Stats};
 pub use store::AuthorizeUser;
-pub use urls::{MakeshiftUrls, MakiniAdminUrls, MakiniLinkUrls, Urls};
+pub use urls::{MakeshiftUrls, MakiniAdminUrls, MakiniLinkUrls, StandardUrls, Urls};
 
 use crate::http::Server;
 use crate::router::Router;

@@ -60,6 +60,7 @@ pub(crate) fn token(state: &State, req: &Request, now: i64) -> Result<Response, 
                 let token = world.store.issue_access(
                     Provider::Makeshift,
                     MAKESHIFT_KEY,
+                    None,
                     now,
                     MAKESHIFT_LIFETIME,
                 )?;

@@ -14,7 +14,7 @@ use crate::http::{Handler, Reply, Request, Response};
 use crate::state::State;
 use crate::store::NoRandomness;
 use crate::urls::paths;
-use crate::{makeshift, makini_admin, makini_link};
+use crate::{makeshift, makini_admin, makini_link, standard};
 
 /// The server's [`Handler`].
 #[derive(Debug)]
@@ -112,6 +112,10 @@ fn endpoint_for(path: &str) -> Option<Endpoint> {
         paths::ADMIN_TOKEN => Endpoint::MakiniAdminToken,
         paths::MAKESHIFT_TOKEN => Endpoint::MakeshiftToken,
         paths::MAKESHIFT_TOKEN_INFO => Endpoint::MakeshiftTokenInfo,
+        paths::STANDARD_METADATA => Endpoint::StandardMetadata,
+        paths::STANDARD_TOKEN => Endpoint::StandardToken,
+        paths::STANDARD_INTROSPECT => Endpoint::StandardIntrospection,
+        paths::STANDARD_REVOKE => Endpoint::StandardRevocation,
         _ if path.starts_with(paths::API_V4) || path.starts_with(paths::API_V3) => {
             Endpoint::MakiniLinkApi
         }
@@ -137,6 +141,10 @@ fn dispatch(
         Endpoint::MakeshiftToken => makeshift::token(state, req, now)?,
         Endpoint::MakeshiftTokenInfo => makeshift::token_info(state, req, now),
         Endpoint::MakeshiftApi => makeshift::api(state, req, now),
+        Endpoint::StandardMetadata => standard::metadata(req, &state.urls),
+        Endpoint::StandardToken => standard::token(state, req, now)?,
+        Endpoint::StandardIntrospection => standard::introspect(state, req, now),
+        Endpoint::StandardRevocation => standard::revoke(state, req),
     })
 }
 

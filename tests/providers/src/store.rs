@@ -11,12 +11,13 @@ use std::fmt;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-/// The three imitated services.
+/// The three imitated services, and the standards-following server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Provider {
     MakiniLink,
     MakiniAdmin,
     Makeshift,
+    Standard,
 }
 
 impl Provider {
@@ -26,6 +27,7 @@ impl Provider {
             Provider::MakiniLink => "makini_link",
             Provider::MakiniAdmin => "makini_admin",
             Provider::Makeshift => "makeshift",
+            Provider::Standard => "standard",
         }
     }
 }
@@ -87,6 +89,8 @@ pub(crate) enum Kind {
 pub(crate) enum Death {
     /// Its pair was replaced by a refresh.
     Rotated,
+    /// Revoked by its client (RFC 7009).
+    Revoked,
 }
 
 /// One issued token.
@@ -253,11 +257,13 @@ impl Store {
         })
     }
 
-    /// Issues a lone access token (MakeShift: 64 hex digits, like the seed's).
+    /// Issues a lone access token (64 hex digits, like MakeShift's) with
+    /// the granted `scope`.
     pub(crate) fn issue_access(
         &mut self,
         provider: Provider,
         client_id: &str,
+        scope: Option<&str>,
         now: i64,
         lifetime: i64,
     ) -> Result<String, NoRandomness> {
@@ -273,10 +279,27 @@ impl Store {
                 sibling: None,
                 death: None,
                 api_used: 0,
-                scope: None,
+                scope: scope.map(str::to_owned),
             },
         );
         Ok(token)
+    }
+
+    /// Revokes `token` if `client_id` of `provider` owns it, and its
+    /// sibling with it (RFC 7009 §2.1: a refresh token's access tokens go
+    /// too). An unknown token, or another client's, is left alone.
+    pub(crate) fn revoke(&mut self, provider: Provider, client_id: &str, token: &str) {
+        let Some(record) = self
+            .tokens
+            .get_mut(token)
+            .filter(|r| r.provider == provider && r.client_id == client_id)
+        else {
+            return;
+        };
+        record.death.get_or_insert(Death::Revoked);
+        if let Some(sibling) = record.sibling.clone().and_then(|s| self.tokens.get_mut(&s)) {
+            sibling.death.get_or_insert(Death::Revoked);
+        }
     }
 
     /// The live access token `token` of `provider`.

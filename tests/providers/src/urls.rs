@@ -18,6 +18,21 @@ pub struct Urls {
     pub makini_admin: MakiniAdminUrls,
     /// MakeShift.
     pub makeshift: MakeshiftUrls,
+    /// The standards-following server (discovery, introspection, revocation).
+    pub standard: StandardUrls,
+}
+
+/// The standards-following server's URLs (RFC 8414 metadata names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardUrls {
+    /// `<base>/standard`: the issuer, from which discovery finds the rest.
+    pub issuer: String,
+    /// `<base>/standard/token`.
+    pub token_endpoint: String,
+    /// `<base>/standard/introspect`.
+    pub introspection_endpoint: String,
+    /// `<base>/standard/revoke`.
+    pub revocation_endpoint: String,
 }
 
 /// Makini Link URLs.
@@ -66,6 +81,12 @@ pub(crate) mod paths {
     pub(crate) const MAKESHIFT_TOKEN: &str = "/makeshift/oauth/token";
     pub(crate) const MAKESHIFT_TOKEN_INFO: &str = "/makeshift/oauth/token/info";
     pub(crate) const MAKESHIFT_API: &str = "/makeshift/api/public/v2/";
+    pub(crate) const STANDARD_ISSUER: &str = "/standard";
+    /// RFC 8414 §3: the well-known path goes before the issuer's path.
+    pub(crate) const STANDARD_METADATA: &str = "/.well-known/oauth-authorization-server/standard";
+    pub(crate) const STANDARD_TOKEN: &str = "/standard/token";
+    pub(crate) const STANDARD_INTROSPECT: &str = "/standard/introspect";
+    pub(crate) const STANDARD_REVOKE: &str = "/standard/revoke";
 }
 
 impl Urls {
@@ -89,6 +110,12 @@ impl Urls {
                 token_endpoint: at(paths::MAKESHIFT_TOKEN),
                 token_info_endpoint: at(paths::MAKESHIFT_TOKEN_INFO),
                 api: at(paths::MAKESHIFT_API),
+            },
+            standard: StandardUrls {
+                issuer: at(paths::STANDARD_ISSUER),
+                token_endpoint: at(paths::STANDARD_TOKEN),
+                introspection_endpoint: at(paths::STANDARD_INTROSPECT),
+                revocation_endpoint: at(paths::STANDARD_REVOKE),
             },
             base,
         }
