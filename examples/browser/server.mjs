@@ -17,6 +17,7 @@ import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { extname, join, normalize } from "node:path";
 
@@ -119,9 +120,18 @@ export async function startAuthlib() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // The pages import the built package: without it they would only show 404s.
+  const missing = ["index.js", "browser-openid/index.js", "browser-dpop/index.js"]
+    .filter((file) => !existsSync(join(repo, "bindings-wasm/pkg", file)));
+  if (missing.length) {
+    console.error(`the npm package is not built (bindings-wasm/pkg/${missing[0]} is missing): `
+      + "run `bash scripts/wasm-build.sh` from the repository root first");
+    process.exit(1);
+  }
   const providers = await startProviders();
   const oidc = await startOidcProvider().catch((error) => {
-    console.log(`no oidc-provider peer (${error.message}): openid.html will not sign in`);
+    console.log(`no oidc-provider peer (${error.message}): openid.html and dpop.html will not sign in `
+      + "(install it with `bash tests/peers/oidc-provider/install.sh`)");
     return null;
   });
   const config = oidc ? { ...providers.urls, oidc_provider: { issuer: oidc.issuer } } : providers.urls;
