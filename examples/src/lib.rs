@@ -66,3 +66,9 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
     bytes
 }
+
+/// `docs/rust.md`, whose code blocks are this crate's doc-tests: they run
+/// against the local test providers.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+mod rust_guide {}
