@@ -1507,7 +1507,7 @@ fn device_flow_pending_then_approved() {
     assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
     assert!(last_page.contains("Sign-in Success"), "{last_page}");
 
-    let tokens = drive_device(&mut poll, &op.transport, unix_now, || {}).unwrap();
+    let tokens = drive_device(&mut poll, &op.transport, unix_now, |_| {}).unwrap();
     assert!(tokens.refresh_token().is_some());
     let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
     assert!(introspection.active);
@@ -1525,7 +1525,7 @@ fn device_flow_aborted_by_the_user_is_user_denied() {
     assert!(last_page.contains("interrupted"), "{last_page}");
 
     let mut poll = DevicePoll::new(client, &authorization);
-    let error = drive_device(&mut poll, &op.transport, unix_now, || {}).unwrap_err();
+    let error = drive_device(&mut poll, &op.transport, unix_now, |_| {}).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDenied, "{error}");
     assert_eq!(error.action(), Action::UserDenied);
     assert!(!error
