@@ -652,3 +652,319 @@ fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
     assert!(said.contains("is not a loopback http URL"), "{said}");
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }
+
+/// `authflow` (the CLI binary) with `args`, the client secret and the
+/// password in the environment when given; stdin is empty, never a
+/// terminal.
+fn authflow(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authflow"));
+    command
+        .args(args)
+        .env_remove("AUTHFLOW_CLIENT_SECRET")
+        .env_remove("AUTHFLOW_PASSWORD")
+        .stdin(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+/// A token endpoint on 127.0.0.1 that records every request's body (and
+/// whether it carried a DPoP proof) and answers with `ACCESS_TOKEN`:
+/// `token_type` DPoP for a proved request, Bearer otherwise.
+struct TokenEndpoint {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+const ACCESS_TOKEN: &str = "at-generic-0123456789abcdef";
+
+impl TokenEndpoint {
+    fn start() -> TokenEndpoint {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/oauth/token", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut length, mut proved) = (0usize, false);
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    let header = header.trim_end().to_ascii_lowercase();
+                    if header.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = header.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap();
+                    }
+                    proved |= header.starts_with("dpop:");
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                log.lock().unwrap().push(String::from_utf8(body).unwrap());
+                let kind = if proved { "DPoP" } else { "Bearer" };
+                let answer = format!(
+                    r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"{kind}","expires_in":3600,"scope":"read"}}"#
+                );
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        TokenEndpoint { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Item 8 of issue 17 at a generic server known by its token endpoint
+/// alone: client credentials with the client's method, `--scope` and
+/// `--param` in the token request, no API base invented (a relative
+/// `call` is refused before anything is sent), then `token` (the token
+/// only) and `status` (nothing secret).
+#[test]
+fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
+    let server = TokenEndpoint::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("svc.json");
+    let file_arg = file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")];
+    let login = authflow(
+        &[
+            "login",
+            "--token-endpoint",
+            &server.url,
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            "svc",
+            "--auth-method",
+            "post",
+            "--scope",
+            "read",
+            "--param",
+            "audience=https://api.example/",
+            "--param",
+            "tenant=t 1",
+            "--token-file",
+            file_arg,
+        ],
+        &secret,
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    assert!(!text(&login).contains(ACCESS_TOKEN), "{}", text(&login));
+    assert_eq!(
+        server.seen(),
+        ["grant_type=client_credentials&scope=read&client_id=svc&client_secret=svc-secret-0123456789&audience=https%3A%2F%2Fapi.example%2F&tenant=t+1"]
+    );
+    let stored = std::fs::read_to_string(&file).unwrap();
+    assert!(!stored.contains("api_base"), "{stored}");
+
+    let call = authflow(&["call", "--token-file", file_arg, "users/me"], &secret);
+    assert_eq!(call.status.code(), Some(2));
+    assert!(
+        text(&call).contains("names no API base") && text(&call).contains("--api-base"),
+        "{}",
+        text(&call)
+    );
+    assert_eq!(server.seen().len(), 1, "nothing more was sent");
+
+    let token = authflow(&["token", "--token-file", file_arg], &secret);
+    assert!(token.status.success(), "{}", text(&token));
+    assert_eq!(
+        String::from_utf8_lossy(&token.stdout),
+        format!("{ACCESS_TOKEN}\n")
+    );
+
+    let status = authflow(&["status", "--token-file", file_arg], &[]);
+    assert!(status.status.success(), "{}", text(&status));
+    let said = text(&status);
+    for line in [
+        format!("token endpoint: {}", server.url),
+        "client id: svc (authenticates with client_secret_post)".to_owned(),
+        "scopes: read".to_owned(),
+        "API base: none (call takes absolute URLs only)".to_owned(),
+        "token type: Bearer".to_owned(),
+        "refresh token: no".to_owned(),
+    ] {
+        assert!(said.lines().any(|l| l == line), "{line:?} in {said}");
+    }
+    // An hour's token, shown as a person reads it (not in seconds).
+    assert!(
+        said.lines()
+            .any(|l| l.starts_with("access token: expires in ") && !l.ends_with(" s")),
+        "{said}"
+    );
+    assert!(
+        !said.contains(ACCESS_TOKEN) && !said.contains("svc-secret"),
+        "{said}"
+    );
+}
+
+/// `--param` never replaces what authflow sets (the error names the flag
+/// that does, and is given before anything is sent); the password grant
+/// reads the password from AUTHFLOW_PASSWORD only (no terminal here:
+/// without it, an error naming the variable), sends `--username` and the
+/// password, and prints neither.
+#[test]
+fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
+    let server = TokenEndpoint::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("user.json");
+    let file_arg = file.to_str().unwrap();
+    let login = |more: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec![
+            "login",
+            "--token-endpoint",
+            &server.url,
+            "--client-id",
+            "app",
+            "--token-file",
+            file_arg,
+        ];
+        args.extend_from_slice(more);
+        authflow(&args, env)
+    };
+    for (param, named) in [
+        ("client_id=evil", "(use --client-id)"),
+        ("state=fixed", "authflow sets state itself"),
+        ("code_verifier=x", "authflow sets code_verifier itself"),
+        ("redirect_uri=https://evil.example/", "(use --redirect-uri)"),
+        ("novalue", "--param takes NAME=VALUE"),
+    ] {
+        let refused = login(&["--grant", "password", "--param", param], &[]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(
+            text(&refused).contains(named),
+            "{param}: {}",
+            text(&refused)
+        );
+        assert!(!text(&refused).contains("evil"), "{}", text(&refused));
+    }
+    let no_password = login(&["--grant", "password", "--username", "alice"], &[]);
+    assert_eq!(no_password.status.code(), Some(2));
+    assert!(
+        text(&no_password).contains("AUTHFLOW_PASSWORD"),
+        "{}",
+        text(&no_password)
+    );
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+
+    let password = "pw-0123456789-wonderland";
+    let signed_in = login(
+        &[
+            "--grant",
+            "password",
+            "--username",
+            "alice",
+            "--auth-method",
+            "none",
+        ],
+        &[("AUTHFLOW_PASSWORD", password)],
+    );
+    assert!(signed_in.status.success(), "{}", text(&signed_in));
+    assert!(!text(&signed_in).contains(password));
+    assert_eq!(
+        server.seen(),
+        [format!(
+            "grant_type=password&username=alice&password={password}&client_id=app"
+        )]
+    );
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(password));
+
+    // --device is --grant device; a conflicting pair is a mistake.
+    let both = login(&["--device", "--grant", "password"], &[]);
+    assert!(
+        text(&both).contains("--device is --grant device"),
+        "{}",
+        text(&both)
+    );
+}
+
+/// A DPoP-bound token is never printed for use as a Bearer token: `token`
+/// refuses it and says to use `call`; `status` says it is bound.
+#[test]
+fn token_refuses_a_dpop_bound_token() {
+    let server = TokenEndpoint::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bound.json");
+    let file_arg = file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")];
+    let login = authflow(
+        &[
+            "login",
+            "--token-endpoint",
+            &server.url,
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            "svc",
+            "--dpop",
+            "--token-file",
+            file_arg,
+        ],
+        &secret,
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let token = authflow(&["token", "--token-file", file_arg], &secret);
+    assert_eq!(token.status.code(), Some(2));
+    assert!(token.stdout.is_empty());
+    let said = text(&token);
+    assert!(
+        said.contains("bound to a DPoP key") && said.contains("never as a Bearer token"),
+        "{said}"
+    );
+    assert!(!said.contains(ACCESS_TOKEN), "{said}");
+    let status = authflow(&["status", "--token-file", file_arg], &[]);
+    assert!(
+        text(&status).contains("token type: DPoP (bound to the DPoP key"),
+        "{}",
+        text(&status)
+    );
+}
+
+/// Every command's `--help` shows its flags and an example; `authflow`
+/// and `authflow-demo` run the same commands.
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in [
+        "login",
+        "refresh",
+        "call",
+        "token",
+        "status",
+        "revoke",
+        "introspect",
+        "userinfo",
+        "logout",
+    ] {
+        let help = authflow(&[command, "--help"], &[]);
+        assert!(help.status.success());
+        let said = String::from_utf8_lossy(&help.stdout);
+        assert!(
+            said.starts_with(&format!("usage: authflow {command} ")),
+            "{said}"
+        );
+        let example = said.split("example:\n").nth(1).unwrap_or_default();
+        assert!(example.contains(&format!("authflow {command} ")), "{said}");
+        assert_eq!(
+            demo(&[command, "--help"], None).stdout,
+            help.stdout,
+            "one implementation"
+        );
+    }
+    let overview = authflow(&["--help"], &[]);
+    assert!(String::from_utf8_lossy(&overview.stdout).contains("authflow token --token-file F"));
+    let nothing = authflow(&[], &[]);
+    assert_eq!(nothing.status.code(), Some(2));
+}
