@@ -1,11 +1,15 @@
-//! `authflow-demo login | refresh | call` against the local providers, run
-//! as a user would run them.
+//! The CLI (`authflow`, and `authflow-demo COMMAND`, the same code) against
+//! the local providers and a token endpoint the tests serve on 127.0.0.1,
+//! run as a user would run it.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod common;
 
 use authflow_examples::Transport;
 use authflow_test_providers::credentials::*;
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
+use common::cli::{authflow, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,14 +21,6 @@ fn demo(args: &[&str], secret: Option<&str>) -> Output {
         command.env("AUTHFLOW_CLIENT_SECRET", secret);
     }
     command.output().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn temp_file(name: &str) -> PathBuf {
@@ -651,22 +647,6 @@ fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
     let said = String::from_utf8_lossy(&not_loopback.stderr);
     assert!(said.contains("is not a loopback http URL"), "{said}");
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
-}
-
-/// `authflow` (the CLI binary) with `args`, the client secret and the
-/// password in the environment when given; stdin is empty, never a
-/// terminal.
-fn authflow(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_authflow"));
-    command
-        .args(args)
-        .env_remove("AUTHFLOW_CLIENT_SECRET")
-        .env_remove("AUTHFLOW_PASSWORD")
-        .stdin(Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().unwrap()
 }
 
 /// A token endpoint on 127.0.0.1 that records every request's body (and

@@ -1635,7 +1635,35 @@ impl std::io::Write for Lines {
     }
 }
 
-/// `authflow-demo login --device` (discovery from `--issuer`): prints the
+/// Runs the CLI's `login` with `args`, a device login: the user opens the
+/// complete verification URI the CLI prints and approves on
+/// oidc-provider's pages. Returns what the CLI printed before that URI and
+/// after it; a failed login fails the test.
+fn cli_device_login(args: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let (lines, printed) = std::sync::mpsc::channel();
+    let login = std::thread::spawn(move || {
+        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
+    });
+    let mut seen = Vec::new();
+    let complete = loop {
+        let line = printed
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no verification URI printed: {seen:?}"));
+        if let Some(url) = line
+            .strip_prefix("(or open ")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            break url.to_owned();
+        }
+        seen.push(line);
+    };
+    let (prompts, _) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    (seen, printed.try_iter().collect())
+}
+
+/// `authflow login --device` (discovery from `--issuer`): prints the
 /// code and where to enter it, waits while the user approves on
 /// oidc-provider's pages, and saves the token set.
 #[test]
@@ -1656,23 +1684,7 @@ fn cli_login_with_device_saves_the_tokens() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let (lines, printed) = std::sync::mpsc::channel();
-    let login = std::thread::spawn(move || {
-        authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
-    });
-    let mut seen = Vec::new();
-    let complete = loop {
-        let line = printed
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no verification URI printed: {seen:?}"));
-        if let Some(url) = line
-            .strip_prefix("(or open ")
-            .and_then(|rest| rest.strip_suffix(')'))
-        {
-            break url.to_owned();
-        }
-        seen.push(line);
-    };
+    let (seen, saved) = cli_device_login(args);
     assert!(
         seen[0].starts_with(&format!(
             "on any device, open {}/device and enter the code ",
@@ -1680,10 +1692,6 @@ fn cli_login_with_device_saves_the_tokens() {
         )),
         "{seen:?}"
     );
-    let (prompts, _) = user_at_device_page(&complete, Decision::Allow);
-    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
-    login.join().unwrap().map_err(|e| e.0).unwrap();
-    let saved: Vec<String> = printed.try_iter().collect();
     assert!(
         saved
             .iter()
@@ -2841,3 +2849,158 @@ fn dpop_bound_tokens_with_the_providers_nonce() {
     dpop_flow(true);
 }
 // --- end DPoP ---
+
+/// Issue 16's open point: a device login with DPoP (RFC 9449 §5) at a
+/// provider that requires its nonce. Every poll carries a proof; the
+/// first is answered `use_dpop_nonce` and sent once more at once with the
+/// nonce; the tokens are bound to the key kept beside the token file
+/// (introspection shows its thumbprint as `cnf.jkt`). `token` then refuses
+/// the bound token and `status` says why.
+#[test]
+fn cli_device_login_with_dpop_at_a_provider_requiring_its_nonce() {
+    let op = Op::start_with(&["--dpop-nonce"]);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    let args: Vec<String> = [
+        "--token-file",
+        &file_arg,
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        DEVICE_CLIENT,
+        "--scope",
+        "openid",
+        "--grant",
+        "device",
+        "--dpop",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let (_, saved) = cli_device_login(args);
+    assert!(
+        saved
+            .iter()
+            .any(|l| l.starts_with("saved the token set to")),
+        "{saved:?}"
+    );
+    let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(loaded.tokens.token_type(), "DPoP");
+    assert!(loaded.tokens.access_token().is_dpop_bound());
+    let jkt = loaded.client.dpop_jkt().unwrap().to_owned();
+    let introspector = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let info = op.introspect(
+        &introspector,
+        TokenRef::Access(loaded.tokens.access_token()),
+    );
+    assert!(info.active);
+    assert_eq!(info.token_type.as_deref(), Some("DPoP"));
+    let cnf = info.extra.get("cnf").map(|cnf| cnf.to_json());
+    assert_eq!(cnf, Some(format!(r#"{{"jkt":"{jkt}"}}"#)));
+
+    let token = common::cli::authflow(&["token", "--token-file", &file_arg], &[]);
+    assert_eq!(token.status.code(), Some(2));
+    assert!(token.stdout.is_empty());
+    assert!(
+        common::cli::text(&token).contains("bound to a DPoP key"),
+        "{}",
+        common::cli::text(&token)
+    );
+    let status = common::cli::authflow(&["status", "--token-file", &file_arg], &[]);
+    let said = common::cli::text(&status);
+    assert!(said.contains(&format!("issuer: {}", op.issuer())), "{said}");
+    assert!(said.contains("token type: DPoP (bound to"), "{said}");
+    assert!(said.contains("refresh token: yes"), "{said}");
+    let secret = loaded.tokens.access_token().secret();
+    assert!(!said.contains(secret), "{said}");
+}
+
+/// `login --grant client-credentials` at an issuer (discovery finds the
+/// revocation and introspection endpoints and saves them), then the
+/// commands that print about the tokens: `status`, `introspect` (the
+/// provider's answer, RFC 7662) and their errors never print the client
+/// secret or a token; `revoke` (RFC 7009) ends the token at the provider
+/// and removes the token file.
+#[test]
+fn cli_secrets_never_printed_by_status_introspect_or_errors() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("cc.json");
+    let file_arg = token_file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", CC_CLIENT.1)];
+    let login = common::cli::authflow(
+        &[
+            "login",
+            "--issuer",
+            op.issuer(),
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            CC_CLIENT.0,
+            "--scope",
+            "api:read",
+            "--token-file",
+            file_arg,
+        ],
+        &secret,
+    );
+    assert!(login.status.success(), "{}", common::cli::text(&login));
+    let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
+    let access = loaded.tokens.access_token().secret().to_owned();
+    let never = |said: &str| {
+        assert!(!said.contains(&access), "a token printed: {said}");
+        assert!(!said.contains(CC_CLIENT.1), "the secret printed: {said}");
+    };
+    never(&common::cli::text(&login));
+
+    let status = common::cli::authflow(&["status", "--token-file", file_arg], &[]);
+    let said = common::cli::text(&status);
+    assert!(said.contains("scopes: api:read"), "{said}");
+    never(&said);
+
+    let introspect = common::cli::authflow(&["introspect", "--token-file", file_arg], &secret);
+    assert!(
+        introspect.status.success(),
+        "{}",
+        common::cli::text(&introspect)
+    );
+    let said = String::from_utf8_lossy(&introspect.stdout).into_owned();
+    let json = &said[..said.rfind('}').unwrap() + 1];
+    let answer: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(answer["active"], true, "{said}");
+    assert_eq!(answer["client_id"], CC_CLIENT.0, "{said}");
+    assert_eq!(answer["scope"], "api:read", "{said}");
+    assert!(said.contains("\nactive; expires in "), "{said}");
+    never(&said);
+
+    // A wrong secret: the provider's refusal, with neither secret nor token.
+    let wrong = common::cli::authflow(
+        &["introspect", "--token-file", file_arg],
+        &[("AUTHFLOW_CLIENT_SECRET", "wrong-secret-0123456789")],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    let said = common::cli::text(&wrong);
+    assert!(said.contains("invalid_client"), "{said}");
+    assert!(said.contains("AUTHFLOW_CLIENT_SECRET"), "{said}");
+    assert!(!said.contains("wrong-secret-0123456789"), "{said}");
+    never(&said);
+
+    let revoke = common::cli::authflow(&["revoke", "--token-file", file_arg], &secret);
+    let said = common::cli::text(&revoke);
+    assert!(revoke.status.success(), "{said}");
+    assert!(
+        said.starts_with(&format!(
+            "revoked the access token at {}/token/revocation; removed {file_arg}",
+            op.issuer()
+        )),
+        "{said}"
+    );
+    never(&said);
+    assert!(!token_file.exists());
+    let client = op.client(CC_CLIENT.0, Some(CC_CLIENT.1));
+    let after = op.introspect(
+        &client,
+        TokenRef::Access(&authflow_core::AccessToken::new(access.as_str())),
+    );
+    assert!(!after.active, "revoked at the provider");
+}
