@@ -948,3 +948,93 @@ fn every_command_has_help_with_an_example() {
     let nothing = authflow(&[], &[]);
     assert_eq!(nothing.status.code(), Some(2));
 }
+
+/// Issue 17 item 11, as the `authflow` binary says it: a missing secret
+/// names AUTHFLOW_CLIENT_SECRET; a server that does not answer is named
+/// by host and path (never a token or the query); tokens that cannot be
+/// renewed say to run `authflow login` again.
+#[test]
+fn messages_say_what_to_do_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.json");
+    let file_arg = file.to_str().unwrap();
+    let server = TokenEndpoint::start();
+    let no_secret = authflow(
+        &[
+            "login",
+            "--token-endpoint",
+            &server.url,
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            "svc",
+            "--token-file",
+            file_arg,
+        ],
+        &[],
+    );
+    assert_eq!(no_secret.status.code(), Some(2));
+    assert!(
+        text(&no_secret).contains("AUTHFLOW_CLIENT_SECRET"),
+        "{}",
+        text(&no_secret)
+    );
+
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/oauth/token", listener.local_addr().unwrap())
+    };
+    let gone = authflow(
+        &[
+            "login",
+            "--token-endpoint",
+            &format!("{closed}?tenant=x"),
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            "svc",
+            "--token-file",
+            file_arg,
+        ],
+        &[("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")],
+    );
+    assert_eq!(gone.status.code(), Some(2));
+    let said = text(&gone);
+    assert!(
+        said.contains(&format!("no answer from {closed}:")),
+        "{said}"
+    );
+    assert!(
+        !said.contains("svc-secret") && !said.contains("tenant"),
+        "{said}"
+    );
+
+    // The password grant's answer has no refresh token: renewing it is
+    // the user's to do.
+    let login = authflow(
+        &[
+            "login",
+            "--token-endpoint",
+            &server.url,
+            "--grant",
+            "password",
+            "--username",
+            "alice",
+            "--client-id",
+            "app",
+            "--auth-method",
+            "none",
+            "--token-file",
+            file_arg,
+        ],
+        &[("AUTHFLOW_PASSWORD", "pw-0123456789")],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let forced = authflow(&["refresh", "--token-file", file_arg, "--force"], &[]);
+    assert_eq!(forced.status.code(), Some(2));
+    assert!(
+        text(&forced).contains("run `authflow login` again"),
+        "{}",
+        text(&forced)
+    );
+}
