@@ -478,25 +478,33 @@ fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliErro
     Ok(profile)
 }
 
+/// When the access token expires and whether a refresh token is held
+/// (and when it expires), in relative time.
+fn show_expiry(out: &mut dyn Write, tokens: &TokenSet, now: u64) -> Result<(), CliError> {
+    let expiry = |at: Option<u64>| match at {
+        Some(at) if at > now => format!("expires {}", relative(at, now)),
+        Some(at) => format!("expired {}", relative(at, now)),
+        None => "expiry unknown".to_owned(),
+    };
+    writeln!(out, "access token: {}", expiry(tokens.expires_at()))?;
+    match tokens.refresh_token() {
+        Some(_) => writeln!(
+            out,
+            "refresh token: yes, {}",
+            expiry(tokens.refresh_expires_at())
+        )?,
+        None => writeln!(out, "refresh token: no")?,
+    }
+    Ok(())
+}
+
 fn show_tokens(
     out: &mut dyn Write,
     tokens: &TokenSet,
     show_secrets: bool,
     now: u64,
 ) -> Result<(), CliError> {
-    let when = |at: Option<u64>| match at {
-        Some(at) => format!("at {at} ({})", relative(at, now)),
-        None => "unknown".to_owned(),
-    };
-    writeln!(out, "access token expires {}", when(tokens.expires_at()))?;
-    match tokens.refresh_token() {
-        Some(_) => writeln!(
-            out,
-            "refresh token expires {}",
-            when(tokens.refresh_expires_at())
-        )?,
-        None => writeln!(out, "no refresh token")?,
-    }
+    show_expiry(out, tokens, now)?;
     if show_secrets {
         writeln!(out, "access_token: {}", tokens.access_token().secret())?;
         if let Some(refresh) = tokens.refresh_token() {
@@ -1356,13 +1364,8 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
         }
         None => {
             let due = Session::new(seen.client.clone(), Some(seen.tokens.clone())).poll_timeout();
-            if !force && due.is_some_and(|at| now < at) {
-                writeln!(
-                    out,
-                    "not due; next refresh due at {} ({})",
-                    due.unwrap_or(0),
-                    relative(due.unwrap_or(0), now)
-                )?;
+            if let Some(at) = due.filter(|at| !force && now < *at) {
+                writeln!(out, "not due; next refresh due {}", relative(at, now))?;
                 return Ok(());
             }
             let renewed = renew_locked(&seen, force, transport, &token_file)?;
@@ -1377,7 +1380,7 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
     };
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
     if let Some(next) = Session::new(client, Some(tokens)).poll_timeout() {
-        writeln!(out, "next refresh due at {next} ({})", relative(next, now))?;
+        writeln!(out, "next refresh due {}", relative(next, now))?;
     }
     Ok(())
 }
@@ -1498,21 +1501,7 @@ fn status(flags: &Flags, out: &mut dyn Write) -> Result<(), CliError> {
         ""
     };
     writeln!(out, "token type: {}{bound}", tokens.token_type())?;
-    let expiry = |at: Option<u64>| match at {
-        Some(at) if at > now => format!("expires {}", relative(at, now)),
-        Some(at) => format!("expired {}", relative(at, now)),
-        None => "expiry unknown".to_owned(),
-    };
-    writeln!(out, "access token: {}", expiry(tokens.expires_at()))?;
-    match tokens.refresh_token() {
-        Some(_) => writeln!(
-            out,
-            "refresh token: yes, {}",
-            expiry(tokens.refresh_expires_at())
-        )?,
-        None => writeln!(out, "refresh token: no")?,
-    }
-    Ok(())
+    show_expiry(out, tokens, now)
 }
 
 /// The token file's client with the endpoint for `role` from the flag

@@ -120,7 +120,7 @@ fn admin_login_refresh_and_call() {
 
     let forced = forced_refresh(&file, ADMIN_CLIENT_SECRET);
     assert!(
-        text(&forced).contains("next refresh due at"),
+        text(&forced).contains("next refresh due in "),
         "{}",
         text(&forced)
     );
@@ -707,6 +707,36 @@ impl TokenEndpoint {
     }
 }
 
+/// A [`TokenEndpoint`], and where a token file `name` goes in a new
+/// directory (removed when the guard drops).
+fn generic_server(name: &str) -> (TokenEndpoint, tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    (TokenEndpoint::start(), dir, file)
+}
+
+/// `authflow login` at the token endpoint `url` alone (a generic server)
+/// as `client_id`, into `file`, with `more` flags.
+fn generic_login(
+    url: &str,
+    client_id: &str,
+    file: &str,
+    more: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = vec![
+        "login",
+        "--token-endpoint",
+        url,
+        "--client-id",
+        client_id,
+        "--token-file",
+        file,
+    ];
+    args.extend_from_slice(more);
+    authflow(&args, env)
+}
+
 /// Item 8 of issue 17 at a generic server known by its token endpoint
 /// alone: client credentials with the client's method, `--scope` and
 /// `--param` in the token request, no API base invented (a relative
@@ -714,20 +744,16 @@ impl TokenEndpoint {
 /// only) and `status` (nothing secret).
 #[test]
 fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
-    let server = TokenEndpoint::start();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("svc.json");
+    let (server, _dir, file) = generic_server("svc.json");
     let file_arg = file.to_str().unwrap();
     let secret = [("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")];
-    let login = authflow(
+    let login = generic_login(
+        &server.url,
+        "svc",
+        file_arg,
         &[
-            "login",
-            "--token-endpoint",
-            &server.url,
             "--grant",
             "client-credentials",
-            "--client-id",
-            "svc",
             "--auth-method",
             "post",
             "--scope",
@@ -736,8 +762,6 @@ fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
             "audience=https://api.example/",
             "--param",
             "tenant=t 1",
-            "--token-file",
-            file_arg,
         ],
         &secret,
     );
@@ -798,22 +822,10 @@ fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
 /// password, and prints neither.
 #[test]
 fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
-    let server = TokenEndpoint::start();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("user.json");
+    let (server, _dir, file) = generic_server("user.json");
     let file_arg = file.to_str().unwrap();
     let login = |more: &[&str], env: &[(&str, &str)]| {
-        let mut args = vec![
-            "login",
-            "--token-endpoint",
-            &server.url,
-            "--client-id",
-            "app",
-            "--token-file",
-            file_arg,
-        ];
-        args.extend_from_slice(more);
-        authflow(&args, env)
+        generic_login(&server.url, "app", file_arg, more, env)
     };
     for (param, named) in [
         ("client_id=evil", "(use --client-id)"),
@@ -875,24 +887,14 @@ fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
 /// refuses it and says to use `call`; `status` says it is bound.
 #[test]
 fn token_refuses_a_dpop_bound_token() {
-    let server = TokenEndpoint::start();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bound.json");
+    let (server, _dir, file) = generic_server("bound.json");
     let file_arg = file.to_str().unwrap();
     let secret = [("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")];
-    let login = authflow(
-        &[
-            "login",
-            "--token-endpoint",
-            &server.url,
-            "--grant",
-            "client-credentials",
-            "--client-id",
-            "svc",
-            "--dpop",
-            "--token-file",
-            file_arg,
-        ],
+    let login = generic_login(
+        &server.url,
+        "svc",
+        file_arg,
+        &["--grant", "client-credentials", "--dpop"],
         &secret,
     );
     assert!(login.status.success(), "{}", text(&login));
@@ -955,22 +957,13 @@ fn every_command_has_help_with_an_example() {
 /// renewed say to run `authflow login` again.
 #[test]
 fn messages_say_what_to_do_next() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("m.json");
+    let (server, _dir, file) = generic_server("m.json");
     let file_arg = file.to_str().unwrap();
-    let server = TokenEndpoint::start();
-    let no_secret = authflow(
-        &[
-            "login",
-            "--token-endpoint",
-            &server.url,
-            "--grant",
-            "client-credentials",
-            "--client-id",
-            "svc",
-            "--token-file",
-            file_arg,
-        ],
+    let no_secret = generic_login(
+        &server.url,
+        "svc",
+        file_arg,
+        &["--grant", "client-credentials"],
         &[],
     );
     assert_eq!(no_secret.status.code(), Some(2));
@@ -984,18 +977,11 @@ fn messages_say_what_to_do_next() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/oauth/token", listener.local_addr().unwrap())
     };
-    let gone = authflow(
-        &[
-            "login",
-            "--token-endpoint",
-            &format!("{closed}?tenant=x"),
-            "--grant",
-            "client-credentials",
-            "--client-id",
-            "svc",
-            "--token-file",
-            file_arg,
-        ],
+    let gone = generic_login(
+        &format!("{closed}?tenant=x"),
+        "svc",
+        file_arg,
+        &["--grant", "client-credentials"],
         &[("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")],
     );
     assert_eq!(gone.status.code(), Some(2));
@@ -1011,21 +997,17 @@ fn messages_say_what_to_do_next() {
 
     // The password grant's answer has no refresh token: renewing it is
     // the user's to do.
-    let login = authflow(
+    let login = generic_login(
+        &server.url,
+        "app",
+        file_arg,
         &[
-            "login",
-            "--token-endpoint",
-            &server.url,
             "--grant",
             "password",
             "--username",
             "alice",
-            "--client-id",
-            "app",
             "--auth-method",
             "none",
-            "--token-file",
-            file_arg,
         ],
         &[("AUTHFLOW_PASSWORD", "pw-0123456789")],
     );

@@ -1635,11 +1635,25 @@ impl std::io::Write for Lines {
     }
 }
 
-/// Runs the CLI's `login` with `args`, a device login: the user opens the
+/// Runs the CLI's `login` of `DEVICE_CLIENT` at `op` (discovery) into
+/// `token_file` with `more` flags, a device login: the user opens the
 /// complete verification URI the CLI prints and approves on
 /// oidc-provider's pages. Returns what the CLI printed before that URI and
 /// after it; a failed login fails the test.
-fn cli_device_login(args: Vec<String>) -> (Vec<String>, Vec<String>) {
+fn cli_device_login(op: &Op, token_file: &Path, more: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut args: Vec<String> = [
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "--issuer",
+        op.issuer(),
+        "--client-id",
+        DEVICE_CLIENT,
+        "--scope",
+        "openid",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(more.iter().map(|flag| (*flag).to_owned()));
     let (lines, printed) = std::sync::mpsc::channel();
     let login = std::thread::spawn(move || {
         authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
@@ -1671,20 +1685,7 @@ fn cli_login_with_device_saves_the_tokens() {
     let op = Op::start();
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("tokens.json");
-    let args: Vec<String> = [
-        "--token-file",
-        token_file.to_str().unwrap(),
-        "--issuer",
-        op.issuer(),
-        "--client-id",
-        DEVICE_CLIENT,
-        "--scope",
-        "openid",
-        "--device",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let (seen, saved) = cli_device_login(args);
+    let (seen, saved) = cli_device_login(&op, &token_file, &["--device"]);
     assert!(
         seen[0].starts_with(&format!(
             "on any device, open {}/device and enter the code ",
@@ -2862,22 +2863,7 @@ fn cli_device_login_with_dpop_at_a_provider_requiring_its_nonce() {
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("tokens.json");
     let file_arg = token_file.to_str().unwrap().to_owned();
-    let args: Vec<String> = [
-        "--token-file",
-        &file_arg,
-        "--issuer",
-        op.issuer(),
-        "--client-id",
-        DEVICE_CLIENT,
-        "--scope",
-        "openid",
-        "--grant",
-        "device",
-        "--dpop",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let (_, saved) = cli_device_login(args);
+    let (_, saved) = cli_device_login(&op, &token_file, &["--grant", "device", "--dpop"]);
     assert!(
         saved
             .iter()
