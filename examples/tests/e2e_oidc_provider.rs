@@ -1738,7 +1738,7 @@ fn cli_login_with_device_saves_the_tokens() {
     );
 }
 
-/// `authflow-demo login --issuer` at an OpenID Provider: the browser login
+/// `authflow login --issuer` at an OpenID Provider: the browser login
 /// over the CLI's loopback redirect, the ID token checked before the
 /// tokens are saved (the subject printed, other claims redacted), then
 /// `userinfo` (its sub held to the ID token's) and `logout` (the
@@ -2288,7 +2288,7 @@ fn user_at_browser_error(authorization_url: &str) -> (String, Vec<String>) {
     }
 }
 
-/// `authflow-demo login --par`: the CLI pushes the request (a public
+/// `authflow login --par`: the CLI pushes the request (a public
 /// client: `client_id` in the body, PKCE), prints a URL with `client_id`
 /// and `request_uri` alone, takes the redirect on its loopback listener
 /// and saves the tokens.
@@ -2754,7 +2754,7 @@ fn dpop_flow(nonce_required: bool) {
     );
 }
 
-/// `authflow-demo login --dpop` (a new key, kept beside the token file),
+/// `authflow login --dpop` (a new key, kept beside the token file),
 /// then `refresh --force` and `call` with proofs of that key, at a
 /// provider that requires its nonce and a resource server that asks for
 /// its own.
