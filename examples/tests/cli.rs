@@ -790,6 +790,15 @@ fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
         format!("{ACCESS_TOKEN}\n")
     );
 
+    // The client's own tokens are asked for again the same way when
+    // renewed (there is no refresh token); `--param` was login's only.
+    let renewed = authflow(&["refresh", "--token-file", file_arg, "--force"], &secret);
+    assert!(renewed.status.success(), "{}", text(&renewed));
+    assert_eq!(
+        server.seen()[1..],
+        ["grant_type=client_credentials&scope=read&client_id=svc&client_secret=svc-secret-0123456789"]
+    );
+
     let status = authflow(&["status", "--token-file", file_arg], &[]);
     assert!(status.status.success(), "{}", text(&status));
     let said = text(&status);

@@ -1761,6 +1761,8 @@ fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
         "--port",
         "0",
         "--no-browser",
+        "--param",
+        "ui_locales=en-GB fr",
     ]
     .map(str::to_owned)
     .to_vec();
@@ -1769,6 +1771,8 @@ fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
             url.contains("nonce="),
             "an OpenID request sends a nonce: {url}"
         );
+        // --param goes with the authorization request (and the exchange).
+        assert_eq!(query_value(&url, "ui_locales"), Some("en-GB+fr"), "{url}");
         url
     });
     assert!(
