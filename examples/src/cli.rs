@@ -1493,7 +1493,10 @@ fn status(flags: &Flags, out: &mut dyn Write) -> Result<(), CliError> {
     }
     match profile.endpoint(EndpointRole::ApiBase) {
         Some(base) => writeln!(out, "API base: {}", base.as_str())?,
-        None => writeln!(out, "API base: none (call takes absolute URLs only)")?,
+        None => writeln!(
+            out,
+            "API base: none (call needs one: log in with --api-base URL)"
+        )?,
     }
     let bound = if tokens.access_token().is_dpop_bound() {
         " (bound to the DPoP key beside the token file: not usable as Bearer)"

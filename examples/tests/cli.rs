@@ -806,7 +806,7 @@ fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
         format!("token endpoint: {}", server.url),
         "client id: svc (authenticates with client_secret_post)".to_owned(),
         "scopes: read".to_owned(),
-        "API base: none (call takes absolute URLs only)".to_owned(),
+        "API base: none (call needs one: log in with --api-base URL)".to_owned(),
         "token type: Bearer".to_owned(),
         "refresh token: no".to_owned(),
     ] {
