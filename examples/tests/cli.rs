@@ -651,7 +651,8 @@ fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
 
 /// A token endpoint on 127.0.0.1 that records every request's body (and
 /// whether it carried a DPoP proof) and answers with `ACCESS_TOKEN`:
-/// `token_type` DPoP for a proved request, Bearer otherwise.
+/// `token_type` DPoP for a proved request, Bearer otherwise; and, at
+/// `/device`, a device authorization endpoint.
 struct TokenEndpoint {
     url: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -689,9 +690,15 @@ impl TokenEndpoint {
                 reader.read_exact(&mut body).unwrap();
                 log.lock().unwrap().push(String::from_utf8(body).unwrap());
                 let kind = if proved { "DPoP" } else { "Bearer" };
-                let answer = format!(
-                    r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"{kind}","expires_in":3600,"scope":"read"}}"#
-                );
+                // Its device authorization endpoint (RFC 8628 §3.2): the
+                // user "approved" already, so the first poll gets tokens.
+                let answer = if line.contains(" /device ") {
+                    r#"{"device_code":"dc-0123456789","user_code":"ABCD-EFGH","verification_uri":"https://as.example/device","expires_in":600,"interval":1}"#.to_owned()
+                } else {
+                    format!(
+                        r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"{kind}","expires_in":3600,"scope":"read"}}"#
+                    )
+                };
                 let _ = write!(
                     stream,
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
@@ -889,6 +896,36 @@ fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
         text(&both).contains("--device is --grant device"),
         "{}",
         text(&both)
+    );
+}
+
+/// `--param` with the device grant: in the device authorization request
+/// and in its polls.
+#[test]
+fn device_login_sends_the_params_with_the_authorization_and_the_polls() {
+    let (server, _dir, file) = generic_server("tv.json");
+    let device_endpoint = server.url.replace("/oauth/token", "/device");
+    let login = generic_login(
+        &server.url,
+        "tv",
+        file.to_str().unwrap(),
+        &[
+            "--grant",
+            "device",
+            "--device-authorization-endpoint",
+            &device_endpoint,
+            "--param",
+            "tenant=t1",
+        ],
+        &[],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    assert_eq!(
+        server.seen(),
+        [
+            "client_id=tv&tenant=t1",
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dc-0123456789&client_id=tv&tenant=t1"
+        ]
     );
 }
 
