@@ -675,8 +675,10 @@ fn login_grant(flags: &Flags, profile: &Profile) -> Result<LoginGrant, CliError>
 }
 
 /// Parameters authflow sends itself, and the flag (or variable) that sets
-/// each where there is one: `--param` may not replace them.
-const RESERVED_PARAMS: [(&str, Option<&str>); 22] = [
+/// each where there is one: `--param` may not replace them. (An OpenID
+/// request's `nonce` the core refuses itself: elsewhere it is an
+/// extension parameter like any other.)
+const RESERVED_PARAMS: [(&str, Option<&str>); 20] = [
     ("client_id", Some("--client-id")),
     ("scope", Some("--scope")),
     ("resource", Some("--resource")),
@@ -691,14 +693,12 @@ const RESERVED_PARAMS: [(&str, Option<&str>); 22] = [
     ("request_uri", Some("--par")),
     ("response_type", None),
     ("state", None),
-    ("nonce", None),
     ("code", None),
     ("code_verifier", None),
     ("code_challenge", None),
     ("code_challenge_method", None),
     ("refresh_token", None),
     ("device_code", None),
-    ("request", None),
 ];
 
 /// The `--param K=V` pairs, in order; a name authflow sets itself is
