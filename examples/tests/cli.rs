@@ -9,7 +9,7 @@ mod common;
 use authflow_examples::Transport;
 use authflow_test_providers::credentials::*;
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
-use common::cli::{authflow, text};
+use common::cli::{assert_says, authflow, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -115,15 +115,11 @@ fn admin_login_refresh_and_call() {
         Some(ADMIN_CLIENT_SECRET),
     );
     assert!(not_due.status.success(), "{}", text(&not_due));
-    assert!(text(&not_due).contains("not due"), "{}", text(&not_due));
+    assert_says(&not_due, "not due");
     assert_eq!(stored_refresh_token(&file).unwrap(), first_refresh);
 
     let forced = forced_refresh(&file, ADMIN_CLIENT_SECRET);
-    assert!(
-        text(&forced).contains("next refresh due in "),
-        "{}",
-        text(&forced)
-    );
+    assert_says(&forced, "next refresh due in ");
     let rotated = stored_refresh_token(&file).unwrap();
     assert_ne!(
         rotated, first_refresh,
@@ -224,11 +220,7 @@ fn makini_link_login_through_the_loopback_redirect() {
 fn clear_errors_for_bad_flags_and_bad_credentials() {
     let unknown = demo(&["login", "--bogus", "x"], None);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(
-        text(&unknown).contains("unknown flag --bogus"),
-        "{}",
-        text(&unknown)
-    );
+    assert_says(&unknown, "unknown flag --bogus");
     let missing = demo(
         &[
             "login",
@@ -241,11 +233,7 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
         ],
         None,
     );
-    assert!(
-        text(&missing).contains("--token-endpoint"),
-        "{}",
-        text(&missing)
-    );
+    assert_says(&missing, "--token-endpoint");
 
     // Client authentication flags: an unknown method, key flags without a
     // key, private_key_jwt without one, and a key file that is not a key
@@ -548,7 +536,7 @@ fn login_resources_are_saved_for_every_renewal() {
         Some(ADMIN_CLIENT_SECRET),
     );
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("fragment"), "{}", text(&refused));
+    assert_says(&refused, "fragment");
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }
 
@@ -861,11 +849,7 @@ fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
     }
     let no_password = login(&["--grant", "password", "--username", "alice"], &[]);
     assert_eq!(no_password.status.code(), Some(2));
-    assert!(
-        text(&no_password).contains("AUTHFLOW_PASSWORD"),
-        "{}",
-        text(&no_password)
-    );
+    assert_says(&no_password, "AUTHFLOW_PASSWORD");
     assert!(server.seen().is_empty(), "{:?}", server.seen());
 
     let password = "pw-0123456789-wonderland";
@@ -892,11 +876,7 @@ fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
 
     // --device is --grant device; a conflicting pair is a mistake.
     let both = login(&["--device", "--grant", "password"], &[]);
-    assert!(
-        text(&both).contains("--device is --grant device"),
-        "{}",
-        text(&both)
-    );
+    assert_says(&both, "--device is --grant device");
 }
 
 /// `--param` with the device grant: in the device authorization request
@@ -1013,11 +993,7 @@ fn messages_say_what_to_do_next() {
         &[],
     );
     assert_eq!(no_secret.status.code(), Some(2));
-    assert!(
-        text(&no_secret).contains("AUTHFLOW_CLIENT_SECRET"),
-        "{}",
-        text(&no_secret)
-    );
+    assert_says(&no_secret, "AUTHFLOW_CLIENT_SECRET");
 
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1060,9 +1036,5 @@ fn messages_say_what_to_do_next() {
     assert!(login.status.success(), "{}", text(&login));
     let forced = authflow(&["refresh", "--token-file", file_arg, "--force"], &[]);
     assert_eq!(forced.status.code(), Some(2));
-    assert!(
-        text(&forced).contains("run `authflow login` again"),
-        "{}",
-        text(&forced)
-    );
+    assert_says(&forced, "run `authflow login` again");
 }

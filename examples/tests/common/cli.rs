@@ -25,3 +25,9 @@ pub fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Fails, showing all it printed, unless a run printed `what`.
+pub fn assert_says(output: &Output, what: &str) {
+    let said = text(output);
+    assert!(said.contains(what), "{what:?} not in: {said}");
+}
