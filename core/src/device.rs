@@ -310,7 +310,10 @@ pub enum DevicePollUpdate {
 /// failures, 5xx and 429 back off exponentially (the interval doubled per
 /// failure, capped at 5 minutes, never sooner than `Retry-After`, §3.5)
 /// and polling goes on until expiry. The device code never appears in an
-/// error.
+/// error. A DPoP client's polls carry proofs (RFC 9449 §5) with the
+/// token endpoint's latest nonce; its `use_dpop_nonce` earns one poll at
+/// once with the new nonce (the server has not looked at the device code
+/// yet), a second demand backs off like a failure.
 #[derive(Debug, Clone)]
 pub struct DevicePoll {
     client: Client,
@@ -327,6 +330,16 @@ pub struct DevicePoll {
     /// ([`DevicePoll::with_entropy`]).
     #[cfg(feature = "signed-requests")]
     entropy: Option<crate::client_assertion::AssertionEntropy>,
+    /// The token endpoint's DPoP nonces (RFC 9449 §8), for the polls' proofs.
+    #[cfg(feature = "dpop")]
+    dpop_nonces: crate::dpop::DpopNonces,
+    /// The request in flight's proof: where it went, the nonce it carried,
+    /// and whether it was the one retry a `use_dpop_nonce` earns.
+    #[cfg(feature = "dpop")]
+    dpop_in_flight: Option<(String, Option<String>, bool)>,
+    /// The next poll is that one retry: sent at once, with the new nonce.
+    #[cfg(feature = "dpop")]
+    dpop_retry_next: bool,
 }
 
 impl DevicePoll {
@@ -334,7 +347,6 @@ impl DevicePoll {
     /// request is due an interval after its answer was received.
     pub fn new(client: Client, authorization: &DeviceAuthorization) -> DevicePoll {
         DevicePoll {
-            client,
             device_code: authorization.device_code.clone(),
             expires_at: authorization.expires_at,
             interval: authorization.interval,
@@ -348,6 +360,13 @@ impl DevicePoll {
             last_error: None,
             #[cfg(feature = "signed-requests")]
             entropy: None,
+            #[cfg(feature = "dpop")]
+            dpop_nonces: client.held_dpop_nonces(),
+            #[cfg(feature = "dpop")]
+            dpop_in_flight: None,
+            #[cfg(feature = "dpop")]
+            dpop_retry_next: false,
+            client,
         }
     }
 
@@ -418,10 +437,26 @@ impl DevicePoll {
             now,
             "DevicePoll::with_entropy",
         );
+        // RFC 9449 §5, §8: a DPoP client proves every poll, with the
+        // nonce the token endpoint last gave.
+        #[cfg(feature = "dpop")]
+        let client = client.map(|client| match client {
+            std::borrow::Cow::Owned(client) => {
+                std::borrow::Cow::Owned(client.with_dpop_nonces(&self.dpop_nonces))
+            }
+            borrowed => borrowed,
+        });
         #[cfg(not(feature = "signed-requests"))]
         let client: Result<&Client> = Ok(&self.client);
         match client.and_then(|client| client.device_token_request(&self.device_code)) {
             Ok(request) => {
+                #[cfg(feature = "dpop")]
+                {
+                    let retry = std::mem::take(&mut self.dpop_retry_next);
+                    self.dpop_in_flight = request
+                        .header("DPoP")
+                        .map(|proof| (request.url.clone(), crate::dpop::proof_nonce(proof), retry));
+                }
                 let id = self.next_id;
                 self.next_id += 1;
                 self.in_flight = Some(id);
@@ -457,6 +492,32 @@ impl DevicePoll {
         if !self.take_in_flight(id) {
             return Ok(DevicePollUpdate::Discarded);
         }
+        // RFC 9449 §8: the server's nonce is kept from any answer; a
+        // demand for one is met by one more poll with it, at once, neither
+        // a failure nor the user's answer. A demand after that retry backs
+        // off as a failure to retry (the nonce may have turned over).
+        #[cfg(feature = "dpop")]
+        let nonce_again = match self.dpop_in_flight.take() {
+            Some((url, sent, retried)) => {
+                if self.dpop_nonces.record(&url, sent.as_deref(), response) && !retried {
+                    self.dpop_retry_next = true;
+                    self.next_at = now;
+                    let error = self
+                        .client
+                        .error_from_response(
+                            ResponseSource::Token(GrantType::DeviceCode),
+                            now,
+                            response,
+                        )
+                        .without(&[self.device_code.secret()]);
+                    return Err(error.with_action(Action::Retry));
+                }
+                crate::dpop::asks_for_nonce(response)
+            }
+            None => false,
+        };
+        #[cfg(not(feature = "dpop"))]
+        let nonce_again = false;
         let parsed = self
             .client
             .parse_token_response(GrantType::DeviceCode, now, response)
@@ -491,6 +552,7 @@ impl DevicePoll {
                 self.answered(now);
                 Ok(DevicePollUpdate::SlowDown)
             }
+            _ if nonce_again => Err(self.on_failure(now, error.with_action(Action::Retry))),
             _ => Err(self.on_failure(now, error)),
         }
     }
@@ -506,6 +568,10 @@ impl DevicePoll {
     ) -> Result<DevicePollUpdate> {
         if !self.take_in_flight(id) {
             return Ok(DevicePollUpdate::Discarded);
+        }
+        #[cfg(feature = "dpop")]
+        {
+            self.dpop_in_flight = None;
         }
         let error = Error::from_transport(failure).without(&[self.device_code.secret()]);
         Err(self.on_failure(now, error))

@@ -727,6 +727,76 @@ mod session_tests {
         assert!(!matches!(session.poll_action(2000), SessionAction::Send(_)));
     }
 
+    /// RFC 9449 §5, §8 for a device login (RFC 8628): every poll is
+    /// proved; `use_dpop_nonce` earns one poll at once with the new nonce,
+    /// not the interval's wait and not the end of the login; the nonce of
+    /// an `authorization_pending` answer goes into the next proof; a second
+    /// demand in a row backs off instead of ending the login.
+    #[cfg(feature = "device")]
+    #[test]
+    fn a_device_poll_is_proved_and_sent_once_more_with_the_servers_nonce() {
+        use crate::device::{DevicePoll, DevicePollAction};
+        let profile = crate::Profile::generic(None, "https://as.example/token")
+            .unwrap()
+            .with_endpoint(
+                crate::EndpointRole::DeviceAuthorization,
+                "https://as.example/device",
+            )
+            .unwrap();
+        let client = Client::new(profile, "c")
+            .with_dpop_key(SigningKey::from_jwk(EC_JWK).unwrap())
+            .unwrap();
+        let authorization = client
+            .parse_device_authorization_response(
+                1000,
+                &HttpResponse::new(
+                    200,
+                    vec![],
+                    br#"{"device_code":"dc-secret-0123456789","user_code":"WDJB-MJHT","verification_uri":"https://as.example/device","expires_in":600,"interval":5}"#.to_vec(),
+                ),
+            )
+            .unwrap();
+        let mut poll = DevicePoll::new(client, &authorization).with_entropy(&[7; 32]);
+        let send = |poll: &mut DevicePoll, now: u64| match poll.poll_action(now) {
+            DevicePollAction::Send(out) => out,
+            other => panic!("a poll at {now}, not {other:?}"),
+        };
+        let first = send(&mut poll, 1005);
+        assert_eq!(nonce_of(&first.request), None);
+        let error = poll
+            .handle_response(first.id, 1005, &demand("n-1"))
+            .unwrap_err();
+        assert_eq!(error.action(), crate::Action::Retry);
+        assert!(!format!("{error}{error:?}").contains("dc-secret"));
+        let retry = send(&mut poll, 1005);
+        assert_eq!(nonce_of(&retry.request).as_deref(), Some("n-1"));
+        let pending = HttpResponse::new(
+            400,
+            vec![("DPoP-Nonce".into(), "n-2".into())],
+            br#"{"error":"authorization_pending"}"#.to_vec(),
+        );
+        poll.handle_response(retry.id, 1005, &pending).unwrap();
+        assert!(matches!(
+            poll.poll_action(1006),
+            DevicePollAction::Wait { until: Some(1010) }
+        ));
+        let third = send(&mut poll, 1010);
+        assert_eq!(nonce_of(&third.request).as_deref(), Some("n-2"));
+        poll.handle_response(third.id, 1010, &demand("n-3"))
+            .unwrap_err();
+        let fourth = send(&mut poll, 1010);
+        assert_eq!(nonce_of(&fourth.request).as_deref(), Some("n-3"));
+        // The retry refused too: a back-off, polling goes on.
+        let error = poll
+            .handle_response(fourth.id, 1010, &demand("n-4"))
+            .unwrap_err();
+        assert_eq!(error.action(), crate::Action::Retry);
+        assert!(matches!(
+            poll.poll_action(1010),
+            DevicePollAction::Wait { until: Some(until) } if until > 1010
+        ));
+    }
+
     /// A DPoP-bound token goes out as `Authorization: DPoP` with a proof
     /// naming its hash, never as a bearer token; the API's nonce is kept
     /// for the next proof.

@@ -1075,6 +1075,14 @@ fn run_device_poll(client: &Client, case: &Value) -> Outcome {
         .parse_device_authorization_response(now, &response_from(&input["authorization"])?)
         .map_err(|e| fail(format!("authorization: {e}")))?;
     let mut poll = DevicePoll::new(client.clone(), &authorization);
+    // A client that signs (a DPoP key, a client assertion) draws its polls'
+    // entropy from the poll's.
+    if let Some(hex) = input["poll_entropy"].as_str() {
+        let seed: [u8; 32] = hex_bytes(hex)?
+            .try_into()
+            .map_err(|_| fail("poll_entropy is 32 bytes"))?;
+        poll = poll.with_entropy(&seed);
+    }
     let mut last_sent: Option<RequestId> = None;
     run_steps(input, |step, now, expect| {
         match str_of(step, "op")? {

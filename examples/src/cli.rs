@@ -1,12 +1,14 @@
-//! `authflow-demo login | refresh | call`: the demo binary used against a
-//! real provider. `login` runs the flow (a browser and a loopback redirect
-//! for Makini Link and generic servers, or with `--device` the device
-//! authorization grant of RFC 8628; client credentials or the password
-//! grant for Makini Admin and MakeShift) and saves the token set; `refresh`
-//! is the scheduled job both Makini documents recommend; `call` makes an API
-//! request with the saved tokens, refreshing first when due. With
-//! `--store-dir`, `refresh` and `call` share the tokens with every other
-//! process through a file store (`authflow-store`), one renewal per expiry.
+//! `authflow`: the command-line client for real providers (`authflow-demo`
+//! runs the same commands after its demo). `login` runs a grant (a browser
+//! and a loopback redirect, the device authorization grant of RFC 8628,
+//! client credentials or the password grant) and saves the token set;
+//! `refresh` is the scheduled job both Makini documents recommend; `call`
+//! makes an API request with the saved tokens and `token` prints a fresh
+//! access token for scripts, both refreshing first when due; `status`
+//! shows what is stored; `revoke` (RFC 7009) and `introspect` (RFC 7662)
+//! ask the provider about the stored tokens. With `--store-dir`,
+//! `refresh`, `call` and `token` share the tokens with every other process
+//! through a file store (`authflow-store`), one renewal per expiry.
 
 use crate::token_file::{self, KeySource, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
@@ -14,75 +16,209 @@ use authflow_core::fleet::{FleetSession, StoreKey};
 use authflow_core::{
     discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
     ClientAuthMethod, ClientSecret, DevicePoll, DiscoveryDocument, EndpointRole, Error, ErrorKind,
-    GrantType, IdTokenClaims, IdTokenValidation, LogoutOptions, Method, Profile, ProviderKind,
-    Session, TokenSet,
+    GrantType, HttpRequest, IdTokenClaims, IdTokenValidation, LogoutOptions, Method, Password,
+    Profile, Reauthentication, Session, TokenRef, TokenSet,
 };
 use authflow_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-/// The usage text.
-pub const USAGE: &str = "usage:
-  authflow-demo                     run the demo against local providers
-  authflow-demo login   --token-file F (--profile P | --issuer URL) --client-id ID
-                        [--scope S]... [--resource URI]... [--port N] [--ENDPOINT URL]...
-                        [--auth-method M] [--private-key FILE [--key-alg A] [--key-id K]]
-                        [--redirect-uri URI] [--timeout SECONDS]
-                        [--no-browser] [--device] [--par] [--dpop | --dpop-key FILE]
-                        [--show-secrets]
-  authflow-demo refresh --token-file F [--store-dir D] [--force] [--show-secrets]
-  authflow-demo call    --token-file F [--store-dir D] [--method M] PATH
-  authflow-demo userinfo --token-file F [--show-secrets]
-  authflow-demo logout  --token-file F [--post-logout-redirect-uri URL] [--state S]
+/// One command's help: what `authflow COMMAND --help` prints.
+struct CommandHelp {
+    name: &'static str,
+    synopsis: &'static str,
+    about: &'static str,
+    example: &'static str,
+}
 
-  P is makini-link, makini-admin, makeshift or generic. ENDPOINT is one of
+const COMMANDS: [CommandHelp; 9] = [
+    CommandHelp {
+        name: "login",
+        synopsis: "login --token-file F (--issuer URL | --token-endpoint URL | --profile P)
+              --client-id ID [--grant code|device|client-credentials|password]
+              [--username U] [--scope S]... [--resource URI]... [--param K=V]...
+              [--auth-method M] [--private-key FILE [--key-alg A] [--key-id K]]
+              [--ENDPOINT URL]... [--port N] [--redirect-uri URI] [--timeout SECONDS]
+              [--no-browser] [--device] [--par] [--dpop | --dpop-key FILE] [--show-secrets]",
+        about: "Gets tokens and saves them, with the client's configuration (never the
+  secret), to F (mode 0600). --grant code (the default) opens the browser and
+  takes the redirect on a loopback listener; device (--device) prints a code to
+  enter on another screen (RFC 8628); client-credentials asks for the client's
+  own tokens (and again when they expire); password sends --username and the
+  password from AUTHFLOW_PASSWORD (or a prompt on a terminal; never argv).
+  --param K=V adds K to the authorization (or device authorization) request
+  and to login's token requests; names authflow sets itself are refused.",
+        example: "authflow login --issuer https://as.example --client-id my-cli --scope openid \\
+      --token-file tokens.json
+  AUTHFLOW_CLIENT_SECRET=… authflow login --token-endpoint https://as.example/token \\
+      --grant client-credentials --client-id svc --auth-method post --token-file svc.json",
+    },
+    CommandHelp {
+        name: "refresh",
+        synopsis: "refresh --token-file F [--store-dir D] [--force] [--show-secrets]",
+        about: "Refreshes the tokens when due (--force: now), saves the new pair first and
+  prints when the next refresh is due: the job to run from cron.",
+        example: "authflow refresh --token-file tokens.json",
+    },
+    CommandHelp {
+        name: "call",
+        synopsis: "call --token-file F [--store-dir D] [--method M] PATH",
+        about: "Sends a request with the access token (refreshed first when due) to PATH
+  under the API base given at login (--api-base), or to an absolute URL under
+  it, and prints the answer. Without an API base a relative PATH is an error.",
+        example: "authflow call --token-file tokens.json users/me",
+    },
+    CommandHelp {
+        name: "token",
+        synopsis: "token --token-file F [--store-dir D]",
+        about: "Prints a fresh access token, and only that (refreshed first when due), for
+  scripts. A DPoP-bound token is refused: it is never usable as a Bearer token
+  (use call).",
+        example: "curl -H \"Authorization: Bearer $(authflow token --token-file tokens.json)\" \\
+      https://api.example/v1/me",
+    },
+    CommandHelp {
+        name: "status",
+        synopsis: "status --token-file F",
+        about: "Shows what is stored, without a request and without anything secret: the
+  provider, the client id, the scopes, the token type, when the tokens expire
+  and whether a refresh token is held.",
+        example: "authflow status --token-file tokens.json",
+    },
+    CommandHelp {
+        name: "revoke",
+        synopsis: "revoke --token-file F [--revocation-endpoint URL]",
+        about: "Revokes the stored refresh token, or the access token when there is none
+  (RFC 7009), then removes the token file. The endpoint comes from the token
+  file (discovery or --revocation-endpoint at login) or the flag.",
+        example: "authflow revoke --token-file tokens.json",
+    },
+    CommandHelp {
+        name: "introspect",
+        synopsis: "introspect --token-file F [--introspection-endpoint URL]",
+        about: "Asks the provider about the stored access token (RFC 7662) and prints its
+  answer, the token itself redacted. The endpoint comes from the token file
+  (discovery or --introspection-endpoint at login) or the flag.",
+        example: "AUTHFLOW_CLIENT_SECRET=… authflow introspect --token-file tokens.json",
+    },
+    CommandHelp {
+        name: "userinfo",
+        synopsis: "userinfo --token-file F [--show-secrets]",
+        about: "Prints the OpenID Provider's UserInfo claims about the logged-in subject
+  (values redacted without --show-secrets).",
+        example: "authflow userinfo --token-file tokens.json",
+    },
+    CommandHelp {
+        name: "logout",
+        synopsis: "logout --token-file F [--post-logout-redirect-uri URL] [--state S]",
+        about: "Prints the OpenID Provider's end-session URL to open (it holds the ID token
+  as id_token_hint: do not share it).",
+        example: "authflow logout --token-file tokens.json",
+    },
+];
+
+/// What every command shares, after the list of commands.
+const DETAILS: &str = "  P is makini-link, makini-admin, makeshift or generic; without --profile,
+  --issuer reads the provider's metadata (RFC 8414, OpenID Discovery) and
+  --token-endpoint alone is a generic server. ENDPOINT is one of
   authorization-endpoint, token-endpoint, revocation-endpoint,
   introspection-endpoint, token-info-endpoint, device-authorization-endpoint,
-  pushed-authorization-request-endpoint, api-base (required where the provider documents none: the Makini Admin
-  token endpoint, generic servers). --device logs in without a browser on
-  this machine (RFC 8628): it prints a code and where to enter it, on any
-  other screen (and a QR code of the link that holds the code, when the
-  provider gives one), and waits for the user's answer, a dot per poll.
-  --par sends the authorization request's parameters to the provider's
-  pushed authorization request endpoint first (RFC 9126; from discovery or
+  pushed-authorization-request-endpoint, api-base. The API base is only ever
+  the one given (--api-base) or the one a named profile documents: a token is
+  never sent to a server the user did not name.
+  --device (or --grant device) logs in without a browser on this machine (RFC
+  8628): it prints a code and where to enter it, on any other screen (and a
+  QR code of the link that holds the code, when the provider gives one), and
+  waits for the user's answer, a dot per poll.
+  --par sends the authorization request's parameters to the provider's pushed
+  authorization request endpoint first (RFC 9126; from discovery or
   --pushed-authorization-request-endpoint), so that the URL to open carries
-  only the client id and a request_uri; a provider whose metadata requires
-  it gets it without --par.
+  only the client id and a request_uri; a provider whose metadata requires it
+  gets it without --par.
   --store-dir D shares the tokens, through a file store in D, with every
-  process that uses it (a server, other refresh or call runs): one refresh
-  per expiry however many run at once; the token file then mirrors the store.
+  process that uses it (a server, other refresh or call runs): one refresh per
+  expiry however many run at once; the token file then mirrors the store.
   --resource URI (repeatable) asks for tokens for that resource server (RFC
   8707: an absolute URI without a fragment, e.g. https://api.example/); it is
   saved in the token file and sent again with every renewal.
-  A browser login listens for the redirect on 127.0.0.1 port --port (8400;
-  0: any free port), path /callback, or where --redirect-uri says (a
-  loopback http URL as registered: http://127.0.0.1[:PORT]/PATH,
-  http://[::1][:PORT]/PATH, http://localhost[:PORT]/PATH); other requests
-  (a browser's /favicon.ico) get a 404. It waits --timeout seconds (300),
-  and tells the browser the outcome once the code is exchanged.
+  A browser login listens for the redirect on 127.0.0.1 port --port (8400; 0:
+  any free port), path /callback, or where --redirect-uri says (a loopback
+  http URL as registered: http://127.0.0.1[:PORT]/PATH,
+  http://[::1][:PORT]/PATH, http://localhost[:PORT]/PATH); other requests (a
+  browser's /favicon.ico) get a 404. It waits --timeout seconds (300), and
+  tells the browser the outcome once the code is exchanged.
   --auth-method M chooses how the client authenticates: basic, post, none,
-  private_key_jwt or client_secret_jwt (RFC 8414's names
-  client_secret_basic and client_secret_post work too); without it,
-  --issuer picks from the provider's list: private_key_jwt for a client
-  with --private-key, else client_secret_basic (or the first it lists).
+  private_key_jwt or client_secret_jwt (RFC 8414's names client_secret_basic
+  and client_secret_post work too); without it, --issuer picks from the
+  provider's list: private_key_jwt for a client with --private-key, else
+  client_secret_basic (or the first it lists).
   --private-key FILE is the client's private key for private_key_jwt (RFC
-  7523): a PEM file (PKCS#8, PKCS#1 or SEC1) or a private JWK; --key-alg
-  PS256 signs an RSA key with PSS (default: RS256, ES256 or EdDSA by key
-  type), --key-id names the key's kid. The token file keeps the key's path,
-  never the key: refresh and call read it again.
+  7523): a PEM file (PKCS#8, PKCS#1 or SEC1) or a private JWK; --key-alg PS256
+  signs an RSA key with PSS (default: RS256, ES256 or EdDSA by key type),
+  --key-id names the key's kid. The token file keeps the key's path, never the
+  key: refresh and call read it again.
   --dpop binds the tokens to a new P-256 key (DPoP, RFC 9449; --dpop-key FILE
   to a given P-256 or Ed25519 key, PEM or JWK): the key is kept beside the
-  token file (F.dpop.jwk, owner only), every token request and every call
-  carries a proof of it, and a server's demand for a nonce gets one retry.
+  token file (F.dpop.jwk, owner only), every token request (a device login's
+  polls too) and every call carries a proof of it, and a server's demand for
+  a nonce gets one retry.
   The client secret is read from AUTHFLOW_CLIENT_SECRET (for MakeShift: the
   API secret; the API key is --client-id); it is never printed or saved.
   With an OpenID Provider (--issuer whose metadata says so) login checks the
   ID token (signature against the provider's keys, issuer, audience, nonce,
-  times) before saving, and prints the subject (other claims redacted
-  without --show-secrets); userinfo prints the UserInfo endpoint's claims
-  about that subject; logout prints the provider's end-session URL to open
-  (it holds the ID token as id_token_hint: do not share it).";
+  times) before saving, and prints the subject (other claims redacted without
+  --show-secrets).";
+
+/// The whole usage text: every command's synopsis, then [`DETAILS`].
+pub fn usage_text() -> String {
+    let mut text = String::from(
+        "usage: authflow COMMAND [FLAGS]   (authflow COMMAND --help: that command, with an example)\n",
+    );
+    for command in &COMMANDS {
+        text.push_str(&format!("  authflow {}\n", command.synopsis));
+    }
+    text.push_str("  authflow-demo                     runs the demo against local providers\n\n");
+    text.push_str(DETAILS);
+    text
+}
+
+/// `authflow COMMAND --help`: that command's synopsis, what it does and an
+/// example.
+fn command_help(name: &str) -> Option<String> {
+    COMMANDS.iter().find(|c| c.name == name).map(|c| {
+        format!(
+            "usage: authflow {}\n\n  {}\n\nexample:\n  {}",
+            c.synopsis, c.about, c.example
+        )
+    })
+}
+
+/// The command line's entry point, shared by `authflow` and
+/// `authflow-demo`: runs `args` (a command and its flags), prints what
+/// the user reads, and reports an error under `program`'s name.
+pub fn main(program: &str, args: &[String]) -> ExitCode {
+    let mut stdout = std::io::stdout();
+    match args.first().map(String::as_str) {
+        Some("-h" | "--help" | "help") => {
+            // A reader gone (`| head`) is no failure.
+            let _ = writeln!(stdout, "{}", usage_text());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("{}", usage_text());
+            ExitCode::from(2)
+        }
+        Some(command) => match run(command, &args[1..], &mut stdout) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{program}: {}", error.0);
+                ExitCode::from(2)
+            }
+        },
+    }
+}
 
 /// What went wrong, in words for the terminal; never a secret.
 #[derive(Debug)]
@@ -94,7 +230,7 @@ impl From<Error> for CliError {
         // specific enough for a terminal.
         let hint = match (e.kind(), e.action()) {
             (_, Action::AuthorizeAgain) => {
-                Some("run `authflow-demo login` again: the provider will not renew this grant")
+                Some("run `authflow login` again: the provider will not renew this grant")
             }
             (ErrorKind::InvalidClient, _) => Some(
                 "check --client-id and the client secret in AUTHFLOW_CLIENT_SECRET (or the \
@@ -142,8 +278,11 @@ impl From<std::io::Error> for CliError {
     }
 }
 
+/// A mistake in the command line: `why`, then where to read more.
 fn usage(why: &str) -> CliError {
-    CliError(format!("{why}\n{USAGE}"))
+    CliError(format!(
+        "{why}\n(authflow COMMAND --help shows a command's flags and an example)"
+    ))
 }
 
 /// Parsed flags: repeated ones keep every value.
@@ -233,7 +372,9 @@ impl Flags {
 pub fn run(command: &str, args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let flags = Flags::parse(args)?;
     if flags.has("--help") {
-        writeln!(out, "{USAGE}")?;
+        let help =
+            command_help(command).ok_or_else(|| usage(&format!("unknown command {command:?}")))?;
+        writeln!(out, "{help}")?;
         return Ok(());
     }
     let transport = Transport::default();
@@ -241,9 +382,16 @@ pub fn run(command: &str, args: &[String], out: &mut dyn Write) -> Result<(), Cl
         "login" => login(&flags, &transport, out),
         "refresh" => refresh(&flags, &transport, out),
         "call" => call(&flags, &transport, out),
+        "token" => token(&flags, &transport, out),
+        "status" => status(&flags, out),
+        "revoke" => revoke(&flags, &transport, out),
+        "introspect" => introspect(&flags, &transport, out),
         "userinfo" => userinfo(&flags, &transport, out),
         "logout" => logout(&flags, out),
-        other => Err(usage(&format!("unknown command {other:?}"))),
+        other => Err(usage(&format!(
+            "unknown command {other:?} (login, refresh, call, token, status, revoke, \
+             introspect, userinfo, logout)"
+        ))),
     }
 }
 
@@ -308,7 +456,15 @@ fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliErro
             token_endpoint.ok_or_else(|| usage("generic needs --token-endpoint"))?,
         )?,
         (None, Some(other)) => return Err(usage(&format!("unknown profile {other:?}"))),
-        (None, None) => return Err(usage("give --profile or --issuer")),
+        // A standards-following server known by its token endpoint alone.
+        (None, None) => match token_endpoint {
+            Some(url) => Profile::generic(flags.get("authorization-endpoint"), url)?,
+            None => {
+                return Err(usage(
+                    "give --issuer URL (discovery), --token-endpoint URL or --profile P",
+                ))
+            }
+        },
     };
     for (flag, role) in ENDPOINT_FLAGS {
         if let Some(url) = flags.get(flag) {
@@ -322,25 +478,33 @@ fn profile_from(flags: &Flags, transport: &Transport) -> Result<Profile, CliErro
     Ok(profile)
 }
 
+/// When the access token expires and whether a refresh token is held
+/// (and when it expires), in relative time.
+fn show_expiry(out: &mut dyn Write, tokens: &TokenSet, now: u64) -> Result<(), CliError> {
+    let expiry = |at: Option<u64>| match at {
+        Some(at) if at > now => format!("expires {}", relative(at, now)),
+        Some(at) => format!("expired {}", relative(at, now)),
+        None => "expiry unknown".to_owned(),
+    };
+    writeln!(out, "access token: {}", expiry(tokens.expires_at()))?;
+    match tokens.refresh_token() {
+        Some(_) => writeln!(
+            out,
+            "refresh token: yes, {}",
+            expiry(tokens.refresh_expires_at())
+        )?,
+        None => writeln!(out, "refresh token: no")?,
+    }
+    Ok(())
+}
+
 fn show_tokens(
     out: &mut dyn Write,
     tokens: &TokenSet,
     show_secrets: bool,
     now: u64,
 ) -> Result<(), CliError> {
-    let when = |at: Option<u64>| match at {
-        Some(at) => format!("at {at} ({})", relative(at, now)),
-        None => "unknown".to_owned(),
-    };
-    writeln!(out, "access token expires {}", when(tokens.expires_at()))?;
-    match tokens.refresh_token() {
-        Some(_) => writeln!(
-            out,
-            "refresh token expires {}",
-            when(tokens.refresh_expires_at())
-        )?,
-        None => writeln!(out, "no refresh token")?,
-    }
+    show_expiry(out, tokens, now)?;
     if show_secrets {
         writeln!(out, "access_token: {}", tokens.access_token().secret())?;
         if let Some(refresh) = tokens.refresh_token() {
@@ -366,11 +530,21 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         "redirect-uri",
         "timeout",
         "dpop-key",
+        "grant",
+        "param",
+        "username",
     ];
     known.extend(ENDPOINT_FLAGS.map(|(flag, _)| flag));
     flags.check_known(&known)?;
     let token_file = PathBuf::from(flags.require("token-file")?);
+    let extra = extra_params(flags)?;
     let mut profile = profile_from(flags, transport)?;
+    let grant = login_grant(flags, &profile)?;
+    if grant == LoginGrant::ClientCredentials {
+        // The tokens are the client's own: when they expire, `refresh`,
+        // `call` and `token` ask for new ones the same way.
+        profile = profile.with_reauthentication(Reauthentication::ClientCredentials);
+    }
     if let Some(name) = flags.get("auth-method") {
         profile = profile.with_client_auth(auth_method(name)?);
     }
@@ -401,7 +575,9 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
         ClientAuthMethod::ClientSecretJwt
         | ClientAuthMethod::ClientSecretBasic
         | ClientAuthMethod::ClientSecretPost
-            if !client.has_client_secret() && flags.get("auth-method").is_some() =>
+            if !client.has_client_secret()
+                && (flags.get("auth-method").is_some()
+                    || grant == LoginGrant::ClientCredentials) =>
         {
             return Err(CliError(
                 "this method needs the client secret in AUTHFLOW_CLIENT_SECRET".into(),
@@ -412,27 +588,34 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     // --- DPoP (RFC 9449) ---
     let dpop_key = dpop_key_from(flags)?;
     if let Some(key) = &dpop_key {
-        if flags.has("--device") {
-            return Err(usage("--dpop does not go with --device yet"));
-        }
         client = client.with_dpop_key(key.clone())?.with_dpop_jkt()?;
     }
     // --- end DPoP ---
     let now = crate::unix_now();
-    let tokens = if matches!(
-        client.profile().kind(),
-        ProviderKind::MakiniAdmin | ProviderKind::MakeShift
-    ) {
-        let mut session = crate::new_session(client.clone(), None);
-        crate::driver::drive(&mut session, transport, now, &mut ())?;
-        session
-            .token_set()
-            .cloned()
-            .ok_or_else(|| CliError("no token set".into()))?
-    } else if flags.has("--device") {
-        device_login(&client, transport, out)?
-    } else {
-        browser_login(flags, &mut client, transport, out)?
+    let tokens = match grant {
+        LoginGrant::ClientCredentials => request_tokens(
+            &client,
+            transport,
+            GrantType::ClientCredentials,
+            &extra,
+            Client::client_credentials_request,
+        )?,
+        LoginGrant::Password => {
+            let username = flags
+                .get("username")
+                .ok_or_else(|| usage("--grant password needs --username"))?;
+            let password = password_from_user(username)?;
+            request_tokens(&client, transport, GrantType::Password, &extra, |c| {
+                c.password_request(username, &password)
+            })?
+        }
+        LoginGrant::ProvidersOwn => {
+            request_tokens(&client, transport, GrantType::Password, &extra, |c| {
+                c.reauthentication_request().map(|(_, request)| request)
+            })?
+        }
+        LoginGrant::Device => device_login(&client, transport, &extra, out)?,
+        LoginGrant::Code => browser_login(flags, &mut client, transport, &extra, out)?,
     };
     // New tokens from the user or the credentials: saved whatever the file
     // held, under its lock so that no refresh run interleaves; the DPoP key
@@ -444,6 +627,181 @@ fn login(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<()
     file.save_with_key(&client, key_source.as_ref(), &tokens, None)?;
     writeln!(out, "saved the token set to {}", token_file.display())?;
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)
+}
+
+/// How `login` gets its tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoginGrant {
+    /// The authorization code, through a browser and a loopback redirect.
+    Code,
+    /// The device authorization grant (RFC 8628).
+    Device,
+    /// The client's own tokens (RFC 6749 §4.4).
+    ClientCredentials,
+    /// The resource owner's password (RFC 6749 §4.3).
+    Password,
+    /// The grant the profile documents for getting tokens without a user
+    /// (MakeShift: the password grant with the API key and secret).
+    ProvidersOwn,
+}
+
+/// `--grant` (or `--device`), else what the profile does without a user,
+/// else the code flow.
+fn login_grant(flags: &Flags, profile: &Profile) -> Result<LoginGrant, CliError> {
+    let named = match flags.get("grant") {
+        Some("code" | "authorization-code" | "authorization_code") => Some(LoginGrant::Code),
+        Some("device" | "device-code" | "device_code") => Some(LoginGrant::Device),
+        Some("client-credentials" | "client_credentials") => Some(LoginGrant::ClientCredentials),
+        Some("password") => Some(LoginGrant::Password),
+        Some(other) => {
+            return Err(usage(&format!(
+                "unknown --grant {other:?} (code, device, client-credentials, password)"
+            )))
+        }
+        None => None,
+    };
+    match (named, flags.has("--device")) {
+        (Some(grant), true) if grant != LoginGrant::Device => {
+            Err(usage("--device is --grant device: give one grant"))
+        }
+        (Some(grant), _) => Ok(grant),
+        (None, true) => Ok(LoginGrant::Device),
+        (None, false) => Ok(match profile.reauthentication() {
+            Reauthentication::ClientCredentials => LoginGrant::ClientCredentials,
+            Reauthentication::PasswordWithClientCredentials => LoginGrant::ProvidersOwn,
+            Reauthentication::Never => LoginGrant::Code,
+        }),
+    }
+}
+
+/// Parameters authflow sends itself, and the flag (or variable) that sets
+/// each where there is one: `--param` may not replace them. (An OpenID
+/// request's `nonce` the core refuses itself: elsewhere it is an
+/// extension parameter like any other.)
+const RESERVED_PARAMS: [(&str, Option<&str>); 20] = [
+    ("client_id", Some("--client-id")),
+    ("scope", Some("--scope")),
+    ("resource", Some("--resource")),
+    ("redirect_uri", Some("--redirect-uri")),
+    ("grant_type", Some("--grant")),
+    ("username", Some("--username")),
+    ("password", Some("AUTHFLOW_PASSWORD")),
+    ("client_secret", Some("AUTHFLOW_CLIENT_SECRET")),
+    ("client_assertion", Some("--private-key")),
+    ("client_assertion_type", Some("--private-key")),
+    ("dpop_jkt", Some("--dpop")),
+    ("request_uri", Some("--par")),
+    ("response_type", None),
+    ("state", None),
+    ("code", None),
+    ("code_verifier", None),
+    ("code_challenge", None),
+    ("code_challenge_method", None),
+    ("refresh_token", None),
+    ("device_code", None),
+];
+
+/// The `--param K=V` pairs, in order; a name authflow sets itself is
+/// refused (its value is not repeated: it may be anything).
+fn extra_params(flags: &Flags) -> Result<Vec<(String, String)>, CliError> {
+    flags
+        .all("param")
+        .into_iter()
+        .map(|pair| {
+            let (name, value) = pair
+                .split_once('=')
+                .filter(|(name, _)| !name.is_empty())
+                .ok_or_else(|| usage("--param takes NAME=VALUE"))?;
+            if let Some((_, flag)) = RESERVED_PARAMS.iter().find(|(n, _)| *n == name) {
+                let instead = flag.map(|f| format!(" (use {f})")).unwrap_or_default();
+                return Err(usage(&format!(
+                    "--param {name}: authflow sets {name} itself{instead}"
+                )));
+            }
+            Ok((name.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// Adds the `--param` pairs to the form body of `request` (a token or
+/// device authorization request).
+fn add_params(request: &mut HttpRequest, extra: &[(String, String)]) -> Result<(), CliError> {
+    if extra.is_empty() {
+        return Ok(());
+    }
+    if request.header("Content-Type") != Some("application/x-www-form-urlencoded") {
+        return Err(CliError(
+            "--param adds to form-encoded requests; this provider's token requests are not".into(),
+        ));
+    }
+    let mut more = form_urlencoded::Serializer::new(String::new());
+    more.extend_pairs(extra);
+    let more = more.finish();
+    // Sized once: a reallocation would leave an unwiped copy of the
+    // body's secrets (a code, a password) behind.
+    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(request.body.len() + 1 + more.len()));
+    body.extend_from_slice(&request.body);
+    if !body.is_empty() {
+        body.push(b'&');
+    }
+    body.extend_from_slice(more.as_bytes());
+    request.body = body;
+    Ok(())
+}
+
+/// Tokens from one token request that `build` makes (signed and proved
+/// as the client needs, with `extra` added), sent once more when the
+/// server asks for a DPoP nonce, read as `grant`'s answer.
+fn request_tokens(
+    client: &Client,
+    transport: &Transport,
+    grant: GrantType,
+    extra: &[(String, String)],
+    build: impl FnOnce(&Client) -> authflow_core::Result<HttpRequest>,
+) -> Result<TokenSet, CliError> {
+    let now = crate::unix_now();
+    let mut nonces = authflow_core::DpopNonces::new();
+    let mut request = build(&signing_client(client, now, &nonces)?)?;
+    add_params(&mut request, extra)?;
+    let response = send_proved(client, transport, request, &mut nonces)?;
+    Ok(client.parse_token_response(grant, now, &response)?)
+}
+
+/// The password of `--grant password`: AUTHFLOW_PASSWORD, or typed at a
+/// prompt (not echoed where `stty` can turn echo off). Never a flag: the
+/// command line is visible to every user of the machine.
+fn password_from_user(username: &str) -> Result<Password, CliError> {
+    use std::io::IsTerminal;
+    if let Some(password) = std::env::var("AUTHFLOW_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        return Ok(Password::new(password));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError(
+            "--grant password reads the password from AUTHFLOW_PASSWORD, or from a prompt on a \
+             terminal (never from the command line)"
+                .into(),
+        ));
+    }
+    eprint!("password for {username}: ");
+    let stty = |setting: &str| {
+        std::process::Command::new("stty")
+            .arg(setting)
+            .stdin(std::process::Stdio::inherit())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let hidden = stty("-echo");
+    let mut line = zeroize::Zeroizing::new(String::new());
+    let read = std::io::stdin().read_line(&mut line);
+    if hidden {
+        stty("echo");
+        eprintln!();
+    }
+    read?;
+    Ok(Password::new(line.trim_end_matches(['\r', '\n'])))
 }
 
 /// The method `--auth-method` names: RFC 8414's names, and `basic` and
@@ -488,9 +846,12 @@ fn key_source(flags: &Flags) -> Result<Option<KeySource>, CliError> {
 fn device_login(
     client: &Client,
     transport: &Transport,
+    extra: &[(String, String)],
     out: &mut dyn Write,
 ) -> Result<TokenSet, CliError> {
-    let response = transport.send(&crate::client_now(client)?.device_authorization_request()?)?;
+    let mut request = crate::client_now(client)?.device_authorization_request()?;
+    add_params(&mut request, extra)?;
+    let response = transport.send(&request)?;
     let authorization = client.parse_device_authorization_response(crate::unix_now(), &response)?;
     writeln!(
         out,
@@ -524,7 +885,10 @@ fn device_login(
         DevicePoll::new(client.clone(), &authorization).with_entropy(&crate::assertion_entropy());
     // One dot per request: the user sees the wait is alive.
     let mut dots = Ok(());
-    let tokens = crate::driver::drive_device(&mut poll, transport, crate::unix_now, || {
+    let tokens = crate::driver::drive_device(&mut poll, transport, crate::unix_now, |request| {
+        // The device authorization request took them (a form, as the
+        // polls are): this cannot fail.
+        let _ = add_params(request, extra);
         if dots.is_ok() {
             dots = write!(out, ".").and_then(|()| out.flush());
         }
@@ -546,6 +910,7 @@ fn browser_login(
     flags: &Flags,
     client: &mut Client,
     transport: &Transport,
+    extra: &[(String, String)],
     out: &mut dyn Write,
 ) -> Result<TokenSet, CliError> {
     let timeout = match flags.get("timeout") {
@@ -559,13 +924,12 @@ fn browser_login(
     let loopback = Loopback::bind(flags)?;
     *client = client.clone().with_redirect_uri(&loopback.redirect_uri)?;
     let entropy = crate::authorization_entropy();
-    let start = crate::driver::start_authorization(
-        client,
-        transport,
-        &AuthorizationOptions::default(),
-        crate::unix_now,
-        &entropy,
-    )?;
+    let options = AuthorizationOptions {
+        extra_params: extra.to_vec(),
+        ..AuthorizationOptions::default()
+    };
+    let start =
+        crate::driver::start_authorization(client, transport, &options, crate::unix_now, &entropy)?;
     // Before the user signs in: an ID token that cannot be checked would
     // end the login after the code is spent.
     client.id_token_check_ready(&start.pending)?;
@@ -582,11 +946,13 @@ fn browser_login(
     let (mut stream, target) = loopback.wait(timeout)?;
     let outcome = (|| -> Result<TokenSet, CliError> {
         let callback = start.pending.validate(&target, crate::unix_now())?;
-        let now = crate::unix_now();
-        let mut nonces = authflow_core::DpopNonces::new();
-        let request = signing_client(client, now, &nonces)?.exchange_request(callback)?;
-        let response = send_proved(client, transport, request, &mut nonces)?;
-        let tokens = client.parse_token_response(GrantType::AuthorizationCode, now, &response)?;
+        let tokens = request_tokens(
+            client,
+            transport,
+            GrantType::AuthorizationCode,
+            extra,
+            |c| c.exchange_request(callback),
+        )?;
         let validation = client.id_token_after_exchange(&start.pending, &tokens)?;
         check_id_token(
             client,
@@ -998,13 +1364,8 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
         }
         None => {
             let due = Session::new(seen.client.clone(), Some(seen.tokens.clone())).poll_timeout();
-            if !force && due.is_some_and(|at| now < at) {
-                writeln!(
-                    out,
-                    "not due; next refresh due at {} ({})",
-                    due.unwrap_or(0),
-                    relative(due.unwrap_or(0), now)
-                )?;
+            if let Some(at) = due.filter(|at| !force && now < *at) {
+                writeln!(out, "not due; next refresh due {}", relative(at, now))?;
                 return Ok(());
             }
             let renewed = renew_locked(&seen, force, transport, &token_file)?;
@@ -1019,31 +1380,46 @@ fn refresh(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<
     };
     show_tokens(out, &tokens, flags.has("--show-secrets"), now)?;
     if let Some(next) = Session::new(client, Some(tokens)).poll_timeout() {
-        writeln!(out, "next refresh due at {next} ({})", relative(next, now))?;
+        writeln!(out, "next refresh due {}", relative(next, now))?;
     }
     Ok(())
 }
 
+/// The token file's client and usable tokens: renewed first when due,
+/// through the file store in `--store-dir` when given, else under the token
+/// file's lock.
+fn fresh_tokens(flags: &Flags, transport: &Transport) -> Result<(Client, TokenSet), CliError> {
+    let token_file = PathBuf::from(flags.require("token-file")?);
+    let seen = token_file::load(&token_file, secret_from_env())?;
+    match flags.get("store-dir") {
+        Some(dir) => {
+            let tokens = renew_shared(&seen, Path::new(dir), false, transport, &token_file)?;
+            Ok((seen.client, tokens))
+        }
+        None => {
+            let renewed = renew_locked(&seen, false, transport, &token_file)?;
+            Ok((renewed.client, renewed.tokens))
+        }
+    }
+}
+
 fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
     flags.check_known(&["token-file", "method", "store-dir"])?;
-    let token_file = PathBuf::from(flags.require("token-file")?);
     let path = flags
         .positional
         .first()
         .ok_or_else(|| usage("call needs a PATH"))?;
     let method = Method::parse(flags.get("method").unwrap_or("GET"))
         .ok_or_else(|| usage("unknown --method"))?;
-    let seen = token_file::load(&token_file, secret_from_env())?;
-    let (client, tokens) = match flags.get("store-dir") {
-        Some(dir) => {
-            let tokens = renew_shared(&seen, Path::new(dir), false, transport, &token_file)?;
-            (seen.client, tokens)
-        }
-        None => {
-            let renewed = renew_locked(&seen, false, transport, &token_file)?;
-            (renewed.client, renewed.tokens)
-        }
-    };
+    let (client, tokens) = fresh_tokens(flags, transport)?;
+    // A relative path is resolved against the API base given at login,
+    // and against nothing else: the token goes only where the user said.
+    if !path.contains("://") && client.profile().endpoint(EndpointRole::ApiBase).is_none() {
+        return Err(CliError(format!(
+            "call {path}: the token file names no API base to resolve it against; log in again \
+             with --api-base URL (the API the tokens are for)"
+        )));
+    }
     let now = crate::unix_now();
     // A DPoP-bound token goes with a proof, and once more with the
     // resource server's nonce when it asks.
@@ -1058,13 +1434,172 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
     client
         .check_api_response(now, &response)
         .map_err(|e| match e.kind() {
-            ErrorKind::Unauthorized => {
-                CliError(format!("{e}\n(try `authflow-demo refresh --force`)"))
-            }
+            ErrorKind::Unauthorized => CliError(format!("{e}\n(try `authflow refresh --force`)")),
             _ => e.into(),
         })?;
     writeln!(out, "{}", String::from_utf8_lossy(&response.body))?;
     Ok(())
+}
+
+/// Prints the access token, refreshed first when due, and nothing else:
+/// for `$(authflow token ...)` in a script.
+fn token(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file", "store-dir"])?;
+    let (_, tokens) = fresh_tokens(flags, transport)?;
+    if tokens.access_token().is_dpop_bound() {
+        return Err(CliError(
+            "the access token is bound to a DPoP key (token_type DPoP): a server takes it only \
+             with a proof of that key, never as a Bearer token; use `authflow call` instead"
+                .into(),
+        ));
+    }
+    writeln!(out, "{}", tokens.access_token().secret())?;
+    Ok(())
+}
+
+/// What the token file holds, with no request and nothing secret.
+fn status(flags: &Flags, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file"])?;
+    let path = PathBuf::from(flags.require("token-file")?);
+    let loaded = token_file::load(&path, None)?;
+    let (client, tokens) = (&loaded.client, &loaded.tokens);
+    let profile = client.profile();
+    let now = crate::unix_now();
+    writeln!(out, "token file: {}", path.display())?;
+    match profile.issuer() {
+        Some(issuer) => writeln!(out, "issuer: {issuer}")?,
+        None => writeln!(out, "provider: {}", profile.kind().as_str())?,
+    }
+    if let Some(endpoint) = profile.endpoint(EndpointRole::Token) {
+        writeln!(out, "token endpoint: {}", endpoint.as_str())?;
+    }
+    let method = client
+        .client_auth_method()
+        .map_or("unknown", ClientAuthMethod::as_str);
+    writeln!(
+        out,
+        "client id: {} (authenticates with {method})",
+        client.client_id()
+    )?;
+    let scopes = tokens.scopes().unwrap_or(client.scopes());
+    let scopes = if scopes.is_empty() {
+        "none named".to_owned()
+    } else {
+        scopes.join(" ")
+    };
+    writeln!(out, "scopes: {scopes}")?;
+    if !client.resources().is_empty() {
+        writeln!(out, "resources: {}", client.resources().join(" "))?;
+    }
+    match profile.endpoint(EndpointRole::ApiBase) {
+        Some(base) => writeln!(out, "API base: {}", base.as_str())?,
+        None => writeln!(
+            out,
+            "API base: none (call needs one: log in with --api-base URL)"
+        )?,
+    }
+    let bound = if tokens.access_token().is_dpop_bound() {
+        " (bound to the DPoP key beside the token file: not usable as Bearer)"
+    } else {
+        ""
+    };
+    writeln!(out, "token type: {}{bound}", tokens.token_type())?;
+    show_expiry(out, tokens, now)
+}
+
+/// The token file's client with the endpoint for `role` from the flag
+/// `flag`, else from the file; an error naming both when neither has one.
+fn client_with_endpoint(
+    flags: &Flags,
+    flag: &str,
+    role: EndpointRole,
+) -> Result<(TokenFile, Loaded, String), CliError> {
+    let path = PathBuf::from(flags.require("token-file")?);
+    let file = TokenFile::lock(&path)?;
+    let given: Vec<(EndpointRole, &str)> =
+        flags.get(flag).map(|url| (role, url)).into_iter().collect();
+    let loaded = file.load_with_endpoints(secret_from_env(), &given)?;
+    let endpoint = loaded
+        .client
+        .profile()
+        .endpoint(role)
+        .map(|e| e.as_str().to_owned())
+        .ok_or_else(|| {
+            usage(&format!(
+                "the token file has no {} endpoint (discovery at login found none): give --{flag} URL",
+                role.as_str()
+            ))
+        })?;
+    Ok((file, loaded, endpoint))
+}
+
+/// Revokes the refresh token (the access token when there is none) at
+/// the revocation endpoint (RFC 7009), then removes the token file.
+fn revoke(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file", "revocation-endpoint"])?;
+    let (file, loaded, endpoint) =
+        client_with_endpoint(flags, "revocation-endpoint", EndpointRole::Revocation)?;
+    let (client, tokens) = (&loaded.client, &loaded.tokens);
+    // RFC 7009 §2.1: revoking the refresh token revokes the grant.
+    let (which, token) = match tokens.refresh_token() {
+        Some(refresh) => ("refresh token", TokenRef::Refresh(refresh)),
+        None => ("access token", TokenRef::Access(tokens.access_token())),
+    };
+    let now = crate::unix_now();
+    let mut nonces = authflow_core::DpopNonces::new();
+    let request = signing_client(client, now, &nonces)?.revocation_request(token)?;
+    let response = send_proved(client, transport, request, &mut nonces)?;
+    client.parse_revocation_response(now, &response)?;
+    file.remove()?;
+    writeln!(
+        out,
+        "revoked the {which} at {endpoint}; removed {}",
+        flags.require("token-file")?
+    )?;
+    Ok(())
+}
+
+/// Asks the introspection endpoint (RFC 7662) about the access token and
+/// prints its answer, with the tokens' values redacted wherever they
+/// appear in it.
+fn introspect(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
+    flags.check_known(&["token-file", "introspection-endpoint"])?;
+    let (_file, loaded, _) =
+        client_with_endpoint(flags, "introspection-endpoint", EndpointRole::Introspection)?;
+    let (client, tokens) = (&loaded.client, &loaded.tokens);
+    let now = crate::unix_now();
+    let mut nonces = authflow_core::DpopNonces::new();
+    let request = signing_client(client, now, &nonces)?
+        .introspection_request(TokenRef::Access(tokens.access_token()))?;
+    let response = send_proved(client, transport, request, &mut nonces)?;
+    let answer = client.parse_introspection_response(now, &response)?;
+    let mut body: serde_json::Value = serde_json::from_slice(&response.body)
+        .map_err(|_| CliError("the introspection answer is not JSON".into()))?;
+    let mut secrets = vec![tokens.access_token().secret()];
+    secrets.extend(tokens.refresh_token().map(|t| t.secret()));
+    redact(&mut body, &secrets);
+    let pretty = serde_json::to_string_pretty(&body)
+        .map_err(|_| CliError("the introspection answer cannot be shown".into()))?;
+    writeln!(out, "{pretty}")?;
+    match (answer.active, answer.exp) {
+        (false, _) => writeln!(out, "the access token is not active")?,
+        (true, Some(exp)) => writeln!(out, "active; expires {}", relative(exp, now))?,
+        (true, None) => writeln!(out, "active")?,
+    }
+    Ok(())
+}
+
+/// Replaces every string in `value` that holds one of `secrets` with
+/// "[redacted]".
+fn redact(value: &mut serde_json::Value, secrets: &[&str]) {
+    match value {
+        serde_json::Value::String(text) if secrets.iter().any(|s| text.contains(s)) => {
+            *text = "[redacted]".to_owned();
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| redact(v, secrets)),
+        serde_json::Value::Object(members) => members.values_mut().for_each(|v| redact(v, secrets)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -1088,7 +1623,7 @@ mod tests {
         assert_eq!(gone.action(), Action::AuthorizeAgain);
         assert!(CliError::from(gone)
             .0
-            .contains("run `authflow-demo login` again"));
+            .contains("run `authflow login` again"));
         let client = Error::new(ErrorKind::InvalidClient, "the provider refused the client");
         assert!(CliError::from(client).0.contains("AUTHFLOW_CLIENT_SECRET"));
         let plain = Error::new(ErrorKind::Timeout, "no answer");

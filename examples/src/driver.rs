@@ -7,8 +7,8 @@
 use crate::transport::Transport;
 use authflow_core::{
     AccessToken, AuthorizationOptions, AuthorizationRequest, Client, DevicePoll, DevicePollAction,
-    Error, HttpResponse, IdTokenClaims, IdTokenValidation, JwksCache, OutgoingRequest, Session,
-    SessionAction, TokenSet,
+    Error, HttpRequest, HttpResponse, IdTokenClaims, IdTokenValidation, JwksCache, OutgoingRequest,
+    Session, SessionAction, TokenSet,
 };
 
 /// The authorization URL and the pending authorization to keep. Where the
@@ -45,19 +45,20 @@ use std::time::Duration;
 
 /// Polls the token endpoint for a device authorization (RFC 8628) until
 /// the user answers, sending what `poll` asks and sleeping between
-/// requests as it says; `now` reads the clock, `on_poll` hears of each
-/// request (a progress indicator). The outcome is the poll's: the tokens,
-/// or the error it stopped on (declined, expired, refused).
+/// requests as it says; `now` reads the clock, `on_poll` sees each
+/// request before it goes (a progress indicator; a caller's own
+/// parameters added). The outcome is the poll's: the tokens, or the error
+/// it stopped on (declined, expired, refused).
 pub fn drive_device(
     poll: &mut DevicePoll,
     transport: &Transport,
     now: impl Fn() -> u64,
-    mut on_poll: impl FnMut(),
+    mut on_poll: impl FnMut(&mut HttpRequest),
 ) -> Result<TokenSet, Error> {
     loop {
         match poll.poll_action(now()) {
-            DevicePollAction::Send(out) => {
-                on_poll();
+            DevicePollAction::Send(mut out) => {
+                on_poll(&mut out.request);
                 let handled = match transport.send(&out.request) {
                     Ok(response) => poll.handle_response(out.id, now(), &response),
                     Err(failure) => poll.handle_transport_error(out.id, now(), &failure),

@@ -455,6 +455,17 @@ pub struct Loaded {
 /// file whole, so a read sees one save or another, never a mix): the
 /// client, with `secret` if given, and the tokens.
 pub fn load(path: &Path, secret: Option<ClientSecret>) -> Result<Loaded, Error> {
+    load_with_endpoints(path, secret, &[])
+}
+
+/// [`load`], the client with `endpoints` in place of the stored ones of
+/// the same role (a flag given to one command; the file keeps what login
+/// saved).
+pub fn load_with_endpoints(
+    path: &Path,
+    secret: Option<ClientSecret>,
+    endpoints: &[(EndpointRole, &str)],
+) -> Result<Loaded, Error> {
     let text = secret_file::read(path)
         .and_then(|text| text.ok_or_else(|| io::ErrorKind::NotFound.into()))
         .map_err(|e| {
@@ -463,8 +474,13 @@ pub fn load(path: &Path, secret: Option<ClientSecret>) -> Result<Loaded, Error> 
                 format!("cannot read {}: {e}", path.display()),
             )
         })?;
-    let stored: Stored =
+    let mut stored: Stored =
         serde_json::from_slice(&text).map_err(|_| invalid("the token file is malformed"))?;
+    for (role, url) in endpoints {
+        stored
+            .endpoints
+            .insert(role.as_str().to_owned(), (*url).to_owned());
+    }
     if ![FIRST_VERSION, VERSION].contains(&stored.version) {
         return Err(invalid(format!(
             "unknown token file version {}",
@@ -518,6 +534,25 @@ impl TokenFile {
     /// Reads the file, as [`load`] does.
     pub fn load(&self, secret: Option<ClientSecret>) -> Result<Loaded, Error> {
         load(&self.path, secret)
+    }
+
+    /// Reads the file, as [`load_with_endpoints`] does.
+    pub fn load_with_endpoints(
+        &self,
+        secret: Option<ClientSecret>,
+        endpoints: &[(EndpointRole, &str)],
+    ) -> Result<Loaded, Error> {
+        load_with_endpoints(&self.path, secret, endpoints)
+    }
+
+    /// Deletes the file and the DPoP key kept beside it, if any: nothing
+    /// is left to use once its tokens are revoked.
+    pub fn remove(&self) -> io::Result<()> {
+        std::fs::remove_file(&self.path)?;
+        match std::fs::remove_file(dpop_key_path(&self.path)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Saves `client` and `tokens` as the file's next generation.

@@ -1,11 +1,15 @@
-//! `authflow-demo login | refresh | call` against the local providers, run
-//! as a user would run them.
+//! The CLI (`authflow`, and `authflow-demo COMMAND`, the same code) against
+//! the local providers and a token endpoint the tests serve on 127.0.0.1,
+//! run as a user would run it.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod common;
 
 use authflow_examples::Transport;
 use authflow_test_providers::credentials::*;
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
+use common::cli::{assert_says, authflow, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,14 +21,6 @@ fn demo(args: &[&str], secret: Option<&str>) -> Output {
         command.env("AUTHFLOW_CLIENT_SECRET", secret);
     }
     command.output().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn temp_file(name: &str) -> PathBuf {
@@ -119,15 +115,11 @@ fn admin_login_refresh_and_call() {
         Some(ADMIN_CLIENT_SECRET),
     );
     assert!(not_due.status.success(), "{}", text(&not_due));
-    assert!(text(&not_due).contains("not due"), "{}", text(&not_due));
+    assert_says(&not_due, "not due");
     assert_eq!(stored_refresh_token(&file).unwrap(), first_refresh);
 
     let forced = forced_refresh(&file, ADMIN_CLIENT_SECRET);
-    assert!(
-        text(&forced).contains("next refresh due at"),
-        "{}",
-        text(&forced)
-    );
+    assert_says(&forced, "next refresh due in ");
     let rotated = stored_refresh_token(&file).unwrap();
     assert_ne!(
         rotated, first_refresh,
@@ -228,11 +220,7 @@ fn makini_link_login_through_the_loopback_redirect() {
 fn clear_errors_for_bad_flags_and_bad_credentials() {
     let unknown = demo(&["login", "--bogus", "x"], None);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(
-        text(&unknown).contains("unknown flag --bogus"),
-        "{}",
-        text(&unknown)
-    );
+    assert_says(&unknown, "unknown flag --bogus");
     let missing = demo(
         &[
             "login",
@@ -245,11 +233,7 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
         ],
         None,
     );
-    assert!(
-        text(&missing).contains("--token-endpoint"),
-        "{}",
-        text(&missing)
-    );
+    assert_says(&missing, "--token-endpoint");
 
     // Client authentication flags: an unknown method, key flags without a
     // key, private_key_jwt without one, and a key file that is not a key
@@ -552,7 +536,7 @@ fn login_resources_are_saved_for_every_renewal() {
         Some(ADMIN_CLIENT_SECRET),
     );
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("fragment"), "{}", text(&refused));
+    assert_says(&refused, "fragment");
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
 }
 
@@ -651,4 +635,406 @@ fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
     let said = String::from_utf8_lossy(&not_loopback.stderr);
     assert!(said.contains("is not a loopback http URL"), "{said}");
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+/// A token endpoint on 127.0.0.1 that records every request's body (and
+/// whether it carried a DPoP proof) and answers with `ACCESS_TOKEN`:
+/// `token_type` DPoP for a proved request, Bearer otherwise; and, at
+/// `/device`, a device authorization endpoint.
+struct TokenEndpoint {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+const ACCESS_TOKEN: &str = "at-generic-0123456789abcdef";
+
+impl TokenEndpoint {
+    fn start() -> TokenEndpoint {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/oauth/token", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut length, mut proved) = (0usize, false);
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    let header = header.trim_end().to_ascii_lowercase();
+                    if header.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = header.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap();
+                    }
+                    proved |= header.starts_with("dpop:");
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                log.lock().unwrap().push(String::from_utf8(body).unwrap());
+                let kind = if proved { "DPoP" } else { "Bearer" };
+                // Its device authorization endpoint (RFC 8628 §3.2): the
+                // user "approved" already, so the first poll gets tokens.
+                let answer = if line.contains(" /device ") {
+                    r#"{"device_code":"dc-0123456789","user_code":"ABCD-EFGH","verification_uri":"https://as.example/device","expires_in":600,"interval":1}"#.to_owned()
+                } else {
+                    format!(
+                        r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"{kind}","expires_in":3600,"scope":"read"}}"#
+                    )
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        TokenEndpoint { url, seen }
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A [`TokenEndpoint`], and where a token file `name` goes in a new
+/// directory (removed when the guard drops).
+fn generic_server(name: &str) -> (TokenEndpoint, tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    (TokenEndpoint::start(), dir, file)
+}
+
+/// `authflow login` at the token endpoint `url` alone (a generic server)
+/// as `client_id`, into `file`, with `more` flags.
+fn generic_login(
+    url: &str,
+    client_id: &str,
+    file: &str,
+    more: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = vec![
+        "login",
+        "--token-endpoint",
+        url,
+        "--client-id",
+        client_id,
+        "--token-file",
+        file,
+    ];
+    args.extend_from_slice(more);
+    authflow(&args, env)
+}
+
+/// Item 8 of issue 17 at a generic server known by its token endpoint
+/// alone: client credentials with the client's method, `--scope` and
+/// `--param` in the token request, no API base invented (a relative
+/// `call` is refused before anything is sent), then `token` (the token
+/// only) and `status` (nothing secret).
+#[test]
+fn client_credentials_at_a_generic_token_endpoint_then_token_and_status() {
+    let (server, _dir, file) = generic_server("svc.json");
+    let file_arg = file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")];
+    let login = generic_login(
+        &server.url,
+        "svc",
+        file_arg,
+        &[
+            "--grant",
+            "client-credentials",
+            "--auth-method",
+            "post",
+            "--scope",
+            "read",
+            "--param",
+            "audience=https://api.example/",
+            "--param",
+            "tenant=t 1",
+        ],
+        &secret,
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    assert!(!text(&login).contains(ACCESS_TOKEN), "{}", text(&login));
+    assert_eq!(
+        server.seen(),
+        ["grant_type=client_credentials&scope=read&client_id=svc&client_secret=svc-secret-0123456789&audience=https%3A%2F%2Fapi.example%2F&tenant=t+1"]
+    );
+    let stored = std::fs::read_to_string(&file).unwrap();
+    assert!(!stored.contains("api_base"), "{stored}");
+
+    let call = authflow(&["call", "--token-file", file_arg, "users/me"], &secret);
+    assert_eq!(call.status.code(), Some(2));
+    assert!(
+        text(&call).contains("names no API base") && text(&call).contains("--api-base"),
+        "{}",
+        text(&call)
+    );
+    assert_eq!(server.seen().len(), 1, "nothing more was sent");
+
+    let token = authflow(&["token", "--token-file", file_arg], &secret);
+    assert!(token.status.success(), "{}", text(&token));
+    assert_eq!(
+        String::from_utf8_lossy(&token.stdout),
+        format!("{ACCESS_TOKEN}\n")
+    );
+
+    // The client's own tokens are asked for again the same way when
+    // renewed (there is no refresh token); `--param` was login's only.
+    let renewed = authflow(&["refresh", "--token-file", file_arg, "--force"], &secret);
+    assert!(renewed.status.success(), "{}", text(&renewed));
+    assert_eq!(
+        server.seen()[1..],
+        ["grant_type=client_credentials&scope=read&client_id=svc&client_secret=svc-secret-0123456789"]
+    );
+
+    let status = authflow(&["status", "--token-file", file_arg], &[]);
+    assert!(status.status.success(), "{}", text(&status));
+    let said = text(&status);
+    for line in [
+        format!("token endpoint: {}", server.url),
+        "client id: svc (authenticates with client_secret_post)".to_owned(),
+        "scopes: read".to_owned(),
+        "API base: none (call needs one: log in with --api-base URL)".to_owned(),
+        "token type: Bearer".to_owned(),
+        "refresh token: no".to_owned(),
+    ] {
+        assert!(said.lines().any(|l| l == line), "{line:?} in {said}");
+    }
+    // An hour's token, shown as a person reads it (not in seconds).
+    assert!(
+        said.lines()
+            .any(|l| l.starts_with("access token: expires in ") && !l.ends_with(" s")),
+        "{said}"
+    );
+    assert!(
+        !said.contains(ACCESS_TOKEN) && !said.contains("svc-secret"),
+        "{said}"
+    );
+}
+
+/// `--param` never replaces what authflow sets (the error names the flag
+/// that does, and is given before anything is sent); the password grant
+/// reads the password from AUTHFLOW_PASSWORD only (no terminal here:
+/// without it, an error naming the variable), sends `--username` and the
+/// password, and prints neither.
+#[test]
+fn reserved_params_are_refused_and_the_password_comes_from_the_environment() {
+    let (server, _dir, file) = generic_server("user.json");
+    let file_arg = file.to_str().unwrap();
+    let login = |more: &[&str], env: &[(&str, &str)]| {
+        generic_login(&server.url, "app", file_arg, more, env)
+    };
+    for (param, named) in [
+        ("client_id=evil", "(use --client-id)"),
+        ("state=fixed", "authflow sets state itself"),
+        ("code_verifier=x", "authflow sets code_verifier itself"),
+        ("redirect_uri=https://evil.example/", "(use --redirect-uri)"),
+        ("novalue", "--param takes NAME=VALUE"),
+    ] {
+        let refused = login(&["--grant", "password", "--param", param], &[]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(
+            text(&refused).contains(named),
+            "{param}: {}",
+            text(&refused)
+        );
+        assert!(!text(&refused).contains("evil"), "{}", text(&refused));
+    }
+    let no_password = login(&["--grant", "password", "--username", "alice"], &[]);
+    assert_eq!(no_password.status.code(), Some(2));
+    assert_says(&no_password, "AUTHFLOW_PASSWORD");
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+
+    let password = "pw-0123456789-wonderland";
+    let signed_in = login(
+        &[
+            "--grant",
+            "password",
+            "--username",
+            "alice",
+            "--auth-method",
+            "none",
+        ],
+        &[("AUTHFLOW_PASSWORD", password)],
+    );
+    assert!(signed_in.status.success(), "{}", text(&signed_in));
+    assert!(!text(&signed_in).contains(password));
+    assert_eq!(
+        server.seen(),
+        [format!(
+            "grant_type=password&username=alice&password={password}&client_id=app"
+        )]
+    );
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(password));
+
+    // --device is --grant device; a conflicting pair is a mistake.
+    let both = login(&["--device", "--grant", "password"], &[]);
+    assert_says(&both, "--device is --grant device");
+}
+
+/// `--param` with the device grant: in the device authorization request
+/// and in its polls.
+#[test]
+fn device_login_sends_the_params_with_the_authorization_and_the_polls() {
+    let (server, _dir, file) = generic_server("tv.json");
+    let device_endpoint = server.url.replace("/oauth/token", "/device");
+    let login = generic_login(
+        &server.url,
+        "tv",
+        file.to_str().unwrap(),
+        &[
+            "--grant",
+            "device",
+            "--device-authorization-endpoint",
+            &device_endpoint,
+            "--param",
+            "tenant=t1",
+        ],
+        &[],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    assert_eq!(
+        server.seen(),
+        [
+            "client_id=tv&tenant=t1",
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dc-0123456789&client_id=tv&tenant=t1"
+        ]
+    );
+}
+
+/// A DPoP-bound token is never printed for use as a Bearer token: `token`
+/// refuses it and says to use `call`; `status` says it is bound.
+#[test]
+fn token_refuses_a_dpop_bound_token() {
+    let (server, _dir, file) = generic_server("bound.json");
+    let file_arg = file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")];
+    let login = generic_login(
+        &server.url,
+        "svc",
+        file_arg,
+        &["--grant", "client-credentials", "--dpop"],
+        &secret,
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let token = authflow(&["token", "--token-file", file_arg], &secret);
+    assert_eq!(token.status.code(), Some(2));
+    assert!(token.stdout.is_empty());
+    let said = text(&token);
+    assert!(
+        said.contains("bound to a DPoP key") && said.contains("never as a Bearer token"),
+        "{said}"
+    );
+    assert!(!said.contains(ACCESS_TOKEN), "{said}");
+    let status = authflow(&["status", "--token-file", file_arg], &[]);
+    assert!(
+        text(&status).contains("token type: DPoP (bound to the DPoP key"),
+        "{}",
+        text(&status)
+    );
+}
+
+/// Every command's `--help` shows its flags and an example; `authflow`
+/// and `authflow-demo` run the same commands.
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in [
+        "login",
+        "refresh",
+        "call",
+        "token",
+        "status",
+        "revoke",
+        "introspect",
+        "userinfo",
+        "logout",
+    ] {
+        let help = authflow(&[command, "--help"], &[]);
+        assert!(help.status.success());
+        let said = String::from_utf8_lossy(&help.stdout);
+        assert!(
+            said.starts_with(&format!("usage: authflow {command} ")),
+            "{said}"
+        );
+        let example = said.split("example:\n").nth(1).unwrap_or_default();
+        assert!(example.contains(&format!("authflow {command} ")), "{said}");
+        assert_eq!(
+            demo(&[command, "--help"], None).stdout,
+            help.stdout,
+            "one implementation"
+        );
+    }
+    let overview = authflow(&["--help"], &[]);
+    assert!(String::from_utf8_lossy(&overview.stdout).contains("authflow token --token-file F"));
+    let nothing = authflow(&[], &[]);
+    assert_eq!(nothing.status.code(), Some(2));
+}
+
+/// Issue 17 item 11, as the `authflow` binary says it: a missing secret
+/// names AUTHFLOW_CLIENT_SECRET; a server that does not answer is named
+/// by host and path (never a token or the query); tokens that cannot be
+/// renewed say to run `authflow login` again.
+#[test]
+fn messages_say_what_to_do_next() {
+    let (server, _dir, file) = generic_server("m.json");
+    let file_arg = file.to_str().unwrap();
+    let no_secret = generic_login(
+        &server.url,
+        "svc",
+        file_arg,
+        &["--grant", "client-credentials"],
+        &[],
+    );
+    assert_eq!(no_secret.status.code(), Some(2));
+    assert_says(&no_secret, "AUTHFLOW_CLIENT_SECRET");
+
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/oauth/token", listener.local_addr().unwrap())
+    };
+    let gone = generic_login(
+        &format!("{closed}?tenant=x"),
+        "svc",
+        file_arg,
+        &["--grant", "client-credentials"],
+        &[("AUTHFLOW_CLIENT_SECRET", "svc-secret-0123456789")],
+    );
+    assert_eq!(gone.status.code(), Some(2));
+    let said = text(&gone);
+    assert!(
+        said.contains(&format!("no answer from {closed}:")),
+        "{said}"
+    );
+    assert!(
+        !said.contains("svc-secret") && !said.contains("tenant"),
+        "{said}"
+    );
+
+    // The password grant's answer has no refresh token: renewing it is
+    // the user's to do.
+    let login = generic_login(
+        &server.url,
+        "app",
+        file_arg,
+        &[
+            "--grant",
+            "password",
+            "--username",
+            "alice",
+            "--auth-method",
+            "none",
+        ],
+        &[("AUTHFLOW_PASSWORD", "pw-0123456789")],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let forced = authflow(&["refresh", "--token-file", file_arg, "--force"], &[]);
+    assert_eq!(forced.status.code(), Some(2));
+    assert_says(&forced, "run `authflow login` again");
 }

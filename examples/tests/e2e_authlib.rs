@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Barrier, Mutex};
 
 mod common;
+use common::cli::{authflow, text};
 use common::peer::{run_installer, Peer};
 
 /// A client registered on the server (see `CLIENTS` in server.py).
@@ -558,4 +559,93 @@ fn stock_authlib_password_grant_refuses_bad_user_credentials_as_invalid_request(
         error.provider().and_then(|p| p.code.as_deref()),
         Some("invalid_request")
     );
+}
+
+/// The CLI's password grant at a generic server known by its endpoints
+/// alone (no discovery): `--username`, the password from
+/// AUTHFLOW_PASSWORD, `--auth-method post`; `call` to the API base given;
+/// `introspect` with its endpoint given to the command; `revoke` with the
+/// endpoint saved at login. Nothing secret printed.
+#[test]
+fn cli_password_grant_then_call_introspect_and_revoke() {
+    let server = AuthlibServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alice.json");
+    let file_arg = file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", POST.secret)];
+    let login = authflow(
+        &[
+            "login",
+            "--token-endpoint",
+            &server.url("/oauth/token"),
+            "--revocation-endpoint",
+            &server.url("/oauth/revoke"),
+            "--api-base",
+            &server.url("/api/"),
+            "--grant",
+            "password",
+            "--username",
+            USER,
+            "--auth-method",
+            "post",
+            "--client-id",
+            POST.id,
+            "--scope",
+            "profile",
+            "--token-file",
+            file_arg,
+        ],
+        &[secret[0], ("AUTHFLOW_PASSWORD", USER_PASSWORD)],
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    let loaded = authflow_examples::token_file::load(&file, None).unwrap();
+    let access = loaded.tokens.access_token().secret().to_owned();
+    let refresh = loaded.tokens.refresh_token().unwrap().secret().to_owned();
+    let never = |said: &str| {
+        for secret in [&access, &refresh, USER_PASSWORD, POST.secret] {
+            assert!(!said.contains(secret), "a secret printed: {said}");
+        }
+    };
+    never(&text(&login));
+
+    let me = authflow(&["call", "--token-file", file_arg, "me"], &secret);
+    assert!(me.status.success(), "{}", text(&me));
+    assert!(text(&me).contains("\"alice\""), "{}", text(&me));
+
+    let introspect = authflow(
+        &[
+            "introspect",
+            "--token-file",
+            file_arg,
+            "--introspection-endpoint",
+            &server.url("/oauth/introspect"),
+        ],
+        &secret,
+    );
+    let said = text(&introspect);
+    assert!(introspect.status.success(), "{said}");
+    assert!(said.contains("\"active\": true"), "{said}");
+    assert!(said.contains("\nactive; expires in "), "{said}");
+    never(&said);
+    // Without the endpoint (the token file has none): an error naming the flag.
+    let nowhere = authflow(&["introspect", "--token-file", file_arg], &secret);
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(
+        text(&nowhere).contains("--introspection-endpoint URL"),
+        "{}",
+        text(&nowhere)
+    );
+
+    let revoke = authflow(&["revoke", "--token-file", file_arg], &secret);
+    let said = text(&revoke);
+    assert!(revoke.status.success(), "{said}");
+    assert!(said.starts_with("revoked the refresh token at "), "{said}");
+    never(&said);
+    assert!(!file.exists());
+    let client = server.client(&POST, &["profile"]);
+    let after = server.introspect(
+        &client,
+        TokenRef::Refresh(&authflow_core::RefreshToken::new(refresh.as_str())),
+    );
+    assert!(!after.active, "revoked at the server");
 }

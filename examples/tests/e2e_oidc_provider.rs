@@ -1507,7 +1507,7 @@ fn device_flow_pending_then_approved() {
     assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
     assert!(last_page.contains("Sign-in Success"), "{last_page}");
 
-    let tokens = drive_device(&mut poll, &op.transport, unix_now, || {}).unwrap();
+    let tokens = drive_device(&mut poll, &op.transport, unix_now, |_| {}).unwrap();
     assert!(tokens.refresh_token().is_some());
     let introspection = op.introspect(&client, TokenRef::Access(tokens.access_token()));
     assert!(introspection.active);
@@ -1525,7 +1525,7 @@ fn device_flow_aborted_by_the_user_is_user_denied() {
     assert!(last_page.contains("interrupted"), "{last_page}");
 
     let mut poll = DevicePoll::new(client, &authorization);
-    let error = drive_device(&mut poll, &op.transport, unix_now, || {}).unwrap_err();
+    let error = drive_device(&mut poll, &op.transport, unix_now, |_| {}).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDenied, "{error}");
     assert_eq!(error.action(), Action::UserDenied);
     assert!(!error
@@ -1635,15 +1635,13 @@ impl std::io::Write for Lines {
     }
 }
 
-/// `authflow-demo login --device` (discovery from `--issuer`): prints the
-/// code and where to enter it, waits while the user approves on
-/// oidc-provider's pages, and saves the token set.
-#[test]
-fn cli_login_with_device_saves_the_tokens() {
-    let op = Op::start();
-    let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("tokens.json");
-    let args: Vec<String> = [
+/// Runs the CLI's `login` of `DEVICE_CLIENT` at `op` (discovery) into
+/// `token_file` with `more` flags, a device login: the user opens the
+/// complete verification URI the CLI prints and approves on
+/// oidc-provider's pages. Returns what the CLI printed before that URI and
+/// after it; a failed login fails the test.
+fn cli_device_login(op: &Op, token_file: &Path, more: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut args: Vec<String> = [
         "--token-file",
         token_file.to_str().unwrap(),
         "--issuer",
@@ -1652,10 +1650,10 @@ fn cli_login_with_device_saves_the_tokens() {
         DEVICE_CLIENT,
         "--scope",
         "openid",
-        "--device",
     ]
     .map(str::to_owned)
     .to_vec();
+    args.extend(more.iter().map(|flag| (*flag).to_owned()));
     let (lines, printed) = std::sync::mpsc::channel();
     let login = std::thread::spawn(move || {
         authflow_examples::cli::run("login", &args, &mut Lines(lines, Vec::new()))
@@ -1673,6 +1671,21 @@ fn cli_login_with_device_saves_the_tokens() {
         }
         seen.push(line);
     };
+    let (prompts, _) = user_at_device_page(&complete, Decision::Allow);
+    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
+    login.join().unwrap().map_err(|e| e.0).unwrap();
+    (seen, printed.try_iter().collect())
+}
+
+/// `authflow login --device` (discovery from `--issuer`): prints the
+/// code and where to enter it, waits while the user approves on
+/// oidc-provider's pages, and saves the token set.
+#[test]
+fn cli_login_with_device_saves_the_tokens() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let (seen, saved) = cli_device_login(&op, &token_file, &["--device"]);
     assert!(
         seen[0].starts_with(&format!(
             "on any device, open {}/device and enter the code ",
@@ -1680,10 +1693,6 @@ fn cli_login_with_device_saves_the_tokens() {
         )),
         "{seen:?}"
     );
-    let (prompts, _) = user_at_device_page(&complete, Decision::Allow);
-    assert_eq!(prompts, ["user_code", "confirm", "login", "consent"]);
-    login.join().unwrap().map_err(|e| e.0).unwrap();
-    let saved: Vec<String> = printed.try_iter().collect();
     assert!(
         saved
             .iter()
@@ -1729,7 +1738,7 @@ fn cli_login_with_device_saves_the_tokens() {
     );
 }
 
-/// `authflow-demo login --issuer` at an OpenID Provider: the browser login
+/// `authflow login --issuer` at an OpenID Provider: the browser login
 /// over the CLI's loopback redirect, the ID token checked before the
 /// tokens are saved (the subject printed, other claims redacted), then
 /// `userinfo` (its sub held to the ID token's) and `logout` (the
@@ -1752,6 +1761,8 @@ fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
         "--port",
         "0",
         "--no-browser",
+        "--param",
+        "ui_locales=en-GB fr",
     ]
     .map(str::to_owned)
     .to_vec();
@@ -1760,6 +1771,8 @@ fn cli_openid_login_checks_the_id_token_then_userinfo_and_logout() {
             url.contains("nonce="),
             "an OpenID request sends a nonce: {url}"
         );
+        // --param goes with the authorization request (and the exchange).
+        assert_eq!(query_value(&url, "ui_locales"), Some("en-GB+fr"), "{url}");
         url
     });
     assert!(
@@ -2279,7 +2292,7 @@ fn user_at_browser_error(authorization_url: &str) -> (String, Vec<String>) {
     }
 }
 
-/// `authflow-demo login --par`: the CLI pushes the request (a public
+/// `authflow login --par`: the CLI pushes the request (a public
 /// client: `client_id` in the body, PKCE), prints a URL with `client_id`
 /// and `request_uri` alone, takes the redirect on its loopback listener
 /// and saves the tokens.
@@ -2745,7 +2758,7 @@ fn dpop_flow(nonce_required: bool) {
     );
 }
 
-/// `authflow-demo login --dpop` (a new key, kept beside the token file),
+/// `authflow login --dpop` (a new key, kept beside the token file),
 /// then `refresh --force` and `call` with proofs of that key, at a
 /// provider that requires its nonce and a resource server that asks for
 /// its own.
@@ -2841,3 +2854,143 @@ fn dpop_bound_tokens_with_the_providers_nonce() {
     dpop_flow(true);
 }
 // --- end DPoP ---
+
+/// Issue 16's open point: a device login with DPoP (RFC 9449 §5) at a
+/// provider that requires its nonce. Every poll carries a proof; the
+/// first is answered `use_dpop_nonce` and sent once more at once with the
+/// nonce; the tokens are bound to the key kept beside the token file
+/// (introspection shows its thumbprint as `cnf.jkt`). `token` then refuses
+/// the bound token and `status` says why.
+#[test]
+fn cli_device_login_with_dpop_at_a_provider_requiring_its_nonce() {
+    let op = Op::start_with(&["--dpop-nonce"]);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("tokens.json");
+    let file_arg = token_file.to_str().unwrap().to_owned();
+    let (_, saved) = cli_device_login(&op, &token_file, &["--grant", "device", "--dpop"]);
+    assert!(
+        saved
+            .iter()
+            .any(|l| l.starts_with("saved the token set to")),
+        "{saved:?}"
+    );
+    let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
+    assert_eq!(loaded.tokens.token_type(), "DPoP");
+    assert!(loaded.tokens.access_token().is_dpop_bound());
+    let jkt = loaded.client.dpop_jkt().unwrap().to_owned();
+    let introspector = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
+    let info = op.introspect(
+        &introspector,
+        TokenRef::Access(loaded.tokens.access_token()),
+    );
+    assert!(info.active);
+    assert_eq!(info.token_type.as_deref(), Some("DPoP"));
+    let cnf = info.extra.get("cnf").map(|cnf| cnf.to_json());
+    assert_eq!(cnf, Some(format!(r#"{{"jkt":"{jkt}"}}"#)));
+
+    let token = common::cli::authflow(&["token", "--token-file", &file_arg], &[]);
+    assert_eq!(token.status.code(), Some(2));
+    assert!(token.stdout.is_empty());
+    assert!(
+        common::cli::text(&token).contains("bound to a DPoP key"),
+        "{}",
+        common::cli::text(&token)
+    );
+    let status = common::cli::authflow(&["status", "--token-file", &file_arg], &[]);
+    let said = common::cli::text(&status);
+    assert!(said.contains(&format!("issuer: {}", op.issuer())), "{said}");
+    assert!(said.contains("token type: DPoP (bound to"), "{said}");
+    assert!(said.contains("refresh token: yes"), "{said}");
+    let secret = loaded.tokens.access_token().secret();
+    assert!(!said.contains(secret), "{said}");
+}
+
+/// `login --grant client-credentials` at an issuer (discovery finds the
+/// revocation and introspection endpoints and saves them), then the
+/// commands that print about the tokens: `status`, `introspect` (the
+/// provider's answer, RFC 7662) and their errors never print the client
+/// secret or a token; `revoke` (RFC 7009) ends the token at the provider
+/// and removes the token file.
+#[test]
+fn cli_secrets_never_printed_by_status_introspect_or_errors() {
+    let op = Op::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("cc.json");
+    let file_arg = token_file.to_str().unwrap();
+    let secret = [("AUTHFLOW_CLIENT_SECRET", CC_CLIENT.1)];
+    let login = common::cli::authflow(
+        &[
+            "login",
+            "--issuer",
+            op.issuer(),
+            "--grant",
+            "client-credentials",
+            "--client-id",
+            CC_CLIENT.0,
+            "--scope",
+            "api:read",
+            "--token-file",
+            file_arg,
+        ],
+        &secret,
+    );
+    assert!(login.status.success(), "{}", common::cli::text(&login));
+    let loaded = authflow_examples::token_file::load(&token_file, None).unwrap();
+    let access = loaded.tokens.access_token().secret().to_owned();
+    let never = |said: &str| {
+        assert!(!said.contains(&access), "a token printed: {said}");
+        assert!(!said.contains(CC_CLIENT.1), "the secret printed: {said}");
+    };
+    never(&common::cli::text(&login));
+
+    let status = common::cli::authflow(&["status", "--token-file", file_arg], &[]);
+    let said = common::cli::text(&status);
+    assert!(said.contains("scopes: api:read"), "{said}");
+    never(&said);
+
+    let introspect = common::cli::authflow(&["introspect", "--token-file", file_arg], &secret);
+    assert!(
+        introspect.status.success(),
+        "{}",
+        common::cli::text(&introspect)
+    );
+    let said = String::from_utf8_lossy(&introspect.stdout).into_owned();
+    let json = &said[..said.rfind('}').unwrap() + 1];
+    let answer: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(answer["active"], true, "{said}");
+    assert_eq!(answer["client_id"], CC_CLIENT.0, "{said}");
+    assert_eq!(answer["scope"], "api:read", "{said}");
+    assert!(said.contains("\nactive; expires in "), "{said}");
+    never(&said);
+
+    // A wrong secret: the provider's refusal, with neither secret nor token.
+    let wrong = common::cli::authflow(
+        &["introspect", "--token-file", file_arg],
+        &[("AUTHFLOW_CLIENT_SECRET", "wrong-secret-0123456789")],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    let said = common::cli::text(&wrong);
+    assert!(said.contains("invalid_client"), "{said}");
+    assert!(said.contains("AUTHFLOW_CLIENT_SECRET"), "{said}");
+    assert!(!said.contains("wrong-secret-0123456789"), "{said}");
+    never(&said);
+
+    let revoke = common::cli::authflow(&["revoke", "--token-file", file_arg], &secret);
+    let said = common::cli::text(&revoke);
+    assert!(revoke.status.success(), "{said}");
+    assert!(
+        said.starts_with(&format!(
+            "revoked the access token at {}/token/revocation; removed {file_arg}",
+            op.issuer()
+        )),
+        "{said}"
+    );
+    never(&said);
+    assert!(!token_file.exists());
+    let client = op.client(CC_CLIENT.0, Some(CC_CLIENT.1));
+    let after = op.introspect(
+        &client,
+        TokenRef::Access(&authflow_core::AccessToken::new(access.as_str())),
+    );
+    assert!(!after.active, "revoked at the provider");
+}

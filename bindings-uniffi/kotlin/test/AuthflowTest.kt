@@ -398,7 +398,8 @@ fun deviceAuthorizationJson(a: DeviceAuthorization): Map<String, Any?> = mapOf(
 )
 
 fun runDevicePoll(client: Client, now: ULong, input: Map<String, Any?>, secrets: List<String>) {
-    val poll = DevicePoll(client, client.parseDeviceAuthorizationResponse(now, responseFrom(input["authorization"])))
+    val entropy = (input["poll_entropy"] as? String)?.let { hex(it) }
+    val poll = DevicePoll(client, client.parseDeviceAuthorizationResponse(now, responseFrom(input["authorization"])), entropy)
     var lastSent: ULong? = null
     (input["steps"] as List<*>).forEachIndexed { index, raw ->
         val step = raw.obj()

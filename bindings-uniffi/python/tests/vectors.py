@@ -549,7 +549,8 @@ def device_authorization_json(a: af.sansio.DeviceAuthorization) -> dict:
 def run_device_poll(client: af.sansio.Client, case: dict, secrets: list[str]) -> None:
     inp = case["input"]
     authorization = client.parse_device_authorization_response(case.get("now", 0), response_from(inp["authorization"]))
-    poll = af.sansio.DevicePoll(client, authorization)
+    entropy = bytes.fromhex(inp["poll_entropy"]) if isinstance(inp.get("poll_entropy"), str) else None
+    poll = af.sansio.DevicePoll(client, authorization, entropy)
     last_sent = None
     for index, step in enumerate(inp["steps"]):
         where = f"step {index} ({step['op']})"

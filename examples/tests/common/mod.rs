@@ -1,7 +1,7 @@
 //! Pieces the end-to-end tests against real authorization servers share:
-//! starting a peer server as a child process ([`peer`]) and a scripted
+//! starting a peer server as a child process ([`peer`]), a scripted
 //! browser that follows redirects, keeps cookies and submits HTML forms
-//! ([`browser`]).
+//! ([`browser`]), and the CLI run as a user runs it ([`cli`]).
 //!
 //! Each test binary that says `mod common;` compiles all of it and uses a
 //! part, hence the `dead_code` allowance.
@@ -9,4 +9,5 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod cli;
 pub mod peer;

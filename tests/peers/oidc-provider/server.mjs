@@ -129,7 +129,7 @@ const clients = [
     redirect_uris: [REDIRECT_URI],
   },
   {
-    // The CLI (`authflow-demo login --issuer`): public, PKCE, its loopback
+    // The CLI (`authflow login --issuer`): public, PKCE, its loopback
     // redirect on whatever port it listens on (a native client's loopback
     // redirect URI matches on any port, RFC 8252 §7.3).
     client_id: 'cli-client',
