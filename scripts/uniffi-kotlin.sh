@@ -8,6 +8,10 @@
 #   kotlin_generate LIB DIR        the generated Kotlin of LIB into DIR; sets GENERATED_KT
 #   kotlin_compile OUT.jar SRC...  kotlinc over SRC into OUT.jar, skipped when neither the
 #                                  sources nor the compiler changed since OUT.jar was made
+#   kotlin_compile_library OUT.jar PLATFORM_DIR
+#                                  the generated + common + one platform's sources
+#   kotlin_write_pom POM PACKAGING JNA_TYPE
+#                                  the POM of a jar or an aar
 #   kotlin_build_jar LIB           target/jvm/authflow-VERSION.jar (the generated Kotlin, the
 #                                  transports, LIB under JNA's resource path) and its POM;
 #                                  sets JAR, POM
@@ -109,6 +113,16 @@ kotlin_compile() {
   echo "$hash" >"$out.sha256"
 }
 
+# The classes of one platform's package into OUT.jar: the generated Kotlin
+# (GENERATED_KT, from kotlin_generate), the common sources and the
+# platform's own (PLATFORM_DIR).
+kotlin_compile_library() {
+  local out=$1 platform_dir=$2 stub_jar=$JVM_OUT/classes/compile-stubs.jar
+  kotlin_compile "$stub_jar" "$KOTLIN_STUBS_KT"
+  KOTLIN_COMPILE_CP=$KOTLIN_COMPILE_CP:$stub_jar kotlin_compile "$out" \
+    "$GENERATED_KT" "$COMMON_KT_DIR"/*.kt "$platform_dir"/*.kt
+}
+
 # The POM of one artefact; PACKAGING is jar or aar, JNA_TYPE the type of the
 # JNA dependency (jar on the JVM, aar on Android: it carries JNA's own
 # native library per ABI).
@@ -168,17 +182,13 @@ EOF
 }
 
 kotlin_build_jar() {
-  local lib=$1 version staging stub_jar
+  local lib=$1 version staging
   version=$(authflow_version)
   [ -n "$version" ] || uniffi_fail "no version in the workspace's Cargo.toml"
   [ -f "$lib" ] || uniffi_fail "$lib does not exist"
   kotlin_generate "$lib" "$JVM_OUT/kotlin-generated"
-
-  stub_jar=$JVM_OUT/classes/compile-stubs.jar
-  kotlin_compile "$stub_jar" "$KOTLIN_STUBS_KT"
   local classes=$JVM_OUT/classes/authflow-jvm.jar
-  KOTLIN_COMPILE_CP=$KOTLIN_COMPILE_CP:$stub_jar kotlin_compile "$classes" \
-    "$GENERATED_KT" "$COMMON_KT_DIR"/*.kt "$JVM_ONLY_KT_DIR"/*.kt
+  kotlin_compile_library "$classes" "$JVM_ONLY_KT_DIR"
 
   JAR=$JVM_OUT/authflow-$version.jar
   POM=$JVM_OUT/authflow-$version.pom
