@@ -137,5 +137,17 @@ grep -F "Found library resource at jar:file:$JAR!/linux-x86-64/libauthflow_uniff
 step "Swift: generated files current, package layout complete"
 bash scripts/uniffi-swift.sh --check "$LIB"
 
+step "Android and XCFramework builds: where the NDK or macOS is missing, they say so and stop"
+refuses() {
+  local script=$1 expected=$2 output
+  if output=$(env -u ANDROID_NDK_HOME bash "$script" 2>&1); then
+    fail "$script ran where it should have stopped (no NDK, no macOS)"
+  fi
+  grep -qF "$expected" <<<"$output" || fail "$script stopped without saying '$expected': $output"
+  echo "$script: stops with '$expected'"
+}
+[ "$(uname -s)" = Darwin ] || refuses scripts/build-xcframework.sh "needs macOS with Xcode"
+refuses scripts/build-aar.sh "ANDROID_NDK_HOME is not set"
+
 printf '\nbindings-uniffi: every check passed in %ss (wheel %s bytes)\n' \
   "$(( $(date +%s) - started ))" "$(stat -c %s "$WHEEL")"
