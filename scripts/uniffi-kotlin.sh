@@ -93,12 +93,12 @@ kotlin_generate() {
 
 # kotlinc takes a minute over the generated file: a compile whose inputs are
 # those of OUT.jar is skipped. Its inputs: the sources, the compiler, the
-# options (KOTLINC_OPTIONS), the classpath (KOTLIN_COMPILE_CP) and what each
-# of our own jars on it holds (its .sha256, written when it was made).
+# classpath (KOTLIN_COMPILE_CP) and what each of our own jars on it holds
+# (its .sha256, written when it was made).
 kotlin_compile() {
   local out=$1 hash
   shift
-  hash=$( (echo "$KOTLIN_VERSION ${KOTLINC_OPTIONS:-} $KOTLIN_COMPILE_CP"
+  hash=$( (echo "$KOTLIN_VERSION $KOTLIN_COMPILE_CP"
     tr ':' '\n' <<<"$KOTLIN_COMPILE_CP" | while read -r entry; do cat "$entry.sha256" 2>/dev/null || true; done
     cat "$@") | sha256sum | cut -d' ' -f1)
   if [ -f "$out" ] && [ "$(cat "$out.sha256" 2>/dev/null)" = "$hash" ]; then
@@ -107,8 +107,7 @@ kotlin_compile() {
   fi
   mkdir -p "$(dirname "$out")"
   rm -f "$out" "$out.sha256"
-  # shellcheck disable=SC2086 # KOTLINC_OPTIONS holds separate words
-  "$KOTLINC" -nowarn ${KOTLINC_OPTIONS:-} -cp "$KOTLIN_COMPILE_CP" -d "$out" "$@" \
+  "$KOTLINC" -nowarn -cp "$KOTLIN_COMPILE_CP" -d "$out" "$@" \
     || uniffi_fail "kotlinc failed to compile $(basename "$out")"
   echo "$hash" >"$out.sha256"
 }
