@@ -21,7 +21,9 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *  Times are in milliseconds, as `HttpURLConnection` takes them, so nothing needs
  *  `java.time` (Android API 26). [sendAsync] runs the exchange on a daemon thread and
  *  suspends until it ends; a cancelled caller disconnects it. The JDK's implementation
- *  cannot send `PATCH` (Android's can): on a JVM, [JavaNetHttpTransport] can. */
+ *  cannot send `PATCH` (Android's can), and resends a `POST` once when a kept-alive
+ *  connection fails before an answer (`sun.net.http.retryPost`): on a JVM,
+ *  [JavaNetHttpTransport] does neither. */
 class HttpUrlConnectionTransport(
     private val readTimeoutMillis: Int = 30_000,
     private val connectTimeoutMillis: Int = 10_000,
