@@ -7,11 +7,15 @@
 #          the Authlib peer server; examples/python against the providers
 #          and the Authlib peer (measured beside the same program written
 #          with Authlib); mypy --strict over the examples and README snippets
-#   Kotlin the generated sources + the java.net.http transport compiled with
-#          kotlinc; the test program: every golden vector, end to end
-#          (blocking and suspend); examples/kotlin against the providers
+#   Kotlin the JAR (scripts/build-jar.sh's build: the generated sources, the
+#          transports, the native library inside); the test program
+#          compiled against it: every golden vector, end to end (blocking
+#          and suspend) over java.net.http and over HttpURLConnection;
+#          examples/kotlin against the providers with the JAR alone
 #   Swift  the generated sources, header and modulemap are current and the
 #          package layout is complete (no Swift toolchain here)
+#   Mobile scripts/build-aar.sh and scripts/build-xcframework.sh stop with
+#          their instructions where the NDK / macOS is missing
 #
 # Installs what it needs, idempotently: Debian packages (JNA, kotlinx
 # coroutines, a JDK, Node when missing), kotlin-compiler from npm and
@@ -23,6 +27,9 @@ ROOT=$PWD
 # The build venv (maturin), the wheel and the local providers, shared with
 # scripts/bench-python.sh: MATURIN_VERSION, BUILD_VENV, WHEEL_DIR, uniffi_build_*.
 source scripts/uniffi-build.sh
+# The Kotlin tools and the JAR, shared with scripts/build-jar.sh:
+# KOTLIN_VERSION, kotlin_tools, kotlin_build_jar, kotlin_compile.
+source scripts/uniffi-kotlin.sh
 
 TOOLS=$UNIFFI_TOOLS
 PYTEST_VERSION=9.2.0
@@ -30,7 +37,6 @@ PYTEST_VERSION=9.2.0
 REDIS_PY_VERSION=8.1.0
 # mypy --strict over the Python examples and README snippets.
 MYPY_VERSION=2.4.1
-KOTLIN_VERSION=2.4.20
 WORK=$ROOT/target/uniffi
 started=$(date +%s)
 
@@ -44,44 +50,7 @@ for component in rustfmt clippy; do
   grep -q "^${component}" <<<"$installed" || rustup component add "$component"
 done
 
-apt_packages=()
-need_deb() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
-need_deb libjna-java
-need_deb libkotlinx-coroutines-java
-need_deb libkotlinx-atomicfu-java
-command -v javac >/dev/null 2>&1 || need_deb openjdk-17-jdk-headless
-command -v npm >/dev/null 2>&1 || { need_deb nodejs; need_deb npm; }
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_deb python3-venv
-if [ ${#apt_packages[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${apt_packages[*]}"
-  apt-get update -qq || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" \
-    || fail "apt-get install ${apt_packages[*]} failed"
-fi
-JNA_JAR=/usr/share/java/jna.jar
-COROUTINES_JAR=/usr/share/java/kotlinx-coroutines-core.jar
-ATOMICFU_JAR=/usr/share/java/atomicfu.jar
-for jar in "$JNA_JAR" "$COROUTINES_JAR" "$ATOMICFU_JAR"; do
-  [ -f "$jar" ] || fail "$jar is missing after installing its Debian package"
-done
-
-KOTLIN_HOME=$TOOLS/npm/node_modules/kotlin-compiler
-kotlin_installed() {
-  [ -f "$KOTLIN_HOME/package.json" ] \
-    && [ "$(node -p "require('$KOTLIN_HOME/package.json').version")" = "$KOTLIN_VERSION" ]
-}
-if ! kotlin_installed; then
-  echo "installing kotlin-compiler@$KOTLIN_VERSION from npm into $TOOLS/npm"
-  mkdir -p "$TOOLS/npm"
-  npm install --prefix "$TOOLS/npm" --no-audit --no-fund --silent "kotlin-compiler@$KOTLIN_VERSION" \
-    || fail "npm install kotlin-compiler@$KOTLIN_VERSION failed"
-  kotlin_installed || fail "kotlin-compiler@$KOTLIN_VERSION is not where it should be"
-fi
-chmod +x "$KOTLIN_HOME"/bin/*
-KOTLINC=$KOTLIN_HOME/bin/kotlinc
-KOTLIN_STDLIB=$KOTLIN_HOME/lib/kotlin-stdlib.jar
-[ -f "$KOTLIN_STDLIB" ] || fail "$KOTLIN_STDLIB is missing"
-
+kotlin_tools
 uniffi_build_venv
 echo "maturin $MATURIN_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
 
@@ -129,30 +98,17 @@ step "examples/python against the local providers"
 "$TEST_VENV/bin/python" examples/python/authflow_example.py --providers "$PROVIDERS"
 
 # ---------------------------------------------------------------- Kotlin
-step "generate the Kotlin sources"
-rm -rf "$WORK/kotlin-generated"
-cargo run -q --locked -p authflow-uniffi --bin uniffi-bindgen -- generate --no-format \
-  --library "$LIB" --language kotlin --out-dir "$WORK/kotlin-generated"
-GENERATED_KT=$WORK/kotlin-generated/io/authflow/authflow.kt
-[ -f "$GENERATED_KT" ] || fail "uniffi-bindgen wrote no $GENERATED_KT"
+step "the JAR (kotlinc $KOTLIN_VERSION), as scripts/build-jar.sh builds it"
+kotlin_build_jar "$LIB"
 
-step "compile the Kotlin bindings, tests and sample (kotlinc $KOTLIN_VERSION)"
-CLASSPATH_DEPS=$JNA_JAR:$COROUTINES_JAR:$ATOMICFU_JAR
-KT_SOURCES=("$GENERATED_KT" bindings-uniffi/kotlin/src/io/authflow/*.kt bindings-uniffi/kotlin/test/*.kt
-  bindings-uniffi/kotlin/test/stubs/*.kt examples/kotlin/*.kt)
-KT_JAR=$WORK/kotlin/authflow-kotlin-tests.jar
-kt_hash=$( (echo "$KOTLIN_VERSION"; cat "${KT_SOURCES[@]}") | sha256sum | cut -d' ' -f1)
-if [ -f "$KT_JAR" ] && [ "$(cat "$KT_JAR.sha256" 2>/dev/null)" = "$kt_hash" ]; then
-  echo "sources unchanged since the last compile: $KT_JAR"
-else
-  mkdir -p "$WORK/kotlin"
-  rm -f "$KT_JAR" "$KT_JAR.sha256"
-  "$KOTLINC" -nowarn -cp "$CLASSPATH_DEPS" -d "$KT_JAR" "${KT_SOURCES[@]}"
-  echo "$kt_hash" >"$KT_JAR.sha256"
-fi
-RUN_CP=$KT_JAR:$KOTLIN_STDLIB:$CLASSPATH_DEPS
+step "compile the Kotlin tests and sample against the JAR"
+KT_TESTS=$WORK/kotlin/authflow-kotlin-tests.jar
+KOTLIN_COMPILE_CP=$JAR:$KOTLIN_COMPILE_CP kotlin_compile "$KT_TESTS" \
+  bindings-uniffi/kotlin/test/*.kt examples/kotlin/*.kt
+# No jna.library.path and no loose library: JNA takes it from the JAR.
+RUN_CP=$KT_TESTS:$JAR:$KOTLIN_STDLIB:$JNA_JAR:$COROUTINES_JAR:$ATOMICFU_JAR
 
-step "Kotlin: vectors and end to end over java.net.http"
+step "Kotlin: vectors, end to end over java.net.http and HttpURLConnection"
 # glibc's heap checks on (2.34+ honours MALLOC_CHECK_ only with its
 # libc_malloc_debug, which libc6 ships, preloaded): a heap corruption
 # aborts at the first bad free(), in the JVM or in the providers it starts,
@@ -160,22 +116,38 @@ step "Kotlin: vectors and end to end over java.net.http"
 # a run aborted in glibc's malloc_consolidate and could not be reproduced
 # (39 runs and 577 stress rounds under these checks: none).
 AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross LD_PRELOAD=libc_malloc_debug.so.0 MALLOC_CHECK_=3 \
-  java -XX:ErrorFile="$WORK/kotlin/hs_err_%p.log" -Djna.library.path="$LIB_DIR" -cp "$RUN_CP" \
+  java -XX:ErrorFile="$WORK/kotlin/hs_err_%p.log" -cp "$RUN_CP" \
   io.authflow.test.AuthflowTestKt "$ROOT" "$PROVIDERS"
 
-step "examples/kotlin against the local providers"
+step "examples/kotlin against the local providers, with the JAR alone"
 coproc PROVIDERS_PROC { exec "$PROVIDERS"; }
 # Bash unsets PROVIDERS_PROC_PID once the coprocess has exited: keep it now.
 providers_pid=$PROVIDERS_PROC_PID
 read -r urls <&"${PROVIDERS_PROC[0]}"
 base=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["base"])' "$urls")
-java -Djna.library.path="$LIB_DIR" -cp "$RUN_CP" io.authflow.sample.SampleKt "$base"
+java -Djna.debug_load=true -cp "$RUN_CP" io.authflow.sample.SampleKt "$base" 2>"$WORK/kotlin/sample.stderr" \
+  || { cat "$WORK/kotlin/sample.stderr" >&2; fail "examples/kotlin failed"; }
 exec {PROVIDERS_PROC[1]}>&-
 wait "$providers_pid"
+# JNA's account of where it found the library: in the JAR, nowhere else.
+grep -F "Found library resource at jar:file:$JAR!/linux-x86-64/libauthflow_uniffi.so" "$WORK/kotlin/sample.stderr" \
+  || { cat "$WORK/kotlin/sample.stderr" >&2; fail "the sample did not load libauthflow_uniffi from $JAR"; }
 
 # ---------------------------------------------------------------- Swift
 step "Swift: generated files current, package layout complete"
 bash scripts/uniffi-swift.sh --check "$LIB"
+
+step "Android and XCFramework builds: where the NDK or macOS is missing, they say so and stop"
+refuses() {
+  local script=$1 expected=$2 output
+  if output=$(env -u ANDROID_NDK_HOME bash "$script" 2>&1); then
+    fail "$script ran where it should have stopped (no NDK, no macOS)"
+  fi
+  grep -qF "$expected" <<<"$output" || fail "$script stopped without saying '$expected': $output"
+  echo "$script: stops with '$expected'"
+}
+[ "$(uname -s)" = Darwin ] || refuses scripts/build-xcframework.sh "needs macOS with Xcode"
+refuses scripts/build-aar.sh "ANDROID_NDK_HOME is not set"
 
 printf '\nbindings-uniffi: every check passed in %ss (wheel %s bytes)\n' \
   "$(( $(date +%s) - started ))" "$(stat -c %s "$WHEEL")"

@@ -5,9 +5,10 @@
 #   bash scripts/uniffi-swift.sh --check  [LIB]   fail unless they are current and the
 #                                                 package layout is complete
 #
-# LIB is a built libauthflow_uniffi (default: target/release, else
-# target/debug; built in debug when neither exists). The generator is the
-# workspace's own uniffi-bindgen, so its version is the library's.
+# LIB is a built libauthflow_uniffi (.so, or .dylib on macOS; default:
+# target/release, else target/debug, under CARGO_TARGET_DIR when set; built
+# in debug when neither exists). The generator is the workspace's own
+# uniffi-bindgen, so its version is the library's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,14 +18,17 @@ case "$mode" in
   --check | --update) ;;
   *) echo "usage: $0 --check|--update [path/to/libauthflow_uniffi.so]" >&2; exit 2 ;;
 esac
+target_dir=${CARGO_TARGET_DIR:-target}
+extension=so
+[ "$(uname -s)" = Darwin ] && extension=dylib
 if [ -z "$lib" ]; then
-  for candidate in target/release/libauthflow_uniffi.so target/debug/libauthflow_uniffi.so; do
+  for candidate in "$target_dir/release/libauthflow_uniffi.$extension" "$target_dir/debug/libauthflow_uniffi.$extension"; do
     if [ -f "$candidate" ]; then lib=$candidate; break; fi
   done
 fi
 if [ -z "$lib" ]; then
   cargo build -p authflow-uniffi --locked
-  lib=target/debug/libauthflow_uniffi.so
+  lib=$target_dir/debug/libauthflow_uniffi.$extension
 fi
 
 PKG=bindings-uniffi/swift
@@ -36,8 +40,8 @@ cargo run -q --locked -p authflow-uniffi --bin uniffi-bindgen -- generate --no-f
 # generated file -> where the package keeps it
 pairs=(
   "Authflow.swift:$PKG/Sources/Authflow/Authflow.swift"
-  "AuthflowFFI.h:$PKG/Sources/AuthflowFFI/AuthflowFFI.h"
-  "AuthflowFFI.modulemap:$PKG/Sources/AuthflowFFI/module.modulemap"
+  "AuthflowFFI.h:$PKG/Headers/AuthflowFFI/AuthflowFFI.h"
+  "AuthflowFFI.modulemap:$PKG/Headers/AuthflowFFI/module.modulemap"
 )
 
 if [ "$mode" = --update ]; then
@@ -70,11 +74,14 @@ for file in "$PKG/Package.swift" "$PKG/Sources/Authflow/URLSessionTransport.swif
 done
 manifest=$PKG/Package.swift
 grep -q '^// swift-tools-version:' "$manifest" || problem "Package.swift has no swift-tools-version line"
-grep -q '.systemLibrary(name: "AuthflowFFI", path: "Sources/AuthflowFFI")' "$manifest" \
-  || problem "Package.swift does not declare the AuthflowFFI module"
-grep -q 'name: "Authflow",' "$manifest" || problem "Package.swift does not declare the Authflow target"
-grep -q '.linkedLibrary("authflow_uniffi")' "$manifest" || problem "Package.swift does not link authflow_uniffi"
-grep -q 'header "AuthflowFFI.h"' "$PKG/Sources/AuthflowFFI/module.modulemap" \
+# The XCFramework scripts/build-xcframework.sh writes is the AuthflowFFI module.
+grep -qF '.binaryTarget(name: "AuthflowFFI", path: "AuthflowFFI.xcframework")' "$manifest" \
+  || problem "Package.swift does not take AuthflowFFI from AuthflowFFI.xcframework"
+grep -qF '.target(name: "Authflow", dependencies: ["AuthflowFFI"], path: "Sources/Authflow")' "$manifest" \
+  || problem "Package.swift does not declare the Authflow target over AuthflowFFI"
+grep -qF 'swift/AuthflowFFI.xcframework' "$PKG/../../scripts/build-xcframework.sh" \
+  || problem "scripts/build-xcframework.sh does not write the AuthflowFFI.xcframework Package.swift names"
+grep -q 'header "AuthflowFFI.h"' "$PKG/Headers/AuthflowFFI/module.modulemap" \
   || problem "the modulemap does not name AuthflowFFI.h"
 grep -q 'import AuthflowFFI' "$PKG/Sources/Authflow/Authflow.swift" \
   || problem "the generated Swift does not import AuthflowFFI"
@@ -105,7 +112,7 @@ for function in method_oauthclient_client method_oauthclient_now method_oauthcli
   method_client_parse_device_authorization_response constructor_devicepoll_new \
   method_devicepoll_poll_action method_devicepoll_handle_response \
   method_devicepoll_handle_transport_error func_raise_error; do
-  grep -qw "uniffi_authflow_uniffi_fn_$function" "$PKG/Sources/AuthflowFFI/AuthflowFFI.h" \
+  grep -qw "uniffi_authflow_uniffi_fn_$function" "$PKG/Headers/AuthflowFFI/AuthflowFFI.h" \
     || problem "the generated API has no $function (DeviceLogin.swift calls it)"
 done
 

@@ -1,6 +1,7 @@
 // The Kotlin binding's test program: every golden vector in tests/vectors/
 // (as core/tests/vectors.rs runs them), then end-to-end flows against the
-// local providers over java.net.http, blocking and suspend. Exits 1 on any
+// local providers, blocking and suspend, over java.net.http and (the cases
+// where the HTTP client matters) over HttpURLConnection. Exits 1 on any
 // failure.
 //
 //   java ... io.authflow.test.AuthflowTestKt <repo root> <authflow-providers binary>
@@ -565,9 +566,33 @@ class ProviderClock(private val providers: Providers) : Environment {
 
 const val DAY = 86_400L
 
+/** An HTTP client the end-to-end cases run over, made fresh for each use with the time it
+ *  allows for an answer. */
+class TransportUnderTest(val name: String, val make: (timeout: java.time.Duration) -> HttpTransport) {
+    fun make(): HttpTransport = make(java.time.Duration.ofSeconds(30))
+}
+
+val JAVA_NET_HTTP = TransportUnderTest("java.net.http") { JavaNetHttpTransport(timeout = it) }
+
+val HTTP_URL_CONNECTION = TransportUnderTest("HttpURLConnection") { HttpUrlConnectionTransport(readTimeoutMillis = it.toMillis().toInt()) }
+
+/** Every transport, and the cases each runs: every case over [JAVA_NET_HTTP] (the default),
+ *  the ones where the HTTP client matters (blocking and suspend flows, a 401, a renewal whose
+ *  caller is cancelled) over [HTTP_URL_CONNECTION] too, each titled with its name. */
 fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
     lateinit var providers: Providers
-    fun link(clock: Environment, secret: String = "link-secret", transport: HttpTransport = JavaNetHttpTransport()): OAuthClient {
+    val everyTransport = listOf(JAVA_NET_HTTP, HTTP_URL_CONNECTION).flatMap { http ->
+        throughTransport({ providers }, http).map { (title, test) ->
+            (if (http == JAVA_NET_HTTP) title else "[${http.name}] $title") to test
+        }
+    }
+    return listOf<Pair<String, () -> Unit>>("start the providers" to { providers = Providers(binary) }) +
+        everyTransport + withoutTransport() + listOf("stop the providers" to { providers.close() })
+}
+
+fun throughTransport(started: () -> Providers, http: TransportUnderTest): List<Pair<String, () -> Unit>> {
+    val providers by lazy(started)
+    fun link(clock: Environment, secret: String = "link-secret", transport: HttpTransport = http.make()): OAuthClient {
         val urls = providers.urls["makini_link"].obj()
         val profile = Profile.makiniLink()
             .withEndpoint(EndpointRole.AUTHORIZATION, urls.str("authorization_endpoint"))
@@ -576,7 +601,6 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
         return oauthClient(Client(profile, "link-client", secret, "http://127.0.0.1:8400/callback"), transport, clock)
     }
     return listOf(
-        "start the providers" to { providers = Providers(binary) },
         "makini link code flow, refresh with rotation (blocking)" to {
             providers.control("POST", "/reset", "{}")
             val clock = ProviderClock(providers)
@@ -632,7 +656,7 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
                 val makeshift = oauthClient(Client(Profile.makeshift()
                     .withEndpoint(EndpointRole.TOKEN, urls.str("token_endpoint"))
                     .withEndpoint(EndpointRole.TOKEN_INFO, urls.str("token_info_endpoint"))
-                    .withEndpoint(EndpointRole.API_BASE, urls.str("api")), "makeshift-key", "makeshift-secret"), environment = clock)
+                    .withEndpoint(EndpointRole.API_BASE, urls.str("api")), "makeshift-key", "makeshift-secret"), http.make(), clock)
                 val conn = makeshift.session()
                 expect(conn.getAsync("employees").text().contains("Ada")) { "employees (suspend)" }
                 val info = conn.tokenInfoAsync()
@@ -643,12 +667,12 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
             providers.control("POST", "/reset", "{}")
             val clock = ProviderClock(providers)
             val sent = CompletableDeferred<Unit>()
-            val http = JavaNetHttpTransport()
+            val inner = http.make()
             val watched = object : HttpTransport {
-                override fun send(request: HttpRequest) = http.send(request)
+                override fun send(request: HttpRequest) = inner.send(request)
                 override suspend fun sendAsync(request: HttpRequest): HttpResponse {
                     sent.complete(Unit)
-                    return http.sendAsync(request)
+                    return inner.sendAsync(request)
                 }
             }
             val client = link(clock, transport = watched)
@@ -681,73 +705,76 @@ fun endToEnd(binary: String): List<Pair<String, () -> Unit>> {
                 expect(!e.toString().contains("not-the-link-secret")) { "error shows the secret" }
             }
         },
-        "private_key_jwt (RFC 7523): every request signed with its own jti, blocking, suspend and a session" to {
-            val sent = mutableListOf<HttpRequest>()
-            val answer = HttpResponse(200u, listOf(), "{\"access_token\":\"at-0123456789\",\"token_type\":\"Bearer\",\"expires_in\":600}".toByteArray())
-            val scripted = object : HttpTransport {
-                override fun send(request: HttpRequest): HttpResponse { sent.add(request); return answer }
-                override suspend fun sendAsync(request: HttpRequest) = send(request)
-            }
-            val key = SigningKey.fromJwk("{\"kty\": \"EC\", \"x\": \"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44\", \"y\": \"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E\", \"crv\": \"P-256\", \"d\": \"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k\"}")
-            val profile = Profile.generic("https://as.example/token", null).withIssuer("https://as.example", false)
-                .withGrant(GrantType.CLIENT_CREDENTIALS)
-            val client = oauthClient(Client(profile, "svc", signingKey = key), scripted)
-            expect(client.client().clientAuthMethod() == ClientAuthMethod.PRIVATE_KEY_JWT) { "the key did not choose private_key_jwt" }
-            client.clientCredentials()
-            runBlocking { client.clientCredentialsAsync() }
-            client.session().accessToken()
-            fun claims(request: HttpRequest): Map<String, Any?> {
-                val form = request.body.toString(Charsets.UTF_8).split("&").associate {
-                    val (n, v) = it.split("=", limit = 2); n to java.net.URLDecoder.decode(v, "UTF-8") }
-                expect(form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") { "no assertion: $form" }
-                val payload = form["client_assertion"]!!.split(".")[1]
-                return Json.parse(String(java.util.Base64.getUrlDecoder().decode(payload))).obj()
-            }
-            val all = sent.map { claims(it) }
-            expect(all.size == 3 && all.map { it["jti"] }.toSet().size == 3) { "jtis: ${all.map { it["jti"] }}" }
-            for (c in all) expect(c["iss"] == "svc" && c["sub"] == "svc" && c["aud"] == "https://as.example" &&
-                (c["exp"] as Long) - (c["iat"] as Long) == 60L) { "claims: $c" }
-            expect(!key.toString().contains("2rzlM-Yf65c0")) { "the key is shown: $key" }
-            try {
-                client.client().clientCredentialsRequest()
-                throw Failure("a signing client built a request without Client.at")
-            } catch (e: AuthflowException.Configuration) {
-                expect(e.toString().contains("Client::at")) { "$e" }
-            }
-            expect(client.client().at(1713082444uL, ByteArray(32) { 7 }).clientCredentialsRequest().body.size > 0) { "at() built nothing" }
-        },
-        "token exchange (RFC 8693) and resources (RFC 8707), blocking and suspend" to {
-            val sent = mutableListOf<HttpRequest>()
-            val answer = HttpResponse(200u, listOf(), ("{\"access_token\":\"issued-token-0123456789\",\"token_type\":\"Bearer\"," +
-                "\"issued_token_type\":\"urn:ietf:params:oauth:token-type:access_token\",\"expires_in\":60}").toByteArray())
-            val scripted = object : HttpTransport {
-                override fun send(request: HttpRequest): HttpResponse { sent.add(request); return answer }
-                override suspend fun sendAsync(request: HttpRequest) = send(request)
-            }
-            val client = oauthClient(Client(Profile.generic("https://as.example/token", null), "svc", "svc-secret",
-                resources = listOf("https://api.example/")), scripted)
-            val exchange = TokenExchange("subject-token-0123456789", tokenTypeAccessToken(), audiences = listOf("billing"))
-            val issued = client.tokenExchange(exchange)
-            val suspended = runBlocking { client.tokenExchangeAsync(exchange) }
-            for (it in listOf(issued, suspended)) {
-                expect(it.accessToken() == "issued-token-0123456789" && it.tokenType() == "Bearer") { "issued: ${it.tokenType()}" }
-                expect(!it.toString().contains("0123456789") && !exchange.toString().contains("0123456789")) { "a token is shown" }
-            }
-            val body = sent[0].body.toString(Charsets.UTF_8)
-            expect(body.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange") &&
-                body.contains("audience=billing") && !body.contains("resource=")) { "exchange body: $body" }
-            expect(client.client().clientCredentialsRequest().body.toString(Charsets.UTF_8).contains("resource=https%3A%2F%2Fapi.example%2F")) {
-                "client credentials without the client's resource" }
-            try {
-                client.client().withResources(listOf("https://api.example/#top"))
-                throw Failure("a resource with a fragment was accepted")
-            } catch (e: AuthflowException.Configuration) {
-                expect(e.action == Action.FIX_CONFIGURATION) { "$e" }
-            }
-        },
-        "stop the providers" to { providers.close() },
     )
 }
+
+/** The client's cases over a scripted transport: no HTTP client under test. */
+fun withoutTransport(): List<Pair<String, () -> Unit>> = listOf(
+    "private_key_jwt (RFC 7523): every request signed with its own jti, blocking, suspend and a session" to {
+        val sent = mutableListOf<HttpRequest>()
+        val answer = HttpResponse(200u, listOf(), "{\"access_token\":\"at-0123456789\",\"token_type\":\"Bearer\",\"expires_in\":600}".toByteArray())
+        val scripted = object : HttpTransport {
+            override fun send(request: HttpRequest): HttpResponse { sent.add(request); return answer }
+            override suspend fun sendAsync(request: HttpRequest) = send(request)
+        }
+        val key = SigningKey.fromJwk("{\"kty\": \"EC\", \"x\": \"w8pjULNvgllyLaeUB9zRP8QFRFNvtTudUr65fgoDO44\", \"y\": \"X_vRhOwgSH4OhMjRw4iGRkWKa-SxQX5QNOPCcV4Lp1E\", \"crv\": \"P-256\", \"d\": \"2rzlM-Yf65c035wZ2OIPXmZGXj3WKQON9TTo8ikXL_k\"}")
+        val profile = Profile.generic("https://as.example/token", null).withIssuer("https://as.example", false)
+            .withGrant(GrantType.CLIENT_CREDENTIALS)
+        val client = oauthClient(Client(profile, "svc", signingKey = key), scripted)
+        expect(client.client().clientAuthMethod() == ClientAuthMethod.PRIVATE_KEY_JWT) { "the key did not choose private_key_jwt" }
+        client.clientCredentials()
+        runBlocking { client.clientCredentialsAsync() }
+        client.session().accessToken()
+        fun claims(request: HttpRequest): Map<String, Any?> {
+            val form = request.body.toString(Charsets.UTF_8).split("&").associate {
+                val (n, v) = it.split("=", limit = 2); n to java.net.URLDecoder.decode(v, "UTF-8") }
+            expect(form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") { "no assertion: $form" }
+            val payload = form["client_assertion"]!!.split(".")[1]
+            return Json.parse(String(java.util.Base64.getUrlDecoder().decode(payload))).obj()
+        }
+        val all = sent.map { claims(it) }
+        expect(all.size == 3 && all.map { it["jti"] }.toSet().size == 3) { "jtis: ${all.map { it["jti"] }}" }
+        for (c in all) expect(c["iss"] == "svc" && c["sub"] == "svc" && c["aud"] == "https://as.example" &&
+            (c["exp"] as Long) - (c["iat"] as Long) == 60L) { "claims: $c" }
+        expect(!key.toString().contains("2rzlM-Yf65c0")) { "the key is shown: $key" }
+        try {
+            client.client().clientCredentialsRequest()
+            throw Failure("a signing client built a request without Client.at")
+        } catch (e: AuthflowException.Configuration) {
+            expect(e.toString().contains("Client::at")) { "$e" }
+        }
+        expect(client.client().at(1713082444uL, ByteArray(32) { 7 }).clientCredentialsRequest().body.size > 0) { "at() built nothing" }
+    },
+    "token exchange (RFC 8693) and resources (RFC 8707), blocking and suspend" to {
+        val sent = mutableListOf<HttpRequest>()
+        val answer = HttpResponse(200u, listOf(), ("{\"access_token\":\"issued-token-0123456789\",\"token_type\":\"Bearer\"," +
+            "\"issued_token_type\":\"urn:ietf:params:oauth:token-type:access_token\",\"expires_in\":60}").toByteArray())
+        val scripted = object : HttpTransport {
+            override fun send(request: HttpRequest): HttpResponse { sent.add(request); return answer }
+            override suspend fun sendAsync(request: HttpRequest) = send(request)
+        }
+        val client = oauthClient(Client(Profile.generic("https://as.example/token", null), "svc", "svc-secret",
+            resources = listOf("https://api.example/")), scripted)
+        val exchange = TokenExchange("subject-token-0123456789", tokenTypeAccessToken(), audiences = listOf("billing"))
+        val issued = client.tokenExchange(exchange)
+        val suspended = runBlocking { client.tokenExchangeAsync(exchange) }
+        for (it in listOf(issued, suspended)) {
+            expect(it.accessToken() == "issued-token-0123456789" && it.tokenType() == "Bearer") { "issued: ${it.tokenType()}" }
+            expect(!it.toString().contains("0123456789") && !exchange.toString().contains("0123456789")) { "a token is shown" }
+        }
+        val body = sent[0].body.toString(Charsets.UTF_8)
+        expect(body.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange") &&
+            body.contains("audience=billing") && !body.contains("resource=")) { "exchange body: $body" }
+        expect(client.client().clientCredentialsRequest().body.toString(Charsets.UTF_8).contains("resource=https%3A%2F%2Fapi.example%2F")) {
+            "client credentials without the client's resource" }
+        try {
+            client.client().withResources(listOf("https://api.example/#top"))
+            throw Failure("a resource with a fragment was accepted")
+        } catch (e: AuthflowException.Configuration) {
+            expect(e.action == Action.FIX_CONFIGURATION) { "$e" }
+        }
+    },
+)
 
 // ----- the device login and an OpenID exchange, over a scripted transport -----
 

@@ -1,5 +1,5 @@
 // Errors users act on, and errors that must not show a secret: a timeout
-// is its own kind (java.net.http against a server that never answers), a
+// is its own kind (each transport against a server that never answers), a
 // user's refusal is its own action, and no exception's toString or message
 // shows a secret a request carried, whatever a server or a transport says.
 package io.authflow.test
@@ -63,7 +63,7 @@ private fun <T> echoServer(block: (String) -> T): T {
     }
 }
 
-private fun echoingClient(base: String, transport: HttpTransport = JavaNetHttpTransport()): OAuthClient {
+private fun echoingClient(base: String, transport: HttpTransport): OAuthClient {
     var profile = Profile.generic("$base/token", "$base/authorize")
     for ((role, path) in listOf(EndpointRole.REVOCATION to "revoke", EndpointRole.INTROSPECTION to "introspect",
         EndpointRole.TOKEN_INFO to "info", EndpointRole.API_BASE to "api/")) {
@@ -106,10 +106,16 @@ private class CarelessTransport(private val unexpected: Boolean) : HttpTransport
     override suspend fun sendAsync(request: HttpRequest): HttpResponse = send(request)
 }
 
-fun errorTests(): List<Pair<String, () -> Unit>> = listOf(
+/** The cases where the HTTP client matters, over each transport (titled with its name but
+ *  for the default, java.net.http), then the others. */
+fun errorTests(): List<Pair<String, () -> Unit>> = listOf(JAVA_NET_HTTP, HTTP_URL_CONNECTION).flatMap { http ->
+    transportErrorTests(http).map { (title, test) -> (if (http == JAVA_NET_HTTP) title else "[${http.name}] $title") to test }
+} + clientErrorTests()
+
+fun transportErrorTests(http: TransportUnderTest): List<Pair<String, () -> Unit>> = listOf(
     "a server that never answers is a timeout (blocking, suspend, session)" to {
         silentServer { url ->
-            val transport = JavaNetHttpTransport(timeout = SHORT_TIMEOUT)
+            val transport = http.make(SHORT_TIMEOUT)
             val request = HttpRequest(Method.POST, url, listOf(), "x=1".toByteArray())
             val started = System.nanoTime()
             val blocking = thrown<AuthflowException.Transport> { transport.send(request) }
@@ -127,11 +133,22 @@ fun errorTests(): List<Pair<String, () -> Unit>> = listOf(
     },
     "a refused connection is not a timeout" to {
         val url = silentServer { it } // closed: nothing listens there any more
-        val e = thrown<AuthflowException.Transport> {
-            JavaNetHttpTransport().send(HttpRequest(Method.GET, url, listOf(), ByteArray(0)))
-        }
-        expect(errorKindName(e.kind) == "transport") { "$e" }
+        val request = HttpRequest(Method.GET, url, listOf(), ByteArray(0))
+        val blocking = thrown<AuthflowException.Transport> { http.make().send(request) }
+        val suspending = thrown<AuthflowException.Transport> { runBlocking { http.make().sendAsync(request) } }
+        for (e in listOf(blocking, suspending)) expect(errorKindName(e.kind) == "transport") { "$e" }
     },
+    "no exception shows a secret a server echoes" to {
+        for (status in listOf(400, 401, 403, 500)) {
+            echoServer { base ->
+                val (flows, secrets) = everyFlow(echoingClient("$base/$status", http.make()))
+                for (flow in flows) assertClean(thrown<AuthflowException> { flow() }, secrets)
+            }
+        }
+    },
+)
+
+fun clientErrorTests(): List<Pair<String, () -> Unit>> = listOf(
     "a user who declines gets user_denied, not authorize_again" to {
         val client = oauthClient(Client(Profile.makiniLink(), "link-client", null, REDIRECT))
         val start = client.authorizationUrl()
@@ -140,14 +157,6 @@ fun errorTests(): List<Pair<String, () -> Unit>> = listOf(
         expect(errorKindName(e.kind) == "access_denied" && actionName(e.action) == "user_denied") { "$e" }
         val names = Action.values().map { actionName(it) }
         expect(names.indexOf("user_denied") == names.indexOf("authorize_again") + 1) { "$names" }
-    },
-    "no exception shows a secret a server echoes" to {
-        for (status in listOf(400, 401, 403, 500)) {
-            echoServer { base ->
-                val (flows, secrets) = everyFlow(echoingClient("$base/$status"))
-                for (flow in flows) assertClean(thrown<AuthflowException> { flow() }, secrets)
-            }
-        }
     },
     "no exception shows a secret a transport quotes" to {
         for (unexpected in listOf(false, true)) {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Authflow
 
-/// Runs on a Mac after `cargo build -p authflow-uniffi --release`:
+/// Runs on a Mac after `bash scripts/build-xcframework.sh` (`swift test` here):
 /// the sans-IO level, error mapping and redaction, the device login.
 final class AuthflowTests: XCTestCase {
     func testAuthorizationUrlAndPendingRoundTrip() throws {
