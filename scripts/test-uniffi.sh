@@ -11,7 +11,9 @@
 #          transports, the native library inside); the test program
 #          compiled against it: every golden vector, end to end (blocking
 #          and suspend) over java.net.http and over HttpURLConnection;
-#          examples/kotlin against the providers with the JAR alone
+#          examples/kotlin and docs/kotlin.md's code (one program, by
+#          scripts/kotlin-doc-program.py) against the providers with the
+#          JAR alone
 #   Swift  the generated sources, header and modulemap are current and the
 #          package layout is complete (no Swift toolchain here)
 #   Mobile scripts/build-aar.sh and scripts/build-xcframework.sh stop with
@@ -101,10 +103,13 @@ step "examples/python against the local providers"
 step "the JAR (kotlinc $KOTLIN_VERSION), as scripts/build-jar.sh builds it"
 kotlin_build_jar "$LIB"
 
-step "compile the Kotlin tests and sample against the JAR"
+step "compile the Kotlin tests, the sample and docs/kotlin.md's program against the JAR"
 KT_TESTS=$WORK/kotlin/authflow-kotlin-tests.jar
+mkdir -p "$WORK/kotlin/docs"
+python3 scripts/kotlin-doc-program.py docs/kotlin.md "$WORK/kotlin/docs/Docs.kt" \
+  || fail "docs/kotlin.md could not be made into a program"
 KOTLIN_COMPILE_CP=$JAR:$KOTLIN_COMPILE_CP kotlin_compile "$KT_TESTS" \
-  bindings-uniffi/kotlin/test/*.kt examples/kotlin/*.kt
+  bindings-uniffi/kotlin/test/*.kt examples/kotlin/*.kt "$WORK/kotlin/docs/Docs.kt"
 # No jna.library.path and no loose library: JNA takes it from the JAR.
 RUN_CP=$KT_TESTS:$JAR:$KOTLIN_STDLIB:$JNA_JAR:$COROUTINES_JAR:$ATOMICFU_JAR
 
@@ -119,7 +124,7 @@ AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross LD_PRELOAD=libc_malloc_debug.so.0 MALLOC_
   java -XX:ErrorFile="$WORK/kotlin/hs_err_%p.log" -cp "$RUN_CP" \
   io.authflow.test.AuthflowTestKt "$ROOT" "$PROVIDERS"
 
-step "examples/kotlin against the local providers, with the JAR alone"
+step "examples/kotlin and docs/kotlin.md against the local providers, with the JAR alone"
 coproc PROVIDERS_PROC { exec "$PROVIDERS"; }
 # Bash unsets PROVIDERS_PROC_PID once the coprocess has exited: keep it now.
 providers_pid=$PROVIDERS_PROC_PID
@@ -127,6 +132,7 @@ read -r urls <&"${PROVIDERS_PROC[0]}"
 base=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["base"])' "$urls")
 java -Djna.debug_load=true -cp "$RUN_CP" io.authflow.sample.SampleKt "$base" 2>"$WORK/kotlin/sample.stderr" \
   || { cat "$WORK/kotlin/sample.stderr" >&2; fail "examples/kotlin failed"; }
+java -cp "$RUN_CP" io.authflow.docs.DocsKt "$base" || fail "docs/kotlin.md's program failed"
 exec {PROVIDERS_PROC[1]}>&-
 wait "$providers_pid"
 # JNA's account of where it found the library: in the JAR, nowhere else.
