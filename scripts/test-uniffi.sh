@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests the UniFFI bindings (bindings-uniffi/) in every language:
 #   Rust   fmt, clippy -D warnings, unit tests of the crate
-#   Python the wheel (maturin, bindings = "uniffi"), installed with pip into a
-#          fresh venv; pytest: every golden vector, end to end against the
+#   Python the manylinux2014 wheel (maturin, bindings = "uniffi", linked by
+#          zig against glibc 2.17), its tag and symbol versions checked by
+#          auditwheel, installed with pip into a fresh venv; pytest: every golden vector, end to end against the
 #          local providers (urllib, asyncio, 100 threads), the package itself;
 #          the Authlib peer server; examples/python against the providers
 #          and the Authlib peer (measured beside the same program written
@@ -15,7 +16,7 @@
 #
 # Installs what it needs, idempotently: Debian packages (JNA, kotlinx
 # coroutines, a JDK, Node when missing), kotlin-compiler from npm and
-# maturin/pytest from PyPI into .tools/uniffi/ (gitignored). A tool that
+# maturin/ziglang/auditwheel/pytest from PyPI into .tools/uniffi/ (gitignored). A tool that
 # cannot be installed fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,7 +84,7 @@ KOTLIN_STDLIB=$KOTLIN_HOME/lib/kotlin-stdlib.jar
 [ -f "$KOTLIN_STDLIB" ] || fail "$KOTLIN_STDLIB is missing"
 
 uniffi_build_venv
-echo "maturin $MATURIN_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
+echo "maturin $MATURIN_VERSION, zig $ZIGLANG_VERSION, auditwheel $AUDITWHEEL_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
 
 # ---------------------------------------------------------------- Rust
 step "cargo fmt --check (authflow-uniffi)"
@@ -101,8 +102,9 @@ cargo build -p authflow-examples --bin fleet-worker --locked
 bash scripts/redis-tools.sh || fail "scripts/redis-tools.sh could not install redis-server"
 
 # ---------------------------------------------------------------- Python
-step "build the wheel (maturin, release)"
+step "build the $WHEEL_COMPAT wheel (maturin --zig, release) and check its tag (auditwheel)"
 uniffi_build_wheel
+uniffi_check_wheel "$WHEEL" "$WHEEL_TAG"
 
 step "install the wheel into a fresh venv and run pytest"
 TEST_VENV=$TOOLS/test-venv
