@@ -7,7 +7,8 @@
 #          local providers (urllib, asyncio, 100 threads), the package itself;
 #          the Authlib peer server; examples/python against the providers
 #          and the Authlib peer (measured beside the same program written
-#          with Authlib); mypy --strict over the examples and README snippets
+#          with Authlib); mypy --strict over the examples, README snippets and
+#          tests/typed_api.py (every public name)
 #   Kotlin the generated sources + the java.net.http transport compiled with
 #          kotlinc; the test program: every golden vector, end to end
 #          (blocking and suspend); examples/kotlin against the providers
@@ -122,10 +123,10 @@ bash tests/peers/oidc-provider/install.sh || fail "tests/peers/oidc-provider/ins
 AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python AUTHFLOW_PROVIDERS_BIN=$PROVIDERS \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/peer_tests
 
-step "mypy --strict: the Python examples and the README's Python snippets, against the installed wheel"
+step "mypy --strict: the Python examples, the README's Python snippets and every public name, against the installed wheel"
 "$TEST_VENV/bin/python" bindings-uniffi/python/check_types.py "$WORK/python-snippets" README.md bindings-uniffi/README.md \
-  -- examples/python/everyday.py examples/python/authflow_example.py \
-  || fail "mypy --strict found errors in the examples or README snippets"
+  -- examples/python/everyday.py examples/python/authflow_example.py bindings-uniffi/python/tests/typed_api.py \
+  || fail "mypy --strict found errors in the examples, the README snippets or tests/typed_api.py"
 
 step "examples/python against the local providers"
 "$TEST_VENV/bin/python" examples/python/authflow_example.py --providers "$PROVIDERS"
