@@ -10,7 +10,12 @@ errors it raises are :class:`authflow.AuthflowError` like everywhere else.
 
 from __future__ import annotations
 
-from ._native import *  # noqa: F401,F403
+# The native AuthflowError is the namespace of the native exception
+# classes, not the exception to catch: authflow's own is bound around the
+# star import, before it for type checkers (the first binding stays) and
+# after it for the interpreter (the last one wins).
+from ._errors import AuthflowError as AuthflowError
+from ._native import *  # type: ignore[assignment]  # noqa: F401,F403
 from ._native import authflow as _generated
 # `as` marks a re-export for type checkers (mypy --strict has no implicit ones).
 from ._defaults import SystemEnvironment as SystemEnvironment
@@ -18,8 +23,7 @@ from ._defaults import persister as persister
 from ._defaults import raise_store_error as raise_store_error
 from ._defaults import raise_timeout_error as raise_timeout_error
 from ._defaults import raise_transport_error as raise_transport_error
-# The native name is a namespace of the families, not an exception to catch.
-from ._errors import AuthflowError as AuthflowError
+from ._errors import AuthflowError as AuthflowError  # noqa: F811
 
 __all__ = [name for name in getattr(_generated, "__all__", dir(_generated)) if not name.startswith("_")
            and name != "authflow"] + [

@@ -259,6 +259,8 @@ def records_and_enums(
     assert_type(jwk.kid, typing.Optional[str])
     assert_type(param.name, str)
     assert_type(shared.generation(), int)
+    assert_type(error.kind, authflow.ErrorKind)
+    assert_type(internal.args, typing.Tuple[typing.Any, ...])
     for member in (sansio.RequestPurpose.REFRESH, sansio.AssertionAudience.ISSUER, sansio.BodyEncoding.JSON,
                    sansio.ClientAuthMethod.PRIVATE_KEY_JWT, sansio.ExpiryRule.SECONDS,
                    sansio.Reauthentication.NEVER, sansio.SessionUpdate.RENEWED,
