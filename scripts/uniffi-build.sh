@@ -13,7 +13,8 @@
 #                            sets WHEEL, LIB_DIR, LIB
 #   uniffi_check_wheel WHEEL TAG
 #                            auditwheel show: the wheel is consistent with
-#                            platform TAG (symbol versions included), else fail
+#                            platform TAG (needed libraries and symbol
+#                            versions), else fail
 #   uniffi_build_providers   the local providers (debug); sets PROVIDERS
 #
 # Each function exits the calling script with a message when it fails.
@@ -112,12 +113,29 @@ uniffi_wheel_platforms() {
 }
 
 uniffi_check_wheel() {
-  local wheel=$1 tag=$2 report
-  report=$("$BUILD_VENV/bin/auditwheel" show "$wheel" 2>&1) || uniffi_fail "auditwheel show $wheel failed: $report"
-  # auditwheel names the most compatible tag the library's symbol versions
-  # allow, in a paragraph wrapped at any space.
-  tr -s ' \n' '  ' <<<"$report" | grep -q "consistent with the following platform tag: \"$tag\"" \
-    || uniffi_fail "$(basename "$wheel") is not a $tag wheel: $report"
+  local wheel=$1 tag=$2 report verdict
+  # --ldpaths to an empty directory: the wheel is judged by its own ELF
+  # (needed libraries, symbol versions), not by this machine's libraries;
+  # a glibc machine's libc.so is a linker script auditwheel cannot read.
+  mkdir -p "$UNIFFI_TOOLS/no-ldpaths"
+  report=$("$BUILD_VENV/bin/auditwheel" show --json --ldpaths "$UNIFFI_TOOLS/no-ldpaths" "$wheel" 2>/dev/null) \
+    || uniffi_fail "auditwheel show $wheel failed"
+  verdict=$("$BUILD_VENV/bin/python" - "$tag" "$report" <<'PY'
+import json, sys
+tag, report = sys.argv[1], json.loads(sys.argv[2])
+if tag.startswith("musllinux"):
+    # zig links against musl's own soname, libc.so; musl's loader answers
+    # any libc.* name itself, while auditwheel knows musl's libc only by
+    # Alpine's name (libc.musl-ARCH.so.1) and so tags the whole wheel
+    # linux_*: hold the symbols to the tag and allow no library but libc.
+    ok = report["sym_tag"] == tag and set(report["external_libs"]) <= {"libc.so"}
+else:
+    ok = report["overall_tag"] == tag
+print("ok" if ok else f"tag {report['overall_tag']} (symbols: {report['sym_tag']}), "
+      f"libraries {sorted(report['external_libs'])}, symbol versions {report['versioned_symbols']}")
+PY
+) || uniffi_fail "auditwheel show printed no report for $wheel"
+  [ "$verdict" = ok ] || uniffi_fail "$(basename "$wheel") is not a $tag wheel: $verdict"
   uniffi_wheel_platforms "$wheel" | grep -qx "$tag" \
     || uniffi_fail "$(basename "$wheel") is not tagged $tag in its file name"
   echo "auditwheel: $(basename "$wheel") is consistent with $tag"
