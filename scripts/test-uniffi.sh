@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Tests the UniFFI bindings (bindings-uniffi/) in every language:
 #   Rust   fmt, clippy -D warnings, unit tests of the crate
-#   Python the wheel (maturin, bindings = "uniffi"), installed with pip into a
-#          fresh venv; pytest: every golden vector, end to end against the
+#   Python the manylinux2014 wheel (maturin, bindings = "uniffi", linked by
+#          zig against glibc 2.17), its tag and symbol versions checked by
+#          auditwheel, installed with pip into a fresh venv; pytest: every golden vector, end to end against the
 #          local providers (urllib, asyncio, 100 threads), the package itself;
 #          the Authlib peer server; examples/python against the providers
 #          and the Authlib peer (measured beside the same program written
-#          with Authlib); mypy --strict over the examples and README snippets
+#          with Authlib); mypy --strict over the examples, README snippets and
+#          tests/typed_api.py (every public name)
 #   Kotlin the JAR (scripts/build-jar.sh's build: the generated sources, the
 #          transports, the native library inside); the test program
 #          compiled against it: every golden vector, end to end (blocking
@@ -21,7 +23,7 @@
 #
 # Installs what it needs, idempotently: Debian packages (JNA, kotlinx
 # coroutines, a JDK, Node when missing), kotlin-compiler from npm and
-# maturin/pytest from PyPI into .tools/uniffi/ (gitignored). A tool that
+# maturin/ziglang/auditwheel/pytest from PyPI into .tools/uniffi/ (gitignored). A tool that
 # cannot be installed fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +56,7 @@ done
 
 kotlin_tools
 uniffi_build_venv
-echo "maturin $MATURIN_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
+echo "maturin $MATURIN_VERSION, zig $ZIGLANG_VERSION, auditwheel $AUDITWHEEL_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
 
 # ---------------------------------------------------------------- Rust
 step "cargo fmt --check (authflow-uniffi)"
@@ -72,8 +74,9 @@ cargo build -p authflow-examples --bin fleet-worker --locked
 bash scripts/redis-tools.sh || fail "scripts/redis-tools.sh could not install redis-server"
 
 # ---------------------------------------------------------------- Python
-step "build the wheel (maturin, release)"
+step "build the $WHEEL_COMPAT wheel (maturin --zig, release) and check its tag (auditwheel)"
 uniffi_build_wheel
+uniffi_check_wheel "$WHEEL" "$WHEEL_TAG"
 
 step "install the wheel into a fresh venv and run pytest"
 TEST_VENV=$TOOLS/test-venv
@@ -91,10 +94,10 @@ bash tests/peers/oidc-provider/install.sh || fail "tests/peers/oidc-provider/ins
 AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python AUTHFLOW_PROVIDERS_BIN=$PROVIDERS \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/peer_tests
 
-step "mypy --strict: the Python examples and the README's Python snippets, against the installed wheel"
+step "mypy --strict: the Python examples, the README's Python snippets and every public name, against the installed wheel"
 "$TEST_VENV/bin/python" bindings-uniffi/python/check_types.py "$WORK/python-snippets" README.md bindings-uniffi/README.md \
-  -- examples/python/everyday.py examples/python/authflow_example.py \
-  || fail "mypy --strict found errors in the examples or README snippets"
+  -- examples/python/everyday.py examples/python/authflow_example.py bindings-uniffi/python/tests/typed_api.py \
+  || fail "mypy --strict found errors in the examples, the README snippets or tests/typed_api.py"
 
 step "examples/python against the local providers"
 "$TEST_VENV/bin/python" examples/python/authflow_example.py --providers "$PROVIDERS"

@@ -3,7 +3,7 @@
 flow, against the local providers (default) or a real provider.
 
 Local (starts target/debug/authflow-providers; build it first with
-`cargo build -p authflow-test-providers`):
+`cargo build -p authflow-test-providers --bin authflow-providers`):
 
     python examples/python/authflow_example.py
 
@@ -14,8 +14,8 @@ A real provider (the secret comes from the environment, never the command line):
     python examples/python/authflow_example.py --profile makeshift --client-id API_KEY
     python examples/python/authflow_example.py --profile makini-admin --client-id ID --token-endpoint URL
 
-Install the package first: `pip install target/wheels/authflow-*.whl`
-(`bash scripts/test-uniffi.sh` builds it).
+Install the package first: `bash scripts/build-wheel.sh`, then
+`pip install target/wheels/authflow-*.whl`.
 """
 
 from __future__ import annotations
@@ -28,12 +28,22 @@ import pathlib
 import subprocess
 import sys
 
-import authflow
+try:
+    import authflow
+except ModuleNotFoundError as missing:
+    if missing.name != "authflow":
+        raise
+    raise SystemExit(f"authflow is not installed for {sys.executable}: build the wheel with "
+                     "`bash scripts/build-wheel.sh`, then `pip install target/wheels/authflow-*.whl`") from None
 from approving_browser import follow_redirect
 
 
 def local_demo(providers_binary: str) -> None:
     """Both flows against the local providers, the way a new user writes them."""
+    if not os.access(providers_binary, os.X_OK):
+        raise SystemExit(f"no local providers at {providers_binary}: build them with "
+                         "`cargo build -p authflow-test-providers --bin authflow-providers`, "
+                         "or name the binary with --providers PATH")
     proc = subprocess.Popen([providers_binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdin is not None and proc.stdout is not None
     try:

@@ -15,6 +15,7 @@ from ._native import (
     AuthorizationOptions,
     ClientAuthMethod,
     ClientSession,
+    DevicePollAction,
     EndpointRole,
     Environment,
     HttpHeader,
@@ -395,7 +396,8 @@ def device_flow(
     poll = client.device_poll(authorization)
     while True:
         action = poll.poll_action(now())
-        if action.is_send():
+        # isinstance, not action.is_send(): type checkers narrow on it.
+        if isinstance(action, DevicePollAction.SEND):
             out = action.request
             try:
                 try:
@@ -407,11 +409,12 @@ def device_flow(
                     poll.handle_response(out.id, now(), answer)
             except AuthflowError:
                 pass  # that request's outcome; the next poll says wait or stop
-        elif action.is_wait():
+        elif isinstance(action, DevicePollAction.WAIT):
             yield float(max(action.until - now(), 0)) if action.until is not None else 0.0
-        elif action.is_done():
+        elif isinstance(action, DevicePollAction.DONE):
             return action.tokens
         else:
+            assert isinstance(action, DevicePollAction.STOP)
             raise_error(action.error)
             raise AssertionError("raise_error returned")  # pragma: no cover
 

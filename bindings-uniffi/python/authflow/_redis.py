@@ -103,7 +103,8 @@ class RedisStore(TokenStore):
         from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
         try:
-            settings = parse_url(url)
+            # redis-py leaves parse_url unannotated: say what it returns.
+            settings: typing.Dict[str, typing.Any] = typing.cast(typing.Any, parse_url)(url)
         except ValueError:
             # Its message may quote a part of the URL: the password's, too.
             raise _configuration("Redis URL not usable") from None
@@ -154,7 +155,8 @@ class RedisStore(TokenStore):
             raise _unavailable(error) from None
         if generation is None or value is None:
             return None
-        return StoredTokens(generation=int(generation), value=value.decode("utf-8"))
+        # bytes: the client is made without decode_responses.
+        return StoredTokens(generation=int(generation), value=typing.cast(bytes, value).decode("utf-8"))
 
     def compare_and_set(self, key: str, expected: int, new_generation: int, value: str) -> bool:
         """Writes ``value`` as ``new_generation`` if ``expected`` is stored."""

@@ -9,6 +9,8 @@ import inspect
 import json
 import os
 import pathlib
+import subprocess
+import sys
 import typing
 
 import authflow as af
@@ -84,3 +86,25 @@ def test_status_rules_are_data() -> None:
         raise AssertionError("418 was accepted")
     # State, PKCE verifier, then the OpenID nonce (48 suffice for a profile that is not OpenID).
     assert af.sansio.authorization_entropy_len() == 64
+
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[3] / "examples" / "python" / "authflow_example.py"
+
+
+def _run_example(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_example_says_what_to_build_when_authflow_is_not_installed() -> None:
+    # -S: without site-packages, as a Python that never installed the wheel.
+    run = _run_example("-S", str(EXAMPLE))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "authflow is not installed" in run.stderr and "bash scripts/build-wheel.sh" in run.stderr, run.stderr
+
+
+def test_the_example_says_what_to_build_when_the_providers_are_missing(tmp_path: pathlib.Path) -> None:
+    missing = tmp_path / "authflow-providers"
+    run = _run_example(str(EXAMPLE), "--providers", str(missing))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert f"no local providers at {missing}" in run.stderr, run.stderr
+    assert "cargo build -p authflow-test-providers --bin authflow-providers" in run.stderr, run.stderr
