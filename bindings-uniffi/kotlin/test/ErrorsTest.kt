@@ -117,9 +117,10 @@ fun transportErrorTests(http: TransportUnderTest): List<Pair<String, () -> Unit>
         silentServer { url ->
             val transport = http.make(SHORT_TIMEOUT)
             val request = HttpRequest(Method.POST, url, listOf(), "x=1".toByteArray())
-            val started = System.nanoTime()
+            // The server never answers: returning at all is the transport
+            // giving up (no bound on how long it took: timed assertions
+            // fail on a loaded machine); the kind says it was the timeout.
             val blocking = thrown<AuthflowException.Transport> { transport.send(request) }
-            expect(System.nanoTime() - started < 10_000_000_000L) { "gave up after the timeout" }
             val suspending = thrown<AuthflowException.Transport> { runBlocking { transport.sendAsync(request) } }
             for (e in listOf(blocking, suspending)) {
                 expect(errorKindName(e.kind) == "timeout" && actionName(e.action) == "retry") { "$e" }

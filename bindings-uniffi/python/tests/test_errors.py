@@ -10,7 +10,6 @@ import http.server
 import json
 import socket
 import threading
-import time
 import typing
 
 import pytest
@@ -60,10 +59,11 @@ def tokens() -> af.TokenSet:
 def test_the_urllib_transport_reports_a_server_that_never_answers_as_a_timeout() -> None:
     with SilentServer() as url:
         transport = af.UrllibTransport(timeout=SHORT_TIMEOUT)
-        started = time.monotonic()
+        # The server never answers: returning at all is the transport giving
+        # up (no bound on how long it took: timed assertions fail on a
+        # loaded machine); the kind says it was the timeout.
         with pytest.raises(af.TransportError) as caught:
             transport.send(af.sansio.HttpRequest(method=af.sansio.Method.POST, url=url, headers=[], body=b"x=1"))
-        assert time.monotonic() - started < 10
         assert (kind(caught.value), action(caught.value)) == ("timeout", "retry")
 
         # Through a flow and through a session: the same kind, and the
