@@ -426,7 +426,7 @@ impl Client {
                 *algorithm,
                 Some(PROOF_TYPE),
                 None,
-                Some(public_jwk.clone()),
+                Some(public_jwk),
                 &claims.finish(),
             ),
         };

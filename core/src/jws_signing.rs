@@ -62,7 +62,7 @@ pub(crate) fn signing_input(
     algorithm: SigningAlgorithm,
     typ: Option<&str>,
     kid: Option<&str>,
-    public_jwk: Option<String>,
+    public_jwk: Option<&str>,
     claims: &str,
 ) -> Zeroizing<String> {
     let mut header = ObjectWriter::with_capacity(64);
@@ -79,7 +79,7 @@ pub(crate) fn signing_input(
         // closing brace.
         header.pop();
         header.push_str(",\"jwk\":");
-        header.push_str(&jwk);
+        header.push_str(jwk);
         header.push('}');
     }
     let mut input = Zeroizing::new(crate::base64url::encode(header));

@@ -430,8 +430,13 @@ impl SigningKey {
         rng: &mut (impl RngCore + CryptoRng),
     ) -> Zeroizing<String> {
         let jwk = with_public_key.then(|| self.public_jwk()).flatten();
-        let mut jwt =
-            crate::jws_signing::signing_input(self.algorithm, typ, self.key_id(), jwk, claims);
+        let mut jwt = crate::jws_signing::signing_input(
+            self.algorithm,
+            typ,
+            self.key_id(),
+            jwk.as_deref(),
+            claims,
+        );
         let signature = self.sign(jwt.as_bytes(), rng);
         jwt.push('.');
         jwt.push_str(&crate::base64url::encode(signature));
