@@ -162,7 +162,7 @@ a `#`, trimmed and without tabs and newlines as a URL parser would), with
 three golden vectors for fragments and pasted URLs, and borrows it from the
 redirect unless there are tabs or newlines to drop.
 """
-    return f"""## Rust: authflow-core vs oauth2 (required ≥ {REQUIRED:g}×, goal ≥ {GOAL:g}×)
+    return f"""## Rust: authflowkit-core vs oauth2 (required ≥ {REQUIRED:g}×, goal ≥ {GOAL:g}×)
 
 criterion {locked_version("criterion")}, 2 s warm-up and 5 s of measurement per function
 (`benches/benches/peer.rs`); the mean of each.
@@ -405,7 +405,7 @@ if BENCH.is_dir():
         files.append((path.name, data))
 
 versions = [
-    f"authflow-core {locked_version('authflow-core')}, oauth2 {locked_version('oauth2')}, "
+    f"authflowkit-core {locked_version('authflowkit-core')}, oauth2 {locked_version('oauth2')}, "
     f"criterion {locked_version('criterion')} (Rust rows)"
 ]
 for name, data in files:

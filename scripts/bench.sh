@@ -6,7 +6,7 @@
 #
 #   scripts/bench.sh    runs, in this order:
 #
-#   1. Rust rows: criterion, authflow-core vs oauth2 5
+#   1. Rust rows: criterion, authflowkit-core vs oauth2 5
 #      (benches/benches/peer.rs) -> target/criterion/
 #   2. Rust concurrency row: 1,000 threads ask one SharedSession for a token
 #      at its expiry against the local Makini Link provider (started
@@ -37,7 +37,7 @@ mkdir -p "$bench"
 rm -f "$bench/rust-concurrency.json" "$bench/node.json"
 [ -f scripts/bench-python.sh ] && rm -f "$bench/python.json"
 
-step "1. Rust rows (criterion: authflow-core vs oauth2)"
+step "1. Rust rows (criterion: authflowkit-core vs oauth2)"
 rm -rf "$target/criterion"
 cargo bench -p authflow-benches --bench peer --locked -- --warm-up-time 2 --measurement-time 5
 

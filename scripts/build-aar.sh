@@ -3,11 +3,11 @@
 #
 #   ANDROID_NDK_HOME=/path/to/ndk bash scripts/build-aar.sh
 #
-# writes target/android/authflow-VERSION.aar (classes.jar: the generated
+# writes target/android/authflowkit-VERSION.aar (classes.jar: the generated
 # Kotlin, HttpUrlConnectionTransport and Android's oauthClient; jni/ABI/:
 # libauthflow_uniffi.so for arm64-v8a, armeabi-v7a and x86_64, built with
 # cargo-ndk for API 21+; consumer ProGuard rules for JNA) and
-# target/android/authflow-VERSION.pom (JNA's aar, kotlinx-coroutines,
+# target/android/authflowkit-VERSION.pom (JNA's aar, kotlinx-coroutines,
 # kotlin-stdlib). bindings-uniffi/README.md ("Android") has the steps.
 #
 # Needs the Android NDK r25 or newer (not installable from the package
@@ -87,8 +87,8 @@ kotlin_compile_library "$OUT/classes/authflow-android.jar" "$ANDROID_ONLY_KT_DIR
 
 # ---------------------------------------------------------------- the AAR
 version=$(authflow_version)
-AAR=$OUT/authflow-$version.aar
-POM=$OUT/authflow-$version.pom
+AAR=$OUT/authflowkit-$version.aar
+POM=$OUT/authflowkit-$version.pom
 staging=$OUT/staging
 rm -rf "$staging"
 mkdir -p "$staging"

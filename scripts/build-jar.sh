@@ -3,10 +3,10 @@
 #
 #   bash scripts/build-jar.sh [path/to/libauthflow_uniffi.so]
 #
-# writes target/jvm/authflow-VERSION.jar (the generated Kotlin, the
+# writes target/jvm/authflowkit-VERSION.jar (the generated Kotlin, the
 # java.net.http and HttpURLConnection transports, compiled with kotlinc;
 # the native library inside at linux-x86-64/, where JNA finds it) and
-# target/jvm/authflow-VERSION.pom (JNA, kotlinx-coroutines, kotlin-stdlib).
+# target/jvm/authflowkit-VERSION.pom (JNA, kotlinx-coroutines, kotlin-stdlib).
 # Without an argument it builds the library first (cargo, release).
 #
 # Installs what it needs, idempotently, as scripts/test-uniffi.sh does:

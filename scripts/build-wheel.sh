@@ -3,7 +3,7 @@
 # architecture on glibc 2.17+ (manylinux2014), and checks its tag:
 #
 #   bash scripts/build-wheel.sh
-#   python3 -m venv .venv && .venv/bin/pip install target/wheels/authflow-*.whl
+#   python3 -m venv .venv && .venv/bin/pip install target/wheels/authflowkit-*.whl
 #
 # Installs what it needs, idempotently: python3-venv from Debian when
 # missing, maturin, ziglang and auditwheel (pinned, from PyPI) into

@@ -3,12 +3,12 @@
 # take them, without uploading: each has the metadata a registry page and
 # docs.rs need (description, licence, repository, readme, keywords,
 # categories, rust-version, docs.rs settings), and `cargo publish --dry-run`
-# packages them together (authflow-store's authflow-core resolves from the
-# packaged one) and builds each from its package alone.
+# packages them together (authflowkit-store's and the CLI's authflowkit-core
+# resolve from the packaged one) and builds each from its package alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-published=(authflow-core authflow-store)
+published=(authflowkit-core authflowkit-store authflowkit)
 
 cargo metadata --format-version 1 --no-deps --locked | python3 -c '
 import json, sys

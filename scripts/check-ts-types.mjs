@@ -1,7 +1,7 @@
 // `tsc --strict --noEmit` over what a TypeScript user writes against the
 // built package (bindings-wasm/pkg): the typed example, the example page's
 // JavaScript and the everyday programs (checkJs), and every ```js block of the package README that
-// imports "authflow", "authflow/browser-openid", "authflow/browser-dpop" or "authflow/node",
+// imports "authflowkit", "authflowkit/browser-openid", "authflowkit/browser-dpop" or "authflowkit/node",
 // and the same of the repository's README (one file
 // per entry, blocks in order, as a reader runs them).
 //
@@ -16,8 +16,8 @@ const out = resolve(process.argv[2] ?? join(repo, "target/ts-check"));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-// A README's blocks for one entry ("authflow", "authflow/browser-openid",
-// "authflow/browser-dpop" or "authflow/node") are one program read top to
+// A README's blocks for one entry ("authflowkit", "authflowkit/browser-openid",
+// "authflowkit/browser-dpop" or "authflowkit/node") are one program read top to
 // bottom: one module each, with one import of every name they import, and
 // the names the reader supplies. The package README has blocks for every
 // entry; the repository's README for some.
@@ -25,7 +25,7 @@ const snippetFiles = [];
 const readmes = [["bindings-wasm/README.md", true], ["README.md", false]];
 for (const [path, everyEntry] of readmes) {
   const readme = readFileSync(join(repo, path), "utf8");
-  for (const entry of ["authflow", "authflow/browser-openid", "authflow/browser-dpop", "authflow/node"]) {
+  for (const entry of ["authflowkit", "authflowkit/browser-openid", "authflowkit/browser-dpop", "authflowkit/node"]) {
     snippetFiles.push(...snippetFile(path, readme, entry, everyEntry));
   }
 }
@@ -62,9 +62,9 @@ const tsconfig = {
     types: ["node"], typeRoots: [join(repo, "examples/node/node_modules/@types")],
     paths: {
       authflow: [join(repo, "bindings-wasm/pkg/index.d.ts")],
-      "authflow/browser-openid": [join(repo, "bindings-wasm/pkg/browser-openid/index.d.ts")],
-      "authflow/browser-dpop": [join(repo, "bindings-wasm/pkg/browser-dpop/index.d.ts")],
-      "authflow/node": [join(repo, "bindings-wasm/pkg/node/index.d.ts")],
+      "authflowkit/browser-openid": [join(repo, "bindings-wasm/pkg/browser-openid/index.d.ts")],
+      "authflowkit/browser-dpop": [join(repo, "bindings-wasm/pkg/browser-dpop/index.d.ts")],
+      "authflowkit/node": [join(repo, "bindings-wasm/pkg/node/index.d.ts")],
     },
   },
   files: [

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes every parser of authflow-core with cargo-fuzz (libFuzzer).
+# Fuzzes every parser of authflowkit-core with cargo-fuzz (libFuzzer).
 #
 #   scripts/fuzz.sh            smoke run: each target for 5 s (the test command runs this)
 #   scripts/fuzz.sh SECONDS    each target for SECONDS

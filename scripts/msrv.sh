@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds each published crate with the toolchain its `rust-version` names
 # (its minimum supported Rust version), so that the field stays true:
-# authflow-core (the workspace's) and authflow-store (its own: std's
-# `File::lock`). Installs the toolchains it needs, idempotently and
+# authflowkit-core (the workspace's), authflowkit-store (its own: std's
+# `File::lock`) and the CLI, authflowkit (the store's). Installs the toolchains it needs, idempotently and
 # minimal (rustup); builds with the committed lock file into
 # target/msrv, apart from the stable build's target directory.
 set -euo pipefail
@@ -14,7 +14,7 @@ rust_version() { # the rust-version of crate directory $1 (or the workspace's)
   if [ -n "$own" ]; then echo "$own"; else sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml; fi
 }
 
-for crate in core:authflow-core store:authflow-store; do
+for crate in core:authflowkit-core store:authflowkit-store cli:authflowkit; do
   dir=${crate%%:*} name=${crate#*:}
   version=$(rust_version "$dir")
   [ -n "$version" ] || { echo "msrv: $name has no rust-version" >&2; exit 1; }

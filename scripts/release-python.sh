@@ -44,7 +44,7 @@ mkdir -p "$DIST"
 
 printf '\n==> sdist\n'
 "$BUILD_VENV/bin/maturin" sdist -m bindings-uniffi/Cargo.toml --out "$DIST" || uniffi_fail "maturin sdist failed"
-SDIST=$(ls "$DIST"/authflow-*.tar.gz)
+SDIST=$(ls "$DIST"/authflowkit-*.tar.gz)
 SOURCE=$DIST/sdist-source
 mkdir -p "$SOURCE"
 # --touch: the files get this moment's time, so cargo compiles the sdist's
@@ -62,7 +62,7 @@ rm -rf "$DIST/build" "$SOURCE"
 
 printf '\n==> %s\n\n' "$DIST"
 printf '| file | bytes | tags |\n|---|---:|---|\n'
-for artefact in "$DIST"/authflow-*; do
+for artefact in "$DIST"/authflowkit-*; do
   case "$artefact" in
     *.whl) tags=$(wheel_tags "$artefact") ;;
     *) tags="sdist" ;;

@@ -37,7 +37,7 @@ source scripts/uniffi-kotlin.sh
 
 TOOLS=$UNIFFI_TOOLS
 PYTEST_VERSION=9.2.0
-# redis-py, for authflow.RedisStore (the wheel's `redis` extra) in the fleet tests.
+# redis-py, for authflowkit.RedisStore (the wheel's `redis` extra) in the fleet tests.
 REDIS_PY_VERSION=8.1.0
 # mypy --strict over the Python examples and README snippets.
 MYPY_VERSION=2.4.1

@@ -11,20 +11,20 @@
 #      exported API, and the browser behaviour (sessionStorage, address bar,
 #      errors, fetch);
 #   4. the npm package build (scripts/wasm-build.sh: the browser entry, its
-#      OpenID and DPoP twins authflow/browser-openid and
-#      authflow/browser-dpop, and the Node.js entry, authflow/node); `tsc --strict --noEmit` over the TypeScript example,
+#      OpenID and DPoP twins authflowkit/browser-openid and
+#      authflowkit/browser-dpop, and the Node.js entry, authflowkit/node); `tsc --strict --noEmit` over the TypeScript example,
 #      the example pages and the README's snippets
 #      (scripts/check-ts-types.mjs); Node's test runner over the package:
 #      import, types, errors, no secret-handling code in the browser
-#      entries, OpenID's checks through authflow/browser-openid and
-#      authflow/node, DPoP through authflow/browser-dpop (WebCrypto keys,
+#      entries, OpenID's checks through authflowkit/browser-openid and
+#      authflowkit/node, DPoP through authflowkit/browser-dpop (WebCrypto keys,
 #      proofs checked by servers on 127.0.0.1), the Node.js entry against
 #      the local providers and oidc-provider;
 #      examples/node against the local providers and the Authlib peer,
 #      measured beside the same program written with oauth4webapi;
 #   5. examples/browser: the example page in Chromium (playwright-core)
 #      against the local Makini Link provider, end to end, and the OpenID
-#      and DPoP pages (authflow/browser-openid, authflow/browser-dpop)
+#      and DPoP pages (authflowkit/browser-openid, authflowkit/browser-dpop)
 #      against oidc-provider (DPoP nonces required); everyday.js
 #      (the browser program) against the local providers and the Authlib
 #      peer, measured beside the same program written with oauth4webapi;
@@ -34,7 +34,7 @@
 #      the package's `exports`) and into an empty Node.js project;
 #   7. the size report (scripts/wasm-size.sh --check): fails when the
 #      browser entry is over its budget (60 KiB gzip), or
-#      authflow/browser-openid or authflow/browser-dpop over its ceiling
+#      authflowkit/browser-openid or authflowkit/browser-dpop over its ceiling
 #      (68 and 80 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
 set -euo pipefail

@@ -19,10 +19,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy (workspace, all targets; core without default features)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo clippy -p authflow-core --no-default-features --all-targets --locked -- -D warnings
+cargo clippy -p authflowkit-core --no-default-features --all-targets --locked -- -D warnings
 
 step "rustdoc of the core builds without warnings"
-RUSTDOCFLAGS="-D warnings" cargo doc -p authflow-core --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc -p authflowkit-core --no-deps --locked
 
 step "the published crates build with their rust-version (scripts/msrv.sh)"
 bash scripts/msrv.sh
@@ -34,16 +34,16 @@ step "cargo test (workspace; the fleet tests start redis-server from scripts/red
 bash scripts/redis-tools.sh
 cargo test --workspace --locked
 
-step "cargo test -p authflow-core --no-default-features"
-cargo test -p authflow-core --no-default-features --locked
+step "cargo test -p authflowkit-core --no-default-features"
+cargo test -p authflowkit-core --no-default-features --locked
 
 step "the core builds for wasm32-unknown-unknown without secrets or JS imports"
-cargo build -p authflow-core --no-default-features --target wasm32-unknown-unknown --locked
+cargo build -p authflowkit-core --no-default-features --target wasm32-unknown-unknown --locked
 # The core must not pull in anything that talks to JavaScript.
-js=$(cargo tree -p authflow-core --no-default-features --target wasm32-unknown-unknown \
+js=$(cargo tree -p authflowkit-core --no-default-features --target wasm32-unknown-unknown \
   -e normal --prefix none --locked | grep -E '^(wasm-bindgen|js-sys|web-sys|getrandom) ' || true)
 if [ -n "$js" ]; then
-  echo "authflow-core depends on JavaScript glue on wasm32:" >&2
+  echo "authflowkit-core depends on JavaScript glue on wasm32:" >&2
   echo "$js" >&2
   exit 1
 fi

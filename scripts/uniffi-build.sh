@@ -97,7 +97,7 @@ uniffi_build_wheel() {
   seconds=$(( $(date +%s) - started ))
   WHEEL=$(ls "$fresh"/*.whl)
   [ "$(echo "$WHEEL" | wc -l)" = 1 ] || uniffi_fail "expected one wheel, found: $WHEEL"
-  rm -f "$WHEEL_DIR"/authflow-*.whl
+  rm -f "$WHEEL_DIR"/authflowkit-*.whl
   mv "$WHEEL" "$WHEEL_DIR"/
   rm -rf "$fresh"
   WHEEL=$WHEEL_DIR/$(basename "$WHEEL")

@@ -12,7 +12,7 @@
 #                                  the generated + common + one platform's sources
 #   kotlin_write_pom POM PACKAGING JNA_TYPE
 #                                  the POM of a jar or an aar
-#   kotlin_build_jar LIB           target/jvm/authflow-VERSION.jar (the generated Kotlin, the
+#   kotlin_build_jar LIB           target/jvm/authflowkit-VERSION.jar (the generated Kotlin, the
 #                                  transports, LIB under JNA's resource path) and its POM;
 #                                  sets JAR, POM
 #
@@ -29,7 +29,7 @@ KOTLIN_VERSION=2.4.20
 POM_JNA_VERSION=5.13.0
 POM_COROUTINES_VERSION=1.5.0
 AUTHFLOW_GROUP_ID=io.authflow
-AUTHFLOW_ARTIFACT_ID=authflow
+AUTHFLOW_ARTIFACT_ID=authflowkit
 JVM_OUT=$ROOT/target/jvm
 # The sources every Kotlin artefact carries; JVM_ONLY_KT are the JAR's alone
 # (java.net.http does not exist on Android), ANDROID_ONLY_KT the AAR's.
@@ -139,7 +139,7 @@ kotlin_write_pom() {
   <artifactId>$AUTHFLOW_ARTIFACT_ID</artifactId>
   <version>$(authflow_version)</version>
   <packaging>$packaging</packaging>
-  <name>authflow</name>
+  <name>authflowkit</name>
   <description>An OAuth 2.0 client: one Rust core (sans-IO) with Kotlin bindings over JNA and a transport from the platform's HTTP client.</description>
   <url>https://github.com/authflow/authflow</url>
   <licenses>
@@ -189,8 +189,8 @@ kotlin_build_jar() {
   local classes=$JVM_OUT/classes/authflow-jvm.jar
   kotlin_compile_library "$classes" "$JVM_ONLY_KT_DIR"
 
-  JAR=$JVM_OUT/authflow-$version.jar
-  POM=$JVM_OUT/authflow-$version.pom
+  JAR=$JVM_OUT/authflowkit-$version.jar
+  POM=$JVM_OUT/authflowkit-$version.pom
   staging=$JVM_OUT/staging
   rm -rf "$staging"
   # JNA looks for a library it cannot find on the system at this resource path

@@ -6,15 +6,15 @@
 # minified (esbuild). Needs the tools scripts/wasm-tools.sh installs.
 #
 # Four entries, four modules:
-#   - `authflow` (pkg/): the browser entry, without OpenID (its size budget,
+#   - `authflowkit` (pkg/): the browser entry, without OpenID (its size budget,
 #     bindings-wasm/SIZE.md);
-#   - `authflow/browser-openid` (pkg/browser-openid/): the same module built
+#   - `authflowkit/browser-openid` (pkg/browser-openid/): the same module built
 #     with the feature `openid` (the nonce, the ID token's claims checked),
 #     for the front ends that need OpenID and pay for it; same toolchain,
 #     flags and target directory as the browser entry's;
-#   - `authflow/browser-dpop` (pkg/browser-dpop/): likewise with the
+#   - `authflowkit/browser-dpop` (pkg/browser-dpop/): likewise with the
 #     feature `dpop` (DPoP proofs signed by a WebCrypto key);
-#   - `authflow/node` (pkg/node/): the Node.js entry (below).
+#   - `authflowkit/node` (pkg/node/): the Node.js entry (below).
 #
 # AUTHFLOW_WASM_FEATURES=confidential (any of the crate's features) builds
 # the browser entry's module with them, to measure what they would cost it
@@ -72,7 +72,7 @@ remap+=("--remap-path-prefix=$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/r
 # be empty), through wasm-bindgen (glue named NAME) and wasm-opt, into OUT.
 # Every browser module is built in $nightly_target with the same toolchain
 # and flags, so std (-Zbuild-std) and the dependencies are built once for
-# all of them; only the units whose features differ (authflow-core with
+# all of them; only the units whose features differ (authflowkit-core with
 # `openid-claims`, authflow-wasm itself) are built apart, and cargo keeps
 # each feature set's build in a directory of its own (build/<crate>/<hash>/),
 # so going from one module to the other rebuilds nothing. $raw is where
@@ -192,7 +192,7 @@ for entry in "${opt_in_entries[@]}"; do
   browser_entry "$pkg/$dir" "$name"
 done
 
-# The Node.js entry (`authflow/node`, in pkg/node/): the same crate with the
+# The Node.js entry (`authflowkit/node`, in pkg/node/): the same crate with the
 # core's `confidential` feature (client secrets, client credentials), `api`
 # (Session.fetch), `openid` (the OpenID code flow with the ID token's
 # claims checked) and `dpop` (DPoP with a WebCrypto key). Built on the stable toolchain in the shared target

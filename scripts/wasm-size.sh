@@ -5,13 +5,13 @@
 # built with its function names kept. Builds them (scripts/wasm-build.sh)
 # first.
 #
-# - `authflow` (the browser entry, pkg/ without its sub-entries): against
+# - `authflowkit` (the browser entry, pkg/ without its sub-entries): against
 #   the budget, WASM_SIZE_BUDGET bytes (default 61440, 60 KiB).
-# - `authflow/browser-openid` (pkg/browser-openid/, the opt-in entry with
+# - `authflowkit/browser-openid` (pkg/browser-openid/, the opt-in entry with
 #   OpenID): against its ceiling, WASM_OPENID_SIZE_CEILING bytes (default
 #   69632, 68 KiB: its measured size rounded up to the next KiB, so that
 #   growth is seen; bindings-wasm/SIZE.md).
-# - `authflow/browser-dpop` (pkg/browser-dpop/, the opt-in entry with
+# - `authflowkit/browser-dpop` (pkg/browser-dpop/, the opt-in entry with
 #   DPoP): against its ceiling, WASM_DPOP_SIZE_CEILING bytes (likewise).
 # A front end loads one of the three, never two.
 #
@@ -53,9 +53,9 @@ entry_size() {
 entry_size "$pkg" "shipped file (bindings-wasm/pkg: authflow, the browser entry)" budget "$budget"
 default_total=$total
 printf '%-62s %10s %10d\n' "reference: oauth4webapi 3.8.8, whole bundle" "" 14378
-entry_size "$pkg/browser-openid" "shipped file (pkg/browser-openid: authflow/browser-openid)" "ceiling (OpenID entry)" "$openid_ceiling"
+entry_size "$pkg/browser-openid" "shipped file (pkg/browser-openid: authflowkit/browser-openid)" "ceiling (OpenID entry)" "$openid_ceiling"
 openid_total=$total
-entry_size "$pkg/browser-dpop" "shipped file (pkg/browser-dpop: authflow/browser-dpop)" "ceiling (DPoP entry)" "$dpop_ceiling"
+entry_size "$pkg/browser-dpop" "shipped file (pkg/browser-dpop: authflowkit/browser-dpop)" "ceiling (DPoP entry)" "$dpop_ceiling"
 dpop_total=$total
 
 named="$AUTHFLOW_TARGET_DIR/wasm-bindgen/named/authflow_wasm_bg.wasm"
@@ -85,16 +85,16 @@ else
   printf 'within budget: authflow, %d bytes gzip <= %d\n' "$default_total" "$budget"
 fi
 if [ "$openid_total" -gt "$openid_ceiling" ]; then
-  printf 'OVER CEILING: authflow/browser-openid, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$openid_total" "$openid_ceiling"
+  printf 'OVER CEILING: authflowkit/browser-openid, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$openid_total" "$openid_ceiling"
   over=1
 else
-  printf 'within ceiling: authflow/browser-openid, %d bytes gzip <= %d\n' "$openid_total" "$openid_ceiling"
+  printf 'within ceiling: authflowkit/browser-openid, %d bytes gzip <= %d\n' "$openid_total" "$openid_ceiling"
 fi
 if [ "$dpop_total" -gt "$dpop_ceiling" ]; then
-  printf 'OVER CEILING: authflow/browser-dpop, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$dpop_total" "$dpop_ceiling"
+  printf 'OVER CEILING: authflowkit/browser-dpop, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$dpop_total" "$dpop_ceiling"
   over=1
 else
-  printf 'within ceiling: authflow/browser-dpop, %d bytes gzip <= %d\n' "$dpop_total" "$dpop_ceiling"
+  printf 'within ceiling: authflowkit/browser-dpop, %d bytes gzip <= %d\n' "$dpop_total" "$dpop_ceiling"
 fi
 [ "$check" = 1 ] && [ "$over" = 1 ] && exit 1
 exit 0

@@ -1,4 +1,4 @@
-//! authflow-core beside oauth2-rs (`oauth2` 5) on the operations both do,
+//! authflowkit-core beside oauth2-rs (`oauth2` 5) on the operations both do,
 //! in one run so that the ratio is measured on the same machine state.
 //! `scripts/bench.sh` runs this and writes the table in BENCHMARKS.md.
 //!
@@ -6,7 +6,7 @@
 
 #![allow(missing_docs, clippy::unwrap_used)] // benchmark harness code
 
-use authflow_core::{
+use authflowkit_core::{
     Client, ClientSecret, GrantType, HttpResponse, Profile, Session, SessionAction,
     AUTHORIZATION_ENTROPY_LEN,
 };

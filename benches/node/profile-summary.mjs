@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 /** The kind of code a frame belongs to. */
 export function kind(url, functionName) {
   if (/\.wasm/.test(url) || /^(wasm-function|js-to-wasm|wasm-to-js)/.test(functionName)) {
-    return "WebAssembly (authflow-core, the binding, wasm-bindgen shims)";
+    return "WebAssembly (authflowkit-core, the binding, wasm-bindgen shims)";
   }
   if (/authflow_wasm\.js|browser\.js|\/pkg\/index\.js/.test(url)) return "authflow's JS glue (wasm-bindgen)";
   if (/oauth4webapi/.test(url)) return "oauth4webapi";

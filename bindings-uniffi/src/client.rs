@@ -9,7 +9,7 @@ use crate::profile::Profile;
 use crate::signing::SigningKey;
 use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
-use authflow_core::{
+use authflowkit_core::{
     AccessToken, ClientAuthMethod, ClientSecret, Error, ErrorKind, GrantType, Method, Password,
     RefreshToken, TokenRef,
 };
@@ -39,8 +39,8 @@ pub struct QueryParam {
 }
 
 impl AuthorizationOptions {
-    pub(crate) fn to_core(&self) -> authflow_core::AuthorizationOptions {
-        authflow_core::AuthorizationOptions {
+    pub(crate) fn to_core(&self) -> authflowkit_core::AuthorizationOptions {
+        authflowkit_core::AuthorizationOptions {
             scopes: self.scopes.clone(),
             extra_params: self
                 .extra_params
@@ -102,7 +102,7 @@ fn with_token_ref<T>(token: &str, hint: TokenTypeHint, f: impl FnOnce(TokenRef<'
 /// default scopes and resources. `repr` / `toString` never show the secret.
 #[derive(Debug, Clone, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct Client(pub(crate) authflow_core::Client);
+pub struct Client(pub(crate) authflowkit_core::Client);
 
 #[uniffi::export]
 impl Client {
@@ -131,7 +131,7 @@ impl Client {
         resources: Vec<String>,
         signing_key: Option<Arc<SigningKey>>,
     ) -> Result<Arc<Client>> {
-        let mut client = authflow_core::Client::new(profile.0.clone(), client_id)
+        let mut client = authflowkit_core::Client::new(profile.0.clone(), client_id)
             .with_scopes(scopes)
             .with_resources(resources)?;
         if let Some(secret) = client_secret {

@@ -6,7 +6,7 @@
 //! core and every answer is parsed by it; this module only sends, reads
 //! the clock and entropy from the [`Environment`], and, for the session,
 //! does what `Session::poll_action` says, the way
-//! `examples/src/driver.rs` does: one caller sends the renewal without
+//! `cli/src/driver.rs` does: one caller sends the renewal without
 //! holding the lock, the others keep the current token or wait on a
 //! condition variable (threads) or a waker list (coroutines).
 
@@ -19,7 +19,7 @@ use crate::profile::Profile;
 use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use crate::transport::{Environment, HttpTransport, SystemEnvironment, TokenPersister};
-use authflow_core::{
+use authflowkit_core::{
     AccessToken, Action, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error, ErrorKind,
     GrantType, HttpResponse as CoreResponse, IdTokenValidation, JwksCache, Method, OutgoingRequest,
     PendingAuthorization, RefreshToken, SessionAction, TokenRef, UsedStates,
@@ -66,18 +66,18 @@ impl std::fmt::Display for AuthorizationStart {
 static USED_STATES: Mutex<UsedStates> = Mutex::new(UsedStates::new());
 
 /// How a step reads its answer, received at `now`.
-type Parse<T> = Box<dyn FnOnce(u64, &CoreResponse) -> authflow_core::Result<T> + Send>;
+type Parse<T> = Box<dyn FnOnce(u64, &CoreResponse) -> authflowkit_core::Result<T> + Send>;
 
 /// One step of a flow: the request to send and how to read its answer.
 struct Step<T> {
-    request: authflow_core::HttpRequest,
+    request: authflowkit_core::HttpRequest,
     parse: Parse<T>,
 }
 
 impl<T> Step<T> {
     fn new(
-        request: authflow_core::HttpRequest,
-        parse: impl FnOnce(u64, &CoreResponse) -> authflow_core::Result<T> + Send + 'static,
+        request: authflowkit_core::HttpRequest,
+        parse: impl FnOnce(u64, &CoreResponse) -> authflowkit_core::Result<T> + Send + 'static,
     ) -> Step<T> {
         Step {
             request,
@@ -118,7 +118,7 @@ impl std::fmt::Debug for OAuthClient {
 }
 
 impl OAuthClient {
-    pub(crate) fn core(&self) -> &authflow_core::Client {
+    pub(crate) fn core(&self) -> &authflowkit_core::Client {
         &self.client.0
     }
 
@@ -133,13 +133,14 @@ impl OAuthClient {
     }
 
     /// 32 bytes of the environment's entropy: the key of a client
-    /// assertion's randomness ([`authflow_core::Client::at`]).
+    /// assertion's randomness ([`authflowkit_core::Client::at`]).
     pub(crate) fn assertion_seed(
         &self,
-    ) -> authflow_core::Result<zeroize::Zeroizing<[u8; authflow_core::ASSERTION_ENTROPY_LEN]>> {
+    ) -> authflowkit_core::Result<zeroize::Zeroizing<[u8; authflowkit_core::ASSERTION_ENTROPY_LEN]>>
+    {
         let bytes = zeroize::Zeroizing::new(
             self.environment
-                .random_bytes(authflow_core::ASSERTION_ENTROPY_LEN as u32),
+                .random_bytes(authflowkit_core::ASSERTION_ENTROPY_LEN as u32),
         );
         crate::signing::entropy_seed(&bytes, "the environment's random_bytes")
     }
@@ -159,7 +160,7 @@ impl OAuthClient {
     /// with the environment's time and fresh entropy, and the servers'
     /// DPoP nonces, when it signs its requests (DPoP proofs, JWT client
     /// authentication); otherwise as it is.
-    pub(crate) fn request_client(&self) -> authflow_core::Result<authflow_core::Client> {
+    pub(crate) fn request_client(&self) -> authflowkit_core::Result<authflowkit_core::Client> {
         if !self.core().signs_requests() {
             return Ok(self.core().clone());
         }
@@ -174,13 +175,13 @@ impl OAuthClient {
     /// client authentication), with entropy from the environment.
     pub(crate) fn core_session(
         &self,
-        tokens: Option<authflow_core::TokenSet>,
-    ) -> authflow_core::Session {
+        tokens: Option<authflowkit_core::TokenSet>,
+    ) -> authflowkit_core::Session {
         let client = self
             .core()
             .clone()
             .with_dpop_nonces(&self.dpop_nonces.lock());
-        let session = authflow_core::Session::new(client, tokens);
+        let session = authflowkit_core::Session::new(client, tokens);
         if !self.core().signs_requests() {
             return session;
         }
@@ -197,9 +198,9 @@ impl OAuthClient {
     /// §8, §9): the same request with a new proof. `None`: no retry.
     fn nonce_retry(
         &self,
-        request: &authflow_core::HttpRequest,
+        request: &authflowkit_core::HttpRequest,
         answer: &Result<HttpResponse>,
-    ) -> Result<Option<authflow_core::HttpRequest>> {
+    ) -> Result<Option<authflowkit_core::HttpRequest>> {
         let Ok(response) = answer else {
             return Ok(None);
         };
@@ -218,7 +219,7 @@ impl OAuthClient {
 
     /// Keeps the `DPoP-Nonce` of the answer to a retried request (the
     /// next nonce, for the next request); a second demand is not retried.
-    fn keep_nonce(&self, request: &authflow_core::HttpRequest, answer: &Result<HttpResponse>) {
+    fn keep_nonce(&self, request: &authflowkit_core::HttpRequest, answer: &Result<HttpResponse>) {
         if let Ok(response) = answer {
             let _ = self
                 .dpop_nonces
@@ -231,7 +232,7 @@ impl OAuthClient {
     /// asks for a DPoP nonce; no error shows the request's secrets.
     pub(crate) fn send_with_nonce_retry(
         &self,
-        request: authflow_core::HttpRequest,
+        request: authflowkit_core::HttpRequest,
     ) -> Result<HttpResponse> {
         let mut answer = self.transport.send((&request).into());
         let mut sent = request;
@@ -243,7 +244,7 @@ impl OAuthClient {
         answer.map_err(|e| e.without_secrets_of(&sent))
     }
 
-    fn run<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
+    fn run<T>(&self, step: authflowkit_core::Result<Step<T>>) -> Result<T> {
         let mut step = step?;
         let mut answer = self.transport.send((&step.request).into());
         // One retry with the nonce a server asked for, never more.
@@ -255,7 +256,7 @@ impl OAuthClient {
         self.read(step, answer)
     }
 
-    async fn run_async<T>(&self, step: authflow_core::Result<Step<T>>) -> Result<T> {
+    async fn run_async<T>(&self, step: authflowkit_core::Result<Step<T>>) -> Result<T> {
         let mut step = step?;
         let mut answer = self.transport.send_async((&step.request).into()).await;
         if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
@@ -282,7 +283,7 @@ impl OAuthClient {
             .environment
             .random_bytes(AUTHORIZATION_ENTROPY_LEN as u32);
         let now = self.now();
-        let done = |start: authflow_core::AuthorizationRequest| AuthorizationStart {
+        let done = |start: authflowkit_core::AuthorizationRequest| AuthorizationStart {
             url: start.url,
             pending: start.pending.to_storage_string(),
         };
@@ -312,7 +313,7 @@ impl OAuthClient {
         &self,
         callback_url: &str,
         pending: &str,
-    ) -> authflow_core::Result<Step<Checked>> {
+    ) -> authflowkit_core::Result<Step<Checked>> {
         let pending = PendingAuthorization::from_storage_string(pending)?;
         self.core().id_token_check_ready(&pending)?;
         let callback = USED_STATES
@@ -331,7 +332,7 @@ impl OAuthClient {
         ))
     }
 
-    fn refresh_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<Checked>> {
+    fn refresh_step(&self, tokens: &TokenSet) -> authflowkit_core::Result<Step<Checked>> {
         let client = self.request_client()?;
         let previous = tokens.0.clone();
         Ok(Step::new(
@@ -344,7 +345,7 @@ impl OAuthClient {
         ))
     }
 
-    fn userinfo_step(&self, tokens: &TokenSet) -> authflow_core::Result<Step<UserInfo>> {
+    fn userinfo_step(&self, tokens: &TokenSet) -> authflowkit_core::Result<Step<UserInfo>> {
         let client = self.request_client()?;
         let tokens = tokens.0.clone();
         Ok(Step::new(
@@ -430,8 +431,8 @@ impl OAuthClient {
 
     fn grant_step(
         &self,
-        built: authflow_core::Result<(GrantType, authflow_core::HttpRequest)>,
-    ) -> authflow_core::Result<Step<Arc<TokenSet>>> {
+        built: authflowkit_core::Result<(GrantType, authflowkit_core::HttpRequest)>,
+    ) -> authflowkit_core::Result<Step<Arc<TokenSet>>> {
         let (grant, request) = built?;
         let client = self.request_client()?;
         Ok(Step::new(request, move |now, r| {
@@ -445,8 +446,8 @@ impl OAuthClient {
         &self,
         username: &str,
         password: &str,
-    ) -> authflow_core::Result<(GrantType, authflow_core::HttpRequest)> {
-        let password = authflow_core::Password::new(password);
+    ) -> authflowkit_core::Result<(GrantType, authflowkit_core::HttpRequest)> {
+        let password = authflowkit_core::Password::new(password);
         Ok((
             GrantType::Password,
             self.request_client()?
@@ -457,7 +458,7 @@ impl OAuthClient {
     fn token_exchange_step(
         &self,
         exchange: &TokenExchange,
-    ) -> authflow_core::Result<Step<Arc<IssuedToken>>> {
+    ) -> authflowkit_core::Result<Step<Arc<IssuedToken>>> {
         let client = self.request_client()?;
         let exchange = exchange.0.clone();
         Ok(Step::new(
@@ -470,7 +471,7 @@ impl OAuthClient {
         ))
     }
 
-    fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflow_core::Result<Step<()>> {
+    fn revoke_step(&self, token: &str, hint: TokenTypeHint) -> authflowkit_core::Result<Step<()>> {
         let client = self.request_client()?;
         let request = with_token(token, hint, |t| client.revocation_request(t))?;
         Ok(Step::new(request, move |now, r| {
@@ -482,7 +483,7 @@ impl OAuthClient {
         &self,
         token: &str,
         hint: TokenTypeHint,
-    ) -> authflow_core::Result<Step<Introspection>> {
+    ) -> authflowkit_core::Result<Step<Introspection>> {
         let client = self.request_client()?;
         let request = with_token(token, hint, |t| client.introspection_request(t))?;
         Ok(Step::new(request, move |now, r| {
@@ -490,7 +491,7 @@ impl OAuthClient {
         }))
     }
 
-    fn token_info_step(&self, access_token: &str) -> authflow_core::Result<Step<TokenInfo>> {
+    fn token_info_step(&self, access_token: &str) -> authflowkit_core::Result<Step<TokenInfo>> {
         let client = self.request_client()?;
         let request = client.token_info_request(&AccessToken::new(access_token))?;
         Ok(Step::new(request, move |now, r| {
@@ -506,7 +507,7 @@ impl OAuthClient {
         method: Method,
         path: &str,
         body: Option<&[u8]>,
-    ) -> authflow_core::Result<Step<HttpResponse>> {
+    ) -> authflowkit_core::Result<Step<HttpResponse>> {
         let client = self.request_client()?;
         let request = client.api_request(&AccessToken::new(access_token), method, path, body)?;
         Ok(Step::new(request, move |now, r| {
@@ -919,9 +920,9 @@ pub fn discover(
     document: DiscoveryDocument,
     transport: Arc<dyn HttpTransport>,
 ) -> Result<Arc<Profile>> {
-    let request = authflow_core::discovery_request(&issuer, document)?;
+    let request = authflowkit_core::discovery_request(&issuer, document)?;
     let response = transport.send((&request).into())?;
-    let metadata = authflow_core::parse_discovery_response(&issuer, &response.to_core())?;
+    let metadata = authflowkit_core::parse_discovery_response(&issuer, &response.to_core())?;
     Ok(Arc::new(Profile(metadata.profile()?)))
 }
 
@@ -932,14 +933,14 @@ pub async fn discover_async(
     document: DiscoveryDocument,
     transport: Arc<dyn HttpTransport>,
 ) -> Result<Arc<Profile>> {
-    let request = authflow_core::discovery_request(&issuer, document)?;
+    let request = authflowkit_core::discovery_request(&issuer, document)?;
     let response = transport.send_async((&request).into()).await?;
-    let metadata = authflow_core::parse_discovery_response(&issuer, &response.to_core())?;
+    let metadata = authflowkit_core::parse_discovery_response(&issuer, &response.to_core())?;
     Ok(Arc::new(Profile(metadata.profile()?)))
 }
 
 struct State {
-    session: authflow_core::Session,
+    session: authflowkit_core::Session,
     /// Bumped on every handled answer, so that waiters see a change.
     generation: u64,
     /// Coroutines waiting for the answer in flight.
@@ -1086,7 +1087,7 @@ impl Shared {
         path: &str,
         body: Option<&[u8]>,
         headers: &[HttpHeader],
-    ) -> Result<authflow_core::HttpRequest> {
+    ) -> Result<authflowkit_core::HttpRequest> {
         // A DPoP-bound token needs the session's time, entropy and nonces.
         let client = if token.is_dpop_bound() {
             self.lock().session.client_for_request(self.client.now())?
@@ -1107,9 +1108,9 @@ impl Shared {
     /// with a new proof carrying it. `None`: no retry.
     fn nonce_retry(
         &self,
-        request: &authflow_core::HttpRequest,
+        request: &authflowkit_core::HttpRequest,
         answer: &Result<HttpResponse>,
-    ) -> Result<Option<authflow_core::HttpRequest>> {
+    ) -> Result<Option<authflowkit_core::HttpRequest>> {
         let Ok(response) = answer else {
             return Ok(None);
         };
@@ -1125,7 +1126,7 @@ impl Shared {
     }
 
     /// Keeps the `DPoP-Nonce` of the answer to a retried API request.
-    fn keep_nonce(&self, request: &authflow_core::HttpRequest, answer: &Result<HttpResponse>) {
+    fn keep_nonce(&self, request: &authflowkit_core::HttpRequest, answer: &Result<HttpResponse>) {
         if let Ok(response) = answer {
             let _ = self
                 .lock()
@@ -1141,7 +1142,7 @@ impl Shared {
     fn check(
         &self,
         token: &AccessToken,
-        request: &authflow_core::HttpRequest,
+        request: &authflowkit_core::HttpRequest,
         answer: Result<HttpResponse>,
         first: bool,
     ) -> Result<Option<HttpResponse>> {
@@ -1643,10 +1644,10 @@ mod tests {
                 .map(|h| h.value.clone())
                 .expect("every token request of a DPoP client is proved");
             let claims = proof.split('.').nth(1).unwrap().to_owned();
-            let claims = authflow_core::json::parse_object(&base64url(&claims)).unwrap();
+            let claims = authflowkit_core::json::parse_object(&base64url(&claims)).unwrap();
             let mut carried = self.carried.lock().unwrap();
             carried.push(match claims.get("nonce") {
-                Some(authflow_core::json::Value::String(n)) => Some(n.clone()),
+                Some(authflowkit_core::json::Value::String(n)) => Some(n.clone()),
                 _ => None,
             });
             Ok(HttpResponse {
@@ -1774,7 +1775,7 @@ mod tests {
         saved: Arc<Saved>,
     ) -> Arc<ClientSession> {
         let admin =
-            authflow_core::Profile::makini_admin("https://admin.example/oauth/token").unwrap();
+            authflowkit_core::Profile::makini_admin("https://admin.example/oauth/token").unwrap();
         expired_session(Arc::new(Profile(admin)), transport, saved)
     }
 
@@ -1983,7 +1984,7 @@ mod tests {
         let oauth = OAuthClient::new(client.clone(), transport.clone(), Some(environment.clone()));
         let start = oauth.authorization_url(None).unwrap();
         let pending =
-            authflow_core::PendingAuthorization::from_storage_string(&start.pending).unwrap();
+            authflowkit_core::PendingAuthorization::from_storage_string(&start.pending).unwrap();
         let callback = format!(
             "https://app.example/cb?code=c0de-123456&state={}",
             pending.state()

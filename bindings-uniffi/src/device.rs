@@ -1,5 +1,5 @@
 //! The device authorization grant (RFC 8628), sans-IO: the core's
-//! [`authflow_core::DeviceAuthorization`] and [`authflow_core::DevicePoll`]
+//! [`authflowkit_core::DeviceAuthorization`] and [`authflowkit_core::DevicePoll`]
 //! one-to-one. The request builders and the response parser are methods
 //! of [`Client`].
 //!
@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::error::{AuthflowError, ErrorDetails, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::token_set::TokenSet;
-use authflow_core::{json, DeviceCode, DevicePollUpdate, RequestId};
+use authflowkit_core::{json, DeviceCode, DevicePollUpdate, RequestId};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What the provider answered to a device authorization request, with
@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// complete verification URI (it holds the user code).
 #[derive(Debug, Clone, uniffi::Object)]
 #[uniffi::export(Debug, Display)]
-pub struct DeviceAuthorization(pub(crate) authflow_core::DeviceAuthorization);
+pub struct DeviceAuthorization(pub(crate) authflowkit_core::DeviceAuthorization);
 
 impl std::fmt::Display for DeviceAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,20 +138,20 @@ pub enum DevicePollAction {
     },
 }
 
-impl From<authflow_core::DevicePollAction> for DevicePollAction {
-    fn from(action: authflow_core::DevicePollAction) -> DevicePollAction {
+impl From<authflowkit_core::DevicePollAction> for DevicePollAction {
+    fn from(action: authflowkit_core::DevicePollAction) -> DevicePollAction {
         match action {
-            authflow_core::DevicePollAction::Send(out) => DevicePollAction::Send {
+            authflowkit_core::DevicePollAction::Send(out) => DevicePollAction::Send {
                 request: DeviceTokenRequest {
                     id: out.id.0,
                     request: out.request.into(),
                 },
             },
-            authflow_core::DevicePollAction::Wait { until } => DevicePollAction::Wait { until },
-            authflow_core::DevicePollAction::Done(tokens) => DevicePollAction::Done {
+            authflowkit_core::DevicePollAction::Wait { until } => DevicePollAction::Wait { until },
+            authflowkit_core::DevicePollAction::Done(tokens) => DevicePollAction::Done {
                 tokens: TokenSet::wrap(tokens),
             },
-            authflow_core::DevicePollAction::Stop(error) => DevicePollAction::Stop {
+            authflowkit_core::DevicePollAction::Stop(error) => DevicePollAction::Stop {
                 error: AuthflowError::from(error).details(),
             },
         }
@@ -175,10 +175,10 @@ pub enum DevicePollUpdate {
 /// (RFC 8628 §3.4, §3.5), for callers that bring their own HTTP client.
 /// Thread-safe.
 #[derive(Debug, uniffi::Object)]
-pub struct DevicePoll(Mutex<authflow_core::DevicePoll>);
+pub struct DevicePoll(Mutex<authflowkit_core::DevicePoll>);
 
 impl DevicePoll {
-    fn lock(&self) -> MutexGuard<'_, authflow_core::DevicePoll> {
+    fn lock(&self) -> MutexGuard<'_, authflowkit_core::DevicePoll> {
         // Every change to the poll is one assignment: a panic elsewhere
         // leaves it consistent, so go on with it.
         self.0
@@ -199,7 +199,7 @@ impl DevicePoll {
         authorization: Arc<DeviceAuthorization>,
         entropy: Option<Vec<u8>>,
     ) -> Result<Arc<DevicePoll>> {
-        let mut poll = authflow_core::DevicePoll::new(client.0.clone(), &authorization.0);
+        let mut poll = authflowkit_core::DevicePoll::new(client.0.clone(), &authorization.0);
         if let Some(entropy) = entropy {
             let entropy = zeroize::Zeroizing::new(entropy);
             let seed = crate::signing::entropy_seed(&entropy, "a device poll")?;

@@ -3,13 +3,13 @@
 use crate::error::Result;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::profile::Profile;
-use authflow_core::DiscoveryDocument;
+use authflowkit_core::DiscoveryDocument;
 use std::sync::Arc;
 
 /// The metadata of an authorization server.
 #[derive(Debug, Clone, PartialEq, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct ProviderMetadata(pub(crate) authflow_core::ProviderMetadata);
+pub struct ProviderMetadata(pub(crate) authflowkit_core::ProviderMetadata);
 
 #[uniffi::export]
 impl ProviderMetadata {
@@ -79,7 +79,7 @@ impl ProviderMetadata {
     }
     /// Every other member, as a JSON object.
     pub fn extra_json(&self) -> String {
-        authflow_core::json::object_to_json(&self.0.extra)
+        authflowkit_core::json::object_to_json(&self.0.extra)
     }
     /// A generic profile for this server (endpoints checked, client
     /// authentication and PKCE chosen from what it offers).
@@ -91,7 +91,7 @@ impl ProviderMetadata {
 /// The request for an issuer's metadata document.
 #[uniffi::export]
 pub fn discovery_request(issuer: String, document: DiscoveryDocument) -> Result<HttpRequest> {
-    Ok(authflow_core::discovery_request(&issuer, document)?.into())
+    Ok(authflowkit_core::discovery_request(&issuer, document)?.into())
 }
 
 /// Reads a metadata document; its issuer must equal `expected_issuer`.
@@ -101,6 +101,6 @@ pub fn parse_discovery_response(
     response: HttpResponse,
 ) -> Result<Arc<ProviderMetadata>> {
     Ok(Arc::new(ProviderMetadata(
-        authflow_core::parse_discovery_response(&expected_issuer, &response.to_core())?,
+        authflowkit_core::parse_discovery_response(&expected_issuer, &response.to_core())?,
     )))
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A signing key from the host: a PEM text (`-----BEGIN`) or a private
 /// JWK's JSON text (`{`).
-pub(crate) fn signing_key(key: &str) -> authflow_core::Result<authflow_core::SigningKey> {
-    authflow_core::SigningKey::parse(key, None)
+pub(crate) fn signing_key(key: &str) -> authflowkit_core::Result<authflowkit_core::SigningKey> {
+    authflowkit_core::SigningKey::parse(key, None)
 }
 
 /// The `DPoP-Nonce` values servers gave (RFC 9449 §8, §9), one per server:
@@ -22,10 +22,10 @@ pub(crate) fn signing_key(key: &str) -> authflow_core::Result<authflow_core::Sig
 /// updates it in place.
 #[derive(Debug, Default, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct DpopNonces(Mutex<authflow_core::DpopNonces>);
+pub struct DpopNonces(Mutex<authflowkit_core::DpopNonces>);
 
 impl DpopNonces {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, authflow_core::DpopNonces> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, authflowkit_core::DpopNonces> {
         // Each change is one assignment: go on after a panic elsewhere.
         self.0
             .lock()

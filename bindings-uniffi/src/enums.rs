@@ -3,7 +3,7 @@
 //! variant for variant, so a new variant in the core fails this build
 //! until it is listed here.
 
-use authflow_core::{
+use authflowkit_core::{
     Action, AssertionAudience, BodyEncoding, ClientAuthMethod, DiscoveryDocument, EndpointRole,
     ErrorKind, ExpiryRule, GrantType, Lifetimes, Method, PkceMethod, ProviderKind,
     Reauthentication, RequestPurpose, StatusRule, StatusRuleScope,
@@ -339,5 +339,5 @@ pub fn method_name(method: Method) -> String {
 #[uniffi::export]
 pub fn authorization_entropy_len() -> u32 {
     // A small constant (64): the conversion cannot truncate.
-    authflow_core::AUTHORIZATION_ENTROPY_LEN as u32
+    authflowkit_core::AUTHORIZATION_ENTROPY_LEN as u32
 }

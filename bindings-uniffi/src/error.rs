@@ -1,11 +1,11 @@
 //! The binding's one error type. Every variant carries the same fields,
-//! read from the core's [`authflow_core::Error`]; the variant only groups
+//! read from the core's [`authflowkit_core::Error`]; the variant only groups
 //! kinds so that each language can catch a family (`except
-//! authflow.AuthflowError.Http`, `catch (e: AuthflowException.Http)`,
+//! authflowkit.AuthflowError.Http`, `catch (e: AuthflowException.Http)`,
 //! `catch AuthflowError.http`). No field ever holds a secret: the core
 //! writes its messages from non-secret facts only.
 
-use authflow_core::{Action, Error, ErrorFamily, ErrorKind};
+use authflowkit_core::{Action, Error, ErrorFamily, ErrorKind};
 
 /// An authflow failure: what went wrong (`kind`), what to do about it
 /// (`action`), when to retry, and what the provider said.
@@ -366,7 +366,10 @@ impl AuthflowError {
 impl AuthflowError {
     /// This error without the secrets `request` carried, in every text it
     /// holds: a host transport's reason may quote the request.
-    pub(crate) fn without_secrets_of(self, request: &authflow_core::HttpRequest) -> AuthflowError {
+    pub(crate) fn without_secrets_of(
+        self,
+        request: &authflowkit_core::HttpRequest,
+    ) -> AuthflowError {
         let mut d = self.details();
         d.reason = request.redact_secrets(&d.reason);
         for text in [
@@ -517,18 +520,18 @@ mod tests {
 
     #[test]
     fn the_message_is_the_cores_text() {
-        let client = authflow_core::Client::new(
-            authflow_core::Profile::generic(None, "https://as.example/token").unwrap(),
+        let client = authflowkit_core::Client::new(
+            authflowkit_core::Profile::generic(None, "https://as.example/token").unwrap(),
             "c",
         );
-        let response = authflow_core::HttpResponse::new(
+        let response = authflowkit_core::HttpResponse::new(
             401,
             vec![("X-Request-Id".into(), "req-9".into())],
             br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#
                 .to_vec(),
         );
         let core = client
-            .parse_token_response(authflow_core::GrantType::ClientCredentials, 1, &response)
+            .parse_token_response(authflowkit_core::GrantType::ClientCredentials, 1, &response)
             .unwrap_err();
         let error = AuthflowError::from(&core);
         assert_eq!(error.to_string(), core.to_string());

@@ -1,16 +1,16 @@
 //! Fleets: one connection's token set shared by many processes through a
-//! store the host language implements (Python: `authflow.RedisStore` over
-//! redis-py). The protocol is the core's (`authflow_core::fleet`), driven
-//! for the threads of a process by `authflow-store`; this module only
+//! store the host language implements (Python: `authflowkit.RedisStore` over
+//! redis-py). The protocol is the core's (`authflowkit_core::fleet`), driven
+//! for the threads of a process by `authflowkit-store`; this module only
 //! converts.
 
 use crate::connection::OAuthClient;
 use crate::error::{AuthflowError, Result};
 use crate::http::{HttpHeader, HttpResponse};
 use crate::token_set::TokenSet;
-use authflow_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, StoredRecord};
-use authflow_core::{AccessToken, Error, ErrorKind, Method};
-use authflow_store::SharedFleetSession;
+use authflowkit_core::fleet::{owner_id, FleetSession, FleetTimings, StoreKey, StoredRecord};
+use authflowkit_core::{AccessToken, Error, ErrorKind, Method};
+use authflowkit_store::SharedFleetSession;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -66,7 +66,7 @@ fn reason(error: AuthflowError) -> String {
     error.details().reason.clone()
 }
 
-impl authflow_core::fleet::TokenStore for HostStore {
+impl authflowkit_core::fleet::TokenStore for HostStore {
     fn get(&self, key: &str) -> std::result::Result<Option<StoredRecord>, String> {
         let stored = self.0.get(key.to_owned()).map_err(reason)?;
         Ok(stored.map(|s| StoredRecord {
@@ -147,7 +147,7 @@ impl SharedSession {
         )
         .with_timings(timings);
         let transport = client.transport();
-        let send = move |request: &authflow_core::HttpRequest| {
+        let send = move |request: &authflowkit_core::HttpRequest| {
             transport
                 .send(request.into())
                 .map(|response| response.to_core())
@@ -158,7 +158,7 @@ impl SharedSession {
         // the protocol waits in fractions of a second.
         let environment = client.environment();
         let now_ms = move || {
-            let system = authflow_store::system_now_ms();
+            let system = authflowkit_store::system_now_ms();
             let offset_s = i64::try_from(environment.now()).unwrap_or(i64::MAX)
                 - i64::try_from(system / 1000).unwrap_or(0);
             system.saturating_add_signed(offset_s.saturating_mul(1000))

@@ -3,7 +3,7 @@
 //! `description` redact what may be secret (the body, credentials in
 //! headers), as the core's `Debug` does.
 
-use authflow_core::Method;
+use authflowkit_core::Method;
 
 /// One header line.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
@@ -19,7 +19,7 @@ pub struct HttpHeader {
 /// list: `Authorization`, cookies).
 impl std::fmt::Debug for HttpHeader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if authflow_core::is_sensitive_header(&self.name) {
+        if authflowkit_core::is_sensitive_header(&self.name) {
             write!(f, "HttpHeader({}: [redacted])", self.name)
         } else {
             write!(f, "HttpHeader({}: {})", self.name, self.value)
@@ -89,10 +89,10 @@ pub(crate) fn flat_response(
     status: u16,
     headers: &[u8],
     body: &[u8],
-) -> authflow_core::Result<authflow_core::HttpResponse> {
+) -> authflowkit_core::Result<authflowkit_core::HttpResponse> {
     let malformed = || {
-        authflow_core::Error::new(
-            authflow_core::ErrorKind::Configuration,
+        authflowkit_core::Error::new(
+            authflowkit_core::ErrorKind::Configuration,
             "flat headers must be UTF-8 names and values, each ended by a NUL byte",
         )
     };
@@ -106,15 +106,15 @@ pub(crate) fn flat_response(
     if !text.is_empty() && !text.ends_with('\0') {
         return Err(malformed());
     }
-    Ok(authflow_core::HttpResponse::new(
+    Ok(authflowkit_core::HttpResponse::new(
         status,
         pairs,
         body.to_vec(),
     ))
 }
 
-impl From<&authflow_core::HttpRequest> for HttpRequest {
-    fn from(request: &authflow_core::HttpRequest) -> HttpRequest {
+impl From<&authflowkit_core::HttpRequest> for HttpRequest {
+    fn from(request: &authflowkit_core::HttpRequest) -> HttpRequest {
         HttpRequest {
             method: request.method,
             url: request.url.clone(),
@@ -124,16 +124,16 @@ impl From<&authflow_core::HttpRequest> for HttpRequest {
     }
 }
 
-impl From<authflow_core::HttpRequest> for HttpRequest {
-    fn from(request: authflow_core::HttpRequest) -> HttpRequest {
+impl From<authflowkit_core::HttpRequest> for HttpRequest {
+    fn from(request: authflowkit_core::HttpRequest) -> HttpRequest {
         HttpRequest::from(&request)
     }
 }
 
 impl HttpRequest {
     /// The core's value, for its `Debug` (which redacts) and its secrets.
-    pub(crate) fn to_core(&self) -> authflow_core::HttpRequest {
-        let mut request = authflow_core::HttpRequest::new(self.method, self.url.clone());
+    pub(crate) fn to_core(&self) -> authflowkit_core::HttpRequest {
+        let mut request = authflowkit_core::HttpRequest::new(self.method, self.url.clone());
         request.headers = pairs(&self.headers);
         request.body = self.body.clone().into();
         request
@@ -142,8 +142,8 @@ impl HttpRequest {
 
 impl HttpResponse {
     /// The core's value.
-    pub(crate) fn to_core(&self) -> authflow_core::HttpResponse {
-        authflow_core::HttpResponse::new(self.status, pairs(&self.headers), self.body.clone())
+    pub(crate) fn to_core(&self) -> authflowkit_core::HttpResponse {
+        authflowkit_core::HttpResponse::new(self.status, pairs(&self.headers), self.body.clone())
     }
 }
 
@@ -207,7 +207,7 @@ mod tests {
             b"\xff\0x\0",
         ] {
             let error = flat_response(200, malformed, b"").unwrap_err();
-            assert_eq!(error.kind(), authflow_core::ErrorKind::Configuration);
+            assert_eq!(error.kind(), authflowkit_core::ErrorKind::Configuration);
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::client::Client;
 use crate::error::Result;
 use crate::http::{HttpRequest, HttpResponse};
-use authflow_core::JwsAlgorithm;
+use authflowkit_core::JwsAlgorithm;
 use std::sync::Arc;
 
 /// A signature algorithm authflow verifies (RFC 7518 §3, RFC 8037).
@@ -32,7 +32,7 @@ pub fn jws_algorithm_name(algorithm: JwsAlgorithm) -> String {
 /// it lists none. Never `none`.
 #[uniffi::export]
 pub fn default_algorithms(supported: Vec<String>) -> Vec<JwsAlgorithm> {
-    authflow_core::default_algorithms(&supported)
+    authflowkit_core::default_algorithms(&supported)
 }
 
 /// What an ID token is checked against (OpenID Connect Core 1.0 §3.1.3.7).
@@ -56,8 +56,8 @@ pub struct IdTokenCheck {
 }
 
 impl IdTokenCheck {
-    fn to_core(&self) -> authflow_core::IdTokenCheck {
-        authflow_core::IdTokenCheck {
+    fn to_core(&self) -> authflowkit_core::IdTokenCheck {
+        authflowkit_core::IdTokenCheck {
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
             nonce: self.nonce.clone(),
@@ -103,10 +103,10 @@ pub struct IdTokenClaims {
     pub extra_json: String,
 }
 
-impl From<authflow_core::IdTokenClaims> for IdTokenClaims {
-    fn from(c: authflow_core::IdTokenClaims) -> IdTokenClaims {
+impl From<authflowkit_core::IdTokenClaims> for IdTokenClaims {
+    fn from(c: authflowkit_core::IdTokenClaims) -> IdTokenClaims {
         IdTokenClaims {
-            extra_json: authflow_core::json::object_to_json(&c.extra),
+            extra_json: authflowkit_core::json::object_to_json(&c.extra),
             iss: c.iss,
             sub: c.sub,
             aud: c.aud,
@@ -126,15 +126,15 @@ impl From<authflow_core::IdTokenClaims> for IdTokenClaims {
 }
 
 impl IdTokenClaims {
-    fn to_core(&self) -> Result<authflow_core::IdTokenClaims> {
+    fn to_core(&self) -> Result<authflowkit_core::IdTokenClaims> {
         let extra =
-            authflow_core::json::parse_object(self.extra_json.as_bytes()).ok_or_else(|| {
-                authflow_core::Error::new(
-                    authflow_core::ErrorKind::Configuration,
+            authflowkit_core::json::parse_object(self.extra_json.as_bytes()).ok_or_else(|| {
+                authflowkit_core::Error::new(
+                    authflowkit_core::ErrorKind::Configuration,
                     "extra_json is not a JSON object",
                 )
             })?;
-        Ok(authflow_core::IdTokenClaims {
+        Ok(authflowkit_core::IdTokenClaims {
             iss: self.iss.clone(),
             sub: self.sub.clone(),
             aud: self.aud.clone(),
@@ -167,8 +167,8 @@ pub struct JwkInfo {
     pub key_use: Option<String>,
 }
 
-impl From<&authflow_core::Jwk> for JwkInfo {
-    fn from(k: &authflow_core::Jwk) -> JwkInfo {
+impl From<&authflowkit_core::Jwk> for JwkInfo {
+    fn from(k: &authflowkit_core::Jwk) -> JwkInfo {
         JwkInfo {
             kid: k.kid.clone(),
             kty: k.kty().to_owned(),
@@ -181,14 +181,16 @@ impl From<&authflow_core::Jwk> for JwkInfo {
 /// A provider's JWK set: the keys authflow verifies with (others skipped).
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct JwkSet(pub(crate) authflow_core::JwkSet);
+pub struct JwkSet(pub(crate) authflowkit_core::JwkSet);
 
 #[uniffi::export]
 impl JwkSet {
     /// Reads a JWK set document (RFC 7517 §5).
     #[uniffi::constructor]
     pub fn parse(document: Vec<u8>) -> Result<Arc<JwkSet>> {
-        Ok(Arc::new(JwkSet(authflow_core::JwkSet::parse(&document)?)))
+        Ok(Arc::new(JwkSet(authflowkit_core::JwkSet::parse(
+            &document,
+        )?)))
     }
 
     /// The usable keys, in document order.
@@ -223,13 +225,13 @@ pub struct JwksResponse {
 /// The request for the JWK set at `jwks_uri`.
 #[uniffi::export]
 pub fn jwks_request(jwks_uri: String) -> Result<HttpRequest> {
-    Ok(authflow_core::jwks_request(&jwks_uri)?.into())
+    Ok(authflowkit_core::jwks_request(&jwks_uri)?.into())
 }
 
 /// Reads the answer to `jwks_request`.
 #[uniffi::export]
 pub fn parse_jwks_response(response: HttpResponse) -> Result<JwksResponse> {
-    let (keys, max_age) = authflow_core::parse_jwks_response(&response.to_core())?;
+    let (keys, max_age) = authflowkit_core::parse_jwks_response(&response.to_core())?;
     Ok(JwksResponse {
         keys: Arc::new(JwkSet(keys)),
         max_age,
@@ -249,12 +251,12 @@ pub fn validate_id_token(
     access_token: Option<String>,
     code: Option<String>,
 ) -> Result<IdTokenClaims> {
-    let access_token = access_token.map(authflow_core::AccessToken::new);
-    let code = code.map(authflow_core::AuthorizationCode::new);
+    let access_token = access_token.map(authflowkit_core::AccessToken::new);
+    let code = code.map(authflowkit_core::AuthorizationCode::new);
     Ok(check
         .to_core()
         .validate(
-            &authflow_core::IdToken::new(id_token),
+            &authflowkit_core::IdToken::new(id_token),
             &keys.0,
             now,
             access_token.as_ref(),
@@ -275,11 +277,11 @@ pub fn validate_refreshed_id_token(
     original: IdTokenClaims,
     access_token: Option<String>,
 ) -> Result<IdTokenClaims> {
-    let access_token = access_token.map(authflow_core::AccessToken::new);
+    let access_token = access_token.map(authflowkit_core::AccessToken::new);
     Ok(check
         .to_core()
         .validate_refreshed(
-            &authflow_core::IdToken::new(id_token),
+            &authflowkit_core::IdToken::new(id_token),
             &keys.0,
             now,
             access_token.as_ref(),
@@ -314,19 +316,22 @@ pub struct LogoutOptions {
     pub ui_locales: Option<String>,
 }
 
-impl From<authflow_core::UserInfo> for UserInfo {
-    fn from(info: authflow_core::UserInfo) -> UserInfo {
+impl From<authflowkit_core::UserInfo> for UserInfo {
+    fn from(info: authflowkit_core::UserInfo) -> UserInfo {
         UserInfo {
             sub: info.sub,
-            claims_json: authflow_core::json::object_to_json(&info.claims),
+            claims_json: authflowkit_core::json::object_to_json(&info.claims),
         }
     }
 }
 
 impl LogoutOptions {
-    pub(crate) fn to_core(&self) -> authflow_core::LogoutOptions {
-        authflow_core::LogoutOptions {
-            id_token_hint: self.id_token_hint.clone().map(authflow_core::IdToken::new),
+    pub(crate) fn to_core(&self) -> authflowkit_core::LogoutOptions {
+        authflowkit_core::LogoutOptions {
+            id_token_hint: self
+                .id_token_hint
+                .clone()
+                .map(authflowkit_core::IdToken::new),
             post_logout_redirect_uri: self.post_logout_redirect_uri.clone(),
             state: self.state.clone(),
             ui_locales: self.ui_locales.clone(),
@@ -347,7 +352,7 @@ impl Client {
             .0
             .userinfo_request(
                 &userinfo_endpoint,
-                &authflow_core::AccessToken::new(access_token),
+                &authflowkit_core::AccessToken::new(access_token),
             )?
             .into())
     }

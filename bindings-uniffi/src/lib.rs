@@ -1,7 +1,7 @@
 //! # authflow-uniffi
 //!
 //! authflow for Python, Kotlin and Swift through UniFFI. A thin layer over
-//! `authflow-core`: it converts types and errors one-to-one and decides
+//! `authflowkit-core`: it converts types and errors one-to-one and decides
 //! nothing about OAuth itself.
 //!
 //! Three levels, the same in every language:

@@ -2,7 +2,7 @@
 
 use crate::client::QueryParam;
 use crate::error::Result;
-use authflow_core::{PkceMethod, ProviderKind};
+use authflowkit_core::{PkceMethod, ProviderKind};
 use std::sync::Arc;
 
 /// An authorization in progress: state, PKCE verifier, redirect URI,
@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// redact the verifier.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
 #[uniffi::export(Debug, Display)]
-pub struct PendingAuthorization(pub(crate) authflow_core::PendingAuthorization);
+pub struct PendingAuthorization(pub(crate) authflowkit_core::PendingAuthorization);
 
 impl std::fmt::Display for PendingAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,7 +28,7 @@ impl PendingAuthorization {
     #[uniffi::constructor]
     pub fn from_storage_string(value: String) -> Result<Arc<PendingAuthorization>> {
         Ok(Arc::new(PendingAuthorization(
-            authflow_core::PendingAuthorization::from_storage_string(&value)?,
+            authflowkit_core::PendingAuthorization::from_storage_string(&value)?,
         )))
     }
 
@@ -46,7 +46,7 @@ impl PendingAuthorization {
     /// also refuses a second use in this process).
     pub fn validate(&self, redirect: String, now: u64) -> Result<Arc<ValidatedCallback>> {
         Ok(Arc::new(ValidatedCallback(
-            authflow_core::OneUseCallback::new(self.0.validate(&redirect, now)?),
+            authflowkit_core::OneUseCallback::new(self.0.validate(&redirect, now)?),
         )))
     }
 
@@ -55,13 +55,13 @@ impl PendingAuthorization {
     /// (Python routes `validate` here); the same checks, the same errors.
     pub fn validate_utf8(&self, redirect: &[u8], now: u64) -> Result<Arc<ValidatedCallback>> {
         let redirect = std::str::from_utf8(redirect).map_err(|_| {
-            authflow_core::Error::new(
-                authflow_core::ErrorKind::Configuration,
+            authflowkit_core::Error::new(
+                authflowkit_core::ErrorKind::Configuration,
                 "the redirect is not UTF-8",
             )
         })?;
         Ok(Arc::new(ValidatedCallback(
-            authflow_core::OneUseCallback::new(self.0.validate(redirect, now)?),
+            authflowkit_core::OneUseCallback::new(self.0.validate(redirect, now)?),
         )))
     }
 
@@ -130,7 +130,7 @@ impl PendingAuthorization {
 /// `repr` / `toString` redact the code and verifier.
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
-pub struct ValidatedCallback(pub(crate) authflow_core::OneUseCallback);
+pub struct ValidatedCallback(pub(crate) authflowkit_core::OneUseCallback);
 
 impl std::fmt::Debug for ValidatedCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,8 +1,8 @@
-//! Provider profiles: the core's [`authflow_core::Profile`] as an
+//! Provider profiles: the core's [`authflowkit_core::Profile`] as an
 //! immutable object. Every `with_*` method returns a new profile.
 
 use crate::error::Result;
-use authflow_core::{
+use authflowkit_core::{
     AssertionAudience, BodyEncoding, ClientAuthMethod, EndpointRole, ExpiryRule, GrantType,
     Lifetimes, PkceMethod, ProviderKind, Reauthentication, StatusRule,
 };
@@ -15,10 +15,10 @@ use std::sync::Arc;
 /// e.g. to point it at a test server.
 #[derive(Debug, Clone, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct Profile(pub(crate) authflow_core::Profile);
+pub struct Profile(pub(crate) authflowkit_core::Profile);
 
 impl Profile {
-    fn wrap(profile: authflow_core::Profile) -> Arc<Profile> {
+    fn wrap(profile: authflowkit_core::Profile) -> Arc<Profile> {
         Arc::new(Profile(profile))
     }
 }
@@ -30,14 +30,14 @@ impl Profile {
     /// timestamp, rotation on refresh, API v4.
     #[uniffi::constructor]
     pub fn makini_link() -> Arc<Profile> {
-        Profile::wrap(authflow_core::Profile::makini_link())
+        Profile::wrap(authflowkit_core::Profile::makini_link())
     }
 
     /// The Makini Admin API (client credentials, the seed's status table).
     /// Its token endpoint is not documented, so it is required here.
     #[uniffi::constructor]
     pub fn makini_admin(token_endpoint: String) -> Result<Arc<Profile>> {
-        Ok(Profile::wrap(authflow_core::Profile::makini_admin(
+        Ok(Profile::wrap(authflowkit_core::Profile::makini_admin(
             &token_endpoint,
         )?))
     }
@@ -46,7 +46,7 @@ impl Profile {
     /// no refresh token, 4-hour tokens, token info, API v2.
     #[uniffi::constructor]
     pub fn makeshift() -> Arc<Profile> {
-        Profile::wrap(authflow_core::Profile::makeshift())
+        Profile::wrap(authflowkit_core::Profile::makeshift())
     }
 
     /// A standards-following server (`client_secret_basic`, `expires_in` in
@@ -56,7 +56,7 @@ impl Profile {
         token_endpoint: String,
         authorization_endpoint: Option<String>,
     ) -> Result<Arc<Profile>> {
-        Ok(Profile::wrap(authflow_core::Profile::generic(
+        Ok(Profile::wrap(authflowkit_core::Profile::generic(
             authorization_endpoint.as_deref(),
             &token_endpoint,
         )?))
@@ -256,13 +256,13 @@ impl Profile {
     /// of the provider's list that authflow verifies; RS256 otherwise).
     pub fn with_id_token_algorithms(
         &self,
-        algorithms: Vec<authflow_core::JwsAlgorithm>,
+        algorithms: Vec<authflowkit_core::JwsAlgorithm>,
     ) -> Arc<Profile> {
         Profile::wrap(self.0.clone().with_id_token_algorithms(algorithms))
     }
 
     /// The algorithms an ID token may be signed with.
-    pub fn id_token_algorithms(&self) -> Vec<authflow_core::JwsAlgorithm> {
+    pub fn id_token_algorithms(&self) -> Vec<authflowkit_core::JwsAlgorithm> {
         self.0.id_token_algorithms()
     }
 }

@@ -1,5 +1,5 @@
 //! The sans-IO session, for callers that drive it with their own HTTP
-//! client: the core's [`authflow_core::Session`] behind a lock.
+//! client: the core's [`authflowkit_core::Session`] behind a lock.
 //!
 //! The contract is the core's: `poll_action(now)` says what to do (use
 //! this token, send this request, wait, stop); hand the answer back with
@@ -10,14 +10,14 @@ use crate::client::Client;
 use crate::error::{AuthflowError, ErrorDetails, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::token_set::{TokenInfo, TokenSet};
-use authflow_core::{GrantType, RequestId, RequestPurpose, SessionUpdate};
+use authflowkit_core::{GrantType, RequestId, RequestPurpose, SessionUpdate};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// An access token handed out by a session. `repr` / `toString` redact
 /// it; `secret()` reads it.
 #[derive(Clone, PartialEq, Eq, uniffi::Object)]
 #[uniffi::export(Debug, Display)]
-pub struct AccessToken(authflow_core::AccessToken);
+pub struct AccessToken(authflowkit_core::AccessToken);
 
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,10 +89,10 @@ pub enum SessionUpdate {
 /// Keeps one connection's token set usable, single-flight, for callers
 /// that bring their own HTTP client. Thread-safe.
 #[derive(Debug, uniffi::Object)]
-pub struct Session(Mutex<authflow_core::Session>);
+pub struct Session(Mutex<authflowkit_core::Session>);
 
 impl Session {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, authflow_core::Session> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, authflowkit_core::Session> {
         // Every change to the session is one assignment: a panic elsewhere
         // leaves it consistent, so go on with it.
         self.0
@@ -101,13 +101,13 @@ impl Session {
     }
 }
 
-impl From<authflow_core::SessionAction> for SessionAction {
-    fn from(action: authflow_core::SessionAction) -> SessionAction {
+impl From<authflowkit_core::SessionAction> for SessionAction {
+    fn from(action: authflowkit_core::SessionAction) -> SessionAction {
         match action {
-            authflow_core::SessionAction::UseToken(token) => SessionAction::UseToken {
+            authflowkit_core::SessionAction::UseToken(token) => SessionAction::UseToken {
                 token: Arc::new(AccessToken(token)),
             },
-            authflow_core::SessionAction::Send(out) => SessionAction::Send {
+            authflowkit_core::SessionAction::Send(out) => SessionAction::Send {
                 request: OutgoingRequest {
                     id: out.id.0,
                     purpose: out.purpose,
@@ -115,8 +115,8 @@ impl From<authflow_core::SessionAction> for SessionAction {
                     request: out.request.into(),
                 },
             },
-            authflow_core::SessionAction::Wait { until } => SessionAction::Wait { until },
-            authflow_core::SessionAction::Stop(error) => SessionAction::Stop {
+            authflowkit_core::SessionAction::Wait { until } => SessionAction::Wait { until },
+            authflowkit_core::SessionAction::Stop(error) => SessionAction::Stop {
                 error: AuthflowError::from(error).details(),
             },
         }
@@ -136,7 +136,7 @@ impl Session {
         refresh_margin: Option<u64>,
     ) -> Arc<Session> {
         let mut session =
-            authflow_core::Session::new(client.0.clone(), tokens.map(|t| t.0.clone()));
+            authflowkit_core::Session::new(client.0.clone(), tokens.map(|t| t.0.clone()));
         if let Some(margin) = refresh_margin {
             session = session.with_refresh_margin(margin);
         }
@@ -188,7 +188,7 @@ impl Session {
     /// An API refused `access_token` (401): renew it on the next poll.
     pub fn handle_unauthorized(&self, access_token: String) {
         self.lock()
-            .handle_unauthorized(&authflow_core::AccessToken::new(access_token));
+            .handle_unauthorized(&authflowkit_core::AccessToken::new(access_token));
     }
 
     /// Corrects the expiry from a token-info answer received at `now` for
@@ -196,7 +196,7 @@ impl Session {
     pub fn apply_token_info(&self, now: u64, access_token: String, info: TokenInfo) -> bool {
         self.lock().apply_token_info(
             now,
-            &authflow_core::AccessToken::new(access_token),
+            &authflowkit_core::AccessToken::new(access_token),
             &info.to_core(),
         )
     }

@@ -1,15 +1,15 @@
 //! The private key of `private_key_jwt` (RFC 7523 §2.2): the core's
-//! [`authflow_core::SigningKey`], made from a PEM text or a private JWK.
+//! [`authflowkit_core::SigningKey`], made from a PEM text or a private JWK.
 //! `repr` / `toString` show the algorithm and `kid`, never the key.
 
 use crate::error::Result;
-use authflow_core::{Error, ErrorKind, SigningAlgorithm};
+use authflowkit_core::{Error, ErrorKind, SigningAlgorithm};
 use std::sync::Arc;
 
 /// A private key the client signs its authentication with.
 #[derive(Debug, Clone, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct SigningKey(pub(crate) authflow_core::SigningKey);
+pub struct SigningKey(pub(crate) authflowkit_core::SigningKey);
 
 #[uniffi::export]
 impl SigningKey {
@@ -20,9 +20,9 @@ impl SigningKey {
     pub fn from_pem(pem: String, algorithm: Option<String>) -> Result<Arc<SigningKey>> {
         let pem = zeroize::Zeroizing::new(pem);
         let algorithm = algorithm.as_deref().map(algorithm_named).transpose()?;
-        Ok(Arc::new(SigningKey(authflow_core::SigningKey::from_pem(
-            &pem, algorithm,
-        )?)))
+        Ok(Arc::new(SigningKey(
+            authflowkit_core::SigningKey::from_pem(&pem, algorithm)?,
+        )))
     }
 
     /// A key from a private JWK (RSA, EC P-256 or OKP Ed25519); its `kid`
@@ -30,9 +30,9 @@ impl SigningKey {
     #[uniffi::constructor]
     pub fn from_jwk(jwk: String) -> Result<Arc<SigningKey>> {
         let jwk = zeroize::Zeroizing::new(jwk);
-        Ok(Arc::new(SigningKey(authflow_core::SigningKey::from_jwk(
-            &jwk,
-        )?)))
+        Ok(Arc::new(SigningKey(
+            authflowkit_core::SigningKey::from_jwk(&jwk)?,
+        )))
     }
 
     /// A key from the text a host keeps it in: a private JWK's JSON text or
@@ -42,7 +42,7 @@ impl SigningKey {
     pub fn parse(text: String, algorithm: Option<String>) -> Result<Arc<SigningKey>> {
         let text = zeroize::Zeroizing::new(text);
         let algorithm = algorithm.as_deref().map(algorithm_named).transpose()?;
-        Ok(Arc::new(SigningKey(authflow_core::SigningKey::parse(
+        Ok(Arc::new(SigningKey(authflowkit_core::SigningKey::parse(
             &text, algorithm,
         )?)))
     }
@@ -69,7 +69,7 @@ impl SigningKey {
     }
 }
 
-fn algorithm_named(name: &str) -> authflow_core::Result<SigningAlgorithm> {
+fn algorithm_named(name: &str) -> authflowkit_core::Result<SigningAlgorithm> {
     SigningAlgorithm::parse(name).ok_or_else(|| {
         Error::new(
             ErrorKind::Configuration,
@@ -85,14 +85,14 @@ fn algorithm_named(name: &str) -> authflow_core::Result<SigningAlgorithm> {
 pub(crate) fn entropy_seed(
     entropy: &[u8],
     what: &str,
-) -> authflow_core::Result<zeroize::Zeroizing<[u8; authflow_core::ASSERTION_ENTROPY_LEN]>> {
-    let mut seed = zeroize::Zeroizing::new([0u8; authflow_core::ASSERTION_ENTROPY_LEN]);
+) -> authflowkit_core::Result<zeroize::Zeroizing<[u8; authflowkit_core::ASSERTION_ENTROPY_LEN]>> {
+    let mut seed = zeroize::Zeroizing::new([0u8; authflowkit_core::ASSERTION_ENTROPY_LEN]);
     let given = entropy.get(..seed.len()).ok_or_else(|| {
         Error::new(
             ErrorKind::Configuration,
             format!(
                 "{what} needs {} bytes of entropy, got {}",
-                authflow_core::ASSERTION_ENTROPY_LEN,
+                authflowkit_core::ASSERTION_ENTROPY_LEN,
                 entropy.len()
             ),
         )

@@ -2,7 +2,7 @@
 //! token it gets. Both are objects, not records, so that their `repr` /
 //! `toString` never shows the tokens they hold.
 
-use authflow_core::{json, SecurityToken};
+use authflowkit_core::{json, SecurityToken};
 use std::sync::Arc;
 
 /// A token exchange request (RFC 8693 §2.1): the subject token and its
@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// when the request is built (`Client.token_exchange_request`).
 #[derive(Debug, Clone, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct TokenExchange(pub(crate) authflow_core::TokenExchange);
+pub struct TokenExchange(pub(crate) authflowkit_core::TokenExchange);
 
 #[uniffi::export]
 impl TokenExchange {
@@ -37,7 +37,7 @@ impl TokenExchange {
         resources: Vec<String>,
         scopes: Vec<String>,
     ) -> Arc<TokenExchange> {
-        let mut exchange = authflow_core::TokenExchange::new(
+        let mut exchange = authflowkit_core::TokenExchange::new(
             SecurityToken::new(subject_token),
             subject_token_type,
         );
@@ -80,7 +80,7 @@ impl TokenExchange {
 /// `toString` redacts the tokens.
 #[derive(Debug, Clone, PartialEq, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct IssuedToken(pub(crate) authflow_core::IssuedToken);
+pub struct IssuedToken(pub(crate) authflowkit_core::IssuedToken);
 
 #[uniffi::export]
 impl IssuedToken {
@@ -131,35 +131,35 @@ impl IssuedToken {
 /// RFC 8693 §3: `urn:ietf:params:oauth:token-type:access_token`.
 #[uniffi::export]
 pub fn token_type_access_token() -> String {
-    authflow_core::TOKEN_TYPE_ACCESS_TOKEN.to_owned()
+    authflowkit_core::TOKEN_TYPE_ACCESS_TOKEN.to_owned()
 }
 
 /// RFC 8693 §3: `urn:ietf:params:oauth:token-type:refresh_token`.
 #[uniffi::export]
 pub fn token_type_refresh_token() -> String {
-    authflow_core::TOKEN_TYPE_REFRESH_TOKEN.to_owned()
+    authflowkit_core::TOKEN_TYPE_REFRESH_TOKEN.to_owned()
 }
 
 /// RFC 8693 §3: `urn:ietf:params:oauth:token-type:id_token`.
 #[uniffi::export]
 pub fn token_type_id_token() -> String {
-    authflow_core::TOKEN_TYPE_ID_TOKEN.to_owned()
+    authflowkit_core::TOKEN_TYPE_ID_TOKEN.to_owned()
 }
 
 /// RFC 8693 §3: `urn:ietf:params:oauth:token-type:jwt`.
 #[uniffi::export]
 pub fn token_type_jwt() -> String {
-    authflow_core::TOKEN_TYPE_JWT.to_owned()
+    authflowkit_core::TOKEN_TYPE_JWT.to_owned()
 }
 
 /// RFC 8693 §3: `urn:ietf:params:oauth:token-type:saml1`.
 #[uniffi::export]
 pub fn token_type_saml1() -> String {
-    authflow_core::TOKEN_TYPE_SAML1.to_owned()
+    authflowkit_core::TOKEN_TYPE_SAML1.to_owned()
 }
 
 /// RFC 8693 §3: `urn:ietf:params:oauth:token-type:saml2`.
 #[uniffi::export]
 pub fn token_type_saml2() -> String {
-    authflow_core::TOKEN_TYPE_SAML2.to_owned()
+    authflowkit_core::TOKEN_TYPE_SAML2.to_owned()
 }

@@ -1,7 +1,7 @@
 //! Token sets, token info and introspection answers.
 
 use crate::error::Result;
-use authflow_core::json;
+use authflowkit_core::json;
 use std::sync::Arc;
 
 /// Tokens from one token response, with absolute expiry times (Unix
@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// with `to_json()` (a secret: keep it encrypted, never log it).
 #[derive(Debug, Clone, PartialEq, uniffi::Object)]
 #[uniffi::export(Debug, Display)]
-pub struct TokenSet(pub(crate) authflow_core::TokenSet);
+pub struct TokenSet(pub(crate) authflowkit_core::TokenSet);
 
 impl std::fmt::Display for TokenSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -19,7 +19,7 @@ impl std::fmt::Display for TokenSet {
 }
 
 impl TokenSet {
-    pub(crate) fn wrap(tokens: authflow_core::TokenSet) -> Arc<TokenSet> {
+    pub(crate) fn wrap(tokens: authflowkit_core::TokenSet) -> Arc<TokenSet> {
         Arc::new(TokenSet(tokens))
     }
 }
@@ -29,7 +29,9 @@ impl TokenSet {
     /// Reads the form `to_json()` wrote (in any language).
     #[uniffi::constructor]
     pub fn from_json(json: String) -> Result<Arc<TokenSet>> {
-        Ok(TokenSet::wrap(authflow_core::TokenSet::from_json(&json)?))
+        Ok(TokenSet::wrap(authflowkit_core::TokenSet::from_json(
+            &json,
+        )?))
     }
 
     /// The versioned JSON form for storage. It contains the tokens.
@@ -127,7 +129,7 @@ pub struct TokenInfo {
 }
 
 impl TokenInfo {
-    pub(crate) fn from_core(info: &authflow_core::TokenInfo, now: u64) -> TokenInfo {
+    pub(crate) fn from_core(info: &authflowkit_core::TokenInfo, now: u64) -> TokenInfo {
         TokenInfo {
             expires_in_seconds: info.expires_in_seconds,
             expires_at: info.expires_at(now),
@@ -139,8 +141,8 @@ impl TokenInfo {
     }
 
     /// The core's value, for a session's expiry correction.
-    pub(crate) fn to_core(&self) -> authflow_core::TokenInfo {
-        authflow_core::TokenInfo {
+    pub(crate) fn to_core(&self) -> authflowkit_core::TokenInfo {
+        authflowkit_core::TokenInfo {
             expires_in_seconds: self.expires_in_seconds,
             resource_owner_id: self
                 .resource_owner_id_json
@@ -180,8 +182,8 @@ pub struct Introspection {
     pub extra_json: String,
 }
 
-impl From<authflow_core::Introspection> for Introspection {
-    fn from(i: authflow_core::Introspection) -> Introspection {
+impl From<authflowkit_core::Introspection> for Introspection {
+    fn from(i: authflowkit_core::Introspection) -> Introspection {
         Introspection {
             active: i.active,
             scopes: i.scopes,

@@ -1,10 +1,10 @@
 // The browser pieces the binding needs: entropy, the clock, sessionStorage,
 // the address bar, fetch, and the error class. IO only: every OAuth
-// decision is made by authflow-core inside the WebAssembly module.
+// decision is made by authflowkit-core inside the WebAssembly module.
 
 /**
  * The one error type authflow throws. `kind` says what went wrong and
- * `action` what to do about it (the snake_case names of authflow-core's
+ * `action` what to do about it (the snake_case names of authflowkit-core's
  * `ErrorKind` and `Action`); absent facts are `null`. The message never
  * contains a token, code, verifier or secret.
  */

@@ -1,4 +1,4 @@
-// DPoP in the browser (authflow/browser-dpop): the proofs the module builds
+// DPoP in the browser (authflowkit/browser-dpop): the proofs the module builds
 // are signed here, by WebCrypto, with a private key that never leaves it
 // (non-extractable). A file of its own, so that a build without the feature
 // ships none of it.

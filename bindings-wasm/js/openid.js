@@ -1,5 +1,5 @@
 // The OpenID part of a token set object (the `openid` feature of the
-// module, in authflow/browser-openid and authflow/node): the ID token
+// module, in authflowkit/browser-openid and authflowkit/node): the ID token
 // where it always was, `extra.id_token`, and its claims once the module
 // checked them. A file of its own, so that a build without the feature
 // ships none of it.

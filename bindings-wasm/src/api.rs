@@ -10,12 +10,12 @@ use crate::convert::{
 use crate::options::{
     authorization_options, bool_field, client_from_options, storage_key, string_field, timeout_ms,
 };
-use authflow_core::{
+use authflowkit_core::{
     Client, Error, ErrorKind, GrantType, HttpRequest, PendingAuthorization, TokenSet,
     AUTHORIZATION_ENTROPY_LEN,
 };
 #[cfg(feature = "openid")]
-use authflow_core::{IdTokenCheck, JwsAlgorithm};
+use authflowkit_core::{IdTokenCheck, JwsAlgorithm};
 use js_sys::{Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -25,7 +25,7 @@ use wasm_bindgen::prelude::*;
 /// class are generated from the Rust items below).
 #[allow(dead_code)] // read by the typescript_custom_section below, which rustc does not see
 const TYPESCRIPT: &str = r#"
-/** A provider profile, by authflow-core's name for it (any other string is refused when used). */
+/** A provider profile, by authflowkit-core's name for it (any other string is refused when used). */
 export type ProfileName = "makini_link" | "generic" | "makini_admin" | "makeshift" | (string & {});
 
 /** Provider URLs (RFC 8414's `authorization_endpoint` and `token_endpoint`, and the API's base). Each must be https (plain http only to a loopback address); another key is refused. */
@@ -110,7 +110,7 @@ export interface TokenSet {
   extra: Record<string, unknown>;
 }
 
-/** What went wrong: authflow-core's `ErrorKind` names. */
+/** What went wrong: authflowkit-core's `ErrorKind` names. */
 export type ErrorKind =
   | "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client"
   | "unsupported_grant_type" | "invalid_scope" | "access_denied" | "unsupported_response_type"
@@ -121,7 +121,7 @@ export type ErrorKind =
   | "unexpected_status" | "transport" | "timeout" | "store_unavailable" | "invalid_response"
   | "configuration" | "authorization_required" | "invalid_stored_value" | "expired_token" | "id_token_invalid";
 
-/** What to do about it: authflow-core's `Action` names. */
+/** What to do about it: authflowkit-core's `Action` names. */
 export type Action =
   | "retry" | "refresh" | "reauthenticate" | "authorize_again" | "user_denied" | "fix_configuration"
   | "report";
@@ -151,7 +151,7 @@ export declare class AuthflowError extends Error {
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = TYPESCRIPT;
 
-/// The `openid` feature's types (`authflow/browser-openid`'s and the
+/// The `openid` feature's types (`authflowkit/browser-openid`'s and the
 /// Node.js entry's), merged into
 /// `ClientOptions` and `TokenSet` (TypeScript merges interfaces of one name).
 #[cfg(feature = "openid")]
@@ -194,7 +194,7 @@ export interface IdTokenClaims {
 #[cfg(feature = "confidential")]
 #[wasm_bindgen(typescript_custom_section)]
 const NODE_TYPES: &str = r#"
-/** A server's registration (the `authflow/node` entry only): the client's secret, and how it gets tokens without a user. */
+/** A server's registration (the `authflowkit/node` entry only): the client's secret, and how it gets tokens without a user. */
 export interface ConfidentialClientOptions extends Omit<ClientOptions, "redirectUri"> {
   /** The redirect URI, for the code flow. */
   redirectUri?: string;
@@ -283,7 +283,7 @@ impl OAuthClient {
         if crate::options::field(options, "dpop").is_some() {
             return Err(js_error(Error::new(
                 ErrorKind::Configuration,
-                "option dpop needs the entry authflow/browser-dpop",
+                "option dpop needs the entry authflowkit/browser-dpop",
             )));
         }
         Ok(OAuthClient {
@@ -469,7 +469,7 @@ impl OAuthClient {
     /// carries no futures machinery.
     fn send_grant(
         &self,
-        prepared: authflow_core::Result<(Reading, Rc<Client>, HttpRequest)>,
+        prepared: authflowkit_core::Result<(Reading, Rc<Client>, HttpRequest)>,
     ) -> Promise {
         let (reading, client, request) = match prepared {
             Ok(prepared) => prepared,
@@ -491,7 +491,7 @@ impl OAuthClient {
 
     /// The client that builds a request now: with a DPoP key, one with the
     /// time, fresh entropy and the nonces for its proof.
-    fn request_client(&self) -> authflow_core::Result<Rc<Client>> {
+    fn request_client(&self) -> authflowkit_core::Result<Rc<Client>> {
         #[cfg(feature = "dpop")]
         if let Some(dpop) = self.dpop() {
             return dpop.client_now(&self.client).map(Rc::new);
@@ -622,7 +622,7 @@ pub(crate) fn no_response(thrown: &JsValue, request: &HttpRequest) -> JsValue {
 /// code is used once (RFC 6749 §4.1.2), so a second exchange is refused
 /// (`pending_already_used`) without a request.
 #[wasm_bindgen]
-pub struct ValidatedCallback(authflow_core::OneUseCallback);
+pub struct ValidatedCallback(authflowkit_core::OneUseCallback);
 
 #[wasm_bindgen]
 impl ValidatedCallback {
@@ -692,12 +692,12 @@ impl ValidatedCallback {
 
 impl ValidatedCallback {
     /// Wraps a core callback (for Rust callers and tests).
-    pub fn new(callback: authflow_core::ValidatedCallback) -> Self {
-        ValidatedCallback(authflow_core::OneUseCallback::new(callback))
+    pub fn new(callback: authflowkit_core::ValidatedCallback) -> Self {
+        ValidatedCallback(authflowkit_core::OneUseCallback::new(callback))
     }
 
     /// The core callback.
-    pub fn inner(&self) -> &authflow_core::ValidatedCallback {
+    pub fn inner(&self) -> &authflowkit_core::ValidatedCallback {
         self.0.callback()
     }
 }
@@ -705,7 +705,7 @@ impl ValidatedCallback {
 #[cfg(test)]
 mod tests {
     use super::TYPESCRIPT as TYPES;
-    use authflow_core::{Action, ErrorKind};
+    use authflowkit_core::{Action, ErrorKind};
 
     /// The quoted names of the TypeScript union `export type {name} = …;`.
     fn union(name: &str) -> Vec<&'static str> {

@@ -11,7 +11,7 @@ use crate::browser;
 use crate::convert::{error_to_js, request_parts, response_from_js};
 use crate::options::read_api_request;
 use crate::session::{SessionMachine, State};
-use authflow_core::{AccessToken, Error, HttpRequest};
+use authflowkit_core::{AccessToken, Error, HttpRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -2,7 +2,7 @@
 //! responses, and errors. Renaming and copying only.
 
 use crate::browser::{self, AuthflowError};
-use authflow_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result, TokenSet};
+use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result, TokenSet};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -16,8 +16,8 @@ use wasm_bindgen::{JsCast, JsValue};
 /// `tokenSet`), an object literal there; only `extra`, when the provider
 /// sent fields authflow does not read, goes through JSON.
 pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
-    let extra =
-        (!tokens.extra().is_empty()).then(|| authflow_core::json::object_to_json(tokens.extra()));
+    let extra = (!tokens.extra().is_empty())
+        .then(|| authflowkit_core::json::object_to_json(tokens.extra()));
     let set = browser::token_set(
         tokens.access_token().secret(),
         tokens.token_type(),
@@ -130,7 +130,7 @@ pub fn response_from_js(response: &JsValue) -> Result<HttpResponse> {
 /// `requestId`.
 pub fn error_to_js(error: &Error) -> JsValue {
     let provider = error.provider();
-    let text = |f: fn(&authflow_core::ProviderError) -> &Option<String>| {
+    let text = |f: fn(&authflowkit_core::ProviderError) -> &Option<String>| {
         provider.and_then(|p| f(p).clone())
     };
     AuthflowError::new(

@@ -1,5 +1,5 @@
 //! DPoP in the browser (RFC 9449; the `dpop` feature, the opt-in entry
-//! `authflow/browser-dpop`): the option `dpop` (`{ privateKey, publicJwk }`,
+//! `authflowkit/browser-dpop`): the option `dpop` (`{ privateKey, publicJwk }`,
 //! a WebCrypto ECDSA P-256 key whose private half is non-extractable), the
 //! proofs of every token request and of every request that presents a
 //! DPoP-bound token (`OAuthClient.fetchResource`), and the servers' nonces
@@ -17,7 +17,7 @@ use crate::convert::{
     browser_error, error_to_js, request_parts, response_from_js, token_set_from_js,
 };
 use crate::options::{field, read_api_request};
-use authflow_core::{
+use authflowkit_core::{
     Client, DpopNonces, Error, ErrorKind, HttpRequest, HttpResponse, Result, SigningAlgorithm,
     ASSERTION_ENTROPY_LEN,
 };

@@ -1,6 +1,6 @@
 //! # authflow-wasm
 //!
-//! The browser binding of [`authflow_core`]: a thin `wasm-bindgen` layer
+//! The browser binding of [`authflowkit_core`]: a thin `wasm-bindgen` layer
 //! that turns JavaScript values into core types and back, and does the
 //! browser's IO (entropy from `crypto.getRandomValues`, the clock,
 //! `sessionStorage`, `history.replaceState`, `fetch`). Every OAuth decision
@@ -30,8 +30,8 @@
 //! `openid` (the client option `openid`: the nonce, and the ID token's
 //! claims checked at the code exchange without its signature, which the
 //! browser entry's size budget has no room for: `SIZE.md`). The opt-in
-//! browser entry `authflow/browser-openid` is the browser build with
-//! `openid` alone; `authflow/browser-dpop` the browser build with `dpop`
+//! browser entry `authflowkit/browser-openid` is the browser build with
+//! `openid` alone; `authflowkit/browser-dpop` the browser build with `dpop`
 //! alone (DPoP, RFC 9449: the option `dpop`, a WebCrypto key that signs
 //! the proofs the core builds, and `OAuthClient.fetchResource`).
 //!

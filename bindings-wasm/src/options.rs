@@ -3,7 +3,7 @@
 //! checks happen here; the core checks the values themselves (URLs, the
 //! HTTPS rule, reserved parameters).
 
-use authflow_core::{
+use authflowkit_core::{
     AuthorizationOptions, Client, EndpointRole, Error, ErrorKind, Profile, ProviderKind, Result,
 };
 use js_sys::{Array, Object, Reflect};
@@ -74,7 +74,7 @@ fn string_list(object: &JsValue, name: &str) -> Result<Option<Vec<String>>> {
 }
 
 /// The client an options object describes: `profile` (a provider name as
-/// authflow-core spells it: `makini_link` or `generic`; the other profiles'
+/// authflowkit-core spells it: `makini_link` or `generic`; the other profiles'
 /// flows need a client secret), `endpoints` (`authorization` and `token`
 /// URLs, replacing or completing the profile's), `clientId`,
 /// `redirectUri`, `scopes`, `resources`, `issuer`, `requireIssuer` and `openid`.
@@ -137,8 +137,8 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     match string_field(options, "grant")?.as_deref() {
         None | Some("authorization_code") => {}
         Some("client_credentials") => {
-            profile =
-                profile.with_reauthentication(authflow_core::Reauthentication::ClientCredentials);
+            profile = profile
+                .with_reauthentication(authflowkit_core::Reauthentication::ClientCredentials);
         }
         Some(other) => {
             return Err(Error::new(
@@ -171,7 +171,7 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         #[cfg(not(feature = "openid"))]
         return Err(Error::new(
             ErrorKind::Configuration,
-            "option openid: import authflow/browser-openid (or authflow/node) for OpenID",
+            "option openid: import authflowkit/browser-openid (or authflowkit/node) for OpenID",
         ));
     }
     let mut client = Client::new(profile, required_string(options, "clientId")?);
@@ -183,7 +183,7 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     }
     #[cfg(feature = "confidential")]
     if let Some(secret) = string_field(options, "clientSecret")? {
-        client = client.with_client_secret(authflow_core::ClientSecret::new(secret));
+        client = client.with_client_secret(authflowkit_core::ClientSecret::new(secret));
     }
     if let Some(scopes) = string_list(options, "scopes")? {
         client = client.with_scopes(scopes);
@@ -267,12 +267,12 @@ pub(crate) fn storage_key(options: &JsValue) -> Result<Option<String>> {
 /// (`{ method, json, headers }`) says.
 #[cfg(any(feature = "api", feature = "dpop"))]
 pub(crate) fn read_api_request(
-    client: &authflow_core::Client,
-    token: &authflow_core::AccessToken,
+    client: &authflowkit_core::Client,
+    token: &authflowkit_core::AccessToken,
     path: &str,
     init: &JsValue,
-) -> authflow_core::Result<authflow_core::HttpRequest> {
-    use authflow_core::Method;
+) -> authflowkit_core::Result<authflowkit_core::HttpRequest> {
+    use authflowkit_core::Method;
     let method = match string_field(init, "method")? {
         Some(name) => Method::parse(&name.to_ascii_uppercase()).ok_or_else(|| {
             Error::new(

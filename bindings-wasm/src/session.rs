@@ -1,5 +1,5 @@
 //! `Session`: tokens kept fresh for JavaScript callers, on the core's
-//! renewal state machine ([`authflow_core::Session`]).
+//! renewal state machine ([`authflowkit_core::Session`]).
 //!
 //! The class JavaScript sees is written in JavaScript (`js/browser.js`
 //! `Session`): it holds the promises (one renewal at a time however many
@@ -17,7 +17,7 @@ use crate::convert::{
     error_to_js, failure_kind, request_parts, response_from_js, token_set_from_js,
     token_set_with_claims,
 };
-use authflow_core::{Error, OutgoingRequest, SessionAction};
+use authflowkit_core::{Error, OutgoingRequest, SessionAction};
 use js_sys::Array;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -98,7 +98,7 @@ export declare class Session {
 /// The core session and the renewal it sent, shared with the API calls
 /// made from it (a 401 tells it to renew).
 pub(crate) struct State {
-    pub(crate) session: authflow_core::Session,
+    pub(crate) session: authflowkit_core::Session,
     /// The renewal JavaScript is sending: its answer is read against it,
     /// and an error about it is cleaned of its secrets.
     renewal: Option<OutgoingRequest>,
@@ -106,12 +106,12 @@ pub(crate) struct State {
     /// with (checked at its code exchange), whose claims the sets that
     /// keep it show (`idTokenClaims`); a refresh's new one is not checked.
     #[cfg(feature = "openid")]
-    checked_id_token: Option<authflow_core::IdToken>,
+    checked_id_token: Option<authflowkit_core::IdToken>,
 }
 
 impl State {
     /// `tokens` as JavaScript's token set object.
-    fn to_js(&self, tokens: &authflow_core::TokenSet) -> JsValue {
+    fn to_js(&self, tokens: &authflowkit_core::TokenSet) -> JsValue {
         #[cfg(feature = "openid")]
         let claims =
             tokens.id_token().is_some() && tokens.id_token() == self.checked_id_token.as_ref();
@@ -157,19 +157,19 @@ impl OAuthClient {
         #[cfg(not(feature = "dpop"))]
         let client = self.inner().clone();
         #[allow(unused_mut)] // only a DPoP client's session gets entropy
-        let mut session = authflow_core::Session::new(client, tokens);
+        let mut session = authflowkit_core::Session::new(client, tokens);
         #[cfg(feature = "dpop")]
         if self.dpop().is_some() {
             // Each renewal's proof draws its jti from this seed (the core
             // does no IO).
-            let seed = browser::random_bytes(authflow_core::ASSERTION_ENTROPY_LEN)
+            let seed = browser::random_bytes(authflowkit_core::ASSERTION_ENTROPY_LEN)
                 .ok()
                 .and_then(|bytes| {
-                    <[u8; authflow_core::ASSERTION_ENTROPY_LEN]>::try_from(bytes).ok()
+                    <[u8; authflowkit_core::ASSERTION_ENTROPY_LEN]>::try_from(bytes).ok()
                 })
                 .ok_or_else(|| {
                     error_to_js(&Error::new(
-                        authflow_core::ErrorKind::Configuration,
+                        authflowkit_core::ErrorKind::Configuration,
                         "crypto.getRandomValues gave no entropy",
                     ))
                 })?;
@@ -265,10 +265,10 @@ impl SessionMachine {
     fn finish_renewal(
         &self,
         handle: impl FnOnce(
-            &mut authflow_core::Session,
+            &mut authflowkit_core::Session,
             &OutgoingRequest,
             u64,
-        ) -> authflow_core::Result<()>,
+        ) -> authflowkit_core::Result<()>,
     ) -> Array {
         let mut state = self.state.borrow_mut();
         let now = browser::now();

@@ -17,7 +17,7 @@ import { startProviders } from "../../examples/browser/server.mjs";
 
 const page = await readFile(new URL("../../docs/javascript.md", import.meta.url), "utf8");
 const pkg = new URL("../pkg/", import.meta.url);
-const ENTRIES = { authflow: "index.js", "authflow/node": "node/index.js" };
+const ENTRIES = { authflowkit: "index.js", "authflowkit/node": "node/index.js" };
 const REDIRECT_URI = "http://127.0.0.1:8400/callback";
 
 let providers, work;
@@ -46,7 +46,7 @@ function runnable(source, settings) {
     assert.match(source, line, `the page sets ${name}`);
     source = source.replace(line, `const ${name} = ${JSON.stringify(value)};`);
   }
-  return source.replace(/from "(authflow(?:\/node)?)";/g, (_, entry) => {
+  return source.replace(/from "(authflowkit(?:\/node)?)";/g, (_, entry) => {
     assert.ok(ENTRIES[entry], `the page imports ${entry}`);
     return `from ${JSON.stringify(new URL(ENTRIES[entry], pkg).href)};`;
   });

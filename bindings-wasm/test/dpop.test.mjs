@@ -1,6 +1,6 @@
-// DPoP in the npm package (RFC 9449): the browser entry authflow/browser-dpop
+// DPoP in the npm package (RFC 9449): the browser entry authflowkit/browser-dpop
 // (its module loads in Node as in a page, and Node has the same WebCrypto)
-// and the Node.js entry authflow/node, under Node's test runner, against a token endpoint and a resource server on
+// and the Node.js entry authflowkit/node, under Node's test runner, against a token endpoint and a resource server on
 // 127.0.0.1 that check each proof as a DPoP server does: the signature
 // with the header's `jwk` (WebCrypto's verify, so a proof only authflow
 // accepts fails here), `typ`, `htm`, `htu`, `iat`, a `jti` never seen
@@ -16,10 +16,10 @@ import { createHash } from "node:crypto";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const ENTRIES = {
-  "authflow/browser-dpop": await import(new URL("browser-dpop/index.js", pkg)),
-  "authflow/node": await import(new URL("node/index.js", pkg)),
+  "authflowkit/browser-dpop": await import(new URL("browser-dpop/index.js", pkg)),
+  "authflowkit/node": await import(new URL("node/index.js", pkg)),
 };
-const dpop = ENTRIES["authflow/browser-dpop"];
+const dpop = ENTRIES["authflowkit/browser-dpop"];
 const browser = await import(new URL("index.js", pkg));
 
 const REDIRECT = "http://127.0.0.1:8400/callback";
@@ -249,8 +249,8 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
   });
 }
 
-test("authflow/node: Session.fetch presents a bound token with a proof, and meets the API's nonce demand once", async () => {
-  const node = ENTRIES["authflow/node"];
+test("authflowkit/node: Session.fetch presents a bound token with a proof, and meets the API's nonce demand once", async () => {
+  const node = ENTRIES["authflowkit/node"];
   const rs = await servers();
   try {
     const client = new node.OAuthClient(options(rs, await node.createDpopKey()));

@@ -1,10 +1,10 @@
 // No client secret exists in the browser package: neither the shipped
-// .wasm and JS glue of both browser entries (`authflow` and
-// `authflow/browser-openid`; as bytes: the `client_secret` parameter name,
+// .wasm and JS glue of both browser entries (`authflowkit` and
+// `authflowkit/browser-openid`; as bytes: the `client_secret` parameter name,
 // the `Basic ` scheme) nor the browser entry's module code (by function
 // name, in the names-kept build of the same module that
 // scripts/wasm-build.sh --names writes) contains anything of the core that
-// reads, encodes or sends a client secret or a password. authflow-core
+// reads, encodes or sends a client secret or a password. authflowkit-core
 // keeps all of that behind its `confidential` feature, which the browser
 // builds leave off.
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// The Node.js entry (`authflow/node`, bindings-wasm/pkg/node) under Node's
+// The Node.js entry (`authflowkit/node`, bindings-wasm/pkg/node) under Node's
 // test runner, against servers started here on 127.0.0.1: the local
 // providers (client credentials, a confidential code exchange, Session with
 // single-flight renewal and API calls) and npm oidc-provider (client

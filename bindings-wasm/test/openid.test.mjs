@@ -8,8 +8,8 @@
 // `authorize_again`), and its text is in no error.
 //
 // Every case runs against both entries that have OpenID: the Node.js entry
-// (`authflow/node`) and the browser's OpenID entry
-// (`authflow/browser-openid`, whose module loads in Node as in a page). The
+// (`authflowkit/node`) and the browser's OpenID entry
+// (`authflowkit/browser-openid`, whose module loads in Node as in a page). The
 // default browser entry's module is built without it (its size budget,
 // bindings-wasm/SIZE.md) and refuses the option rather than ignore it.
 import { test } from "node:test";
@@ -19,8 +19,8 @@ import { createHash } from "node:crypto";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const ENTRIES = {
-  "authflow/node": await import(new URL("node/index.js", pkg)),
-  "authflow/browser-openid": await import(new URL("browser-openid/index.js", pkg)),
+  "authflowkit/node": await import(new URL("node/index.js", pkg)),
+  "authflowkit/browser-openid": await import(new URL("browser-openid/index.js", pkg)),
 };
 const browser = await import(new URL("index.js", pkg));
 
@@ -252,7 +252,7 @@ test("the default browser entry (authflow) has no OpenID: the option is refused,
   })();
   assert.ok(error instanceof browser.AuthflowError, String(error));
   assert.equal(error.kind, "configuration");
-  assert.match(error.message, /option openid: import authflow\/browser-openid/);
+  assert.match(error.message, /option openid: import authflowkit\/browser-openid/);
   // An OAuth client of the browser entry keeps an id_token among extra, unread.
   const client = new browser.OAuthClient({
     profile: "generic", clientId: "rp-1", redirectUri: REDIRECT, issuer: "https://op.example",

@@ -22,7 +22,7 @@ const link = new OAuthClient(options());
 
 test("package.json describes an ES module with types and the project's licence", async () => {
   const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
-  assert.equal(meta.name, "authflow");
+  assert.equal(meta.name, "authflowkit");
   assert.equal(meta.license, "MIT OR Apache-2.0");
   assert.equal(meta.type, "module");
   assert.equal(meta.exports["."].default, "./index.js");
@@ -101,7 +101,7 @@ test("the types declare every function, option and field, each with a doc commen
   assert.doesNotMatch(types, /secret\s*[:?]/i, "no option or field takes a secret");
 });
 
-test("authflow/browser-openid: the browser API with OpenID, in a module of its own", async () => {
+test("authflowkit/browser-openid: the browser API with OpenID, in a module of its own", async () => {
   const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
   assert.deepEqual(meta.exports["./browser-openid"], {
     types: "./browser-openid/index.d.ts", default: "./browser-openid/index.js",
@@ -151,7 +151,7 @@ test("authflow/browser-openid: the browser API with OpenID, in a module of its o
   }
 });
 
-test("authflow/browser-dpop: the browser API with DPoP, in a module of its own", async () => {
+test("authflowkit/browser-dpop: the browser API with DPoP, in a module of its own", async () => {
   const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
   assert.deepEqual(meta.exports["./browser-dpop"], {
     types: "./browser-dpop/index.d.ts", default: "./browser-dpop/index.js",

@@ -17,7 +17,7 @@ use crate::syntax::{is_tchar, is_token68};
 /// parameters (RFC 9110 §11.3).
 ///
 /// ```
-/// use authflow_core::Challenge;
+/// use authflowkit_core::Challenge;
 ///
 /// let challenges = Challenge::parse_all([
 ///     r#"Basic realm="api", bearer error="invalid_token", error_description="expired, sorry""#,
@@ -25,7 +25,7 @@ use crate::syntax::{is_tchar, is_token68};
 /// let bearer = challenges.iter().find(|c| c.is_scheme("Bearer")).unwrap();
 /// assert_eq!(bearer.param("Error"), Some("invalid_token"));
 /// assert_eq!(bearer.param("error_description"), Some("expired, sorry"));
-/// # Ok::<(), authflow_core::Error>(())
+/// # Ok::<(), authflowkit_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {

@@ -158,7 +158,7 @@ impl Client {
     /// this for every request is always right.
     ///
     /// ```
-    /// # fn demo(client: &authflow_core::Client, now: u64, entropy: &[u8; 32]) -> authflow_core::Result<()> {
+    /// # fn demo(client: &authflowkit_core::Client, now: u64, entropy: &[u8; 32]) -> authflowkit_core::Result<()> {
     /// let request = client.at(now, entropy)?.client_credentials_request()?;
     /// # Ok(()) }
     /// ```

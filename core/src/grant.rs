@@ -53,7 +53,7 @@ impl Client {
     /// authorization. Using a callback twice does not compile:
     ///
     /// ```compile_fail,E0382
-    /// # fn twice(client: &authflow_core::Client, callback: authflow_core::ValidatedCallback) {
+    /// # fn twice(client: &authflowkit_core::Client, callback: authflowkit_core::ValidatedCallback) {
     /// let first = client.exchange_request(callback);
     /// let second = client.exchange_request(callback); // use of a moved value
     /// # }

@@ -1,4 +1,4 @@
-//! # authflow-core
+//! # authflowkit-core
 //!
 //! A sans-IO OAuth 2.0 client core: it builds HTTP requests and parses HTTP
 //! responses for every flow authflow supports, and never does IO itself.
@@ -7,13 +7,13 @@
 //! be a golden vector (see `tests/vectors/` in the repository).
 //!
 //! ```
-//! use authflow_core::{Client, Profile, HttpResponse, GrantType};
+//! use authflowkit_core::{Client, Profile, HttpResponse, GrantType};
 //!
-//! # fn main() -> Result<(), authflow_core::Error> {
+//! # fn main() -> Result<(), authflowkit_core::Error> {
 //! let client = Client::new(Profile::makini_link(), "my-client-id")
 //!     .with_redirect_uri("https://app.example/callback")?;
 //! let now = 1_713_082_414;
-//! let entropy = [7u8; authflow_core::AUTHORIZATION_ENTROPY_LEN]; // use a CSPRNG
+//! let entropy = [7u8; authflowkit_core::AUTHORIZATION_ENTROPY_LEN]; // use a CSPRNG
 //! let start = client.authorization_request(now, &entropy)?;
 //! // Send the user to start.url; keep start.pending.to_storage_string()
 //! // until the redirect comes back, then delete it.

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::{AccessToken, Client, Method, Profile};
+use authflowkit_core::{AccessToken, Client, Method, Profile};
 use proptest::prelude::*;
 
 /// The Makini profile's API base: origin and path.

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::{
+use authflowkit_core::{
     Client, DevicePoll, DevicePollAction, DevicePollUpdate, EndpointRole, Error, ErrorKind,
     HttpResponse, Profile, RequestId,
 };
@@ -153,7 +153,7 @@ proptest! {
                         }
                         (Answer::Tokens, Ok(DevicePollUpdate::Authorized)) => finished = true,
                         (Answer::Denied | Answer::Expired, Err(error)) => {
-                            prop_assert!(error.action() != authflow_core::Action::Retry);
+                            prop_assert!(error.action() != authflowkit_core::Action::Retry);
                             finished = true;
                         }
                         (Answer::Unavailable | Answer::RateLimited | Answer::Transport, Err(error)) => {

@@ -33,11 +33,11 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::fleet::{
+use authflowkit_core::fleet::{
     FleetAction, FleetSession, FleetTimings, StoreKey, StoreOperation, StoreOutcome, StoreRequest,
     StoredRecord, TokenStore,
 };
-use authflow_core::{
+use authflowkit_core::{
     format_http_date, Action, Client, ClientSecret, Error, ErrorKind, GrantType, HttpResponse,
     OutgoingRequest, Profile, Session, TokenSet,
 };
@@ -183,7 +183,7 @@ fn client() -> Client {
         .with_client_secret(ClientSecret::new("link-secret"))
 }
 
-fn form_value(request: &authflow_core::HttpRequest, name: &str) -> Option<String> {
+fn form_value(request: &authflowkit_core::HttpRequest, name: &str) -> Option<String> {
     form_urlencoded::parse(&request.body)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())

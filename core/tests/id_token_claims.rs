@@ -12,7 +12,7 @@
 
 #[path = "support/id_token_check_spec.rs"]
 mod id_token_check_spec;
-use authflow_core::{
+use authflowkit_core::{
     json::object_to_json, AccessToken, AuthorizationCode, Error, IdToken, IdTokenCheck,
     IdTokenClaims, JwsAlgorithm,
 };

@@ -4,7 +4,7 @@
 //! §3.1.3.7. The private keys are test-only: they come from the seeds
 //! below and sign nothing but these vectors.
 //!
-//! `cargo test -p authflow-core --test openid_vectors -- --ignored`
+//! `cargo test -p authflowkit-core --test openid_vectors -- --ignored`
 //! rewrites the files (RS256, ES256 and EdDSA signatures are deterministic;
 //! PS256's salt comes from the seeded RNG, so it is too). The vectors are
 //! committed; `tests/vectors.rs` runs them like every other file.

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::{
+use authflowkit_core::{
     parse_discovery_response, Challenge, Client, GrantType, HttpResponse, PendingAuthorization,
     Profile, TokenSet,
 };
@@ -140,6 +140,6 @@ proptest! {
     #[test]
     fn endpoint_urls_never_panic(url in any::<String>()) {
         let _ = Profile::generic(Some(&url), &url);
-        let _ = Profile::makini_link().with_endpoint(authflow_core::EndpointRole::ApiBase, &url);
+        let _ = Profile::makini_link().with_endpoint(authflowkit_core::EndpointRole::ApiBase, &url);
     }
 }

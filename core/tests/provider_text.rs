@@ -4,7 +4,7 @@
 //! would rewrite a terminal.
 #![allow(clippy::unwrap_used)]
 
-use authflow_core::{Client, ErrorKind, GrantType, HttpResponse, Profile};
+use authflowkit_core::{Client, ErrorKind, GrantType, HttpResponse, Profile};
 
 fn shows_no_control_character(shown: &str) {
     assert!(!shown.chars().any(char::is_control), "{shown:?}");

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::{
+use authflowkit_core::{
     AccessToken, Client, ClientSecret, GrantType, HttpResponse, Method, Password, Profile, Session,
     SessionAction, TokenRef, UsedStates,
 };
@@ -36,12 +36,12 @@ fn confidential_client() -> Client {
     )
     .unwrap()
     .with_endpoint(
-        authflow_core::EndpointRole::Revocation,
+        authflowkit_core::EndpointRole::Revocation,
         "https://as.example/revoke",
     )
     .unwrap()
     .with_endpoint(
-        authflow_core::EndpointRole::ApiBase,
+        authflowkit_core::EndpointRole::ApiBase,
         "https://api.example/v1/",
     )
     .unwrap();
@@ -151,7 +151,7 @@ fn nothing_secret_in_errors_even_when_the_provider_echoes_it() {
             r#"{{"v":1,"access_token":"{ACCESS}","refresh_token":"{REFRESH}\u0001","token_type":"Bearer","issued_at":1}}"#
         ),
     ] {
-        let error = authflow_core::TokenSet::from_json(&stored).unwrap_err();
+        let error = authflowkit_core::TokenSet::from_json(&stored).unwrap_err();
         assert_clean("stored token set error", &format!("{error} {error:?}"));
     }
 }
@@ -193,7 +193,7 @@ fn nothing_secret_in_callback_exchange_and_api_refusals() {
     let elsewhere = Client::new(
         Profile::makini_link()
             .with_endpoint(
-                authflow_core::EndpointRole::Token,
+                authflowkit_core::EndpointRole::Token,
                 "https://attacker.example/token",
             )
             .unwrap(),
@@ -299,12 +299,12 @@ fn a_provider_that_echoes_what_it_got_gets_it_redacted() {
 /// What only the request knows (the code and PKCE verifier of an exchange,
 /// a password, a token being revoked, the bearer token of an API call, HTTP
 /// Basic credentials) comes out of an error through
-/// [`authflow_core::Error::without_secrets_of`], which every binding applies
+/// [`authflowkit_core::Error::without_secrets_of`], which every binding applies
 /// where it sends a request and reads the answer; a transport's own words
 /// that quote the request go the same way.
 #[test]
 fn what_a_request_carried_is_redacted_from_errors_about_it() {
-    use authflow_core::{AccessToken, Error, ErrorKind, Method, RefreshToken};
+    use authflowkit_core::{AccessToken, Error, ErrorKind, Method, RefreshToken};
     let client = confidential_client();
     let start = client.authorization_request(1, &[3u8; 48]).unwrap();
     let verifier = start.pending.code_verifier().unwrap().secret().to_owned();
@@ -360,7 +360,7 @@ fn what_a_request_carried_is_redacted_from_errors_about_it() {
 #[cfg(feature = "resources")]
 #[test]
 fn a_token_exchange_quotes_none_of_its_tokens() {
-    use authflow_core::{Error, ErrorKind, SecurityToken, TokenExchange, TOKEN_TYPE_JWT};
+    use authflowkit_core::{Error, ErrorKind, SecurityToken, TokenExchange, TOKEN_TYPE_JWT};
     const SUBJECT: &str = "subject-SECRET-0006";
     const ACTOR: &str = "actor-SECRET-0007";
     let client = confidential_client();
@@ -402,7 +402,9 @@ fn a_token_exchange_quotes_none_of_its_tokens() {
 
 #[test]
 fn nothing_secret_in_the_fleet_protocol() {
-    use authflow_core::fleet::{FleetAction, FleetSession, StoreKey, StoreOutcome, StoredRecord};
+    use authflowkit_core::fleet::{
+        FleetAction, FleetSession, StoreKey, StoreOutcome, StoredRecord,
+    };
     let client = Client::new(Profile::makini_link(), "client-1")
         .with_client_secret(ClientSecret::new(CLIENT_SECRET));
     let tokens = client
@@ -456,7 +458,7 @@ fn nothing_of_a_signing_key_or_an_assertion_in_debug_or_errors() {
     let jwk = format!(
         r#"{{"kty":"OKP","crv":"Ed25519","x":"MAuCJ7WtkSnzKH1Q7K5kSGjzwXlKVR2E4l4Dg4S7L_s","d":"{D}"}}"#
     );
-    let key = authflow_core::SigningKey::from_jwk(&jwk).unwrap();
+    let key = authflowkit_core::SigningKey::from_jwk(&jwk).unwrap();
     clean(&format!("{key:?}"), D);
     let profile = Profile::generic(None, "https://as.example/token").unwrap();
     let client = Client::new(profile, "svc").with_signing_key(key);
@@ -478,7 +480,7 @@ fn nothing_of_a_signing_key_or_an_assertion_in_debug_or_errors() {
     };
     let error = client
         .parse_token_response(
-            authflow_core::GrantType::ClientCredentials,
+            authflowkit_core::GrantType::ClientCredentials,
             1_713_082_414,
             &echo,
         )
@@ -495,15 +497,15 @@ fn nothing_of_a_signing_key_or_an_assertion_in_debug_or_errors() {
 #[cfg(feature = "par")]
 fn a_pushed_authorization_request_quotes_no_secret() {
     for method in [
-        authflow_core::ClientAuthMethod::ClientSecretPost,
-        authflow_core::ClientAuthMethod::ClientSecretBasic,
+        authflowkit_core::ClientAuthMethod::ClientSecretPost,
+        authflowkit_core::ClientAuthMethod::ClientSecretBasic,
     ] {
         let profile = confidential_client()
             .profile()
             .clone()
             .with_client_auth(method)
             .with_endpoint(
-                authflow_core::EndpointRole::PushedAuthorization,
+                authflowkit_core::EndpointRole::PushedAuthorization,
                 "https://as.example/par",
             )
             .unwrap()

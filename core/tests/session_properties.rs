@@ -10,7 +10,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::{
+use authflowkit_core::{
     Client, ClientSecret, Error, ErrorKind, HttpRequest, HttpResponse, Profile, Session,
     SessionAction, TokenSet,
 };
@@ -65,11 +65,11 @@ proptest! {
             start + 30 * 86_400
         );
         let first = client
-            .parse_token_response(authflow_core::GrantType::AuthorizationCode, start, &HttpResponse::new(200, vec![], body.into_bytes()))
+            .parse_token_response(authflowkit_core::GrantType::AuthorizationCode, start, &HttpResponse::new(200, vec![], body.into_bytes()))
             .unwrap();
         let mut session = Session::new(client, Some(first));
         let mut now = start;
-        let mut outstanding: Option<(authflow_core::RequestId, String)> = None;
+        let mut outstanding: Option<(authflowkit_core::RequestId, String)> = None;
         let mut dead: HashSet<String> = HashSet::new();
         let mut issued = 0u32;
 
@@ -112,7 +112,7 @@ proptest! {
                     let _ = session.handle_response(id, now, &response);
                     // A second, late copy of the same answer must be dropped.
                     let late = session.handle_response(id, now, &response);
-                    prop_assert!(matches!(late, Ok(authflow_core::SessionUpdate::Discarded)));
+                    prop_assert!(matches!(late, Ok(authflowkit_core::SessionUpdate::Discarded)));
                     if let Some(tokens) = session.poll_persist() {
                         let stored = TokenSet::from_json(&tokens.to_json()).unwrap();
                         if let Some(rt) = stored.refresh_token() {
@@ -178,7 +178,7 @@ fn reply_response(client: &Client, reply: Reply, now: u64, n: u32) -> Option<Htt
     let json =
         |status: u16, body: String| Some(HttpResponse::new(status, vec![], body.into_bytes()));
     // Makini reads `expires_in` as a time, MakeShift as seconds.
-    let absolute = client.profile().expiry() == authflow_core::ExpiryRule::AbsoluteTimestamp;
+    let absolute = client.profile().expiry() == authflowkit_core::ExpiryRule::AbsoluteTimestamp;
     let expiry = |lifetime: u64| if absolute { now + lifetime } else { lifetime };
     match reply {
         Reply::Tokens => json(
@@ -229,7 +229,7 @@ proptest! {
         let start = 1_700_000_000u64;
         let first = client
             .parse_token_response(
-                authflow_core::GrantType::AuthorizationCode,
+                authflowkit_core::GrantType::AuthorizationCode,
                 start,
                 &reply_response(&client, Reply::Tokens, start, 0).unwrap(),
             )

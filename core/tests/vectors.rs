@@ -6,7 +6,7 @@
 
 #[path = "support/id_token_check_spec.rs"]
 mod id_token_check_spec;
-use authflow_core::{
+use authflowkit_core::{
     discovery_request, parse_discovery_response, parse_jwks_response, AccessToken,
     AssertionAudience, AuthorizationCode, AuthorizationOptions, Client, ClientAuthMethod,
     ClientSecret, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
@@ -71,8 +71,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 type Outcome = Result<(), Failed>;
 
 /// A JSON object of the core as serde_json's, for comparison.
-fn object_json(object: &authflow_core::json::Object) -> Value {
-    serde_json::from_str(&authflow_core::json::object_to_json(object)).unwrap()
+fn object_json(object: &authflowkit_core::json::Object) -> Value {
+    serde_json::from_str(&authflowkit_core::json::object_to_json(object)).unwrap()
 }
 
 fn fail(msg: impl Into<String>) -> Failed {
@@ -763,7 +763,7 @@ fn exchange_of(input: &Value) -> Result<TokenExchange, Failed> {
 
 fn authorization(client: &Client, case: &Value, input: &Value, now: u64) -> Result<Value, Error> {
     let entropy = entropy_of(case)
-        .map_err(|_| Error::new(authflow_core::ErrorKind::Configuration, "bad hex"))?;
+        .map_err(|_| Error::new(authflowkit_core::ErrorKind::Configuration, "bad hex"))?;
     client
         .authorization_request_with(now, &entropy, &options_of(input))
         .map(|r| json!({"url": r.url, "pending": pending_json(&r.pending)}))
@@ -774,9 +774,9 @@ fn pushed(
     case: &Value,
     input: &Value,
     now: u64,
-) -> Result<authflow_core::PushedAuthorizationRequest, Error> {
+) -> Result<authflowkit_core::PushedAuthorizationRequest, Error> {
     let entropy = entropy_of(case)
-        .map_err(|_| Error::new(authflow_core::ErrorKind::Configuration, "bad hex"))?;
+        .map_err(|_| Error::new(authflowkit_core::ErrorKind::Configuration, "bad hex"))?;
     client.pushed_authorization_request_with(now, &entropy, &options_of(input))
 }
 
@@ -810,7 +810,7 @@ fn validated(
     case: &Value,
     input: &Value,
     now: u64,
-) -> Result<authflow_core::ValidatedCallback, Error> {
+) -> Result<authflowkit_core::ValidatedCallback, Error> {
     let pending = match input["pending"].as_str() {
         Some(stored) => PendingAuthorization::from_storage_string(stored)?,
         None => {
@@ -889,7 +889,7 @@ fn token_set_from(spec: &Value) -> Result<TokenSet, Failed> {
 }
 
 fn profile_json(p: &Profile) -> Value {
-    let url = |e: Option<&authflow_core::Endpoint>| e.map(|e| e.as_str().to_owned());
+    let url = |e: Option<&authflowkit_core::Endpoint>| e.map(|e| e.as_str().to_owned());
     let mut profile = json!({
         "kind": p.kind().as_str(),
         "issuer": p.issuer(),

@@ -3,7 +3,7 @@
 // in sessionStorage and are never shown or logged. A Session keeps them
 // fresh: it refreshes when they are due, once however many callers ask,
 // and hands each new set to onPersist (which stores it here).
-import { OAuthClient, AuthflowError, Session } from "authflow";
+import { OAuthClient, AuthflowError, Session } from "authflowkit";
 
 const TOKENS_KEY = "example.tokens";
 /** An element of index.html (all of them are there). */
@@ -49,7 +49,7 @@ function showError(error) {
   }
 }
 
-/** @param {import("authflow").TokenSet} tokens @param {string} verb */
+/** @param {import("authflowkit").TokenSet} tokens @param {string} verb */
 function showTokens(tokens, verb) {
   sessionStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
   const until = tokens.expiresAt ? new Date(tokens.expiresAt * 1000).toISOString() : "an unknown time";
@@ -68,7 +68,7 @@ $("sign-in").addEventListener("click", () => {
 /** The signed-in user's tokens, kept fresh. @type {Session | null} */
 let session = null;
 
-/** @param {import("authflow").TokenSet} tokens */
+/** @param {import("authflowkit").TokenSet} tokens */
 function startSession(tokens) {
   session = new Session(client, { tokens, onPersist: (renewed) => showTokens(renewed, "Refreshed") });
 }

@@ -1,11 +1,11 @@
 // The DPoP example page's logic (dpop.html): a sign-in through the
-// package's DPoP entry, `authflow/browser-dpop`, whose tokens are bound to
+// package's DPoP entry, `authflowkit/browser-dpop`, whose tokens are bound to
 // a WebCrypto key (RFC 9449). The key pair lives in IndexedDB, its private
 // half non-extractable: the page can sign with it, never read it, and it
 // outlives the redirect to the provider and back. The UserInfo call
 // presents the bound token with a proof of the key. No token is shown or
 // logged.
-import { OAuthClient, createDpopKey, dpopKey } from "authflow/browser-dpop";
+import { OAuthClient, createDpopKey, dpopKey } from "authflowkit/browser-dpop";
 import { signInPage } from "./sign-in-page.js";
 
 /** The page's key pair, from IndexedDB, made and stored there the first time. */

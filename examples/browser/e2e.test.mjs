@@ -5,11 +5,11 @@
 // keeps the tokens fresh with a Session (a refresh with rotation once they
 // are due, stored by onPersist), and shows a denied authorization as an
 // error. The OpenID page (openid.html + openid.js, through the package's
-// OpenID entry, authflow/browser-openid) signs in at the oidc-provider peer
+// OpenID entry, authflowkit/browser-openid) signs in at the oidc-provider peer
 // (tests/peers/oidc-provider, its public client `browser-client`): its
 // login and consent pages filled in, the code exchanged from the page, the
 // ID token's claims checked there. The DPoP page (dpop.html + dpop.js,
-// through authflow/browser-dpop) signs in there as `browser-dpop-client`
+// through authflowkit/browser-dpop) signs in there as `browser-dpop-client`
 // with a non-extractable WebCrypto key kept in IndexedDB: the provider,
 // started with --dpop-nonce, demands its nonce at the token endpoint and at
 // UserInfo, binds the tokens to the key, and accepts the bound token at
@@ -164,7 +164,7 @@ test("a denied authorization shows the provider's error and exchanges nothing", 
   await page.close();
 });
 
-test("OpenID through authflow/browser-openid: the nonce is sent, the ID token's claims are checked in the page", async () => {
+test("OpenID through authflowkit/browser-openid: the nonce is sent, the ID token's claims are checked in the page", async () => {
   const page = await context.newPage();
   // The example page's console (oidc-provider's pages log the web font they
   // cannot load: the browser resolves no name, see before()).
@@ -229,7 +229,7 @@ test("OpenID through authflow/browser-openid: the nonce is sent, the ID token's 
   await page.close();
 });
 
-test("DPoP through authflow/browser-dpop: tokens bound to the page's WebCrypto key, the provider's nonces met, UserInfo called with a proof", async () => {
+test("DPoP through authflowkit/browser-dpop: tokens bound to the page's WebCrypto key, the provider's nonces met, UserInfo called with a proof", async () => {
   // A user signed in at the provider before (the OpenID test) would skip
   // its login page: start signed out.
   await context.clearCookies();

@@ -9,7 +9,7 @@
 // assigns `location` and reads the redirect on return (see app.js). The
 // pending authorization is kept here by the caller (storageKey: null); a
 // page would leave it in sessionStorage.
-import { AuthflowError, OAuthClient, Session } from "authflow";
+import { AuthflowError, OAuthClient, Session } from "authflowkit";
 
 /**
  * @param {Record<string, string>} a the app's settings: client_id, redirect_uri, authorization_url,

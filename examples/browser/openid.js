@@ -1,11 +1,11 @@
 // The OpenID example page's logic (openid.html): a sign-in at an OpenID
-// Provider through the package's OpenID entry, `authflow/browser-openid`.
+// Provider through the package's OpenID entry, `authflowkit/browser-openid`.
 // The authorize URL carries a nonce (with state and PKCE); at the code
 // exchange the ID token's claims are checked (issuer, audience, expiry,
 // the nonce, ...; not its signature: it comes straight from the token
 // endpoint, OpenID Connect Core 1.0 §3.1.3.7 item 6), and the page shows
 // who signed in. No token is shown or logged.
-import { OAuthClient } from "authflow/browser-openid";
+import { OAuthClient } from "authflowkit/browser-openid";
 import { signInPage } from "./sign-in-page.js";
 
 /** The OpenID Provider's issuer, from the example server (the oidc-provider peer). */

@@ -1,7 +1,7 @@
 // A tiny static server for the example pages, on 127.0.0.1 only:
 //   /             examples/browser/ (index.html and app.js; openid.html and
-//                 openid.js, the OpenID sign-in through authflow/browser-openid;
-//                 dpop.html and dpop.js, DPoP through authflow/browser-dpop;
+//                 openid.js, the OpenID sign-in through authflowkit/browser-openid;
+//                 dpop.html and dpop.js, DPoP through authflowkit/browser-dpop;
 //                 sign-in-page.js and page.css, what they share)
 //   /authflow/    the built package, bindings-wasm/pkg/ (scripts/wasm-build.sh)
 //   /config.json  the local providers' URLs (what authflow-providers prints)

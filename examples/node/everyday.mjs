@@ -11,7 +11,7 @@
 // The "browser" follows the provider's redirect by itself (a test provider
 // that approves at once); a real app sends the user to the URL.
 import { readFile } from "node:fs/promises";
-import { AuthflowError, OAuthClient, Session } from "authflow/node";
+import { AuthflowError, OAuthClient, Session } from "authflowkit/node";
 
 /**
  * @param {Record<string, string>} s the service's settings

@@ -15,7 +15,7 @@ A real provider (the secret comes from the environment, never the command line):
     python examples/python/authflow_example.py --profile makini-admin --client-id ID --token-endpoint URL
 
 Install the package first: `bash scripts/build-wheel.sh`, then
-`pip install target/wheels/authflow-*.whl`.
+`pip install target/wheels/authflowkit-*.whl`.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ import subprocess
 import sys
 
 try:
-    import authflow
+    import authflowkit
 except ModuleNotFoundError as missing:
-    if missing.name != "authflow":
+    if missing.name != "authflowkit":
         raise
-    raise SystemExit(f"authflow is not installed for {sys.executable}: build the wheel with "
-                     "`bash scripts/build-wheel.sh`, then `pip install target/wheels/authflow-*.whl`") from None
+    raise SystemExit(f"authflowkit (authflow for Python) is not installed for {sys.executable}: build the wheel with "
+                     "`bash scripts/build-wheel.sh`, then `pip install target/wheels/authflowkit-*.whl`") from None
 from approving_browser import follow_redirect
 
 
@@ -51,10 +51,10 @@ def local_demo(providers_binary: str) -> None:
         link, shift = urls["makini_link"], urls["makeshift"]
 
         # Makini Link: authorization code + PKCE, exchange, API call.
-        makini = authflow.connect("makini_link", client_id="link-client", client_secret="link-secret",
-                                  redirect_uri="http://127.0.0.1:8400/callback",
-                                  authorization_url=link["authorization_endpoint"],
-                                  token_url=link["token_endpoint"], api_base=link["api_v4"])
+        makini = authflowkit.connect("makini_link", client_id="link-client", client_secret="link-secret",
+                                     redirect_uri="http://127.0.0.1:8400/callback",
+                                     authorization_url=link["authorization_endpoint"],
+                                     token_url=link["token_endpoint"], api_base=link["api_v4"])
         url, pending = makini.authorization_url()             # send the user to url
         redirect = follow_redirect(url)                         # the local provider approves at once
         tokens = makini.exchange(redirect, pending)           # validates state, then exchanges
@@ -62,10 +62,10 @@ def local_demo(providers_binary: str) -> None:
         print("Makini Link sites:", conn.get("sites").json()["data"])
 
         # MakeShift: the password grant with the API key and secret; logs in on first use.
-        makeshift = authflow.Profile.makeshift().with_endpoint(
-            authflow.sansio.EndpointRole.TOKEN_INFO, shift["token_info_endpoint"])
-        employees = authflow.connect(makeshift, client_id="makeshift-key", client_secret="makeshift-secret",
-                                     token_url=shift["token_endpoint"], api_base=shift["api"]).session()
+        makeshift = authflowkit.Profile.makeshift().with_endpoint(
+            authflowkit.sansio.EndpointRole.TOKEN_INFO, shift["token_info_endpoint"])
+        employees = authflowkit.connect(makeshift, client_id="makeshift-key", client_secret="makeshift-secret",
+                                        token_url=shift["token_endpoint"], api_base=shift["api"]).session()
         print("MakeShift employees:", employees.get("employees").json()["data"])
         print("MakeShift token expires in", employees.token_info().expires_in_seconds, "s")
     finally:
@@ -98,19 +98,19 @@ def real_provider(args: argparse.Namespace) -> None:
     secret = os.environ.get("AUTHFLOW_CLIENT_SECRET")
     if args.profile == "makini-link":
         redirect_uri = f"http://127.0.0.1:{args.port}/callback"
-        client = authflow.connect("makini_link", client_id=args.client_id, client_secret=secret,
-                                  redirect_uri=redirect_uri)
+        client = authflowkit.connect("makini_link", client_id=args.client_id, client_secret=secret,
+                                     redirect_uri=redirect_uri)
         url, pending = client.authorization_url()
         print("Open this URL and approve:\n ", url)
         tokens = client.exchange(wait_for_callback(args.port), pending)
     elif args.profile == "makeshift":
-        client = authflow.connect("makeshift", client_id=args.client_id, client_secret=secret)
+        client = authflowkit.connect("makeshift", client_id=args.client_id, client_secret=secret)
         tokens = client.reauthenticate()
     else:
         if not args.token_endpoint:
             raise SystemExit("--token-endpoint is required for makini-admin")
-        client = authflow.connect("makini_admin", client_id=args.client_id, client_secret=secret,
-                                  token_url=args.token_endpoint)
+        client = authflowkit.connect("makini_admin", client_id=args.client_id, client_secret=secret,
+                                     token_url=args.token_endpoint)
         tokens = client.client_credentials()
     print("Tokens:", tokens)                                       # printed redacted
     if args.token_file:
@@ -140,7 +140,7 @@ def main() -> None:
             if not args.client_id:
                 raise SystemExit("--client-id is required")
             real_provider(args)
-    except authflow.AuthflowError as error:
+    except authflowkit.AuthflowError as error:
         print(f"authflow error: {error}", file=sys.stderr)
         sys.exit(1)
 

@@ -23,7 +23,7 @@ import json
 import sys
 import typing
 
-import authflow
+import authflowkit
 from approving_browser import follow_redirect
 
 Settings = typing.Dict[str, str]
@@ -31,17 +31,17 @@ Settings = typing.Dict[str, str]
 
 def everyday(s: Settings, a: Settings, browser: typing.Callable[[str], str]) -> None:
     # 1. A service with its own credentials: the session gets tokens on first use ...
-    service = authflow.connect(s.get("profile"), token_url=s["token_url"], api_base=s["api_base"],
-                               client_id=s["client_id"], client_secret=s["client_secret"],
-                               grant="client_credentials").session()
+    service = authflowkit.connect(s.get("profile"), token_url=s["token_url"], api_base=s["api_base"],
+                                  client_id=s["client_id"], client_secret=s["client_secret"],
+                                  grant="client_credentials").session()
     print("service:", service.get(s["path"]).json())
     # 2. ... and renews them before they expire, once however many threads call.
     print("service, later:", service.get(s["path"]).json())
 
     # 3. A user logs in: authorization code with PKCE and state.
-    app = authflow.connect(a.get("profile"), token_url=a["token_url"], api_base=a["api_base"],
-                           authorization_url=a["authorization_url"], client_id=a["client_id"],
-                           client_secret=a["client_secret"], redirect_uri=a["redirect_uri"])
+    app = authflowkit.connect(a.get("profile"), token_url=a["token_url"], api_base=a["api_base"],
+                              authorization_url=a["authorization_url"], client_id=a["client_id"],
+                              client_secret=a["client_secret"], redirect_uri=a["redirect_uri"])
     url, pending = app.authorization_url()  # send the user to url; keep pending until they return
     tokens = app.exchange(browser(url), pending)
     print("store:", tokens)  # printed redacted; tokens.to_json() is what a store keeps
@@ -51,10 +51,10 @@ def everyday(s: Settings, a: Settings, browser: typing.Callable[[str], str]) -> 
 
     # 5. A wrong secret: the error says what went wrong and what to do.
     try:
-        authflow.connect(s.get("profile"), token_url=s["token_url"], api_base=s["api_base"],
-                         client_id=s["client_id"], client_secret="not-the-secret",
-                         grant="client_credentials").session().get(s["path"])
-    except authflow.AuthflowError as e:
+        authflowkit.connect(s.get("profile"), token_url=s["token_url"], api_base=s["api_base"],
+                            client_id=s["client_id"], client_secret="not-the-secret",
+                            grant="client_credentials").session().get(s["path"])
+    except authflowkit.AuthflowError as e:
         print("error:", e, "->", e.action)
 
 

@@ -4,13 +4,13 @@
 
 use crate::local::{self, REDIRECT_URI};
 use crate::transport::Transport;
-use authflow_core::{
+use authflow_test_providers::credentials::*;
+use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
+use authflowkit_core::{
     discovery_request, parse_discovery_response, AccessToken, Action, Client, ClientAuthMethod,
     ClientSecret, DiscoveryDocument, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
     HttpResponse, Introspection, Method, Session, SessionAction, TokenRef, TokenSet,
 };
-use authflow_test_providers::credentials::*;
-use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
 use std::io::Write;
 
 const DAY: u64 = 86_400;
@@ -67,7 +67,7 @@ impl Report<'_> {
             Some(at) => format!(
                 "{} ({})",
                 crate::cli::relative(at, now),
-                authflow_core::format_http_date(at)
+                authflowkit_core::format_http_date(at)
             ),
             None => "no expiry".to_owned(),
         };
@@ -171,7 +171,7 @@ fn advance_days(providers: &Providers, days: u64) -> u64 {
 impl crate::driver::SessionObserver for Report<'_> {
     fn exchanged(
         &mut self,
-        request: &authflow_core::OutgoingRequest,
+        request: &authflowkit_core::OutgoingRequest,
         answer: Result<&HttpResponse, &Error>,
     ) {
         self.line(&format!(
@@ -241,7 +241,7 @@ fn makini_link(
         "  pending authorization kept server-side ({} chars)",
         stored.len()
     ));
-    let pending = authflow_core::PendingAuthorization::from_storage_string(&stored)?;
+    let pending = authflowkit_core::PendingAuthorization::from_storage_string(&stored)?;
     let callback = pending.validate(&authorized.redirect, t0)?;
     report.check(
         true,

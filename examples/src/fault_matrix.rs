@@ -4,9 +4,9 @@
 
 use crate::local;
 use crate::transport::Transport;
-use authflow_core::{Client, Error, GrantType, Method, Session, TokenSet};
 use authflow_test_providers::credentials::{ADMIN_CLIENT_SECRET, LINK_CLIENT_ID};
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
+use authflowkit_core::{Client, Error, GrantType, Method, Session, TokenSet};
 use std::time::Duration;
 
 /// The client's timeout, and the `slow` fault's delay beyond it.
@@ -84,10 +84,12 @@ fn outcome<T>(result: &Result<T, Error>) -> String {
 /// Drives a session until it has a token, and returns its token set.
 fn renew(session: &mut Session, transport: &Transport, now: u64) -> Result<TokenSet, Error> {
     crate::driver::drive(session, transport, now, &mut ())?;
-    session
-        .token_set()
-        .cloned()
-        .ok_or_else(|| Error::new(authflow_core::ErrorKind::AuthorizationRequired, "no tokens"))
+    session.token_set().cloned().ok_or_else(|| {
+        Error::new(
+            authflowkit_core::ErrorKind::AuthorizationRequired,
+            "no tokens",
+        )
+    })
 }
 
 fn now(providers: &Providers) -> u64 {

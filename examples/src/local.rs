@@ -3,12 +3,12 @@
 //! would: GET the authorize URL, read the redirect's `Location`.
 
 use crate::transport::Transport;
-use authflow_core::{
+use authflow_test_providers::credentials::*;
+use authflow_test_providers::Urls;
+use authflowkit_core::{
     AuthorizationOptions, Client, ClientSecret, EndpointRole, Error, ErrorKind, GrantType,
     PendingAuthorization, Profile, TokenSet,
 };
-use authflow_test_providers::credentials::*;
-use authflow_test_providers::Urls;
 
 /// The redirect URI the demo registers (any loopback URI is accepted).
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8400/callback";
@@ -94,8 +94,8 @@ pub fn authorize(
         ..AuthorizationOptions::default()
     };
     let start = client.authorization_request_with(now, &entropy, &options)?;
-    let request = authflow_core::HttpRequest {
-        method: authflow_core::Method::Get,
+    let request = authflowkit_core::HttpRequest {
+        method: authflowkit_core::Method::Get,
         url: start.url.clone(),
         headers: vec![("Accept".into(), "text/html".into())],
         body: Default::default(),

@@ -5,11 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
-use authflow_core::{Action, ErrorKind, Session, TokenSet};
 use authflow_examples::driver::drive;
 use authflow_examples::{local, SharedSession, Transport};
 use authflow_test_providers::credentials::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET};
 use authflow_test_providers::Providers;
+use authflowkit_core::{Action, ErrorKind, Session, TokenSet};
 use std::sync::{Arc, Mutex};
 
 /// A Makini Admin token set whose refresh token the provider does not

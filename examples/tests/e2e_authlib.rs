@@ -8,17 +8,17 @@
 //! Every test installs the server's venv first (`install.sh`: a no-op when
 //! it is current; a failed install fails the test, it never skips), starts
 //! its own server on 127.0.0.1 and kills it when done. All traffic goes
-//! through `authflow_core` requests and parsers and
+//! through `authflowkit_core` requests and parsers and
 //! `authflow_examples::Transport`.
 
 #![allow(clippy::unwrap_used)]
 
-use authflow_core::{
+use authflow_examples::{unix_now, SharedSession, Transport};
+use authflowkit_core::{
     AccessToken, Action, Client, ClientAuthMethod, ClientSecret, EndpointRole, Error, ErrorKind,
     GrantType, HttpRequest, HttpResponse, Introspection, Method, Password, Profile, RequestPurpose,
     Session, SessionAction, SessionUpdate, TokenRef, TokenSet,
 };
-use authflow_examples::{unix_now, SharedSession, Transport};
 use std::path::PathBuf;
 use std::sync::{Arc, Barrier, Mutex};
 
@@ -645,7 +645,7 @@ fn cli_password_grant_then_call_introspect_and_revoke() {
     let client = server.client(&POST, &["profile"]);
     let after = server.introspect(
         &client,
-        TokenRef::Refresh(&authflow_core::RefreshToken::new(refresh.as_str())),
+        TokenRef::Refresh(&authflowkit_core::RefreshToken::new(refresh.as_str())),
     );
     assert!(!after.active, "revoked at the server");
 }

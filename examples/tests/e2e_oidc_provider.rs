@@ -3,7 +3,7 @@
 //! pinned in `tests/peers/oidc-provider/package-lock.json` and started on
 //! 127.0.0.1 for each test (`server.mjs` there has its configuration).
 //!
-//! Every OAuth step goes through `authflow_core` and
+//! Every OAuth step goes through `authflowkit_core` and
 //! `authflow_examples::Transport`. The only other HTTP is the scripted
 //! browser of `common::browser`, which logs in and consents on
 //! oidc-provider's own HTML pages (its `devInteractions`) the way a user's
@@ -22,8 +22,12 @@
 
 mod common;
 
-use authflow_core::jwks::JWKS_REFETCH_INTERVAL;
-use authflow_core::{
+use authflow_examples::{
+    assertion_entropy, authorization_entropy, client_now, drive_device, new_session, unix_now,
+    SharedSession, Transport,
+};
+use authflowkit_core::jwks::JWKS_REFETCH_INTERVAL;
+use authflowkit_core::{
     default_algorithms, discovery_request, id_token_key_id, parse_discovery_response, Action,
     AssertionAudience, AuthorizationOptions, AuthorizationRequest, Client, ClientAuthMethod,
     ClientSecret, DeviceAuthorization, DevicePoll, DevicePollAction, DevicePollUpdate,
@@ -32,10 +36,6 @@ use authflow_core::{
     JwsAlgorithm, Method, PendingAuthorization, ProviderMetadata, Reauthentication, RefreshToken,
     Session, SessionAction, SessionUpdate, SigningAlgorithm, SigningKey, TokenRef, TokenSet,
     ValidatedCallback, DEFAULT_INTERVAL, SLOW_DOWN_STEP,
-};
-use authflow_examples::{
-    assertion_entropy, authorization_entropy, client_now, drive_device, new_session, unix_now,
-    SharedSession, Transport,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -447,7 +447,7 @@ fn discovery_reads_the_openid_configuration_into_a_profile() {
 
     let profile = metadata.profile().unwrap();
     assert_eq!(profile.client_auth(), ClientAuthMethod::ClientSecretBasic);
-    assert_eq!(profile.pkce(), Some(authflow_core::PkceMethod::S256));
+    assert_eq!(profile.pkce(), Some(authflowkit_core::PkceMethod::S256));
     assert_eq!(profile.issuer(), Some(issuer));
     assert!(profile.requires_issuer(), "RFC 9207 iss is advertised");
     assert!(profile.revocation_endpoint().is_some());
@@ -1002,7 +1002,7 @@ fn resource_indicators_restrict_the_access_tokens_audience() {
 /// invalid_target; no error quotes the subject token.
 #[test]
 fn token_exchange_with_a_registered_grant_type() {
-    use authflow_core::{SecurityToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN};
+    use authflowkit_core::{SecurityToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN};
     let op = Op::start();
     let user_client = op.client(BASIC_CLIENT.0, Some(BASIC_CLIENT.1));
     let tokens = op.sign_in(&user_client);
@@ -1677,7 +1677,7 @@ fn cli_device_login(op: &Op, token_file: &Path, more: &[&str]) -> (Vec<String>, 
     (seen, printed.try_iter().collect())
 }
 
-/// `authflow login --device` (discovery from `--issuer`): prints the
+/// `authflowkit login --device` (discovery from `--issuer`): prints the
 /// code and where to enter it, waits while the user approves on
 /// oidc-provider's pages, and saves the token set.
 #[test]
@@ -1738,7 +1738,7 @@ fn cli_login_with_device_saves_the_tokens() {
     );
 }
 
-/// `authflow login --issuer` at an OpenID Provider: the browser login
+/// `authflowkit login --issuer` at an OpenID Provider: the browser login
 /// over the CLI's loopback redirect, the ID token checked before the
 /// tokens are saved (the subject printed, other claims redacted), then
 /// `userinfo` (its sub held to the ID token's) and `logout` (the
@@ -2292,7 +2292,7 @@ fn user_at_browser_error(authorization_url: &str) -> (String, Vec<String>) {
     }
 }
 
-/// `authflow login --par`: the CLI pushes the request (a public
+/// `authflowkit login --par`: the CLI pushes the request (a public
 /// client: `client_id` in the body, PKCE), prints a URL with `client_id`
 /// and `request_uri` alone, takes the redirect on its loopback listener
 /// and saves the tokens.
@@ -2457,7 +2457,7 @@ impl DpopResourceServer {
                     |token| {
                         let request = introspector
                             .introspection_request(TokenRef::Access(
-                                &authflow_core::AccessToken::new(token),
+                                &authflowkit_core::AccessToken::new(token),
                             ))
                             .unwrap();
                         introspector
@@ -2643,7 +2643,7 @@ fn dpop_flow(nonce_required: bool) {
         .unwrap()
         .with_endpoint(EndpointRole::ApiBase, &rs.url)
         .unwrap();
-    let key = authflow_core::SigningKey::from_jwk(DPOP_KEY).unwrap();
+    let key = authflowkit_core::SigningKey::from_jwk(DPOP_KEY).unwrap();
     let client = Client::new(profile, DPOP_CLIENT)
         .with_redirect_uri(REDIRECT_URI)
         .unwrap()
@@ -2660,7 +2660,7 @@ fn dpop_flow(nonce_required: bool) {
     let callback = start.pending.validate(&callback_url, unix_now()).unwrap();
 
     // The code exchange, with the one retry a nonce demand earns.
-    let mut nonces = authflow_core::DpopNonces::new();
+    let mut nonces = authflowkit_core::DpopNonces::new();
     let at = || client.at(unix_now(), &assertion_entropy()).unwrap();
     let request = at()
         .with_dpop_nonces(&nonces)
@@ -2758,7 +2758,7 @@ fn dpop_flow(nonce_required: bool) {
     );
 }
 
-/// `authflow login --dpop` (a new key, kept beside the token file),
+/// `authflowkit login --dpop` (a new key, kept beside the token file),
 /// then `refresh --force` and `call` with proofs of that key, at a
 /// provider that requires its nonce and a resource server that asks for
 /// its own.
@@ -2990,7 +2990,7 @@ fn cli_secrets_never_printed_by_status_introspect_or_errors() {
     let client = op.client(CC_CLIENT.0, Some(CC_CLIENT.1));
     let after = op.introspect(
         &client,
-        TokenRef::Access(&authflow_core::AccessToken::new(access.as_str())),
+        TokenRef::Access(&authflowkit_core::AccessToken::new(access.as_str())),
     );
     assert!(!after.active, "revoked at the provider");
 }

@@ -8,13 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // test code
 
-use authflow_core::fleet::{StoreKey, TokenStore};
-use authflow_core::{Client, GrantType, TokenSet};
 use authflow_examples::local::{admin_client, code_flow, link_client};
 use authflow_examples::{unix_now, Transport};
-use authflow_store::{FileStore, RedisStore};
 use authflow_test_providers::credentials::{ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, LINK_CLIENT_ID};
 use authflow_test_providers::Providers;
+use authflowkit_core::fleet::{StoreKey, TokenStore};
+use authflowkit_core::{Client, GrantType, TokenSet};
+use authflowkit_store::{FileStore, RedisStore};
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -584,7 +584,7 @@ fn held_pids(fleet: &Fleet, pids: &[u32]) -> Vec<u32> {
 fn the_redis_store_keeps_the_store_contract_and_never_shows_its_password() {
     let redis = Redis::start();
     let store = redis.store();
-    authflow_store::conformance::check(&store, "conformance").unwrap();
+    authflowkit_store::conformance::check(&store, "conformance").unwrap();
     let shown = format!("{store:?}");
     assert!(!shown.contains(PASSWORD), "{shown}");
     assert!(shown.contains(&redis.port.to_string()), "{shown}");

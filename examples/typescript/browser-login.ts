@@ -5,7 +5,7 @@ import {
   OAuthClient, AuthflowError, Session,
   type ClientOptions, type SessionInit, type AuthorizationUrlOptions, type AuthorizationStart, type TokenSet,
   type ValidatedCallback, type ErrorKind, type Action,
-} from "authflow";
+} from "authflowkit";
 
 const options: ClientOptions = {
   profile: "generic",

@@ -8,7 +8,7 @@
 //     through its `exports` map as a user's are;
 //   - into an empty Node.js project, whose program imports the four entries
 //     by name and gets tokens with client credentials from the local
-//     providers through `authflow/node`.
+//     providers through `authflowkit/node`.
 // scripts/test-wasm.sh runs this file.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -51,7 +51,7 @@ test("the tarball holds the package's files: every entry, its types, README and 
   for (const file of files) {
     assert.match(file, /^(package\.json|README\.md|LICENSE-(MIT|APACHE)|([a-z-]+\/)?(index|authflow_[a-z]+)(\.d\.ts|\.js|_bg\.wasm|_bg\.wasm\.d\.ts)|([a-z-]+\/)?snippets\/authflow-wasm-[0-9a-f]+\/js\/[a-z]+\.js)$/, file);
   }
-  assert.equal(packed.name, "authflow");
+  assert.equal(packed.name, "authflowkit");
 });
 
 test("a Vite app installs the tarball, bundles it, type-checks against it, and signs in with it in Chromium", async () => {
@@ -113,10 +113,10 @@ test("a Node.js project installs the tarball and imports every entry by name", a
   await writeFile(join(project, "package.json"), JSON.stringify({ name: "uses-authflow", private: true, type: "module" }));
   run("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", tarball], project);
   await writeFile(join(project, "main.mjs"), `
-    import * as browser from "authflow";
-    import * as openid from "authflow/browser-openid";
-    import * as dpop from "authflow/browser-dpop";
-    import { OAuthClient, Session } from "authflow/node";
+    import * as browser from "authflowkit";
+    import * as openid from "authflowkit/browser-openid";
+    import * as dpop from "authflowkit/browser-dpop";
+    import { OAuthClient, Session } from "authflowkit/node";
     const admin = JSON.parse(process.argv[2]);
     const session = new Session(new OAuthClient({
       profile: "makini_admin", clientId: "admin-client", clientSecret: "admin-secret", grant: "client_credentials",

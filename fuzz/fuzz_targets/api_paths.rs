@@ -5,7 +5,7 @@
 //! the URL handed out.
 #![no_main]
 
-use authflow_core::{AccessToken, Client, Endpoint, Method, Profile};
+use authflowkit_core::{AccessToken, Client, Endpoint, Method, Profile};
 use libfuzzer_sys::fuzz_target;
 
 /// API bases with and without a path, and one named origin.
@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let base = BASES[usize::from(selector) % BASES.len()];
     let Ok(profile) = Profile::generic(None, "https://as.example/token")
-        .and_then(|p| p.with_endpoint(authflow_core::EndpointRole::ApiBase, base))
+        .and_then(|p| p.with_endpoint(authflowkit_core::EndpointRole::ApiBase, base))
         .and_then(|p| p.with_api_origin(NAMED_ORIGIN))
     else {
         return;

@@ -2,7 +2,7 @@
 //! pending authorization.
 #![no_main]
 
-use authflow_core::{Client, Profile};
+use authflowkit_core::{Client, Profile};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

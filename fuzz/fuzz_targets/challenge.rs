@@ -4,7 +4,7 @@
 //! RFC 6750 error path that reads it must not panic.
 #![no_main]
 
-use authflow_core::{Challenge, Client, HttpResponse, Profile};
+use authflowkit_core::{Challenge, Client, HttpResponse, Profile};
 use libfuzzer_sys::fuzz_target;
 
 /// A challenge list as a sender would write it: `Scheme token68` or

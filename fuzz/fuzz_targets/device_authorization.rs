@@ -2,7 +2,7 @@
 //! the same bytes as the answer to a device poll's token request.
 #![no_main]
 
-use authflow_core::{
+use authflowkit_core::{
     Client, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, Error, ErrorKind,
     HttpResponse,
 };
@@ -55,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // What the one-pass reader accepts, the generic reader accepts, and
     // the members kept in `extra` are that object's, unchanged.
-    let object = authflow_core::json::parse_object(&input.response.body)
+    let object = authflowkit_core::json::parse_object(&input.response.body)
         .expect("the generic reader accepts what the device parser accepts");
     for (name, value) in &authorization.extra {
         assert_eq!(object.get(name), Some(value), "extra member {name} changed");

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(metadata) =
-        authflow_core::parse_discovery_response("https://as.example", &input.response)
+        authflowkit_core::parse_discovery_response("https://as.example", &input.response)
     {
         assert_eq!(metadata.issuer, "https://as.example");
         let _ = metadata.profile();

@@ -8,7 +8,7 @@
 //! request carries that nonce.
 #![no_main]
 
-use authflow_core::{AccessToken, Client, DpopNonces, HttpResponse, Method, Profile, SigningKey};
+use authflowkit_core::{AccessToken, Client, DpopNonces, HttpResponse, Method, Profile, SigningKey};
 use libfuzzer_sys::fuzz_target;
 
 const EC_JWK: &str = r#"{"kty":"EC","crv":"P-256",
@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let answer = response(&text);
     let profile = Profile::generic(None, "https://as.example/token")
-        .and_then(|p| p.with_endpoint(authflow_core::EndpointRole::ApiBase, "https://rs.example/"))
+        .and_then(|p| p.with_endpoint(authflowkit_core::EndpointRole::ApiBase, "https://rs.example/"))
         .expect("a valid profile");
     let client = Client::new(profile, "c")
         .with_dpop_key(SigningKey::from_jwk(EC_JWK).expect("the test key"))
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     let at = client.at(1, &[7; 32]).expect("32 bytes of entropy");
     let token = AccessToken::dpop_bound("at-1");
     for request in [
-        at.refresh_request(&authflow_core::RefreshToken::new("rt-1"))
+        at.refresh_request(&authflowkit_core::RefreshToken::new("rt-1"))
             .expect("a refresh request"),
         at.api_request(&token, Method::Get, "data?x=1", None)
             .expect("an API request"),

@@ -1,12 +1,12 @@
-//! The file store's value files (authflow-store `FileStore`), as another
+//! The file store's value files (authflowkit-store `FileStore`), as another
 //! process or a damaged disk may leave them: reading one never panics, a
 //! value read is written back under the next generation and read again
 //! unchanged, and the token set inside is read as the fleet reads it.
 #![no_main]
 
-use authflow_core::fleet::TokenStore;
-use authflow_core::TokenSet;
-use authflow_store::FileStore;
+use authflowkit_core::fleet::TokenStore;
+use authflowkit_core::TokenSet;
+use authflowkit_store::FileStore;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

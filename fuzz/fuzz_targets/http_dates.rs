@@ -4,7 +4,7 @@
 //! instants.
 #![no_main]
 
-use authflow_core::{GrantType, HttpResponse};
+use authflowkit_core::{GrantType, HttpResponse};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "input.rs"]
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
             .map(|d| d.as_secs());
         // In 2019, two-digit years are read in 1970-2069, as httpdate does.
         let in_2019 = 1_560_000_000;
-        assert_eq!(authflow_core::parse_http_date(value, in_2019), reference, "{value:?}");
+        assert_eq!(authflowkit_core::parse_http_date(value, in_2019), reference, "{value:?}");
     }
     let headers = vec![
         ("Retry-After".to_owned(), retry_after.to_owned()),

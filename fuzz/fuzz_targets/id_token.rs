@@ -4,7 +4,7 @@
 //! against.
 #![no_main]
 
-use authflow_core::{IdToken, IdTokenCheck, JwkSet, JwsAlgorithm};
+use authflowkit_core::{IdToken, IdTokenCheck, JwkSet, JwsAlgorithm};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         clock_skew: 0,
     };
     let token = IdToken::new(token);
-    let _ = authflow_core::id_token_key_id(&token);
+    let _ = authflowkit_core::id_token_key_id(&token);
     if let Ok(claims) = check.validate(&token, &keys, 1_713_082_419, None, None) {
         assert_eq!(claims.iss, check.issuer);
         assert!(claims.aud.contains(&check.client_id));

@@ -4,7 +4,7 @@
 //!
 //! `[selector u8][status u16 big-endian][header lines "Name: value\n"…] 0x00 [body…]`
 
-use authflow_core::{Client, GrantType, HttpResponse, Profile};
+use authflowkit_core::{Client, GrantType, HttpResponse, Profile};
 
 /// A response and the selector byte that picks a profile and a grant.
 pub struct Input {

@@ -8,7 +8,7 @@
 //! object, or refuses the same input.
 #![no_main]
 
-use authflow_core::json::{parse_object, parse_object_shallow, Value};
+use authflowkit_core::json::{parse_object, parse_object_shallow, Value};
 use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;

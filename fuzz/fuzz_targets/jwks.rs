@@ -2,7 +2,7 @@
 //! key choice for every algorithm.
 #![no_main]
 
-use authflow_core::{JwsAlgorithm, JwksCache};
+use authflowkit_core::{JwsAlgorithm, JwksCache};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "input.rs"]
@@ -12,8 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let Some(input) = input::response(data) else {
         return;
     };
-    if let Ok((set, max_age)) = authflow_core::parse_jwks_response(&input.response) {
-        assert!(max_age <= authflow_core::jwks::MAX_JWKS_MAX_AGE);
+    if let Ok((set, max_age)) = authflowkit_core::parse_jwks_response(&input.response) {
+        assert!(max_age <= authflowkit_core::jwks::MAX_JWKS_MAX_AGE);
         for alg in JwsAlgorithm::ALL {
             for key in set.candidates(alg, None) {
                 // A key is only offered for an algorithm of its own type.

@@ -4,7 +4,7 @@
 //! that expires no later than before; no error quotes the client secret.
 #![no_main]
 
-use authflow_core::{Client, ClientAuthMethod, ClientSecret, EndpointRole, Profile};
+use authflowkit_core::{Client, ClientAuthMethod, ClientSecret, EndpointRole, Profile};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "input.rs"]

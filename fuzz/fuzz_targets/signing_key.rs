@@ -4,7 +4,7 @@
 //! its own public JWK verifies.
 #![no_main]
 
-use authflow_core::{ClientAuthMethod, ErrorKind, SigningAlgorithm, SigningKey};
+use authflowkit_core::{ClientAuthMethod, ErrorKind, SigningAlgorithm, SigningKey};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,10 +20,10 @@ fuzz_target!(|data: &[u8]| {
             Ok(key) => {
                 let shown = format!("{key:?}");
                 assert!(!shown.contains(text) || text.len() < 8, "Debug shows the key");
-                let profile = authflow_core::Profile::generic(None, "https://as.example/token")
+                let profile = authflowkit_core::Profile::generic(None, "https://as.example/token")
                     .expect("a constant URL")
                     .with_client_auth(ClientAuthMethod::PrivateKeyJwt);
-                let request = authflow_core::Client::new(profile, "fuzz")
+                let request = authflowkit_core::Client::new(profile, "fuzz")
                     .with_signing_key(key)
                     .at(1_713_082_414, &[7; 32])
                     .and_then(|client| client.client_credentials_request())

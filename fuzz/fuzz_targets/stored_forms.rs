@@ -2,7 +2,7 @@
 //! reads must write back to the same value.
 #![no_main]
 
-use authflow_core::{PendingAuthorization, TokenSet};
+use authflowkit_core::{PendingAuthorization, TokenSet};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 //! token only when its type says so; no error quotes the subject token.
 #![no_main]
 
-use authflow_core::{SecurityToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN};
+use authflowkit_core::{SecurityToken, TokenExchange, TOKEN_TYPE_ACCESS_TOKEN};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "input.rs"]
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     }
     match client.parse_token_exchange_response(&exchange, now, &input.response) {
         Ok(issued) => {
-            let object = authflow_core::json::parse_object(&input.response.body)
+            let object = authflowkit_core::json::parse_object(&input.response.body)
                 .expect("the generic reader accepts what the exchange parser accepts");
             for (name, value) in issued.extra() {
                 assert_eq!(object.get(name), Some(value), "extra member {name} changed");

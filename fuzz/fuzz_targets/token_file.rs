@@ -1,10 +1,10 @@
-//! The CLI's token file (authflow-examples `token_file`), as an older
+//! The CLI's token file (the `authflowkit` crate's `token_file`), as an older
 //! version, another tool or a damaged disk may leave it: loading never
 //! panics, and what loads is saved and loaded again to the same client
 //! configuration and token set.
 #![no_main]
 
-use authflow_examples::token_file::{self, Saved, TokenFile};
+use authflowkit_cli::token_file::{self, Saved, TokenFile};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

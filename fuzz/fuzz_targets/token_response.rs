@@ -19,13 +19,13 @@ fuzz_target!(|data: &[u8]| {
         // The token parser reads the body in one pass of its own: what it
         // accepts, the generic reader accepts too, and what it keeps in
         // `extra` is that object's members, unchanged.
-        let object = authflow_core::json::parse_object(&input.response.body)
+        let object = authflowkit_core::json::parse_object(&input.response.body)
             .expect("the generic reader accepts what the token parser accepts");
         for (name, value) in tokens.extra() {
             assert_eq!(object.get(name), Some(value), "extra member {name} changed");
         }
         // What parses must survive storage unchanged.
-        let stored = authflow_core::TokenSet::from_json(&tokens.to_json())
+        let stored = authflowkit_core::TokenSet::from_json(&tokens.to_json())
             .expect("a parsed token set round-trips");
         assert!(stored == tokens, "the stored form changed the token set");
         let _ = client.parse_refresh_response(now, &input.response, &tokens);

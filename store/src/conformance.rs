@@ -2,7 +2,7 @@
 //! own store (a database table, a cloud key-value service) before trusting
 //! a fleet to it.
 
-use authflow_core::fleet::TokenStore;
+use authflowkit_core::fleet::TokenStore;
 use std::thread::sleep;
 use std::time::Duration;
 

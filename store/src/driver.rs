@@ -1,7 +1,7 @@
 //! Driving a [`FleetSession`] for every thread of a process.
 
-use authflow_core::fleet::{FleetAction, FleetSession, TokenStore};
-use authflow_core::{AccessToken, Error, HttpRequest, HttpResponse, TokenSet};
+use authflowkit_core::fleet::{FleetAction, FleetSession, TokenStore};
+use authflowkit_core::{AccessToken, Error, HttpRequest, HttpResponse, TokenSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -135,8 +135,8 @@ impl<S: TokenStore> SharedFleetSession<S> {
 mod tests {
     use super::*;
     use crate::MemoryStore;
-    use authflow_core::fleet::{owner_id, StoreKey};
-    use authflow_core::{Client, ClientSecret, Profile, Session};
+    use authflowkit_core::fleet::{owner_id, StoreKey};
+    use authflowkit_core::{Client, ClientSecret, Profile, Session};
     use std::sync::Arc;
 
     const NOW: u64 = 1_713_082_414;

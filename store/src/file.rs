@@ -3,7 +3,7 @@
 
 use crate::secret_file::{read, replace, FileLock};
 use crate::system_now_ms;
-use authflow_core::fleet::{StoredRecord, TokenStore};
+use authflowkit_core::fleet::{StoredRecord, TokenStore};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io;

@@ -1,6 +1,6 @@
-//! # authflow-store
+//! # authflowkit-store
 //!
-//! Stores for [`authflow_core::fleet`]: one connection's token set shared by
+//! Stores for [`authflowkit_core::fleet`]: one connection's token set shared by
 //! many processes, renewed once per expiry, no rotated refresh token lost.
 //! The protocol (generations, leases, what to do when) lives in the core's
 //! [`FleetSession`]; a store here only carries out its four primitive
@@ -21,18 +21,18 @@
 //! The README's example, as it compiles:
 //!
 //! ```no_run
-//! # use authflow_core::{Error, HttpRequest, HttpResponse};
+//! # use authflowkit_core::{Error, HttpRequest, HttpResponse};
 //! # struct Http;
 //! # impl Http { fn send(&self, _: &HttpRequest) -> Result<HttpResponse, Error> {
-//! #     Err(Error::new(authflow_core::ErrorKind::Transport, "no network in this example"))
+//! #     Err(Error::new(authflowkit_core::ErrorKind::Transport, "no network in this example"))
 //! # } }
 //! # fn main() -> Result<(), Error> {
 //! # let (http, secret, random_16_bytes) = (std::sync::Arc::new(Http), "s", [0u8; 16]);
 //! # const TOKEN_URL: &str = "https://admin.example/oauth/token";
 //! # const CLIENT_ID: &str = "id";
-//! use authflow_core::fleet::{owner_id, FleetSession, StoreKey};
-//! use authflow_core::{Client, ClientSecret, Method, Profile, Session};
-//! use authflow_store::{RedisStore, SharedFleetSession};
+//! use authflowkit_core::fleet::{owner_id, FleetSession, StoreKey};
+//! use authflowkit_core::{Client, ClientSecret, Method, Profile, Session};
+//! use authflowkit_store::{RedisStore, SharedFleetSession};
 //!
 //! let client = Client::new(Profile::makini_admin(TOKEN_URL)?, CLIENT_ID)
 //!     .with_client_secret(ClientSecret::new(secret));
@@ -63,7 +63,7 @@ mod memory;
 mod redis_store;
 pub mod secret_file;
 
-pub use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
+pub use authflowkit_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
 pub use driver::{system_now_ms, SharedFleetSession};
 pub use file::FileStore;
 pub use memory::MemoryStore;

@@ -1,6 +1,6 @@
 //! A store in this process's memory.
 
-use authflow_core::fleet::{StoredRecord, TokenStore};
+use authflowkit_core::fleet::{StoredRecord, TokenStore};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! A store in Redis, for processes anywhere.
 
-use authflow_core::fleet::{StoredRecord, TokenStore};
-use authflow_core::{Error, ErrorKind};
+use authflowkit_core::fleet::{StoredRecord, TokenStore};
+use authflowkit_core::{Error, ErrorKind};
 use redis::{Client, Connection, ConnectionAddr, ConnectionLike, Script, TlsCertificates};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -72,7 +72,7 @@ pub struct RedisStore {
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use authflow_store::{RedisOptions, RedisStore};
+/// use authflowkit_store::{RedisOptions, RedisStore};
 ///
 /// // A Redis whose certificate a private CA signed:
 /// let ca = std::fs::read("/etc/redis/tls/ca.pem")?;

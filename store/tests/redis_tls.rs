@@ -5,9 +5,9 @@
 #![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used)] // test code
 
-use authflow_core::fleet::{owner_id, FleetSession, StoreKey};
-use authflow_core::{Client, ClientSecret, Error, ErrorKind, Profile, Session};
-use authflow_store::{RedisOptions, RedisStore, SharedFleetSession, TokenStore};
+use authflowkit_core::fleet::{owner_id, FleetSession, StoreKey};
+use authflowkit_core::{Client, ClientSecret, Error, ErrorKind, Profile, Session};
+use authflowkit_store::{RedisOptions, RedisStore, SharedFleetSession, TokenStore};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -164,7 +164,7 @@ impl Drop for TlsRedis {
 fn rediss_with_its_ca_keeps_the_store_contract_over_tls() {
     let redis = TlsRedis::start();
     let store = redis.trusted();
-    authflow_store::conformance::check(&store, "tls").unwrap();
+    authflowkit_store::conformance::check(&store, "tls").unwrap();
     assert!(store.compare_and_set("tls:value", 0, 1, VALUE).unwrap());
     let read = store.get("tls:value").unwrap().unwrap();
     assert_eq!((read.generation, read.value.as_str()), (1, VALUE));

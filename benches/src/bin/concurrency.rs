@@ -25,10 +25,10 @@
 
 #![allow(clippy::unwrap_used)] // benchmark harness code
 
-use authflow_core::Session;
 use authflow_examples::{local, unix_now, SharedSession, Transport};
 use authflow_test_providers::credentials::LINK_CLIENT_ID;
 use authflow_test_providers::Providers;
+use authflowkit_core::Session;
 use serde_json::json;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -117,8 +117,8 @@ fn run(options: Options) -> Result<(), String> {
     let replays: u64 = rounds.iter().map(|r| r.replays).sum();
     let all_new = rounds.iter().all(|r| r.with_new_token == r.callers);
     let report = json!({
-        "title": "Rust: concurrent callers at token expiry (authflow-core Session behind SharedSession)",
-        "versions": { "authflow-core": env!("CARGO_PKG_VERSION") },
+        "title": "Rust: concurrent callers at token expiry (authflowkit-core Session behind SharedSession)",
+        "versions": { "authflowkit-core": env!("CARGO_PKG_VERSION") },
         "concurrency": [{
             "runtime": "Rust threads",
             "callers": options.callers,
@@ -136,7 +136,7 @@ fn run(options: Options) -> Result<(), String> {
                 "ms_until_all": r.until_all.as_secs_f64() * 1e3,
             })).collect::<Vec<_>>(),
             "note": format!(
-                "{} OS threads share one SharedSession (examples/src/driver.rs) over ureq to the local Makini Link provider \
+                "{} OS threads share one SharedSession (cli/src/driver.rs) over ureq to the local Makini Link provider \
                  (tests/providers, in-process on 127.0.0.1). Each of {} rounds moves both clocks to the access token's expiry, \
                  releases all threads at once (a barrier) and times until the last holds the new token. \
                  refreshes: refresh requests the provider saw in the worst round; replays: rotated refresh tokens presented, \

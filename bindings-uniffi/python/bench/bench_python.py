@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 import operations
 
 HERE = pathlib.Path(__file__).resolve().parent

@@ -5,7 +5,7 @@ pip installs, and memory per session.
 Each figure is taken in a fresh interpreter (``sys.executable``), so that
 nothing imported or allocated by the benchmark run counts:
 
-* import time: ``import authflow`` (``authflow`` loads the native library
+* import time: ``import authflowkit`` (``authflowkit`` loads the native library
   and its generated module), ``import oauthlib.oauth2``,
   ``import authlib.oauth2.client``; the median of ``IMPORT_RUNS`` runs.
 * installed size: authflow's wheel file (``--wheel``) and the files pip
@@ -33,11 +33,11 @@ IMPORT_RUNS = 7
 SESSIONS = 2000
 
 IMPORTS = {
-    "authflow": "authflow",
+    "authflow": "authflowkit",
     "oauthlib": "oauthlib.oauth2",
     "Authlib": "authlib.oauth2.client",
 }
-DISTRIBUTIONS = {"authflow": "authflow", "oauthlib": "oauthlib", "Authlib": "Authlib"}
+DISTRIBUTIONS = {"authflow": "authflowkit", "oauthlib": "oauthlib", "Authlib": "Authlib"}
 
 _IMPORT = """
 import time
@@ -59,7 +59,7 @@ def rss():
 
 library = {library!r}
 if library == "authflow":
-    import authflow as af
+    import authflowkit as af
     client = ops.authflow_client()
     tokens = client.parse_token_response(af.sansio.GrantType.AUTHORIZATION_CODE, ops.now(),
                                          ops.response(200, ops.TOKEN_BODY))

@@ -63,7 +63,7 @@ import os
 import time
 import typing
 
-import authflow as af
+import authflowkit as af
 from authlib.common.security import generate_token as authlib_token
 from authlib.oauth2.base import OAuth2Error as AuthlibOAuth2Error
 from authlib.oauth2.client import OAuth2Client
@@ -322,7 +322,7 @@ def count_crossings(op: Op) -> typing.Dict[str, int]:
     every one through ``_uniffi_rust_call_with_error``), objects freed included."""
     import gc
 
-    from authflow._native import authflow as native
+    from authflowkit._native import authflowkit as native
 
     counts: typing.Counter[str] = collections.Counter()
     original = native._uniffi_rust_call_with_error

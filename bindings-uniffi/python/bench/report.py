@@ -96,7 +96,7 @@ def ffi_internals() -> typing.Dict[str, float]:
     the generated module has none of these names."""
     import timeit
 
-    from authflow._native import authflow as native
+    from authflowkit._native import authflowkit as native
 
     lib = getattr(native, "_UniffiLib", None)
     status = getattr(native, "_UniffiRustCallStatus", None)
@@ -143,7 +143,7 @@ def proposed_wrapper_ns(op: operations.Op) -> typing.Optional[float]:
     import ctypes
     import timeit
 
-    from authflow._native import authflow as native
+    from authflowkit._native import authflowkit as native
 
     status_type = getattr(native, "_UniffiRustCallStatus", None)
     check = getattr(native, "_uniffi_check_call_status", None)
@@ -232,7 +232,7 @@ def main() -> None:
                          f"{fmt_ns(proposed)} (timeit, best of 5).")
             others = [(name, ns) for name, ns in variant_ns.items() if name.startswith(row.key + ":")]
             for name, ns in others:
-                note += f" (Other authflow call: {name.split(': ', 1)[1]}: {fmt_ns(ns)}.)"
+                note += f" (Other authflowkit call: {name.split(': ', 1)[1]}: {fmt_ns(ns)}.)"
             listings.append(f"\n=== {row.operation}: authflow {fmt_ns(authflow_ns)}, crossings {counts}\n" + listing)
         out_rows.append({
             "operation": row.operation,

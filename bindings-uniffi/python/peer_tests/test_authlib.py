@@ -15,7 +15,7 @@ import typing
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 PEER = pathlib.Path(__file__).resolve().parents[3] / "tests" / "peers" / "authlib"
 BASIC = ("basic-client", "b4sic:s3cret/+%&=?")  # form-encoding must carry these characters

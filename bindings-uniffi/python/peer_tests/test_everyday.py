@@ -129,7 +129,7 @@ def test_everyday_against_the_local_providers(tmp_path: pathlib.Path) -> None:
 
 
 def test_authflow_is_shorter_and_touches_fewer_concepts() -> None:
-    ours = measure.measure(EXAMPLE, {"authflow"})
+    ours = measure.measure(EXAMPLE, {"authflowkit"})
     theirs = measure.measure(AUTHLIB_EXAMPLE, {"authlib"})
     print(f"lines {ours.lines} vs {theirs.lines}; concepts {len(ours.concepts)} vs {len(theirs.concepts)}: "
           f"{ours.concepts} vs {theirs.concepts}")

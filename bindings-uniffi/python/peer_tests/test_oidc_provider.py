@@ -24,7 +24,7 @@ import urllib.request
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 from oidc_browser import login
 
 PEER = pathlib.Path(__file__).resolve().parents[3] / "tests" / "peers" / "oidc-provider"

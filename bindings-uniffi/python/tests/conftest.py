@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-import authflow as af
+import authflowkit as af
 
 
 class FileClock(af.sansio.Environment):

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 START = 1_700_000_000
 DEVICE_CODE = "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"

@@ -11,7 +11,7 @@ import typing
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 from conftest import ProviderClock, Providers, authorize
 
 DAY = 86_400

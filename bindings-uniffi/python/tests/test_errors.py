@@ -14,7 +14,7 @@ import typing
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 CLIENT_SECRET = "cs-SECRET-0001"
 ACCESS = "at-SECRET-0002"

@@ -12,8 +12,8 @@ import typing
 
 import pytest
 
-import authflow as af
-from authflow import _fastpath
+import authflowkit as af
+from authflowkit import _fastpath
 from vectors import CoreRefused, build_client, error_json, load_cases, options_of, response_from, token_set_json
 
 GRANTS = {g.name.lower(): g for g in af.sansio.GrantType}

@@ -1,5 +1,5 @@
 """Fleets from Python: processes sharing one Makini Link connection through
-:class:`authflow.RedisStore` (redis-py) and a redis-server started here on
+:class:`authflowkit.RedisStore` (redis-py) and a redis-server started here on
 127.0.0.1, against the local providers whose clock the test moves past
 expiry. The protocol is the core's; only the store is Python."""
 
@@ -16,7 +16,7 @@ import typing
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 from conftest import REPO, ProviderClock, Providers, wait_until
 from test_e2e import logged_in
 

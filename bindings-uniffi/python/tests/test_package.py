@@ -13,7 +13,7 @@ import subprocess
 import sys
 import typing
 
-import authflow as af
+import authflowkit as af
 
 
 def test_it_is_the_installed_wheel() -> None:
@@ -23,7 +23,7 @@ def test_it_is_the_installed_wheel() -> None:
 
 
 def test_metadata_names_the_licence() -> None:
-    meta = importlib.metadata.metadata("authflow")
+    meta = importlib.metadata.metadata("authflowkit")
     assert meta["License-Expression"] == "MIT OR Apache-2.0"
     assert meta["Requires-Python"] == ">=3.9"
 
@@ -99,7 +99,7 @@ def test_the_example_says_what_to_build_when_authflow_is_not_installed() -> None
     # -S: without site-packages, as a Python that never installed the wheel.
     run = _run_example("-S", str(EXAMPLE))
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
-    assert "authflow is not installed" in run.stderr and "bash scripts/build-wheel.sh" in run.stderr, run.stderr
+    assert "authflowkit (authflow for Python) is not installed" in run.stderr and "bash scripts/build-wheel.sh" in run.stderr, run.stderr
 
 
 def test_the_example_says_what_to_build_when_the_providers_are_missing(tmp_path: pathlib.Path) -> None:

@@ -1,7 +1,7 @@
 """The Python API reads like Python (issue 18): keyword construction,
 errors whose kind and action compare with strings and whose ``str`` is a
 sentence, ``request()`` as in requests/httpx, a short top-level namespace
-with the sans-IO layer in :mod:`authflow.sansio`."""
+with the sans-IO layer in :mod:`authflowkit.sansio`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typing
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 
 class Recording(af.sansio.HttpTransport):

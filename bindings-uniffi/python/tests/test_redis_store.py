@@ -1,4 +1,4 @@
-""":class:`authflow.RedisStore`'s transport rules: plain ``redis://`` only to
+""":class:`authflowkit.RedisStore`'s transport rules: plain ``redis://`` only to
 this host unless opted in, and ``rediss://`` against a redis-server started
 here with TLS only (``--port 0``), its certificate signed by a CA made here
 with the openssl CLI (scripts/redis-tools.sh installs both)."""
@@ -14,7 +14,7 @@ import typing
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 PASSWORD = "py-tls-redis-password"
 VALUE = "stored-token-set-value-5c21"

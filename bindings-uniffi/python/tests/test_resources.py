@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-import authflow as af
+import authflowkit as af
 
 from test_pythonic import Recording
 

@@ -1,5 +1,5 @@
 """The public API as help() and a type checker see it: every public name of
-``authflow`` and ``authflow.sansio`` and each of their public methods has a
+``authflowkit`` and ``authflowkit.sansio`` and each of their public methods has a
 docstring and annotations, and typed_api.py (checked by mypy --strict in
 scripts/test-uniffi.sh) uses every one of those names."""
 
@@ -11,10 +11,10 @@ import re
 import types
 import typing
 
-import authflow
-from authflow import sansio
+import authflowkit
+from authflowkit import sansio
 
-PUBLIC = [(authflow, name) for name in authflow.__all__] + [(sansio, name) for name in sansio.__all__]
+PUBLIC = [(authflowkit, name) for name in authflowkit.__all__] + [(sansio, name) for name in sansio.__all__]
 
 
 def _qualified(module: types.ModuleType, name: str) -> str:
@@ -75,7 +75,7 @@ def test_every_public_function_and_method_is_annotated() -> None:
 
 def test_the_typing_check_uses_every_public_name() -> None:
     source = (pathlib.Path(__file__).parent / "typed_api.py").read_text(encoding="utf-8")
-    used = set(re.findall(r"\b(authflow|sansio)\.(\w+)", source))
+    used = set(re.findall(r"\b(authflowkit|sansio)\.(\w+)", source))
     unused = [_qualified(module, name) for module, name in PUBLIC
               if name != "sansio" and (module.__name__.rpartition(".")[2], name) not in used]
     assert not unused, f"typed_api.py does not use: {unused}"

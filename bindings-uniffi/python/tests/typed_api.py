@@ -1,4 +1,4 @@
-"""Every public name of ``authflow`` and ``authflow.sansio``, used as a
+"""Every public name of ``authflowkit`` and ``authflowkit.sansio``, used as a
 program uses it, for ``mypy --strict`` (scripts/test-uniffi.sh): a name
 the type checker sees as ``Any``, a call to an unannotated function, or a
 return type other than the one asserted here fails the check.
@@ -13,87 +13,87 @@ import asyncio
 import typing
 from typing import assert_type
 
-import authflow
-from authflow import sansio
+import authflowkit
+from authflowkit import sansio
 
 
 def everyday(secret: str, callback_url: str) -> None:
-    client = authflow.connect("makini_link", client_id="id", client_secret=secret,
-                              redirect_uri="https://app.example/cb", scopes=["sites"])
-    assert_type(client, authflow.OAuthClient)
-    start = client.authorization_url(authflow.AuthorizationOptions(scopes=["sites"], max_age=60))
-    assert_type(start, authflow.AuthorizationStart)
+    client = authflowkit.connect("makini_link", client_id="id", client_secret=secret,
+                                 redirect_uri="https://app.example/cb", scopes=["sites"])
+    assert_type(client, authflowkit.OAuthClient)
+    start = client.authorization_url(authflowkit.AuthorizationOptions(scopes=["sites"], max_age=60))
+    assert_type(start, authflowkit.AuthorizationStart)
     assert_type(start.url, str)
     assert_type(start.pending, str)
     tokens = client.exchange(callback_url, start.pending)
-    assert_type(tokens, authflow.TokenSet)
+    assert_type(tokens, authflowkit.TokenSet)
     assert_type(tokens.access_token(), str)
     assert_type(tokens.refresh_token(), typing.Optional[str])
     assert_type(tokens.expires_at(), typing.Optional[int])
-    assert_type(authflow.TokenSet.from_json(tokens.to_json()), authflow.TokenSet)
+    assert_type(authflowkit.TokenSet.from_json(tokens.to_json()), authflowkit.TokenSet)
 
     session = client.session(tokens, on_persist=lambda renewed: None)
-    assert_type(session, authflow.Session)
+    assert_type(session, authflowkit.Session)
     response = session.get("sites", params={"page": 1})
-    assert_type(response, authflow.Response)
+    assert_type(response, authflowkit.Response)
     assert_type(response.status_code, int)
     assert_type(response.text, str)
     assert_type(response.content, bytes)
-    assert_type(response.headers, authflow.Headers)
+    assert_type(response.headers, authflowkit.Headers)
     assert_type(response.headers.get_all("link"), typing.List[str])
-    assert_type(session.token_info(), authflow.TokenInfo)
+    assert_type(session.token_info(), authflowkit.TokenInfo)
     assert_type(session.token_info().expires_in_seconds, typing.Optional[int])
     assert_type(session.next_renewal(), typing.Optional[int])
 
-    assert_type(client.introspect(tokens.access_token(), authflow.TokenTypeHint.ACCESS_TOKEN),
-                authflow.Introspection)
-    assert_type(client.introspect(tokens.access_token(), authflow.TokenTypeHint.ACCESS_TOKEN).active, bool)
-    assert_type(client.logout_url(tokens, authflow.LogoutOptions(state="s")), str)
+    assert_type(client.introspect(tokens.access_token(), authflowkit.TokenTypeHint.ACCESS_TOKEN),
+                authflowkit.Introspection)
+    assert_type(client.introspect(tokens.access_token(), authflowkit.TokenTypeHint.ACCESS_TOKEN).active, bool)
+    assert_type(client.logout_url(tokens, authflowkit.LogoutOptions(state="s")), str)
     assert_type(client.device_login(lambda code: print(code.user_code, code.verification_uri,
                                                           code.verification_uri_complete, code.expires_at)),
-                authflow.TokenSet)
-    code: typing.Optional[authflow.DeviceCode] = None
-    assert_type(code, typing.Optional[authflow.DeviceCode])
+                authflowkit.TokenSet)
+    code: typing.Optional[authflowkit.DeviceCode] = None
+    assert_type(code, typing.Optional[authflowkit.DeviceCode])
 
 
 def profiles_and_stores(issuer: str) -> None:
-    profile = authflow.discover_profile(issuer, openid=True, transport=authflow.UrllibTransport(timeout=5.0))
-    assert_type(profile, authflow.Profile)
-    assert_type(authflow.Profile.makeshift().with_endpoint(sansio.EndpointRole.TOKEN, issuer), authflow.Profile)
-    store = authflow.RedisStore("redis://127.0.0.1:6379/0")
-    shared = authflow.connect(profile, "id", grant="client_credentials").shared_session(store, "default")
-    assert_type(shared, authflow.Session)
-    generic_store: authflow.TokenStore = store
+    profile = authflowkit.discover_profile(issuer, openid=True, transport=authflowkit.UrllibTransport(timeout=5.0))
+    assert_type(profile, authflowkit.Profile)
+    assert_type(authflowkit.Profile.makeshift().with_endpoint(sansio.EndpointRole.TOKEN, issuer), authflowkit.Profile)
+    store = authflowkit.RedisStore("redis://127.0.0.1:6379/0")
+    shared = authflowkit.connect(profile, "id", grant="client_credentials").shared_session(store, "default")
+    assert_type(shared, authflowkit.Session)
+    generic_store: authflowkit.TokenStore = store
     assert_type(generic_store.get("key"), typing.Optional[sansio.StoredTokens])
 
 
-async def in_asyncio(client: authflow.OAuthClient) -> None:
-    aio = authflow.AsyncOAuthClient(client)
+async def in_asyncio(client: authflowkit.OAuthClient) -> None:
+    aio = authflowkit.AsyncOAuthClient(client)
     tokens = await aio.client_credentials()
-    assert_type(tokens, authflow.TokenSet)
+    assert_type(tokens, authflowkit.TokenSet)
     session = aio.session(tokens)
-    assert_type(session, authflow.AsyncSession)
-    assert_type(await session.get("sites"), authflow.Response)
+    assert_type(session, authflowkit.AsyncSession)
+    assert_type(await session.get("sites"), authflowkit.Response)
     assert_type(await session.access_token(), str)
     await asyncio.sleep(0)
 
 
-def errors(client: authflow.OAuthClient) -> None:
+def errors(client: authflowkit.OAuthClient) -> None:
     try:
         client.client_credentials()
-    except authflow.OAuthError as e:
-        assert_type(e.kind, authflow.ErrorKind)
-        assert_type(e.action, authflow.Action)
+    except authflowkit.OAuthError as e:
+        assert_type(e.kind, authflowkit.ErrorKind)
+        assert_type(e.action, authflowkit.Action)
         assert_type(e.reason, str)
         assert_type(e.status, typing.Optional[int])
-        assert_type(e.kind == authflow.ErrorKind.INVALID_CLIENT, bool)
-        assert_type(e.action == authflow.Action.REAUTHENTICATE, bool)
-    except (authflow.CallbackError, authflow.HttpError, authflow.TransportError, authflow.InvalidResponseError,
-            authflow.ConfigurationError, authflow.AuthorizationRequiredError,
-            authflow.InvalidStoredValueError) as e:
+        assert_type(e.kind == authflowkit.ErrorKind.INVALID_CLIENT, bool)
+        assert_type(e.action == authflowkit.Action.REAUTHENTICATE, bool)
+    except (authflowkit.CallbackError, authflowkit.HttpError, authflowkit.TransportError, authflowkit.InvalidResponseError,
+            authflowkit.ConfigurationError, authflowkit.AuthorizationRequiredError,
+            authflowkit.InvalidStoredValueError) as e:
         assert_type(e.retry_after, typing.Optional[int])
         assert_type(e.details(), sansio.ErrorDetails)
-    except authflow.AuthflowError as e:
+    except authflowkit.AuthflowError as e:
         assert_type(e.provider_code, typing.Optional[str])
 
 
@@ -259,7 +259,7 @@ def records_and_enums(
     assert_type(jwk.kid, typing.Optional[str])
     assert_type(param.name, str)
     assert_type(shared.generation(), int)
-    assert_type(error.kind, authflow.ErrorKind)
+    assert_type(error.kind, authflowkit.ErrorKind)
     assert_type(internal.args, typing.Tuple[typing.Any, ...])
     for member in (sansio.RequestPurpose.REFRESH, sansio.AssertionAudience.ISSUER, sansio.BodyEncoding.JSON,
                    sansio.ClientAuthMethod.PRIVATE_KEY_JWT, sansio.ExpiryRule.SECONDS,

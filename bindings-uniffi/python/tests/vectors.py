@@ -9,7 +9,7 @@ import pathlib
 import typing
 import urllib.parse
 
-import authflow as af
+import authflowkit as af
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 VECTORS = REPO / "tests" / "vectors"

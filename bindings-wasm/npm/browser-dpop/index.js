@@ -1,4 +1,4 @@
-// authflow for browsers with DPoP (authflow/browser-dpop): the browser
+// authflow for browsers with DPoP (authflowkit/browser-dpop): the browser
 // entry, its module built with `dpop` (bindings-wasm/SIZE.md): proofs of
 // possession of a WebCrypto key that never leaves the browser.
 import init from "./authflow_dpop.js";

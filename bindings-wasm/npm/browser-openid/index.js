@@ -1,4 +1,4 @@
-// authflow for browsers with OpenID Connect (authflow/browser-openid): the
+// authflow for browsers with OpenID Connect (authflowkit/browser-openid): the
 // browser entry, its module built with `openid` (bindings-wasm/SIZE.md).
 import init from "./authflow_openid.js";
 

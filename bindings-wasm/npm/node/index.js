@@ -1,4 +1,4 @@
-// authflow for Node.js servers (`import ... from "authflow/node"`): the
+// authflow for Node.js servers (`import ... from "authflowkit/node"`): the
 // browser API plus what a server with a client secret does: client
 // credentials (OAuthClient.clientCredentials), confidential code exchange
 // and refresh, Session renewing with the client's credentials, and DPoP

@@ -2,7 +2,7 @@
 //! as an [`IdTokenCheck`]: shared by the vector runner and the claims-only
 //! run of the same cases.
 
-use authflow_core::{default_algorithms, IdTokenCheck, JwsAlgorithm};
+use authflowkit_core::{default_algorithms, IdTokenCheck, JwsAlgorithm};
 use serde_json::Value;
 
 /// The check of an ID token case: `input.check` as an [`IdTokenCheck`],

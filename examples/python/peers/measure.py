@@ -18,7 +18,7 @@ import typing
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROGRAMS = {
-    "authflow": (HERE.parent / "everyday.py", {"authflow"}),
+    "authflow": (HERE.parent / "everyday.py", {"authflowkit"}),
     "Authlib": (HERE / "everyday_authlib.py", {"authlib"}),
 }
 
@@ -39,7 +39,7 @@ def _lines(source: str, function: ast.FunctionDef) -> int:
 
 
 def _library_names(tree: ast.Module, roots: typing.Set[str]) -> typing.Tuple[typing.Set[str], typing.Set[str]]:
-    """Module aliases (``import authflow``) and names imported from the library."""
+    """Module aliases (``import authflowkit``) and names imported from the library."""
     modules: typing.Set[str] = set()
     imported: typing.Set[str] = set()
     for node in tree.body:
@@ -102,7 +102,7 @@ def measure(path: pathlib.Path, roots: typing.Set[str]) -> Measure:
 def main(argv: typing.List[str]) -> None:
     programs = dict(PROGRAMS)
     for extra in argv:
-        programs[pathlib.Path(extra).stem] = (pathlib.Path(extra), {"authflow", "authlib"})
+        programs[pathlib.Path(extra).stem] = (pathlib.Path(extra), {"authflowkit", "authlib"})
     print(f"{'program':<10} {'lines':>5} {'concepts':>8} {'keywords':>8}  concepts; keywords")
     for label, (path, roots) in programs.items():
         m = measure(path, roots)

@@ -2,7 +2,7 @@
 //! the local providers and walks every documented flow against them (exit
 //! status 0 only if every step behaved as the provider documents say). With
 //! a command (`login`, `refresh`, `call`, …) it is `authflow`, the
-//! command-line client (see `authflow --help`).
+//! command-line client (see `authflowkit --help`).
 
 use std::process::ExitCode;
 

@@ -22,13 +22,13 @@
 //! the provider saw the request, or after the provider answered and before
 //! the store was written.
 
-use authflow_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
-use authflow_core::{AccessToken, Action, Client, Error, HttpRequest, Method, Session};
 use authflow_examples::local::{admin_client, link_client};
 use authflow_examples::Transport;
-use authflow_store::{FileStore, RedisStore, SharedFleetSession};
 use authflow_test_providers::credentials::ADMIN_CLIENT_SECRET;
 use authflow_test_providers::Urls;
+use authflowkit_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
+use authflowkit_core::{AccessToken, Action, Client, Error, HttpRequest, Method, Session};
+use authflowkit_store::{FileStore, RedisStore, SharedFleetSession};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -90,7 +90,7 @@ fn clock(dir: &Path) -> impl Fn() -> u64 + Send + Sync + Clone + 'static {
     let file = dir.join("clock");
     move || {
         let offset_s = offset(&file);
-        authflow_store::system_now_ms().saturating_add_signed(offset_s.saturating_mul(1000))
+        authflowkit_store::system_now_ms().saturating_add_signed(offset_s.saturating_mul(1000))
     }
 }
 
@@ -144,7 +144,7 @@ fn connect(
         answer
     };
     let owner = authflow_examples::lease_owner_id()
-        .map_err(|e| Error::new(authflow_core::ErrorKind::Configuration, e.to_string()))?;
+        .map_err(|e| Error::new(authflowkit_core::ErrorKind::Configuration, e.to_string()))?;
     let fleet = FleetSession::new(
         Session::new(client.clone(), None),
         StoreKey::for_connection(&client, "fleet-test"),
@@ -155,13 +155,13 @@ fn connect(
         wait_deadline_ms: options.lease_ttl_ms * 3,
         ..FleetTimings::default()
     });
-    let store: Box<dyn TokenStore + Send + Sync> = match options.store.strip_prefix("file:") {
-        Some(dir) => Box::new(
-            FileStore::new(dir)
-                .map_err(|e| Error::new(authflow_core::ErrorKind::Configuration, e.to_string()))?,
-        ),
-        None => Box::new(RedisStore::open(&options.store)?),
-    };
+    let store: Box<dyn TokenStore + Send + Sync> =
+        match options.store.strip_prefix("file:") {
+            Some(dir) => Box::new(FileStore::new(dir).map_err(|e| {
+                Error::new(authflowkit_core::ErrorKind::Configuration, e.to_string())
+            })?),
+            None => Box::new(RedisStore::open(&options.store)?),
+        };
     let store = Counted {
         store,
         tally: tally.clone(),
@@ -263,7 +263,7 @@ fn call(connection: &Connection, transport: &Transport, now: u64, tally: &Tally)
             tally.calls.fetch_add(1, Ordering::Relaxed);
             true
         }
-        Err(error) if error.kind() == authflow_core::ErrorKind::Unauthorized => {
+        Err(error) if error.kind() == authflowkit_core::ErrorKind::Unauthorized => {
             tally.unauthorized.fetch_add(1, Ordering::Relaxed);
             connection.shared.unauthorized(&token);
             false
@@ -349,7 +349,7 @@ fn main() -> ExitCode {
                 &tally,
             ),
             other => Err(Error::new(
-                authflow_core::ErrorKind::Configuration,
+                authflowkit_core::ErrorKind::Configuration,
                 format!("no connection named {other}"),
             )),
         })

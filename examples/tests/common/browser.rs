@@ -12,8 +12,8 @@
 //! path only, not by domain or port), no JavaScript, and the HTML is read
 //! with a small tag scanner rather than a full parser.
 
-use authflow_core::{HttpRequest, HttpResponse, Method};
 use authflow_examples::Transport;
+use authflowkit_core::{HttpRequest, HttpResponse, Method};
 use std::time::Duration;
 
 /// Redirects followed in one navigation before giving up.

@@ -6,13 +6,13 @@ import {
   OAuthClient, AuthflowError, Session, ValidatedCallback,
   type ProfileName, type Endpoints, type ClientOptions, type AuthorizationUrlOptions, type AuthorizationStart,
   type HandleRedirectOptions, type TokenSet, type ErrorKind, type Action, type SessionInit,
-} from "authflow";
-import * as openid from "authflow/browser-openid";
-import type { IdTokenClaims } from "authflow/browser-openid";
-import * as dpop from "authflow/browser-dpop";
-import type { DpopKey, ResourceRequest } from "authflow/browser-dpop";
-import * as node from "authflow/node";
-import type { ConfidentialClientOptions, SessionRequest } from "authflow/node";
+} from "authflowkit";
+import * as openid from "authflowkit/browser-openid";
+import type { IdTokenClaims } from "authflowkit/browser-openid";
+import * as dpop from "authflowkit/browser-dpop";
+import type { DpopKey, ResourceRequest } from "authflowkit/browser-dpop";
+import * as node from "authflowkit/node";
+import type { ConfidentialClientOptions, SessionRequest } from "authflowkit/node";
 
 const profile: ProfileName = "generic";
 const endpoints: Endpoints = { authorization: "https://as.example/authorize", token: "https://as.example/token" };

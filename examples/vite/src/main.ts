@@ -1,9 +1,9 @@
-// A front end as a user writes it: `import ... from "authflow"`, resolved by
+// A front end as a user writes it: `import ... from "authflowkit"`, resolved by
 // Vite from node_modules (the package installed from its tarball), the
 // WebAssembly module bundled as an asset. It signs in at the local Makini
 // Link provider (whose URLs the test's server puts in /config.json) and
 // keeps the tokens in a Session.
-import { OAuthClient, Session, AuthflowError, type TokenSet } from "authflow";
+import { OAuthClient, Session, AuthflowError, type TokenSet } from "authflowkit";
 
 const $ = (id: string) => document.getElementById(id) as HTMLButtonElement;
 const config = await (await fetch("/config.json")).json();

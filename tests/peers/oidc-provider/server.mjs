@@ -129,7 +129,7 @@ const clients = [
     redirect_uris: [REDIRECT_URI],
   },
   {
-    // The CLI (`authflow login --issuer`): public, PKCE, its loopback
+    // The CLI (`authflowkit login --issuer`): public, PKCE, its loopback
     // redirect on whatever port it listens on (a native client's loopback
     // redirect URI matches on any port, RFC 8252 §7.3).
     client_id: 'cli-client',
@@ -141,7 +141,7 @@ const clients = [
   },
   {
     // A browser app (examples/browser/openid.html through
-    // authflow/browser-openid): public, PKCE, the code exchanged from the
+    // authflowkit/browser-openid): public, PKCE, the code exchanged from the
     // page on 127.0.0.1, whatever its port (see the notes above).
     client_id: 'browser-client',
     token_endpoint_auth_method: 'none',
@@ -152,7 +152,7 @@ const clients = [
   },
   {
     // A browser app with DPoP (examples/browser/dpop.html through
-    // authflow/browser-dpop): as browser-client, and its tokens bound to
+    // authflowkit/browser-dpop): as browser-client, and its tokens bound to
     // the page's WebCrypto key.
     client_id: 'browser-dpop-client',
     token_endpoint_auth_method: 'none',

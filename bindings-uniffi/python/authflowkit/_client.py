@@ -37,7 +37,7 @@ from ._native import Client as _Client
 from ._native import OAuthClient as _NativeOAuthClient
 
 #: What ``on_persist`` may be: a callable taking the token set to store, or a
-#: :class:`authflow.sansio.TokenPersister`.
+#: :class:`authflowkit.sansio.TokenPersister`.
 OnPersist = typing.Union[None, TokenPersister, typing.Callable[[TokenSet], None]]
 
 # The profiles by name; makini_admin and generic have no token endpoint of
@@ -59,7 +59,7 @@ _AUTH_METHODS = {
 
 
 def _signing_key(key: typing.Union[str, SigningKey], alg: typing.Optional[str]) -> SigningKey:
-    """``key`` as a :class:`authflow.sansio.SigningKey`: a private JWK's
+    """``key`` as a :class:`authflowkit.sansio.SigningKey`: a private JWK's
     JSON text, or a PEM text (``alg`` picks PS256 for an RSA key)."""
     if isinstance(key, SigningKey):
         if alg is not None and key.algorithm() != alg:
@@ -122,7 +122,7 @@ def connect(
     (``"client_secret_basic"``, ``"client_secret_post"``, ``"none"``,
     ``"private_key_jwt"``, ``"client_secret_jwt"``). ``private_key`` is the
     key of ``private_key_jwt`` (RFC 7523): a PEM text (PKCS#8, PKCS#1 or
-    SEC1), a private JWK's JSON text, or a :class:`authflow.sansio.SigningKey`;
+    SEC1), a private JWK's JSON text, or a :class:`authflowkit.sansio.SigningKey`;
     ``private_key_alg="PS256"`` signs an RSA key with PSS. A client with a
     key and no ``auth_method`` authenticates with it; each request carries a
     fresh assertion (``iat``, ``exp`` a minute later, a random ``jti``).
@@ -143,8 +143,8 @@ def connect(
     For MakeShift, ``client_id`` is the API key and ``client_secret`` the
     API secret. ::
 
-        service = authflow.connect(token_url="https://as.example/token", api_base="https://api.example/",
-                                   client_id=ID, client_secret=SECRET, grant="client_credentials")
+        service = authflowkit.connect(token_url="https://as.example/token", api_base="https://api.example/",
+                                      client_id=ID, client_secret=SECRET, grant="client_credentials")
         me = service.session().get("me").json()
     """
     if client_id is None:
@@ -283,7 +283,7 @@ class Session:
 
     @property
     def native(self) -> typing.Union[ClientSession, SharedSession]:
-        """The native session (for :mod:`authflow.sansio` users)."""
+        """The native session (for :mod:`authflowkit.sansio` users)."""
         return self._session
 
     def access_token(self) -> str:
@@ -304,7 +304,7 @@ class Session:
         API base (or an absolute URL below it). ``params`` go into the
         query, ``json`` is sent as JSON, ``body`` as is (JSON unless
         ``headers`` name another ``Content-Type``). A status that is not
-        2xx raises :class:`authflow.HttpError` (or :class:`authflow.OAuthError`)."""
+        2xx raises :class:`authflowkit.HttpError` (or :class:`authflowkit.OAuthError`)."""
         call = api_call(method, path, params, json, body, headers)
         return Response(self._session.request(call.method, call.path, call.body, call.headers))
 
@@ -385,7 +385,7 @@ def device_flow(
     on_code: typing.Callable[[DeviceCode], None],
 ) -> typing.Generator[_DeviceStep, typing.Optional[HttpResponse], TokenSet]:
     """The device login as steps, for a blocking and an asyncio driver
-    alike: the core's :class:`authflow.sansio.DevicePoll` decides every
+    alike: the core's :class:`authflowkit.sansio.DevicePoll` decides every
     request and every wait; this only carries them out. The requests come
     from ``client``, signed when it authenticates with a JWT."""
     answer = yield client.client_now().device_authorization_request()
@@ -439,7 +439,7 @@ class OAuthClient(_NativeOAuthClient):
         # a session reads the clock (a subclass may change either: it is used).
         native = None if type(self.environment) is SystemEnvironment else self.environment
         super().__init__(client, self.transport, native)
-        #: The sans-IO client (:class:`authflow.sansio.Client`) behind this one.
+        #: The sans-IO client (:class:`authflowkit.sansio.Client`) behind this one.
         self.sansio_client = client
 
     def device_login(

@@ -2,16 +2,16 @@
 //! secret), its token set, and a generation that every save bumps, so that
 //! "newer" is decided by the file, never by clocks. Saves replace the file
 //! atomically and durably, under the file's advisory lock
-//! ([`authflow_store::secret_file`]): two runs at once (two cron jobs)
+//! ([`authflowkit_store::secret_file`]): two runs at once (two cron jobs)
 //! renew once, and never save a set without a refresh token over a newer
 //! one.
 
-use authflow_core::{
+use authflowkit_core::{
     BodyEncoding, Client, ClientAuthMethod, ClientSecret, EndpointRole, Error, ErrorKind,
     ExpiryRule, GrantType, JwsAlgorithm, Lifetimes, PkceMethod, Profile, ProviderKind,
     Reauthentication, SigningAlgorithm, SigningKey, StatusRule, StatusRuleScope, TokenSet,
 };
-use authflow_store::secret_file::{self, FileLock};
+use authflowkit_store::secret_file::{self, FileLock};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io;
@@ -317,7 +317,7 @@ pub fn dpop_key_path(path: &Path) -> PathBuf {
 
 /// Keeps `key` as the DPoP key of the token file at `path`: P-256 or
 /// Ed25519 (the keys that have a private JWK).
-pub fn save_dpop_key(path: &Path, key: &authflow_core::SigningKey) -> Result<(), Error> {
+pub fn save_dpop_key(path: &Path, key: &authflowkit_core::SigningKey) -> Result<(), Error> {
     let jwk = key.private_jwk().ok_or_else(|| {
         Error::new(
             ErrorKind::Configuration,
@@ -333,14 +333,14 @@ pub fn save_dpop_key(path: &Path, key: &authflow_core::SigningKey) -> Result<(),
 }
 
 /// The DPoP key kept for the token file at `path`.
-fn load_dpop_key(path: &Path) -> Result<authflow_core::SigningKey, Error> {
+fn load_dpop_key(path: &Path) -> Result<authflowkit_core::SigningKey, Error> {
     let key_path = dpop_key_path(&real_path(path));
     let text = secret_file::read(&key_path)
         .ok()
         .flatten()
         .ok_or_else(|| invalid(format!("the DPoP key {} is missing", key_path.display())))?;
     let text = std::str::from_utf8(&text).map_err(|_| invalid("the DPoP key is not text"))?;
-    authflow_core::SigningKey::from_jwk(text)
+    authflowkit_core::SigningKey::from_jwk(text)
 }
 // --- end DPoP ---
 
@@ -670,7 +670,7 @@ mod tests {
         let loaded = file.load(None).unwrap().client;
         assert_eq!(loaded.resources(), client.resources());
         let request = loaded
-            .refresh_request(&authflow_core::RefreshToken::new("rt-1"))
+            .refresh_request(&authflowkit_core::RefreshToken::new("rt-1"))
             .unwrap();
         let body = String::from_utf8(request.body.to_vec()).unwrap();
         assert!(

@@ -1,8 +1,8 @@
 """A :class:`TokenStore` in Redis, over redis-py (``pip install
-'authflow[redis]'``): for :meth:`OAuthClient.shared_session`, so that every
+'authflowkit[redis]'``): for :meth:`OAuthClient.shared_session`, so that every
 process of a fleet renews a connection's tokens once per expiry.
 
-The layout is the Rust ``authflow-store`` crate's ``RedisStore``, so Python
+The layout is the Rust ``authflowkit-store`` crate's ``RedisStore``, so Python
 and Rust processes can share one connection: a hash per token set (``g``:
 generation, ``v``: the token set's JSON form), the lease as a key holding
 its owner with a ``PX`` time to live; compare-and-set, taking the lease and
@@ -94,12 +94,12 @@ class RedisStore(TokenStore):
     signed a private Redis's certificate); URL options that turn either
     check off are refused. Plain ``redis://`` to another host sends the
     password and the tokens in clear: refused with
-    :data:`authflow.ConfigurationError` unless ``allow_plaintext_remote=True``
+    :data:`authflowkit.ConfigurationError` unless ``allow_plaintext_remote=True``
     (a network nobody else can read)."""
 
     def __init__(self, url: str, timeout: float = 5.0, *, ca_pem: typing.Optional[str] = None,
                  allow_plaintext_remote: bool = False) -> None:
-        import redis  # the optional dependency: authflow[redis]
+        import redis  # the optional dependency: authflowkit[redis]
         from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
         try:

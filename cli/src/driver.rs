@@ -5,7 +5,7 @@
 //! pushed first where the profile says so ([`start_authorization`]).
 
 use crate::transport::Transport;
-use authflow_core::{
+use authflowkit_core::{
     AccessToken, AuthorizationOptions, AuthorizationRequest, Client, DevicePoll, DevicePollAction,
     Error, HttpRequest, HttpResponse, IdTokenClaims, IdTokenValidation, JwksCache, OutgoingRequest,
     Session, SessionAction, TokenSet,
@@ -239,7 +239,7 @@ impl SharedSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use authflow_core::{Client, Profile};
+    use authflowkit_core::{Client, Profile};
     use std::time::Duration;
 
     /// The session records a renewal that timed out as a timeout (kind

@@ -4,7 +4,7 @@ class, :class:`AuthflowError`, a subclass per family, and ``kind`` /
 
 The errors themselves are raised by the native library; this module makes
 its exception classes subclasses of the ones below, so ``except
-authflow.OAuthError`` catches them, and gives them typed ``kind`` and
+authflowkit.OAuthError`` catches them, and gives them typed ``kind`` and
 ``action`` attributes and a readable ``str(e)`` (the core's one-line text).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import typing
 
-from ._native import authflow as _native
+from ._native import authflowkit as _native
 
 
 class _Name(str, enum.Enum):

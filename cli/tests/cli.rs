@@ -1,4 +1,4 @@
-//! The CLI (`authflow`, and `authflow-demo COMMAND`, the same code) against
+//! The CLI (`authflowkit`; `authflow-demo COMMAND` is the same code) against
 //! the local providers and a token endpoint the tests serve on 127.0.0.1,
 //! run as a user would run it.
 
@@ -6,16 +6,16 @@
 
 mod common;
 
-use authflow_examples::Transport;
 use authflow_test_providers::credentials::*;
 use authflow_test_providers::{Endpoint, Fault, FaultSpec, Providers};
+use authflowkit_cli::Transport;
 use common::cli::{assert_says, authflow, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn demo(args: &[&str], secret: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_authflow-demo"));
+fn run(args: &[&str], secret: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authflowkit"));
     command.args(args).env_remove("AUTHFLOW_CLIENT_SECRET");
     if let Some(secret) = secret {
         command.env("AUTHFLOW_CLIENT_SECRET", secret);
@@ -54,7 +54,7 @@ fn stored_refresh_token(path: &Path) -> Option<String> {
 
 /// `refresh --force` of the token file `file` with `secret`; must succeed.
 fn forced_refresh(file: &Path, secret: &str) -> Output {
-    let refreshed = demo(
+    let refreshed = run(
         &["refresh", "--token-file", file.to_str().unwrap(), "--force"],
         Some(secret),
     );
@@ -80,7 +80,7 @@ fn admin_login(p: &Providers, file: &Path, more: &[&str]) -> Output {
         file.to_str().unwrap(),
     ];
     args.extend_from_slice(more);
-    let login = demo(&args, Some(ADMIN_CLIENT_SECRET));
+    let login = run(&args, Some(ADMIN_CLIENT_SECRET));
     assert!(login.status.success(), "{}", text(&login));
     login
 }
@@ -110,7 +110,7 @@ fn admin_login_refresh_and_call() {
         "login printed the refresh token"
     );
 
-    let not_due = demo(
+    let not_due = run(
         &["refresh", "--token-file", file_arg],
         Some(ADMIN_CLIENT_SECRET),
     );
@@ -128,7 +128,7 @@ fn admin_login_refresh_and_call() {
     let stats = p.stats().client(ADMIN_CLIENT_ID);
     assert_eq!((stats.refreshes, stats.replays), (1, 0));
 
-    let call = demo(
+    let call = run(
         &["call", "--token-file", file_arg, "connections"],
         Some(ADMIN_CLIENT_SECRET),
     );
@@ -139,7 +139,7 @@ fn admin_login_refresh_and_call() {
         text(&call)
     );
 
-    let shown = demo(
+    let shown = run(
         &[
             "refresh",
             "--token-file",
@@ -160,7 +160,7 @@ fn admin_login_refresh_and_call() {
 /// loopback redirect; must succeed.
 fn link_login(p: &Providers, file: &Path) {
     let urls = p.urls();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authflowkit"))
         .args([
             "login",
             "--profile",
@@ -191,8 +191,8 @@ fn link_login(p: &Providers, file: &Path) {
         .unwrap();
     // The "browser": the provider redirects to the CLI's loopback listener.
     let transport = Transport::default();
-    let get = |url: &str| authflow_core::HttpRequest {
-        method: authflow_core::Method::Get,
+    let get = |url: &str| authflowkit_core::HttpRequest {
+        method: authflowkit_core::Method::Get,
         url: url.to_owned(),
         headers: vec![],
         body: Default::default(),
@@ -218,10 +218,10 @@ fn makini_link_login_through_the_loopback_redirect() {
 
 #[test]
 fn clear_errors_for_bad_flags_and_bad_credentials() {
-    let unknown = demo(&["login", "--bogus", "x"], None);
+    let unknown = run(&["login", "--bogus", "x"], None);
     assert_eq!(unknown.status.code(), Some(2));
     assert_says(&unknown, "unknown flag --bogus");
-    let missing = demo(
+    let missing = run(
         &[
             "login",
             "--profile",
@@ -249,7 +249,7 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
         "--token-file",
         "/tmp/x",
     ];
-    let with = |more: &[&str]| demo(&[&admin[..], more].concat(), None);
+    let with = |more: &[&str]| run(&[&admin[..], more].concat(), None);
     let said = text(&with(&["--auth-method", "private_key_jwts"]));
     assert!(
         said.contains("unknown --auth-method \"private_key_jwts\""),
@@ -289,7 +289,7 @@ fn clear_errors_for_bad_flags_and_bad_credentials() {
 
     let p = Providers::start().unwrap();
     let file = temp_file("wrong");
-    let wrong = demo(
+    let wrong = run(
         &[
             "login",
             "--profile",
@@ -338,7 +338,7 @@ fn a_stale_token_file_with_a_shared_store_takes_the_rotated_pair() {
         if shared {
             args.extend(["--store-dir", store_arg]);
         }
-        demo(&args, Some(ADMIN_CLIENT_SECRET))
+        run(&args, Some(ADMIN_CLIENT_SECRET))
     };
 
     let renewed = refresh(&server, true);
@@ -361,7 +361,7 @@ fn a_stale_token_file_with_a_shared_store_takes_the_rotated_pair() {
         "one refresh, no replay"
     );
 
-    let call = demo(
+    let call = run(
         &[
             "call",
             "--token-file",
@@ -403,7 +403,7 @@ fn concurrent_forced_refreshes_of_one_token_file_refresh_once() {
         FaultSpec::new(Fault::Slow).delay_ms(2500),
     );
     let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
+        Command::new(env!("CARGO_BIN_EXE_authflowkit"))
             .args(["refresh", "--token-file", file_arg, "--force"])
             .env("AUTHFLOW_CLIENT_SECRET", LINK_CLIENT_SECRET)
             .stdout(Stdio::piped())
@@ -435,7 +435,7 @@ fn concurrent_forced_refreshes_of_one_token_file_refresh_once() {
     assert_ne!(newest, first);
     assert!(!said.contains(&newest), "a refresh token was printed");
     // The file holds the live pair: it calls, and it refreshes again.
-    let call = demo(
+    let call = run(
         &["call", "--token-file", file_arg, "sites"],
         Some(LINK_CLIENT_SECRET),
     );
@@ -460,7 +460,7 @@ fn client_credentials_keep_their_scope_when_tokens_are_obtained_again() {
     let stale = file.parent().unwrap().join("stale.json");
     admin_login(&p, &file, &["--scope", SCOPE]);
     let call = || {
-        demo(
+        run(
             &["call", "--token-file", file_arg, "connections"],
             Some(ADMIN_CLIENT_SECRET),
         )
@@ -519,7 +519,7 @@ fn login_resources_are_saved_for_every_renewal() {
     assert_eq!(stored_resources(), serde_json::json!(resources));
 
     let urls = p.urls();
-    let refused = demo(
+    let refused = run(
         &[
             "login",
             "--profile",
@@ -569,7 +569,7 @@ fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
             file.to_str().unwrap(),
         ];
         args.extend_from_slice(more);
-        Command::new(env!("CARGO_BIN_EXE_authflow-demo"))
+        Command::new(env!("CARGO_BIN_EXE_authflowkit"))
             .args(args)
             .env("AUTHFLOW_CLIENT_SECRET", LINK_CLIENT_SECRET)
             .stdout(Stdio::piped())
@@ -580,8 +580,8 @@ fn the_loopback_listener_waits_for_its_path_and_gives_up_in_time() {
     let transport = Transport::default();
     let get = |url: &str| {
         transport
-            .send(&authflow_core::HttpRequest {
-                method: authflow_core::Method::Get,
+            .send(&authflowkit_core::HttpRequest {
+                method: authflowkit_core::Method::Get,
                 url: url.to_owned(),
                 headers: vec![],
                 body: Default::default(),
@@ -710,7 +710,7 @@ fn generic_server(name: &str) -> (TokenEndpoint, tempfile::TempDir, PathBuf) {
     (TokenEndpoint::start(), dir, file)
 }
 
-/// `authflow login` at the token endpoint `url` alone (a generic server)
+/// `authflowkit login` at the token endpoint `url` alone (a generic server)
 /// as `client_id`, into `file`, with `more` flags.
 fn generic_login(
     url: &str,
@@ -941,8 +941,8 @@ fn token_refuses_a_dpop_bound_token() {
     );
 }
 
-/// Every command's `--help` shows its flags and an example; `authflow`
-/// and `authflow-demo` run the same commands.
+/// Every command's `--help` shows its flags and an example, under the
+/// binary's name.
 #[test]
 fn every_command_has_help_with_an_example() {
     for command in [
@@ -960,19 +960,17 @@ fn every_command_has_help_with_an_example() {
         assert!(help.status.success());
         let said = String::from_utf8_lossy(&help.stdout);
         assert!(
-            said.starts_with(&format!("usage: authflow {command} ")),
+            said.starts_with(&format!("usage: authflowkit {command} ")),
             "{said}"
         );
         let example = said.split("example:\n").nth(1).unwrap_or_default();
-        assert!(example.contains(&format!("authflow {command} ")), "{said}");
-        assert_eq!(
-            demo(&[command, "--help"], None).stdout,
-            help.stdout,
-            "one implementation"
+        assert!(
+            example.contains(&format!("authflowkit {command} ")),
+            "{said}"
         );
     }
     let overview = authflow(&["--help"], &[]);
-    assert!(String::from_utf8_lossy(&overview.stdout).contains("authflow token --token-file F"));
+    assert!(String::from_utf8_lossy(&overview.stdout).contains("authflowkit token --token-file F"));
     let nothing = authflow(&[], &[]);
     assert_eq!(nothing.status.code(), Some(2));
 }
@@ -980,7 +978,7 @@ fn every_command_has_help_with_an_example() {
 /// Issue 17 item 11, as the `authflow` binary says it: a missing secret
 /// names AUTHFLOW_CLIENT_SECRET; a server that does not answer is named
 /// by host and path (never a token or the query); tokens that cannot be
-/// renewed say to run `authflow login` again.
+/// renewed say to run `authflowkit login` again.
 #[test]
 fn messages_say_what_to_do_next() {
     let (server, _dir, file) = generic_server("m.json");
@@ -1036,5 +1034,5 @@ fn messages_say_what_to_do_next() {
     assert!(login.status.success(), "{}", text(&login));
     let forced = authflow(&["refresh", "--token-file", file_arg, "--force"], &[]);
     assert_eq!(forced.status.code(), Some(2));
-    assert_says(&forced, "run `authflow login` again");
+    assert_says(&forced, "run `authflowkit login` again");
 }

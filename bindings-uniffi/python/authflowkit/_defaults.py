@@ -49,7 +49,7 @@ def raise_timeout_error(reason: str) -> typing.NoReturn:
 
 
 def raise_store_error(reason: str) -> typing.NoReturn:
-    """Raises the error a :class:`authflow.TokenStore` raises when its store
+    """Raises the error a :class:`authflowkit.TokenStore` raises when its store
     cannot be reached (kind ``store_unavailable``, action ``retry``).
     ``reason`` must not quote a stored value."""
     _raise(store_error(reason))
@@ -69,7 +69,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class UrllibTransport(HttpTransport):
     """Sends requests with ``urllib.request``: no redirects followed, every
     status returned as a response, failures raised as
-    :data:`authflow.TransportError` without the URL or headers in the
+    :data:`authflowkit.TransportError` without the URL or headers in the
     message (kind ``timeout`` when ``timeout`` seconds passed without a
     complete answer, ``transport`` otherwise). ``send_async`` runs ``send`` in the event loop's default
     executor."""
@@ -117,7 +117,7 @@ class UrllibTransport(HttpTransport):
 
 
 class SystemEnvironment(Environment):
-    """The system clock and ``os.urandom``. An :class:`authflow.OAuthClient`
+    """The system clock and ``os.urandom``. An :class:`authflowkit.OAuthClient`
     given this class itself (the default) reads the same clock and an
     OS-seeded CSPRNG inside the native library instead, with no call back
     into Python; a subclass is called."""
@@ -141,7 +141,7 @@ class _CallablePersister(TokenPersister):
         except Exception:  # noqa: BLE001 - a persister must not raise into the session
             import logging
 
-            logging.getLogger("authflow").exception("on_persist failed")
+            logging.getLogger("authflowkit").exception("on_persist failed")
 
     def __repr__(self) -> str:
         return "TokenPersister(callback)"

@@ -5,7 +5,7 @@ builds every request as an :class:`HttpRequest` and parses every
 :class:`Environment` and :class:`TokenStore` are what a host implements.
 
 Its enums (``ErrorKind``, ``Action``, ``Method``, ...) are the native ones;
-errors it raises are :class:`authflow.AuthflowError` like everywhere else.
+errors it raises are :class:`authflowkit.AuthflowError` like everywhere else.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 # after it for the interpreter (the last one wins).
 from ._errors import AuthflowError as AuthflowError
 from ._native import *  # type: ignore[assignment]  # noqa: F401,F403
-from ._native import authflow as _generated
+from ._native import authflowkit as _generated
 # `as` marks a re-export for type checkers (mypy --strict has no implicit ones).
 from ._defaults import SystemEnvironment as SystemEnvironment
 from ._defaults import persister as persister

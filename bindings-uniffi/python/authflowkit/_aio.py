@@ -1,4 +1,4 @@
-"""The asyncio client: the same flows as :class:`authflow.OAuthClient`,
+"""The asyncio client: the same flows as :class:`authflowkit.OAuthClient`,
 as coroutines. Renewals are single-flight across coroutines and threads
 alike (one session may serve both)."""
 
@@ -29,7 +29,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 
 class AsyncSession:
-    """A :class:`authflow.Session` whose calls are awaitable.
+    """A :class:`authflowkit.Session` whose calls are awaitable.
 
     Cancelling a task that waits here never loses tokens: a renewal belongs
     to the session, not to the task that sent it, so it completes, its
@@ -44,7 +44,7 @@ class AsyncSession:
 
     @property
     def native(self) -> ClientSession:
-        """The native session (for :mod:`authflow.sansio` users)."""
+        """The native session (for :mod:`authflowkit.sansio` users)."""
         return self._session
 
     async def access_token(self) -> str:
@@ -61,7 +61,7 @@ class AsyncSession:
         body: typing.Optional[bytes] = None,
         headers: typing.Optional[typing.Mapping[str, str]] = None,
     ) -> Response:
-        """As :meth:`authflow.Session.request`, awaited."""
+        """As :meth:`authflowkit.Session.request`, awaited."""
         call = api_call(method, path, params, json, body, headers)
         return Response(await self._session.request_async(call.method, call.path, call.body, call.headers))
 
@@ -99,14 +99,14 @@ class AsyncOAuthClient:
         """The authorization URL and the pending string to keep: awaited,
         as with pushed authorization requests (RFC 9126) it first posts the
         parameters to the PAR endpoint (see
-        :meth:`authflow.OAuthClient.authorization_url`)."""
+        :meth:`authflowkit.OAuthClient.authorization_url`)."""
         start = await self.client.authorization_url_async(options)
         return AuthorizationStart(start.url, start.pending)
 
     async def exchange(self, callback_url: str, pending: str) -> TokenSet:
         """Validates the redirect and exchanges the code (and, from an
         OpenID Provider, validates the ID token: see
-        :meth:`authflow.OAuthClient.exchange`)."""
+        :meth:`authflowkit.OAuthClient.exchange`)."""
         return await self.client.exchange_async(callback_url, pending)
 
     async def userinfo(self, tokens: TokenSet) -> UserInfo:
@@ -124,7 +124,7 @@ class AsyncOAuthClient:
         on_code: typing.Callable[[DeviceCode], None],
         sleep: typing.Callable[[float], typing.Awaitable[None]] = asyncio.sleep,
     ) -> TokenSet:
-        """As :meth:`authflow.OAuthClient.device_login`, awaited: the
+        """As :meth:`authflowkit.OAuthClient.device_login`, awaited: the
         requests over the transport's ``send_async``, the waits with
         ``sleep`` (``asyncio.sleep``)."""
         client = self.client
@@ -163,7 +163,7 @@ class AsyncOAuthClient:
 
     async def token_exchange(self, exchange: TokenExchange) -> IssuedToken:
         """Exchanges a token (RFC 8693): see
-        :meth:`authflow.OAuthClient.token_exchange`."""
+        :meth:`authflowkit.OAuthClient.token_exchange`."""
         return await self.client.token_exchange_async(exchange)
 
     async def revoke(self, token: str, hint: TokenTypeHint) -> None:
@@ -184,7 +184,7 @@ class AsyncOAuthClient:
 
     def session(self, tokens: typing.Optional[TokenSet] = None, on_persist: OnPersist = None,
                 refresh_margin: typing.Optional[int] = None) -> AsyncSession:
-        """An awaitable session (see :meth:`authflow.OAuthClient.session`)."""
+        """An awaitable session (see :meth:`authflowkit.OAuthClient.session`)."""
         return AsyncSession(self.client.native_session(tokens, on_persist, refresh_margin))
 
     def __repr__(self) -> str:

@@ -3,29 +3,29 @@ API, MakeShift and any standards-following server.
 
 Everyday use::
 
-    import authflow
+    import authflowkit
 
     # A service calling an API with its own credentials: tokens on first
     # use, renewed before they expire.
-    service = authflow.connect(token_url=TOKEN_URL, api_base=API, client_id=ID,
-                               client_secret=SECRET, grant="client_credentials").session()
+    service = authflowkit.connect(token_url=TOKEN_URL, api_base=API, client_id=ID,
+                                  client_secret=SECRET, grant="client_credentials").session()
     me = service.get("me").json()
 
     # A user logging in: authorization code + PKCE.
-    app = authflow.connect("makini_link", client_id=ID, client_secret=SECRET, redirect_uri=REDIRECT)
+    app = authflowkit.connect("makini_link", client_id=ID, client_secret=SECRET, redirect_uri=REDIRECT)
     start = app.authorization_url()              # send the user to start.url, keep start.pending
     tokens = app.exchange(callback_url, start.pending)
     user = app.session(tokens, on_persist=lambda t: db.save(t.to_json()))
 
     # An OpenID Provider: discovery, then the same login; the ID token is
     # validated (signature, issuer, audience, nonce, times) before exchange returns.
-    oidc = authflow.connect(authflow.discover_profile(ISSUER, openid=True), client_id=ID,
-                            client_secret=SECRET, redirect_uri=REDIRECT, scopes=["openid", "email"])
+    oidc = authflowkit.connect(authflowkit.discover_profile(ISSUER, openid=True), client_id=ID,
+                               client_secret=SECRET, redirect_uri=REDIRECT, scopes=["openid", "email"])
     claims = oidc.exchange(callback_url, pending).id_token_claims()   # claims.sub, claims.extra_json
 
     try:
         user.get("sites")
-    except authflow.AuthflowError as e:          # OAuthError, HttpError, TransportError, ...
+    except authflowkit.AuthflowError as e:          # OAuthError, HttpError, TransportError, ...
         print(e)                                 # one line: kind, what the provider said, action
         if e.action == "authorize_again": ...
 
@@ -34,7 +34,7 @@ Everyday use::
 strings. Nothing secret is ever in an error, a ``repr`` or a ``str``.
 
 The sans-IO layer (request builders and response parsers, the renewal state
-machine, transports, stores) is :mod:`authflow.sansio`.
+machine, transports, stores) is :mod:`authflowkit.sansio`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-//! `authflow`: the command-line client for real providers (`authflow-demo`
-//! runs the same commands after its demo). `login` runs a grant (a browser
+//! `authflowkit`: the command-line client for real providers (the
+//! workspace's `authflow-demo` runs the same commands). `login` runs a grant (a browser
 //! and a loopback redirect, the device authorization grant of RFC 8628,
 //! client credentials or the password grant) and saves the token set;
 //! `refresh` is the scheduled job both Makini documents recommend; `call`
@@ -8,24 +8,24 @@
 //! shows what is stored; `revoke` (RFC 7009) and `introspect` (RFC 7662)
 //! ask the provider about the stored tokens. With `--store-dir`,
 //! `refresh`, `call` and `token` share the tokens with every other process
-//! through a file store (`authflow-store`), one renewal per expiry.
+//! through a file store (`authflowkit-store`), one renewal per expiry.
 
 use crate::token_file::{self, KeySource, Loaded, Saved, TokenFile};
 use crate::transport::Transport;
-use authflow_core::fleet::{FleetSession, StoreKey};
-use authflow_core::{
+use authflowkit_core::fleet::{FleetSession, StoreKey};
+use authflowkit_core::{
     discovery_request, parse_discovery_response, Action, AuthorizationOptions, Client,
     ClientAuthMethod, ClientSecret, DevicePoll, DiscoveryDocument, EndpointRole, Error, ErrorKind,
     GrantType, HttpRequest, IdTokenClaims, IdTokenValidation, LogoutOptions, Method, Password,
     Profile, Reauthentication, Session, TokenRef, TokenSet,
 };
-use authflow_store::{FileStore, SharedFleetSession};
+use authflowkit_store::{FileStore, SharedFleetSession};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// One command's help: what `authflow COMMAND --help` prints.
+/// One command's help: what `authflowkit COMMAND --help` prints.
 struct CommandHelp {
     name: &'static str,
     synopsis: &'static str,
@@ -50,9 +50,10 @@ const COMMANDS: [CommandHelp; 9] = [
   password from AUTHFLOW_PASSWORD (or a prompt on a terminal; never argv).
   --param K=V adds K to the authorization (or device authorization) request
   and to login's token requests; names authflow sets itself are refused.",
-        example: "authflow login --issuer https://as.example --client-id my-cli --scope openid \\
+        example:
+            "authflowkit login --issuer https://as.example --client-id my-cli --scope openid \\
       --token-file tokens.json
-  AUTHFLOW_CLIENT_SECRET=… authflow login --token-endpoint https://as.example/token \\
+  AUTHFLOW_CLIENT_SECRET=… authflowkit login --token-endpoint https://as.example/token \\
       --grant client-credentials --client-id svc --auth-method post --token-file svc.json",
     },
     CommandHelp {
@@ -60,7 +61,7 @@ const COMMANDS: [CommandHelp; 9] = [
         synopsis: "refresh --token-file F [--store-dir D] [--force] [--show-secrets]",
         about: "Refreshes the tokens when due (--force: now), saves the new pair first and
   prints when the next refresh is due: the job to run from cron.",
-        example: "authflow refresh --token-file tokens.json",
+        example: "authflowkit refresh --token-file tokens.json",
     },
     CommandHelp {
         name: "call",
@@ -68,7 +69,7 @@ const COMMANDS: [CommandHelp; 9] = [
         about: "Sends a request with the access token (refreshed first when due) to PATH
   under the API base given at login (--api-base), or to an absolute URL under
   it, and prints the answer. Without an API base a relative PATH is an error.",
-        example: "authflow call --token-file tokens.json users/me",
+        example: "authflowkit call --token-file tokens.json users/me",
     },
     CommandHelp {
         name: "token",
@@ -76,7 +77,8 @@ const COMMANDS: [CommandHelp; 9] = [
         about: "Prints a fresh access token, and only that (refreshed first when due), for
   scripts. A DPoP-bound token is refused: it is never usable as a Bearer token
   (use call).",
-        example: "curl -H \"Authorization: Bearer $(authflow token --token-file tokens.json)\" \\
+        example:
+            "curl -H \"Authorization: Bearer $(authflowkit token --token-file tokens.json)\" \\
       https://api.example/v1/me",
     },
     CommandHelp {
@@ -85,7 +87,7 @@ const COMMANDS: [CommandHelp; 9] = [
         about: "Shows what is stored, without a request and without anything secret: the
   provider, the client id, the scopes, the token type, when the tokens expire
   and whether a refresh token is held.",
-        example: "authflow status --token-file tokens.json",
+        example: "authflowkit status --token-file tokens.json",
     },
     CommandHelp {
         name: "revoke",
@@ -93,7 +95,7 @@ const COMMANDS: [CommandHelp; 9] = [
         about: "Revokes the stored refresh token, or the access token when there is none
   (RFC 7009), then removes the token file. The endpoint comes from the token
   file (discovery or --revocation-endpoint at login) or the flag.",
-        example: "authflow revoke --token-file tokens.json",
+        example: "authflowkit revoke --token-file tokens.json",
     },
     CommandHelp {
         name: "introspect",
@@ -101,21 +103,21 @@ const COMMANDS: [CommandHelp; 9] = [
         about: "Asks the provider about the stored access token (RFC 7662) and prints its
   answer, the token itself redacted. The endpoint comes from the token file
   (discovery or --introspection-endpoint at login) or the flag.",
-        example: "AUTHFLOW_CLIENT_SECRET=… authflow introspect --token-file tokens.json",
+        example: "AUTHFLOW_CLIENT_SECRET=… authflowkit introspect --token-file tokens.json",
     },
     CommandHelp {
         name: "userinfo",
         synopsis: "userinfo --token-file F [--show-secrets]",
         about: "Prints the OpenID Provider's UserInfo claims about the logged-in subject
   (values redacted without --show-secrets).",
-        example: "authflow userinfo --token-file tokens.json",
+        example: "authflowkit userinfo --token-file tokens.json",
     },
     CommandHelp {
         name: "logout",
         synopsis: "logout --token-file F [--post-logout-redirect-uri URL] [--state S]",
         about: "Prints the OpenID Provider's end-session URL to open (it holds the ID token
   as id_token_hint: do not share it).",
-        example: "authflow logout --token-file tokens.json",
+        example: "authflowkit logout --token-file tokens.json",
     },
 ];
 
@@ -174,28 +176,28 @@ const DETAILS: &str = "  P is makini-link, makini-admin, makeshift or generic; w
 /// The whole usage text: every command's synopsis, then [`DETAILS`].
 pub fn usage_text() -> String {
     let mut text = String::from(
-        "usage: authflow COMMAND [FLAGS]   (authflow COMMAND --help: that command, with an example)\n",
+        "usage: authflowkit COMMAND [FLAGS]   (authflowkit COMMAND --help: that command, with an example)\n",
     );
     for command in &COMMANDS {
-        text.push_str(&format!("  authflow {}\n", command.synopsis));
+        text.push_str(&format!("  authflowkit {}\n", command.synopsis));
     }
-    text.push_str("  authflow-demo                     runs the demo against local providers\n\n");
+    text.push('\n');
     text.push_str(DETAILS);
     text
 }
 
-/// `authflow COMMAND --help`: that command's synopsis, what it does and an
+/// `authflowkit COMMAND --help`: that command's synopsis, what it does and an
 /// example.
 fn command_help(name: &str) -> Option<String> {
     COMMANDS.iter().find(|c| c.name == name).map(|c| {
         format!(
-            "usage: authflow {}\n\n  {}\n\nexample:\n  {}",
+            "usage: authflowkit {}\n\n  {}\n\nexample:\n  {}",
             c.synopsis, c.about, c.example
         )
     })
 }
 
-/// The command line's entry point, shared by `authflow` and
+/// The command line's entry point, shared by `authflowkit` and
 /// `authflow-demo`: runs `args` (a command and its flags), prints what
 /// the user reads, and reports an error under `program`'s name.
 pub fn main(program: &str, args: &[String]) -> ExitCode {
@@ -230,7 +232,7 @@ impl From<Error> for CliError {
         // specific enough for a terminal.
         let hint = match (e.kind(), e.action()) {
             (_, Action::AuthorizeAgain) => {
-                Some("run `authflow login` again: the provider will not renew this grant")
+                Some("run `authflowkit login` again: the provider will not renew this grant")
             }
             (ErrorKind::InvalidClient, _) => Some(
                 "check --client-id and the client secret in AUTHFLOW_CLIENT_SECRET (or the \
@@ -250,7 +252,7 @@ impl From<Error> for CliError {
 
 /// `at` relative to `now`, as a person reads it: "in 54 min", "in 3 h 5
 /// min", "in 12 days", "5 min ago".
-pub(crate) fn relative(at: u64, now: u64) -> String {
+pub fn relative(at: u64, now: u64) -> String {
     let (seconds, ago) = if at >= now {
         (at - now, false)
     } else {
@@ -281,7 +283,7 @@ impl From<std::io::Error> for CliError {
 /// A mistake in the command line: `why`, then where to read more.
 fn usage(why: &str) -> CliError {
     CliError(format!(
-        "{why}\n(authflow COMMAND --help shows a command's flags and an example)"
+        "{why}\n(authflowkit COMMAND --help shows a command's flags and an example)"
     ))
 }
 
@@ -757,10 +759,10 @@ fn request_tokens(
     transport: &Transport,
     grant: GrantType,
     extra: &[(String, String)],
-    build: impl FnOnce(&Client) -> authflow_core::Result<HttpRequest>,
+    build: impl FnOnce(&Client) -> authflowkit_core::Result<HttpRequest>,
 ) -> Result<TokenSet, CliError> {
     let now = crate::unix_now();
-    let mut nonces = authflow_core::DpopNonces::new();
+    let mut nonces = authflowkit_core::DpopNonces::new();
     let mut request = build(&signing_client(client, now, &nonces)?)?;
     add_params(&mut request, extra)?;
     let response = send_proved(client, transport, request, &mut nonces)?;
@@ -1091,18 +1093,20 @@ impl Loopback {
 // --- DPoP (RFC 9449) ---
 /// The DPoP key `login` binds the tokens to: a new P-256 key (`--dpop`)
 /// or the one in `--dpop-key FILE` (PEM or JWK).
-fn dpop_key_from(flags: &Flags) -> Result<Option<authflow_core::SigningKey>, CliError> {
+fn dpop_key_from(flags: &Flags) -> Result<Option<authflowkit_core::SigningKey>, CliError> {
     if let Some(file) = flags.get("dpop-key") {
         let text = std::fs::read_to_string(file)
             .map_err(|e| CliError(format!("cannot read --dpop-key {file}: {e}")))?;
-        let key = authflow_core::SigningKey::parse(&text, None)?;
+        let key = authflowkit_core::SigningKey::parse(&text, None)?;
         return Ok(Some(key));
     }
     if !flags.has("--dpop") {
         return Ok(None);
     }
     let entropy = zeroize::Zeroizing::new(crate::assertion_entropy());
-    Ok(Some(authflow_core::SigningKey::generate_es256(&*entropy)?))
+    Ok(Some(authflowkit_core::SigningKey::generate_es256(
+        &*entropy,
+    )?))
 }
 
 /// `client` for a request built at `now`: through `Client::at` (a DPoP
@@ -1110,7 +1114,7 @@ fn dpop_key_from(flags: &Flags) -> Result<Option<authflow_core::SigningKey>, Cli
 fn signing_client(
     client: &Client,
     now: u64,
-    nonces: &authflow_core::DpopNonces,
+    nonces: &authflowkit_core::DpopNonces,
 ) -> Result<Client, CliError> {
     let entropy = zeroize::Zeroizing::new(crate::assertion_entropy());
     Ok(client.at(now, &*entropy)?.with_dpop_nonces(nonces))
@@ -1121,9 +1125,9 @@ fn signing_client(
 fn send_proved(
     client: &Client,
     transport: &Transport,
-    request: authflow_core::HttpRequest,
-    nonces: &mut authflow_core::DpopNonces,
-) -> Result<authflow_core::HttpResponse, CliError> {
+    request: authflowkit_core::HttpRequest,
+    nonces: &mut authflowkit_core::DpopNonces,
+) -> Result<authflowkit_core::HttpResponse, CliError> {
     let response = transport.send(&request)?;
     if !nonces.handle_response(&request, &response) {
         return Ok(response);
@@ -1423,7 +1427,7 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
     let now = crate::unix_now();
     // A DPoP-bound token goes with a proof, and once more with the
     // resource server's nonce when it asks.
-    let mut nonces = authflow_core::DpopNonces::new();
+    let mut nonces = authflowkit_core::DpopNonces::new();
     let request = signing_client(&client, now, &nonces)?.api_request(
         tokens.access_token(),
         method,
@@ -1434,7 +1438,9 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
     client
         .check_api_response(now, &response)
         .map_err(|e| match e.kind() {
-            ErrorKind::Unauthorized => CliError(format!("{e}\n(try `authflow refresh --force`)")),
+            ErrorKind::Unauthorized => {
+                CliError(format!("{e}\n(try `authflowkit refresh --force`)"))
+            }
             _ => e.into(),
         })?;
     writeln!(out, "{}", String::from_utf8_lossy(&response.body))?;
@@ -1442,14 +1448,14 @@ fn call(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(),
 }
 
 /// Prints the access token, refreshed first when due, and nothing else:
-/// for `$(authflow token ...)` in a script.
+/// for `$(authflowkit token ...)` in a script.
 fn token(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(), CliError> {
     flags.check_known(&["token-file", "store-dir"])?;
     let (_, tokens) = fresh_tokens(flags, transport)?;
     if tokens.access_token().is_dpop_bound() {
         return Err(CliError(
             "the access token is bound to a DPoP key (token_type DPoP): a server takes it only \
-             with a proof of that key, never as a Bearer token; use `authflow call` instead"
+             with a proof of that key, never as a Bearer token; use `authflowkit call` instead"
                 .into(),
         ));
     }
@@ -1546,7 +1552,7 @@ fn revoke(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Result<(
         None => ("access token", TokenRef::Access(tokens.access_token())),
     };
     let now = crate::unix_now();
-    let mut nonces = authflow_core::DpopNonces::new();
+    let mut nonces = authflowkit_core::DpopNonces::new();
     let request = signing_client(client, now, &nonces)?.revocation_request(token)?;
     let response = send_proved(client, transport, request, &mut nonces)?;
     client.parse_revocation_response(now, &response)?;
@@ -1568,7 +1574,7 @@ fn introspect(flags: &Flags, transport: &Transport, out: &mut dyn Write) -> Resu
         client_with_endpoint(flags, "introspection-endpoint", EndpointRole::Introspection)?;
     let (client, tokens) = (&loaded.client, &loaded.tokens);
     let now = crate::unix_now();
-    let mut nonces = authflow_core::DpopNonces::new();
+    let mut nonces = authflowkit_core::DpopNonces::new();
     let request = signing_client(client, now, &nonces)?
         .introspection_request(TokenRef::Access(tokens.access_token()))?;
     let response = send_proved(client, transport, request, &mut nonces)?;
@@ -1623,7 +1629,7 @@ mod tests {
         assert_eq!(gone.action(), Action::AuthorizeAgain);
         assert!(CliError::from(gone)
             .0
-            .contains("run `authflow login` again"));
+            .contains("run `authflowkit login` again"));
         let client = Error::new(ErrorKind::InvalidClient, "the provider refused the client");
         assert!(CliError::from(client).0.contains("AUTHFLOW_CLIENT_SECRET"));
         let plain = Error::new(ErrorKind::Timeout, "no answer");

@@ -1,6 +1,6 @@
 //! A blocking HTTP transport over `ureq` for the core's requests.
 
-use authflow_core::{Error, ErrorKind, HttpRequest, HttpResponse, Method};
+use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, Method};
 use std::time::Duration;
 use ureq::http;
 
