@@ -61,7 +61,7 @@ const tsconfig = {
     lib: ["es2022", "dom", "dom.iterable"], allowJs: true, checkJs: true, skipLibCheck: false,
     types: ["node"], typeRoots: [join(repo, "examples/node/node_modules/@types")],
     paths: {
-      authflow: [join(repo, "bindings-wasm/pkg/index.d.ts")],
+      authflowkit: [join(repo, "bindings-wasm/pkg/index.d.ts")],
       "authflowkit/browser-openid": [join(repo, "bindings-wasm/pkg/browser-openid/index.d.ts")],
       "authflowkit/browser-dpop": [join(repo, "bindings-wasm/pkg/browser-dpop/index.d.ts")],
       "authflowkit/node": [join(repo, "bindings-wasm/pkg/node/index.d.ts")],

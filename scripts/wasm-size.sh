@@ -50,7 +50,7 @@ entry_size() {
   printf '%-62s %10s %10d\n' "$limit_name" "" "$limit"
 }
 
-entry_size "$pkg" "shipped file (bindings-wasm/pkg: authflow, the browser entry)" budget "$budget"
+entry_size "$pkg" "shipped file (bindings-wasm/pkg: authflowkit, the browser entry)" budget "$budget"
 default_total=$total
 printf '%-62s %10s %10d\n' "reference: oauth4webapi 3.8.8, whole bundle" "" 14378
 entry_size "$pkg/browser-openid" "shipped file (pkg/browser-openid: authflowkit/browser-openid)" "ceiling (OpenID entry)" "$openid_ceiling"
@@ -79,10 +79,10 @@ printf '\nby crate (shallow bytes before gzip)\n'
 printf '\n'
 over=0
 if [ "$default_total" -gt "$budget" ]; then
-  printf 'OVER BUDGET: authflow, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$default_total" "$budget"
+  printf 'OVER BUDGET: authflowkit, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$default_total" "$budget"
   over=1
 else
-  printf 'within budget: authflow, %d bytes gzip <= %d\n' "$default_total" "$budget"
+  printf 'within budget: authflowkit, %d bytes gzip <= %d\n' "$default_total" "$budget"
 fi
 if [ "$openid_total" -gt "$openid_ceiling" ]; then
   printf 'OVER CEILING: authflowkit/browser-openid, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$openid_total" "$openid_ceiling"

@@ -281,6 +281,6 @@ test("authflowkit/node: Session.fetch presents a bound token with a proof, and m
 test("the default browser entry refuses the dpop option instead of sending bearer tokens", async () => {
   const key = await dpop.createDpopKey();
   assert.throws(() => new browser.OAuthClient(options(NOWHERE, key)),
-    (e) => e.kind === "configuration" && /authflow\/browser-dpop/.test(e.message));
+    (e) => e.kind === "configuration" && /authflowkit\/browser-dpop/.test(e.message));
   assert.equal(browser.createDpopKey, undefined);
 });

@@ -238,7 +238,7 @@ for (const [entry, { AuthflowError, OAuthClient, Session }] of Object.entries(EN
     }));
 }
 
-test("the default browser entry (authflow) has no OpenID: the option is refused, naming the entry that has it", () => {
+test("the default browser entry (authflowkit) has no OpenID: the option is refused, naming the entry that has it", () => {
   const error = (() => {
     try {
       new browser.OAuthClient({
