@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the npm package and packs it: target/npm/authflow-<version>.tgz,
-# the file a user installs (`npm install ./authflow-<version>.tgz`).
+# Builds the npm package and packs it: target/npm/authflowkit-<version>.tgz,
+# the file a user installs (`npm install ./authflowkit-<version>.tgz`).
 # Installs the tools it needs first (scripts/wasm-tools.sh: the wasm32
 # target, the pinned nightly, wasm-bindgen-cli, binaryen, esbuild; Chromium
 # for the tests is installed too, as that script does), then builds the
