@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import typing
 
-from ._native import authflowkit as _native
+from ._native import authflow as _native
 
 
 class _Name(str, enum.Enum):

@@ -16,7 +16,7 @@ from __future__ import annotations
 # after it for the interpreter (the last one wins).
 from ._errors import AuthflowError as AuthflowError
 from ._native import *  # type: ignore[assignment]  # noqa: F401,F403
-from ._native import authflowkit as _generated
+from ._native import authflow as _generated
 # `as` marks a re-export for type checkers (mypy --strict has no implicit ones).
 from ._defaults import SystemEnvironment as SystemEnvironment
 from ._defaults import persister as persister

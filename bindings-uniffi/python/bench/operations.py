@@ -322,7 +322,7 @@ def count_crossings(op: Op) -> typing.Dict[str, int]:
     every one through ``_uniffi_rust_call_with_error``), objects freed included."""
     import gc
 
-    from authflowkit._native import authflowkit as native
+    from authflowkit._native import authflow as native
 
     counts: typing.Counter[str] = collections.Counter()
     original = native._uniffi_rust_call_with_error

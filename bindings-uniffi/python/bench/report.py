@@ -96,7 +96,7 @@ def ffi_internals() -> typing.Dict[str, float]:
     the generated module has none of these names."""
     import timeit
 
-    from authflowkit._native import authflowkit as native
+    from authflowkit._native import authflow as native
 
     lib = getattr(native, "_UniffiLib", None)
     status = getattr(native, "_UniffiRustCallStatus", None)
@@ -143,7 +143,7 @@ def proposed_wrapper_ns(op: operations.Op) -> typing.Optional[float]:
     import ctypes
     import timeit
 
-    from authflowkit._native import authflowkit as native
+    from authflowkit._native import authflow as native
 
     status_type = getattr(native, "_UniffiRustCallStatus", None)
     check = getattr(native, "_uniffi_check_call_status", None)
