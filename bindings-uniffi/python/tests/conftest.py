@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pathlib
@@ -16,6 +17,7 @@ import urllib.request
 import pytest
 
 import authflowkit as af
+from authflowkit import aio
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -123,3 +125,27 @@ def wait_until(predicate: typing.Callable[[], bool], limit: float = 30.0) -> Non
     while not predicate():
         assert time.monotonic() < deadline, "condition not met"
         time.sleep(0.05)
+
+
+class Blocking:
+    """An :class:`authflowkit.aio.AsyncRedisStore` called from blocking test
+    code: each call runs to completion on the adapter's own event loop."""
+
+    def __init__(self, store: aio.AsyncRedisStore) -> None:
+        self._store = store
+        self._loop = asyncio.new_event_loop()
+
+    def __repr__(self) -> str:
+        return repr(self._store)
+
+    def __getattr__(self, name: str) -> typing.Callable[..., typing.Any]:
+        method = getattr(self._store, name)
+        return lambda *args: self._loop.run_until_complete(method(*args))
+
+
+#: Both Redis stores, as the store tests make them: the blocking one, and
+#: the asyncio one behind :class:`Blocking`.
+REDIS_STORES: typing.Dict[str, typing.Callable[..., typing.Any]] = {
+    "blocking": af.RedisStore,
+    "asyncio": lambda *args, **kwargs: Blocking(aio.AsyncRedisStore(*args, **kwargs)),
+}
