@@ -12,7 +12,7 @@
 
 use crate::client::{AuthorizationOptions, Client, TokenTypeHint};
 use crate::error::{AuthflowError, Result};
-use crate::fleet::{AsyncSharedSession, AsyncTokenStore, SharedSession, TokenStore};
+use crate::fleet::{fleet_session, AsyncSharedSession, AsyncTokenStore, SharedSession, TokenStore};
 use crate::http::{HttpHeader, HttpRequest as HttpRequestOut, HttpResponse};
 use crate::id_token::{LogoutOptions, UserInfo};
 use crate::profile::Profile;
@@ -935,7 +935,8 @@ impl OAuthClient {
         tokens: Option<Arc<TokenSet>>,
         lease_ttl_ms: Option<u64>,
     ) -> Result<Arc<SharedSession>> {
-        SharedSession::new(self.handle(), store, &connection, tokens, lease_ttl_ms).map(Arc::new)
+        let parts = fleet_session(self, &connection, tokens, lease_ttl_ms)?;
+        Ok(Arc::new(SharedSession::new(self.handle(), store, parts)))
     }
 
     /// [`OAuthClient::shared_session`] for coroutines: its calls are
@@ -950,8 +951,12 @@ impl OAuthClient {
         tokens: Option<Arc<TokenSet>>,
         lease_ttl_ms: Option<u64>,
     ) -> Result<Arc<AsyncSharedSession>> {
-        AsyncSharedSession::new(self.handle(), store, &connection, tokens, lease_ttl_ms)
-            .map(Arc::new)
+        let parts = fleet_session(self, &connection, tokens, lease_ttl_ms)?;
+        Ok(Arc::new(AsyncSharedSession::new(
+            self.handle(),
+            store,
+            parts,
+        )))
     }
 }
 
@@ -1399,6 +1404,7 @@ impl ClientSession {
 mod tests {
     use super::*;
     use crate::http::HttpRequest;
+    use crate::task::block_on;
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     const NOW: u64 = 1_713_082_414;
@@ -1499,25 +1505,6 @@ mod tests {
         assert_eq!(transport.refreshes.load(Ordering::SeqCst), 1);
         assert!(tokens.iter().all(|t| t == "at-1"), "{tokens:?}");
         assert_eq!(*saved.0.lock().unwrap(), vec!["rt-1".to_owned()]);
-    }
-
-    /// Runs `future` to completion on this thread.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        struct Unpark(std::thread::Thread);
-        impl std::task::Wake for Unpark {
-            fn wake(self: Arc<Self>) {
-                self.0.unpark();
-            }
-        }
-        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut future = std::pin::pin!(future);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            std::thread::park();
-        }
     }
 
     /// A token endpoint that demands a DPoP nonce of every request (a new

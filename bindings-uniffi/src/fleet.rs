@@ -190,11 +190,11 @@ impl std::fmt::Debug for SharedSession {
 /// The clock of a shared session: the environment's clock in seconds,
 /// with the system's milliseconds (the protocol waits in fractions of a
 /// second).
-type Clock = Box<dyn Fn() -> u64 + Send + Sync>;
+pub(crate) type Clock = Box<dyn Fn() -> u64 + Send + Sync>;
 
 /// The core's fleet session for `client`'s connection `connection`, and
 /// its clock: what a shared session of either kind drives.
-fn fleet_session(
+pub(crate) fn fleet_session(
     client: &OAuthClient,
     connection: &str,
     tokens: Option<Arc<TokenSet>>,
@@ -253,15 +253,12 @@ fn renewed_token_refused() -> AuthflowError {
 }
 
 impl SharedSession {
-    /// Wraps the core's fleet session for `client`'s connection `connection`.
+    /// Drives `parts` ([`fleet_session`]) over `client` and `store`.
     pub(crate) fn new(
         client: OAuthClient,
         store: Arc<dyn TokenStore>,
-        connection: &str,
-        tokens: Option<Arc<TokenSet>>,
-        lease_ttl_ms: Option<u64>,
-    ) -> Result<SharedSession> {
-        let (fleet, now_ms) = fleet_session(&client, connection, tokens, lease_ttl_ms)?;
+        (fleet, now_ms): (FleetSession, Clock),
+    ) -> SharedSession {
         let transport = client.transport();
         let send = move |request: &authflowkit_core::HttpRequest| {
             transport
@@ -270,10 +267,10 @@ impl SharedSession {
                 // A timeout stays one; the host's words lose the request's secrets.
                 .map_err(|error| error.to_core().without_secrets_of(request))
         };
-        Ok(SharedSession {
+        SharedSession {
             shared: SharedFleetSession::new(fleet, HostStore(store), send).with_clock(now_ms),
             client,
-        })
+        }
     }
 
     fn token(&self) -> Result<AccessToken> {
@@ -456,24 +453,22 @@ impl AsyncShared {
 }
 
 impl AsyncSharedSession {
-    /// Wraps the core's fleet session for `client`'s connection `connection`.
+    /// Drives `parts` ([`fleet_session`]) over `client` and `store`.
     pub(crate) fn new(
         client: OAuthClient,
         store: Arc<dyn AsyncTokenStore>,
-        connection: &str,
-        tokens: Option<Arc<TokenSet>>,
-        lease_ttl_ms: Option<u64>,
-    ) -> Result<AsyncSharedSession> {
-        let (fleet, now_ms) = fleet_session(&client, connection, tokens, lease_ttl_ms)?;
-        Ok(AsyncSharedSession {
-            shared: Arc::new(AsyncShared {
-                fleet: Mutex::new(fleet),
-                changed: Signal::default(),
-                store,
-                client,
-                now_ms,
-            }),
-        })
+        (fleet, now_ms): (FleetSession, Clock),
+    ) -> AsyncSharedSession {
+        let shared = AsyncShared {
+            fleet: Mutex::new(fleet),
+            changed: Signal::default(),
+            store,
+            client,
+            now_ms,
+        };
+        AsyncSharedSession {
+            shared: Arc::new(shared),
+        }
     }
 }
 

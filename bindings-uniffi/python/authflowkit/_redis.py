@@ -160,7 +160,24 @@ def _stored(generation: typing.Optional[bytes], value: typing.Optional[bytes]) -
     return StoredTokens(generation=int(generation), value=value.decode("utf-8"))
 
 
-class RedisStore(TokenStore):
+class _Redis:
+    """What both stores hold: a redis-py client (blocking or asyncio) made
+    from a checked URL, the scripts registered with it, and where it goes."""
+
+    def _connect(self, from_url: typing.Callable[..., typing.Any], url: str, timeout: float,
+                 ca_pem: typing.Optional[str], allow_plaintext_remote: bool) -> None:
+        connection = _connection(url, timeout, ca_pem, allow_plaintext_remote)
+        self._redis = from_url(url, **connection.options)
+        self._where = connection.where
+        self._tls = connection.tls
+        self._compare_and_set, self._take_lease, self._release = _scripts(self._redis)
+        self._errors = _failures()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._where}, tls={self._tls})"
+
+
+class RedisStore(_Redis, TokenStore):
     """Token sets and leases in Redis at ``url`` (``redis://[[user]:password@]
     host[:port][/db]``, ``rediss://…`` or ``unix://…``), each operation
     bounded by ``timeout`` seconds. ``repr`` shows the host, never the
@@ -178,15 +195,7 @@ class RedisStore(TokenStore):
                  allow_plaintext_remote: bool = False) -> None:
         import redis  # the optional dependency: authflowkit[redis]
 
-        connection = _connection(url, timeout, ca_pem, allow_plaintext_remote)
-        self._redis = redis.Redis.from_url(url, **connection.options)
-        self._where = connection.where
-        self._tls = connection.tls
-        self._compare_and_set, self._take_lease, self._release = _scripts(self._redis)
-        self._errors = _failures()
-
-    def __repr__(self) -> str:
-        return f"RedisStore({self._where}, tls={self._tls})"
+        self._connect(redis.Redis.from_url, url, timeout, ca_pem, allow_plaintext_remote)
 
     def get(self, key: str) -> typing.Optional[StoredTokens]:
         """The token set at ``key`` and its generation, or ``None``."""
@@ -220,7 +229,7 @@ class RedisStore(TokenStore):
             raise _unavailable(error) from None
 
 
-class AsyncRedisStore(AsyncTokenStore):
+class AsyncRedisStore(_Redis, AsyncTokenStore):
     """:class:`authflowkit.RedisStore` for asyncio, over ``redis.asyncio``:
     the same URL forms, checks (TLS, no plain ``redis://`` to another host
     unless ``allow_plaintext_remote=True``), Lua scripts and keys, so
@@ -233,15 +242,7 @@ class AsyncRedisStore(AsyncTokenStore):
                  allow_plaintext_remote: bool = False) -> None:
         import redis.asyncio  # the optional dependency: authflowkit[redis]
 
-        connection = _connection(url, timeout, ca_pem, allow_plaintext_remote)
-        self._redis = redis.asyncio.Redis.from_url(url, **connection.options)
-        self._where = connection.where
-        self._tls = connection.tls
-        self._compare_and_set, self._take_lease, self._release = _scripts(self._redis)
-        self._errors = _failures()
-
-    def __repr__(self) -> str:
-        return f"AsyncRedisStore({self._where}, tls={self._tls})"
+        self._connect(redis.asyncio.Redis.from_url, url, timeout, ca_pem, allow_plaintext_remote)
 
     async def aclose(self) -> None:
         """Closes its connections (at the end of the event loop's life)."""

@@ -9,6 +9,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import time
 import typing
 import urllib.error
@@ -149,3 +150,14 @@ REDIS_STORES: typing.Dict[str, typing.Callable[..., typing.Any]] = {
     "blocking": af.RedisStore,
     "asyncio": lambda *args, **kwargs: Blocking(aio.AsyncRedisStore(*args, **kwargs)),
 }
+
+
+def watched_transport(sent: threading.Event) -> af.UrllibTransport:
+    """urllib, setting ``sent`` when an awaited request goes out."""
+
+    class Watched(af.UrllibTransport):
+        async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+            sent.set()
+            return await super().send_async(request)
+
+    return Watched()

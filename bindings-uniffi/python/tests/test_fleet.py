@@ -20,7 +20,7 @@ import typing
 import pytest
 
 import authflowkit as af
-from conftest import REDIS_STORES, REPO, ProviderClock, Providers, wait_until
+from conftest import REDIS_STORES, REPO, ProviderClock, Providers, wait_until, watched_transport
 from test_e2e import link_client, logged_in
 from authflowkit import aio
 
@@ -168,14 +168,8 @@ def test_asyncio_shared_session_a_cancelled_renewal_still_reaches_the_store(
     released) and another session on the connection uses it without a
     second refresh."""
     sent = threading.Event()
-
-    class Watched(af.UrllibTransport):
-        async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
-            sent.set()
-            return await super().send_async(request)
-
     client, tokens = logged_in(providers, clock)
-    watched = aio.AsyncOAuthClient(link_client(providers, clock, transport=Watched()))
+    watched = aio.AsyncOAuthClient(link_client(providers, clock, transport=watched_transport(sent)))
     blocking = af.RedisStore(redis_url)
     key_tokens = client.shared_session(blocking, connection="cancelled", tokens=tokens)
     assert key_tokens.access_token() == tokens.access_token()
