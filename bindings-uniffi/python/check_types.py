@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
         return 1
     files += [pathlib.Path(p) for p in programs]
     config = out_dir / "mypy.ini"
-    config.write_text("[mypy]\n\n[mypy-authflow._native.*]\nignore_errors = True\n", encoding="utf-8")
+    config.write_text("[mypy]\n\n[mypy-authflowkit._native.*]\nignore_errors = True\n", encoding="utf-8")
     # A cache of this run only (never one from an older wheel), shared by
     # its two runs of mypy: the generated module is read once.
     cache = out_dir / "mypy-cache"

@@ -405,9 +405,11 @@ impl AsyncShared {
     /// is this process's, or a renewed pair is not yet written), every
     /// store operation and request the protocol asks for next: so a round
     /// that began (a lease taken, a renewal sent) ends with its answer
-    /// written and the lease released, whoever still waits for it. Each step starts when the host completes the one
-    /// before (in Python, on the event loop's thread, where a call into
-    /// the host must start); sleeping and waiting are left to the callers.
+    /// written and the lease released, whoever still waits for it. Each
+    /// step starts when the host completes the one before (in Python, on
+    /// the event loop's thread, where a call into the host must start):
+    /// the timer never wakes this work, sleeping and waiting are left to
+    /// the callers.
     async fn carry_out(self: Arc<Self>, mut action: FleetAction) {
         loop {
             match action {

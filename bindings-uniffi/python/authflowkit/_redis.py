@@ -138,7 +138,7 @@ def _connection(url: str, timeout: float, ca_pem: typing.Optional[str],
     return _Connection(options, where, tls)
 
 
-def _failures() -> typing.Tuple[typing.Type[BaseException], ...]:
+def _failures() -> typing.Tuple[typing.Type[Exception], ...]:
     """What a Redis call raises when the store cannot answer (asyncio's
     timeout is not ``OSError`` before Python 3.11)."""
     import redis
