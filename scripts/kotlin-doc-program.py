@@ -34,6 +34,7 @@ CHECKS = """
     check(renewed.refreshToken() != tokens.refreshToken()) { "the refresh did not rotate" }
     check(nextStep == "sign the user in again") { "the error was read as: $nextStep" }
     check(connections.isNotEmpty()) { "the service got nothing" }
+    check(connectionsShared == connections) { "the shared session's answer differs: $connectionsShared" }
     println("docs/kotlin.md: every block ran, the checks hold")
 """
 

@@ -4,7 +4,9 @@
 #   Python the manylinux2014 wheel (maturin, bindings = "uniffi", linked by
 #          zig against glibc 2.17), its tag and symbol versions checked by
 #          auditwheel, installed with pip into a fresh venv; pytest: every golden vector, end to end against the
-#          local providers (urllib, asyncio, 100 threads), the package itself;
+#          local providers (urllib, asyncio, 100 threads), the package itself,
+#          fleets of Rust, blocking and asyncio processes on one redis-server,
+#          examples/fastapi under uvicorn --workers 4;
 #          the Authlib peer server; examples/python against the providers
 #          and the Authlib peer (measured beside the same program written
 #          with Authlib); mypy --strict over the examples, README snippets and
@@ -12,7 +14,8 @@
 #   Kotlin the JAR (scripts/build-jar.sh's build: the generated sources, the
 #          transports, the native library inside); the test program
 #          compiled against it: every golden vector, end to end (blocking
-#          and suspend) over java.net.http and over HttpURLConnection;
+#          and suspend, suspend shared sessions over a Kotlin store) over
+#          java.net.http and over HttpURLConnection;
 #          examples/kotlin and docs/kotlin.md's code (one program, by
 #          scripts/kotlin-doc-program.py) against the providers with the
 #          JAR alone
@@ -41,6 +44,11 @@ PYTEST_VERSION=9.2.0
 REDIS_PY_VERSION=8.1.0
 # mypy --strict over the Python examples and README snippets.
 MYPY_VERSION=2.4.1
+# examples/fastapi under `uvicorn --workers 4` (tests/test_fastapi_example.py),
+# and Starlette as FastAPI's resolver picked it, pinned too.
+FASTAPI_VERSION=0.163.2
+STARLETTE_VERSION=1.10.0
+UVICORN_VERSION=0.54.0
 WORK=$ROOT/target/uniffi
 started=$(date +%s)
 
@@ -83,8 +91,9 @@ TEST_VENV=$TOOLS/test-venv
 rm -rf "$TEST_VENV" "$WORK/cross"
 python3 -m venv "$TEST_VENV"
 "$TEST_VENV/bin/pip" install --disable-pip-version-check --no-input -q "$WHEEL" "pytest==$PYTEST_VERSION" \
-    "redis==$REDIS_PY_VERSION" "mypy==$MYPY_VERSION" \
-  || fail "pip install of the wheel (or pytest==$PYTEST_VERSION, redis==$REDIS_PY_VERSION, mypy==$MYPY_VERSION) failed"
+    "redis==$REDIS_PY_VERSION" "mypy==$MYPY_VERSION" "fastapi==$FASTAPI_VERSION" \
+    "starlette==$STARLETTE_VERSION" "uvicorn==$UVICORN_VERSION" \
+  || fail "pip install of the wheel (or pytest==$PYTEST_VERSION, redis==$REDIS_PY_VERSION, mypy==$MYPY_VERSION, fastapi==$FASTAPI_VERSION, starlette==$STARLETTE_VERSION, uvicorn==$UVICORN_VERSION) failed"
 AUTHFLOW_PROVIDERS_BIN=$PROVIDERS AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross \
   "$TEST_VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-uniffi/python/tests
 
@@ -96,7 +105,8 @@ AUTHLIB_PYTHON=$ROOT/tests/peers/authlib/.venv/bin/python AUTHFLOW_PROVIDERS_BIN
 
 step "mypy --strict: the Python examples, the README's Python snippets and every public name, against the installed wheel"
 "$TEST_VENV/bin/python" bindings-uniffi/python/check_types.py "$WORK/python-snippets" README.md bindings-uniffi/README.md \
-  -- examples/python/everyday.py examples/python/authflow_example.py bindings-uniffi/python/tests/typed_api.py \
+  -- examples/python/everyday.py examples/python/authflow_example.py examples/fastapi/app.py \
+  bindings-uniffi/python/tests/typed_api.py \
   || fail "mypy --strict found errors in the examples, the README snippets or tests/typed_api.py"
 
 step "examples/python against the local providers"

@@ -12,10 +12,11 @@
 
 use crate::client::{AuthorizationOptions, Client, TokenTypeHint};
 use crate::error::{AuthflowError, Result};
-use crate::fleet::{SharedSession, TokenStore};
+use crate::fleet::{fleet_session, AsyncSharedSession, AsyncTokenStore, SharedSession, TokenStore};
 use crate::http::{HttpHeader, HttpRequest as HttpRequestOut, HttpResponse};
 use crate::id_token::{LogoutOptions, UserInfo};
 use crate::profile::Profile;
+use crate::task::Detached;
 use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use crate::transport::{Environment, HttpTransport, SystemEnvironment, TokenPersister};
@@ -27,7 +28,6 @@ use authflowkit_core::{
 };
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -229,42 +229,68 @@ impl OAuthClient {
     }
 
     /// Sends `request`, and once more with a new proof when the server
+    /// asks for a DPoP nonce (never more): the request sent last and its
+    /// answer.
+    fn send_retrying(
+        &self,
+        request: authflowkit_core::HttpRequest,
+    ) -> Result<(authflowkit_core::HttpRequest, Result<HttpResponse>)> {
+        let answer = self.transport.send((&request).into());
+        match self.nonce_retry(&request, &answer)? {
+            Some(retry) => {
+                let answer = self.transport.send((&retry).into());
+                self.keep_nonce(&retry, &answer);
+                Ok((retry, answer))
+            }
+            None => Ok((request, answer)),
+        }
+    }
+
+    /// [`OAuthClient::send_retrying`] through the transport's `send_async`.
+    async fn send_retrying_async(
+        &self,
+        request: authflowkit_core::HttpRequest,
+    ) -> Result<(authflowkit_core::HttpRequest, Result<HttpResponse>)> {
+        let answer = self.transport.send_async((&request).into()).await;
+        match self.nonce_retry(&request, &answer)? {
+            Some(retry) => {
+                let answer = self.transport.send_async((&retry).into()).await;
+                self.keep_nonce(&retry, &answer);
+                Ok((retry, answer))
+            }
+            None => Ok((request, answer)),
+        }
+    }
+
+    /// Sends `request`, and once more with a new proof when the server
     /// asks for a DPoP nonce; no error shows the request's secrets.
     pub(crate) fn send_with_nonce_retry(
         &self,
         request: authflowkit_core::HttpRequest,
     ) -> Result<HttpResponse> {
-        let mut answer = self.transport.send((&request).into());
-        let mut sent = request;
-        if let Some(retry) = self.nonce_retry(&sent, &answer)? {
-            answer = self.transport.send((&retry).into());
-            self.keep_nonce(&retry, &answer);
-            sent = retry;
-        }
+        let (sent, answer) = self.send_retrying(request)?;
+        answer.map_err(|e| e.without_secrets_of(&sent))
+    }
+
+    /// Async [`OAuthClient::send_with_nonce_retry`].
+    pub(crate) async fn send_with_nonce_retry_async(
+        &self,
+        request: authflowkit_core::HttpRequest,
+    ) -> Result<HttpResponse> {
+        let (sent, answer) = self.send_retrying_async(request).await?;
         answer.map_err(|e| e.without_secrets_of(&sent))
     }
 
     fn run<T>(&self, step: authflowkit_core::Result<Step<T>>) -> Result<T> {
-        let mut step = step?;
-        let mut answer = self.transport.send((&step.request).into());
-        // One retry with the nonce a server asked for, never more.
-        if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
-            answer = self.transport.send((&retry).into());
-            self.keep_nonce(&retry, &answer);
-            step.request = retry;
-        }
-        self.read(step, answer)
+        let Step { request, parse } = step?;
+        let (request, answer) = self.send_retrying(request)?;
+        self.read(Step { request, parse }, answer)
     }
 
     async fn run_async<T>(&self, step: authflowkit_core::Result<Step<T>>) -> Result<T> {
-        let mut step = step?;
-        let mut answer = self.transport.send_async((&step.request).into()).await;
-        if let Some(retry) = self.nonce_retry(&step.request, &answer)? {
-            answer = self.transport.send_async((&retry).into()).await;
-            self.keep_nonce(&retry, &answer);
-            step.request = retry;
-        }
-        self.read(step, answer)
+        let Step { request, parse } = step?;
+        let (request, answer) = self.send_retrying_async(request).await?;
+        self.read(Step { request, parse }, answer)
     }
 
     /// Reads a step's answer. No error shows a secret the request carried,
@@ -909,7 +935,28 @@ impl OAuthClient {
         tokens: Option<Arc<TokenSet>>,
         lease_ttl_ms: Option<u64>,
     ) -> Result<Arc<SharedSession>> {
-        SharedSession::new(self.handle(), store, &connection, tokens, lease_ttl_ms).map(Arc::new)
+        let parts = fleet_session(self, &connection, tokens, lease_ttl_ms)?;
+        Ok(Arc::new(SharedSession::new(self.handle(), store, parts)))
+    }
+
+    /// [`OAuthClient::shared_session`] for coroutines: its calls are
+    /// awaited and never block the event loop, over an [`AsyncTokenStore`]
+    /// (Python: `authflowkit.aio.AsyncRedisStore`). It shares a connection
+    /// with blocking and Rust processes on the same store.
+    #[uniffi::method(default(connection = "default", tokens = None, lease_ttl_ms = None))]
+    pub fn async_shared_session(
+        &self,
+        store: Arc<dyn AsyncTokenStore>,
+        connection: String,
+        tokens: Option<Arc<TokenSet>>,
+        lease_ttl_ms: Option<u64>,
+    ) -> Result<Arc<AsyncSharedSession>> {
+        let parts = fleet_session(self, &connection, tokens, lease_ttl_ms)?;
+        Ok(Arc::new(AsyncSharedSession::new(
+            self.handle(),
+            store,
+            parts,
+        )))
     }
 }
 
@@ -1071,7 +1118,19 @@ impl Shared {
             match next {
                 Next::Done(token) => return Ok(token),
                 Next::WaitForAnswer(seen) => Changed { shared: self, seen }.await,
-                Next::Send(outgoing) => Renewal::start(self, outgoing).outcome().await?,
+                // Owned by no coroutine (see `Detached`): cancelling this
+                // one leaves the renewal running, its answer stored.
+                Next::Send(outgoing) => {
+                    let shared = self.clone();
+                    let transport = self.client.transport.clone();
+                    let request: HttpRequestOut = (&outgoing.request).into();
+                    Detached::start(async move {
+                        let answer = transport.send_async(request).await;
+                        shared.complete(&outgoing, answer)
+                    })
+                    .output()
+                    .await?
+                }
             }
         }
     }
@@ -1191,167 +1250,6 @@ impl Future for Changed<'_> {
             state.wakers.push(cx.waker().clone());
         }
         Poll::Pending
-    }
-}
-
-/// The host's answer to a renewal, still to come.
-type Answer = Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send>>;
-
-/// A renewal sent for a coroutine, owned by the session rather than by
-/// that coroutine. The coroutine only waits for its outcome: cancelling it
-/// (a Python task, a Kotlin coroutine, a Swift task) drops the wait, not
-/// the request, so the answer is still handled and a pair the provider
-/// rotated is stored, not lost. Dropping the request instead would also
-/// cancel the host's call (UniFFI cancels a foreign future that Rust
-/// drops), after the provider may have acted on it.
-///
-/// It needs no executor: the host's completion wakes it, and waking polls
-/// it, on whichever thread completed the host's call. Until then the
-/// request and this value keep each other alive (through the waker the
-/// request holds), as any request in flight is kept by its caller.
-struct Renewal {
-    shared: Arc<Shared>,
-    outgoing: OutgoingRequest,
-    answer: Mutex<Option<Answer>>,
-    /// [`IDLE`], [`POLLING`], [`WOKEN`] (woken while being polled: poll
-    /// again) or [`DONE`].
-    polling: AtomicU8,
-    finished: Mutex<Finished>,
-}
-
-const IDLE: u8 = 0;
-const POLLING: u8 = 1;
-const WOKEN: u8 = 2;
-const DONE: u8 = 3;
-
-/// A renewal's outcome, for the coroutine that sent it if it still waits.
-#[derive(Default)]
-struct Finished {
-    outcome: Option<Result<()>>,
-    waiter: Option<Waker>,
-}
-
-impl Renewal {
-    /// Sends `outgoing` through the host's async transport and starts
-    /// driving it.
-    fn start(shared: &Arc<Shared>, outgoing: OutgoingRequest) -> Arc<Renewal> {
-        let transport = shared.client.transport.clone();
-        let request: crate::http::HttpRequest = (&outgoing.request).into();
-        let renewal = Arc::new(Renewal {
-            shared: shared.clone(),
-            outgoing,
-            answer: Mutex::new(Some(Box::pin(async move {
-                transport.send_async(request).await
-            }))),
-            polling: AtomicU8::new(IDLE),
-            finished: Mutex::new(Finished::default()),
-        });
-        renewal.clone().drive();
-        renewal
-    }
-
-    /// Polls the request; when another thread is polling it already, has
-    /// that one poll again instead.
-    fn drive(self: Arc<Self>) {
-        let mut seen = self.polling.load(Ordering::Acquire);
-        loop {
-            let claim = match seen {
-                IDLE => POLLING,
-                POLLING => WOKEN,
-                _ => return,
-            };
-            match self
-                .polling
-                .compare_exchange(seen, claim, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) if claim == WOKEN => return,
-                Ok(_) => break,
-                Err(now) => seen = now,
-            }
-        }
-        let waker = Waker::from(self.clone());
-        loop {
-            let polled = match lock(&self.answer).as_mut() {
-                Some(answer) => answer.as_mut().poll(&mut Context::from_waker(&waker)),
-                None => return,
-            };
-            match polled {
-                Poll::Ready(answer) => {
-                    self.polling.store(DONE, Ordering::Release);
-                    // The finished request no longer needs this renewal.
-                    lock(&self.answer).take();
-                    self.finish(answer);
-                    return;
-                }
-                Poll::Pending => {
-                    if self
-                        .polling
-                        .compare_exchange(POLLING, IDLE, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok()
-                    {
-                        return;
-                    }
-                    // Woken while polling: poll again.
-                    self.polling.store(POLLING, Ordering::Release);
-                }
-            }
-        }
-    }
-
-    /// Hands the answer to the session, then to the coroutine that sent it.
-    fn finish(&self, answer: Result<HttpResponse>) {
-        let outcome = self.shared.complete(&self.outgoing, answer);
-        let waiter = {
-            let mut finished = lock(&self.finished);
-            finished.outcome = Some(outcome);
-            finished.waiter.take()
-        };
-        if let Some(waiter) = waiter {
-            waiter.wake();
-        }
-    }
-
-    /// The outcome ([`Shared::complete`]'s), for the coroutine that sent it.
-    fn outcome(&self) -> RenewalOutcome<'_> {
-        RenewalOutcome(self)
-    }
-}
-
-impl std::task::Wake for Renewal {
-    fn wake(self: Arc<Self>) {
-        self.drive();
-    }
-}
-
-/// Locks a mutex whose holders never leave it half-changed.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Waits for a renewal's outcome; dropping it (a cancelled coroutine)
-/// leaves the renewal running.
-struct RenewalOutcome<'a>(&'a Renewal);
-
-impl Future for RenewalOutcome<'_> {
-    type Output = Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        let mut finished = lock(&self.0.finished);
-        match finished.outcome.take() {
-            Some(outcome) => Poll::Ready(outcome),
-            None => {
-                finished.waiter = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for RenewalOutcome<'_> {
-    fn drop(&mut self) {
-        lock(&self.0.finished).waiter = None;
     }
 }
 
@@ -1506,6 +1404,7 @@ impl ClientSession {
 mod tests {
     use super::*;
     use crate::http::HttpRequest;
+    use crate::task::block_on;
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     const NOW: u64 = 1_713_082_414;
@@ -1606,25 +1505,6 @@ mod tests {
         assert_eq!(transport.refreshes.load(Ordering::SeqCst), 1);
         assert!(tokens.iter().all(|t| t == "at-1"), "{tokens:?}");
         assert_eq!(*saved.0.lock().unwrap(), vec!["rt-1".to_owned()]);
-    }
-
-    /// Runs `future` to completion on this thread.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        struct Unpark(std::thread::Thread);
-        impl std::task::Wake for Unpark {
-            fn wake(self: Arc<Self>) {
-                self.0.unpark();
-            }
-        }
-        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut future = std::pin::pin!(future);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            std::thread::park();
-        }
     }
 
     /// A token endpoint that demands a DPoP nonce of every request (a new

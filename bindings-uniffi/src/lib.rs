@@ -18,7 +18,8 @@
 //!   across threads and coroutines, and hands every token set to store to
 //!   a [`TokenPersister`]; [`SharedSession`] does it for many processes
 //!   through a [`TokenStore`] the host implements (one renewal per expiry
-//!   across all of them).
+//!   across all of them), and [`AsyncSharedSession`] for coroutines over an
+//!   [`AsyncTokenStore`].
 //!
 //! Errors are one [`AuthflowError`] whose variants group the core's kinds;
 //! every variant carries kind, action, retry-after and the provider's
@@ -44,6 +45,7 @@ mod pending;
 mod profile;
 mod session;
 mod signing;
+mod task;
 mod token_exchange;
 mod token_set;
 mod transport;
@@ -59,7 +61,7 @@ pub use enums::*;
 pub use error::{
     raise_error, store_error, timeout_error, transport_error, AuthflowError, ErrorDetails,
 };
-pub use fleet::{SharedSession, StoredTokens, TokenStore};
+pub use fleet::{AsyncSharedSession, AsyncTokenStore, SharedSession, StoredTokens, TokenStore};
 pub use http::{HttpHeader, HttpRequest, HttpResponse};
 pub use id_token::{
     default_algorithms, jwks_request, jws_algorithm_name, parse_jwks_response, validate_id_token,

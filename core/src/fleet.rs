@@ -1011,6 +1011,45 @@ impl FleetSession {
         self.phase = Phase::Idle;
     }
 
+    /// Takes what carrying out store request `id` gave: its outcome
+    /// ([`FleetSession::handle_store`]) or the store's failure, a text
+    /// without the values ([`FleetSession::handle_store_error`]). Every
+    /// driver hands store results back through here.
+    pub fn handle_store_result(
+        &mut self,
+        id: StoreRequestId,
+        now_ms: u64,
+        result: std::result::Result<StoreOutcome, String>,
+    ) -> Result<()> {
+        match result {
+            Ok(outcome) => self.handle_store(id, now_ms, outcome),
+            Err(what) => {
+                self.handle_store_error(id, now_ms, &what);
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes what sending renewal `outgoing` gave: the provider's answer or
+    /// the transport's failure, which may quote the request and so loses
+    /// its secrets first. Every driver hands renewal answers back through
+    /// here.
+    pub fn handle_answer(
+        &mut self,
+        outgoing: &OutgoingRequest,
+        now_ms: u64,
+        answer: &std::result::Result<HttpResponse, Error>,
+    ) -> Result<SessionUpdate> {
+        match answer {
+            Ok(response) => self.handle_response(outgoing.id, now_ms, response),
+            Err(error) => self.handle_transport_error(
+                outgoing.id,
+                now_ms,
+                &error.clone().without_secrets_of(&outgoing.request),
+            ),
+        }
+    }
+
     /// Takes the answer to renewal request `id`, received at `now_ms`; the
     /// result is the session's ([`Session::handle_response`]).
     pub fn handle_response(

@@ -69,32 +69,19 @@ impl<S: TokenStore> SharedFleetSession<S> {
                 FleetAction::UseToken(token) => return Ok(token),
                 FleetAction::Fail(error) => return Err(error),
                 FleetAction::Store(request) => {
-                    match self.store.perform(&request) {
-                        Ok(outcome) => {
-                            // An unreadable stored value is overwritten by
-                            // the session; nothing for this caller to do.
-                            let _ = fleet.handle_store(request.id, (self.now_ms)(), outcome);
-                        }
-                        Err(what) => fleet.handle_store_error(request.id, (self.now_ms)(), &what),
-                    }
+                    let result = self.store.perform(&request);
+                    // An unreadable stored value is overwritten by the
+                    // session; nothing for this caller to do.
+                    let _ = fleet.handle_store_result(request.id, (self.now_ms)(), result);
                     self.changed.notify_all();
                 }
                 FleetAction::Send(outgoing) => {
                     drop(fleet);
                     let answer = (self.send)(&outgoing.request);
                     fleet = self.lock();
-                    let now = (self.now_ms)();
                     // The outcome's error (if any) is what the next poll
                     // reports, after the store has been told.
-                    let _ = match &answer {
-                        Ok(response) => fleet.handle_response(outgoing.id, now, response),
-                        // The host's transport may quote the request.
-                        Err(error) => fleet.handle_transport_error(
-                            outgoing.id,
-                            now,
-                            &error.clone().without_secrets_of(&outgoing.request),
-                        ),
-                    };
+                    let _ = fleet.handle_answer(&outgoing, (self.now_ms)(), &answer);
                     self.changed.notify_all();
                 }
                 FleetAction::Sleep { millis } => {

@@ -12,11 +12,16 @@ import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
@@ -566,6 +571,44 @@ class ProviderClock(private val providers: Providers) : Environment {
 
 const val DAY = 86_400L
 
+/** A shared store of the host's own, in memory, for suspend shared sessions: what a Kotlin
+ *  server would write over its Redis or database client. Each operation suspends once (a
+ *  network round trip's worth) and is atomic under the mutex. */
+class MemoryAsyncStore : AsyncTokenStore {
+    private val mutex = Mutex()
+    private val values = HashMap<String, StoredTokens>()
+    private val leases = HashMap<String, Pair<String, Long>>()
+    var operations = 0
+        private set
+
+    private suspend fun <T> atomically(body: () -> T): T {
+        yield()
+        return mutex.withLock { operations++; body() }
+    }
+
+    override suspend fun get(key: String): StoredTokens? = atomically { values[key] }
+
+    override suspend fun compareAndSet(key: String, expected: ULong, newGeneration: ULong, value: String): Boolean =
+        atomically {
+            if ((values[key]?.generation ?: 0uL) != expected) return@atomically false
+            values[key] = StoredTokens(newGeneration, value)
+            true
+        }
+
+    override suspend fun takeLease(key: String, owner: String, ttlMs: ULong): Boolean = atomically {
+        val now = System.currentTimeMillis()
+        val held = leases[key]
+        if (held != null && held.first != owner && held.second > now) return@atomically false
+        leases[key] = owner to now + ttlMs.toLong()
+        true
+    }
+
+    override suspend fun releaseLease(key: String, owner: String) = atomically {
+        if (leases[key]?.first == owner) leases.remove(key)
+        Unit
+    }
+}
+
 /** An HTTP client the end-to-end cases run over, made fresh for each use with the time it
  *  allows for an answer. */
 class TransportUnderTest(val name: String, val make: (timeout: java.time.Duration) -> HttpTransport) {
@@ -662,6 +705,36 @@ fun throughTransport(started: () -> Providers, http: TransportUnderTest): List<P
                 val info = conn.tokenInfoAsync()
                 expect(info.expiresInSeconds != null && info.expiresInSeconds!! <= 14_400uL) { "token info $info" }
             }
+        },
+        "suspend shared sessions over a Kotlin store: three clients, 30 coroutines, one refresh per expiry" to {
+            providers.control("POST", "/reset", "{}")
+            val clock = ProviderClock(providers)
+            val store = MemoryAsyncStore()
+            val first = link(clock)
+            val start = first.authorizationUrl()
+            val tokens = first.exchange(providers.authorize(start.url), start.pending)
+            runBlocking {
+                // The login's tokens go into the store (generation 1) ...
+                val seeding = first.asyncSharedSession(store, "kotlin-fleet", tokens, 2_000uL)
+                expect(seeding.accessTokenAsync() == tokens.accessToken() && seeding.generation() == 1uL) { "seeded" }
+                // ... where three other clients (three processes of a fleet) find them.
+                val fleet = (1..3).map { link(clock).asyncSharedSession(store, "kotlin-fleet", null, 2_000uL) }
+                for (expiry in 1..2) {
+                    clock.advance(30 * DAY + 3600)
+                    val statuses = fleet.flatMap { session ->
+                        (1..10).map { async(Dispatchers.Default) { session.getAsync("sites").status.toInt() } }
+                    }.awaitAll()
+                    expect(statuses.all { it == 200 }) { "statuses after expiry $expiry: $statuses" }
+                    val held = fleet.map { it.tokenSet()?.accessToken() }.toSet()
+                    expect(held.size == 1 && held.first() != tokens.accessToken()) { "one new token for all" }
+                    expect(fleet.all { it.generation() == fleet[0].generation() }) { "generations differ" }
+                }
+                val renewed = fleet[0].tokenSet() ?: throw Failure("no tokens")
+                expect(renewed.accessToken() !in renewed.toString() && renewed.accessToken() !in fleet[0].toString()) { "a token in toString" }
+            }
+            val stats = providers.clientStats("link-client")
+            expect(stats["refreshes"] == 2L && stats["replays"] == 0L) { "refreshes/replays: $stats" }
+            expect(store.operations > 0) { "the store was never used" }
         },
         "a renewal whose coroutine is cancelled still completes and is stored" to {
             providers.control("POST", "/reset", "{}")

@@ -29,7 +29,8 @@ Everyday use::
         print(e)                                 # one line: kind, what the provider said, action
         if e.action == "authorize_again": ...
 
-:class:`AsyncOAuthClient` has the same flows as coroutines. Errors are
+:class:`AsyncOAuthClient` has the same flows as coroutines (:mod:`authflowkit.aio`
+has its shared session's Redis store, for web servers on asyncio). Errors are
 :class:`AuthflowError` subclasses whose ``kind`` and ``action`` compare with
 strings. Nothing secret is ever in an error, a ``repr`` or a ``str``.
 
@@ -42,7 +43,7 @@ from __future__ import annotations
 import typing as _typing
 
 from . import _fastpath  # noqa: F401  (before anything calls the native classes)
-from . import sansio
+from . import aio, sansio
 from ._aio import AsyncOAuthClient, AsyncSession
 from ._client import AuthorizationStart, DeviceCode, Headers, OAuthClient, Response, Session, connect
 from ._defaults import UrllibTransport

@@ -1,6 +1,7 @@
 """The asyncio client: the same flows as :class:`authflowkit.OAuthClient`,
 as coroutines. Renewals are single-flight across coroutines and threads
-alike (one session may serve both)."""
+alike (one session may serve both), and with
+:meth:`AsyncOAuthClient.shared_session` across processes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import typing
 from ._client import AuthorizationStart, DeviceCode, OnPersist, Response, Session, api_call, device_flow
 from ._errors import AuthflowError
 from ._native import (
+    AsyncSharedSession,
+    AsyncTokenStore,
     AuthorizationOptions,
     ClientSession,
     HttpResponse,
@@ -29,21 +32,25 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 
 class AsyncSession:
-    """A :class:`authflowkit.Session` whose calls are awaitable.
+    """A :class:`authflowkit.Session` whose calls are awaitable: over one
+    process's tokens (:meth:`AsyncOAuthClient.session`) or a connection
+    shared by many processes (:meth:`AsyncOAuthClient.shared_session`).
 
-    Cancelling a task that waits here never loses tokens: a renewal belongs
-    to the session, not to the task that sent it, so it completes, its
-    answer (a rotated pair) goes to ``on_persist``, and the next call uses
-    it. No ``asyncio.shield`` is needed."""
+    Cancelling a task that waits here never loses tokens: a renewal (and,
+    shared, each store operation) belongs to the session, not to the task
+    that started it, so it completes, its answer (a rotated pair) goes to
+    ``on_persist`` or the store, and the next call uses it. No
+    ``asyncio.shield`` is needed."""
 
-    def __init__(self, session: typing.Union[Session, ClientSession]) -> None:
+    def __init__(self, session: typing.Union[Session, ClientSession, AsyncSharedSession]) -> None:
         native = session.native if isinstance(session, Session) else session
-        if not isinstance(native, ClientSession):
-            raise TypeError("a shared session has no awaitable calls")
-        self._session = native
+        if not isinstance(native, (ClientSession, AsyncSharedSession)):
+            raise TypeError("a blocking shared session has no awaitable calls: "
+                            "use AsyncOAuthClient.shared_session with an asynchronous store")
+        self._session: typing.Union[ClientSession, AsyncSharedSession] = native
 
     @property
-    def native(self) -> ClientSession:
+    def native(self) -> typing.Union[ClientSession, AsyncSharedSession]:
         """The native session (for :mod:`authflowkit.sansio` users)."""
         return self._session
 
@@ -76,7 +83,10 @@ class AsyncSession:
         return await self.request("POST", path, json=json, body=body, headers=headers)
 
     async def token_info(self) -> TokenInfo:
-        """MakeShift's token info; corrects the token's expiry."""
+        """MakeShift's token info; corrects the token's expiry (not on a
+        shared session: a TypeError)."""
+        if not isinstance(self._session, ClientSession):
+            raise TypeError("token_info corrects one process's tokens: not on a shared session")
         return await self._session.token_info_async()
 
     def token_set(self) -> typing.Optional[TokenSet]:
@@ -186,6 +196,17 @@ class AsyncOAuthClient:
                 refresh_margin: typing.Optional[int] = None) -> AsyncSession:
         """An awaitable session (see :meth:`authflowkit.OAuthClient.session`)."""
         return AsyncSession(self.client.native_session(tokens, on_persist, refresh_margin))
+
+    def shared_session(self, store: AsyncTokenStore, connection: str = "default",
+                       tokens: typing.Optional[TokenSet] = None,
+                       lease_ttl_ms: typing.Optional[int] = None) -> AsyncSession:
+        """An awaitable session whose tokens are shared through ``store``
+        (:class:`authflowkit.aio.AsyncRedisStore`) with every process that
+        uses the same provider, client and ``connection`` name, blocking,
+        asyncio or Rust: one renewal per expiry across all of them, and no
+        call blocks the event loop. ``tokens`` and ``lease_ttl_ms`` as in
+        :meth:`authflowkit.OAuthClient.shared_session`."""
+        return AsyncSession(self.client.async_shared_session(store, connection, tokens, lease_ttl_ms))
 
     def __repr__(self) -> str:
         return f"AsyncOAuthClient({self.client!r})"

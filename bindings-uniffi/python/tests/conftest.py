@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pathlib
 import subprocess
 import sys
+import threading
 import time
 import typing
 import urllib.error
@@ -16,6 +18,7 @@ import urllib.request
 import pytest
 
 import authflowkit as af
+from authflowkit import aio
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -123,3 +126,38 @@ def wait_until(predicate: typing.Callable[[], bool], limit: float = 30.0) -> Non
     while not predicate():
         assert time.monotonic() < deadline, "condition not met"
         time.sleep(0.05)
+
+
+class Blocking:
+    """An :class:`authflowkit.aio.AsyncRedisStore` called from blocking test
+    code: each call runs to completion on the adapter's own event loop."""
+
+    def __init__(self, store: aio.AsyncRedisStore) -> None:
+        self._store = store
+        self._loop = asyncio.new_event_loop()
+
+    def __repr__(self) -> str:
+        return repr(self._store)
+
+    def __getattr__(self, name: str) -> typing.Callable[..., typing.Any]:
+        method = getattr(self._store, name)
+        return lambda *args: self._loop.run_until_complete(method(*args))
+
+
+#: Both Redis stores, as the store tests make them: the blocking one, and
+#: the asyncio one behind :class:`Blocking`.
+REDIS_STORES: typing.Dict[str, typing.Callable[..., typing.Any]] = {
+    "blocking": af.RedisStore,
+    "asyncio": lambda *args, **kwargs: Blocking(aio.AsyncRedisStore(*args, **kwargs)),
+}
+
+
+def watched_transport(sent: threading.Event) -> af.UrllibTransport:
+    """urllib, setting ``sent`` when an awaited request goes out."""
+
+    class Watched(af.UrllibTransport):
+        async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+            sent.set()
+            return await super().send_async(request)
+
+    return Watched()

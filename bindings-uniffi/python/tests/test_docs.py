@@ -12,6 +12,7 @@ import re
 import typing
 
 from conftest import REPO, Providers, authorize
+from test_fleet import redis_url  # noqa: F401  (the fixture)
 
 PAGE = (REPO / "docs" / "python.md").read_text(encoding="utf-8")
 
@@ -55,3 +56,14 @@ def test_the_service_program_calls_the_api_blocking_and_awaited(providers: Provi
     })
     assert done["connections"] == done["connections_async"]
     assert providers.client_stats("admin-client")["token_requests"] == {"client_credentials": 2}
+
+
+def test_the_fleet_program_shares_a_connection_through_redis(providers: Providers, redis_url: str) -> None:  # noqa: F811
+    admin = providers.urls["makini_admin"]
+    settings = {"SERVICE_TOKEN_URL": admin["token_endpoint"], "SERVICE_API_BASE": admin["api"],
+                "SERVICE_ID": "admin-client", "SERVICE_SECRET": "admin-secret", "REDIS_URL": redis_url}
+    # The page's programs run in order: the fleet one after the service one's settings.
+    done = run(programs()["service"] + "\n" + programs()["fleet"], settings)
+    assert done["connections_shared"] == done["connections"]
+    # The service program's two sessions, and the shared session's one grant, written to Redis.
+    assert providers.client_stats("admin-client")["token_requests"] == {"client_credentials": 3}

@@ -12,7 +12,7 @@ import typing
 import pytest
 
 import authflowkit as af
-from conftest import ProviderClock, Providers, authorize
+from conftest import ProviderClock, Providers, authorize, watched_transport
 
 DAY = 86_400
 REDIRECT = "http://127.0.0.1:8400/callback"
@@ -210,14 +210,8 @@ def test_makini_admin_refused_refresh_reauthenticates_in_the_same_call(providers
 
 def test_cancelled_asyncio_renewal_still_completes_and_is_stored(providers: Providers, clock: ProviderClock) -> None:
     sent = threading.Event()
-
-    class Watched(af.UrllibTransport):
-        async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
-            sent.set()
-            return await super().send_async(request)
-
     client, tokens = logged_in(providers, clock)
-    client = link_client(providers, clock, transport=Watched())
+    client = link_client(providers, clock, transport=watched_transport(sent))
     persisted: list[af.TokenSet] = []
     conn = af.AsyncOAuthClient(client).session(tokens, on_persist=persisted.append)
     clock.advance(30 * DAY + 60)

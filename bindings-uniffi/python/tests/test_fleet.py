@@ -1,24 +1,28 @@
 """Fleets from Python: processes sharing one Makini Link connection through
-:class:`authflowkit.RedisStore` (redis-py) and a redis-server started here on
-127.0.0.1, against the local providers whose clock the test moves past
-expiry. The protocol is the core's; only the store is Python."""
+:class:`authflowkit.RedisStore` (redis-py), :class:`authflowkit.aio.AsyncRedisStore`
+(redis.asyncio) and a redis-server started here on 127.0.0.1, against the
+local providers whose clock the test moves past expiry. The protocol is
+the core's; only the store is Python."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import pathlib
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import typing
 
 import pytest
 
 import authflowkit as af
-from conftest import REPO, ProviderClock, Providers, wait_until
-from test_e2e import logged_in
+from conftest import REDIS_STORES, REPO, ProviderClock, Providers, wait_until, watched_transport
+from test_e2e import link_client, logged_in
+from authflowkit import aio
 
 HERE = pathlib.Path(__file__).resolve().parent
 PASSWORD = "py-fleet-redis-password"
@@ -56,8 +60,10 @@ def redis_url() -> typing.Iterator[str]:
         process.wait()
 
 
-def test_redis_store_keeps_the_contract_and_hides_its_password(redis_url: str) -> None:
-    store = af.RedisStore(redis_url)
+@pytest.mark.parametrize("make", REDIS_STORES.values(), ids=REDIS_STORES.keys())
+def test_redis_store_keeps_the_contract_and_hides_its_password(
+        redis_url: str, make: typing.Callable[..., typing.Any]) -> None:
+    store = make(redis_url)
     assert PASSWORD not in repr(store) and "127.0.0.1" in repr(store)
     assert store.get("k") is None
     assert not store.compare_and_set("k", 3, 4, "x")
@@ -74,7 +80,7 @@ def test_redis_store_keeps_the_contract_and_hides_its_password(redis_url: str) -
     time.sleep(0.25)
     assert store.take_lease("l", "c", 60_000)
     # An unreachable store: a typed, retryable error without the password.
-    gone = af.RedisStore(f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0", timeout=1.0)
+    gone = make(f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0", timeout=1.0)
     with pytest.raises(af.TransportError) as caught:
         gone.get("k")
     assert caught.value.kind == "store_unavailable"
@@ -85,27 +91,32 @@ def test_redis_store_keeps_the_contract_and_hides_its_password(redis_url: str) -
 def test_python_and_rust_processes_one_refresh_per_expiry(
     providers: Providers, clock: ProviderClock, redis_url: str, tmp_path: pathlib.Path
 ) -> None:
-    """Three Python processes (8 threads each) and two Rust ones (the
-    `fleet-worker` of examples/, 4 threads each) on one connection."""
+    """Two blocking Python processes (8 threads each), two asyncio Python
+    processes (8 tasks each) and two Rust ones (the `fleet-worker` of
+    examples/, 4 threads each) on one connection."""
     expiries, connection = 3, "fleet-test"
     rust_worker = REPO / "target" / "debug" / "fleet-worker"
     assert rust_worker.exists(), "build it: cargo build -p authflow-examples --bin fleet-worker"
     client, tokens = logged_in(providers, clock)
+    # Asyncio tasks call faster than threads: past the 1,000 calls an access
+    # token may make by default, the API would answer 429.
+    providers.call("POST", "/config", {"api_budget": 1_000_000})
     (tmp_path / "clock").write_text(str(clock.now() - int(time.time())))
     # The test's own process puts the connection in the store (generation 1).
     seeding = client.shared_session(af.RedisStore(redis_url), connection=connection, tokens=tokens)
     assert seeding.access_token() == tokens.access_token() and seeding.native.generation() == 1
     urls = json.dumps(providers.urls)
+    callers = [8, 8, 8, 8, 4, 4]
     workers = [
         subprocess.Popen([sys.executable, str(HERE / "fleet_worker.py"), urls, redis_url,
-                          str(tmp_path), "8", connection])
-        for _ in range(3)
+                          str(tmp_path), str(callers[index]), connection, mode])
+        for index, mode in enumerate(["threads", "threads", "asyncio", "asyncio"])
     ] + [
         subprocess.Popen([str(rust_worker), "--redis", redis_url, "--urls", urls, "--dir", str(tmp_path),
                           "--threads", "4", "--connections", "link", "--lease-ttl-ms", "2000"])
         for _ in range(2)
     ]
-    threads = {worker.pid: 8 if index < 3 else 4 for index, worker in enumerate(workers)}
+    threads = {worker.pid: callers[index] for index, worker in enumerate(workers)}
 
     def statuses() -> list:
         found = []
@@ -138,7 +149,8 @@ def test_python_and_rust_processes_one_refresh_per_expiry(
         codes = [worker.wait(timeout=60) for worker in workers]
     after = providers.client_stats("link-client")
     final = statuses()
-    print(f"python + rust fleet: 3 Python x 8 threads, 2 Rust x 4 threads, {expiries} expiries: "
+    print(f"python + rust fleet: 2 Python x 8 threads, 2 asyncio Python x 8 tasks, 2 Rust x 4 threads, "
+          f"{expiries} expiries: "
           f"{after['refreshes'] - before['refreshes']} refreshes, {after['replays']} replays, "
           f"{sum(s['calls'] for s in final)} API calls; all callers on the new token after "
           f"{1000 * max(took):.0f} ms at worst")
@@ -146,3 +158,42 @@ def test_python_and_rust_processes_one_refresh_per_expiry(
     assert after["refreshes"] - before["refreshes"] == expiries
     assert after["replays"] == 0
     assert all(s["errors"] == {} for s in final), final
+
+
+def test_asyncio_shared_session_a_cancelled_renewal_still_reaches_the_store(
+    providers: Providers, clock: ProviderClock, redis_url: str
+) -> None:
+    """A task whose renewal is in flight is cancelled: the renewal is the
+    session's, so the rotated pair still reaches Redis (written, the lease
+    released) and another session on the connection uses it without a
+    second refresh."""
+    sent = threading.Event()
+    client, tokens = logged_in(providers, clock)
+    watched = aio.AsyncOAuthClient(link_client(providers, clock, transport=watched_transport(sent)))
+    blocking = af.RedisStore(redis_url)
+    key_tokens = client.shared_session(blocking, connection="cancelled", tokens=tokens)
+    assert key_tokens.access_token() == tokens.access_token()
+    clock.advance(EXPIRY_STEP)
+    # The provider takes 1.5 s, and rotates the pair whatever the client does meanwhile.
+    providers.fault("makini_link.token", "slow", delay_ms=1500)
+
+    async def main() -> str:
+        store = aio.AsyncRedisStore(redis_url)
+        shared = watched.shared_session(store, "cancelled", lease_ttl_ms=10_000)
+        carrier = asyncio.ensure_future(shared.access_token())
+        while not sent.is_set():
+            await asyncio.sleep(0.01)
+        carrier.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await carrier
+        # Another session on the connection (a blocking one, in a thread: this
+        # loop must keep running the store operations) finds the pair in Redis.
+        renewed = await asyncio.get_running_loop().run_in_executor(None, key_tokens.access_token)
+        assert await shared.access_token() == renewed
+        await store.aclose()
+        return renewed
+
+    renewed = asyncio.run(main())
+    assert renewed != tokens.access_token()
+    stats = providers.client_stats("link-client")
+    assert (stats["refreshes"], stats["replays"]) == (1, 0)

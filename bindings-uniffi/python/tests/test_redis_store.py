@@ -1,4 +1,4 @@
-""":class:`authflowkit.RedisStore`'s transport rules: plain ``redis://`` only to
+""":class:`authflowkit.RedisStore`'s and :class:`authflowkit.aio.AsyncRedisStore`'s transport rules (one set of checks): plain ``redis://`` only to
 this host unless opted in, and ``rediss://`` against a redis-server started
 here with TLS only (``--port 0``), its certificate signed by a CA made here
 with the openssl CLI (scripts/redis-tools.sh installs both)."""
@@ -15,6 +15,9 @@ import typing
 import pytest
 
 import authflowkit as af
+from conftest import REDIS_STORES
+
+each_store = pytest.mark.parametrize("make", REDIS_STORES.values(), ids=REDIS_STORES.keys())
 
 PASSWORD = "py-tls-redis-password"
 VALUE = "stored-token-set-value-5c21"
@@ -32,14 +35,15 @@ def free_port() -> int:
     f"redis://:{PASSWORD}@[2001:db8::1]:6379",
     f"redis://:{PASSWORD}@127.0.0.1.example.com/0",
 ])
-def test_plain_redis_to_another_host_is_refused_unless_allowed(url: str) -> None:
+@each_store
+def test_plain_redis_to_another_host_is_refused_unless_allowed(url: str, make: typing.Callable[..., typing.Any]) -> None:
     with pytest.raises(af.ConfigurationError) as caught:
-        af.RedisStore(url)
+        make(url)
     assert caught.value.action == "fix_configuration"
     shown = f"{caught.value} {caught.value!r}"
     assert "allow_plaintext_remote=True" in shown
     assert PASSWORD not in shown
-    store = af.RedisStore(url, allow_plaintext_remote=True)
+    store = make(url, allow_plaintext_remote=True)
     assert "tls=False" in repr(store) and PASSWORD not in repr(store)
 
 
@@ -51,8 +55,9 @@ def test_plain_redis_to_another_host_is_refused_unless_allowed(url: str) -> None
     "unix:///run/redis.sock",
     f"rediss://:{PASSWORD}@redis.internal:6380/0",
 ])
-def test_this_host_and_tls_need_no_opt_in(url: str) -> None:
-    assert PASSWORD not in repr(af.RedisStore(url))
+@each_store
+def test_this_host_and_tls_need_no_opt_in(url: str, make: typing.Callable[..., typing.Any]) -> None:
+    assert PASSWORD not in repr(make(url))
 
 
 @pytest.mark.parametrize("url, ca_pem, expected", [
@@ -62,9 +67,11 @@ def test_this_host_and_tls_need_no_opt_in(url: str) -> None:
     (f"rediss://:{PASSWORD}@127.0.0.1/0?ssl_check_hostname=false", None, "ca_pem"),
     (f"http://:{PASSWORD}@127.0.0.1/0", None, "not usable"),
 ])
-def test_tls_settings_are_checked_when_opened(url: str, ca_pem: typing.Optional[str], expected: str) -> None:
+@each_store
+def test_tls_settings_are_checked_when_opened(url: str, ca_pem: typing.Optional[str], expected: str,
+                                              make: typing.Callable[..., typing.Any]) -> None:
     with pytest.raises(af.ConfigurationError) as caught:
-        af.RedisStore(url, ca_pem=ca_pem)
+        make(url, ca_pem=ca_pem)
     shown = f"{caught.value} {caught.value!r}"
     assert expected in shown and PASSWORD not in shown
 
@@ -131,15 +138,17 @@ def tls_redis(tmp_path: pathlib.Path) -> typing.Iterator[TlsRedis]:
         process.wait()
 
 
-def test_rediss_with_its_ca_works_and_plain_redis_to_the_tls_port_fails(tls_redis: TlsRedis) -> None:
-    store = af.RedisStore(tls_redis.url("rediss"), ca_pem=tls_redis.ca("good"))
+@each_store
+def test_rediss_with_its_ca_works_and_plain_redis_to_the_tls_port_fails(
+        tls_redis: TlsRedis, make: typing.Callable[..., typing.Any]) -> None:
+    store = make(tls_redis.url("rediss"), ca_pem=tls_redis.ca("good"))
     assert "tls=True" in repr(store)
     assert store.compare_and_set("k", 0, 1, VALUE)
     got = store.get("k")
     assert got is not None and (got.generation, got.value) == (1, VALUE)
     assert store.take_lease("l", "a", 60_000) and not store.take_lease("l", "b", 60_000)
     # No plain port: the same server does not answer redis://.
-    plain = af.RedisStore(tls_redis.url("redis"), timeout=2.0)
+    plain = make(tls_redis.url("redis"), timeout=2.0)
     with pytest.raises(af.TransportError) as caught:
         plain.get("k")
     assert caught.value.kind == "store_unavailable"
@@ -151,9 +160,10 @@ def test_rediss_with_its_ca_works_and_plain_redis_to_the_tls_port_fails(tls_redi
     ("127.0.0.1", "other"),
     ("localhost", "good"),  # the certificate names 127.0.0.1 only
 ])
-def test_an_untrusted_certificate_is_a_store_error(tls_redis: TlsRedis, host: str,
-                                                    ca: typing.Optional[str]) -> None:
-    store = af.RedisStore(tls_redis.url("rediss", host),
+@each_store
+def test_an_untrusted_certificate_is_a_store_error(tls_redis: TlsRedis, host: str, ca: typing.Optional[str],
+                                                    make: typing.Callable[..., typing.Any]) -> None:
+    store = make(tls_redis.url("rediss", host),
                           ca_pem=None if ca is None else tls_redis.ca(ca), timeout=2.0)
     with pytest.raises(af.TransportError) as caught:
         store.get("k")

@@ -1,5 +1,5 @@
 """The public API as help() and a type checker see it: every public name of
-``authflowkit`` and ``authflowkit.sansio`` and each of their public methods has a
+``authflowkit``, ``authflowkit.sansio`` and ``authflowkit.aio`` and each of their public methods has a
 docstring and annotations, and typed_api.py (checked by mypy --strict in
 scripts/test-uniffi.sh) uses every one of those names."""
 
@@ -12,9 +12,10 @@ import types
 import typing
 
 import authflowkit
-from authflowkit import sansio
+from authflowkit import aio, sansio
 
-PUBLIC = [(authflowkit, name) for name in authflowkit.__all__] + [(sansio, name) for name in sansio.__all__]
+PUBLIC = ([(authflowkit, name) for name in authflowkit.__all__] + [(sansio, name) for name in sansio.__all__]
+          + [(aio, name) for name in aio.__all__])
 
 
 def _qualified(module: types.ModuleType, name: str) -> str:
@@ -75,7 +76,7 @@ def test_every_public_function_and_method_is_annotated() -> None:
 
 def test_the_typing_check_uses_every_public_name() -> None:
     source = (pathlib.Path(__file__).parent / "typed_api.py").read_text(encoding="utf-8")
-    used = set(re.findall(r"\b(authflowkit|sansio)\.(\w+)", source))
+    used = set(re.findall(r"\b(authflowkit|sansio|aio)\.(\w+)", source))
     unused = [_qualified(module, name) for module, name in PUBLIC
               if name != "sansio" and (module.__name__.rpartition(".")[2], name) not in used]
     assert not unused, f"typed_api.py does not use: {unused}"

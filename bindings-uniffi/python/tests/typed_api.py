@@ -1,4 +1,4 @@
-"""Every public name of ``authflowkit`` and ``authflowkit.sansio``, used as a
+"""Every public name of ``authflowkit``, ``authflowkit.sansio`` and ``authflowkit.aio``, used as a
 program uses it, for ``mypy --strict`` (scripts/test-uniffi.sh): a name
 the type checker sees as ``Any``, a call to an unannotated function, or a
 return type other than the one asserted here fails the check.
@@ -14,7 +14,7 @@ import typing
 from typing import assert_type
 
 import authflowkit
-from authflowkit import sansio
+from authflowkit import aio, sansio
 
 
 def everyday(secret: str, callback_url: str) -> None:
@@ -68,14 +68,24 @@ def profiles_and_stores(issuer: str) -> None:
 
 
 async def in_asyncio(client: authflowkit.OAuthClient) -> None:
-    aio = authflowkit.AsyncOAuthClient(client)
-    tokens = await aio.client_credentials()
+    async_client = authflowkit.AsyncOAuthClient(client)
+    tokens = await async_client.client_credentials()
     assert_type(tokens, authflowkit.TokenSet)
-    session = aio.session(tokens)
+    session = async_client.session(tokens)
     assert_type(session, authflowkit.AsyncSession)
     assert_type(await session.get("sites"), authflowkit.Response)
     assert_type(await session.access_token(), str)
     await asyncio.sleep(0)
+
+    store = aio.AsyncRedisStore("redis://127.0.0.1:6379/0", timeout=2.0)
+    shared = aio.AsyncOAuthClient(client).shared_session(store, "default", lease_ttl_ms=10_000)
+    assert_type(shared, aio.AsyncSession)
+    assert_type(await shared.get("sites"), authflowkit.Response)
+    assert_type(shared.native, typing.Union[sansio.ClientSession, sansio.AsyncSharedSession])
+    generic_store: aio.AsyncTokenStore = store
+    assert_type(await generic_store.get("key"), typing.Optional[sansio.StoredTokens])
+    assert_type(await store.take_lease("key:lease", "owner", 1000), bool)
+    await store.aclose()
 
 
 def errors(client: authflowkit.OAuthClient) -> None:
@@ -136,6 +146,22 @@ class MemoryStore(sansio.TokenStore):
         return None
 
 
+class AsyncMemoryStore(sansio.AsyncTokenStore):
+    """A host token store for coroutines."""
+
+    async def get(self, key: str) -> typing.Optional[sansio.StoredTokens]:
+        return None
+
+    async def compare_and_set(self, key: str, expected: int, new_generation: int, value: str) -> bool:
+        return True
+
+    async def take_lease(self, key: str, owner: str, ttl_ms: int) -> bool:
+        return True
+
+    async def release_lease(self, key: str, owner: str) -> None:
+        return None
+
+
 class Persister(sansio.TokenPersister):
     """A host persister."""
 
@@ -176,6 +202,9 @@ def sans_io(now: int, entropy: bytes, response: sansio.HttpResponse) -> None:
     assert_type(native_session, sansio.ClientSession)
     assert_type(native_session.access_token(), str)
     assert_type(oauth.shared_session(MemoryStore(), "default", None, None), sansio.SharedSession)
+    shared = oauth.async_shared_session(AsyncMemoryStore(), "default", None, None)
+    assert_type(shared, sansio.AsyncSharedSession)
+    assert_type(shared.generation(), int)
     assert_type(sansio.persister(lambda renewed: None), typing.Optional[sansio.TokenPersister])
     assert_type(sansio.SystemEnvironment().now(), int)
 
@@ -272,9 +301,10 @@ def records_and_enums(
 # follow, under their own names.
 HOST_INTERFACES: typing.Tuple[type, ...] = (
     sansio.EnvironmentImpl, sansio.HttpTransportImpl, sansio.TokenPersisterImpl, sansio.TokenStoreImpl,
+    sansio.AsyncTokenStoreImpl,
 )
 PROTOCOLS: typing.Tuple[type, ...] = (
-    sansio.AccessTokenProtocol, sansio.ClientProtocol, sansio.ClientSessionProtocol,
+    sansio.AccessTokenProtocol, sansio.AsyncSharedSessionProtocol, sansio.ClientProtocol, sansio.ClientSessionProtocol,
     sansio.DeviceAuthorizationProtocol, sansio.DevicePollProtocol, sansio.DpopNoncesProtocol,
     sansio.IssuedTokenProtocol, sansio.JwkSetProtocol, sansio.OAuthClientProtocol,
     sansio.PendingAuthorizationProtocol, sansio.ProfileProtocol, sansio.ProviderMetadataProtocol,

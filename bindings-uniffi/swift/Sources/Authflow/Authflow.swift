@@ -777,6 +777,731 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> UInt64 {
 
 
 /**
+ * [`SharedSession`] for the coroutines of an event loop (Python asyncio,
+ * Kotlin coroutines, Swift tasks), over an [`AsyncTokenStore`]: the same
+ * protocol, processes of both kinds (and Rust ones) sharing one
+ * connection. Nothing blocks the loop: store operations and the renewal
+ * are awaited, a coroutine waiting for another's renewal (in this process
+ * or another) is suspended. A store operation or renewal belongs to the
+ * session, not to the coroutine that started it: cancelling that
+ * coroutine never leaves the protocol half-done or a rotated pair
+ * unwritten.
+ */
+public protocol AsyncSharedSessionProtocol: AnyObject, Sendable {
+    
+    /**
+     * A valid access token: renewed first if due and no other process has
+     * renewed it (then its tokens are read from the store).
+     */
+    func accessTokenAsync() async throws  -> String
+    
+    /**
+     * The store generation of this process's copy (0: never stored).
+     */
+    func generation()  -> UInt64
+    
+    /**
+     * `GET path` with [`AsyncSharedSession::request_async`].
+     */
+    func getAsync(path: String) async throws  -> HttpResponse
+    
+    /**
+     * A bearer API call; when the API refuses the token (another process
+     * may have renewed it), reads the store, renews only if nothing newer
+     * is there, and retries once. `headers` as in `ClientSession.request`.
+     */
+    func requestAsync(method: Method, path: String, body: Data?, headers: [HttpHeader]) async throws  -> HttpResponse
+    
+    /**
+     * This process's copy of the token set.
+     */
+    func tokenSet()  -> TokenSet?
+    
+    /**
+     * Tells the session an API refused `access_token` (401).
+     */
+    func unauthorized(accessToken: String) 
+    
+}
+/**
+ * [`SharedSession`] for the coroutines of an event loop (Python asyncio,
+ * Kotlin coroutines, Swift tasks), over an [`AsyncTokenStore`]: the same
+ * protocol, processes of both kinds (and Rust ones) sharing one
+ * connection. Nothing blocks the loop: store operations and the renewal
+ * are awaited, a coroutine waiting for another's renewal (in this process
+ * or another) is suspended. A store operation or renewal belongs to the
+ * session, not to the coroutine that started it: cancelling that
+ * coroutine never leaves the protocol half-done or a rotated pair
+ * unwritten.
+ */
+open class AsyncSharedSession: AsyncSharedSessionProtocol, @unchecked Sendable, CustomDebugStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_asyncsharedsession(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_asyncsharedsession(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A valid access token: renewed first if due and no other process has
+     * renewed it (then its tokens are read from the store).
+     */
+open func accessTokenAsync()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asyncsharedsession_access_token_async(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * The store generation of this process's copy (0: never stored).
+     */
+open func generation() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_asyncsharedsession_generation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `GET path` with [`AsyncSharedSession::request_async`].
+     */
+open func getAsync(path: String)async throws  -> HttpResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asyncsharedsession_get_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(path)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHttpResponse_lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * A bearer API call; when the API refuses the token (another process
+     * may have renewed it), reads the store, renews only if nothing newer
+     * is there, and retries once. `headers` as in `ClientSession.request`.
+     */
+open func requestAsync(method: Method, path: String, body: Data? = nil, headers: [HttpHeader] = [])async throws  -> HttpResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asyncsharedsession_request_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeMethod_lower(method),FfiConverterString.lower(path),FfiConverterOptionData.lower(body),FfiConverterSequenceTypeHttpHeader.lower(headers)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHttpResponse_lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * This process's copy of the token set.
+     */
+open func tokenSet() -> TokenSet?  {
+    return try!  FfiConverterOptionTypeTokenSet.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_asyncsharedsession_token_set(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Tells the session an API refused `access_token` (401).
+     */
+open func unauthorized(accessToken: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_asyncsharedsession_unauthorized(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(accessToken),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_asyncsharedsession_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAsyncSharedSession: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = AsyncSharedSession
+
+    public static func lift(_ handle: UInt64) throws -> AsyncSharedSession {
+        return AsyncSharedSession(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: AsyncSharedSession) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AsyncSharedSession {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AsyncSharedSession, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAsyncSharedSession_lift(_ handle: UInt64) throws -> AsyncSharedSession {
+    return try FfiConverterTypeAsyncSharedSession.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAsyncSharedSession_lower(_ value: AsyncSharedSession) -> UInt64 {
+    return FfiConverterTypeAsyncSharedSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * [`TokenStore`] awaited: the same four operations and contract, for a
+ * host whose store client does not block (Python's `redis.asyncio`, a
+ * Kotlin store of suspend functions). For [`AsyncSharedSession`].
+ */
+public protocol AsyncTokenStore: AnyObject, Sendable {
+    
+    /**
+     * The value at `key` and its generation, or none.
+     */
+    func get(key: String) async throws  -> StoredTokens?
+    
+    /**
+     * Stores `value` with `new_generation` if the generation at `key` is
+     * `expected` (0: no value); returns whether it did.
+     */
+    func compareAndSet(key: String, expected: UInt64, newGeneration: UInt64, value: String) async throws  -> Bool
+    
+    /**
+     * Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
+     * another owner holds an unexpired lease there (the holder taking it
+     * again restarts its time to live); returns whether `owner` holds it.
+     */
+    func takeLease(key: String, owner: String, ttlMs: UInt64) async throws  -> Bool
+    
+    /**
+     * Releases the lease at `key` if `owner` holds it.
+     */
+    func releaseLease(key: String, owner: String) async throws 
+    
+}
+/**
+ * [`TokenStore`] awaited: the same four operations and contract, for a
+ * host whose store client does not block (Python's `redis.asyncio`, a
+ * Kotlin store of suspend functions). For [`AsyncSharedSession`].
+ */
+open class AsyncTokenStoreImpl: AsyncTokenStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authflow_uniffi_fn_clone_asynctokenstore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authflow_uniffi_fn_free_asynctokenstore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The value at `key` and its generation, or none.
+     */
+open func get(key: String)async throws  -> StoredTokens?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asynctokenstore_get(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(key)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeStoredTokens.lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * Stores `value` with `new_generation` if the generation at `key` is
+     * `expected` (0: no value); returns whether it did.
+     */
+open func compareAndSet(key: String, expected: UInt64, newGeneration: UInt64, value: String)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asynctokenstore_compare_and_set(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(key),FfiConverterUInt64.lower(expected),FfiConverterUInt64.lower(newGeneration),FfiConverterString.lower(value)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_i8,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_i8,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * Takes the lease at `key` for `owner` for `ttl_ms` milliseconds unless
+     * another owner holds an unexpired lease there (the holder taking it
+     * again restarts its time to live); returns whether `owner` holds it.
+     */
+open func takeLease(key: String, owner: String, ttlMs: UInt64)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asynctokenstore_take_lease(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(key),FfiConverterString.lower(owner),FfiConverterUInt64.lower(ttlMs)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_i8,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_i8,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+    /**
+     * Releases the lease at `key` if `owner` holds it.
+     */
+open func releaseLease(key: String, owner: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authflow_uniffi_fn_method_asynctokenstore_release_lease(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(key),FfiConverterString.lower(owner)
+                )
+            },
+            pollFunc: ffi_authflow_uniffi_rust_future_poll_void,
+            completeFunc: ffi_authflow_uniffi_rust_future_complete_void,
+            freeFunc: ffi_authflow_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeAuthflowError_lift
+        )
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceAsyncTokenStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceAsyncTokenStore = UniffiVTableCallbackInterfaceAsyncTokenStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeAsyncTokenStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface AsyncTokenStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeAsyncTokenStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface AsyncTokenStore: handle missing in uniffiClone")
+            }
+        },
+        get: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> StoredTokens? in
+                guard let uniffiObj = try? FfiConverterTypeAsyncTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.get(
+                     key: try FfiConverterString.lift(key)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: StoredTokens?) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: FfiConverterOptionTypeStoredTokens.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeAuthflowError_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        },
+        compareAndSet: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            expected: UInt64,
+            newGeneration: UInt64,
+            value: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeAsyncTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.compareAndSet(
+                     key: try FfiConverterString.lift(key),
+                     expected: try FfiConverterUInt64.lift(expected),
+                     newGeneration: try FfiConverterUInt64.lift(newGeneration),
+                     value: try FfiConverterString.lift(value)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: Bool) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultI8(
+                        returnValue: FfiConverterBool.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultI8(
+                        returnValue: 0,
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeAuthflowError_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        },
+        takeLease: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            owner: RustBuffer,
+            ttlMs: UInt64,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeAsyncTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.takeLease(
+                     key: try FfiConverterString.lift(key),
+                     owner: try FfiConverterString.lift(owner),
+                     ttlMs: try FfiConverterUInt64.lift(ttlMs)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: Bool) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultI8(
+                        returnValue: FfiConverterBool.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultI8(
+                        returnValue: 0,
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeAuthflowError_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        },
+        releaseLease: { (
+            uniffiHandle: UInt64,
+            key: RustBuffer,
+            owner: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeAsyncTokenStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.releaseLease(
+                     key: try FfiConverterString.lift(key),
+                     owner: try FfiConverterString.lift(owner)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: ()) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultVoid(
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultVoid(
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeAuthflowError_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceAsyncTokenStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceAsyncTokenStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitAsyncTokenStore() {
+    uniffi_authflow_uniffi_fn_init_callback_vtable_asynctokenstore(UniffiCallbackInterfaceAsyncTokenStore.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAsyncTokenStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<AsyncTokenStore>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = AsyncTokenStore
+
+    public static func lift(_ handle: UInt64) throws -> AsyncTokenStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return AsyncTokenStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: AsyncTokenStore) -> UInt64 {
+         if let rustImpl = value as? AsyncTokenStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AsyncTokenStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AsyncTokenStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAsyncTokenStore_lift(_ handle: UInt64) throws -> AsyncTokenStore {
+    return try FfiConverterTypeAsyncTokenStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAsyncTokenStore_lower(_ value: AsyncTokenStore) -> UInt64 {
+    return FfiConverterTypeAsyncTokenStore.lower(value)
+}
+
+
+
+
+
+
+/**
  * An OAuth client of one provider: the profile plus the client id,
  * secret (for MakeShift: the API key and secret), redirect URI and
  * default scopes and resources. `repr` / `toString` never show the secret.
@@ -3928,6 +4653,14 @@ public protocol OAuthClientProtocol: AnyObject, Sendable {
     func apiAsync(accessToken: String, method: Method, path: String, body: Data?) async throws  -> HttpResponse
     
     /**
+     * [`OAuthClient::shared_session`] for coroutines: its calls are
+     * awaited and never block the event loop, over an [`AsyncTokenStore`]
+     * (Python: `authflowkit.aio.AsyncRedisStore`). It shares a connection
+     * with blocking and Rust processes on the same store.
+     */
+    func asyncSharedSession(store: AsyncTokenStore, connection: String, tokens: TokenSet?, leaseTtlMs: UInt64?) throws  -> AsyncSharedSession
+    
+    /**
      * The authorization URL, with state and PKCE from the environment's
      * entropy, and the pending authorization's storage string to keep.
      *
@@ -4253,6 +4986,25 @@ open func apiAsync(accessToken: String, method: Method, path: String, body: Data
             liftFunc: FfiConverterTypeHttpResponse_lift,
             errorHandler: FfiConverterTypeAuthflowError_lift
         )
+}
+    
+    /**
+     * [`OAuthClient::shared_session`] for coroutines: its calls are
+     * awaited and never block the event loop, over an [`AsyncTokenStore`]
+     * (Python: `authflowkit.aio.AsyncRedisStore`). It shares a connection
+     * with blocking and Rust processes on the same store.
+     */
+open func asyncSharedSession(store: AsyncTokenStore, connection: String = "default", tokens: TokenSet? = nil, leaseTtlMs: UInt64? = nil)throws  -> AsyncSharedSession  {
+    return try  FfiConverterTypeAsyncSharedSession_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_oauthclient_async_shared_session(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAsyncTokenStore_lower(store),
+        FfiConverterString.lower(connection),
+        FfiConverterOptionTypeTokenSet.lower(tokens),
+        FfiConverterOptionUInt64.lower(leaseTtlMs),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -15153,6 +15905,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_api_async() != 38585) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_oauthclient_async_shared_session() != 54234) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_oauthclient_authorization_url() != 54624) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -15361,6 +16116,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_dpopnonces_set_nonce() != 6052) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_access_token_async() != 28512) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_generation() != 34010) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_get_async() != 57016) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_request_async() != 61680) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_token_set() != 28453) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_unauthorized() != 46352) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asynctokenstore_get() != 49356) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asynctokenstore_compare_and_set() != 56813) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asynctokenstore_take_lease() != 2866) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_asynctokenstore_release_lease() != 1640) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_access_token() != 1628) {
@@ -15760,6 +16545,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitAsyncTokenStore()
     uniffiCallbackInitEnvironment()
     uniffiCallbackInitHttpTransport()
     uniffiCallbackInitTokenPersister()
