@@ -25,7 +25,8 @@ const snippetFiles = [];
 const readmes = [["bindings-wasm/README.md", true], ["README.md", false]];
 for (const [path, everyEntry] of readmes) {
   const readme = readFileSync(join(repo, path), "utf8");
-  for (const entry of ["authflowkit", "authflowkit/browser-openid", "authflowkit/browser-dpop", "authflowkit/node"]) {
+  for (const entry of ["authflowkit", "authflowkit/browser-openid", "authflowkit/browser-dpop",
+    "authflowkit/browser-authorize", "authflowkit/node"]) {
     snippetFiles.push(...snippetFile(path, readme, entry, everyEntry));
   }
 }
@@ -64,6 +65,7 @@ const tsconfig = {
       authflowkit: [join(repo, "bindings-wasm/pkg/index.d.ts")],
       "authflowkit/browser-openid": [join(repo, "bindings-wasm/pkg/browser-openid/index.d.ts")],
       "authflowkit/browser-dpop": [join(repo, "bindings-wasm/pkg/browser-dpop/index.d.ts")],
+      "authflowkit/browser-authorize": [join(repo, "bindings-wasm/pkg/browser-authorize/index.d.ts")],
       "authflowkit/node": [join(repo, "bindings-wasm/pkg/node/index.d.ts")],
     },
   },
@@ -73,6 +75,7 @@ const tsconfig = {
     join(repo, "examples/browser/app.js"),
     join(repo, "examples/browser/openid.js"),
     join(repo, "examples/browser/dpop.js"),
+    join(repo, "examples/browser/backend.js"),
     join(repo, "examples/browser/everyday.js"),
     join(repo, "examples/node/everyday.mjs"),
   ],

@@ -12,7 +12,8 @@
 #      errors, fetch);
 #   4. the npm package build (scripts/wasm-build.sh: the browser entry, its
 #      OpenID and DPoP twins authflowkit/browser-openid and
-#      authflowkit/browser-dpop, and the Node.js entry, authflowkit/node); `tsc --strict --noEmit` over the TypeScript example,
+#      authflowkit/browser-dpop, the authorize-only authflowkit/browser-authorize,
+#      and the Node.js entry, authflowkit/node); `tsc --strict --noEmit` over the TypeScript example,
 #      the example pages and the README's snippets
 #      (scripts/check-ts-types.mjs); Node's test runner over the package:
 #      import, types, errors, no secret-handling code in the browser
@@ -25,7 +26,9 @@
 #   5. examples/browser: the example page in Chromium (playwright-core)
 #      against the local Makini Link provider, end to end, and the OpenID
 #      and DPoP pages (authflowkit/browser-openid, authflowkit/browser-dpop)
-#      against oidc-provider (DPoP nonces required); everyday.js
+#      against oidc-provider (DPoP nonces required), the back-end page
+#      (authflowkit/browser-authorize: the redirect checked in the page, the
+#      code exchanged by the example server); everyday.js
 #      (the browser program) against the local providers and the Authlib
 #      peer, measured beside the same program written with oauth4webapi;
 #   6. examples/vite: `npm pack` of the package, installed from the tarball
@@ -34,8 +37,8 @@
 #      the package's `exports`) and into an empty Node.js project;
 #   7. the size report (scripts/wasm-size.sh --check): fails when the
 #      browser entry is over its budget (60 KiB gzip), or
-#      authflowkit/browser-openid or authflowkit/browser-dpop over its ceiling
-#      (68 and 80 KiB gzip).
+#      authflowkit/browser-openid, authflowkit/browser-dpop or
+#      authflowkit/browser-authorize over its ceiling (68, 80 and 41 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +56,11 @@ bash scripts/wasm-tools.sh
 step "cargo fmt --check (authflow-wasm, authflow-test-providers)"
 cargo fmt -p authflow-wasm -p authflow-test-providers -- --check
 
-step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser, browser-openid, browser-dpop and Node.js features)"
+step "cargo clippy -p authflow-wasm (wasm32 and host, all targets; the browser, browser-openid, browser-dpop, browser-authorize and Node.js features)"
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features openid --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features dpop --locked -- -D warnings
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid,dpop \
   --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
@@ -86,14 +90,14 @@ bash tests/peers/oidc-provider/install.sh
 step "tsc --strict --noEmit: the TypeScript example, the example pages and the README's snippets"
 node scripts/check-ts-types.mjs target/ts-check
 
-step "node --test: the npm package (its four entries; the Node.js one against the local providers and oidc-provider)"
+step "node --test: the npm package (its five entries; the Node.js one against the local providers and oidc-provider)"
 cargo build -p authflow-test-providers --bin authflow-providers --locked
 node --test bindings-wasm/test/
 
 step "node --test: examples/node against the local providers and the Authlib peer, measured beside oauth4webapi"
 node --test examples/node/
 
-step "node --test: examples/browser (the pages in Chromium, OpenID's and DPoP's at oidc-provider; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
+step "node --test: examples/browser (the pages in Chromium, OpenID's and DPoP's at oidc-provider, the back end's exchange through browser-authorize; everyday.js against the local providers and the Authlib peer, measured beside oauth4webapi)"
 CHROMIUM="$CHROMIUM" node --test examples/browser/
 
 step "node --test: examples/vite (npm pack of the package, installed from the tarball into a Vite app bundled and signed in with in Chromium, type-checked against it, and into a Node.js project)"

@@ -5,7 +5,7 @@
 # npm layout (package.json, index.js, types, README, licences) with its JS
 # minified (esbuild). Needs the tools scripts/wasm-tools.sh installs.
 #
-# Four entries, four modules:
+# Five entries, five modules:
 #   - `authflowkit` (pkg/): the browser entry, without OpenID (its size budget,
 #     bindings-wasm/SIZE.md);
 #   - `authflowkit/browser-openid` (pkg/browser-openid/): the same module built
@@ -14,6 +14,10 @@
 #     flags and target directory as the browser entry's;
 #   - `authflowkit/browser-dpop` (pkg/browser-dpop/): likewise with the
 #     feature `dpop` (DPoP proofs signed by a WebCrypto key);
+#   - `authflowkit/browser-authorize` (pkg/browser-authorize/): the module
+#     without the default feature `token-endpoint`: authorize URLs and
+#     redirect handling only, for front ends whose back end exchanges the
+#     code (no exchange, refresh or Session: the smallest entry);
 #   - `authflowkit/node` (pkg/node/): the Node.js entry (below).
 #
 # AUTHFLOW_WASM_FEATURES=confidential (any of the crate's features) builds
@@ -68,8 +72,9 @@ for index in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
 done
 remap+=("--remap-path-prefix=$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/rustlib/src/rust=/rust")
 
-# browser_module FEATURES OUT NAME: the browser module with FEATURES (may
-# be empty), through wasm-bindgen (glue named NAME) and wasm-opt, into OUT.
+# browser_module FLAGS OUT NAME: the browser module built with cargo's
+# feature FLAGS (`--features=openid`, `--no-default-features`, or none),
+# through wasm-bindgen (glue named NAME) and wasm-opt, into OUT.
 # Every browser module is built in $nightly_target with the same toolchain
 # and flags, so std (-Zbuild-std) and the dependencies are built once for
 # all of them; only the units whose features differ (authflowkit-core with
@@ -78,10 +83,12 @@ remap+=("--remap-path-prefix=$(rustc +"$AUTHFLOW_NIGHTLY" --print sysroot)/lib/r
 # so going from one module to the other rebuilds nothing. $raw is where
 # cargo copies the module it built last: read it right after.
 browser_module() {
-  local features=$1 out=$2 name=$3
+  local flags=$1 out=$2 name=$3
+  # $flags unquoted: none, or one cargo flag without spaces.
+  # shellcheck disable=SC2086
   CARGO_TARGET_DIR="$nightly_target" \
     RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Csymbol-mangling-version=legacy ${remap[*]}" \
-    cargo +"$AUTHFLOW_NIGHTLY" rustc -p authflow-wasm --lib --crate-type cdylib ${features:+--features "$features"} \
+    cargo +"$AUTHFLOW_NIGHTLY" rustc -p authflow-wasm --lib --crate-type cdylib $flags \
     --target wasm32-unknown-unknown --profile wasm-release --locked \
     -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 
@@ -155,8 +162,9 @@ browser_entry() {
   done
 }
 
+default_flags=${AUTHFLOW_WASM_FEATURES:+--features=$AUTHFLOW_WASM_FEATURES}
 if [ "$names" = 1 ]; then
-  browser_module "${AUTHFLOW_WASM_FEATURES:-}" "$out" authflow_wasm
+  browser_module "$default_flags" "$out" authflow_wasm
   echo "built $out (with function names)"
   exit 0
 fi
@@ -167,12 +175,14 @@ mkdir -p "$pkg"
 
 # The opt-in entries' modules, then the default entry's. What the first
 # adds to the build's time: bindings-wasm/SIZE.md.
-opt_in_entries=("openid browser-openid authflow_openid" "dpop browser-dpop authflow_dpop")
+opt_in_entries=("--features=openid browser-openid authflow_openid"
+  "--features=dpop browser-dpop authflow_dpop"
+  "--no-default-features browser-authorize authflow_authorize")
 for entry in "${opt_in_entries[@]}"; do
-  read -r features dir name <<<"$entry"
-  browser_module "$features" "$AUTHFLOW_TARGET_DIR/wasm-bindgen/$dir" "$name"
+  read -r flags dir name <<<"$entry"
+  browser_module "$flags" "$AUTHFLOW_TARGET_DIR/wasm-bindgen/$dir" "$name"
 done
-browser_module "${AUTHFLOW_WASM_FEATURES:-}" "$out" authflow_wasm
+browser_module "$default_flags" "$out" authflow_wasm
 
 # wasm-bindgen's output, without its .gitignore and package.json (the
 # package's own is bindings-wasm/npm/package.json).
@@ -184,7 +194,7 @@ cp LICENSE-MIT LICENSE-APACHE "$pkg"/
 browser_entry "$pkg" authflow_wasm
 
 for entry in "${opt_in_entries[@]}"; do
-  read -r features dir name <<<"$entry"
+  read -r _flags dir name <<<"$entry"
   mkdir -p "$pkg/$dir"
   cp -r "$AUTHFLOW_TARGET_DIR/wasm-bindgen/$dir"/. "$pkg/$dir"/
   rm -f "$pkg/$dir/.gitignore" "$pkg/$dir/package.json"

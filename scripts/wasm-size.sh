@@ -13,7 +13,10 @@
 #   growth is seen; bindings-wasm/SIZE.md).
 # - `authflowkit/browser-dpop` (pkg/browser-dpop/, the opt-in entry with
 #   DPoP): against its ceiling, WASM_DPOP_SIZE_CEILING bytes (likewise).
-# A front end loads one of the three, never two.
+# - `authflowkit/browser-authorize` (pkg/browser-authorize/, authorize URLs
+#   and redirect handling only): against its ceiling,
+#   WASM_AUTHORIZE_SIZE_CEILING bytes (likewise).
+# A front end loads one of the four, never two.
 #
 # With --check the script fails when either total is over its limit;
 # without, it reports.
@@ -23,6 +26,7 @@ source scripts/wasm-env.sh
 budget=${WASM_SIZE_BUDGET:-61440}
 openid_ceiling=${WASM_OPENID_SIZE_CEILING:-69632}
 dpop_ceiling=${WASM_DPOP_SIZE_CEILING:-81920}
+authorize_ceiling=${WASM_AUTHORIZE_SIZE_CEILING:-41984}
 check=0
 [ "${1:-}" = --check ] && check=1
 
@@ -32,8 +36,8 @@ bash scripts/wasm-build.sh --names >/dev/null
 pkg=bindings-wasm/pkg
 
 # entry_size DIR TITLE LIMIT_NAME LIMIT: prints the .wasm and .js files of
-# the entry in DIR (not its sub-entries' folders: node/, browser-openid/
-# and browser-dpop/ are other entries, which a bundle of this one never
+# the entry in DIR (not its sub-entries' folders: node/, browser-openid/,
+# browser-dpop/ and browser-authorize/ are other entries, which a bundle of this one never
 # loads), their total and the limit; sets `total`.
 entry_size() {
   local dir=$1 title=$2 limit_name=$3 limit=$4 file raw gz total_raw=0
@@ -45,7 +49,7 @@ entry_size() {
     total=$((total + gz))
     total_raw=$((total_raw + raw))
     printf '%-62s %10d %10d\n' "$file" "$raw" "$gz"
-  done < <(cd "$dir" && find . \( -path ./node -o -path ./browser-openid -o -path ./browser-dpop \) -prune -o \( -name '*.wasm' -o -name '*.js' \) -print | sed 's#^\./##' | sort)
+  done < <(cd "$dir" && find . \( -path ./node -o -path ./browser-openid -o -path ./browser-dpop -o -path ./browser-authorize \) -prune -o \( -name '*.wasm' -o -name '*.js' \) -print | sed 's#^\./##' | sort)
   printf '%-62s %10d %10d\n' "total (.wasm + JS)" "$total_raw" "$total"
   printf '%-62s %10s %10d\n' "$limit_name" "" "$limit"
 }
@@ -57,6 +61,8 @@ entry_size "$pkg/browser-openid" "shipped file (pkg/browser-openid: authflowkit/
 openid_total=$total
 entry_size "$pkg/browser-dpop" "shipped file (pkg/browser-dpop: authflowkit/browser-dpop)" "ceiling (DPoP entry)" "$dpop_ceiling"
 dpop_total=$total
+entry_size "$pkg/browser-authorize" "shipped file (pkg/browser-authorize: authflowkit/browser-authorize)" "ceiling (authorize-only entry)" "$authorize_ceiling"
+authorize_total=$total
 
 named="$AUTHFLOW_TARGET_DIR/wasm-bindgen/named/authflow_wasm_bg.wasm"
 printf '\nlargest items of the browser entry module (twiggy top, names kept; bytes before gzip)\n'
@@ -77,24 +83,21 @@ printf '\nby crate (shallow bytes before gzip)\n'
   END { for (c in bytes) printf "%10d  %s\n", bytes[c], c }' | sort -rn | head -20
 
 printf '\n'
+# within ENTRY TOTAL LIMIT WORD: says whether ENTRY's TOTAL is within its
+# LIMIT (a budget or a ceiling); sets `over` when it is not.
 over=0
-if [ "$default_total" -gt "$budget" ]; then
-  printf 'OVER BUDGET: authflowkit, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$default_total" "$budget"
-  over=1
-else
-  printf 'within budget: authflowkit, %d bytes gzip <= %d\n' "$default_total" "$budget"
-fi
-if [ "$openid_total" -gt "$openid_ceiling" ]; then
-  printf 'OVER CEILING: authflowkit/browser-openid, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$openid_total" "$openid_ceiling"
-  over=1
-else
-  printf 'within ceiling: authflowkit/browser-openid, %d bytes gzip <= %d\n' "$openid_total" "$openid_ceiling"
-fi
-if [ "$dpop_total" -gt "$dpop_ceiling" ]; then
-  printf 'OVER CEILING: authflowkit/browser-dpop, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "$dpop_total" "$dpop_ceiling"
-  over=1
-else
-  printf 'within ceiling: authflowkit/browser-dpop, %d bytes gzip <= %d\n' "$dpop_total" "$dpop_ceiling"
-fi
+within() {
+  local entry=$1 total=$2 limit=$3 word=$4
+  if [ "$total" -gt "$limit" ]; then
+    printf 'OVER %s: %s, %d bytes gzip > %d (see bindings-wasm/SIZE.md)\n' "${word^^}" "$entry" "$total" "$limit"
+    over=1
+  else
+    printf 'within %s: %s, %d bytes gzip <= %d\n' "$word" "$entry" "$total" "$limit"
+  fi
+}
+within authflowkit "$default_total" "$budget" budget
+within authflowkit/browser-openid "$openid_total" "$openid_ceiling" ceiling
+within authflowkit/browser-dpop "$dpop_total" "$dpop_ceiling" ceiling
+within authflowkit/browser-authorize "$authorize_total" "$authorize_ceiling" ceiling
 [ "$check" = 1 ] && [ "$over" = 1 ] && exit 1
 exit 0

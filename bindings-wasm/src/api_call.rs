@@ -6,11 +6,11 @@
 //! browser module: it costs 7 KB gzip, over the browser's size budget
 //! (`SIZE.md`).
 
-use crate::api::no_response;
 use crate::browser;
 use crate::convert::{error_to_js, request_parts, response_from_js};
 use crate::options::read_api_request;
 use crate::session::{SessionMachine, State};
+use crate::token_call::no_response;
 use authflowkit_core::{AccessToken, Error, HttpRequest};
 use std::cell::RefCell;
 use std::rc::Rc;

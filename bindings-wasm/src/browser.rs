@@ -72,7 +72,8 @@ extern "C" {
     /// Sends `call`'s token request (`call.request()`) and resolves to
     /// what `call.finish` makes of the answer; rejects with an
     /// `AuthflowError`.
-    pub(crate) fn grant(call: crate::api::TokenCall, timeout_ms: f64) -> js_sys::Promise;
+    #[cfg(feature = "token-endpoint")]
+    pub(crate) fn grant(call: crate::token_call::TokenCall, timeout_ms: f64) -> js_sys::Promise;
 }
 
 /// The current Unix time in seconds, from the browser's clock.

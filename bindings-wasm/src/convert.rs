@@ -149,6 +149,7 @@ pub fn error_to_js(error: &Error) -> JsValue {
 
 /// The kind of a failure `js/browser.js` reported with one (`timeout`,
 /// `unexpected_status` for a redirect); `transport` for anything else.
+#[cfg(feature = "token-endpoint")]
 pub(crate) fn failure_kind(thrown: &JsValue) -> ErrorKind {
     js_sys::Reflect::get(thrown, &"kind".into())
         .ok()

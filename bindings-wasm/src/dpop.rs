@@ -11,12 +11,13 @@
 //! and completes. So the module carries no crypto crate and the private key
 //! never enters WebAssembly memory.
 
-use crate::api::{no_response, OAuthClient, TokenSetObject};
+use crate::api::{OAuthClient, TokenSetObject};
 use crate::browser;
 use crate::convert::{
     browser_error, error_to_js, request_parts, response_from_js, token_set_from_js,
 };
 use crate::options::{field, read_api_request};
+use crate::token_call::no_response;
 use authflowkit_core::{
     Client, DpopNonces, Error, ErrorKind, HttpRequest, HttpResponse, Result, SigningAlgorithm,
     ASSERTION_ENTROPY_LEN,

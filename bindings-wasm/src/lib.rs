@@ -51,7 +51,10 @@ pub mod convert;
 #[cfg(feature = "dpop")]
 mod dpop;
 pub mod options;
+#[cfg(feature = "token-endpoint")]
 mod session;
+#[cfg(feature = "token-endpoint")]
+mod token_call;
 
 pub use api::{
     AuthorizationStart, AuthorizationUrlOptions, ClientOptions, HandleRedirectOptions, OAuthClient,
@@ -63,4 +66,5 @@ pub use convert::{
     error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
 };
 pub use options::{authorization_options, client_from_options, DEFAULT_STORAGE_KEY};
+#[cfg(feature = "token-endpoint")]
 pub use session::SessionMachine;

@@ -73,6 +73,7 @@ test("the shipped .wasm and JS glue hold no secret-handling text", async () => {
   assert.ok(files.some((f) => f.pathname.endsWith("authflow_wasm_bg.wasm")), "the .wasm is shipped");
   assert.ok(files.some((f) => f.pathname.endsWith("browser-openid/authflow_openid_bg.wasm")), "the OpenID entry's too");
   assert.ok(files.some((f) => f.pathname.endsWith("browser-dpop/authflow_dpop_bg.wasm")), "the DPoP entry's too");
+  assert.ok(files.some((f) => f.pathname.endsWith("browser-authorize/authflow_authorize_bg.wasm")), "the authorize-only entry's too");
   assert.ok(files.some((f) => f.pathname.endsWith("/browser.js")), "the browser glue is shipped");
   for (const file of files) {
     const text = new TextDecoder("latin1").decode(await readFile(file));

@@ -189,6 +189,75 @@ test("authflowkit/browser-dpop: the browser API with DPoP, in a module of its ow
   }
 });
 
+test("authflowkit/browser-authorize: authorize URLs and redirects only, in a module of its own", async () => {
+  const meta = JSON.parse(await readFile(new URL("package.json", pkg), "utf8"));
+  assert.deepEqual(meta.exports["./browser-authorize"], {
+    types: "./browser-authorize/index.d.ts", default: "./browser-authorize/index.js",
+  });
+  assert.ok(meta.files.includes("browser-authorize/"));
+  const authorize = await import(new URL("browser-authorize/index.js", pkg));
+  assert.deepEqual(Object.keys(authorize).sort(), ["AuthflowError", "OAuthClient", "ValidatedCallback"]);
+  assert.notEqual(authorize.OAuthClient, OAuthClient, "a module of its own");
+  for (const name of ["exchangeCode", "refresh", "clientCredentials", "sessionMachine", "fetchResource"]) {
+    assert.equal(authorize.OAuthClient.prototype[name], undefined, `no ${name}: the token endpoint is the back end's`);
+  }
+  assert.equal(authorize.ValidatedCallback.name, "ValidatedCallback");
+  assert.equal(authorize.AuthflowError.name, "AuthflowError");
+
+  // What it is for: the authorize URL, the redirect checked, and what the
+  // back end needs to exchange the code.
+  const client = new authorize.OAuthClient(options({ scopes: ["sites:read"] }));
+  const start = client.createAuthorizationUrl({ storageKey: null });
+  const q = new URL(start.url).searchParams;
+  assert.equal(q.get("code_challenge_method"), "S256");
+  const redirect = `${REDIRECT}?code=c-1&state=${q.get("state")}`;
+  const callback = client.handleRedirect(redirect, { pending: start.pending });
+  assert.ok(callback instanceof authorize.ValidatedCallback);
+  const sent = JSON.parse(JSON.stringify(callback));
+  assert.equal(sent.code, "c-1");
+  assert.equal(sent.state, q.get("state"));
+  assert.equal(sent.redirectUri, REDIRECT);
+  assert.match(sent.codeVerifier, /^[A-Za-z0-9_-]{43,128}$/);
+  // The verifier is the one the challenge was made from.
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sent.codeVerifier));
+  assert.equal(Buffer.from(digest).toString("base64url"), q.get("code_challenge"));
+  // A redirect that fails its checks throws the same error as the other entries'.
+  const again = client.createAuthorizationUrl({ storageKey: null });
+  assert.throws(
+    () => client.handleRedirect(`${REDIRECT}?code=c-2&state=forged`, { pending: again.pending }),
+    (e) => e instanceof authorize.AuthflowError && e.kind === "state_mismatch",
+  );
+  // The pending string is the other entries' format: a page can start with
+  // this entry and another entry (or a back end) can read it.
+  const third = client.createAuthorizationUrl({ storageKey: null });
+  const thirdState = new URL(third.url).searchParams.get("state");
+  const elsewhere = link.handleRedirect(`${REDIRECT}?code=c-3&state=${thirdState}`, { pending: third.pending });
+  assert.equal(elsewhere.code, "c-3");
+
+  const index = await readFile(new URL("browser-authorize/index.d.ts", pkg), "utf8");
+  assert.match(index, /from "\.\/authflow_authorize\.js"/);
+  const exported = index.replace(/^\/\/.*$/gm, "");
+  assert.doesNotMatch(exported, /initSync|InitOutput|__wbindgen|closures|export \*|Session|TokenSet/);
+  const types = await readFile(new URL("browser-authorize/authflow_authorize.d.ts", pkg), "utf8");
+  for (const declaration of [
+    /export class OAuthClient/, /constructor\(options: ClientOptions\);/,
+    /createAuthorizationUrl\(options\?: AuthorizationUrlOptions \| null\): AuthorizationStart;/,
+    /handleRedirect\(url\?: string \| null, options\?: HandleRedirectOptions \| null\): ValidatedCallback;/,
+    /export declare class AuthflowError extends Error/,
+  ]) {
+    assert.match(types, declaration);
+  }
+  assert.doesNotMatch(types, /exchangeCode\(|refresh\(|export interface SessionInit/);
+  assert.doesNotMatch(types, /secret\s*[:?]/i, "no option or field takes a secret");
+
+  const entryJs = await readFile(new URL("browser-authorize/index.js", pkg), "utf8");
+  assert.match(entryJs, /"\.\/authflow_authorize_bg\.wasm"/);
+  assert.doesNotMatch(entryJs.replace(/^\/\/.*$/gm, ""), /authflow_wasm|authflow_node|\.\.\/|Session/);
+  for (const file of ["index.js", "authflow_wasm.js"]) {
+    assert.doesNotMatch(await readFile(new URL(file, pkg), "utf8"), /browser-authorize|authflow_authorize/, file);
+  }
+});
+
 test("an authorization URL carries state and PKCE S256, and its redirect validates", () => {
   const client = new OAuthClient(options({ scopes: ["sites:read"] }));
   const start = client.createAuthorizationUrl({ storageKey: null, extraParams: { login_hint: "ada" } });

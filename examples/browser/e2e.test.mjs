@@ -13,7 +13,10 @@
 // with a non-extractable WebCrypto key kept in IndexedDB: the provider,
 // started with --dpop-nonce, demands its nonce at the token endpoint and at
 // UserInfo, binds the tokens to the key, and accepts the bound token at
-// UserInfo with a proof.
+// UserInfo with a proof. The back-end page (backend.html + backend.js,
+// through authflowkit/browser-authorize, the module without the token
+// endpoint) signs in at the local Makini Link provider, checks the redirect
+// in the page and hands it to the example server, which exchanges the code.
 //
 // playwright-core drives the system Chromium (/usr/bin/chromium, from
 // Debian); no browser is downloaded. Needs the package built
@@ -24,7 +27,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { serve, startOidcProvider, startProviders } from "./server.mjs";
+import { backendTokens, serve, startOidcProvider, startProviders } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 let providers, oidc, page_server, context, profileDir;
@@ -161,6 +164,56 @@ test("a denied authorization shows the provider's error and exchanges nothing", 
   const stats = await control("stats");
   assert.equal(stats.clients["link-public"].authorizations_denied, 1);
   assert.deepEqual(stats.clients["link-public"].token_requests, {});
+  await page.close();
+});
+
+test("the back-end page through authflowkit/browser-authorize: the redirect checked in the page, the code exchanged by the server", async () => {
+  await control("reset", { method: "POST" });
+  backendTokens.length = 0;
+  const page = await context.newPage();
+  const console_ = [];
+  page.on("console", (message) => console_.push(message.text()));
+  page.on("pageerror", (error) => console_.push(String(error)));
+  const backendPage = new URL("backend.html", page_server.url).href;
+  // The page loads the authorize-only module, not the default entry's.
+  const modules = [];
+  const authorizeRequests = [];
+  page.on("request", (request) => {
+    if (request.url().endsWith(".wasm")) modules.push(new URL(request.url()).pathname);
+    if (request.url().startsWith(`${providers.urls.makini_link.authorization_endpoint}?`)) {
+      authorizeRequests.push(new URL(request.url()).searchParams);
+    }
+  });
+  await page.goto(backendPage);
+  await page.waitForSelector('#status[data-state="signed-out"]');
+  // The test user approves at once (no prompt=consent: no consent page).
+  await page.click("#sign-in");
+  await page.waitForSelector('#status[data-state="signed-in"], #error:not([hidden])');
+  assert.equal(authorizeRequests.length, 1);
+  const [authorize] = authorizeRequests;
+  assert.equal(authorize.get("client_id"), "link-public");
+  assert.equal(authorize.get("redirect_uri"), backendPage);
+  assert.equal(authorize.get("code_challenge_method"), "S256");
+
+  assert.equal(await page.isHidden("#error"), true, await page.textContent("#error"));
+  assert.equal(await page.textContent("#status"), "Signed in: the back end holds the tokens.");
+  assert.equal(await page.getAttribute("#status", "data-token-type"), "bearer");
+  // The code and state are gone from the address bar; the pending
+  // authorization was used up.
+  assert.equal(page.url(), backendPage);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("authflow.pending")), null);
+  assert.deepEqual([...new Set(modules)], ["/authflow/browser-authorize/authflow_authorize_bg.wasm"]);
+  // The server's exchange was the provider's one code redemption: the code,
+  // verifier and redirect URI the page handed over were the right ones.
+  const stats = await control("stats");
+  assert.equal(stats.clients["link-public"].codes_redeemed, 1);
+  assert.deepEqual(stats.clients["link-public"].token_requests, { authorization_code: 1 });
+  assert.equal(backendTokens.length, 1);
+  const shown = (await page.textContent("body")) + console_.join("\n");
+  for (const secret of [backendTokens[0].access_token, backendTokens[0].refresh_token]) {
+    assert.ok(secret && !shown.includes(secret), "a token reached the page");
+  }
+  assert.deepEqual(console_.filter((line) => /error/i.test(line)), []);
   await page.close();
 });
 

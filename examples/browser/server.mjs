@@ -2,11 +2,20 @@
 //   /             examples/browser/ (index.html and app.js; openid.html and
 //                 openid.js, the OpenID sign-in through authflowkit/browser-openid;
 //                 dpop.html and dpop.js, DPoP through authflowkit/browser-dpop;
-//                 sign-in-page.js and page.css, what they share)
+//                 backend.html and backend.js, the redirect checked in the
+//                 page through authflowkit/browser-authorize and the code
+//                 exchanged by this server; sign-in-page.js and page.css,
+//                 what they share)
 //   /authflow/    the built package, bindings-wasm/pkg/ (scripts/wasm-build.sh)
 //   /config.json  the local providers' URLs (what authflow-providers prints)
 //                 and, when it runs, the oidc-provider peer's issuer as
 //                 `oidc_provider: { issuer }`
+//   POST /backend/exchange
+//                 backend.html's back end: takes the page's validated
+//                 redirect (`JSON.stringify(callback)`: code, state,
+//                 codeVerifier, redirectUri) and exchanges the code at the
+//                 local Makini Link provider as `link-public`; the tokens
+//                 stay here (the page gets their type and scope)
 //
 // Run it by hand with `node examples/browser/server.mjs`: it starts the
 // local providers (cargo run -p authflow-test-providers --bin
@@ -45,6 +54,10 @@ const types = {
 export async function serve({ providers, port = 0, roots = PAGE_ROOTS }) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
+    if (path === "/backend/exchange" && req.method === "POST") {
+      await exchangeForPage(req, res, providers.makini_link.token_endpoint);
+      return;
+    }
     if (path === "/config.json") {
       res.writeHead(200, { "Content-Type": types[".json"], "Cache-Control": "no-store" });
       res.end(JSON.stringify(providers));
@@ -69,6 +82,37 @@ export async function serve({ providers, port = 0, roots = PAGE_ROOTS }) {
     url: `http://127.0.0.1:${server.address().port}/`,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
+}
+
+/** Tokens the back end got for backend.html's users; kept, never sent to the page. */
+export const backendTokens = [];
+
+/**
+ * backend.html's back end: the code exchange (RFC 6749 §4.1.3, RFC 7636
+ * §4.5) from the page's validated redirect, as any back end would write it
+ * with its own HTTP client. Answers `{ token_type, scope }`, or the
+ * provider's error code with its status.
+ */
+async function exchangeForPage(req, res, tokenEndpoint) {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  const { code, codeVerifier, redirectUri } = JSON.parse(body);
+  const answer = await fetch(tokenEndpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: codeVerifier,
+      client_id: "link-public",
+    }),
+  });
+  const tokens = await answer.json();
+  res.writeHead(answer.ok ? 200 : answer.status, { "Content-Type": types[".json"], "Cache-Control": "no-store" });
+  if (!answer.ok) {
+    res.end(JSON.stringify({ error: String(tokens.error ?? "unknown") }));
+    return;
+  }
+  backendTokens.push(tokens);
+  res.end(JSON.stringify({ token_type: tokens.token_type, scope: tokens.scope ?? null }));
 }
 
 /**
@@ -121,7 +165,7 @@ export async function startAuthlib() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // The pages import the built package: without it they would only show 404s.
-  const missing = ["index.js", "browser-openid/index.js", "browser-dpop/index.js"]
+  const missing = ["index.js", "browser-openid/index.js", "browser-dpop/index.js", "browser-authorize/index.js"]
     .filter((file) => !existsSync(join(repo, "bindings-wasm/pkg", file)));
   if (missing.length) {
     console.error(`the npm package is not built (bindings-wasm/pkg/${missing[0]} is missing): `
@@ -136,7 +180,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   const config = oidc ? { ...providers.urls, oidc_provider: { issuer: oidc.issuer } } : providers.urls;
   const page = await serve({ providers: config, port: Number(process.env.PORT ?? 0) });
-  console.log(`example page: ${page.url} (Ctrl-C to stop)`);
+  console.log(`example page: ${page.url}, the back end's exchange: ${page.url}backend.html (Ctrl-C to stop)`);
   if (oidc) console.log(`OpenID example page: ${page.url}openid.html, DPoP: ${page.url}dpop.html (oidc-provider at ${oidc.issuer}; any user name and password)`);
   const stop = async () => { await page.close(); await providers.stop(); await oidc?.stop(); process.exit(0); };
   process.once("SIGINT", stop);

@@ -1,4 +1,4 @@
-// What the sign-in example pages (openid.html, dpop.html) share: the
+// What the sign-in example pages (openid.html, dpop.html, backend.html) share: the
 // button sends the user to the provider; back from it, the page's own
 // `finish` (the code exchange and whatever follows) says who signed in, or
 // its error is shown. No token is shown or logged.

@@ -45,7 +45,8 @@ test("the tarball holds the package's files: every entry, its types, README and 
   const files = packed.files.map((f) => f.path).sort();
   for (const required of ["package.json", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "index.js", "index.d.ts",
     "authflow_wasm_bg.wasm", "browser-openid/index.js", "browser-openid/index.d.ts", "browser-dpop/index.js",
-    "browser-dpop/index.d.ts", "node/index.js", "node/index.d.ts", "node/authflow_node_bg.wasm"]) {
+    "browser-dpop/index.d.ts", "browser-authorize/index.js", "browser-authorize/index.d.ts",
+    "browser-authorize/authflow_authorize_bg.wasm", "node/index.js", "node/index.d.ts", "node/authflow_node_bg.wasm"]) {
     assert.ok(files.includes(required), `${required} is in the tarball`);
   }
   for (const file of files) {
@@ -116,6 +117,7 @@ test("a Node.js project installs the tarball and imports every entry by name", a
     import * as browser from "authflowkit";
     import * as openid from "authflowkit/browser-openid";
     import * as dpop from "authflowkit/browser-dpop";
+    import * as authorize from "authflowkit/browser-authorize";
     import { OAuthClient, Session } from "authflowkit/node";
     const admin = JSON.parse(process.argv[2]);
     const session = new Session(new OAuthClient({
@@ -124,7 +126,7 @@ test("a Node.js project installs the tarball and imports every entry by name", a
     }));
     const answer = await session.fetch("connections");
     console.log(JSON.stringify({
-      entries: [browser, openid, dpop].map((e) => Object.keys(e).sort().join(",")),
+      entries: [browser, openid, dpop, authorize].map((e) => Object.keys(e).sort().join(",")),
       token: (await session.accessToken()).length > 8, status: answer.status,
     }));
   `);
@@ -134,6 +136,7 @@ test("a Node.js project installs the tarball and imports every entry by name", a
       "AuthflowError,OAuthClient,Session,ValidatedCallback",
       "AuthflowError,OAuthClient,Session,ValidatedCallback",
       "AuthflowError,OAuthClient,Session,ValidatedCallback,createDpopKey,dpopKey",
+      "AuthflowError,OAuthClient,ValidatedCallback",
     ],
     token: true, status: 200,
   });

@@ -11,6 +11,8 @@ import * as openid from "authflowkit/browser-openid";
 import type { IdTokenClaims } from "authflowkit/browser-openid";
 import * as dpop from "authflowkit/browser-dpop";
 import type { DpopKey, ResourceRequest } from "authflowkit/browser-dpop";
+import * as authorize from "authflowkit/browser-authorize";
+import type * as authorizeTypes from "authflowkit/browser-authorize";
 import * as node from "authflowkit/node";
 import type { ConfidentialClientOptions, SessionRequest } from "authflowkit/node";
 
@@ -49,6 +51,20 @@ export async function bound(url: string): Promise<Response> {
   return withKey.fetchResource("things", tokens, request);
 }
 
+/** The authorize-only entry: the redirect checked here, the code exchanged by the back end. */
+export function forBackEnd(url: string): string | authorizeTypes.ErrorKind {
+  const front: authorizeTypes.ClientOptions = options;
+  const small = new authorize.OAuthClient(front);
+  const begun: authorizeTypes.AuthorizationStart = small.createAuthorizationUrl({ storageKey: null });
+  try {
+    const checked: authorize.ValidatedCallback = small.handleRedirect(url, { pending: begun.pending });
+    return JSON.stringify(checked);
+  } catch (error) {
+    if (error instanceof authorize.AuthflowError) return error.kind;
+    throw error;
+  }
+}
+
 export async function server(): Promise<Response> {
   const service: ConfidentialClientOptions = {
     profile: "generic", clientId: "svc", clientSecret: "s", grant: "client_credentials",
@@ -64,4 +80,5 @@ export async function server(): Promise<Response> {
 }
 
 export const kinds: unknown[] = [node.AuthflowError, node.ValidatedCallback, node.createDpopKey, node.dpopKey,
-  openid.AuthflowError, openid.Session, openid.ValidatedCallback, dpop.AuthflowError, dpop.Session, dpop.ValidatedCallback];
+  openid.AuthflowError, openid.Session, openid.ValidatedCallback, dpop.AuthflowError, dpop.Session, dpop.ValidatedCallback,
+  authorize.AuthflowError, authorize.ValidatedCallback];
