@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests the UniFFI bindings (bindings-uniffi/) in every language:
-#   Rust   fmt, clippy -D warnings, unit tests of the crate
+#   Rust   fmt, clippy -D warnings, unit tests of the crate (run once, by
+#          scripts/test.sh for the whole workspace, when it calls this script)
 #   Python the manylinux2014 wheel (maturin, bindings = "uniffi", linked by
 #          zig against glibc 2.17), its tag and symbol versions checked by
 #          auditwheel, installed with pip into a fresh venv; pytest: every golden vector, end to end against the
@@ -67,14 +68,20 @@ uniffi_build_venv
 echo "maturin $MATURIN_VERSION, zig $ZIGLANG_VERSION, auditwheel $AUDITWHEEL_VERSION, kotlin-compiler $KOTLIN_VERSION, $(java -version 2>&1 | head -1)"
 
 # ---------------------------------------------------------------- Rust
-step "cargo fmt --check (authflow-uniffi)"
-cargo fmt -p authflow-uniffi -- --check
+if [ "${AUTHFLOW_WORKSPACE_CHECKED:-}" = 1 ]; then
+  # Set by scripts/test.sh once fmt, clippy --all-targets and cargo test of
+  # the whole workspace, this crate included, have passed in this run.
+  step "cargo fmt, clippy and test of authflow-uniffi: run by scripts/test.sh for the whole workspace"
+else
+  step "cargo fmt --check (authflow-uniffi)"
+  cargo fmt -p authflow-uniffi -- --check
 
-step "cargo clippy -p authflow-uniffi --all-targets -D warnings"
-cargo clippy -p authflow-uniffi --all-targets --locked -- -D warnings
+  step "cargo clippy -p authflow-uniffi --all-targets -D warnings"
+  cargo clippy -p authflow-uniffi --all-targets --locked -- -D warnings
 
-step "cargo test -p authflow-uniffi"
-cargo test -p authflow-uniffi --locked
+  step "cargo test -p authflow-uniffi"
+  cargo test -p authflow-uniffi --locked
+fi
 
 step "build the local providers, and the Rust fleet worker the Python fleet test runs beside its own"
 uniffi_build_providers

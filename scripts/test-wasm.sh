@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Every test of the browser package, from a clean checkout: installs the
 # tools it needs (scripts/wasm-tools.sh: wasm32 target, the pinned nightly
-# with rust-src, wasm-bindgen-cli and twiggy into .tools/wasm/, binaryen,
+# with rust-src, wasm-bindgen-cli into .tools/wasm/, binaryen,
 # esbuild and playwright-core from the npm lockfiles, Chromium and
 # chromedriver from Debian), then
 #   1. cargo fmt --check, clippy -D warnings (wasm32 with each entry's
 #      features, and host), the host unit tests;
-#   2. the local providers' CORS tests (what the browser exchange relies on);
+#   2. the local providers' CORS tests (what the browser exchange relies on)
+#      (the host parts of 1 and 2 run once, by scripts/test.sh for the
+#      whole workspace, when it calls this script);
 #   3. wasm-bindgen-test in headless Chromium: the golden vectors through the
 #      exported API, and the browser behaviour (sessionStorage, address bar,
 #      errors, fetch);
@@ -63,13 +65,20 @@ cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --fe
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid,dpop \
   --locked -- -D warnings
-cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
+if [ "${AUTHFLOW_WORKSPACE_CHECKED:-}" = 1 ]; then
+  # Set by scripts/test.sh once clippy --all-targets and cargo test of the
+  # whole workspace (these crates' host builds, the unit tests and the CORS
+  # tests included) have passed in this run.
+  step "host clippy and tests of authflow-wasm and the providers' CORS: run by scripts/test.sh for the whole workspace"
+else
+  cargo clippy -p authflow-wasm --all-targets --locked -- -D warnings
 
-step "cargo test -p authflow-wasm --lib (host: the .d.ts names match the core's)"
-cargo test -p authflow-wasm --lib --locked
+  step "cargo test -p authflow-wasm --lib (host: the .d.ts names match the core's)"
+  cargo test -p authflow-wasm --lib --locked
 
-step "local providers: CORS of the Makini Link token endpoint"
-cargo test -p authflow-test-providers --test cors --locked
+  step "local providers: CORS of the Makini Link token endpoint"
+  cargo test -p authflow-test-providers --test cors --locked
+fi
 
 step "wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER="$CHROMEDRIVER" \

@@ -33,6 +33,10 @@ bash scripts/check-crates.sh
 step "cargo test (workspace; the fleet tests start redis-server from scripts/redis-tools.sh)"
 bash scripts/redis-tools.sh
 cargo test --workspace --locked
+# fmt, clippy and the tests of every crate have run: the scripts below do
+# not run them again for their own crate (with -p, cargo unifies features
+# apart from the workspace's and builds the dependencies once more).
+export AUTHFLOW_WORKSPACE_CHECKED=1
 
 step "cargo test -p authflowkit-core --no-default-features"
 cargo test -p authflowkit-core --no-default-features --locked

@@ -6,8 +6,10 @@
 #     wasm-bindgen-test tests build with it);
 #   - the project's pinned nightly ($AUTHFLOW_NIGHTLY, scripts/wasm-env.sh)
 #     with its rust-src component: the package build rebuilds std with it;
-#   - wasm-bindgen-cli of exactly the version Cargo.toml pins, and twiggy,
-#     into .tools/wasm/ (gitignored; built in target/tools so a reinstall is fast);
+#   - wasm-bindgen-cli of exactly the version Cargo.toml pins into
+#     .tools/wasm/ (gitignored; built in target/tools so a reinstall is
+#     fast), and with `--twiggy` twiggy too (scripts/wasm-size.sh's report
+#     of what the module holds; the test command's size check needs none);
 #   - npm packages from the committed lockfiles: binaryen (wasm-opt) and
 #     esbuild in bindings-wasm/, playwright-core in examples/browser/, vite
 #     and playwright-core in examples/vite/;
@@ -37,7 +39,7 @@ cargo_tool() { # name binary version
 }
 cargo_tool wasm-bindgen-cli "$WASM_BINDGEN" "$WASM_BINDGEN_VERSION"
 [ -x "$WASM_BINDGEN_TEST_RUNNER" ] || { echo "missing $WASM_BINDGEN_TEST_RUNNER" >&2; exit 1; }
-cargo_tool twiggy "$TWIGGY" "$TWIGGY_VERSION"
+[ "${1:-}" = --twiggy ] && cargo_tool twiggy "$TWIGGY" "$TWIGGY_VERSION"
 
 npm_ci() { # directory [file it must provide...]
   local dir=$1 file missing=0
