@@ -103,7 +103,7 @@ const options = {
   redirectUri: REDIRECT,
   scopes: ["read", "write"],
 };
-const ours = new authflowkit.OAuthClient(options);
+const ours = new authflow.OAuthClient(options);
 const request = { storageKey: null };
 const as = { issuer: "https://as.example", authorization_endpoint: AUTHORIZE, token_endpoint: TOKEN };
 const client = { client_id: "bench-client" };
@@ -121,7 +121,7 @@ const redirect = `${REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=${state}`;
 answer = { status: 200, body: TOKEN_BODY };
 const tokens = await ours.exchangeCode(ours.handleRedirect(redirect, { pending: start.pending }));
 const peerVerifier = oauth.generateRandomCodeVerifier();
-const session = new authflowkit.Session(ours, { tokens });
+const session = new authflow.Session(ours, { tokens });
 
 // ---- the rows ---------------------------------------------------------------
 // Each side: { answer (the stub's reply while it runs), fn, check(result) }.
@@ -189,7 +189,7 @@ const rows = [
       fn: () => ours.refresh(tokens).then(
         () => { throw new Error("authflow accepted an error response"); },
         (error) => error),
-      check: (r) => r instanceof authflowkit.AuthflowError && r.kind === "invalid_grant",
+      check: (r) => r instanceof authflow.AuthflowError && r.kind === "invalid_grant",
     },
     peer: {
       fn: () => oauth.processAuthorizationCodeResponse(as, client,
