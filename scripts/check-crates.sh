@@ -2,7 +2,7 @@
 # The crates meant for the crate registry, checked as `cargo publish` would
 # take them, without uploading: each has the metadata a registry page and
 # docs.rs need (description, licence, repository, readme, keywords,
-# categories, rust-version, docs.rs settings), and `cargo publish --dry-run`
+# categories, rust-version, docs.rs settings) and both licence texts, and `cargo publish --dry-run`
 # packages them together (authflowkit-store's and the CLI's authflowkit-core
 # resolve from the packaged one) and builds each from its package alone.
 set -euo pipefail
@@ -34,6 +34,22 @@ if missing:
 print("crate metadata: complete for " + ", ".join(wanted))
 ' "${published[@]}"
 
+# The dry run hands the packaged crates to each other through a local
+# registry. Cargo takes a registry's crate of a given version to be the
+# same forever: it extracts it under $CARGO_HOME/registry/src/-<hash>/
+# (the hash of this checkout's path) once, and builds it once. So a second
+# run from the same checkout, the version unchanged, verified
+# authflowkit-store against the first run's authflowkit-core (and failed on
+# methods added since). The extracted copies and the builds of these
+# crates go first; the next cargo build of the workspace rebuilds them.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+clean=()
+for name in "${published[@]}"; do
+  rm -rf "$cargo_home"/registry/src/-*/"$name"-[0-9]*
+  clean+=(-p "$name")
+done
+cargo clean --quiet "${clean[@]}"
+
 args=()
 for name in "${published[@]}"; do args+=(-p "$name"); done
 log=$(mktemp)
@@ -45,3 +61,13 @@ if ! cargo publish --dry-run --locked --allow-dirty "${args[@]}" >"$log" 2>&1; t
 fi
 grep -E '^ *Packaged' "$log" || true
 echo "cargo publish --dry-run: ${published[*]} package and build"
+
+# Each package carries both licence texts (symlinks to the root's, which
+# cargo packages as files), as its `license` field names them.
+for name in "${published[@]}"; do
+  files=$(cargo package --list --allow-dirty --locked -p "$name")
+  for licence in LICENSE-MIT LICENSE-APACHE; do
+    grep -qx "$licence" <<<"$files" || { echo "$name: the package has no $licence" >&2; exit 1; }
+  done
+done
+echo "licence texts: LICENSE-MIT and LICENSE-APACHE in each package"
