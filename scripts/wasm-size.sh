@@ -69,23 +69,23 @@ authorize_total=$total
 
 named="$AUTHFLOW_TARGET_DIR/wasm-bindgen/named/authflow_wasm_bg.wasm"
 if [ "$check" = 0 ]; then
-bash scripts/wasm-tools.sh --twiggy >/dev/null
-printf '\nlargest items of the browser entry module (twiggy top, names kept; bytes before gzip)\n'
-"$TWIGGY" top -n 16 "$named" | grep -v "function names" | cut -c1-150
-printf '\nby crate (shallow bytes before gzip)\n'
-"$TWIGGY" top -n 1000000 -f csv "$named" | awk -F, '
-  NR == 1 { next }
-  {
-    size = $(NF - 3); name = $0; sub(/,[^,]*,[^,]*,[^,]*,[^,]*$/, "", name)
-    if (name ~ /custom section|subsection/) next
-    if (name ~ /data segment/) crate = "(data: string literals, tables)"
-    else if (name ~ /shim/) crate = "(wasm-bindgen shims: exports with the core inlined)"
-    else if (match(name, /[a-z_][a-z0-9_]*(\[[0-9a-f]+\])?::/)) {
-      crate = substr(name, RSTART, RLENGTH - 2); sub(/\[.*/, "", crate)
-    } else crate = "(other)"
-    bytes[crate] += size
-  }
-  END { for (c in bytes) printf "%10d  %s\n", bytes[c], c }' | sort -rn | head -20
+  bash scripts/wasm-tools.sh --twiggy >/dev/null
+  printf '\nlargest items of the browser entry module (twiggy top, names kept; bytes before gzip)\n'
+  "$TWIGGY" top -n 16 "$named" | grep -v "function names" | cut -c1-150
+  printf '\nby crate (shallow bytes before gzip)\n'
+  "$TWIGGY" top -n 1000000 -f csv "$named" | awk -F, '
+    NR == 1 { next }
+    {
+      size = $(NF - 3); name = $0; sub(/,[^,]*,[^,]*,[^,]*,[^,]*$/, "", name)
+      if (name ~ /custom section|subsection/) next
+      if (name ~ /data segment/) crate = "(data: string literals, tables)"
+      else if (name ~ /shim/) crate = "(wasm-bindgen shims: exports with the core inlined)"
+      else if (match(name, /[a-z_][a-z0-9_]*(\[[0-9a-f]+\])?::/)) {
+        crate = substr(name, RSTART, RLENGTH - 2); sub(/\[.*/, "", crate)
+      } else crate = "(other)"
+      bytes[crate] += size
+    }
+    END { for (c in bytes) printf "%10d  %s\n", bytes[c], c }' | sort -rn | head -20
 fi
 
 printf '\n'

@@ -22,13 +22,17 @@ const client = new OAuthClient({
 
 await signInPage(client, async () => {
   const callback = client.handleRedirect();
-  const answer = await fetch("backend/exchange", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(callback),
-  });
-  // The page is done with the code and verifier: wipe them.
-  callback.free();
+  let answer;
+  try {
+    answer = await fetch("backend/exchange", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(callback),
+    });
+  } finally {
+    // The page is done with the code and verifier, sent or not: wipe them.
+    callback.free();
+  }
   const result = await answer.json();
   if (!answer.ok) throw new Error(`the back end could not exchange the code: ${result.error}`);
   return { text: "Signed in: the back end holds the tokens.", data: { tokenType: result.token_type } };

@@ -217,6 +217,16 @@ test("the back-end page through authflowkit/browser-authorize: the redirect chec
   await page.close();
 });
 
+test("the example back end refuses a malformed callback with 400 and keeps serving", async () => {
+  const exchange = new URL("backend/exchange", page_server.url);
+  for (const body of ["not json", "null", JSON.stringify({ code: "c" }), JSON.stringify({ code: 1, codeVerifier: "v", redirectUri: "r" })]) {
+    const answer = await fetch(exchange, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    assert.equal(answer.status, 400, body);
+    assert.deepEqual(await answer.json(), { error: "invalid_request" });
+  }
+  assert.equal((await fetch(new URL("config.json", page_server.url))).status, 200);
+});
+
 test("OpenID through authflowkit/browser-openid: the nonce is sent, the ID token's claims are checked in the page", async () => {
   const page = await context.newPage();
   // The example page's console (oidc-provider's pages log the web font they

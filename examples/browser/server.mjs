@@ -94,9 +94,23 @@ export const backendTokens = [];
  * provider's error code with its status.
  */
 async function exchangeForPage(req, res, tokenEndpoint) {
+  const reply = (status, answer) => {
+    res.writeHead(status, { "Content-Type": types[".json"], "Cache-Control": "no-store" });
+    res.end(JSON.stringify(answer));
+  };
   let body = "";
   for await (const chunk of req) body += chunk;
-  const { code, codeVerifier, redirectUri } = JSON.parse(body);
+  let callback;
+  try {
+    callback = JSON.parse(body);
+  } catch {
+    callback = null;
+  }
+  const { code, codeVerifier, redirectUri } = callback ?? {};
+  if (![code, codeVerifier, redirectUri].every((v) => typeof v === "string" && v)) {
+    reply(400, { error: "invalid_request" });
+    return;
+  }
   const answer = await fetch(tokenEndpoint, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
@@ -104,15 +118,16 @@ async function exchangeForPage(req, res, tokenEndpoint) {
       grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: codeVerifier,
       client_id: "link-public",
     }),
-  });
-  const tokens = await answer.json();
-  res.writeHead(answer.ok ? 200 : answer.status, { "Content-Type": types[".json"], "Cache-Control": "no-store" });
-  if (!answer.ok) {
-    res.end(JSON.stringify({ error: String(tokens.error ?? "unknown") }));
-    return;
+  }).catch(() => null);
+  const tokens = await answer?.json().catch(() => null);
+  if (!answer || !tokens) {
+    reply(502, { error: "the provider gave no JSON answer" });
+  } else if (!answer.ok) {
+    reply(answer.status, { error: String(tokens.error ?? "unknown") });
+  } else {
+    backendTokens.push(tokens);
+    reply(200, { token_type: tokens.token_type, scope: tokens.scope ?? null });
   }
-  backendTokens.push(tokens);
-  res.end(JSON.stringify({ token_type: tokens.token_type, scope: tokens.scope ?? null }));
 }
 
 /**
