@@ -19,13 +19,21 @@
 # this script benchmarks the package that is there.
 #
 #   scripts/bench-node.sh [--no-profile]
+#   scripts/bench-node.sh --check    every row run once and its result
+#                                    checked, nothing timed (the test command)
 #   BENCH_NODE_ROUNDS=5 BENCH_NODE_TIME_MS=400   rounds, and ms per task per round
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-env.sh
 
 profile=1
-[ "${1:-}" = --no-profile ] && profile=0
+check=0
+case "${1:-}" in
+  "") ;;
+  --no-profile) profile=0 ;;
+  --check) check=1 ;;
+  *) echo "usage: $0 [--no-profile | --check]" >&2; exit 2 ;;
+esac
 
 for tool in node npm gzip; do
   command -v "$tool" >/dev/null || { echo "bench-node.sh needs $tool on PATH" >&2; exit 1; }
@@ -57,6 +65,11 @@ if [ ! -f "$pkg/index.js" ] || [ ! -f "$pkg/authflow_wasm_bg.wasm" ]; then
   echo "no package in $pkg: building it"
   wasm_tools
   bash scripts/wasm-build.sh
+fi
+
+if [ "$check" = 1 ]; then
+  node "$dir/bench.mjs" --check
+  exit 0
 fi
 
 out="$AUTHFLOW_TARGET_DIR/bench/node.json"

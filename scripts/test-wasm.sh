@@ -112,5 +112,8 @@ CHROMIUM="$CHROMIUM" node --test examples/browser/
 step "node --test: examples/vite (npm pack of the package, installed from the tarball into a Vite app bundled and signed in with in Chromium, type-checked against it, and into a Node.js project)"
 CHROMIUM="$CHROMIUM" node --test examples/vite/
 
+step "benchmarks of the npm package beside oauth4webapi: every row run once and checked, nothing timed"
+bash scripts/bench-node.sh --check
+
 step "size report (fails over the budget, or an opt-in entry over its ceiling)"
 bash scripts/wasm-size.sh --check

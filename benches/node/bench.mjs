@@ -6,6 +6,10 @@
 //
 //   node benches/node/bench.mjs --out target/bench/node.json
 //       [--rounds 5] [--time 400]       rounds of every task; ms per task per round
+//   node benches/node/bench.mjs --check
+//       every task of every row run once and its result checked, nothing
+//       timed (the test command runs this, so that a change to the package
+//       cannot leave the benchmark broken until the next full run)
 //   node --cpu-prof benches/node/bench.mjs --profile "<operation>" [--seconds 4]
 //       [--side authflow|peer] [--pkg target/wasm-bindgen/named]
 //       a plain loop of one row (both sides, one after the other) for a CPU
@@ -60,6 +64,7 @@ const profileRow = arg("profile", null);
 const profileSeconds = Number(arg("seconds", "4"));
 const profileSides = arg("side", "authflow,peer").split(",");
 const pkgDir = resolve(root, arg("pkg", "bindings-wasm/pkg"));
+const checkOnly = args.includes("--check");
 
 // ---- the two libraries ----------------------------------------------------
 async function loadAuthflow(dir) {
@@ -254,6 +259,18 @@ async function prepared(row, side) {
     throw new Error(`${row.operation}, ${side}: unexpected result ${String(result)}`);
   }
   return { reply, fn };
+}
+
+// ---- check mode: every task once --------------------------------------------
+if (checkOnly) {
+  let checked = 0;
+  for (const row of rows) {
+    for (const side of ["authflow", "peer"]) {
+      if (await prepared(row, side)) checked += 1;
+    }
+  }
+  console.log(`bench.mjs --check: ${checked} tasks of ${rows.length} rows gave the expected result`);
+  process.exit(0);
 }
 
 // ---- profile mode: one row in a plain loop -----------------------------------

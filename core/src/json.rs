@@ -246,6 +246,17 @@ pub(crate) fn read_object<'a>(
     })
 }
 
+/// The index of the first `"`, `\\` or control character in `bytes`:
+/// where a string's plain run ends.
+fn string_stop(bytes: &[u8]) -> Option<usize> {
+    use crate::byte_scan::{find_first, lanes_below, lanes_equal};
+    find_first(
+        bytes,
+        |word| lanes_equal(word, b'"') | lanes_equal(word, b'\\') | lanes_below(word, 0x20),
+        |b| b == b'"' || b == b'\\' || b < 0x20,
+    )
+}
+
 /// Wipes a string the reader copied (it had escapes): it may be a token.
 pub(crate) fn wipe(value: Shallow<'_>) {
     if let Shallow::String(Cow::Owned(mut copy)) = value {
@@ -313,6 +324,13 @@ pub(crate) fn number_text(text: &str) -> Option<&str> {
 /// A number's text (JSON syntax) as whole seconds: fractions dropped,
 /// negative values 0, values beyond `u64` saturated.
 pub(crate) fn whole_seconds(text: &str) -> u64 {
+    // What providers send (`3600`, a Unix time): digits only, fewer than
+    // u64's 20, read at once.
+    if (1..20).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .bytes()
+            .fold(0, |value, digit| value * 10 + u64::from(digit - b'0'));
+    }
     if text.starts_with('-') {
         return 0;
     }
@@ -559,11 +577,8 @@ impl<'a> Reader<'a> {
         self.at += 1; // `"`
         let start = self.at;
         // Up to the closing `"`, an escape or a control character (which
-        // must be escaped, RFC 8259 §7), in one tight scan.
-        let plain = self.text.as_bytes().get(start..)?;
-        self.at += plain
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        // must be escaped, RFC 8259 §7), in one scan, a word at a time.
+        self.at += string_stop(self.text.as_bytes().get(start..)?)?;
         match self.next()? {
             b'"' => return Some(Cow::Borrowed(self.text.get(start..self.at - 1)?)),
             b'\\' => self.at -= 1, // back to the `\`
@@ -990,9 +1005,19 @@ mod tests {
     }
 
     #[test]
+    fn a_string_runs_to_its_first_quote_backslash_or_control() {
+        let text = "0123456789abcdé\u{1}\"";
+        assert_eq!(string_stop(text.as_bytes()), Some(text.len() - 2));
+        assert_eq!(string_stop(b"0123456789\\n\""), Some(10));
+        assert_eq!(string_stop(b"0123456789"), None);
+    }
+
+    #[test]
     fn whole_seconds_truncates_saturates_and_floors_negatives_at_zero() {
         for (text, seconds) in [
             ("3600", 3600),
+            ("0", 0),
+            ("9999999999999999999", 9_999_999_999_999_999_999),
             ("3600.9", 3600),
             ("3.6e3", 3600),
             ("36E+2", 3600),

@@ -76,6 +76,7 @@
 mod api;
 mod authorization;
 mod base64url;
+mod byte_scan;
 mod callback;
 mod challenge;
 mod client;

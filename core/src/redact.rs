@@ -47,22 +47,33 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
 }
 
 /// Whether `text` holds `secret` (not empty). Error texts are short, and
-/// there a scan for the secret's first byte costs less than the two-way
-/// search `str::contains` sets up for each secret; long texts keep the
-/// two-way search, whose time cannot degrade.
+/// there a scan for the secret's first byte, a word at a time, costs less
+/// than the two-way search `str::contains` sets up for each secret; long
+/// texts keep the two-way search, whose time cannot degrade.
 fn quotes(text: &str, secret: &str) -> bool {
+    use crate::byte_scan::{find_first, lanes_equal};
     if text.len() > 256 {
         return text.contains(secret);
     }
     let (text, secret) = (text.as_bytes(), secret.as_bytes());
-    let Some((first, rest)) = secret.split_first() else {
+    let Some((&first, rest)) = secret.split_first() else {
         return true;
     };
     let starts = text.len().saturating_sub(rest.len());
-    text[..starts]
-        .iter()
-        .enumerate()
-        .any(|(at, byte)| byte == first && text[at + 1..].starts_with(rest))
+    let mut from = 0;
+    while let Some(found) = text.get(from..starts).and_then(|candidates| {
+        find_first(candidates, |word| lanes_equal(word, first), |b| b == first)
+    }) {
+        let at = from + found;
+        if text
+            .get(at + 1..)
+            .is_some_and(|after| after.starts_with(rest))
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// The secret values in a parsed JSON object's members named like secret
@@ -179,6 +190,26 @@ mod tests {
         let mut nested = "rt-123456-long".to_owned();
         redact(&mut nested, &["rt-123456", "rt-123456-long"]);
         assert_eq!(nested, "[redacted]");
+    }
+
+    #[test]
+    fn a_secret_is_found_at_any_offset_as_str_contains_finds_it() {
+        // Near misses first (the first byte, most of the secret), then the
+        // secret at each offset, across word boundaries and at the end.
+        for length in 0..40 {
+            for at in 0..=length {
+                let mut text = "sesecresecret-".repeat(4)[..length].to_owned();
+                text.insert_str(at, "secret-1");
+                for secret in ["secret-1", "secret-2", "s"] {
+                    assert_eq!(
+                        quotes(&text, secret),
+                        text.contains(secret),
+                        "{text} {secret}"
+                    );
+                }
+            }
+        }
+        assert!(!quotes("abc", "abcd") && quotes("abcd", "abcd") && quotes("", ""));
     }
 
     #[test]

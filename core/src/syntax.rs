@@ -5,35 +5,93 @@
 //! `Authorization` header, a log line) carries a character it must not.
 
 /// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.
+const TCHAR: u8 = 1;
+/// RFC 6750 §2.1 `b64token` / RFC 9110 §11.2 `token68`, `=` aside:
+/// ALPHA, DIGIT, `-`, `.`, `_`, `~`, `+`, `/`.
+const TOKEN68: u8 = 2;
+/// RFC 6749 A.4 / A.7 `NQSCHAR`: `%x20-21 / %x23-5B / %x5D-7E`.
+const NQSCHAR: u8 = 4;
+/// RFC 6749 A.17 `VSCHAR`: `%x20-7E`.
+const VSCHAR: u8 = 8;
+/// RFC 6749 A.4 `NQCHAR`: `%x21 / %x23-5B / %x5D-7E` (`NQSCHAR` but space).
+const NQCHAR: u8 = 16;
+
+/// Each byte's classes, one bit each: one lookup per byte of a token
+/// (they are read on every token response), not a search of a list.
+const CLASSES: [u8; 256] = classes();
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        let alphanumeric = b.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alphanumeric || one_of(b, b"!#$%&'*+-.^_`|~") {
+            class |= TCHAR;
+        }
+        if alphanumeric || one_of(b, b"-._~+/") {
+            class |= TOKEN68;
+        }
+        if matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e) {
+            class |= NQSCHAR;
+        }
+        if matches!(b, 0x20..=0x7e) {
+            class |= VSCHAR;
+        }
+        if matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e) {
+            class |= NQCHAR;
+        }
+        table[byte] = class;
+        byte += 1;
+    }
+    table
+}
+
+const fn one_of(byte: u8, set: &[u8]) -> bool {
+    let mut i = 0;
+    while i < set.len() {
+        if set[i] == byte {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether every byte of `bytes` is of `class` (and there is one).
+fn all_of(bytes: &[u8], class: u8) -> bool {
+    !bytes.is_empty() && bytes.iter().all(|&b| CLASSES[usize::from(b)] & class != 0)
+}
+
+/// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.
 pub(crate) fn is_tchar(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+    CLASSES[usize::from(byte)] & TCHAR != 0
 }
 
 /// RFC 9110 §11.2 `token68` (and RFC 6750 §2.1 `b64token`, the same
 /// rule): base64 or base64url characters, `=` only at the end.
 pub(crate) fn is_token68(value: &str) -> bool {
-    let body = value.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    let bytes = value.as_bytes();
+    let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
+    all_of(&bytes[..bytes.len() - padding], TOKEN68)
 }
 
 /// RFC 6749 A.17 `refresh-token = 1*VSCHAR` (printable ASCII and space).
 pub(crate) fn is_refresh_token(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|b| (0x20..=0x7e).contains(&b))
+    all_of(value.as_bytes(), VSCHAR)
 }
 
 /// RFC 6749 A.4 `scope-token = 1*NQCHAR`: printable ASCII except space,
 /// `"` and `\`.
 pub(crate) fn is_scope_token(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(|b| is_nqschar(b) && b != b' ')
+    all_of(value.as_bytes(), NQCHAR)
 }
 
 /// RFC 6749 A.7 / A.8 `error` and `error-description = 1*NQSCHAR`:
 /// printable ASCII and space, except `"` and `\` (also RFC 6750 §3).
 pub(crate) fn is_error_text(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(is_nqschar)
+    all_of(value.as_bytes(), NQSCHAR)
 }
 
 /// RFC 6749 A.9 `error-uri = URI-reference` (RFC 3986, which keeps it
@@ -69,11 +127,6 @@ pub(crate) fn escape_controls(value: &str) -> String {
         }
     }
     out
-}
-
-/// `NQSCHAR = %x20-21 / %x23-5B / %x5D-7E`.
-fn is_nqschar(byte: u8) -> bool {
-    matches!(byte, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e)
 }
 
 #[cfg(test)]
@@ -116,6 +169,24 @@ mod tests {
             assert!(!is_error_uri(bad), "{bad:?}");
         }
         assert!(is_printable("Código caducado") && !is_printable("a\r\nb"));
+    }
+
+    #[test]
+    fn each_rule_is_its_appendix_a_range_for_every_ascii_byte() {
+        for byte in 0u8..=0x7f {
+            let text = char::from(byte).to_string();
+            let vschar = (0x20..=0x7e).contains(&byte);
+            let nqschar = vschar && byte != b'"' && byte != b'\\';
+            assert_eq!(is_refresh_token(&text), vschar, "{byte:#x}");
+            assert_eq!(is_error_text(&text), nqschar, "{byte:#x}");
+            assert_eq!(is_scope_token(&text), nqschar && byte != b' ', "{byte:#x}");
+            let b64 = byte.is_ascii_alphanumeric() || "-._~+/".contains(char::from(byte));
+            assert_eq!(
+                is_token68(&format!("a{text}")),
+                b64 || byte == b'=',
+                "{byte:#x}"
+            );
+        }
     }
 
     #[test]
