@@ -152,7 +152,11 @@ end, and for a secret's first byte in an error text, went from a byte to
 a word (eight bytes) per step (`core/src/byte_scan.rs`; 20% and 23% of
 the token and error rows); the character rules of tokens, scopes and
 error texts became one lookup table; an integer of digits only is read
-without the general number path. Measured alone (the minimum of 15 runs
+without the general number path, and forms (the authorization URL's
+query, token request bodies) are written by the core's own `FormWriter`,
+which copies a value that needs no encoding whole (38% of the
+authorization URL row had gone to `form_urlencoded`'s serializer; 1.33
+→ 0.90 µs). Measured alone (the minimum of 15 runs
 of each side, alternating): token row 506 → 379 ns against oauth2's
 ~420 ns, error row 841 → 564 ns against ~231 ns. In the browser package
 the scans stay a byte at a time: the word loop would cost each entry

@@ -78,9 +78,10 @@ impl Client {
     pub fn with_client_secret(mut self, secret: ClientSecret) -> Client {
         use base64::engine::general_purpose::STANDARD;
         use base64::Engine;
-        let encoded = form_encode(secret.secret());
+        let encoded = crate::form::encode(secret.secret());
         // RFC 6749 §2.3.1: both parts are form-encoded before Base64.
-        let credentials = Zeroizing::new([&form_encode(&self.client_id), ":", &encoded].concat());
+        let credentials =
+            Zeroizing::new([&crate::form::encode(&self.client_id), ":", &encoded].concat());
         self.secret_as_sent = Some(SecretAsSent {
             basic: ClientSecret::new(STANDARD.encode(credentials.as_bytes())),
             form_encoded: ClientSecret::new(encoded),
@@ -323,13 +324,8 @@ pub(crate) struct SecretAsSent {
     pub(crate) form_encoded: ClientSecret,
 }
 
-#[cfg(feature = "confidential")]
-pub(crate) fn form_encode(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 pub(crate) fn encode_form(params: &[Param]) -> Vec<u8> {
-    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    let mut serializer = crate::form::FormWriter::new();
     for (name, value) in params {
         serializer.append_pair(name, value);
     }

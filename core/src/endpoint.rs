@@ -126,13 +126,13 @@ impl Endpoint {
     /// A query writer that appends to this URL's own query (RFC 6749
     /// §3.1: an endpoint's query is kept): `?` if it has none, `&` between
     /// it and what is appended.
-    pub(crate) fn query_builder(&self) -> form_urlencoded::Serializer<'static, String> {
+    pub(crate) fn query_builder(&self) -> crate::form::FormWriter {
         let mut url = self.as_str().to_owned();
         if !url.contains('?') {
             url.push('?');
         }
         let start = url.find('?').map_or(url.len(), |i| i + 1);
-        form_urlencoded::Serializer::for_suffix(url, start)
+        crate::form::FormWriter::for_suffix(url, start)
     }
 
     /// The URL as a string.

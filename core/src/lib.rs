@@ -93,6 +93,7 @@ mod endpoint;
 mod error;
 mod error_response;
 pub mod fleet;
+mod form;
 mod grant;
 mod http;
 #[cfg(feature = "openid-claims")]

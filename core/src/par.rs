@@ -77,7 +77,7 @@ impl Client {
                  makes it",
             ));
         }
-        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        let mut serializer = crate::form::FormWriter::new();
         let pending = self.authorization_parts(now, entropy, options, &mut |name, value| {
             serializer.append_pair(name, value);
         })?;

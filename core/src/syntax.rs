@@ -3,6 +3,8 @@
 //! §5.6.2 / §11.2 (`token`, `token68`). A value outside its rule is refused
 //! where it is read, so that nothing the client prints or sends on (an
 //! `Authorization` header, a log line) carries a character it must not.
+//! The same table of byte classes also says what form encoding leaves as
+//! it is (`crate::form`).
 
 /// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.
 const TCHAR: u8 = 1;
@@ -15,6 +17,9 @@ const NQSCHAR: u8 = 4;
 const VSCHAR: u8 = 8;
 /// RFC 6749 A.4 `NQCHAR`: `%x21 / %x23-5B / %x5D-7E` (`NQSCHAR` but space).
 const NQCHAR: u8 = 16;
+/// What `application/x-www-form-urlencoded` leaves as it is (the WHATWG
+/// URL standard's serializer): ASCII alphanumerics and `*-._`.
+const FORM_UNCHANGED: u8 = 32;
 
 /// Each byte's classes, one bit each: one lookup per byte of a token
 /// (they are read on every token response), not a search of a list.
@@ -42,6 +47,9 @@ const fn classes() -> [u8; 256] {
         if matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e) {
             class |= NQCHAR;
         }
+        if alphanumeric || one_of(b, b"*-._") {
+            class |= FORM_UNCHANGED;
+        }
         table[byte] = class;
         byte += 1;
     }
@@ -62,6 +70,13 @@ const fn one_of(byte: u8, set: &[u8]) -> bool {
 /// Whether every byte of `bytes` is of `class` (and there is one).
 fn all_of(bytes: &[u8], class: u8) -> bool {
     !bytes.is_empty() && bytes.iter().all(|&b| CLASSES[usize::from(b)] & class != 0)
+}
+
+/// Whether form encoding leaves `value` as it is (an empty one too).
+pub(crate) fn is_form_unchanged(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| CLASSES[usize::from(b)] & FORM_UNCHANGED != 0)
 }
 
 /// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.

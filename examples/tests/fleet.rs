@@ -582,6 +582,23 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
             };
             println!("process {pid} {role}: {status}");
         }
+        // Every token request of every process in time order: a refresh
+        // token sent twice (`sent`), and by whom, is the replay.
+        let mut timeline: Vec<(u64, u32, &Value)> = pids
+            .iter()
+            .zip(&statuses)
+            .flat_map(|(pid, status)| {
+                status["renewals_sent"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(move |entry| (entry["at_ms"].as_u64().unwrap_or(0), *pid, entry))
+            })
+            .collect();
+        timeline.sort_by_key(|(at, _, _)| *at);
+        for (at, pid, entry) in timeline {
+            println!("{at} process {pid}: {entry}");
+        }
     }
     assert_eq!((link_refreshes, admin_refreshes), (EXPIRIES, EXPIRIES));
     assert_eq!(link_replays + admin_replays, 0);

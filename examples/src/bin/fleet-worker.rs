@@ -13,8 +13,10 @@
 //!   before the session sees it (so before the store write); `held-<pid>`
 //!   (written here) says one is;
 //! - `status-<pid>.json` (written here): calls, errors by kind, store
-//!   operations that failed (reads, writes, leases), and the clock offset at
-//!   which every thread last completed a call with each connection.
+//!   operations that failed (reads, writes, leases), the clock offset at
+//!   which every thread last completed a call with each connection, and
+//!   every token request sent (the refresh token sent and the one received
+//!   as fingerprints, the answer's status), for a failure's log.
 //!
 //! `--connections link,admin` picks the connections (default both);
 //! `--die before-send|after-response` makes the process stop dead (waiting
@@ -27,7 +29,9 @@ use authflow_examples::Transport;
 use authflow_test_providers::credentials::ADMIN_CLIENT_SECRET;
 use authflow_test_providers::Urls;
 use authflowkit_core::fleet::{FleetSession, FleetTimings, StoreKey, StoredRecord, TokenStore};
-use authflowkit_core::{AccessToken, Action, Client, Error, HttpRequest, Method, Session};
+use authflowkit_core::{
+    AccessToken, Action, Client, Error, HttpRequest, HttpResponse, Method, Session,
+};
 use authflowkit_store::{FileStore, RedisStore, SharedFleetSession};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -119,6 +123,7 @@ fn connect(
     let transport = Transport::new(Duration::from_secs(10));
     let dir = options.dir.clone();
     let die = options.die.clone();
+    let sent = tally.clone();
     let send = move |request: &HttpRequest| {
         let pid = std::process::id();
         if die.as_deref() == Some("before-send") {
@@ -128,6 +133,7 @@ fn connect(
             }
         }
         let answer = transport.send(request);
+        sent.note_renewal(name, request, &answer);
         let hold = dir.join("hold");
         if hold.exists() {
             std::fs::write(dir.join(format!("held-{pid}")), "").ok();
@@ -185,6 +191,9 @@ struct Tally {
     failed_reads: AtomicU64,
     failed_writes: AtomicU64,
     failed_leases: AtomicU64,
+    /// Every renewal this process sent, in order: for a failure to show
+    /// which process sent which refresh token, and what came back.
+    renewals: Mutex<Vec<serde_json::Value>>,
 }
 
 /// The store, counting the operations that failed: what a test of an
@@ -232,7 +241,53 @@ impl TokenStore for Counted {
     }
 }
 
+/// A refresh token's first 8 hex digits of SHA-256: enough to follow it
+/// from the answer that gave it to the requests that sent it, and not the
+/// token.
+fn fingerprint(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 impl Tally {
+    /// Notes a token request and its answer (the refresh token sent and
+    /// the one received, by their fingerprints; the status or the failure).
+    fn note_renewal(
+        &self,
+        connection: &str,
+        request: &HttpRequest,
+        answer: &Result<HttpResponse, Error>,
+    ) {
+        let param = |name: &str| {
+            form_urlencoded::parse(&request.body)
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+        };
+        let received = answer.as_ref().ok().and_then(|response| {
+            let body: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+            body["refresh_token"].as_str().map(fingerprint)
+        });
+        let entry = json!({
+            "connection": connection,
+            "at_ms": authflowkit_store::system_now_ms(),
+            "grant": param("grant_type"),
+            "sent": param("refresh_token").as_deref().map(fingerprint),
+            "answer": match answer {
+                Ok(response) => json!(response.status),
+                Err(error) => json!(error.kind().to_string()),
+            },
+            "received": received,
+        });
+        self.renewals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(entry);
+    }
+
     fn error(&self, connection: &str, error: &Error) {
         if error.action() == Action::AuthorizeAgain {
             self.authorize_again.fetch_add(1, Ordering::Relaxed);
@@ -312,6 +367,7 @@ fn write_status(
         "paused": tally.paused.load(Ordering::Relaxed),
         "threads": epochs.len(),
         "epochs": held,
+        "renewals_sent": tally.renewals.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         "stopped": stopped,
     });
     let path = dir.join(format!("status-{pid}.json"));
