@@ -2,7 +2,9 @@
 # The Node rows of BENCHMARKS.md: the authflow npm package (bindings-wasm/pkg)
 # beside npm oauth4webapi, timed in one Node process by
 # benches/node/bench.mjs, plus the size rows (gzip -9 of the package as
-# scripts/wasm-size.sh measures it, and esbuild bundles of both libraries).
+# scripts/wasm-size.sh measures it, and esbuild bundles of both libraries),
+# and what a user feels besides per-call time (import time, installed
+# bytes, memory per signed-in user, each side in fresh processes).
 # Writes $AUTHFLOW_TARGET_DIR/bench/node.json (the shape
 # scripts/bench-report.py reads).
 #

@@ -366,12 +366,14 @@ def floor_section(name, data):
 
 
 def footprint_section(name, data):
-    """What a Python user feels besides per-call time (report.py's `footprint`)."""
+    """What users feel besides per-call time (a part's `footprint`: Python's
+    report.py, Node's bench.mjs)."""
     entries = data.get("footprint")
     if not entries:
         return None
+    users = data.get("footprint_users", "Python")
     lines = [
-        f"### What Python users feel besides per-call time (`{name}`; reported, no goal)",
+        f"### What {users} users feel besides per-call time (`{name}`; reported, no goal)",
         "",
         "| library | import | import time | wheel | installed (unpacked) | memory per session |",
         "|---|---|---:|---:|---:|---:|",
@@ -383,12 +385,10 @@ def footprint_section(name, data):
             f"| {'—' if ms is None else f'{ms:.1f} ms'} | {fmt_bytes(e.get('wheel_bytes'))} "
             f"| {fmt_bytes(e.get('installed_bytes'))} | {fmt_bytes(e.get('session_bytes'))} |"
         )
-    lines += [
-        "",
+    method = data.get("footprint_method") or (
         "Import time: the median of fresh interpreters; memory per session: the resident set's growth over "
-        "2,000 sessions holding a valid token, per session (bindings-uniffi/python/bench/footprint.py).",
-        "",
-    ]
+        "2,000 sessions holding a valid token, per session (bindings-uniffi/python/bench/footprint.py).")
+    lines += ["", method, ""]
     return "\n".join(lines)
 
 

@@ -10,6 +10,9 @@
 //       every task of every row run once and its result checked, nothing
 //       timed (the test command runs this, so that a change to the package
 //       cannot leave the benchmark broken until the next full run)
+//   node --expose-gc benches/node/bench.mjs --footprint authflow|peer [--sessions 2000]
+//       prints the resident set's growth per signed-in user (run by the
+//       full run in fresh processes, for the footprint table)
 //   node --cpu-prof benches/node/bench.mjs --profile "<operation>" [--seconds 4]
 //       [--side authflow|peer] [--pkg target/wasm-bindgen/named]
 //       a plain loop of one row (both sides, one after the other) for a CPU
@@ -65,6 +68,8 @@ const profileSeconds = Number(arg("seconds", "4"));
 const profileSides = arg("side", "authflow,peer").split(",");
 const pkgDir = resolve(root, arg("pkg", "bindings-wasm/pkg"));
 const checkOnly = args.includes("--check");
+const footprintSide = arg("footprint", null);
+const footprintSessions = Number(arg("sessions", "2000"));
 
 // ---- the two libraries ----------------------------------------------------
 async function loadAuthflow(dir) {
@@ -269,7 +274,49 @@ if (checkOnly) {
       if (await prepared(row, side)) checked += 1;
     }
   }
-  console.log(`bench.mjs --check: ${checked} tasks of ${rows.length} rows gave the expected result`);
+  for (const side of ["authflow", "peer"]) {
+    const bytes = footprintRun(side, 50);
+    if (!Number.isFinite(bytes) || bytes < 0) throw new Error(`--footprint ${side}: ${bytes}`);
+  }
+  console.log(`bench.mjs --check: ${checked} tasks of ${rows.length} rows gave the expected result; the footprint runs too`);
+  process.exit(0);
+}
+
+// ---- footprint mode: memory per signed-in user --------------------------------
+/** Bytes per signed-in user on `side`, from a fresh process of this file. */
+function footprintRun(side, sessions) {
+  const script = fileURLToPath(import.meta.url);
+  const args = ["--expose-gc", script, "--footprint", side, "--sessions", String(sessions), "--pkg", pkgDir];
+  return Number(execFileSync(process.execPath, args, { cwd: here }));
+}
+
+// What a server keeps per signed-in user: authflow, a Session holding a
+// valid token (its token set in WebAssembly memory, the JS object around
+// it); oauth4webapi has no session, so its side is what an app of it keeps,
+// the token endpoint response. The resident set's growth over N of them,
+// after a garbage collection each side of it, per user (the Python rows'
+// method, bindings-uniffi/python/bench/footprint.py).
+if (footprintSide !== null) {
+  if (typeof globalThis.gc !== "function") throw new Error("--footprint needs node --expose-gc");
+  answer = { status: 200, body: TOKEN_BODY };
+  const make = footprintSide === "authflow"
+    ? async () => {
+      const held = new authflow.Session(ours, { tokens });
+      await held.accessToken();
+      return held;
+    }
+    : async () => oauth.processRefreshTokenResponse(as, client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refreshToken, viaStub));
+  // Warm: the first calls grow the heap and the module's memory for good.
+  const warm = [];
+  for (let i = 0; i < 200; i++) warm.push(await make());
+  globalThis.gc();
+  const before = process.memoryUsage().rss;
+  const kept = [];
+  for (let i = 0; i < footprintSessions; i++) kept.push(await make());
+  globalThis.gc();
+  const after = process.memoryUsage().rss;
+  process.stdout.write(String(Math.max(0, after - before) / kept.length));
   process.exit(0);
 }
 
@@ -428,6 +475,32 @@ for (let i = 0; i < 11; i++) {
   startup.authflow.push(importNs(pathToFileURL(join(pkgDir, "index.js")).href));
   startup.peer.push(importNs("oauth4webapi"));
 }
+// Memory per signed-in user: the median of 3 fresh processes per side.
+function footprintBytes(side) {
+  return Math.round(median([0, 1, 2].map(() => footprintRun(side, footprintSessions))));
+}
+const footprint = [
+  {
+    library: "authflow (npm package, Node.js)",
+    version: packageVersion(join(root, "bindings-wasm/npm/package.json")),
+    import: "import(\"authflowkit\")",
+    import_ms: median(startup.authflow) / 1e6,
+    installed_bytes: treeBytes(pkgDir),
+    session_bytes: footprintBytes("authflow"),
+  },
+  {
+    library: "oauth4webapi",
+    version: oauth4Version(),
+    import: "import(\"oauth4webapi\")",
+    import_ms: median(startup.peer) / 1e6,
+    installed_bytes: treeBytes(join(here, "node_modules/oauth4webapi")),
+    session_bytes: footprintBytes("peer"),
+  },
+];
+function treeBytes(dir) {
+  return filesUnder(dir, () => true).reduce((sum, file) => sum + statSync(file).size, 0);
+}
+
 const meanOf = (row, side) => {
   const task = tasks.find((t) => t.row === row && t.side === side);
   return task ? median(task.means) : null;
@@ -459,6 +532,9 @@ const report = {
     note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: index.js, which compiles and instantiates the .wasm read from disk. oauth4webapi: its ES module.",
   }],
   sizes,
+  footprint,
+  footprint_users: "Node.js and browser",
+  footprint_method: "Import time: the median of 11 fresh processes (as the import row); installed: the bytes of every file the package unpacks (authflow: all five entries in bindings-wasm/pkg; oauth4webapi: its node_modules folder); memory per session: the resident set's growth over 2,000 signed-in users after a garbage collection, per user, the median of 3 fresh processes (authflow: a Session holding a valid token; oauth4webapi has no session: the token endpoint response an app of it keeps). The browser loads the same module: its per-session memory is the same WebAssembly memory and JS object.",
 };
 const text = JSON.stringify(report, null, 2);
 if (out) {
