@@ -21,9 +21,9 @@ use crate::token_exchange::{IssuedToken, TokenExchange};
 use crate::token_set::{Introspection, TokenInfo, TokenSet};
 use crate::transport::{Environment, HttpTransport, SystemEnvironment, TokenPersister};
 use authflowkit_core::{
-    AccessToken, Action, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error, ErrorKind,
-    GrantType, HttpResponse as CoreResponse, IdTokenValidation, JwksCache, Method, OutgoingRequest,
-    PendingAuthorization, RefreshToken, SessionAction, TokenRef, UsedStates,
+    AccessToken, ApiAnswer, AuthorizationOptions as CoreOptions, DiscoveryDocument, Error,
+    ErrorKind, GrantType, HttpResponse as CoreResponse, IdTokenValidation, JwksCache, Method,
+    OutgoingRequest, PendingAuthorization, RefreshToken, SessionAction, TokenRef, UsedStates,
     AUTHORIZATION_ENTROPY_LEN,
 };
 use std::future::Future;
@@ -262,23 +262,48 @@ impl OAuthClient {
         }
     }
 
-    /// Sends `request`, and once more with a new proof when the server
-    /// asks for a DPoP nonce; no error shows the request's secrets.
-    pub(crate) fn send_with_nonce_retry(
+    /// Reads the answer to an API call by the core's rule
+    /// ([`authflowkit_core::Client::read_api_answer`]): the response, `None`
+    /// when the API refused the token on the first try (renew and send
+    /// again), or the error. No error shows a secret `request` carried
+    /// (the bearer token), whether the API echoes it or the host's
+    /// transport quotes it.
+    pub(crate) fn read_api_answer(
         &self,
-        request: authflowkit_core::HttpRequest,
-    ) -> Result<HttpResponse> {
-        let (sent, answer) = self.send_retrying(request)?;
-        answer.map_err(|e| e.without_secrets_of(&sent))
+        request: &authflowkit_core::HttpRequest,
+        answer: Result<HttpResponse>,
+        first: bool,
+    ) -> Result<Option<HttpResponse>> {
+        let response = answer.map_err(|e| e.without_secrets_of(request))?;
+        match self
+            .core()
+            .read_api_answer(self.now(), &response.to_core(), first)
+        {
+            ApiAnswer::Done => Ok(Some(response)),
+            ApiAnswer::RenewAndRetry => Ok(None),
+            ApiAnswer::Failed(error) => Err(error.without_secrets_of(request).into()),
+        }
     }
 
-    /// Async [`OAuthClient::send_with_nonce_retry`].
-    pub(crate) async fn send_with_nonce_retry_async(
+    /// Sends an API call (with one retry when the server asks for a DPoP
+    /// nonce) and reads its answer ([`OAuthClient::read_api_answer`]).
+    pub(crate) fn send_api_call(
         &self,
         request: authflowkit_core::HttpRequest,
-    ) -> Result<HttpResponse> {
+        first: bool,
+    ) -> Result<Option<HttpResponse>> {
+        let (sent, answer) = self.send_retrying(request)?;
+        self.read_api_answer(&sent, answer, first)
+    }
+
+    /// Async [`OAuthClient::send_api_call`].
+    pub(crate) async fn send_api_call_async(
+        &self,
+        request: authflowkit_core::HttpRequest,
+        first: bool,
+    ) -> Result<Option<HttpResponse>> {
         let (sent, answer) = self.send_retrying_async(request).await?;
-        answer.map_err(|e| e.without_secrets_of(&sent))
+        self.read_api_answer(&sent, answer, first)
     }
 
     fn run<T>(&self, step: authflowkit_core::Result<Step<T>>) -> Result<T> {
@@ -1194,10 +1219,8 @@ impl Shared {
         }
     }
 
-    /// What to do with an API answer: return it, or (when the core says
-    /// the token needs renewing and this was the first try) renew and retry.
-    /// No error shows a secret `request` carried (the bearer token), whether
-    /// the API echoes it or the host's transport quotes it.
+    /// What to do with an API answer ([`OAuthClient::read_api_answer`]):
+    /// return it, or (`None`) renew `token` and send again.
     fn check(
         &self,
         token: &AccessToken,
@@ -1205,21 +1228,11 @@ impl Shared {
         answer: Result<HttpResponse>,
         first: bool,
     ) -> Result<Option<HttpResponse>> {
-        let response = answer.map_err(|e| e.without_secrets_of(request))?;
-        match self
-            .client
-            .core()
-            .check_api_response(self.client.now(), &response.to_core())
-        {
-            Ok(()) => Ok(Some(response)),
-            Err(error)
-                if first && matches!(error.action(), Action::Refresh | Action::Reauthenticate) =>
-            {
-                self.mark_unauthorized(token);
-                Ok(None)
-            }
-            Err(error) => Err(error.without_secrets_of(request).into()),
+        let read = self.client.read_api_answer(request, answer, first)?;
+        if read.is_none() {
+            self.mark_unauthorized(token);
         }
+        Ok(read)
     }
 
     fn apply_info(&self, token: &AccessToken, info: &TokenInfo) {

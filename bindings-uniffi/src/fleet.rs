@@ -288,7 +288,9 @@ impl SharedSession {
 
     /// A bearer API call; when the API refuses the token (another process
     /// may have renewed it), reads the store, renews only if nothing newer
-    /// is there, and retries once. `headers` as in `ClientSession.request`.
+    /// is there, and retries once; a status that is not 2xx raises, as in
+    /// `ClientSession.request` (the core's rule, `Client::read_api_answer`).
+    /// `headers` as in `ClientSession.request`.
     #[uniffi::method(default(body = None, headers = []))]
     pub fn request(
         &self,
@@ -308,13 +310,10 @@ impl SharedSession {
                 body.as_deref(),
                 &headers,
             )?;
-            // One retry when the resource server asks for its DPoP nonce.
-            let response = self.client.send_with_nonce_retry(request)?;
-            if response.status == 401 && first {
-                self.shared.unauthorized(&token);
-                continue;
+            match self.client.send_api_call(request, first)? {
+                Some(response) => return Ok(response),
+                None => self.shared.unauthorized(&token),
             }
-            return Ok(response);
         }
         Err(renewed_token_refused())
     }
@@ -484,7 +483,9 @@ impl AsyncSharedSession {
 
     /// A bearer API call; when the API refuses the token (another process
     /// may have renewed it), reads the store, renews only if nothing newer
-    /// is there, and retries once. `headers` as in `ClientSession.request`.
+    /// is there, and retries once; a status that is not 2xx raises, as in
+    /// `ClientSession.request` (the core's rule, `Client::read_api_answer`).
+    /// `headers` as in `ClientSession.request`.
     #[uniffi::method(default(body = None, headers = []))]
     pub async fn request_async(
         &self,
@@ -498,12 +499,10 @@ impl AsyncSharedSession {
         for first in [true, false] {
             let token = self.shared.token().await?;
             let request = api_request(client, &token, method, &path, body.as_deref(), &headers)?;
-            let response = client.send_with_nonce_retry_async(request).await?;
-            if response.status == 401 && first {
-                lock(&self.shared.fleet).handle_unauthorized(&token);
-                continue;
+            match client.send_api_call_async(request, first).await? {
+                Some(response) => return Ok(response),
+                None => lock(&self.shared.fleet).handle_unauthorized(&token),
             }
-            return Ok(response);
         }
         Err(renewed_token_refused())
     }

@@ -11,7 +11,7 @@ use crate::convert::{error_to_js, request_parts, response_from_js};
 use crate::options::read_api_request;
 use crate::session::{SessionMachine, State};
 use crate::token_call::no_response;
-use authflowkit_core::{AccessToken, Error, HttpRequest};
+use authflowkit_core::{AccessToken, ApiAnswer, Error, HttpRequest};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -103,16 +103,18 @@ impl ApiCall {
             *self.request.borrow_mut() = renewed;
             return Ok(None);
         }
-        if response.status == 401 && self.retry {
-            state.session.handle_unauthorized(&self.token);
-            return Ok(Some(false));
-        }
-        state
+        let answer = state
             .session
             .client()
-            .check_api_response(browser::now(), &response)
-            .map_err(js)?;
-        Ok(Some(true))
+            .read_api_answer(browser::now(), &response, self.retry);
+        match answer {
+            ApiAnswer::Done => Ok(Some(true)),
+            ApiAnswer::RenewAndRetry => {
+                state.session.handle_unauthorized(&self.token);
+                Ok(Some(false))
+            }
+            ApiAnswer::Failed(error) => Err(js(error)),
+        }
     }
 
     /// The `AuthflowError` for a call that got no response.

@@ -2,7 +2,7 @@
 
 use crate::client::Client;
 use crate::endpoint::{dot_segment_error, Endpoint};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::profile::EndpointRole;
 use crate::profile::ResponseSource;
@@ -151,6 +151,41 @@ impl Client {
             Err(self.error_from_response(ResponseSource::Api, now, response))
         }
     }
+
+    /// What an API answer means for a call made with a session's token,
+    /// which every session (one process's, shared through a store, the
+    /// browser's) follows: a 2xx is the result; the API refusing the token
+    /// (a 401, RFC 6750 §3.1 `invalid_token` or no code) on the call's
+    /// first try means renewing and sending once more; anything else, a
+    /// refused renewed token included, is the error
+    /// ([`Client::check_api_response`]'s).
+    ///
+    /// A refused token is retried whatever the profile can renew with:
+    /// the session says what it can do when asked for a token again, and a
+    /// shared session may find there a token another process obtained.
+    pub fn read_api_answer(&self, now: u64, response: &HttpResponse, first_try: bool) -> ApiAnswer {
+        match self.check_api_response(now, response) {
+            Ok(()) => ApiAnswer::Done,
+            Err(error) if first_try && error.kind() == ErrorKind::Unauthorized => {
+                ApiAnswer::RenewAndRetry
+            }
+            Err(error) => ApiAnswer::Failed(error),
+        }
+    }
+}
+
+/// What an API answer means for the call that got it
+/// ([`Client::read_api_answer`]).
+#[derive(Debug)]
+pub enum ApiAnswer {
+    /// A 2xx: the answer is the call's result.
+    Done,
+    /// The API refused the token on the first try: tell the session
+    /// (`handle_unauthorized`), ask it for a token again (it renews, or
+    /// finds another process's) and send the call once more.
+    RenewAndRetry,
+    /// The call's error.
+    Failed(Error),
 }
 
 #[cfg(test)]
@@ -269,6 +304,47 @@ mod tests {
                 .api_request(&token, Method::Get, path, None)
                 .unwrap();
             assert_eq!(request.url, url, "{path}");
+        }
+    }
+
+    /// One rule for every session: 2xx done, a refused token retried once,
+    /// everything else (a refused renewed token too) the error.
+    #[test]
+    fn an_api_answer_is_done_retried_once_or_the_error() {
+        let answer = |status: u16, challenge: &str, first_try: bool| {
+            let headers = headers(&[("WWW-Authenticate", challenge)]);
+            let response = HttpResponse::new(status, headers, Vec::new());
+            makini().read_api_answer(1_000, &response, first_try)
+        };
+        assert!(matches!(answer(200, "", true), ApiAnswer::Done));
+        assert!(matches!(answer(204, "", false), ApiAnswer::Done));
+        let refused = r#"Bearer error="invalid_token""#;
+        assert!(matches!(
+            answer(401, refused, true),
+            ApiAnswer::RenewAndRetry
+        ));
+        assert!(matches!(answer(401, "", true), ApiAnswer::RenewAndRetry));
+        for (status, challenge, first_try, kind) in [
+            (401, refused, false, ErrorKind::Unauthorized),
+            (
+                401,
+                r#"Bearer error="invalid_request""#,
+                true,
+                ErrorKind::InvalidRequest,
+            ),
+            (
+                403,
+                r#"Bearer error="insufficient_scope""#,
+                true,
+                ErrorKind::Forbidden,
+            ),
+            (404, "", true, ErrorKind::ClientStatus),
+            (503, "", true, ErrorKind::ServerStatus),
+        ] {
+            match answer(status, challenge, first_try) {
+                ApiAnswer::Failed(error) => assert_eq!(error.kind(), kind, "{status} {challenge}"),
+                other => panic!("{status} {challenge} {first_try}: {other:?}"),
+            }
         }
     }
 }

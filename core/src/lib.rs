@@ -131,6 +131,7 @@ mod token_response;
 mod token_set;
 mod used_states;
 
+pub use api::ApiAnswer;
 #[cfg(feature = "openid-claims")]
 pub use authorization::NONCE_ENTROPY_LEN;
 pub use authorization::{

@@ -5,6 +5,7 @@ with the sans-IO layer in :mod:`authflowkit.sansio`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import typing
 
@@ -196,3 +197,91 @@ def test_a_custom_store_reports_an_unreachable_server() -> None:
         service(Recording(TOKEN)).shared_session(Unreachable(), connection="svc").access_token()
     assert (caught.value.kind, caught.value.action) == ("store_unavailable", "retry")
     assert "did not answer" in caught.value.reason
+
+
+class DictStore(af.TokenStore):
+    """One process's store in a dict: values with their generations, leases by owner."""
+
+    def __init__(self) -> None:
+        self.values: typing.Dict[str, typing.Tuple[int, str]] = {}
+        self.leases: typing.Dict[str, str] = {}
+
+    def get(self, key: str) -> typing.Optional[af.sansio.StoredTokens]:
+        found = self.values.get(key)
+        return None if found is None else af.sansio.StoredTokens(generation=found[0], value=found[1])
+
+    def compare_and_set(self, key: str, expected: int, new_generation: int, value: str) -> bool:
+        if self.values.get(key, (0, ""))[0] != expected:
+            return False
+        self.values[key] = (new_generation, value)
+        return True
+
+    def take_lease(self, key: str, owner: str, ttl_ms: int) -> bool:
+        return self.leases.setdefault(key, owner) == owner
+
+    def release_lease(self, key: str, owner: str) -> None:
+        if self.leases.get(key) == owner:
+            del self.leases[key]
+
+
+REFUSED = (401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, b"")
+TOKEN_2 = (200, {"Content-Type": "application/json"},
+           b'{"access_token":"at-2","token_type":"Bearer","expires_in":3600}')
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one process", "shared"])
+def test_every_session_raises_on_a_status_that_is_not_2xx(shared: bool) -> None:
+    """request() raises for a status that is not 2xx, as documented, whether
+    the session is one process's or shared through a store; a refused token
+    is renewed once, and a refused renewed one raises too."""
+    def session(*answers: typing.Tuple[int, typing.Dict[str, str], bytes]) -> af.Session:
+        client = service(Recording(*answers))
+        return client.shared_session(DictStore(), connection="svc") if shared else client.session()
+
+    with pytest.raises(af.HttpError) as caught:
+        session(TOKEN, (404, {}, b"no such item")).get("items/9")
+    assert (caught.value.kind, caught.value.status) == ("client_status", 404)
+    transport = Recording(TOKEN, REFUSED, TOKEN_2, (200, {}, b"{}"))
+    conn = service(transport)
+    conn_session = conn.shared_session(DictStore(), connection="svc") if shared else conn.session()
+    assert conn_session.get("items").status_code == 200
+    assert [h.value for h in transport.sent[-1].headers if h.name == "Authorization"] == ["Bearer at-2"]
+    with pytest.raises(af.HttpError) as caught:
+        session(TOKEN, REFUSED, TOKEN_2, REFUSED).get("items")
+    assert (caught.value.kind, caught.value.status) == ("unauthorized", 401)
+
+
+class AsyncDictStore(af.aio.AsyncTokenStore):
+    """:class:`DictStore` for coroutines."""
+
+    def __init__(self) -> None:
+        self.inner = DictStore()
+
+    async def get(self, key: str) -> typing.Optional[af.sansio.StoredTokens]:
+        return self.inner.get(key)
+
+    async def compare_and_set(self, key: str, expected: int, new_generation: int, value: str) -> bool:
+        return self.inner.compare_and_set(key, expected, new_generation, value)
+
+    async def take_lease(self, key: str, owner: str, ttl_ms: int) -> bool:
+        return self.inner.take_lease(key, owner, ttl_ms)
+
+    async def release_lease(self, key: str, owner: str) -> None:
+        self.inner.release_lease(key, owner)
+
+
+def test_the_async_shared_session_raises_on_a_status_that_is_not_2xx_too() -> None:
+    async def main() -> None:
+        def shared(*answers: typing.Tuple[int, typing.Dict[str, str], bytes]) -> typing.Any:
+            client = af.AsyncOAuthClient(service(Recording(*answers)))
+            return client.shared_session(AsyncDictStore(), connection="svc")
+
+        with pytest.raises(af.HttpError) as caught:
+            await shared(TOKEN, (404, {}, b"no such item")).get("items/9")
+        assert (caught.value.kind, caught.value.status) == ("client_status", 404)
+        assert (await shared(TOKEN, REFUSED, TOKEN_2, (200, {}, b"{}")).get("items")).status_code == 200
+        with pytest.raises(af.HttpError) as caught:
+            await shared(TOKEN, REFUSED, TOKEN_2, REFUSED).get("items")
+        assert (caught.value.kind, caught.value.status) == ("unauthorized", 401)
+
+    asyncio.run(main())
