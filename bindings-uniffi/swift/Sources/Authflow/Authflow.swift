@@ -808,7 +808,9 @@ public protocol AsyncSharedSessionProtocol: AnyObject, Sendable {
     /**
      * A bearer API call; when the API refuses the token (another process
      * may have renewed it), reads the store, renews only if nothing newer
-     * is there, and retries once. `headers` as in `ClientSession.request`.
+     * is there, and retries once; a status that is not 2xx raises, as in
+     * `ClientSession.request` (the core's rule, `Client::read_api_answer`).
+     * `headers` as in `ClientSession.request`.
      */
     func requestAsync(method: Method, path: String, body: Data?, headers: [HttpHeader]) async throws  -> HttpResponse
     
@@ -941,7 +943,9 @@ open func getAsync(path: String)async throws  -> HttpResponse  {
     /**
      * A bearer API call; when the API refuses the token (another process
      * may have renewed it), reads the store, renews only if nothing newer
-     * is there, and retries once. `headers` as in `ClientSession.request`.
+     * is there, and retries once; a status that is not 2xx raises, as in
+     * `ClientSession.request` (the core's rule, `Client::read_api_answer`).
+     * `headers` as in `ClientSession.request`.
      */
 open func requestAsync(method: Method, path: String, body: Data? = nil, headers: [HttpHeader] = [])async throws  -> HttpResponse  {
     return
@@ -7671,7 +7675,9 @@ public protocol SharedSessionProtocol: AnyObject, Sendable {
     /**
      * A bearer API call; when the API refuses the token (another process
      * may have renewed it), reads the store, renews only if nothing newer
-     * is there, and retries once. `headers` as in `ClientSession.request`.
+     * is there, and retries once; a status that is not 2xx raises, as in
+     * `ClientSession.request` (the core's rule, `Client::read_api_answer`).
+     * `headers` as in `ClientSession.request`.
      */
     func request(method: Method, path: String, body: Data?, headers: [HttpHeader]) throws  -> HttpResponse
     
@@ -7786,7 +7792,9 @@ open func get(path: String)throws  -> HttpResponse  {
     /**
      * A bearer API call; when the API refuses the token (another process
      * may have renewed it), reads the store, renews only if nothing newer
-     * is there, and retries once. `headers` as in `ClientSession.request`.
+     * is there, and retries once; a status that is not 2xx raises, as in
+     * `ClientSession.request` (the core's rule, `Client::read_api_answer`).
+     * `headers` as in `ClientSession.request`.
      */
 open func request(method: Method, path: String, body: Data? = nil, headers: [HttpHeader] = [])throws  -> HttpResponse  {
     return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
@@ -16127,7 +16135,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_get_async() != 57016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_request_async() != 61680) {
+    if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_request_async() != 60675) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_asyncsharedsession_token_set() != 28453) {
@@ -16157,7 +16165,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_get() != 29552) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_sharedsession_request() != 33692) {
+    if (uniffi_authflow_uniffi_checksum_method_sharedsession_request() != 61584) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_sharedsession_token_set() != 53680) {
