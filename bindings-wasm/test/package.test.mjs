@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
+import { execFileSync } from "node:child_process";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const authflow = await import(new URL("index.js", pkg));
@@ -47,6 +48,20 @@ test("the exports are the documented API, and nothing of wasm-bindgen's", async 
   assert.equal(typeof AuthflowError, "function");
   assert.ok(AuthflowError.prototype instanceof Error);
   assert.equal(typeof ValidatedCallback, "function");
+});
+
+test("importing any entry in Node.js does not load Node's fetch implementation", () => {
+  // wasm-bindgen's async loader reads the global Response, and in Node.js
+  // that loads undici (fetch, streams, zlib, net): about 30 ms of a 45 ms
+  // import, paid by every process that imports the package, fetching or
+  // not. Each entry is imported in a process of its own.
+  for (const entry of ["index.js", "browser-openid/index.js", "browser-dpop/index.js",
+    "browser-authorize/index.js", "node/index.js"]) {
+    const script = `await import(${JSON.stringify(new URL(entry, pkg).href)});
+      process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => m.includes("undici"))));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }));
+    assert.deepEqual(loaded, [], entry);
+  }
 });
 
 test("the types declare every function, option and field, each with a doc comment", async () => {

@@ -6,7 +6,7 @@
 // WebAssembly module, built with the core's confidential code; the browser
 // entry has none of it.
 import { readFile } from "node:fs/promises";
-import init from "./authflow_node.js";
+import { initSync } from "./authflow_node.js";
 
 import { Session as TokenSession, sessionInternals } from "__BROWSER_SNIPPET__";
 import { NO_BODY, signedExchange } from "__DPOP_SNIPPET__";
@@ -34,4 +34,6 @@ export class Session extends TokenSession {
   }
 }
 
-await init({ module_or_path: await readFile(new URL("./authflow_node_bg.wasm", import.meta.url)) });
+// Compiled here, not by init(): that reads the global Response, which makes
+// Node.js load its fetch implementation on import, before anyone fetches.
+initSync({ module: await WebAssembly.compile(await readFile(new URL("./authflow_node_bg.wasm", import.meta.url))) });
