@@ -4,7 +4,8 @@
 # benches/node/bench.mjs, plus the size rows (gzip -9 of the package as
 # scripts/wasm-size.sh measures it, and esbuild bundles of both libraries),
 # and what a user feels besides per-call time (import time, installed
-# bytes, memory per signed-in user, each side in fresh processes).
+# bytes, memory per signed-in user, each side in fresh processes; the import
+# in headless Chromium too, a first visit).
 # Writes $AUTHFLOW_TARGET_DIR/bench/node.json (the shape
 # scripts/bench-report.py reads).
 #
@@ -14,7 +15,8 @@
 # .cpuprofile files stay in $AUTHFLOW_TARGET_DIR/bench/node/profiles/.
 #
 # Installs what it needs, idempotently: the npm packages pinned in
-# benches/node/package-lock.json (oauth4webapi, tinybench, esbuild), and,
+# benches/node/package-lock.json (oauth4webapi, tinybench, esbuild,
+# playwright-core), Chromium when missing (scripts/wasm-tools.sh), and,
 # only when missing, the package itself (scripts/wasm-tools.sh, then
 # scripts/wasm-build.sh) and the names-kept module (scripts/wasm-build.sh
 # --names). Rebuild the package yourself after changing the Rust code:
@@ -63,6 +65,8 @@ wasm_tools() {
   bash scripts/wasm-tools.sh
   tools_checked=1
 }
+# The import in a browser is timed in Chromium (benches/node/browser-import.mjs).
+[ -x "$CHROMIUM" ] || wasm_tools
 if [ ! -f "$pkg/index.js" ] || [ ! -f "$pkg/authflow_wasm_bg.wasm" ]; then
   echo "no package in $pkg: building it"
   wasm_tools

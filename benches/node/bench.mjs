@@ -7,9 +7,10 @@
 //   node benches/node/bench.mjs --out target/bench/node.json
 //       [--rounds 5] [--time 400]       rounds of every task; ms per task per round
 //   node benches/node/bench.mjs --check
-//       every task of every row run once and its result checked, nothing
-//       timed (the test command runs this, so that a change to the package
-//       cannot leave the benchmark broken until the next full run)
+//       every task of every row run once and its result checked, the
+//       footprint and the import in Chromium once, nothing timed (the test
+//       command runs this, so that a change to the package cannot leave the
+//       benchmark broken until the next full run)
 //   node --expose-gc benches/node/bench.mjs --footprint authflow|peer [--sessions 2000]
 //       prints the resident set's growth per signed-in user (run by the
 //       full run in fresh processes, for the footprint table)
@@ -47,6 +48,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { browserImportMs } from "./browser-import.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -67,6 +69,7 @@ const profileRow = arg("profile", null);
 const profileSeconds = Number(arg("seconds", "4"));
 const profileSides = arg("side", "authflow,peer").split(",");
 const pkgDir = resolve(root, arg("pkg", "bindings-wasm/pkg"));
+const peerDir = join(here, "node_modules/oauth4webapi");
 const checkOnly = args.includes("--check");
 const footprintSide = arg("footprint", null);
 const footprintSessions = Number(arg("sessions", "2000"));
@@ -278,7 +281,11 @@ if (checkOnly) {
     const bytes = footprintRun(side, 50);
     if (!Number.isFinite(bytes) || bytes < 0) throw new Error(`--footprint ${side}: ${bytes}`);
   }
-  console.log(`bench.mjs --check: ${checked} tasks of ${rows.length} rows gave the expected result; the footprint runs too`);
+  const browser = await browserImportMs(pkgDir, peerDir, 1);
+  if (![browser.authflow, browser.peer, browser.instantiate].every((t) => t.length === 1 && t[0] >= 0)) {
+    throw new Error(`the import in Chromium: ${JSON.stringify(browser)}`);
+  }
+  console.log(`bench.mjs --check: ${checked} tasks of ${rows.length} rows gave the expected result; the footprint and the import in Chromium run too`);
   process.exit(0);
 }
 
@@ -475,6 +482,9 @@ for (let i = 0; i < 11; i++) {
   startup.authflow.push(importNs(pathToFileURL(join(pkgDir, "index.js")).href));
   startup.peer.push(importNs("oauth4webapi"));
 }
+// The same in a browser: a first visit's import in headless Chromium.
+const browserImport = await browserImportMs(pkgDir, peerDir, 11);
+
 // Memory per signed-in user: the median of 3 fresh processes per side.
 function footprintBytes(side) {
   return Math.round(median([0, 1, 2].map(() => footprintRun(side, footprintSessions))));
@@ -493,7 +503,7 @@ const footprint = [
     version: oauth4Version(),
     import: "import(\"oauth4webapi\")",
     import_ms: median(startup.peer) / 1e6,
-    installed_bytes: treeBytes(join(here, "node_modules/oauth4webapi")),
+    installed_bytes: treeBytes(peerDir),
     session_bytes: footprintBytes("peer"),
   },
 ];
@@ -530,6 +540,12 @@ const report = {
     peers: { [OAUTH4]: median(startup.peer) },
     profile: false,
     note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: index.js, which compiles and instantiates the .wasm read from disk. oauth4webapi: its ES module.",
+  }, {
+    operation: "import the package in Chromium (a first visit: fetched from 127.0.0.1, compiled and instantiated)",
+    authflow_ns: median(browserImport.authflow) * 1e6,
+    peers: { [OAUTH4]: median(browserImport.peer) * 1e6 },
+    profile: false,
+    note: `Once per page: \`await import()\` of the browser entry, without a bundler, in a fresh context of headless Chromium (an empty cache: no compiled code reused), both served by one server on 127.0.0.1 (benches/node/browser-import.mjs); the time inside the page; median of 11 runs each, the sides alternating. authflow: index.js (the glue bundled in), then the .wasm, compiled as it streams in (\`application/wasm\`) and instantiated; of that, after the .wasm's last byte arrived, the median is ${median(browserImport.instantiate).toFixed(1)} ms (the rest of its compilation and the instantiation). oauth4webapi: its ES module, one file. On a real network each request in the chain costs a round trip: authflow makes two, one after the other; oauth4webapi one.`,
   }],
   sizes,
   footprint,

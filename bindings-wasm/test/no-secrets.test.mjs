@@ -74,7 +74,13 @@ test("the shipped .wasm and JS glue hold no secret-handling text", async () => {
   assert.ok(files.some((f) => f.pathname.endsWith("browser-openid/authflow_openid_bg.wasm")), "the OpenID entry's too");
   assert.ok(files.some((f) => f.pathname.endsWith("browser-dpop/authflow_dpop_bg.wasm")), "the DPoP entry's too");
   assert.ok(files.some((f) => f.pathname.endsWith("browser-authorize/authflow_authorize_bg.wasm")), "the authorize-only entry's too");
-  assert.ok(files.some((f) => f.pathname.endsWith("/browser.js")), "the browser glue is shipped");
+  // Each browser entry's JS is one file: index.js with wasm-bindgen's glue
+  // and the browser snippet bundled in (scripts/wasm-build.sh).
+  for (const entry of ["", "browser-openid/", "browser-dpop/", "browser-authorize/"]) {
+    const index = files.find((f) => f.href === new URL(`${entry}index.js`, pkg).href);
+    assert.ok(index, `${entry}index.js is shipped`);
+    assert.match(await readFile(index, "utf8"), /AuthflowError/, `${entry}index.js holds the glue`);
+  }
   for (const file of files) {
     const text = new TextDecoder("latin1").decode(await readFile(file));
     for (const pattern of SECRET_TEXT) {
