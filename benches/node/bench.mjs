@@ -48,7 +48,6 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { browserImportMs } from "./browser-import.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -269,6 +268,13 @@ async function prepared(row, side) {
   return { reply, fn };
 }
 
+/** `runs` first-visit imports of each side in Chromium (browser-import.mjs,
+ * loaded only here: playwright-core is not for the timed or footprint runs). */
+async function browserImport(runs) {
+  const { browserImportMs } = await import("./browser-import.mjs");
+  return browserImportMs(pkgDir, peerDir, runs);
+}
+
 // ---- check mode: every task once --------------------------------------------
 if (checkOnly) {
   let checked = 0;
@@ -281,7 +287,7 @@ if (checkOnly) {
     const bytes = footprintRun(side, 50);
     if (!Number.isFinite(bytes) || bytes < 0) throw new Error(`--footprint ${side}: ${bytes}`);
   }
-  const browser = await browserImportMs(pkgDir, peerDir, 1);
+  const browser = await browserImport(1);
   if (![browser.authflow, browser.peer, browser.instantiate].every((t) => t.length === 1 && t[0] >= 0)) {
     throw new Error(`the import in Chromium: ${JSON.stringify(browser)}`);
   }
@@ -483,7 +489,7 @@ for (let i = 0; i < 11; i++) {
   startup.peer.push(importNs("oauth4webapi"));
 }
 // The same in a browser: a first visit's import in headless Chromium.
-const browserImport = await browserImportMs(pkgDir, peerDir, 11);
+const browserImports = await browserImport(11);
 
 // Memory per signed-in user: the median of 3 fresh processes per side.
 function footprintBytes(side) {
@@ -542,10 +548,10 @@ const report = {
     note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: index.js, which compiles and instantiates the .wasm read from disk. oauth4webapi: its ES module.",
   }, {
     operation: "import the package in Chromium (a first visit: fetched from 127.0.0.1, compiled and instantiated)",
-    authflow_ns: median(browserImport.authflow) * 1e6,
-    peers: { [OAUTH4]: median(browserImport.peer) * 1e6 },
+    authflow_ns: median(browserImports.authflow) * 1e6,
+    peers: { [OAUTH4]: median(browserImports.peer) * 1e6 },
     profile: false,
-    note: `Once per page: \`await import()\` of the browser entry, without a bundler, in a fresh context of headless Chromium (an empty cache: no compiled code reused), both served by one server on 127.0.0.1 (benches/node/browser-import.mjs); the time inside the page; median of 11 runs each, the sides alternating. authflow: index.js (the glue bundled in), then the .wasm, compiled as it streams in (\`application/wasm\`) and instantiated; of that, after the .wasm's last byte arrived, the median is ${median(browserImport.instantiate).toFixed(1)} ms (the rest of its compilation and the instantiation). oauth4webapi: its ES module, one file. On a real network each request in the chain costs a round trip: authflow makes two, one after the other; oauth4webapi one.`,
+    note: `Once per page: \`await import()\` of the browser entry, without a bundler, in a fresh context of headless Chromium (an empty cache: no compiled code reused), both served by one server on 127.0.0.1 (benches/node/browser-import.mjs); the time inside the page; median of 11 runs each, the sides alternating. authflow: index.js (the glue bundled in), then the .wasm, compiled as it streams in (\`application/wasm\`) and instantiated; of that, after the .wasm's last byte arrived, the median is ${median(browserImports.instantiate).toFixed(1)} ms (the rest of its compilation and the instantiation). oauth4webapi: its ES module, one file. On a real network each request in the chain costs a round trip: authflow makes two, one after the other; oauth4webapi one.`,
   }],
   sizes,
   footprint,
