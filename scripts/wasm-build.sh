@@ -122,13 +122,13 @@ browser_entry() {
     || { echo "wasm-bindgen's types no longer declare [Symbol.dispose]() as expected" >&2; exit 1; }
   sed -Ei '/^ *\[Symbol\.dispose\]\(\): void;$/d' "$types"
 
-  # index.js re-exports AuthflowError from the snippet wasm-bindgen copied
-  # (its folder name carries a hash); write the path in.
+  # index.js re-exports AuthflowError (and Session) from the snippets
+  # wasm-bindgen copied (their folder name carries a hash); write the path in.
   local snippet
   snippet=$(cd "$dir" && ls snippets/*/js/browser.js)
   [ "$(wc -l <<<"$snippet")" = 1 ] || { echo "expected one browser.js snippet in $dir, found: $snippet" >&2; exit 1; }
-  sed -i "s#__BROWSER_SNIPPET__#./$snippet#; s#__DPOP_SNIPPET__#./${snippet%browser.js}dpop.js#" "$dir/index.js"
-  if grep -q -e __BROWSER_SNIPPET__ -e __DPOP_SNIPPET__ "$dir/index.js"; then
+  sed -i "s#__BROWSER_SNIPPET__#./$snippet#; s#__TOKEN_SNIPPET__#./${snippet%browser.js}token.js#; s#__DPOP_SNIPPET__#./${snippet%browser.js}dpop.js#" "$dir/index.js"
+  if grep -q -e __BROWSER_SNIPPET__ -e __TOKEN_SNIPPET__ -e __DPOP_SNIPPET__ "$dir/index.js"; then
     echo "snippet path not written into $dir/index.js" >&2
     exit 1
   fi
@@ -151,7 +151,8 @@ browser_entry() {
   sed -i 's/^export class ValidatedCallback {$/export class ValidatedCallback {\n    static get name() { return "ValidatedCallback"; }/' "$glue"
   "$ESBUILD" "$glue" --minify --format=esm --target=es2022 \
     --legal-comments=inline --log-level=warning --outfile="$glue" --allow-overwrite
-  # Every snippet: browser.js, and js/openid.js in a module with `openid`.
+  # Every snippet: browser.js, token.js with the token endpoint, dpop.js
+  # and openid.js in a module with `dpop` or `openid`.
   local file
   for file in "$dir"/snippets/*/js/*.js; do
     "$ESBUILD" "$file" --minify --keep-names --format=esm --target=es2022 \
@@ -229,5 +230,5 @@ rm -f "$pkg/node/.gitignore" "$pkg/node/package.json"
 sed -Ei '/^ *\[Symbol\.dispose\]\(\): void;$/d' "$pkg/node/authflow_node.d.ts"
 cp bindings-wasm/npm/node/index.js bindings-wasm/npm/node/index.d.ts "$pkg/node/"
 node_snippet=$(cd "$pkg/node" && ls snippets/*/js/browser.js)
-sed -i "s#__BROWSER_SNIPPET__#./$node_snippet#; s#__DPOP_SNIPPET__#./${node_snippet%browser.js}dpop.js#" "$pkg/node/index.js"
+sed -i "s#__BROWSER_SNIPPET__#./$node_snippet#; s#__TOKEN_SNIPPET__#./${node_snippet%browser.js}token.js#; s#__DPOP_SNIPPET__#./${node_snippet%browser.js}dpop.js#" "$pkg/node/index.js"
 echo "built $pkg"

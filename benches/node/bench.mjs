@@ -87,7 +87,9 @@ async function loadAuthflow(dir) {
   const glue = await import(pathToFileURL(join(dir, "authflow_wasm.js")).href);
   await glue.default({ module_or_path: readFileSync(join(dir, "authflow_wasm_bg.wasm")) });
   const [snippet] = readdirSync(join(dir, "snippets"));
-  const { AuthflowError, Session } = await import(pathToFileURL(join(dir, "snippets", snippet, "js/browser.js")).href);
+  const snippetFile = (file) => pathToFileURL(join(dir, "snippets", snippet, "js", file)).href;
+  const { AuthflowError } = await import(snippetFile("browser.js"));
+  const { Session } = await import(snippetFile("token.js"));
   return { ...glue, AuthflowError, Session };
 }
 const authflow = await loadAuthflow(pkgDir);

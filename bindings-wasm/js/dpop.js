@@ -2,7 +2,8 @@
 // are signed here, by WebCrypto, with a private key that never leaves it
 // (non-extractable). A file of its own, so that a build without the feature
 // ships none of it.
-import { AuthflowError, send } from "./browser.js";
+import { AuthflowError } from "./browser.js";
+import { send } from "./token.js";
 
 const ES256 = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
 
@@ -40,7 +41,7 @@ export async function signProof(parts, key) {
  * Sends `call`'s request with its proof signed, and once more (a new proof)
  * when `call.finish` says so by returning `undefined` (the server asked for
  * a nonce, RFC 9449 §8, §9); resolves to `[what finish made of the answer,
- * the answer]`, as browser.js's `exchange` does.
+ * the answer]`, as token.js's `exchange` does.
  */
 export async function signedExchange(call, key, timeoutMs) {
   try {

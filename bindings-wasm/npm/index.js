@@ -5,7 +5,8 @@ import init, { initSync } from "./authflow_wasm.js";
 // The API only: wasm-bindgen's own exports (its loader)
 // stay inside the package.
 export { OAuthClient, ValidatedCallback } from "./authflow_wasm.js";
-export { AuthflowError, Session } from "__BROWSER_SNIPPET__";
+export { AuthflowError } from "__BROWSER_SNIPPET__";
+export { Session } from "__TOKEN_SNIPPET__";
 
 const wasm = new URL("./authflow_wasm_bg.wasm", import.meta.url);
 if (wasm.protocol === "file:") {

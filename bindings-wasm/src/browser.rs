@@ -1,5 +1,6 @@
-//! The browser's IO, imported from `js/browser.js`: entropy, the clock,
-//! `sessionStorage`, the address bar, `fetch` and the error class.
+//! The browser's IO, imported from `js/browser.js` (entropy, the clock,
+//! `sessionStorage`, the address bar and the error class) and, with the
+//! token endpoint, `js/token.js` (token set objects and `fetch`).
 
 use wasm_bindgen::prelude::*;
 
@@ -22,29 +23,9 @@ extern "C" {
         request_id: Option<String>,
     ) -> AuthflowError;
 
-    /// A token set object (see [`crate::token_set_to_js`]): `scopes`
-    /// space-separated, `extra` as JSON.
-    #[wasm_bindgen(js_name = tokenSet)]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn token_set(
-        access_token: &str,
-        token_type: &str,
-        refresh_token: Option<&str>,
-        issued_at: f64,
-        expires_at: Option<f64>,
-        refresh_expires_at: Option<f64>,
-        scopes: Option<String>,
-        clock_skew: f64,
-        extra: Option<String>,
-    ) -> JsValue;
-
     /// `{ url, pending }`.
     #[wasm_bindgen(js_name = authorizationStart)]
     pub(crate) fn authorization_start(url: &str, pending: &JsValue) -> JsValue;
-
-    /// The core's stored form (JSON) of a token set object.
-    #[wasm_bindgen(js_name = storedTokenSet)]
-    pub(crate) fn stored_token_set(tokens: &JsValue) -> String;
 
     /// `length` bytes from `crypto.getRandomValues`.
     #[wasm_bindgen(js_name = randomBytes, catch)]
@@ -68,11 +49,36 @@ extern "C" {
 
     #[wasm_bindgen(js_name = replaceUrl, catch)]
     pub(crate) fn replace_url(url: &str) -> Result<(), JsValue>;
+}
+
+/// The token endpoint's pieces, from `js/token.js`: a module built without
+/// it imports nothing of that file.
+#[cfg(feature = "token-endpoint")]
+#[wasm_bindgen(module = "/js/token.js")]
+extern "C" {
+    /// A token set object (see [`crate::token_set_to_js`]): `scopes`
+    /// space-separated, `extra` as JSON.
+    #[wasm_bindgen(js_name = tokenSet)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn token_set(
+        access_token: &str,
+        token_type: &str,
+        refresh_token: Option<&str>,
+        issued_at: f64,
+        expires_at: Option<f64>,
+        refresh_expires_at: Option<f64>,
+        scopes: Option<String>,
+        clock_skew: f64,
+        extra: Option<String>,
+    ) -> JsValue;
+
+    /// The core's stored form (JSON) of a token set object.
+    #[wasm_bindgen(js_name = storedTokenSet)]
+    pub(crate) fn stored_token_set(tokens: &JsValue) -> String;
 
     /// Sends `call`'s token request (`call.request()`) and resolves to
     /// what `call.finish` makes of the answer; rejects with an
     /// `AuthflowError`.
-    #[cfg(feature = "token-endpoint")]
     pub(crate) fn grant(call: crate::token_call::TokenCall, timeout_ms: f64) -> js_sys::Promise;
 }
 

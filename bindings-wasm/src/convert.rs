@@ -1,18 +1,23 @@
 //! Core values ⇄ JavaScript values: token sets, HTTP requests and
 //! responses, and errors. Renaming and copying only.
 
-use crate::browser::{self, AuthflowError};
-use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result, TokenSet};
+#[cfg(feature = "token-endpoint")]
+use crate::browser;
+use crate::browser::AuthflowError;
+#[cfg(feature = "token-endpoint")]
+use authflowkit_core::TokenSet;
+use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
+#[cfg(feature = "token-endpoint")]
 /// A token set as a plain JavaScript object: `accessToken`, `tokenType`,
 /// `refreshToken`, `issuedAt`, `expiresAt`, `refreshExpiresAt` (Unix
 /// seconds, absolute), `scopes`, `clockSkew`, `extra` (with the ID token,
 /// if any, as `extra.id_token`); `null` where absent. With the `openid`
 /// feature, `idTokenClaims` too when there is an ID token (`null` here: see
 /// [`token_set_with_claims`]). It survives `JSON.stringify` and
-/// `JSON.parse`. Made by one call into JavaScript (`js/browser.js`
+/// `JSON.parse`. Made by one call into JavaScript (`js/token.js`
 /// `tokenSet`), an object literal there; only `extra`, when the provider
 /// sent fields authflow does not read, goes through JSON.
 pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
@@ -38,6 +43,7 @@ pub fn token_set_to_js(tokens: &TokenSet) -> JsValue {
     set
 }
 
+#[cfg(feature = "token-endpoint")]
 /// [`token_set_to_js`], with `idTokenClaims` read from the set's ID token
 /// when `claims` says its claims were checked (OpenID Connect Core 1.0
 /// §3.1.3.7, at the code exchange), `null` otherwise.
@@ -52,9 +58,10 @@ pub fn token_set_with_claims(tokens: &TokenSet, claims: bool) -> JsValue {
     set
 }
 
+#[cfg(feature = "token-endpoint")]
 /// Reads a token set made by [`token_set_to_js`] (or saved and loaded with
 /// JSON) back into the core's type, through its stored form
-/// (`js/browser.js` `storedTokenSet` writes it); a malformed one is an
+/// (`js/token.js` `storedTokenSet` writes it); a malformed one is an
 /// `invalid_stored_value` error.
 pub fn token_set_from_js(tokens: &JsValue) -> Result<TokenSet> {
     if !tokens.is_object() {
@@ -84,7 +91,7 @@ pub fn request_to_js(request: &HttpRequest) -> (&'static str, &str, JsValue, &[u
     )
 }
 
-/// `[method, url, headers, body]`: a request as `js/browser.js` `send`
+/// `[method, url, headers, body]`: a request as `js/token.js` `send`
 /// takes it. The JS strings and bytes are made from the request where it
 /// lies: the body (a code, a refresh token) is not copied in Rust.
 pub fn request_parts(request: &HttpRequest) -> JsValue {
@@ -95,7 +102,7 @@ pub fn request_parts(request: &HttpRequest) -> JsValue {
 }
 
 /// A response from `[status, [[name, value], ...], Uint8Array]`, the shape
-/// `js/browser.js` resolves to.
+/// `js/token.js` resolves to.
 pub fn response_from_js(response: &JsValue) -> Result<HttpResponse> {
     let invalid = || {
         Error::new(
@@ -147,7 +154,7 @@ pub fn error_to_js(error: &Error) -> JsValue {
     .into()
 }
 
-/// The kind of a failure `js/browser.js` reported with one (`timeout`,
+/// The kind of a failure `js/token.js` reported with one (`timeout`,
 /// `unexpected_status` for a redirect); `transport` for anything else.
 #[cfg(feature = "token-endpoint")]
 pub(crate) fn failure_kind(thrown: &JsValue) -> ErrorKind {

@@ -20,7 +20,7 @@
 //! - `exchangeCode(callback)` and `refresh(tokens)`: for public clients
 //!   (no secret, PKCE), a token set with absolute expiry.
 //!
-//! and `Session` (tokens kept fresh), a JavaScript class in `js/browser.js`
+//! and `Session` (tokens kept fresh), a JavaScript class in `js/token.js`
 //! over the core's session state machine ([`SessionMachine`]): the promises
 //! are JavaScript's, every decision the core's.
 //!
@@ -62,9 +62,9 @@ pub use api::{
 };
 #[cfg(feature = "api")]
 pub use api_call::ApiCall;
-pub use convert::{
-    error_to_js, request_to_js, response_from_js, token_set_from_js, token_set_to_js,
-};
+pub use convert::{error_to_js, request_to_js, response_from_js};
+#[cfg(feature = "token-endpoint")]
+pub use convert::{token_set_from_js, token_set_to_js};
 pub use options::{authorization_options, client_from_options, DEFAULT_STORAGE_KEY};
 #[cfg(feature = "token-endpoint")]
 pub use session::SessionMachine;

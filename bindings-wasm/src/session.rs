@@ -1,7 +1,7 @@
 //! `Session`: tokens kept fresh for JavaScript callers, on the core's
 //! renewal state machine ([`authflowkit_core::Session`]).
 //!
-//! The class JavaScript sees is written in JavaScript (`js/browser.js`
+//! The class JavaScript sees is written in JavaScript (`js/token.js`
 //! `Session`): it holds the promises (one renewal at a time however many
 //! callers ask, the others waiting for its answer; every new token set
 //! handed to `onPersist` before any caller gets its access token; one

@@ -82,7 +82,7 @@ impl OAuthClient {
 }
 
 impl OAuthClient {
-    /// Hands a token request to the page's `fetch` (`js/browser.js`
+    /// Hands a token request to the page's `fetch` (`js/token.js`
     /// `grant`), which gives the answer back to [`TokenCall::finish`] to be
     /// read as `reading` says: the await is JavaScript's, so the module
     /// carries no futures machinery.
@@ -134,7 +134,7 @@ enum Reading {
 }
 
 /// A token request on its way: what reads its answer. JavaScript's
-/// `grant` (`js/browser.js`) sends [`TokenCall::request`] and calls
+/// `grant` (`js/token.js`) sends [`TokenCall::request`] and calls
 /// `finish` with the response or `failed` with what `fetch` threw. Not
 /// part of the API.
 #[wasm_bindgen(skip_typescript)]

@@ -268,6 +268,8 @@ test("authflowkit/browser-authorize: authorize URLs and redirects only, in a mod
   const entryJs = await readFile(new URL("browser-authorize/index.js", pkg), "utf8");
   assert.match(entryJs, /"\.\/authflow_authorize_bg\.wasm"/);
   assert.doesNotMatch(entryJs, /authflow_wasm|authflow_node|\.\.\//);
+  // None of the token endpoint's JS either (js/token.js: token sets, fetch, Session).
+  assert.doesNotMatch(entryJs, /Session|storedTokenSet|redirect:"manual"/);
   for (const file of ["index.js"]) {
     assert.doesNotMatch(await readFile(new URL(file, pkg), "utf8"), /browser-authorize|authflow_authorize/, file);
   }

@@ -6,7 +6,8 @@ import init, { initSync } from "./authflow_dpop.js";
 // The API only: wasm-bindgen's own exports (its loader)
 // stay inside the package.
 export { OAuthClient, ValidatedCallback } from "./authflow_dpop.js";
-export { AuthflowError, Session } from "__BROWSER_SNIPPET__";
+export { AuthflowError } from "__BROWSER_SNIPPET__";
+export { Session } from "__TOKEN_SNIPPET__";
 export { createDpopKey, dpopKey } from "__DPOP_SNIPPET__";
 
 const wasm = new URL("./authflow_dpop_bg.wasm", import.meta.url);

@@ -5,7 +5,8 @@ import init, { initSync } from "./authflow_openid.js";
 // The API only: wasm-bindgen's own exports (its loader)
 // stay inside the package.
 export { OAuthClient, ValidatedCallback } from "./authflow_openid.js";
-export { AuthflowError, Session } from "__BROWSER_SNIPPET__";
+export { AuthflowError } from "__BROWSER_SNIPPET__";
+export { Session } from "__TOKEN_SNIPPET__";
 
 const wasm = new URL("./authflow_openid_bg.wasm", import.meta.url);
 if (wasm.protocol === "file:") {

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { initSync } from "./authflow_node.js";
 
-import { Session as TokenSession, sessionInternals } from "__BROWSER_SNIPPET__";
+import { Session as TokenSession, sessionInternals } from "__TOKEN_SNIPPET__";
 import { NO_BODY, signedExchange } from "__DPOP_SNIPPET__";
 
 export { OAuthClient, ValidatedCallback } from "./authflow_node.js";
