@@ -165,7 +165,11 @@ about 160 bytes gzipped (bindings-wasm/SIZE.md comes first there).
 What is left of the error row is mostly the error itself: its message
 (with the provider's words, formatted), the `error_uri` check (an RFC 3986
 parse) and clearing every text of the client's secret (its Basic and
-form-encoded forms are now worked out once, when the secret is set). The
+form-encoded forms are now worked out once, when the secret is set).
+Counted with valgrind (1,000 calls): an error response costs 8 heap
+allocations and 644 bytes per call (the members read, the provider's
+code, description and URI, the message, the boxed error), oauth2's 3 and
+84 bytes; a token response 5 against oauth2's 9. The
 authorization URL's entropy comes from `rand`'s thread-local generator
 (seeded from the OS once per thread), as oauth2's does, instead of a
 system call per URL; the core still takes entropy as an argument.

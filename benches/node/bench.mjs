@@ -547,7 +547,7 @@ const report = {
     authflow_ns: median(startup.authflow),
     peers: { [OAUTH4]: median(startup.peer) },
     profile: false,
-    note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: index.js, which compiles and instantiates the .wasm read from disk. oauth4webapi: its ES module.",
+    note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: index.js, which compiles the .wasm read from disk and instantiates it with wasm-bindgen's initSync (its async init() reads the global Response, and in Node.js that loads the whole fetch implementation on import: 45 ms before December 6, two thirds of it for that). oauth4webapi: its ES module.",
   }, {
     operation: "import the package in Chromium (a first visit: fetched from 127.0.0.1, compiled and instantiated)",
     authflow_ns: median(browserImports.authflow) * 1e6,
