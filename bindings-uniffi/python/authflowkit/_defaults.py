@@ -5,13 +5,10 @@ apply), the system clock, and ``os.urandom``."""
 from __future__ import annotations
 
 import asyncio
-import http.client
 import os
 import socket
 import time
 import typing
-import urllib.error
-import urllib.request
 
 from ._errors import AuthflowError, native_error
 from ._native import (
@@ -28,6 +25,9 @@ from ._native import (
     timeout_error,
     transport_error,
 )
+
+if typing.TYPE_CHECKING:
+    import urllib.request
 
 #: Bodies larger than this are refused: no token or API answer comes near it.
 MAX_BODY = 4 * 1024 * 1024
@@ -59,11 +59,16 @@ def _raise(d: ErrorDetails) -> typing.NoReturn:
     raise native_error("Transport", d)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A token endpoint that redirects is an answer to see, not to follow."""
+def _no_redirect_opener() -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect: a token endpoint that redirects
+    is an answer to see, not to follow."""
+    import urllib.request
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        return None
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            return None
+
+    return urllib.request.build_opener(_NoRedirect())
 
 
 class UrllibTransport(HttpTransport):
@@ -76,10 +81,20 @@ class UrllibTransport(HttpTransport):
 
     def __init__(self, timeout: float = 30.0, opener: typing.Optional[urllib.request.OpenerDirector] = None) -> None:
         self.timeout = timeout
-        self._opener = opener if opener is not None else urllib.request.build_opener(_NoRedirect())
+        self._opener = opener
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Sends one request, blocking."""
+        # Imported here rather than with the package: with email and
+        # tempfile, they were about a fifth of `import authflowkit`, paid
+        # also by programs that never send with this transport.
+        import http.client
+        import urllib.error
+        import urllib.request
+
+        if self._opener is None:
+            # Two threads' first sends may both build one: either will do.
+            self._opener = _no_redirect_opener()
         outgoing = urllib.request.Request(
             request.url,
             data=request.body if request.body else None,

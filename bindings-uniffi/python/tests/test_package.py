@@ -42,6 +42,20 @@ def test_docstrings_and_type_hints_for_an_ide() -> None:
     assert (pathlib.Path(af.__file__).parent / "py.typed").exists()
 
 
+def test_importing_it_loads_no_http_client_until_the_default_transport_sends() -> None:
+    """``urllib.request`` and ``http.client`` (with ``email`` and ``tempfile``)
+    were about a fifth of ``import authflowkit``: paid by every process,
+    also by those that bring their own transport or use ``sansio``. The
+    default transport imports them when it first sends."""
+    script = (
+        "import sys, authflowkit\n"
+        "client = authflowkit.OAuthClient(authflowkit.sansio.Client(authflowkit.Profile.makini_link(), 'c'))\n"
+        "print(sorted(m for m in ('urllib.request', 'http.client', 'email.parser') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
 def test_exception_families_share_one_base() -> None:
     for family in (af.OAuthError, af.CallbackError, af.HttpError, af.TransportError, af.InvalidResponseError,
                    af.ConfigurationError, af.AuthorizationRequiredError, af.InvalidStoredValueError):
