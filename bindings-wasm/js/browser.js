@@ -42,3 +42,18 @@ export const storageRemove = (key) => sessionStorage.removeItem(key);
 export const currentUrl = () => location.href;
 
 export const replaceUrl = (url) => history.replaceState(history.state, "", url);
+
+/**
+ * Instantiates an entry's module once, from `wasm` (the URL of its .wasm
+ * beside the entry), with `init` and `initSync` from the entry's glue.
+ * Browsers: `init` compiles it as it streams in. Node.js (a `file:` URL):
+ * read from disk and compiled here, because fetch() cannot read `file:`
+ * URLs and `init` reads the global `Response`, which makes Node.js load
+ * its whole fetch implementation on import (two thirds of the import's
+ * time: BENCHMARKS.md). Not part of the API.
+ */
+export async function instantiate(init, initSync, wasm) {
+  if (wasm.protocol !== "file:") return void (await init({ module_or_path: wasm }));
+  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
+  initSync({ module: await WebAssembly.compile(await fs.readFile(wasm)) });
+}

@@ -2,6 +2,7 @@
 // entry, its module built with `dpop` (bindings-wasm/SIZE.md): proofs of
 // possession of a WebCrypto key that never leaves the browser.
 import init, { initSync } from "./authflow_dpop.js";
+import { instantiate } from "__BROWSER_SNIPPET__";
 
 // The API only: wasm-bindgen's own exports (its loader)
 // stay inside the package.
@@ -10,12 +11,4 @@ export { AuthflowError } from "__BROWSER_SNIPPET__";
 export { Session } from "__TOKEN_SNIPPET__";
 export { createDpopKey, dpopKey } from "__DPOP_SNIPPET__";
 
-const wasm = new URL("./authflow_dpop_bg.wasm", import.meta.url);
-if (wasm.protocol === "file:") {
-  // Node.js: fetch() cannot read file: URLs, and init() reads Response,
-  // which loads Node's fetch (2/3 of the import's time, BENCHMARKS.md).
-  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
-  initSync({ module: await WebAssembly.compile(await fs.readFile(wasm)) });
-} else {
-  await init({ module_or_path: wasm });
-}
+await instantiate(init, initSync, new URL("./authflow_dpop_bg.wasm", import.meta.url));

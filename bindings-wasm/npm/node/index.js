@@ -5,8 +5,8 @@
 // (the option `dpop`, fetchResource, Session.fetch with bound tokens). Its own
 // WebAssembly module, built with the core's confidential code; the browser
 // entry has none of it.
-import { readFile } from "node:fs/promises";
-import { initSync } from "./authflow_node.js";
+import init, { initSync } from "./authflow_node.js";
+import { instantiate } from "__BROWSER_SNIPPET__";
 
 import { Session as TokenSession, sessionInternals } from "__TOKEN_SNIPPET__";
 import { NO_BODY, signedExchange } from "__DPOP_SNIPPET__";
@@ -34,6 +34,4 @@ export class Session extends TokenSession {
   }
 }
 
-// Compiled here, not by init(): that reads the global Response, which makes
-// Node.js load its fetch implementation on import, before anyone fetches.
-initSync({ module: await WebAssembly.compile(await readFile(new URL("./authflow_node_bg.wasm", import.meta.url))) });
+await instantiate(init, initSync, new URL("./authflow_node_bg.wasm", import.meta.url));
