@@ -172,7 +172,9 @@ impl authflowkit_core::fleet::TokenStore for HostStore {
 /// A connection's tokens shared with every process that uses the same store
 /// and connection name: renewed once per expiry across all of them, a
 /// rotated pair written to the store before anyone uses it. Blocking; share
-/// one per process between threads.
+/// one per process between threads. Tokens a store write failed to take
+/// are written from a thread of the library's as soon as the store
+/// answers again (the store's methods are then called from that thread).
 #[derive(uniffi::Object)]
 pub struct SharedSession {
     shared: SharedFleetSession<HostStore>,
@@ -347,7 +349,10 @@ impl SharedSession {
 /// or another) is suspended. A store operation or renewal belongs to the
 /// session, not to the coroutine that started it: cancelling that
 /// coroutine never leaves the protocol half-done or a rotated pair
-/// unwritten.
+/// unwritten. One difference from [`SharedSession`]: tokens a store write
+/// failed to take are written at this session's next call, not by a
+/// writer of its own (a call into the host's store must start on its event
+/// loop): keep calling a connection while its store is down.
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct AsyncSharedSession {

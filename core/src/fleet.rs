@@ -33,7 +33,10 @@
 //! (renewing without the lease could replay a rotated token), with
 //! [`ErrorKind::StoreUnavailable`] for callers that have no valid token. If
 //! the store write after a renewal fails, the new tokens are kept in memory
-//! and written at the next poll.
+//! and written at the next poll ([`FleetSession::has_unwritten_tokens`]): a
+//! driver polls for them when the store answers again, whether or not a
+//! caller asks for this connection (`authflowkit-store`'s driver does, from
+//! a thread of its own).
 //!
 //! # Which copy is later: history, not clocks
 //!
@@ -97,11 +100,17 @@
 //!   stale until a renewal in flight when the store lost everything has
 //!   landed (its compare-and-set then finds the copy and wins by its
 //!   number) and the holder of the latest tokens has written them over it
-//!   (at its next use). A holder idle for longer than the lease's time to
-//!   live, or dead, is the remaining risk; so is a process started from a
-//!   saved copy while the store is empty: it cannot tell a new store from
-//!   one that lost a later set, writes its copy as the connection's tokens
-//!   and may renew from it at once. After a store lost everything, start
+//!   (when the store answers again: see above). Meanwhile a caller with no
+//!   valid token is told to retry in a second
+//!   ([`ErrorKind::TemporarilyUnavailable`]) rather than kept waiting: a
+//!   thread waiting here is one that does not use its process's other
+//!   connections, whose unwritten tokens may be the ones the hold waits
+//!   for. A holder whose tokens do not reach the store within the lease's
+//!   time to live (dead, stalled, or driven without a writer of its own
+//!   while its connection goes unused) is the remaining risk; so is a
+//!   process started from a saved copy while the store is empty: it cannot
+//!   tell a new store from one that lost a later set, writes its copy as
+//!   the connection's tokens and may renew from it at once. After a store lost everything, start
 //!   processes without tokens (they wait for the holders' copies) or from
 //!   the latest copy, and give Redis persistence where it can be had.
 //! - Processes of versions before the history was stored: their values
@@ -568,6 +577,11 @@ impl FleetSession {
         self
     }
 
+    /// The timings in use.
+    pub fn timings(&self) -> FleetTimings {
+        self.timings
+    }
+
     /// The wrapped session.
     pub fn session(&self) -> &Session {
         &self.session
@@ -674,15 +688,24 @@ impl FleetSession {
             return self.store(Phase::Reading(ReadPurpose::Check), StoreOperation::Get);
         }
         if self.session.wants_renewal(now) {
-            if let Some(until) = self.renewals_held_until_ms.filter(|until| now_ms < *until) {
-                // Read again after a pause; meanwhile a valid token serves.
+            if self.renewals_held(now_ms) {
+                // Read again at the next call; meanwhile a valid token serves.
                 self.just_read = false;
                 if let Some(tokens) = self.session.token_set().filter(|t| t.is_access_valid(now)) {
                     return FleetAction::UseToken(tokens.access_token().clone());
                 }
-                return FleetAction::Sleep {
-                    millis: (until - now_ms).min(self.timings.recheck_ms),
-                };
+                // Not a sleep: a caller kept here for the whole hold is a
+                // thread that does not use this process's other
+                // connections, whose unwritten tokens may be the later ones
+                // this hold waits for. They may land any moment, hence 1 s.
+                return FleetAction::Fail(
+                    Error::new(
+                        ErrorKind::TemporarilyUnavailable,
+                        "the token store lost this connection's tokens: renewals wait \
+                         until a process that renewed meanwhile has written its tokens back",
+                    )
+                    .with_retry_after(Some(1)),
+                );
             }
             let operation = StoreOperation::TakeLease {
                 owner: self.owner.clone(),
@@ -714,10 +737,7 @@ impl FleetSession {
         if self.unwritten {
             return self.write();
         }
-        let held = self
-            .renewals_held_until_ms
-            .is_some_and(|until| now_ms < until);
-        if self.session.wants_renewal(now) && !held {
+        if self.session.wants_renewal(now) && !self.renewals_held(now_ms) {
             // Confirmed, and not so long ago that it may have lapsed since
             // (this process stalled): else confirm it again.
             if !self.lease_confirmed || now_ms >= self.lease_valid_until_ms {
@@ -794,6 +814,12 @@ impl FleetSession {
     fn lease_until(&self) -> u64 {
         self.lease_asked_at_ms
             .saturating_add(self.timings.lease_ttl_ms)
+    }
+
+    /// Whether renewals wait at `now_ms` (the store lost its value).
+    fn renewals_held(&self, now_ms: u64) -> bool {
+        self.renewals_held_until_ms
+            .is_some_and(|until| now_ms < until)
     }
 
     fn resting_phase(&self) -> Phase {

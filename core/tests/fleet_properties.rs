@@ -953,3 +953,42 @@ fn copies_written_back_after_a_loss_never_share_a_generation() {
     assert_ne!(first, second);
     assert!(first != 1 && second != 1);
 }
+
+/// After the store lost everything, renewals wait a lease's time to live
+/// for the holder of later tokens to write them back. A caller with no
+/// valid token meanwhile is told to retry, not kept waiting: a thread
+/// parked in one connection for the whole hold is a thread that does not
+/// use the process's other connections, and their unwritten tokens (the
+/// later ones this hold waits for) would reach the store only after it.
+#[test]
+fn a_renewal_held_after_a_loss_tells_the_caller_to_retry_instead_of_waiting() {
+    let (store, key, mut provider) = seeded(false);
+    let mut fleet = FleetSession::new(Session::new(client(), None), key.clone(), "owner-a".into());
+    use_token(&mut fleet, &store, &mut provider, START_MS, 0);
+    store.values.borrow_mut().clear();
+    store.leases.borrow_mut().clear();
+    let expired_ms = START_MS + ACCESS_LIFETIME_MS + 1_000;
+    let FleetAction::Fail(error) = use_token(&mut fleet, &store, &mut provider, expired_ms, 0)
+    else {
+        panic!("a token from an expired copy");
+    };
+    assert_eq!(error.kind(), ErrorKind::TemporarilyUnavailable);
+    assert_eq!(error.action(), Action::Retry);
+    assert_eq!(error.retry_after(), Some(1));
+    assert_eq!(provider.issued, 0, "renewed during the hold");
+    // The copy is back in the store, marked as restored.
+    assert!(stored_set(&store, &key).is_some());
+    // Once the hold is over, the same caller's calls renew. (Reading the
+    // restored copy back starts one more hold: the next one renews.)
+    let after_hold_ms = expired_ms + lease_ttl_ms();
+    use_token(&mut fleet, &store, &mut provider, after_hold_ms, 0);
+    let action = use_token(
+        &mut fleet,
+        &store,
+        &mut provider,
+        after_hold_ms + lease_ttl_ms(),
+        0,
+    );
+    assert!(matches!(action, FleetAction::UseToken(_)), "{action:?}");
+    assert_eq!(provider.issued, 1);
+}

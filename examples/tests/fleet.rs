@@ -488,9 +488,14 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
     // (the store is retried after 1 s) on 2 cores busy with other tests:
     // the documented limit (core/src/fleet.rs, "A holder idle for longer
     // than the lease's time to live"). 2 s was too short on a loaded
-    // machine; 10 s failed once in a full CI run (7 Link refreshes, 1
-    // replay), where the cause was not established. A restored copy holds
-    // renewals for one lease, so the round takes about that long.
+    // machine. A restored copy holds renewals for one lease, so the round
+    // takes about that long. The replays this test saw in full CI runs
+    // (7 Link refreshes, 1 replay, with a 10 s and a 30 s lease) were the
+    // renewing process's threads all kept waiting out that hold in Admin,
+    // so its unwritten Link pair reached the store only after another
+    // process had renewed from the restored copy: now the hold answers
+    // "retry" at once, and the driver writes that pair from a thread of
+    // its own (`store/src/driver.rs`, `core/tests/fleet_properties.rs`).
     const LEASE_MS: u64 = 30_000;
     let lease_ms = LEASE_MS.to_string();
     let lease = ["--lease-ttl-ms", lease_ms.as_str()];
@@ -565,9 +570,7 @@ fn redis_restarted_during_a_renewal_loses_nothing() {
         total(&statuses, "unauthorized"),
         millis(restart_took),
     );
-    // What each process saw, for a failure to be read from the log (it
-    // happened twice in full CI runs, with a 10 s and a 30 s lease: one
-    // Link refresh more, one replay; not reproduced alone).
+    // What each process saw, for a failure to be read from the log.
     let outcome = (
         link_refreshes,
         admin_refreshes,

@@ -785,7 +785,10 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> UInt64 {
  * or another) is suspended. A store operation or renewal belongs to the
  * session, not to the coroutine that started it: cancelling that
  * coroutine never leaves the protocol half-done or a rotated pair
- * unwritten.
+ * unwritten. One difference from [`SharedSession`]: tokens a store write
+ * failed to take are written at this session's next call, not by a
+ * writer of its own (a call into the host's store must start on its event
+ * loop): keep calling a connection while its store is down.
  */
 public protocol AsyncSharedSessionProtocol: AnyObject, Sendable {
     
@@ -834,7 +837,10 @@ public protocol AsyncSharedSessionProtocol: AnyObject, Sendable {
  * or another) is suspended. A store operation or renewal belongs to the
  * session, not to the coroutine that started it: cancelling that
  * coroutine never leaves the protocol half-done or a rotated pair
- * unwritten.
+ * unwritten. One difference from [`SharedSession`]: tokens a store write
+ * failed to take are written at this session's next call, not by a
+ * writer of its own (a call into the host's store must start on its event
+ * loop): keep calling a connection while its store is down.
  */
 open class AsyncSharedSession: AsyncSharedSessionProtocol, @unchecked Sendable, CustomDebugStringConvertible {
     fileprivate let handle: UInt64
@@ -7652,7 +7658,9 @@ public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
  * A connection's tokens shared with every process that uses the same store
  * and connection name: renewed once per expiry across all of them, a
  * rotated pair written to the store before anyone uses it. Blocking; share
- * one per process between threads.
+ * one per process between threads. Tokens a store write failed to take
+ * are written from a thread of the library's as soon as the store
+ * answers again (the store's methods are then called from that thread).
  */
 public protocol SharedSessionProtocol: AnyObject, Sendable {
     
@@ -7696,7 +7704,9 @@ public protocol SharedSessionProtocol: AnyObject, Sendable {
  * A connection's tokens shared with every process that uses the same store
  * and connection name: renewed once per expiry across all of them, a
  * rotated pair written to the store before anyone uses it. Blocking; share
- * one per process between threads.
+ * one per process between threads. Tokens a store write failed to take
+ * are written from a thread of the library's as soon as the store
+ * answers again (the store's methods are then called from that thread).
  */
 open class SharedSession: SharedSessionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
