@@ -160,6 +160,51 @@ def test_python_and_rust_processes_one_refresh_per_expiry(
     assert all(s["errors"] == {} for s in final), final
 
 
+def test_a_pair_the_store_failed_to_take_reaches_it_once_it_answers_without_a_call(
+    providers: Providers, clock: ProviderClock, redis_url: str
+) -> None:
+    """Redis fails the write after a renewal: the blocking shared session
+    writes the rotated pair from a thread of the library's (calling this
+    Python store there) once Redis answers again, with no call of the
+    session meanwhile; another process then uses that pair instead of
+    renewing with the refresh token the provider killed."""
+    writes_fail = threading.Event()
+    written: list[str] = []
+
+    class Flaky(af.RedisStore):
+        def compare_and_set(self, key: str, expected: int, new_generation: int, value: str) -> bool:
+            if writes_fail.is_set():
+                af.sansio.raise_store_error("Redis: down for the test")
+            done = super().compare_and_set(key, expected, new_generation, value)
+            if done:
+                written.append(value)
+            return done
+
+    class DownAfterAnswer(af.UrllibTransport):
+        """Takes Redis down once the provider has answered a token request."""
+
+        def send(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+            response = super().send(request)
+            if request.body and b"grant_type=refresh_token" in request.body:
+                writes_fail.set()
+            return response
+
+    _, tokens = logged_in(providers, clock)
+    client = link_client(providers, clock, transport=DownAfterAnswer())
+    shared = client.shared_session(Flaky(redis_url), connection="unwritten", tokens=tokens)
+    assert shared.access_token() == tokens.access_token()
+    clock.advance(EXPIRY_STEP)
+    renewed = shared.access_token()
+    assert renewed != tokens.access_token() and writes_fail.is_set()
+    assert not any(renewed in value for value in written), "the write did not fail"
+    writes_fail.clear()
+    wait_until(lambda: any(renewed in value for value in written))
+    other = link_client(providers, clock).shared_session(af.RedisStore(redis_url), connection="unwritten")
+    assert other.access_token() == renewed
+    stats = providers.client_stats("link-client")
+    assert (stats["refreshes"], stats["replays"]) == (1, 0)
+
+
 def test_asyncio_shared_session_a_cancelled_renewal_still_reaches_the_store(
     providers: Providers, clock: ProviderClock, redis_url: str
 ) -> None:
