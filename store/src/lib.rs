@@ -16,7 +16,9 @@
 //!
 //! [`SharedFleetSession`] drives a [`FleetSession`] for all threads of a
 //! process: one store operation at a time, the renewal request sent without
-//! holding the lock, the other threads waiting for its outcome.
+//! holding the lock, the other threads waiting for its outcome, and a
+//! renewed pair the store failed to take written from a thread of its own
+//! as soon as the store answers.
 //!
 //! The README's example, as it compiles:
 //!
