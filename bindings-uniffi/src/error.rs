@@ -232,7 +232,7 @@ impl ErrorDetails {
         ErrorDetails {
             kind: error.kind(),
             action: error.action(),
-            reason: error.message().to_owned(),
+            reason: error.message().into_owned(),
             retry_after: error.retry_after(),
             status: error.status(),
             provider_code: provider.and_then(|p| p.code.clone()),

@@ -222,7 +222,7 @@ fn scope_of(name: &str) -> Result<StatusRuleScope, Error> {
     }
 }
 
-fn invalid(why: impl Into<String>) -> Error {
+fn invalid(why: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::InvalidStoredValue, why)
 }
 

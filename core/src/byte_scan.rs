@@ -22,6 +22,11 @@ pub(crate) fn lanes_below(word: u64, bound: u8) -> u64 {
     word.wrapping_sub(ONES * u64::from(bound)) & !word & TOPS
 }
 
+/// The lanes of `word` at or above 0x80 (not ASCII).
+pub(crate) fn lanes_not_ascii(word: u64) -> u64 {
+    word & TOPS
+}
+
 /// The index of the first byte of `bytes` that `lanes` marks in its word
 /// (and `is_match`, the same test on one byte, accepts in the tail).
 ///

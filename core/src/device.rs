@@ -93,7 +93,7 @@ impl<'a> DeviceMembers<'a> {
     /// Reads a body that must be a JSON object without a repeated member.
     fn read(body: &'a [u8]) -> Option<DeviceMembers<'a>> {
         let mut members = DeviceMembers::default();
-        json::read_object(body, |name, value| {
+        json::read_object(body, &mut |name, value| {
             let slot = match &*name {
                 "device_code" => &mut members.device_code,
                 "user_code" => &mut members.user_code,

@@ -4,6 +4,7 @@
 //! Messages are written by this crate from non-secret facts only (names of
 //! fields, statuses, lengths); a secret value never reaches an [`Error`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What went wrong. `as_str()` gives the stable snake_case name used in the
@@ -363,12 +364,16 @@ struct Inner {
     retry_after: Option<u64>,
     status: Option<u16>,
     provider: Option<ProviderError>,
-    message: String,
+    /// The core's own words: a `&'static str` written in this crate, or
+    /// text built at run time (a transport's reason, a formatted check).
+    message: Cow<'static, str>,
+    /// More of the core's words, quoted after the provider's.
+    detail: Option<String>,
 }
 
 impl Error {
     /// An error with the default action for its kind.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Error(Box::new(Inner {
             kind,
             action: default_action(kind),
@@ -376,14 +381,15 @@ impl Error {
             status: None,
             provider: None,
             message: message.into(),
+            detail: None,
         }))
     }
 
-    pub(crate) fn configuration(message: impl Into<String>) -> Self {
+    pub(crate) fn configuration(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::Configuration, message)
     }
 
-    pub(crate) fn invalid_response(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_response(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::InvalidResponse, message)
     }
 
@@ -410,23 +416,10 @@ impl Error {
         self
     }
 
-    /// Keeps what the provider said, and quotes its code and description
-    /// in the message: a reader of the message alone learns what the
+    /// Keeps what the provider said; [`Error::message`] quotes its code
+    /// and description: a reader of the message alone learns what the
     /// provider said, not only that it refused.
     pub(crate) fn with_provider(mut self, provider: ProviderError) -> Self {
-        // Pieces pushed rather than formatted: this runs for every error
-        // response, and the browser package carries no formatting for it.
-        let (code, description) = (provider.code.as_deref(), provider.description.as_deref());
-        let message = &mut self.0.message;
-        if let Some(code) = code {
-            message.push_str(": ");
-            message.push_str(code);
-        }
-        if let Some(description) = description {
-            message.push_str(if code.is_some() { " (\"" } else { ": \"" });
-            message.push_str(description);
-            message.push_str(if code.is_some() { "\")" } else { "\"" });
-        }
         self.0.provider = (!provider.is_empty()).then_some(provider);
         self
     }
@@ -434,8 +427,13 @@ impl Error {
     /// This error with `detail` added to its message.
     pub(crate) fn with_detail(mut self, detail: Option<String>) -> Self {
         if let Some(detail) = detail {
-            self.0.message.push_str("; ");
-            self.0.message.push_str(&detail);
+            match &mut self.0.detail {
+                Some(text) => {
+                    text.push_str("; ");
+                    text.push_str(&detail);
+                }
+                none => *none = Some(detail),
+            }
         }
         self
     }
@@ -455,20 +453,26 @@ impl Error {
 
     /// This error with each of `secrets` replaced wherever its texts quote it.
     pub(crate) fn without(mut self, secrets: &[&str]) -> Self {
+        if secrets.is_empty() {
+            return self;
+        }
         let inner = &mut *self.0;
-        crate::redact::redact(&mut inner.message, secrets);
-        if let Some(provider) = inner.provider.as_mut() {
-            for text in [
-                &mut provider.code,
-                &mut provider.description,
-                &mut provider.uri,
-                &mut provider.request_id,
+        // A `&'static str` was written in this crate, before any secret
+        // existed: only text built at run time can quote one.
+        let message = match &mut inner.message {
+            Cow::Owned(message) => Some(message),
+            Cow::Borrowed(_) => None,
+        };
+        let provider = inner.provider.iter_mut().flat_map(|p| {
+            [
+                &mut p.code,
+                &mut p.description,
+                &mut p.uri,
+                &mut p.request_id,
             ]
-            .into_iter()
-            .flatten()
-            {
-                crate::redact::redact(text, secrets);
-            }
+        });
+        for text in provider.flatten().chain(&mut inner.detail).chain(message) {
+            crate::redact::redact(text, secrets);
         }
         self
     }
@@ -481,7 +485,7 @@ impl Error {
             ErrorKind::Timeout => ErrorKind::Timeout,
             _ => ErrorKind::Transport,
         };
-        Error::new(kind, failure.message().to_owned())
+        Error::new(kind, failure.message().into_owned())
     }
 
     /// What went wrong.
@@ -511,16 +515,46 @@ impl Error {
         self.0.provider.as_ref()
     }
 
-    /// This crate's description of the error (never a secret).
-    pub fn message(&self) -> &str {
-        &self.0.message
+    /// This crate's description of the error, quoting the provider's code
+    /// and description (never a secret: the secrets a request carried are
+    /// redacted from the provider's words).
+    ///
+    /// Put together when asked: most errors are handled by their kind and
+    /// action, and their message is never read.
+    pub fn message(&self) -> Cow<'_, str> {
+        let inner = &*self.0;
+        let (code, description) = match &inner.provider {
+            Some(provider) => (provider.code.as_deref(), provider.description.as_deref()),
+            None => (None, None),
+        };
+        if code.is_none() && description.is_none() && inner.detail.is_none() {
+            return Cow::Borrowed(&inner.message);
+        }
+        let mut message = String::new();
+        message.push_str(&inner.message);
+        // Pieces pushed rather than formatted: the browser package carries
+        // no formatting for this.
+        if let Some(code) = code {
+            message.push_str(": ");
+            message.push_str(code);
+        }
+        if let Some(description) = description {
+            message.push_str(if code.is_some() { " (\"" } else { ": \"" });
+            message.push_str(description);
+            message.push_str(if code.is_some() { "\")" } else { "\"" });
+        }
+        if let Some(detail) = &inner.detail {
+            message.push_str("; ");
+            message.push_str(detail);
+        }
+        Cow::Owned(message)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.0;
-        write!(f, "{}: {}", inner.kind, inner.message)?;
+        write!(f, "{}: {}", inner.kind, self.message())?;
         if let Some(status) = inner.status {
             write!(f, " (HTTP {status})")?;
         }
@@ -678,6 +712,41 @@ mod tests {
             action_at("authorize_again").map(|at| at + 1)
         );
         assert_eq!(default_action(ErrorKind::AccessDenied), denied);
+    }
+
+    /// The message is put together from the core's words, the provider's
+    /// and the detail when asked; every part built at run time is cleared
+    /// of the secrets, wherever it sits.
+    #[test]
+    fn secrets_leave_every_part_of_the_message() {
+        let secret = "rt-secret-1";
+        let error = Error::new(
+            ErrorKind::Transport,
+            format!("reset while sending {secret}"),
+        )
+        .with_provider(ProviderError {
+            code: Some("invalid_grant".into()),
+            description: Some(format!("token {secret} is dead")),
+            uri: Some(format!("https://as.example/e?t={secret}")),
+            request_id: Some(secret.into()),
+        })
+        .with_detail(Some(format!("the API asks for the scope \"{secret}\"")))
+        .without(&[secret]);
+        let provider = error.provider().unwrap();
+        assert_eq!(
+            error.message(),
+            "reset while sending [redacted]: invalid_grant (\"token [redacted] is dead\"); \
+             the API asks for the scope \"[redacted]\""
+        );
+        assert_eq!(
+            provider.uri.as_deref(),
+            Some("https://as.example/e?t=[redacted]")
+        );
+        assert_eq!(provider.request_id.as_deref(), Some("[redacted]"));
+        assert!(!error.to_string().contains(secret) && !format!("{error:?}").contains(secret));
+        // The core's own words, and no more: nothing is put together.
+        let plain = Error::new(ErrorKind::InvalidGrant, "the provider refused the request");
+        assert!(matches!(plain.message(), Cow::Borrowed(_)));
     }
 
     #[test]

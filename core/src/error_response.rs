@@ -17,6 +17,7 @@ use crate::json::{Members, Shallow};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
 use crate::redact::json_secrets;
 use crate::syntax::{is_error_text, is_error_uri, is_printable};
+use std::borrow::Cow;
 
 /// Headers that carry a provider's request id.
 const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlation-Id"];
@@ -100,7 +101,10 @@ pub(crate) fn error_from_response(
         .with_provider(provider)
         .with_detail(needed_scope.map(|scope| format!("the API asks for the scope \"{scope}\"")));
     // Tokens sent beside the error (a confused server) are secrets too.
-    let tokens = body.as_ref().map(json_secrets).unwrap_or_default();
+    let tokens = body
+        .as_ref()
+        .map(|body| json_secrets(body.iter()))
+        .unwrap_or_default();
     let tokens: Vec<&str> = tokens.iter().map(|s| s.as_str()).collect();
     error.without(&tokens)
 }
@@ -300,14 +304,18 @@ fn provider_error(body: &Members) -> ProviderError {
 
 /// This crate's words for what came back (nothing of the body's content;
 /// the status is shown by the error itself).
-fn describe(status: u16, has_oauth_code: bool, is_json: bool, response: &HttpResponse) -> String {
+fn describe(
+    status: u16,
+    has_oauth_code: bool,
+    is_json: bool,
+    response: &HttpResponse,
+) -> Cow<'static, str> {
     match (has_oauth_code, is_json) {
         (true, _) if (200..300).contains(&status) => {
-            "the provider sent an OAuth error with a success status".to_owned()
+            "the provider sent an OAuth error with a success status".into()
         }
-        (true, _) => "the provider refused the request".to_owned(),
-        (false, true) => "the provider refused the request".to_owned(),
-        (false, false) => format!("the provider answered with {}", body_kind(response)),
+        (true, _) | (false, true) => "the provider refused the request".into(),
+        (false, false) => format!("the provider answered with {}", body_kind(response)).into(),
     }
 }
 

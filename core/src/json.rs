@@ -130,7 +130,7 @@ impl<'a> Shallow<'a> {
         };
         let (mut items, mut names) = (Vec::new(), Vec::new());
         Reader::new(text.as_bytes())?.whole(|reader| {
-            reader.items(|reader, _| {
+            reader.items(&mut |reader, _| {
                 items.push(reader.shallow(MAX_DEPTH, &mut names)?);
                 Some(())
             })
@@ -172,7 +172,7 @@ impl<'a> Members<'a> {
     /// Reads a document that must be an object.
     pub(crate) fn parse(text: &'a [u8]) -> Option<Members<'a>> {
         let mut members = Vec::new();
-        read_object(text, |name, value| {
+        read_object(text, &mut |name, value| {
             members.push((name, value));
             Some(())
         })?;
@@ -228,9 +228,14 @@ impl Drop for Members<'_> {
 /// deep. The document is checked as [`Value::parse`] checks it, but for a
 /// name repeated in the object itself: `member` refuses that (and anything
 /// else) by returning `None`, which refuses the document.
+///
+/// In WebAssembly `member` is a trait object, so that one copy of the
+/// reader serves every response parser (the browser package's size);
+/// natively each parser gets its own copy, its `member` inlined.
 pub(crate) fn read_object<'a>(
     text: &'a [u8],
-    mut member: impl FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
+    #[cfg(target_family = "wasm")] member: &mut dyn FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
+    #[cfg(not(target_family = "wasm"))] member: &mut impl FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
 ) -> Option<()> {
     let mut reader = Reader::new(text)?;
     reader.skip_whitespace();
@@ -239,7 +244,7 @@ pub(crate) fn read_object<'a>(
     }
     let mut names = Vec::new();
     reader.whole(|reader| {
-        reader.items(|reader, name| {
+        reader.items(&mut |reader, name| {
             let value = reader.shallow(MAX_DEPTH - 1, &mut names)?;
             member(name?, value)
         })
@@ -442,7 +447,7 @@ impl<'a> Reader<'a> {
             b'[' => {
                 let depth = depth.checked_sub(1)?;
                 let mut items = Vec::new();
-                self.items(|reader, _| {
+                self.items(&mut |reader, _| {
                     items.push(reader.value(depth)?);
                     Some(())
                 })?;
@@ -451,7 +456,7 @@ impl<'a> Reader<'a> {
             b'{' => {
                 let depth = depth.checked_sub(1)?;
                 let mut members = Object::new();
-                self.items(|reader, name| {
+                self.items(&mut |reader, name| {
                     let value = reader.value(depth)?;
                     members
                         .insert(name?.into_owned(), value)
@@ -478,7 +483,7 @@ impl<'a> Reader<'a> {
             open @ (b'[' | b'{') => {
                 let depth = depth.checked_sub(1)?;
                 let first = names.len();
-                self.items(|reader, name| {
+                self.items(&mut |reader, name| {
                     names.extend(name);
                     reader.shallow(depth, names).map(drop)
                 })?;
@@ -499,10 +504,18 @@ impl<'a> Reader<'a> {
 
     /// Walks an array's items or an object's members (the reader at its `[`
     /// or `{`), handing each to `item` with its name (`None` in an array),
-    /// the reader at its value, for `item` to read it.
+    /// the reader at its value, for `item` to read it. In WebAssembly
+    /// `item` is a trait object, as `read_object`'s `member` is.
     fn items(
         &mut self,
-        mut item: impl FnMut(&mut Self, Option<Cow<'a, str>>) -> Option<()>,
+        #[cfg(target_family = "wasm")] item: &mut dyn FnMut(
+            &mut Self,
+            Option<Cow<'a, str>>,
+        ) -> Option<()>,
+        #[cfg(not(target_family = "wasm"))] item: &mut impl FnMut(
+            &mut Self,
+            Option<Cow<'a, str>>,
+        ) -> Option<()>,
     ) -> Option<()> {
         let close = if self.next()? == b'{' { b'}' } else { b']' };
         self.skip_whitespace();

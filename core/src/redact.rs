@@ -32,11 +32,12 @@ fn is_secret_param(name: &str) -> bool {
 /// Replaces every occurrence of each secret in `text`, longest first (so
 /// that a secret containing another goes whole).
 pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
-    let mut secrets: Vec<&str> = secrets
-        .iter()
-        .copied()
-        .filter(|s| s.len() >= MIN_SECRET_LEN && quotes(text, s))
-        .collect();
+    let quoted = |secret: &str| secret.len() >= MIN_SECRET_LEN && quotes(text, secret);
+    // Nearly always nothing to replace: seen without building a list.
+    if !secrets.iter().any(|secret| quoted(secret)) {
+        return;
+    }
+    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| quoted(s)).collect();
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in secrets {
         if quotes(text, secret) {
@@ -78,9 +79,10 @@ fn quotes(text: &str, secret: &str) -> bool {
 
 /// The secret values in a parsed JSON object's members named like secret
 /// parameters (a request's JSON body, a token response).
-pub(crate) fn json_secrets(object: &crate::json::Members) -> Vec<Zeroizing<String>> {
-    object
-        .iter()
+pub(crate) fn json_secrets<'m, 'a: 'm>(
+    members: impl Iterator<Item = (&'m str, &'m crate::json::Shallow<'a>)>,
+) -> Vec<Zeroizing<String>> {
+    members
         .filter(|(name, _)| is_secret_param(name))
         .filter_map(|(_, value)| value.as_str())
         .map(|value| Zeroizing::new(value.to_owned()))
@@ -109,7 +111,7 @@ impl HttpRequest {
             .is_some_and(|t| t.contains("json"));
         if is_json {
             if let Some(object) = crate::json::Members::parse(&self.body) {
-                found.extend(json_secrets(&object));
+                found.extend(json_secrets(object.iter()));
             }
         } else {
             form_secrets(&self.body, &mut found);

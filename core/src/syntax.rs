@@ -20,6 +20,12 @@ const NQCHAR: u8 = 16;
 /// What `application/x-www-form-urlencoded` leaves as it is (the WHATWG
 /// URL standard's serializer): ASCII alphanumerics and `*-._`.
 const FORM_UNCHANGED: u8 = 32;
+/// RFC 3986 §3.2.2 `reg-name` without percent-encodings: `unreserved` and
+/// `sub-delims`.
+const REG_NAME: u8 = 64;
+/// RFC 3986 §3.3 `pchar` without percent-encodings, and `/` and `?`: what
+/// a path, query and fragment are made of (§3.3–3.5).
+const PATH_QUERY: u8 = 128;
 
 /// Each byte's classes, one bit each: one lookup per byte of a token
 /// (they are read on every token response), not a search of a list.
@@ -50,6 +56,12 @@ const fn classes() -> [u8; 256] {
         if alphanumeric || one_of(b, b"*-._") {
             class |= FORM_UNCHANGED;
         }
+        if alphanumeric || one_of(b, b"-._~!$&'()*+,;=") {
+            class |= REG_NAME;
+        }
+        if alphanumeric || one_of(b, b"-._~!$&'()*+,;=:@/?") {
+            class |= PATH_QUERY;
+        }
         table[byte] = class;
         byte += 1;
     }
@@ -69,14 +81,17 @@ const fn one_of(byte: u8, set: &[u8]) -> bool {
 
 /// Whether every byte of `bytes` is of `class` (and there is one).
 fn all_of(bytes: &[u8], class: u8) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| CLASSES[usize::from(b)] & class != 0)
+    !bytes.is_empty() && each_of(bytes, class)
+}
+
+/// Whether every byte of `bytes`, if any, is of `class`.
+fn each_of(bytes: &[u8], class: u8) -> bool {
+    bytes.iter().all(|&b| CLASSES[usize::from(b)] & class != 0)
 }
 
 /// Whether form encoding leaves `value` as it is (an empty one too).
 pub(crate) fn is_form_unchanged(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| CLASSES[usize::from(b)] & FORM_UNCHANGED != 0)
+    each_of(value.as_bytes(), FORM_UNCHANGED)
 }
 
 /// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.
@@ -105,8 +120,20 @@ pub(crate) fn is_scope_token(value: &str) -> bool {
 
 /// RFC 6749 A.7 / A.8 `error` and `error-description = 1*NQSCHAR`:
 /// printable ASCII and space, except `"` and `\` (also RFC 6750 §3).
+///
+/// A word at a time: every error response has one or two.
 pub(crate) fn is_error_text(value: &str) -> bool {
-    all_of(value.as_bytes(), NQSCHAR)
+    use crate::byte_scan::{find_first, lanes_below, lanes_equal, lanes_not_ascii};
+    let outside = |word| {
+        lanes_below(word, 0x20)
+            | lanes_equal(word, b'"')
+            | lanes_equal(word, b'\\')
+            | lanes_equal(word, 0x7f)
+            | lanes_not_ascii(word)
+    };
+    let bytes = value.as_bytes();
+    let is_outside = |b: u8| CLASSES[usize::from(b)] & NQSCHAR == 0;
+    !bytes.is_empty() && find_first(bytes, outside, is_outside).is_none()
 }
 
 /// RFC 6749 A.9 `error-uri = URI-reference` (RFC 3986, which keeps it
@@ -114,7 +141,57 @@ pub(crate) fn is_error_text(value: &str) -> bool {
 /// `http` URI: apps show it as a link, and a `javascript:` or `data:` URI
 /// there is script the provider (or whoever wrote the redirect) chose
 /// (RFC 6749 §10.14, RFC 9700 §4.10).
+///
+/// The browser package skips the one-pass check: its size comes first
+/// there (bindings-wasm/SIZE.md), and the full parser gives the same
+/// answer.
 pub(crate) fn is_error_uri(value: &str) -> bool {
+    (!cfg!(target_family = "wasm") && is_plain_http_uri(value)) || is_http_uri(value)
+}
+
+/// Whether `value` is an `http` or `https` URI of the plain shape most
+/// error URIs have, which RFC 3986 certainly allows: `scheme://host`, an
+/// optional `:port`, then a path, query and fragment without
+/// percent-encodings. Read in one pass; anything else goes to the full
+/// parser ([`is_http_uri`]), which this never contradicts.
+fn is_plain_http_uri(value: &str) -> bool {
+    let scheme = |prefix: &[u8]| {
+        let bytes = value.as_bytes();
+        let matches = bytes
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix));
+        matches.then(|| &bytes[prefix.len()..])
+    };
+    let Some(rest) = scheme(b"https://").or_else(|| scheme(b"http://")) else {
+        return false;
+    };
+    // The authority: a host, then digits after a `:`.
+    let outside = |bytes: &[u8], class: u8| {
+        let at = bytes
+            .iter()
+            .position(|&b| CLASSES[usize::from(b)] & class == 0);
+        at.unwrap_or(bytes.len())
+    };
+    let host = outside(rest, REG_NAME);
+    let mut rest = &rest[host..];
+    if let Some(port) = rest.strip_prefix(b":") {
+        rest = &port[port.iter().take_while(|b| b.is_ascii_digit()).count()..];
+    }
+    // Then the path, query and fragment: `#` once, a fragment holds no other.
+    let fragment = match rest.first() {
+        None => return host > 0,
+        Some(b'/' | b'?' | b'#') => &rest[outside(rest, PATH_QUERY)..],
+        Some(_) => return false,
+    };
+    host > 0
+        && fragment
+            .split_first()
+            .is_none_or(|(&hash, fragment)| hash == b'#' && each_of(fragment, PATH_QUERY))
+}
+
+/// Whether `value` is an absolute `http` or `https` URI with a host, read
+/// by a full RFC 3986 parser.
+fn is_http_uri(value: &str) -> bool {
     fluent_uri::Uri::parse(value).is_ok_and(|uri| {
         let scheme = uri.scheme().as_str();
         (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
@@ -184,6 +261,63 @@ mod tests {
             assert!(!is_error_uri(bad), "{bad:?}");
         }
         assert!(is_printable("Código caducado") && !is_printable("a\r\nb"));
+    }
+
+    /// The one-pass check of plain URIs never accepts what the full
+    /// parser refuses, and accepts the usual shapes itself.
+    #[test]
+    fn plain_uris_are_accepted_only_where_the_full_parser_accepts_them() {
+        for plain in [
+            "https://as.example/errors/invalid_grant",
+            "HTTP://127.0.0.1:8080/e?a=b&c=d;e#top",
+            "https://as.example",
+            "https://as.example?x=/y:z@w",
+            "http://a.b:/p",
+        ] {
+            assert!(is_plain_http_uri(plain), "{plain}");
+            assert!(is_http_uri(plain), "{plain}");
+        }
+        // Every string of up to four characters from an alphabet of the
+        // separators and a few of each class, after each scheme.
+        let alphabet = b"a1-~%!:@/?#[]. \"";
+        let mut checked = 0;
+        for prefix in ["http://", "https://", "http:/", "https:", "ftp://", ""] {
+            for length in 0..=4u32 {
+                for mut n in 0..alphabet.len().pow(length) {
+                    let mut text = prefix.to_owned();
+                    for _ in 0..length {
+                        text.push(char::from(alphabet[n % alphabet.len()]));
+                        n /= alphabet.len();
+                    }
+                    if is_plain_http_uri(&text) {
+                        assert!(is_http_uri(&text), "{text:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_000, "{checked}");
+    }
+
+    /// The word-at-a-time reading of error texts finds a byte outside
+    /// `NQSCHAR` in any lane of any word, and in the tail.
+    #[test]
+    fn error_texts_are_checked_at_every_position() {
+        let outside: Vec<String> = (0u8..0x20)
+            .chain([b'"', b'\\', 0x7f])
+            .map(|b| char::from(b).to_string())
+            .chain(["é".to_owned(), "\u{10ffff}".to_owned()])
+            .collect();
+        for length in 1..20 {
+            assert!(is_error_text(&"a ~!#[]".repeat(3)[..length]));
+            for at in 0..length {
+                for bad in &outside {
+                    let mut text = "a".repeat(length);
+                    text.replace_range(at..=at, bad);
+                    assert!(!is_error_text(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -279,7 +279,7 @@ impl Client {
             return Err(self.error_from_response(source, now, response));
         }
         let status = response.status;
-        let invalid = |message: &str| Error::invalid_response(message).with_status(status);
+        let invalid = |message: &'static str| Error::invalid_response(message).with_status(status);
         let issued_token_type = match body.remove("issued_token_type") {
             Some(Shallow::String(t)) if fluent_uri::Uri::parse(&*t).is_ok() => t.into_owned(),
             Some(_) => {

@@ -45,7 +45,7 @@ impl<'a> TokenMembers<'a> {
     /// name included).
     fn read(body: &'a [u8]) -> Option<TokenMembers<'a>> {
         let mut members = TokenMembers::default();
-        json::read_object(body, |name, value| {
+        json::read_object(body, &mut |name, value| {
             let slot = match &*name {
                 "access_token" => &mut members.access_token,
                 "token_type" => &mut members.token_type,

@@ -1128,7 +1128,7 @@ fn kid_of(id_token: &IdToken) -> String {
 fn refused(result: Result<IdTokenClaims, Error>) -> String {
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::IdTokenInvalid, "{error}");
-    error.message().to_owned()
+    error.message().into_owned()
 }
 
 /// OpenID Connect Core §3.1.3.7 against a real provider: the nonce goes out
