@@ -251,6 +251,11 @@ pub(crate) fn read_object<'a>(
     })
 }
 
+/// What [`Reader::items`] hands each item to in WebAssembly: the reader at
+/// the item's value, and its name (`None` in an array).
+#[cfg(target_family = "wasm")]
+type ItemReader<'a, 'r> = dyn FnMut(&mut Reader<'a>, Option<Cow<'a, str>>) -> Option<()> + 'r;
+
 /// The index of the first `"`, `\\` or control character in `bytes`:
 /// where a string's plain run ends.
 fn string_stop(bytes: &[u8]) -> Option<usize> {
@@ -508,10 +513,7 @@ impl<'a> Reader<'a> {
     /// `item` is a trait object, as `read_object`'s `member` is.
     fn items(
         &mut self,
-        #[cfg(target_family = "wasm")] item: &mut dyn FnMut(
-            &mut Self,
-            Option<Cow<'a, str>>,
-        ) -> Option<()>,
+        #[cfg(target_family = "wasm")] item: &mut ItemReader<'a, '_>,
         #[cfg(not(target_family = "wasm"))] item: &mut impl FnMut(
             &mut Self,
             Option<Cow<'a, str>>,
