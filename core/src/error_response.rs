@@ -101,10 +101,7 @@ pub(crate) fn error_from_response(
         .with_provider(provider)
         .with_detail(needed_scope.map(|scope| format!("the API asks for the scope \"{scope}\"")));
     // Tokens sent beside the error (a confused server) are secrets too.
-    let tokens = body
-        .as_ref()
-        .map(|body| json_secrets(body.iter()))
-        .unwrap_or_default();
+    let tokens = body.as_ref().map(json_secrets).unwrap_or_default();
     let tokens: Vec<&str> = tokens.iter().map(|s| s.as_str()).collect();
     error.without(&tokens)
 }

@@ -79,10 +79,9 @@ fn quotes(text: &str, secret: &str) -> bool {
 
 /// The secret values in a parsed JSON object's members named like secret
 /// parameters (a request's JSON body, a token response).
-pub(crate) fn json_secrets<'m, 'a: 'm>(
-    members: impl Iterator<Item = (&'m str, &'m crate::json::Shallow<'a>)>,
-) -> Vec<Zeroizing<String>> {
-    members
+pub(crate) fn json_secrets(object: &crate::json::Members) -> Vec<Zeroizing<String>> {
+    object
+        .iter()
         .filter(|(name, _)| is_secret_param(name))
         .filter_map(|(_, value)| value.as_str())
         .map(|value| Zeroizing::new(value.to_owned()))
@@ -111,7 +110,7 @@ impl HttpRequest {
             .is_some_and(|t| t.contains("json"));
         if is_json {
             if let Some(object) = crate::json::Members::parse(&self.body) {
-                found.extend(json_secrets(object.iter()));
+                found.extend(json_secrets(&object));
             }
         } else {
             form_secrets(&self.body, &mut found);
