@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import typing as _typing
 
-from . import _fastpath  # noqa: F401  (before anything calls the native classes)
+from . import _copying, _fastpath  # noqa: F401  (before anything calls the native classes)
 from . import aio, sansio
 from ._aio import AsyncOAuthClient, AsyncSession
 from ._client import AuthorizationStart, DeviceCode, Headers, OAuthClient, Response, Session, connect

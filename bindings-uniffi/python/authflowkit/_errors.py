@@ -197,6 +197,29 @@ _FAMILIES: typing.Dict[str, typing.Type[AuthflowError]] = {
     "InvalidStoredValue": InvalidStoredValueError,
 }
 
+def _init(self: AuthflowError, kind: typing.Any, action: typing.Any, reason: str,
+          retry_after: typing.Optional[int], status: typing.Optional[int], provider_code: typing.Optional[str],
+          provider_description: typing.Optional[str], provider_uri: typing.Optional[str],
+          request_id: typing.Optional[str]) -> None:
+    """The native exception's constructor (same parameters), keeping its
+    fields as ``args``: pickle and ``copy`` build an exception again from
+    ``args``, so an error crosses a process pool or a task queue whole
+    (UniFFI's own keeps one string there, and cannot be built from it).
+    Nor does it format every field into a text nobody reads: ``str(e)`` is
+    the core's message."""
+    self.args = (kind, action, reason, retry_after, status, provider_code, provider_description, provider_uri,
+                 request_id)
+    self.kind = kind
+    self.action = action
+    self.reason = reason
+    self.retry_after = retry_after
+    self.status = status
+    self.provider_code = provider_code
+    self.provider_description = provider_description
+    self.provider_uri = provider_uri
+    self.request_id = request_id
+
+
 # The native exception classes become subclasses of the families above,
 # and stay subclasses of their native base (the library catches that one
 # when a transport or a store raises).
@@ -205,6 +228,7 @@ for _variant, _family in _FAMILIES.items():
     _native_base = next(b for b in _cls.__mro__[1:] if b.__name__ == "AuthflowError"
                         and b.__module__ == _native.__name__)
     _cls.__bases__ = (_family, _native_base)
+    _cls.__init__ = _init
 
 
 

@@ -6,8 +6,11 @@ whatever a server or a transport puts in its words."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
 import http.server
 import json
+import pickle
 import socket
 import threading
 import typing
@@ -294,3 +297,73 @@ def test_records_that_hold_secrets_print_none() -> None:
         for text in (repr(value), str(value)):
             for secret in secrets + [PASSWORD]:
                 assert secret not in text, f"{type(value).__name__} shows {secret}: {text}"
+
+
+# ------------------------------------------------ errors that cross processes
+
+FIELDS = ("kind", "action", "reason", "retry_after", "status", "provider_code", "provider_description",
+          "provider_uri", "request_id")
+
+
+def refused_refresh() -> None:
+    """Raises the OAuthError of a provider's 400 to a refresh (at module
+    level: a process pool's worker runs it)."""
+    client = af.sansio.Client(af.Profile.generic("https://as.example/token", "https://as.example/authorize"),
+                              "pool-client", client_secret=CLIENT_SECRET, redirect_uri=REDIRECT)
+    body = json.dumps({"error": "invalid_grant", "error_description": "The refresh token has expired",
+                       "error_uri": "https://as.example/errors/invalid_grant"}).encode()
+    client.parse_token_response(af.sansio.GrantType.REFRESH_TOKEN, 1,
+                                af.sansio.HttpResponse(status=400, headers=[], body=body))
+
+
+def assert_same_error(copied: BaseException, error: af.AuthflowError) -> None:
+    assert type(copied) is type(error)
+    assert isinstance(copied, af.AuthflowError)
+    for field in FIELDS:
+        assert getattr(copied, field) == getattr(error, field), field
+    assert str(copied) == str(error)
+    assert repr(copied) == repr(error)
+
+
+def test_every_family_of_error_pickles_and_copies_whole() -> None:
+    """An error handed to another process (a process pool, a task queue's
+    result) or copied must arrive as it was raised: its family, kind,
+    action and the provider's words. Exceptions travel by pickle, which
+    builds them again from ``args``."""
+    client = af.connect(af.Profile.makini_link(), "link-client", client_secret=CLIENT_SECRET,
+                        redirect_uri=REDIRECT)
+    start = client.authorization_url()
+    raised: list[af.AuthflowError] = []
+    calls: list[typing.Callable[[], object]] = [
+        refused_refresh,
+        lambda: client.exchange(f"{REDIRECT}?code={CODE}&state=forged", start.pending),
+        lambda: af.TokenSet.from_json('{"v":9}'),
+        lambda: client.client().parse_refresh_response(
+            1, af.sansio.HttpResponse(status=200, headers=[], body=b"<html>"), tokens()),
+        lambda: client.client().parse_refresh_response(
+            1, af.sansio.HttpResponse(status=503, headers=[af.sansio.HttpHeader(name="Retry-After", value="30")],
+                                      body=b""), tokens()),
+        lambda: af.sansio.raise_transport_error("connection refused"),
+        lambda: af.sansio.Client(af.Profile.makini_link(), "c", redirect_uri="not a url"),
+    ]
+    for call in calls:
+        with pytest.raises(af.AuthflowError) as caught:
+            call()
+        raised.append(caught.value)
+    assert {type(e).__name__ for e in raised} == {"OAuth", "Callback", "InvalidStoredValue", "InvalidResponse",
+                                                 "Http", "Transport", "Configuration"}
+    assert raised[0].provider_uri == "https://as.example/errors/invalid_grant"
+    assert raised[4].retry_after == 30
+    for error in raised:
+        for copied in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
+            assert_same_error(copied, error)
+
+
+def test_an_error_raised_in_a_process_pool_reaches_the_caller() -> None:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+        with pytest.raises(af.OAuthError) as caught:
+            pool.submit(refused_refresh).result(timeout=60)
+    error = caught.value
+    assert (error.kind, error.action) == ("invalid_grant", "authorize_again")
+    assert error.provider_description == "The refresh token has expired"
+    assert_clean(error, [CLIENT_SECRET])
