@@ -85,6 +85,26 @@ def test_every_native_class_is_covered() -> None:
             assert method in vars(cls), f"{cls.__name__} lacks {method}"
 
 
+class OwnTransport(af.sansio.HttpTransport):
+    """An application's transport: its class is the application's."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def send(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+        raise AssertionError("not sent")
+
+    async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+        raise AssertionError("not sent")
+
+
+def test_an_applications_own_implementations_copy_and_pickle_as_python_objects() -> None:
+    assert af.sansio.HttpTransport not in _copying.native_object_classes()
+    transport = OwnTransport()
+    assert copy.copy(transport) is not transport
+    assert pickle.loads(pickle.dumps(transport)).sent == 0
+
+
 def refreshed_elsewhere(stored: bytes) -> af.TokenSet:
     """Runs in a process pool's worker: reads a pickled token set, returns it."""
     tokens = pickle.loads(stored)
