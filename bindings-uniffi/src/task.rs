@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -248,20 +248,37 @@ impl Ord for Due {
 }
 
 impl Timers {
-    /// The shared timers; `None` if their thread could not be started.
+    /// This process's timers; `None` if their thread could not be started.
+    ///
+    /// Kept per process id: `fork` copies no thread, so a process forked
+    /// after this one first waited (a pre-fork server's worker, whose
+    /// master used a shared session) would otherwise queue its waits for a
+    /// thread that is not there, and never wake. It starts its own.
     fn get() -> Option<&'static Timers> {
-        static TIMERS: OnceLock<Option<&'static Timers>> = OnceLock::new();
-        *TIMERS.get_or_init(|| {
-            let timers: &'static Timers = Box::leak(Box::new(Timers {
-                due: Mutex::new(BinaryHeap::new()),
-                changed: Condvar::new(),
-            }));
-            std::thread::Builder::new()
-                .name("authflow-timers".into())
-                .spawn(move || timers.run())
-                .ok()
-                .map(|_| timers)
-        })
+        static TIMERS: Mutex<Option<(u32, Option<&'static Timers>)>> = Mutex::new(None);
+        let process = std::process::id();
+        let mut started = lock(&TIMERS);
+        match *started {
+            Some((owner, timers)) if owner == process => timers,
+            _ => {
+                let timers = Timers::start();
+                *started = Some((process, timers));
+                timers
+            }
+        }
+    }
+
+    /// New timers and their thread (the timers live as long as the process).
+    fn start() -> Option<&'static Timers> {
+        let timers: &'static Timers = Box::leak(Box::new(Timers {
+            due: Mutex::new(BinaryHeap::new()),
+            changed: Condvar::new(),
+        }));
+        std::thread::Builder::new()
+            .name("authflow-timers".into())
+            .spawn(move || timers.run())
+            .ok()
+            .map(|_| timers)
     }
 
     fn run(&self) {
