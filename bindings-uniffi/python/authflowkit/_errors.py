@@ -197,6 +197,7 @@ _FAMILIES: typing.Dict[str, typing.Type[AuthflowError]] = {
     "InvalidStoredValue": InvalidStoredValueError,
 }
 
+
 def _init(self: AuthflowError, kind: typing.Any, action: typing.Any, reason: str,
           retry_after: typing.Optional[int], status: typing.Optional[int], provider_code: typing.Optional[str],
           provider_description: typing.Optional[str], provider_uri: typing.Optional[str],
