@@ -494,7 +494,9 @@ class OAuthClient(_NativeOAuthClient):
         """A :class:`Session` that keeps ``tokens`` fresh (or, with none,
         gets them on first use where the client can without the user:
         ``grant="client_credentials"``, MakeShift). ``on_persist(tokens)``
-        gets every token set to store."""
+        gets every token set to store; an exception it raises is logged (the
+        ``authflowkit`` logger, without the tokens) and does not fail the
+        call that renewed."""
         return Session(self.native_session(tokens, on_persist, refresh_margin))
 
     def native_session(

@@ -5,9 +5,11 @@ apply), the system clock, and ``os.urandom``."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import time
+import traceback
 import typing
 
 from ._errors import AuthflowError, native_error
@@ -153,10 +155,15 @@ class _CallablePersister(TokenPersister):
     def persist(self, tokens: TokenSet) -> None:
         try:
             self._callback(tokens)
-        except Exception:  # noqa: BLE001 - a persister must not raise into the session
-            import logging
-
-            logging.getLogger("authflowkit").exception("on_persist failed")
+        except Exception as error:  # noqa: BLE001 - a persister must not raise into the session
+            # The app's store may quote what it was given (SQLAlchemy and
+            # psycopg put a statement's parameters in their messages): the
+            # traceback is logged without the set's tokens.
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            for secret in (tokens.access_token(), tokens.refresh_token(), tokens.id_token()):
+                if secret:
+                    text = text.replace(secret, "[redacted]")
+            logging.getLogger("authflowkit").error("on_persist failed (the new tokens may not be stored):\n%s", text)
 
     def __repr__(self) -> str:
         return "TokenPersister(callback)"

@@ -299,6 +299,43 @@ def test_records_that_hold_secrets_print_none() -> None:
                 assert secret not in text, f"{type(value).__name__} shows {secret}: {text}"
 
 
+class RotatingTransport(af.sansio.HttpTransport):
+    """A token endpoint that answers every refresh with a new pair."""
+
+    def send(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+        body = json.dumps({"access_token": "at-SECRET-rotated", "token_type": "Bearer", "expires_in": 3600,
+                           "refresh_token": "rt-SECRET-rotated"}).encode()
+        return af.sansio.HttpResponse(status=200, headers=[af.sansio.HttpHeader(name="Content-Type",
+                                                                                value="application/json")], body=body)
+
+    async def send_async(self, request: af.sansio.HttpRequest) -> af.sansio.HttpResponse:
+        return self.send(request)
+
+
+def test_a_failing_on_persist_is_logged_without_the_tokens(caplog: pytest.LogCaptureFixture) -> None:
+    """An app's store may quote what it was given in its error (SQLAlchemy
+    and psycopg put a statement's parameters in their messages): the
+    library's log line for the failure names it, without the tokens."""
+    def store_in_database(tokens: af.TokenSet) -> None:
+        try:
+            raise ConnectionError("the database is down")
+        except ConnectionError as down:
+            raise RuntimeError(f"INSERT failed [parameters: ({tokens.to_json()!r},)]") from down
+
+    client = af.OAuthClient(af.sansio.Client(af.Profile.generic("http://127.0.0.1:9/token",
+                                                                "http://127.0.0.1:9/authorize"), "persist-client"),
+                            RotatingTransport())
+    expired = af.TokenSet.from_json(json.dumps({"v": 1, "access_token": ACCESS, "token_type": "Bearer",
+                                                "refresh_token": REFRESH, "issued_at": 1, "expires_at": 2}))
+    with caplog.at_level("ERROR", logger="authflowkit"):
+        assert client.session(expired, on_persist=store_in_database).access_token() == "at-SECRET-rotated"
+    logged = caplog.text + "".join(str(r.exc_text) for r in caplog.records)
+    assert "on_persist failed" in logged and "RuntimeError" in logged and "the database is down" in logged
+    assert "[redacted]" in logged
+    for secret in ("at-SECRET-rotated", "rt-SECRET-rotated"):
+        assert secret not in logged, logged
+
+
 # ------------------------------------------------ errors that cross processes
 
 FIELDS = ("kind", "action", "reason", "retry_after", "status", "provider_code", "provider_description",
