@@ -158,11 +158,12 @@ class _CallablePersister(TokenPersister):
         except Exception as error:  # noqa: BLE001 - a persister must not raise into the session
             # The app's store may quote what it was given (SQLAlchemy and
             # psycopg put a statement's parameters in their messages): the
-            # traceback is logged without the set's tokens.
+            # traceback is logged without the set's tokens, the longest
+            # first (as the core redacts), so no token is left in part.
             text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-            for secret in (tokens.access_token(), tokens.refresh_token(), tokens.id_token()):
-                if secret:
-                    text = text.replace(secret, "[redacted]")
+            secrets = [tokens.access_token(), tokens.refresh_token(), tokens.id_token()]
+            for secret in sorted(filter(None, secrets), key=len, reverse=True):
+                text = text.replace(secret, "[redacted]")
             logging.getLogger("authflowkit").error("on_persist failed (the new tokens may not be stored):\n%s", text)
 
     def __repr__(self) -> str:
