@@ -1063,14 +1063,33 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Polls the session once at the environment's `now`.
+    /// Polls the session once at the environment's `now`, after handing
+    /// the persister a set that failed to store, if its back-off is over.
     fn next(&self, state: &mut State) -> Result<Next> {
-        match state.session.poll_action(self.client.now()) {
+        let now = self.client.now();
+        self.persist(state, now);
+        match state.session.poll_action(now) {
             SessionAction::UseToken(token) => Ok(Next::Done(token)),
             SessionAction::Stop(error) => Err(error.into()),
             SessionAction::Wait { until: None } => Ok(Next::WaitForAnswer(state.generation)),
             SessionAction::Wait { .. } => Err(state.session.wait_error().into()),
             SessionAction::Send(outgoing) => Ok(Next::Send(outgoing)),
+        }
+    }
+
+    /// Hands the set the session has to store at `now` to the persister.
+    /// One it could not store (it raised) is handed again at a later call,
+    /// after a back-off ([`authflowkit_core::Session::persist_failed`]);
+    /// its exception is the app's to report (the Python package logs it,
+    /// without the tokens): it may quote them, so nothing of it is kept.
+    fn persist(&self, state: &mut State, now: u64) {
+        let Some(tokens) = state.session.poll_persist(now) else {
+            return;
+        };
+        if let Some(persister) = &self.persister {
+            if persister.persist(TokenSet::wrap(tokens)).is_err() {
+                state.session.persist_failed(now);
+            }
         }
     }
 
@@ -1092,9 +1111,7 @@ impl Shared {
                     .handle_transport_error(outgoing.id, now, &failure)
             }
         };
-        if let (Some(tokens), Some(persister)) = (state.session.poll_persist(), &self.persister) {
-            persister.persist(TokenSet::wrap(tokens));
-        }
+        self.persist(&mut state, now);
         let outcome = match handled {
             Err(error) if !state.session.wants_renewal(now) => {
                 Err(error.without_secrets_of(&outgoing.request).into())
@@ -1239,9 +1256,7 @@ impl Shared {
         let mut state = self.lock();
         let now = self.client.now();
         state.session.apply_token_info(now, token, &info.to_core());
-        if let (Some(tokens), Some(persister)) = (state.session.poll_persist(), &self.persister) {
-            persister.persist(TokenSet::wrap(tokens));
-        }
+        self.persist(&mut state, now);
     }
 }
 
@@ -1464,11 +1479,12 @@ mod tests {
     struct Saved(Mutex<Vec<String>>);
 
     impl TokenPersister for Saved {
-        fn persist(&self, tokens: Arc<TokenSet>) {
+        fn persist(&self, tokens: Arc<TokenSet>) -> Result<()> {
             self.0
                 .lock()
                 .unwrap()
                 .push(tokens.refresh_token().unwrap_or_default());
+            Ok(())
         }
     }
 

@@ -406,14 +406,16 @@ impl From<&Error> for AuthflowError {
     }
 }
 
-/// A foreign transport that raised something other than an
-/// [`AuthflowError`] is a transport failure. The foreign exception's text
-/// is not kept: it may quote a URL or a header.
+/// A foreign transport, store or persister that raised something other
+/// than an [`AuthflowError`] failed as a transport fails (retried later).
+/// The foreign exception's text is not kept: it may quote a URL, a header
+/// or the tokens it was given.
 impl From<uniffi::UnexpectedUniFFICallbackError> for AuthflowError {
     fn from(_: uniffi::UnexpectedUniFFICallbackError) -> AuthflowError {
         AuthflowError::from(Error::new(
             ErrorKind::Transport,
-            "the transport failed with an unexpected error",
+            "a callback (transport, store or persister) raised an unexpected exception, \
+             not kept here: it may quote secrets",
         ))
     }
 }

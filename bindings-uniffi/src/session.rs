@@ -3,7 +3,7 @@
 //!
 //! The contract is the core's: `poll_action(now)` says what to do (use
 //! this token, send this request, wait, stop); hand the answer back with
-//! `handle_response` or `handle_transport_error`; drain `poll_persist()`
+//! `handle_response` or `handle_transport_error`; drain `poll_persist(now)`
 //! after each handler; `poll_timeout()` says when renewal is next due.
 
 use crate::client::Client;
@@ -80,7 +80,7 @@ pub enum SessionAction {
 /// What handling an answer changed.
 #[uniffi::remote(Enum)]
 pub enum SessionUpdate {
-    /// New tokens are in place; `poll_persist()` has them for storage.
+    /// New tokens are in place; `poll_persist(now)` has them for storage.
     Renewed,
     /// The answer was for a request the session no longer waits for.
     Discarded,
@@ -175,9 +175,16 @@ impl Session {
             .handle_transport_error(RequestId(id), now, &failure)?)
     }
 
-    /// The token set to store, once after each change.
-    pub fn poll_persist(&self) -> Option<Arc<TokenSet>> {
-        self.lock().poll_persist().map(TokenSet::wrap)
+    /// The token set to store at `now`: once after each change, and again
+    /// after `persist_failed` once its back-off is over.
+    pub fn poll_persist(&self, now: u64) -> Option<Arc<TokenSet>> {
+        self.lock().poll_persist(now).map(TokenSet::wrap)
+    }
+
+    /// The set `poll_persist` last gave could not be stored at `now`: it is
+    /// given again after a back-off (1 s, doubling up to five minutes).
+    pub fn persist_failed(&self, now: u64) {
+        self.lock().persist_failed(now);
     }
 
     /// When the session next needs to act (Unix seconds), if scheduled.

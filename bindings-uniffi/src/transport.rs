@@ -63,8 +63,13 @@ impl Environment for SystemEnvironment {
 /// expiry. Store `tokens.to_json()`; an old refresh token is dead.
 #[uniffi::export(foreign)]
 pub trait TokenPersister: Send + Sync {
-    /// Stores the token set. It must not raise.
-    fn persist(&self, tokens: Arc<TokenSet>);
+    /// Stores the token set. Raise (any exception) when it could not be
+    /// stored: the call that renewed still succeeds, and the session hands
+    /// the set over again at a later call, after a back-off (1 s, doubling
+    /// up to five minutes), until it is stored or a newer set replaces it.
+    /// Nothing of the exception is kept: report it yourself if you wish,
+    /// without the tokens.
+    fn persist(&self, tokens: Arc<TokenSet>) -> Result<(), AuthflowError>;
 }
 
 #[cfg(test)]

@@ -114,6 +114,8 @@ export class Session {
   #waiting = [];
   /** A new token set is with onPersist: nobody gets its token yet. */
   #persisting = false;
+  /** onPersist failed on the current set: the machine hands it over again after a back-off. */
+  #unsaved = false;
 
   static {
     sessionInternals = (session) => [session.#machine, session.#timeoutMs];
@@ -135,6 +137,8 @@ export class Session {
 
   async accessToken() {
     for (;;) {
+      const retry = this.#unsaved && !this.#persisting ? this.#machine.persistDue(false) : null;
+      if (retry) await this.#persist(retry);
       const next = this.#persisting ? null : this.#machine.next();
       if (typeof next === "string") return next;
       if (next === null) await new Promise((resolve) => this.#waiting.push(resolve));
@@ -151,20 +155,30 @@ export class Session {
       outcome = this.#machine.answer(null, thrown);
     }
     const [tokens, error] = outcome;
-    if (tokens && this.#onPersist) {
-      // Stored before any caller gets the new token. One that throws or
-      // rejects must not lose the renewal for the others: its failure is
-      // its own.
-      this.#persisting = true;
-      try {
-        await this.#onPersist(tokens);
-      } catch {
-        // The persister's own failure.
-      } finally {
-        this.#persisting = false;
-      }
-    }
+    if (tokens && this.#onPersist) await this.#persist(tokens);
     for (const resolve of this.#waiting.splice(0)) resolve();
     if (error) throw error;
+  }
+
+  /**
+   * Stores `tokens` before any caller gets their token. An onPersist that
+   * throws or rejects must not lose the renewal for the others: its
+   * failure is its own, and the set is handed to it again at a later
+   * call, after a back-off (a restarted page must not find the refresh
+   * token this one rotated away).
+   */
+  async #persist(tokens) {
+    this.#persisting = true;
+    try {
+      await this.#onPersist(tokens);
+      this.#unsaved = false;
+    } catch {
+      // Nothing newer can be due: no renewal runs while this one is stored.
+      this.#machine.persistDue(true);
+      this.#unsaved = true;
+    } finally {
+      this.#persisting = false;
+    }
+    for (const resolve of this.#waiting.splice(0)) resolve();
   }
 }

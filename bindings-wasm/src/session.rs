@@ -43,7 +43,9 @@ const SESSION_CLASS: &str = r#"
  * Keeps a token set fresh: renews it with its refresh token a margin before
  * it expires, one renewal at a time however many callers ask, and hands
  * every new token set to `onPersist` before any caller sees its access
- * token. Errors are {@link AuthflowError}s. (The Node.js entry's `Session`
+ * token; when `onPersist` throws or rejects, the set is handed to it again
+ * at a later call, after a back-off (1 s, doubling up to five minutes).
+ * Errors are {@link AuthflowError}s. (The Node.js entry's `Session`
  * also calls the API: `fetch`.)
  */
 export declare class Session {
@@ -74,7 +76,9 @@ export interface SessionRequest {
  * Keeps a token set fresh: renews it a margin before it expires (with its
  * refresh token, or the client's own credentials where the profile
  * allows), one renewal at a time however many callers ask, and hands every
- * new token set to `onPersist` before any caller sees its access token.
+ * new token set to `onPersist` before any caller sees its access token;
+ * when `onPersist` throws or rejects, the set is handed to it again at a
+ * later call, after a back-off (1 s, doubling up to five minutes).
  * Errors are {@link AuthflowError}s.
  */
 export declare class Session {
@@ -110,6 +114,14 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// The set to store at `now` (after a change, or again after a failed
+    /// store), as JavaScript's token set object, or `null`.
+    fn persist_due(&mut self, now: u64) -> JsValue {
+        self.session
+            .poll_persist(now)
+            .map_or(JsValue::NULL, |tokens| self.to_js(&tokens))
+    }
+
     /// `tokens` as JavaScript's token set object.
     fn to_js(&self, tokens: &authflowkit_core::TokenSet) -> JsValue {
         #[cfg(feature = "openid")]
@@ -238,6 +250,20 @@ impl SessionMachine {
         })
     }
 
+    /// The set to hand to `onPersist` now, or `null`: a newer set at once,
+    /// one it failed to store once its back-off is over. `failed`: it threw
+    /// or rejected just now, and the set is handed over again after a
+    /// back-off (1 s, doubling up to five minutes).
+    #[wasm_bindgen(js_name = persistDue)]
+    pub fn persist_due(&self, failed: bool) -> JsValue {
+        let mut state = self.state.borrow_mut();
+        let now = browser::now();
+        if failed {
+            state.session.persist_failed(now);
+        }
+        state.persist_due(now)
+    }
+
     /// The client's DPoP `CryptoKey` (the Node.js entry's `Session.fetch`
     /// signs its API calls' proofs with it), or `undefined`.
     #[cfg(all(feature = "dpop", feature = "api"))]
@@ -281,10 +307,7 @@ impl SessionMachine {
             }
             _ => JsValue::NULL,
         };
-        let persist = state
-            .session
-            .poll_persist()
-            .map_or(JsValue::NULL, |tokens| state.to_js(&tokens));
+        let persist = state.persist_due(now);
         Array::of2(&persist, &error)
     }
 }

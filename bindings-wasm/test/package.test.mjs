@@ -493,6 +493,48 @@ test("a Session renews an expired set once for many callers, stores it before an
   }
 });
 
+test("a Session hands a set onPersist failed to store to it again at a later call, after a back-off", async () => {
+  const endpoint = await tokenEndpoint(200, {
+    access_token: "at-new-123456", refresh_token: "rt-new-123456", token_type: "bearer", expires_in: 3600,
+  });
+  // The session's clock is Date.now(), moved here by hand.
+  const systemNow = Date.now;
+  let now = systemNow.call(Date);
+  Date.now = () => now;
+  try {
+    const client = new OAuthClient(options({ endpoints: { token: endpoint.url } }));
+    const attempts = [];
+    let down = 2;
+    const session = new Session(client, {
+      tokens: expiredTokens(),
+      onPersist: async (tokens) => {
+        attempts.push(tokens.refreshToken);
+        if (down-- > 0) throw new Error("the database is down");
+      },
+    });
+    assert.equal(await session.accessToken(), "at-new-123456", "the renewal is not lost for the caller");
+    assert.deepEqual(attempts, ["rt-new-123456"]);
+    assert.equal(await session.accessToken(), "at-new-123456");
+    assert.equal(attempts.length, 1, "within the back-off, onPersist is left alone");
+    now += 1000;
+    await session.accessToken();
+    assert.equal(attempts.length, 2, "handed again after 1 s (and failed again)");
+    now += 1000;
+    await session.accessToken();
+    assert.equal(attempts.length, 2, "the back-off doubled: 2 s");
+    now += 1000;
+    await session.accessToken();
+    assert.deepEqual(attempts, ["rt-new-123456", "rt-new-123456", "rt-new-123456"]);
+    now += 600_000;
+    await session.accessToken();
+    assert.equal(attempts.length, 3, "stored: nothing is handed again");
+    assert.equal(endpoint.seen.length, 1, "one refresh: the rotated pair was kept in memory meanwhile");
+  } finally {
+    Date.now = systemNow;
+    await endpoint.close();
+  }
+});
+
 test("a Session whose refresh token is refused stops with authorize_again, without the token in sight", async () => {
   const endpoint = await tokenEndpoint(400, {
     error: "invalid_grant", error_description: "refresh token rt-old-123456 is revoked",

@@ -120,7 +120,7 @@ fn complete(
         Ok(response) => session.handle_response(outgoing.id, now, response),
         Err(error) => session.handle_transport_error(outgoing.id, now, error),
     };
-    if let Some(tokens) = session.poll_persist() {
+    if let Some(tokens) = session.poll_persist(now) {
         observer.persist(&tokens);
     }
     match handled {

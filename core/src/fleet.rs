@@ -1084,7 +1084,9 @@ impl FleetSession {
         now_ms: u64,
         response: &HttpResponse,
     ) -> Result<SessionUpdate> {
-        self.renewal_outcome(|session| session.handle_response(id, now_ms / 1000, response))
+        self.renewal_outcome(now_ms, |session| {
+            session.handle_response(id, now_ms / 1000, response)
+        })
     }
 
     /// Takes the news that renewal request `id` got no answer (see
@@ -1095,13 +1097,16 @@ impl FleetSession {
         now_ms: u64,
         failure: &Error,
     ) -> Result<SessionUpdate> {
-        self.renewal_outcome(|session| session.handle_transport_error(id, now_ms / 1000, failure))
+        self.renewal_outcome(now_ms, |session| {
+            session.handle_transport_error(id, now_ms / 1000, failure)
+        })
     }
 
     /// Hands a renewal's outcome to the session, then notes what the store
     /// must learn.
     fn renewal_outcome(
         &mut self,
+        now_ms: u64,
         handle: impl FnOnce(&mut Session) -> Result<SessionUpdate>,
     ) -> Result<SessionUpdate> {
         if self.phase != Phase::Renewing {
@@ -1112,14 +1117,14 @@ impl FleetSession {
             self.own_skew = self.session.token_set().map(TokenSet::clock_skew);
         }
         if !matches!(handled, Ok(SessionUpdate::Discarded)) {
-            self.after_renewal();
+            self.after_renewal(now_ms);
         }
         handled
     }
 
-    fn after_renewal(&mut self) {
+    fn after_renewal(&mut self, now_ms: u64) {
         // New tokens, or a refresh token found dead: the store must know.
-        if self.session.poll_persist().is_some() {
+        if self.session.poll_persist(now_ms / 1000).is_some() {
             self.unwritten = true;
         }
         self.phase = self.resting_phase();

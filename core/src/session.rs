@@ -11,6 +11,15 @@ use crate::token_set::TokenSet;
 
 /// The longest back-off after repeated failures without `Retry-After`.
 pub(crate) const MAX_BACKOFF: u64 = 300;
+
+/// Seconds to wait after `failures` failures in a row: 1 s, doubling, up
+/// to [`MAX_BACKOFF`].
+fn backoff(failures: u32) -> u64 {
+    1u64.checked_shl(failures.saturating_sub(1))
+        .unwrap_or(MAX_BACKOFF)
+        .min(MAX_BACKOFF)
+}
+
 /// Bounds of the default refresh margin (a tenth of the token's lifetime).
 const MIN_MARGIN: u64 = 30;
 const MAX_MARGIN: u64 = 3 * 86_400;
@@ -146,6 +155,11 @@ pub struct Session {
     authorization_lost: Option<Error>,
     refresh_margin: Option<u64>,
     unsaved: bool,
+    /// The caller failed to store the current set this many times running
+    /// ([`Session::persist_failed`]).
+    persist_failures: u32,
+    /// When [`Session::poll_persist`] hands out the set that failed to store.
+    persist_retry_at: Option<u64>,
     last_error: Option<Error>,
     /// Where the entropy of a signing client's renewals comes from
     /// ([`Session::with_entropy`]).
@@ -180,6 +194,8 @@ impl Session {
             authorization_lost: None,
             refresh_margin: None,
             unsaved: false,
+            persist_failures: 0,
+            persist_retry_at: None,
             last_error: None,
             #[cfg(feature = "signed-requests")]
             entropy: None,
@@ -274,15 +290,36 @@ impl Session {
         self.tokens.as_ref()
     }
 
-    /// The token set to store, once after each change; `None` when nothing
-    /// changed since the last call. A dropped refresh token counts as a
-    /// change: storing it keeps a restarted process from sending it again.
-    pub fn poll_persist(&mut self) -> Option<TokenSet> {
+    /// The token set to store at `now`: once after each change, and again
+    /// once the back-off after [`Session::persist_failed`] has passed;
+    /// `None` otherwise. A dropped refresh token counts as a change:
+    /// storing it keeps a restarted process from sending it again.
+    pub fn poll_persist(&mut self, now: u64) -> Option<TokenSet> {
+        if self.persist_retry_at.is_some_and(|at| now >= at) {
+            self.persist_retry_at = None;
+            self.unsaved = true;
+        }
         if std::mem::take(&mut self.unsaved) {
             self.tokens.clone()
         } else {
             None
         }
+    }
+
+    /// The caller could not store the set [`Session::poll_persist`] last
+    /// handed out (the store was down at `now`): it is handed out again
+    /// after a back-off, 1 s doubling up to five minutes, until stored or
+    /// superseded. A rotated refresh token kept only in memory is lost with
+    /// the process, and a process that renews from the stored copy sends a
+    /// refresh token already rotated, which a provider may take for a
+    /// replay and revoke the grant (RFC 9700 §4.14.2). Nothing to do when
+    /// a newer set is already waiting to be handed out.
+    pub fn persist_failed(&mut self, now: u64) {
+        if self.unsaved {
+            return;
+        }
+        self.persist_failures = self.persist_failures.saturating_add(1);
+        self.persist_retry_at = Some(now.saturating_add(backoff(self.persist_failures)));
     }
 
     /// The failure behind the current back-off, if any: what a caller told
@@ -370,6 +407,8 @@ impl Session {
         self.stopped = None;
         self.authorization_lost = None;
         self.unsaved = false;
+        self.persist_failures = 0;
+        self.persist_retry_at = None;
         self.last_error = None;
     }
 
@@ -507,7 +546,7 @@ impl Session {
                 // Kept even when dead on arrival: a rotated refresh token in
                 // it is the only live one.
                 self.tokens = Some(tokens);
-                self.unsaved = true;
+                self.changed();
                 self.retry_at = None;
                 self.renew_now = false;
                 self.authorization_lost = None;
@@ -561,14 +600,17 @@ impl Session {
         if !self.is_current(token) {
             return false;
         }
-        match (self.tokens.as_mut(), info.expires_at(now)) {
+        let corrected = match (self.tokens.as_mut(), info.expires_at(now)) {
             (Some(tokens), Some(at)) if tokens.expires_at != Some(at) => {
                 tokens.expires_at = Some(at);
-                self.unsaved = true;
                 true
             }
             _ => false,
+        };
+        if corrected {
+            self.changed();
         }
+        corrected
     }
 
     fn is_current(&self, token: &AccessToken) -> bool {
@@ -659,10 +701,7 @@ impl Session {
     fn on_failure(&mut self, purpose: RequestPurpose, now: u64, error: Error) -> Error {
         if error.action() == Action::Retry {
             self.failures = self.failures.saturating_add(1);
-            let backoff = 1u64
-                .checked_shl(self.failures.saturating_sub(1))
-                .unwrap_or(MAX_BACKOFF)
-                .min(MAX_BACKOFF);
+            let backoff = backoff(self.failures);
             // `Retry-After` was held between its floor and ceiling when
             // read, so a retry is never due at the `now` of the failure.
             let delay = error.retry_after().unwrap_or(backoff);
@@ -700,14 +739,24 @@ impl Session {
         }
     }
 
+    /// The token set changed: it is to be stored at the next
+    /// [`Session::poll_persist`], and the back-off of a set that failed to
+    /// store starts over with it.
+    fn changed(&mut self) {
+        self.unsaved = true;
+        self.persist_failures = 0;
+        self.persist_retry_at = None;
+    }
+
     /// Forgets a refresh token the provider refused: it is dead, and sending
     /// it again would look like a replay (RFC 9700 §4.14).
     fn drop_refresh_token(&mut self) {
-        if let Some(tokens) = self.tokens.as_mut() {
-            if tokens.refresh_token.take().is_some() {
-                self.unsaved = true;
-            }
+        let dropped = self.tokens.as_mut().is_some_and(|tokens| {
             tokens.refresh_expires_at = None;
+            tokens.refresh_token.take().is_some()
+        });
+        if dropped {
+            self.changed();
         }
         self.retry_at = None;
     }
@@ -743,6 +792,103 @@ mod tests {
             r#"{{"access_token":"at-{id_token}","token_type":"Bearer","expires_in":60,"refresh_token":"rt-{id_token}","id_token":"{id_token}"}}"#
         );
         HttpResponse::new(200, vec![], body.into_bytes())
+    }
+
+    /// A session of a generic provider's client holding a set issued at
+    /// 1000 for 60 s.
+    fn session_of_expired_set() -> Session {
+        let profile = Profile::generic(None, "https://op.example/token").expect("a profile");
+        let client = Client::new(profile, "rp-1");
+        let first = client
+            .parse_token_response(GrantType::AuthorizationCode, 1000, &token_response("one"))
+            .expect("a token set");
+        Session::new(client, Some(first))
+    }
+
+    /// Renews `session`'s set at `now` with the answer of [`token_response`].
+    fn renew(session: &mut Session, now: u64, id_token: &str) {
+        let SessionAction::Send(out) = session.poll_action(now) else {
+            panic!("an expired token is refreshed");
+        };
+        session
+            .handle_response(out.id, now, &token_response(id_token))
+            .expect("renewed");
+    }
+
+    /// A set the caller failed to store is handed out again after a
+    /// back-off that doubles; a newer set is handed out at once and starts
+    /// the back-off over; a set another process stored cancels the retry.
+    #[test]
+    fn a_set_that_failed_to_store_is_handed_out_again_after_a_back_off() {
+        let mut session = session_of_expired_set();
+        let stored = |session: &mut Session, now: u64| {
+            session
+                .poll_persist(now)
+                .map(|tokens| tokens.access_token().secret().to_owned())
+        };
+        assert_eq!(stored(&mut session, 1000), None, "nothing changed yet");
+        renew(&mut session, 2000, "two");
+        assert_eq!(stored(&mut session, 2000).as_deref(), Some("at-two"));
+        assert_eq!(stored(&mut session, 2000), None, "handed out once");
+
+        session.persist_failed(2000);
+        assert_eq!(stored(&mut session, 2000), None, "not before the back-off");
+        assert_eq!(stored(&mut session, 2001).as_deref(), Some("at-two"));
+        session.persist_failed(2001);
+        assert_eq!(stored(&mut session, 2002), None, "the back-off doubled");
+        assert_eq!(stored(&mut session, 2003).as_deref(), Some("at-two"));
+        assert_eq!(stored(&mut session, 9999), None, "stored: no more retries");
+        for failures in 0..20 {
+            assert_eq!(stored(&mut session, 10_000 + failures * 300), None);
+            session.persist_failed(10_000 + failures * 300);
+            assert_eq!(
+                stored(&mut session, 10_000 + (failures + 1) * 300).as_deref(),
+                Some("at-two"),
+                "never longer than {MAX_BACKOFF} s"
+            );
+        }
+
+        session.persist_failed(20_000);
+        renew(&mut session, 20_000, "three");
+        assert_eq!(stored(&mut session, 20_000).as_deref(), Some("at-three"));
+        session.persist_failed(20_000);
+        assert_eq!(
+            stored(&mut session, 20_001).as_deref(),
+            Some("at-three"),
+            "a new set's back-off starts at 1 s"
+        );
+
+        session.persist_failed(20_001);
+        session.adopt(session.token_set().cloned());
+        assert_eq!(
+            stored(&mut session, 30_000),
+            None,
+            "another process stored it"
+        );
+    }
+
+    /// A set that changed after it was handed out is not held back by the
+    /// failure to store the older one.
+    #[test]
+    fn a_failure_to_store_an_older_set_does_not_delay_the_newer() {
+        let mut session = session_of_expired_set();
+        renew(&mut session, 2000, "two");
+        assert!(session.poll_persist(2000).is_some());
+        let token = session.token_set().unwrap().access_token().clone();
+        let info = TokenInfo {
+            expires_in_seconds: Some(30),
+            ..TokenInfo::default()
+        };
+        assert!(session.apply_token_info(2000, &token, &info));
+        session.persist_failed(2000);
+        assert!(
+            session.poll_persist(2000).is_some(),
+            "the newer set at once"
+        );
+        assert!(
+            session.poll_persist(2001).is_none(),
+            "the newer set was stored: the older's failure asks for nothing"
+        );
     }
 
     /// A session's refresh keeps the login's ID token at an OpenID

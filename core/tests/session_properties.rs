@@ -113,7 +113,7 @@ proptest! {
                     // A second, late copy of the same answer must be dropped.
                     let late = session.handle_response(id, now, &response);
                     prop_assert!(matches!(late, Ok(authflowkit_core::SessionUpdate::Discarded)));
-                    if let Some(tokens) = session.poll_persist() {
+                    if let Some(tokens) = session.poll_persist(now) {
                         let stored = TokenSet::from_json(&tokens.to_json()).unwrap();
                         if let Some(rt) = stored.refresh_token() {
                             prop_assert!(!dead.contains(rt.secret()), "a dead refresh token was stored");
@@ -251,7 +251,7 @@ proptest! {
                     Some(response) => session.handle_response(out.id, now, &response),
                     None => session.handle_transport_error(out.id, now, &Error::new(ErrorKind::Transport, "reset")),
                 };
-                let _ = session.poll_persist();
+                let _ = session.poll_persist(now);
                 match handled {
                     Ok(_) => {}
                     Err(error) => {

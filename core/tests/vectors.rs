@@ -1025,9 +1025,10 @@ fn run_session(client: &Client, case: &Value) -> Outcome {
                 });
                 compare(result, expect)?;
             }
+            "persist_failed" => session.persist_failed(now),
             "persist" => {
                 let actual = session
-                    .poll_persist()
+                    .poll_persist(now)
                     .map(|t| token_set_json(&t))
                     .unwrap_or(Value::Null);
                 check_eq("persist", &actual, &expect["result"])?;

@@ -302,9 +302,9 @@ fn refresh_rotates_single_flight_and_never_replays() {
             Ok(SessionUpdate::Renewed)
         );
         let stored = session
-            .poll_persist()
+            .poll_persist(now)
             .expect("the rotated pair is to be stored");
-        assert_eq!(session.poll_persist(), None);
+        assert_eq!(session.poll_persist(now), None);
         let access = stored.access_token().clone();
         let refresh = stored.refresh_token().expect("rotation").clone();
         assert!(

@@ -616,7 +616,9 @@ fn public_client_with_pkce_only_and_a_sans_io_session() {
             .unwrap(),
         SessionUpdate::Renewed
     );
-    let stored = session.poll_persist().expect("the rotated pair to persist");
+    let stored = session
+        .poll_persist(unix_now())
+        .expect("the rotated pair to persist");
     assert_ne!(refresh_of(&stored), first_refresh);
     assert_ne!(stored.access_token(), tokens.access_token());
     match session.poll_action(unix_now()) {

@@ -491,8 +491,9 @@ fun runSession(client: Client, input: Map<String, Any?>, secrets: List<String>) 
                         })
                     }
                 }
+                "persist_failed" -> session.persistFailed(now)
                 "persist" -> {
-                    val actual = session.pollPersist()?.let { tokenSetJson(it) }
+                    val actual = session.pollPersist(now)?.let { tokenSetJson(it) }
                     expect(actual == exp["result"]) { "persist differs\n  expected: ${exp["result"]}\n  actual:   $actual" }
                 }
                 "timeout" -> expect(session.pollTimeout().j() == exp["result"]) { "timeout ${session.pollTimeout()}" }
@@ -783,6 +784,38 @@ fun throughTransport(started: () -> Providers, http: TransportUnderTest): List<P
 
 /** The client's cases over a scripted transport: no HTTP client under test. */
 fun withoutTransport(): List<Pair<String, () -> Unit>> = listOf(
+    "a persister that throws fails no call, and is handed the set again after a back-off" to {
+        val clock = VirtualClock(DEVICE_START)
+        val rotated = mapOf("access_token" to "at-rotated-123456", "token_type" to "Bearer", "expires_in" to 3600,
+            "refresh_token" to "rt-rotated-123456")
+        val transport = Scripted(clock, 200 to rotated)
+        val profile = Profile.generic("https://as.example/token", null).withClientAuth(ClientAuthMethod.PUBLIC_CLIENT)
+        val client = oauthClient(Client(profile, "app", null, null, listOf()), transport, clock)
+        val expired = TokenSet.fromJson("{\"v\":1,\"access_token\":\"at-old-123456\",\"token_type\":\"Bearer\"," +
+            "\"refresh_token\":\"rt-old-123456\",\"issued_at\":1,\"expires_at\":2}")
+        val attempts = mutableListOf<String?>()
+        val session = client.session(expired, persister {
+            attempts.add(it.refreshToken())
+            // The app's database quoting what it was given.
+            if (attempts.size <= 2) throw IllegalStateException("INSERT failed: ${it.toJson()}")
+        })
+        expect(session.accessToken() == "at-rotated-123456") { "the call that renewed failed" }
+        expect(attempts.size == 1) { "attempts: ${attempts.size}" }
+        expect(session.accessToken() == "at-rotated-123456" && attempts.size == 1) { "retried within the back-off" }
+        clock.t += 1
+        expect(runBlocking { session.accessTokenAsync() } == "at-rotated-123456") { "a suspend call after a failed store" }
+        expect(attempts.size == 2) { "not handed again after 1 s: ${attempts.size}" }
+        clock.t += 1
+        session.accessToken()
+        expect(attempts.size == 2) { "the back-off did not double: ${attempts.size}" }
+        clock.t += 1
+        session.accessToken()
+        expect(attempts == List(3) { "rt-rotated-123456" }) { "attempts: $attempts" }
+        clock.t += 600
+        session.accessToken()
+        expect(attempts.size == 3) { "handed again once stored" }
+        expect(transport.sent.size == 1) { "renewed ${transport.sent.size} times" }
+    },
     "private_key_jwt (RFC 7523): every request signed with its own jti, blocking, suspend and a session" to {
         val sent = mutableListOf<HttpRequest>()
         val answer = HttpResponse(200u, listOf(), "{\"access_token\":\"at-0123456789\",\"token_type\":\"Bearer\",\"expires_in\":600}".toByteArray())

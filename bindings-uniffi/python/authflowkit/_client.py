@@ -493,10 +493,14 @@ class OAuthClient(_NativeOAuthClient):
     ) -> Session:
         """A :class:`Session` that keeps ``tokens`` fresh (or, with none,
         gets them on first use where the client can without the user:
-        ``grant="client_credentials"``, MakeShift). ``on_persist(tokens)``
-        gets every token set to store; an exception it raises is logged (the
+        ``grant="client_credentials"``, MakeShift). ``on_persist(tokens)``, a
+        plain function (also under asyncio: a coroutine function is refused,
+        nothing would await it), gets every token set to store, and has
+        stored it when it returns; an exception it raises is logged (the
         ``authflowkit`` logger, without the tokens) and does not fail the
-        call that renewed."""
+        call that renewed: the set is handed to it again at a later call,
+        after a back-off (1 s, doubling up to five minutes), until it
+        returns or a newer set replaces it."""
         return Session(self.native_session(tokens, on_persist, refresh_margin))
 
     def native_session(

@@ -5,6 +5,7 @@ apply), the system clock, and ``os.urandom``."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import socket
@@ -148,14 +149,24 @@ class SystemEnvironment(Environment):
         return os.urandom(len)
 
 
+class _NotStored(Exception):
+    """The set was not stored (the app's exception is logged, not passed on)."""
+
+
 class _CallablePersister(TokenPersister):
     def __init__(self, callback: typing.Callable[[TokenSet], None]) -> None:
         self._callback = callback
 
     def persist(self, tokens: TokenSet) -> None:
         try:
-            self._callback(tokens)
-        except Exception as error:  # noqa: BLE001 - a persister must not raise into the session
+            returned: object = self._callback(tokens)
+            if inspect.isawaitable(returned):
+                # Called from inside the library, where nothing awaits it:
+                # the set would be taken for stored and never written.
+                if inspect.iscoroutine(returned):
+                    returned.close()
+                raise TypeError(f"on_persist returned {type(returned).__name__}, which nothing awaits: {_PLAIN}")
+        except Exception as error:
             # The app's store may quote what it was given (SQLAlchemy and
             # psycopg put a statement's parameters in their messages): the
             # traceback is logged without the set's tokens, the longest
@@ -164,16 +175,27 @@ class _CallablePersister(TokenPersister):
             secrets = [tokens.access_token(), tokens.refresh_token(), tokens.id_token()]
             for secret in sorted(filter(None, secrets), key=len, reverse=True):
                 text = text.replace(secret, "[redacted]")
-            logging.getLogger("authflowkit").error("on_persist failed (the new tokens may not be stored):\n%s", text)
+            logging.getLogger("authflowkit").error(
+                "on_persist failed (the session hands the tokens over again at a later call):\n%s", text)
+            # The session retries the set after a back-off; what it is told
+            # carries nothing of the app's exception.
+            raise _NotStored() from None
 
     def __repr__(self) -> str:
         return "TokenPersister(callback)"
 
 
+#: What an ``on_persist`` must be, for the errors that say it is not.
+_PLAIN = "give a plain function that has stored the set when it returns (the session calls it from inside the library)"
+
+
 def persister(
     on_persist: typing.Union[None, TokenPersister, typing.Callable[[TokenSet], None]],
 ) -> typing.Optional[TokenPersister]:
-    """A :class:`TokenPersister` from a callable (or one given as is)."""
+    """A :class:`TokenPersister` from a callable (or one given as is). A
+    coroutine function is refused: nothing would await its coroutine."""
     if on_persist is None or isinstance(on_persist, TokenPersister):
         return on_persist
+    if inspect.iscoroutinefunction(on_persist) or inspect.iscoroutinefunction(getattr(on_persist, "__call__", None)):
+        raise TypeError(f"on_persist is a coroutine function, whose coroutine would never run: {_PLAIN}")
     return _CallablePersister(on_persist)

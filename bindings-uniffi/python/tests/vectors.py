@@ -638,8 +638,10 @@ def run_session(client: af.sansio.Client, case: dict, secrets: list[str]) -> Non
                     return update.name.lower()
 
                 compare(handle, expect, secrets)
+            elif op == "persist_failed":
+                session.persist_failed(now)
             elif op == "persist":
-                persisted = session.poll_persist()
+                persisted = session.poll_persist(now)
                 actual = None if persisted is None else token_set_json(persisted)
                 assert actual == expect["result"], f"persist differs\n  expected: {expect['result']}\n  actual:   {actual}"
             elif op == "timeout":

@@ -1755,6 +1755,11 @@ int8_t uniffi_authflow_uniffi_fn_method_session_is_renewing(uint64_t ptr, RustCa
 RustBuffer uniffi_authflow_uniffi_fn_method_session_last_error(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_PERSIST_FAILED
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_PERSIST_FAILED
+void uniffi_authflow_uniffi_fn_method_session_persist_failed(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_POLL_ACTION
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_POLL_ACTION
 RustBuffer uniffi_authflow_uniffi_fn_method_session_poll_action(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
@@ -1762,7 +1767,7 @@ RustBuffer uniffi_authflow_uniffi_fn_method_session_poll_action(uint64_t ptr, ui
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_POLL_PERSIST
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_POLL_PERSIST
-RustBuffer uniffi_authflow_uniffi_fn_method_session_poll_persist(uint64_t ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_authflow_uniffi_fn_method_session_poll_persist(uint64_t ptr, uint64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_SESSION_POLL_TIMEOUT
@@ -3985,6 +3990,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_session_is_renewing(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SESSION_LAST_ERROR
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SESSION_LAST_ERROR
 uint16_t uniffi_authflow_uniffi_checksum_method_session_last_error(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SESSION_PERSIST_FAILED
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_SESSION_PERSIST_FAILED
+uint16_t uniffi_authflow_uniffi_checksum_method_session_persist_failed(void
     
 );
 #endif

@@ -7363,14 +7363,21 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func lastError()  -> ErrorDetails?
     
     /**
+     * The set `poll_persist` last gave could not be stored at `now`: it is
+     * given again after a back-off (1 s, doubling up to five minutes).
+     */
+    func persistFailed(now: UInt64) 
+    
+    /**
      * What to do at `now`.
      */
     func pollAction(now: UInt64)  -> SessionAction
     
     /**
-     * The token set to store, once after each change.
+     * The token set to store at `now`: once after each change, and again
+     * after `persist_failed` once its back-off is over.
      */
-    func pollPersist()  -> TokenSet?
+    func pollPersist(now: UInt64)  -> TokenSet?
     
     /**
      * When the session next needs to act (Unix seconds), if scheduled.
@@ -7556,6 +7563,19 @@ open func lastError() -> ErrorDetails?  {
 }
     
     /**
+     * The set `poll_persist` last gave could not be stored at `now`: it is
+     * given again after a back-off (1 s, doubling up to five minutes).
+     */
+open func persistFailed(now: UInt64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_session_persist_failed(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * What to do at `now`.
      */
 open func pollAction(now: UInt64) -> SessionAction  {
@@ -7569,13 +7589,15 @@ open func pollAction(now: UInt64) -> SessionAction  {
 }
     
     /**
-     * The token set to store, once after each change.
+     * The token set to store at `now`: once after each change, and again
+     * after `persist_failed` once its back-off is over.
      */
-open func pollPersist() -> TokenSet?  {
+open func pollPersist(now: UInt64) -> TokenSet?  {
     return try!  FfiConverterOptionTypeTokenSet.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_session_poll_persist(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -8375,9 +8397,14 @@ public func FfiConverterTypeTokenExchange_lower(_ value: TokenExchange) -> UInt6
 public protocol TokenPersister: AnyObject, Sendable {
     
     /**
-     * Stores the token set. It must not raise.
+     * Stores the token set. Raise (any exception) when it could not be
+     * stored: the call that renewed still succeeds, and the session hands
+     * the set over again at a later call, after a back-off (1 s, doubling
+     * up to five minutes), until it is stored or a newer set replaces it.
+     * Nothing of the exception is kept: report it yourself if you wish,
+     * without the tokens.
      */
-    func persist(tokens: TokenSet) 
+    func persist(tokens: TokenSet) throws 
     
 }
 /**
@@ -8439,9 +8466,14 @@ open class TokenPersisterImpl: TokenPersister, @unchecked Sendable {
 
     
     /**
-     * Stores the token set. It must not raise.
+     * Stores the token set. Raise (any exception) when it could not be
+     * stored: the call that renewed still succeeds, and the session hands
+     * the set over again at a later call, after a back-off (1 s, doubling
+     * up to five minutes), until it is stored or a newer set replaces it.
+     * Nothing of the exception is kept: report it yourself if you wish,
+     * without the tokens.
      */
-open func persist(tokens: TokenSet)  {try! rustCall() {
+open func persist(tokens: TokenSet)throws   {try rustCallWithError(FfiConverterTypeAuthflowError_lift) {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_tokenpersister_persist(
             self.uniffiCloneHandle(),
@@ -8489,17 +8521,18 @@ fileprivate struct UniffiCallbackInterfaceTokenPersister {
                 guard let uniffiObj = try? FfiConverterTypeTokenPersister.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.persist(
+                return try uniffiObj.persist(
                      tokens: try FfiConverterTypeTokenSet_lift(tokens)
                 )
             }
 
             
             let writeReturn = { () }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeAuthflowError_lower
             )
         }
     )
@@ -14422,7 +14455,7 @@ public func FfiConverterTypeSessionAction_lower(_ value: SessionAction) -> RustB
 public enum SessionUpdate: Equatable, Hashable {
     
     /**
-     * New tokens are in place; `poll_persist()` has them for storage.
+     * New tokens are in place; `poll_persist(now)` has them for storage.
      */
     case renewed
     /**
@@ -16394,10 +16427,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_session_last_error() != 46371) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authflow_uniffi_checksum_method_session_persist_failed() != 63189) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authflow_uniffi_checksum_method_session_poll_action() != 26169) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_session_poll_persist() != 42996) {
+    if (uniffi_authflow_uniffi_checksum_method_session_poll_persist() != 29765) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_session_poll_timeout() != 60245) {
@@ -16511,7 +16547,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authflow_uniffi_checksum_method_httptransport_send_async() != 37625) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authflow_uniffi_checksum_method_tokenpersister_persist() != 41937) {
+    if (uniffi_authflow_uniffi_checksum_method_tokenpersister_persist() != 2020) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_constructor_client_new() != 15423) {

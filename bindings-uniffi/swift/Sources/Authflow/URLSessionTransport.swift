@@ -147,11 +147,14 @@ public final class SystemEnvironment: Environment, @unchecked Sendable {
     }
 }
 
-/// A `TokenPersister` from a closure (e.g. `{ keychain.save($0.toJson()) }`).
+/// A `TokenPersister` from a closure (e.g. `{ try keychain.save($0.toJson()) }`). What it throws
+/// fails no call: the session hands the set to it again at a later call, after a back-off (1 s,
+/// doubling up to five minutes), and keeps nothing of the error (report it yourself, without the
+/// tokens).
 public final class ClosurePersister: TokenPersister, @unchecked Sendable {
-    private let block: (TokenSet) -> Void
-    public init(_ block: @escaping (TokenSet) -> Void) { self.block = block }
-    public func persist(tokens: TokenSet) { block(tokens) }
+    private let block: (TokenSet) throws -> Void
+    public init(_ block: @escaping (TokenSet) throws -> Void) { self.block = block }
+    public func persist(tokens: TokenSet) throws { try block(tokens) }
 }
 
 public extension OAuthClient {

@@ -46,7 +46,9 @@ class SystemEnvironment : Environment {
     override fun randomBytes(len: UInt): ByteArray = ByteArray(len.toInt()).also { random.nextBytes(it) }
 }
 
-/** A [TokenPersister] from a function (e.g. `{ db.save(it.toJson()) }`). */
+/** A [TokenPersister] from a function (e.g. `{ db.save(it.toJson()) }`). What it throws fails no
+ *  call: the session hands the set to it again at a later call, after a back-off (1 s, doubling up to
+ *  five minutes), and keeps nothing of the exception (report it yourself, without the tokens). */
 fun persister(block: (TokenSet) -> Unit): TokenPersister = object : TokenPersister {
     override fun persist(tokens: TokenSet) = block(tokens)
 }
