@@ -139,10 +139,12 @@ step "Kotlin: vectors, end to end over java.net.http and HttpURLConnection"
 # aborts at the first bad free(), in the JVM or in the providers it starts,
 # instead of much later; a JVM crash leaves its log in $WORK/kotlin. Once,
 # a run aborted in glibc's malloc_consolidate and could not be reproduced
-# (39 runs and 577 stress rounds under these checks: none).
+# (39 runs and 577 stress rounds under these checks: none). A hung test
+# fails the run after 20 minutes (it takes about 3) instead of holding CI.
 AUTHFLOW_CROSS_RUNTIME_DIR=$WORK/cross LD_PRELOAD=libc_malloc_debug.so.0 MALLOC_CHECK_=3 \
-  java -XX:ErrorFile="$WORK/kotlin/hs_err_%p.log" -cp "$RUN_CP" \
-  io.authflow.test.AuthflowTestKt "$ROOT" "$PROVIDERS"
+  timeout --kill-after=10 1200 java -XX:ErrorFile="$WORK/kotlin/hs_err_%p.log" -cp "$RUN_CP" \
+  io.authflow.test.AuthflowTestKt "$ROOT" "$PROVIDERS" \
+  || fail "the Kotlin tests failed (exit status 124: they hung, stopped after 20 minutes)"
 
 step "examples/kotlin and docs/kotlin.md against the local providers, with the JAR alone"
 coproc PROVIDERS_PROC { exec "$PROVIDERS"; }

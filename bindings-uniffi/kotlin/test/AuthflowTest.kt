@@ -18,8 +18,6 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
-import kotlinx.coroutines.sync.Mutex
-import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
 import kotlin.time.Duration
@@ -576,15 +574,18 @@ const val DAY = 86_400L
  *  server would write over its Redis or database client. Each operation suspends once (a
  *  network round trip's worth) and is atomic under the mutex. */
 class MemoryAsyncStore : AsyncTokenStore {
-    private val mutex = Mutex()
+    private val lock = Any()
     private val values = HashMap<String, StoredTokens>()
     private val leases = HashMap<String, Pair<String, Long>>()
     var operations = 0
         private set
 
+    /** Each operation suspends once, then runs under a plain lock: its body never suspends, and
+     *  kotlinx-coroutines 1.0.1's `Mutex` (the Debian package the tests run on) fails in its
+     *  contended path (`NoSuchFieldError: _state`, its atomicfu fields), leaving the waiters hung. */
     private suspend fun <T> atomically(body: () -> T): T {
         yield()
-        return mutex.withLock { operations++; body() }
+        return synchronized(lock) { operations++; body() }
     }
 
     override suspend fun get(key: String): StoredTokens? = atomically { values[key] }
