@@ -15,7 +15,7 @@ use crate::error::{Action, Error, ErrorKind, ProviderError};
 use crate::http::HttpResponse;
 use crate::json::{Members, Shallow};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
-use crate::redact::json_secrets;
+use crate::redact::{find, json_secrets};
 use crate::syntax::{is_error_text, is_error_uri, is_printable};
 use std::borrow::Cow;
 
@@ -322,9 +322,9 @@ pub(crate) fn body_kind(response: &HttpResponse) -> &'static str {
     let content_type = response.header("Content-Type").unwrap_or_default();
     if trimmed.is_empty() {
         "an empty body"
-    } else if trimmed.starts_with(b"<") || content_type.contains("html") {
+    } else if trimmed.starts_with(b"<") || find(content_type, "html").is_some() {
         "an HTML page instead of JSON"
-    } else if content_type.contains("json")
+    } else if find(content_type, "json").is_some()
         || trimmed.starts_with(b"{")
         || trimmed.starts_with(b"[")
     {

@@ -41,24 +41,57 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in secrets {
         if quotes(text, secret) {
-            let redacted = Zeroizing::new(text.replace(secret, REDACTED));
+            let redacted = Zeroizing::new(replace_all(text, secret));
             *text = redacted.to_string();
         }
     }
 }
 
-/// Whether `text` holds `secret` (not empty). Error texts are short, and
-/// there a scan for the secret's first byte, a word at a time, costs less
-/// than the two-way search `str::contains` sets up for each secret; long
-/// texts keep the two-way search, whose time cannot degrade.
+/// Whether `text` holds `secret` (not empty).
 fn quotes(text: &str, secret: &str) -> bool {
-    use crate::byte_scan::{find_first, lanes_equal};
-    if text.len() > 256 {
-        return text.contains(secret);
+    find(text, secret).is_some()
+}
+
+/// `text` with every occurrence of `secret` (not empty) replaced by
+/// [`REDACTED`], as `str::replace` does.
+fn replace_all(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
     }
-    let (text, secret) = (text.as_bytes(), secret.as_bytes());
-    let Some((&first, rest)) = secret.split_first() else {
-        return true;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = find(rest, secret) {
+        out.push_str(&rest[..at]);
+        out.push_str(REDACTED);
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The byte offset of the first `needle` in `text`, as `str::find` gives
+/// it. Error texts are short, and there a scan for the needle's first
+/// byte, a word at a time, costs less than the two-way search `str::find`
+/// sets up for each needle; natively, long texts keep the two-way search,
+/// whose time cannot degrade. The browser module has only the scan: the
+/// two-way search would cost it about 600 bytes gzipped
+/// (bindings-wasm/SIZE.md), and its texts are bounded by the 4 MiB a
+/// response may have there.
+pub(crate) fn find(text: &str, needle: &str) -> Option<usize> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if text.len() > 256 {
+        return text.find(needle);
+    }
+    scan(text, needle)
+}
+
+/// [`find`] by a scan for the needle's first byte, each candidate compared
+/// whole.
+fn scan(text: &str, needle: &str) -> Option<usize> {
+    use crate::byte_scan::{find_first, lanes_equal};
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
     };
     let starts = text.len().saturating_sub(rest.len());
     let mut from = 0;
@@ -70,11 +103,11 @@ fn quotes(text: &str, secret: &str) -> bool {
             .get(at + 1..)
             .is_some_and(|after| after.starts_with(rest))
         {
-            return true;
+            return Some(at);
         }
         from = at + 1;
     }
-    false
+    None
 }
 
 /// The secret values in a parsed JSON object's members named like secret
@@ -107,7 +140,7 @@ impl HttpRequest {
         let mut found = Vec::new();
         let is_json = self
             .header("Content-Type")
-            .is_some_and(|t| t.contains("json"));
+            .is_some_and(|t| find(t, "json").is_some());
         if is_json {
             if let Some(object) = crate::json::Members::parse(&self.body) {
                 found.extend(json_secrets(&object));
@@ -211,6 +244,39 @@ mod tests {
             }
         }
         assert!(!quotes("abc", "abcd") && quotes("abcd", "abcd") && quotes("", ""));
+    }
+
+    /// The scan (all the browser module has) finds what `str::find` finds,
+    /// in long texts too, and the replacement is `str::replace`'s.
+    #[test]
+    fn the_scan_and_the_replacement_match_the_standard_library() {
+        let long = "sesecresecret-é".repeat(40);
+        for text in [
+            "",
+            "secret-1",
+            "a secret-1 and secret-1é",
+            "secretsecret-1secret-1",
+            &long,
+        ] {
+            for at in [0, text.len() / 2, text.len()] {
+                if !text.is_char_boundary(at) {
+                    continue;
+                }
+                let mut text = text.to_owned();
+                text.insert_str(at, "secret-1");
+                for needle in ["secret-1", "secret-2", "s", "é", "json", ""] {
+                    assert_eq!(scan(&text, needle), text.find(needle), "{text} {needle}");
+                    assert_eq!(find(&text, needle), text.find(needle), "{text} {needle}");
+                    if !needle.is_empty() {
+                        assert_eq!(
+                            replace_all(&text, needle),
+                            text.replace(needle, REDACTED),
+                            "{text} {needle}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
