@@ -38,8 +38,10 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
         return;
     }
     let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| quoted(s)).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for secret in secrets {
+    // Longest first, picked one at a time (a request carries a handful):
+    // no sort in the browser module for it.
+    while let Some(longest) = (0..secrets.len()).max_by_key(|&at| secrets[at].len()) {
+        let secret = secrets.swap_remove(longest);
         if quotes(text, secret) {
             let redacted = Zeroizing::new(replace_all(text, secret));
             *text = redacted.to_string();
@@ -244,6 +246,21 @@ mod tests {
             }
         }
         assert!(!quotes("abc", "abcd") && quotes("abcd", "abcd") && quotes("", ""));
+    }
+
+    /// A secret that contains another goes whole, whatever the order the
+    /// secrets come in: nothing of the longer one is left around a
+    /// replaced shorter one.
+    #[test]
+    fn the_longest_secret_is_replaced_first() {
+        for secrets in [
+            ["at-SECRET", "rt-at-SECRET-rt"],
+            ["rt-at-SECRET-rt", "at-SECRET"],
+        ] {
+            let mut text = "refresh rt-at-SECRET-rt, access at-SECRET".to_owned();
+            redact(&mut text, &secrets);
+            assert_eq!(text, "refresh [redacted], access [redacted]", "{secrets:?}");
+        }
     }
 
     /// The scan (all the browser module has) finds what `str::find` finds,
