@@ -39,6 +39,13 @@ impl TokenSet {
         self.0.to_json().to_string()
     }
 
+    /// `text` with this set's tokens replaced by `[redacted]`, the longest
+    /// first: for an error or a log line about the set that did not come
+    /// from authflow (the app's store quoting what it was given).
+    pub fn redact_secrets(&self, text: String) -> String {
+        self.0.redact_secrets(&text)
+    }
+
     /// The access token (a secret).
     pub fn access_token(&self) -> String {
         self.0.access_token().secret().to_owned()

@@ -168,6 +168,22 @@ impl HttpRequest {
     }
 }
 
+impl crate::TokenSet {
+    /// `text` with this set's tokens (access, refresh, ID) replaced by
+    /// `[redacted]`, the longest first: for words about the set that did
+    /// not come from the core, such as the error of the app's store that
+    /// was handed it (a database quotes a statement's parameters).
+    pub fn redact_secrets(&self, text: &str) -> String {
+        let mut secrets = vec![self.access_token().secret()];
+        secrets.extend(self.refresh_token().map(|token| token.secret()));
+        #[cfg(feature = "openid-claims")]
+        secrets.extend(self.id_token().map(|token| token.secret()));
+        let mut text = text.to_owned();
+        redact(&mut text, &secrets);
+        text
+    }
+}
+
 /// The values of secret parameters in a form-encoded text, as sent and as
 /// decoded (a provider may echo either).
 fn form_secrets(encoded: &[u8], found: &mut Vec<Zeroizing<String>>) {
@@ -246,6 +262,21 @@ mod tests {
             }
         }
         assert!(!quotes("abc", "abcd") && quotes("abcd", "abcd") && quotes("", ""));
+    }
+
+    /// A token set's tokens leave a text whole, the access token inside
+    /// the refresh token included; the rest of the text stays.
+    #[test]
+    fn a_token_sets_tokens_are_redacted_from_a_text() {
+        let tokens = crate::TokenSet::from_json(
+            r#"{"v":1,"access_token":"at-SECRET","token_type":"Bearer","refresh_token":"rt-at-SECRET-rt","issued_at":1}"#,
+        )
+        .unwrap();
+        let text = r#"INSERT failed [parameters: ('{"access_token":"at-SECRET","refresh_token":"rt-at-SECRET-rt"}',)]"#;
+        assert_eq!(
+            tokens.redact_secrets(text),
+            r#"INSERT failed [parameters: ('{"access_token":"[redacted]","refresh_token":"[redacted]"}',)]"#
+        );
     }
 
     /// A secret that contains another goes whole, whatever the order the

@@ -169,12 +169,9 @@ class _CallablePersister(TokenPersister):
         except Exception as error:
             # The app's store may quote what it was given (SQLAlchemy and
             # psycopg put a statement's parameters in their messages): the
-            # traceback is logged without the set's tokens, the longest
-            # first (as the core redacts), so no token is left in part.
+            # traceback is logged without the set's tokens.
             text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-            secrets = [tokens.access_token(), tokens.refresh_token(), tokens.id_token()]
-            for secret in sorted(filter(None, secrets), key=len, reverse=True):
-                text = text.replace(secret, "[redacted]")
+            text = tokens.redact_secrets(text)
             logging.getLogger("authflowkit").error(
                 "on_persist failed (the session hands the tokens over again at a later call):\n%s", text)
             # The session retries the set after a back-off; what it is told

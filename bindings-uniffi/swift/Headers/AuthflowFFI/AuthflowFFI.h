@@ -1990,6 +1990,11 @@ int8_t uniffi_authflow_uniffi_fn_method_tokenset_is_access_valid(uint64_t ptr, u
 uint64_t uniffi_authflow_uniffi_fn_method_tokenset_issued_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_REDACT_SECRETS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_REDACT_SECRETS
+RustBuffer uniffi_authflow_uniffi_fn_method_tokenset_redact_secrets(uint64_t ptr, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_REFRESH_EXPIRES_AT
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_FN_METHOD_TOKENSET_REFRESH_EXPIRES_AT
 RustBuffer uniffi_authflow_uniffi_fn_method_tokenset_refresh_expires_at(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -4176,6 +4181,12 @@ uint16_t uniffi_authflow_uniffi_checksum_method_tokenset_is_access_valid(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_ISSUED_AT
 #define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_ISSUED_AT
 uint16_t uniffi_authflow_uniffi_checksum_method_tokenset_issued_at(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_REDACT_SECRETS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHFLOW_UNIFFI_CHECKSUM_METHOD_TOKENSET_REDACT_SECRETS
+uint16_t uniffi_authflow_uniffi_checksum_method_tokenset_redact_secrets(void
     
 );
 #endif

@@ -8674,6 +8674,13 @@ public protocol TokenSetProtocol: AnyObject, Sendable {
     func issuedAt()  -> UInt64
     
     /**
+     * `text` with this set's tokens replaced by `[redacted]`, the longest
+     * first: for an error or a log line about the set that did not come
+     * from authflow (the app's store quoting what it was given).
+     */
+    func redactSecrets(text: String)  -> String
+    
+    /**
      * When the refresh token expires, if known.
      */
     func refreshExpiresAt()  -> UInt64?
@@ -8882,6 +8889,21 @@ open func issuedAt() -> UInt64  {
         uniffiCallStatus in
     uniffi_authflow_uniffi_fn_method_tokenset_issued_at(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `text` with this set's tokens replaced by `[redacted]`, the longest
+     * first: for an error or a log line about the set that did not come
+     * from authflow (the app's store quoting what it was given).
+     */
+open func redactSecrets(text: String) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authflow_uniffi_fn_method_tokenset_redact_secrets(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(text),uniffiCallStatus
     )
 })
 }
@@ -16518,6 +16540,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_issued_at() != 5592) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authflow_uniffi_checksum_method_tokenset_redact_secrets() != 7769) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authflow_uniffi_checksum_method_tokenset_refresh_expires_at() != 48923) {
