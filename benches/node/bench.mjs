@@ -183,7 +183,7 @@ const rows = [
   },
   {
     operation: "parse a token response",
-    note: "authflow has no parse-only export: client.refresh through the fetch stub (the token set read back, the request built, fetch, the Response read, the core's tolerant parse, a plain TokenSet object), so its side does more. oauth4webapi: processAuthorizationCodeResponse on a new Response (async: reads the body, checks the fields). Both sides construct one Response per call.",
+    note: "authflow has no parse-only export: client.refresh through the fetch stub (the token set object read back member by member, no JSON, the request built, fetch, the Response read, the core's tolerant parse, a plain TokenSet object), so its side does more. oauth4webapi: processAuthorizationCodeResponse on a new Response (async: reads the body, checks the fields). Both sides construct one Response per call.",
     authflow: {
       answer: { status: 200, body: TOKEN_BODY },
       fn: () => ours.refresh(tokens),
@@ -232,7 +232,7 @@ const rows = [
   },
   {
     operation: "refresh through a stubbed fetch (request + response)",
-    note: "authflow: client.refresh(tokenSet) (reads the plain TokenSet back, builds the request, fetch stub, parse, new TokenSet). oauth4webapi: refreshTokenGrantRequest (None(), customFetch) + processRefreshTokenResponse.",
+    note: "authflow: client.refresh(tokenSet) (reads the plain TokenSet back member by member, no JSON, builds the request, fetch stub, parse, new TokenSet). oauth4webapi: refreshTokenGrantRequest (None(), customFetch) + processRefreshTokenResponse.",
     authflow: {
       answer: { status: 200, body: TOKEN_BODY },
       fn: () => ours.refresh(tokens),

@@ -11,12 +11,24 @@ export const tokenSet = (accessToken, tokenType, refreshToken, issuedAt, expires
   clockSkew, extra: extra ? JSON.parse(extra) : {},
 });
 
-/** A token set object in the core's stored form (absent and null fields left out), for the core to check. */
-export const storedTokenSet = (t) => JSON.stringify({
-  v: 1, access_token: t.accessToken, token_type: t.tokenType, refresh_token: t.refreshToken ?? undefined,
-  issued_at: t.issuedAt, expires_at: t.expiresAt ?? undefined, refresh_expires_at: t.refreshExpiresAt ?? undefined,
-  scopes: t.scopes ?? undefined, clock_skew: t.clockSkew ?? undefined, extra: t.extra ?? undefined,
-});
+/**
+ * A token set object's members for the core to read (`TOKEN_SET_MEMBERS` in
+ * src/convert.rs has their order): `extra` as JSON, `undefined` for none
+ * (absent, null, `{}`).
+ */
+export const tokenSetMembers = (t) => {
+  const extra = t.extra;
+  let json;
+  if (extra != null) {
+    for (const _ in extra) {
+      json = JSON.stringify(extra);
+      break;
+    }
+    if (json === undefined && (typeof extra !== "object" || Array.isArray(extra))) json = JSON.stringify(extra);
+  }
+  return [t.accessToken, t.tokenType, t.refreshToken, t.issuedAt, t.expiresAt, t.refreshExpiresAt, t.scopes,
+    t.clockSkew, json];
+};
 
 /** Bodies larger than this are refused, as the native transports do. */
 const MAX_BODY = 4 * 1024 * 1024;

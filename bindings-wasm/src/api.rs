@@ -79,7 +79,7 @@ export interface HandleRedirectOptions {
   clearUrl?: boolean;
 }
 
-/** Tokens with absolute expiry times (Unix seconds, this browser's clock). A plain object: `JSON.stringify` and `JSON.parse` keep it whole. It holds secrets: keep it out of logs and URLs. */
+/** Tokens with absolute expiry times (Unix seconds, this browser's clock). A plain object: `JSON.stringify` and `JSON.parse` keep it whole. Read back (`refresh`, a `Session`'s `tokens`), each member is checked as the core checks its stored form (strings, whole seconds as numbers JavaScript keeps exactly, a list of scopes, `extra` an object, `null` for an absent one); anything else is an `invalid_stored_value` error naming the member as the stored form does (`issued_at` for `issuedAt`). It holds secrets: keep it out of logs and URLs. */
 export interface TokenSet {
   /** The access token. */
   accessToken: string;

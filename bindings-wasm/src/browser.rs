@@ -72,9 +72,11 @@ extern "C" {
         extra: Option<String>,
     ) -> JsValue;
 
-    /// The core's stored form (JSON) of a token set object.
-    #[wasm_bindgen(js_name = storedTokenSet)]
-    pub(crate) fn stored_token_set(tokens: &JsValue) -> String;
+    /// A token set object's members, in the order of
+    /// `convert::TOKEN_SET_MEMBERS`, `extra` as JSON (`undefined` for
+    /// none): one call, then property reads only.
+    #[wasm_bindgen(js_name = tokenSetMembers)]
+    pub(crate) fn token_set_members(tokens: &JsValue) -> js_sys::Array;
 
     /// Sends `call`'s token request (`call.request()`) and resolves to
     /// what `call.finish` makes of the answer; rejects with an

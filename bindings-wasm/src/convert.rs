@@ -5,8 +5,10 @@
 use crate::browser;
 use crate::browser::AuthflowError;
 #[cfg(feature = "token-endpoint")]
-use authflowkit_core::TokenSet;
+use authflowkit_core::json::{parse_object, BadMember, Object};
 use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result};
+#[cfg(feature = "token-endpoint")]
+use authflowkit_core::{TokenSet, TokenSetMembers};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -60,9 +62,9 @@ pub fn token_set_with_claims(tokens: &TokenSet, claims: bool) -> JsValue {
 
 #[cfg(feature = "token-endpoint")]
 /// Reads a token set made by [`token_set_to_js`] (or saved and loaded with
-/// JSON) back into the core's type, through its stored form
-/// (`js/token.js` `storedTokenSet` writes it); a malformed one is an
-/// `invalid_stored_value` error.
+/// JSON) back into the core's type, one property at a time
+/// ([`TokenSet::from_members`]: the checks of the core's stored form); a
+/// malformed one is an `invalid_stored_value` error.
 pub fn token_set_from_js(tokens: &JsValue) -> Result<TokenSet> {
     if !tokens.is_object() {
         return Err(Error::new(
@@ -70,7 +72,98 @@ pub fn token_set_from_js(tokens: &JsValue) -> Result<TokenSet> {
             "token set: not an object",
         ));
     }
-    TokenSet::from_json(&browser::stored_token_set(tokens))
+    TokenSet::from_members(&mut JsTokenSet(browser::token_set_members(tokens)))
+}
+
+/// The core's names of the members `js/token.js` `tokenSetMembers` hands
+/// over, in its order.
+#[cfg(feature = "token-endpoint")]
+const TOKEN_SET_MEMBERS: [&str; 9] = [
+    "access_token",
+    "token_type",
+    "refresh_token",
+    "issued_at",
+    "expires_at",
+    "refresh_expires_at",
+    "scopes",
+    "clock_skew",
+    "extra",
+];
+
+/// A token set object's members (`js/token.js` `tokenSetMembers`), read
+/// under the core's names.
+#[cfg(feature = "token-endpoint")]
+struct JsTokenSet(Array);
+
+#[cfg(feature = "token-endpoint")]
+impl JsTokenSet {
+    /// The member `name`, unless it is absent or `null` (or a member a
+    /// token set object does not have).
+    fn member(&self, name: &'static str) -> Option<JsValue> {
+        let at = TOKEN_SET_MEMBERS
+            .iter()
+            .position(|member| *member == name)?;
+        Some(self.0.get(at as u32)).filter(|value| !value.is_undefined() && !value.is_null())
+    }
+}
+
+/// What JSON would hold for a JavaScript number: an integer it keeps
+/// exactly.
+#[cfg(feature = "token-endpoint")]
+fn exact_integer(value: &JsValue) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_991.0;
+    let number = value.as_f64()?;
+    (number.trunc() == number && number.abs() <= EXACT).then_some(number as i64)
+}
+
+#[cfg(feature = "token-endpoint")]
+impl TokenSetMembers for JsTokenSet {
+    fn string(&mut self, name: &'static str) -> std::result::Result<Option<String>, BadMember> {
+        self.member(name)
+            .map(|value| value.as_string().ok_or(BadMember(name)))
+            .transpose()
+    }
+
+    fn strings(
+        &mut self,
+        name: &'static str,
+    ) -> std::result::Result<Option<Vec<String>>, BadMember> {
+        self.member(name)
+            .map(|value| {
+                // Array.isArray, not instanceof: an array made in another
+                // realm (an iframe) is one too.
+                Array::is_array(&value)
+                    .then(|| value.unchecked_into::<Array>())
+                    .and_then(|items| items.iter().map(|item| item.as_string()).collect())
+                    .ok_or(BadMember(name))
+            })
+            .transpose()
+    }
+
+    fn integer<T: std::str::FromStr + TryFrom<i64>>(
+        &mut self,
+        name: &'static str,
+    ) -> std::result::Result<Option<T>, BadMember> {
+        self.member(name)
+            .map(|value| {
+                exact_integer(&value)
+                    .and_then(|n| T::try_from(n).ok())
+                    .ok_or(BadMember(name))
+            })
+            .transpose()
+    }
+
+    fn object(&mut self, name: &'static str) -> std::result::Result<Option<Object>, BadMember> {
+        // Handed over as JSON (JavaScript values of any depth).
+        self.member(name)
+            .map(|value| {
+                value
+                    .as_string()
+                    .and_then(|json| parse_object(json.as_bytes()))
+                    .ok_or(BadMember(name))
+            })
+            .transpose()
+    }
 }
 
 /// The parts of a request the browser's `fetch` takes: method, URL,

@@ -574,3 +574,56 @@ test("a Session: no tokens and no way to get them, a bad token set, a bad onPers
   assert.equal(persist.kind, "configuration");
   assert.equal(new Session(link).tokens, null);
 });
+
+test("a token set object is read member by member with the stored form's checks", () => {
+  const read = (tokens) => {
+    try {
+      return new Session(link, { tokens }).tokens;
+    } catch (e) {
+      return e;
+    }
+  };
+  const full = {
+    accessToken: "at-members", tokenType: "bearer", refreshToken: "rt-members", issuedAt: 1_700_000_000,
+    expiresAt: 1_700_003_600, refreshExpiresAt: 1_707_776_000, scopes: ["read", "write"], clockSkew: -3,
+    extra: { tenant: { id: [1, "x", null, true] } },
+  };
+  assert.deepEqual(read(full), { ...full, tokenType: "Bearer" });
+  // Absent and null members are absent; the set's own defaults fill them.
+  const minimal = { accessToken: "at-members", tokenType: "Bearer", issuedAt: 1_700_000_000 };
+  const defaults = { refreshToken: null, expiresAt: null, refreshExpiresAt: null, scopes: null, clockSkew: 0, extra: {} };
+  assert.deepEqual(read(minimal), { ...minimal, ...defaults });
+  assert.deepEqual(read({ ...minimal, ...defaults, extra: null, clockSkew: null }), { ...minimal, ...defaults });
+  assert.deepEqual(read(JSON.parse(JSON.stringify(full))), { ...full, tokenType: "Bearer" });
+  // Each member of the wrong type, an integer that is not one, a scope
+  // outside RFC 6749 §3.3: refused as invalid_stored_value, naming the
+  // member and never quoting a token.
+  for (const [wrong, member] of [
+    [{ accessToken: 5 }, "access_token"],
+    [{ accessToken: undefined }, "access_token"],
+    [{ tokenType: ["Bearer"] }, "token_type"],
+    [{ refreshToken: 7 }, "refresh_token"],
+    [{ issuedAt: undefined }, "issued_at"],
+    [{ issuedAt: "1700000000" }, "issued_at"],
+    [{ issuedAt: 1.5 }, "issued_at"],
+    [{ issuedAt: -1 }, "issued_at"],
+    [{ expiresAt: Number.NaN }, "expires_at"],
+    [{ refreshExpiresAt: Infinity }, "refresh_expires_at"],
+    [{ clockSkew: 2 ** 60 }, "clock_skew"],
+    [{ scopes: "read write" }, "scopes"],
+    [{ scopes: ["read", 5] }, "scopes"],
+    [{ scopes: ["read write"] }, "scope"],
+    [{ extra: [] }, "extra"],
+    [{ extra: "tenant" }, "extra"],
+    [{ extra: 5 }, "extra"],
+  ]) {
+    const error = read({ ...full, ...wrong });
+    assert.ok(error instanceof AuthflowError, `${JSON.stringify(wrong)}: ${error}`);
+    assert.equal(error.kind, "invalid_stored_value", JSON.stringify(wrong));
+    assert.match(error.message, new RegExp(member), JSON.stringify(wrong));
+    assert.doesNotMatch(error.message, /at-members|rt-members/);
+  }
+  for (const notASet of [null, "tokens", 5]) {
+    assert.equal(notASet === null ? read(notASet) : read(notASet).kind, notASet === null ? null : "invalid_stored_value");
+  }
+});

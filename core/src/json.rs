@@ -796,8 +796,9 @@ impl ObjectWriter {
 pub(crate) struct ObjectReader<'a>(Members<'a>);
 
 /// A member of a stored form that is of the wrong type, or missing where it
-/// is required: its name.
-pub(crate) struct BadMember(pub(crate) &'static str);
+/// is required: its name ([`crate::TokenSetMembers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadMember(pub &'static str);
 
 impl<'a> ObjectReader<'a> {
     /// Reads a document that must be an object.

@@ -204,5 +204,5 @@ pub use token_exchange::{
     TOKEN_TYPE_NOT_APPLICABLE, TOKEN_TYPE_REFRESH_TOKEN, TOKEN_TYPE_SAML1, TOKEN_TYPE_SAML2,
 };
 pub use token_info::TokenInfo;
-pub use token_set::TokenSet;
+pub use token_set::{TokenSet, TokenSetMembers};
 pub use used_states::UsedStates;

@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json::{BadMember, Object, ObjectReader, ObjectWriter};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::syntax::{is_refresh_token, is_scope_token, is_token68};
+use std::str::FromStr;
 use zeroize::Zeroizing;
 
 /// The version written in [`TokenSet::to_json`].
@@ -107,6 +108,64 @@ pub struct TokenSet {
     #[cfg(feature = "openid-claims")]
     pub(crate) id_token: Option<crate::secret::IdToken>,
     pub(crate) extra: Object,
+}
+
+/// The members of a token set as [`TokenSet::from_members`] reads them,
+/// each by its name in the stored form ([`TokenSet::to_json`]:
+/// `access_token`, `issued_at`, `extra`, …) whatever the host calls it.
+/// A member that is absent or null reads as `None`; one of another type is
+/// an error naming it.
+pub trait TokenSetMembers {
+    /// A string member.
+    fn string(&mut self, name: &'static str) -> std::result::Result<Option<String>, BadMember>;
+    /// A list of strings.
+    fn strings(
+        &mut self,
+        name: &'static str,
+    ) -> std::result::Result<Option<Vec<String>>, BadMember>;
+    /// An integer of the type `T`: a value outside `T`, or with a
+    /// fraction, is of another type.
+    fn integer<T: FromStr + TryFrom<i64>>(
+        &mut self,
+        name: &'static str,
+    ) -> std::result::Result<Option<T>, BadMember>;
+    /// An object of JSON values.
+    fn object(&mut self, name: &'static str) -> std::result::Result<Option<Object>, BadMember>;
+}
+
+impl TokenSetMembers for ObjectReader<'_> {
+    fn string(&mut self, name: &'static str) -> std::result::Result<Option<String>, BadMember> {
+        ObjectReader::string(self, name)
+    }
+    fn strings(
+        &mut self,
+        name: &'static str,
+    ) -> std::result::Result<Option<Vec<String>>, BadMember> {
+        ObjectReader::strings(self, name)
+    }
+    fn integer<T: FromStr + TryFrom<i64>>(
+        &mut self,
+        name: &'static str,
+    ) -> std::result::Result<Option<T>, BadMember> {
+        ObjectReader::integer(self, name)
+    }
+    fn object(&mut self, name: &'static str) -> std::result::Result<Option<Object>, BadMember> {
+        ObjectReader::object(self, name)
+    }
+}
+
+/// A member's value, which must be there.
+fn required<T>(name: &'static str) -> impl FnOnce(Option<T>) -> std::result::Result<T, BadMember> {
+    move |value| value.ok_or(BadMember(name))
+}
+
+/// The error for a member of a stored set that is missing or of the
+/// wrong type.
+fn bad_member(BadMember(name): BadMember) -> Error {
+    Error::new(
+        ErrorKind::InvalidStoredValue,
+        format!("token set: {name} is missing or of the wrong type"),
+    )
 }
 
 impl TokenSet {
@@ -278,52 +337,68 @@ impl TokenSet {
                 "token set: not a JSON object",
             )
         })?;
-        let bad = |BadMember(name)| {
-            Error::new(
-                ErrorKind::InvalidStoredValue,
-                format!("token set: {name} is missing or of the wrong type"),
-            )
-        };
-        let version: u64 = stored.required("v", ObjectReader::integer).map_err(bad)?;
+        let version: u64 = stored
+            .integer("v")
+            .and_then(required("v"))
+            .map_err(bad_member)?;
         if version != u64::from(FORMAT_VERSION) {
             return Err(Error::new(
                 ErrorKind::InvalidStoredValue,
                 format!("token set: unknown format version {version}"),
             ));
         }
+        TokenSet::from_members(&mut stored)
+    }
+
+    /// Reads a set from its members wherever a host keeps them (the
+    /// browser package reads its plain token set objects this way, with no
+    /// JSON in between), with every check [`TokenSet::from_json`] makes:
+    /// the same members, types and token syntax, and the same
+    /// `invalid_stored_value` errors. The stored form's version is the
+    /// caller's to check.
+    pub fn from_members(stored: &mut impl TokenSetMembers) -> Result<TokenSet> {
         let access_token = Zeroizing::new(
             stored
-                .required("access_token", ObjectReader::string)
-                .map_err(bad)?,
+                .string("access_token")
+                .and_then(required("access_token"))
+                .map_err(bad_member)?,
         );
         let refresh_token = stored
             .string("refresh_token")
-            .map_err(bad)?
+            .map_err(bad_member)?
             .map(Zeroizing::new);
         let invalid =
             |what: String| Error::new(ErrorKind::InvalidStoredValue, format!("token set: {what}"));
         check_tokens(&access_token, refresh_token.as_deref().map(String::as_str))
             .map_err(|e| invalid(e.to_owned()))?;
         let token_type = stored
-            .required("token_type", ObjectReader::string)
-            .map_err(bad)?;
+            .string("token_type")
+            .and_then(required("token_type"))
+            .map_err(bad_member)?;
         // A stored DPoP-bound set is read as such: only a client with the
         // key can use it, and none sends it as a bearer token.
         let token_type = token_type_of(&token_type, true).map_err(invalid)?;
-        let scopes = stored.strings("scopes").map_err(bad)?;
+        let scopes = stored.strings("scopes").map_err(bad_member)?;
         if scopes.iter().flatten().any(|scope| !is_scope_token(scope)) {
             return Err(invalid(
                 "scopes holds a scope outside the RFC 6749 §3.3 syntax".to_owned(),
             ));
         }
         let issued_at = stored
-            .required("issued_at", ObjectReader::integer)
-            .map_err(bad)?;
-        let clock_skew = stored.integer("clock_skew").map_err(bad)?.unwrap_or(0);
+            .integer("issued_at")
+            .and_then(required("issued_at"))
+            .map_err(bad_member)?;
+        let clock_skew = stored
+            .integer("clock_skew")
+            .map_err(bad_member)?
+            .unwrap_or(0);
         #[cfg(feature = "openid-claims")]
-        let id_token = stored.string("id_token").map_err(bad)?;
+        let id_token = stored.string("id_token").map_err(bad_member)?;
         #[allow(unused_mut)] // only the openid-claims feature takes from it
-        let mut extra = stored.object("extra").map_err(bad)?.unwrap_or_default();
+        let mut extra = stored
+            .object("extra")
+            .map_err(bad_member)?
+            .unwrap_or_default();
         // Written before authflow read ID tokens: the token was kept among
         // the extra members.
         #[cfg(feature = "openid-claims")]
@@ -336,17 +411,17 @@ impl TokenSet {
             access_token: access_token_of(access_token.as_str(), token_type),
             refresh_token: refresh_token.map(|t| RefreshToken::new(t.as_str())),
             issued_at,
-            expires_at: stored.integer("expires_at").map_err(bad)?,
-            refresh_expires_at: stored.integer("refresh_expires_at").map_err(bad)?,
+            expires_at: stored.integer("expires_at").map_err(bad_member)?,
+            refresh_expires_at: stored.integer("refresh_expires_at").map_err(bad_member)?,
             scopes,
             clock_skew,
             // Written before sets knew their history: taken as an
             // authorization of their own, received when they were issued.
             authorized_at: stored
                 .integer("authorized_at")
-                .map_err(bad)?
+                .map_err(bad_member)?
                 .unwrap_or_else(|| to_server(issued_at, clock_skew)),
-            renewals: stored.integer("renewals").map_err(bad)?.unwrap_or(0),
+            renewals: stored.integer("renewals").map_err(bad_member)?.unwrap_or(0),
             #[cfg(feature = "openid-claims")]
             id_token,
             extra,
