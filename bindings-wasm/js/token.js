@@ -11,24 +11,17 @@ export const tokenSet = (accessToken, tokenType, refreshToken, issuedAt, expires
   clockSkew, extra: extra ? JSON.parse(extra) : {},
 });
 
-/**
- * A token set object's members for the core to read (`TOKEN_SET_MEMBERS` in
- * src/convert.rs has their order): `extra` as JSON, `undefined` for none
- * (absent, null, `{}`).
- */
-export const tokenSetMembers = (t) => {
-  const extra = t.extra;
-  let json;
-  if (extra != null) {
-    for (const _ in extra) {
-      json = JSON.stringify(extra);
-      break;
-    }
-    if (json === undefined && (typeof extra !== "object" || Array.isArray(extra))) json = JSON.stringify(extra);
-  }
-  return [t.accessToken, t.tokenType, t.refreshToken, t.issuedAt, t.expiresAt, t.refreshExpiresAt, t.scopes,
-    t.clockSkew, json];
+/** `extra` as JSON for the core to read; `undefined` for none (absent, null, an object without members). */
+const extraJson = (extra) => {
+  if (extra == null) return undefined;
+  if (typeof extra !== "object" || Array.isArray(extra)) return JSON.stringify(extra); // the core refuses it
+  for (const _ in extra) return JSON.stringify(extra);
+  return undefined;
 };
+
+/** A token set object's members for the core to read, in the order of `TOKEN_SET_MEMBERS` in src/convert.rs. */
+export const tokenSetMembers = (t) => [t.accessToken, t.tokenType, t.refreshToken, t.issuedAt, t.expiresAt,
+  t.refreshExpiresAt, t.scopes, t.clockSkew, extraJson(t.extra)];
 
 /** Bodies larger than this are refused, as the native transports do. */
 const MAX_BODY = 4 * 1024 * 1024;
