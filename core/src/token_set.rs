@@ -338,8 +338,7 @@ impl TokenSet {
             )
         })?;
         let version: u64 = stored
-            .integer("v")
-            .and_then(required("v"))
+            .required("v", ObjectReader::integer)
             .map_err(bad_member)?;
         if version != u64::from(FORMAT_VERSION) {
             return Err(Error::new(
