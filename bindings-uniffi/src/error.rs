@@ -5,7 +5,7 @@
 //! `catch AuthflowError.http`). No field ever holds a secret: the core
 //! writes its messages from non-secret facts only.
 
-use authflowkit_core::{Action, Error, ErrorFamily, ErrorKind};
+use authflowkit_core::{Action, Error, ErrorFamily, ErrorKind, ProviderError};
 
 /// An authflow failure: what went wrong (`kind`), what to do about it
 /// (`action`), when to retry, and what the provider said.
@@ -235,10 +235,14 @@ impl ErrorDetails {
             reason: error.message().into_owned(),
             retry_after: error.retry_after(),
             status: error.status(),
-            provider_code: provider.and_then(|p| p.code.clone()),
-            provider_description: provider.and_then(|p| p.description.clone()),
-            provider_uri: provider.and_then(|p| p.uri.clone()),
-            request_id: provider.and_then(|p| p.request_id.clone()),
+            provider_code: provider.and_then(ProviderError::code).map(str::to_owned),
+            provider_description: provider
+                .and_then(ProviderError::description)
+                .map(str::to_owned),
+            provider_uri: provider.and_then(ProviderError::uri).map(str::to_owned),
+            request_id: provider
+                .and_then(ProviderError::request_id)
+                .map(str::to_owned),
         }
     }
 }

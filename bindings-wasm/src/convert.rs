@@ -6,7 +6,7 @@ use crate::browser;
 use crate::browser::AuthflowError;
 #[cfg(feature = "token-endpoint")]
 use authflowkit_core::json::{parse_object, BadMember, Object};
-use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, Result};
+use authflowkit_core::{Error, ErrorKind, HttpRequest, HttpResponse, ProviderError, Result};
 #[cfg(feature = "token-endpoint")]
 use authflowkit_core::{TokenSet, TokenSetMembers};
 use js_sys::{Array, Uint8Array};
@@ -230,19 +230,17 @@ pub fn response_from_js(response: &JsValue) -> Result<HttpResponse> {
 /// `requestId`.
 pub fn error_to_js(error: &Error) -> JsValue {
     let provider = error.provider();
-    let text = |f: fn(&authflowkit_core::ProviderError) -> &Option<String>| {
-        provider.and_then(|p| f(p).clone())
-    };
+    let text = |f: fn(&ProviderError) -> Option<&str>| provider.and_then(f).map(str::to_owned);
     AuthflowError::new(
         &error.to_string(),
         error.kind().as_str(),
         error.action().as_str(),
         error.retry_after().map(|s| s as f64),
         error.status(),
-        text(|p| &p.code),
-        text(|p| &p.description),
-        text(|p| &p.uri),
-        text(|p| &p.request_id),
+        text(ProviderError::code),
+        text(ProviderError::description),
+        text(ProviderError::uri),
+        text(ProviderError::request_id),
     )
     .into()
 }

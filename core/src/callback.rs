@@ -301,12 +301,15 @@ impl PendingAuthorization {
                 ErrorKind::from_oauth_code(&code),
                 "the provider refused the authorization",
             )
-            .with_provider(ProviderError {
-                code: Some(code),
-                description: params.error_description.take().filter(|d| is_error_text(d)),
-                uri: params.error_uri.take().filter(|u| is_error_uri(u)),
-                request_id: None,
-            }));
+            .with_provider(ProviderError::new(
+                Some(&code),
+                params
+                    .error_description
+                    .as_deref()
+                    .filter(|d| is_error_text(d)),
+                params.error_uri.as_deref().filter(|u| is_error_uri(u)),
+                None,
+            )));
         }
         let code = params
             .code

@@ -6,7 +6,7 @@
 use crate::client::{param, Client};
 use crate::clock::server_skew;
 use crate::endpoint::Endpoint;
-use crate::error::{Action, Error, ErrorKind, Result};
+use crate::error::{Action, Error, ErrorKind, ProviderError, Result};
 use crate::error_response::body_kind;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::{self, Object, Shallow};
@@ -535,7 +535,7 @@ impl DevicePoll {
         // default action already says so).
         let code = error
             .provider()
-            .and_then(|p| p.code.as_deref())
+            .and_then(ProviderError::code)
             .filter(|_| error.kind() == ErrorKind::OtherOauthError);
         match code {
             Some("expired_token") => {

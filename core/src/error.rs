@@ -330,25 +330,114 @@ impl fmt::Display for Action {
     }
 }
 
-/// What the provider said about an error, as it said it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What the provider said about an error, as it said it: its code,
+/// description, URI and request id, each read with its accessor.
+///
+/// The texts are kept one after another in one string: an error is built
+/// for every failed response, most are handled by their kind and dropped
+/// unread, and one allocation instead of four is most of what building the
+/// provider's words costs.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProviderError {
-    /// The provider's error code (`error` in RFC 6749, `code` in Makini's API errors).
-    pub code: Option<String>,
-    /// The provider's human-readable description.
-    pub description: Option<String>,
-    /// RFC 6749 `error_uri`.
-    pub uri: Option<String>,
-    /// The provider's request id, from the body or an `X-Request-Id` header.
-    pub request_id: Option<String>,
+    /// The texts present, one after another.
+    texts: String,
+    /// Where each text is in `texts` (start, end), in the order code,
+    /// description, URI, request id; `None` for an absent one.
+    spans: [Option<(usize, usize)>; 4],
 }
 
 impl ProviderError {
+    /// The provider's words: its code, description, URI and request id,
+    /// each kept if given.
+    pub(crate) fn new(
+        code: Option<&str>,
+        description: Option<&str>,
+        uri: Option<&str>,
+        request_id: Option<&str>,
+    ) -> ProviderError {
+        let texts = [code, description, uri, request_id];
+        let mut provider = ProviderError {
+            texts: String::with_capacity(texts.iter().flatten().map(|text| text.len()).sum()),
+            spans: [None; 4],
+        };
+        for (index, text) in texts.into_iter().enumerate() {
+            provider.push(index, text);
+        }
+        provider
+    }
+
+    /// Keeps `text`, if given, as the text at `index` of [`Self::spans`].
+    fn push(&mut self, index: usize, text: Option<&str>) {
+        if let Some(text) = text {
+            let start = self.texts.len();
+            self.texts.push_str(text);
+            self.spans[index] = Some((start, self.texts.len()));
+        }
+    }
+
+    /// The text at `index` of [`Self::spans`], if given.
+    fn text(&self, index: usize) -> Option<&str> {
+        let (start, end) = self.spans[index]?;
+        self.texts.get(start..end)
+    }
+
+    /// The provider's error code (`error` in RFC 6749, `code` in Makini's
+    /// API errors).
+    pub fn code(&self) -> Option<&str> {
+        self.text(0)
+    }
+
+    /// The provider's human-readable description.
+    pub fn description(&self) -> Option<&str> {
+        self.text(1)
+    }
+
+    /// RFC 6749 `error_uri`.
+    pub fn uri(&self) -> Option<&str> {
+        self.text(2)
+    }
+
+    /// The provider's request id, from the body or an `X-Request-Id` header.
+    pub fn request_id(&self) -> Option<&str> {
+        self.text(3)
+    }
+
     fn is_empty(&self) -> bool {
-        self.code.is_none()
-            && self.description.is_none()
-            && self.uri.is_none()
-            && self.request_id.is_none()
+        self.spans.iter().all(Option::is_none)
+    }
+
+    /// These words with each of `secrets` replaced wherever a text quotes
+    /// it. All the texts are looked at in one scan per secret first: most
+    /// quote none. (A match across two texts is only a reason to look at
+    /// each text.)
+    fn redact(&mut self, secrets: &[&str]) {
+        if !crate::redact::quotes_any(&self.texts, secrets) {
+            return;
+        }
+        let mut redacted = ProviderError {
+            texts: String::with_capacity(self.texts.len()),
+            spans: [None; 4],
+        };
+        for index in 0..self.spans.len() {
+            let mut text = zeroize::Zeroizing::new(self.text(index).map(str::to_owned));
+            if let Some(text) = &mut *text {
+                crate::redact::redact(text, secrets);
+            }
+            redacted.push(index, text.as_deref());
+        }
+        let mut quoting = std::mem::replace(self, redacted);
+        zeroize::Zeroize::zeroize(&mut quoting.texts);
+    }
+}
+
+impl fmt::Debug for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderError")
+            .field("code", &self.code())
+            .field("description", &self.description())
+            .field("uri", &self.uri())
+            .field("request_id", &self.request_id())
+            .finish()
     }
 }
 
@@ -459,20 +548,14 @@ impl Error {
         let inner = &mut *self.0;
         // A `&'static str` was written in this crate, before any secret
         // existed: only text built at run time can quote one.
-        let message = match &mut inner.message {
-            Cow::Owned(message) => Some(message),
-            Cow::Borrowed(_) => None,
-        };
-        let provider = inner.provider.iter_mut().flat_map(|p| {
-            [
-                &mut p.code,
-                &mut p.description,
-                &mut p.uri,
-                &mut p.request_id,
-            ]
-        });
-        for text in provider.flatten().chain(&mut inner.detail).chain(message) {
-            crate::redact::redact(text, secrets);
+        if let Cow::Owned(message) = &mut inner.message {
+            crate::redact::redact(message, secrets);
+        }
+        if let Some(detail) = &mut inner.detail {
+            crate::redact::redact(detail, secrets);
+        }
+        if let Some(provider) = &mut inner.provider {
+            provider.redact(secrets);
         }
         self
     }
@@ -524,7 +607,7 @@ impl Error {
     pub fn message(&self) -> Cow<'_, str> {
         let inner = &*self.0;
         let (code, description) = match &inner.provider {
-            Some(provider) => (provider.code.as_deref(), provider.description.as_deref()),
+            Some(provider) => (provider.code(), provider.description()),
             None => (None, None),
         };
         if code.is_none() && description.is_none() && inner.detail.is_none() {
@@ -559,7 +642,7 @@ impl fmt::Display for Error {
             write!(f, " (HTTP {status})")?;
         }
         // The message quotes the provider's code and description already.
-        if let Some(request_id) = inner.provider.as_ref().and_then(|p| p.request_id.as_ref()) {
+        if let Some(request_id) = inner.provider.as_ref().and_then(ProviderError::request_id) {
             write!(f, " [request id {request_id}]")?;
         }
         write!(f, "; action: {}", inner.action)?;
@@ -724,12 +807,12 @@ mod tests {
             ErrorKind::Transport,
             format!("reset while sending {secret}"),
         )
-        .with_provider(ProviderError {
-            code: Some("invalid_grant".into()),
-            description: Some(format!("token {secret} is dead")),
-            uri: Some(format!("https://as.example/e?t={secret}")),
-            request_id: Some(secret.into()),
-        })
+        .with_provider(ProviderError::new(
+            Some("invalid_grant"),
+            Some(&format!("token {secret} is dead")),
+            Some(&format!("https://as.example/e?t={secret}")),
+            Some(secret),
+        ))
         .with_detail(Some(format!("the API asks for the scope \"{secret}\"")))
         .without(&[secret]);
         let provider = error.provider().unwrap();
@@ -738,11 +821,8 @@ mod tests {
             "reset while sending [redacted]: invalid_grant (\"token [redacted] is dead\"); \
              the API asks for the scope \"[redacted]\""
         );
-        assert_eq!(
-            provider.uri.as_deref(),
-            Some("https://as.example/e?t=[redacted]")
-        );
-        assert_eq!(provider.request_id.as_deref(), Some("[redacted]"));
+        assert_eq!(provider.uri(), Some("https://as.example/e?t=[redacted]"));
+        assert_eq!(provider.request_id(), Some("[redacted]"));
         assert!(!error.to_string().contains(secret) && !format!("{error:?}").contains(secret));
         // The core's own words, and no more: nothing is put together.
         let plain = Error::new(ErrorKind::InvalidGrant, "the provider refused the request");
@@ -754,11 +834,12 @@ mod tests {
         let error = Error::new(ErrorKind::RateLimited, "too many requests")
             .with_status(429)
             .with_retry_after(Some(30))
-            .with_provider(ProviderError {
-                code: Some("rate_limited".into()),
-                request_id: Some("req_7".into()),
-                ..ProviderError::default()
-            });
+            .with_provider(ProviderError::new(
+                Some("rate_limited"),
+                None,
+                None,
+                Some("req_7"),
+            ));
         assert_eq!(
             error.to_string(),
             "rate_limited: too many requests: rate_limited (HTTP 429) [request id req_7]; action: retry after 30 s"

@@ -13,9 +13,9 @@ use crate::client::Client;
 use crate::clock::retry_after;
 use crate::error::{Action, Error, ErrorKind, ProviderError};
 use crate::http::HttpResponse;
-use crate::json::{Members, Shallow};
+use crate::json::{self, Members, Shallow};
 use crate::profile::{GrantType, Profile, Reauthentication, ResponseSource};
-use crate::redact::{find, json_secrets};
+use crate::redact::{find, is_secret_param};
 use crate::syntax::{is_error_text, is_error_uri, is_printable};
 use std::borrow::Cow;
 
@@ -25,7 +25,13 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["X-Request-Id", "Request-Id", "X-Correlat
 /// The RFC 6749 error code in a parsed body, if it has one: `error` as a
 /// string of the §5.2 syntax (`1*NQSCHAR`).
 pub(crate) fn oauth_error_code<'b>(body: &'b Members<'_>) -> Option<&'b str> {
-    body.get("error")
+    error_code(body.get("error"))
+}
+
+/// `error`'s value as an RFC 6749 error code, if it is a string of the
+/// §5.2 syntax.
+fn error_code<'b>(error: Option<&'b Shallow<'_>>) -> Option<&'b str> {
+    error
         .and_then(Shallow::as_str)
         .filter(|code| is_error_text(code))
 }
@@ -33,6 +39,80 @@ pub(crate) fn oauth_error_code<'b>(body: &'b Members<'_>) -> Option<&'b str> {
 /// Reads the body as a JSON object, if it is one.
 pub(crate) fn json_object(response: &HttpResponse) -> Option<Members<'_>> {
     Members::parse(&response.body)
+}
+
+/// An error body's members, read in one pass: those the provider's words
+/// come from ([`provider_words`]), and the values of members named like
+/// secret parameters (tokens a confused server sent beside the error).
+/// The other members are checked and dropped: an error is read on every
+/// failed response, and a map of them would cost more than the rest.
+#[derive(Default)]
+struct ErrorMembers<'a> {
+    error: Option<Shallow<'a>>,
+    error_description: Option<Shallow<'a>>,
+    error_uri: Option<Shallow<'a>>,
+    message: Option<Shallow<'a>>,
+    request_id: Option<Shallow<'a>>,
+    errors: Option<Shallow<'a>>,
+    /// The values of members named like secret parameters.
+    secrets: Vec<Cow<'a, str>>,
+    /// The names of the other members, to refuse one named twice.
+    others: Vec<Cow<'a, str>>,
+}
+
+impl<'a> ErrorMembers<'a> {
+    /// Reads a body that must be a JSON object; `None` as
+    /// [`Members::parse`] would refuse it (a repeated member name
+    /// included).
+    fn read(body: &'a [u8]) -> Option<ErrorMembers<'a>> {
+        let mut members = ErrorMembers::default();
+        json::read_object(body, &mut |name, value| {
+            let slot = match &*name {
+                "error" => &mut members.error,
+                "error_description" => &mut members.error_description,
+                "error_uri" => &mut members.error_uri,
+                "message" => &mut members.message,
+                "request_id" => &mut members.request_id,
+                "errors" => &mut members.errors,
+                _ => {
+                    match value {
+                        Shallow::String(secret) if is_secret_param(&name) => {
+                            members.secrets.push(secret)
+                        }
+                        other => json::wipe(other),
+                    }
+                    members.others.push(name);
+                    return Some(());
+                }
+            };
+            slot.replace(value).is_none().then_some(())
+        })?;
+        (!json::repeats(&members.others, |name| name)).then_some(members)
+    }
+
+    /// The RFC 6749 error code, as [`oauth_error_code`] reads it.
+    fn code(&self) -> Option<&str> {
+        error_code(self.error.as_ref())
+    }
+}
+
+impl Drop for ErrorMembers<'_> {
+    /// Wipes what the reader had to copy (it had escapes): a description
+    /// may quote a token, and the secrets are tokens.
+    fn drop(&mut self) {
+        for slot in [
+            &mut self.error,
+            &mut self.error_description,
+            &mut self.error_uri,
+            &mut self.message,
+            &mut self.request_id,
+        ] {
+            slot.take().map(json::wipe);
+        }
+        for secret in self.secrets.drain(..) {
+            json::wipe(Shallow::String(secret));
+        }
+    }
 }
 
 /// The error a response stands for. `source` says which endpoint answered,
@@ -44,31 +124,34 @@ pub(crate) fn error_from_response(
     response: &HttpResponse,
 ) -> Error {
     let status = response.status;
-    let body = json_object(response);
-    let mut provider = body.as_ref().map(provider_error).unwrap_or_default();
-    if provider.request_id.is_none() {
-        provider.request_id = REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|h| response.header(h))
-            .filter(|id| is_printable(id))
-            .map(str::to_owned);
-    }
+    let body = ErrorMembers::read(&response.body);
+    let body_code = body.as_ref().and_then(ErrorMembers::code);
     // RFC 6750 §3: resource servers send their errors in the challenge.
     let challenge = match source {
         ResponseSource::Api => bearer_error(response),
         _ => None,
     };
-    if let Some(challenge) = &challenge {
-        provider.code = provider.code.or_else(|| Some(challenge.code.clone()));
-        provider.description = provider
-            .description
-            .or_else(|| challenge.description.clone());
-        provider.uri = provider.uri.or_else(|| challenge.uri.clone());
-    }
-    let oauth_code = body
+    let mut words = body
         .as_ref()
-        .and_then(oauth_error_code)
-        .or(challenge.as_ref().map(|c| c.code.as_str()));
+        .map(|body| provider_words(body, body_code))
+        .unwrap_or_default();
+    if words.request_id.is_none() {
+        words.request_id = REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|h| response.header(h))
+            .filter(|id| is_printable(id))
+            .map(Cow::Borrowed);
+    }
+    if let Some(challenge) = &challenge {
+        words.code = words.code.or(Some(Cow::Borrowed(&challenge.code)));
+        words.description = words
+            .description
+            .or_else(|| challenge.description.as_deref().map(Cow::Borrowed));
+        words.uri = words
+            .uri
+            .or_else(|| challenge.uri.as_deref().map(Cow::Borrowed));
+    }
+    let oauth_code = body_code.or(challenge.as_ref().map(|c| c.code.as_str()));
     let kind = match oauth_code {
         Some(code) if source == ResponseSource::Api => api_error_kind(code),
         Some(code) => ErrorKind::from_oauth_code(code),
@@ -98,12 +181,21 @@ pub(crate) fn error_from_response(
         .with_action(action)
         .with_retry_after(retry_after(response, now))
         .with_status(status)
-        .with_provider(provider)
+        .with_provider(ProviderError::new(
+            words.code.as_deref(),
+            words.description.as_deref(),
+            words.uri.as_deref(),
+            words.request_id.as_deref(),
+        ))
         .with_detail(needed_scope.map(|scope| format!("the API asks for the scope \"{scope}\"")));
     // Tokens sent beside the error (a confused server) are secrets too.
-    let tokens = body.as_ref().map(json_secrets).unwrap_or_default();
-    let tokens: Vec<&str> = tokens.iter().map(|s| s.as_str()).collect();
-    error.without(&tokens)
+    match &body {
+        Some(body) if !body.secrets.is_empty() => {
+            let tokens: Vec<&str> = body.secrets.iter().map(|s| &**s).collect();
+            error.without(&tokens)
+        }
+        _ => error,
+    }
 }
 
 impl Client {
@@ -242,60 +334,71 @@ pub(crate) fn action_for(profile: &Profile, source: ResponseSource, kind: ErrorK
     }
 }
 
+/// The provider's own words, as [`ProviderError`] keeps them, borrowed
+/// from the response where they can be.
+#[derive(Default)]
+struct ProviderWords<'a> {
+    code: Option<Cow<'a, str>>,
+    description: Option<Cow<'a, str>>,
+    uri: Option<Cow<'a, str>>,
+    request_id: Option<Cow<'a, str>>,
+}
+
 /// The provider's own words, from whichever shape the body has. Only
 /// strings of the documented shapes count, and only printable ones (RFC
 /// 6749's of its §5.2 syntax): a number or an object where a code belongs
-/// is not a code.
-fn provider_error(body: &Members) -> ProviderError {
-    let printable = |map: &Members, key: &str| -> Option<String> {
-        match map.get(key)? {
-            Shallow::String(s) if is_printable(s) => Some(s.to_string()),
-            Shallow::Number(n) => Some(n.to_string()),
+/// is not a code. `oauth_code` is the body's RFC 6749 code
+/// ([`ErrorMembers::code`]).
+fn provider_words<'a>(body: &ErrorMembers<'a>, oauth_code: Option<&'a str>) -> ProviderWords<'a> {
+    let printable = |value: Option<&Shallow<'a>>| -> Option<Cow<'a, str>> {
+        match value? {
+            Shallow::String(s) if is_printable(s) => Some(s.clone()),
+            Shallow::Number(n) => Some(Cow::Borrowed(n)),
             _ => None,
         }
     };
+    let member = |map: &Members<'a>, key: &str| printable(map.get(key));
+    let request_id = || printable(body.request_id.as_ref());
     // Makini: {"error": {"code", "type", "message", "request_id"}}.
-    if let Some(inner) = body.get("error").and_then(Shallow::members) {
+    if let Some(inner) = body.error.as_ref().and_then(Shallow::members) {
         let inner = &inner;
-        return ProviderError {
-            code: printable(inner, "code").or_else(|| printable(inner, "type")),
-            description: printable(inner, "message"),
+        return ProviderWords {
+            code: member(inner, "code").or_else(|| member(inner, "type")),
+            description: member(inner, "message"),
             uri: None,
-            request_id: printable(inner, "request_id").or_else(|| printable(body, "request_id")),
+            request_id: member(inner, "request_id").or_else(request_id),
         };
     }
     // MakeShift: {"errors": [{"title", "status_code"}]}.
-    if let Some(errors) = body.get("errors").and_then(Shallow::items) {
+    if let Some(errors) = body.errors.as_ref().and_then(Shallow::items) {
         let errors: Vec<Option<Members>> = errors.iter().map(Shallow::members).collect();
-        let titles: Vec<String> = errors
+        let titles: Vec<Cow<str>> = errors
             .iter()
             .flatten()
-            .filter_map(|e| printable(e, "title").or_else(|| printable(e, "detail")))
+            .filter_map(|e| member(e, "title").or_else(|| member(e, "detail")))
             .collect();
-        return ProviderError {
+        return ProviderWords {
             code: errors
                 .first()
                 .and_then(Option::as_ref)
-                .and_then(|e| printable(e, "code")),
-            description: (!titles.is_empty()).then(|| titles.join("; ")),
+                .and_then(|e| member(e, "code")),
+            description: (!titles.is_empty()).then(|| Cow::Owned(titles.join("; "))),
             uri: None,
-            request_id: printable(body, "request_id"),
+            request_id: request_id(),
         };
     }
     // RFC 6749 §5.2; a body without a valid `error` has no code, but its
     // `message` (a common framework shape) is still worth showing.
-    let rfc_text = |key: &str, valid: fn(&str) -> bool| {
-        body.get(key)
-            .and_then(Shallow::as_str)
-            .filter(|s| valid(s))
-            .map(str::to_owned)
+    let rfc_text = |value: &Option<Shallow<'a>>, valid: fn(&str) -> bool| match value {
+        Some(Shallow::String(s)) if valid(s) => Some(s.clone()),
+        _ => None,
     };
-    ProviderError {
-        code: oauth_error_code(body).map(str::to_owned),
-        description: rfc_text("error_description", is_error_text)
-            .or_else(|| printable(body, "message")),
-        uri: rfc_text("error_uri", is_error_uri),
-        request_id: printable(body, "request_id"),
+    ProviderWords {
+        code: oauth_code.map(Cow::Borrowed),
+        description: rfc_text(&body.error_description, is_error_text)
+            .or_else(|| printable(body.message.as_ref())),
+        uri: rfc_text(&body.error_uri, is_error_uri),
+        request_id: request_id(),
     }
 }
 

@@ -279,7 +279,7 @@ pub(crate) fn wipe(value: Shallow<'_>) {
 /// first); more go through an [`Object`], the map the generic reader uses,
 /// so that no object costs quadratic time and the browser package carries
 /// no sort of its own for this.
-fn repeats<T>(items: &[T], name: impl Fn(&T) -> &str) -> bool {
+pub(crate) fn repeats<T>(items: &[T], name: impl Fn(&T) -> &str) -> bool {
     if items.len() <= 16 {
         return (1..items.len()).any(|i| items[..i].iter().any(|e| name(e) == name(&items[i])));
     }

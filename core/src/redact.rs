@@ -16,7 +16,7 @@ pub(crate) const REDACTED: &str = "[redacted]";
 const MIN_SECRET_LEN: usize = 4;
 
 /// Request parameters (form, JSON body or query) whose values are secrets.
-fn is_secret_param(name: &str) -> bool {
+pub(crate) fn is_secret_param(name: &str) -> bool {
     match name {
         "code" | "code_verifier" | "refresh_token" | "access_token" | "token" | "id_token" => true,
         #[cfg(feature = "device")]
@@ -32,12 +32,15 @@ fn is_secret_param(name: &str) -> bool {
 /// Replaces every occurrence of each secret in `text`, longest first (so
 /// that a secret containing another goes whole).
 pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
-    let quoted = |secret: &str| secret.len() >= MIN_SECRET_LEN && quotes(text, secret);
     // Nearly always nothing to replace: seen without building a list.
-    if !secrets.iter().any(|secret| quoted(secret)) {
+    if !quotes_any(text, secrets) {
         return;
     }
-    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| quoted(s)).collect();
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .copied()
+        .filter(|secret| quotes_any(text, &[secret]))
+        .collect();
     // Longest first, picked one at a time (a request carries a handful):
     // no sort in the browser module for it.
     while let Some(longest) = (0..secrets.len()).max_by_key(|&at| secrets[at].len()) {
@@ -47,6 +50,13 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
             *text = redacted.to_string();
         }
     }
+}
+
+/// Whether `text` holds one of `secrets` long enough to be looked for.
+pub(crate) fn quotes_any(text: &str, secrets: &[&str]) -> bool {
+    secrets
+        .iter()
+        .any(|secret| secret.len() >= MIN_SECRET_LEN && quotes(text, secret))
 }
 
 /// Whether `text` holds `secret` (not empty).

@@ -12,8 +12,8 @@ use authflowkit_core::{
     ClientSecret, DeviceAuthorization, DeviceCode, DevicePoll, DevicePollAction, DevicePollUpdate,
     DiscoveryDocument, DpopNonces, EndpointRole, Error, ErrorKind, GrantType, HttpRequest,
     HttpResponse, IdToken, IdTokenClaims, JwkSet, JwsAlgorithm, LogoutOptions, Method, Password,
-    PendingAuthorization, PkceMethod, Profile, ProviderKind, RefreshToken, RequestId,
-    SecurityToken, Session, SessionAction, SessionUpdate, SigningAlgorithm, SigningKey,
+    PendingAuthorization, PkceMethod, Profile, ProviderError, ProviderKind, RefreshToken,
+    RequestId, SecurityToken, Session, SessionAction, SessionUpdate, SigningAlgorithm, SigningKey,
     TokenExchange, TokenRef, TokenSet,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -419,10 +419,10 @@ fn check_error(error: &Error, expected: &Value) -> Outcome {
         "action": error.action().as_str(),
         "retry_after": error.retry_after(),
         "status": error.status(),
-        "provider_code": provider.and_then(|p| p.code.clone()),
-        "provider_description": provider.and_then(|p| p.description.clone()),
-        "provider_uri": provider.and_then(|p| p.uri.clone()),
-        "request_id": provider.and_then(|p| p.request_id.clone()),
+        "provider_code": provider.and_then(ProviderError::code),
+        "provider_description": provider.and_then(ProviderError::description),
+        "provider_uri": provider.and_then(ProviderError::uri),
+        "request_id": provider.and_then(ProviderError::request_id),
     });
     for (key, want) in expected {
         let got = actual

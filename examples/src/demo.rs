@@ -568,7 +568,7 @@ fn survives_429(
                 "the third call is rate limited: retry after 30 s",
             );
             report.check(
-                e.provider().and_then(|p| p.request_id.as_deref()).is_some(),
+                e.provider().and_then(|p| p.request_id()).is_some(),
                 "the provider's request id is kept",
             );
         }

@@ -385,7 +385,7 @@ fn refresh_rotates_single_flight_and_never_replays() {
     assert_eq!(error.action(), Action::AuthorizeAgain, "{error}");
     assert_eq!(error.status(), Some(400));
     assert_eq!(
-        error.provider().and_then(|p| p.code.as_deref()),
+        error.provider().and_then(|p| p.code()),
         Some("invalid_grant")
     );
     // The server saw it as the replay it is (so the zero above means something).
@@ -523,7 +523,7 @@ fn wrong_client_secret_and_wrong_user_password_are_configuration_errors() {
             assert_eq!(error.action(), Action::FixConfiguration, "{error}");
             assert_eq!(error.status(), Some(400), "{error}");
             assert_eq!(
-                error.provider().and_then(|p| p.code.as_deref()),
+                error.provider().and_then(|p| p.code()),
                 Some("invalid_grant")
             );
         }
@@ -556,7 +556,7 @@ fn stock_authlib_password_grant_refuses_bad_user_credentials_as_invalid_request(
     assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
     assert_eq!(error.action(), Action::FixConfiguration, "{error}");
     assert_eq!(
-        error.provider().and_then(|p| p.code.as_deref()),
+        error.provider().and_then(|p| p.code()),
         Some("invalid_request")
     );
 }

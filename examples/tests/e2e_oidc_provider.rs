@@ -763,7 +763,7 @@ fn replaying_a_rotated_refresh_token_by_hand_kills_the_grant() {
     assert_eq!(replay.action(), Action::AuthorizeAgain);
     assert_eq!(replay.status(), Some(400));
     assert_eq!(
-        replay.provider().and_then(|p| p.code.as_deref()),
+        replay.provider().and_then(|p| p.code()),
         Some("invalid_grant")
     );
 
@@ -992,7 +992,7 @@ fn resource_indicators_restrict_the_access_tokens_audience() {
         assert_eq!(error.kind(), ErrorKind::InvalidScope, "{error}");
         assert_eq!(error.action(), Action::FixConfiguration, "{error}");
         assert_eq!(error.status(), Some(400));
-        let code = error.provider().and_then(|p| p.code.as_deref());
+        let code = error.provider().and_then(|p| p.code());
         assert_eq!(code, Some("invalid_target"), "{error}");
     }
 }
@@ -1049,7 +1049,7 @@ fn token_exchange_with_a_registered_grant_type() {
     ))
     .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidScope, "{error}");
-    let code = error.provider().and_then(|p| p.code.as_deref());
+    let code = error.provider().and_then(|p| p.code());
     assert_eq!(code, Some("invalid_target"), "{error}");
     assert!(!format!("{error} {error:?}").contains(tokens.access_token().secret()));
     // A client not registered for the grant: oidc-provider answers
@@ -1076,8 +1076,8 @@ fn cancelled_consent_is_access_denied() {
     assert_eq!(error.kind(), ErrorKind::AccessDenied);
     assert_eq!(error.action(), Action::UserDenied);
     let provider = error.provider().unwrap();
-    assert_eq!(provider.code.as_deref(), Some("access_denied"));
-    assert!(provider.description.is_some());
+    assert_eq!(provider.code(), Some("access_denied"));
+    assert!(provider.description().is_some());
 }
 
 /// The provider's JWK set as an app keeps it: a [`JwksCache`], fetched over
@@ -2272,9 +2272,9 @@ fn a_plain_authorization_request_is_refused_for_a_client_that_requires_par() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
     let provider = error.provider().unwrap();
-    assert_eq!(provider.code.as_deref(), Some("invalid_request"));
+    assert_eq!(provider.code(), Some("invalid_request"));
     // Refused for the policy, not for something else in the request.
-    let description = provider.description.as_deref().unwrap_or_default();
+    let description = provider.description().unwrap_or_default();
     assert!(
         description.contains("Pushed Authorization Request must be used"),
         "{description}"
