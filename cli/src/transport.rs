@@ -23,13 +23,15 @@ impl Default for Transport {
 }
 
 impl Transport {
-    /// A transport whose requests give up after `timeout`.
+    /// A transport whose requests give up after `timeout`, the connection's
+    /// set-up included.
     pub fn new(timeout: Duration) -> Transport {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
-            .timeout_connect(Some(Duration::from_secs(5)))
+            // One limit for all of it, the connection included: a server
+            // slow to accept (its queue full under load) is waited for.
             .timeout_global(Some(timeout))
             .user_agent("authflow-examples")
             .build();
@@ -164,5 +166,65 @@ pub(crate) mod tests {
             .send(&HttpRequest::new(Method::Post, closed))
             .unwrap_err();
         assert_eq!(error.kind().as_str(), "transport", "{error}");
+    }
+
+    /// The timeout a transport is made with is the whole request's, its
+    /// connection included: a server slow to accept (its queue full, as a
+    /// local provider's is under the fleet tests' load) is waited for, as
+    /// long as the answer comes in time.
+    #[test]
+    fn a_connection_slow_to_be_accepted_is_waited_for_within_the_timeout() {
+        use socket2::{Domain, Socket, Type};
+        use std::io::{Read, Write};
+        use std::net::{SocketAddr, TcpStream};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        let local: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        socket.bind(&local.into()).unwrap();
+        // A backlog of 0 holds one connection: the one below fills it.
+        socket.listen(0).unwrap();
+        let listener: TcpListener = socket.into();
+        let addr = listener.local_addr().unwrap();
+        let filler = TcpStream::connect(addr).unwrap();
+        let server = std::thread::spawn(move || {
+            // Longer than the 5 s this transport once gave a connection.
+            std::thread::sleep(Duration::from_secs(7));
+            drop(listener.accept().unwrap());
+            // The client's connection, if it is still trying; the wait is
+            // bounded, so that a client that gave up fails the test.
+            listener.set_nonblocking(true).unwrap();
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            let mut stream = loop {
+                match listener.accept() {
+                    Ok((stream, _)) => break stream,
+                    Err(_) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    Err(error) => panic!("no second connection: {error}"),
+                }
+            };
+            stream.set_nonblocking(false).unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                let read = stream.read(&mut buffer).unwrap();
+                assert!(read > 0, "the request ended early");
+                request.extend_from_slice(&buffer[..read]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                .unwrap();
+        });
+        let transport = Transport::new(Duration::from_secs(30));
+        let answer = transport.send(&HttpRequest::new(
+            Method::Get,
+            format!("http://{addr}/slow"),
+        ));
+        drop(filler);
+        let response = answer.unwrap();
+        server.join().unwrap();
+        assert_eq!(
+            (response.status, response.body.as_slice()),
+            (200, b"{}".as_slice())
+        );
     }
 }

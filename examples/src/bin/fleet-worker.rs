@@ -105,12 +105,14 @@ fn offset(file: &Path) -> i64 {
         .unwrap_or(0)
 }
 
-/// How long one request to the local providers may take. Only a guard
-/// against a call that never returns: a late answer is not what the fleet
-/// tests check, and on a 2-core machine running the test suite, eight
-/// workers' 200 threads have seen a local call take more than 10 s (a
-/// `timeout` error in a run that had no replay and one refresh per
-/// expiry). A slow call still ends as an error the tests count.
+/// How long one request to the local providers may take, its connection
+/// included. Only a guard against a call that never returns: a late answer
+/// is not what the fleet tests check, and on a 2-core machine running the
+/// test suite, eight workers' 200 threads overflow a local provider's
+/// accept queue, so that a connection can wait seconds to be accepted (a
+/// `timeout` error in runs that had no replay and one refresh per expiry,
+/// while the transport still gave a connection 5 s of its own). A slow call
+/// still ends as an error the tests count.
 const TRANSPORT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One connection shared by the fleet, and what this process saw with it.
