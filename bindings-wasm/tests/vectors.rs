@@ -443,7 +443,7 @@ fn vector_token_set(tokens: &Value) -> Value {
 async fn parse_token_response_through_exchange_code() {
     let applies =
         |case: &Value| browser_profile(case) && case["input"]["grant"] == "authorization_code";
-    run("parse_token_response", applies, 92, |case| async move {
+    run("parse_token_response", applies, 96, |case| async move {
         let now = case["now"].as_u64().unwrap();
         let callback = callback_for(&case, now);
         set_response(&case["input"]["response"]);
