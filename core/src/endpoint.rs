@@ -127,12 +127,7 @@ impl Endpoint {
     /// §3.1: an endpoint's query is kept): `?` if it has none, `&` between
     /// it and what is appended.
     pub(crate) fn query_builder(&self) -> crate::form::FormWriter {
-        let mut url = self.as_str().to_owned();
-        if !url.contains('?') {
-            url.push('?');
-        }
-        let start = url.find('?').map_or(url.len(), |i| i + 1);
-        crate::form::FormWriter::for_suffix(url, start)
+        crate::form::FormWriter::for_query(self.as_str())
     }
 
     /// The URL as a string.

@@ -94,6 +94,11 @@ pub(crate) fn is_form_unchanged(value: &str) -> bool {
     each_of(value.as_bytes(), FORM_UNCHANGED)
 }
 
+/// Whether form encoding leaves `byte` as it is.
+pub(crate) fn is_form_unchanged_byte(byte: u8) -> bool {
+    CLASSES[usize::from(byte)] & FORM_UNCHANGED != 0
+}
+
 /// RFC 9110 §5.6.2 `tchar`: the characters of a header `token`.
 pub(crate) fn is_tchar(byte: u8) -> bool {
     CLASSES[usize::from(byte)] & TCHAR != 0
