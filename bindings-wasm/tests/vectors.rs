@@ -317,12 +317,12 @@ async fn validate_callback() {
 
 #[wasm_bindgen_test]
 async fn pending_from_storage() {
-    // 17: every case but an OpenID Provider's (the browser package builds
+    // 21: every case but an OpenID Provider's (the browser package builds
     // the core without the `openid` feature, so it reads no `afp2.` string).
     run(
         "pending_from_storage",
         |case| case["profile"].get("openid").is_none(),
-        17,
+        21,
         |case| async move {
             let stored = &case["input"]["stored"];
             let Some(pending) = case["expect"]["result"].as_object() else {
