@@ -168,7 +168,7 @@ impl Client {
         // servers read the first one: the endpoint's own query must not
         // name one the client sends.
         if let Some(query) = endpoint.uri().query() {
-            let names = form_urlencoded::parse(query.as_str().as_bytes()).map(|(name, _)| name);
+            let names = crate::form::parse(query.as_str().as_bytes()).map(|(name, _)| name);
             if let Some(name) = names.into_iter().find(|n| reserved(n)) {
                 return Err(Error::configuration(format!(
                     "the authorization endpoint's query sets \"{name}\", which authflow sends itself"

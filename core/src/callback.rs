@@ -151,7 +151,7 @@ impl CallbackParams {
     fn parse(redirect: &str) -> Result<CallbackParams> {
         let (query, fragment) = split_redirect(redirect);
         let mut params = CallbackParams::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        for (name, value) in crate::form::parse(query.as_bytes()) {
             if let Some(token) = TOKEN_PARAMETERS.into_iter().find(|t| *t == name) {
                 // The value is a credential: not kept, never shown.
                 params.token = params.token.or(Some(token));
@@ -190,7 +190,7 @@ impl CallbackParams {
             *slot = Some(value.into_owned());
         }
         // An implicit or hybrid response puts its tokens in the fragment.
-        let in_fragment = form_urlencoded::parse(fragment.as_bytes())
+        let in_fragment = crate::form::parse(fragment.as_bytes())
             .find_map(|(name, _)| TOKEN_PARAMETERS.into_iter().find(|t| *t == name));
         params.token = params.token.or(in_fragment);
         Ok(params)

@@ -280,7 +280,7 @@ mod tests {
     }
 
     fn form(request: &crate::HttpRequest) -> Vec<(String, String)> {
-        form_urlencoded::parse(&request.body)
+        crate::form::parse(&request.body)
             .map(|(n, v)| (n.into_owned(), v.into_owned()))
             .collect()
     }

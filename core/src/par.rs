@@ -240,7 +240,7 @@ mod tests {
                 .unwrap();
             let push = client.pushed_authorization_request(1, &[0; 64]).unwrap();
             let body = String::from_utf8(push.request.body.to_vec()).unwrap();
-            let ids = form_urlencoded::parse(body.as_bytes())
+            let ids = crate::form::parse(body.as_bytes())
                 .filter(|(name, _)| name == "client_id")
                 .count();
             assert_eq!(ids, 1, "{method:?}: {body}");

@@ -201,7 +201,7 @@ fn form_secrets(encoded: &[u8], found: &mut Vec<Zeroizing<String>>) {
         let Some(at) = pair.iter().position(|b| *b == b'=') else {
             continue;
         };
-        let Some((name, value)) = form_urlencoded::parse(pair).next() else {
+        let Some((name, value)) = crate::form::parse(pair).next() else {
             continue;
         };
         if is_secret_param(&name) {
@@ -229,7 +229,7 @@ fn basic_password(scheme: &str, credentials: &str) -> Vec<Zeroizing<String>> {
         return Vec::new();
     };
     let raw = &decoded[at + 1..];
-    let unescaped: String = form_urlencoded::parse(&[b"p=".as_slice(), raw].concat())
+    let unescaped: String = crate::form::parse(&[b"p=".as_slice(), raw].concat())
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
