@@ -6,8 +6,9 @@ Usage: fuzz-seeds.py CORPUS_DIR
 Every response in tests/vectors becomes a seed in the byte layout of
 fuzz/fuzz_targets/input.rs, callbacks seed the callback target, stored forms
 the stored_forms target, response bodies and stored JSON the
-json_matches_serde target, WWW-Authenticate headers the challenge target,
-API paths the api_paths target.
+json_matches_serde target, callback queries the form_matches_form_urlencoded
+target, WWW-Authenticate headers the challenge target, API paths the
+api_paths target.
 Seeds are generated, never committed.
 """
 import hashlib
@@ -60,6 +61,8 @@ def seeds():
                 yield "json_matches_serde", body_of(given["response"])
             if operation in ("validate_callback", "exchange_request") and "callback" in given:
                 yield "callback", given["callback"].encode()
+                # The query (and fragment) a callback's form is read from.
+                yield "form_matches_form_urlencoded", given["callback"].partition("?")[2].encode()
             if operation == "api_request":
                 # Selector 0: the Makini v4 base the API vectors use.
                 yield "api_paths", b"\x00" + given["path"].encode()

@@ -94,6 +94,24 @@ fn decode(text: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// The pairs of a form as the core reads them, owned: for the
+/// `form_matches_form_urlencoded` fuzz target. Not for use otherwise.
+#[doc(hidden)]
+pub fn form_pairs(form: &[u8]) -> Vec<(String, String)> {
+    parse(form)
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// `value` as the core encodes it in a form: for the
+/// `form_matches_form_urlencoded` fuzz target. Not for use otherwise.
+#[doc(hidden)]
+pub fn form_encoded(value: &str) -> String {
+    let mut out = String::new();
+    append_encoded(&mut out, value);
+    out
+}
+
 /// `name=value` pairs, `&` between them, appended to a string from a
 /// given position on (a URL's query after its `?`, or a body).
 pub(crate) struct FormWriter {

@@ -161,6 +161,8 @@ pub use fleet::{
     FleetAction, FleetSession, FleetTimings, StoreKey, StoreOperation, StoreOutcome, StoreRequest,
     StoreRequestId, StoredRecord, TokenStore,
 };
+#[doc(hidden)]
+pub use form::{form_encoded, form_pairs};
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
 #[cfg(feature = "openid-claims")]
 pub use id_token::{
