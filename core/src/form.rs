@@ -38,9 +38,11 @@ pub(crate) fn append_encoded(out: &mut String, value: &str) {
     }
 }
 
-/// `value` encoded.
-#[cfg(feature = "confidential")]
-pub(crate) fn encode(value: &str) -> String {
+/// `value` encoded (a client id and secret for HTTP Basic, RFC 6749
+/// §2.3.1). Public, hidden, for the `form_matches_form_urlencoded` fuzz
+/// target too.
+#[doc(hidden)]
+pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     append_encoded(&mut out, value);
     out
@@ -101,15 +103,6 @@ pub fn form_pairs(form: &[u8]) -> Vec<(String, String)> {
     parse(form)
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect()
-}
-
-/// `value` as the core encodes it in a form: for the
-/// `form_matches_form_urlencoded` fuzz target. Not for use otherwise.
-#[doc(hidden)]
-pub fn form_encoded(value: &str) -> String {
-    let mut out = String::new();
-    append_encoded(&mut out, value);
-    out
 }
 
 /// `name=value` pairs, `&` between them, appended to a string from a
