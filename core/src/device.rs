@@ -109,7 +109,7 @@ impl<'a> DeviceMembers<'a> {
                         .then_some(());
                 }
             };
-            slot.replace(value).is_none().then_some(())
+            json::fill(slot, value)
         })?;
         Some(members)
     }

@@ -85,7 +85,7 @@ impl<'a> ErrorMembers<'a> {
                     return Some(());
                 }
             };
-            slot.replace(value).is_none().then_some(())
+            json::fill(slot, value)
         })?;
         (!json::repeats(&members.others, |name| name)).then_some(members)
     }

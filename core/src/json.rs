@@ -267,6 +267,35 @@ fn string_stop(bytes: &[u8]) -> Option<usize> {
     )
 }
 
+/// The length of a string's text up to its closing `"`, escapes included
+/// (`None` if it has none, or a control character): room for what it
+/// decodes to, which is never longer (an escape is at least as long as the
+/// character it stands for in UTF-8).
+fn quoted_len(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        at += string_stop(bytes.get(at..)?)?;
+        match bytes.get(at)? {
+            b'"' => return Some(at),
+            b'\\' => at += 2,
+            _ => return None,
+        }
+    }
+}
+
+/// Puts `value` in `slot`, the member it is for; `None`, which refuses the
+/// document, when the slot was filled already (a name given twice). The
+/// value there first is wiped: a copy of it may be a token.
+pub(crate) fn fill<'a>(slot: &mut Option<Shallow<'a>>, value: Shallow<'a>) -> Option<()> {
+    match slot.replace(value) {
+        None => Some(()),
+        Some(first) => {
+            wipe(first);
+            None
+        }
+    }
+}
+
 /// Wipes a string the reader copied (it had escapes): it may be a token.
 pub(crate) fn wipe(value: Shallow<'_>) {
     if let Shallow::String(Cow::Owned(mut copy)) = value {
@@ -599,7 +628,11 @@ impl<'a> Reader<'a> {
             b'\\' => self.at -= 1, // back to the `\`
             _ => return None,
         }
-        let mut out = String::from(self.since(start)?);
+        // Room for the whole copy at once: it may be a token (PHP writes
+        // `\/` for every `/`), and a copy that grew would leave pieces of
+        // it behind in freed memory, unwiped.
+        let mut out = String::with_capacity(quoted_len(self.text.as_bytes().get(start..)?)?);
+        out.push_str(self.since(start)?);
         loop {
             let start = self.at;
             match self.next()? {
@@ -882,6 +915,28 @@ mod tests {
 
     fn round_trip(text: &str) -> String {
         Value::parse(text.as_bytes()).expect(text).to_json()
+    }
+
+    #[test]
+    fn an_escaped_string_is_copied_into_room_made_once() {
+        // A token with its slashes escaped, as PHP's json_encode writes it:
+        // a copy that grew would leave pieces of it in freed memory.
+        let raw = r#"SeCrEt01\/SeCrEt02\/SeCrEt03\/SeCrEt04\u00e9\ud83e\udd80"#;
+        let document = format!(r#"{{"t":"{raw}"}}"#);
+        let members = Members::parse(document.as_bytes()).unwrap();
+        let Some(Shallow::String(Cow::Owned(copy))) = members.get("t") else {
+            panic!("an escaped string is a copy");
+        };
+        assert_eq!(copy, "SeCrEt01/SeCrEt02/SeCrEt03/SeCrEt04\u{e9}\u{1f980}");
+        assert_eq!(copy.capacity(), raw.len());
+    }
+
+    #[test]
+    fn a_repeated_slot_refuses_and_keeps_one_value() {
+        let mut slot = None;
+        assert_eq!(fill(&mut slot, Shallow::Bool(true)), Some(()));
+        assert_eq!(fill(&mut slot, Shallow::Bool(false)), None);
+        assert!(matches!(slot, Some(Shallow::Bool(false))));
     }
 
     #[test]

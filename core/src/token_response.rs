@@ -65,7 +65,7 @@ impl<'a> TokenMembers<'a> {
                         .then_some(());
                 }
             };
-            slot.replace(value).is_none().then_some(())
+            json::fill(slot, value)
         })?;
         Some(members)
     }
