@@ -286,6 +286,7 @@ fn quoted_len(bytes: &[u8]) -> Option<usize> {
 /// Puts `value` in `slot`, the member it is for; `None`, which refuses the
 /// document, when the slot was filled already (a name given twice). The
 /// value there first is wiped: a copy of it may be a token.
+#[inline]
 pub(crate) fn fill<'a>(slot: &mut Option<Shallow<'a>>, value: Shallow<'a>) -> Option<()> {
     match slot.replace(value) {
         None => Some(()),
@@ -624,10 +625,21 @@ impl<'a> Reader<'a> {
         // must be escaped, RFC 8259 §7), in one scan, a word at a time.
         self.at += string_stop(self.text.as_bytes().get(start..)?)?;
         match self.next()? {
-            b'"' => return Some(Cow::Borrowed(self.text.get(start..self.at - 1)?)),
-            b'\\' => self.at -= 1, // back to the `\`
-            _ => return None,
+            b'"' => Some(Cow::Borrowed(self.text.get(start..self.at - 1)?)),
+            b'\\' => {
+                self.at -= 1; // back to the `\`
+                self.escaped_string(start)
+            }
+            _ => None,
         }
+    }
+
+    /// The rest of a string that has escapes (from `start`, its first
+    /// character; the reader at the first `\`), copied. Out of line: most
+    /// strings have none, and their path stays short.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Option<Cow<'a, str>> {
         // Room for the whole copy at once: it may be a token (PHP writes
         // `\/` for every `/`), and a copy that grew would leave pieces of
         // it behind in freed memory, unwiped.
