@@ -230,8 +230,9 @@ impl Client {
         match self.client_auth_method()? {
             ClientAuthMethod::Omitted => {}
             method => {
-                if let Some(header) = self.apply_client_auth(method, &mut params)? {
-                    request = request.with_header("Authorization", header.as_str());
+                if let Some(mut header) = self.apply_client_auth(method, &mut params)? {
+                    // Moved, not copied: the request wipes it when dropped.
+                    request = request.with_header("Authorization", std::mem::take(&mut *header));
                 }
             }
         }

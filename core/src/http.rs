@@ -54,8 +54,8 @@ impl std::fmt::Display for Method {
 ///
 /// The body and the `Authorization` header may carry secrets (a client
 /// secret, a refresh token, a code), so `Debug` shows header names, the
-/// `Content-Type` and the body's length only, and the body is wiped from
-/// memory when the request is dropped.
+/// `Content-Type` and the body's length only, and the body and the header
+/// values are wiped from memory when the request is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
@@ -72,10 +72,14 @@ impl HttpRequest {
     /// A request with `Accept: application/json` and no body; the core's
     /// builders add the rest.
     pub fn new(method: Method, url: String) -> Self {
+        // Room for the headers the builders add (credentials, a body's
+        // type, a proof) without growing the list.
+        let mut headers = Vec::with_capacity(4);
+        headers.push(("Accept".to_owned(), "application/json".to_owned()));
         HttpRequest {
             method,
             url,
-            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
+            headers,
             body: Zeroizing::new(Vec::new()),
         }
     }
@@ -95,6 +99,17 @@ impl HttpRequest {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+}
+
+impl Drop for HttpRequest {
+    /// Wipes the header values: `Authorization` holds the client's Basic
+    /// credentials or a token, which a freed buffer must not keep (the
+    /// body's type sees to the body).
+    fn drop(&mut self) {
+        for (_, value) in &mut self.headers {
+            zeroize::Zeroize::zeroize(value);
+        }
     }
 }
 
