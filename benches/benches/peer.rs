@@ -109,11 +109,7 @@ fn callback(c: &mut Criterion) {
 fn token_response(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse a token response");
     let client = authflow_client();
-    let response = HttpResponse::new(
-        200,
-        vec![("Content-Type".into(), "application/json".into())],
-        TOKEN_BODY.to_vec(),
-    );
+    let response = json_answer(200, TOKEN_BODY);
     group.bench_function("authflow", |b| {
         b.iter(|| {
             black_box(
@@ -135,11 +131,7 @@ fn token_response(c: &mut Criterion) {
 fn error_response(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse an error response");
     let client = authflow_client();
-    let response = HttpResponse::new(
-        400,
-        vec![("Content-Type".into(), "application/json".into())],
-        ERROR_BODY.to_vec(),
-    );
+    let response = json_answer(400, ERROR_BODY);
     group.bench_function("authflow", |b| {
         b.iter(|| {
             black_box(
@@ -163,17 +155,10 @@ fn error_response(c: &mut Criterion) {
 fn refresh(c: &mut Criterion) {
     let mut group = c.benchmark_group("refresh: request built, answer parsed");
     let client = authflow_client();
-    let ok = |body: &[u8]| {
-        HttpResponse::new(
-            200,
-            vec![("Content-Type".into(), "application/json".into())],
-            body.to_vec(),
-        )
-    };
+    let answer = json_answer(200, TOKEN_BODY);
     let previous = client
-        .parse_token_response(GrantType::AuthorizationCode, NOW, &ok(TOKEN_BODY))
+        .parse_token_response(GrantType::AuthorizationCode, NOW, &answer)
         .unwrap();
-    let answer = ok(TOKEN_BODY);
     group.bench_function("authflow", |b| {
         b.iter(|| {
             // The transport hands each side an answer of its own.
@@ -211,7 +196,16 @@ fn refresh(c: &mut Criterion) {
     group.finish();
 }
 
-/// An answer as oauth2 receives it from an HTTP client.
+/// A JSON answer as authflow is handed it.
+fn json_answer(status: u16, body: &[u8]) -> HttpResponse {
+    HttpResponse::new(
+        status,
+        vec![("Content-Type".into(), "application/json".into())],
+        body.to_vec(),
+    )
+}
+
+/// The same answer as oauth2 receives it from an HTTP client.
 fn peer_answer(status: u16, body: &[u8]) -> oauth2::HttpResponse {
     http::Response::builder()
         .status(status)
