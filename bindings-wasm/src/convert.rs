@@ -232,7 +232,7 @@ pub fn error_to_js(error: &Error) -> JsValue {
     let provider = error.provider();
     let text = |f: fn(&ProviderError) -> Option<&str>| provider.and_then(f).map(str::to_owned);
     AuthflowError::new(
-        &error.to_string(),
+        &error.summary(),
         error.kind().as_str(),
         error.action().as_str(),
         error.retry_after().map(|s| s as f64),
@@ -264,5 +264,5 @@ pub(crate) fn browser_error(kind: ErrorKind, what: &str, thrown: &JsValue) -> Er
         .map(|e| String::from(e.message()))
         .or_else(|| thrown.as_string())
         .unwrap_or_else(|| "unknown failure".to_owned());
-    Error::new(kind, format!("{what}: {detail}"))
+    Error::new(kind, [what, ": ", &detail].concat())
 }

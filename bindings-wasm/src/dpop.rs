@@ -97,7 +97,11 @@ impl BrowserDpop {
         let wrong = |what: &str| {
             Error::new(
                 ErrorKind::Configuration,
-                format!("option dpop must be {{ privateKey, publicJwk }} (dpopKey(pair) makes it): {what}"),
+                [
+                    "option dpop must be { privateKey, publicJwk } (dpopKey(pair) makes it): ",
+                    what,
+                ]
+                .concat(),
             )
         };
         let key = field(&dpop, "privateKey")

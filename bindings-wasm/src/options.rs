@@ -34,7 +34,7 @@ pub(crate) fn field(object: &JsValue, name: &str) -> Option<JsValue> {
 fn wrong_type(name: &str, expected: &str) -> Error {
     Error::new(
         ErrorKind::Configuration,
-        format!("option {name} must be {expected}"),
+        ["option ", name, " must be ", expected].concat(),
     )
 }
 
@@ -86,7 +86,7 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
     let kind = ProviderKind::parse(&name).ok_or_else(|| {
         Error::new(
             ErrorKind::Configuration,
-            format!("unknown profile \"{name}\""),
+            ["unknown profile \"", &name, "\""].concat(),
         )
     })?;
     let endpoints = field(options, "endpoints").unwrap_or(JsValue::UNDEFINED);
@@ -100,9 +100,12 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                format!(
-                    "unknown endpoint \"{key}\": endpoints takes authorization, token and apiBase"
-                ),
+                [
+                    "unknown endpoint \"",
+                    &key,
+                    "\": endpoints takes authorization, token and apiBase",
+                ]
+                .concat(),
             ));
         }
     }
@@ -129,7 +132,12 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         ProviderKind::MakiniAdmin | ProviderKind::MakeShift => {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                format!("profile \"{name}\" needs a client secret: not available in the browser"),
+                [
+                    "profile \"",
+                    &name,
+                    "\" needs a client secret: not available in the browser",
+                ]
+                .concat(),
             ))
         }
     };
@@ -143,7 +151,12 @@ pub fn client_from_options(options: &JsValue) -> Result<Client> {
         Some(other) => {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                format!("grant \"{other}\" is not one of authorization_code, client_credentials"),
+                [
+                    "grant \"",
+                    other,
+                    "\" is not one of authorization_code, client_credentials",
+                ]
+                .concat(),
             ))
         }
     }
@@ -277,7 +290,12 @@ pub(crate) fn read_api_request(
         Some(name) => Method::parse(&name.to_ascii_uppercase()).ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,
-                format!("method \"{name}\" is not one of GET, POST, PUT, PATCH, DELETE"),
+                [
+                    "method \"",
+                    &name,
+                    "\" is not one of GET, POST, PUT, PATCH, DELETE",
+                ]
+                .concat(),
             )
         })?,
         None => Method::Get,

@@ -127,10 +127,15 @@ impl Client {
             OAUTH_ENTROPY_LEN
         };
         if entropy.len() < needed {
-            return Err(Error::configuration(format!(
-                "authorization needs {needed} bytes of entropy, got {}",
-                entropy.len()
-            )));
+            return Err(Error::configuration(
+                [
+                    "authorization needs ",
+                    &crate::text::decimal(needed as u64),
+                    " bytes of entropy, got ",
+                    &crate::text::decimal(entropy.len() as u64),
+                ]
+                .concat(),
+            ));
         }
         // An OpenID request's nonce is authflow's to make and check
         // (OpenID Connect Core 1.0 §3.1.2.1); elsewhere `nonce` is just an
@@ -155,9 +160,9 @@ impl Client {
             .iter()
             .find(|(name, _)| reserved_here(name))
         {
-            return Err(Error::configuration(format!(
-                "extra parameter \"{name}\" is set by authflow itself"
-            )));
+            return Err(Error::configuration(
+                ["extra parameter \"", name, "\" is set by authflow itself"].concat(),
+            ));
         }
         // The endpoint's query may name a resource when the client names
         // none (a server's fixed audience); otherwise it would be sent twice.
@@ -170,9 +175,14 @@ impl Client {
         if let Some(query) = endpoint.uri().query() {
             let names = crate::form::parse(query.as_str().as_bytes()).map(|(name, _)| name);
             if let Some(name) = names.into_iter().find(|n| reserved(n)) {
-                return Err(Error::configuration(format!(
-                    "the authorization endpoint's query sets \"{name}\", which authflow sends itself"
-                )));
+                return Err(Error::configuration(
+                    [
+                        "the authorization endpoint's query sets \"",
+                        &name,
+                        "\", which authflow sends itself",
+                    ]
+                    .concat(),
+                ));
             }
         }
         // RFC 9700 §2.1.1: public clients MUST use PKCE. Only a confidential
@@ -184,10 +194,15 @@ impl Client {
             ));
         }
         if options.max_age.is_some_and(|age| age > MAX_PENDING_AGE) {
-            return Err(Error::configuration(format!(
-                "max_age is at most {MAX_PENDING_AGE} s (a pending authorization that waits \
-                 longer keeps its state and verifier usable for too long)"
-            )));
+            return Err(Error::configuration(
+                [
+                    "max_age is at most ",
+                    &crate::text::decimal(MAX_PENDING_AGE),
+                    " s (a pending authorization that waits longer keeps its state and \
+                     verifier usable for too long)",
+                ]
+                .concat(),
+            ));
         }
         let (state_bytes, rest) = entropy.split_at(STATE_ENTROPY_LEN);
         let state = crate::base64url::encode(state_bytes);

@@ -99,18 +99,27 @@ impl ValidatedCallback {
         }
         let mismatch = |why: String| Error::new(ErrorKind::IssuerMismatch, why);
         if self.issuer.as_deref() != profile.issuer() {
-            return Err(mismatch(format!(
-                "the authorization was made with issuer {}, this client's is {}",
-                self.issuer.as_deref().unwrap_or("(none)"),
-                profile.issuer().unwrap_or("(none)"),
-            )));
+            return Err(mismatch(
+                [
+                    "the authorization was made with issuer ",
+                    self.issuer.as_deref().unwrap_or("(none)"),
+                    ", this client's is ",
+                    profile.issuer().unwrap_or("(none)"),
+                ]
+                .concat(),
+            ));
         }
         let token_endpoint = client.token_endpoint()?.as_str();
         match &self.token_endpoint {
-            Some(recorded) if recorded != token_endpoint => Err(mismatch(format!(
-                "the authorization was made for the token endpoint {recorded}, \
-                 not this client's {token_endpoint}"
-            ))),
+            Some(recorded) if recorded != token_endpoint => Err(mismatch(
+                [
+                    "the authorization was made for the token endpoint ",
+                    recorded,
+                    ", not this client's ",
+                    token_endpoint,
+                ]
+                .concat(),
+            )),
             Some(_) => Ok(()),
             None if self.issuer.is_none()
                 && matches!(
@@ -181,7 +190,7 @@ impl CallbackParams {
                 // RFC 6749 §3.1: parameters must not be included more than once.
                 return Err(Error::new(
                     ErrorKind::DuplicateParameter,
-                    format!("the callback repeats the \"{name}\" parameter"),
+                    ["the callback repeats the \"", &name, "\" parameter"].concat(),
                 ));
             }
             if !matches!(name.as_ref(), "code" | "state") {
@@ -240,10 +249,12 @@ impl PendingAuthorization {
         if let Some(token) = params.token {
             return Err(Error::new(
                 ErrorKind::TokenInCallback,
-                format!(
-                    "the callback carries \"{token}\": an implicit or hybrid response, \
-                     where only a code was asked for"
-                ),
+                [
+                    "the callback carries \"",
+                    token,
+                    "\": an implicit or hybrid response, where only a code was asked for",
+                ]
+                .concat(),
             ));
         }
         let state = params.state.take().ok_or_else(|| {
@@ -263,10 +274,14 @@ impl PendingAuthorization {
             (Some(iss), Some(expected)) if iss != expected => {
                 return Err(Error::new(
                     ErrorKind::IssuerMismatch,
-                    format!(
-                        "the callback's issuer \"{}\" is not the expected \"{expected}\"",
-                        crate::syntax::escape_controls(iss)
-                    ),
+                    [
+                        "the callback's issuer \"",
+                        &crate::syntax::escape_controls(iss),
+                        "\" is not the expected \"",
+                        expected,
+                        "\"",
+                    ]
+                    .concat(),
                 ))
             }
             (None, _) if self.require_issuer => {
@@ -280,11 +295,14 @@ impl PendingAuthorization {
         if now > self.expires_at() {
             return Err(Error::new(
                 ErrorKind::PendingExpired,
-                format!(
-                    "the pending authorization is {} s old; it expired after {} s",
-                    now.saturating_sub(self.created_at),
-                    self.max_age
-                ),
+                [
+                    "the pending authorization is ",
+                    &crate::text::decimal(now.saturating_sub(self.created_at)),
+                    " s old; it expired after ",
+                    &crate::text::decimal(self.max_age),
+                    " s",
+                ]
+                .concat(),
             ));
         }
         if let Some(code) = params.error.take() {

@@ -199,11 +199,15 @@ impl Client {
     /// (`1*NQCHAR`: empty, a space, `"` or `\` would change what is asked).
     pub(crate) fn scope_param(scopes: &[String]) -> Result<Option<String>> {
         if let Some(bad) = scopes.iter().find(|s| !crate::syntax::is_scope_token(s)) {
-            return Err(Error::configuration(format!(
-                "scope \"{}\" is not a scope token (RFC 6749 §3.3: printable ASCII, no space, \
+            return Err(Error::configuration(
+                [
+                    "scope \"",
+                    &crate::syntax::escape_controls(bad),
+                    "\" is not a scope token (RFC 6749 §3.3: printable ASCII, no space, \
                  '\"' or '\\')",
-                crate::syntax::escape_controls(bad)
-            )));
+                ]
+                .concat(),
+            ));
         }
         Ok((!scopes.is_empty()).then(|| scopes.join(" ")))
     }

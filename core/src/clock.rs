@@ -206,7 +206,7 @@ pub fn format_http_date(unix_seconds: u64) -> String {
     out.push(' ');
     out.push_str(MONTHS[(month - 1) as usize]);
     out.push(' ');
-    out.push_str(&year.to_string());
+    crate::text::push_decimal(&mut out, year);
     out.push(' ');
     push_two_digits(&mut out, second_of_day / 3600);
     out.push(':');

@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use fluent_uri::component::Host;
-use fluent_uri::{Uri, UriRef};
+use fluent_uri::resolve::ResolveError;
+use fluent_uri::{ParseError, ParseErrorKind, Uri, UriRef};
 
 /// An absolute provider URL that is `https`, or `http` to a loopback IP
 /// address (`127.0.0.0/8`, `::1`; not the name `localhost`, which a hosts
@@ -34,8 +35,7 @@ fn is_loopback(host: &Host<'_>, name_too: bool) -> bool {
 /// sends the code in clear; `javascript:`, `data:`, `file:` and other
 /// schemes without a dot) is a configuration error.
 pub(crate) fn check_redirect_uri(value: &str) -> Result<()> {
-    let uri = Uri::parse(value)
-        .map_err(|e| Error::configuration(format!("redirect URI is not an absolute URL: {e}")))?;
+    let uri = Uri::parse(value).map_err(|e| not_absolute("redirect URI", &e))?;
     if uri.has_fragment() {
         return Err(Error::configuration(
             "redirect URI must not have a fragment",
@@ -64,27 +64,27 @@ impl Endpoint {
     /// Parses and checks an endpoint URL. `what` names it in the error
     /// (e.g. `"token endpoint"`).
     pub fn parse(what: &str, value: &str) -> Result<Endpoint> {
-        let uri = Uri::parse(value)
-            .map_err(|e| Error::configuration(format!("{what} is not an absolute URL: {e}")))?;
+        let uri = Uri::parse(value).map_err(|e| not_absolute(what, &e))?;
         let scheme = uri.scheme().as_str();
+        let invalid = |why: &str| Error::configuration([what, why].concat());
         let Some(authority) = uri.authority() else {
-            return Err(Error::configuration(format!("{what} has no host")));
+            return Err(invalid(" has no host"));
         };
         if scheme.eq_ignore_ascii_case("https") {
         } else if scheme.eq_ignore_ascii_case("http") {
             if !is_loopback(&authority.host_parsed(), false) {
-                return Err(Error::configuration(format!(
-                    "{what} must use https (plain http is allowed only for loopback IP \
-                     addresses such as 127.0.0.1, not for names)"
-                )));
+                return Err(invalid(
+                    " must use https (plain http is allowed only for loopback IP \
+                     addresses such as 127.0.0.1, not for names)",
+                ));
             }
         } else {
-            return Err(Error::configuration(format!(
-                "{what} has scheme \"{scheme}\"; only https is allowed"
-            )));
+            return Err(Error::configuration(
+                [what, " has scheme \"", scheme, "\"; only https is allowed"].concat(),
+            ));
         }
         if authority.host().is_empty() {
-            return Err(Error::configuration(format!("{what} has no host")));
+            return Err(invalid(" has no host"));
         }
         // RFC 3986 lets a host name carry percent-encoded bytes, empty
         // labels and sub-delimiters, and reads `1.2.3` or `0x7f.1` as names,
@@ -94,27 +94,21 @@ impl Endpoint {
         // a host name is a plain DNS name (punycode for other characters).
         if let Host::RegName(name) = authority.host_parsed() {
             if !is_plain_dns_name(name.as_str()) {
-                return Err(Error::configuration(format!(
-                    "{what}: the host must be a plain DNS name (letters, digits, '-', '_' in \
+                return Err(invalid(
+                    ": the host must be a plain DNS name (letters, digits, '-', '_' in \
                      dot-separated labels; no percent-encoding; punycode for other characters; \
-                     not numeric like an IPv4 address) or an IP address"
-                )));
+                     not numeric like an IPv4 address) or an IP address",
+                ));
             }
         }
         if authority.port_to_u16().is_err() {
-            return Err(Error::configuration(format!(
-                "{what} has a port outside 0-65535"
-            )));
+            return Err(invalid(" has a port outside 0-65535"));
         }
         if uri.has_fragment() {
-            return Err(Error::configuration(format!(
-                "{what} must not have a fragment"
-            )));
+            return Err(invalid(" must not have a fragment"));
         }
         if authority.has_userinfo() {
-            return Err(Error::configuration(format!(
-                "{what} must not carry credentials in the URL"
-            )));
+            return Err(invalid(" must not carry credentials in the URL"));
         }
         // An empty path is `/` (RFC 9110 §4.2.3), the form requests use.
         if uri.path().is_empty() {
@@ -145,7 +139,7 @@ impl Endpoint {
     pub(crate) fn origin(&self) -> String {
         let normal = self.0.normalize();
         let authority = normal.authority().map_or("", |a| a.as_str());
-        format!("{}://{authority}", normal.scheme().as_str())
+        [normal.scheme().as_str(), "://", authority].concat()
     }
 
     /// Whether this URL is below `base`: the same origin, and the base's
@@ -170,19 +164,23 @@ impl Endpoint {
     /// dot segments, plain or percent-encoded (see [`has_dot_segment`]), so
     /// that nothing climbs out of the base.
     pub(crate) fn join(&self, what: &str, path: &str) -> Result<Endpoint> {
-        let cannot = |e: &dyn std::fmt::Display| {
-            Error::configuration(format!("{what}: cannot join \"{path}\": {e}"))
+        let cannot = |why: &str| {
+            Error::configuration([what, ": cannot join \"", path, "\": ", why].concat())
         };
         if path.starts_with("//") {
-            return Err(Error::configuration(format!(
-                "{what}: a path that starts with // names another host; \
-                 paths are relative to the base"
-            )));
+            return Err(Error::configuration(
+                [
+                    what,
+                    ": a path that starts with // names another host; \
+                 paths are relative to the base",
+                ]
+                .concat(),
+            ));
         }
-        let reference =
-            UriRef::parse(path.strip_prefix('/').unwrap_or(path)).map_err(|e| cannot(&e))?;
+        let reference = UriRef::parse(path.strip_prefix('/').unwrap_or(path))
+            .map_err(|e| cannot(&parse_error_text(&e)))?;
         if reference.has_scheme() {
-            return Err(cannot(&"it is an absolute URL, not a path"));
+            return Err(cannot("it is an absolute URL, not a path"));
         }
         if has_dot_segment(reference.path().as_str()) {
             return Err(dot_segment_error(what));
@@ -192,12 +190,14 @@ impl Endpoint {
         } else {
             with_slash_after_path(what, &self.0.borrow())?
         };
-        let joined = reference.resolve_against(&base).map_err(|e| cannot(&e))?;
+        let joined = reference
+            .resolve_against(&base)
+            .map_err(|e| cannot(resolve_error_text(e)))?;
         let joined = Endpoint::parse(what, joined.as_str())?;
         // Without dot segments a relative path cannot leave the base; this
         // keeps it so whatever the resolver does.
         if !joined.is_under(&Endpoint(base)) {
-            return Err(cannot(&"the result is not below the base"));
+            return Err(cannot("the result is not below the base"));
         }
         Ok(joined)
     }
@@ -210,10 +210,45 @@ impl Endpoint {
 
 /// The error for a path with a dot segment.
 pub(crate) fn dot_segment_error(what: &str) -> Error {
-    Error::configuration(format!(
-        "{what} has a \".\" or \"..\" segment (perhaps percent-encoded): \
-         refused, so that the request stays below the base"
-    ))
+    Error::configuration(
+        [
+            what,
+            " has a \".\" or \"..\" segment (perhaps percent-encoded): \
+         refused, so that the request stays below the base",
+        ]
+        .concat(),
+    )
+}
+
+/// The error for a URL that does not parse: `what` and fluent-uri's words.
+fn not_absolute(what: &str, e: &ParseError) -> Error {
+    Error::configuration([what, " is not an absolute URL: ", &parse_error_text(e)].concat())
+}
+
+/// fluent-uri's words for a parse error, as its `Display` writes them
+/// (written here: `Display` would bring `core::fmt` into the browser's
+/// module, `crate::text`).
+fn parse_error_text(e: &ParseError) -> String {
+    let mut text = match e.kind() {
+        ParseErrorKind::InvalidPctEncodedOctet => "invalid percent-encoded octet at index ",
+        ParseErrorKind::UnexpectedChar => "unexpected character at index ",
+        ParseErrorKind::InvalidIpv6Addr => "invalid IPv6 address at index ",
+    }
+    .to_owned();
+    crate::text::push_decimal(&mut text, e.index() as u64);
+    text
+}
+
+/// fluent-uri's words for a resolution error, as its `Display` writes them.
+fn resolve_error_text(e: ResolveError) -> &'static str {
+    match e {
+        ResolveError::BaseWithFragment => "base should not have fragment",
+        ResolveError::InvalidReferenceAgainstOpaqueBase => {
+            "when base has a rootless path and no authority, reference should either have \
+             scheme, be empty or start with '#'"
+        }
+        ResolveError::PathUnderflow => "underflow occurred in path resolution",
+    }
 }
 
 /// Whether a URL path has a `.` or `..` segment, also one a server would
@@ -294,8 +329,7 @@ fn with_slash_after_path(what: &str, uri: &Uri<&str>) -> Result<Uri<String>> {
         + "://".len()
         + uri.authority().map_or(0, |a| a.as_str().len())
         + uri.path().as_str().len();
-    Uri::parse(format!("{}/{}", &text[..end], &text[end..]))
-        .map_err(|(e, _)| Error::configuration(format!("{what} is not an absolute URL: {e}")))
+    Uri::parse([&text[..end], "/", &text[end..]].concat()).map_err(|(e, _)| not_absolute(what, &e))
 }
 
 impl std::fmt::Display for Endpoint {

@@ -632,24 +632,41 @@ impl Error {
         }
         Cow::Owned(message)
     }
+
+    /// The whole text `Display` writes: the kind, the [`message`], the
+    /// HTTP status, the provider's request id, the action and when to
+    /// retry. Put together without `core::fmt`, which the browser
+    /// binding's module leaves out for its size.
+    ///
+    /// [`message`]: Error::message
+    pub fn summary(&self) -> String {
+        let inner = &*self.0;
+        let mut text = [inner.kind.as_str(), ": ", &self.message()].concat();
+        if let Some(status) = inner.status {
+            text.push_str(" (HTTP ");
+            crate::text::push_decimal(&mut text, u64::from(status));
+            text.push(')');
+        }
+        // The message quotes the provider's code and description already.
+        if let Some(request_id) = inner.provider.as_ref().and_then(ProviderError::request_id) {
+            text.push_str(" [request id ");
+            text.push_str(request_id);
+            text.push(']');
+        }
+        text.push_str("; action: ");
+        text.push_str(inner.action.as_str());
+        if let Some(seconds) = inner.retry_after {
+            text.push_str(" after ");
+            crate::text::push_decimal(&mut text, seconds);
+            text.push_str(" s");
+        }
+        text
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.0;
-        write!(f, "{}: {}", inner.kind, self.message())?;
-        if let Some(status) = inner.status {
-            write!(f, " (HTTP {status})")?;
-        }
-        // The message quotes the provider's code and description already.
-        if let Some(request_id) = inner.provider.as_ref().and_then(ProviderError::request_id) {
-            write!(f, " [request id {request_id}]")?;
-        }
-        write!(f, "; action: {}", inner.action)?;
-        if let Some(seconds) = inner.retry_after {
-            write!(f, " after {seconds} s")?;
-        }
-        Ok(())
+        f.write_str(&self.summary())
     }
 }
 

@@ -187,7 +187,9 @@ pub(crate) fn error_from_response(
             words.uri.as_deref(),
             words.request_id.as_deref(),
         ))
-        .with_detail(needed_scope.map(|scope| format!("the API asks for the scope \"{scope}\"")));
+        .with_detail(
+            needed_scope.map(|scope| ["the API asks for the scope \"", scope, "\""].concat()),
+        );
     // Tokens sent beside the error (a confused server) are secrets too.
     match &body {
         Some(body) if !body.secrets.is_empty() => {
@@ -415,7 +417,9 @@ fn describe(
             "the provider sent an OAuth error with a success status".into()
         }
         (true, _) | (false, true) => "the provider refused the request".into(),
-        (false, false) => format!("the provider answered with {}", body_kind(response)).into(),
+        (false, false) => ["the provider answered with ", body_kind(response)]
+            .concat()
+            .into(),
     }
 }
 

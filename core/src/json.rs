@@ -403,13 +403,18 @@ pub(crate) fn whole_seconds(text: &str) -> u64 {
 
 impl From<u64> for Number {
     fn from(value: u64) -> Number {
-        Number(value.to_string())
+        Number(crate::text::decimal(value))
     }
 }
 
 impl From<i64> for Number {
     fn from(value: i64) -> Number {
-        Number(value.to_string())
+        let mut text = String::with_capacity(20);
+        if value < 0 {
+            text.push('-');
+        }
+        crate::text::push_decimal(&mut text, value.unsigned_abs());
+        Number(text)
     }
 }
 
@@ -956,6 +961,16 @@ mod tests {
         let text = r#"{"a":[null,true,false,0,-1.5e+3,"x"],"b":{},"c":[],"d":"\u00e9\"\\\n"}"#;
         assert_eq!(round_trip(text), text.replace("\\u00e9", "é"));
         assert_eq!(round_trip(" \t\r\n[ 1 , 2 ]\n"), "[1,2]");
+    }
+
+    #[test]
+    fn whole_numbers_are_written_as_display_writes_them() {
+        for n in [0, 7, -1, -30, i64::MIN, i64::MAX] {
+            assert_eq!(Number::from(n).to_string(), n.to_string());
+        }
+        for n in [0, 10, u64::MAX] {
+            assert_eq!(Number::from(n).to_string(), n.to_string());
+        }
     }
 
     #[test]

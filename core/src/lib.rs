@@ -124,6 +124,7 @@ mod session;
 #[cfg(feature = "signing")]
 mod signing;
 mod syntax;
+mod text;
 #[cfg(feature = "resources")]
 mod token_exchange;
 mod token_info;

@@ -212,7 +212,7 @@ impl PendingAuthorization {
             prefix = OPENID_STORAGE_PREFIX;
         }
         let json = Zeroizing::new(json.finish());
-        format!("{prefix}{}", crate::base64url::encode(json.as_bytes()))
+        [prefix, &crate::base64url::encode(json.as_bytes())].concat()
     }
 
     /// Reads a storage string back.
@@ -220,7 +220,7 @@ impl PendingAuthorization {
         let invalid = |why: &str| {
             Error::new(
                 ErrorKind::InvalidStoredValue,
-                format!("pending authorization: {why}"),
+                ["pending authorization: ", why].concat(),
             )
         };
         if value.trim().is_empty() {

@@ -706,7 +706,7 @@ impl Profile {
     /// One of the profile's URLs, or a configuration error naming the missing one.
     pub fn required_endpoint(&self, role: EndpointRole) -> Result<&Endpoint> {
         self.endpoint(role).ok_or_else(|| {
-            crate::error::Error::configuration(format!("the profile has no {}", role.describe()))
+            crate::error::Error::configuration(["the profile has no ", role.describe()].concat())
         })
     }
 
@@ -970,10 +970,13 @@ impl Profile {
                 "a token exchange (RFC 8693) starts from another token: it is no grant a client \
                  starts with",
             )),
-            GrantType::RefreshToken | GrantType::Password => Err(crate::error::Error::configuration(format!(
-                "grant {} is not one a client starts with: authorization_code or client_credentials",
-                grant.as_str()
-            ))),
+            GrantType::RefreshToken | GrantType::Password => {
+                Err(crate::error::Error::configuration([
+                    "grant ",
+                    grant.as_str(),
+                    " is not one a client starts with: authorization_code or client_credentials",
+                ].concat()))
+            }
         }
     }
     /// Sets how tokens are renewed without the user.

@@ -57,16 +57,26 @@ impl Client {
 /// fragment). `what` names the parameter in the error.
 pub(crate) fn check_resource(what: &str, value: &str) -> Result<()> {
     let uri = fluent_uri::Uri::parse(value).map_err(|_| {
-        Error::configuration(format!(
-            "{what} \"{}\" is not an absolute URI (RFC 8707 §2)",
-            escape_controls(value)
-        ))
+        Error::configuration(
+            [
+                what,
+                " \"",
+                &escape_controls(value),
+                "\" is not an absolute URI (RFC 8707 §2)",
+            ]
+            .concat(),
+        )
     })?;
     if uri.has_fragment() {
-        return Err(Error::configuration(format!(
-            "{what} \"{}\" has a fragment, which RFC 8707 §2 forbids",
-            escape_controls(value)
-        )));
+        return Err(Error::configuration(
+            [
+                what,
+                " \"",
+                &escape_controls(value),
+                "\" has a fragment, which RFC 8707 §2 forbids",
+            ]
+            .concat(),
+        ));
     }
     Ok(())
 }

@@ -218,7 +218,9 @@ pub(crate) fn escape_controls(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         if c.is_control() {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            out.push_str("\\u{");
+            crate::text::push_hex(&mut out, u32::from(c));
+            out.push('}');
         } else {
             out.push(c);
         }

@@ -107,12 +107,11 @@ impl Client {
             return Err(self.error_from_response(source, now, response));
         }
         let Some(body) = TokenMembers::read(&response.body) else {
-            return Err(Error::invalid_response(format!(
-                "the token response (status {}) is {}",
-                response.status,
-                body_kind(response)
-            ))
-            .with_status(response.status));
+            let mut message = "the token response (status ".to_owned();
+            crate::text::push_decimal(&mut message, u64::from(response.status));
+            message.push_str(") is ");
+            message.push_str(body_kind(response));
+            return Err(Error::invalid_response(message).with_status(response.status));
         };
         if body.error_code().is_some() {
             return Err(self.error_from_response(source, now, response));
@@ -280,7 +279,7 @@ pub(crate) fn take_id_token(
 /// A non-negative number of seconds (or a Unix time), sent as a JSON
 /// number (integer or float) or a numeric string.
 pub(crate) fn seconds_field(name: &str, value: Option<&Shallow>) -> Result<Option<u64>> {
-    let invalid = || Error::invalid_response(format!("{name} is not a number of seconds"));
+    let invalid = || Error::invalid_response([name, " is not a number of seconds"].concat());
     match value {
         None | Some(Shallow::Null) => Ok(None),
         // A negative lifetime: already expired (0); fractions dropped.
@@ -323,9 +322,9 @@ pub(crate) fn scopes_field(name: &str, value: Option<&Shallow>) -> Result<Option
     if scopes.iter().all(|scope| is_scope_token(scope)) {
         Ok(Some(scopes))
     } else {
-        Err(Error::invalid_response(format!(
-            "{name} holds a scope outside the RFC 6749 §3.3 syntax"
-        )))
+        Err(Error::invalid_response(
+            [name, " holds a scope outside the RFC 6749 §3.3 syntax"].concat(),
+        ))
     }
 }
 

@@ -47,7 +47,14 @@ pub(crate) fn token_type_of(value: &str, dpop: bool) -> std::result::Result<&'st
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
     Err(if type_name {
-        format!("the token type \"{value}\" is not one this client can use ({USABLE_TYPES})")
+        [
+            "the token type \"",
+            value,
+            "\" is not one this client can use (",
+            USABLE_TYPES,
+            ")",
+        ]
+        .concat()
     } else {
         "token_type is not a token type name".to_owned()
     })
@@ -164,7 +171,7 @@ fn required<T>(name: &'static str) -> impl FnOnce(Option<T>) -> std::result::Res
 fn bad_member(BadMember(name): BadMember) -> Error {
     Error::new(
         ErrorKind::InvalidStoredValue,
-        format!("token set: {name} is missing or of the wrong type"),
+        ["token set: ", name, " is missing or of the wrong type"].concat(),
     )
 }
 
@@ -343,7 +350,11 @@ impl TokenSet {
         if version != u64::from(FORMAT_VERSION) {
             return Err(Error::new(
                 ErrorKind::InvalidStoredValue,
-                format!("token set: unknown format version {version}"),
+                [
+                    "token set: unknown format version ",
+                    &crate::text::decimal(version),
+                ]
+                .concat(),
             ));
         }
         TokenSet::from_members(&mut stored)
@@ -366,8 +377,12 @@ impl TokenSet {
             .string("refresh_token")
             .map_err(bad_member)?
             .map(Zeroizing::new);
-        let invalid =
-            |what: String| Error::new(ErrorKind::InvalidStoredValue, format!("token set: {what}"));
+        let invalid = |what: String| {
+            Error::new(
+                ErrorKind::InvalidStoredValue,
+                ["token set: ", &what].concat(),
+            )
+        };
         check_tokens(&access_token, refresh_token.as_deref().map(String::as_str))
             .map_err(|e| invalid(e.to_owned()))?;
         let token_type = stored
