@@ -40,7 +40,7 @@
 #   7. the size report (scripts/wasm-size.sh --check): fails when the
 #      browser entry is over its budget (60 KiB gzip), or
 #      authflowkit/browser-openid, authflowkit/browser-dpop or
-#      authflowkit/browser-authorize over its ceiling (62, 74 and 33 KiB gzip).
+#      authflowkit/browser-authorize over its ceiling (61, 74 and 33 KiB gzip).
 # Idempotent: a second run reinstalls nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

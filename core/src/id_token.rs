@@ -127,17 +127,21 @@ pub fn unverified_claims(id_token: &IdToken) -> Result<IdTokenClaims> {
 fn invalid(why: impl Into<String>) -> Error {
     Error::new(
         ErrorKind::IdTokenInvalid,
-        format!("the ID token is refused: {}", why.into()),
+        ["the ID token is refused: ", &why.into()].concat(),
     )
 }
 
 fn fault(fault: JwsFault) -> Error {
     match fault {
         JwsFault::Malformed(why) => invalid(why),
-        JwsFault::UnsupportedAlgorithm(alg) => invalid(format!(
-            "its alg \"{}\" is not one authflow verifies",
-            crate::syntax::escape_controls(&alg)
-        )),
+        JwsFault::UnsupportedAlgorithm(alg) => invalid(
+            [
+                "its alg \"",
+                &crate::syntax::escape_controls(&alg),
+                "\" is not one authflow verifies",
+            ]
+            .concat(),
+        ),
         JwsFault::CriticalHeader => invalid("its header has crit extensions"),
         #[cfg(feature = "openid")]
         JwsFault::BadSignature => invalid("the signature does not verify"),
@@ -280,10 +284,14 @@ impl IdTokenCheck {
         let jws = CompactJws::parse(id_token.secret()).map_err(fault)?;
         // Item 7: the algorithm is the client's choice, not the token's.
         if !self.algorithms.contains(&jws.alg) {
-            return Err(invalid(format!(
-                "its alg {} is not among the algorithms accepted",
-                jws.alg.as_str()
-            )));
+            return Err(invalid(
+                [
+                    "its alg ",
+                    jws.alg.as_str(),
+                    " is not among the algorithms accepted",
+                ]
+                .concat(),
+            ));
         }
         if let Some(typ) = &jws.typ {
             // An access token in JWT form (RFC 9068 `at+jwt`) or another
@@ -485,7 +493,7 @@ fn read_claims(payload: &[u8]) -> Result<IdTokenClaims> {
     let string = |value: Option<Shallow>, name: &str| match value {
         None => Ok(None),
         Some(Shallow::String(s)) => Ok(Some(s.into_owned())),
-        Some(_) => Err(invalid(format!("its {name} is not a string"))),
+        Some(_) => Err(invalid(["its ", name, " is not a string"].concat())),
     };
     // NumericDate (§2, RFC 7519 §2): whole seconds here; a fraction is refused.
     let time = |value: Option<Shallow>, name: &str| match value {
@@ -493,8 +501,8 @@ fn read_claims(payload: &[u8]) -> Result<IdTokenClaims> {
         Some(Shallow::Number(n)) => n
             .parse()
             .map(Some)
-            .map_err(|_| invalid(format!("its {name} is not a time in whole seconds"))),
-        Some(_) => Err(invalid(format!("its {name} is not a number"))),
+            .map_err(|_| invalid(["its ", name, " is not a time in whole seconds"].concat())),
+        Some(_) => Err(invalid(["its ", name, " is not a number"].concat())),
     };
     let strings = |value: Option<Shallow>, name: &str| match value {
         None => Ok(Vec::new()),
@@ -505,13 +513,15 @@ fn read_claims(payload: &[u8]) -> Result<IdTokenClaims> {
             .into_iter()
             .map(|v| match v {
                 Shallow::String(s) => Ok(s.into_owned()),
-                _ => Err(invalid(format!("its {name} holds a non-string"))),
+                _ => Err(invalid(["its ", name, " holds a non-string"].concat())),
             })
             .collect(),
-        Some(_) => Err(invalid(format!("its {name} is not a string or a list"))),
+        Some(_) => Err(invalid(
+            ["its ", name, " is not a string or a list"].concat(),
+        )),
     };
     let required = |value: Option<String>, name: &str| {
-        value.ok_or_else(|| invalid(format!("it has no {name}")))
+        value.ok_or_else(|| invalid(["it has no ", name].concat()))
     };
     let iss = required(string(take("iss"), "iss")?, "iss")?;
     let sub = required(string(take("sub"), "sub")?, "sub")?;

@@ -122,10 +122,13 @@ impl crate::client::Client {
             .with_action(crate::error::Action::FixConfiguration));
         }
         let mut claims = crate::json::parse_object(&response.body).ok_or_else(|| {
-            Error::invalid_response(format!(
-                "the UserInfo response is {}",
-                crate::error_response::body_kind(response)
-            ))
+            Error::invalid_response(
+                [
+                    "the UserInfo response is ",
+                    crate::error_response::body_kind(response),
+                ]
+                .concat(),
+            )
         })?;
         let sub = match claims.remove("sub") {
             Some(crate::json::Value::String(sub)) => sub,
