@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Node rows of BENCHMARKS.md: the authflow npm package (bindings-wasm/pkg)
-# beside npm oauth4webapi, timed in one Node process by
+# The Node rows of BENCHMARKS.md: the authflow npm package (bindings-wasm/pkg:
+# its Node.js entry, the browser entry beside it) beside npm oauth4webapi, timed in one Node process by
 # benches/node/bench.mjs, plus the size rows (gzip -9 of the package as
 # scripts/wasm-size.sh measures it, and esbuild bundles of both libraries),
 # and what a user feels besides per-call time (import time, installed
@@ -10,16 +10,16 @@
 # scripts/bench-report.py reads).
 #
 # Then, for every row short of its goal, a CPU profile of authflow's side
-# (benches/node/profile-rows.mjs, node --cpu-prof, the module built with
-# function names kept) whose summary goes into that row of node.json; the
+# (benches/node/profile-rows.mjs, node --cpu-prof, the Node.js entry's
+# module, which keeps its function names) whose summary goes into that row
+# of node.json; the
 # .cpuprofile files stay in $AUTHFLOW_TARGET_DIR/bench/node/profiles/.
 #
 # Installs what it needs, idempotently: the npm packages pinned in
 # benches/node/package-lock.json (oauth4webapi, tinybench, esbuild,
 # playwright-core), Chromium when missing (scripts/wasm-tools.sh), and,
 # only when missing, the package itself (scripts/wasm-tools.sh, then
-# scripts/wasm-build.sh) and the names-kept module (scripts/wasm-build.sh
-# --names). Rebuild the package yourself after changing the Rust code:
+# scripts/wasm-build.sh). Rebuild the package yourself after changing the Rust code:
 # this script benchmarks the package that is there.
 #
 #   scripts/bench-node.sh [--no-profile]
@@ -58,7 +58,6 @@ else
 fi
 
 pkg=bindings-wasm/pkg
-named="$AUTHFLOW_TARGET_DIR/wasm-bindgen/named"
 tools_checked=0
 wasm_tools() {
   [ "$tools_checked" = 1 ] && return
@@ -67,7 +66,7 @@ wasm_tools() {
 }
 # The import in a browser is timed in Chromium (benches/node/browser-import.mjs).
 [ -x "$CHROMIUM" ] || wasm_tools
-if [ ! -f "$pkg/index.js" ] || [ ! -f "$pkg/authflow_wasm_bg.wasm" ]; then
+if [ ! -f "$pkg/index.js" ] || [ ! -f "$pkg/authflow_wasm_bg.wasm" ] || [ ! -f "$pkg/node/index.js" ]; then
   echo "no package in $pkg: building it"
   wasm_tools
   bash scripts/wasm-build.sh
@@ -84,11 +83,6 @@ node "$dir/bench.mjs" --out "$out" \
   --rounds "${BENCH_NODE_ROUNDS:-5}" --time "${BENCH_NODE_TIME_MS:-400}" >/dev/null
 
 if [ "$profile" = 1 ]; then
-  if [ ! -f "$named/authflow_wasm_bg.wasm" ] || [ ! -f "$named/authflow_wasm.js" ]; then
-    echo "no names-kept module in $named: building it"
-    wasm_tools
-    bash scripts/wasm-build.sh --names
-  fi
-  node "$dir/profile-rows.mjs" "$out" --pkg "$named" --dir "$AUTHFLOW_TARGET_DIR/bench/node/profiles"
+  node "$dir/profile-rows.mjs" "$out" --dir "$AUTHFLOW_TARGET_DIR/bench/node/profiles"
 fi
 echo "wrote $out"

@@ -6,7 +6,9 @@ target/bench/*.json that the other parts wrote, each of the shape
 
     {"title": "...", "goal": 2.0, "versions": {...}, "method": "...",
      "rows": [{"operation": "...", "authflow_ns": <mean ns or null>,
-               "peers": {"<peer>": <mean ns or null>}, "note": "...",
+               "peers": {"<peer>": <mean ns or null>},
+               "also": {"<another build of authflow>": <mean ns or null>},
+               "note": "...",
                "profile": {...}}],
      "concurrency": [{"runtime": "...", "callers": N, "refreshes": N,
                       "replays": N, "ms_until_all": X, "rounds": N,
@@ -312,18 +314,26 @@ def rows_section(name, data):
     if not rows:
         return None
     goal = float(data.get("goal", GOAL))
-    peers = []
+    peers, also = [], []
     for row in rows:
         for peer in (row.get("peers") or {}):
             if peer not in peers:
                 peers.append(peer)
-    head = "| operation | authflow | " + " | ".join(f"{p} | ratio" for p in peers) + " | goal |"
-    rule = "|---|---:|" + "---:|---:|" * len(peers) + "---|"
+        for other in (row.get("also") or {}):
+            if other not in also:
+                also.append(other)
+    head = ("| operation | authflow | " + "".join(f"{a} | " for a in also)
+            + " | ".join(f"{p} | ratio" for p in peers) + " | goal |")
+    rule = "|---|---:|" + "---:|" * len(also) + "---:|---:|" * len(peers) + "---|"
     lines = [head, rule]
     notes = []
     for row in rows:
         ours = row.get("authflow_ns")
-        cells, ratios = [], []
+        # Other builds of authflow timed beside it: shown, no ratio ("—"
+        # where the row has none: the import in Chromium loads one entry).
+        cells = [fmt(ns) if ns is not None else "—"
+                 for ns in ((row.get("also") or {}).get(other) for other in also)]
+        ratios = []
         for peer in peers:
             theirs = (row.get("peers") or {}).get(peer)
             cells.append(fmt(theirs))
@@ -357,7 +367,7 @@ def rows_section(name, data):
         module = profiled[0]["profile"].get("module")
         if module:
             folder = pathlib.Path(profiled[0]["profile"].get("file", "?")).parent.parent
-            out.append(f"  (Profiled against the module with function names kept, `{module}`; the `.cpuprofile` files are in `{folder}`.)")
+            out.append(f"  (Profiled against `{module}`, whose module keeps its function names; the `.cpuprofile` files are in `{folder}`.)")
         out.append("")
     return "\n".join(out)
 

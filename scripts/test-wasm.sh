@@ -63,7 +63,7 @@ cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --lo
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features openid --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features dpop --locked -- -D warnings
 cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
-cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid,dpop \
+cargo clippy -p authflow-wasm --all-targets --target wasm32-unknown-unknown --features confidential,api,openid,dpop,speed \
   --locked -- -D warnings
 if [ "${AUTHFLOW_WORKSPACE_CHECKED:-}" = 1 ]; then
   # Set by scripts/test.sh once clippy --all-targets and cargo test of the

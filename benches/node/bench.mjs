@@ -4,6 +4,12 @@
 // users pick, on the same operations, in one process run. Writes one JSON
 // file (the shape scripts/bench-report.py reads) and prints it.
 //
+// authflow's side is the entry a Node.js server imports, `authflowkit/node`
+// (pkg/node, its module built for speed); the browser entry (pkg, its
+// module built for size) is timed beside it in the same rounds, as a
+// reference without a ratio, and is what the size rows and the import in
+// Chromium measure.
+//
 //   node benches/node/bench.mjs --out target/bench/node.json
 //       [--rounds 5] [--time 400]       rounds of every task; ms per task per round
 //   node benches/node/bench.mjs --check
@@ -15,12 +21,13 @@
 //       prints the resident set's growth per signed-in user (run by the
 //       full run in fresh processes, for the footprint table)
 //   node --cpu-prof benches/node/bench.mjs --profile "<operation>" [--seconds 4]
-//       [--side authflow|peer] [--pkg target/wasm-bindgen/named]
-//       a plain loop of one row (both sides, one after the other) for a CPU
-//       profile; with the names-kept module the WebAssembly frames have names.
+//       [--side authflow|browser|peer] [--pkg target/wasm-bindgen/named]
+//       a plain loop of one row (the sides one after the other) for a CPU
+//       profile; the Node entry's module keeps its function names, and with
+//       the names-kept browser module (--pkg) its frames have names too.
 //
 // Timing: tinybench (pinned in package.json), one Bench per round with
-// every task of every row, the order of the two sides swapped every round;
+// every task of every row, the order of the sides reversed every round;
 // the figure kept is the median over the rounds of each task's mean time.
 // Each task is checked once before it is timed (right answer, or the right
 // error), so no row times a failure path by mistake.
@@ -68,6 +75,7 @@ const profileRow = arg("profile", null);
 const profileSeconds = Number(arg("seconds", "4"));
 const profileSides = arg("side", "authflow,peer").split(",");
 const pkgDir = resolve(root, arg("pkg", "bindings-wasm/pkg"));
+const nodePkgDir = resolve(root, arg("node-pkg", "bindings-wasm/pkg/node"));
 const peerDir = join(here, "node_modules/oauth4webapi");
 const checkOnly = args.includes("--check");
 const footprintSide = arg("footprint", null);
@@ -92,8 +100,10 @@ async function loadAuthflow(dir) {
   const { Session } = await import(snippetFile("token.js"));
   return { ...glue, AuthflowError, Session };
 }
-const authflow = await loadAuthflow(pkgDir);
+const authflow = await loadAuthflow(nodePkgDir);
+const browserEntry = await loadAuthflow(pkgDir);
 const OAUTH4 = `oauth4webapi ${oauth4Version()}`;
+const BROWSER_ENTRY = "browser entry";
 
 function oauth4Version() {
   return JSON.parse(readFileSync(join(here, "node_modules/oauth4webapi/package.json"), "utf8")).version;
@@ -117,7 +127,6 @@ const options = {
   redirectUri: REDIRECT,
   scopes: ["read", "write"],
 };
-const ours = new authflow.OAuthClient(options);
 const request = { storageKey: null };
 const as = { issuer: "https://as.example", authorization_endpoint: AUTHORIZE, token_endpoint: TOKEN };
 const client = { client_id: "bench-client" };
@@ -128,18 +137,26 @@ const stubFetch = async () => new Response(answer.body, { status: answer.status,
 globalThis.fetch = stubFetch; // what authflow's glue calls
 const viaStub = { [oauth.customFetch]: stubFetch }; // what oauth4webapi is given
 
-// Fixed inputs for the later steps, made once with each library.
-const start = ours.createAuthorizationUrl(request);
-const state = new URL(start.url).searchParams.get("state");
-const redirect = `${REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=${state}`;
-answer = { status: 200, body: TOKEN_BODY };
-const tokens = await ours.exchangeCode(ours.handleRedirect(redirect, { pending: start.pending }));
+// Fixed inputs for the later steps, made once with each library (each
+// authflow entry its own client, pending authorization and token set).
+async function fixture(lib) {
+  const ours = new lib.OAuthClient(options);
+  const start = ours.createAuthorizationUrl(request);
+  const state = new URL(start.url).searchParams.get("state");
+  const redirect = `${REDIRECT}?code=SplxlOBeZQQYbYS6WxSbIA&state=${state}`;
+  answer = { status: 200, body: TOKEN_BODY };
+  const tokens = await ours.exchangeCode(ours.handleRedirect(redirect, { pending: start.pending }));
+  return { lib, ours, start, state, redirect, tokens, session: new lib.Session(ours, { tokens }) };
+}
 const peerVerifier = oauth.generateRandomCodeVerifier();
-const session = new authflow.Session(ours, { tokens });
+const nodeFixture = await fixture(authflow);
+const { ours, tokens } = nodeFixture;
 
 // ---- the rows ---------------------------------------------------------------
 // Each side: { answer (the stub's reply while it runs), fn, check(result) }.
-const rows = [
+// authflow's side made for one entry's fixture; the peer's reads the
+// fixture's state and refresh token.
+const rowsFor = ({ lib, ours, start, state, redirect, tokens, session }) => [
   {
     operation: "authorization URL with state + PKCE S256",
     note: "authflow: client.createAuthorizationUrl (entropy from crypto.getRandomValues, the URL, the pending authorization returned as a string with storageKey: null). oauth4webapi has no URL builder: its documented recipe (generateRandomCodeVerifier, await calculatePKCECodeChallenge (WebCrypto, async), generateRandomState, URL + searchParams.set).",
@@ -203,7 +220,7 @@ const rows = [
       fn: () => ours.refresh(tokens).then(
         () => { throw new Error("authflow accepted an error response"); },
         (error) => error),
-      check: (r) => r instanceof authflow.AuthflowError && r.kind === "invalid_grant",
+      check: (r) => r instanceof lib.AuthflowError && r.kind === "invalid_grant",
     },
     peer: {
       fn: () => oauth.processAuthorizationCodeResponse(as, client,
@@ -255,6 +272,9 @@ const rows = [
     peer: null,
   },
 ];
+const rows = rowsFor(nodeFixture);
+// The browser entry's side of each row: its own rows' authflow side.
+rowsFor(await fixture(browserEntry)).forEach((row, i) => { rows[i].browser = row.authflow; });
 
 // Sets the stub's answer for a side, runs it once and checks the result.
 async function prepared(row, side) {
@@ -281,7 +301,7 @@ async function browserImport(runs) {
 if (checkOnly) {
   let checked = 0;
   for (const row of rows) {
-    for (const side of ["authflow", "peer"]) {
+    for (const side of ["authflow", "browser", "peer"]) {
       if (await prepared(row, side)) checked += 1;
     }
   }
@@ -446,7 +466,7 @@ const sizes = [
 // ---- timing -----------------------------------------------------------------
 const tasks = [];
 for (const row of rows) {
-  for (const side of ["authflow", "peer"]) {
+  for (const side of ["authflow", "browser", "peer"]) {
     const task = await prepared(row, side);
     if (task) tasks.push({ row, side, ...task, means: [] });
   }
@@ -485,9 +505,10 @@ function importNs(specifier) {
   const script = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
   return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: here })) * 1e6;
 }
-const startup = { authflow: [], peer: [] };
+const startup = { authflow: [], browser: [], peer: [] };
 for (let i = 0; i < 11; i++) {
-  startup.authflow.push(importNs(pathToFileURL(join(pkgDir, "index.js")).href));
+  startup.authflow.push(importNs(pathToFileURL(join(nodePkgDir, "index.js")).href));
+  startup.browser.push(importNs(pathToFileURL(join(pkgDir, "index.js")).href));
   startup.peer.push(importNs("oauth4webapi"));
 }
 // The same in a browser: a first visit's import in headless Chromium.
@@ -499,9 +520,9 @@ function footprintBytes(side) {
 }
 const footprint = [
   {
-    library: "authflow (npm package, Node.js)",
+    library: "authflow (npm package, Node.js entry)",
     version: packageVersion(join(root, "bindings-wasm/npm/package.json")),
-    import: "import(\"authflowkit\")",
+    import: "import(\"authflowkit/node\")",
     import_ms: median(startup.authflow) / 1e6,
     installed_bytes: treeBytes(pkgDir),
     session_bytes: footprintBytes("authflow"),
@@ -525,29 +546,31 @@ const meanOf = (row, side) => {
 };
 
 const report = {
-  title: `Node ${process.versions.node}: the authflow npm package (WebAssembly) vs ${OAUTH4}`,
+  title: `Node ${process.versions.node}: the authflow npm package's Node.js entry (WebAssembly) vs ${OAUTH4}`,
   // Issue 14: at least as fast as oauth4webapi on every row.
   goal: 1.0,
   versions: {
     node: process.versions.node,
     v8: process.versions.v8,
-    "authflow (bindings-wasm/pkg)": packageVersion(join(root, "bindings-wasm/npm/package.json")),
+    "authflow (bindings-wasm/pkg, its entries authflowkit/node and authflowkit)": packageVersion(join(root, "bindings-wasm/npm/package.json")),
     oauth4webapi: oauth4Version(),
     tinybench: packageVersion(join(here, "node_modules/tinybench/package.json")),
     esbuild: packageVersion(join(here, "node_modules/esbuild/package.json")),
   },
-  method: `tinybench, ${rounds} rounds of ${timeMs} ms per task after 100 ms of warm-up, the sides' order swapped every round; each figure is the median over the rounds of the task's mean; one Node process.`,
+  method: `tinybench, ${rounds} rounds of ${timeMs} ms per task after 100 ms of warm-up, the sides' order swapped every round; each figure is the median over the rounds of the task's mean; one Node process. authflow: \`authflowkit/node\`, the entry a Node.js server imports (its module built for speed, profile wasm-node); ${BROWSER_ENTRY}: the browser entry, \`authflowkit\` (its module built for size, the one the size rows measure), timed in the same rounds, for reference (no ratio). Both sides with their defaults: every request authflow sends has a deadline (the client's timeout, 30 s: an AbortController and a timer per request, the controller's signal about 3.2 µs in Node 20), oauth4webapi's none unless given a signal.`,
   rows: [...rows.map((row) => ({
     operation: row.operation,
     authflow_ns: meanOf(row, "authflow"),
+    also: { [BROWSER_ENTRY]: meanOf(row, "browser") },
     peers: { [OAUTH4]: meanOf(row, "peer") },
     note: row.note,
   })), {
     operation: "import the package (fresh process; authflow compiles and instantiates its WebAssembly)",
     authflow_ns: median(startup.authflow),
+    also: { [BROWSER_ENTRY]: median(startup.browser) },
     peers: { [OAUTH4]: median(startup.peer) },
     profile: false,
-    note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: index.js, which compiles the .wasm read from disk and instantiates it with wasm-bindgen's initSync (its async init() reads the global Response, and in Node.js that loads the whole fetch implementation on import: 45 ms before December 6, two thirds of it for that). oauth4webapi: its ES module.",
+    note: "Once per page or process: `await import()` of the package in a new Node process, the time inside it (not the process start); median of 11 runs each, the sides alternating. authflow: node/index.js (the browser entry: index.js), which compiles the .wasm read from disk and instantiates it with wasm-bindgen's initSync (its async init() reads the global Response, and in Node.js that loads the whole fetch implementation on import: 45 ms before December 6, two thirds of it for that). oauth4webapi: its ES module.",
   }, {
     operation: "import the package in Chromium (a first visit: fetched from 127.0.0.1, compiled and instantiated)",
     authflow_ns: median(browserImports.authflow) * 1e6,
@@ -558,7 +581,7 @@ const report = {
   sizes,
   footprint,
   footprint_users: "Node.js and browser",
-  footprint_method: "Import time: the median of 11 fresh processes (as the import row); installed: the bytes of every file the package unpacks (authflow: all five entries in bindings-wasm/pkg; oauth4webapi: its node_modules folder); memory per session: the resident set's growth over 2,000 signed-in users after a garbage collection, per user, the median of 3 fresh processes (authflow: a Session holding a valid token; oauth4webapi has no session: the token endpoint response an app of it keeps). The browser loads the same module: its per-session memory is the same WebAssembly memory and JS object.",
+  footprint_method: "Import time: the median of 11 fresh processes (as the import row); installed: the bytes of every file the package unpacks (authflow: all five entries in bindings-wasm/pkg; oauth4webapi: its node_modules folder); memory per session: the resident set's growth over 2,000 signed-in users after a garbage collection, per user, the median of 3 fresh processes (authflow: a Session of the Node.js entry holding a valid token; oauth4webapi has no session: the token endpoint response an app of it keeps). A browser's session is the same Rust state in its entry's module, built for size, and the same JS object; the browser entry's import in Node.js is the import row's second column.",
 };
 const text = JSON.stringify(report, null, 2);
 if (out) {

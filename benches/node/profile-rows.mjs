@@ -3,11 +3,11 @@
 // (as `profile`), which scripts/bench-report.py prints under the table.
 //
 //   node benches/node/profile-rows.mjs target/bench/node.json
-//       [--pkg target/wasm-bindgen/named] [--seconds 3] [--dir target/bench/node/profiles]
+//       [--node-pkg bindings-wasm/pkg/node] [--seconds 3] [--dir target/bench/node/profiles]
 //
 // Each row runs in its own `node --cpu-prof bench.mjs --profile ROW --side
-// authflow` process (a plain loop, no timing), by default against the
-// module built with function names kept (scripts/wasm-build.sh --names), so
+// authflow` process (a plain loop, no timing), against the Node.js entry,
+// whose module keeps its function names (no wasm-opt runs over it), so
 // that WebAssembly frames have their Rust names. The .cpuprofile files stay
 // in --dir for Chrome DevTools or speedscope.
 import { execFileSync } from "node:child_process";
@@ -24,8 +24,8 @@ const arg = (name, fallback) => {
   return at < 0 ? fallback : args[at + 1];
 };
 const file = args[0];
-if (!file || file.startsWith("--")) throw new Error("usage: profile-rows.mjs NODE_JSON [--pkg DIR] [--seconds S] [--dir DIR]");
-const pkg = resolve(root, arg("pkg", "target/wasm-bindgen/named"));
+if (!file || file.startsWith("--")) throw new Error("usage: profile-rows.mjs NODE_JSON [--node-pkg DIR] [--seconds S] [--dir DIR]");
+const pkg = resolve(root, arg("node-pkg", "bindings-wasm/pkg/node"));
 const seconds = arg("seconds", "3");
 const dir = resolve(root, arg("dir", "target/bench/node/profiles"));
 
@@ -45,7 +45,7 @@ for (const row of report.rows) {
   const profileDir = join(dir, slug);
   rmSync(profileDir, { recursive: true, force: true });
   execFileSync(process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, join(here, "bench.mjs"),
-    "--profile", row.operation, "--side", "authflow", "--seconds", seconds, "--pkg", pkg],
+    "--profile", row.operation, "--side", "authflow", "--seconds", seconds, "--node-pkg", pkg],
   { stdio: ["ignore", "ignore", "inherit"] });
   const [profileFile] = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
   const summary = summarize(JSON.parse(readFileSync(join(profileDir, profileFile), "utf8")), 200);

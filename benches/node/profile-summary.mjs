@@ -1,5 +1,5 @@
 // Summarises a V8 CPU profile (node --cpu-prof): self time by kind of code
-// (WebAssembly, authflow's JS glue, Node/V8 built-ins, oauth4webapi, GC),
+// (WebAssembly, authflow's JS (glue and js/*.js), Node/V8 built-ins, oauth4webapi, GC),
 // and the functions with the most self and inclusive time. WebAssembly
 // frames carry their Rust names when the module was built with names kept
 // (scripts/wasm-build.sh --names).
@@ -13,7 +13,9 @@ export function kind(url, functionName) {
   if (/\.wasm/.test(url) || /^(wasm-function|js-to-wasm|wasm-to-js)/.test(functionName)) {
     return "WebAssembly (authflowkit-core, the binding, wasm-bindgen shims)";
   }
-  if (/authflow_wasm\.js|browser\.js|\/pkg\/index\.js/.test(url)) return "authflow's JS glue (wasm-bindgen)";
+  if (/authflow_(wasm|node)\.js|\/snippets\/.*\.js|\/pkg\/(node\/)?index\.js/.test(url)) {
+    return "authflow's JS (wasm-bindgen's glue, js/*.js)";
+  }
   if (/oauth4webapi/.test(url)) return "oauth4webapi";
   if (/tinybench|bench\.mjs/.test(url)) return "the benchmark loop";
   if (functionName === "(garbage collector)") return "garbage collector";

@@ -11,19 +11,19 @@
 //! Two forms of the same code, as in `byte_scan`: natively a group of four
 //! characters is written and read at once, with a table of values
 //! (`unrolled`: 18% of the authorization URL's time went to writing its
-//! state, verifier and challenge a character at a time); in WebAssembly
-//! the loops stay a character at a time (`compact`: the unrolled form
+//! state, verifier and challenge a character at a time); in the browser's
+//! modules (`authflow_compact`, build.rs) the loops stay a character at a time (`compact`: the unrolled form
 //! costs the browser package 848 bytes gzipped). The tests check both.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-#[cfg(target_family = "wasm")]
+#[cfg(authflow_compact)]
 pub(crate) use compact::{decode, encode};
-#[cfg(not(target_family = "wasm"))]
+#[cfg(not(authflow_compact))]
 pub(crate) use unrolled::{decode, encode};
 
 /// A character at a time: the browser package's form.
-#[cfg(any(target_family = "wasm", test))]
+#[cfg(any(authflow_compact, test))]
 mod compact {
     use super::ALPHABET;
 
@@ -79,7 +79,7 @@ mod compact {
 }
 
 /// A group at a time, with a table of values: the native form.
-#[cfg(any(not(target_family = "wasm"), test))]
+#[cfg(any(not(authflow_compact), test))]
 mod unrolled {
     use super::ALPHABET;
 

@@ -30,7 +30,8 @@ pub(crate) fn lanes_not_ascii(word: u64) -> u64 {
 /// The index of the first byte of `bytes` that `lanes` marks in its word
 /// (and `is_match`, the same test on one byte, accepts in the tail).
 ///
-/// In WebAssembly, a byte at a time: there the package's size comes first
+/// In the browser's modules (`authflow_compact`, build.rs), a byte at a
+/// time: there the package's size comes first
 /// (bindings-wasm/SIZE.md), and the word loop costs it about 160 bytes
 /// gzipped per entry.
 pub(crate) fn find_first(
@@ -38,7 +39,7 @@ pub(crate) fn find_first(
     lanes: impl Fn(u64) -> u64,
     is_match: impl Fn(u8) -> bool,
 ) -> Option<usize> {
-    if cfg!(target_family = "wasm") {
+    if cfg!(authflow_compact) {
         return bytes.iter().position(|&b| is_match(b));
     }
     let mut words = bytes.chunks_exact(8);

@@ -229,13 +229,14 @@ impl Drop for Members<'_> {
 /// name repeated in the object itself: `member` refuses that (and anything
 /// else) by returning `None`, which refuses the document.
 ///
-/// In WebAssembly `member` is a trait object, so that one copy of the
-/// reader serves every response parser (the browser package's size);
-/// natively each parser gets its own copy, its `member` inlined.
+/// In the browser's modules (`authflow_compact`, build.rs) `member` is a
+/// trait object, so that one copy of the reader serves every response
+/// parser (the browser package's size); elsewhere each parser gets its own
+/// copy, its `member` inlined.
 pub(crate) fn read_object<'a>(
     text: &'a [u8],
-    #[cfg(target_family = "wasm")] member: &mut dyn FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
-    #[cfg(not(target_family = "wasm"))] member: &mut impl FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
+    #[cfg(authflow_compact)] member: &mut dyn FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
+    #[cfg(not(authflow_compact))] member: &mut impl FnMut(Cow<'a, str>, Shallow<'a>) -> Option<()>,
 ) -> Option<()> {
     let mut reader = Reader::new(text)?;
     reader.skip_whitespace();
@@ -251,9 +252,9 @@ pub(crate) fn read_object<'a>(
     })
 }
 
-/// What [`Reader::items`] hands each item to in WebAssembly: the reader at
+/// What [`Reader::items`] hands each item to in the browser's modules: the reader at
 /// the item's value, and its name (`None` in an array).
-#[cfg(target_family = "wasm")]
+#[cfg(authflow_compact)]
 type ItemReader<'a, 'r> = dyn FnMut(&mut Reader<'a>, Option<Cow<'a, str>>) -> Option<()> + 'r;
 
 /// The index of the first `"`, `\\` or control character in `bytes`:
@@ -544,12 +545,12 @@ impl<'a> Reader<'a> {
 
     /// Walks an array's items or an object's members (the reader at its `[`
     /// or `{`), handing each to `item` with its name (`None` in an array),
-    /// the reader at its value, for `item` to read it. In WebAssembly
-    /// `item` is a trait object, as `read_object`'s `member` is.
+    /// the reader at its value, for `item` to read it. In the browser's
+    /// modules `item` is a trait object, as `read_object`'s `member` is.
     fn items(
         &mut self,
-        #[cfg(target_family = "wasm")] item: &mut ItemReader<'a, '_>,
-        #[cfg(not(target_family = "wasm"))] item: &mut impl FnMut(
+        #[cfg(authflow_compact)] item: &mut ItemReader<'a, '_>,
+        #[cfg(not(authflow_compact))] item: &mut impl FnMut(
             &mut Self,
             Option<Cow<'a, str>>,
         ) -> Option<()>,

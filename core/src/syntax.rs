@@ -151,7 +151,7 @@ pub(crate) fn is_error_text(value: &str) -> bool {
 /// there (bindings-wasm/SIZE.md), and the full parser gives the same
 /// answer.
 pub(crate) fn is_error_uri(value: &str) -> bool {
-    (!cfg!(target_family = "wasm") && is_plain_http_uri(value)) || is_http_uri(value)
+    (!cfg!(authflow_compact) && is_plain_http_uri(value)) || is_http_uri(value)
 }
 
 /// Whether `value` is an `http` or `https` URI of the plain shape most
