@@ -160,7 +160,7 @@ impl CallbackParams {
     fn parse(redirect: &str) -> Result<CallbackParams> {
         let (query, fragment) = split_redirect(redirect);
         let mut params = CallbackParams::default();
-        for (name, value) in crate::form::parse(query.as_bytes()) {
+        for (name, value) in crate::form::parse_str(&query) {
             if let Some(token) = TOKEN_PARAMETERS.into_iter().find(|t| *t == name) {
                 // The value is a credential: not kept, never shown.
                 params.token = params.token.or(Some(token));
@@ -199,7 +199,7 @@ impl CallbackParams {
             *slot = Some(value.into_owned());
         }
         // An implicit or hybrid response puts its tokens in the fragment.
-        let in_fragment = crate::form::parse(fragment.as_bytes())
+        let in_fragment = crate::form::parse_str(&fragment)
             .find_map(|(name, _)| TOKEN_PARAMETERS.into_iter().find(|t| *t == name));
         params.token = params.token.or(in_fragment);
         Ok(params)
@@ -220,7 +220,9 @@ fn split_redirect(redirect: &str) -> (Cow<'_, str>, Cow<'_, str>) {
         (query, fragment)
     }
     let trimmed = redirect.trim_matches(|c: char| c <= ' ');
-    if !trimmed.contains(['\t', '\n', '\r']) {
+    // A byte at a time: the same answer (these are ASCII, which no byte of
+    // a longer UTF-8 character is), for less than a search for characters.
+    if !trimmed.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
         let (query, fragment) = split(trimmed);
         return (Cow::Borrowed(query), Cow::Borrowed(fragment));
     }

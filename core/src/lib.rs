@@ -163,7 +163,7 @@ pub use fleet::{
     StoreRequestId, StoredRecord, TokenStore,
 };
 #[doc(hidden)]
-pub use form::{encode as form_encoded, form_pairs};
+pub use form::{encode as form_encoded, form_pairs, form_pairs_of_text};
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method};
 #[cfg(feature = "openid-claims")]
 pub use id_token::{
