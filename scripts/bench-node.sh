@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Node rows of BENCHMARKS.md: the authflow npm package (bindings-wasm/pkg:
-# its Node.js entry, the browser entry beside it) beside npm oauth4webapi, timed in one Node process by
-# benches/node/bench.mjs, plus the size rows (gzip -9 of the package as
+# its Node.js entry, the browser entry beside it) beside npm oauth4webapi,
+# timed in one Node process by benches/node/bench.mjs, plus the size rows (gzip -9 of the package as
 # scripts/wasm-size.sh measures it, and esbuild bundles of both libraries),
 # and what a user feels besides per-call time (import time, installed
 # bytes, memory per signed-in user, each side in fresh processes; the import
@@ -12,15 +12,15 @@
 # Then, for every row short of its goal, a CPU profile of authflow's side
 # (benches/node/profile-rows.mjs, node --cpu-prof, the Node.js entry's
 # module, which keeps its function names) whose summary goes into that row
-# of node.json; the
-# .cpuprofile files stay in $AUTHFLOW_TARGET_DIR/bench/node/profiles/.
+# of node.json; the .cpuprofile files stay in
+# $AUTHFLOW_TARGET_DIR/bench/node/profiles/.
 #
 # Installs what it needs, idempotently: the npm packages pinned in
 # benches/node/package-lock.json (oauth4webapi, tinybench, esbuild,
 # playwright-core), Chromium when missing (scripts/wasm-tools.sh), and,
 # only when missing, the package itself (scripts/wasm-tools.sh, then
-# scripts/wasm-build.sh). Rebuild the package yourself after changing the Rust code:
-# this script benchmarks the package that is there.
+# scripts/wasm-build.sh). Rebuild the package yourself after changing the
+# Rust code: this script benchmarks the package that is there.
 #
 #   scripts/bench-node.sh [--no-profile]
 #   scripts/bench-node.sh --check    every row run once and its result

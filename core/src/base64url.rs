@@ -12,8 +12,9 @@
 //! characters is written and read at once, with a table of values
 //! (`unrolled`: 18% of the authorization URL's time went to writing its
 //! state, verifier and challenge a character at a time); in the browser's
-//! modules (`authflow_compact`, build.rs) the loops stay a character at a time (`compact`: the unrolled form
-//! costs the browser package 848 bytes gzipped). The tests check both.
+//! modules (`authflow_compact`, build.rs) the loops stay a character at a
+//! time (`compact`: the unrolled form costs the browser package 848 bytes
+//! gzipped). The tests check both.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -31,9 +31,8 @@ pub(crate) fn lanes_not_ascii(word: u64) -> u64 {
 /// (and `is_match`, the same test on one byte, accepts in the tail).
 ///
 /// In the browser's modules (`authflow_compact`, build.rs), a byte at a
-/// time: there the package's size comes first
-/// (bindings-wasm/SIZE.md), and the word loop costs it about 160 bytes
-/// gzipped per entry.
+/// time: there the package's size comes first (bindings-wasm/SIZE.md), and
+/// the word loop costs it about 160 bytes gzipped per entry.
 pub(crate) fn find_first(
     bytes: &[u8],
     lanes: impl Fn(u64) -> u64,

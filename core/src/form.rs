@@ -80,7 +80,8 @@ pub(crate) fn parse_str(form: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'
     parse(form.as_bytes())
 }
 
-/// See the browser's form above.
+/// The form natively and in the Node.js entry's module (above: what it
+/// does, and the browser's form).
 #[cfg(not(authflow_compact))]
 pub(crate) fn parse_str(form: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
     let mut rest = Some(form);
@@ -165,6 +166,7 @@ pub fn form_pairs_of_text(form: &str) -> Vec<(String, String)> {
     parse_str(form).map(owned_pair).collect()
 }
 
+/// A pair as the fuzz target compares it.
 fn owned_pair((name, value): (Cow<'_, str>, Cow<'_, str>)) -> (String, String) {
     (name.into_owned(), value.into_owned())
 }

@@ -252,8 +252,8 @@ pub(crate) fn read_object<'a>(
     })
 }
 
-/// What [`Reader::items`] hands each item to in the browser's modules: the reader at
-/// the item's value, and its name (`None` in an array).
+/// What [`Reader::items`] hands each item to in the browser's modules: the
+/// reader at the item's value, and its name (`None` in an array).
 #[cfg(authflow_compact)]
 type ItemReader<'a, 'r> = dyn FnMut(&mut Reader<'a>, Option<Cow<'a, str>>) -> Option<()> + 'r;
 
